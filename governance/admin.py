@@ -1,0 +1,73 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from governance.models import Department, ObjectChange, RoleAssignment, User
+from governance.scopes import changeable, visible
+from governance.selectors import change_log_for
+
+
+class ScopedAdminMixin:
+    """Admin lists and edits narrowed by the scope filter for everyone but superusers."""
+
+    def get_queryset(self, request):
+        return visible(request.user, super().get_queryset(request))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if obj is None or request.user.is_superuser or not allowed:
+            return allowed
+        return changeable(request.user, type(obj).objects.filter(pk=obj.pk)).exists()
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        if obj is None or request.user.is_superuser or not allowed:
+            return allowed
+        return changeable(request.user, type(obj).objects.filter(pk=obj.pk)).exists()
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 0
+    autocomplete_fields = ("area", "department")
+    fk_name = "user"
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = (RoleAssignmentInline,)
+    list_display = ("username", "full_name", "phone", "is_active", "is_staff")
+    search_fields = ("username", "full_name", "phone")
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (_("Contact"), {"fields": ("full_name", "phone")}),
+    )
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "kind", "phone", "head", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "code")
+    prepopulated_fields = {"code": ("name",)}
+    raw_id_fields = ("head",)
+
+
+@admin.register(ObjectChange)
+class ObjectChangeAdmin(admin.ModelAdmin):
+    list_display = ("time", "user_name", "interface", "action", "content_type", "object_repr")
+    list_filter = ("action", "interface", "content_type")
+    search_fields = ("object_repr", "user_name")
+    date_hierarchy = "time"
+
+    def get_queryset(self, request):
+        return change_log_for(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,163 @@
+"""The change log shared by every app: who changed which record, when, through which interface.
+
+Models opt in with :func:`register` (in their AppConfig.ready). The middleware puts the request in a
+context variable; the signal handlers read its user lazily, so that DRF's token authentication,
+which runs inside the view, is seen too. Work outside a request (Celery, management commands) is
+logged as the "system" interface, or under :func:`change_context` with an explicit actor.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import uuid
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers import serialize
+from django.db.models import Model
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+
+from governance.models import ObjectChange
+
+# Tree bookkeeping changes on every insert elsewhere in the tree; it is not a change of the record.
+_IGNORED_FIELDS = {"lft", "rght", "tree_id", "level", "password", "last_login", "updated_at"}
+
+
+@dataclass
+class ChangeContext:
+    request: object | None = None
+    user: object | None = None
+    interface: str = ObjectChange.Interface.SYSTEM
+    request_id: uuid.UUID | None = None
+
+    def actor(self):
+        if self.user is not None:
+            return self.user
+        user = getattr(self.request, "user", None)
+        return user if getattr(user, "is_authenticated", False) else None
+
+
+_context: contextvars.ContextVar[ChangeContext | None] = contextvars.ContextVar(
+    "change_context", default=None
+)
+_registered: dict[type[Model], str | None] = {}
+
+
+def _interface_for(path: str) -> str:
+    if path.startswith("/api/"):
+        return ObjectChange.Interface.API
+    if path.startswith("/admin/"):
+        return ObjectChange.Interface.ADMIN
+    return ObjectChange.Interface.WEB
+
+
+class ChangeContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _context.set(
+            ChangeContext(
+                request=request,
+                interface=_interface_for(request.path),
+                request_id=uuid.uuid4(),
+            )
+        )
+        try:
+            return self.get_response(request)
+        finally:
+            _context.reset(token)
+
+
+@contextlib.contextmanager
+def change_context(*, user=None, interface: str = ObjectChange.Interface.SYSTEM):
+    """Attribute changes made inside the block to ``user`` (for tasks and commands)."""
+    token = _context.set(ChangeContext(user=user, interface=interface, request_id=uuid.uuid4()))
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def register(model: type[Model], *, area_path: str | None = None) -> None:
+    """Log every save and delete of ``model``; ``area_path`` leads to the area it belongs to."""
+    _registered[model] = area_path
+    uid = f"changelog:{model._meta.label_lower}"
+    pre_save.connect(_capture_before, sender=model, dispatch_uid=f"{uid}:pre_save")
+    post_save.connect(_log_save, sender=model, dispatch_uid=f"{uid}:post_save")
+    pre_delete.connect(_capture_before_delete, sender=model, dispatch_uid=f"{uid}:pre_delete")
+    post_delete.connect(_log_delete, sender=model, dispatch_uid=f"{uid}:post_delete")
+
+
+def snapshot(instance: Model) -> dict:
+    data = json.loads(serialize("json", [instance]))[0]["fields"]
+    return {k: v for k, v in data.items() if k not in _IGNORED_FIELDS}
+
+
+def _capture_before(sender, instance, raw=False, **kwargs):
+    if raw or instance.pk is None:
+        instance._changelog_before = None
+        return
+    stored = sender._default_manager.filter(pk=instance.pk).first()
+    instance._changelog_before = snapshot(stored) if stored is not None else None
+
+
+def _capture_before_delete(sender, instance, **kwargs):
+    instance._changelog_before = snapshot(instance)
+    instance._changelog_area_id = _area_id(sender, instance)
+
+
+def _area_id(sender, instance) -> int | None:
+    path = _registered.get(sender)
+    if path is None:
+        return None
+    if path == "":
+        return instance.pk
+    target = instance
+    for step in path.split("__"):
+        target = getattr(target, step, None)
+        if target is None:
+            return None
+    return target.pk
+
+
+def _write(sender, instance, action, before, after, area_id):
+    ctx = _context.get() or ChangeContext()
+    actor = ctx.actor()
+    ObjectChange.objects.create(
+        user=actor,
+        user_name=getattr(actor, "username", "") if actor else "",
+        request_id=ctx.request_id,
+        interface=ctx.interface,
+        action=action,
+        content_type=ContentType.objects.get_for_model(sender),
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        area_id=area_id,
+        prechange_data=before,
+        postchange_data=after,
+    )
+
+
+def _log_save(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    before = getattr(instance, "_changelog_before", None)
+    after = snapshot(instance)
+    if not created and before == after:
+        return
+    action = ObjectChange.Action.CREATE if created else ObjectChange.Action.UPDATE
+    _write(sender, instance, action, before, after, _area_id(sender, instance))
+
+
+def _log_delete(sender, instance, **kwargs):
+    _write(
+        sender,
+        instance,
+        ObjectChange.Action.DELETE,
+        getattr(instance, "_changelog_before", None),
+        None,
+        getattr(instance, "_changelog_area_id", None),
+    )

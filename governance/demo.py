@@ -1,0 +1,32 @@
+"""The demo street: each app registers the part of ``seed_demo`` it owns, in dependency order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+DEMO_PASSWORD = "demo-2026"
+
+
+@dataclass
+class DemoContext:
+    """What earlier seeders made and later ones build on (the street, users by role, ...)."""
+
+    stdout: object
+    data: dict = field(default_factory=dict)
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def say(self, text: str) -> None:
+        self.stdout.write(text)
+
+
+_seeders: list[tuple[int, str, Callable[[DemoContext], None]]] = []
+
+
+def register_seeder(order: int, name: str, seeder: Callable[[DemoContext], None]) -> None:
+    if name not in {n for _, n, _ in _seeders}:
+        _seeders.append((order, name, seeder))
+
+
+def seeders() -> list[tuple[int, str, Callable[[DemoContext], None]]]:
+    return sorted(_seeders, key=lambda s: s[0])

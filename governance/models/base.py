@@ -1,0 +1,259 @@
+"""Shared model bases: timestamps and the one tree base every tree model of the project uses.
+
+Tree code stays behind :class:`TreeModel`: apps ask it for subtree filters, ancestors and locks
+and never touch django-mptt's fields directly, so the tree library could be replaced here alone.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import connections, models, router, transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from mptt.managers import TreeManager
+from mptt.models import MPTTModel, TreeForeignKey
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class TreeQuerySet(models.QuerySet):
+    def within(
+        self, node: TreeModel, *, include_self: bool = True, depth: int | None = None
+    ) -> TreeQuerySet:
+        """Rows in the subtree of ``node`` (a range query on the tree, never a Python walk),
+        down to ``depth`` levels below it when given."""
+        qs = self.filter(type(node).subtree_q(node, include_self=include_self))
+        if depth is not None:
+            qs = qs.filter(level__lte=node.level + depth)
+        return qs
+
+    def with_descendant_count(self) -> TreeQuerySet:
+        # In a nested-set tree the descendant count is arithmetic on the node itself.
+        return self.annotate(descendant_count=(models.F("rght") - models.F("lft") - 1) / 2)
+
+
+class TreeModelManager(TreeManager.from_queryset(TreeQuerySet)):
+    pass
+
+
+class TreeModel(MPTTModel):
+    """Abstract base of every tree: parent link, name ordering, cycle check, serialized writes.
+
+    django-mptt leaves mutual exclusion to its caller; two concurrent inserts otherwise compute
+    the same ``tree_id``/``lft`` and corrupt the tree. Every write here runs inside a transaction
+    that first takes a per-model lock: a PostgreSQL advisory transaction lock, or on SQLite the
+    database write lock that IMMEDIATE transactions take anyway.
+    """
+
+    parent = TreeForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    objects = TreeModelManager()
+
+    class Meta:
+        abstract = True
+
+    class MPTTMeta:
+        order_insertion_by = ("name",)
+
+    # -- validation -------------------------------------------------------------------------
+    def clean(self) -> None:
+        super().clean()
+        if self.parent_id and self.pk:
+            if self.parent_id == self.pk:
+                raise ValidationError({"parent": _("A node cannot be its own parent.")})
+            parent = self.parent
+            if self.is_ancestor_of_node(parent):
+                raise ValidationError(
+                    {"parent": _("A node cannot be moved under one of its own descendants.")}
+                )
+
+    def is_ancestor_of_node(self, other: TreeModel) -> bool:
+        """True if ``other`` lies inside this node's stored subtree (reads stored lft/rght)."""
+        stored = (
+            type(self)._default_manager.filter(pk=self.pk).values("tree_id", "lft", "rght").first()
+        )
+        if stored is None or other.pk is None:
+            return False
+        return other.tree_id == stored["tree_id"] and stored["lft"] <= other.lft <= stored["rght"]
+
+    # -- locking ----------------------------------------------------------------------------
+    @classmethod
+    def lock_tree(cls) -> None:
+        """Serialize tree writes for this model until the surrounding transaction ends."""
+        using = router.db_for_write(cls)
+        connection = connections[using]
+        if not connection.in_atomic_block:
+            raise RuntimeError("lock_tree() must be called inside transaction.atomic()")
+        if connection.vendor == "postgresql":
+            key = zlib.crc32(cls._meta.label_lower.encode())
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic(using=router.db_for_write(type(self))):
+            type(self).lock_tree()
+            # Re-read tree fields after taking the lock: another writer may have shifted them
+            # since these instances were loaded, and mptt computes the new position from them.
+            self._refresh_tree_fields()
+            if self.parent_id is not None:
+                self.parent._refresh_tree_fields()
+            return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic(using=router.db_for_write(type(self))):
+            type(self).lock_tree()
+            self._refresh_tree_fields()
+            return super().delete(*args, **kwargs)
+
+    def move_to(self, target, position="first-child"):
+        with transaction.atomic(using=router.db_for_write(type(self))):
+            type(self).lock_tree()
+            self._refresh_tree_fields()
+            if target is not None:
+                target._refresh_tree_fields()
+            return super().move_to(target, position)
+
+    def _refresh_tree_fields(self) -> None:
+        if self.pk is None:
+            return
+        opts = self._mptt_meta
+        fields = [opts.tree_id_attr, opts.left_attr, opts.right_attr, opts.level_attr]
+        stored = type(self)._default_manager.filter(pk=self.pk).values(*fields).first()
+        if stored:
+            for name, value in stored.items():
+                setattr(self, name, value)
+
+    # -- reading ----------------------------------------------------------------------------
+    @classmethod
+    def subtree_q(cls, node: TreeModel, *, prefix: str = "", include_self: bool = True) -> Q:
+        """A filter for rows whose ``prefix`` node lies in the subtree of ``node``.
+
+        ``prefix`` is the lookup path from the queried model to this tree model
+        (``""`` for the tree model itself, ``"area__"`` for a model with an ``area`` key).
+        """
+        low = node.lft if include_self else node.lft + 1
+        return Q(**{f"{prefix}tree_id": node.tree_id, f"{prefix}lft__range": (low, node.rght)})
+
+    @classmethod
+    def subtrees_q(cls, nodes: Iterable[TreeModel], *, prefix: str = "") -> Q:
+        q = Q(pk__in=[])
+        for node in nodes:
+            q |= cls.subtree_q(node, prefix=prefix)
+        return q
+
+    @classmethod
+    def ancestors_q(cls, node: TreeModel, *, include_self: bool = False) -> Q:
+        if include_self:
+            return Q(tree_id=node.tree_id, lft__lte=node.lft, rght__gte=node.rght)
+        return Q(tree_id=node.tree_id, lft__lt=node.lft, rght__gt=node.rght)
+
+    @classmethod
+    def ancestors_of_many(cls, nodes: Iterable[TreeModel]) -> dict[int, list[TreeModel]]:
+        """Ancestors (root first) of each node, read in one query for all of them."""
+        nodes = list(nodes)
+        if not nodes:
+            return {}
+        q = Q(pk__in=[])
+        for node in nodes:
+            q |= cls.ancestors_q(node)
+        candidates = list(cls._default_manager.filter(q).order_by("tree_id", "lft"))
+        return {
+            node.pk: [
+                a
+                for a in candidates
+                if a.tree_id == node.tree_id and a.lft < node.lft and a.rght > node.rght
+            ]
+            for node in nodes
+        }
+
+    def is_within(self, node: TreeModel) -> bool:
+        """True if this node is ``node`` or one of its descendants."""
+        return self.tree_id == node.tree_id and node.lft <= self.lft <= node.rght
+
+    @property
+    def descendant_total(self) -> int:
+        return (self.rght - self.lft - 1) // 2
+
+    @classmethod
+    def tree_order(cls) -> tuple[str, str]:
+        return ("tree_id", "lft")
+
+    @classmethod
+    def rebuild_tree(cls) -> None:
+        with transaction.atomic(using=router.db_for_write(cls)):
+            cls.lock_tree()
+            cls._tree_manager.rebuild()
+
+    @classmethod
+    def bulk_insert_level(cls, objs: list[TreeModel]) -> list[TreeModel]:
+        """Insert many nodes at once without per-row tree updates; call rebuild_tree() after.
+
+        For loaders (the demo street, imports) that write thousands of nodes: per-row inserts
+        shift lft/rght of the rest of the tree each time, which is quadratic.
+        """
+        for obj in objs:
+            obj.lft = obj.rght = obj.tree_id = 0
+            obj.level = 0
+        with cls._tree_manager.disable_mptt_updates():
+            return cls._default_manager.bulk_create(objs)
+
+    @classmethod
+    def check_tree(cls) -> list[str]:
+        """Consistency problems of the stored tree, as sentences; empty when it is sound."""
+        manager = cls._default_manager
+        problems: list[str] = []
+        bad = manager.filter(lft__gte=models.F("rght")).count()
+        if bad:
+            problems.append(f"{bad} node(s) with lft >= rght")
+        bad = (
+            manager.filter(parent__isnull=False)
+            .exclude(
+                tree_id=models.F("parent__tree_id"),
+                lft__gt=models.F("parent__lft"),
+                rght__lt=models.F("parent__rght"),
+                level=models.F("parent__level") + 1,
+            )
+            .count()
+        )
+        if bad:
+            problems.append(f"{bad} node(s) outside their parent's range or at the wrong level")
+        bad = manager.filter(parent__isnull=True).exclude(lft=1, level=0).count()
+        if bad:
+            problems.append(f"{bad} root(s) not starting at lft=1, level 0")
+        per_tree = (
+            manager.order_by()
+            .values("tree_id")
+            .annotate(
+                n=models.Count("pk"),
+                max_rght=models.Max("rght"),
+                distinct_lft=models.Count("lft", distinct=True),
+                roots=models.Count("pk", filter=Q(parent__isnull=True)),
+            )
+        )
+        for row in per_tree:
+            if (
+                row["max_rght"] != 2 * row["n"]
+                or row["distinct_lft"] != row["n"]
+                or row["roots"] != 1
+            ):
+                problems.append(
+                    f"tree {row['tree_id']}: {row['n']} nodes, {row['roots']} root(s), "
+                    f"max rght {row['max_rght']}, {row['distinct_lft']} distinct lft"
+                )
+        return problems

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from governance.models.base import TimeStampedModel
+from governance.models.roles import AREA_ROLES, DEPARTMENT_ROLES, Role
+
+
+class User(AbstractUser):
+    full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.get_full_name() or self.username
+
+    @property
+    def display_name(self) -> str:
+        return str(self)
+
+
+class Department(TimeStampedModel):
+    """A functional department (or a property company) that handles dispatched cases."""
+
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", _("Government department")
+        PUBLIC_SERVICE = "public_service", _("Public service company")
+        PROPERTY = "property", _("Property management company")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.GOVERNMENT)
+    phone = models.CharField(_("duty phone"), max_length=30, blank=True)
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("head"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="headed_departments",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleAssignment(TimeStampedModel):
+    """A user holds a role within a scope: an area subtree, or one department."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role)
+    area = models.ForeignKey(
+        settings.SCOPE_AREA_MODEL,
+        verbose_name=_("area"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+    )
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.CheckConstraint(
+                name="role_scope_matches_role",
+                condition=(
+                    Q(
+                        role__in=[r.value for r in DEPARTMENT_ROLES],
+                        department__isnull=False,
+                        area__isnull=True,
+                    )
+                    | Q(
+                        role__in=[r.value for r in AREA_ROLES],
+                        area__isnull=False,
+                        department__isnull=True,
+                    )
+                ),
+                violation_error_message=_(
+                    "A department handler is scoped to a department; every other role to an area."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=("user", "role", "area"),
+                name="unique_role_per_area",
+                condition=Q(area__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=("user", "role", "department"),
+                name="unique_role_per_department",
+                condition=Q(department__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} · {self.scope}"
+
+    @property
+    def scope(self):
+        return self.area if self.area_id else self.department
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.role in DEPARTMENT_ROLES:
+            if not self.department_id:
+                raise ValidationError({"department": _("Choose the department of this handler.")})
+            if self.area_id:
+                raise ValidationError({"area": _("A department handler has no area scope.")})
+        elif self.role:
+            if not self.area_id:
+                raise ValidationError({"area": _("Choose the area this role covers.")})
+            if self.department_id:
+                raise ValidationError(
+                    {"department": _("Only department handlers have a department.")}
+                )

@@ -1,0 +1,70 @@
+"""Navigation and start pages, filled by each app in its AppConfig.ready().
+
+The base layout knows no app: apps register their menu entries (with the roles that see them and
+an optional badge count) and the start page of each role. Later apps override earlier ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from governance.scopes import scope_of
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url_name: str
+    roles: frozenset[str] | None = None  # None: every signed-in user
+    badge: Callable | None = None  # badge(user) -> int | None
+    order: int = 50
+
+
+_items: dict[str, NavItem] = {}
+_start_pages: dict[str, Callable] = {}
+
+
+def register_nav(item: NavItem) -> None:
+    _items[item.key] = item
+
+
+def register_start_page(role: str, resolver: Callable) -> None:
+    """``resolver(user, assignment)`` returns the URL a user of ``role`` starts on."""
+    _start_pages[role] = resolver
+
+
+def items_for(user) -> list[dict]:
+    scope = scope_of(user)
+    entries = []
+    for item in sorted(_items.values(), key=lambda i: (i.order, i.key)):
+        if item.roles is not None and not scope.has_role(*item.roles):
+            continue
+        entries.append(
+            {
+                "key": item.key,
+                "label": item.label,
+                "url": reverse(item.url_name),
+                "badge": item.badge(user) if item.badge else None,
+            }
+        )
+    return entries
+
+
+def start_page_for(user) -> str | None:
+    scope = scope_of(user)
+    for assignment in scope.assignments:
+        resolver = _start_pages.get(assignment.role)
+        if resolver is not None:
+            return resolver(user, assignment)
+    return None
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    return {"nav_items": items_for(user)}

@@ -1,0 +1,49 @@
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.generic import ListView
+
+from governance.health import run_checks
+from governance.models import Role
+from governance.navigation import start_page_for
+from governance.scopes import scope_of
+from governance.selectors import change_log_for
+
+
+@login_required
+def home(request):
+    """Send each user to the start page of their first role."""
+    target = start_page_for(request.user)
+    if target:
+        return redirect(target)
+    if request.user.is_superuser:
+        return redirect("grids:tree")
+    return render(request, "governance/no_role.html", status=403)
+
+
+@never_cache
+def health(request):
+    results = run_checks()
+    healthy = all(v == "ok" for v in results.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": results},
+        status=200 if healthy else 503,
+    )
+
+
+class ChangeLogView(LoginRequiredMixin, ListView):
+    template_name = "governance/changelog.html"
+    paginate_by = 50
+    context_object_name = "changes"
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not scope_of(user).has_role(Role.STREET_ADMIN):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return change_log_for(self.request.user)

@@ -1,0 +1,235 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.utils.translation import gettext_lazy as _
+
+from governance.models import TimeStampedModel, TreeModel
+
+models.CharField.register_lookup(Length)
+
+
+class AreaKind(models.TextChoices):
+    DISTRICT = "district", _("District")
+    STREET = "street", _("Street")
+    COMMUNITY = "community", _("Community")
+    GRID = "grid", _("Grid")
+    MICRO_GRID = "micro_grid", _("Micro-grid")
+    BUILDING = "building", _("Building")
+    UNIT = "unit", _("Unit (stairwell)")
+
+
+# Depth order of the kinds, and the length of the national unit-grid code at each kind:
+# district 6 + street 3 + community 3 + grid 2 + micro-grid 2 + building 3 + unit 2.
+KIND_RANK = {kind: rank for rank, kind in enumerate(AreaKind.values)}
+CODE_LENGTH = {
+    AreaKind.DISTRICT: 6,
+    AreaKind.STREET: 9,
+    AreaKind.COMMUNITY: 12,
+    AreaKind.GRID: 14,
+    AreaKind.MICRO_GRID: 16,
+    AreaKind.BUILDING: 19,
+    AreaKind.UNIT: 21,
+}
+
+
+class Area(TreeModel, TimeStampedModel):
+    """A node of the street's territory: street, community, grid, micro-grid, building, unit."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=AreaKind)
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(
+        _("code"),
+        max_length=21,
+        unique=True,
+        validators=[RegexValidator(r"^\d+$", _("The code is made of digits only."))],
+        help_text=_("National unit-grid code: it extends the parent's code."),
+    )
+    boundary = models.JSONField(
+        _("boundary"), null=True, blank=True, help_text=_("GeoJSON Polygon or MultiPolygon.")
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    households = models.PositiveIntegerField(_("households"), default=0)
+    population = models.PositiveIntegerField(_("population"), default=0)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        constraints = [
+            models.CheckConstraint(name="area_kind_valid", condition=Q(kind__in=AreaKind.values)),
+            models.CheckConstraint(
+                name="area_code_length_matches_kind",
+                condition=Q(
+                    *[Q(kind=kind, code__length=length) for kind, length in CODE_LENGTH.items()],
+                    _connector=Q.OR,
+                ),
+                violation_error_message=_("The code length does not match the kind."),
+            ),
+            models.CheckConstraint(
+                name="area_latitude_range",
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+            ),
+            models.CheckConstraint(
+                name="area_longitude_range",
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+            ),
+        ]
+        indexes = [models.Index(fields=("kind",)), models.Index(fields=("name",))]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def rank(self) -> int:
+        return KIND_RANK[self.kind]
+
+    @property
+    def code_length(self) -> int:
+        return CODE_LENGTH[self.kind]
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, list] = {}
+        parent = self.parent if self.parent_id else None
+        if self.kind not in KIND_RANK:
+            return
+        if parent is not None and KIND_RANK[self.kind] <= KIND_RANK[parent.kind]:
+            errors.setdefault("kind", []).append(
+                _("A %(kind)s cannot be placed under a %(parent_kind)s: its kind must be deeper.")
+                % {"kind": self.get_kind_display(), "parent_kind": parent.get_kind_display()}
+            )
+        if self.code:
+            if len(self.code) != self.code_length:
+                errors.setdefault("code", []).append(
+                    _("A %(kind)s code has %(n)d digits.")
+                    % {"kind": self.get_kind_display(), "n": self.code_length}
+                )
+            elif parent is not None and not self.code.startswith(parent.code):
+                errors.setdefault("code", []).append(
+                    _("The code must start with the parent's code %(code)s.")
+                    % {"code": parent.code}
+                )
+        if (self.latitude is None) != (self.longitude is None):
+            errors.setdefault("latitude", []).append(
+                _("Give both latitude and longitude, or neither.")
+            )
+        if self.boundary is not None:
+            problem = geojson_polygon_problem(self.boundary)
+            if problem:
+                errors.setdefault("boundary", []).append(problem)
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        # Validation is part of every write path (forms, API, admin, services, shell):
+        # an invalid node never reaches the database.
+        self.full_clean(validate_unique=False, validate_constraints=False)
+        return super().save(*args, **kwargs)
+
+    def next_child_code(self, kind: str) -> str:
+        """The smallest free code for a new child of ``kind`` under this node."""
+        length = CODE_LENGTH[kind]
+        width = length - len(self.code)
+        if width <= 0:
+            raise ValidationError({"kind": _("This kind cannot be placed here.")})
+        taken = set(
+            Area.objects.filter(code__startswith=self.code, code__length=length).values_list(
+                "code", flat=True
+            )
+        )
+        for n in range(1, 10**width):
+            candidate = f"{self.code}{n:0{width}d}"
+            if candidate not in taken:
+                return candidate
+        raise ValidationError({"code": _("No free code is left under this node.")})
+
+
+def geojson_polygon_problem(value) -> str | None:
+    """Why ``value`` is not a usable GeoJSON Polygon/MultiPolygon, or None when it is."""
+    if isinstance(value, dict) and value.get("type") == "Feature":
+        value = value.get("geometry")
+    if not isinstance(value, dict) or value.get("type") not in ("Polygon", "MultiPolygon"):
+        return _("The boundary must be a GeoJSON Polygon or MultiPolygon.")
+    polygons = value.get("coordinates")
+    if value["type"] == "Polygon":
+        polygons = [polygons]
+    try:
+        for polygon in polygons:
+            for ring in polygon:
+                if len(ring) < 4 or ring[0] != ring[-1]:
+                    return _("Each boundary ring needs at least four points and must be closed.")
+                for lng, lat, *_rest in ring:
+                    if not (-180 <= float(lng) <= 180 and -90 <= float(lat) <= 90):
+                        return _("Boundary coordinates are [longitude, latitude] in degrees.")
+    except (TypeError, ValueError):
+        return _("The boundary coordinates are malformed.")
+    return None
+
+
+class StaffPosition(models.TextChoices):
+    GRID_LEADER = "grid_leader", _("Grid leader")
+    FULL_TIME_WORKER = "full_time_worker", _("Full-time grid worker")
+    PART_TIME_WORKER = "part_time_worker", _("Part-time grid member")
+    MICRO_GRID_LEADER = "micro_grid_leader", _("Micro-grid leader")
+    BUILDING_LEADER = "building_leader", _("Building team leader")
+    SECOND_BUILDING_LEADER = "second_building_leader", _("Second building leader")
+
+
+class GridStaff(TimeStampedModel):
+    """A person attached to an area: grid leader, grid worker, micro-grid or building leader."""
+
+    Position = StaffPosition
+
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.CASCADE, related_name="staff"
+    )
+    position = models.CharField(_("position"), max_length=30, choices=Position)
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(
+        _("phone"),
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9+\-\s]{5,20}$", _("Enter a valid phone number."))],
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("portal user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="grid_posts",
+    )
+    is_party_member = models.BooleanField(_("party member"), default=False)
+    started_on = models.DateField(_("started on"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("area", "position", "name")
+        verbose_name = _("grid staff member")
+        verbose_name_plural = _("grid staff")
+        constraints = [
+            models.CheckConstraint(
+                name="staff_position_valid",
+                condition=Q(position__in=StaffPosition.values),
+            ),
+            models.CheckConstraint(
+                name="staff_ended_after_started",
+                condition=Q(ended_on__isnull=True)
+                | Q(started_on__isnull=True)
+                | Q(ended_on__gte=models.F("started_on")),
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_position_display()}）"

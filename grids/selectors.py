@@ -1,0 +1,71 @@
+"""Reads of the area tree. Every queryset is scoped and names its joins here."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from governance.scopes import scope_of, visible
+from grids.models import Area, GridStaff
+
+
+def area_list_for(user) -> QuerySet[Area]:
+    return visible(user, Area.objects.all()).order_by(*Area.tree_order())
+
+
+def tree_roots_for(user) -> list[Area]:
+    """The top nodes this user may browse: their scope nodes, without ones nested in others."""
+    scope = scope_of(user)
+    if scope.is_superuser:
+        return list(with_counts(Area.objects.filter(parent__isnull=True)).order_by("name"))
+    areas = sorted({a.pk: a for a in scope.areas()}.values(), key=lambda a: (a.tree_id, a.lft))
+    tops = [a for a in areas if not any(o is not a and a.is_within(o) for o in areas)]
+    return list(with_counts(Area.objects.filter(pk__in=[a.pk for a in tops])).order_by("name"))
+
+
+def with_counts(queryset: QuerySet[Area]) -> QuerySet[Area]:
+    """Annotate child and staff counts; the descendant count comes from the node itself."""
+    return queryset.with_descendant_count().annotate(
+        child_count=Count("children", distinct=True),
+        staff_count=Count("staff", distinct=True),
+    )
+
+
+def children_for(user, area: Area) -> QuerySet[Area]:
+    return with_counts(visible(user, Area.objects.filter(parent=area))).order_by("name")
+
+
+def search_areas(user, text: str, *, limit: int = 50) -> list[Area]:
+    """Areas whose name or code matches, each with ``ancestors`` read in one extra query."""
+    text = text.strip()
+    if not text:
+        return []
+    results = list(
+        visible(
+            user, Area.objects.filter(Q(name__icontains=text) | Q(code__startswith=text))
+        ).order_by(*Area.tree_order())[:limit]
+    )
+    ancestors = Area.ancestors_of_many(results)
+    for area in results:
+        area.ancestor_list = ancestors[area.pk]
+    return results
+
+
+def ancestors_of(area: Area) -> list[Area]:
+    return list(Area.objects.filter(Area.ancestors_q(area)).order_by("lft"))
+
+
+def staff_for(user, area: Area) -> QuerySet[GridStaff]:
+    return (
+        visible(user, GridStaff.objects.filter(area=area))
+        .select_related("user")
+        .order_by("position", "name")
+    )
+
+
+def staff_list_for(user) -> QuerySet[GridStaff]:
+    return visible(user, GridStaff.objects.all()).select_related("area", "user")
+
+
+def subtree_for(user, area: Area, *, depth: int) -> list[Area]:
+    """The subtree under ``area`` down to ``depth`` levels, in tree order, in one query."""
+    return list(visible(user, Area.objects.within(area, depth=depth)).order_by(*Area.tree_order()))

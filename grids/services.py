@@ -1,0 +1,128 @@
+"""Writes to the area tree. Each service checks scope, validates, and runs in one transaction
+under the tree lock; the change log records it (see governance.changelog)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from governance.scopes import can_change, can_change_under
+from grids.models import Area, GridStaff
+
+AREA_FIELDS = (
+    "kind",
+    "name",
+    "code",
+    "boundary",
+    "latitude",
+    "longitude",
+    "households",
+    "population",
+    "notes",
+)
+
+
+def area_create(*, actor, parent: Area | None, **fields) -> Area:
+    """Create an area under ``parent`` (the actor must be able to change ``parent``'s subtree).
+
+    A missing code is the smallest free one under the parent. Raises ValidationError with
+    field messages for invalid input; nothing is written then.
+    """
+    if not can_change_under(actor, parent) and not (parent is None and actor.is_superuser):
+        raise PermissionDenied(_("You may not add areas here."))
+    with transaction.atomic():
+        Area.lock_tree()
+        if parent is not None:
+            parent.refresh_from_db()
+        if not fields.get("code") and parent is not None and fields.get("kind"):
+            fields["code"] = parent.next_child_code(fields["kind"])
+        area = Area(parent=parent, **{k: v for k, v in fields.items() if k in AREA_FIELDS})
+        _validate_unique_code(area)
+        area.save()
+    return area
+
+
+def area_update(*, actor, area: Area, **fields) -> Area:
+    """Change an area's own fields (not its place in the tree: see :func:`area_move`)."""
+    if not can_change(actor, area):
+        raise PermissionDenied(_("You may not change this area."))
+    if "code" in fields and fields["code"] != area.code and area.get_descendant_count():
+        raise ValidationError(
+            {"code": _("Move the area or renumber its children before changing its code.")}
+        )
+    with transaction.atomic():
+        for name, value in fields.items():
+            if name in AREA_FIELDS:
+                setattr(area, name, value)
+        _validate_unique_code(area)
+        area.save()
+    return area
+
+
+def area_move(*, actor, area: Area, new_parent: Area) -> Area:
+    """Move ``area`` with its subtree under ``new_parent``.
+
+    Codes stay consistent: the area takes the smallest free code under its new parent and every
+    descendant's code is rewritten with the new prefix, in one UPDATE inside the same transaction
+    and tree lock. Scopes follow automatically (they are ranges of the tree).
+    """
+    if not (can_change(actor, area) and can_change_under(actor, new_parent)):
+        raise PermissionDenied(_("You may not move this area there."))
+    with transaction.atomic():
+        Area.lock_tree()
+        area.refresh_from_db()
+        new_parent.refresh_from_db()
+        if new_parent.is_within(area):
+            raise ValidationError(
+                {"parent": _("A node cannot be moved under one of its own descendants.")}
+            )
+        if area.parent_id == new_parent.pk:
+            return area
+        old_code = area.code
+        descendant_pks = list(
+            Area.objects.within(area, include_self=False).values_list("pk", flat=True)
+        )
+        area.parent = new_parent
+        area.code = new_parent.next_child_code(area.kind)
+        area.save()  # validates kind and code against the new parent; mptt moves the subtree
+        Area.objects.filter(pk__in=descendant_pks).update(
+            code=Concat(Value(area.code), Substr(F("code"), len(old_code) + 1))
+        )
+    return area
+
+
+def _validate_unique_code(area: Area) -> None:
+    clash = Area.objects.filter(code=area.code)
+    if area.pk:
+        clash = clash.exclude(pk=area.pk)
+    if area.code and clash.exists():
+        raise ValidationError(
+            {"code": _("The code %(code)s is already used.") % {"code": area.code}}
+        )
+
+
+def staff_save(*, actor, staff: GridStaff) -> GridStaff:
+    """Create or change a staff post; the actor must be able to change the post's area."""
+    if not can_change_under(actor, staff.area):
+        raise PermissionDenied(_("You may not change staff of this area."))
+    staff.full_clean()
+    staff.save()
+    return staff
+
+
+def staff_delete(*, actor, staff: GridStaff) -> None:
+    if not can_change_under(actor, staff.area):
+        raise PermissionDenied(_("You may not change staff of this area."))
+    staff.delete()
+
+
+def area_delete(*, actor, area: Area) -> None:
+    """Delete a leaf area. Areas with children are refused: move or delete those first."""
+    if not can_change(actor, area):
+        raise PermissionDenied(_("You may not delete this area."))
+    if area.get_descendant_count():
+        raise ValidationError(_("This area has areas below it: move or delete them first."))
+    area.delete()

@@ -1,0 +1,135 @@
+"""Shared fixtures: the standard cast per role, service gates, browser.
+
+Tests marked ``postgres``, ``redis`` or ``browser`` need that service. Without it they skip with
+the reason, unless ``REQUIRE_SERVICES=1`` (CI), where a missing service is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from governance.env import env_bool
+from tests.factories import AreaTreeFactory, RoleAssignmentFactory, UserFactory
+
+REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", False)
+ARTIFACTS = Path(
+    os.environ.get(
+        "TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
+    )
+)
+
+
+def _missing(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _redis_url() -> str | None:
+    for name in ("CELERY_BROKER_URL", "REDIS_URL", "CACHE_URL"):
+        value = os.environ.get(name, "")
+        if value.startswith("redis://"):
+            return value
+    return None
+
+
+def _port_open(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _missing("this test needs PostgreSQL: set DATABASE_URL=postgres://...")
+    if item.get_closest_marker("redis"):
+        url = _redis_url()
+        if url is None:
+            _missing("this test needs Redis: set CELERY_BROKER_URL=redis://...")
+        elif not _port_open(url):
+            _missing(f"Redis at {url} does not answer")
+    if item.get_closest_marker("browser") and not shutil.which("chromium"):
+        _missing("this test needs Debian's chromium (apt-get install chromium)")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def tree(db):
+    """A small street: two communities with grids, micro-grids and buildings (see factories)."""
+    return AreaTreeFactory.build_street()
+
+
+@pytest.fixture
+def cast(tree):
+    """The standard cast: users in and out of community A's scope, per role."""
+    return Cast(tree)
+
+
+class Cast:
+    def __init__(self, tree):
+        self.tree = tree
+        a, b = tree.community_a, tree.community_b
+        self.superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
+        self.street_admin = _with_role("street_admin", tree.street)
+        self.admin_a = _with_role("street_admin", a, username="admin_a")
+        self.dispatcher_a = _with_role("community_dispatcher", a, username="dispatcher_a")
+        self.dispatcher_b = _with_role("community_dispatcher", b, username="dispatcher_b")
+        self.worker_a = _with_role("grid_worker", tree.grid_a1, username="worker_a")
+        self.viewer_a = _with_role("viewer", a, username="viewer_a")
+        self.nobody = UserFactory(username="nobody")
+
+
+def _with_role(role, area, **kwargs):
+    user = UserFactory(**kwargs)
+    RoleAssignmentFactory(user=user, role=role, area=area)
+    return user
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def browser(request):
+    """Debian's chromium driven by Playwright (the bundled browsers cannot be downloaded here)."""
+    executable = shutil.which("chromium")
+    if not executable:
+        _missing("this test needs Debian's chromium (apt-get install chromium)")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=executable,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def settings_lang_zh(settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    return settings
+
+
+__all__ = ["settings"]
