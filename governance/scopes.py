@@ -45,7 +45,9 @@ def rule_for(model: type[Model]) -> ScopeRule:
     try:
         return _rules[model]
     except KeyError:
-        raise LookupError(f"{model._meta.label} has no scope rule; register one in its AppConfig")
+        raise LookupError(
+            f"{model._meta.label} has no scope rule; register one in its AppConfig"
+        ) from None
 
 
 def area_model():

@@ -9,6 +9,8 @@ from governance import views
 api_v1 = [
     path("", include("governance.api.urls")),
     path("", include("grids.api.urls")),
+    path("", include("casework.api.urls")),
+    path("", include("partybuilding.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -20,6 +22,8 @@ urlpatterns = [
     path("changelog/", views.ChangeLogView.as_view(), name="changelog"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("areas/", include("grids.urls")),
+    path("cases/", include("casework.urls")),
+    path("party/", include("partybuilding.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]
