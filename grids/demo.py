@@ -192,6 +192,8 @@ def _build_tree(rng: random.Random) -> Area:
             node.parent_id = node.parent.pk
         Area.bulk_insert_level(level)
     Area.rebuild_tree()
+    # The rebuild renumbered lft/rght: the street loaded before it would see no subtree.
+    street.refresh_from_db()
     _roll_up_figures(street)
     return Area.objects.get(pk=street.pk)
 
