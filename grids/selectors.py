@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from governance.scopes import scope_of, visible
-from grids.models import Area, GridStaff
+from grids.models import KIND_RANK, Area, GridStaff
 
 
 def area_list_for(user) -> QuerySet[Area]:
@@ -23,11 +24,41 @@ def tree_roots_for(user) -> list[Area]:
 
 
 def with_counts(queryset: QuerySet[Area]) -> QuerySet[Area]:
-    """Annotate child and staff counts; the descendant count comes from the node itself."""
-    return queryset.with_descendant_count().annotate(
-        child_count=Count("children", distinct=True),
-        staff_count=Count("staff", distinct=True),
+    """Annotate child and staff counts; the descendant count comes from the node itself.
+
+    Each count is a correlated subquery (no GROUP BY over the row, boundary included): the list
+    stays one query. ``staff_below`` counts the staff of the node and of its whole subtree
+    with a range condition on the tree.
+    """
+    children = Area.objects.filter(parent=OuterRef("pk"))
+    own_staff = GridStaff.objects.filter(area=OuterRef("pk"))
+    staff_below = GridStaff.objects.filter(
+        area__tree_id=OuterRef("tree_id"),
+        area__lft__gte=OuterRef("lft"),
+        area__lft__lte=OuterRef("rght"),
     )
+    return queryset.with_descendant_count().annotate(
+        child_count=_count(children),
+        staff_count=_count(own_staff),
+        staff_below=_count(staff_below),
+    )
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    counted = queryset.order_by().annotate(n=Func("pk", function="COUNT")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def kind_counts_below(area: Area) -> list[tuple[str, int]]:
+    """How many nodes of each kind lie below ``area`` (kind value, count), top kinds first."""
+    rows = (
+        Area.objects.within(area, include_self=False)
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("pk"))
+    )
+    counts = {row["kind"]: row["n"] for row in rows}
+    return [(kind, counts[kind]) for kind in KIND_RANK if kind in counts]
 
 
 def children_for(user, area: Area) -> QuerySet[Area]:
