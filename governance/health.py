@@ -22,10 +22,11 @@ def check_cache() -> None:
     cache.delete(key)
 
 
-def check_broker() -> None:
+def check_broker(url: str | None = None) -> None:
+    """Connect to the Celery broker (the configured one unless ``url`` is given)."""
     from governance.celery import app
 
-    with app.connection_for_write() as conn:
+    with app.connection_for_write(url) as conn:
         conn.ensure_connection(max_retries=1, timeout=3)
 
 

@@ -26,7 +26,8 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
+# An empty SECRET_KEY counts as unset: it must not slip through as a valid key.
+SECRET_KEY = env_str("SECRET_KEY") or DEV_SECRET_KEY
 # Production means "not DEBUG and not explicitly told this is a development box".
 ALLOW_DEV_SECRET_KEY = env_bool("ALLOW_DEV_SECRET_KEY", False)
 if SECRET_KEY == DEV_SECRET_KEY and not (DEBUG or ALLOW_DEV_SECRET_KEY):

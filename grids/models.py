@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Length
+from django.db import models, router, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import TimeStampedModel, TreeModel
@@ -127,14 +127,43 @@ class Area(TreeModel, TimeStampedModel):
             problem = geojson_polygon_problem(self.boundary)
             if problem:
                 errors.setdefault("boundary", []).append(problem)
+        if "code" not in errors and self.code and self._code_taken():
+            errors.setdefault("code", []).append(
+                _("The code %(code)s is already used.") % {"code": self.code}
+            )
         if errors:
             raise ValidationError(errors)
 
+    def _code_taken(self) -> bool:
+        """True when another area has this code or a code below it (codes are a hierarchy:
+        a new or renumbered node must not adopt somebody else's children)."""
+        if self.pk is not None and self._stored_code() == self.code:
+            return False
+        return Area.objects.filter(code__startswith=self.code).exclude(pk=self.pk).exists()
+
+    def _stored_code(self) -> str | None:
+        if self.pk is None:
+            return None
+        return Area.objects.filter(pk=self.pk).values_list("code", flat=True).first()
+
     def save(self, *args, **kwargs):
-        # Validation is part of every write path (forms, API, admin, services, shell):
-        # an invalid node never reaches the database.
+        """Validate, then write under the tree lock; a changed code is carried down the subtree.
+
+        Validation is part of every write path (forms, API, admin, services, shell): an invalid
+        node never reaches the database. When the code changes (a renumbering or a move), every
+        descendant's code takes the new prefix in one UPDATE inside the same transaction.
+        """
         self.full_clean(validate_unique=False, validate_constraints=False)
-        return super().save(*args, **kwargs)
+        with transaction.atomic(using=router.db_for_write(Area)):
+            Area.lock_tree()
+            old_code = self._stored_code()
+            result = super().save(*args, **kwargs)
+            if old_code and old_code != self.code:
+                self._refresh_tree_fields()
+                Area.objects.within(self, include_self=False).update(
+                    code=Concat(Value(self.code), Substr(F("code"), len(old_code) + 1))
+                )
+        return result
 
     def next_child_code(self, kind: str) -> str:
         """The smallest free code for a new child of ``kind`` under this node."""
@@ -142,10 +171,13 @@ class Area(TreeModel, TimeStampedModel):
         width = length - len(self.code)
         if width <= 0:
             raise ValidationError({"kind": _("This kind cannot be placed here.")})
+        # A candidate is taken when any area's code starts with it, not only when it is equal:
+        # levels may be skipped, so a building under a grid can own a micro-grid-length prefix.
         taken = set(
-            Area.objects.filter(code__startswith=self.code, code__length=length).values_list(
-                "code", flat=True
-            )
+            Area.objects.filter(code__startswith=self.code, code__length__gte=length)
+            .annotate(prefix=Substr("code", 1, length))
+            .values_list("prefix", flat=True)
+            .distinct()
         )
         for n in range(1, 10**width):
             candidate = f"{self.code}{n:0{width}d}"

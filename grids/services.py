@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
 from governance.scopes import can_change, can_change_under
@@ -40,24 +39,24 @@ def area_create(*, actor, parent: Area | None, **fields) -> Area:
         if not fields.get("code") and parent is not None and fields.get("kind"):
             fields["code"] = parent.next_child_code(fields["kind"])
         area = Area(parent=parent, **{k: v for k, v in fields.items() if k in AREA_FIELDS})
-        _validate_unique_code(area)
         area.save()
     return area
 
 
 def area_update(*, actor, area: Area, **fields) -> Area:
-    """Change an area's own fields (not its place in the tree: see :func:`area_move`)."""
+    """Change an area's own fields (not its place in the tree: see :func:`area_move`).
+
+    A new code is carried down to every descendant (see ``Area.save``). Raises ValidationError
+    with field messages for invalid input; nothing is written then.
+    """
     if not can_change(actor, area):
         raise PermissionDenied(_("You may not change this area."))
-    if "code" in fields and fields["code"] != area.code and area.get_descendant_count():
-        raise ValidationError(
-            {"code": _("Move the area or renumber its children before changing its code.")}
-        )
     with transaction.atomic():
+        Area.lock_tree()
+        area.refresh_from_db()
         for name, value in fields.items():
-            if name in AREA_FIELDS:
+            if name in AREA_FIELDS and name != "kind":
                 setattr(area, name, value)
-        _validate_unique_code(area)
         area.save()
     return area
 
@@ -66,7 +65,7 @@ def area_move(*, actor, area: Area, new_parent: Area) -> Area:
     """Move ``area`` with its subtree under ``new_parent``.
 
     Codes stay consistent: the area takes the smallest free code under its new parent and every
-    descendant's code is rewritten with the new prefix, in one UPDATE inside the same transaction
+    descendant's code is rewritten with the new prefix (``Area.save``), in the same transaction
     and tree lock. Scopes follow automatically (they are ranges of the tree).
     """
     if not (can_change(actor, area) and can_change_under(actor, new_parent)):
@@ -81,27 +80,10 @@ def area_move(*, actor, area: Area, new_parent: Area) -> Area:
             )
         if area.parent_id == new_parent.pk:
             return area
-        old_code = area.code
-        descendant_pks = list(
-            Area.objects.within(area, include_self=False).values_list("pk", flat=True)
-        )
         area.parent = new_parent
         area.code = new_parent.next_child_code(area.kind)
         area.save()  # validates kind and code against the new parent; mptt moves the subtree
-        Area.objects.filter(pk__in=descendant_pks).update(
-            code=Concat(Value(area.code), Substr(F("code"), len(old_code) + 1))
-        )
     return area
-
-
-def _validate_unique_code(area: Area) -> None:
-    clash = Area.objects.filter(code=area.code)
-    if area.pk:
-        clash = clash.exclude(pk=area.pk)
-    if area.code and clash.exists():
-        raise ValidationError(
-            {"code": _("The code %(code)s is already used.") % {"code": area.code}}
-        )
 
 
 def staff_save(*, actor, staff: GridStaff) -> GridStaff:
@@ -120,9 +102,26 @@ def staff_delete(*, actor, staff: GridStaff) -> None:
 
 
 def area_delete(*, actor, area: Area) -> None:
-    """Delete a leaf area. Areas with children are refused: move or delete those first."""
+    """Delete a leaf area with its staff posts.
+
+    Refused with a ValidationError (nothing deleted) when areas lie below it or when other records
+    still point at it (role assignments, cases, ...): those must be moved or removed first.
+    """
     if not can_change(actor, area):
         raise PermissionDenied(_("You may not delete this area."))
-    if area.get_descendant_count():
-        raise ValidationError(_("This area has areas below it: move or delete them first."))
-    area.delete()
+    with transaction.atomic():
+        Area.lock_tree()
+        area.refresh_from_db()
+        if area.get_descendant_count():
+            raise ValidationError(_("This area has areas below it: move or delete them first."))
+        try:
+            area.delete()
+        except (ProtectedError, RestrictedError) as exc:
+            blockers = (
+                exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+            )
+            kinds = sorted({str(obj._meta.verbose_name_plural) for obj in blockers})
+            raise ValidationError(
+                _("This area is still referred to by %(kinds)s: reassign or remove them first.")
+                % {"kinds": ", ".join(kinds)}
+            ) from exc

@@ -1,8 +1,10 @@
 from contextlib import contextmanager
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
+from rest_framework.settings import api_settings
 
 
 @contextmanager
@@ -11,9 +13,14 @@ def service_errors():
     try:
         yield
     except DjangoValidationError as exc:
-        detail = (
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        # Django names errors of the whole object "__all__"; DRF clients expect its own key.
+        messages = (
+            exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
         )
+        detail = {
+            (api_settings.NON_FIELD_ERRORS_KEY if key == NON_FIELD_ERRORS else key): value
+            for key, value in messages.items()
+        }
         raise exceptions.ValidationError(detail) from exc
     except DjangoPermissionDenied as exc:
         raise exceptions.PermissionDenied(str(exc) or None) from exc

@@ -1,6 +1,7 @@
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from governance.scopes import can_change
+from governance.models import Role
+from governance.scopes import can_change, scope_of
 
 
 class ScopedObjectPermission(BasePermission):
@@ -8,3 +9,10 @@ class ScopedObjectPermission(BasePermission):
 
     def has_object_permission(self, request, view, obj) -> bool:
         return request.method in SAFE_METHODS or can_change(request.user, obj)
+
+
+class IsStreetAdmin(BasePermission):
+    """Street administrators (and superusers) only."""
+
+    def has_permission(self, request, view) -> bool:
+        return scope_of(request.user).has_role(Role.STREET_ADMIN)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from governance.models import Department, RoleAssignment, User
+from governance.models import Department, ObjectChange, RoleAssignment, User
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -21,3 +21,29 @@ class MeSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ("id", "username", "full_name", "phone", "is_superuser", "role_assignments")
+
+
+class ObjectChangeSerializer(serializers.ModelSerializer):
+    object_type = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ObjectChange
+        fields = (
+            "id",
+            "time",
+            "user",
+            "user_name",
+            "request_id",
+            "interface",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "area",
+            "prechange_data",
+            "postchange_data",
+        )
+        read_only_fields = fields
+
+    def get_object_type(self, obj) -> str:
+        return f"{obj.content_type.app_label}.{obj.content_type.model}"

@@ -1,7 +1,15 @@
+import django_filters
 from rest_framework import generics, viewsets
+from rest_framework.permissions import IsAuthenticated
 
-from governance.api.serializers import DepartmentSerializer, MeSerializer
-from governance.models import Department
+from governance.api.permissions import IsStreetAdmin
+from governance.api.serializers import (
+    DepartmentSerializer,
+    MeSerializer,
+    ObjectChangeSerializer,
+)
+from governance.models import Department, ObjectChange
+from governance.selectors import change_log_for
 
 
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
@@ -24,3 +32,30 @@ class MeView(generics.RetrieveAPIView):
             .objects.prefetch_related("role_assignments")
             .get(pk=self.request.user.pk)
         )
+
+
+class ObjectChangeFilterSet(django_filters.FilterSet):
+    object_type = django_filters.CharFilter(
+        method="filter_object_type", label="app_label.model, e.g. grids.area"
+    )
+    since = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="gte")
+
+    class Meta:
+        model = ObjectChange
+        fields = ("action", "interface", "object_id", "user", "area", "object_type", "since")
+
+    def filter_object_type(self, queryset, name, value):
+        app_label, _, model = value.lower().partition(".")
+        return queryset.filter(content_type__app_label=app_label, content_type__model=model)
+
+
+class ObjectChangeViewSet(viewsets.ReadOnlyModelViewSet):
+    """The change log, read-only: street admins read their subtree's changes and those that
+    belong to no area (departments, users)."""
+
+    serializer_class = ObjectChangeSerializer
+    filterset_class = ObjectChangeFilterSet
+    permission_classes = [IsAuthenticated, IsStreetAdmin]
+
+    def get_queryset(self):
+        return change_log_for(self.request.user)

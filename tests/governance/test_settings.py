@@ -1,0 +1,151 @@
+"""Settings come from the environment, strictly. Each case starts a fresh interpreter with a
+clean environment, because settings are read once at import."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from governance.env import env_bool, env_int, env_list, env_str
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOW = (
+    "import json, django; django.setup(); from django.conf import settings as s; "
+    "from django.db import connection; "
+)
+
+
+def run(tmp_path, code: str, **env) -> subprocess.CompletedProcess:
+    clean = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_SETTINGS_MODULE": "governance.settings",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", SHOW + code],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def output(result: subprocess.CompletedProcess):
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_refuses_the_dev_secret_key(tmp_path):
+    result = run(tmp_path, "print('started')")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_refuses_an_empty_secret_key(tmp_path):
+    result = run(tmp_path, "print('started')", SECRET_KEY="")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_starts_with_a_secret_key_from_a_file(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("a-long-production-secret-0123456789\n")
+    result = run(
+        tmp_path, "print(json.dumps([s.SECRET_KEY, s.DEBUG]))", SECRET_KEY_FILE=str(secret)
+    )
+    assert output(result) == ["a-long-production-secret-0123456789", False]
+
+
+def test_an_unreadable_secret_file_is_an_error(tmp_path):
+    result = run(tmp_path, "print('started')", SECRET_KEY_FILE=str(tmp_path / "missing"))
+    assert result.returncode != 0
+    assert "SECRET_KEY_FILE" in result.stderr
+
+
+def test_a_malformed_boolean_stops_the_start(tmp_path):
+    result = run(tmp_path, "print('started')", DEBUG="ture")
+    assert result.returncode != 0
+    assert "DEBUG='ture' is not a boolean" in result.stderr
+
+
+def test_the_embedded_default_is_sqlite_in_wal_mode_with_immediate_transactions(tmp_path):
+    code = (
+        "c = connection.cursor(); c.execute('PRAGMA journal_mode'); mode = c.fetchone()[0]; "
+        "d = s.DATABASES['default']; "
+        "print(json.dumps([d['ENGINE'], str(d['NAME']), d['OPTIONS']['transaction_mode'], mode,"
+        " s.CELERY_BROKER_URL,"
+        " sorted(s.CELERY_BROKER_TRANSPORT_OPTIONS)]))"
+    )
+    engine, name, transaction_mode, journal, broker, broker_options = output(
+        run(tmp_path, code, DEBUG="1")
+    )
+    assert engine == "django.db.backends.sqlite3"
+    assert name == str(tmp_path / "var" / "portal.sqlite3")
+    assert transaction_mode == "IMMEDIATE"
+    assert journal == "wal"
+    assert broker == "filesystem://"
+    assert "data_folder_in" in broker_options
+    assert (tmp_path / "var" / "celery-broker" / "queue").is_dir()
+
+
+def test_database_url_and_broker_url_switch_to_postgresql_and_redis(tmp_path):
+    code = (
+        "d = s.DATABASES['default']; "
+        "print(json.dumps([d['ENGINE'], d['NAME'], d['HOST'], d['PORT'], s.CELERY_BROKER_URL,"
+        " hasattr(s, 'CELERY_BROKER_TRANSPORT_OPTIONS'), s.CACHES['default']['BACKEND']]))"
+    )
+    result = run(
+        tmp_path,
+        code,
+        ALLOW_DEV_SECRET_KEY="1",
+        DATABASE_URL="postgres://portal:pw@db.example:5433/portal",
+        CELERY_BROKER_URL="redis://broker.example:6379/3",
+        REDIS_URL="redis://broker.example:6379/4",
+    )
+    engine, name, host, port, broker, fs_options, cache = output(result)
+    assert engine == "django.db.backends.postgresql"
+    assert (name, host, port) == ("portal", "db.example", 5433)
+    assert broker == "redis://broker.example:6379/3"
+    assert not fs_options
+    assert cache == "django.core.cache.backends.redis.RedisCache"
+    assert not (tmp_path / "var" / "celery-broker").exists()
+
+
+@pytest.mark.parametrize("raw,expected", [("1", True), ("Yes", True), ("off", False), ("", False)])
+def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("FLAG", raw)
+    assert env_bool("FLAG", not expected) is expected
+
+
+def test_env_bool_refuses_anything_else(monkeypatch):
+    monkeypatch.setenv("FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="not a boolean"):
+        env_bool("FLAG")
+
+
+def test_env_int_refuses_a_word(monkeypatch):
+    monkeypatch.setenv("PORT_NUMBER", "five")
+    with pytest.raises(ImproperlyConfigured, match="not a whole number"):
+        env_int("PORT_NUMBER", 1)
+
+
+def test_every_kind_of_setting_can_come_from_a_file(monkeypatch, tmp_path):
+    for name, value in {"FLAG": "yes", "COUNT": "7", "HOSTS": "a.example, b.example"}.items():
+        path = tmp_path / name
+        path.write_text(value + "\n")
+        monkeypatch.setenv(f"{name}_FILE", str(path))
+        monkeypatch.setenv(name, "ignored-when-a-file-is-given")
+    assert env_bool("FLAG") is True
+    assert env_int("COUNT", 0) == 7
+    assert env_list("HOSTS") == ["a.example", "b.example"]
+    assert env_str("MISSING", "fallback") == "fallback"
