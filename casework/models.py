@@ -1,0 +1,579 @@
+"""Cases (案件), their categories, the append-only event log and photo attachments.
+
+A case's status only ever changes through :mod:`casework.services`, which follows the one
+transition table in :mod:`casework.workflow`; nothing else (forms, admin, API serializers) writes
+``status``, ``holder`` or ``due_at``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from governance.models import Department, TimeStampedModel, TreeModel
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+    CRITICAL = "critical", _("Critical")
+
+
+class Stage(models.TextChoices):
+    """The stages that carry a time limit (时限)."""
+
+    ACCEPT = "accept", _("Accept")
+    DISPATCH = "dispatch", _("Dispatch")
+    ACKNOWLEDGE = "acknowledge", _("Acknowledge")
+    HANDLE = "handle", _("Handle")
+
+
+class Status(models.TextChoices):
+    REPORTED = "reported", _("Reported")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    MERGED = "merged", _("Merged")
+    DISPATCHED = "dispatched", _("Dispatched")
+    IN_PROGRESS = "in_progress", _("In progress")
+    HANDLED = "handled", _("Handled")
+    CLOSED = "closed", _("Closed")
+
+
+# Statuses in which somebody still has to act on the case.
+OPEN_STATUSES = frozenset(
+    {
+        Status.REPORTED,
+        Status.ACCEPTED,
+        Status.DISPATCHED,
+        Status.IN_PROGRESS,
+        Status.HANDLED,
+    }
+)
+# The stage whose time limit runs while a case is in each status (no limit in the others).
+STATUS_STAGE = {
+    Status.REPORTED: Stage.ACCEPT,
+    Status.ACCEPTED: Stage.DISPATCH,
+    Status.DISPATCHED: Stage.ACKNOWLEDGE,
+    Status.IN_PROGRESS: Stage.HANDLE,
+}
+
+
+class Holder(models.TextChoices):
+    COMMUNITY = "community", _("Community")
+    CENTER = "center", _("Grid management center")
+    DEPARTMENT = "department", _("Department")
+    NONE = "", _("Nobody (finished)")
+
+
+class Source(models.TextChoices):
+    PATROL = "patrol", _("Grid-worker patrol")
+    RESIDENT = "resident", _("Resident report")
+    HOTLINE = "hotline_12345", _("12345 hotline")
+    COUNCIL = "council", _("Council resolution")
+    LEADER = "leader", _("Leader's assignment")
+    OPEN311 = "open311", _("Open311 client")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+class Category(TreeModel, TimeStampedModel):
+    """A case category (大类 → 小类). It gives new cases their default department and priority,
+    and its time limits (or its nearest ancestor's) set the due time of every stage."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=20,
+        unique=True,
+        validators=[RegexValidator(r"^[0-9A-Za-z_-]+$", _("Letters, digits, - and _ only."))],
+    )
+    name = models.CharField(_("name"), max_length=50)
+    description = models.TextField(_("description"), blank=True)
+    default_department = models.ForeignKey(
+        Department,
+        verbose_name=_("default department"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    default_priority = models.CharField(
+        _("default priority"), max_length=10, choices=Priority, default=Priority.NORMAL
+    )
+    around_the_clock = models.BooleanField(
+        _("limits run around the clock"),
+        default=False,
+        help_text=_("Urgent matters (fire, gas, flooding) count every hour, not working time."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("case category")
+        verbose_name_plural = _("case categories")
+        constraints = [
+            models.CheckConstraint(
+                name="category_priority_valid", condition=Q(default_priority__in=Priority.values)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.rght - self.lft == 1
+
+
+class TimeLimit(models.Model):
+    """Hours allowed for each stage of a case of ``category`` at ``priority``.
+
+    A sub-category without its own row uses its nearest ancestor's (see selectors.time_limit_for).
+    """
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="time_limits"
+    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority)
+    accept_hours = models.DecimalField(
+        _("accept within (hours)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.25"))],
+    )
+    dispatch_hours = models.DecimalField(
+        _("dispatch within (hours)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.25"))],
+    )
+    acknowledge_hours = models.DecimalField(
+        _("acknowledge within (hours)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.25"))],
+    )
+    handle_hours = models.DecimalField(
+        _("handle within (hours)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.25"))],
+    )
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        ordering = ("category", "priority")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("category", "priority"), name="unique_time_limit_per_priority"
+            ),
+            models.CheckConstraint(
+                name="time_limit_priority_valid", condition=Q(priority__in=Priority.values)
+            ),
+            models.CheckConstraint(
+                name="time_limit_hours_positive",
+                condition=Q(accept_hours__gt=0)
+                & Q(dispatch_hours__gt=0)
+                & Q(acknowledge_hours__gt=0)
+                & Q(handle_hours__gt=0),
+                violation_error_message=_("Every time limit must be more than zero hours."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} · {self.get_priority_display()}"
+
+    def hours_for(self, stage: str) -> Decimal:
+        return getattr(self, f"{stage}_hours")
+
+
+class CaseCounter(models.Model):
+    """The last case number given out per street and year; incremented under a row lock."""
+
+    street = models.ForeignKey(
+        settings.SCOPE_AREA_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case number counter")
+        verbose_name_plural = _("case number counters")
+        constraints = [
+            models.UniqueConstraint(fields=("street", "year"), name="unique_counter_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.street_id}/{self.year}: {self.last}"
+
+
+class Case(TimeStampedModel):
+    Status = Status
+    Holder = Holder
+    Source = Source
+    Priority = Priority
+    Satisfaction = Satisfaction
+
+    number = models.CharField(_("number"), max_length=20, editable=False)
+    street = models.ForeignKey(
+        settings.SCOPE_AREA_MODEL,
+        verbose_name=_("street"),
+        on_delete=models.PROTECT,
+        related_name="street_cases",
+        editable=False,
+    )
+    # The community and grid above ``area``, kept so that rankings group by them directly.
+    community = models.ForeignKey(
+        settings.SCOPE_AREA_MODEL,
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="community_cases",
+        editable=False,
+    )
+    grid = models.ForeignKey(
+        settings.SCOPE_AREA_MODEL,
+        verbose_name=_("grid"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grid_cases",
+        editable=False,
+    )
+    title = models.CharField(_("title"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases"
+    )
+    area = models.ForeignKey(
+        settings.SCOPE_AREA_MODEL,
+        verbose_name=_("area"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        help_text=_("The lowest node known: a building or a micro-grid."),
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reported_cases",
+    )
+    reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
+    reporter_phone = models.CharField(
+        _("reporter's phone"),
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9+\-\s]{5,20}$", _("Enter a valid phone number."))],
+    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status, default=Status.REPORTED, editable=False
+    )
+    holder = models.CharField(
+        _("held by"),
+        max_length=20,
+        choices=Holder,
+        default=Holder.COMMUNITY,
+        blank=True,
+        editable=False,
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        editable=False,
+    )
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, editable=False)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        editable=False,
+    )
+    result = models.TextField(_("handling result"), blank=True, editable=False)
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=20, choices=Satisfaction, blank=True, editable=False
+    )
+    # Moments of the loop, for the monthly measures (response, on-time, handling time).
+    reported_at = models.DateTimeField(_("reported at"), db_index=True, editable=False)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True, editable=False)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True, editable=False)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True, editable=False)
+    acknowledged_at = models.DateTimeField(
+        _("acknowledged at"), null=True, blank=True, editable=False
+    )
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    evaluated_at = models.DateTimeField(_("evaluated at"), null=True, blank=True, editable=False)
+    resolved_on_spot = models.BooleanField(_("resolved on the spot"), default=False, editable=False)
+    rework_count = models.PositiveSmallIntegerField(_("reworks"), default=0, editable=False)
+    return_count = models.PositiveSmallIntegerField(_("returns"), default=0, editable=False)
+    # Raised by every step: a step taken on a stale copy is refused as a conflict.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ("-reported_at", "-pk")
+        constraints = [
+            models.UniqueConstraint(fields=("street", "number"), name="unique_case_number"),
+            models.CheckConstraint(name="case_status_valid", condition=Q(status__in=Status.values)),
+            models.CheckConstraint(name="case_holder_valid", condition=Q(holder__in=Holder.values)),
+            models.CheckConstraint(name="case_source_valid", condition=Q(source__in=Source.values)),
+            models.CheckConstraint(
+                name="case_priority_valid", condition=Q(priority__in=Priority.values)
+            ),
+            models.CheckConstraint(
+                name="case_department_holds_with_department",
+                condition=~Q(holder=Holder.DEPARTMENT) | Q(department__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="case_merged_has_original",
+                condition=~Q(status=Status.MERGED) | Q(duplicate_of__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="case_not_duplicate_of_itself",
+                condition=Q(duplicate_of__isnull=True) | ~Q(duplicate_of=models.F("pk")),
+            ),
+            models.CheckConstraint(
+                name="case_open_has_holder",
+                condition=~Q(status__in=sorted(OPEN_STATUSES)) | ~Q(holder=""),
+            ),
+            models.CheckConstraint(
+                name="case_satisfaction_only_when_closed",
+                condition=Q(satisfaction="") | Q(status=Status.CLOSED),
+            ),
+            models.CheckConstraint(
+                name="case_location_given",
+                condition=(Q(latitude__isnull=False) & Q(longitude__isnull=False)) | ~Q(address=""),
+                violation_error_message=_("Give the location: a point on the map or an address."),
+            ),
+            models.CheckConstraint(
+                name="case_coordinates_paired",
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(
+                    latitude__isnull=False,
+                    longitude__isnull=False,
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                ),
+            ),
+            models.CheckConstraint(
+                name="case_reporter_known",
+                condition=Q(reporter__isnull=False) | ~Q(reporter_name=""),
+                violation_error_message=_("Name the reporter."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=("status", "due_at"), name="case_status_due"),
+            models.Index(fields=("department", "status"), name="case_department_status"),
+            models.Index(fields=("category", "reported_at"), name="case_category_reported"),
+            models.Index(fields=("latitude", "longitude"), name="case_location"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def stage(self) -> str | None:
+        return STATUS_STAGE.get(self.status)
+
+    @property
+    def is_evaluated(self) -> bool:
+        return bool(self.satisfaction)
+
+    @property
+    def reporter_display(self) -> str:
+        return self.reporter_name or (str(self.reporter) if self.reporter_id else "")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk updates and deletes are refused as well as per-row ones."""
+
+    def update(self, **kwargs):
+        raise PermissionError(f"{self.model._meta.verbose_name} rows are append-only.")
+
+    def delete(self):
+        raise PermissionError(f"{self.model._meta.verbose_name} rows are append-only.")
+
+
+class AppendOnlyModel(models.Model):
+    """Rows are written once. On PostgreSQL a trigger refuses UPDATE and DELETE too
+    (migration 0002), so not even raw SQL or the admin can rewrite history."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError(f"{self._meta.verbose_name} rows are append-only.")
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{self._meta.verbose_name} rows are append-only.")
+
+
+class CaseEvent(AppendOnlyModel):
+    """One step taken on a case: who, in which role, from which state to which, and why."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events"
+    )
+    step = models.CharField(_("step"), max_length=30)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_events",
+    )
+    actor_name = models.CharField(_("actor's name"), max_length=150, blank=True)
+    role = models.CharField(_("role used"), max_length=30, blank=True)
+    from_status = models.CharField(_("from"), max_length=20, choices=Status, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status)
+    to_holder = models.CharField(_("held by afterwards"), max_length=20, choices=Holder, blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    is_public = models.BooleanField(
+        _("public"),
+        default=True,
+        help_text=_("Public events are shown to the reporter; internal ones to staff only."),
+    )
+    due_at = models.DateTimeField(_("next stage due"), null=True, blank=True)
+    # Whether this step came within the time limit of the stage it ended (None: no limit ran).
+    on_time = models.BooleanField(_("on time"), null=True, blank=True)
+    created_at = models.DateTimeField(_("time"), db_index=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ("created_at", "pk")
+        indexes = [models.Index(fields=("case", "created_at"), name="case_event_case_time")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.step} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def _attachment_path(instance, filename: str) -> str:
+    return f"cases/{instance.created_at:%Y/%m}/{filename}"
+
+
+class Attachment(AppendOnlyModel):
+    """A photo taken with a step: before (the problem) or after (the fix). Stored re-encoded as
+    JPEG with the EXIF orientation applied and the metadata (GPS included) dropped."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", _("Before")
+        AFTER = "after", _("After")
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    event = models.ForeignKey(
+        CaseEvent, verbose_name=_("event"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    image = models.ImageField(_("photo"), upload_to=_attachment_path)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=_attachment_path)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    original_name = models.CharField(_("original file name"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ("created_at", "pk")
+        constraints = [
+            models.CheckConstraint(
+                name="attachment_kind_valid", condition=Q(kind__in=["before", "after"])
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name or self.image.name
+
+
+class ResponseTemplate(TimeStampedModel):
+    """A quick reply (常用语) offered for a step, for one category's subtree or for all."""
+
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="response_templates",
+        help_text=_("Empty: offered for every category."),
+    )
+    step = models.CharField(
+        _("step"), max_length=30, blank=True, help_text=_("Empty: offered for every step.")
+    )
+    title = models.CharField(_("title"), max_length=50)
+    text = models.TextField(_("text"))
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("response template")
+        verbose_name_plural = _("response templates")
+        ordering = ("order", "title")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        from casework.workflow import STEPS
+
+        super().clean()
+        if self.step and self.step not in STEPS:
+            raise ValidationError({"step": _("Unknown step.")})

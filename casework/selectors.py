@@ -1,0 +1,300 @@
+"""Reads of cases, categories and their events. Every queryset is scoped and names its joins here,
+so that pages and the API share them."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from casework import workflow
+from casework.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Case,
+    CaseEvent,
+    Category,
+    Holder,
+    ResponseTemplate,
+    Status,
+    TimeLimit,
+)
+from governance.models import DEPARTMENT_ROLES, Role
+from governance.scopes import scope_of, visible
+
+# "Near due": the share of the hours before the due time in which the center starts watching.
+NEAR_DUE_WINDOW = timedelta(hours=4)
+DUPLICATE_RADIUS_M = 100
+DUPLICATE_DAYS = 7
+EARTH_RADIUS_M = 6_371_000
+
+
+# -- who may do what ------------------------------------------------------------------------
+def role_for_step(user, step: workflow.Step, *, case: Case | None = None, area=None) -> str | None:
+    """The role in which ``user`` may take ``step`` on ``case`` (or file a case in ``area``),
+    or None. Reads only the user's cached role assignments: no query per case."""
+    scope = scope_of(user)
+    if scope.is_superuser:
+        return "superuser"
+    area = case.area if case is not None else area
+    for role, needed_holder in step.roles.items():
+        if case is not None and needed_holder is not None and case.holder != needed_holder:
+            continue
+        if role in DEPARTMENT_ROLES:
+            if case is None or case.department_id is None:
+                continue
+            if any(d.pk == case.department_id for d in scope.departments([role])):
+                return role
+        elif area is not None and any(area.is_within(a) for a in scope.areas([role])):
+            return role
+    return None
+
+
+def available_steps(user, case: Case) -> list[workflow.Step]:
+    """The steps ``user`` may take on ``case`` now (status, guard, role and scope)."""
+    steps = []
+    for step in workflow.STEP_LIST:
+        if step.creates or case.status not in step.sources:
+            continue
+        if step.guard is not None and step.guard(case):
+            continue
+        if role_for_step(user, step, case=case) is not None:
+            steps.append(step)
+    return steps
+
+
+def can_report(user) -> bool:
+    return scope_of(user).has_role(*workflow.STEPS["report"].roles)
+
+
+# -- cases ----------------------------------------------------------------------------------
+def case_queryset() -> QuerySet[Case]:
+    return Case.objects.select_related(
+        "category", "area", "department", "street", "community", "reporter"
+    )
+
+
+def case_list_for(user, filters: dict | None = None) -> QuerySet[Case]:
+    """Cases ``user`` may see, narrowed by ``filters`` (the query parameters of CaseFilterSet)."""
+    from casework.filters import CaseFilterSet
+
+    qs = visible(user, case_queryset())
+    if filters:
+        filterset = CaseFilterSet(filters, queryset=qs, request=None)
+        qs = filterset.qs if filterset.is_valid() else qs.none()
+    return qs.order_by("-reported_at", "-pk")
+
+
+def case_detail_for(user, pk: int) -> Case | None:
+    return (
+        visible(user, case_queryset().select_related("duplicate_of", "grid")).filter(pk=pk).first()
+    )
+
+
+def events_for(user, case: Case) -> QuerySet[CaseEvent]:
+    """The case's events with their photos, oldest first (``case`` already checked visible)."""
+    return (
+        CaseEvent.objects.filter(case=case)
+        .select_related("actor", "department")
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk")
+    )
+
+
+def attachments_for(user, case: Case) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(case=case).select_related("event").order_by("created_at", "pk")
+
+
+def overdue_q(now: datetime | None = None) -> Q:
+    return Q(status__in=list(OPEN_STATUSES), due_at__lt=now or timezone.now())
+
+
+def near_due_q(now: datetime | None = None) -> Q:
+    now = now or timezone.now()
+    return Q(status__in=list(OPEN_STATUSES), due_at__gte=now, due_at__lt=now + NEAR_DUE_WINDOW)
+
+
+# -- inboxes --------------------------------------------------------------------------------
+def dispatcher_inbox(user) -> QuerySet[Case]:
+    """Reported, returned and accepted-not-dispatched cases held by the community, in the
+    communities the user dispatches for."""
+    return _in_areas(
+        user,
+        [Role.COMMUNITY_DISPATCHER],
+        Q(status__in=[Status.REPORTED, Status.ACCEPTED], holder=Holder.COMMUNITY),
+    ).order_by("due_at", "pk")
+
+
+def department_inbox(user) -> QuerySet[Case]:
+    """Cases dispatched to, or being handled by, the user's departments."""
+    scope = scope_of(user)
+    ids = [d.pk for d in scope.departments(DEPARTMENT_ROLES)]
+    if not ids:
+        return Case.objects.none()
+    return (
+        case_queryset()
+        .filter(
+            department_id__in=ids,
+            holder=Holder.DEPARTMENT,
+            status__in=[Status.DISPATCHED, Status.IN_PROGRESS],
+        )
+        .order_by("due_at", "pk")
+    )
+
+
+def verification_inbox(user) -> QuerySet[Case]:
+    """Handled cases waiting for an on-site check in the user's grids."""
+    return _in_areas(user, [Role.GRID_WORKER], Q(status=Status.HANDLED)).order_by(
+        "handled_at", "pk"
+    )
+
+
+def center_inbox(user, now: datetime | None = None) -> QuerySet[Case]:
+    """For the center: escalated cases it holds, handled cases to verify, and every open case
+    near its due time or overdue, in the user's streets."""
+    return _in_areas(
+        user,
+        [Role.CENTER_SUPERVISOR, Role.STREET_ADMIN],
+        Q(holder=Holder.CENTER, status__in=[Status.REPORTED, Status.ACCEPTED])
+        | Q(status=Status.HANDLED)
+        | overdue_q(now)
+        | near_due_q(now),
+    ).order_by("due_at", "pk")
+
+
+def inbox_for(user) -> dict[str, QuerySet[Case]]:
+    """The inboxes that apply to ``user``'s roles, by key."""
+    scope = scope_of(user)
+    boxes: dict[str, QuerySet[Case]] = {}
+    if scope.has_role(Role.COMMUNITY_DISPATCHER) and scope.areas([Role.COMMUNITY_DISPATCHER]):
+        boxes["dispatch"] = dispatcher_inbox(user)
+    if scope.departments(DEPARTMENT_ROLES):
+        boxes["department"] = department_inbox(user)
+    if scope.areas([Role.GRID_WORKER]):
+        boxes["verification"] = verification_inbox(user)
+    if scope.areas([Role.CENTER_SUPERVISOR, Role.STREET_ADMIN]):
+        boxes["center"] = center_inbox(user)
+    return boxes
+
+
+def inbox_count(user) -> int | None:
+    """The number on the inbox badge: cases waiting for this user (None when none apply)."""
+    boxes = inbox_for(user)
+    if not boxes:
+        return None
+    ids: set[int] = set()
+    for qs in boxes.values():
+        ids.update(qs.values_list("pk", flat=True)[:1000])
+    return len(ids)
+
+
+def _in_areas(user, roles: list[str], condition: Q) -> QuerySet[Case]:
+    from grids.models import Area
+
+    areas = scope_of(user).areas(roles)
+    if not areas:
+        return Case.objects.none()
+    return case_queryset().filter(condition).filter(Area.subtrees_q(areas, prefix="area__"))
+
+
+# -- duplicates -----------------------------------------------------------------------------
+def possible_duplicates(
+    user,
+    *,
+    category: Category,
+    area=None,
+    latitude: Decimal | float | None = None,
+    longitude: Decimal | float | None = None,
+    exclude: Case | None = None,
+    now: datetime | None = None,
+    limit: int = 10,
+) -> list[Case]:
+    """Open cases of the same category reported in the last 7 days in the same building or
+    micro-grid, or within 100 m. The distance is computed only for the rows that pass an indexed
+    bounding-box prefilter on latitude/longitude."""
+    now = now or timezone.now()
+    base = visible(user, case_queryset()).filter(
+        category=category,
+        status__in=list(OPEN_STATUSES),
+        reported_at__gte=now - timedelta(days=DUPLICATE_DAYS),
+    )
+    if exclude is not None:
+        base = base.exclude(pk=exclude.pk)
+    near = Q(pk__in=[])
+    if area is not None:
+        near |= Q(area=area)
+    if latitude is not None and longitude is not None:
+        lat, lng = float(latitude), float(longitude)
+        dlat = math.degrees(DUPLICATE_RADIUS_M / EARTH_RADIUS_M)
+        dlng = dlat / max(math.cos(math.radians(lat)), 0.01)
+        near |= Q(
+            latitude__range=(lat - dlat, lat + dlat), longitude__range=(lng - dlng, lng + dlng)
+        )
+    candidates = list(base.filter(near).order_by("-reported_at")[: limit * 5])
+    result = []
+    for case in candidates:
+        same_place = area is not None and case.area_id == area.pk
+        if not same_place and latitude is not None and case.latitude is not None:
+            case.distance_m = round(
+                distance_m(float(latitude), float(longitude), case.latitude, case.longitude)
+            )
+            if case.distance_m > DUPLICATE_RADIUS_M:
+                continue
+        else:
+            case.distance_m = None
+        result.append(case)
+    return result[:limit]
+
+
+def distance_m(lat1: float, lng1: float, lat2, lng2) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(float(lat2))
+    dp = p2 - p1
+    dl = math.radians(float(lng2) - lng1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
+
+
+# -- categories and limits ------------------------------------------------------------------
+def category_tree() -> QuerySet[Category]:
+    return (
+        Category.objects.filter(is_active=True)
+        .select_related("default_department")
+        .prefetch_related("time_limits")
+        .order_by(*Category.tree_order())
+    )
+
+
+def time_limit_for(category: Category, priority: str) -> TimeLimit | None:
+    """The limits of ``category`` at ``priority``, or of its nearest ancestor that has them."""
+    return (
+        TimeLimit.objects.filter(
+            priority=priority,
+            category__tree_id=category.tree_id,
+            category__lft__lte=category.lft,
+            category__rght__gte=category.rght,
+        )
+        .order_by("-category__level")
+        .first()
+    )
+
+
+def response_templates_for(*, category: Category | None = None, step: str = "") -> list:
+    """Quick replies for ``step`` on a case of ``category``: the category's, its ancestors' and
+    the general ones."""
+    qs = ResponseTemplate.objects.filter(is_active=True)
+    if category is not None:
+        qs = qs.filter(
+            Q(category__isnull=True)
+            | Q(
+                category__tree_id=category.tree_id,
+                category__lft__lte=category.lft,
+                category__rght__gte=category.rght,
+            )
+        )
+    if step:
+        qs = qs.filter(Q(step="") | Q(step=step))
+    return list(qs.select_related("category").order_by("order", "title"))

@@ -1,0 +1,551 @@
+"""Writes to cases. Filing is :func:`case_report`; every later step goes through
+:func:`case_transition`, which follows the table in :mod:`casework.workflow`.
+
+Guarantees of every step: the case row is locked (``SELECT ... FOR UPDATE``) for the whole step; a
+step taken on a stale copy of the case (another step came first) raises :class:`CaseConflict`; the
+actor's role and scope and the case's status are checked against the table; exactly one
+:class:`CaseEvent` is written, with its photos; the due time of the next stage is set. When anything
+is refused, nothing is written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework import workflow
+from casework.models import (
+    STATUS_STAGE,
+    Attachment,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    Category,
+    Holder,
+    Priority,
+    Satisfaction,
+    Source,
+    Status,
+)
+from casework.photos import PreparedPhoto, prepare_photos
+from casework.selectors import role_for_step, time_limit_for
+from governance.models import Department
+from governance.scopes import visible
+from governance.workclock import add_working_time
+from grids.models import Area, AreaKind
+
+
+class CaseConflict(Exception):
+    """The case changed between the moment the actor saw it and their step (HTTP 409)."""
+
+    def __init__(self, message: str, *, case: Case | None = None):
+        super().__init__(message)
+        self.message = message
+        self.case = case
+
+
+# Kinds of area a case may be filed on: the lowest node known, never above a community.
+CASE_AREA_KINDS = frozenset(
+    {AreaKind.COMMUNITY, AreaKind.GRID, AreaKind.MICRO_GRID, AreaKind.BUILDING, AreaKind.UNIT}
+)
+# Sources whose reporter is a resident (named), not the portal user who files the case.
+RESIDENT_SOURCES = frozenset({Source.RESIDENT, Source.HOTLINE, Source.OPEN311})
+MAX_COMMENT = 2000
+
+
+# -- filing ---------------------------------------------------------------------------------
+def case_report(
+    *,
+    actor,
+    title: str,
+    category: Category,
+    area: Area,
+    source: str,
+    description: str = "",
+    priority: str | None = None,
+    latitude: Decimal | float | None = None,
+    longitude: Decimal | float | None = None,
+    address: str = "",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    photos=(),
+    comment: str = "",
+    now: datetime | None = None,
+) -> Case:
+    """File a new case (status reported, held by the community) with its "before" photos.
+
+    The case number is unique per street and year: it comes from a per-(street, year) counter
+    row incremented under a row lock, and a unique constraint backs it. Writes the case, one
+    "report" event and the photos in one transaction; the accept stage's due time is set.
+    """
+    step = workflow.STEPS["report"]
+    errors: dict[str, list] = {}
+    title = (title or "").strip()
+    if not title:
+        errors.setdefault("title", []).append(_("Give the case a short title."))
+    elif len(title) > 100:
+        errors.setdefault("title", []).append(_("At most 100 characters."))
+    if category is None:
+        errors.setdefault("category", []).append(_("Choose a category."))
+    elif not category.is_active:
+        errors.setdefault("category", []).append(_("This category is no longer in use."))
+    elif not category.is_leaf:
+        errors.setdefault("category", []).append(
+            _("Choose a sub-category of %(name)s.") % {"name": category.name}
+        )
+    if area is None:
+        errors.setdefault("area", []).append(_("Choose where the problem is."))
+    elif area.kind not in CASE_AREA_KINDS:
+        errors.setdefault("area", []).append(
+            _("Choose a community, grid, micro-grid or building, not a %(kind)s.")
+            % {"kind": area.get_kind_display()}
+        )
+    if source not in Source.values:
+        errors.setdefault("source", []).append(_("Choose where the case comes from."))
+    if priority in (None, ""):
+        priority = category.default_priority if category is not None else Priority.NORMAL
+    elif priority not in Priority.values:
+        errors.setdefault("priority", []).append(_("Choose a priority."))
+    latitude, longitude = _coordinates(latitude, longitude, errors)
+    address = (address or "").strip()
+    if latitude is None and not address:
+        errors.setdefault("address", []).append(
+            _("Give the location: a point on the map or an address.")
+        )
+    reporter_name = (reporter_name or "").strip()
+    reporter_phone = (reporter_phone or "").strip()
+    if source in RESIDENT_SOURCES and not reporter_name:
+        errors.setdefault("reporter_name", []).append(
+            _("Give the name of the resident who reported it.")
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    holder_area = _ancestry(area)
+    if holder_area.get(AreaKind.STREET) is None:
+        raise ValidationError({"area": _("This area does not belong to a street.")})
+    role = role_for_step(actor, step, area=area)
+    if role is None:
+        raise PermissionDenied(_("You may not report cases in %(area)s.") % {"area": area.name})
+
+    prepared = prepare_photos(photos)
+    now = now or timezone.now()
+    case = Case(
+        title=title,
+        description=(description or "").strip(),
+        category=category,
+        area=area,
+        street=holder_area[AreaKind.STREET],
+        community=holder_area.get(AreaKind.COMMUNITY),
+        grid=holder_area.get(AreaKind.GRID),
+        latitude=latitude,
+        longitude=longitude,
+        address=address,
+        source=source,
+        reporter=None if source in RESIDENT_SOURCES else actor,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        priority=priority,
+        status=Status.REPORTED,
+        holder=Holder.COMMUNITY,
+        reported_at=now,
+    )
+    case.due_at = due_time(case, start=now)
+    case.full_clean(exclude=["number", "street", "community", "grid", "reported_at"])
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            case.number = next_case_number(street=case.street, year=timezone.localtime(now).year)
+            case.save()
+            event = CaseEvent.objects.create(
+                case=case,
+                step=step.name,
+                actor=actor,
+                actor_name=_actor_name(actor),
+                role=role,
+                from_status="",
+                to_status=Status.REPORTED,
+                to_holder=Holder.COMMUNITY,
+                comment=(comment or "").strip()[:MAX_COMMENT],
+                is_public=True,
+                due_at=case.due_at,
+                created_at=now,
+            )
+            _store_photos(case, event, prepared, kind=step.photo_kind, actor=actor, saved=saved)
+    except BaseException:
+        _discard(saved)
+        raise
+    return case
+
+
+def next_case_number(*, street: Area, year: int) -> str:
+    """The next number of ``street`` in ``year`` (call inside the transaction that uses it)."""
+    counter, _created = CaseCounter.objects.select_for_update().get_or_create(
+        street=street, year=year
+    )
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{year}-{counter.last:06d}"
+
+
+def _coordinates(latitude, longitude, errors) -> tuple[Decimal | None, Decimal | None]:
+    if latitude in (None, "") and longitude in (None, ""):
+        return None, None
+    if latitude in (None, "") or longitude in (None, ""):
+        errors.setdefault("latitude", []).append(_("Give both latitude and longitude, or neither."))
+        return None, None
+    try:
+        lat = Decimal(str(latitude)).quantize(Decimal("0.000001"))
+        lng = Decimal(str(longitude)).quantize(Decimal("0.000001"))
+    except ArithmeticError:
+        errors.setdefault("latitude", []).append(_("Latitude and longitude are numbers."))
+        return None, None
+    if not -90 <= lat <= 90:
+        errors.setdefault("latitude", []).append(_("Latitude lies between -90 and 90."))
+    if not -180 <= lng <= 180:
+        errors.setdefault("longitude", []).append(_("Longitude lies between -180 and 180."))
+    return lat, lng
+
+
+def _ancestry(area: Area) -> dict[str, Area]:
+    """The street, community and grid at or above ``area``, in one query."""
+    nodes = Area.objects.filter(
+        Area.ancestors_q(area, include_self=True),
+        kind__in=[AreaKind.STREET, AreaKind.COMMUNITY, AreaKind.GRID],
+    )
+    return {node.kind: node for node in nodes}
+
+
+# -- steps ----------------------------------------------------------------------------------
+def case_transition(
+    *,
+    case: Case,
+    actor,
+    step: str,
+    version: int | None = None,
+    now: datetime | None = None,
+    **inputs,
+) -> Case:
+    """Take ``step`` on ``case`` with the step's ``inputs`` (see workflow.INPUTS).
+
+    ``version`` is the case version the actor saw (defaults to ``case.version``): if another step
+    came in between, :class:`CaseConflict` names who took it. Refusals: ValidationError on
+    ``step`` (not possible in this status) or on an input field; PermissionDenied (role or
+    scope). Returns the updated case; writes exactly one event.
+    """
+    spec = workflow.STEPS.get(step)
+    if spec is None or spec.creates:
+        raise ValidationError({"step": _("Unknown step: %(step)s.") % {"step": step}})
+    unexpected = sorted(
+        name for name, value in inputs.items() if name not in spec.inputs and _given(value)
+    )
+    if unexpected:
+        raise ValidationError(
+            {name: _("This step does not take this field.") for name in unexpected}
+        )
+    expected_version = case.version if version is None else version
+
+    # A first check on the caller's copy, so that photos are decoded only for steps that can be
+    # taken, and outside the row lock. Everything is checked again under the lock below.
+    _check_step(actor, case, spec)
+    prepared = prepare_photos(inputs.get("photos")) if "photos" in spec.inputs else []
+
+    now = now or timezone.now()
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("area", "category")
+                .get(pk=case.pk)
+            )
+            if locked.version != expected_version:
+                raise CaseConflict(_conflict_message(locked), case=locked)
+            role = _check_step(actor, locked, spec)
+            values = _clean_inputs(spec, locked, actor, inputs, prepared)
+            event = _apply(spec, locked, actor, role, values, now)
+            _store_photos(locked, event, prepared, kind=spec.photo_kind, actor=actor, saved=saved)
+    except BaseException:
+        _discard(saved)
+        raise
+    return locked
+
+
+def _check_step(actor, case: Case, spec: workflow.Step) -> str:
+    """The role ``actor`` takes ``spec`` in; raises when the status or the actor do not allow it."""
+    if case.status not in spec.sources:
+        raise ValidationError(
+            {
+                "step": _("%(step)s is not possible while the case is %(status)s.")
+                % {"step": spec.label, "status": case.get_status_display()}
+            }
+        )
+    if spec.guard is not None:
+        reason = spec.guard(case)
+        if reason:
+            raise ValidationError({"step": reason})
+    role = role_for_step(actor, spec, case=case)
+    if role is None:
+        raise PermissionDenied(
+            _("You may not %(step)s this case (held by: %(holder)s).")
+            % {"step": str(spec.label).lower(), "holder": case.get_holder_display()}
+        )
+    return role
+
+
+def _given(value) -> bool:
+    return value not in (None, "", [], ())
+
+
+def _clean_inputs(spec: workflow.Step, case: Case, actor, inputs: dict, prepared) -> dict:
+    errors: dict[str, list] = {}
+    values: dict = {}
+    comment = str(inputs.get("comment") or "").strip()
+    if len(comment) > MAX_COMMENT:
+        errors.setdefault("comment", []).append(_("At most %(n)d characters.") % {"n": MAX_COMMENT})
+    if "comment" in spec.required and not comment:
+        errors.setdefault("comment", []).append(
+            _("Give the reason.") if spec.comment_label else _("This field is required.")
+        )
+    values["comment"] = comment
+
+    if "result" in spec.inputs:
+        result = str(inputs.get("result") or "").strip()
+        if not result:
+            errors.setdefault("result", []).append(_("Describe what was done."))
+        values["result"] = result
+
+    if "photos" in spec.required and not prepared:
+        errors.setdefault("photos", []).append(_("Add at least one photo."))
+
+    if "satisfaction" in spec.inputs:
+        satisfaction = inputs.get("satisfaction") or ""
+        if satisfaction not in Satisfaction.values:
+            errors.setdefault("satisfaction", []).append(
+                _("Choose satisfied, basically satisfied or dissatisfied.")
+            )
+        values["satisfaction"] = satisfaction
+
+    if spec.name == "dispatch":
+        department = _department(inputs.get("department"), errors)
+        if department is None and "department" not in errors:
+            department = default_department_for(case.category)
+            if department is None:
+                errors.setdefault("department", []).append(
+                    _("Choose the department: this category has no default one.")
+                )
+        values["department"] = department
+
+    if spec.name == "merge":
+        values["duplicate_of"] = _original_case(inputs.get("duplicate_of"), case, actor, errors)
+
+    is_public = inputs.get("is_public")
+    values["is_public"] = spec.public if is_public in (None, "") else bool(is_public)
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _department(value, errors) -> Department | None:
+    if not _given(value):
+        return None
+    pk = value.pk if isinstance(value, Department) else value
+    department = Department.objects.filter(pk=pk, is_active=True).first() if pk else None
+    if department is None:
+        errors.setdefault("department", []).append(_("Unknown or inactive department."))
+    return department
+
+
+def _original_case(value, case: Case, actor, errors) -> Case | None:
+    if not _given(value):
+        errors.setdefault("duplicate_of", []).append(_("Choose the case this one duplicates."))
+        return None
+    pk = value.pk if isinstance(value, Case) else value
+    original = visible(actor, Case.objects.filter(pk=pk)).first() if str(pk).isdigit() else None
+    if original is None:
+        errors.setdefault("duplicate_of", []).append(_("Unknown case."))
+    elif original.pk == case.pk:
+        errors.setdefault("duplicate_of", []).append(_("A case cannot duplicate itself."))
+    elif original.status in (Status.REJECTED, Status.MERGED):
+        errors.setdefault("duplicate_of", []).append(
+            _("Merge into a case that is being handled, not a %(status)s one.")
+            % {"status": original.get_status_display()}
+        )
+    elif original.street_id != case.street_id:
+        errors.setdefault("duplicate_of", []).append(_("That case belongs to another street."))
+    else:
+        return original
+    return None
+
+
+def _apply(spec: workflow.Step, case: Case, actor, role: str, values: dict, now) -> CaseEvent:
+    from_status = case.status
+    from_holder = case.holder
+    on_time = None if case.due_at is None or not spec.changes_state else now <= case.due_at
+
+    if spec.target is not None:
+        case.status = spec.target
+    if spec.holder == workflow.DISPATCHER:
+        case.holder = Holder.CENTER if case.escalated_at else Holder.COMMUNITY
+    elif spec.holder is not None:
+        case.holder = spec.holder
+
+    name = spec.name
+    if name == "accept":
+        case.accepted_at = now
+    elif name == "escalate":
+        case.escalated_at = now
+    elif name == "merge":
+        case.duplicate_of = values["duplicate_of"]
+    elif name == "dispatch":
+        case.department = values["department"]
+        case.dispatched_at = now
+    elif name == "acknowledge":
+        case.acknowledged_at = now
+    elif name == "return":
+        case.department = None
+        case.return_count += 1
+    elif name == "complete":
+        case.result = values["result"]
+        case.handled_at = now
+    elif name == "resolve_on_spot":
+        case.result = values["result"]
+        case.resolved_on_spot = True
+        case.closed_at = now
+    elif name == "verify_pass":
+        case.closed_at = now
+    elif name == "verify_fail":
+        case.rework_count += 1
+    elif name == "evaluate":
+        case.satisfaction = values["satisfaction"]
+        case.evaluated_at = now
+
+    if case.status != from_status or case.holder != from_holder:
+        case.due_at = due_time(case, start=now)
+    case.version += 1
+    case.save()
+    comment = values["comment"]
+    if not comment and values.get("result"):
+        comment = values["result"]
+    return CaseEvent.objects.create(
+        case=case,
+        step=name,
+        actor=actor,
+        actor_name=_actor_name(actor),
+        role=role,
+        from_status=from_status,
+        to_status=case.status,
+        to_holder=case.holder,
+        department=case.department if name in ("dispatch", "verify_fail") else None,
+        comment=comment,
+        is_public=values["is_public"],
+        due_at=case.due_at,
+        on_time=on_time,
+        created_at=now,
+    )
+
+
+def _conflict_message(case: Case) -> str:
+    last = case.events.order_by("-created_at", "-pk").first()
+    if last is None:
+        return _("This case has just been changed; reload it and try again.")
+    label = workflow.STEPS[last.step].label if last.step in workflow.STEPS else last.step
+    return _(
+        "This case was already changed by %(name)s (%(step)s at %(time)s); reload it and try again."
+    ) % {
+        "name": last.actor_name or _("someone"),
+        "step": label,
+        "time": timezone.localtime(last.created_at).strftime("%H:%M:%S"),
+    }
+
+
+def _actor_name(actor) -> str:
+    return str(actor)[:150] if actor is not None else ""
+
+
+# -- due times ------------------------------------------------------------------------------
+def due_time(case: Case, *, start: datetime) -> datetime | None:
+    """When the stage the case is now in must be finished (None when no limit runs)."""
+    stage = STATUS_STAGE.get(case.status)
+    if stage is None:
+        return None
+    limit = time_limit_for(case.category, case.priority)
+    if limit is None:
+        return None
+    return add_working_time(
+        start,
+        float(limit.hours_for(stage)),
+        area=case.area,
+        around_the_clock=case.category.around_the_clock,
+    )
+
+
+def default_department_for(category: Category) -> Department | None:
+    """The category's default department, or its nearest ancestor's."""
+    if category.default_department_id:
+        return category.default_department
+    ancestor = (
+        Category.objects.filter(Category.ancestors_q(category), default_department__isnull=False)
+        .select_related("default_department")
+        .order_by("-level")
+        .first()
+    )
+    return ancestor.default_department if ancestor else None
+
+
+# -- photos ---------------------------------------------------------------------------------
+def _store_photos(
+    case: Case,
+    event: CaseEvent,
+    prepared: list[PreparedPhoto],
+    *,
+    kind: str,
+    actor,
+    saved: list[str],
+) -> None:
+    for photo in prepared:
+        attachment = Attachment(
+            case=case,
+            event=event,
+            kind=kind,
+            width=photo.width,
+            height=photo.height,
+            size=photo.size,
+            original_name=photo.original_name,
+            uploaded_by=actor,
+            created_at=event.created_at,
+        )
+        stem = uuid.uuid4().hex
+        attachment.image.save(f"{stem}.jpg", ContentFile(photo.data), save=False)
+        saved.append(attachment.image.name)
+        attachment.thumbnail.save(f"{stem}_thumb.jpg", ContentFile(photo.thumbnail), save=False)
+        saved.append(attachment.thumbnail.name)
+        attachment.save()
+
+
+def _discard(names: list[str]) -> None:
+    """Remove files written for a step that did not commit."""
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        default_storage.delete(name)
+
+
+# -- categories -----------------------------------------------------------------------------
+def category_save(*, actor, category: Category) -> Category:
+    """Create or change a category (street admins and superusers)."""
+    from governance.models import Role
+    from governance.scopes import scope_of
+
+    if not scope_of(actor).has_role(Role.STREET_ADMIN):
+        raise PermissionDenied(_("Only street administrators manage case categories."))
+    category.full_clean()
+    category.save()
+    return category

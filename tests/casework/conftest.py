@@ -1,0 +1,63 @@
+"""Casework fixtures: a category tree with limits, two departments, the case-handling cast."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from casework.models import Priority
+from tests.casework.factories import CategoryFactory, TimeLimitFactory
+from tests.factories import DepartmentFactory, RoleAssignmentFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def departments(db):
+    return SimpleNamespace(
+        a=DepartmentFactory(name="城管执法队", code="urban-management"),
+        b=DepartmentFactory(name="环卫所", code="sanitation"),
+    )
+
+
+@pytest.fixture
+def categories(departments):
+    """市容环境 → 暴露垃圾 (default department A, limits on the parent) and 路灯不亮."""
+    parent = CategoryFactory(code="01", name="市容环境", default_department=departments.a)
+    TimeLimitFactory(category=parent, priority=Priority.NORMAL)
+    TimeLimitFactory(
+        category=parent,
+        priority=Priority.URGENT,
+        accept_hours=1,
+        dispatch_hours=1,
+        acknowledge_hours=1,
+        handle_hours=8,
+    )
+    garbage = CategoryFactory(code="0101", name="暴露垃圾", parent=parent)
+    lamp = CategoryFactory(code="0102", name="路灯不亮", parent=parent)
+    parent.refresh_from_db()
+    garbage.refresh_from_db()
+    lamp.refresh_from_db()
+    return SimpleNamespace(parent=parent, garbage=garbage, lamp=lamp)
+
+
+@pytest.fixture
+def crew(cast, tree, departments):
+    """The standard cast plus the case-handling roles, in and out of community A's scope."""
+    c = cast
+    c.center = _role("center_supervisor", area=tree.street, username="center")
+    c.worker_b = _role("grid_worker", area=tree.grid_b1, username="worker_b")
+    c.handler_a = _role("department_handler", department=departments.a, username="handler_a")
+    c.handler_b = _role("department_handler", department=departments.b, username="handler_b")
+    c.party_a = _role("party_officer", area=tree.community_a, username="party_a")
+    return c
+
+
+def _role(role, *, area=None, department=None, username):
+    user = UserFactory(username=username, full_name=username)
+    RoleAssignmentFactory(user=user, role=role, area=area, department=department)
+    return user

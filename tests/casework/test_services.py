@@ -1,0 +1,151 @@
+"""Filing and stepping cases through the services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from casework.models import Attachment, Case, CaseEvent, Holder, Source, Status
+from casework.services import CaseConflict, case_report, case_transition
+from tests.casework.factories import jpeg_upload
+
+TZ = ZoneInfo("Asia/Shanghai")
+MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
+
+
+def _report(actor, tree, categories, **kwargs):
+    fields = dict(
+        actor=actor,
+        title="垃圾堆放",
+        category=categories.garbage,
+        area=tree.building_a1,
+        source=Source.PATROL,
+        address="青松里1号楼东侧",
+    )
+    fields.update(kwargs)
+    return case_report(**fields)
+
+
+def test_report_numbers_sets_holder_due_and_one_event(tree, categories, crew):
+    case = _report(crew.worker_a, tree, categories, photos=[jpeg_upload()], now=MONDAY_10)
+    assert case.number == "2026-000001"
+    assert case.street == tree.street
+    assert case.community == tree.community_a
+    assert case.grid == tree.grid_a1
+    assert case.status == Status.REPORTED
+    assert case.holder == Holder.COMMUNITY
+    assert case.reporter == crew.worker_a
+    # 2 working hours after Monday 10:00 → 12:00 (limits inherited from 市容环境).
+    assert case.due_at == datetime(2026, 11, 23, 12, 0, tzinfo=TZ)
+    event = case.events.get()
+    assert (event.step, event.role, event.to_status) == ("report", "grid_worker", "reported")
+    assert Attachment.objects.get(case=case).kind == "before"
+    second = _report(crew.worker_a, tree, categories)
+    assert second.number == "2026-000002"
+
+
+def test_report_refuses_outside_the_workers_grid(tree, categories, crew):
+    with pytest.raises(PermissionDenied):
+        _report(crew.worker_a, tree, categories, area=tree.building_b1)
+    assert not Case.objects.exists()
+
+
+def test_report_names_every_bad_field(tree, categories, crew):
+    with pytest.raises(ValidationError) as exc:
+        _report(
+            crew.dispatcher_a,
+            tree,
+            categories,
+            title="",
+            category=categories.parent,
+            address="",
+            source=Source.HOTLINE,
+        )
+    assert set(exc.value.message_dict) == {"title", "category", "address", "reporter_name"}
+    assert not Case.objects.exists()
+
+
+def test_the_full_loop_writes_one_event_per_step(tree, categories, crew, departments):
+    case = _report(crew.worker_a, tree, categories, now=MONDAY_10)
+    case = case_transition(case=case, actor=crew.dispatcher_a, step="accept")
+    case = case_transition(case=case, actor=crew.dispatcher_a, step="dispatch")
+    assert case.department == departments.a  # the category's default
+    assert case.holder == Holder.DEPARTMENT
+    case = case_transition(case=case, actor=crew.handler_a, step="acknowledge")
+    case = case_transition(
+        case=case, actor=crew.handler_a, step="complete", result="已清运", photos=[jpeg_upload()]
+    )
+    assert case.holder == Holder.COMMUNITY
+    case = case_transition(case=case, actor=crew.worker_a, step="verify_fail", comment="仍有残留")
+    assert case.status == Status.IN_PROGRESS
+    assert case.rework_count == 1
+    case = case_transition(
+        case=case,
+        actor=crew.handler_a,
+        step="complete",
+        result="已彻底清运",
+        photos=[jpeg_upload()],
+    )
+    case = case_transition(case=case, actor=crew.worker_a, step="verify_pass")
+    case = case_transition(
+        case=case, actor=crew.dispatcher_a, step="evaluate", satisfaction="satisfied"
+    )
+    assert case.status == Status.CLOSED
+    assert case.satisfaction == "satisfied"
+    steps = list(case.events.values_list("step", flat=True))
+    assert steps == [
+        "report",
+        "accept",
+        "dispatch",
+        "acknowledge",
+        "complete",
+        "verify_fail",
+        "complete",
+        "verify_pass",
+        "evaluate",
+    ]
+    with pytest.raises(ValidationError) as exc:
+        case_transition(
+            case=case, actor=crew.dispatcher_a, step="evaluate", satisfaction="satisfied"
+        )
+    assert "step" in exc.value.message_dict
+
+
+def test_escalated_case_is_dispatched_by_the_center_and_returns_to_it(tree, categories, crew):
+    case = _report(crew.worker_a, tree, categories)
+    case = case_transition(case=case, actor=crew.dispatcher_a, step="escalate", comment="需多部门")
+    assert case.holder == Holder.CENTER
+    with pytest.raises(PermissionDenied):
+        case_transition(case=case, actor=crew.dispatcher_a, step="accept")
+    case = case_transition(case=case, actor=crew.center, step="accept")
+    case = case_transition(case=case, actor=crew.center, step="dispatch")
+    case = case_transition(case=case, actor=crew.handler_a, step="return", comment="不属本部门")
+    assert (case.status, case.holder, case.department) == (Status.ACCEPTED, Holder.CENTER, None)
+    assert case.return_count == 1
+
+
+def test_a_stale_copy_is_refused_as_a_conflict_naming_the_winner(tree, categories, crew):
+    case = _report(crew.worker_a, tree, categories)
+    stale = Case.objects.get(pk=case.pk)
+    case_transition(case=case, actor=crew.dispatcher_a, step="accept")
+    with pytest.raises(CaseConflict) as exc:
+        case_transition(case=stale, actor=crew.dispatcher_a, step="reject", comment="重复")
+    assert crew.dispatcher_a.full_name in exc.value.message
+    assert CaseEvent.objects.filter(case=case).count() == 2
+
+
+def test_events_cannot_be_changed_or_deleted(tree, categories, crew):
+    case = _report(crew.worker_a, tree, categories)
+    event = case.events.get()
+    event.comment = "改写历史"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        CaseEvent.objects.filter(pk=event.pk).update(comment="x")
+    with pytest.raises(PermissionError):
+        CaseEvent.objects.all().delete()
