@@ -1,9 +1,18 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import Department, ObjectChange, RoleAssignment, User
-from governance.scopes import changeable, visible
+from governance.models import (
+    CalendarDay,
+    Department,
+    ObjectChange,
+    RoleAssignment,
+    User,
+    WorkingHours,
+)
+from governance.models.calendar import STREET_KIND
+from governance.scopes import area_model, changeable, visible
 from governance.selectors import change_log_for
 
 
@@ -71,3 +80,30 @@ class ObjectChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ("date", "weekday", "kind", "name")
+    list_filter = ("kind", "name")
+    search_fields = ("name",)
+    date_hierarchy = "date"
+
+    @admin.display(description=_("weekday"), ordering="date")
+    def weekday(self, obj):
+        return date_format(obj.date, "l")
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("area", "morning_start", "morning_end", "afternoon_start", "afternoon_end")
+    list_select_related = ("area",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "area":
+            # Only the streets this user may change; the field's own limit keeps it to streets.
+            Area = area_model()
+            kwargs["queryset"] = changeable(
+                request.user, Area._default_manager.filter(kind=STREET_KIND)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

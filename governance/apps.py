@@ -7,9 +7,22 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Governance: users, roles and departments")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from governance import changelog, scopes
-        from governance.models import Department, ObjectChange, Role, RoleAssignment, User
+        from governance.calendar_demo import seed_holidays, seed_working_hours
+        from governance.demo import register_seeder
+        from governance.models import (
+            CalendarDay,
+            Department,
+            ObjectChange,
+            Role,
+            RoleAssignment,
+            User,
+            WorkingHours,
+        )
         from governance.navigation import NavItem, register_nav
+        from governance.workclock import calendar_changed
 
         changelog.register(Department)
         changelog.register(RoleAssignment, area_path="area")
@@ -31,3 +44,13 @@ class GovernanceConfig(AppConfig):
                 order=90,
             )
         )
+
+        changelog.register(CalendarDay)
+        changelog.register(WorkingHours, area_path="area")
+        scopes.register(WorkingHours, scopes.ScopeRule(area_path="area"))
+        for model in (CalendarDay, WorkingHours):
+            uid = f"workclock:{model._meta.label_lower}"
+            post_save.connect(calendar_changed, sender=model, dispatch_uid=f"{uid}:save")
+            post_delete.connect(calendar_changed, sender=model, dispatch_uid=f"{uid}:delete")
+        register_seeder(5, "holiday calendar", seed_holidays)
+        register_seeder(11, "working hours of the demo street", seed_working_hours)

@@ -1,23 +1,171 @@
 """The working-time clock: the one module that turns "N working hours" into a due time.
 
-This first version knows weekends and the default working day (9:00–12:00, 13:30–18:00, Asia/Shanghai);
-Chinese public holidays, adjusted working weekends and per-street hours come with the holiday calendar.
+A day is a working day when the holiday calendar (:class:`~governance.models.CalendarDay`) says
+so — a public holiday is off, an adjusted working weekend (调休) is on — and otherwise when it is
+Monday to Friday. A working day has two periods, a street's own (:class:`WorkingHours`) or the
+default 9:00–12:00, 13:30–18:00 (Asia/Shanghai). Urgent categories run around the clock.
+
+The calendar is read a year at a time (one query) and kept in a process cache; any change to the
+calendar or to a street's hours bumps a version in Django's cache, and every process drops its
+copy when it sees a new version. A year nobody has entered counts weekends only, with one
+warning in the log per process and year, and a warning on the admin home page.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+import logging
+import math
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
 
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
-WORKING_PERIODS: tuple[tuple[time, time], ...] = (
+from governance.models import CalendarDay, WorkingHours
+from governance.models.calendar import STREET_KIND
+from governance.scopes import area_model
+
+logger = logging.getLogger(__name__)
+
+Periods = tuple[tuple[time, time], ...]
+
+WORKING_PERIODS: Periods = (
     (time(9, 0), time(12, 0)),
     (time(13, 30), time(18, 0)),
 )
 
+VERSION_KEY = "workclock:calendar-version"
+# Areas whose street hours are kept per process; past this the map starts afresh.
+_MAX_CACHED_AREAS = 10_000
 
-def is_working_day(day) -> bool:
+
+class _YearCalendar:
+    __slots__ = ("holidays", "known", "working_days")
+
+    def __init__(self, holidays: set[date], working_days: set[date]) -> None:
+        self.holidays = frozenset(holidays)
+        self.working_days = frozenset(working_days)
+        self.known = bool(holidays or working_days)
+
+
+class _ProcessCache:
+    def __init__(self) -> None:
+        self.version: object = None
+        self.years: dict[int, _YearCalendar] = {}
+        self.area_periods: dict[tuple, Periods] = {}
+        self.warned_years: set[int] = set()
+
+    def sync(self) -> None:
+        """Drop what was read under an older calendar version (one cache read, no query)."""
+        version = cache.get(VERSION_KEY)
+        if version != self.version:
+            self.version = version
+            self.years.clear()
+            self.area_periods.clear()
+
+    def year(self, year: int) -> _YearCalendar:
+        calendar = self.years.get(year)
+        if calendar is None:
+            holidays: set[date] = set()
+            working_days: set[date] = set()
+            rows = CalendarDay.objects.filter(date__year=year).values_list("date", "kind")
+            for day, kind in rows:
+                (holidays if kind == CalendarDay.Kind.HOLIDAY else working_days).add(day)
+            calendar = self.years[year] = _YearCalendar(holidays, working_days)
+            if not calendar.known and year not in self.warned_years:
+                self.warned_years.add(year)
+                logger.warning(
+                    "No holiday calendar for %s: working time in that year counts weekends "
+                    "only. Enter the State Council's holiday schedule in the admin.",
+                    year,
+                )
+        return calendar
+
+
+_cache = _ProcessCache()
+
+
+def bump_calendar_version() -> None:
+    """Tell every process that the calendar or a street's hours changed."""
+    cache.add(VERSION_KEY, 0, timeout=None)
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        # Evicted between add and incr: any new value still differs from what processes hold.
+        cache.set(VERSION_KEY, 1, timeout=None)
+
+
+def calendar_changed(**kwargs) -> None:
+    """Signal receiver for saves and deletes of calendar days and working hours.
+
+    Bumps at once, so this process sees its own uncommitted change, and again on commit, so that
+    no other process keeps a year it re-read before the change was visible to it.
+    """
+    bump_calendar_version()
+    transaction.on_commit(bump_calendar_version)
+
+
+# -- the calendar ---------------------------------------------------------------------------
+
+
+def is_working_day(day: date) -> bool:
+    _cache.sync()
+    return _is_working_day(day)
+
+
+def _is_working_day(day: date) -> bool:
+    calendar = _cache.year(day.year)
+    if day in calendar.holidays:
+        return False
+    if day in calendar.working_days:
+        return True
     return day.weekday() < 5
+
+
+def working_periods_for(area=None) -> Periods:
+    """The working periods of the street ``area`` lies in (the default without a street row).
+
+    One query for an area not seen under the current calendar version, none after.
+    """
+    _cache.sync()
+    return _periods_for(area)
+
+
+def _periods_for(area) -> Periods:
+    if area is None:
+        return WORKING_PERIODS
+    # The tree position is part of the key: an area moved to another street has new lft/rght.
+    key = (area.pk, area.tree_id, area.lft, area.rght)
+    periods = _cache.area_periods.get(key)
+    if periods is None:
+        Area = area_model()
+        streets = Area._default_manager.filter(
+            Area.ancestors_q(area, include_self=True), kind=STREET_KIND
+        )
+        hours = WorkingHours.objects.filter(area__in=streets).first()
+        periods = hours.periods if hours is not None else WORKING_PERIODS
+        if len(_cache.area_periods) >= _MAX_CACHED_AREAS:
+            _cache.area_periods.clear()
+        _cache.area_periods[key] = periods
+    return periods
+
+
+def _working_periods(moment: datetime, periods: Periods) -> Iterator[tuple[datetime, datetime]]:
+    """Working periods from the day of ``moment`` on, as aware datetimes, without end."""
+    day = moment.date()
+    while True:
+        if _is_working_day(day):
+            for begin, end in periods:
+                yield (
+                    datetime.combine(day, begin, tzinfo=moment.tzinfo),
+                    datetime.combine(day, end, tzinfo=moment.tzinfo),
+                )
+        day += timedelta(days=1)
+
+
+# -- the clock ------------------------------------------------------------------------------
 
 
 def add_working_time(
@@ -26,25 +174,137 @@ def add_working_time(
     """The moment ``hours`` of working time after ``start`` (aware datetimes in, aware out).
 
     ``around_the_clock`` (urgent categories) counts every hour. ``area`` selects the street whose
-    working hours apply.
+    working hours apply. Starting outside working time, the clock starts when work resumes.
+    Reads at most one query per calendar year not yet cached and one for an area's street.
     """
+    if hours < 0:
+        raise ValueError("hours must not be negative")
     if around_the_clock:
         return start + timedelta(hours=hours)
-    tz = timezone.get_default_timezone()
-    moment = timezone.localtime(start, tz)
+    _cache.sync()
+    periods = _periods_for(area)
+    moment = timezone.localtime(start, timezone.get_default_timezone())
     remaining = timedelta(hours=hours)
-    while True:
-        day = moment.date()
-        if is_working_day(day):
-            for begin, end in WORKING_PERIODS:
-                period_start = datetime.combine(day, begin, tzinfo=moment.tzinfo)
-                period_end = datetime.combine(day, end, tzinfo=moment.tzinfo)
-                if moment >= period_end:
-                    continue
-                moment = max(moment, period_start)
-                available = period_end - moment
-                if remaining <= available:
-                    return moment + remaining
-                remaining -= available
-                moment = period_end
-        moment = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=moment.tzinfo)
+    for period_start, period_end in _working_periods(moment, periods):
+        if moment >= period_end:
+            continue
+        moment = max(moment, period_start)
+        available = period_end - moment
+        if remaining <= available:
+            return moment + remaining
+        remaining -= available
+        moment = period_end
+    raise AssertionError("unreachable: working periods never end")
+
+
+def working_time_between(
+    start: datetime, end: datetime, *, area=None, around_the_clock: bool = False
+) -> timedelta:
+    """The working time from ``start`` to ``end``; negative when ``end`` comes first."""
+    if end < start:
+        return -working_time_between(end, start, area=area, around_the_clock=around_the_clock)
+    if around_the_clock:
+        return end - start
+    _cache.sync()
+    periods = _periods_for(area)
+    tz = timezone.get_default_timezone()
+    start = timezone.localtime(start, tz)
+    end = timezone.localtime(end, tz)
+    total = timedelta()
+    for period_start, period_end in _working_periods(start, periods):
+        if period_start >= end:
+            break
+        overlap = min(period_end, end) - max(period_start, start)
+        if overlap > timedelta():
+            total += overlap
+    return total
+
+
+def describe_remaining(
+    due: datetime, now: datetime | None = None, *, area=None, around_the_clock: bool = False
+) -> str:
+    """Words for the time left until ``due``: working time left, or how long it is overdue.
+
+    Time left counts working time (every hour for ``around_the_clock``); overdue counts
+    calendar time, as people say "overdue by 2 days" over a weekend too.
+    """
+    now = now or timezone.now()
+    if now > due:
+        late = now - due
+        if late >= timedelta(days=1):
+            n = late.days
+            return ngettext("Overdue by %(n)d day", "Overdue by %(n)d days", n) % {"n": n}
+        if late >= timedelta(hours=1):
+            n = int(late.total_seconds() // 3600)
+            return ngettext("Overdue by %(n)d hour", "Overdue by %(n)d hours", n) % {"n": n}
+        n = max(1, int(late.total_seconds() // 60))
+        return ngettext("Overdue by %(n)d minute", "Overdue by %(n)d minutes", n) % {"n": n}
+    left = working_time_between(now, due, area=area, around_the_clock=around_the_clock)
+    minutes = math.ceil(left.total_seconds() / 60)
+    if minutes == 0:
+        return gettext("Due when work resumes")
+    if minutes >= 60:
+        n = minutes // 60
+        if around_the_clock:
+            return ngettext("%(n)d hour left", "%(n)d hours left", n) % {"n": n}
+        return ngettext("%(n)d working hour left", "%(n)d working hours left", n) % {"n": n}
+    if around_the_clock:
+        return ngettext("%(n)d minute left", "%(n)d minutes left", minutes) % {"n": minutes}
+    return ngettext("%(n)d working minute left", "%(n)d working minutes left", minutes) % {
+        "n": minutes
+    }
+
+
+# -- keeping the calendar -------------------------------------------------------------------
+
+
+def years_without_calendar(years: list[int] | None = None) -> list[int]:
+    """Which of ``years`` (default: this year and the next) have no calendar day entered."""
+    if years is None:
+        this_year = timezone.localdate().year
+        years = [this_year, this_year + 1]
+    known = {d.year for d in CalendarDay.objects.filter(date__year__in=years).dates("date", "year")}
+    return [year for year in years if year not in known]
+
+
+def package_calendar_days() -> Iterator[tuple[date, str, str]]:
+    """(date, kind, Chinese name) of every holiday and adjusted working day the
+    ``chinese_calendar`` package knows, in date order."""
+    from chinese_calendar import constants
+
+    # The package keys its tables by the English name; its Holiday enum carries the Chinese.
+    chinese = {holiday.value: holiday.chinese for holiday in constants.Holiday}
+    for day, name in sorted(constants.holidays.items()):
+        yield day, CalendarDay.Kind.HOLIDAY.value, chinese.get(name, name)
+    for day, name in sorted(constants.workdays.items()):
+        yield day, CalendarDay.Kind.WORKING_DAY.value, chinese.get(name, name)
+
+
+def calendar_load_from_package(*, overwrite: bool = False) -> tuple[int, int]:
+    """Copy the package's holidays and adjusted working days into the calendar.
+
+    Dates already entered are kept (a street may have corrected one) unless ``overwrite``.
+    Runs in one transaction and bumps the calendar version. Returns (created, updated).
+    """
+    days = sorted(package_calendar_days())
+    with transaction.atomic():
+        existing = {
+            row.date: row
+            for row in CalendarDay.objects.filter(date__range=(days[0][0], days[-1][0]))
+        }
+        created = [
+            CalendarDay(date=day, kind=kind, name=name)
+            for day, kind, name in days
+            if day not in existing
+        ]
+        CalendarDay.objects.bulk_create(created)
+        updated = []
+        if overwrite:
+            for day, kind, name in days:
+                row = existing.get(day)
+                if row is not None and (row.kind, row.name) != (kind, name):
+                    row.kind, row.name, row.updated_at = kind, name, timezone.now()
+                    updated.append(row)
+            CalendarDay.objects.bulk_update(updated, ["kind", "name", "updated_at"])
+        calendar_changed()
+    return len(created), len(updated)

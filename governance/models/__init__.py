@@ -1,4 +1,5 @@
 from governance.models.base import TimeStampedModel, TreeModel
+from governance.models.calendar import CalendarDay, WorkingHours
 from governance.models.changes import ObjectChange
 from governance.models.people import Department, RoleAssignment, User
 from governance.models.roles import AREA_ROLES, DEPARTMENT_ROLES, Role
@@ -6,6 +7,7 @@ from governance.models.roles import AREA_ROLES, DEPARTMENT_ROLES, Role
 __all__ = [
     "AREA_ROLES",
     "DEPARTMENT_ROLES",
+    "CalendarDay",
     "Department",
     "ObjectChange",
     "Role",
@@ -13,4 +15,5 @@ __all__ = [
     "TimeStampedModel",
     "TreeModel",
     "User",
+    "WorkingHours",
 ]
