@@ -1,9 +1,15 @@
-import pytest
-from django.core.exceptions import ValidationError
+import threading
 
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from governance.scopes import visible
 from grids.models import Area, AreaKind
 from grids.services import area_move
-from tests.factories import AreaFactory
+from tests.factories import AreaFactory, AreaTreeFactory
 
 
 def test_it_builds_a_sound_tree(tree):
@@ -29,14 +35,113 @@ def test_it_refuses_a_code_not_extending_the_parents(tree):
     assert "code" in exc.value.message_dict
 
 
-def test_move_rewrites_codes_of_the_subtree(tree, cast):
-    micro = tree.micro_a1
-    building = tree.building_a1
+def test_levels_may_be_skipped(tree):
+    micro = AreaFactory(kind=AreaKind.MICRO_GRID, name="直属微网格", parent=tree.community_a)
+    assert micro.code.startswith(tree.community_a.code)
+    assert Area.check_tree() == []
+
+
+def test_a_free_code_is_never_the_prefix_of_another_areas_code(tree):
+    # A building filed straight under grid A2 owns a code that looks like micro-grid 01's.
+    AreaFactory(
+        kind=AreaKind.BUILDING, name="直属楼", parent=tree.grid_a2, code=f"{tree.grid_a2.code}01001"
+    )
+    assert tree.grid_a2.next_child_code(AreaKind.MICRO_GRID) == f"{tree.grid_a2.code}02"
+    with pytest.raises(ValidationError) as exc:
+        AreaFactory(
+            kind=AreaKind.MICRO_GRID,
+            name="抢码",
+            parent=tree.grid_a2,
+            code=f"{tree.grid_a2.code}01",
+        )
+    assert "code" in exc.value.message_dict
+
+
+def test_a_node_cannot_become_its_own_descendant(tree):
+    grid = Area.objects.get(pk=tree.grid_a1.pk)
+    grid.parent = Area.objects.get(pk=tree.micro_a1.pk)
+    with pytest.raises(ValidationError) as exc:
+        grid.save()
+    assert "parent" in exc.value.message_dict
+    assert Area.check_tree() == []
+
+
+def test_a_move_takes_a_free_code_under_the_new_grid_and_rewrites_the_subtree(tree, cast):
+    micro, building = tree.micro_a1, tree.building_a1
     area_move(actor=cast.street_admin, area=micro, new_parent=tree.grid_b1)
     micro.refresh_from_db()
     building.refresh_from_db()
     assert micro.parent_id == tree.grid_b1.pk
-    assert micro.code.startswith(tree.grid_b1.code)
-    assert building.code.startswith(micro.code)
+    # micro_b1 holds ...01 under grid B1 already.
+    assert micro.code == f"{tree.grid_b1.code}02"
+    assert building.code == f"{micro.code}001"
     assert building.is_within(tree.community_b)
     assert Area.check_tree() == []
+
+
+def test_scopes_follow_a_move(tree, cast):
+    area_move(actor=cast.street_admin, area=tree.micro_a1, new_parent=tree.grid_b1)
+    moved = Area.objects.filter(pk__in=[tree.micro_a1.pk, tree.building_a1.pk])
+    assert visible(cast.dispatcher_b, moved).count() == 2
+    assert visible(cast.dispatcher_a, moved).count() == 0
+
+
+def test_a_street_admin_cannot_move_an_area_out_of_their_scope(tree, cast):
+    with pytest.raises(PermissionDenied):
+        area_move(actor=cast.admin_a, area=tree.micro_a1, new_parent=tree.grid_b1)
+    tree.micro_a1.refresh_from_db()
+    assert tree.micro_a1.parent_id == tree.grid_a1.pk
+
+
+def test_check_trees_passes_a_sound_tree(tree, capsys):
+    call_command("check_trees")
+    assert "grids.Area: sound" in capsys.readouterr().out
+
+
+def test_check_trees_reports_a_corrupt_tree_and_rebuild_repairs_it(tree, capsys):
+    Area.objects.filter(pk=tree.grid_a1.pk).update(lft=999)
+    with pytest.raises(CommandError, match=r"grids\.Area"):
+        call_command("check_trees")
+    assert "outside their parent's range" in capsys.readouterr().out
+    call_command("check_trees", "--rebuild")
+    assert "grids.Area: rebuilt" in capsys.readouterr().out
+    assert Area.check_tree() == []
+    assert tree.building_a1.pk in Area.objects.within(
+        Area.objects.get(pk=tree.grid_a1.pk)
+    ).values_list("pk", flat=True)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_inserts_under_one_parent_leave_the_tree_sound():
+    t = AreaTreeFactory.build_street()
+    parent_pk, parent_code = t.micro_a1.pk, t.micro_a1.code
+    workers, per_worker = 8, 4
+    barrier = threading.Barrier(workers)
+    errors: list[BaseException] = []
+
+    def insert(w: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            for i in range(per_worker):
+                n = 100 + w * per_worker + i
+                Area(
+                    kind=AreaKind.BUILDING,
+                    name=f"并发{n}号楼",
+                    code=f"{parent_code}{n:03d}",
+                    parent=Area.objects.get(pk=parent_pk),
+                ).save()
+        except BaseException as exc:  # reported below, in the test's own thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=insert, args=(w,)) for w in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Area.check_tree() == []
+    parent = Area.objects.get(pk=parent_pk)
+    assert Area.objects.within(parent, include_self=False).count() == 1 + workers * per_worker
