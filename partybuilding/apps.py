@@ -5,3 +5,99 @@ from django.utils.translation import gettext_lazy as _
 class PartybuildingConfig(AppConfig):
     name = "partybuilding"
     verbose_name = _("Party building and co-governance")
+
+    def ready(self) -> None:
+        from django.urls import reverse
+
+        from governance import changelog, scopes
+        from governance.demo import register_seeder
+        from governance.models import Role
+        from governance.navigation import NavItem, register_nav, register_start_page
+        from partybuilding import models as m
+        from partybuilding.demo import seed_partybuilding
+        from partybuilding.permissions import PARTY_CHANGE_ROLES
+
+        # Model → lookup to its area. Every area role reads party work in its scope; party
+        # officers and street admins change it.
+        area_paths = {
+            m.PartyOrganization: "area",
+            m.OrganizationPost: "organization__area",
+            m.PartyMember: "organization__area",
+            m.DualReport: "community",
+            m.DualReportService: "report__community",
+            m.CoConstructionUnit: "area",
+            m.PairingAgreement: "community",
+            m.Demand: "area",
+            m.Resource: "area",
+            m.Project: "area",
+            m.ProjectUpdate: "project__area",
+            m.MicroWish: "area",
+            m.Volunteer: "area",
+            m.Activity: "area",
+            m.Participation: "activity__area",
+            m.PointEntry: "volunteer__area",
+            m.Reward: "area",
+            m.Redemption: "volunteer__area",
+            m.Council: "area",
+            m.CouncilMember: "council__area",
+            m.MeetingSeries: "area",
+            m.Meeting: "area",
+            m.MeetingAttendee: "meeting__area",
+            m.Resolution: "meeting__area",
+        }
+        for model, path in area_paths.items():
+            scopes.register(
+                model, scopes.ScopeRule(area_path=path, change_roles=PARTY_CHANGE_ROLES)
+            )
+            changelog.register(model, area_path=path)
+
+        register_seeder(30, "party building and co-governance", seed_partybuilding)
+
+        party_roles = frozenset(
+            {
+                Role.PARTY_OFFICER,
+                Role.STREET_ADMIN,
+                Role.CENTER_SUPERVISOR,
+                Role.COMMUNITY_DISPATCHER,
+                Role.VIEWER,
+            }
+        )
+        register_nav(
+            NavItem(
+                key="party",
+                label=_("Party building"),
+                url_name="partybuilding:home",
+                roles=party_roles,
+                order=40,
+            )
+        )
+        register_nav(
+            NavItem(
+                key="party-projects",
+                label=_("Projects"),
+                url_name="partybuilding:projects",
+                roles=party_roles,
+                order=41,
+            )
+        )
+        register_nav(
+            NavItem(
+                key="party-volunteers",
+                label=_("Volunteers"),
+                url_name="partybuilding:activities",
+                roles=party_roles,
+                order=42,
+            )
+        )
+        register_nav(
+            NavItem(
+                key="party-meetings",
+                label=_("Meetings"),
+                url_name="partybuilding:meetings",
+                roles=party_roles,
+                order=43,
+            )
+        )
+        register_start_page(
+            Role.PARTY_OFFICER, lambda user, assignment: reverse("partybuilding:home")
+        )

@@ -1,0 +1,490 @@
+"""Co-construction units, pairing agreements, the three lists (demands, resources, projects)
+and micro-wishes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from governance.models import TimeStampedModel, TreeModel
+from grids.models import Area, AreaKind
+from partybuilding.models.common import ServiceType, mask_phone
+from partybuilding.models.organizations import phone_validator
+
+
+class UnitKind(models.TextChoices):
+    ORGAN = "organ", _("Government organ")
+    SCHOOL = "school", _("School")
+    HOSPITAL = "hospital", _("Hospital")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    SOCIAL_ORGANIZATION = "social_organization", _("Social organization")
+    MERCHANT = "merchant", _("Merchant")
+
+
+class CoConstructionUnit(TimeStampedModel):
+    """共建单位: a unit stationed in the street that works with a community."""
+
+    Kind = UnitKind
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=UnitKind)
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("area"),
+        on_delete=models.PROTECT,
+        related_name="co_construction_units",
+        help_text=_("The community (or grid) where the unit is stationed."),
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=50)
+    contact_phone = models.CharField(
+        _("contact phone"), max_length=20, blank=True, validators=[phone_validator]
+    )
+    party_organization_name = models.CharField(
+        _("unit's party organization"), max_length=100, blank=True
+    )
+    party_member_count = models.PositiveIntegerField(_("party members in the unit"), default=0)
+    offers = models.TextField(_("resources offered"), blank=True)
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("co-construction unit")
+        verbose_name_plural = _("co-construction units")
+        constraints = [
+            models.CheckConstraint(name="unit_kind_valid", condition=Q(kind__in=UnitKind.values))
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_contact_phone(self) -> str:
+        return mask_phone(self.contact_phone)
+
+
+class AgreementStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("In force")
+    EXPIRED = "expired", _("Expired")
+    TERMINATED = "terminated", _("Terminated")
+
+
+class PairingAgreement(TimeStampedModel):
+    """结对共建协议: binds a unit to a community (or one of its party organizations) for a term."""
+
+    Status = AgreementStatus
+
+    unit = models.ForeignKey(
+        CoConstructionUnit,
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="agreements",
+    )
+    community = models.ForeignKey(
+        Area,
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="pairing_agreements",
+        limit_choices_to={"kind": AreaKind.COMMUNITY},
+    )
+    party_organization = models.ForeignKey(
+        "partybuilding.PartyOrganization",
+        verbose_name=_("party organization"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pairing_agreements",
+    )
+    signed_on = models.DateField(_("signed on"))
+    starts_on = models.DateField(_("term starts"))
+    ends_on = models.DateField(_("term ends"))
+    commitments = models.TextField(_("commitments"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=AgreementStatus, default=AgreementStatus.ACTIVE
+    )
+    document = models.FileField(
+        _("agreement file"), upload_to="partybuilding/agreements/%Y/", blank=True
+    )
+
+    class Meta:
+        ordering = ("-signed_on", "-pk")
+        verbose_name = _("pairing agreement")
+        verbose_name_plural = _("pairing agreements")
+        constraints = [
+            models.CheckConstraint(
+                name="agreement_term_ordered",
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                violation_error_message=_("The term cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                name="agreement_status_valid", condition=Q(status__in=AgreementStatus.values)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} ⇄ {self.community}"
+
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.party_organization_id
+            and self.community_id
+            and not self.party_organization.area.is_within(self.community)
+        ):
+            raise ValidationError(
+                {"party_organization": _("Choose a party organization of this community.")}
+            )
+
+
+class DemandSource(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    MEETING = "meeting", _("Meeting")
+    VISIT = "visit", _("Home visit")
+    HOTLINE = "hotline", _("12345 hotline")
+
+
+class DemandStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    MATCHED = "matched", _("Matched")
+    CLOSED = "closed", _("Closed")
+
+
+class Demand(TimeStampedModel):
+    """需求清单: a need of residents waiting to be matched with resources."""
+
+    Source = DemandSource
+    Status = DemandStatus
+
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    service_type = models.CharField(_("type"), max_length=30, choices=ServiceType)
+    source = models.CharField(_("source"), max_length=12, choices=DemandSource)
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="demands"
+    )
+    raised_by = models.CharField(_("raised by"), max_length=50, blank=True)
+    beneficiaries = models.PositiveIntegerField(_("people concerned"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DemandStatus, default=DemandStatus.OPEN
+    )
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+        verbose_name = _("demand")
+        verbose_name_plural = _("demands")
+        indexes = [models.Index(fields=("service_type", "status"))]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ResourceKind(models.TextChoices):
+    VENUE = "venue", _("Venue")
+    FUNDS = "funds", _("Funds")
+    SERVICE = "service", _("Service")
+    VOLUNTEERS = "volunteers", _("Volunteers")
+    GOODS = "goods", _("Goods")
+
+
+class Resource(TimeStampedModel):
+    """资源清单: what a unit or a member offers to the community."""
+
+    Kind = ResourceKind
+
+    title = models.CharField(_("title"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=12, choices=ResourceKind)
+    service_type = models.CharField(_("type"), max_length=30, choices=ServiceType)
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="resources"
+    )
+    unit = models.ForeignKey(
+        CoConstructionUnit,
+        verbose_name=_("offered by unit"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="resources",
+    )
+    member = models.ForeignKey(
+        "partybuilding.PartyMember",
+        verbose_name=_("offered by member"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="resources",
+    )
+    description = models.TextField(_("description"), blank=True)
+    is_available = models.BooleanField(_("available"), default=True)
+
+    class Meta:
+        ordering = ("title",)
+        verbose_name = _("resource")
+        verbose_name_plural = _("resources")
+        constraints = [
+            models.CheckConstraint(
+                name="resource_has_one_provider",
+                condition=Q(unit__isnull=False, member__isnull=True)
+                | Q(unit__isnull=True, member__isnull=False),
+                violation_error_message=_("A resource is offered by one unit or one member."),
+            )
+        ]
+        indexes = [models.Index(fields=("service_type", "is_available"))]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def provider(self):
+        return self.unit if self.unit_id else self.member
+
+
+class ProjectStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    IN_PROGRESS = "in_progress", _("In progress")
+    ACCEPTANCE = "acceptance", _("Awaiting acceptance")
+    COMPLETED = "completed", _("Completed")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+# The progress a project shows when it enters a status (a leaf may report finer progress).
+STATUS_PROGRESS = {
+    ProjectStatus.PROPOSED: 0,
+    ProjectStatus.APPROVED: 10,
+    ProjectStatus.IN_PROGRESS: 40,
+    ProjectStatus.ACCEPTANCE: 90,
+    ProjectStatus.COMPLETED: 100,
+    ProjectStatus.SUSPENDED: None,  # keeps the progress it had
+}
+
+
+class ProjectKind(models.TextChoices):
+    CO_GOVERNANCE = "co_governance", _("Co-governance project")
+    PRACTICAL = "practical", _("Practical thing for the masses")
+
+
+class Project(TreeModel, TimeStampedModel):
+    """项目清单: a demand matched with resources, carried out with owners and units.
+
+    A project may have sub-projects; the progress of a parent is derived from its children
+    (see ``services.project_rollup``) and never entered by hand.
+    """
+
+    Status = ProjectStatus
+    Kind = ProjectKind
+
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=ProjectKind, default=ProjectKind.CO_GOVERNANCE
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="projects"
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ProjectStatus, default=ProjectStatus.PROPOSED
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    weight = models.DecimalField(
+        _("weight in the parent"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    demand = models.ForeignKey(
+        Demand,
+        verbose_name=_("demand"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects",
+    )
+    resources = models.ManyToManyField(
+        Resource, verbose_name=_("resources"), blank=True, related_name="projects"
+    )
+    agreement = models.ForeignKey(
+        PairingAgreement,
+        verbose_name=_("pairing agreement"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects",
+    )
+    units = models.ManyToManyField(
+        CoConstructionUnit,
+        verbose_name=_("participating units"),
+        blank=True,
+        related_name="projects",
+    )
+    owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("owners"), blank=True, related_name="+"
+    )
+    owner_names = models.CharField(_("responsible people"), max_length=200, blank=True)
+    budget = models.DecimalField(
+        _("budget (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    beneficiaries = models.CharField(_("beneficiaries"), max_length=200, blank=True)
+    beneficiary_count = models.PositiveIntegerField(_("people benefiting"), default=0)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    result = models.TextField(_("public result"), blank=True)
+    is_public = models.BooleanField(_("result published"), default=False)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        constraints = [
+            models.CheckConstraint(
+                name="project_progress_range", condition=Q(progress__gte=0, progress__lte=100)
+            ),
+            models.CheckConstraint(
+                name="project_status_valid", condition=Q(status__in=ProjectStatus.values)
+            ),
+            models.CheckConstraint(name="project_budget_not_negative", condition=Q(budget__gte=0)),
+            models.CheckConstraint(
+                name="project_due_after_start",
+                condition=Q(due_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(due_on__gte=models.F("starts_on")),
+                violation_error_message=_("The due date cannot be before the start."),
+            ),
+        ]
+        indexes = [models.Index(fields=("year", "status"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.parent_id and self.area_id and not self.area.is_within(self.parent.area):
+            raise ValidationError(
+                {"area": _("A sub-project lies within its parent project's area.")}
+            )
+
+
+class ProjectUpdate(models.Model):
+    """A dated entry on a project's timeline (append-only)."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="updates"
+    )
+    happened_on = models.DateField(_("date"))
+    text = models.CharField(_("what happened"), max_length=300)
+    status = models.CharField(_("status"), max_length=12, choices=ProjectStatus)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ("-happened_on", "-pk")
+        verbose_name = _("project timeline entry")
+        verbose_name_plural = _("project timeline")
+
+    def __str__(self) -> str:
+        return f"{self.happened_on} {self.text}"
+
+
+class WishStatus(models.TextChoices):
+    PUBLISHED = "published", _("Published")
+    CLAIMED = "claimed", _("Claimed")
+    FULFILLED = "fulfilled", _("Fulfilled")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class MicroWish(TimeStampedModel):
+    """微心愿: one resident's small wish, claimed by one member or unit at a time."""
+
+    Status = WishStatus
+
+    title = models.CharField(_("wish"), max_length=120)
+    description = models.TextField(_("details"), blank=True)
+    resident_name = models.CharField(_("resident"), max_length=50)
+    resident_phone = models.CharField(
+        _("resident's phone"), max_length=20, blank=True, validators=[phone_validator]
+    )
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="micro_wishes"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=WishStatus, default=WishStatus.PUBLISHED
+    )
+    claimed_by_member = models.ForeignKey(
+        "partybuilding.PartyMember",
+        verbose_name=_("claimed by member"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claimed_wishes",
+    )
+    claimed_by_unit = models.ForeignKey(
+        CoConstructionUnit,
+        verbose_name=_("claimed by unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claimed_wishes",
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
+    fulfilment_note = models.CharField(_("how it was fulfilled"), max_length=200, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="partybuilding/wishes/%Y/", blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+        verbose_name = _("micro-wish")
+        verbose_name_plural = _("micro-wishes")
+        constraints = [
+            models.CheckConstraint(
+                name="wish_claimant_matches_status",
+                condition=(
+                    Q(
+                        status__in=["published", "withdrawn"],
+                        claimed_by_member__isnull=True,
+                        claimed_by_unit__isnull=True,
+                    )
+                    | Q(
+                        status__in=["claimed", "fulfilled"],
+                        claimed_by_member__isnull=False,
+                        claimed_by_unit__isnull=True,
+                    )
+                    | Q(
+                        status__in=["claimed", "fulfilled"],
+                        claimed_by_member__isnull=True,
+                        claimed_by_unit__isnull=False,
+                    )
+                ),
+                violation_error_message=_(
+                    "A claimed or fulfilled wish has exactly one claimant; an open one has none."
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=("status",))]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def claimant(self):
+        return self.claimed_by_member or self.claimed_by_unit
