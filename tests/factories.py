@@ -96,3 +96,14 @@ class AreaTreeFactory:
         ):
             getattr(t, name).refresh_from_db()
         return t
+
+
+def grant_admin_site_access(user) -> None:
+    """Let ``user`` into Django admin with the model permissions the demo grants a street admin."""
+    from django.contrib.auth.models import Permission
+
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    models = ("area", "gridstaff", "department", "roleassignment", "user", "objectchange")
+    codenames = [f"{a}_{m}" for m in models for a in ("view", "add", "change", "delete")]
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
