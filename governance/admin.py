@@ -1,5 +1,8 @@
+from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -7,16 +10,32 @@ from governance.models import (
     CalendarDay,
     Department,
     ObjectChange,
+    Role,
     RoleAssignment,
     User,
     WorkingHours,
 )
 from governance.models.calendar import STREET_KIND
-from governance.scopes import area_model, changeable, visible
+from governance.scopes import area_model, changeable, scope_of, visible
 from governance.selectors import change_log_for
 
 
-class ScopedAdminMixin:
+def _is_scope_area(model) -> bool:
+    return model is apps.get_model(settings.SCOPE_AREA_MODEL)
+
+
+class ScopeAreaChoicesMixin:
+    """Area choices (including raw-id inputs) limited to what a non-superuser may change, so that
+    nobody attaches a record to an area outside their scope by typing its id."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if _is_scope_area(db_field.remote_field.model) and not request.user.is_superuser:
+            queryset = kwargs.get("queryset", db_field.remote_field.model._default_manager.all())
+            kwargs["queryset"] = changeable(request.user, queryset)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedAdminMixin(ScopeAreaChoicesMixin):
     """Admin lists and edits narrowed by the scope filter for everyone but superusers."""
 
     def get_queryset(self, request):
@@ -35,7 +54,22 @@ class ScopedAdminMixin:
         return changeable(request.user, type(obj).objects.filter(pk=obj.pk)).exists()
 
 
-class RoleAssignmentInline(admin.TabularInline):
+def _role_assignments_for(user):
+    """Assignments a street admin manages: area roles inside their subtree, and department roles
+    (departments serve the whole street)."""
+    qs = RoleAssignment.objects.all()
+    scope = scope_of(user)
+    if scope.is_superuser:
+        return qs
+    if not scope.has_role(Role.STREET_ADMIN):
+        return qs.none()
+    return qs.filter(
+        scope.q(RoleAssignment, {Role.STREET_ADMIN})
+        | Q(department__isnull=False, area__isnull=True)
+    )
+
+
+class RoleAssignmentInline(ScopeAreaChoicesMixin, admin.TabularInline):
     model = RoleAssignment
     extra = 0
     autocomplete_fields = ("area", "department")
@@ -44,6 +78,9 @@ class RoleAssignmentInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """Superusers manage everyone. A street admin manages the users whose roles all lie inside
+    their subtree (or who have none yet) and cannot grant admin rights or permissions."""
+
     inlines = (RoleAssignmentInline,)
     list_display = ("username", "full_name", "phone", "is_active", "is_staff")
     search_fields = ("username", "full_name", "phone")
@@ -51,6 +88,46 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         (_("Contact"), {"fields": ("full_name", "phone")}),
     )
+    scoped_fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("full_name", "phone", "email")}),
+        (_("Permissions"), {"fields": ("is_active",)}),
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not request.user.is_superuser:
+            return self.scoped_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        scope = scope_of(request.user)
+        if scope.is_superuser:
+            return qs
+        if not scope.has_role(Role.STREET_ADMIN):
+            return qs.none()
+        outside = RoleAssignment.objects.filter(area__isnull=False).exclude(
+            scope.q(RoleAssignment, {Role.STREET_ADMIN})
+        )
+        return qs.filter(is_superuser=False).exclude(pk__in=outside.values("user_id"))
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(ScopeAreaChoicesMixin, admin.ModelAdmin):
+    list_display = ("user", "role", "area", "department")
+    list_filter = ("role",)
+    search_fields = ("user__username", "user__full_name", "area__name", "department__name")
+    list_select_related = ("user", "area", "department")
+    raw_id_fields = ("user",)
+    autocomplete_fields = ("area", "department")
+
+    def get_queryset(self, request):
+        return _role_assignments_for(request.user).select_related("user", "area", "department")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = UserAdmin(User, self.admin_site).get_queryset(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Department)
@@ -64,13 +141,32 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(ObjectChange)
 class ObjectChangeAdmin(admin.ModelAdmin):
+    """Read-only: the change log is append-only for everyone, superusers included."""
+
     list_display = ("time", "user_name", "interface", "action", "content_type", "object_repr")
     list_filter = ("action", "interface", "content_type")
     search_fields = ("object_repr", "user_name")
     date_hierarchy = "time"
+    readonly_fields = (
+        "time",
+        "user",
+        "user_name",
+        "request_id",
+        "interface",
+        "action",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "area",
+        "prechange_data",
+        "postchange_data",
+    )
 
     def get_queryset(self, request):
         return change_log_for(request.user)
+
+    def get_actions(self, request):
+        return {}
 
     def has_add_permission(self, request):
         return False

@@ -27,6 +27,15 @@ class GovernanceConfig(AppConfig):
         changelog.register(Department)
         changelog.register(RoleAssignment, area_path="area")
         changelog.register(User)
+        # Role assignments are granted and read by street admins within their subtree.
+        scopes.register(
+            RoleAssignment,
+            scopes.ScopeRule(
+                area_path="area",
+                view_roles=frozenset({Role.STREET_ADMIN}),
+                change_roles=frozenset({Role.STREET_ADMIN}),
+            ),
+        )
         scopes.register(
             ObjectChange,
             scopes.ScopeRule(
