@@ -2,10 +2,15 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 
 from governance.scopes import can_change, visible
 from grids import selectors
-from grids.models import Area
+from grids.models import Area, AreaKind, GridStaff
+
+SEARCH_LIMIT = 50
+# Children drawn with a permanent label on the map; more would cover the boundaries.
+MAP_LABEL_LIMIT = 12
 
 
 def _visible_area(user, pk: int) -> Area:
@@ -17,13 +22,23 @@ def _visible_area(user, pk: int) -> Area:
 
 @login_required
 def tree(request):
-    """The area tree browser: the user's top nodes, lazily expanded, and search."""
-    query = request.GET.get("q", "").strip()
+    """The area tree browser: the user's top nodes, lazily expanded, and search.
+
+    A user with a single top node (the usual case) sees its children already opened.
+    """
+    query = request.GET.get("q", "").strip()[:100]
     context = {"query": query}
     if query:
-        context["results"] = selectors.search_areas(request.user, query)
+        results = selectors.search_areas(request.user, query, limit=SEARCH_LIMIT + 1)
+        context["results"] = results[:SEARCH_LIMIT]
+        context["more_results"] = len(results) > SEARCH_LIMIT
+        context["search_limit"] = SEARCH_LIMIT
     else:
-        context["roots"] = selectors.tree_roots_for(request.user)
+        roots = selectors.tree_roots_for(request.user)
+        context["roots"] = roots
+        if len(roots) == 1 and roots[0].child_count:
+            context["open_root"] = roots[0]
+            context["open_children"] = selectors.children_for(request.user, roots[0])
     return render(request, "grids/tree.html", context)
 
 
@@ -42,17 +57,27 @@ def tree_children(request, pk: int):
 def area_detail(request, pk: int):
     area = _visible_area(request.user, pk)
     children = list(selectors.children_for(request.user, area))
-    features = [_feature(a, role="self") for a in [area] if a.boundary]
-    features += [_feature(c, role="child") for c in children if c.boundary]
+    # Grid leader first, then the workers, then building leaders: the order of the positions.
+    rank = {position: i for i, position in enumerate(GridStaff.Position.values)}
+    staff = sorted(
+        selectors.staff_for(request.user, area), key=lambda s: (rank[s.position], s.name)
+    )
+    features = [_feature(area, role="self")] if area.boundary else []
+    features += [_feature(c, role="child", parent=area) for c in children if c.boundary]
     context = {
         "area": area,
         "ancestors": selectors.ancestors_of(area),
         "children": children,
-        "staff": selectors.staff_for(request.user, area),
+        "kind_counts": [(AreaKind(kind).label, n) for kind, n in selectors.kind_counts_below(area)],
+        "staff": staff,
+        "staff_below": len(staff) + sum(c.staff_below for c in children),
         "can_change": can_change(request.user, area),
         "map_data": {
             "features": features,
-            "center": [float(area.latitude), float(area.longitude)] if area.latitude else None,
+            "center": [float(area.latitude), float(area.longitude)]
+            if area.latitude is not None
+            else None,
+            "labels": len(children) <= MAP_LABEL_LIMIT,
             "tileUrl": settings.MAP_TILE_URL,
             "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
         },
@@ -60,17 +85,28 @@ def area_detail(request, pk: int):
     return render(request, "grids/area_detail.html", context)
 
 
-def _feature(area: Area, *, role: str) -> dict:
+def _feature(area: Area, *, role: str, parent: Area | None = None) -> dict:
+    boundary = area.boundary
+    # On the map a child is labelled without the name it shares with its parent
+    # (青松里第1网格 inside 青松里社区 reads 第1网格), so that labels fit inside small areas.
+    shared = _shared_prefix_length(parent.name, area.name) if parent else 0
+    geometry = boundary.get("geometry") if boundary.get("type") == "Feature" else boundary
     return {
         "type": "Feature",
-        "geometry": area.boundary.get("geometry", area.boundary)
-        if area.boundary.get("type") == "Feature"
-        else area.boundary,
+        "geometry": geometry,
         "properties": {
             "id": area.pk,
             "name": area.name,
+            "label": area.name[shared:] or area.name,
             "kind": area.get_kind_display(),
             "role": role,
-            "url": f"/areas/{area.pk}/",
+            "url": reverse("grids:area", args=[area.pk]),
         },
     }
+
+
+def _shared_prefix_length(a: str, b: str) -> int:
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return i
+    return min(len(a), len(b))
