@@ -1,0 +1,33 @@
+from django.apps import apps
+from django.core.management import call_command
+
+from governance.models import Role, RoleAssignment, User
+from grids.models import Area, AreaKind
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_models()
+        if model._meta.app_label in {"governance", "grids", "casework", "partybuilding"}
+    }
+
+
+def test_seed_demo_builds_the_street_and_a_second_run_changes_nothing(db):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    first = row_counts()
+    street = Area.objects.get(kind=AreaKind.STREET)
+    assert street.name == "青松街道"
+    assert Area.objects.filter(parent=street).count() == 6
+    assert Area.objects.filter(kind=AreaKind.GRID).count() == 40
+    assert Area.objects.filter(kind=AreaKind.MICRO_GRID).count() > 300
+    assert Area.check_tree() == []
+    admin = User.objects.get(username="jiedao")
+    assert admin.check_password("demo-2026")
+    assert admin.is_staff and admin.has_perm("grids.change_area")
+    for role in Role:
+        assert RoleAssignment.objects.filter(role=role).exists(), role
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert row_counts() == first
+    assert Area.check_tree() == []
