@@ -1,0 +1,265 @@
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from casework.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    Category,
+    Priority,
+    ResponseTemplate,
+    Satisfaction,
+    Source,
+)
+from casework.workflow import STEPS, TRANSITION_CHOICES
+from governance.models import Department
+from grids.models import Area
+
+
+class _Named(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    priority_display = serializers.CharField(source="get_priority_display", read_only=True)
+    holder_display = serializers.CharField(source="get_holder_display", read_only=True)
+    source_display = serializers.CharField(source="get_source_display", read_only=True)
+    category = _Named(read_only=True)
+    area = _Named(read_only=True)
+    department = _Named(read_only=True, allow_null=True)
+    is_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = (
+            "id",
+            "number",
+            "title",
+            "status",
+            "status_display",
+            "priority",
+            "priority_display",
+            "source",
+            "source_display",
+            "category",
+            "area",
+            "holder",
+            "holder_display",
+            "department",
+            "due_at",
+            "is_overdue",
+            "reported_at",
+            "satisfaction",
+        )
+
+    def get_is_overdue(self, obj) -> bool:
+        return bool(obj.is_open and obj.due_at and obj.due_at < timezone.now())
+
+
+class CaseDetailSerializer(CaseListSerializer):
+    reporter = serializers.CharField(source="reporter_display", read_only=True)
+    duplicate_of = serializers.SerializerMethodField()
+    available_steps = serializers.SerializerMethodField()
+
+    class Meta(CaseListSerializer.Meta):
+        fields = (
+            *CaseListSerializer.Meta.fields,
+            "description",
+            "latitude",
+            "longitude",
+            "address",
+            "reporter",
+            "reporter_phone",
+            "result",
+            "duplicate_of",
+            "resolved_on_spot",
+            "rework_count",
+            "return_count",
+            "accepted_at",
+            "escalated_at",
+            "dispatched_at",
+            "acknowledged_at",
+            "handled_at",
+            "closed_at",
+            "evaluated_at",
+            "version",
+            "available_steps",
+        )
+
+    def get_duplicate_of(self, obj) -> dict | None:
+        if obj.duplicate_of_id is None:
+            return None
+        return {"id": obj.duplicate_of_id, "number": obj.duplicate_of.number}
+
+    def get_available_steps(self, obj) -> list[str]:
+        from casework.selectors import available_steps
+
+        return [step.name for step in available_steps(self.context["request"].user, obj)]
+
+
+class CaseReportSerializer(serializers.Serializer):
+    """Input of filing a case (the "report" step); the service validates it in full."""
+
+    title = serializers.CharField(max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True)
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.all())
+    source = serializers.ChoiceField(choices=Source.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True
+    )
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    reporter_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    reporter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    comment = serializers.CharField(required=False, allow_blank=True)
+    photos = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class OptionalBooleanField(serializers.BooleanField):
+    """A boolean left out of a form post stays unset (DRF reads a missing checkbox as False)."""
+
+    default_empty_html = empty
+
+
+class TransitionSerializer(serializers.Serializer):
+    """One step and its inputs; which inputs a step requires is the transition table's business."""
+
+    step = serializers.ChoiceField(choices=TRANSITION_CHOICES)
+    version = serializers.IntegerField(
+        required=False, help_text="The case version you saw; a newer one gives 409."
+    )
+    comment = serializers.CharField(required=False, allow_blank=True)
+    department = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    duplicate_of = serializers.IntegerField(required=False, allow_null=True)
+    result = serializers.CharField(required=False, allow_blank=True)
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False)
+    is_public = OptionalBooleanField(required=False, allow_null=True)
+    photos = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class StepSerializer(serializers.Serializer):
+    step = serializers.CharField(source="name")
+    label = serializers.CharField()
+    required = serializers.ListField(child=serializers.CharField())
+    optional = serializers.ListField(child=serializers.CharField())
+    comment_label = serializers.CharField(allow_null=True)
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Attachment
+        fields = (
+            "id",
+            "event",
+            "kind",
+            "kind_display",
+            "image",
+            "thumbnail",
+            "width",
+            "height",
+            "size",
+            "original_name",
+            "created_at",
+        )
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    photos = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+    comment = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False)
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    step_label = serializers.SerializerMethodField()
+    from_status_display = serializers.CharField(source="get_from_status_display", read_only=True)
+    to_status_display = serializers.CharField(source="get_to_status_display", read_only=True)
+    department = _Named(read_only=True, allow_null=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = (
+            "id",
+            "step",
+            "step_label",
+            "actor_name",
+            "role",
+            "from_status",
+            "from_status_display",
+            "to_status",
+            "to_status_display",
+            "to_holder",
+            "department",
+            "comment",
+            "is_public",
+            "due_at",
+            "on_time",
+            "created_at",
+            "attachments",
+        )
+
+    def get_step_label(self, obj) -> str:
+        step = STEPS.get(obj.step)
+        return str(step.label) if step else obj.step
+
+
+class TimeLimitSerializer(serializers.Serializer):
+    priority = serializers.CharField()
+    accept_hours = serializers.DecimalField(max_digits=6, decimal_places=2)
+    dispatch_hours = serializers.DecimalField(max_digits=6, decimal_places=2)
+    acknowledge_hours = serializers.DecimalField(max_digits=6, decimal_places=2)
+    handle_hours = serializers.DecimalField(max_digits=6, decimal_places=2)
+
+
+class CategoryNodeSerializer(serializers.ModelSerializer):
+    default_department = _Named(read_only=True, allow_null=True)
+    time_limits = TimeLimitSerializer(many=True, read_only=True)
+    children = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Category
+        fields = (
+            "id",
+            "code",
+            "name",
+            "parent",
+            "default_department",
+            "default_priority",
+            "around_the_clock",
+            "time_limits",
+            "children",
+        )
+
+    def get_children(self, obj) -> list[dict]:
+        return [self.to_representation(c) for c in getattr(obj, "tree_children", [])]
+
+
+class ResponseTemplateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ResponseTemplate
+        fields = ("id", "category", "step", "title", "text")
+
+
+class DuplicateQuerySerializer(serializers.Serializer):
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.all(), required=False)
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
+
+
+class DuplicateSerializer(CaseListSerializer):
+    distance_m = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta(CaseListSerializer.Meta):
+        fields = (*CaseListSerializer.Meta.fields, "distance_m")
