@@ -91,6 +91,11 @@ def register(model: type[Model], *, area_path: str | None = None) -> None:
     post_delete.connect(_log_delete, sender=model, dispatch_uid=f"{uid}:post_delete")
 
 
+def registered_models() -> list[type[Model]]:
+    """The models whose changes are logged (for the change log's object-type filter)."""
+    return list(_registered)
+
+
 def snapshot(instance: Model) -> dict:
     data = json.loads(serialize("json", [instance]))[0]["fields"]
     return {k: v for k, v in data.items() if k not in _IGNORED_FIELDS}

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
 
+from governance.filters import ObjectChangeFilterSet
 from governance.health import run_checks
 from governance.models import Role
 from governance.navigation import start_page_for
@@ -46,4 +47,10 @@ class ChangeLogView(LoginRequiredMixin, ListView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        return change_log_for(self.request.user)
+        self.filterset = ObjectChangeFilterSet(
+            self.request.GET or None, queryset=change_log_for(self.request.user)
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(filter=self.filterset, **kwargs)
