@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.utils import translation
 
 from governance import workclock
 from governance.calendar_demo import seed_working_hours
 from governance.demo import DemoContext
-from governance.models import CalendarDay, WorkingHours
+from governance.models import CalendarDay, Role, User, WorkingHours
 from governance.workclock import (
     add_working_time,
     calendar_load_from_package,
@@ -26,7 +29,7 @@ from governance.workclock import (
     years_without_calendar,
 )
 from grids.models import AreaKind
-from tests.factories import AreaFactory
+from tests.factories import AreaFactory, grant_admin_site_access
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -359,12 +362,100 @@ def test_the_load_holidays_command_fills_a_missing_package_year(capsys):
     assert is_working_day(date(2025, 1, 26))  # Sunday, 调休
 
 
-def test_the_demo_street_gets_its_summer_hours(tree):
-    seed_working_hours(DemoContext(stdout=None, data={"street": tree.street}))
-    seed_working_hours(DemoContext(stdout=None, data={"street": tree.street}))
+def test_the_demo_street_gets_its_summer_hours_and_its_admin_keeps_the_calendar(cast):
+    out = io.StringIO()
+    data = {"street": cast.tree.street, "users": {Role.STREET_ADMIN: cast.street_admin}}
+    seed_working_hours(DemoContext(stdout=out, data=data))
+    seed_working_hours(DemoContext(stdout=out, data=data))
     hours = WorkingHours.objects.get()
-    assert hours.area == tree.street
+    assert hours.area == cast.tree.street
     assert hours.afternoon_start == time(14, 0)
+    assert "14:00" in out.getvalue()
+    admin = User.objects.get(pk=cast.street_admin.pk)
+    assert admin.has_perm("governance.add_calendarday")
+    assert admin.has_perm("governance.change_workinghours")
+
+
+# -- the admin -------------------------------------------------------------------------------
+
+
+def calendar_keeper(user):
+    grant_admin_site_access(user)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="governance",
+            content_type__model__in=("calendarday", "workinghours"),
+        )
+    )
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_street_admin_enters_next_years_holiday_and_the_clock_counts_it(cast):
+    client = calendar_keeper(cast.street_admin)
+    response = client.post(
+        "/admin/governance/calendarday/add/",
+        {"date": "2027-01-01", "kind": "holiday", "name": "元旦"},
+    )
+    assert response.status_code == 302
+    assert add_working_time(at(2026, 12, 31, 17, 0), 2) == at(2027, 1, 4, 10, 0)
+
+
+def test_the_admin_refuses_a_second_entry_for_a_date(cast):
+    client = calendar_keeper(cast.street_admin)
+    response = client.post(
+        "/admin/governance/calendarday/add/",
+        {"date": "2026-10-01", "kind": "working_day", "name": "国庆节"},
+    )
+    assert response.status_code == 200
+    assert "date" in response.context["adminform"].form.errors
+    assert CalendarDay.objects.get(date=date(2026, 10, 1)).kind == CalendarDay.Kind.HOLIDAY
+
+
+def test_a_street_admin_sets_hours_only_for_their_own_street(cast):
+    other = AreaFactory(kind=AreaKind.STREET, name="柳岸街道", code="110101002")
+    client = calendar_keeper(cast.street_admin)
+    choices = client.get("/admin/governance/workinghours/add/").context["adminform"].form
+    assert list(choices.fields["area"].queryset) == [cast.tree.street]
+    response = client.post(
+        "/admin/governance/workinghours/add/",
+        {
+            "area": other.pk,
+            "morning_start": "08:30",
+            "morning_end": "12:00",
+            "afternoon_start": "14:00",
+            "afternoon_end": "17:30",
+        },
+    )
+    assert response.status_code == 200
+    assert not WorkingHours.objects.exists()
+
+
+def test_the_admin_explains_hours_out_of_order(cast):
+    client = calendar_keeper(cast.street_admin)
+    with translation.override("en"):
+        response = client.post(
+            "/admin/governance/workinghours/add/",
+            {
+                "area": cast.tree.street.pk,
+                "morning_start": "09:00",
+                "morning_end": "14:00",
+                "afternoon_start": "13:00",
+                "afternoon_end": "18:00",
+            },
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    assert response.status_code == 200
+    assert "The periods must be in order" in response.content.decode()
+    assert not WorkingHours.objects.exists()
+
+
+def test_a_community_admin_sees_no_street_hours(cast, summer_hours):
+    client = calendar_keeper(cast.admin_a)
+    assert list(client.get("/admin/governance/workinghours/").context["cl"].result_list) == []
+    form = client.get("/admin/governance/workinghours/add/").context["adminform"].form
+    assert not form.fields["area"].queryset.exists()
 
 
 def test_the_admin_home_warns_about_years_without_calendar(client, cast, monkeypatch):
