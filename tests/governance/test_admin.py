@@ -57,6 +57,9 @@ def test_a_street_admin_cannot_grant_admin_rights(site, cast):
     assert user.full_name == "新名字"
     assert not user.is_superuser
     assert not user.is_staff
+    entry = ObjectChange.objects.filter(object_id=str(user.pk), action="update").latest("pk")
+    assert (entry.interface, entry.user) == ("admin", cast.admin_a)
+    assert entry.diff == [("full_name", cast.nobody.full_name, "新名字")]
 
 
 def test_role_assignment_admin_explains_a_wrong_scope_for_the_role(site, tree, cast):
