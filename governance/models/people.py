@@ -88,16 +88,17 @@ class RoleAssignment(TimeStampedModel):
         verbose_name = _("role assignment")
         verbose_name_plural = _("role assignments")
         constraints = [
+            # Sorted: the role sets iterate in hash order, which made makemigrations see a change.
             models.CheckConstraint(
                 name="role_scope_matches_role",
                 condition=(
                     Q(
-                        role__in=[r.value for r in DEPARTMENT_ROLES],
+                        role__in=sorted(r.value for r in DEPARTMENT_ROLES),
                         department__isnull=False,
                         area__isnull=True,
                     )
                     | Q(
-                        role__in=[r.value for r in AREA_ROLES],
+                        role__in=sorted(r.value for r in AREA_ROLES),
                         area__isnull=False,
                         department__isnull=True,
                     )
