@@ -7,14 +7,17 @@ default 9:00–12:00, 13:30–18:00 (Asia/Shanghai). Urgent categories run aroun
 
 The calendar is read a year at a time (one query) and kept in a process cache; any change to the
 calendar or to a street's hours bumps a version in Django's cache, and every process drops its
-copy when it sees a new version. A year nobody has entered counts weekends only, with one
-warning in the log per process and year, and a warning on the admin home page.
+copy when it sees a new version. Without a shared cache (the default local-memory one) other
+processes cannot see the version, so each process also re-reads after ``MAX_AGE``. A year
+nobody has entered counts weekends only, with one warning in the log per process and year, and a
+warning on the admin home page.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import time as monotonic_clock
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
@@ -37,6 +40,8 @@ WORKING_PERIODS: Periods = (
 )
 
 VERSION_KEY = "workclock:calendar-version"
+# How long a process trusts its copy without a version change (seconds).
+MAX_AGE = 300
 # Areas whose street hours are kept per process; past this the map starts afresh.
 _MAX_CACHED_AREAS = 10_000
 
@@ -53,15 +58,19 @@ class _YearCalendar:
 class _ProcessCache:
     def __init__(self) -> None:
         self.version: object = None
+        self.loaded_at = monotonic_clock.monotonic()
         self.years: dict[int, _YearCalendar] = {}
         self.area_periods: dict[tuple, Periods] = {}
         self.warned_years: set[int] = set()
 
     def sync(self) -> None:
-        """Drop what was read under an older calendar version (one cache read, no query)."""
+        """Drop what was read under an older calendar version, or too long ago (one cache
+        read, no query)."""
         version = cache.get(VERSION_KEY)
-        if version != self.version:
+        now = monotonic_clock.monotonic()
+        if version != self.version or now - self.loaded_at > MAX_AGE:
             self.version = version
+            self.loaded_at = now
             self.years.clear()
             self.area_periods.clear()
 
@@ -101,7 +110,8 @@ def calendar_changed(**kwargs) -> None:
     """Signal receiver for saves and deletes of calendar days and working hours.
 
     Bumps at once, so this process sees its own uncommitted change, and again on commit, so that
-    no other process keeps a year it re-read before the change was visible to it.
+    no other process keeps a year it re-read before the change was visible to it. A change rolled
+    back after its save stays in this process's copy until the next change or ``MAX_AGE``.
     """
     bump_calendar_version()
     transaction.on_commit(bump_calendar_version)

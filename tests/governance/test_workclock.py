@@ -287,6 +287,18 @@ def test_a_calendar_change_elsewhere_is_seen_through_the_version(django_assert_n
         add_working_time(at(2026, 11, 24, 9, 0), 1)
 
 
+def test_without_a_shared_cache_a_process_rereads_the_calendar_after_a_while(monkeypatch):
+    start = at(2026, 12, 31, 17, 0)
+    assert add_working_time(start, 2) == at(2027, 1, 1, 10, 0)
+    # Entered by another process: no signal here, and a local-memory cache shares no version.
+    CalendarDay.objects.bulk_create(
+        [CalendarDay(date=date(2027, 1, 1), kind=CalendarDay.Kind.HOLIDAY, name="元旦")]
+    )
+    assert add_working_time(start, 2) == at(2027, 1, 1, 10, 0)
+    monkeypatch.setattr(workclock, "MAX_AGE", -1)
+    assert add_working_time(start, 2) == at(2027, 1, 4, 10, 0)
+
+
 # -- words -----------------------------------------------------------------------------------
 
 
