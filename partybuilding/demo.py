@@ -186,7 +186,10 @@ def seed_partybuilding(ctx: DemoContext) -> None:
     branch_of = {b.area_id: b for b in branches}
     groups = [
         m.PartyOrganization(
-            kind=org_kind.PARTY_GROUP, name=f"{mg.name}党小组", area=mg, parent=branch_of[mg.parent_id]
+            kind=org_kind.PARTY_GROUP,
+            name=f"{mg.name}党小组",
+            area=mg,
+            parent=branch_of[mg.parent_id],
         )
         for mg in micros
     ]

@@ -389,3 +389,14 @@ def meetings_by_day(user, *, first: dt.date, last: dt.date) -> dict[dt.date, lis
 
 def scope_communities(user) -> QuerySet[Area]:
     return visible(user, Area.objects.filter(kind=AreaKind.COMMUNITY)).order_by("code")
+
+
+def rewards_for_volunteer(volunteer: Volunteer) -> QuerySet[Reward]:
+    """Rewards offered in the volunteer's home area or any area above it."""
+    return (
+        Reward.objects.filter(
+            area__in=Area.objects.filter(Area.ancestors_q(volunteer.area, include_self=True))
+        )
+        .select_related("area", "provider")
+        .order_by("cost", "name")
+    )

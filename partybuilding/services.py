@@ -291,9 +291,11 @@ def project_set_status(
     if not text.strip():
         raise ValidationError({"text": _("Say what happened.")})
     with transaction.atomic():
+        # Tree fields of an instance loaded earlier may be stale (siblings inserted since).
+        stored = Project.objects.get(pk=project.pk)
         chain = list(
             Project.objects.select_for_update()
-            .filter(Project.ancestors_q(project, include_self=True))
+            .filter(Project.ancestors_q(stored, include_self=True))
             .order_by("lft")
         )
         project = chain[-1]
@@ -652,7 +654,11 @@ def reward_redeem(*, actor, volunteer: Volunteer, reward: Reward) -> Redemption:
     balance is read from the ledger and the stock checked: the balance never goes below zero
     and the stock never below nothing, however many redemptions run at once.
     """
-    _ensure_volunteer_or_officer(actor, volunteer, reward.area)
+    _ensure_volunteer_or_officer(actor, volunteer, volunteer.area)
+    if not volunteer.area.is_within(reward.area):
+        raise ValidationError(
+            {"reward": _("This reward is not offered where the volunteer lives.")}
+        )
     with transaction.atomic():
         volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
         reward = Reward.objects.select_for_update().get(pk=reward.pk)

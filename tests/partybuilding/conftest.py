@@ -1,0 +1,48 @@
+"""The party of the standard street: organizations, members, units and officers for A and B."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from partybuilding.models import OrganizationKind
+from tests.conftest import _with_role
+from tests.partybuilding.factories import MemberFactory, OrganizationFactory, UnitFactory
+
+
+@pytest.fixture
+def party(tree, cast):
+    p = SimpleNamespace(tree=tree, cast=cast)
+    p.officer_a = _with_role("party_officer", tree.community_a, username="officer_a")
+    p.officer_b = _with_role("party_officer", tree.community_b, username="officer_b")
+    p.street_org = OrganizationFactory(
+        kind=OrganizationKind.STREET_COMMITTEE, name="街道党工委", area=tree.street
+    )
+    p.org_a = OrganizationFactory(
+        kind=OrganizationKind.COMMUNITY_COMMITTEE,
+        name="青松社区党委",
+        area=tree.community_a,
+        parent=p.street_org,
+    )
+    p.org_b = OrganizationFactory(
+        kind=OrganizationKind.COMMUNITY_COMMITTEE,
+        name="柳荫社区党委",
+        area=tree.community_b,
+        parent=p.street_org,
+    )
+    p.branch_a1 = OrganizationFactory(
+        kind=OrganizationKind.BRANCH, name="青松第一网格党支部", area=tree.grid_a1, parent=p.org_a
+    )
+    p.branch_b1 = OrganizationFactory(
+        kind=OrganizationKind.BRANCH, name="柳荫第一网格党支部", area=tree.grid_b1, parent=p.org_b
+    )
+    p.member_a = MemberFactory(
+        organization=p.branch_a1, name="李建国", phone="13912345678", home_building=tree.building_a1
+    )
+    p.member_b = MemberFactory(
+        organization=p.branch_b1, name="赵红梅", phone="13987654321", home_building=tree.building_b1
+    )
+    p.unit_a = UnitFactory(name="青松第一小学", area=tree.community_a)
+    p.unit_b = UnitFactory(name="柳荫医院", area=tree.community_b, kind="hospital")
+    for name in ("street_org", "org_a", "org_b", "branch_a1", "branch_b1"):
+        getattr(p, name).refresh_from_db()
+    return p
