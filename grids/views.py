@@ -87,9 +87,7 @@ def area_detail(request, pk: int):
 
 def _feature(area: Area, *, role: str, parent: Area | None = None) -> dict:
     boundary = area.boundary
-    # On the map a child is labelled without the name it shares with its parent
-    # (青松里第1网格 inside 青松里社区 reads 第1网格), so that labels fit inside small areas.
-    shared = _shared_prefix_length(parent.name, area.name) if parent else 0
+    label = _short_label(area.name, parent.name) if parent else area.name
     geometry = boundary.get("geometry") if boundary.get("type") == "Feature" else boundary
     return {
         "type": "Feature",
@@ -97,7 +95,7 @@ def _feature(area: Area, *, role: str, parent: Area | None = None) -> dict:
         "properties": {
             "id": area.pk,
             "name": area.name,
-            "label": area.name[shared:] or area.name,
+            "label": label,
             "kind": area.get_kind_display(),
             "role": role,
             "url": reverse("grids:area", args=[area.pk]),
@@ -105,8 +103,18 @@ def _feature(area: Area, *, role: str, parent: Area | None = None) -> dict:
     }
 
 
-def _shared_prefix_length(a: str, b: str) -> int:
-    for i, (x, y) in enumerate(zip(a, b, strict=False)):
-        if x != y:
-            return i
-    return min(len(a), len(b))
+def _short_label(name: str, parent_name: str) -> str:
+    """The child's name without the part it shares with its parent, for map labels that fit
+    small areas: 青松里第1网格 in 青松里社区 reads 第1网格, 青松里12号楼 in 青松里1-1微网格 reads
+    12号楼. A cut inside a number, or one leaving no number or 第 in front, keeps the full name."""
+    shared = 0
+    for a, b in zip(name, parent_name, strict=False):
+        if a != b:
+            break
+        shared += 1
+    while 0 < shared < len(name) and name[shared - 1].isdigit() and name[shared].isdigit():
+        shared -= 1
+    rest = name[shared:]
+    if shared and rest and (rest[0].isdigit() or rest[0] == "第"):
+        return rest
+    return name

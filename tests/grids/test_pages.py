@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grids.models import AreaKind
+from grids.views import _short_label
 from tests.factories import AreaFactory, GridStaffFactory
 
 TREE = reverse("grids:tree")
@@ -207,11 +208,25 @@ def test_area_page_draws_its_boundary_and_its_childrens_with_local_leaflet(clien
     assert [f["properties"]["role"] for f in data["features"]] == ["self", "child"]
     child = data["features"][1]["properties"]
     assert child["url"] == _page(tree.micro_a1)
-    assert child["label"] == "一微网格"  # the name without what it shares with its parent
+    assert child["label"] == "青松一微网格"
     assert data["tileUrl"] == ""
     assert "/static/vendor/leaflet/leaflet.js" in html
     assert "unpkg" not in html and "cdn" not in html.lower()
     assert 'id="map-data"' in html and "data-map" in html
+
+
+@pytest.mark.parametrize(
+    ("name", "parent", "label"),
+    [
+        ("青松里第1网格", "青松里社区", "第1网格"),
+        ("青松里1-1微网格", "青松里第1网格", "1-1微网格"),
+        ("青松里12号楼", "青松里1-1微网格", "12号楼"),  # never cut inside a number
+        ("青松里1号楼", "青松一微网格", "青松里1号楼"),  # no number left in front: keep it all
+        ("和平东社区", "青松街道", "和平东社区"),
+    ],
+)
+def test_map_labels_drop_the_name_shared_with_the_parent(name, parent, label):
+    assert _short_label(name, parent) == label
 
 
 def test_area_page_uses_configured_tiles_only(client, cast, tree, settings):
