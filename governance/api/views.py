@@ -1,4 +1,3 @@
-import django_filters
 from rest_framework import generics, viewsets
 from rest_framework.permissions import IsAuthenticated
 
@@ -8,7 +7,8 @@ from governance.api.serializers import (
     MeSerializer,
     ObjectChangeSerializer,
 )
-from governance.models import Department, ObjectChange
+from governance.filters import ObjectChangeFilterSet
+from governance.models import Department
 from governance.selectors import change_log_for
 
 
@@ -34,24 +34,9 @@ class MeView(generics.RetrieveAPIView):
         )
 
 
-class ObjectChangeFilterSet(django_filters.FilterSet):
-    object_type = django_filters.CharFilter(
-        method="filter_object_type", label="app_label.model, e.g. grids.area"
-    )
-    since = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="gte")
-
-    class Meta:
-        model = ObjectChange
-        fields = ("action", "interface", "object_id", "user", "area", "object_type", "since")
-
-    def filter_object_type(self, queryset, name, value):
-        app_label, _, model = value.lower().partition(".")
-        return queryset.filter(content_type__app_label=app_label, content_type__model=model)
-
-
 class ObjectChangeViewSet(viewsets.ReadOnlyModelViewSet):
     """The change log, read-only: street admins read their subtree's changes and those that
-    belong to no area (departments, users)."""
+    belong to no area (departments, users). Filtered like the change log page."""
 
     serializer_class = ObjectChangeSerializer
     filterset_class = ObjectChangeFilterSet

@@ -171,7 +171,8 @@ def test_the_change_log_api_is_read_only(api, tree, cast):
 
 def test_the_change_log_api_filters_by_object_type(api, tree, cast):
     GridStaffFactory(area=tree.grid_a1)
-    rows = api(cast.admin_a).get(CHANGES, {"object_type": "grids.gridstaff"}).json()["results"]
+    staff_type = ContentType.objects.get_for_model(GridStaff)
+    rows = api(cast.admin_a).get(CHANGES, {"content_type": staff_type.pk}).json()["results"]
     assert rows and {r["object_type"] for r in rows} == {"grids.gridstaff"}
 
 
