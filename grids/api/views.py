@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
@@ -41,7 +42,7 @@ class AreaViewSet(viewsets.ModelViewSet):
             parent is not None
             and not visible(self.request.user, Area.objects.filter(pk=parent.pk)).exists()
         ):
-            raise exceptions.ValidationError({"parent": ["Unknown area."]})
+            raise exceptions.ValidationError({"parent": [_("Unknown area.")]})
         with service_errors():
             serializer.instance = services.area_create(
                 actor=self.request.user, parent=parent, **data
@@ -80,10 +81,12 @@ class AreaViewSet(viewsets.ModelViewSet):
         try:
             depth = int(request.query_params.get("depth", 1))
         except ValueError:
-            raise exceptions.ValidationError({"depth": ["A whole number is required."]}) from None
+            raise exceptions.ValidationError(
+                {"depth": [_("A whole number is required.")]}
+            ) from None
         if not 1 <= depth <= MAX_SUBTREE_DEPTH:
             raise exceptions.ValidationError(
-                {"depth": [f"Depth must be between 1 and {MAX_SUBTREE_DEPTH}."]}
+                {"depth": [_("Depth must be between 1 and %(max)d.") % {"max": MAX_SUBTREE_DEPTH}]}
             )
         nodes = selectors.subtree_for(request.user, area, depth=depth)
         by_id = {n.pk: n for n in nodes}
@@ -102,7 +105,7 @@ class AreaViewSet(viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         new_parent = serializer.validated_data["parent"]
         if not visible(request.user, Area.objects.filter(pk=new_parent.pk)).exists():
-            raise exceptions.ValidationError({"parent": ["Unknown area."]})
+            raise exceptions.ValidationError({"parent": [_("Unknown area.")]})
         with service_errors():
             area = services.area_move(actor=request.user, area=area, new_parent=new_parent)
         return Response(AreaSerializer(area).data, status=status.HTTP_200_OK)
