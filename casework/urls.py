@@ -1,3 +1,20 @@
+from django.urls import path
+
+from casework import views
+
 app_name = "casework"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("new/", views.case_new, name="new"),
+    path("new/duplicates/", views.duplicates, name="duplicates"),
+    path("export.xlsx", views.case_export, name="export"),
+    path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/steps/<slug:step>/", views.case_step, name="step"),
+    path(
+        "<int:pk>/photos/<int:attachment>/<slug:size>.jpg",
+        views.photo,
+        name="photo",
+    ),
+]

@@ -1,0 +1,72 @@
+"""Reads that only the case pages need: the choices of the filing form, the options of the list
+filters and the rows of the Excel export. Like :mod:`casework.selectors`, every queryset is
+scoped here and names its joins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+
+from casework import workflow
+from casework.models import Case, CaseEvent, Category
+from casework.services import CASE_AREA_KINDS
+from governance.models import Role
+from governance.scopes import scope_of, visible
+from grids.models import Area, AreaKind
+
+# Kinds offered in the area filter of the case list: the levels people rank and search by.
+# Any deeper area the user may see is still accepted (a link from an area page, say).
+FILTER_AREA_KINDS = (AreaKind.DISTRICT, AreaKind.STREET, AreaKind.COMMUNITY, AreaKind.GRID)
+
+
+def report_areas_for(user) -> QuerySet[Area]:
+    """Areas ``user`` may file a case on: the case-area kinds inside the subtrees of their
+    reporting roles, in tree order."""
+    scope = scope_of(user)
+    qs = Area.objects.filter(kind__in=sorted(CASE_AREA_KINDS))
+    if not scope.is_superuser:
+        areas = scope.areas(workflow.STEPS["report"].roles)
+        if not areas:
+            return Area.objects.none()
+        qs = qs.filter(Area.subtrees_q(areas))
+    return qs.order_by(*Area.tree_order())
+
+
+def default_report_area(user) -> Area | None:
+    """Where a new case is filed unless the user says otherwise: a grid worker's own grid,
+    else the first node of their reporting scope that a case may be filed on."""
+    scope = scope_of(user)
+    for role in (Role.GRID_WORKER, *workflow.STEPS["report"].roles):
+        for area in scope.areas([role]):
+            if area.kind in CASE_AREA_KINDS:
+                return area
+    return None
+
+
+def report_categories() -> QuerySet[Category]:
+    """Active categories in tree order (parents included, to group the leaves under them)."""
+    return Category.objects.filter(is_active=True).order_by(*Category.tree_order())
+
+
+def filter_areas_for(user, selected_pk: int | None = None) -> QuerySet[Area]:
+    """Options of the list's area filter: visible areas down to grids, plus the selected one."""
+    qs = visible(user, Area.objects.all())
+    wanted = qs.filter(kind__in=FILTER_AREA_KINDS)
+    if selected_pk:
+        wanted = wanted | qs.filter(pk=selected_pk)
+    return wanted.order_by(*Area.tree_order())
+
+
+def export_rows(queryset: QuerySet[Case], *, chunk_size: int = 2000) -> Iterator[Case]:
+    """The cases of an already scoped and filtered queryset, read in chunks so that an export
+    of any size holds one chunk in memory."""
+    qs = queryset.select_related(
+        "category", "category__parent", "area", "community", "grid", "department", "reporter"
+    )
+    return qs.iterator(chunk_size=chunk_size)
+
+
+def last_event(case: Case) -> CaseEvent | None:
+    """The latest step taken on ``case`` (who changed it last, for a conflict message)."""
+    return CaseEvent.objects.filter(case=case).order_by("-created_at", "-pk").first()

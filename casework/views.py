@@ -1,0 +1,483 @@
+"""The case pages: filing, inboxes, the list with its export, and the case page with its steps.
+
+Views stay thin: reads come from :mod:`casework.selectors` (and :mod:`casework.page_selectors`),
+every write goes through :mod:`casework.services`, and the steps offered are the transition
+table's (``selectors.available_steps``).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from casework import exports, page_selectors, selectors, services, workflow
+from casework.filters import CaseFilterSet
+from casework.forms import CaseReportForm, StepForm, apply_service_errors
+from casework.models import Attachment, Case, Category
+from casework.photos import MAX_PHOTO_BYTES
+from governance.models import Role
+from governance.scopes import visible
+from governance.workclock import describe_remaining
+from grids.models import Area
+
+PAGE_SIZE = 25
+INBOX_PAGE_SIZE = 20
+# Sort keys of the list page → order_by; the default is the newest first.
+SORTS = {
+    "-reported": ("-reported_at", "-pk"),
+    "reported": ("reported_at", "pk"),
+    "due": ("due_at", "pk"),
+    "-due": ("-due_at", "-pk"),
+    "number": ("number", "pk"),
+    "-number": ("-number", "-pk"),
+}
+# The inbox sections, in the order shown: key of selectors.inbox_for → title, explanation.
+INBOX_SECTIONS = {
+    "dispatch": (
+        gettext_lazy("To accept and dispatch"),
+        gettext_lazy("Reported and returned cases held by your community."),
+    ),
+    "department": (
+        gettext_lazy("Dispatched to my department"),
+        gettext_lazy("Acknowledge them, handle them and report the result."),
+    ),
+    "verification": (
+        gettext_lazy("To verify on site"),
+        gettext_lazy("Handled cases in your grid: check the fix and close or send back."),
+    ),
+    "center": (
+        gettext_lazy("Supervision: near due and overdue"),
+        gettext_lazy(
+            "Escalated cases, cases to verify and every open case near or past its limit."
+        ),
+    ),
+}
+# Steps drawn as the main action of the case page (a filled button); the others are plain.
+STEP_STYLE = {
+    "accept": "primary",
+    "dispatch": "primary",
+    "acknowledge": "primary",
+    "complete": "primary",
+    "verify_pass": "primary",
+    "resolve_on_spot": "primary",
+    "evaluate": "primary",
+}
+
+
+def _case_or_404(user, pk: int) -> Case:
+    case = selectors.case_detail_for(user, pk)
+    if case is None:
+        raise Http404
+    return case
+
+
+def _remaining(case: Case, now) -> str:
+    if not case.is_open or case.due_at is None:
+        return ""
+    # The street's working hours apply to every case in it: passing the street (joined in the
+    # list query) keeps the clock at one lookup per street, not one per case.
+    return describe_remaining(
+        case.due_at, now, area=case.street, around_the_clock=case.category.around_the_clock
+    )
+
+
+def _annotate_rows(cases, now) -> list[Case]:
+    """Add ``remaining`` (time left in words) and ``is_overdue`` to each listed case."""
+    rows = list(cases)
+    for case in rows:
+        case.remaining = _remaining(case, now)
+        case.is_overdue = bool(case.is_open and case.due_at and case.due_at < now)
+    return rows
+
+
+# -- inbox ----------------------------------------------------------------------------------
+@login_required
+def inbox(request):
+    """One page with a section per inbox the user's roles have, most urgent first."""
+    boxes = selectors.inbox_for(request.user)
+    if not boxes:
+        return render(request, "casework/inbox.html", {"sections": [], "no_inbox": True})
+    now = timezone.now()
+    sections = []
+    for key, (title, help_text) in INBOX_SECTIONS.items():
+        qs = boxes.get(key)
+        if qs is None:
+            continue
+        page = Paginator(qs, INBOX_PAGE_SIZE).get_page(request.GET.get(f"{key}_page"))
+        sections.append(
+            {
+                "key": key,
+                "title": title,
+                "help": help_text,
+                "page": page,
+                "cases": _annotate_rows(page.object_list, now),
+            }
+        )
+    return render(
+        request,
+        "casework/inbox.html",
+        {"sections": sections, "can_report": selectors.can_report(request.user)},
+    )
+
+
+# -- list and export ------------------------------------------------------------------------
+def _filtered(request) -> tuple[CaseFilterSet, object]:
+    base = selectors.case_list_for(request.user)
+    filterset = CaseFilterSet(request.GET or None, queryset=base, request=request)
+    qs = filterset.qs if filterset.is_bound else base
+    if filterset.is_bound and not filterset.is_valid():
+        qs = base.none()
+    return filterset, qs
+
+
+@login_required
+@require_GET
+def case_list(request):
+    filterset, qs = _filtered(request)
+    sort = request.GET.get("sort", "-reported")
+    if sort not in SORTS:
+        sort = "-reported"
+    qs = qs.order_by(*SORTS[sort])
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    selected_area = filterset.form.data.get("area") if filterset.is_bound else None
+    _shape_filter_form(filterset, request.user, selected_area)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("sort", None)
+    return render(
+        request,
+        "casework/list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "is_paginated": page.has_other_pages(),
+            "cases": _annotate_rows(page.object_list, timezone.now()),
+            "sort": sort,
+            "base_query": query.urlencode(),
+            "export_query": request.GET.urlencode(),
+            "can_report": selectors.can_report(request.user),
+            "filtered": filterset.is_bound,
+        },
+    )
+
+
+def _shape_filter_form(filterset: CaseFilterSet, user, selected) -> None:
+    """Draw the shared FilterSet for a page: check boxes for the multiple choices, indented
+    trees, and in the area filter the levels people filter by (down to grids) rather than every
+    building of the street (the field still accepts any visible area)."""
+    fields = filterset.form.fields
+    for name in ("status", "source", "priority"):
+        fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
+    fields["q"].widget.attrs["placeholder"] = _("Number, title or address")
+    for name in ("reported_from", "reported_to"):
+        fields[name].widget.input_type = "date"
+    field = fields["area"]
+    selected_pk = int(selected) if str(selected or "").isdigit() else None
+    areas = page_selectors.filter_areas_for(user, selected_pk)
+    top = None
+    choices = [("", _("All areas"))]
+    for area in areas:
+        top = area.rank if top is None else top
+        choices.append((area.pk, "\u3000" * max(0, area.rank - top) + area.name))
+    field.widget.choices = choices
+    categories = filterset.form.fields["category"]
+    categories.widget.choices = [("", _("All categories"))] + [
+        (c.pk, "\u3000" * c.level + c.name)
+        for c in Category.objects.order_by(*Category.tree_order())
+    ]
+
+
+@login_required
+@require_GET
+def case_export(request):
+    """The filtered list as an Excel file, within the user's scope."""
+    _filterset, qs = _filtered(request)
+    count = qs.count()
+    if count > exports.MAX_ROWS:
+        messages.error(
+            request,
+            _(
+                "%(n)d cases match: an export holds at most %(max)d. Narrow the filters "
+                "(dates, area or status) and export again."
+            )
+            % {"n": count, "max": exports.MAX_ROWS},
+        )
+        return redirect(f"{reverse('casework:list')}?{request.GET.urlencode()}")
+    handle = exports.write_cases(page_selectors.export_rows(qs.order_by("-reported_at", "-pk")))
+    name = f"cases-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=name,
+        content_type=exports.CONTENT_TYPE,
+    )
+
+
+# -- filing ---------------------------------------------------------------------------------
+@login_required
+def case_new(request):
+    if not selectors.can_report(request.user):
+        raise PermissionDenied(_("Your roles do not include filing cases."))
+    form = CaseReportForm(request.POST or None, request.FILES or None, user=request.user)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            case = _file_case(request, form)
+            if case is not None:
+                if case.resolved_on_spot:
+                    messages.success(
+                        request,
+                        _("Case %(number)s filed and closed as resolved on the spot.")
+                        % {"number": case.number},
+                    )
+                else:
+                    messages.success(request, _("Case %(number)s filed.") % {"number": case.number})
+                return redirect("casework:detail", pk=case.pk)
+        status = 400
+    default_area = page_selectors.default_report_area(request.user)
+    center = None
+    if default_area is not None and default_area.latitude is not None:
+        center = [float(default_area.latitude), float(default_area.longitude)]
+    context = {
+        "form": form,
+        "map": {**_map_settings(), "center": center},
+        "duplicates_url": reverse("casework:duplicates"),
+        "photo_max_bytes": MAX_PHOTO_BYTES,
+    }
+    return render(request, "casework/new.html", context, status=status)
+
+
+def _file_case(request, form: CaseReportForm) -> Case | None:
+    """Report the case (and resolve it on the spot when asked) in one transaction; a refusal
+    of either step leaves nothing written and is shown on the form."""
+    stage = "report"
+    try:
+        with transaction.atomic():
+            case = services.case_report(actor=request.user, **form.report_kwargs())
+            if form.cleaned_data.get("resolve_on_spot"):
+                stage = "resolve_on_spot"
+                case = services.case_transition(
+                    case=case,
+                    actor=request.user,
+                    step="resolve_on_spot",
+                    result=form.cleaned_data["result"],
+                    photos=form.cleaned_data["after_photos"],
+                )
+    except ValidationError as exc:
+        # The photos of the resolving step are the form's "after" photos.
+        rename = {"photos": "after_photos"} if stage == "resolve_on_spot" else None
+        apply_service_errors(form, exc, rename=rename)
+        return None
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc) or _("You may not file this case."))
+        return None
+    return case
+
+
+@login_required
+@require_GET
+def duplicates(request):
+    """HTML fragment for the filing form: open cases that may be the same problem."""
+    category = _int(request.GET.get("category"))
+    if category is None:
+        return render(request, "casework/_duplicates.html", {"cases": []})
+    category = Category.objects.filter(pk=category).first()
+    area_pk = _int(request.GET.get("area"))
+    area = visible(request.user, Area.objects.filter(pk=area_pk)).first() if area_pk else None
+    latitude, longitude = _float(request.GET.get("latitude")), _float(request.GET.get("longitude"))
+    if latitude is None or longitude is None:
+        latitude = longitude = None
+    found = []
+    if category is not None and (area is not None or latitude is not None):
+        found = selectors.possible_duplicates(
+            request.user, category=category, area=area, latitude=latitude, longitude=longitude
+        )
+    return render(request, "casework/_duplicates.html", {"cases": found})
+
+
+def _int(value) -> int | None:
+    return int(value) if str(value or "").isdigit() else None
+
+
+def _float(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if -180 <= number <= 180 else None
+
+
+def _map_settings() -> dict:
+    return {"tileUrl": settings.MAP_TILE_URL, "tileAttribution": settings.MAP_TILE_ATTRIBUTION}
+
+
+# -- the case page --------------------------------------------------------------------------
+@login_required
+def case_detail(request, pk: int):
+    case = _case_or_404(request.user, pk)
+    return _render_detail(request, case)
+
+
+def _step_forms(request, case: Case, *, bound: StepForm | None = None) -> list[StepForm]:
+    forms = []
+    steps = selectors.available_steps(request.user, case)
+    templates = selectors.response_templates_for(category=case.category) if steps else []
+    for step in steps:
+        if bound is not None and bound.step.name == step.name:
+            form = bound
+        else:
+            form = _build_step_form(request, case, step)
+        form.quick_replies = [t for t in templates if t.step in ("", step.name)]
+        form.style = STEP_STYLE.get(step.name, "")
+        forms.append(form)
+    return forms
+
+
+def _build_step_form(request, case: Case, step: workflow.Step, data=None, files=None) -> StepForm:
+    initial = {}
+    duplicates = []
+    if "department" in step.inputs:
+        default = services.default_department_for(case.category)
+        initial["department"] = default.pk if default else None
+    if "duplicate_of" in step.inputs:
+        duplicates = selectors.possible_duplicates(
+            request.user,
+            category=case.category,
+            area=case.area,
+            latitude=case.latitude,
+            longitude=case.longitude,
+            exclude=case,
+        )
+    return StepForm(
+        data,
+        files,
+        step=step,
+        case=case,
+        user=request.user,
+        initial=initial,
+        duplicates=duplicates,
+    )
+
+
+def _render_detail(request, case: Case, *, bound: StepForm | None = None, status: int = 200):
+    now = timezone.now()
+    events = list(selectors.events_for(request.user, case))
+    photos = [a for e in events for a in e.attachments.all()]
+    role_labels = dict(Role.choices)
+    for event in events:
+        step = workflow.STEPS.get(event.step)
+        event.step_label = step.label if step else event.step
+        event.role_label = role_labels.get(event.role, _("Administrator") if event.role else "")
+    step_forms = _step_forms(request, case, bound=bound)
+    # A refused step the user is not offered (any more) has no form to show its reason on.
+    refused = bound if bound is not None and bound not in step_forms else None
+    context = {
+        "case": case,
+        "refused": refused,
+        "step_forms": step_forms,
+        "events": events,
+        "photos": photos,
+        "remaining": _remaining(case, now),
+        "is_overdue": bool(case.is_open and case.due_at and case.due_at < now),
+        "map_data": {
+            **_map_settings(),
+            "point": [float(case.latitude), float(case.longitude)]
+            if case.latitude is not None
+            else None,
+            "area": [float(case.area.latitude), float(case.area.longitude)]
+            if case.area.latitude is not None
+            else None,
+        },
+    }
+    return render(request, "casework/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def case_step(request, pk: int, step: str):
+    """Take one step from the case page. A refusal re-renders the page with the reason on the
+    step's form; a conflict (someone acted first) names who did and shows the case as it is."""
+    case = _case_or_404(request.user, pk)
+    spec = workflow.STEPS.get(step)
+    if spec is None or spec.creates:
+        raise Http404
+    seen = request.POST.get(f"{spec.name}-version", "")
+    if seen.isdigit() and int(seen) != case.version:
+        # Checked before the inputs: whatever was typed was meant for a case that has moved on.
+        messages.error(request, _conflict_message(case))
+        return redirect("casework:detail", pk=case.pk)
+    form = _build_step_form(request, case, spec, request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_detail(request, case, bound=form, status=400)
+    try:
+        services.case_transition(
+            case=case,
+            actor=request.user,
+            step=spec.name,
+            version=form.cleaned_data["version"],
+            **form.transition_inputs(),
+        )
+    except services.CaseConflict as exc:
+        messages.error(request, _conflict_message(exc.case) if exc.case else exc.message)
+        return redirect("casework:detail", pk=case.pk)
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+        return _render_detail(request, case, bound=form, status=400)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc) or _("You may not take this step."))
+        return _render_detail(request, case, bound=form, status=403)
+    messages.success(
+        request,
+        _("%(step)s: done for case %(number)s.") % {"step": spec.label, "number": case.number},
+    )
+    if selectors.case_detail_for(request.user, case.pk) is None:
+        # The step took the case out of the user's sight (a department returned it).
+        return redirect("casework:inbox")
+    return redirect("casework:detail", pk=case.pk)
+
+
+def _conflict_message(case: Case) -> str:
+    last = page_selectors.last_event(case)
+    if last is None:
+        return _("This case has just been changed; check it again before you act.")
+    step = workflow.STEPS.get(last.step)
+    return _(
+        "This case was already changed by %(name)s (%(step)s at %(time)s). Here it is as it is "
+        "now; check it again before you act."
+    ) % {
+        "name": last.actor_name or _("someone"),
+        "step": step.label if step else last.step,
+        "time": timezone.localtime(last.created_at).strftime("%H:%M:%S"),
+    }
+
+
+@login_required
+@require_GET
+def photo(request, pk: int, attachment: int, size: str):
+    """A case photo, served only to users who may see the case."""
+    if size not in ("full", "thumb"):
+        raise Http404
+    case = _case_or_404(request.user, pk)
+    item = Attachment.objects.filter(case=case, pk=attachment).first()
+    if item is None:
+        raise Http404
+    file = item.thumbnail if size == "thumb" else item.image
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

@@ -1,0 +1,265 @@
+// The filing form on a phone: a searchable two-level category picker, the position from the
+// browser or a point picked on a local Leaflet map (no outside tiles unless MAP_TILE_URL),
+// photo previews with the size and type checked before upload, possible duplicates while
+// filing, and the resolve-on-the-spot fields. Without JavaScript the form still works.
+(function () {
+  const form = document.getElementById("case-form");
+  if (!form) return;
+  const msg = (name, values) =>
+    (form.dataset[name] || "").replace(/%\((\w+)\)s/g, (_, key) => (values || {})[key] ?? "");
+
+  // -- category: 大类 → 小类 with search ------------------------------------------------------
+  const picker = form.querySelector("[data-category-picker]");
+  const leafSelect = picker.querySelector("select[name=category]");
+  const groupSelect = picker.querySelector("[data-category-group]");
+  const search = picker.querySelector("[data-category-search]");
+  const results = picker.querySelector("[data-category-results]");
+  const groups = Array.from(leafSelect.querySelectorAll("optgroup"));
+  const leaves = Array.from(leafSelect.querySelectorAll("option")).filter((o) => o.value);
+  const groupOf = (option) => (option.parentElement.tagName === "OPTGROUP" ? option.parentElement.label : "");
+  if (groups.length) {
+    groupSelect.hidden = false;
+    search.hidden = false;
+    const showGroup = (label) => {
+      groups.forEach((g) => {
+        const on = !label || g.label === label;
+        g.hidden = !on;
+        g.disabled = !on;
+      });
+    };
+    groupSelect.addEventListener("change", () => {
+      showGroup(groupSelect.value);
+      if (leafSelect.selectedOptions[0] && groupOf(leafSelect.selectedOptions[0]) !== groupSelect.value) {
+        leafSelect.value = "";
+        leafSelect.dispatchEvent(new Event("change"));
+      }
+    });
+    if (leafSelect.value) {
+      groupSelect.value = groupOf(leafSelect.selectedOptions[0]);
+      showGroup(groupSelect.value);
+    }
+    const choose = (option) => {
+      groupSelect.value = groupOf(option);
+      showGroup(groupSelect.value);
+      leafSelect.value = option.value;
+      leafSelect.dispatchEvent(new Event("change"));
+      search.value = "";
+      results.hidden = true;
+    };
+    search.addEventListener("input", () => {
+      const text = search.value.trim().toLowerCase();
+      results.replaceChildren();
+      if (!text) {
+        results.hidden = true;
+        return;
+      }
+      const found = leaves.filter(
+        (o) => o.textContent.toLowerCase().includes(text) || groupOf(o).toLowerCase().includes(text)
+      );
+      found.slice(0, 12).forEach((option) => {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "picker-hit";
+        button.innerHTML = "<span></span><small></small>";
+        button.firstChild.textContent = option.textContent;
+        button.lastChild.textContent = groupOf(option);
+        button.addEventListener("click", () => choose(option));
+        results.append(button);
+      });
+      if (!found.length) {
+        const none = document.createElement("p");
+        none.className = "muted small";
+        none.textContent = msg("msgNoMatch");
+        results.append(none);
+      }
+      results.hidden = false;
+    });
+    search.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        const first = results.querySelector("button");
+        if (first) first.click();
+      }
+    });
+  }
+
+  // -- location -------------------------------------------------------------------------------
+  const lat = form.querySelector("input[name=latitude]");
+  const lng = form.querySelector("input[name=longitude]");
+  const status = form.querySelector("[data-location-status]");
+  const clear = form.querySelector("[data-clear-point]");
+  const mapBox = form.querySelector("[data-map-pick]");
+  const mapButton = form.querySelector("[data-pick-map]");
+  const mapData = JSON.parse(document.getElementById("pick-map-data").textContent);
+  let map = null;
+  let marker = null;
+
+  function setPoint(latitude, longitude, text) {
+    lat.value = latitude.toFixed(6);
+    lng.value = longitude.toFixed(6);
+    status.textContent = `${text} ${lat.value}, ${lng.value}`;
+    clear.hidden = false;
+    if (map) placeMarker();
+    checkDuplicates();
+  }
+  function placeMarker() {
+    if (!lat.value) return;
+    const point = [Number(lat.value), Number(lng.value)];
+    if (marker) marker.setLatLng(point);
+    else marker = L.marker(point, { draggable: true }).addTo(map).on("dragend", () => {
+      const p = marker.getLatLng();
+      setPoint(p.lat, p.lng, msg("msgPicked"));
+    });
+    map.setView(point, Math.max(map.getZoom() || 17, 17));
+  }
+  function openMap() {
+    if (!window.L) return;
+    mapBox.hidden = false;
+    mapButton.setAttribute("aria-expanded", "true");
+    if (map) {
+      map.invalidateSize();
+      return;
+    }
+    map = L.map(mapBox, { attributionControl: Boolean(mapData.tileUrl), zoomSnap: 0.5 });
+    if (mapData.tileUrl) {
+      L.tileLayer(mapData.tileUrl, { attribution: mapData.tileAttribution, maxZoom: 19 }).addTo(map);
+    } else {
+      mapBox.classList.add("map-plain");
+    }
+    const start = lat.value ? [Number(lat.value), Number(lng.value)] : mapData.center || [39.95, 116.4];
+    map.setView(start, 17);
+    placeMarker();
+    map.on("click", (event) => setPoint(event.latlng.lat, event.latlng.lng, msg("msgPicked")));
+    mapBox.dataset.ready = "1";
+  }
+  mapButton.addEventListener("click", () => {
+    if (!mapBox.hidden && map) {
+      mapBox.hidden = true;
+      mapButton.setAttribute("aria-expanded", "false");
+    } else {
+      openMap();
+    }
+  });
+  form.querySelector("[data-locate]").addEventListener("click", () => {
+    if (!navigator.geolocation) {
+      status.textContent = msg("msgNoGeo");
+      return;
+    }
+    status.textContent = msg("msgLocating");
+    navigator.geolocation.getCurrentPosition(
+      (position) => {
+        const c = position.coords;
+        setPoint(c.latitude, c.longitude, msg("msgLocated", { m: Math.round(c.accuracy) }));
+      },
+      () => {
+        status.textContent = msg("msgNoGeo");
+        openMap();
+      },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+    );
+  });
+  clear.addEventListener("click", () => {
+    lat.value = "";
+    lng.value = "";
+    status.textContent = "";
+    clear.hidden = true;
+    if (marker) {
+      marker.remove();
+      marker = null;
+    }
+    checkDuplicates();
+  });
+  if (lat.value) clear.hidden = false;
+
+  // -- possible duplicates --------------------------------------------------------------------
+  const dupBox = form.querySelector("[data-duplicates]");
+  const areaSelect = form.querySelector("select[name=area]");
+  let dupTimer = null;
+  let dupRequest = 0;
+  function checkDuplicates() {
+    clearTimeout(dupTimer);
+    dupTimer = setTimeout(async () => {
+      if (!leafSelect.value) {
+        dupBox.replaceChildren();
+        return;
+      }
+      const params = new URLSearchParams({ category: leafSelect.value, area: areaSelect.value || "" });
+      if (lat.value) {
+        params.set("latitude", lat.value);
+        params.set("longitude", lng.value);
+      }
+      const ticket = ++dupRequest;
+      try {
+        const response = await fetch(`${form.dataset.duplicatesUrl}?${params}`, {
+          headers: { "X-Requested-With": "fetch" },
+          credentials: "same-origin",
+        });
+        if (!response.ok || ticket !== dupRequest) return;
+        dupBox.innerHTML = await response.text();
+        dupBox.dataset.checked = "1";
+      } catch (error) {
+        // Offline on the street: filing still works, the check simply does not show.
+      }
+    }, 250);
+  }
+  leafSelect.addEventListener("change", checkDuplicates);
+  areaSelect.addEventListener("change", checkDuplicates);
+  if (leafSelect.value) checkDuplicates();
+
+  // -- photos ---------------------------------------------------------------------------------
+  const maxBytes = Number(form.dataset.photoMax);
+  form.querySelectorAll("input[type=file]").forEach((input) => {
+    const previews = form.querySelector(`[data-previews-for="${input.id}"]`);
+    input.addEventListener("change", () => {
+      previews.replaceChildren();
+      const problems = [];
+      Array.from(input.files).forEach((file) => {
+        if (!file.type.startsWith("image/")) {
+          problems.push(msg("msgNotImage", { name: file.name }));
+          return;
+        }
+        if (file.size > maxBytes) {
+          problems.push(msg("msgTooBig", { name: file.name, mb: Math.round(maxBytes / 1048576) }));
+          return;
+        }
+        const img = document.createElement("img");
+        img.alt = file.name;
+        img.src = URL.createObjectURL(file);
+        img.onload = () => URL.revokeObjectURL(img.src);
+        previews.append(img);
+      });
+      input.setCustomValidity(problems.join(" "));
+      if (problems.length) {
+        const note = document.createElement("div");
+        note.className = "error";
+        note.setAttribute("role", "alert");
+        note.textContent = problems.join(" ");
+        previews.append(note);
+      }
+    });
+  });
+  form.addEventListener("submit", (event) => {
+    const bad = Array.from(form.querySelectorAll("input[type=file]")).find((i) => i.validationMessage);
+    if (bad) {
+      event.preventDefault();
+      bad.closest(".field").scrollIntoView({ behavior: "smooth", block: "center" });
+    }
+  });
+
+  // -- who reported, resolve on the spot ------------------------------------------------------
+  const source = form.querySelector("select[name=source]");
+  const residentFields = form.querySelector("[data-resident-fields]");
+  const residentSources = ["resident", "hotline_12345", "open311"];
+  const showResident = () => {
+    residentFields.hidden = !residentSources.includes(source.value) && !residentFields.querySelector(".has-error");
+  };
+  source.addEventListener("change", showResident);
+  showResident();
+  const resolve = form.querySelector("[data-resolve-toggle]");
+  if (resolve) {
+    const fields = form.querySelector("[data-resolve-fields]");
+    resolve.addEventListener("change", () => {
+      fields.hidden = !resolve.checked;
+    });
+  }
+})();
