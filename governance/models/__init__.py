@@ -1,6 +1,7 @@
 from governance.models.base import TimeStampedModel, TreeModel
 from governance.models.calendar import CalendarDay, WorkingHours
 from governance.models.changes import ObjectChange
+from governance.models.notifications import Delivery, Notification
 from governance.models.people import Department, RoleAssignment, User
 from governance.models.roles import AREA_ROLES, DEPARTMENT_ROLES, Role
 
@@ -8,7 +9,9 @@ __all__ = [
     "AREA_ROLES",
     "DEPARTMENT_ROLES",
     "CalendarDay",
+    "Delivery",
     "Department",
+    "Notification",
     "ObjectChange",
     "Role",
     "RoleAssignment",

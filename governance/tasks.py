@@ -1,0 +1,33 @@
+"""Celery tasks of the core: sending notifications on outside channels."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from governance.models import Delivery
+from governance.notifications import deliver_one
+
+# A pending delivery this old lost its task (the enqueue after commit never reached the broker).
+STALE_AFTER = timedelta(minutes=2)
+
+
+@shared_task(ignore_result=True)
+def deliver(delivery_id: int) -> str:
+    """Send one delivery; a second run finds it claimed and does nothing."""
+    return deliver_one(delivery_id=delivery_id)
+
+
+@shared_task(ignore_result=True)
+def deliver_stale() -> int:
+    """Re-enqueue deliveries still pending after ``STALE_AFTER``; returns how many."""
+    ids = list(
+        Delivery.objects.filter(
+            status=Delivery.Status.PENDING, created_at__lt=timezone.now() - STALE_AFTER
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for pk in ids:
+        deliver.delay(pk)
+    return len(ids)
