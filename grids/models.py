@@ -165,6 +165,19 @@ class Area(TreeModel, TimeStampedModel):
                 )
         return result
 
+    def move_to(self, target, position="last-child"):
+        """mptt's move, kept code-consistent: the node takes a free code under its new parent
+        and ``save`` validates it and renumbers the subtree (siblings are ordered by name, so
+        only the new parent matters)."""
+        parent = target if position in ("first-child", "last-child") else target.parent
+        if parent is None:
+            raise ValidationError({"parent": _("An area cannot be moved to the top level.")})
+        if parent.pk == self.parent_id:
+            return
+        self.parent = parent
+        self.code = parent.next_child_code(self.kind)
+        self.save()
+
     def next_child_code(self, kind: str) -> str:
         """The smallest free code for a new child of ``kind`` under this node."""
         length = CODE_LENGTH[kind]

@@ -145,3 +145,15 @@ def test_parallel_inserts_under_one_parent_leave_the_tree_sound():
     assert Area.check_tree() == []
     parent = Area.objects.get(pk=parent_pk)
     assert Area.objects.within(parent, include_self=False).count() == 1 + workers * per_worker
+
+
+def test_mptts_move_to_keeps_codes_consistent(tree):
+    micro = Area.objects.get(pk=tree.micro_a1.pk)
+    micro.move_to(Area.objects.get(pk=tree.micro_b1.pk), "right")
+    micro.refresh_from_db()
+    assert micro.parent_id == tree.grid_b1.pk
+    assert micro.code == f"{tree.grid_b1.code}02"
+    assert Area.objects.get(pk=tree.building_a1.pk).code == f"{micro.code}001"
+    assert Area.check_tree() == []
+    with pytest.raises(ValidationError):
+        micro.move_to(Area.objects.get(pk=tree.building_b1.pk), "last-child")
