@@ -397,6 +397,12 @@ class Case(TimeStampedModel):
             models.Index(fields=("department", "status"), name="case_department_status"),
             models.Index(fields=("category", "reported_at"), name="case_category_reported"),
             models.Index(fields=("latitude", "longitude"), name="case_location"),
+            # The deadline scan reads open cases by due time; closed ones stay out of the index.
+            models.Index(
+                fields=("due_at",),
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+                name="case_open_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -577,3 +583,7 @@ class ResponseTemplate(TimeStampedModel):
         super().clean()
         if self.step and self.step not in STEPS:
             raise ValidationError({"step": _("Unknown step.")})
+
+
+# Deadline models live in their own module; importing them here registers them with the app.
+from casework.deadline_models import DeadlineRequest, Reminder, SupervisionOrder  # noqa: E402, F401
