@@ -8,8 +8,8 @@ from django.db import connection
 
 from governance.scopes import visible
 from grids.models import Area, AreaKind
-from grids.services import area_move
-from tests.factories import AreaFactory, AreaTreeFactory
+from grids.services import area_create, area_move
+from tests.factories import AreaFactory, AreaTreeFactory, UserFactory
 
 
 def test_it_builds_a_sound_tree(tree):
@@ -157,3 +157,38 @@ def test_mptts_move_to_keeps_codes_consistent(tree):
     assert Area.check_tree() == []
     with pytest.raises(ValidationError):
         micro.move_to(Area.objects.get(pk=tree.building_b1.pk), "last-child")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_area_create_hands_out_distinct_codes():
+    t = AreaTreeFactory.build_street()
+    actor = UserFactory(username="root", is_superuser=True)
+    workers = 6
+    barrier = threading.Barrier(workers)
+    errors: list[BaseException] = []
+
+    def create(w: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            for i in range(3):
+                area_create(
+                    actor=actor,
+                    parent=Area.objects.get(pk=t.grid_a2.pk),
+                    kind=AreaKind.MICRO_GRID,
+                    name=f"并发{w}-{i}微网格",
+                )
+        except BaseException as exc:  # reported below, in the test's own thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create, args=(w,)) for w in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    codes = list(Area.objects.filter(parent=t.grid_a2).values_list("code", flat=True))
+    assert sorted(codes) == [f"{t.grid_a2.code}{n:02d}" for n in range(1, workers * 3 + 1)]
+    assert Area.check_tree() == []
