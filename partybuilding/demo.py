@@ -386,7 +386,7 @@ def seed_partybuilding(ctx: DemoContext) -> None:
         demand = matched[i] if i < len(matched) else None
         parents.append(
             m.Project(
-                name=f"{area.name[:-3]}{rng.choice(PROJECT_NAMES)}",
+                name=f"{area.name}{rng.choice(PROJECT_NAMES)}",
                 kind=rng.choice(["co_governance", "practical"]),
                 year=today.year - (i % 4 == 0),
                 area=area,
@@ -405,8 +405,10 @@ def seed_partybuilding(ctx: DemoContext) -> None:
     children = []
     for p in parents:
         weighted = rng.random() < 0.5
+        # Earlier years' projects and a quarter of this year's are finished.
+        finished = p.year < today.year or rng.random() < 0.25
         for stage in STAGES[: rng.randint(2, 4)] if len(children) < 375 else []:
-            status = rng.choice(statuses[:5])
+            status = ProjectStatus.COMPLETED if finished else rng.choice(statuses[:5])
             children.append(
                 m.Project(
                     name=f"{p.name}·{stage}",
@@ -434,6 +436,10 @@ def seed_partybuilding(ctx: DemoContext) -> None:
         if p.progress == 100:
             p.status, p.is_public = ProjectStatus.COMPLETED, True
             p.result = "项目已完工验收，居民满意度调查满意率96%。"
+        elif p.progress >= 90:
+            p.status = ProjectStatus.ACCEPTANCE
+        elif p.progress <= 10:
+            p.status = ProjectStatus.APPROVED
     m.Project.objects.bulk_update(parents, ["progress", "status", "is_public", "result"])
     m.Project.units.through.objects.bulk_create(
         [
@@ -478,7 +484,10 @@ def seed_partybuilding(ctx: DemoContext) -> None:
                 fulfilment_note="已送到老人家中" if status == "fulfilled" else "",
             )
         )
-    m.MicroWish.objects.bulk_create(wishes)
+    wishes = m.MicroWish.objects.bulk_create(wishes)
+    for wish in wishes:
+        wish.created_at = (wish.claimed_at or now) - dt.timedelta(days=rng.randint(1, 40))
+    m.MicroWish.objects.bulk_update(wishes, ["created_at"])
 
     # volunteers, activities, points ----------------------------------------------------------
     volunteers = [

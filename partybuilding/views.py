@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -117,9 +117,9 @@ def home(request):
         "reports": reports,
         "projects": projects,
         "wishes_open": visible(user, MicroWish.objects.filter(status="published")).count(),
-        "activities_upcoming": selectors.activity_list_for(user).filter(starts_at__date__gte=today)[
-            :5
-        ],
+        "activities_upcoming": selectors.activity_list_for(user)
+        .filter(starts_at__date__gte=today)
+        .order_by("starts_at")[:5],
         "meetings_upcoming": selectors.meeting_list_for(user).filter(starts_at__date__gte=today)[
             :5
         ],
@@ -135,8 +135,12 @@ def organizations(request):
     f = filters.OrganizationFilterSet(
         request.GET, queryset=selectors.organization_list_for(request.user)
     )
-    nodes = list(f.qs[:600])
-    base = min((n.level for n in nodes), default=0)
+    qs = f.qs
+    base = qs.aggregate(top=Min("level"))["top"] or 0
+    if not request.GET.get("kind"):
+        # Committees and branches; the party groups below a branch are on the branch's page.
+        qs = qs.filter(level__lte=base + 2)
+    nodes = list(qs[:500])
     for node in nodes:
         node.indent = node.level - base
     return render(request, "partybuilding/organizations.html", {"filter": f, "nodes": nodes})
