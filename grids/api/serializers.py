@@ -66,7 +66,7 @@ class AreaNodeSerializer(serializers.ModelSerializer):
             "children",
         )
 
-    def get_children(self, obj):
+    def get_children(self, obj) -> list[dict]:
         return [self.to_representation(c) for c in getattr(obj, "subtree_children", [])]
 
 
