@@ -7,8 +7,16 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Case handling")
 
     def ready(self) -> None:
+        from django.urls import NoReverseMatch, reverse
+
+        from casework import selectors
+        from casework.demo import seed_casework
         from casework.models import Attachment, Case, CaseEvent, Category, ResponseTemplate
+        from casework.workflow import STEPS
         from governance import changelog, scopes
+        from governance.demo import register_seeder
+        from governance.models import Role
+        from governance.navigation import NavItem, register_nav, register_start_page
 
         scopes.register(
             Case,
@@ -25,3 +33,47 @@ class CaseworkConfig(AppConfig):
         changelog.register(Case, area_path="area")
         changelog.register(Category)
         changelog.register(ResponseTemplate)
+
+        register_seeder(20, "case categories, quick replies and a year of cases", seed_casework)
+
+        inbox_roles = frozenset(
+            {
+                Role.COMMUNITY_DISPATCHER,
+                Role.DEPARTMENT_HANDLER,
+                Role.GRID_WORKER,
+                Role.CENTER_SUPERVISOR,
+                Role.STREET_ADMIN,
+            }
+        )
+        register_nav(
+            NavItem(
+                key="case-inbox",
+                label=_("Inbox"),
+                url_name="casework:inbox",
+                roles=inbox_roles,
+                badge=selectors.inbox_count,
+                order=20,
+            )
+        )
+        register_nav(NavItem(key="cases", label=_("Cases"), url_name="casework:list", order=21))
+        register_nav(
+            NavItem(
+                key="case-new",
+                label=_("Report a case"),
+                url_name="casework:new",
+                roles=frozenset(STEPS["report"].roles),
+                order=22,
+            )
+        )
+
+        def inbox(user, assignment):
+            try:
+                return reverse("casework:inbox")
+            except NoReverseMatch:
+                # Until the case pages are routed, area roles start on their own area.
+                return (
+                    reverse("grids:area", args=[assignment.area_id]) if assignment.area_id else None
+                )
+
+        for role in inbox_roles - {Role.STREET_ADMIN}:
+            register_start_page(role, inbox)

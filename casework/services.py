@@ -270,7 +270,9 @@ def case_transition(
                 raise CaseConflict(_conflict_message(locked), case=locked)
             role = _check_step(actor, locked, spec)
             values = _clean_inputs(spec, locked, actor, inputs, prepared)
-            event = _apply(spec, locked, actor, role, values, now)
+            event = apply_step(spec, locked, actor=actor, role=role, values=values, now=now)
+            locked.save()
+            event.save()
             _store_photos(locked, event, prepared, kind=spec.photo_kind, actor=actor, saved=saved)
     except BaseException:
         _discard(saved)
@@ -385,7 +387,23 @@ def _original_case(value, case: Case, actor, errors) -> Case | None:
     return None
 
 
-def _apply(spec: workflow.Step, case: Case, actor, role: str, values: dict, now) -> CaseEvent:
+def apply_step(
+    spec: workflow.Step,
+    case: Case,
+    *,
+    actor,
+    role: str,
+    values: dict,
+    now: datetime,
+    due=None,
+) -> CaseEvent:
+    """Move ``case`` (in memory) through ``spec`` and return its unsaved event.
+
+    The rules of the table in one place: status, holder, department, timestamps, counters, the
+    next stage's due time (``due(case, start=)``, default :func:`due_time`) and the version.
+    Callers have checked role, scope and inputs; they save the case and the event.
+    """
+    due = due or due_time
     from_status = case.status
     from_holder = case.holder
     on_time = None if case.due_at is None or not spec.changes_state else now <= case.due_at
@@ -428,13 +446,12 @@ def _apply(spec: workflow.Step, case: Case, actor, role: str, values: dict, now)
         case.evaluated_at = now
 
     if case.status != from_status or case.holder != from_holder:
-        case.due_at = due_time(case, start=now)
+        case.due_at = due(case, start=now)
     case.version += 1
-    case.save()
-    comment = values["comment"]
+    comment = values.get("comment", "")
     if not comment and values.get("result"):
         comment = values["result"]
-    return CaseEvent.objects.create(
+    return CaseEvent(
         case=case,
         step=name,
         actor=actor,
@@ -445,7 +462,7 @@ def _apply(spec: workflow.Step, case: Case, actor, role: str, values: dict, now)
         to_holder=case.holder,
         department=case.department if name in ("dispatch", "verify_fail") else None,
         comment=comment,
-        is_public=values["is_public"],
+        is_public=values.get("is_public", spec.public),
         due_at=case.due_at,
         on_time=on_time,
         created_at=now,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from governance.scopes import scope_of
 
@@ -43,11 +43,16 @@ def items_for(user) -> list[dict]:
     for item in sorted(_items.values(), key=lambda i: (i.order, i.key)):
         if item.roles is not None and not scope.has_role(*item.roles):
             continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            # An app may register its menu before its pages are routed; skip the entry then.
+            continue
         entries.append(
             {
                 "key": item.key,
                 "label": item.label,
-                "url": reverse(item.url_name),
+                "url": url,
                 "badge": item.badge(user) if item.badge else None,
             }
         )

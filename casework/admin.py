@@ -1,0 +1,249 @@
+"""Admin for case handling. A case's status, holder and due time are not form fields: they change
+only through the steps of the transition table, which the admin offers as actions."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from mptt.admin import MPTTModelAdmin
+
+from casework import services, workflow
+from casework.models import (
+    Attachment,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    Category,
+    ResponseTemplate,
+    TimeLimit,
+)
+from governance.admin import ScopedAdminMixin
+
+
+class ReadOnlyAdminMixin:
+    """Rows that are history: shown, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TimeLimitInline(admin.TabularInline):
+    model = TimeLimit
+    extra = 0
+    fields = ("priority", "accept_hours", "dispatch_hours", "acknowledge_hours", "handle_hours")
+
+
+@admin.register(Category)
+class CategoryAdmin(MPTTModelAdmin):
+    list_display = (
+        "name",
+        "code",
+        "default_department",
+        "default_priority",
+        "around_the_clock",
+        "is_active",
+    )
+    list_filter = ("is_active", "around_the_clock", "default_priority")
+    search_fields = ("name", "code")
+    raw_id_fields = ("parent",)
+    list_select_related = ("default_department",)
+    inlines = (TimeLimitInline,)
+    mptt_level_indent = 18
+
+    def has_delete_permission(self, request, obj=None):
+        # A category with cases stays (PROTECT); deactivate it instead.
+        if obj is not None and obj.cases.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(TimeLimit)
+class TimeLimitAdmin(admin.ModelAdmin):
+    list_display = (
+        "category",
+        "priority",
+        "accept_hours",
+        "dispatch_hours",
+        "acknowledge_hours",
+        "handle_hours",
+    )
+    list_filter = ("priority",)
+    list_select_related = ("category",)
+    search_fields = ("category__name", "category__code")
+    raw_id_fields = ("category",)
+
+
+@admin.register(ResponseTemplate)
+class ResponseTemplateAdmin(admin.ModelAdmin):
+    list_display = ("title", "category", "step", "order", "is_active")
+    list_filter = ("is_active", "step")
+    search_fields = ("title", "text")
+    list_select_related = ("category",)
+    raw_id_fields = ("category",)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "step":
+            from django import forms
+
+            return forms.ChoiceField(
+                label=db_field.verbose_name,
+                required=False,
+                choices=[("", _("Every step")), *workflow.STEP_CHOICES],
+                help_text=db_field.help_text,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class CaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    fields = ("created_at", "step", "actor_name", "role", "from_status", "to_status", "comment")
+    readonly_fields = fields
+    can_delete = False
+    ordering = ("created_at", "pk")
+
+
+class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ("preview", "kind", "event", "original_name", "width", "height", "created_at")
+    readonly_fields = fields
+    can_delete = False
+
+    @admin.display(description=_("photo"))
+    def preview(self, obj):
+        return _thumbnail(obj)
+
+
+def _thumbnail(obj: Attachment):
+    if not obj.thumbnail:
+        return "—"
+    return format_html(
+        '<a href="{}"><img src="{}" alt="" style="max-height:80px"></a>',
+        obj.image.url,
+        obj.thumbnail.url,
+    )
+
+
+def _step_action(step_name: str):
+    """An admin action that takes one step (with no required input) on each selected case."""
+    step = workflow.STEPS[step_name]
+
+    def action(modeladmin, request, queryset):
+        done, refused = 0, []
+        for case in queryset.select_related("area", "category"):
+            try:
+                services.case_transition(case=case, actor=request.user, step=step_name)
+                done += 1
+            except ValidationError as exc:
+                refused.append(f"{case.number}: {' '.join(exc.messages)}")
+            except (PermissionDenied, services.CaseConflict) as exc:
+                refused.append(f"{case.number}: {exc}")
+        if done:
+            modeladmin.message_user(
+                request,
+                ngettext("%(step)s: %(n)d case done.", "%(step)s: %(n)d cases done.", done)
+                % {"step": step.label, "n": done},
+                messages.SUCCESS,
+            )
+        for line in refused:
+            modeladmin.message_user(request, line, messages.ERROR)
+
+    action.__name__ = f"step_{step_name}"
+    action.short_description = _("Step: %(step)s") % {"step": step.label}
+    action.allowed_permissions = ("change",)
+    return action
+
+
+# Steps the admin can take in bulk: those that need no reason, result or choice. Steps that do
+# (reject, merge, return, complete, ...) are taken on the case page or through the API.
+ADMIN_STEPS = tuple(
+    name for name, step in workflow.STEPS.items() if not step.creates and not step.required
+)
+
+
+@admin.register(Case)
+class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "number",
+        "title",
+        "status",
+        "category",
+        "area",
+        "holder",
+        "department",
+        "due_at",
+        "reported_at",
+    )
+    list_filter = ("status", "holder", "priority", "source", "department")
+    search_fields = ("number", "title", "address", "reporter_name")
+    list_select_related = ("category", "area", "department")
+    date_hierarchy = "reported_at"
+    ordering = ("-reported_at",)
+    fields = ("title", "description", "address", "reporter_name", "reporter_phone")
+    readonly_fields = (
+        "number",
+        "status",
+        "holder",
+        "department",
+        "due_at",
+        "category",
+        "area",
+        "priority",
+        "source",
+        "reporter",
+        "duplicate_of",
+        "result",
+        "satisfaction",
+        "reported_at",
+        "closed_at",
+        "version",
+    )
+    inlines = (CaseEventInline, AttachmentInline)
+    actions = [_step_action(name) for name in ADMIN_STEPS]
+
+    def get_fields(self, request, obj=None):
+        return (*self.readonly_fields, *self.fields)
+
+    def has_add_permission(self, request):
+        # Cases are filed through the portal or the API (the "report" step), not here.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "case", "step", "actor_name", "role", "from_status", "to_status")
+    list_filter = ("step", "to_status", "role")
+    search_fields = ("case__number", "actor_name", "comment")
+    list_select_related = ("case",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("preview", "case", "kind", "original_name", "size", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("case__number", "original_name")
+    list_select_related = ("case",)
+
+    @admin.display(description=_("photo"))
+    def preview(self, obj):
+        return _thumbnail(obj)
+
+
+@admin.register(CaseCounter)
+class CaseCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("street", "year", "last")
+    list_select_related = ("street",)

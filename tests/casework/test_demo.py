@@ -1,0 +1,84 @@
+"""The casework demo seeder: consistent histories, unique numbers, lived-in inboxes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from casework import demo, selectors
+from casework.models import Case, CaseCounter, CaseEvent, Category, ResponseTemplate, Status
+from governance.demo import DemoContext, seeders
+from governance.models import Role
+
+
+@pytest.fixture
+def seeded(db, monkeypatch):
+    monkeypatch.setattr(demo, "CASES_PER_YEAR", 250)
+
+    class Quiet:
+        def write(self, text):
+            pass
+
+    ctx = DemoContext(stdout=Quiet())
+    for order, _name, seeder in seeders():
+        if order <= 20:
+            seeder(ctx)
+    return ctx
+
+
+def test_the_demo_is_consistent_lived_in_and_idempotent(seeded):
+    _histories_lead_to_the_cases_state()
+    _numbers_are_unique_and_counters_continue_them()
+    _categories_limits_templates_and_inboxes(seeded)
+    _seeding_again_changes_nothing(seeded)
+
+
+def _histories_lead_to_the_cases_state():
+    cases = {c.pk: c for c in Case.objects.all()}
+    assert len(cases) >= 250
+    trails = defaultdict(list)
+    for event in CaseEvent.objects.order_by("created_at", "pk"):
+        trails[event.case_id].append(event)
+    for pk, case in cases.items():
+        trail = trails[pk]
+        assert trail[0].step == "report"
+        previous = ""
+        for event in trail:
+            assert event.from_status == previous, (case.number, event.step)
+            previous = event.to_status
+        assert previous == case.status
+        assert case.version == len(trail)
+        if case.status == Status.MERGED:
+            assert case.duplicate_of_id is not None
+    statuses = {c.status for c in cases.values()}
+    assert {Status.CLOSED, Status.REJECTED, Status.IN_PROGRESS} <= statuses
+
+
+def _numbers_are_unique_and_counters_continue_them():
+    numbers = list(Case.objects.values_list("number", flat=True))
+    assert len(numbers) == len(set(numbers))
+    for counter in CaseCounter.objects.all():
+        last = max(n for n in numbers if n.startswith(f"{counter.year}-"))
+        assert last == f"{counter.year}-{counter.last:06d}"
+
+
+def _categories_limits_templates_and_inboxes(seeded):
+    assert Category.objects.filter(name="暴露垃圾", parent__name="市容环境").exists()
+    assert Category.objects.filter(name="消防通道堵塞", around_the_clock=True).exists()
+    assert Category.check_tree() == []
+    assert ResponseTemplate.objects.filter(step="reject").exists()
+    dispatcher = seeded.data["users"][Role.COMMUNITY_DISPATCHER]
+    handler = seeded.data["users"][Role.DEPARTMENT_HANDLER]
+    center = seeded.data["users"][Role.CENTER_SUPERVISOR]
+    assert selectors.dispatcher_inbox(dispatcher).exists()
+    assert selectors.department_inbox(handler).exists()
+    assert selectors.center_inbox(center).exists()
+
+
+def _seeding_again_changes_nothing(seeded):
+    before = (Case.objects.count(), CaseEvent.objects.count(), Category.objects.count())
+    for order, _name, seeder in seeders():
+        if order == 20:
+            seeder(seeded)
+    assert (Case.objects.count(), CaseEvent.objects.count(), Category.objects.count()) == before
