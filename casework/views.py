@@ -181,6 +181,7 @@ def _shape_filter_form(filterset: CaseFilterSet, user, selected) -> None:
     for name in ("status", "source", "priority"):
         fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
     fields["q"].widget.attrs["placeholder"] = _("Number, title or address")
+    fields["department"].empty_label = _("All departments")
     for name in ("reported_from", "reported_to"):
         fields[name].widget.input_type = "date"
     field = fields["area"]
@@ -399,6 +400,8 @@ def _render_detail(request, case: Case, *, bound: StepForm | None = None, status
             "area": [float(case.area.latitude), float(case.area.longitude)]
             if case.area.latitude is not None
             else None,
+            # The outline of the case's area (or of its grid) gives the point its surroundings.
+            "boundary": case.area.boundary or (case.grid.boundary if case.grid else None),
         },
     }
     return render(request, "casework/detail.html", context, status=status)

@@ -16,9 +16,15 @@
     } else {
       mapElement.classList.add("map-plain");
     }
+    if (data.boundary) {
+      const outline = L.geoJSON(data.boundary, {
+        style: { color: "#2b6cb0", weight: 2, fillColor: "#2b6cb0", fillOpacity: 0.08 },
+        interactive: false,
+      }).addTo(map);
+      map.fitBounds(outline.getBounds().extend(point), { padding: [18, 18], maxZoom: 18 });
+    }
     if (data.point) {
       L.marker(point).addTo(map);
-      L.circle(point, { radius: 100, color: "#b5302a", weight: 1, fillOpacity: 0.06 }).addTo(map);
     } else {
       L.circleMarker(point, { radius: 8, color: "#2b6cb0" }).addTo(map);
     }
