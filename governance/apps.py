@@ -61,5 +61,16 @@ class GovernanceConfig(AppConfig):
             uid = f"workclock:{model._meta.label_lower}"
             post_save.connect(calendar_changed, sender=model, dispatch_uid=f"{uid}:save")
             post_delete.connect(calendar_changed, sender=model, dispatch_uid=f"{uid}:delete")
+        from governance.notifications import unread_count
+
+        register_nav(
+            NavItem(
+                key="notifications",
+                label=_("Notifications"),
+                url_name="notifications:list",
+                badge=unread_count,
+                order=5,
+            )
+        )
         register_seeder(5, "holiday calendar", seed_holidays)
         register_seeder(11, "working hours of the demo street", seed_working_hours)

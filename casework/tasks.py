@@ -1,0 +1,25 @@
+"""Celery tasks of case handling. Each fetches by id (or scans) and calls a service; each is
+idempotent, so a redelivery after a lost worker (acks_late) does no harm."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from casework import digest, reminders
+
+
+@shared_task(ignore_result=True)
+def scan_deadlines() -> int:
+    """Beat runs this every 30 s; overlapping runs skip each other's locked cases."""
+    return reminders.scan_deadlines().total
+
+
+@shared_task(ignore_result=True)
+def notify_reminder(reminder_id: int) -> int:
+    return reminders.notify_reminder(reminder_id=reminder_id)
+
+
+@shared_task(ignore_result=True)
+def send_daily_digest() -> int:
+    """Beat runs this at 8:30 every day; it sends nothing on days off."""
+    return digest.send_daily_digest()
