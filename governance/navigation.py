@@ -72,4 +72,10 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    return {"nav_items": items_for(user)}
+    items = items_for(user)
+    # The current section is the entry with the longest URL the path starts with, so that
+    # /party/projects/ marks "projects" and not also "party".
+    matches = [item for item in items if request.path.startswith(item["url"])]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["active"] = True
+    return {"nav_items": items}
