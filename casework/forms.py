@@ -233,7 +233,7 @@ class StepForm(forms.Form):
             label=label,
             required=required,
             max_length=2000,
-            widget=forms.Textarea(attrs={"rows": 2, "data-quick-target": "1"}),
+            widget=forms.Textarea(attrs={"rows": 2}),
         )
 
     def _field_department(self, required: bool):
@@ -260,7 +260,7 @@ class StepForm(forms.Form):
         return forms.CharField(
             label=_("What was done"),
             required=required,
-            widget=forms.Textarea(attrs={"rows": 2, "data-quick-target": "1"}),
+            widget=forms.Textarea(attrs={"rows": 2}),
         )
 
     def _field_satisfaction(self, required: bool):

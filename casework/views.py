@@ -333,7 +333,11 @@ def case_detail(request, pk: int):
 
 def _step_forms(request, case: Case, *, bound: StepForm | None = None) -> list[StepForm]:
     forms = []
-    steps = selectors.available_steps(request.user, case)
+    # The main step of the moment first (dispatch before merge), then the table's order.
+    steps = sorted(
+        selectors.available_steps(request.user, case),
+        key=lambda step: STEP_STYLE.get(step.name) != "primary",
+    )
     templates = selectors.response_templates_for(category=case.category) if steps else []
     for step in steps:
         if bound is not None and bound.step.name == step.name:
@@ -341,6 +345,8 @@ def _step_forms(request, case: Case, *, bound: StepForm | None = None) -> list[S
         else:
             form = _build_step_form(request, case, step)
         form.quick_replies = [t for t in templates if t.step in ("", step.name)]
+        # A quick reply fills the result when the step has one, else the comment.
+        form.quick_target = "result" if "result" in step.inputs else "comment"
         form.style = STEP_STYLE.get(step.name, "")
         forms.append(form)
     return forms

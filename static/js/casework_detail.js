@@ -35,9 +35,7 @@
   // Quick replies: fill the step's comment (or result) box, then let the user edit it.
   document.querySelectorAll("[data-quick-reply]").forEach((button) => {
     button.addEventListener("click", () => {
-      const form = button.closest("form");
-      const boxes = Array.from(form.querySelectorAll("textarea[data-quick-target]"));
-      const box = boxes.find((b) => b.name.endsWith("-result")) || boxes[0];
+      const box = button.closest(".quick-replies").previousElementSibling.querySelector("textarea");
       if (!box) return;
       box.value = button.dataset.quickReply;
       box.focus();

@@ -83,6 +83,31 @@
     });
   }
 
+  // -- area: a filter box when the scope is large (a street has well over a thousand nodes) --
+  const areaPick = form.querySelector("select[name=area]");
+  if (areaPick.options.length > 30) {
+    const box = document.createElement("input");
+    box.type = "search";
+    box.className = "picker-search";
+    box.placeholder = form.dataset.msgAreaSearch;
+    box.setAttribute("aria-label", form.dataset.msgAreaSearch);
+    areaPick.before(box);
+    const options = Array.from(areaPick.options).filter((o) => o.value);
+    box.addEventListener("input", () => {
+      const text = box.value.trim().toLowerCase();
+      let first = null;
+      options.forEach((o) => {
+        const hit = !text || o.textContent.toLowerCase().includes(text);
+        o.hidden = !hit;
+        if (hit && !first) first = o;
+      });
+      if (text && first && areaPick.selectedOptions[0]?.hidden !== false) {
+        areaPick.value = first.value;
+        areaPick.dispatchEvent(new Event("change"));
+      }
+    });
+  }
+
   // -- location -------------------------------------------------------------------------------
   const lat = form.querySelector("input[name=latitude]");
   const lng = form.querySelector("input[name=longitude]");
