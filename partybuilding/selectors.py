@@ -202,6 +202,7 @@ def project_list_for(user) -> QuerySet[Project]:
     return (
         visible(user, Project.objects.all())
         .select_related("area", "parent")
+        .prefetch_related("units")
         .annotate(child_count=Count("children", distinct=True))
         .order_by("-year", *Project.tree_order())
     )
