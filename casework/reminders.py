@@ -58,8 +58,6 @@ logger = logging.getLogger(__name__)
 NEAR_DUE_SHARE = Decimal("0.75")
 # Working hours the holder has to answer a supervision order issued by rule.
 AUTO_ORDER_REPLY_HOURS = 8
-# A reminder nobody has told about this long after it was found lost its task: enqueue it again.
-RENOTIFY_AFTER = timedelta(minutes=1)
 
 _OPEN = sorted(OPEN_STATUSES)
 _HOURS_FIELDS = ("accept_hours", "dispatch_hours", "acknowledge_hours", "handle_hours")
@@ -327,7 +325,8 @@ def _enqueue_notifications(ids: Iterable[int]) -> None:
 def _renotify_lost(now: datetime) -> None:
     lost = list(
         Reminder.objects.filter(
-            notified_at__isnull=True, created_at__lt=now - RENOTIFY_AFTER
+            notified_at__isnull=True,
+            created_at__lt=now - timedelta(seconds=settings.DEADLINE_RENOTIFY_SECONDS),
         ).values_list("pk", flat=True)[:1000]
     )
     if lost:

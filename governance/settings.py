@@ -149,8 +149,12 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The deadline scan runs every 30 s, so a reminder shows in the portal within a minute of a case
 # passing 75 % of its limit; the daily digest goes out at 8:30 (it skips days off itself).
-# Cases the scan locks and handles in one transaction.
+# One queue name per deployment (tests give each run its own, so they share a Redis safely).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Cases the scan locks and handles in one transaction; a reminder nobody was told of this many
+# seconds after it was written lost its task and is enqueued again.
 DEADLINE_SCAN_BATCH = env_int("DEADLINE_SCAN_BATCH", 200)
+DEADLINE_RENOTIFY_SECONDS = env_int("DEADLINE_RENOTIFY_SECONDS", 60)
 CELERY_BEAT_SCHEDULE: dict = {
     "casework-scan-deadlines": {
         "task": "casework.tasks.scan_deadlines",

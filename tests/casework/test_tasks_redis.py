@@ -1,0 +1,279 @@
+"""The deadline scan against real Redis and real worker processes (not eager).
+
+Each test starts ``celery -A governance worker`` subprocesses on the pytest PostgreSQL database and
+a queue of its own on Redis, and always stops them and removes that queue (and only that queue's
+messages) afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from casework.deadline_models import Reminder
+from casework.models import Case, Holder, Status
+from governance.celery import app as celery_app
+from governance.models import Notification
+from tests.casework.factories import CaseFactory
+
+pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+CELERY = str(Path(sys.executable).with_name("celery"))
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _broker_url() -> str:
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    return url if url.startswith("redis://") else "redis://127.0.0.1:6379/7"
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "", safe="")
+    if s["PASSWORD"]:
+        auth += ":" + quote(s["PASSWORD"], safe="")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class Workers:
+    """Worker subprocesses consuming one queue of their own."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.queue = f"test-deadlines-{uuid.uuid4().hex[:12]}"
+        self.tmp_path = tmp_path
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "governance.settings",
+            "ALLOW_DEV_SECRET_KEY": "1",
+            "DATABASE_URL": _database_url(),
+            "CELERY_BROKER_URL": _broker_url(),
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "VAR_DIR": str(tmp_path / "var"),
+            "DEADLINE_SCAN_BATCH": "10",
+            "DEADLINE_RENOTIFY_SECONDS": "1",
+            "LOG_LEVEL": "WARNING",
+        }
+        self._default_queue = celery_app.conf.task_default_queue
+        celery_app.conf.task_default_queue = self.queue
+
+    def start(self, name: str) -> subprocess.Popen:
+        log = open(self.tmp_path / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
+        proc = subprocess.Popen(
+            [
+                CELERY,
+                "-A",
+                "governance",
+                "worker",
+                "-Q",
+                self.queue,
+                "-n",
+                f"{name}-{self.queue}@%h",
+                "--concurrency=2",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=WARNING",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        self.procs[name] = proc
+        return proc
+
+    def kill(self, name: str) -> None:
+        proc = self.procs.pop(name)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            proc = self.procs.pop(name)
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=3)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(timeout=10)
+        celery_app.conf.task_default_queue = self._default_queue
+        self._drop_queue()
+
+    def _drop_queue(self) -> None:
+        """Remove this test's queue and its unacknowledged messages; nothing else in Redis."""
+        import redis
+
+        client = redis.Redis.from_url(_broker_url())
+        client.delete(
+            self.queue,
+            f"_kombu.binding.{self.queue}",
+            f"_kombu.binding_permanent.{self.queue}",
+        )
+        for tag, raw in client.hgetall("unacked").items():
+            try:
+                routing_key = json.loads(raw)[2]
+            except (ValueError, IndexError):
+                continue
+            if routing_key == self.queue:
+                client.hdel("unacked", tag)
+                client.zrem("unacked_index", tag)
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in self.tmp_path.glob("*.log"))
+
+
+@pytest.fixture(scope="module")
+def worker_pool(tmp_path_factory):
+    """Two workers shared by the tests of this module (starting one takes seconds)."""
+    w = Workers(tmp_path_factory.mktemp("workers"))
+    try:
+        w.start("w1")
+        w.start("w2")
+        yield w
+    finally:
+        w.stop_all()
+
+
+@pytest.fixture
+def workers(worker_pool, transactional_db):
+    return worker_pool
+
+
+def _wait_for(condition, *, timeout: float, what: str, workers: Workers, every=0.1) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(every)
+    pytest.fail(f"timed out waiting for {what}\n--- worker logs ---\n{workers.logs()[-4000:]}")
+
+
+def _overdue_cases(tree, categories, n: int) -> None:
+    """``n`` cases overdue by five minutes: one through the factory, the rest copied in bulk."""
+    with transaction.atomic():  # the case number counter is read under a row lock
+        first = CaseFactory(
+            area=tree.building_a1,
+            category=categories.garbage,
+            status=Status.REPORTED,
+            holder=Holder.COMMUNITY,
+            due_at=timezone.now() - timedelta(minutes=5),
+        )
+    fields = {
+        f.attname: getattr(first, f.attname)
+        for f in Case._meta.concrete_fields
+        if not f.primary_key
+    }
+    Case.objects.bulk_create(
+        [Case(**{**fields, "number": f"{first.number}-{i}"}) for i in range(1, n)]
+    )
+
+
+def _all_told(n: int):
+    def check() -> bool:
+        return (
+            Reminder.objects.count() == n
+            and not Reminder.objects.filter(notified_at__isnull=True).exists()
+        )
+
+    return check
+
+
+def _scan():
+    from casework.tasks import scan_deadlines
+
+    scan_deadlines.delay()
+
+
+def _assert_told_exactly_once(crew, n: int) -> None:
+    assert Reminder.objects.count() == n
+    assert Reminder.objects.filter(kind="overdue", tier=1).count() == n
+    for user in (crew.dispatcher_a, crew.center):
+        keys = list(Notification.objects.filter(recipient=user).values_list("key", flat=True))
+        assert len(keys) == n and len(set(keys)) == n, user
+    assert Notification.objects.count() == 2 * n
+
+
+def test_a_due_case_produces_exactly_one_reminder(crew, tree, categories, workers):
+    _overdue_cases(tree, categories, 1)
+
+    _scan()
+    _wait_for(_all_told(1), timeout=30, what="the reminder", workers=workers)
+    _scan()
+    time.sleep(1)
+
+    _assert_told_exactly_once(crew, 1)
+
+
+def test_two_workers_and_overlapping_scans_still_remind_once(crew, tree, categories, workers):
+    _overdue_cases(tree, categories, 60)
+
+    for _ in range(4):
+        _scan()
+    _wait_for(_all_told(60), timeout=40, what="60 reminders told", workers=workers)
+    _scan()
+    time.sleep(1)
+
+    _assert_told_exactly_once(crew, 60)
+
+
+def test_a_worker_killed_in_a_batch_and_restarted_leaves_each_reminder_sent_once(
+    crew, tree, categories, workers
+):
+    n = 120
+    _overdue_cases(tree, categories, n)
+    _scan()
+    _wait_for(
+        lambda: Reminder.objects.exists(),
+        timeout=30,
+        what="a first batch",
+        workers=workers,
+        every=0.01,
+    )
+
+    # Hold the reminder table so that the worker's next batch blocks half-way (its cases locked,
+    # its insert waiting), then kill the worker there.
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE casework_reminder IN EXCLUSIVE MODE")
+
+        def worker_blocked() -> bool:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock' "
+                    "AND pid <> pg_backend_pid()"
+                )
+                return cursor.fetchone()[0] > 0
+
+        _wait_for(worker_blocked, timeout=20, what="the worker to block", workers=workers)
+        workers.kill("w1")
+        workers.kill("w2")
+        written_before_kill = Reminder.objects.count()
+    assert 0 < written_before_kill < n
+
+    workers.start("w1")
+    # Beat would run the scan again within 30 s; here the test does.
+    _scan()
+    _wait_for(_all_told(n), timeout=40, what="every reminder told", workers=workers)
+    time.sleep(1.2)
+    _scan()
+    time.sleep(1)
+
+    _assert_told_exactly_once(crew, n)
