@@ -158,7 +158,12 @@ def case_report(
         reported_at=now,
     )
     case.due_at = due_time(case, start=now)
-    case.full_clean(exclude=["number", "street", "community", "grid", "reported_at"])
+    # Field validators only (the phone number); the constraints are checked above and by the DB.
+    case.full_clean(
+        exclude=["number", "street", "community", "grid", "reported_at"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     saved: list[str] = []
     try:
         with transaction.atomic():

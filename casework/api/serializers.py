@@ -128,7 +128,7 @@ class OptionalBooleanField(serializers.BooleanField):
     default_empty_html = empty
 
 
-class TransitionSerializer(serializers.Serializer):
+class CaseTransitionSerializer(serializers.Serializer):
     """One step and its inputs; which inputs a step requires is the transition table's business."""
 
     step = serializers.ChoiceField(choices=TRANSITION_CHOICES)
@@ -146,7 +146,7 @@ class TransitionSerializer(serializers.Serializer):
     photos = serializers.ListField(child=serializers.FileField(), required=False)
 
 
-class StepSerializer(serializers.Serializer):
+class CaseStepSerializer(serializers.Serializer):
     step = serializers.CharField(source="name")
     label = serializers.CharField()
     required = serializers.ListField(child=serializers.CharField())

@@ -15,12 +15,12 @@ from casework.api.serializers import (
     CaseEventSerializer,
     CaseListSerializer,
     CaseReportSerializer,
+    CaseStepSerializer,
+    CaseTransitionSerializer,
     CategoryNodeSerializer,
     DuplicateQuerySerializer,
     DuplicateSerializer,
     ResponseTemplateSerializer,
-    StepSerializer,
-    TransitionSerializer,
 )
 from casework.filters import CaseFilterSet
 from casework.models import Category, ResponseTemplate
@@ -87,16 +87,20 @@ class CaseViewSet(
         )
 
     @extend_schema(
-        methods=["GET"], responses=StepSerializer(many=True), description="Steps you may take now."
+        methods=["GET"],
+        responses=CaseStepSerializer(many=True),
+        description="Steps you may take now.",
     )
-    @extend_schema(methods=["POST"], request=TransitionSerializer, responses=CaseDetailSerializer)
+    @extend_schema(
+        methods=["POST"], request=CaseTransitionSerializer, responses=CaseDetailSerializer
+    )
     @action(detail=True, methods=["get", "post"])
     def transitions(self, request, pk=None):
         case = self.get_object()
         if request.method == "GET":
             steps = selectors.available_steps(request.user, case)
-            return Response(StepSerializer(steps, many=True).data)
-        serializer = TransitionSerializer(data=request.data)
+            return Response(CaseStepSerializer(steps, many=True).data)
+        serializer = CaseTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         step = data.pop("step")
