@@ -251,9 +251,11 @@ def case_new(request):
     center = None
     if default_area is not None and default_area.latitude is not None:
         center = [float(default_area.latitude), float(default_area.longitude)]
+    boundary = default_area.boundary if default_area is not None else None
     context = {
         "form": form,
-        "map": {**_map_settings(), "center": center},
+        # The user's own grid is outlined so that a point can be picked on a plain background.
+        "map": {**_map_settings(), "center": center, "boundary": boundary},
         "duplicates_url": reverse("casework:duplicates"),
         "photo_max_bytes": MAX_PHOTO_BYTES,
     }
@@ -297,7 +299,8 @@ def duplicates(request):
     category = Category.objects.filter(pk=category).first()
     area_pk = _int(request.GET.get("area"))
     area = visible(request.user, Area.objects.filter(pk=area_pk)).first() if area_pk else None
-    latitude, longitude = _float(request.GET.get("latitude")), _float(request.GET.get("longitude"))
+    latitude = _float(request.GET.get("latitude"), limit=90)
+    longitude = _float(request.GET.get("longitude"), limit=180)
     if latitude is None or longitude is None:
         latitude = longitude = None
     found = []
@@ -312,12 +315,12 @@ def _int(value) -> int | None:
     return int(value) if str(value or "").isdigit() else None
 
 
-def _float(value) -> float | None:
+def _float(value, *, limit: float) -> float | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return number if -180 <= number <= 180 else None
+    return number if -limit <= number <= limit else None
 
 
 def _map_settings() -> dict:

@@ -151,8 +151,16 @@
     } else {
       mapBox.classList.add("map-plain");
     }
-    const start = lat.value ? [Number(lat.value), Number(lng.value)] : mapData.center || [39.95, 116.4];
-    map.setView(start, 17);
+    let outline = null;
+    if (mapData.boundary) {
+      outline = L.geoJSON(mapData.boundary, {
+        style: { color: "#2b6cb0", weight: 2, fillColor: "#2b6cb0", fillOpacity: 0.06 },
+        interactive: false,
+      }).addTo(map);
+    }
+    if (lat.value) map.setView([Number(lat.value), Number(lng.value)], 17);
+    else if (outline) map.fitBounds(outline.getBounds(), { padding: [12, 12] });
+    else map.setView(mapData.center || [39.95, 116.4], 17);
     placeMarker();
     map.on("click", (event) => setPoint(event.latlng.lat, event.latlng.lng, msg("msgPicked")));
     mapBox.dataset.ready = "1";

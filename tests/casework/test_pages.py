@@ -477,3 +477,21 @@ def test_quick_replies_of_the_category_and_step_are_offered(client, two_cases, c
     assert replies["accept"] == ["已立案"]
     html = client.get(reverse("casework:detail", args=[a.pk])).content.decode()
     assert 'data-quick-reply="经核实不属于受理范围。"' in html
+
+
+def test_a_conflict_inside_the_service_names_who_came_first(client, two_cases, crew, monkeypatch):
+    from casework import services
+
+    a, _b = two_cases
+
+    def lost_the_race(*, case, **kwargs):
+        raise services.CaseConflict("conflict", case=case)
+
+    monkeypatch.setattr(services, "case_transition", lost_the_race)
+    _login(client, crew.dispatcher_a)
+    response = client.post(
+        reverse("casework:step", args=[a.pk, "accept"]), {"accept-version": a.version}, follow=True
+    )
+    assert response.status_code == 200
+    # The case's last step was the worker's report.
+    assert f"already changed by {crew.worker_a}" in response.content.decode()
