@@ -150,3 +150,12 @@ def test_due_times_follow_the_working_clock_and_around_the_clock(tree, categorie
     event = accepted.events.last()
     assert event.on_time is False  # accepted an hour after the one-hour limit
     assert accepted.due_at.astimezone(TZ) == datetime(2026, 11, 20, 20, 0, tzinfo=TZ)
+
+
+def test_case_handlers_start_on_their_inbox(client, crew):
+    from django.urls import reverse
+
+    client.force_login(crew.handler_a)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("casework:inbox")

@@ -149,3 +149,76 @@ def test_events_cannot_be_changed_or_deleted(tree, categories, crew):
         CaseEvent.objects.filter(pk=event.pk).update(comment="x")
     with pytest.raises(PermissionError):
         CaseEvent.objects.all().delete()
+
+
+def test_dispatch_takes_the_chosen_department_or_needs_one(tree, categories, crew, departments):
+    case = _report(crew.worker_a, tree, categories)
+    case = case_transition(case=case, actor=crew.dispatcher_a, step="accept")
+    case = case_transition(
+        case=case, actor=crew.dispatcher_a, step="dispatch", department=departments.b
+    )
+    assert case.department == departments.b
+    assert case.events.last().department == departments.b
+
+    categories.parent.default_department = None
+    categories.parent.save()
+    lamp = _report(crew.worker_a, tree, categories, category=categories.lamp)
+    lamp = case_transition(case=lamp, actor=crew.dispatcher_a, step="accept")
+    with pytest.raises(ValidationError) as exc:
+        case_transition(case=lamp, actor=crew.dispatcher_a, step="dispatch")
+    assert "department" in exc.value.message_dict
+    lamp.refresh_from_db()
+    assert lamp.status == Status.ACCEPTED
+    assert lamp.events.count() == 2
+
+
+def test_merge_needs_a_live_case_of_the_same_street_in_sight(tree, categories, crew):
+    original = _report(crew.worker_a, tree, categories)
+    rejected = case_transition(
+        case=_report(crew.worker_a, tree, categories),
+        actor=crew.dispatcher_a,
+        step="reject",
+        comment="不属实",
+    )
+    in_b = _report(crew.worker_b, tree, categories, area=tree.building_b1)
+    duplicate = _report(crew.worker_a, tree, categories)
+    for target in (rejected, in_b, duplicate, 999999):
+        with pytest.raises(ValidationError) as exc:
+            case_transition(
+                case=duplicate, actor=crew.dispatcher_a, step="merge", duplicate_of=target
+            )
+        assert "duplicate_of" in exc.value.message_dict
+    merged = case_transition(
+        case=duplicate, actor=crew.dispatcher_a, step="merge", duplicate_of=original
+    )
+    assert (merged.status, merged.duplicate_of, merged.holder) == (
+        Status.MERGED,
+        original,
+        Holder.NONE,
+    )
+    assert merged.due_at is None
+
+
+def test_a_step_refuses_inputs_it_does_not_take(tree, categories, crew):
+    case = _report(crew.worker_a, tree, categories)
+    with pytest.raises(ValidationError) as exc:
+        case_transition(case=case, actor=crew.dispatcher_a, step="accept", result="已处理")
+    assert "result" in exc.value.message_dict
+    assert case.events.count() == 1
+
+
+def test_steps_are_in_the_change_log(tree, categories, crew):
+    from django.contrib.contenttypes.models import ContentType
+
+    from governance.changelog import change_context
+    from governance.models import ObjectChange
+
+    case = _report(crew.worker_a, tree, categories)
+    with change_context(user=crew.dispatcher_a):
+        case_transition(case=case, actor=crew.dispatcher_a, step="accept")
+    change = ObjectChange.objects.filter(
+        content_type=ContentType.objects.get_for_model(Case), object_id=str(case.pk)
+    ).first()
+    assert change.user == crew.dispatcher_a
+    assert change.area_id == tree.building_a1.pk
+    assert ("status", "reported", "accepted") in change.diff
