@@ -127,6 +127,17 @@ def browser(request):
 
 
 @pytest.fixture
+def in_english(settings):
+    """Messages in English (the source language), for tests that assert on their wording;
+    the default language is Chinese once the catalogue is compiled."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def settings_lang_zh(settings):
     settings.LANGUAGE_CODE = "zh-hans"
     return settings

@@ -7,7 +7,7 @@ import pytest
 from governance.models import ObjectChange, Role, RoleAssignment, User
 from tests.factories import DepartmentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 USERS = "/admin/governance/user/"
 ROLES = "/admin/governance/roleassignment/"

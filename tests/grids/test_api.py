@@ -9,7 +9,7 @@ from governance.models import Role
 from grids.models import Area, AreaKind, GridStaff
 from tests.factories import AreaFactory, GridStaffFactory, RoleAssignmentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 AREAS = "/api/v1/areas/"
 STAFF = "/api/v1/staff/"

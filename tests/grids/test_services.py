@@ -6,6 +6,8 @@ from grids import services
 from grids.models import Area, AreaKind, GridStaff
 from tests.factories import GridStaffFactory, RoleAssignmentFactory
 
+pytestmark = pytest.mark.usefixtures("in_english")
+
 
 def test_area_create_gives_the_next_free_code(tree, cast):
     area = services.area_create(
