@@ -24,6 +24,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("areas/", include("grids.urls")),
     path("cases/", include("casework.urls")),
+    path("cases/", include("casework.deadline_urls")),
     path("party/", include("partybuilding.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
