@@ -71,33 +71,6 @@ class PartybuildingConfig(AppConfig):
                 order=40,
             )
         )
-        register_nav(
-            NavItem(
-                key="party-projects",
-                label=_("Projects"),
-                url_name="partybuilding:projects",
-                roles=party_roles,
-                order=41,
-            )
-        )
-        register_nav(
-            NavItem(
-                key="party-volunteers",
-                label=_("Volunteers"),
-                url_name="partybuilding:activities",
-                roles=party_roles,
-                order=42,
-            )
-        )
-        register_nav(
-            NavItem(
-                key="party-meetings",
-                label=_("Meetings"),
-                url_name="partybuilding:meetings",
-                roles=party_roles,
-                order=43,
-            )
-        )
         register_start_page(
             Role.PARTY_OFFICER, lambda user, assignment: reverse("partybuilding:home")
         )

@@ -90,6 +90,27 @@ RESOURCE_KINDS = {
     m.UnitKind.SOCIAL_ORGANIZATION: (ResourceKind.VOLUNTEERS, ServiceType.ELDERLY_CARE),
     m.UnitKind.MERCHANT: (ResourceKind.GOODS, ServiceType.ELDERLY_CARE),
 }
+# Demo data is Chinese text (model choices are translated by the UI, not stored).
+RESOURCE_WORDS = {
+    ResourceKind.VENUE: "活动场地",
+    ResourceKind.FUNDS: "共建资金",
+    ResourceKind.SERVICE: "专业服务",
+    ResourceKind.VOLUNTEERS: "志愿服务队",
+    ResourceKind.GOODS: "爱心物资",
+}
+SERVICE_WORDS = {
+    ServiceType.POLICY_PUBLICITY: "政策宣讲",
+    ServiceType.MEDIATION: "矛盾调解",
+    ServiceType.ENVIRONMENT: "环境整治",
+    ServiceType.ELDERLY_CARE: "为老服务",
+    ServiceType.CHILD_CARE: "青少年服务",
+    ServiceType.HEALTH: "健康义诊",
+    ServiceType.CULTURE: "文化活动",
+    ServiceType.SAFETY: "平安巡逻",
+    ServiceType.LEGAL_AID: "法律咨询",
+    ServiceType.EMPLOYMENT: "就业帮扶",
+    ServiceType.OTHER: "便民服务",
+}
 WISHES = [
     "一台老年收音机",
     "孙子的学习台灯",
@@ -290,7 +311,7 @@ def seed_partybuilding(ctx: DemoContext) -> None:
         kind, service_type = RESOURCE_KINDS[u.kind]
         resources.append(
             m.Resource(
-                title=f"{u.name}·{kind.label}",
+                title=f"{u.name}·{RESOURCE_WORDS[kind]}",
                 kind=kind,
                 service_type=service_type,
                 area=u.area,
@@ -300,7 +321,7 @@ def seed_partybuilding(ctx: DemoContext) -> None:
         other = rng.choice(list(ServiceType))
         resources.append(
             m.Resource(
-                title=f"{u.name}·{other.label}",
+                title=f"{u.name}·{SERVICE_WORDS[other]}",
                 kind="service",
                 service_type=other,
                 area=u.area,

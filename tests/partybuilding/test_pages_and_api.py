@@ -323,3 +323,41 @@ def test_a_published_result_is_public_and_others_are_not(client, party):
     shown = ProjectFactory(area=party.tree.grid_a1, is_public=True, result="已完工")
     assert client.get(f"/party/results/{shown.pk}/").status_code == 200
     assert client.get(f"/party/results/{hidden.pk}/").status_code == 404
+
+
+def test_the_page_registers_a_member_in_scope_only(client, party):
+    client = login(client, party.officer_a)
+    data = {
+        "name": "钱海燕",
+        "organization": party.branch_a1.pk,
+        "phone": "13811112222",
+        "join_date": "2019-07-01",
+        "status": "probationary",
+        "in_service": "on",
+        "work_unit": "",
+    }
+    response = client.post("/party/members/new/", data)
+    assert response.status_code == 200  # an in-service member needs a work unit
+    assert "work_unit" in response.context["form"].errors
+    data["work_unit"] = "区卫健委"
+    assert client.post("/party/members/new/", data).status_code == 302
+    assert party.branch_a1.members.filter(name="钱海燕").exists()
+    data.update(name="越权者", organization=party.branch_b1.pk)
+    response = client.post("/party/members/new/", data)
+    assert "organization" in response.context["form"].errors
+    assert not party.branch_b1.members.filter(name="越权者").exists()
+
+
+def test_the_match_page_turns_a_demand_into_a_project(client, party):
+    demand = DemandFactory(area=party.tree.grid_a1, title="独居老人助餐")
+    resource = ResourceFactory(area=party.tree.community_a, unit=party.unit_a)
+    client = login(client, party.officer_a)
+    page = client.get(f"/party/demands/{demand.pk}/match/")
+    assert resource.title in page.content.decode()
+    response = client.post(
+        f"/party/demands/{demand.pk}/match/", {"name": "老年助餐点", "resources": [resource.pk]}
+    )
+    demand.refresh_from_db()
+    project = demand.projects.get()
+    assert response["Location"] == f"/party/projects/{project.pk}/"
+    assert project.name == "老年助餐点"
