@@ -1,0 +1,152 @@
+"""The notification centre: telling people once, the bell, reading, and outside channels."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from governance import notifications
+from governance.models import Delivery, Notification
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def people(db):
+    return (
+        UserFactory(username="zhang", email="zhang@example.cn"),
+        UserFactory(username="li", email=""),
+        UserFactory(username="wang", email="wang@example.cn"),
+    )
+
+
+def _tell(*users, key="", title="案件即将超时"):
+    return notifications.notify(
+        recipients=users, kind="case.near_due", title=title, url="/cases/1/", key=key
+    )
+
+
+def test_a_key_tells_each_person_once_however_often_it_runs(people):
+    zhang, li, _wang = people
+
+    first = _tell(zhang, li, zhang, key="reminder:1")
+    again = _tell(zhang, li, key="reminder:1")
+
+    assert len(first) == 2 and again == []
+    assert Notification.objects.filter(key="reminder:1").count() == 2
+
+
+def test_email_goes_out_once_to_people_with_an_address(
+    people, django_capture_on_commit_callbacks, settings
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    zhang, li, _wang = people
+    with django_capture_on_commit_callbacks() as callbacks:
+        _tell(zhang, li, key="reminder:2")
+
+    assert callbacks  # deliveries are enqueued after the commit, not before
+    delivery = Delivery.objects.get()  # li has no e-mail address
+    assert (delivery.channel, delivery.address) == ("email", "zhang@example.cn")
+    assert notifications.deliver_one(delivery_id=delivery.pk) == "sent"
+    assert notifications.deliver_one(delivery_id=delivery.pk) == "sent"  # claimed: not again
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "案件即将超时"
+    assert "/cases/1/" in mail.outbox[0].body
+
+
+def test_a_channel_error_marks_the_delivery_failed(people, monkeypatch):
+    zhang, _li, _wang = people
+    _tell(zhang)
+
+    def broken(notification, address):
+        raise notifications.DeliveryError("SMTP 421 try again later")
+
+    monkeypatch.setattr(notifications._channels["email"], "send", broken)
+    delivery = Delivery.objects.get()
+
+    assert notifications.deliver_one(delivery_id=delivery.pk) == "failed"
+    delivery.refresh_from_db()
+    assert delivery.error == "SMTP 421 try again later"
+
+
+def test_an_unknown_channel_in_settings_is_an_error(people, settings):
+    settings.NOTIFICATION_CHANNELS = ["email", "wechat_work"]
+
+    with pytest.raises(LookupError, match="wechat_work"):
+        _tell(people[0])
+
+
+def test_unread_count_and_marking_read_are_the_recipients_own(people):
+    zhang, li, _wang = people
+    mine = _tell(zhang, title="一")[0]
+    _tell(zhang, title="二")
+    theirs = _tell(li)[0]
+
+    assert notifications.unread_count(zhang) == 2
+    with pytest.raises(PermissionDenied):
+        notifications.mark_read(user=zhang, notification_id=theirs.pk)
+    notifications.mark_read(user=zhang, notification_id=mine.pk)
+    assert notifications.unread_count(zhang) == 1
+    assert notifications.mark_all_read(user=zhang) == 1
+    assert notifications.unread_count(zhang) is None
+    assert notifications.unread_count(li) == 1
+
+
+def test_the_bell_shows_the_unread_count_in_the_header(client, people):
+    zhang, _li, _wang = people
+    _tell(zhang)
+    _tell(zhang, title="第二条")
+    client.force_login(zhang)
+
+    page = client.get(reverse("notifications:list"))
+
+    assert page.status_code == 200
+    nav = next(item for item in page.context["nav_items"] if item["key"] == "notifications")
+    assert nav["badge"] == 2
+    assert "第二条" in page.content.decode()
+
+
+def test_the_list_shows_only_my_notifications_with_few_queries(
+    client, people, django_assert_max_num_queries
+):
+    zhang, li, _wang = people
+    for i in range(40):
+        _tell(zhang, title=f"我的{i}")
+    _tell(li, title="别人的")
+    client.force_login(zhang)
+
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("notifications:list"), {"show": "unread"})
+
+    html = page.content.decode()
+    assert "我的39" in html and "别人的" not in html
+    assert page.context["page_obj"].paginator.count == 40
+
+
+def test_opening_marks_read_and_follows_the_link_only_for_the_recipient(client, people):
+    zhang, li, _wang = people
+    notification = _tell(zhang)[0]
+
+    client.force_login(li)
+    assert client.post(reverse("notifications:open", args=[notification.pk])).status_code == 403
+    client.force_login(zhang)
+    response = client.post(reverse("notifications:open", args=[notification.pk]))
+
+    assert response.status_code == 302 and response["Location"] == "/cases/1/"
+    notification.refresh_from_db()
+    assert notification.is_read
+
+
+def test_mark_all_read_from_the_page(client, people):
+    zhang, li, _wang = people
+    _tell(zhang)
+    _tell(li)
+    client.force_login(zhang)
+
+    response = client.post(reverse("notifications:read_all"))
+
+    assert response.status_code == 302
+    assert notifications.unread_count(zhang) is None
+    assert notifications.unread_count(li) == 1
+    assert client.get(reverse("notifications:read_all")).status_code == 405
