@@ -395,6 +395,7 @@ def _render_detail(request, case: Case, *, bound: StepForm | None = None, status
     refused = bound if bound is not None and bound not in step_forms else None
     context = {
         "case": case,
+        "photo_max_bytes": MAX_PHOTO_BYTES,
         "refused": refused,
         "step_forms": step_forms,
         "events": events,

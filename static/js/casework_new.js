@@ -1,7 +1,7 @@
 // The filing form on a phone: a searchable two-level category picker, the position from the
 // browser or a point picked on a local Leaflet map (no outside tiles unless MAP_TILE_URL),
-// photo previews with the size and type checked before upload, possible duplicates while
-// filing, and the resolve-on-the-spot fields. Without JavaScript the form still works.
+// possible duplicates while filing, and the resolve-on-the-spot fields (photo previews are
+// casework_photos.js). Without JavaScript the form still works.
 (function () {
   const form = document.getElementById("case-form");
   if (!form) return;
@@ -238,46 +238,6 @@
   leafSelect.addEventListener("change", checkDuplicates);
   areaSelect.addEventListener("change", checkDuplicates);
   if (leafSelect.value) checkDuplicates();
-
-  // -- photos ---------------------------------------------------------------------------------
-  const maxBytes = Number(form.dataset.photoMax);
-  form.querySelectorAll("input[type=file]").forEach((input) => {
-    const previews = form.querySelector(`[data-previews-for="${input.id}"]`);
-    input.addEventListener("change", () => {
-      previews.replaceChildren();
-      const problems = [];
-      Array.from(input.files).forEach((file) => {
-        if (!file.type.startsWith("image/")) {
-          problems.push(msg("msgNotImage", { name: file.name }));
-          return;
-        }
-        if (file.size > maxBytes) {
-          problems.push(msg("msgTooBig", { name: file.name, mb: Math.round(maxBytes / 1048576) }));
-          return;
-        }
-        const img = document.createElement("img");
-        img.alt = file.name;
-        img.src = URL.createObjectURL(file);
-        img.onload = () => URL.revokeObjectURL(img.src);
-        previews.append(img);
-      });
-      input.setCustomValidity(problems.join(" "));
-      if (problems.length) {
-        const note = document.createElement("div");
-        note.className = "error";
-        note.setAttribute("role", "alert");
-        note.textContent = problems.join(" ");
-        previews.append(note);
-      }
-    });
-  });
-  form.addEventListener("submit", (event) => {
-    const bad = Array.from(form.querySelectorAll("input[type=file]")).find((i) => i.validationMessage);
-    if (bad) {
-      event.preventDefault();
-      bad.closest(".field").scrollIntoView({ behavior: "smooth", block: "center" });
-    }
-  });
 
   // -- who reported, resolve on the spot ------------------------------------------------------
   const source = form.querySelector("select[name=source]");
