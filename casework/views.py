@@ -257,6 +257,8 @@ def case_new(request):
         # The user's own grid is outlined so that a point can be picked on a plain background.
         "map": {**_map_settings(), "center": center, "boundary": boundary},
         "duplicates_url": reverse("casework:duplicates"),
+        # A browser never refills a file input: say so when a refused post carried photos.
+        "photos_dropped": status == 400 and bool(request.FILES),
         "photo_max_bytes": MAX_PHOTO_BYTES,
     }
     return render(request, "casework/new.html", context, status=status)

@@ -190,6 +190,7 @@ def test_a_bad_photo_is_a_form_error_and_nothing_is_saved(client, tree, categori
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert "photo.jpg" in errors["photos"][0]
+    assert response.context["photos_dropped"]
     assert not Case.objects.exists()
     assert not CaseEvent.objects.exists()
     media = settings.MEDIA_ROOT
