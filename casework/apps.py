@@ -35,6 +35,32 @@ class CaseworkConfig(AppConfig):
         changelog.register(ResponseTemplate)
 
         register_seeder(20, "case categories, quick replies and a year of cases", seed_casework)
+        from casework import supervision
+        from casework.deadline_demo import seed_deadlines
+        from casework.deadline_models import DeadlineRequest, SupervisionOrder
+
+        for model in (DeadlineRequest, SupervisionOrder):
+            scopes.register(
+                model, scopes.ScopeRule(area_path="case__area", department_path="case__department")
+            )
+        register_seeder(25, "deadlines: reminders, requests, supervision orders", seed_deadlines)
+        register_nav(
+            NavItem(
+                key="supervision",
+                label=_("Supervision"),
+                url_name="deadlines:desk",
+                roles=frozenset(
+                    {
+                        Role.CENTER_SUPERVISOR,
+                        Role.STREET_ADMIN,
+                        Role.COMMUNITY_DISPATCHER,
+                        Role.DEPARTMENT_HANDLER,
+                    }
+                ),
+                badge=supervision.desk_badge,
+                order=23,
+            )
+        )
 
         inbox_roles = frozenset(
             {

@@ -535,3 +535,11 @@ def _event(case: Case, step: str, actor, comment: str, now: datetime) -> CaseEve
         due_at=case.due_at,
         created_at=now,
     )
+
+
+def desk_badge(user) -> int | None:
+    """The number on the supervision menu: requests waiting for the center, or orders waiting
+    for the user's answer."""
+    if scope_of(user).has_role(*CENTER_ROLES):
+        return pending_requests_for(user).count() or None
+    return orders_for(user, status=SupervisionOrder.Status.ISSUED).count() or None
