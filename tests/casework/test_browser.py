@@ -132,7 +132,11 @@ def test_the_closed_loop_in_the_browser(
     assert worker.locator(".timeline .event").count() == 6
     assert worker.locator(".status-closed").first.is_visible()
     assert worker.locator(".photos-card .thumb").count() == 2
-    # The thumbnails are served through the scoped photo view.
+    # The thumbnails are served through the scoped photo view; a tap opens the full photo.
     assert worker.evaluate(
         "Array.from(document.querySelectorAll('.photos-card img')).every(i => i.naturalWidth > 0)"
     )
+    worker.click(".photos-card .thumb >> nth=1")
+    worker.wait_for_function("document.querySelector('#lightbox img').naturalWidth > 0")
+    assert worker.locator("dialog#lightbox[open]").is_visible()
+    worker.screenshot(path=shots / "6-worker-opens-the-after-photo.png")
