@@ -238,3 +238,20 @@ def test_the_case_deadline_page_takes_a_request_and_the_desk_decides_it(
     assert decided.status_code == 302
     request.refresh_from_db()
     assert request.status == "approved"
+
+
+def test_the_deadline_tag_says_suspended_and_names_deadline_events(crew, held):
+    from django.template import Context, Template
+
+    request = _ask(held, crew.handler_a, kind="suspension", reason="等待法院裁定")
+    supervision.deadline_request_decide(request=request, actor=crew.center, approve=True, now=NOW)
+    held.refresh_from_db()
+
+    html = Template(
+        "{% load deadline_tags %}{% case_deadline case as d %}{{ d.words }}|{{ d.is_suspended }}|"
+        "{{ 'approve_suspension'|event_label }}|{{ 'accept'|event_label }}"
+    ).render(Context({"case": held}))
+
+    words, suspended, label, step = html.split("|")
+    assert suspended == "True" and words and label and step
+    assert label != "approve_suspension"
