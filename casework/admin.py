@@ -106,10 +106,26 @@ class ResponseTemplateAdmin(admin.ModelAdmin):
 class CaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = CaseEvent
     extra = 0
-    fields = ("created_at", "step", "actor_name", "role", "from_status", "to_status", "comment")
+    fields = (
+        "created_at",
+        "step_name",
+        "actor_name",
+        "role_name",
+        "from_status",
+        "to_status",
+        "comment",
+    )
     readonly_fields = fields
     can_delete = False
     ordering = ("created_at", "pk")
+
+    @admin.display(description=_("step"))
+    def step_name(self, obj):
+        return obj.get_step_display()
+
+    @admin.display(description=_("role used"))
+    def role_name(self, obj):
+        return obj.get_role_display()
 
 
 class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -224,11 +240,27 @@ class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "case", "step", "actor_name", "role", "from_status", "to_status")
+    list_display = (
+        "created_at",
+        "case",
+        "step_name",
+        "actor_name",
+        "role_name",
+        "from_status",
+        "to_status",
+    )
     list_filter = ("step", "to_status", "role")
     search_fields = ("case__number", "actor_name", "comment")
     list_select_related = ("case",)
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("step"), ordering="step")
+    def step_name(self, obj):
+        return obj.get_step_display()
+
+    @admin.display(description=_("role used"), ordering="role")
+    def role_name(self, obj):
+        return obj.get_role_display()
 
 
 @admin.register(Attachment)

@@ -14,9 +14,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import Department, TimeStampedModel, TreeModel
+from governance.models import Department, Role, TimeStampedModel, TreeModel
 
 
 class Priority(models.TextChoices):
@@ -115,6 +116,10 @@ class Category(TreeModel, TimeStampedModel):
         help_text=_("Urgent matters (fire, gas, flooding) count every hour, not working time."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+
+    class MPTTMeta:
+        # Categories read in the order of their codes (01 市容环境, 0101 暴露垃圾, ...).
+        order_insertion_by = ("code",)
 
     class Meta:
         verbose_name = _("case category")
@@ -499,7 +504,19 @@ class CaseEvent(AppendOnlyModel):
         indexes = [models.Index(fields=("case", "created_at"), name="case_event_case_time")]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.step} {self.created_at:%Y-%m-%d %H:%M}"
+        when = timezone.localtime(self.created_at).strftime("%Y-%m-%d %H:%M")
+        return f"{self.get_step_display()} · {self.actor_name} · {when}"
+
+    def get_step_display(self) -> str:
+        from casework.workflow import STEPS
+
+        step = STEPS.get(self.step)
+        return str(step.label) if step else self.step
+
+    def get_role_display(self) -> str:
+        if self.role == "superuser":
+            return str(_("Superuser"))
+        return str(Role(self.role).label) if self.role in Role.values else self.role
 
 
 def _attachment_path(instance, filename: str) -> str:
