@@ -402,7 +402,7 @@ def seed_partybuilding(ctx: DemoContext) -> None:
     matched = [d for d in demands if d.status == "matched"]
     statuses = list(STATUS_PROGRESS)
     parents = []
-    for i in range(125):
+    for i in range(130):
         area = rng.choice(grids)
         demand = matched[i] if i < len(matched) else None
         parents.append(
@@ -428,7 +428,7 @@ def seed_partybuilding(ctx: DemoContext) -> None:
         weighted = rng.random() < 0.5
         # Earlier years' projects and a quarter of this year's are finished.
         finished = p.year < today.year or rng.random() < 0.25
-        for stage in STAGES[: rng.randint(2, 4)] if len(children) < 375 else []:
+        for stage in STAGES[: rng.randint(2, 4)] if len(children) < 370 else []:
             status = ProjectStatus.COMPLETED if finished else rng.choice(statuses[:5])
             children.append(
                 m.Project(

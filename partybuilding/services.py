@@ -5,6 +5,7 @@ nothing. The change log records every row written (see governance.changelog)."""
 from __future__ import annotations
 
 import calendar
+import uuid
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -642,7 +643,7 @@ def points_adjust(
             volunteer=volunteer,
             amount=amount,
             reason=reason.strip(),
-            source_key=f"adjust:{volunteer.pk}:{timezone.now().timestamp():.6f}",
+            source_key=f"adjust:{uuid.uuid4()}",
             expires_on=expires_on,
         )
 
