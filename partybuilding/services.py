@@ -5,8 +5,8 @@ nothing. The change log records every row written (see governance.changelog)."""
 from __future__ import annotations
 
 import calendar
-import uuid
 import datetime as dt
+import uuid
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
