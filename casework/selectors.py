@@ -25,7 +25,7 @@ from casework.models import (
 from governance.models import DEPARTMENT_ROLES, Role
 from governance.scopes import scope_of, visible
 
-# "Near due": the share of the hours before the due time in which the center starts watching.
+# "Near due" on the center's inbox: open cases due within this window.
 NEAR_DUE_WINDOW = timedelta(hours=4)
 DUPLICATE_RADIUS_M = 100
 DUPLICATE_DAYS = 7
@@ -78,8 +78,9 @@ def case_queryset() -> QuerySet[Case]:
 
 
 def case_list_for(user, filters: dict | None = None) -> QuerySet[Case]:
-    """Cases ``user`` may see, narrowed by ``filters`` (the query parameters of CaseFilterSet)."""
-    from casework.filters import CaseFilterSet
+    """Cases ``user`` may see, narrowed by ``filters`` (the query parameters of CaseFilterSet).
+    Invalid filter values give no rows; pages that show the errors use the FilterSet itself."""
+    from casework.filters import CaseFilterSet  # filters import this module's overdue_q
 
     qs = visible(user, case_queryset())
     if filters:
@@ -181,7 +182,8 @@ def inbox_for(user) -> dict[str, QuerySet[Case]]:
 
 
 def inbox_count(user) -> int | None:
-    """The number on the inbox badge: cases waiting for this user (None when none apply)."""
+    """The number on the inbox badge: cases waiting for this user (None when none apply).
+    Counted up to 1,000 per inbox: a badge needs no more, and the count stays cheap."""
     boxes = inbox_for(user)
     if not boxes:
         return None

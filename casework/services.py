@@ -558,16 +558,3 @@ def _discard(names: list[str]) -> None:
 
     for name in names:
         default_storage.delete(name)
-
-
-# -- categories -----------------------------------------------------------------------------
-def category_save(*, actor, category: Category) -> Category:
-    """Create or change a category (street admins and superusers)."""
-    from governance.models import Role
-    from governance.scopes import scope_of
-
-    if not scope_of(actor).has_role(Role.STREET_ADMIN):
-        raise PermissionDenied(_("Only street administrators manage case categories."))
-    category.full_clean()
-    category.save()
-    return category
