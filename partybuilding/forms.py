@@ -66,7 +66,9 @@ class MemberForm(forms.ModelForm):
 
 
 class DualReportForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=DualReport.Kind.choices)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=DualReport.Kind.choices, initial=DualReport.Kind.PERSONAL
+    )
     community = forms.ModelChoiceField(label=_("Community"), queryset=Area.objects.none())
     member = forms.ModelChoiceField(
         label=_("Party member"), queryset=PartyMember.objects.none(), required=False

@@ -502,7 +502,7 @@ def participation_check_in(
     _ensure_volunteer_or_officer(actor, participation.volunteer, participation.activity.area)
     at = at or timezone.now()
     activity = participation.activity
-    if at < activity.starts_at - dt.timedelta(hours=1) or at > activity.ends_at:
+    if not activity.check_in_open_at(at):
         raise ValidationError(
             _("Check-in opens an hour before the activity and closes at its end.")
         )

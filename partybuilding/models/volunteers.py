@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import TimeStampedModel
@@ -112,6 +115,16 @@ class Activity(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    # Check-in opens an hour before the start (people arrive early) and closes at the end.
+    CHECK_IN_LEAD = dt.timedelta(hours=1)
+
+    def check_in_open_at(self, moment: dt.datetime) -> bool:
+        return self.starts_at - self.CHECK_IN_LEAD <= moment <= self.ends_at
+
+    @property
+    def check_in_open(self) -> bool:
+        return self.check_in_open_at(timezone.now())
 
 
 class ParticipationStatus(models.TextChoices):
