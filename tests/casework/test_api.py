@@ -11,7 +11,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from casework.models import Attachment, Case, CaseEvent, Holder, Source, Status
-from casework.services import case_report
+from casework.services import case_report, case_transition
 from tests.casework.factories import CaseFactory, jpeg_upload
 
 
@@ -341,3 +341,20 @@ def test_duplicates_finds_nearby_open_cases_of_the_category(api, tree, categorie
     found = {c["id"]: c["distance_m"] for c in response.json()}
     assert set(found) == {near.pk, same_building.pk}
     assert 30 <= found[near.pk] <= 36
+
+
+def test_detail_and_events_query_counts_do_not_grow_with_history(
+    api, two_cases, crew, django_assert_max_num_queries
+):
+    case_a, _ = two_cases
+    for _ in range(6):
+        case_a = case_transition(
+            case=case_a, actor=crew.worker_a, step="attach", photos=[jpeg_upload()]
+        )
+    client = api(crew.dispatcher_a)
+    with django_assert_max_num_queries(6):
+        assert client.get(f"/api/v1/cases/{case_a.pk}/").status_code == 200
+    with django_assert_max_num_queries(7):
+        events = client.get(f"/api/v1/cases/{case_a.pk}/events/").json()
+    assert len(events) == 7
+    assert all(len(e["attachments"]) == 1 for e in events[1:])
