@@ -33,12 +33,18 @@ def test_the_compiled_catalogue_matches_the_source(po):
     stale = []
     for entry in po.translated_entries():
         if entry.msgid_plural:
-            got = compiled.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, 1) \
-                if entry.msgctxt else compiled.ngettext(entry.msgid, entry.msgid_plural, 1)
+            got = (
+                compiled.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, 1)
+                if entry.msgctxt
+                else compiled.ngettext(entry.msgid, entry.msgid_plural, 1)
+            )
             expected = entry.msgstr_plural[0]
         else:
-            got = compiled.pgettext(entry.msgctxt, entry.msgid) if entry.msgctxt \
+            got = (
+                compiled.pgettext(entry.msgctxt, entry.msgid)
+                if entry.msgctxt
                 else compiled.gettext(entry.msgid)
+            )
             expected = entry.msgstr
         if got != expected:
             stale.append(entry.msgid)
