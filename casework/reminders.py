@@ -16,9 +16,9 @@ tier). A pass works in batches; each batch is one transaction that locks its cas
 next run), re-reads which reminders exist and inserts the missing ones. SQLite has no row locks;
 there every write transaction takes the database lock first, and in every case the unique
 constraint has the last word (a batch that loses a race rolls back and is retried next run).
-People are told by :func:`notify_reminder`, enqueued after the batch commits; it claims the
-reminder (``notified_at``) in the transaction that writes the notifications, so a worker killed
-half-way leaves either nothing or everything.
+People are told by :func:`notify_reminder`, run by a task enqueued after the batch commits;
+it claims the reminder (``notified_at``) in the transaction that writes the notifications, so a
+worker killed half-way leaves either nothing or everything.
 """
 
 from __future__ import annotations
@@ -58,6 +58,9 @@ logger = logging.getLogger(__name__)
 NEAR_DUE_SHARE = Decimal("0.75")
 # Working hours the holder has to answer a supervision order issued by rule.
 AUTO_ORDER_REPLY_HOURS = 8
+
+# Reminders told by one task; each is claimed in its own transaction.
+NOTIFY_CHUNK = 50
 
 _OPEN = sorted(OPEN_STATUSES)
 _HOURS_FIELDS = ("accept_hours", "dispatch_hours", "acknowledge_hours", "handle_hours")
@@ -196,11 +199,7 @@ def _run_pass(result: ScanResult, due: Q, *, kind, tier, now, batch_size, wanted
             qs = qs.filter(Q(due_at__gt=after[0]) | Q(due_at=after[0], pk__gt=after[1]))
         try:
             with transaction.atomic():
-                batch = list(
-                    _locked(qs).select_related("category", "street", "area", "department")[
-                        :batch_size
-                    ]
-                )
+                batch = list(_locked(qs).select_related("category", "street")[:batch_size])
                 if not batch:
                     return
                 after = (batch[-1].due_at, batch[-1].pk)
@@ -242,7 +241,7 @@ def _write_batch(batch: list[Case], *, kind, tier, now, wanted) -> list[Reminder
             kind=kind,
             tier=tier,
             holder=case.holder,
-            department=case.department,
+            department_id=case.department_id,
             due_at=case.due_at,
             created_at=now,
         )
@@ -274,7 +273,7 @@ def _record_overdue(reminders: list[Reminder], now: datetime) -> None:
                     reminder=reminder,
                     stage=reminder.stage,
                     holder=case.holder,
-                    department=case.department if case.holder == Holder.DEPARTMENT else None,
+                    department_id=case.department_id if case.holder == Holder.DEPARTMENT else None,
                     demand=_(
                         "Case %(number)s is overdue by more than a whole time limit. Act on it "
                         "at once and answer this order with what was done and when it will be "
@@ -316,10 +315,12 @@ def _record_overdue(reminders: list[Reminder], now: datetime) -> None:
 
 
 def _enqueue_notifications(ids: Iterable[int]) -> None:
-    from casework.tasks import notify_reminder
+    """One task per batch: a broker message per reminder would cost more than the scan."""
+    from casework.tasks import notify_reminders
 
-    for pk in ids:
-        notify_reminder.delay(pk)
+    ids = list(ids)
+    for start in range(0, len(ids), NOTIFY_CHUNK):
+        notify_reminders.delay(ids[start : start + NOTIFY_CHUNK])
 
 
 def _renotify_lost(now: datetime) -> None:

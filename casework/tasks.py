@@ -15,8 +15,9 @@ def scan_deadlines() -> int:
 
 
 @shared_task(ignore_result=True)
-def notify_reminder(reminder_id: int) -> int:
-    return reminders.notify_reminder(reminder_id=reminder_id)
+def notify_reminders(reminder_ids: list[int]) -> int:
+    """Tell people of each reminder; one already told is skipped, so a rerun is harmless."""
+    return sum(reminders.notify_reminder(reminder_id=pk) for pk in reminder_ids)
 
 
 @shared_task(ignore_result=True)
