@@ -15,6 +15,7 @@ from django.db.models import Count, Min, Q, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -572,7 +573,10 @@ def wish_action(request, pk):
             lambda: services.wish_withdraw(actor=request.user, wish=wish),
             _("The wish has been withdrawn."),
         )
-    return redirect(request.POST.get("next") or "partybuilding:wishes")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "partybuilding:wishes"
+    return redirect(target)
 
 
 # -- volunteers, activities, points -----------------------------------------------------------
