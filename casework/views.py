@@ -27,6 +27,7 @@ from casework.filters import CaseFilterSet
 from casework.forms import CaseReportForm, StepForm, apply_service_errors
 from casework.models import Attachment, Case, Category
 from casework.photos import MAX_PHOTO_BYTES
+from casework.supervision import EVENT_LABELS
 from governance.models import Role
 from governance.scopes import visible
 from governance.workclock import describe_remaining
@@ -384,13 +385,13 @@ def _build_step_form(request, case: Case, step: workflow.Step, data=None, files=
 
 
 def _render_detail(request, case: Case, *, bound: StepForm | None = None, status: int = 200):
-    now = timezone.now()
     events = list(selectors.events_for(request.user, case))
     photos = [a for e in events for a in e.attachments.all()]
     role_labels = dict(Role.choices)
     for event in events:
         step = workflow.STEPS.get(event.step)
-        event.step_label = step.label if step else event.step
+        # Deadline steps (extensions, supervision orders) are written to the same log.
+        event.step_label = step.label if step else EVENT_LABELS.get(event.step, event.step)
         event.role_label = role_labels.get(event.role, _("Administrator") if event.role else "")
     step_forms = _step_forms(request, case, bound=bound)
     # A refused step the user is not offered (any more) has no form to show its reason on.
@@ -402,8 +403,6 @@ def _render_detail(request, case: Case, *, bound: StepForm | None = None, status
         "step_forms": step_forms,
         "events": events,
         "photos": photos,
-        "remaining": _remaining(case, now),
-        "is_overdue": bool(case.is_open and case.due_at and case.due_at < now),
         "map_data": {
             **_map_settings(),
             "point": [float(case.latitude), float(case.longitude)]

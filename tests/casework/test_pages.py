@@ -496,3 +496,19 @@ def test_a_conflict_inside_the_service_names_who_came_first(client, two_cases, c
     assert response.status_code == 200
     # The case's last step was the worker's report.
     assert f"already changed by {crew.worker_a}" in response.content.decode()
+
+
+def test_deadline_steps_in_the_log_are_named_and_the_time_limit_links_to_its_page(
+    client, two_cases, crew
+):
+    from django.utils import timezone
+
+    a, _b = two_cases
+    CaseEvent.objects.create(
+        case=a, step="overdue", to_status=a.status, is_public=False, created_at=timezone.now()
+    )
+    _login(client, crew.dispatcher_a)
+    response = client.get(reverse("casework:detail", args=[a.pk]))
+    labels = [e.step_label for e in response.context["events"]]
+    assert labels == ["Report", "Overdue"]
+    assert reverse("deadlines:case", args=[a.pk]) in response.content.decode()
