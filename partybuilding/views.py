@@ -28,6 +28,7 @@ from partybuilding.models import (
     Activity,
     Demand,
     DualReport,
+    MeetingSeries,
     MicroWish,
     Participation,
     PartyMember,
@@ -759,6 +760,22 @@ def my_volunteering(request):
 @party_page
 def meetings(request):
     today = timezone.localdate()
+    if request.method == "POST":
+        series = _get(
+            request.user, MeetingSeries.objects.select_related("area"), request.POST.get("series")
+        )
+        # Up to the end of next month: far enough to plan, near enough to change course.
+        after_next = (today.replace(day=1) + dt.timedelta(days=62)).replace(day=1)
+        until = after_next - dt.timedelta(days=1)
+        created = _run(
+            request,
+            lambda: services.series_generate(actor=request.user, series=series, until=until),
+            _("Meetings of “%(series)s” are planned until %(until)s.")
+            % {"series": series.title, "until": until.isoformat()},
+        )
+        if created is not None:
+            return redirect(f"{request.path}?year={until.year}&month={until.month}")
+        return redirect("partybuilding:meetings")
     try:
         year = int(request.GET.get("year", today.year))
         month = int(request.GET.get("month", today.month))
@@ -780,6 +797,10 @@ def meetings(request):
         "prev": prev_month,
         "next": next_month,
         "agenda": [m for d in sorted(by_day) for m in by_day[d]],
+        "series": visible(request.user, MeetingSeries.objects.select_related("area")).order_by(
+            "title"
+        ),
+        "can_change": _can_change(request.user),
     }
     return render(request, "partybuilding/meetings.html", context)
 

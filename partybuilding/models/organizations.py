@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.models import TimeStampedModel, TreeModel
 from grids.models import Area, AreaKind
-from partybuilding.models.common import ServiceType, mask_id_number, mask_phone
+from partybuilding.models.common import ServiceType, mask_phone
 
 phone_validator = RegexValidator(r"^[0-9+\-\s]{5,20}$", _("Enter a valid phone number."))
 
@@ -159,10 +159,6 @@ class OrganizationPost(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.organization} · {self.get_position_display()} · {self.member}"
 
-    @property
-    def is_current(self) -> bool:
-        return self.ceased_on is None
-
 
 class MemberStatus(models.TextChoices):
     FULL = "full", _("Full member")
@@ -240,10 +236,6 @@ class PartyMember(TimeStampedModel):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
-
-    @property
-    def masked_id_number(self) -> str:
-        return mask_id_number(self.id_number)
 
     def clean(self) -> None:
         super().clean()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.models import TimeStampedModel
 from grids.models import Area
-from partybuilding.models.common import ServiceType, mask_phone
+from partybuilding.models.common import ServiceType
 from partybuilding.models.organizations import phone_validator
 
 
@@ -54,10 +54,6 @@ class Volunteer(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def masked_phone(self) -> str:
-        return mask_phone(self.phone)
 
 
 class ActivityStatus(models.TextChoices):

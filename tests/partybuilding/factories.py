@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import factory
 from django.utils import timezone
@@ -117,6 +116,3 @@ def credit(volunteer, amount, key, expires_on=None):
     return m.PointEntry.objects.create(
         volunteer=volunteer, amount=amount, reason="测试", source_key=key, expires_on=expires_on
     )
-
-
-HOURS = Decimal

@@ -375,3 +375,25 @@ def test_the_wish_wall_claims_and_never_redirects_off_site(client, party):
     )
     wish.refresh_from_db()
     assert wish.claimed_by_unit is None  # the second claim was refused with a message
+
+
+def test_the_calendar_plans_a_fixed_day_series(client, party):
+    series = MeetingSeries.objects.create(
+        title="民情恳谈日",
+        kind="opinion_session",
+        area=party.tree.community_a,
+        days_of_month=[5, 15, 25],
+        time=dt.time(9, 30),
+        place="党群服务中心",
+        starts_on=timezone.localdate().replace(day=1),
+    )
+    client = login(client, party.officer_a)
+    assert "民情恳谈日" in client.get("/party/meetings/").content.decode()
+    client.post("/party/meetings/", {"series": series.pk})
+    assert Meeting.objects.filter(series=series).count() == 6
+    client.post("/party/meetings/", {"series": series.pk})
+    assert Meeting.objects.filter(series=series).count() == 6
+    assert (
+        login(client, party.officer_b).post("/party/meetings/", {"series": series.pk}).status_code
+        == 404
+    )
