@@ -35,8 +35,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _broker_url() -> str:
-    url = os.environ.get("CELERY_BROKER_URL", "")
-    return url if url.startswith("redis://") else "redis://127.0.0.1:6379/7"
+    """The Redis the suite was given (CI sets CELERY_BROKER_URL); the tests use a queue of
+    their own on it."""
+    for name in ("CELERY_BROKER_URL", "REDIS_URL", "CACHE_URL"):
+        url = os.environ.get(name, "")
+        if url.startswith("redis://"):
+            return url
+    raise RuntimeError("the redis marker lets these tests run only with a Redis URL")
 
 
 def _database_url() -> str:
@@ -67,8 +72,6 @@ class Workers:
             "DEADLINE_RENOTIFY_SECONDS": "1",
             "LOG_LEVEL": "WARNING",
         }
-        self._default_queue = celery_app.conf.task_default_queue
-        celery_app.conf.task_default_queue = self.queue
 
     def start(self, name: str) -> subprocess.Popen:
         log = open(self.tmp_path / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
@@ -113,7 +116,6 @@ class Workers:
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait(timeout=10)
-        celery_app.conf.task_default_queue = self._default_queue
         self._drop_queue()
 
     def _drop_queue(self) -> None:
@@ -195,10 +197,12 @@ def _all_told(n: int):
     return check
 
 
-def _scan():
+def _scan(workers: Workers) -> None:
+    """Enqueue a scan as beat would, on the workers' broker and queue."""
     from casework.tasks import scan_deadlines
 
-    scan_deadlines.delay()
+    with celery_app.connection_for_write(_broker_url()) as connection_:
+        scan_deadlines.apply_async(connection=connection_, queue=workers.queue)
 
 
 def _assert_told_exactly_once(crew, n: int) -> None:
@@ -213,9 +217,9 @@ def _assert_told_exactly_once(crew, n: int) -> None:
 def test_a_due_case_produces_exactly_one_reminder(crew, tree, categories, workers):
     _overdue_cases(tree, categories, 1)
 
-    _scan()
+    _scan(workers)
     _wait_for(_all_told(1), timeout=30, what="the reminder", workers=workers)
-    _scan()
+    _scan(workers)
     time.sleep(1)
 
     _assert_told_exactly_once(crew, 1)
@@ -225,9 +229,9 @@ def test_two_workers_and_overlapping_scans_still_remind_once(crew, tree, categor
     _overdue_cases(tree, categories, 60)
 
     for _ in range(4):
-        _scan()
+        _scan(workers)
     _wait_for(_all_told(60), timeout=40, what="60 reminders told", workers=workers)
-    _scan()
+    _scan(workers)
     time.sleep(1)
 
     _assert_told_exactly_once(crew, 60)
@@ -238,7 +242,7 @@ def test_a_worker_killed_in_a_batch_and_restarted_leaves_each_reminder_sent_once
 ):
     n = 120
     _overdue_cases(tree, categories, n)
-    _scan()
+    _scan(workers)
     _wait_for(
         lambda: Reminder.objects.exists(),
         timeout=30,
@@ -270,10 +274,10 @@ def test_a_worker_killed_in_a_batch_and_restarted_leaves_each_reminder_sent_once
 
     workers.start("w1")
     # Beat would run the scan again within 30 s; here the test does.
-    _scan()
+    _scan(workers)
     _wait_for(_all_told(n), timeout=40, what="every reminder told", workers=workers)
     time.sleep(1.2)
-    _scan()
+    _scan(workers)
     time.sleep(1)
 
     _assert_told_exactly_once(crew, n)
