@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -62,7 +63,7 @@ class PartyViewSet(viewsets.ModelViewSet):
                 instance.delete()
             except ProtectedError as exc:
                 raise ValidationError(
-                    "Other records still refer to this one; change or remove them first."
+                    _("Other records still refer to this one; change or remove them first.")
                 ) from exc
 
 

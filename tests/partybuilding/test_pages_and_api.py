@@ -397,3 +397,16 @@ def test_the_calendar_plans_a_fixed_day_series(client, party):
         login(client, party.officer_b).post("/party/meetings/", {"series": series.pk}).status_code
         == 404
     )
+
+
+def test_deleting_a_unit_still_referred_to_is_a_clear_error(client, party):
+    services.dual_report_register(
+        actor=party.officer_a,
+        kind="unit",
+        community=party.tree.community_a,
+        unit=party.unit_a,
+        service_post="child_care",
+    )
+    response = login(client, party.officer_a).delete(f"/api/v1/party/units/{party.unit_a.pk}/")
+    assert response.status_code == 400
+    assert response.json()["non_field_errors"]
