@@ -1,0 +1,243 @@
+"""Benchmark of the deadline scan: 1,000,000 open cases, 1 % of them due, on PostgreSQL.
+
+    make bench            # or: .venv/bin/python bench/run.py [--cases N] [--due-share 0.01]
+
+Uses a dedicated database (``BENCH_DATABASE_URL``, default ``gov_bench`` on the local server),
+created and migrated when missing; the cases are written with one ``INSERT ... SELECT
+generate_series`` in SQL. Measures the first scan (which writes a reminder and an event per due
+case) and a second one (nothing left to write), prints ``EXPLAIN (ANALYZE, BUFFERS)`` of the
+candidate query and writes everything to ``bench/results/scan.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "scan.md"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/gov_bench"
+# Closed cases with one old reminder each, written before the measured scans.
+HISTORY = 100_000
+
+
+def _ensure_database(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--due-share", type=float, default=0.01)
+    args = parser.parse_args()
+
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    _ensure_database(url)
+    os.environ["DATABASE_URL"] = url
+    # Reminders enqueue their notification tasks after commit; an in-memory broker keeps the
+    # bench about the scan, not about a broker.
+    os.environ["CELERY_BROKER_URL"] = "memory://"
+    os.environ.setdefault("ALLOW_DEV_SECRET_KEY", "1")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
+    sys.path.insert(0, str(ROOT))
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return run(args.cases, args.due_share)
+
+
+def run(total: int, due_share: float) -> int:
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from casework import reminders
+    from casework.deadline_models import Reminder
+    from casework.models import CaseEvent, Category, TimeLimit
+    from grids.models import Area, AreaKind
+
+    due = int(total * due_share)
+    print(f"Preparing {total:,} open cases, {due:,} due …", flush=True)
+    started = time.perf_counter()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE casework_reminder, casework_supervisionorder, casework_deadlinerequest, "
+                "casework_caseevent, casework_attachment, casework_case RESTART IDENTITY CASCADE"
+            )
+        street = Area.objects.filter(code="110101901").first() or Area.objects.create(
+            kind=AreaKind.STREET, name="压测街道", code="110101901"
+        )
+        category = Category.objects.filter(code="BENCH").first() or Category.objects.create(
+            code="BENCH", name="压测类别"
+        )
+        TimeLimit.objects.get_or_create(
+            category=category,
+            priority="normal",
+            defaults={
+                "accept_hours": 2,
+                "dispatch_hours": 2,
+                "acknowledge_hours": 2,
+                "handle_hours": 40,
+            },
+        )
+        with connection.cursor() as cursor:
+            # Due cases: overdue by 1 to 60 minutes. The rest: due in 5 to 60 days.
+            cursor.execute(
+                """
+                INSERT INTO casework_case (
+                    number, street_id, community_id, grid_id, title, description, category_id,
+                    area_id, address, source, reporter_name, reporter_phone, priority, status,
+                    holder, due_at, result, satisfaction, reported_at, resolved_on_spot,
+                    rework_count, return_count, version, created_at, updated_at)
+                SELECT 'B-' || i, %(street)s, NULL, NULL, '压测案件' || i, '', %(category)s,
+                    %(street)s, '压测地址', 'patrol', '压测', '', 'normal',
+                    (ARRAY['reported', 'accepted', 'dispatched', 'in_progress'])[1 + i %% 4],
+                    'community',
+                    CASE WHEN i <= %(due)s
+                        THEN now() - make_interval(mins => 1 + i %% 60)
+                        ELSE now() + make_interval(days => 5 + i %% 56, mins => i %% 1440) END,
+                    '', '', now() - interval '1 day', false, 0, 0, 1, now(), now()
+                FROM generate_series(1, %(total)s) AS i
+                """,
+                {"street": street.pk, "category": category.pk, "due": due, "total": total},
+            )
+            # A year of history: closed cases with the overdue reminders they once had, so that
+            # the planner sees a reminder table of a realistic size, as it would in production.
+            cursor.execute(
+                """
+                INSERT INTO casework_case (
+                    number, street_id, title, description, category_id, area_id, address, source,
+                    reporter_name, reporter_phone, priority, status, holder, due_at, result,
+                    satisfaction, reported_at, closed_at, resolved_on_spot, rework_count,
+                    return_count, version, created_at, updated_at)
+                SELECT 'H-' || i, %(street)s, '历史案件' || i, '', %(category)s, %(street)s,
+                    '压测地址', 'patrol', '压测', '', 'normal', 'closed', '', NULL, '已处置', '',
+                    now() - interval '200 days', now() - interval '190 days', false, 0, 0, 1,
+                    now(), now()
+                FROM generate_series(1, %(history)s) AS i
+                """,
+                {"street": street.pk, "category": category.pk, "history": HISTORY},
+            )
+            cursor.execute(
+                """
+                INSERT INTO casework_reminder (case_id, stage, kind, tier, holder, due_at,
+                    created_at, notified_at)
+                SELECT id, 'handle', 'overdue', 1, 'department', reported_at, reported_at,
+                    reported_at
+                FROM casework_case WHERE number LIKE 'H-%%'
+                """
+            )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE casework_case")
+        cursor.execute("VACUUM ANALYZE casework_reminder")
+    prepared = time.perf_counter() - started
+    print(f"  prepared in {prepared:.1f} s", flush=True)
+
+    now = timezone.now()
+    plan = _explain(
+        reminders.candidates(Q(due_at__lte=now), kind=Reminder.Kind.OVERDUE, tier=1)
+        .select_for_update(skip_locked=True, of=("self",))
+        .values("pk")[: settings.DEADLINE_SCAN_BATCH]
+    )
+
+    timings = []
+    for label in ("first scan (writes every reminder)", "second scan (nothing left to write)"):
+        started = time.perf_counter()
+        result = reminders.scan_deadlines(now=timezone.now())
+        elapsed = time.perf_counter() - started
+        timings.append((label, elapsed, result))
+        print(f"  {label}: {elapsed:.2f} s, {result.total:,} reminders", flush=True)
+
+    reminders_written = Reminder.objects.filter(
+        case__status__in=["reported", "accepted", "dispatched", "in_progress"]
+    ).count()
+    events = CaseEvent.objects.filter(step="overdue").count()
+    uses_index = "case_open_due" in plan
+    _write(total, due, prepared, timings, reminders_written, events, plan, uses_index)
+    print(f"Results written to {RESULTS.relative_to(ROOT)}")
+    if reminders_written != due or not uses_index:
+        print("UNEXPECTED: reminders or plan differ from what the scan promises", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _explain(qs) -> str:
+    from django.db import transaction
+
+    with transaction.atomic():
+        return qs.explain(analyze=True, buffers=True)
+
+
+def _write(total, due, prepared, timings, reminders_written, events, plan, uses_index) -> None:
+    from django.conf import settings
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+    lines = [
+        "# Deadline scan benchmark",
+        "",
+        "Generated by `make bench` (`bench/run.py`); do not edit by hand.",
+        "",
+        f"- Cases: {total:,} open, {due:,} due ({due / total:.0%}); all in one street, "
+        "one category (limits 2/2/2/40 working hours)",
+        f"- PostgreSQL {version}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs ({platform.machine()})",
+        f"- Plus {HISTORY:,} closed cases with one old reminder each (history the planner sees)",
+        f"- Batch size {settings.DEADLINE_SCAN_BATCH}; preparing the data took {prepared:.0f} s",
+        "",
+        "| run | time | reminders written |",
+        "| --- | ---: | ---: |",
+    ]
+    for label, elapsed, result in timings:
+        lines.append(f"| {label} | {elapsed:.2f} s | {result.total:,} |")
+    lines += [
+        "",
+        f"Reminders in the table afterwards: {reminders_written:,} (one per due case); "
+        f"overdue events: {events:,}.",
+        f"The candidate query uses the partial index `case_open_due`: {'yes' if uses_index else 'NO'}.",
+        "",
+        "Reading: the first scan finds every due case and writes its reminder and its overdue "
+        f"event ({1000 * timings[0][1] / max(due, 1):.2f} ms per due case, mostly the ORM "
+        "building rows; one notification task is enqueued per 50 reminders). The second scan "
+        "is what beat runs every 30 s once the reminders exist: it reads only the due cases "
+        "through the partial index and probes the reminder index once per case, so its cost "
+        "follows the due cases, not the million open ones. The machine is shared (2 CPUs), so "
+        "times vary by run; the plan is the point.",
+        "",
+        "## Plan of one batch's candidate query",
+        "",
+        "`EXPLAIN (ANALYZE, BUFFERS)` of the overdue pass's first batch, before the first scan:",
+        "",
+        "```",
+        plan,
+        "```",
+        "",
+    ]
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text("\n".join(lines), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
