@@ -21,8 +21,10 @@ class Reminder(models.Model):
     """A deadline event of one stage of one case: near due (75 % of the limit used), overdue, or
     overdue by a whole limit again (tier 2, escalated to the street).
 
-    The unique constraint is what makes reminders go out exactly once, however many scans and
-    workers run: whoever inserts the row tells people, everybody else finds it there.
+    The unique constraint is what makes reminders go out exactly once per entry of a stage,
+    however many scans and workers run: whoever inserts the row tells people, everybody else
+    finds it there. A stage entered again (after a return, a rework or an escalation) is a new
+    ``entry`` (the case's ``stage_entry``) and is reminded again.
     """
 
     class Kind(models.TextChoices):
@@ -35,6 +37,7 @@ class Reminder(models.Model):
     stage = models.CharField(_("stage"), max_length=20, choices=Stage)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind)
     tier = models.PositiveSmallIntegerField(_("tier"), default=1)
+    entry = models.PositiveIntegerField(_("stage entry"), default=1)
     holder = models.CharField(_("held by"), max_length=20, choices=Holder, blank=True)
     department = models.ForeignKey(
         Department,
@@ -55,7 +58,8 @@ class Reminder(models.Model):
         ordering = ("-created_at", "-pk")
         constraints = [
             models.UniqueConstraint(
-                fields=("case", "stage", "kind", "tier"), name="reminder_once_per_stage"
+                fields=("case", "stage", "entry", "kind", "tier"),
+                name="reminder_once_per_stage_entry",
             ),
             models.CheckConstraint(
                 condition=Q(kind="near_due", tier=1) | Q(kind="overdue", tier__in=[1, 2]),

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import Department, Role, TimeStampedModel, TreeModel
+from governance.models import AppendOnlyModel, Department, Role, TimeStampedModel, TreeModel
 
 
 class Priority(models.TextChoices):
@@ -339,6 +339,9 @@ class Case(TimeStampedModel):
     resolved_on_spot = models.BooleanField(_("resolved on the spot"), default=False, editable=False)
     rework_count = models.PositiveSmallIntegerField(_("reworks"), default=0, editable=False)
     return_count = models.PositiveSmallIntegerField(_("returns"), default=0, editable=False)
+    # Raised each time the case enters a stage, again after a return, a rework or an
+    # escalation: deadline reminders go out once per entry of a stage, not once per stage.
+    stage_entry = models.PositiveIntegerField(_("stage entry"), default=1, editable=False)
     # Raised by every step: a step taken on a stale copy is refused as a conflict.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
@@ -428,34 +431,6 @@ class Case(TimeStampedModel):
     @property
     def reporter_display(self) -> str:
         return self.reporter_name or (str(self.reporter) if self.reporter_id else "")
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    """Bulk updates and deletes are refused as well as per-row ones."""
-
-    def update(self, **kwargs):
-        raise PermissionError(f"{self.model._meta.verbose_name} rows are append-only.")
-
-    def delete(self):
-        raise PermissionError(f"{self.model._meta.verbose_name} rows are append-only.")
-
-
-class AppendOnlyModel(models.Model):
-    """Rows are written once. On PostgreSQL a trigger refuses UPDATE and DELETE too
-    (migration 0002), so not even raw SQL or the admin can rewrite history."""
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError(f"{self._meta.verbose_name} rows are append-only.")
-        return super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError(f"{self._meta.verbose_name} rows are append-only.")
 
 
 class CaseEvent(AppendOnlyModel):

@@ -452,6 +452,7 @@ def apply_step(
 
     if case.status != from_status or case.holder != from_holder:
         case.due_at = due(case, start=now)
+        case.stage_entry += 1
     case.version += 1
     comment = values.get("comment", "")
     if not comment and values.get("result"):
