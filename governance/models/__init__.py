@@ -1,4 +1,4 @@
-from governance.models.base import TimeStampedModel, TreeModel
+from governance.models.base import AppendOnlyModel, TimeStampedModel, TreeModel
 from governance.models.calendar import CalendarDay, WorkingHours
 from governance.models.changes import ObjectChange
 from governance.models.notifications import Delivery, Notification
@@ -8,6 +8,7 @@ from governance.models.roles import AREA_ROLES, DEPARTMENT_ROLES, Role
 __all__ = [
     "AREA_ROLES",
     "DEPARTMENT_ROLES",
+    "AppendOnlyModel",
     "CalendarDay",
     "Delivery",
     "Department",

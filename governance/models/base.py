@@ -25,6 +25,36 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk updates and deletes are refused as well as per-row ones."""
+
+    def update(self, **kwargs):
+        raise PermissionError(f"{self.model._meta.verbose_name} rows are append-only.")
+
+    def delete(self):
+        raise PermissionError(f"{self.model._meta.verbose_name} rows are append-only.")
+
+
+class AppendOnlyModel(models.Model):
+    """Rows are written once and never changed or deleted: logs, ledgers, histories.
+
+    On PostgreSQL, models that must survive raw SQL too add a trigger in a migration (see
+    casework's events)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError(f"{self._meta.verbose_name} rows are append-only.")
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{self._meta.verbose_name} rows are append-only.")
+
+
 class TreeQuerySet(models.QuerySet):
     def within(
         self, node: TreeModel, *, include_self: bool = True, depth: int | None = None

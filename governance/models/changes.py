@@ -3,8 +3,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from governance.models.base import AppendOnlyModel
 
-class ObjectChange(models.Model):
+
+class ObjectChange(AppendOnlyModel):
     """An append-only record of one change to one object (after NetBox's ObjectChange)."""
 
     class Action(models.TextChoices):
@@ -61,14 +63,6 @@ class ObjectChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Change log entries are append-only.")
-        return super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Change log entries are append-only.")
 
     @property
     def diff(self) -> list[tuple[str, object, object]]:
