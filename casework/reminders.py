@@ -10,8 +10,9 @@ their due time, not the number of cases. Three passes:
   and a supervision order is issued by rule;
 * near due — 75 % of the stage's limit (working time) is used: the holder is reminded.
 
-Exactly once: a :class:`~casework.deadline_models.Reminder` is unique per (case, stage, kind,
-tier). A pass works in batches; each batch is one transaction that locks its cases with
+Exactly once: a :class:`~casework.deadline_models.Reminder` is unique per (case, stage, entry,
+kind, tier), where the entry counts how often the case has entered a stage (``Case.stage_entry``),
+so a stage entered again after a return or a rework is reminded again, once. A pass works in batches; each batch is one transaction that locks its cases with
 ``SELECT ... FOR UPDATE SKIP LOCKED`` (cases another scan or a user's step holds are left for the
 next run), re-reads which reminders exist and inserts the missing ones. SQLite has no row locks;
 there every write transaction takes the database lock first, and in every case the unique
@@ -177,10 +178,14 @@ def _overdue_by_a_limit(case: Case, stage: str, limits: _Limits, now: datetime) 
 
 
 def candidates(due: Q, *, kind: str, tier: int) -> QuerySet[Case]:
-    """Open cases matching ``due`` (a condition on ``due_at``) whose current stage has no
-    reminder of ``kind``/``tier`` yet, by due time."""
+    """Open cases matching ``due`` (a condition on ``due_at``) whose current entry of their
+    current stage has no reminder of ``kind``/``tier`` yet, by due time."""
     done = Reminder.objects.filter(
-        case=OuterRef("pk"), stage=OuterRef("current_stage"), kind=kind, tier=tier
+        case=OuterRef("pk"),
+        stage=OuterRef("current_stage"),
+        entry=OuterRef("stage_entry"),
+        kind=kind,
+        tier=tier,
     )
     return (
         Case.objects.filter(due, status__in=_OPEN)
@@ -231,13 +236,14 @@ def _write_batch(batch: list[Case], *, kind, tier, now, wanted) -> list[Reminder
     # Under the row locks nobody else writes reminders for these cases: read what exists now.
     existing = set(
         Reminder.objects.filter(case__in=batch, kind=kind, tier=tier).values_list(
-            "case_id", "stage"
+            "case_id", "stage", "entry"
         )
     )
     reminders = [
         Reminder(
             case=case,
             stage=case.stage,
+            entry=case.stage_entry,
             kind=kind,
             tier=tier,
             holder=case.holder,
@@ -246,7 +252,7 @@ def _write_batch(batch: list[Case], *, kind, tier, now, wanted) -> list[Reminder
             created_at=now,
         )
         for case in batch
-        if (case.pk, case.stage) not in existing and wanted(case, case.stage)
+        if (case.pk, case.stage, case.stage_entry) not in existing and wanted(case, case.stage)
     ]
     if not reminders:
         return []

@@ -255,3 +255,39 @@ def test_the_deadline_tag_says_suspended_and_names_deadline_events(crew, held):
     words, suspended, label, step = html.split("|")
     assert suspended == "True" and words and label and step
     assert label != "approve_suspension"
+
+
+# -- reminders of a stage entered again -----------------------------------------------------
+def test_a_stage_entered_again_after_a_return_is_reminded_again_once(crew, held, departments):
+    from django.db import IntegrityError, transaction
+
+    from casework.deadline_models import Reminder
+    from casework.services import case_transition
+
+    held.status = Status.DISPATCHED
+    held.due_at = NOW - timedelta(minutes=5)
+    held.save()
+    assert reminders.scan_deadlines(now=NOW).overdue == 1
+
+    returned = case_transition(
+        case=held, actor=crew.handler_a, step="return", comment="不属本部门", now=NOW
+    )
+    again = case_transition(
+        case=returned, actor=crew.dispatcher_a, step="dispatch", department=departments.a, now=NOW
+    )
+    late = again.due_at + timedelta(minutes=1)
+    first = reminders.scan_deadlines(now=late)
+    second = reminders.scan_deadlines(now=late + timedelta(seconds=30))
+
+    assert (first.overdue, second.overdue) == (1, 0)
+    rows = list(
+        Reminder.objects.filter(case=held, stage="acknowledge", kind="overdue", tier=1)
+        .order_by("entry")
+        .values_list("entry", flat=True)
+    )
+    assert rows == [held.stage_entry, again.stage_entry] and rows[0] < rows[1]
+    # Still a database rule: the same entry cannot be reminded twice.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Reminder.objects.create(
+            case=held, stage="acknowledge", entry=again.stage_entry, kind="overdue", due_at=late
+        )
