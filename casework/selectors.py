@@ -7,7 +7,7 @@ import math
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from casework import workflow
@@ -27,6 +27,9 @@ from governance.scopes import scope_of, visible
 
 # "Near due" on the center's inbox: open cases due within this window.
 NEAR_DUE_WINDOW = timedelta(hours=4)
+# Inboxes put the earliest due first; cases without a due time (handled ones waiting for the
+# check, suspended ones) after them. Explicit, because SQLite sorts NULL first, PostgreSQL last.
+BY_DUE = (F("due_at").asc(nulls_last=True), "pk")
 DUPLICATE_RADIUS_M = 100
 DUPLICATE_DAYS = 7
 EARTH_RADIUS_M = 6_371_000
@@ -126,7 +129,7 @@ def dispatcher_inbox(user) -> QuerySet[Case]:
         user,
         [Role.COMMUNITY_DISPATCHER],
         Q(status__in=[Status.REPORTED, Status.ACCEPTED], holder=Holder.COMMUNITY),
-    ).order_by("due_at", "pk")
+    ).order_by(*BY_DUE)
 
 
 def department_inbox(user) -> QuerySet[Case]:
@@ -142,7 +145,7 @@ def department_inbox(user) -> QuerySet[Case]:
             holder=Holder.DEPARTMENT,
             status__in=[Status.DISPATCHED, Status.IN_PROGRESS],
         )
-        .order_by("due_at", "pk")
+        .order_by(*BY_DUE)
     )
 
 
@@ -163,7 +166,7 @@ def center_inbox(user, now: datetime | None = None) -> QuerySet[Case]:
         | Q(status=Status.HANDLED)
         | overdue_q(now)
         | near_due_q(now),
-    ).order_by("due_at", "pk")
+    ).order_by(*BY_DUE)
 
 
 def inbox_for(user) -> dict[str, QuerySet[Case]]:

@@ -512,3 +512,51 @@ def test_deadline_steps_in_the_log_are_named_and_the_time_limit_links_to_its_pag
     labels = [e.step_label for e in response.context["events"]]
     assert labels == ["Report", "Overdue"]
     assert reverse("deadlines:case", args=[a.pk]) in response.content.decode()
+
+
+# -- the center's inbox and the header ------------------------------------------------------
+def test_the_centers_inbox_puts_overdue_and_near_due_first_and_handled_cases_last(
+    client, tree, categories, crew
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    handled = CaseFactory(
+        area=tree.building_a1, category=categories.garbage, status=Status.HANDLED, due_at=None
+    )
+    near = CaseFactory(
+        area=tree.building_a1,
+        category=categories.garbage,
+        status=Status.ACCEPTED,
+        due_at=now + timedelta(hours=1),
+    )
+    overdue = CaseFactory(
+        area=tree.building_b1,
+        category=categories.garbage,
+        status=Status.REPORTED,
+        due_at=now - timedelta(hours=3),
+    )
+    _login(client, crew.center)
+
+    response = client.get(reverse("casework:inbox"))
+
+    section = next(s for s in response.context["sections"] if s["key"] == "center")
+    assert [c.pk for c in section["cases"]] == [overdue.pk, near.pk, handled.pk]
+
+
+def test_the_header_marks_only_the_longest_matching_menu_entry(client, crew):
+    _login(client, crew.dispatcher_a)
+
+    inbox = client.get(reverse("casework:inbox"))
+    cases = client.get(reverse("casework:list"))
+
+    def active(response):
+        return [item["key"] for item in response.context["nav_items"] if item.get("active")]
+
+    assert active(inbox) == ["case-inbox"]
+    assert active(cases) == ["cases"]
+    html = inbox.content.decode()
+    assert html.count('aria-current="page"') == 1
+    assert f'href="{reverse("casework:inbox")}" class="active"' in html
