@@ -26,6 +26,7 @@ class NavItem:
 
 _items: dict[str, NavItem] = {}
 _start_pages: dict[str, Callable] = {}
+_unassigned_start_pages: list[Callable] = []
 
 
 def register_nav(item: NavItem) -> None:
@@ -35,6 +36,12 @@ def register_nav(item: NavItem) -> None:
 def register_start_page(role: str, resolver: Callable) -> None:
     """``resolver(user, assignment)`` returns the URL a user of ``role`` starts on."""
     _start_pages[role] = resolver
+
+
+def register_unassigned_start_page(resolver: Callable) -> None:
+    """``resolver(user)`` returns the URL a signed-in user without any role assignment starts
+    on (a volunteer's own page, say), or None to let the next resolver answer."""
+    _unassigned_start_pages.append(resolver)
 
 
 def items_for(user) -> list[dict]:
@@ -65,6 +72,11 @@ def start_page_for(user) -> str | None:
         resolver = _start_pages.get(assignment.role)
         if resolver is not None:
             return resolver(user, assignment)
+    if not scope.assignments and not scope.is_superuser:
+        for resolver in _unassigned_start_pages:
+            target = resolver(user)
+            if target:
+                return target
     return None
 
 

@@ -12,7 +12,12 @@ class PartybuildingConfig(AppConfig):
         from governance import changelog, scopes
         from governance.demo import register_seeder
         from governance.models import Role
-        from governance.navigation import NavItem, register_nav, register_start_page
+        from governance.navigation import (
+            NavItem,
+            register_nav,
+            register_start_page,
+            register_unassigned_start_page,
+        )
         from partybuilding import models as m
         from partybuilding.demo import seed_partybuilding
         from partybuilding.permissions import PARTY_CHANGE_ROLES
@@ -74,3 +79,15 @@ class PartybuildingConfig(AppConfig):
         register_start_page(
             Role.PARTY_OFFICER, lambda user, assignment: reverse("partybuilding:home")
         )
+        register_unassigned_start_page(volunteer_start_page)
+
+
+def volunteer_start_page(user) -> str | None:
+    """A volunteer without a role starts on their own page (points, sign-ups, rewards)."""
+    from django.urls import reverse
+
+    from partybuilding.models import Volunteer
+
+    if Volunteer.objects.filter(user=user).exists():
+        return reverse("partybuilding:me")
+    return None

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+from casework.models import Category
 from governance.scopes import visible
 from grids.models import Area, AreaKind
 from partybuilding import selectors
@@ -236,3 +238,54 @@ class DemandForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = changeable_areas(user).exclude(kind=AreaKind.UNIT)
+
+
+class OpenCaseForm(forms.Form):
+    """A case from a resolution: what kind of problem and where (inside the meeting's area)."""
+
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none())
+    area = forms.ModelChoiceField(label=_("Where"), queryset=Area.objects.none())
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty to use the area's name."),
+    )
+
+    def __init__(self, *args, user, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = leaf_categories()
+        self.fields["area"].queryset = (
+            visible(
+                user,
+                Area.objects.filter(
+                    Area.subtree_q(meeting.area),
+                    kind__in=[AreaKind.COMMUNITY, AreaKind.GRID, AreaKind.MICRO_GRID],
+                ),
+            )
+            .select_related("parent")
+            .order_by("code")
+        )
+        self.fields["area"].label_from_instance = area_label
+        self.fields["category"].label_from_instance = category_label
+
+
+def leaf_categories():
+    """Active case categories that take cases (the leaves), with their parent for the label."""
+    return (
+        Category.objects.filter(is_active=True, rght=F("lft") + 1)
+        .select_related("parent")
+        .order_by(*Category.tree_order())
+    )
+
+
+def category_label(category: Category) -> str:
+    return f"{category.parent.name} · {category.name}" if category.parent_id else category.name
+
+
+def area_label(area: Area) -> str:
+    return (
+        f"{area.parent.name} · {area.name}"
+        if area.parent_id and area.kind != AreaKind.COMMUNITY
+        else area.name
+    )

@@ -15,6 +15,9 @@ from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.models import Case, Category, Source
+from casework.services import case_report
+from governance.scopes import visible
 from grids.models import Area, AreaKind
 from partybuilding.models import (
     REPORT_TRANSITIONS,
@@ -799,3 +802,58 @@ def resolution_open_project(
         locked.save()
     resolution.refresh_from_db()
     return project
+
+
+def resolution_open_case(
+    *,
+    actor,
+    resolution: Resolution,
+    category: Category,
+    area: Area,
+    title: str = "",
+    address: str = "",
+    priority: str | None = None,
+) -> Case:
+    """File a case (source: council resolution) from a resolution, in one step, at most once.
+
+    The actor must see the meeting and must be allowed to file cases in ``area`` (casework's
+    own rule, applied by ``casework.services.case_report``); the area lies within the
+    meeting's. The resolution row is locked and then linked by a conditional update, inside
+    the same transaction as the filing: a double click or two people at once file one case,
+    the other gets a clear message and nothing is written.
+    """
+    meeting = resolution.meeting
+    if not visible(actor, Meeting.objects.filter(pk=meeting.pk)).exists():
+        raise PermissionDenied(_("You may not act on this meeting."))
+    if area is not None and not area.is_within(meeting.area):
+        raise ValidationError({"area": _("The case lies within the meeting's area.")})
+    with transaction.atomic():
+        locked = Resolution.objects.select_for_update().get(pk=resolution.pk)
+        if locked.case_id:
+            raise ValidationError(_("This resolution has opened a case already."))
+        text = locked.text.strip()
+        first_line = text.splitlines()[0] if text else ""
+        case = case_report(
+            actor=actor,
+            title=title.strip() or first_line[:100],
+            category=category,
+            area=area,
+            source=Source.COUNCIL,
+            description=text,
+            priority=priority,
+            # A resolution names an area, not a point: the area's name stands for the place
+            # until whoever handles the case pins it down.
+            address=address.strip() or (area.name if area is not None else ""),
+            comment=_("Opened by resolution %(n)d of “%(meeting)s” (%(day)s)")
+            % {
+                "n": locked.number,
+                "meeting": meeting.title,
+                "day": timezone.localtime(meeting.starts_at).date().isoformat(),
+            },
+        )
+        if not Resolution.objects.filter(pk=locked.pk, case__isnull=True).update(
+            case=case, case_opened_by=actor
+        ):
+            raise ValidationError(_("This resolution has opened a case already."))
+    resolution.refresh_from_db()
+    return case

@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from casework.selectors import can_report
 from governance.models import Role
 from governance.scopes import scope_of, visible
 from grids.models import Area, AreaKind
@@ -822,6 +823,26 @@ def meeting_detail(request, pk):
             )
             if project:
                 return redirect("partybuilding:project", project.pk)
+        elif action == "open_case":
+            resolution = meeting.resolutions.filter(pk=request.POST.get("resolution")).first()
+            if resolution is None:
+                raise Http404
+            form = forms.OpenCaseForm(request.POST, user=request.user, meeting=meeting)
+            if form.is_valid():
+                case = _run(
+                    request,
+                    lambda: services.resolution_open_case(
+                        actor=request.user, resolution=resolution, **form.cleaned_data
+                    ),
+                    _("A case has been filed from the resolution."),
+                )
+                if case:
+                    return redirect("casework:detail", case.pk)
+            else:
+                for name, errors in form.errors.items():
+                    label = form.fields[name].label if name in form.fields else ""
+                    for e in errors:
+                        messages.error(request, f"{label}: {e}" if label else e)
         elif action == "resolution":
             _run(
                 request,
@@ -834,7 +855,20 @@ def meeting_detail(request, pk):
     context = {
         "meeting": meeting,
         "attendees": meeting.attendees.all(),
-        "resolutions": Resolution.objects.filter(meeting=meeting).select_related("project"),
+        "resolutions": Resolution.objects.filter(meeting=meeting).select_related("project", "case"),
         "can_change": can_change,
+        "case_form": _open_case_form(request.user, meeting),
     }
     return render(request, "partybuilding/meeting_detail.html", context)
+
+
+def _open_case_form(user, meeting):
+    """The form shown under each resolution without a case, to users who file cases (who may
+    file where is casework's rule; the service checks it). Its choices are read once for all
+    resolutions of the page."""
+    if not can_report(user):
+        return None
+    form = forms.OpenCaseForm(user=user, meeting=meeting, auto_id=False)
+    for name in ("category", "area"):
+        form.fields[name].choices = list(form.fields[name].choices)
+    return form

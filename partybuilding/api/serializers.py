@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from casework.models import Category, Priority
 from governance.scopes import visible
 from grids.models import Area
 from partybuilding import models as m
@@ -572,9 +573,39 @@ class ResolutionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = m.Resolution
-        fields = ("id", "meeting", "number", "text", "votes_for", "votes_against", "project")
-        read_only_fields = ("number", "project")
+        fields = (
+            "id",
+            "meeting",
+            "number",
+            "text",
+            "votes_for",
+            "votes_against",
+            "project",
+            "case",
+        )
+        read_only_fields = ("number", "project", "case")
 
 
 class OpenProjectSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+
+class OpenCaseSerializer(serializers.Serializer):
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True))
+    area = scoped(Area)
+    title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    priority = serializers.ChoiceField(
+        choices=Priority.choices, required=False, allow_null=True, default=None
+    )
+
+
+class OpenedCaseSerializer(serializers.Serializer):
+    """The case filed from a resolution (the full case lives under /api/v1/cases/)."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    source = serializers.CharField()
+    status = serializers.CharField()
+    resolution = serializers.IntegerField()

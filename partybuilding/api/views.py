@@ -589,3 +589,31 @@ class ResolutionViewSet(
             s.ProjectSerializer(project, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
+
+    @extend_schema(request=s.OpenCaseSerializer, responses={201: s.OpenedCaseSerializer})
+    # Filing a case is not a change of the resolution's party record: the service applies
+    # casework's rule on who files cases where, so the object permission does not apply.
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="open-case",
+        permission_classes=[IsAuthenticated],
+    )
+    def open_case(self, request, pk=None):
+        resolution = self.get_object()
+        data = _run(s.OpenCaseSerializer, request)
+        with service_errors():
+            case = services.resolution_open_case(actor=request.user, resolution=resolution, **data)
+        return Response(
+            s.OpenedCaseSerializer(
+                {
+                    "id": case.pk,
+                    "number": case.number,
+                    "title": case.title,
+                    "source": case.source,
+                    "status": case.status,
+                    "resolution": resolution.pk,
+                }
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )

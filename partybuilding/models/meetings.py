@@ -236,7 +236,8 @@ class MeetingAttendee(models.Model):
 
 
 class Resolution(TimeStampedModel):
-    """A decision of a meeting; it may open a project (see ``services.resolution_open_project``)."""
+    """A decision of a meeting; it may open a project (``services.resolution_open_project``)
+    and a case (``services.resolution_open_case``), each at most once."""
 
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="resolutions"
@@ -256,6 +257,25 @@ class Resolution(TimeStampedModel):
     project_opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("project opened by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    # One-to-one: a case comes from at most one resolution, and the service fills it with a
+    # conditional update, so a resolution opens at most one case.
+    case = models.OneToOneField(
+        "casework.Case",
+        verbose_name=_("case opened"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="council_resolution",
+    )
+    case_opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("case opened by"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
