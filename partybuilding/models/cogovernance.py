@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.models import TimeStampedModel, TreeModel
 from grids.models import Area, AreaKind
@@ -152,7 +153,7 @@ class DemandSource(models.TextChoices):
 class DemandStatus(models.TextChoices):
     OPEN = "open", _("Open")
     MATCHED = "matched", _("Matched")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("party demand", "Closed")
 
 
 class Demand(TimeStampedModel):
@@ -247,7 +248,7 @@ class Resource(TimeStampedModel):
 class ProjectStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
     APPROVED = "approved", _("Approved")
-    IN_PROGRESS = "in_progress", _("In progress")
+    IN_PROGRESS = "in_progress", pgettext_lazy("party project", "In progress")
     ACCEPTANCE = "acceptance", _("Awaiting acceptance")
     COMPLETED = "completed", _("Completed")
     SUSPENDED = "suspended", _("Suspended")
@@ -410,7 +411,7 @@ class WishStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
     CLAIMED = "claimed", _("Claimed")
     FULFILLED = "fulfilled", _("Fulfilled")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("party wish", "Withdrawn")
 
 
 class MicroWish(TimeStampedModel):

@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.models import TimeStampedModel, TreeModel
 from grids.models import Area, AreaKind
@@ -251,7 +252,7 @@ class ReportKind(models.TextChoices):
 class ReportStatus(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     ACTIVE = "active", _("Active")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("party dual report", "Withdrawn")
 
 
 # The dual-report lifecycle as data: pages, API and services read the allowed steps from here.

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.models import TimeStampedModel
 from grids.models import Area
@@ -58,7 +59,7 @@ class Volunteer(TimeStampedModel):
 
 class ActivityStatus(models.TextChoices):
     OPEN = "open", _("Open for sign-up")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("party activity", "Closed")
     CANCELLED = "cancelled", _("Cancelled")
 
 
