@@ -34,6 +34,13 @@ MAX_TEXT = 2000
 MAX_EXTENSION_HOURS = Decimal("400")
 DEFAULT_REPLY_HOURS = 8
 
+
+class DeadlineConflict(ValidationError):
+    """Somebody acted on the request, the order or the case first (a second decision, a second
+    answer, a second request waiting). Still a ValidationError on a field, so forms show it
+    where it belongs; the API answers it with 409."""
+
+
 # Labels of the steps these services write to the case log (the transition table has the rest).
 EVENT_LABELS = {
     "request_extension": gettext_lazy("Asked for an extension"),
@@ -161,7 +168,7 @@ def deadline_request_create(
             with transaction.atomic():
                 request.save()
         except IntegrityError:
-            raise ValidationError(
+            raise DeadlineConflict(
                 {"kind": _("This case already has a request waiting for the center.")}
             ) from None
         step = f"request_{kind}"
@@ -213,9 +220,9 @@ def deadline_request_decide(
             raise PermissionDenied(_("Only the grid management center decides on requests."))
         request = DeadlineRequest.objects.select_for_update().get(pk=request.pk)
         if request.status != DeadlineRequest.Status.PENDING:
-            raise ValidationError({"status": _("This request has been decided already.")})
+            raise DeadlineConflict({"status": _("This request has been decided already.")})
         if approve and (case.stage != request.stage or case.due_at is None):
-            raise ValidationError(
+            raise DeadlineConflict(
                 {"status": _("The case has moved on since the request; it no longer applies.")}
             )
         request.status = (
@@ -384,7 +391,7 @@ def supervision_answer(
         if not may_answer(actor, order, case):
             raise PermissionDenied(_("Only the holder of the case answers its supervision order."))
         if order.status != SupervisionOrder.Status.ISSUED:
-            raise ValidationError({"reply": _("This order has been answered already.")})
+            raise DeadlineConflict({"reply": _("This order has been answered already.")})
         order.status = SupervisionOrder.Status.ANSWERED
         order.reply = reply
         order.replied_by = actor
@@ -433,6 +440,17 @@ def orders_for(user, *, status: str = "") -> QuerySet[SupervisionOrder]:
 
 def order_detail_for(user, pk: int) -> SupervisionOrder | None:
     return orders_for(user).select_related("case__street", "case__category").filter(pk=pk).first()
+
+
+def requests_for(user, *, status: str = "") -> QuerySet[DeadlineRequest]:
+    """Extension and suspension requests on cases ``user`` may see, newest first."""
+    cases = visible(user, Case.objects.all()).values("pk")
+    qs = DeadlineRequest.objects.filter(case__in=cases).select_related(
+        "case", "requested_by", "decided_by"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-pk")
 
 
 def pending_requests_for(user) -> QuerySet[DeadlineRequest]:

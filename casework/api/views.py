@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from casework import selectors, services, workflow
+from casework import selectors, services, supervision, workflow
 from casework.api.serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -18,10 +18,18 @@ from casework.api.serializers import (
     CaseStepSerializer,
     CaseTransitionSerializer,
     CategoryNodeSerializer,
+    DeadlineRequestCreateSerializer,
+    DeadlineRequestSerializer,
+    DecisionSerializer,
     DuplicateQuerySerializer,
     DuplicateSerializer,
     ResponseTemplateSerializer,
+    ResumeSerializer,
+    SupervisionAnswerSerializer,
+    SupervisionIssueSerializer,
+    SupervisionOrderSerializer,
 )
+from casework.deadline_models import DeadlineRequest, SupervisionOrder
 from casework.filters import CaseFilterSet
 from casework.models import Category, ResponseTemplate
 from governance.api.errors import service_errors
@@ -42,6 +50,35 @@ def case_errors():
             yield
     except services.CaseConflict as exc:
         raise Conflict({"detail": exc.message, "code": "conflict"}) from exc
+
+
+@contextmanager
+def deadline_errors():
+    """service_errors() plus DeadlineConflict → 409, naming the field as a 400 would."""
+    with service_errors():
+        try:
+            yield
+        except supervision.DeadlineConflict as exc:
+            raise Conflict(
+                {**exc.message_dict, "detail": " ".join(exc.messages), "code": "conflict"}
+            ) from exc
+
+
+def _visible_case(user, pk: int):
+    """The case ``pk`` if ``user`` may see it; else a 400 on the ``case`` field."""
+    case = selectors.case_detail_for(user, pk)
+    if case is None:
+        raise exceptions.ValidationError({"case": [_("Unknown case.")]})
+    return case
+
+
+def _status_param(request, choices) -> str:
+    status_ = request.query_params.get("status", "")
+    if status_ and status_ not in choices:
+        raise exceptions.ValidationError(
+            {"status": [_("Choose one of: %(values)s.") % {"values": ", ".join(choices)}]}
+        )
+    return status_
 
 
 class CaseViewSet(
@@ -145,6 +182,21 @@ class CaseViewSet(
             AttachmentSerializer(attachments, many=True, context={"request": request}).data
         )
 
+    @extend_schema(request=ResumeSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """End the case's suspension: the working time that was left runs again (the holder or
+        the center)."""
+        case = self.get_object()
+        serializer = ResumeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with deadline_errors():
+            supervision.case_resume(
+                case=case, actor=request.user, comment=serializer.validated_data["comment"]
+            )
+        case = selectors.case_detail_for(request.user, case.pk)
+        return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data)
+
     @extend_schema(parameters=[DuplicateQuerySerializer], responses=DuplicateSerializer(many=True))
     @action(detail=False)
     def duplicates(self, request):
@@ -200,3 +252,100 @@ class ResponseTemplateViewSet(viewsets.ReadOnlyModelViewSet):
             raise exceptions.ValidationError({"step": [_("Unknown step.")]})
         templates = selectors.response_templates_for(category=category, step=step)
         return Response(ResponseTemplateSerializer(templates, many=True).data)
+
+
+class DeadlineRequestViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Extension (延期) and suspension (挂起) requests on cases in the caller's scope,
+    ``?status=pending`` for those waiting. The holder asks (POST); the center approves or
+    refuses; a second decision is a 409."""
+
+    serializer_class = DeadlineRequestSerializer
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        status_ = _status_param(self.request, DeadlineRequest.Status.values)
+        return supervision.requests_for(self.request.user, status=status_)
+
+    @extend_schema(
+        request=DeadlineRequestCreateSerializer, responses={201: DeadlineRequestSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = DeadlineRequestCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        case = _visible_case(request.user, data.pop("case"))
+        with deadline_errors():
+            created = supervision.deadline_request_create(case=case, actor=request.user, **data)
+        return Response(DeadlineRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+
+    def _decide(self, request, *, approve: bool):
+        deadline_request = self.get_object()
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with deadline_errors():
+            decided = supervision.deadline_request_decide(
+                request=deadline_request,
+                actor=request.user,
+                approve=approve,
+                comment=serializer.validated_data["comment"],
+            )
+        return Response(DeadlineRequestSerializer(decided).data)
+
+    @extend_schema(request=DecisionSerializer, responses=DeadlineRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """The center approves: an extension moves the due time, a suspension stops the clock."""
+        return self._decide(request, approve=True)
+
+    @extend_schema(request=DecisionSerializer, responses=DeadlineRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, pk=None):
+        """The center refuses, saying why (``comment`` is required)."""
+        return self._decide(request, approve=False)
+
+
+class SupervisionOrderViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Supervision orders (督办单) on cases in the caller's scope, ``?status=issued`` for those
+    waiting for an answer. The center issues (POST); whoever holds the case answers once."""
+
+    serializer_class = SupervisionOrderSerializer
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        status_ = _status_param(self.request, SupervisionOrder.Status.values)
+        return supervision.orders_for(self.request.user, status=status_)
+
+    @extend_schema(request=SupervisionIssueSerializer, responses={201: SupervisionOrderSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = SupervisionIssueSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        case = _visible_case(request.user, data.pop("case"))
+        with deadline_errors():
+            order = supervision.supervision_issue(case=case, actor=request.user, **data)
+        order = supervision.order_detail_for(request.user, order.pk)
+        return Response(SupervisionOrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SupervisionAnswerSerializer, responses=SupervisionOrderSerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        """Whoever holds the case answers: what was done, and when it ends (once)."""
+        order = self.get_object()
+        serializer = SupervisionAnswerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with deadline_errors():
+            supervision.supervision_answer(
+                order=order, actor=request.user, reply=serializer.validated_data["reply"]
+            )
+        order = supervision.order_detail_for(request.user, order.pk)
+        return Response(SupervisionOrderSerializer(order).data)
