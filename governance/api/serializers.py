@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from governance.models import Department, ObjectChange, RoleAssignment, User
+from governance.models import Department, Notification, ObjectChange, RoleAssignment, User
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -47,3 +47,20 @@ class ObjectChangeSerializer(serializers.ModelSerializer):
 
     def get_object_type(self, obj) -> str:
         return f"{obj.content_type.app_label}.{obj.content_type.model}"
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    is_read = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ("id", "kind", "title", "body", "url", "created_at", "read_at", "is_read")
+        read_only_fields = fields
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread = serializers.IntegerField()
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()

@@ -7,6 +7,7 @@ from governance.api import views
 router = DefaultRouter()
 router.register("departments", views.DepartmentViewSet, basename="department")
 router.register("changes", views.ObjectChangeViewSet, basename="change")
+router.register("notifications", views.NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
