@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import Category
@@ -13,9 +14,13 @@ from partybuilding import selectors
 from partybuilding.models import (
     Activity,
     CoConstructionUnit,
+    Council,
     Demand,
     DualReport,
+    Meeting,
+    MeetingSeries,
     MicroWish,
+    PairingAgreement,
     PartyMember,
     PartyOrganization,
     Project,
@@ -289,3 +294,236 @@ def area_label(area: Area) -> str:
         if area.parent_id and area.kind != AreaKind.COMMUNITY
         else area.name
     )
+
+
+# -- create and edit pages --------------------------------------------------------------------
+PLACE_KINDS = (AreaKind.STREET, AreaKind.COMMUNITY, AreaKind.GRID, AreaKind.MICRO_GRID)
+
+
+def _area_field(form, name: str, user, *kinds: str) -> None:
+    field = form.fields[name]
+    field.queryset = changeable_areas(user, *kinds).select_related("parent")
+    field.label_from_instance = area_label
+
+
+class UnitForm(forms.ModelForm):
+    class Meta:
+        model = CoConstructionUnit
+        fields = (
+            "name",
+            "kind",
+            "area",
+            "address",
+            "contact_name",
+            "contact_phone",
+            "party_organization_name",
+            "party_member_count",
+            "offers",
+        )
+        widgets = {"offers": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        _area_field(self, "area", user, AreaKind.COMMUNITY, AreaKind.GRID)
+
+
+class AgreementForm(forms.ModelForm):
+    class Meta:
+        model = PairingAgreement
+        fields = (
+            "unit",
+            "community",
+            "party_organization",
+            "signed_on",
+            "starts_on",
+            "ends_on",
+            "status",
+            "commitments",
+            "document",
+        )
+        widgets = {
+            "signed_on": DATE,
+            "starts_on": DATE,
+            "ends_on": DATE,
+            "commitments": forms.Textarea(attrs={"rows": 4}),
+            "document": forms.ClearableFileInput(
+                attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
+            ),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = visible(user, CoConstructionUnit.objects.all()).order_by(
+            "name"
+        )
+        _area_field(self, "community", user, AreaKind.COMMUNITY)
+        self.fields["party_organization"].queryset = PartyOrganization.objects.filter(
+            area__in=changeable_areas(user),
+            kind__in=[
+                PartyOrganization.Kind.COMMUNITY_COMMITTEE,
+                PartyOrganization.Kind.GENERAL_BRANCH,
+                PartyOrganization.Kind.BRANCH,
+            ],
+        ).order_by(*PartyOrganization.tree_order())
+
+
+class ProjectForm(forms.ModelForm):
+    """A project or sub-project. Status and progress are not edited here: they move on the
+    project's timeline (a parent's progress comes from its sub-projects)."""
+
+    class Meta:
+        model = Project
+        fields = (
+            "name",
+            "kind",
+            "year",
+            "parent",
+            "weight",
+            "area",
+            "agreement",
+            "units",
+            "owners",
+            "owner_names",
+            "budget",
+            "beneficiaries",
+            "beneficiary_count",
+            "starts_on",
+            "due_on",
+            "description",
+        )
+        widgets = {
+            "starts_on": DATE,
+            "due_on": DATE,
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        areas = changeable_areas(user)
+        _area_field(self, "area", user, *PLACE_KINDS)
+        parents = Project.objects.filter(area__in=areas, year__gte=timezone.localdate().year - 1)
+        if self.instance.pk:
+            parents = parents.exclude(Project.subtree_q(self.instance))
+        self.fields["parent"].queryset = parents.order_by("-year", *Project.tree_order())
+        self.fields["agreement"].queryset = (
+            PairingAgreement.objects.filter(community__in=areas)
+            .select_related("unit", "community")
+            .order_by("-signed_on")
+        )
+        self.fields["units"].queryset = visible(user, CoConstructionUnit.objects.all()).order_by(
+            "name"
+        )
+        self.fields["owners"].queryset = (
+            get_user_model()
+            .objects.filter(is_active=True, role_assignments__area__in=areas)
+            .distinct()
+            .order_by("username")
+        )
+        self.fields["owners"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["year"].initial = timezone.localdate().year
+
+
+class CouncilForm(forms.ModelForm):
+    class Meta:
+        model = Council
+        fields = ("name", "kind", "area", "description")
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        _area_field(self, "area", user, *PLACE_KINDS)
+
+
+def _council_field(form, user) -> None:
+    form.fields["council"].queryset = (
+        Council.objects.filter(area__in=changeable_areas(user))
+        .select_related("area")
+        .order_by("name")
+    )
+
+
+class MeetingForm(forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = (
+            "title",
+            "kind",
+            "council",
+            "area",
+            "starts_at",
+            "ends_at",
+            "place",
+            "chaired_by",
+            "status",
+            "agenda",
+            "minutes",
+            "minutes_public",
+        )
+        widgets = {
+            "starts_at": DATETIME,
+            "ends_at": DATETIME,
+            "agenda": forms.Textarea(attrs={"rows": 4}),
+            "minutes": forms.Textarea(attrs={"rows": 6}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        _area_field(self, "area", user, *PLACE_KINDS)
+        _council_field(self, user)
+        for name in ("starts_at", "ends_at"):
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M"]
+
+
+class DaysOfMonthField(forms.CharField):
+    """ "5, 15, 25" ↔ [5, 15, 25]."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(d) for d in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value).replace("，", ",").replace("、", ",")
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+        try:
+            days = [int(p) for p in parts]
+        except ValueError:
+            raise forms.ValidationError(
+                _("Give days of the month as numbers separated by commas, e.g. 5, 15, 25.")
+            ) from None
+        if not days or not all(1 <= d <= 31 for d in days) or len(set(days)) != len(days):
+            raise forms.ValidationError(_("Give distinct days of the month between 1 and 31."))
+        return sorted(days)
+
+
+class SeriesForm(forms.ModelForm):
+    days_of_month = DaysOfMonthField(
+        label=_("Days of the month"), help_text=_("For example 5, 15, 25.")
+    )
+
+    class Meta:
+        model = MeetingSeries
+        fields = (
+            "title",
+            "kind",
+            "council",
+            "area",
+            "days_of_month",
+            "time",
+            "duration_minutes",
+            "place",
+            "starts_on",
+            "ends_on",
+        )
+        widgets = {
+            "time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "starts_on": DATE,
+            "ends_on": DATE,
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        _area_field(self, "area", user, *PLACE_KINDS)
+        _council_field(self, user)

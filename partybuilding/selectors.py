@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from governance.scopes import visible
@@ -15,6 +15,7 @@ from grids.models import Area, AreaKind
 from partybuilding.models import (
     Activity,
     CoConstructionUnit,
+    Council,
     Demand,
     DualReport,
     DualReportService,
@@ -376,6 +377,19 @@ def meeting_list_for(user) -> QuerySet[Meeting]:
         .select_related("area", "council", "series")
         .annotate(resolution_count=Count("resolutions", distinct=True))
         .order_by("starts_at", "pk")
+    )
+
+
+def council_list_for(user) -> QuerySet[Council]:
+    return (
+        visible(user, Council.objects.all())
+        .select_related("area")
+        .annotate(
+            seat_count=Count("members", distinct=True),
+            meeting_count=Count("meetings", distinct=True),
+            last_met=Max("meetings__starts_at"),
+        )
+        .order_by("name", "pk")
     )
 
 

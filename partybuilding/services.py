@@ -260,21 +260,71 @@ def dual_report_record_service(
 
 
 # -- projects ---------------------------------------------------------------------------------
-def project_save(*, actor, project: Project) -> Project:
-    """Create or change a project; a new sub-project re-derives its ancestors' progress."""
+def project_save(
+    *,
+    actor,
+    project: Project,
+    units: list[CoConstructionUnit] | None = None,
+    owners: list | None = None,
+) -> Project:
+    """Create, change or move a project (and set its units and owners when given).
+
+    The write holds the project tree lock; a project cannot move under itself or a
+    sub-project of its own. The progress of the old and the new parent is re-derived.
+    Units must be visible to the actor.
+    """
     previous = _stored_area(project, "area")
     if previous is not None:
         ensure_may_change_in(actor, previous)
     ensure_may_change_in(actor, project.area)
+    if units is not None:
+        seen = set(
+            visible(
+                actor, CoConstructionUnit.objects.filter(pk__in=[u.pk for u in units])
+            ).values_list("pk", flat=True)
+        )
+        if any(u.pk not in seen for u in units):
+            raise ValidationError({"units": _("Choose units of your area.")})
     is_new = project.pk is None
     if is_new and project.status in STATUS_PROGRESS and STATUS_PROGRESS[project.status] is not None:
         project.progress = STATUS_PROGRESS[project.status]
     with transaction.atomic():
+        Project.lock_tree()
+        old_parent_id = None
+        if not is_new:
+            stored = Project.objects.get(pk=project.pk)
+            old_parent_id = stored.parent_id
+            moved = project.parent_id and project.parent_id != old_parent_id
+            if (
+                moved
+                and Project.objects.filter(Project.subtree_q(stored), pk=project.parent_id).exists()
+            ):
+                raise ValidationError(
+                    {"parent": _("A project cannot be placed under its own sub-project.")}
+                )
         project.full_clean(validate_constraints=False)
         project.save()
+        if units is not None:
+            project.units.set(units)
+        if owners is not None:
+            project.owners.set(owners)
         if project.parent_id:
             project_rollup(project=project.parent)
+        if old_parent_id and old_parent_id != project.parent_id:
+            project_rollup(project=Project.objects.get(pk=old_parent_id))
     return project
+
+
+def series_save(
+    *, actor, series: MeetingSeries, plan_until: dt.date | None = None
+) -> MeetingSeries:
+    """Create or change a fixed-day series and plan its meetings up to ``plan_until`` (see
+    ``series_generate``: idempotent, meetings that exist are kept), in one transaction."""
+    with transaction.atomic():
+        record_save(actor=actor, obj=series, area_path="area")
+        if plan_until is not None:
+            series_generate(actor=actor, series=series, until=plan_until)
+    return series
 
 
 def project_set_status(

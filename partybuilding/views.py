@@ -14,8 +14,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Min, Q, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,10 +28,14 @@ from partybuilding import filters, forms, selectors, services
 from partybuilding.models import (
     REPORT_TRANSITIONS,
     Activity,
+    CoConstructionUnit,
+    Council,
     Demand,
     DualReport,
+    Meeting,
     MeetingSeries,
     MicroWish,
+    PairingAgreement,
     Participation,
     PartyMember,
     PartyOrganization,
@@ -330,24 +335,26 @@ def feedback_sheet(request, pk):
 def units(request):
     f = filters.UnitFilterSet(request.GET, queryset=selectors.unit_list_for(request.user))
     personal = PersonalData(request.user)
-    context = {"filter": f, **_page(request, f.qs)}
+    context = {"filter": f, "can_change": _can_change(request.user), **_page(request, f.qs)}
     for unit in context["rows"]:
-        unit.full_phone = personal.allowed(unit.area)
+        # Both rights are the party-change scope (officers and street admins), read once.
+        unit.full_phone = unit.can_edit = personal.allowed(unit.area)
     return render(request, "partybuilding/units.html", context)
 
 
 @party_page
 def agreements(request):
     f = filters.AgreementFilterSet(request.GET, queryset=selectors.agreement_list_for(request.user))
-    return render(
-        request,
-        "partybuilding/agreements.html",
-        {
-            "filter": f,
-            "communities": selectors.scope_communities(request.user),
-            **_page(request, f.qs),
-        },
-    )
+    context = {
+        "filter": f,
+        "communities": selectors.scope_communities(request.user),
+        "can_change": _can_change(request.user),
+        **_page(request, f.qs),
+    }
+    personal = PersonalData(request.user)
+    for agreement in context["rows"]:
+        agreement.can_edit = personal.allowed(agreement.community)
+    return render(request, "partybuilding/agreements.html", context)
 
 
 # -- projects and the three lists -------------------------------------------------------------
@@ -356,7 +363,11 @@ def projects(request):
     data = request.GET.copy()
     data.setdefault("top", "true")
     f = filters.ProjectFilterSet(data, queryset=selectors.project_list_for(request.user))
-    return render(request, "partybuilding/projects.html", {"filter": f, **_page(request, f.qs)})
+    return render(
+        request,
+        "partybuilding/projects.html",
+        {"filter": f, "can_change": _can_change(request.user), **_page(request, f.qs)},
+    )
 
 
 @party_page
@@ -765,9 +776,7 @@ def meetings(request):
         series = _get(
             request.user, MeetingSeries.objects.select_related("area"), request.POST.get("series")
         )
-        # Up to the end of next month: far enough to plan, near enough to change course.
-        after_next = (today.replace(day=1) + dt.timedelta(days=62)).replace(day=1)
-        until = after_next - dt.timedelta(days=1)
+        until = _planning_horizon(today)
         created = _run(
             request,
             lambda: services.series_generate(actor=request.user, series=series, until=until),
@@ -872,3 +881,184 @@ def _open_case_form(user, meeting):
     for name in ("category", "area"):
         form.fields[name].choices = list(form.fields[name].choices)
     return form
+
+
+# -- create and edit pages --------------------------------------------------------------------
+def _editable(request, queryset, pk, area_path: str = "area"):
+    """The row to edit: visible to the user (else 404) and inside their change scope (else 403)."""
+    obj = _get(request.user, queryset, pk)
+    area = obj
+    for step in area_path.split("__"):
+        area = getattr(area, step)
+    if not may_change_in(request.user, area):
+        raise PermissionDenied
+    return obj
+
+
+def _form_page(request, *, form, save, title: str, back: str, success: str, done):
+    """Validate ``form``, write through ``save(form)`` and go to ``done(obj)``; on a refusal
+    of the service its field errors go back onto the form, and nothing is written."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            obj = save(form)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or _("You may not do this."))
+        else:
+            messages.success(request, success)
+            return redirect(done(obj))
+    return render(request, "partybuilding/form.html", {"form": form, "title": title, "back": back})
+
+
+def _change_page(request):
+    if not _can_change(request.user):
+        raise PermissionDenied
+
+
+def _record(request, form, area_path="area"):
+    return services.record_save(actor=request.user, obj=form.instance, area_path=area_path)
+
+
+@party_page
+def unit_edit(request, pk=None):
+    _change_page(request)
+    unit = _editable(request, CoConstructionUnit.objects.select_related("area"), pk) if pk else None
+    form = forms.UnitForm(request.POST or None, instance=unit, user=request.user)
+    return _form_page(
+        request,
+        form=form,
+        save=lambda f: _record(request, f),
+        title=_("Edit %(name)s") % {"name": unit.name} if unit else _("New co-construction unit"),
+        back="partybuilding:units",
+        success=_("The unit has been saved."),
+        done=lambda obj: f"{reverse('partybuilding:units')}?{urlencode({'q': obj.name})}",
+    )
+
+
+@party_page
+def agreement_edit(request, pk=None):
+    _change_page(request)
+    agreement = (
+        _editable(request, PairingAgreement.objects.select_related("community"), pk, "community")
+        if pk
+        else None
+    )
+    form = forms.AgreementForm(
+        request.POST or None, request.FILES or None, instance=agreement, user=request.user
+    )
+    if agreement is None and request.GET.get("unit", "").isdigit():
+        form.initial["unit"] = request.GET["unit"]
+    return _form_page(
+        request,
+        form=form,
+        save=lambda f: _record(request, f, "community"),
+        title=_("Edit the pairing agreement") if agreement else _("New pairing agreement"),
+        back="partybuilding:agreements",
+        success=_("The agreement has been saved."),
+        done=lambda obj: reverse("partybuilding:agreements"),
+    )
+
+
+@party_page
+def project_edit(request, pk=None):
+    _change_page(request)
+    project = _editable(request, Project.objects.select_related("area"), pk) if pk else None
+    form = forms.ProjectForm(request.POST or None, instance=project, user=request.user)
+    if project is None and request.GET.get("parent", "").isdigit():
+        form.initial["parent"] = request.GET["parent"]
+
+    def save(f):
+        data = f.cleaned_data
+        return services.project_save(
+            actor=request.user,
+            project=f.instance,
+            units=list(data["units"]),
+            owners=list(data["owners"]),
+        )
+
+    return _form_page(
+        request,
+        form=form,
+        save=save,
+        title=_("Edit %(name)s") % {"name": project.name} if project else _("New project"),
+        back="partybuilding:projects",
+        success=_("The project has been saved."),
+        done=lambda obj: reverse("partybuilding:project", args=[obj.pk]),
+    )
+
+
+@party_page
+def councils(request):
+    rows = selectors.council_list_for(request.user)
+    return render(
+        request,
+        "partybuilding/councils.html",
+        {"can_change": _can_change(request.user), **_page(request, rows)},
+    )
+
+
+@party_page
+def council_edit(request, pk=None):
+    _change_page(request)
+    council = _editable(request, Council.objects.select_related("area"), pk) if pk else None
+    form = forms.CouncilForm(request.POST or None, instance=council, user=request.user)
+    return _form_page(
+        request,
+        form=form,
+        save=lambda f: _record(request, f),
+        title=_("Edit %(name)s") % {"name": council.name} if council else _("New council"),
+        back="partybuilding:councils",
+        success=_("The council has been saved."),
+        done=lambda obj: reverse("partybuilding:councils"),
+    )
+
+
+@party_page
+def meeting_edit(request, pk=None):
+    _change_page(request)
+    meeting = _editable(request, Meeting.objects.select_related("area"), pk) if pk else None
+    form = forms.MeetingForm(request.POST or None, instance=meeting, user=request.user)
+    if meeting is None and request.GET.get("council", "").isdigit():
+        form.initial["council"] = request.GET["council"]
+    return _form_page(
+        request,
+        form=form,
+        save=lambda f: _record(request, f),
+        title=_("Edit %(name)s") % {"name": meeting.title} if meeting else _("New meeting"),
+        back="partybuilding:meetings",
+        success=_("The meeting has been saved."),
+        done=lambda obj: reverse("partybuilding:meeting", args=[obj.pk]),
+    )
+
+
+@party_page
+def series_edit(request, pk=None):
+    _change_page(request)
+    series = _editable(request, MeetingSeries.objects.select_related("area"), pk) if pk else None
+    form = forms.SeriesForm(request.POST or None, instance=series, user=request.user)
+    until = _planning_horizon(timezone.localdate())
+    return _form_page(
+        request,
+        form=form,
+        save=lambda f: services.series_save(
+            actor=request.user, series=f.instance, plan_until=until
+        ),
+        title=_("Edit %(name)s") % {"name": series.title} if series else _("New fixed-day session"),
+        back="partybuilding:meetings",
+        success=_("The session is saved; its meetings are planned until %(until)s.")
+        % {"until": until.isoformat()},
+        done=lambda obj: (
+            f"{reverse('partybuilding:meetings')}?year={until.year}&month={until.month}"
+        ),
+    )
+
+
+def _planning_horizon(today: dt.date) -> dt.date:
+    """The end of next month: far enough to plan, near enough to change course."""
+    after_next = (today.replace(day=1) + dt.timedelta(days=62)).replace(day=1)
+    return after_next - dt.timedelta(days=1)

@@ -17,6 +17,7 @@ from governance.models import TimeStampedModel, TreeModel
 from grids.models import Area, AreaKind
 from partybuilding.models.common import ServiceType, mask_phone
 from partybuilding.models.organizations import phone_validator
+from partybuilding.validators import validate_agreement_document
 
 
 class UnitKind(models.TextChoices):
@@ -110,7 +111,11 @@ class PairingAgreement(TimeStampedModel):
         _("status"), max_length=12, choices=AgreementStatus, default=AgreementStatus.ACTIVE
     )
     document = models.FileField(
-        _("agreement file"), upload_to="partybuilding/agreements/%Y/", blank=True
+        _("agreement file"),
+        upload_to="partybuilding/agreements/%Y/",
+        blank=True,
+        validators=[validate_agreement_document],
+        help_text=_("The signed agreement: PDF, JPEG or PNG, at most 10 MB."),
     )
 
     class Meta:
@@ -372,10 +377,17 @@ class Project(TreeModel, TimeStampedModel):
 
     def clean(self) -> None:
         super().clean()
+        errors: dict[str, list] = {}
         if self.parent_id and self.area_id and not self.area.is_within(self.parent.area):
-            raise ValidationError(
-                {"area": _("A sub-project lies within its parent project's area.")}
+            errors.setdefault("area", []).append(
+                _("A sub-project lies within its parent project's area.")
             )
+        if self.weight is not None and not self.parent_id:
+            errors.setdefault("weight", []).append(
+                _("Only a sub-project has a weight in its parent.")
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class ProjectUpdate(models.Model):

@@ -126,6 +126,7 @@ class MeetingSeries(TimeStampedModel):
 
     def clean(self) -> None:
         super().clean()
+        _check_council_area(self)
         days = self.days_of_month
         if (
             not isinstance(days, list)
@@ -200,6 +201,21 @@ class Meeting(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        _check_council_area(self)
+
+
+def _check_council_area(obj) -> None:
+    """A council meets about its own area: a meeting or series lies within the council's."""
+    if obj.council_id and obj.area_id and not obj.area.is_within(obj.council.area):
+        raise ValidationError(
+            {
+                "area": _("The area lies within the council's area (%(area)s).")
+                % {"area": obj.council.area.name}
+            }
+        )
 
 
 class MeetingAttendee(models.Model):
