@@ -37,6 +37,7 @@ PAGES = [
     "/party/activities/",
     "/party/volunteers/",
     "/party/meetings/",
+    "/party/councils/",
 ]
 ENDPOINTS = [
     "organizations",
