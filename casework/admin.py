@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from mptt.admin import MPTTModelAdmin
 
-from casework import services, workflow
+from casework import services, supervision, workflow
+from casework.deadline_models import DeadlineRequest, Reminder, SupervisionOrder
 from casework.models import (
     Attachment,
     Case,
@@ -279,3 +281,117 @@ class AttachmentAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 class CaseCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("street", "year", "last")
     list_select_related = ("street",)
+
+
+# -- deadlines ------------------------------------------------------------------------------
+class NotifiedFilter(admin.SimpleListFilter):
+    title = _("people told")
+    parameter_name = "told"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Told")), ("no", _("Not told yet")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(notified_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(notified_at__isnull=True)
+        return queryset
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """What the deadline scan found: a record, written only by the scan."""
+
+    list_display = (
+        "created_at",
+        "case",
+        "stage",
+        "entry",
+        "kind",
+        "tier",
+        "holder",
+        "department",
+        "due_at",
+        "notified_at",
+    )
+    list_filter = ("kind", "tier", "stage", NotifiedFilter)
+    search_fields = ("case__number", "case__title")
+    list_select_related = ("case", "department")
+    date_hierarchy = "created_at"
+
+
+class _DeadlineRecordAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Requests and orders change only through :mod:`casework.supervision` (pages, API and the
+    actions here), which lock the case, write its event and tell the other side."""
+
+    search_fields = ("case__number", "case__title")
+    date_hierarchy = "created_at"
+
+
+@admin.action(description=_("Approve the selected waiting requests"), permissions=["view"])
+def approve_requests(modeladmin, request, queryset):
+    done, refused = 0, []
+    waiting = queryset.filter(status=DeadlineRequest.Status.PENDING).select_related("case")
+    for deadline_request in waiting:
+        try:
+            supervision.deadline_request_decide(
+                request=deadline_request, actor=request.user, approve=True
+            )
+            done += 1
+        except (ValidationError, PermissionDenied) as exc:
+            reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            refused.append(f"{deadline_request.case.number}: {reason}")
+    if done:
+        modeladmin.message_user(
+            request,
+            ngettext("%(n)d request approved.", "%(n)d requests approved.", done) % {"n": done},
+            messages.SUCCESS,
+        )
+    for line in refused:
+        modeladmin.message_user(request, line, messages.ERROR)
+
+
+@admin.register(DeadlineRequest)
+class DeadlineRequestAdmin(_DeadlineRecordAdmin):
+    list_display = (
+        "created_at",
+        "case",
+        "kind",
+        "stage",
+        "status",
+        "hours",
+        "requested_by",
+        "decided_by",
+        "decided_at",
+    )
+    list_filter = ("status", "kind", "stage")
+    list_select_related = ("case", "requested_by", "decided_by")
+    actions = (approve_requests,)
+
+    def view_on_site(self, obj):
+        return reverse("deadlines:case", args=[obj.case_id])
+
+
+@admin.register(SupervisionOrder)
+class SupervisionOrderAdmin(_DeadlineRecordAdmin):
+    list_display = (
+        "number",
+        "case",
+        "holder",
+        "department",
+        "issued_by",
+        "status",
+        "reply_due_at",
+        "replied_at",
+        "late",
+    )
+    list_filter = ("status", "holder", "stage")
+    list_select_related = ("case", "department", "issued_by")
+
+    @admin.display(description=_("late"), boolean=True)
+    def late(self, obj):
+        return obj.is_late
+
+    def view_on_site(self, obj):
+        return reverse("deadlines:order", args=[obj.pk])

@@ -37,9 +37,9 @@ class CaseworkConfig(AppConfig):
         register_seeder(20, "case categories, quick replies and a year of cases", seed_casework)
         from casework import supervision
         from casework.deadline_demo import seed_deadlines
-        from casework.deadline_models import DeadlineRequest, SupervisionOrder
+        from casework.deadline_models import DeadlineRequest, Reminder, SupervisionOrder
 
-        for model in (DeadlineRequest, SupervisionOrder):
+        for model in (DeadlineRequest, Reminder, SupervisionOrder):
             scopes.register(
                 model, scopes.ScopeRule(area_path="case__area", department_path="case__department")
             )

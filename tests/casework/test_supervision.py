@@ -291,3 +291,108 @@ def test_a_stage_entered_again_after_a_return_is_reminded_again_once(crew, held,
         Reminder.objects.create(
             case=held, stage="acknowledge", entry=again.stage_entry, kind="overdue", due_at=late
         )
+
+
+# -- the admin ------------------------------------------------------------------------------
+@pytest.fixture
+def deadline_records(crew, held, tree, categories):
+    """In community A: a request, an order and reminders on ``held``; in B one of each."""
+    other = CaseFactory(
+        area=tree.building_b1,
+        category=categories.garbage,
+        status=Status.ACCEPTED,
+        due_at=NOW - timedelta(minutes=5),
+        title="柳荫案件",
+    )
+    reminders.scan_deadlines(now=NOW)
+    for i in range(6):
+        case = CaseFactory(
+            area=tree.building_a1,
+            category=categories.garbage,
+            status=Status.REPORTED,
+            due_at=NOW + timedelta(minutes=5 + i),
+        )
+        _ask(case, crew.dispatcher_a, kind="suspension")
+        supervision.supervision_issue(case=case, actor=crew.center, demand=f"督办{i}", now=NOW)
+    reminders.scan_deadlines(now=NOW + timedelta(hours=1))
+    _ask(held, crew.handler_a)
+    _ask(other, crew.dispatcher_b, kind="suspension")
+    supervision.supervision_issue(case=held, actor=crew.center, demand="请尽快处置", now=NOW)
+    supervision.supervision_issue(case=other, actor=crew.center, demand="柳荫督办", now=NOW)
+    return held, other
+
+
+def _staff(user):
+    from django.contrib.auth.models import Permission
+
+    user.is_staff = True
+    user.save()
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="casework",
+            codename__in=["view_reminder", "view_deadlinerequest", "view_supervisionorder"],
+        )
+    )
+    return user
+
+
+@pytest.mark.parametrize(
+    "model", ["reminder", "deadlinerequest", "supervisionorder"], ids=lambda m: m
+)
+def test_deadline_admin_lists_are_scoped_read_only_and_without_n_plus_1(
+    client, crew, deadline_records, model, django_assert_max_num_queries
+):
+    from django.urls import reverse
+
+    held, other = deadline_records
+    client.force_login(_staff(crew.admin_a))
+    with django_assert_max_num_queries(16):
+        page = client.get(reverse(f"admin:casework_{model}_changelist"))
+
+    assert page.status_code == 200
+    rows = list(page.context["cl"].result_list)
+    assert len(rows) >= 7 and all(row.case.area_id == held.area_id for row in rows)
+    assert other.number not in page.content.decode()
+    assert client.get(reverse(f"admin:casework_{model}_add")).status_code == 403
+    row = rows[0]
+    view = client.get(reverse(f"admin:casework_{model}_change", args=[row.pk]))
+    assert view.status_code == 200 and "<textarea" not in view.content.decode()
+    assert client.post(reverse(f"admin:casework_{model}_change", args=[row.pk])).status_code == 403
+    client.force_login(crew.superuser)
+    assert client.get(reverse(f"admin:casework_{model}_changelist")).context[
+        "cl"
+    ].result_count > len(rows)
+
+
+def test_reminders_not_told_yet_are_filtered_in_the_admin(client, crew, deadline_records):
+    from django.urls import reverse
+
+    from casework.deadline_models import Reminder
+
+    told = Reminder.objects.order_by("pk").first()
+    reminders.notify_reminder(reminder_id=told.pk, now=NOW)
+    client.force_login(crew.superuser)
+    url = reverse("admin:casework_reminder_changelist")
+
+    waiting = client.get(url, {"told": "no"}).context["cl"].result_list
+    done = client.get(url, {"told": "yes"}).context["cl"].result_list
+
+    assert [r.pk for r in done] == [told.pk]
+    assert told.pk not in {r.pk for r in waiting} and len(waiting) == Reminder.objects.count() - 1
+
+
+def test_the_admin_approves_waiting_requests_through_the_service(client, crew, held):
+    from django.urls import reverse
+
+    request = _ask(held, crew.handler_a)
+    client.force_login(crew.superuser)
+
+    response = client.post(
+        reverse("admin:casework_deadlinerequest_changelist"),
+        {"action": "approve_requests", "_selected_action": [request.pk]},
+    )
+
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == "approved" and request.decided_by == crew.superuser
+    assert CaseEvent.objects.filter(case=held, step="approve_extension").count() == 1
