@@ -1,14 +1,19 @@
+from datetime import timedelta
+
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import (
     CalendarDay,
+    Delivery,
     Department,
+    Notification,
     ObjectChange,
     Role,
     RoleAssignment,
@@ -203,3 +208,113 @@ class WorkingHoursAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 request.user, Area._default_manager.filter(kind=STREET_KIND)
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+# -- notifications --------------------------------------------------------------------------
+# A delivery still waiting or being sent after this long has lost its worker.
+DELIVERY_STUCK_AFTER = timedelta(minutes=15)
+
+
+class _RecipientScopedAdmin(admin.ModelAdmin):
+    """Notifications are records of what people were told: read-only here. Street admins see
+    those of the users they manage (the users list's scope), superusers everybody's."""
+
+    recipient_path = "recipient"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        users = UserAdmin(User, self.admin_site).get_queryset(request)
+        return qs.filter(**{f"{self.recipient_path}__in": users.values("pk")})
+
+    def get_actions(self, request):
+        return {}
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    extra = 0
+    fields = ("channel", "address", "status", "error", "created_at", "claimed_at", "sent_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(_RecipientScopedAdmin):
+    list_display = ("created_at", "recipient", "kind", "title", "read_at")
+    list_filter = ("kind", ("read_at", admin.EmptyFieldListFilter))
+    search_fields = ("title", "key", "recipient__username", "recipient__full_name")
+    list_select_related = ("recipient",)
+    date_hierarchy = "created_at"
+    inlines = (DeliveryInline,)
+
+
+class DeliveryProblemFilter(admin.SimpleListFilter):
+    """Deliveries that need a look: failed ones, and ones no worker finished in time."""
+
+    title = _("problem")
+    parameter_name = "problem"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("failed", _("Failed")),
+            (
+                "stuck",
+                _("Stuck (waiting or being sent for over %(n)d minutes)")
+                % {"n": DELIVERY_STUCK_AFTER.total_seconds() // 60},
+            ),
+        )
+
+    def queryset(self, request, queryset):
+        if self.value() == "failed":
+            return queryset.filter(status=Delivery.Status.FAILED)
+        if self.value() == "stuck":
+            before = timezone.now() - DELIVERY_STUCK_AFTER
+            return queryset.filter(
+                Q(status=Delivery.Status.PENDING, created_at__lt=before)
+                | Q(status=Delivery.Status.SENDING, claimed_at__lt=before)
+            )
+        return queryset
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(_RecipientScopedAdmin):
+    recipient_path = "notification__recipient"
+    list_display = (
+        "created_at",
+        "recipient",
+        "title",
+        "channel",
+        "address",
+        "status",
+        "error",
+        "sent_at",
+    )
+    list_filter = (DeliveryProblemFilter, "status", "channel")
+    search_fields = ("address", "error", "notification__title")
+    list_select_related = ("notification", "notification__recipient")
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("recipient"), ordering="notification__recipient")
+    def recipient(self, obj):
+        return obj.notification.recipient
+
+    @admin.display(description=_("title"))
+    def title(self, obj):
+        return obj.notification.title

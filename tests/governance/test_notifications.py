@@ -200,3 +200,89 @@ def test_the_api_marks_read_only_the_callers_own(people):
     assert theirs.read_at is None
     assert _api(li).get("/api/v1/notifications/unread-count/").json() == {"unread": 1}
     assert _api(zhang).get("/api/v1/notifications/read-all/").status_code == 405
+
+
+# -- the admin ------------------------------------------------------------------------------
+def _staff_with_view(user, *models):
+    from django.contrib.auth.models import Permission
+
+    user.is_staff = True
+    user.save()
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="governance", codename__in=[f"view_{m}" for m in models]
+        )
+    )
+    return user
+
+
+def test_the_admin_lists_deliveries_with_failed_and_stuck_filters_without_n_plus_1(
+    client, people, cast, django_assert_max_num_queries
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    zhang, _li, wang = people
+    for i in range(10):
+        _tell(zhang, wang, title=f"消息{i}")
+    old = timezone.now() - timedelta(hours=1)
+    deliveries = list(Delivery.objects.order_by("pk"))
+    Delivery.objects.filter(pk=deliveries[0].pk).update(status="failed", error="SMTP 550")
+    Delivery.objects.filter(pk=deliveries[1].pk).update(status="sending", claimed_at=old)
+    Delivery.objects.filter(pk=deliveries[2].pk).update(created_at=old)  # still pending
+    client.force_login(cast.superuser)
+    url = reverse("admin:governance_delivery_changelist")
+
+    with django_assert_max_num_queries(12):
+        everything = client.get(url)
+    failed = client.get(url, {"problem": "failed"})
+    stuck = client.get(url, {"problem": "stuck"})
+
+    assert everything.status_code == 200
+    assert everything.context["cl"].result_count == 20
+    assert [d.pk for d in failed.context["cl"].result_list] == [deliveries[0].pk]
+    assert sorted(d.pk for d in stuck.context["cl"].result_list) == sorted(
+        [deliveries[1].pk, deliveries[2].pk]
+    )
+    assert "SMTP 550" in failed.content.decode()
+    delivery = deliveries[0]
+    change = client.get(reverse("admin:governance_delivery_change", args=[delivery.pk]))
+    assert change.status_code == 200 and 'name="status"' not in change.content.decode()
+    assert client.get(reverse("admin:governance_delivery_add")).status_code == 403
+
+
+def test_the_notification_admin_is_read_only_scoped_and_without_n_plus_1(
+    client, cast, django_assert_max_num_queries
+):
+    for user in (cast.dispatcher_a, cast.dispatcher_b):
+        user.email = f"{user.username}@example.cn"
+        user.save()
+    for i in range(15):
+        _tell(cast.dispatcher_a, title=f"青松{i}")
+    _tell(cast.dispatcher_b, title="柳荫通知")
+    admin_a = _staff_with_view(cast.admin_a, "notification", "delivery")
+    client.force_login(admin_a)
+    url = reverse("admin:governance_notification_changelist")
+
+    with django_assert_max_num_queries(14):
+        page = client.get(url)
+
+    assert page.status_code == 200
+    titles = {n.title for n in page.context["cl"].result_list}
+    assert "青松0" in titles and "柳荫通知" not in titles
+    theirs = Notification.objects.get(title="柳荫通知")
+    mine = Notification.objects.filter(recipient=cast.dispatcher_a).first()
+    assert (
+        client.get(reverse("admin:governance_notification_change", args=[theirs.pk])).status_code
+        == 302
+    )
+    view = client.get(reverse("admin:governance_notification_change", args=[mine.pk]))
+    assert view.status_code == 200 and 'name="title"' not in view.content.decode()
+    delivery_titles = {
+        d.notification.title
+        for d in client.get(reverse("admin:governance_delivery_changelist"))
+        .context["cl"]
+        .result_list
+    }
+    assert "青松0" in delivery_titles and "柳荫通知" not in delivery_titles
