@@ -240,6 +240,19 @@ class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return False
 
 
+class StepFilter(admin.SimpleListFilter):
+    """Every step a case event may carry, by its label: the table's and the deadline ones."""
+
+    title = _("step")
+    parameter_name = "step"
+
+    def lookups(self, request, model_admin):
+        return workflow.EVENT_STEP_CHOICES
+
+    def queryset(self, request, queryset):
+        return queryset.filter(step=self.value()) if self.value() else queryset
+
+
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = (
@@ -251,7 +264,7 @@ class CaseEventAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
         "from_status",
         "to_status",
     )
-    list_filter = ("step", "to_status", "role")
+    list_filter = (StepFilter, "to_status", "role")
     search_fields = ("case__number", "actor_name", "comment")
     list_select_related = ("case",)
     date_hierarchy = "created_at"

@@ -483,10 +483,9 @@ class CaseEvent(AppendOnlyModel):
         return f"{self.get_step_display()} · {self.actor_name} · {when}"
 
     def get_step_display(self) -> str:
-        from casework.workflow import STEPS
+        from casework.workflow import step_label
 
-        step = STEPS.get(self.step)
-        return str(step.label) if step else self.step
+        return str(step_label(self.step))
 
     def get_role_display(self) -> str:
         if self.role == "superuser":

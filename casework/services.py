@@ -479,7 +479,7 @@ def _conflict_message(case: Case) -> str:
     last = case.events.order_by("-created_at", "-pk").first()
     if last is None:
         return _("This case has just been changed; reload it and try again.")
-    label = workflow.STEPS[last.step].label if last.step in workflow.STEPS else last.step
+    label = workflow.step_label(last.step)
     return _(
         "This case was already changed by %(name)s (%(step)s at %(time)s); reload it and try again."
     ) % {

@@ -20,10 +20,10 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from casework.deadline_models import DeadlineRequest, Reminder, SupervisionOrder
 from casework.models import Case, CaseEvent, Holder
+from casework.workflow import step_label
 from governance.models import Role, RoleAssignment
 from governance.notifications import notify
 from governance.scopes import scope_of, visible
@@ -39,22 +39,6 @@ class DeadlineConflict(ValidationError):
     """Somebody acted on the request, the order or the case first (a second decision, a second
     answer, a second request waiting). Still a ValidationError on a field, so forms show it
     where it belongs; the API answers it with 409."""
-
-
-# Labels of the steps these services write to the case log (the transition table has the rest).
-EVENT_LABELS = {
-    "request_extension": gettext_lazy("Asked for an extension"),
-    "approve_extension": gettext_lazy("Extension approved"),
-    "refuse_extension": gettext_lazy("Extension refused"),
-    "request_suspension": gettext_lazy("Asked to suspend"),
-    "approve_suspension": gettext_lazy("Suspended"),
-    "refuse_suspension": gettext_lazy("Suspension refused"),
-    "resume": gettext_lazy("Resumed"),
-    "supervise": gettext_lazy("Supervision order issued"),
-    "answer_supervision": gettext_lazy("Supervision order answered"),
-    "overdue": gettext_lazy("Overdue"),
-    "escalate_overdue": gettext_lazy("Escalated: overdue by a second limit"),
-}
 
 
 # -- who ------------------------------------------------------------------------------------
@@ -183,7 +167,7 @@ def deadline_request_create(
             recipients=_center_people(locked),
             kind=f"case.{step}",
             title=_("%(what)s: %(number)s %(title)s")
-            % {"what": EVENT_LABELS[step], "number": locked.number, "title": locked.title},
+            % {"what": step_label(step), "number": locked.number, "title": locked.title},
             body=comment,
             url=reverse("deadlines:case", args=[locked.pk]),
             key=f"deadline-request:{request.pk}",
@@ -250,7 +234,7 @@ def deadline_request_decide(
             recipients=[request.requested_by],
             kind=f"case.{step}",
             title=_("%(what)s: %(number)s %(title)s")
-            % {"what": EVENT_LABELS[step], "number": case.number, "title": case.title},
+            % {"what": step_label(step), "number": case.number, "title": case.title},
             body=comment,
             url=reverse("deadlines:case", args=[case.pk]),
             key=f"deadline-decision:{request.pk}",

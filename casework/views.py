@@ -27,7 +27,7 @@ from casework.filters import CaseFilterSet
 from casework.forms import CaseReportForm, StepForm, apply_service_errors
 from casework.models import Attachment, Case, Category
 from casework.photos import MAX_PHOTO_BYTES
-from casework.supervision import EVENT_LABELS
+from casework.supervision import center_role, holder_role
 from governance.models import Role
 from governance.scopes import visible
 from governance.workclock import describe_remaining
@@ -389,15 +389,21 @@ def _render_detail(request, case: Case, *, bound: StepForm | None = None, status
     photos = [a for e in events for a in e.attachments.all()]
     role_labels = dict(Role.choices)
     for event in events:
-        step = workflow.STEPS.get(event.step)
         # Deadline steps (extensions, supervision orders) are written to the same log.
-        event.step_label = step.label if step else EVENT_LABELS.get(event.step, event.step)
+        event.step_label = workflow.step_label(event.step)
         event.role_label = role_labels.get(event.role, _("Administrator") if event.role else "")
     step_forms = _step_forms(request, case, bound=bound)
     # A refused step the user is not offered (any more) has no form to show its reason on.
     refused = bound if bound is not None and bound not in step_forms else None
+    # Links to the case's deadline page for what the user may do there (no query: the cached
+    # role assignments and the case's area).
+    holder = holder_role(request.user, case) if case.is_open else None
+    center = center_role(request.user, case) if case.is_open else None
     context = {
         "case": case,
+        "may_ask_for_time": bool(holder and case.due_at),
+        "may_resume": bool((holder or center) and case.due_at is None),
+        "may_supervise": bool(center),
         "photo_max_bytes": MAX_PHOTO_BYTES,
         "refused": refused,
         "step_forms": step_forms,
@@ -466,13 +472,12 @@ def _conflict_message(case: Case) -> str:
     last = page_selectors.last_event(case)
     if last is None:
         return _("This case has just been changed; check it again before you act.")
-    step = workflow.STEPS.get(last.step)
     return _(
         "This case was already changed by %(name)s (%(step)s at %(time)s). Here it is as it is "
         "now; check it again before you act."
     ) % {
         "name": last.actor_name or _("someone"),
-        "step": step.label if step else last.step,
+        "step": workflow.step_label(last.step),
         "time": timezone.localtime(last.created_at).strftime("%H:%M:%S"),
     }
 

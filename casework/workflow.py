@@ -241,3 +241,30 @@ STEP_LIST: tuple[Step, ...] = (
 STEPS: dict[str, Step] = {step.name: step for step in STEP_LIST}
 STEP_CHOICES = [(step.name, step.label) for step in STEP_LIST]
 TRANSITION_CHOICES = [(step.name, step.label) for step in STEP_LIST if not step.creates]
+
+# Steps written to the case log around deadlines (by casework.supervision and the scan in
+# casework.reminders). They change no status, so they are not in the table above; their labels
+# live here so that every name of a logged step comes from this module.
+LOG_STEP_LABELS: dict[str, Promise] = {
+    "request_extension": _("Asked for an extension"),
+    "approve_extension": _("Extension approved"),
+    "refuse_extension": _("Extension refused"),
+    "request_suspension": _("Asked to suspend"),
+    "approve_suspension": _("Suspended"),
+    "refuse_suspension": _("Suspension refused"),
+    "resume": _("Resumed"),
+    "supervise": _("Supervision order issued"),
+    "answer_supervision": _("Supervision order answered"),
+    "overdue": _("Overdue"),
+    "escalate_overdue": _("Escalated: overdue by a second limit"),
+}
+# Every step a CaseEvent may carry, with its label: the table's and the deadline ones.
+EVENT_STEP_CHOICES = [*STEP_CHOICES, *LOG_STEP_LABELS.items()]
+
+
+def step_label(name: str) -> Promise | str:
+    """The label of a logged step, whichever writes it (the raw name for an unknown one)."""
+    step = STEPS.get(name)
+    if step is not None:
+        return step.label
+    return LOG_STEP_LABELS.get(name, name)

@@ -13,7 +13,7 @@ from casework.models import (
     Satisfaction,
     Source,
 )
-from casework.workflow import STEPS, TRANSITION_CHOICES
+from casework.workflow import TRANSITION_CHOICES, step_label
 from governance.models import Department
 from grids.models import Area
 
@@ -211,8 +211,7 @@ class CaseEventSerializer(serializers.ModelSerializer):
         )
 
     def get_step_label(self, obj) -> str:
-        step = STEPS.get(obj.step)
-        return str(step.label) if step else obj.step
+        return str(step_label(obj.step))
 
 
 class TimeLimitSerializer(serializers.Serializer):

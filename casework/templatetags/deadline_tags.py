@@ -2,7 +2,7 @@
 
 ``{% case_deadline case as d %}`` gives ``d.words`` (time left, overdue, or suspended, in
 words), ``d.is_overdue``, ``d.is_suspended`` and ``d.url`` (the case's deadline page).
-``{{ event.step|event_label }}`` names the steps the deadline services write to the case log.
+``{{ event.step|event_label }}`` names any step in the case log (``workflow.step_label``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 
 from casework import workflow
 from casework.deadline_models import DeadlineRequest
-from casework.supervision import EVENT_LABELS
 from governance.workclock import describe_remaining
 
 register = template.Library()
@@ -55,7 +54,4 @@ def case_deadline(case, now=None) -> Deadline:
 
 @register.filter
 def event_label(step: str) -> str:
-    spec = workflow.STEPS.get(step)
-    if spec is not None:
-        return spec.label
-    return EVENT_LABELS.get(step, step)
+    return workflow.step_label(step)

@@ -240,3 +240,14 @@ def test_order_lists_keep_to_the_scope_with_few_queries(
     assert client_a.get(f"/api/v1/supervision-orders/{order_b.pk}/").status_code == 404
     detail = api(crew.dispatcher_b).get(f"/api/v1/supervision-orders/{order_b.pk}/")
     assert detail.status_code == 200 and detail.json()["demand"] == "柳荫督办"
+
+
+def test_the_event_history_names_deadline_steps(api, crew, held):
+    request = _ask(api(crew.handler_a), held).json()
+    api(crew.center).post(
+        f"/api/v1/deadline-requests/{request['id']}/refuse/", {"comment": "时限充足"}, format="json"
+    )
+
+    events = api(crew.handler_a).get(f"/api/v1/cases/{held.pk}/events/").json()
+
+    assert [e["step_label"] for e in events] == ["Asked for an extension", "Extension refused"]

@@ -560,3 +560,49 @@ def test_the_header_marks_only_the_longest_matching_menu_entry(client, crew):
     html = inbox.content.decode()
     assert html.count('aria-current="page"') == 1
     assert f'href="{reverse("casework:inbox")}" class="active"' in html
+
+
+# -- deadlines on the case page -------------------------------------------------------------
+def test_the_case_page_names_deadline_steps_and_links_what_each_user_may_do_about_time(
+    client, tree, categories, crew, departments
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from casework import supervision
+
+    case = CaseFactory(
+        area=tree.building_a1,
+        category=categories.garbage,
+        status=Status.IN_PROGRESS,
+        holder=Holder.DEPARTMENT,
+        department=departments.a,
+        due_at=timezone.now() + timedelta(days=3),
+    )
+    request = supervision.deadline_request_create(
+        case=case, actor=crew.handler_a, kind="extension", hours="4", reason="等待配件"
+    )
+    supervision.deadline_request_decide(request=request, actor=crew.center, approve=True)
+    deadline_url = reverse("deadlines:case", args=[case.pk])
+
+    handler = _login(client, crew.handler_a).get(reverse("casework:detail", args=[case.pk]))
+    labels = [str(e.step_label) for e in handler.context["events"]]
+    assert labels == ["Asked for an extension", "Extension approved"]
+    html = handler.content.decode()
+    assert "Extension approved" in html and "approve_extension" not in html.replace(
+        "event-approve_extension", ""
+    )
+    assert f'href="{deadline_url}#ask-title"' in html
+    assert f'href="{deadline_url}#orders-title"' not in html
+
+    center = _login(client, crew.center).get(reverse("casework:detail", args=[case.pk]))
+    assert f'href="{deadline_url}#orders-title"' in center.content.decode()
+    assert f'href="{deadline_url}#ask-title"' not in center.content.decode()
+    deadline = center.context["deadline"]  # {% case_deadline case as deadline %}
+    assert deadline.words and deadline.words in center.content.decode()
+    assert not deadline.is_overdue and deadline.url == deadline_url
+
+    worker = _login(client, crew.worker_a).get(reverse("casework:detail", args=[case.pk]))
+    worker_html = worker.content.decode()
+    assert "#ask-title" not in worker_html and "#orders-title" not in worker_html

@@ -13,6 +13,7 @@ from django.urls import reverse
 from casework import reminders, supervision
 from casework.deadline_models import DeadlineRequest, SupervisionOrder
 from casework.models import CaseEvent, Holder, Status
+from casework.workflow import step_label
 from governance.models import Notification
 from tests.casework.factories import CaseFactory
 
@@ -396,3 +397,16 @@ def test_the_admin_approves_waiting_requests_through_the_service(client, crew, h
     request.refresh_from_db()
     assert request.status == "approved" and request.decided_by == crew.superuser
     assert CaseEvent.objects.filter(case=held, step="approve_extension").count() == 1
+
+
+def test_the_event_admin_filters_by_every_logged_step_with_its_label(client, crew, held):
+    from django.urls import reverse
+
+    _ask(held, crew.handler_a)
+    client.force_login(crew.superuser)
+
+    page = client.get(reverse("admin:casework_caseevent_changelist"), {"step": "request_extension"})
+
+    assert page.status_code == 200
+    assert [e.step for e in page.context["cl"].result_list] == ["request_extension"]
+    assert str(step_label("request_extension")) in page.content.decode()
