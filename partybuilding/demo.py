@@ -19,7 +19,7 @@ from partybuilding import models as m
 from partybuilding.models import ServiceType
 from partybuilding.models.cogovernance import STATUS_PROGRESS, ProjectStatus, ResourceKind
 from partybuilding.models.organizations import MemberStatus
-from partybuilding.services import occurrence_dates
+from partybuilding.services import occurrence_dates, resolution_add, resolution_open_case
 
 UNIT_NAMES = {
     m.UnitKind.ORGAN: [
@@ -718,8 +718,40 @@ def seed_partybuilding(ctx: DemoContext) -> None:
         if mt.status == "held"
     ]
     m.Resolution.objects.bulk_create(resolutions)
-    ctx.say(f"  {len(councils)} councils, {len(meetings)} meetings, {len(resolutions)} resolutions")
+    opened = _resolution_case(ctx, [mt for mt in meetings if mt.status == "held"])
+    ctx.say(
+        f"  {len(councils)} councils, {len(meetings)} meetings, {len(resolutions)} resolutions"
+        f" ({opened} filed as a case)"
+    )
     _volunteer_login(ctx, volunteers[-1], street)
+
+
+def _resolution_case(ctx: DemoContext, held: list[m.Meeting]) -> int:
+    """The last council session of the dispatcher's community decided on rubbish piled up
+    behind a building; the dispatcher filed it as a case from the meeting page."""
+    from casework.models import Category
+
+    dispatcher = ctx.data["users"].get(Role.COMMUNITY_DISPATCHER)
+    category = Category.objects.filter(code="0101").first()
+    if dispatcher is None or category is None:
+        return 0
+    area = dispatcher.role_assignments.filter(area__isnull=False).first().area
+    meeting = max((mt for mt in held if mt.area_id == area.pk), key=lambda mt: mt.starts_at)
+    resolution = resolution_add(
+        actor=ctx.data["users"][Role.STREET_ADMIN],
+        meeting=meeting,
+        text="清理3号楼北侧长期堆放的建筑垃圾\n由物业限期清运，社区跟踪督办。",
+        votes_for=12,
+        votes_against=0,
+    )
+    resolution_open_case(
+        actor=dispatcher,
+        resolution=resolution,
+        category=category,
+        area=area,
+        address=f"{area.name}3号楼北侧",
+    )
+    return 1
 
 
 def _volunteer_login(ctx: DemoContext, volunteer: m.Volunteer, street: Area) -> None:

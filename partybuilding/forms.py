@@ -421,7 +421,10 @@ class ProjectForm(forms.ModelForm):
             .distinct()
             .order_by("username")
         )
-        self.fields["owners"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["owners"].label_from_instance = lambda u: f"{u}（{u.username}）"
+        for name in ("units", "owners"):
+            self.fields[name].widget.attrs["size"] = 6
+            self.fields[name].help_text = _("Hold Ctrl (⌘ on a Mac) to choose several.")
         self.fields["year"].initial = timezone.localdate().year
 
 

@@ -387,7 +387,7 @@ def council_list_for(user) -> QuerySet[Council]:
         .annotate(
             seat_count=Count("members", distinct=True),
             meeting_count=Count("meetings", distinct=True),
-            last_met=Max("meetings__starts_at"),
+            last_met=Max("meetings__starts_at", filter=Q(meetings__status="held")),
         )
         .order_by("name", "pk")
     )

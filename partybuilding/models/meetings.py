@@ -128,6 +128,8 @@ class MeetingSeries(TimeStampedModel):
         super().clean()
         _check_council_area(self)
         days = self.days_of_month
+        if days is None:
+            return  # missing: reported by the field's own check (or the form's)
         if (
             not isinstance(days, list)
             or not days
