@@ -66,6 +66,26 @@ def test_home_tells_a_user_without_role_what_to_do(client, cast):
     assert 'class="card status-page"' in response.content.decode()
 
 
+def test_home_asks_the_apps_where_a_user_without_role_starts(client, cast, monkeypatch):
+    # Apps register resolvers for users without assignments (a volunteer's own page); the
+    # first that answers wins, and governance knows none of them.
+    resolvers = [lambda user: None, lambda user: f"/own/{user.username}/"]
+    monkeypatch.setattr(navigation, "_unassigned_start_pages", resolvers)
+    client.force_login(cast.nobody)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == "/own/nobody/"
+
+
+def test_users_with_a_role_or_superusers_never_ask_the_unassigned_resolvers(
+    client, cast, monkeypatch
+):
+    monkeypatch.setattr(navigation, "_unassigned_start_pages", [lambda user: "/own/"])
+    for user in (cast.superuser, cast.dispatcher_a):
+        client.force_login(user)
+        assert client.get(reverse("home"))["Location"] != "/own/"
+
+
 def test_home_asks_an_anonymous_visitor_to_log_in(client, db):
     response = client.get(reverse("home"))
     assert response.status_code == 302
