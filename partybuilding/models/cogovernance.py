@@ -252,11 +252,11 @@ class Resource(TimeStampedModel):
 
 class ProjectStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
-    APPROVED = "approved", _("Approved")
+    APPROVED = "approved", pgettext_lazy("party project", "Approved")
     IN_PROGRESS = "in_progress", pgettext_lazy("party project", "In progress")
     ACCEPTANCE = "acceptance", _("Awaiting acceptance")
     COMPLETED = "completed", _("Completed")
-    SUSPENDED = "suspended", _("Suspended")
+    SUSPENDED = "suspended", pgettext_lazy("party project", "Suspended")
 
 
 # The progress a project shows when it enters a status (a leaf may report finer progress).
