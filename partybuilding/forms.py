@@ -407,6 +407,7 @@ class ProjectForm(forms.ModelForm):
         if self.instance.pk:
             parents = parents.exclude(Project.subtree_q(self.instance))
         self.fields["parent"].queryset = parents.order_by("-year", *Project.tree_order())
+        self.fields["parent"].label = _("Sub-project of")
         self.fields["agreement"].queryset = (
             PairingAgreement.objects.filter(community__in=areas)
             .select_related("unit", "community")
