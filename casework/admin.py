@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from mptt.admin import MPTTModelAdmin
 
 from casework import services, supervision, workflow
 from casework.deadline_models import DeadlineRequest, Reminder, SupervisionOrder
@@ -22,7 +21,7 @@ from casework.models import (
     ResponseTemplate,
     TimeLimit,
 )
-from governance.admin import ScopedAdminMixin
+from governance.admin import ScopedAdminMixin, TreeListAdmin
 
 
 class ReadOnlyAdminMixin:
@@ -45,7 +44,7 @@ class TimeLimitInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(MPTTModelAdmin):
+class CategoryAdmin(TreeListAdmin):
     list_display = (
         "name",
         "code",
@@ -59,7 +58,6 @@ class CategoryAdmin(MPTTModelAdmin):
     raw_id_fields = ("parent",)
     list_select_related = ("default_department",)
     inlines = (TimeLimitInline,)
-    mptt_level_indent = 18
 
     def has_delete_permission(self, request, obj=None):
         # A category with cases stays (PROTECT); deactivate it instead.

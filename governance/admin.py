@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from mptt.admin import DraggableMPTTAdmin, MPTTModelAdmin
 
 from governance.models import (
     CalendarDay,
@@ -27,6 +28,19 @@ from governance.selectors import change_log_for
 
 def _is_scope_area(model) -> bool:
     return model is apps.get_model(settings.SCOPE_AREA_MODEL)
+
+
+class TreeAdmin(DraggableMPTTAdmin):
+    """Admin for a tree model: indented, drag-and-drop moves (the one place the tree library's
+    admin is named, so the apps could change tree library without touching their admins)."""
+
+    mptt_level_indent = 18
+
+
+class TreeListAdmin(MPTTModelAdmin):
+    """Admin for a tree model that is listed indented, without drag-and-drop."""
+
+    mptt_level_indent = 18
 
 
 class ScopeAreaChoicesMixin:

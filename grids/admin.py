@@ -2,9 +2,8 @@ from django import http
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
-from mptt.admin import DraggableMPTTAdmin
 
-from governance.admin import ScopedAdminMixin
+from governance.admin import ScopedAdminMixin, TreeAdmin
 from grids import services
 from grids.models import Area, GridStaff
 
@@ -17,7 +16,7 @@ class GridStaffInline(admin.TabularInline):
 
 
 @admin.register(Area)
-class AreaAdmin(ScopedAdminMixin, DraggableMPTTAdmin):
+class AreaAdmin(ScopedAdminMixin, TreeAdmin):
     """The area tree. Moves (drag and drop) and deletions go through grids.services, so that
     codes are renumbered, scope is checked and protected references give a message, not a 500.
 
@@ -31,7 +30,6 @@ class AreaAdmin(ScopedAdminMixin, DraggableMPTTAdmin):
     search_fields = ("name", "code")
     inlines = (GridStaffInline,)
     raw_id_fields = ("parent",)
-    mptt_level_indent = 18
     list_per_page = 200
 
     def get_readonly_fields(self, request, obj=None):
