@@ -35,6 +35,8 @@ class TreeAdmin(DraggableMPTTAdmin):
     admin is named, so the apps could change tree library without touching their admins)."""
 
     mptt_level_indent = 18
+    # A page shows its rows; collapsed, a paginated tree would show one root per page.
+    expand_tree_by_default = True
 
 
 class TreeListAdmin(MPTTModelAdmin):
