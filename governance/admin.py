@@ -30,6 +30,11 @@ def _is_scope_area(model) -> bool:
     return model is apps.get_model(settings.SCOPE_AREA_MODEL)
 
 
+admin.site.site_header = _("Grid governance portal administration")
+admin.site.site_title = _("Grid governance portal")
+admin.site.index_title = _("Administration")
+
+
 class TreeAdmin(DraggableMPTTAdmin):
     """Admin for a tree model: indented, drag-and-drop moves (the one place the tree library's
     admin is named, so the apps could change tree library without touching their admins)."""

@@ -1,7 +1,6 @@
 from django.contrib import admin
-from mptt.admin import DraggableMPTTAdmin
 
-from governance.admin import ScopedAdminMixin
+from governance.admin import ScopedAdminMixin, TreeAdmin
 from partybuilding import models as m
 
 
@@ -12,7 +11,7 @@ class PostInline(admin.TabularInline):
 
 
 @admin.register(m.PartyOrganization)
-class PartyOrganizationAdmin(ScopedAdminMixin, DraggableMPTTAdmin):
+class PartyOrganizationAdmin(ScopedAdminMixin, TreeAdmin):
     list_display = ("tree_actions", "indented_title", "kind", "area")
     list_display_links = ("indented_title",)
     list_filter = ("kind",)
@@ -20,7 +19,6 @@ class PartyOrganizationAdmin(ScopedAdminMixin, DraggableMPTTAdmin):
     raw_id_fields = ("parent", "area")
     inlines = (PostInline,)
     list_select_related = ("area",)
-    mptt_level_indent = 18
 
 
 @admin.register(m.OrganizationPost)
@@ -105,7 +103,7 @@ class ProjectUpdateInline(admin.TabularInline):
 
 
 @admin.register(m.Project)
-class ProjectAdmin(ScopedAdminMixin, DraggableMPTTAdmin):
+class ProjectAdmin(ScopedAdminMixin, TreeAdmin):
     list_display = ("tree_actions", "indented_title", "status", "progress", "year", "area")
     list_display_links = ("indented_title",)
     list_filter = ("status", "kind", "year")
@@ -115,7 +113,6 @@ class ProjectAdmin(ScopedAdminMixin, DraggableMPTTAdmin):
     readonly_fields = ("progress",)
     inlines = (ProjectUpdateInline,)
     list_select_related = ("area",)
-    mptt_level_indent = 18
 
 
 @admin.register(m.ProjectUpdate)

@@ -609,3 +609,10 @@ class OpenedCaseSerializer(serializers.Serializer):
     source = serializers.CharField()
     status = serializers.CharField()
     resolution = serializers.IntegerField()
+
+
+class LeaderboardRowSerializer(serializers.Serializer):
+    volunteer = serializers.IntegerField()
+    name = serializers.CharField()
+    area = serializers.CharField(allow_null=True)
+    points = serializers.IntegerField()

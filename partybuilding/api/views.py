@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from governance.api.errors import service_errors
 from governance.api.permissions import ScopedObjectPermission
@@ -445,17 +445,16 @@ class RedemptionViewSet(viewsets.ReadOnlyModelViewSet):
         return visible(self.request.user, m.Redemption.objects.all()).order_by("-created_at", "-pk")
 
 
-class LeaderboardView(ListAPIView):
+class LeaderboardView(APIView):
     """Volunteers with the most points earned in a period, optionally within an area."""
-
-    pagination_class = None
 
     @extend_schema(
         parameters=[
             OpenApiParameter("since", str, description="YYYY-MM-DD (default: 1 January)"),
             OpenApiParameter("until", str, description="YYYY-MM-DD (default: today)"),
             OpenApiParameter("within", int, description="an area id"),
-        ]
+        ],
+        responses=s.LeaderboardRowSerializer(many=True),
     )
     def get(self, request):
         from django.utils.dateparse import parse_date
@@ -477,15 +476,18 @@ class LeaderboardView(ListAPIView):
                 raise exceptions.ValidationError({"within": ["Unknown area."]})
         rows = selectors.leaderboard(request.user, area=area, since=since, until=until)
         return Response(
-            [
-                {
-                    "volunteer": r["volunteer_id"],
-                    "name": r["volunteer__name"],
-                    "area": r["volunteer__area__name"],
-                    "points": r["points"],
-                }
-                for r in rows
-            ]
+            s.LeaderboardRowSerializer(
+                [
+                    {
+                        "volunteer": r["volunteer_id"],
+                        "name": r["volunteer__name"],
+                        "area": r["volunteer__area__name"],
+                        "points": r["points"],
+                    }
+                    for r in rows
+                ],
+                many=True,
+            ).data
         )
 
 
