@@ -33,7 +33,7 @@ test: install
 	ALLOW_DEV_SECRET_KEY=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 messages: install
-	cd . && DEBUG=1 $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=bench --no-obsolete
+	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=bench --ignore=tests --no-obsolete
 	DEBUG=1 $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 lint: install
