@@ -194,7 +194,7 @@ def test_the_scan_works_in_batches_with_a_fixed_number_of_queries(
 
 # -- daily digest ---------------------------------------------------------------------------
 def test_the_daily_digest_goes_to_dispatchers_and_departments_once_a_working_day(
-    crew, make_case, departments
+    crew, make_case, departments, in_english
 ):
     make_case(due_at=NOW - timedelta(hours=1))
     make_case(due_at=NOW + timedelta(hours=1))
@@ -214,6 +214,15 @@ def test_the_daily_digest_goes_to_dispatchers_and_departments_once_a_working_day
     assert "2 waiting, 1 near due, 1 overdue" in digest.body
     handler = Notification.objects.get(recipient=crew.handler_a)
     assert "1 waiting, 0 near due, 0 overdue" in handler.body
+
+
+def test_the_daily_digest_speaks_the_portals_language(crew, make_case):
+    make_case(due_at=NOW - timedelta(hours=1))
+
+    send_daily_digest(now=NOW)
+
+    digest = Notification.objects.get(recipient=crew.dispatcher_a)
+    assert "超期 1 件" in digest.body
 
 
 def test_no_digest_on_a_day_off(crew):
