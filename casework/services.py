@@ -28,6 +28,7 @@ from casework.models import (
     CaseCounter,
     CaseEvent,
     Category,
+    DeadlineRequest,
     Holder,
     Priority,
     Satisfaction,
@@ -243,7 +244,8 @@ def case_transition(
     ``version`` is the case version the actor saw (defaults to ``case.version``): if another step
     came in between, :class:`CaseConflict` names who took it. Refusals: ValidationError on
     ``step`` (not possible in this status) or on an input field; PermissionDenied (role or
-    scope). Returns the updated case; writes exactly one event.
+    scope). Returns the updated case; writes exactly one event. A step that starts a new stage
+    ends an open suspension (the new stage's limit runs from now).
     """
     spec = workflow.STEPS.get(step)
     if spec is None or spec.creates:
@@ -275,14 +277,28 @@ def case_transition(
                 raise CaseConflict(_conflict_message(locked), case=locked)
             role = _check_step(actor, locked, spec)
             values = _clean_inputs(spec, locked, actor, inputs, prepared)
+            entry = locked.stage_entry
             event = apply_step(spec, locked, actor=actor, role=role, values=values, now=now)
             locked.save()
             event.save()
+            if locked.stage_entry != entry:
+                _end_suspension(locked, now=now)
             _store_photos(locked, event, prepared, kind=spec.photo_kind, actor=actor, saved=saved)
     except BaseException:
         _discard(saved)
         raise
     return locked
+
+
+def _end_suspension(case: Case, *, now: datetime) -> None:
+    """A step that starts a new stage ends a suspension of the old one: the new stage's own
+    time limit runs from now, so nothing is left to resume."""
+    DeadlineRequest.objects.filter(
+        case=case,
+        kind=DeadlineRequest.Kind.SUSPENSION,
+        status=DeadlineRequest.Status.APPROVED,
+        resumed_at__isnull=True,
+    ).update(resumed_at=now, due_after=case.due_at, updated_at=now)
 
 
 def _check_step(actor, case: Case, spec: workflow.Step) -> str:

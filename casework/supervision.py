@@ -246,8 +246,8 @@ def deadline_request_decide(
 def case_resume(*, case: Case, actor, comment: str = "", now: datetime | None = None) -> Case:
     """End the case's suspension: the working time that was left runs again from ``now``.
 
-    The holder or the center may resume. When a step has restarted the clock meanwhile, the due
-    time that step set stands. Writes a ``resume`` event.
+    The holder or the center may resume (a step that starts a new stage ends the suspension by
+    itself: see casework.services). Writes a ``resume`` event.
     """
     now = now or timezone.now()
     with transaction.atomic():

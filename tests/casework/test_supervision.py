@@ -133,6 +133,27 @@ def test_a_suspension_stops_the_clock_and_resuming_restarts_it_with_the_time_lef
         supervision.case_resume(case=held, actor=crew.handler_a, now=monday)
 
 
+def test_a_step_that_starts_a_new_stage_ends_the_suspension(crew, held):
+    from casework.services import case_transition
+
+    request = _ask(held, crew.handler_a, kind="suspension", reason="业主在国外")
+    supervision.deadline_request_decide(request=request, actor=crew.center, approve=True, now=NOW)
+    held.refresh_from_db()
+    later = NOW + timedelta(days=1)
+
+    case_transition(
+        case=held, actor=crew.handler_a, step="return", comment="非本部门职责", now=later
+    )
+
+    held.refresh_from_db()
+    request.refresh_from_db()
+    assert held.due_at is not None  # the dispatcher's stage runs on its own limit
+    assert request.resumed_at == later
+    assert supervision.active_suspension(held) is None
+    with pytest.raises(ValidationError):
+        supervision.case_resume(case=held, actor=crew.center, now=later)
+
+
 def test_deadline_statistics_count_extended_and_suspended_cases_in_scope(
     crew, held, tree, categories
 ):
