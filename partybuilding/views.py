@@ -182,19 +182,14 @@ def members(request):
 
 @party_page
 def member_new(request):
-    form = forms.MemberForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        member = _run(
-            request,
-            lambda: services.member_save(actor=request.user, member=form.instance),
-            _("The member has been registered."),
-        )
-        if member:
-            return redirect("partybuilding:members")
-    return render(
+    return _form_page(
         request,
-        "partybuilding/form.html",
-        {"form": form, "title": _("Register a party member"), "back": "partybuilding:members"},
+        form=forms.MemberForm(request.POST or None, user=request.user),
+        save=lambda f: services.member_save(actor=request.user, member=f.instance),
+        title=_("Register a party member"),
+        back="partybuilding:members",
+        success=_("The member has been registered."),
+        done=lambda member: reverse("partybuilding:members"),
     )
 
 
@@ -248,19 +243,14 @@ def dual_reports(request):
 
 @party_page
 def dual_report_new(request):
-    form = forms.DualReportForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        report = _run(
-            request,
-            lambda: services.dual_report_register(actor=request.user, **form.cleaned_data),
-            _("The dual report has been registered."),
-        )
-        if report:
-            return redirect("partybuilding:dual-report", report.pk)
-    return render(
+    return _form_page(
         request,
-        "partybuilding/form.html",
-        {"form": form, "title": _("Register a dual report"), "back": "partybuilding:dual-reports"},
+        form=forms.DualReportForm(request.POST or None, user=request.user),
+        save=lambda f: services.dual_report_register(actor=request.user, **f.cleaned_data),
+        title=_("Register a dual report"),
+        back="partybuilding:dual-reports",
+        success=_("The dual report has been registered."),
+        done=lambda report: reverse("partybuilding:dual-report", args=[report.pk]),
     )
 
 
@@ -443,19 +433,14 @@ def demands(request):
 
 @party_page
 def demand_new(request):
-    form = forms.DemandForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        demand = _run(
-            request,
-            lambda: services.record_save(actor=request.user, obj=form.instance, area_path="area"),
-            _("The demand has been listed."),
-        )
-        if demand:
-            return redirect("partybuilding:demand-match", demand.pk)
-    return render(
+    return _form_page(
         request,
-        "partybuilding/form.html",
-        {"form": form, "title": _("List a demand"), "back": "partybuilding:demands"},
+        form=forms.DemandForm(request.POST or None, user=request.user),
+        save=lambda f: _record(request, f),
+        title=_("List a demand"),
+        back="partybuilding:demands",
+        success=_("The demand has been listed."),
+        done=lambda demand: reverse("partybuilding:demand-match", args=[demand.pk]),
     )
 
 
@@ -526,19 +511,14 @@ def wishes(request):
 
 @party_page
 def wish_new(request):
-    form = forms.WishForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        wish = _run(
-            request,
-            lambda: services.record_save(actor=request.user, obj=form.instance, area_path="area"),
-            _("The wish is on the wall."),
-        )
-        if wish:
-            return redirect("partybuilding:wishes")
-    return render(
+    return _form_page(
         request,
-        "partybuilding/form.html",
-        {"form": form, "title": _("Publish a micro-wish"), "back": "partybuilding:wishes"},
+        form=forms.WishForm(request.POST or None, user=request.user),
+        save=lambda f: _record(request, f),
+        title=_("Publish a micro-wish"),
+        back="partybuilding:wishes",
+        success=_("The wish is on the wall."),
+        done=lambda wish: reverse("partybuilding:wishes"),
     )
 
 
@@ -605,20 +585,18 @@ def activities(request):
 
 @party_page
 def activity_new(request):
-    form = forms.ActivityForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    def save(form):
         form.instance.organizer = request.user
-        activity = _run(
-            request,
-            lambda: services.record_save(actor=request.user, obj=form.instance, area_path="area"),
-            _("The activity is open for sign-up."),
-        )
-        if activity:
-            return redirect("partybuilding:activity", activity.pk)
-    return render(
+        return _record(request, form)
+
+    return _form_page(
         request,
-        "partybuilding/form.html",
-        {"form": form, "title": _("New service activity"), "back": "partybuilding:activities"},
+        form=forms.ActivityForm(request.POST or None, user=request.user),
+        save=save,
+        title=_("New service activity"),
+        back="partybuilding:activities",
+        success=_("The activity is open for sign-up."),
+        done=lambda activity: reverse("partybuilding:activity", args=[activity.pk]),
     )
 
 
