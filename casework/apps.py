@@ -12,7 +12,7 @@ class CaseworkConfig(AppConfig):
         from casework import selectors
         from casework.demo import seed_casework
         from casework.models import Attachment, Case, CaseEvent, Category, ResponseTemplate
-        from casework.workflow import STEPS
+        from casework.workflow import REPORT_SOURCES, STEPS
         from governance import changelog, scopes
         from governance.demo import register_seeder
         from governance.models import Role
@@ -87,7 +87,7 @@ class CaseworkConfig(AppConfig):
                 key="case-new",
                 label=_("Report a case"),
                 url_name="casework:new",
-                roles=frozenset(STEPS["report"].roles),
+                roles=frozenset(STEPS["report"].roles) - frozenset(REPORT_SOURCES),
                 order=22,
             )
         )

@@ -37,7 +37,7 @@ from casework.models import (
 )
 from casework.photos import PreparedPhoto, prepare_photos
 from casework.selectors import role_for_step, time_limit_for
-from governance.models import Department
+from governance.models import Department, Role
 from governance.scopes import visible
 from governance.workclock import add_working_time
 from grids.models import Area, AreaKind
@@ -135,6 +135,14 @@ def case_report(
     role = role_for_step(actor, step, area=area)
     if role is None:
         raise PermissionDenied(_("You may not report cases in %(area)s.") % {"area": area.name})
+    if source not in workflow.REPORT_SOURCES.get(role, Source.values):
+        raise PermissionDenied(
+            _("As %(role)s you may file cases from these sources only: %(sources)s.")
+            % {
+                "role": Role(role).label,
+                "sources": "、".join(str(Source(s).label) for s in workflow.REPORT_SOURCES[role]),
+            }
+        )
 
     prepared = prepare_photos(photos)
     now = now or timezone.now()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import OPEN_STATUSES, Holder, Status
+from casework.models import OPEN_STATUSES, Holder, Source, Status
 from governance.models import Role
 
 # A holder value meaning "whoever dispatches this case": the center once escalated, else the
@@ -80,6 +80,11 @@ def _not_evaluated(case) -> Promise | None:
     return _("The case has been evaluated already.") if case.satisfaction else None
 
 
+# Roles that file cases from some sources only: a party officer files what a council (议事会)
+# resolved, not what they happen to see (that is the grid worker's patrol).
+REPORT_SOURCES: dict[str, frozenset[str]] = {Role.PARTY_OFFICER: frozenset({Source.COUNCIL})}
+
+
 STEP_LIST: tuple[Step, ...] = (
     Step(
         name="report",
@@ -91,6 +96,7 @@ STEP_LIST: tuple[Step, ...] = (
             Role.COMMUNITY_DISPATCHER: None,
             Role.CENTER_SUPERVISOR: None,
             Role.STREET_ADMIN: None,
+            Role.PARTY_OFFICER: None,
         },
         optional=("photos",),
         holder=Holder.COMMUNITY,

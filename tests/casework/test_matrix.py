@@ -266,3 +266,20 @@ def test_report_matrix(who, allowed, crew, tree, categories):
             case_report(**attempt)
         assert str(exc.value)
         assert not Case.objects.exists()
+
+
+def test_a_party_officer_files_council_resolutions_only(crew, tree, categories):
+    attempt = dict(
+        actor=crew.party_a,
+        title="院落停车秩序整治",
+        category=categories.garbage,
+        area=tree.building_a1,
+        address="青松里1号楼",
+    )
+
+    case = case_report(source=Source.COUNCIL, **attempt)
+
+    assert case.events.get().role == "party_officer"
+    with pytest.raises(PermissionDenied):
+        case_report(source=Source.PATROL, **attempt)
+    assert Case.objects.count() == 1

@@ -135,9 +135,29 @@ def test_a_second_click_on_the_page_says_why_it_is_refused(client, council):
 
 
 def test_the_page_offers_no_case_button_to_those_who_file_no_cases(client, council):
-    client.force_login(council.officer_a)
+    client.force_login(council.cast.viewer_a)
     page = client.get(f"/party/meetings/{council.meeting.pk}/").content.decode()
     assert 'value="open_case"' not in page
+
+
+def test_the_party_officer_opens_the_case_from_the_meeting_page(client, council):
+    client.force_login(council.officer_a)
+    url = f"/party/meetings/{council.meeting.pk}/"
+    assert 'value="open_case"' in client.get(url).content.decode()
+
+    client.post(
+        url,
+        {
+            "action": "open_case",
+            "resolution": council.resolution.pk,
+            "category": council.category.pk,
+            "area": council.tree.community_a.pk,
+        },
+    )
+
+    case = Case.objects.get()
+    assert case.source == Source.COUNCIL
+    assert case.reporter == council.officer_a
 
 
 def test_the_api_files_the_case_once_and_in_scope(client, council):
