@@ -53,12 +53,3 @@ class SupervisionOrderForm(forms.Form):
 
 class AnswerForm(forms.Form):
     reply = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 4}))
-
-
-def add_service_errors(form: forms.Form, error) -> None:
-    """Put a service's ValidationError on the form's fields (or above it)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)

@@ -22,9 +22,9 @@ from casework.deadline_forms import (
     DecisionForm,
     ResumeForm,
     SupervisionOrderForm,
-    add_service_errors,
 )
 from casework.deadline_models import DeadlineRequest, SupervisionOrder
+from governance.forms import apply_service_errors
 from governance.scopes import scope_of
 from governance.workclock import describe_remaining
 
@@ -118,7 +118,7 @@ def request_create(request, pk: int):
                 hours=form.cleaned_data["hours"],
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Your request went to the grid management center."))
             return redirect("deadlines:case", pk=case.pk)
@@ -145,7 +145,7 @@ def request_decide(request, pk: int):
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Approved.") if approve else _("Refused."))
             return redirect(_next(request, "deadlines:case", deadline_request.case_id))
@@ -163,7 +163,7 @@ def resume(request, pk: int):
                 case=case, actor=request.user, comment=form.cleaned_data["comment"]
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The clock runs again."))
             return redirect("deadlines:case", pk=case.pk)
@@ -184,7 +184,7 @@ def order_create(request, pk: int):
                 reply_hours=form.cleaned_data["reply_hours"],
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Supervision order %(n)s issued.") % {"n": order.number})
             return redirect("deadlines:order", pk=order.pk)
@@ -227,7 +227,7 @@ def order_answer(request, pk: int):
                 order=order, actor=request.user, reply=form.cleaned_data["reply"]
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Your answer was sent to the center."))
             return redirect("deadlines:order", pk=order.pk)

@@ -48,19 +48,6 @@ class MultiplePhotoField(forms.FileField):
         return files
 
 
-def apply_service_errors(form: forms.Form, error: ValidationError, *, rename=None) -> None:
-    """Attach a service's ValidationError to ``form``: each message on the field of the same
-    name (``rename`` maps service names to form names), the rest above the form."""
-    rename = rename or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        field = rename.get(name, name)
-        messages = [m for e in errors for m in e.messages]
-        form.add_error(field if field in form.fields else None, messages)
-
-
 # -- filing ---------------------------------------------------------------------------------
 class CaseReportForm(forms.Form):
     title = forms.CharField(

@@ -24,10 +24,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from casework import exports, page_selectors, selectors, services, workflow
 from casework.filters import CaseFilterSet
-from casework.forms import CaseReportForm, StepForm, apply_service_errors
+from casework.forms import CaseReportForm, StepForm
 from casework.models import Attachment, Case, Category
 from casework.photos import MAX_PHOTO_BYTES
 from casework.supervision import center_role, holder_role
+from governance.forms import apply_service_errors
 from governance.models import Role
 from governance.scopes import visible
 from governance.workclock import describe_remaining

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casework.selectors import can_report
+from governance.forms import apply_service_errors
 from governance.models import Role
 from governance.scopes import scope_of, visible
 from grids.models import Area, AreaKind
@@ -880,11 +881,7 @@ def _form_page(request, *, form, save, title: str, back: str, success: str, done
         try:
             obj = save(form)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
+            apply_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc) or _("You may not do this."))
         else:

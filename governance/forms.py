@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError, *, rename=None) -> None:
+    """Attach a service's ValidationError to ``form``: each message on the field of the same
+    name (``rename`` maps service names to form names), the rest above the form."""
+    rename = rename or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        field = rename.get(name, name)
+        messages = [m for e in errors for m in e.messages]
+        form.add_error(field if field in form.fields else None, messages)
