@@ -186,8 +186,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # --- Internationalization -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-# LOCALE_DIR lets a check extract messages into a scratch copy of the catalogue.
-LOCALE_PATHS = [Path(env_str("LOCALE_DIR", str(BASE_DIR / "locale")))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
