@@ -16,6 +16,7 @@ class GovernanceConfig(AppConfig):
             CalendarDay,
             Department,
             ObjectChange,
+            PersonalDataAccess,
             Role,
             RoleAssignment,
             User,
@@ -38,6 +39,15 @@ class GovernanceConfig(AppConfig):
         )
         scopes.register(
             ObjectChange,
+            scopes.ScopeRule(
+                area_path="area",
+                view_roles=frozenset({Role.STREET_ADMIN}),
+                change_roles=frozenset(),
+            ),
+        )
+        # The personal-data access log is read by street admins for their own subtree.
+        scopes.register(
+            PersonalDataAccess,
             scopes.ScopeRule(
                 area_path="area",
                 view_roles=frozenset({Role.STREET_ADMIN}),

@@ -3,6 +3,7 @@ from governance.models.calendar import CalendarDay, WorkingHours
 from governance.models.changes import ObjectChange
 from governance.models.notifications import Delivery, Notification
 from governance.models.people import Department, RoleAssignment, User
+from governance.models.privacy import PersonalDataAccess
 from governance.models.roles import AREA_ROLES, DEPARTMENT_ROLES, Role
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "Department",
     "Notification",
     "ObjectChange",
+    "PersonalDataAccess",
     "Role",
     "RoleAssignment",
     "TimeStampedModel",
