@@ -1,36 +1,35 @@
 # Two commands for a new user: `make run` and `make test`. Everything else is set-up they call.
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: run test install migrate seed messages lint bench clean
 
+# pip's own notices (and the machine's index configuration) go to a log; it is shown on failure.
 $(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet '.[dev]'
-	touch $(STAMP)
+	@mkdir -p var
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the project and its dependencies into $(VENV) (log: var/install.log) …"
+	@( $(PY) -m pip install --quiet --upgrade pip && $(PY) -m pip install --quiet '.[dev]' ) \
+		> var/install.log 2>&1 || { tail -n 40 var/install.log; exit 1; }
+	@touch $(STAMP)
 
 install: $(STAMP)
 
 migrate: install
-	DEBUG=1 $(PY) manage.py migrate --noinput
+	@DEBUG=1 $(PY) manage.py migrate --noinput -v 0
 
 seed: migrate
-	DEBUG=1 $(PY) manage.py seed_demo
+	@DEBUG=1 $(PY) manage.py seed_demo
 
-# Web, Celery worker and beat together; one Ctrl-C stops all three.
+# Web, Celery worker and beat together; one Ctrl-C stops all three (`make run PORT=8001`).
 run: seed
-	@echo "Portal: http://127.0.0.1:8000/  (Ctrl-C stops web, worker and beat)"
-	@trap 'kill 0' INT TERM EXIT; \
-	DEBUG=1 $(VENV)/bin/celery -A governance worker --loglevel=INFO --concurrency=2 & \
-	DEBUG=1 $(VENV)/bin/celery -A governance beat --loglevel=INFO & \
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000 & \
-	wait
+	@DEBUG=1 $(PY) manage.py runportal --port $(PORT)
 
 test: install
-	ALLOW_DEV_SECRET_KEY=1 $(PY) -m pytest $(PYTEST_ARGS)
+	@ALLOW_DEV_SECRET_KEY=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 messages: install
 	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=bench --ignore=tests --no-obsolete

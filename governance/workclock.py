@@ -87,7 +87,9 @@ class _ProcessCache:
                 self.warned_years.add(year)
                 logger.warning(
                     "No holiday calendar for %s: working time in that year counts weekends "
-                    "only. Enter the State Council's holiday schedule in the admin.",
+                    "only. Once the State Council publishes the year's holidays, enter them in "
+                    "the admin (/admin/governance/calendarday/) or run `manage.py load_holidays` "
+                    "after upgrading the chinese-calendar package.",
                     year,
                 )
         return calendar

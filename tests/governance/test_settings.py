@@ -93,7 +93,7 @@ def test_the_embedded_default_is_sqlite_in_wal_mode_with_immediate_transactions(
     assert name == str(tmp_path / "var" / "portal.sqlite3")
     assert transaction_mode == "IMMEDIATE"
     assert journal == "wal"
-    assert broker == "filesystem://"
+    assert broker.startswith("filesystem://")
     assert "data_folder_in" in broker_options
     assert (tmp_path / "var" / "celery-broker" / "queue").is_dir()
 
