@@ -10,8 +10,18 @@ class CaseworkConfig(AppConfig):
         from django.urls import NoReverseMatch, reverse
 
         from casework import selectors
-        from casework.demo import seed_casework
-        from casework.models import Attachment, Case, CaseEvent, Category, ResponseTemplate
+        from casework.deadlines.selectors import desk_badge
+        from casework.demo import seed_casework, seed_deadlines
+        from casework.models import (
+            Attachment,
+            Case,
+            CaseEvent,
+            Category,
+            DeadlineRequest,
+            Reminder,
+            ResponseTemplate,
+            SupervisionOrder,
+        )
         from casework.workflow import REPORT_SOURCES, STEPS
         from governance import changelog, scopes
         from governance.demo import register_seeder
@@ -35,10 +45,6 @@ class CaseworkConfig(AppConfig):
         changelog.register(ResponseTemplate)
 
         register_seeder(20, "case categories, quick replies and a year of cases", seed_casework)
-        from casework import supervision
-        from casework.deadline_demo import seed_deadlines
-        from casework.deadline_models import DeadlineRequest, Reminder, SupervisionOrder
-
         for model in (DeadlineRequest, Reminder, SupervisionOrder):
             scopes.register(
                 model, scopes.ScopeRule(area_path="case__area", department_path="case__department")
@@ -57,7 +63,7 @@ class CaseworkConfig(AppConfig):
                         Role.DEPARTMENT_HANDLER,
                     }
                 ),
-                badge=supervision.desk_badge,
+                badge=desk_badge,
                 order=23,
             )
         )

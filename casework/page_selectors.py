@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 from casework import workflow
-from casework.models import Case, CaseEvent, Category
+from casework.models import Case, Category
 from casework.services import CASE_AREA_KINDS
 from governance.models import Role
 from governance.scopes import scope_of, visible
@@ -65,8 +65,3 @@ def export_rows(queryset: QuerySet[Case], *, chunk_size: int = 2000) -> Iterator
         "category", "category__parent", "area", "community", "grid", "department", "reporter"
     )
     return qs.iterator(chunk_size=chunk_size)
-
-
-def last_event(case: Case) -> CaseEvent | None:
-    """The latest step taken on ``case`` (who changed it last, for a conflict message)."""
-    return CaseEvent.objects.filter(case=case).order_by("-created_at", "-pk").first()
