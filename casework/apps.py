@@ -22,7 +22,7 @@ class CaseworkConfig(AppConfig):
             ResponseTemplate,
             SupervisionOrder,
         )
-        from casework.workflow import REPORT_SOURCES, STEPS
+        from casework.workflow import HOLDER_ROLES, REPORT_SOURCES, STEPS
         from governance import changelog, scopes
         from governance.demo import register_seeder
         from governance.models import Role
@@ -50,33 +50,21 @@ class CaseworkConfig(AppConfig):
                 model, scopes.ScopeRule(area_path="case__area", department_path="case__department")
             )
         register_seeder(25, "deadlines: reminders, requests, supervision orders", seed_deadlines)
+        # Whoever may hold a case has the supervision desk (orders to answer, requests to decide).
+        holder_roles = frozenset(role for roles in HOLDER_ROLES.values() for role in roles)
         register_nav(
             NavItem(
                 key="supervision",
                 label=_("Supervision"),
                 url_name="deadlines:desk",
-                roles=frozenset(
-                    {
-                        Role.CENTER_SUPERVISOR,
-                        Role.STREET_ADMIN,
-                        Role.COMMUNITY_DISPATCHER,
-                        Role.DEPARTMENT_HANDLER,
-                    }
-                ),
+                roles=holder_roles,
                 badge=desk_badge,
                 order=23,
             )
         )
 
-        inbox_roles = frozenset(
-            {
-                Role.COMMUNITY_DISPATCHER,
-                Role.DEPARTMENT_HANDLER,
-                Role.GRID_WORKER,
-                Role.CENTER_SUPERVISOR,
-                Role.STREET_ADMIN,
-            }
-        )
+        # Grid workers have an inbox too: the cases to verify on site.
+        inbox_roles = holder_roles | {Role.GRID_WORKER}
         register_nav(
             NavItem(
                 key="case-inbox",

@@ -24,8 +24,7 @@ from casework.models import (
     TimeLimit,
 )
 from governance.models import DEPARTMENT_ROLES, Role
-from governance.scopes import area_role, department_role, scope_of, visible
-from grids.models import Area
+from governance.scopes import area_role, department_role, reachable, scope_of, visible
 
 # "Near due" on the center's inbox: open cases due within this window.
 NEAR_DUE_WINDOW = timedelta(hours=4)
@@ -220,10 +219,7 @@ def inbox_count(user) -> int | None:
 
 
 def _in_areas(user, roles: Iterable[str], condition: Q) -> QuerySet[Case]:
-    areas = scope_of(user).areas(roles)
-    if not areas:
-        return Case.objects.none()
-    return case_queryset().filter(condition).filter(Area.subtrees_q(areas, prefix="area__"))
+    return reachable(user, case_queryset().filter(condition), roles)
 
 
 # -- duplicates -----------------------------------------------------------------------------

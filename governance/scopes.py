@@ -138,6 +138,16 @@ def changeable(user, queryset: QuerySet) -> QuerySet:
     return queryset.filter(scope.q(queryset.model, rule.change_roles))
 
 
+def reachable(user, queryset: QuerySet, roles: Iterable[str]) -> QuerySet:
+    """Rows of ``queryset`` that ``user`` reaches through assignments of ``roles`` only: a
+    narrower question than :func:`visible` (an inbox, the center's desk, where a role may file).
+    A superuser reaches every row."""
+    scope = scope_of(user)
+    if scope.is_superuser:
+        return queryset
+    return queryset.filter(scope.q(queryset.model, set(roles)))
+
+
 def can_change(user, obj: Model) -> bool:
     return changeable(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
 

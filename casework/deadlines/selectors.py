@@ -13,8 +13,7 @@ from casework.deadlines.models import DeadlineRequest, Reminder, SupervisionOrde
 from casework.models import Case, Holder
 from casework.workflow import CENTER_ROLES, HOLDER_ROLES
 from governance.models import DEPARTMENT_ROLES, Role, RoleAssignment
-from governance.scopes import assignments_over, scope_of, visible
-from grids.models import Area
+from governance.scopes import assignments_over, reachable, scope_of, visible
 
 
 # -- requests and orders --------------------------------------------------------------------
@@ -59,13 +58,7 @@ def request_detail_for(user, pk: int) -> DeadlineRequest | None:
 
 def pending_requests_for(user) -> QuerySet[DeadlineRequest]:
     """Waiting requests on cases in the user's center scope, oldest first."""
-    scope = scope_of(user)
-    if scope.is_superuser:
-        cases = Case.objects.all()
-    elif areas := scope.areas(CENTER_ROLES):
-        cases = Case.objects.filter(Area.subtrees_q(areas, prefix="area__"))
-    else:
-        return DeadlineRequest.objects.none()
+    cases = reachable(user, Case.objects.all(), CENTER_ROLES)
     return (
         DeadlineRequest.objects.filter(status=DeadlineRequest.Status.PENDING, case__in=cases)
         .select_related("case", "case__area", "requested_by")

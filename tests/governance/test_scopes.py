@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from governance.models import Role
-from governance.scopes import area_role, assignments_over, can_change_under, department_role
+from governance.scopes import (
+    area_role,
+    assignments_over,
+    can_change_under,
+    department_role,
+    reachable,
+)
 from tests.factories import DepartmentFactory, RoleAssignmentFactory, UserFactory
 
 
@@ -54,3 +60,17 @@ def test_assignments_over_an_area_are_those_whose_scope_contains_it(
     assert users == {cast.street_admin, cast.admin_a}
     dispatchers = {a.user for a in assignments_over(tree.grid_b1, [Role.COMMUNITY_DISPATCHER])}
     assert dispatchers == {cast.dispatcher_b}
+
+
+def test_reachable_narrows_to_the_assignments_of_the_roles_asked(cast, tree):
+    from grids.models import Area
+
+    user = UserFactory(username="two-hats")
+    RoleAssignmentFactory(user=user, role=Role.VIEWER, area=tree.street)
+    RoleAssignmentFactory(user=user, role=Role.COMMUNITY_DISPATCHER, area=tree.community_a)
+    areas = Area.objects.all()
+    dispatched = set(reachable(user, areas, [Role.COMMUNITY_DISPATCHER]))
+    assert tree.building_a1 in dispatched and tree.building_b1 not in dispatched
+    assert set(reachable(user, areas, [Role.VIEWER])) == set(areas)
+    assert not reachable(user, areas, [Role.STREET_ADMIN]).exists()
+    assert reachable(cast.superuser, areas, []).count() == areas.count()
