@@ -478,6 +478,26 @@ class CaseEvent(AppendOnlyModel):
         when = timezone.localtime(self.created_at).strftime("%Y-%m-%d %H:%M")
         return f"{self.get_step_display()} · {self.actor_name} · {when}"
 
+    @classmethod
+    def note(cls, case: Case, *, step: str, actor, actor_name: str, role: str, comment: str, now):
+        """An unsaved internal event that changes nothing of the case: the deadline steps
+        (requests, decisions, orders, overdue records) are logged with the case's state as it
+        is."""
+        return cls(
+            case=case,
+            step=step,
+            actor=actor,
+            actor_name=actor_name,
+            role=role,
+            from_status=case.status,
+            to_status=case.status,
+            to_holder=case.holder,
+            comment=comment,
+            is_public=False,
+            due_at=case.due_at,
+            created_at=now,
+        )
+
     def get_step_display(self) -> str:
         from casework.workflow import step_label
 

@@ -282,19 +282,14 @@ def _record_overdue(reminders: list[Reminder], now: datetime) -> None:
                 "stage": Stage(reminder.stage).label
             }
         events.append(
-            CaseEvent(
-                case=case,
+            CaseEvent.note(
+                case,
                 step=step,
                 actor=None,
                 actor_name=_("Deadline monitor"),
                 role="",
-                from_status=case.status,
-                to_status=case.status,
-                to_holder=case.holder,
                 comment=comment,
-                is_public=False,
-                due_at=case.due_at,
-                created_at=now,
+                now=now,
             )
         )
     CaseEvent.objects.bulk_create(events)

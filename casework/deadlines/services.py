@@ -350,18 +350,14 @@ def _format_hours(hours: Decimal) -> str:
 
 
 def _event(case: Case, step: str, actor, comment: str, now: datetime) -> CaseEvent:
-    role = holder_role(actor, case) or center_role(actor, case) or ""
-    return CaseEvent.objects.create(
-        case=case,
+    event = CaseEvent.note(
+        case,
         step=step,
         actor=actor,
         actor_name=str(actor)[:150] if actor is not None else "",
-        role=role,
-        from_status=case.status,
-        to_status=case.status,
-        to_holder=case.holder,
+        role=holder_role(actor, case) or center_role(actor, case) or "",
         comment=comment,
-        is_public=False,
-        due_at=case.due_at,
-        created_at=now,
+        now=now,
     )
+    event.save()
+    return event

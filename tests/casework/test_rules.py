@@ -99,6 +99,17 @@ def states(tree, categories, departments, crew):
     return {name: Case.objects.get(pk=case.pk) for name, case in cases.items()}
 
 
+def _filed(tree, categories, crew) -> Case:
+    return case_report(
+        actor=crew.worker_a,
+        title="垃圾堆放",
+        category=categories.garbage,
+        area=tree.building_a1,
+        source=Source.PATROL,
+        address="1号楼",
+    )
+
+
 # -- overdue --------------------------------------------------------------------------------
 def test_overdue_on_a_case_and_in_the_database_agree(states):
     by_method = {name for name, case in states.items() if case.is_overdue(NOW)}
@@ -220,14 +231,7 @@ def test_every_field_the_table_writes_is_a_case_field_no_form_can_edit():
 
 
 def test_filing_takes_its_status_and_holder_from_the_table(tree, categories, crew):
-    case = case_report(
-        actor=crew.worker_a,
-        title="垃圾堆放",
-        category=categories.garbage,
-        area=tree.building_a1,
-        source=Source.PATROL,
-        address="1号楼",
-    )
+    case = _filed(tree, categories, crew)
     report = workflow.STEPS["report"]
     event = case.events.get()
     assert (case.status, case.holder) == (report.target, report.holder)
@@ -296,14 +300,7 @@ def test_one_due_time_whether_limits_are_read_once_or_each_time(tree, categories
 # -- the conflict message -------------------------------------------------------------------
 def test_the_page_and_the_api_word_a_conflict_the_same(client, tree, categories, crew, settings):
     settings.LANGUAGE_CODE = "en"
-    case = case_report(
-        actor=crew.worker_a,
-        title="垃圾堆放",
-        category=categories.garbage,
-        area=tree.building_a1,
-        source=Source.PATROL,
-        address="1号楼",
-    )
+    case = _filed(tree, categories, crew)
     stale = case.version
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.force_authenticate(crew.dispatcher_a)
