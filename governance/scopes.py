@@ -6,6 +6,9 @@ through :func:`visible` (or :func:`changeable`). A model takes part by registeri
 
 Scope is a subtree of the area tree; the check is a range query on the tree (``tree_id`` and
 ``lft`` between the scope node's ``lft`` and ``rght``), never a walk over descendants.
+:func:`reachable` narrows to some roles only (an inbox). Questions about one area already loaded
+(:func:`area_role`, :func:`can_change_under`) are answered in memory from the cached assignments,
+and :func:`assignments_over` finds the people whose scope contains an area.
 """
 
 from __future__ import annotations
