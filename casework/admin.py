@@ -1,5 +1,6 @@
-"""Admin for case handling. A case's status, holder and due time are not form fields: they change
-only through the steps of the transition table, which the admin offers as actions."""
+"""Admin for case handling. Nothing of a case is a form field: it changes only through the steps
+of the step table (which the admin offers as actions) and the deadline services, each writing
+its event and raising the version. The deadline records are read-only history here too."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from casework import services, supervision, workflow
-from casework.deadline_models import DeadlineRequest, Reminder, SupervisionOrder
+from casework import services, workflow
+from casework.deadlines import services as deadline_services
+from casework.deadlines.models import DeadlineRequest, Reminder, SupervisionOrder
 from casework.models import (
     Attachment,
     Case,
@@ -158,7 +160,7 @@ def _step_action(step_name: str):
         done, refused = 0, []
         for case in queryset.select_related("area", "category"):
             try:
-                services.case_transition(case=case, actor=request.user, step=step_name)
+                services.case_step(case=case, actor=request.user, step=step_name)
                 done += 1
             except ValidationError as exc:
                 refused.append(f"{case.number}: {' '.join(exc.messages)}")
@@ -205,18 +207,23 @@ class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ("category", "area", "department")
     date_hierarchy = "reported_at"
     ordering = ("-reported_at",)
-    fields = ("title", "description", "address", "reporter_name", "reporter_phone")
+    # Shown, never edited: a change here would write no event and raise no version.
     readonly_fields = (
         "number",
+        "title",
         "status",
         "holder",
         "department",
         "due_at",
         "category",
         "area",
+        "address",
+        "description",
         "priority",
         "source",
         "reporter",
+        "reporter_name",
+        "reporter_phone",
         "duplicate_of",
         "result",
         "satisfaction",
@@ -224,11 +231,15 @@ class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "closed_at",
         "version",
     )
+    fields = readonly_fields
     inlines = (CaseEventInline, AttachmentInline)
     actions = [_step_action(name) for name in ADMIN_STEPS]
 
-    def get_fields(self, request, obj=None):
-        return (*self.readonly_fields, *self.fields)
+    def has_change_permission(self, request, obj=None):
+        # The list's step actions need the change permission; a case's own page is for reading.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request, obj)
 
     def has_add_permission(self, request):
         # Cases are filed through the portal or the API (the "report" step), not here.
@@ -333,8 +344,8 @@ class ReminderAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
 
 class _DeadlineRecordAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
-    """Requests and orders change only through :mod:`casework.supervision` (pages, API and the
-    actions here), which lock the case, write its event and tell the other side."""
+    """Requests and orders change only through :mod:`casework.deadlines.services` (pages, API
+    and the actions here), which lock the case, write its event and tell the other side."""
 
     search_fields = ("case__number", "case__title")
     date_hierarchy = "created_at"
@@ -346,7 +357,7 @@ def approve_requests(modeladmin, request, queryset):
     waiting = queryset.filter(status=DeadlineRequest.Status.PENDING).select_related("case")
     for deadline_request in waiting:
         try:
-            supervision.deadline_request_decide(
+            deadline_services.deadline_request_decide(
                 request=deadline_request, actor=request.user, approve=True
             )
             done += 1

@@ -10,9 +10,19 @@ class CaseworkConfig(AppConfig):
         from django.urls import NoReverseMatch, reverse
 
         from casework import selectors
-        from casework.demo import seed_casework
-        from casework.models import Attachment, Case, CaseEvent, Category, ResponseTemplate
-        from casework.workflow import REPORT_SOURCES, STEPS
+        from casework.deadlines.selectors import desk_badge
+        from casework.demo import seed_casework, seed_deadlines
+        from casework.models import (
+            Attachment,
+            Case,
+            CaseEvent,
+            Category,
+            DeadlineRequest,
+            Reminder,
+            ResponseTemplate,
+            SupervisionOrder,
+        )
+        from casework.workflow import HOLDER_ROLES, REPORT_SOURCES, STEPS
         from governance import changelog, scopes
         from governance.demo import register_seeder
         from governance.models import Role
@@ -35,42 +45,26 @@ class CaseworkConfig(AppConfig):
         changelog.register(ResponseTemplate)
 
         register_seeder(20, "case categories, quick replies and a year of cases", seed_casework)
-        from casework import supervision
-        from casework.deadline_demo import seed_deadlines
-        from casework.deadline_models import DeadlineRequest, Reminder, SupervisionOrder
-
         for model in (DeadlineRequest, Reminder, SupervisionOrder):
             scopes.register(
                 model, scopes.ScopeRule(area_path="case__area", department_path="case__department")
             )
         register_seeder(25, "deadlines: reminders, requests, supervision orders", seed_deadlines)
+        # Whoever may hold a case has the supervision desk (orders to answer, requests to decide).
+        holder_roles = frozenset(role for roles in HOLDER_ROLES.values() for role in roles)
         register_nav(
             NavItem(
                 key="supervision",
                 label=_("Supervision"),
                 url_name="deadlines:desk",
-                roles=frozenset(
-                    {
-                        Role.CENTER_SUPERVISOR,
-                        Role.STREET_ADMIN,
-                        Role.COMMUNITY_DISPATCHER,
-                        Role.DEPARTMENT_HANDLER,
-                    }
-                ),
-                badge=supervision.desk_badge,
+                roles=holder_roles,
+                badge=desk_badge,
                 order=23,
             )
         )
 
-        inbox_roles = frozenset(
-            {
-                Role.COMMUNITY_DISPATCHER,
-                Role.DEPARTMENT_HANDLER,
-                Role.GRID_WORKER,
-                Role.CENTER_SUPERVISOR,
-                Role.STREET_ADMIN,
-            }
-        )
+        # Grid workers have an inbox too: the cases to verify on site.
+        inbox_roles = holder_roles | {Role.GRID_WORKER}
         register_nav(
             NavItem(
                 key="case-inbox",

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import Case, Category, Holder, Priority, Satisfaction, Source, Status
-from casework.selectors import overdue_q
 from governance.models import Department
 from governance.scopes import visible
 from grids.models import Area
@@ -94,7 +93,7 @@ class CaseFilterSet(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
+        return queryset.overdue() if value else queryset.exclude(Case.overdue_q())
 
     # Dates are local calendar days; comparing with an aware range keeps the index usable.
     def filter_reported_from(self, queryset, name, value):

@@ -187,7 +187,7 @@ def _grouped_categories(categories) -> list:
 
 # -- steps ----------------------------------------------------------------------------------
 class StepForm(forms.Form):
-    """The inputs of one workflow step on one case, built from the transition table."""
+    """The inputs of one step on one case, built from the step table."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -197,7 +197,6 @@ class StepForm(forms.Form):
         step: workflow.Step,
         case: Case,
         user,
-        default_department=None,
         duplicates=(),
         **kwargs,
     ):
@@ -282,7 +281,7 @@ class StepForm(forms.Form):
             raise ValidationError(_("No case with this number in your scope."))
         return original.pk
 
-    def transition_inputs(self) -> dict:
-        """The keyword inputs of services.case_transition taken from this form."""
+    def step_inputs(self) -> dict:
+        """The keyword inputs of services.case_step taken from this form."""
         d = self.cleaned_data
         return {name: d.get(name) for name in self.step.inputs}

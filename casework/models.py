@@ -1,8 +1,12 @@
 """Cases (案件), their categories, the append-only event log and photo attachments.
 
 A case's status only ever changes through :mod:`casework.services`, which follows the one
-transition table in :mod:`casework.workflow`; nothing else (forms, admin, API serializers) writes
-``status``, ``holder`` or ``due_at``.
+step table in :mod:`casework.workflow`; nothing else (forms, admin, API serializers) writes
+``status``, ``holder`` or ``due_at``. The rules that read a case's state (open, overdue,
+suspended) are defined here once, as a method for one case and as a filter for many.
+
+The deadline models live in :mod:`casework.deadlines.models`; importing them here registers them
+with the app (they name the case by its label, so the import runs one way).
 """
 
 from __future__ import annotations
@@ -13,78 +17,44 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from casework.choices import (
+    OPEN_STATUSES,
+    STATUS_STAGE,
+    Holder,
+    Priority,
+    Satisfaction,
+    Source,
+    Stage,
+    Status,
+)
+from casework.deadlines.models import DeadlineRequest, Reminder, SupervisionOrder
 from governance.models import AppendOnlyModel, Department, Role, TimeStampedModel, TreeModel
 
-
-class Priority(models.TextChoices):
-    NORMAL = "normal", _("Normal")
-    URGENT = "urgent", _("Urgent")
-    CRITICAL = "critical", _("Critical")
-
-
-class Stage(models.TextChoices):
-    """The stages that carry a time limit (时限)."""
-
-    ACCEPT = "accept", _("Accept")
-    DISPATCH = "dispatch", _("Dispatch")
-    ACKNOWLEDGE = "acknowledge", _("Acknowledge")
-    HANDLE = "handle", _("Handle")
-
-
-class Status(models.TextChoices):
-    REPORTED = "reported", _("Reported")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
-    MERGED = "merged", _("Merged")
-    DISPATCHED = "dispatched", _("Dispatched")
-    IN_PROGRESS = "in_progress", _("In progress")
-    HANDLED = "handled", _("Handled")
-    CLOSED = "closed", _("Closed")
-
-
-# Statuses in which somebody still has to act on the case.
-OPEN_STATUSES = frozenset(
-    {
-        Status.REPORTED,
-        Status.ACCEPTED,
-        Status.DISPATCHED,
-        Status.IN_PROGRESS,
-        Status.HANDLED,
-    }
-)
-# The stage whose time limit runs while a case is in each status (no limit in the others).
-STATUS_STAGE = {
-    Status.REPORTED: Stage.ACCEPT,
-    Status.ACCEPTED: Stage.DISPATCH,
-    Status.DISPATCHED: Stage.ACKNOWLEDGE,
-    Status.IN_PROGRESS: Stage.HANDLE,
-}
-
-
-class Holder(models.TextChoices):
-    COMMUNITY = "community", _("Community")
-    CENTER = "center", _("Grid management center")
-    DEPARTMENT = "department", _("Department")
-    NONE = "", _("Nobody (finished)")
-
-
-class Source(models.TextChoices):
-    PATROL = "patrol", _("Grid-worker patrol")
-    RESIDENT = "resident", _("Resident report")
-    HOTLINE = "hotline_12345", _("12345 hotline")
-    COUNCIL = "council", _("Council resolution")
-    LEADER = "leader", _("Leader's assignment")
-    OPEN311 = "open311", _("Open311 client")
-
-
-class Satisfaction(models.TextChoices):
-    SATISFIED = "satisfied", _("Satisfied")
-    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
-    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+__all__ = [
+    "OPEN_STATUSES",
+    "STATUS_STAGE",
+    "Attachment",
+    "Case",
+    "CaseCounter",
+    "CaseEvent",
+    "Category",
+    "DeadlineRequest",
+    "Holder",
+    "Priority",
+    "Reminder",
+    "ResponseTemplate",
+    "Satisfaction",
+    "Source",
+    "Stage",
+    "Status",
+    "SupervisionOrder",
+    "TimeLimit",
+]
 
 
 class Category(TreeModel, TimeStampedModel):
@@ -132,10 +102,6 @@ class Category(TreeModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def is_leaf(self) -> bool:
-        return self.rght - self.lft == 1
 
 
 class TimeLimit(models.Model):
@@ -221,12 +187,22 @@ class CaseCounter(models.Model):
         return f"{self.street_id}/{self.year}: {self.last}"
 
 
+class CaseQuerySet(models.QuerySet):
+    def overdue(self, now=None) -> CaseQuerySet:
+        return self.filter(Case.overdue_q(now))
+
+    def suspended(self) -> CaseQuerySet:
+        return self.filter(Case.suspended_q())
+
+
 class Case(TimeStampedModel):
     Status = Status
     Holder = Holder
     Source = Source
     Priority = Priority
     Satisfaction = Satisfaction
+
+    objects = CaseQuerySet.as_manager()
 
     number = models.CharField(_("number"), max_length=20, editable=False)
     street = models.ForeignKey(
@@ -424,9 +400,29 @@ class Case(TimeStampedModel):
     def stage(self) -> str | None:
         return STATUS_STAGE.get(self.status)
 
+    # -- the state rules: one method for a case, one filter for many (kept in agreement by
+    # tests/casework/test_rules.py) ---------------------------------------------------------
+    def is_overdue(self, now=None) -> bool:
+        """Open and past the due time of its stage (a suspended case has none)."""
+        return self.is_open and self.due_at is not None and self.due_at < (now or timezone.now())
+
+    @staticmethod
+    def overdue_q(now=None) -> Q:
+        return Q(status__in=sorted(OPEN_STATUSES), due_at__lt=now or timezone.now())
+
     @property
-    def is_evaluated(self) -> bool:
-        return bool(self.satisfaction)
+    def is_suspended(self) -> bool:
+        """The clock is stopped: an approved suspension not resumed yet."""
+        return self.active_suspension is not None
+
+    @cached_property
+    def active_suspension(self) -> DeadlineRequest | None:
+        """The suspension that stops the clock now (one query, once per loaded case)."""
+        return DeadlineRequest.objects.active_suspensions().filter(case=self).first()
+
+    @staticmethod
+    def suspended_q() -> Q:
+        return Q(Exists(DeadlineRequest.objects.active_suspensions().filter(case=OuterRef("pk"))))
 
     @property
     def reporter_display(self) -> str:
@@ -481,6 +477,26 @@ class CaseEvent(AppendOnlyModel):
     def __str__(self) -> str:
         when = timezone.localtime(self.created_at).strftime("%Y-%m-%d %H:%M")
         return f"{self.get_step_display()} · {self.actor_name} · {when}"
+
+    @classmethod
+    def note(cls, case: Case, *, step: str, actor, actor_name: str, role: str, comment: str, now):
+        """An unsaved internal event that changes nothing of the case: the deadline steps
+        (requests, decisions, orders, overdue records) are logged with the case's state as it
+        is."""
+        return cls(
+            case=case,
+            step=step,
+            actor=actor,
+            actor_name=actor_name,
+            role=role,
+            from_status=case.status,
+            to_status=case.status,
+            to_holder=case.holder,
+            comment=comment,
+            is_public=False,
+            due_at=case.due_at,
+            created_at=now,
+        )
 
     def get_step_display(self) -> str:
         from casework.workflow import step_label
@@ -574,7 +590,3 @@ class ResponseTemplate(TimeStampedModel):
         super().clean()
         if self.step and self.step not in STEPS:
             raise ValidationError({"step": _("Unknown step.")})
-
-
-# Deadline models live in their own module; importing them here registers them with the app.
-from casework.deadline_models import DeadlineRequest, Reminder, SupervisionOrder  # noqa: E402, F401

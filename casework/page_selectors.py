@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 from casework import workflow
-from casework.models import Case, CaseEvent, Category
+from casework.models import Case, Category
 from casework.services import CASE_AREA_KINDS
 from governance.models import Role
-from governance.scopes import scope_of, visible
+from governance.scopes import reachable, scope_of, visible
 from grids.models import Area, AreaKind
 
 # Kinds offered in the area filter of the case list: the levels people rank and search by.
@@ -23,14 +23,8 @@ FILTER_AREA_KINDS = (AreaKind.DISTRICT, AreaKind.STREET, AreaKind.COMMUNITY, Are
 def report_areas_for(user) -> QuerySet[Area]:
     """Areas ``user`` may file a case on: the case-area kinds inside the subtrees of their
     reporting roles, in tree order."""
-    scope = scope_of(user)
     qs = Area.objects.filter(kind__in=sorted(CASE_AREA_KINDS))
-    if not scope.is_superuser:
-        areas = scope.areas(workflow.STEPS["report"].roles)
-        if not areas:
-            return Area.objects.none()
-        qs = qs.filter(Area.subtrees_q(areas))
-    return qs.order_by(*Area.tree_order())
+    return reachable(user, qs, workflow.STEPS["report"].roles).order_by(*Area.tree_order())
 
 
 def default_report_area(user) -> Area | None:
@@ -65,8 +59,3 @@ def export_rows(queryset: QuerySet[Case], *, chunk_size: int = 2000) -> Iterator
         "category", "category__parent", "area", "community", "grid", "department", "reporter"
     )
     return qs.iterator(chunk_size=chunk_size)
-
-
-def last_event(case: Case) -> CaseEvent | None:
-    """The latest step taken on ``case`` (who changed it last, for a conflict message)."""
-    return CaseEvent.objects.filter(case=case).order_by("-created_at", "-pk").first()

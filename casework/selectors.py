@@ -1,9 +1,10 @@
-"""Reads of cases, categories and their events. Every queryset is scoped and names its joins here,
-so that pages and the API share them."""
+"""Reads of cases, categories and their events, and who may act on a case. Every queryset is
+scoped and names its joins here, so that pages and the API share them."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -23,7 +24,7 @@ from casework.models import (
     TimeLimit,
 )
 from governance.models import DEPARTMENT_ROLES, Role
-from governance.scopes import scope_of, visible
+from governance.scopes import area_role, department_role, reachable, scope_of, visible
 
 # "Near due" on the center's inbox: open cases due within this window.
 NEAR_DUE_WINDOW = timedelta(hours=4)
@@ -33,26 +34,53 @@ BY_DUE = (F("due_at").asc(nulls_last=True), "pk")
 DUPLICATE_RADIUS_M = 100
 DUPLICATE_DAYS = 7
 EARTH_RADIUS_M = 6_371_000
+# What waits for the community: reported and returned cases it holds (its inbox, its digest).
+COMMUNITY_WAITING = Q(status__in=[Status.REPORTED, Status.ACCEPTED], holder=Holder.COMMUNITY)
 
 
 # -- who may do what ------------------------------------------------------------------------
+# These read only the user's cached role assignments and the case in hand: no query per case.
+def case_role(user, case: Case, roles: Iterable[str]) -> str | None:
+    """The first of ``roles`` through which ``user`` reaches ``case``: department roles through
+    its department, area roles through its area."""
+    for role in roles:
+        if role in DEPARTMENT_ROLES:
+            found = department_role(user, case.department_id, [role])
+        else:
+            found = area_role(user, case.area, [role])
+        if found is not None:
+            return found
+    return None
+
+
+def holder_role(user, case: Case) -> str | None:
+    """The role in which ``user`` holds ``case`` now (acts for its holder), or None."""
+    if scope_of(user).is_superuser:
+        return "superuser"
+    return case_role(user, case, workflow.HOLDER_ROLES.get(case.holder, ()))
+
+
+def center_role(user, case: Case) -> str | None:
+    """The center role in which ``user`` supervises ``case`` (its area in their scope)."""
+    if scope_of(user).is_superuser:
+        return "superuser"
+    return case_role(user, case, workflow.CENTER_ROLES)
+
+
 def role_for_step(user, step: workflow.Step, *, case: Case | None = None, area=None) -> str | None:
     """The role in which ``user`` may take ``step`` on ``case`` (or file a case in ``area``),
-    or None. Reads only the user's cached role assignments: no query per case."""
-    scope = scope_of(user)
-    if scope.is_superuser:
+    or None."""
+    if scope_of(user).is_superuser:
         return "superuser"
-    area = case.area if case is not None else area
     for role, needed_holder in step.roles.items():
-        if case is not None and needed_holder is not None and case.holder != needed_holder:
-            continue
-        if role in DEPARTMENT_ROLES:
-            if case is None or case.department_id is None:
-                continue
-            if any(d.pk == case.department_id for d in scope.departments([role])):
-                return role
-        elif area is not None and any(area.is_within(a) for a in scope.areas([role])):
-            return role
+        if case is None:
+            found = area_role(user, area, [role]) if role not in DEPARTMENT_ROLES else None
+        elif needed_holder is None or case.holder == needed_holder:
+            found = case_role(user, case, [role])
+        else:
+            found = None
+        if found is not None:
+            return found
     return None
 
 
@@ -83,7 +111,7 @@ def case_queryset() -> QuerySet[Case]:
 def case_list_for(user, filters: dict | None = None) -> QuerySet[Case]:
     """Cases ``user`` may see, narrowed by ``filters`` (the query parameters of CaseFilterSet).
     Invalid filter values give no rows; pages that show the errors use the FilterSet itself."""
-    from casework.filters import CaseFilterSet  # filters import this module's overdue_q
+    from casework.filters import CaseFilterSet  # the filters build on this module's reads
 
     qs = visible(user, case_queryset())
     if filters:
@@ -112,10 +140,6 @@ def attachments_for(user, case: Case) -> QuerySet[Attachment]:
     return Attachment.objects.filter(case=case).select_related("event").order_by("created_at", "pk")
 
 
-def overdue_q(now: datetime | None = None) -> Q:
-    return Q(status__in=list(OPEN_STATUSES), due_at__lt=now or timezone.now())
-
-
 def near_due_q(now: datetime | None = None) -> Q:
     now = now or timezone.now()
     return Q(status__in=list(OPEN_STATUSES), due_at__gte=now, due_at__lt=now + NEAR_DUE_WINDOW)
@@ -125,17 +149,15 @@ def near_due_q(now: datetime | None = None) -> Q:
 def dispatcher_inbox(user) -> QuerySet[Case]:
     """Reported, returned and accepted-not-dispatched cases held by the community, in the
     communities the user dispatches for."""
-    return _in_areas(
-        user,
-        [Role.COMMUNITY_DISPATCHER],
-        Q(status__in=[Status.REPORTED, Status.ACCEPTED], holder=Holder.COMMUNITY),
-    ).order_by(*BY_DUE)
+    return _in_areas(user, workflow.HOLDER_ROLES[Holder.COMMUNITY], COMMUNITY_WAITING).order_by(
+        *BY_DUE
+    )
 
 
 def department_inbox(user) -> QuerySet[Case]:
     """Cases dispatched to, or being handled by, the user's departments."""
     scope = scope_of(user)
-    ids = [d.pk for d in scope.departments(DEPARTMENT_ROLES)]
+    ids = [d.pk for d in scope.departments(workflow.HOLDER_ROLES[Holder.DEPARTMENT])]
     if not ids:
         return Case.objects.none()
     return (
@@ -161,10 +183,10 @@ def center_inbox(user, now: datetime | None = None) -> QuerySet[Case]:
     near its due time or overdue, in the user's streets."""
     return _in_areas(
         user,
-        [Role.CENTER_SUPERVISOR, Role.STREET_ADMIN],
+        workflow.CENTER_ROLES,
         Q(holder=Holder.CENTER, status__in=[Status.REPORTED, Status.ACCEPTED])
         | Q(status=Status.HANDLED)
-        | overdue_q(now)
+        | Case.overdue_q(now)
         | near_due_q(now),
     ).order_by(*BY_DUE)
 
@@ -173,13 +195,13 @@ def inbox_for(user) -> dict[str, QuerySet[Case]]:
     """The inboxes that apply to ``user``'s roles, by key."""
     scope = scope_of(user)
     boxes: dict[str, QuerySet[Case]] = {}
-    if scope.has_role(Role.COMMUNITY_DISPATCHER) and scope.areas([Role.COMMUNITY_DISPATCHER]):
+    if scope.areas(workflow.HOLDER_ROLES[Holder.COMMUNITY]):
         boxes["dispatch"] = dispatcher_inbox(user)
-    if scope.departments(DEPARTMENT_ROLES):
+    if scope.departments(workflow.HOLDER_ROLES[Holder.DEPARTMENT]):
         boxes["department"] = department_inbox(user)
     if scope.areas([Role.GRID_WORKER]):
         boxes["verification"] = verification_inbox(user)
-    if scope.areas([Role.CENTER_SUPERVISOR, Role.STREET_ADMIN]):
+    if scope.areas(workflow.CENTER_ROLES):
         boxes["center"] = center_inbox(user)
     return boxes
 
@@ -196,13 +218,8 @@ def inbox_count(user) -> int | None:
     return len(ids)
 
 
-def _in_areas(user, roles: list[str], condition: Q) -> QuerySet[Case]:
-    from grids.models import Area
-
-    areas = scope_of(user).areas(roles)
-    if not areas:
-        return Case.objects.none()
-    return case_queryset().filter(condition).filter(Area.subtrees_q(areas, prefix="area__"))
+def _in_areas(user, roles: Iterable[str], condition: Q) -> QuerySet[Case]:
+    return reachable(user, case_queryset().filter(condition), roles)
 
 
 # -- duplicates -----------------------------------------------------------------------------
@@ -277,10 +294,8 @@ def time_limit_for(category: Category, priority: str) -> TimeLimit | None:
     """The limits of ``category`` at ``priority``, or of its nearest ancestor that has them."""
     return (
         TimeLimit.objects.filter(
+            Category.ancestors_q(category, prefix="category__", include_self=True),
             priority=priority,
-            category__tree_id=category.tree_id,
-            category__lft__lte=category.lft,
-            category__rght__gte=category.rght,
         )
         .order_by("-category__level")
         .first()
@@ -294,11 +309,7 @@ def response_templates_for(*, category: Category | None = None, step: str = "") 
     if category is not None:
         qs = qs.filter(
             Q(category__isnull=True)
-            | Q(
-                category__tree_id=category.tree_id,
-                category__lft__lte=category.lft,
-                category__rght__gte=category.rght,
-            )
+            | Category.ancestors_q(category, prefix="category__", include_self=True)
         )
     if step:
         qs = qs.filter(Q(step="") | Q(step=step))

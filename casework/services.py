@@ -1,5 +1,5 @@
 """Writes to cases. Filing is :func:`case_report`; every later step goes through
-:func:`case_transition`, which follows the table in :mod:`casework.workflow`.
+:func:`case_step`, which carries out the table in :mod:`casework.workflow`.
 
 Guarantees of every step: the case row is locked (``SELECT ... FOR UPDATE``) for the whole step; a
 step taken on a stale copy of the case (another step came first) raises :class:`CaseConflict`; the
@@ -20,15 +20,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import workflow
+from casework import clock, workflow
+from casework.deadlines.services import suspension_end_for_new_stage
 from casework.models import (
-    STATUS_STAGE,
     Attachment,
     Case,
     CaseCounter,
     CaseEvent,
     Category,
-    DeadlineRequest,
     Holder,
     Priority,
     Satisfaction,
@@ -36,10 +35,9 @@ from casework.models import (
     Status,
 )
 from casework.photos import PreparedPhoto, prepare_photos
-from casework.selectors import role_for_step, time_limit_for
+from casework.selectors import role_for_step
 from governance.models import Department, Role
 from governance.scopes import visible
-from governance.workclock import add_working_time
 from grids.models import Area, AreaKind
 
 
@@ -80,7 +78,8 @@ def case_report(
     comment: str = "",
     now: datetime | None = None,
 ) -> Case:
-    """File a new case (status reported, held by the community) with its "before" photos.
+    """File a new case (the "report" step of the table: reported, held by the community) with
+    its "before" photos.
 
     The case number is unique per street and year: it comes from a per-(street, year) counter
     row incremented under a row lock, and a unique constraint backs it. Writes the case, one
@@ -162,11 +161,11 @@ def case_report(
         reporter_name=reporter_name,
         reporter_phone=reporter_phone,
         priority=priority,
-        status=Status.REPORTED,
-        holder=Holder.COMMUNITY,
+        status=step.target,
+        holder=step.holder,
         reported_at=now,
     )
-    case.due_at = due_time(case, start=now)
+    case.due_at = clock.due_time(case, start=now)
     # Field validators only (the phone number); the constraints are checked above and by the DB.
     case.full_clean(
         exclude=["number", "street", "community", "grid", "reported_at"],
@@ -185,8 +184,8 @@ def case_report(
                 actor_name=_actor_name(actor),
                 role=role,
                 from_status="",
-                to_status=Status.REPORTED,
-                to_holder=Holder.COMMUNITY,
+                to_status=case.status,
+                to_holder=case.holder,
                 comment=(comment or "").strip()[:MAX_COMMENT],
                 is_public=True,
                 due_at=case.due_at,
@@ -238,7 +237,7 @@ def _ancestry(area: Area) -> dict[str, Area]:
 
 
 # -- steps ----------------------------------------------------------------------------------
-def case_transition(
+def case_step(
     *,
     case: Case,
     actor,
@@ -267,8 +266,11 @@ def case_transition(
         )
     expected_version = case.version if version is None else version
 
-    # A first check on the caller's copy, so that photos are decoded only for steps that can be
-    # taken, and outside the row lock. Everything is checked again under the lock below.
+    # First checks on the caller's copy, so that photos are decoded only for steps that can be
+    # taken, and outside the row lock; a stale version first, since whatever the actor chose was
+    # meant for a case that has moved on. Everything is checked again under the lock below.
+    if case.version != expected_version:
+        raise CaseConflict(conflict_message(case), case=case)
     _check_step(actor, case, spec)
     prepared = prepare_photos(inputs.get("photos")) if "photos" in spec.inputs else []
 
@@ -278,11 +280,11 @@ def case_transition(
         with transaction.atomic():
             locked = (
                 Case.objects.select_for_update(of=("self",))
-                .select_related("area", "category")
+                .select_related("area", "street", "category")
                 .get(pk=case.pk)
             )
             if locked.version != expected_version:
-                raise CaseConflict(_conflict_message(locked), case=locked)
+                raise CaseConflict(conflict_message(locked), case=locked)
             role = _check_step(actor, locked, spec)
             values = _clean_inputs(spec, locked, actor, inputs, prepared)
             entry = locked.stage_entry
@@ -290,23 +292,12 @@ def case_transition(
             locked.save()
             event.save()
             if locked.stage_entry != entry:
-                _end_suspension(locked, now=now)
+                suspension_end_for_new_stage(case=locked, now=now)
             _store_photos(locked, event, prepared, kind=spec.photo_kind, actor=actor, saved=saved)
     except BaseException:
         _discard(saved)
         raise
     return locked
-
-
-def _end_suspension(case: Case, *, now: datetime) -> None:
-    """A step that starts a new stage ends a suspension of the old one: the new stage's own
-    time limit runs from now, so nothing is left to resume."""
-    DeadlineRequest.objects.filter(
-        case=case,
-        kind=DeadlineRequest.Kind.SUSPENSION,
-        status=DeadlineRequest.Status.APPROVED,
-        resumed_at__isnull=True,
-    ).update(resumed_at=now, due_after=case.due_at, updated_at=now)
 
 
 def _check_step(actor, case: Case, spec: workflow.Step) -> str:
@@ -364,7 +355,7 @@ def _clean_inputs(spec: workflow.Step, case: Case, actor, inputs: dict, prepared
             )
         values["satisfaction"] = satisfaction
 
-    if spec.name == "dispatch":
+    if "department" in spec.inputs:
         department = _department(inputs.get("department"), errors)
         if department is None and "department" not in errors:
             department = default_department_for(case.category)
@@ -374,7 +365,7 @@ def _clean_inputs(spec: workflow.Step, case: Case, actor, inputs: dict, prepared
                 )
         values["department"] = department
 
-    if spec.name == "merge":
+    if "duplicate_of" in spec.inputs:
         values["duplicate_of"] = _original_case(inputs.get("duplicate_of"), case, actor, errors)
 
     is_public = inputs.get("is_public")
@@ -424,58 +415,33 @@ def apply_step(
     role: str,
     values: dict,
     now: datetime,
-    due=None,
+    limits: clock.TimeLimits | None = None,
 ) -> CaseEvent:
     """Move ``case`` (in memory) through ``spec`` and return its unsaved event.
 
-    The rules of the table in one place: status, holder, department, timestamps, counters, the
-    next stage's due time (``due(case, start=)``, default :func:`due_time`) and the version.
-    Callers have checked role, scope and inputs; they save the case and the event.
+    Carries out what the table says the step does (status, holder, the inputs it writes, fixed
+    values, times, counters), then the next stage's due time (``clock.due_time``; ``limits``
+    for callers that take many steps) and the version. Callers have checked role, scope and
+    inputs; they save the case and the event.
     """
-    due = due or due_time
     from_status = case.status
     from_holder = case.holder
     on_time = None if case.due_at is None or not spec.changes_state else now <= case.due_at
 
     if spec.target is not None:
         case.status = spec.target
-    if spec.holder == workflow.DISPATCHER:
-        case.holder = Holder.CENTER if case.escalated_at else Holder.COMMUNITY
-    elif spec.holder is not None:
-        case.holder = spec.holder
-
-    name = spec.name
-    if name == "accept":
-        case.accepted_at = now
-    elif name == "escalate":
-        case.escalated_at = now
-    elif name == "merge":
-        case.duplicate_of = values["duplicate_of"]
-    elif name == "dispatch":
-        case.department = values["department"]
-        case.dispatched_at = now
-    elif name == "acknowledge":
-        case.acknowledged_at = now
-    elif name == "return":
-        case.department = None
-        case.return_count += 1
-    elif name == "complete":
-        case.result = values["result"]
-        case.handled_at = now
-    elif name == "resolve_on_spot":
-        case.result = values["result"]
-        case.resolved_on_spot = True
-        case.closed_at = now
-    elif name == "verify_pass":
-        case.closed_at = now
-    elif name == "verify_fail":
-        case.rework_count += 1
-    elif name == "evaluate":
-        case.satisfaction = values["satisfaction"]
-        case.evaluated_at = now
+    case.holder = spec.holder_after(case)
+    for name in spec.writes:
+        setattr(case, name, values[name])
+    for name, value in spec.sets.items():
+        setattr(case, name, value)
+    for name in spec.stamps:
+        setattr(case, name, now)
+    for name in spec.counts:
+        setattr(case, name, getattr(case, name) + 1)
 
     if case.status != from_status or case.holder != from_holder:
-        case.due_at = due(case, start=now)
+        case.due_at = clock.due_time(case, start=now, limits=limits)
         case.stage_entry += 1
     case.version += 1
     comment = values.get("comment", "")
@@ -483,14 +449,15 @@ def apply_step(
         comment = values["result"]
     return CaseEvent(
         case=case,
-        step=name,
+        step=spec.name,
         actor=actor,
         actor_name=_actor_name(actor),
         role=role,
         from_status=from_status,
         to_status=case.status,
         to_holder=case.holder,
-        department=case.department if name in ("dispatch", "verify_fail") else None,
+        # A step that hands the case to a department names it.
+        department=case.department if spec.holder == Holder.DEPARTMENT else None,
         comment=comment,
         is_public=values.get("is_public", spec.public),
         due_at=case.due_at,
@@ -499,16 +466,17 @@ def apply_step(
     )
 
 
-def _conflict_message(case: Case) -> str:
+def conflict_message(case: Case) -> str:
+    """Who changed ``case`` last, for the actor whose step came too late (pages and API)."""
     last = case.events.order_by("-created_at", "-pk").first()
     if last is None:
-        return _("This case has just been changed; reload it and try again.")
-    label = workflow.step_label(last.step)
+        return _("This case has just been changed; check it again before you act.")
     return _(
-        "This case was already changed by %(name)s (%(step)s at %(time)s); reload it and try again."
+        "This case was already changed by %(name)s (%(step)s at %(time)s); check it again "
+        "before you act."
     ) % {
         "name": last.actor_name or _("someone"),
-        "step": label,
+        "step": workflow.step_label(last.step),
         "time": timezone.localtime(last.created_at).strftime("%H:%M:%S"),
     }
 
@@ -517,23 +485,7 @@ def _actor_name(actor) -> str:
     return str(actor)[:150] if actor is not None else ""
 
 
-# -- due times ------------------------------------------------------------------------------
-def due_time(case: Case, *, start: datetime) -> datetime | None:
-    """When the stage the case is now in must be finished (None when no limit runs)."""
-    stage = STATUS_STAGE.get(case.status)
-    if stage is None:
-        return None
-    limit = time_limit_for(case.category, case.priority)
-    if limit is None:
-        return None
-    return add_working_time(
-        start,
-        float(limit.hours_for(stage)),
-        area=case.area,
-        around_the_clock=case.category.around_the_clock,
-    )
-
-
+# -- defaults -------------------------------------------------------------------------------
 def default_department_for(category: Category) -> Department | None:
     """The category's default department, or its nearest ancestor's."""
     if category.default_department_id:

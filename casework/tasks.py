@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from casework import digest, reminders
+from casework.deadlines import digest, reminders
 
 
 @shared_task(ignore_result=True)

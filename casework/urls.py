@@ -11,7 +11,7 @@ urlpatterns = [
     path("new/duplicates/", views.duplicates, name="duplicates"),
     path("export.xlsx", views.case_export, name="export"),
     path("<int:pk>/", views.case_detail, name="detail"),
-    path("<int:pk>/steps/<slug:step>/", views.case_step, name="step"),
+    path("<int:pk>/steps/<slug:step>/", views.take_step, name="step"),
     path(
         "<int:pk>/photos/<int:attachment>/<slug:size>.jpg",
         views.photo,

@@ -1,7 +1,7 @@
 """The case pages: filing, inboxes, the list with its export, and the case page with its steps.
 
 Views stay thin: reads come from :mod:`casework.selectors` (and :mod:`casework.page_selectors`),
-every write goes through :mod:`casework.services`, and the steps offered are the transition
+every write goes through :mod:`casework.services`, and the steps offered are the step
 table's (``selectors.available_steps``).
 """
 
@@ -22,16 +22,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from casework import exports, page_selectors, selectors, services, workflow
+from casework import clock, exports, page_selectors, selectors, services, workflow
+from casework.deadlines import permissions as deadline_permissions
 from casework.filters import CaseFilterSet
 from casework.forms import CaseReportForm, StepForm
 from casework.models import Attachment, Case, Category
 from casework.photos import MAX_PHOTO_BYTES
-from casework.supervision import center_role, holder_role
 from governance.forms import apply_service_errors
 from governance.models import Role
 from governance.scopes import visible
-from governance.workclock import describe_remaining
 from grids.models import Area
 
 PAGE_SIZE = 25
@@ -66,41 +65,21 @@ INBOX_SECTIONS = {
         ),
     ),
 }
-# Steps drawn as the main action of the case page (a filled button); the others are plain.
-STEP_STYLE = {
-    "accept": "primary",
-    "dispatch": "primary",
-    "acknowledge": "primary",
-    "complete": "primary",
-    "verify_pass": "primary",
-    "resolve_on_spot": "primary",
-    "evaluate": "primary",
-}
 
 
-def _case_or_404(user, pk: int) -> Case:
+def case_or_404(user, pk: int) -> Case:
+    """The case ``pk`` if ``user`` may see it (for the case and the deadline pages)."""
     case = selectors.case_detail_for(user, pk)
     if case is None:
-        raise Http404
+        raise Http404(_("No such case, or it is outside your scope."))
     return case
 
 
-def _remaining(case: Case, now) -> str:
-    if not case.is_open or case.due_at is None:
-        return ""
-    # The street's working hours apply to every case in it: passing the street (joined in the
-    # list query) keeps the clock at one lookup per street, not one per case.
-    return describe_remaining(
-        case.due_at, now, area=case.street, around_the_clock=case.category.around_the_clock
-    )
-
-
 def _annotate_rows(cases, now) -> list[Case]:
-    """Add ``remaining`` (time left in words) and ``is_overdue`` to each listed case."""
+    """Add ``remaining`` (time left in words) to each listed case."""
     rows = list(cases)
     for case in rows:
-        case.remaining = _remaining(case, now)
-        case.is_overdue = bool(case.is_open and case.due_at and case.due_at < now)
+        case.remaining = clock.remaining(case, now)
     return rows
 
 
@@ -275,7 +254,7 @@ def _file_case(request, form: CaseReportForm) -> Case | None:
             case = services.case_report(actor=request.user, **form.report_kwargs())
             if form.cleaned_data.get("resolve_on_spot"):
                 stage = "resolve_on_spot"
-                case = services.case_transition(
+                case = services.case_step(
                     case=case,
                     actor=request.user,
                     step="resolve_on_spot",
@@ -334,17 +313,14 @@ def _map_settings() -> dict:
 # -- the case page --------------------------------------------------------------------------
 @login_required
 def case_detail(request, pk: int):
-    case = _case_or_404(request.user, pk)
+    case = case_or_404(request.user, pk)
     return _render_detail(request, case)
 
 
 def _step_forms(request, case: Case, *, bound: StepForm | None = None) -> list[StepForm]:
     forms = []
     # The main step of the moment first (dispatch before merge), then the table's order.
-    steps = sorted(
-        selectors.available_steps(request.user, case),
-        key=lambda step: STEP_STYLE.get(step.name) != "primary",
-    )
+    steps = sorted(selectors.available_steps(request.user, case), key=lambda s: not s.primary)
     templates = selectors.response_templates_for(category=case.category) if steps else []
     for step in steps:
         if bound is not None and bound.step.name == step.name:
@@ -354,7 +330,7 @@ def _step_forms(request, case: Case, *, bound: StepForm | None = None) -> list[S
         form.quick_replies = [t for t in templates if t.step in ("", step.name)]
         # A quick reply fills the result when the step has one, else the comment.
         form.quick_target = "result" if "result" in step.inputs else "comment"
-        form.style = STEP_STYLE.get(step.name, "")
+        form.style = "primary" if step.primary else ""
         forms.append(form)
     return forms
 
@@ -396,15 +372,13 @@ def _render_detail(request, case: Case, *, bound: StepForm | None = None, status
     step_forms = _step_forms(request, case, bound=bound)
     # A refused step the user is not offered (any more) has no form to show its reason on.
     refused = bound if bound is not None and bound not in step_forms else None
-    # Links to the case's deadline page for what the user may do there (no query: the cached
-    # role assignments and the case's area).
-    holder = holder_role(request.user, case) if case.is_open else None
-    center = center_role(request.user, case) if case.is_open else None
+    # Links to the case's deadline page for what the user may do there.
+    user = request.user
     context = {
         "case": case,
-        "may_ask_for_time": bool(holder and case.due_at),
-        "may_resume": bool((holder or center) and case.due_at is None),
-        "may_supervise": bool(center),
+        "may_ask_for_time": deadline_permissions.may_ask_for_time(user, case),
+        "may_resume": deadline_permissions.may_resume(user, case),
+        "may_supervise": deadline_permissions.may_supervise(user, case),
         "photo_max_bytes": MAX_PHOTO_BYTES,
         "refused": refused,
         "step_forms": step_forms,
@@ -427,31 +401,26 @@ def _render_detail(request, case: Case, *, bound: StepForm | None = None, status
 
 @login_required
 @require_POST
-def case_step(request, pk: int, step: str):
+def take_step(request, pk: int, step: str):
     """Take one step from the case page. A refusal re-renders the page with the reason on the
     step's form; a conflict (someone acted first) names who did and shows the case as it is."""
-    case = _case_or_404(request.user, pk)
+    case = case_or_404(request.user, pk)
     spec = workflow.STEPS.get(step)
     if spec is None or spec.creates:
         raise Http404
-    seen = request.POST.get(f"{spec.name}-version", "")
-    if seen.isdigit() and int(seen) != case.version:
-        # Checked before the inputs: whatever was typed was meant for a case that has moved on.
-        messages.error(request, _conflict_message(case))
-        return redirect("casework:detail", pk=case.pk)
     form = _build_step_form(request, case, spec, request.POST, request.FILES)
     if not form.is_valid():
         return _render_detail(request, case, bound=form, status=400)
     try:
-        services.case_transition(
+        services.case_step(
             case=case,
             actor=request.user,
             step=spec.name,
             version=form.cleaned_data["version"],
-            **form.transition_inputs(),
+            **form.step_inputs(),
         )
     except services.CaseConflict as exc:
-        messages.error(request, _conflict_message(exc.case) if exc.case else exc.message)
+        messages.error(request, exc.message)
         return redirect("casework:detail", pk=case.pk)
     except ValidationError as exc:
         apply_service_errors(form, exc)
@@ -469,27 +438,13 @@ def case_step(request, pk: int, step: str):
     return redirect("casework:detail", pk=case.pk)
 
 
-def _conflict_message(case: Case) -> str:
-    last = page_selectors.last_event(case)
-    if last is None:
-        return _("This case has just been changed; check it again before you act.")
-    return _(
-        "This case was already changed by %(name)s (%(step)s at %(time)s). Here it is as it is "
-        "now; check it again before you act."
-    ) % {
-        "name": last.actor_name or _("someone"),
-        "step": workflow.step_label(last.step),
-        "time": timezone.localtime(last.created_at).strftime("%H:%M:%S"),
-    }
-
-
 @login_required
 @require_GET
 def photo(request, pk: int, attachment: int, size: str):
     """A case photo, served only to users who may see the case."""
     if size not in ("full", "thumb"):
         raise Http404
-    case = _case_or_404(request.user, pk)
+    case = case_or_404(request.user, pk)
     item = Attachment.objects.filter(case=case, pk=attachment).first()
     if item is None:
         raise Http404

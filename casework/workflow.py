@@ -1,8 +1,10 @@
-"""The case transition table: the one place that says which step may be taken from which
-status, by which role, with which inputs, and where the case goes afterwards.
+"""The case step table: the one place that says which step may be taken from which status, by
+which role, with which inputs, where the case goes afterwards and what the step writes on it.
 
-Services enforce it, the API lists and accepts its steps, pages draw their buttons and forms from
-it, and the admin's actions go through it. Changing the workflow means changing this table.
+Services carry it out (:func:`casework.services.apply_step` reads nothing else), the API lists and
+accepts its steps, pages draw their buttons and forms from it, and the admin's actions go through
+it. Changing the workflow means changing this table. It also says who acts for each holder of a
+case (:data:`HOLDER_ROLES`), which the inboxes, the deadline pages and the notifications read.
 """
 
 from __future__ import annotations
@@ -13,8 +15,18 @@ from dataclasses import dataclass, field
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import OPEN_STATUSES, Holder, Source, Status
+from casework.choices import OPEN_STATUSES, Holder, Source, Status
 from governance.models import Role
+
+# Who acts for each holder of a case. Area roles reach a case through its area, department roles
+# through its department.
+HOLDER_ROLES: dict[str, tuple[str, ...]] = {
+    Holder.COMMUNITY: (Role.COMMUNITY_DISPATCHER,),
+    Holder.CENTER: (Role.CENTER_SUPERVISOR, Role.STREET_ADMIN),
+    Holder.DEPARTMENT: (Role.DEPARTMENT_HANDLER,),
+}
+# The grid management center: decides on deadlines, issues supervision orders, verifies.
+CENTER_ROLES = HOLDER_ROLES[Holder.CENTER]
 
 # A holder value meaning "whoever dispatches this case": the center once escalated, else the
 # community.
@@ -31,17 +43,21 @@ INPUTS = (
     "is_public",
 )
 
+# Role → the holder the case must have for that role to act.
 _COMMUNITY_OR_CENTER = {
-    Role.COMMUNITY_DISPATCHER: Holder.COMMUNITY,
-    Role.CENTER_SUPERVISOR: Holder.CENTER,
-    Role.STREET_ADMIN: Holder.CENTER,
+    role: holder for holder in (Holder.COMMUNITY, Holder.CENTER) for role in HOLDER_ROLES[holder]
 }
-_VERIFIERS = {Role.GRID_WORKER: None, Role.CENTER_SUPERVISOR: None, Role.STREET_ADMIN: None}
-_HANDLER = {Role.DEPARTMENT_HANDLER: None}
+_VERIFIERS = {Role.GRID_WORKER: None, **dict.fromkeys(CENTER_ROLES)}
+_HANDLER = dict.fromkeys(HOLDER_ROLES[Holder.DEPARTMENT])
 
 
 @dataclass(frozen=True)
 class Step:
+    """One step. What it does to the case, in this order: ``target`` and ``holder`` move it;
+    ``writes`` stores inputs on the case under their own names, ``sets`` fixed values, ``stamps``
+    the step's time, ``counts`` raises counters. A step that changes the status or the holder
+    starts a new entry of the stage its status has (a new due time, reminders again)."""
+
     name: str
     label: Promise
     # Statuses the case must be in (empty for "report", which creates the case).
@@ -54,6 +70,10 @@ class Step:
     optional: tuple[str, ...] = ()
     # Holder afterwards: a Holder value, DISPATCHER, or None (unchanged).
     holder: str | None = None
+    writes: tuple[str, ...] = ()
+    sets: dict[str, object] = field(default_factory=dict)
+    stamps: tuple[str, ...] = ()
+    counts: tuple[str, ...] = ()
     # Kind of the photos taken with this step.
     photo_kind: str = "after"
     # Whether the event is shown to the reporter unless the actor says otherwise.
@@ -62,6 +82,13 @@ class Step:
     guard: Callable | None = field(default=None, compare=False)
     # Label of the comment field when this step requires it (a reason, a note).
     comment_label: Promise | None = None
+    # The main action of the moment on the case page (a filled button, offered first).
+    primary: bool = False
+
+    def __post_init__(self) -> None:
+        unknown = set(self.writes) - set(self.inputs)
+        if unknown:
+            raise ValueError(f"step {self.name} writes inputs it does not take: {unknown}")
 
     @property
     def creates(self) -> bool:
@@ -74,6 +101,12 @@ class Step:
     @property
     def changes_state(self) -> bool:
         return self.target is not None or self.holder is not None
+
+    def holder_after(self, case) -> str:
+        """Who holds ``case`` once this step is taken."""
+        if self.holder == DISPATCHER:
+            return Holder.CENTER if case.escalated_at else Holder.COMMUNITY
+        return case.holder if self.holder is None else self.holder
 
 
 def _not_evaluated(case) -> Promise | None:
@@ -111,6 +144,10 @@ STEP_LIST: tuple[Step, ...] = (
         required=("result", "photos"),
         optional=("comment", "is_public"),
         holder=Holder.NONE,
+        writes=("result",),
+        sets={"resolved_on_spot": True},
+        stamps=("closed_at",),
+        primary=True,
     ),
     Step(
         name="accept",
@@ -119,6 +156,8 @@ STEP_LIST: tuple[Step, ...] = (
         target=Status.ACCEPTED,
         roles=_COMMUNITY_OR_CENTER,
         optional=("comment", "is_public"),
+        stamps=("accepted_at",),
+        primary=True,
     ),
     Step(
         name="reject",
@@ -140,6 +179,7 @@ STEP_LIST: tuple[Step, ...] = (
         required=("duplicate_of",),
         optional=("comment", "is_public"),
         holder=Holder.NONE,
+        writes=("duplicate_of",),
     ),
     Step(
         name="dispatch",
@@ -149,6 +189,9 @@ STEP_LIST: tuple[Step, ...] = (
         roles=_COMMUNITY_OR_CENTER,
         optional=("department", "comment", "is_public"),
         holder=Holder.DEPARTMENT,
+        writes=("department",),
+        stamps=("dispatched_at",),
+        primary=True,
     ),
     Step(
         name="escalate",
@@ -159,6 +202,7 @@ STEP_LIST: tuple[Step, ...] = (
         required=("comment",),
         optional=("is_public",),
         holder=Holder.CENTER,
+        stamps=("escalated_at",),
         public=False,
         comment_label=_("Why the community cannot solve it"),
     ),
@@ -169,6 +213,8 @@ STEP_LIST: tuple[Step, ...] = (
         target=Status.IN_PROGRESS,
         roles=_HANDLER,
         optional=("comment", "is_public"),
+        stamps=("acknowledged_at",),
+        primary=True,
     ),
     Step(
         name="return",
@@ -179,6 +225,8 @@ STEP_LIST: tuple[Step, ...] = (
         required=("comment",),
         optional=("is_public",),
         holder=DISPATCHER,
+        sets={"department": None},
+        counts=("return_count",),
         public=False,
         comment_label=_("Why this is not for your department"),
     ),
@@ -191,6 +239,9 @@ STEP_LIST: tuple[Step, ...] = (
         required=("result", "photos"),
         optional=("comment", "is_public"),
         holder=DISPATCHER,
+        writes=("result",),
+        stamps=("handled_at",),
+        primary=True,
     ),
     Step(
         name="verify_pass",
@@ -200,6 +251,8 @@ STEP_LIST: tuple[Step, ...] = (
         roles=_VERIFIERS,
         optional=("comment", "photos", "is_public"),
         holder=Holder.NONE,
+        stamps=("closed_at",),
+        primary=True,
     ),
     Step(
         name="verify_fail",
@@ -210,6 +263,7 @@ STEP_LIST: tuple[Step, ...] = (
         required=("comment",),
         optional=("photos", "is_public"),
         holder=Holder.DEPARTMENT,
+        counts=("rework_count",),
         comment_label=_("What is still wrong"),
     ),
     Step(
@@ -217,14 +271,13 @@ STEP_LIST: tuple[Step, ...] = (
         label=_("Record satisfaction"),
         sources=frozenset({Status.CLOSED}),
         target=None,
-        roles={
-            Role.COMMUNITY_DISPATCHER: None,
-            Role.CENTER_SUPERVISOR: None,
-            Role.STREET_ADMIN: None,
-        },
+        roles=dict.fromkeys(_COMMUNITY_OR_CENTER),
         required=("satisfaction",),
         optional=("comment", "is_public"),
+        writes=("satisfaction",),
+        stamps=("evaluated_at",),
         guard=_not_evaluated,
+        primary=True,
     ),
     Step(
         name="attach",
@@ -246,10 +299,11 @@ STEP_LIST: tuple[Step, ...] = (
 
 STEPS: dict[str, Step] = {step.name: step for step in STEP_LIST}
 STEP_CHOICES = [(step.name, step.label) for step in STEP_LIST]
-TRANSITION_CHOICES = [(step.name, step.label) for step in STEP_LIST if not step.creates]
+# The steps taken on a case once it is filed (every step but "report").
+LATER_STEP_CHOICES = [(step.name, step.label) for step in STEP_LIST if not step.creates]
 
-# Steps written to the case log around deadlines (by casework.supervision and the scan in
-# casework.reminders). They change no status, so they are not in the table above; their labels
+# Steps written to the case log around deadlines (by casework.deadlines.services and the scan in
+# casework.deadlines.reminders). They change no status, so they are not in the table above; their labels
 # live here so that every name of a logged step comes from this module.
 LOG_STEP_LABELS: dict[str, Promise] = {
     "request_extension": _("Asked for an extension"),

@@ -21,7 +21,6 @@ from governance.models import (
     User,
     WorkingHours,
 )
-from governance.models.calendar import STREET_KIND
 from governance.scopes import area_model, changeable, scope_of, visible
 from governance.selectors import change_log_for
 
@@ -226,7 +225,7 @@ class WorkingHoursAdmin(ScopedAdminMixin, admin.ModelAdmin):
             # Only the streets this user may change; the field's own limit keeps it to streets.
             Area = area_model()
             kwargs["queryset"] = changeable(
-                request.user, Area._default_manager.filter(kind=STREET_KIND)
+                request.user, Area._default_manager.filter(kind=Area.STREET_KIND)
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

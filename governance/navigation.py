@@ -27,6 +27,7 @@ class NavItem:
 _items: dict[str, NavItem] = {}
 _start_pages: dict[str, Callable] = {}
 _unassigned_start_pages: list[Callable] = []
+_superuser_start_pages: list[Callable] = []
 
 
 def register_nav(item: NavItem) -> None:
@@ -42,6 +43,12 @@ def register_unassigned_start_page(resolver: Callable) -> None:
     """``resolver(user)`` returns the URL a signed-in user without any role assignment starts
     on (a volunteer's own page, say), or None to let the next resolver answer."""
     _unassigned_start_pages.append(resolver)
+
+
+def register_superuser_start_page(resolver: Callable) -> None:
+    """``resolver(user)`` returns the URL a superuser without role assignments starts on (the
+    area tree, say), or None to let the next resolver answer."""
+    _superuser_start_pages.append(resolver)
 
 
 def items_for(user) -> list[dict]:
@@ -72,11 +79,12 @@ def start_page_for(user) -> str | None:
         resolver = _start_pages.get(assignment.role)
         if resolver is not None:
             return resolver(user, assignment)
-    if not scope.assignments and not scope.is_superuser:
-        for resolver in _unassigned_start_pages:
-            target = resolver(user)
-            if target:
-                return target
+    if scope.assignments:
+        return None
+    for resolver in _superuser_start_pages if scope.is_superuser else _unassigned_start_pages:
+        target = resolver(user)
+        if target:
+            return target
     return None
 
 

@@ -6,6 +6,9 @@ through :func:`visible` (or :func:`changeable`). A model takes part by registeri
 
 Scope is a subtree of the area tree; the check is a range query on the tree (``tree_id`` and
 ``lft`` between the scope node's ``lft`` and ``rght``), never a walk over descendants.
+:func:`reachable` narrows to some roles only (an inbox). Questions about one area already loaded
+(:func:`area_role`, :func:`can_change_under`) are answered in memory from the cached assignments,
+and :func:`assignments_over` finds the people whose scope contains an area.
 """
 
 from __future__ import annotations
@@ -138,20 +141,62 @@ def changeable(user, queryset: QuerySet) -> QuerySet:
     return queryset.filter(scope.q(queryset.model, rule.change_roles))
 
 
-def can_view(user, obj: Model) -> bool:
-    return visible(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+def reachable(user, queryset: QuerySet, roles: Iterable[str]) -> QuerySet:
+    """Rows of ``queryset`` that ``user`` reaches through assignments of ``roles`` only: a
+    narrower question than :func:`visible` (an inbox, the center's desk, where a role may file).
+    A superuser reaches every row."""
+    scope = scope_of(user)
+    if scope.is_superuser:
+        return queryset
+    return queryset.filter(scope.q(queryset.model, set(roles)))
 
 
 def can_change(user, obj: Model) -> bool:
     return changeable(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
 
 
-def can_change_under(user, area) -> bool:
-    """May ``user`` create or change rows attached to ``area``? (e.g. a new child area)"""
-    scope = scope_of(user)
-    if scope.is_superuser:
-        return True
+# -- one area, in memory --------------------------------------------------------------------
+# The questions above filter querysets. The ones below ask about one area already loaded (a
+# case's, a new record's parent) and read only the user's cached assignments: no query.
+
+
+def area_role(user, area, roles: Iterable[str]) -> str | None:
+    """The first of ``roles`` (in the order given) through which ``area`` lies in ``user``'s
+    scope, or None. A superuser holds no role here: callers say what a superuser may do."""
     if area is None:
-        return False
-    rule = rule_for(area_model())
-    return any(area.is_within(s) for s in scope.areas(rule.change_roles))
+        return None
+    scope = scope_of(user)
+    for role in roles:
+        if any(area.is_within(node) for node in scope.areas([role])):
+            return role
+    return None
+
+
+def department_role(user, department_id: int | None, roles: Iterable[str]) -> str | None:
+    """The first of ``roles`` in which ``user`` serves the department ``department_id``."""
+    if department_id is None:
+        return None
+    scope = scope_of(user)
+    for role in roles:
+        if any(d.pk == department_id for d in scope.departments([role])):
+            return role
+    return None
+
+
+def can_change_under(user, area, roles: Iterable[str] | None = None) -> bool:
+    """May ``user`` create or change rows attached to ``area`` (a new child area, a staff post,
+    a party-building record)? Through ``roles``, by default the area model's change roles."""
+    if scope_of(user).is_superuser:
+        return True
+    if roles is None:
+        roles = rule_for(area_model()).change_roles
+    return area_role(user, area, roles) is not None
+
+
+def assignments_over(area, roles: Iterable[str]) -> QuerySet[RoleAssignment]:
+    """The assignments of ``roles`` whose scope contains ``area`` (the people to tell about
+    something there), with their users: one query."""
+    Area = area_model()
+    return RoleAssignment.objects.filter(
+        Area.ancestors_q(area, prefix="area__", include_self=True), role__in=sorted(roles)
+    ).select_related("user")

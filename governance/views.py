@@ -16,12 +16,12 @@ from governance.selectors import change_log_for
 
 @login_required
 def home(request):
-    """Send each user to the start page of their first role."""
+    """Send each user to the start page of their first role (the apps register them)."""
     target = start_page_for(request.user)
     if target:
         return redirect(target)
     if request.user.is_superuser:
-        return redirect("grids:tree")
+        return redirect("admin:index")
     return render(request, "governance/no_role.html", status=403)
 
 

@@ -27,7 +27,6 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from governance.models import CalendarDay, WorkingHours
-from governance.models.calendar import STREET_KIND
 from governance.scopes import area_model
 
 logger = logging.getLogger(__name__)
@@ -136,25 +135,18 @@ def _is_working_day(day: date) -> bool:
     return day.weekday() < 5
 
 
-def working_periods_for(area=None) -> Periods:
-    """The working periods of the street ``area`` lies in (the default without a street row).
-
-    One query for an area not seen under the current calendar version, none after.
-    """
-    _cache.sync()
-    return _periods_for(area)
-
-
 def _periods_for(area) -> Periods:
+    """The working periods of the street ``area`` lies in (the default without a street row):
+    one query for an area not seen under the current calendar version, none after."""
     if area is None:
         return WORKING_PERIODS
-    # The tree position is part of the key: an area moved to another street has new lft/rght.
-    key = (area.pk, area.tree_id, area.lft, area.rght)
+    # The tree position is part of the key: an area moved to another street is a new key.
+    key = (area.pk, *area.tree_position)
     periods = _cache.area_periods.get(key)
     if periods is None:
         Area = area_model()
         streets = Area._default_manager.filter(
-            Area.ancestors_q(area, include_self=True), kind=STREET_KIND
+            Area.ancestors_q(area, include_self=True), kind=Area.STREET_KIND
         )
         hours = WorkingHours.objects.filter(area__in=streets).first()
         periods = hours.periods if hours is not None else WORKING_PERIODS

@@ -12,7 +12,12 @@ class GridsConfig(AppConfig):
         from governance import changelog, scopes
         from governance.demo import register_seeder
         from governance.models import Role
-        from governance.navigation import NavItem, register_nav, register_start_page
+        from governance.navigation import (
+            NavItem,
+            register_nav,
+            register_start_page,
+            register_superuser_start_page,
+        )
         from grids.demo import seed_grids
         from grids.models import Area, GridStaff
 
@@ -30,3 +35,4 @@ class GridsConfig(AppConfig):
         for role in Role:
             if role != Role.DEPARTMENT_HANDLER:
                 register_start_page(role, own_area)
+        register_superuser_start_page(lambda user: reverse("grids:tree"))

@@ -18,7 +18,7 @@ def tree_roots_for(user) -> list[Area]:
     scope = scope_of(user)
     if scope.is_superuser:
         return list(with_counts(Area.objects.filter(parent__isnull=True)).order_by("name"))
-    areas = sorted({a.pk: a for a in scope.areas()}.values(), key=lambda a: (a.tree_id, a.lft))
+    areas = sorted({a.pk: a for a in scope.areas()}.values(), key=lambda a: a.tree_position)
     tops = [a for a in areas if not any(o is not a and a.is_within(o) for o in areas)]
     return list(with_counts(Area.objects.filter(pk__in=[a.pk for a in tops])).order_by("name"))
 
@@ -32,11 +32,7 @@ def with_counts(queryset: QuerySet[Area]) -> QuerySet[Area]:
     """
     children = Area.objects.filter(parent=OuterRef("pk"))
     own_staff = GridStaff.objects.filter(area=OuterRef("pk"))
-    staff_below = GridStaff.objects.filter(
-        area__tree_id=OuterRef("tree_id"),
-        area__lft__gte=OuterRef("lft"),
-        area__lft__lte=OuterRef("rght"),
-    )
+    staff_below = GridStaff.objects.filter(Area.outer_subtree_q(prefix="area__"))
     return queryset.with_descendant_count().annotate(
         child_count=_count(children),
         staff_count=_count(own_staff),
@@ -82,7 +78,7 @@ def search_areas(user, text: str, *, limit: int = 50) -> list[Area]:
 
 
 def ancestors_of(area: Area) -> list[Area]:
-    return list(Area.objects.filter(Area.ancestors_q(area)).order_by("lft"))
+    return list(Area.objects.filter(Area.ancestors_q(area)).order_by(*Area.tree_order()))
 
 
 def staff_for(user, area: Area) -> QuerySet[GridStaff]:

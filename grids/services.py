@@ -62,27 +62,16 @@ def area_update(*, actor, area: Area, **fields) -> Area:
 
 
 def area_move(*, actor, area: Area, new_parent: Area) -> Area:
-    """Move ``area`` with its subtree under ``new_parent``.
+    """Move ``area`` with its subtree under ``new_parent`` (see ``Area.move_to``).
 
     Codes stay consistent: the area takes the smallest free code under its new parent and every
-    descendant's code is rewritten with the new prefix (``Area.save``), in the same transaction
-    and tree lock. Scopes follow automatically (they are ranges of the tree).
+    descendant's code is rewritten with the new prefix, in one transaction under the tree lock.
+    A descendant as the new parent is refused (ValidationError on ``parent``). Scopes follow
+    automatically (they are ranges of the tree).
     """
     if not (can_change(actor, area) and can_change_under(actor, new_parent)):
         raise PermissionDenied(_("You may not move this area there."))
-    with transaction.atomic():
-        Area.lock_tree()
-        area.refresh_from_db()
-        new_parent.refresh_from_db()
-        if new_parent.is_within(area):
-            raise ValidationError(
-                {"parent": _("A node cannot be moved under one of its own descendants.")}
-            )
-        if area.parent_id == new_parent.pk:
-            return area
-        area.parent = new_parent
-        area.code = new_parent.next_child_code(area.kind)
-        area.save()  # validates kind and code against the new parent; mptt moves the subtree
+    area.move_to(new_parent)
     return area
 
 

@@ -1,8 +1,6 @@
-from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from casework.deadline_models import DeadlineRequest, SupervisionOrder
 from casework.models import (
     Attachment,
     Case,
@@ -13,12 +11,14 @@ from casework.models import (
     Satisfaction,
     Source,
 )
-from casework.workflow import TRANSITION_CHOICES, step_label
+from casework.workflow import LATER_STEP_CHOICES, step_label
 from governance.models import Department
 from grids.models import Area
 
 
-class _Named(serializers.Serializer):
+class Named(serializers.Serializer):
+    """A related row as its id and name."""
+
     id = serializers.IntegerField()
     name = serializers.CharField()
 
@@ -28,10 +28,10 @@ class CaseListSerializer(serializers.ModelSerializer):
     priority_display = serializers.CharField(source="get_priority_display", read_only=True)
     holder_display = serializers.CharField(source="get_holder_display", read_only=True)
     source_display = serializers.CharField(source="get_source_display", read_only=True)
-    category = _Named(read_only=True)
-    area = _Named(read_only=True)
-    department = _Named(read_only=True, allow_null=True)
-    is_overdue = serializers.SerializerMethodField()
+    category = Named(read_only=True)
+    area = Named(read_only=True)
+    department = Named(read_only=True, allow_null=True)
+    is_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Case
@@ -55,9 +55,6 @@ class CaseListSerializer(serializers.ModelSerializer):
             "reported_at",
             "satisfaction",
         )
-
-    def get_is_overdue(self, obj) -> bool:
-        return bool(obj.is_open and obj.due_at and obj.due_at < timezone.now())
 
 
 class CaseDetailSerializer(CaseListSerializer):
@@ -129,10 +126,10 @@ class OptionalBooleanField(serializers.BooleanField):
     default_empty_html = empty
 
 
-class CaseTransitionSerializer(serializers.Serializer):
-    """One step and its inputs; which inputs a step requires is the transition table's business."""
+class CaseStepInputSerializer(serializers.Serializer):
+    """One step and its inputs; which inputs a step requires is the step table's business."""
 
-    step = serializers.ChoiceField(choices=TRANSITION_CHOICES)
+    step = serializers.ChoiceField(choices=LATER_STEP_CHOICES)
     version = serializers.IntegerField(
         required=False, help_text="The case version you saw; a newer one gives 409."
     )
@@ -185,7 +182,7 @@ class CaseEventSerializer(serializers.ModelSerializer):
     step_label = serializers.SerializerMethodField()
     from_status_display = serializers.CharField(source="get_from_status_display", read_only=True)
     to_status_display = serializers.CharField(source="get_to_status_display", read_only=True)
-    department = _Named(read_only=True, allow_null=True)
+    department = Named(read_only=True, allow_null=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
@@ -223,7 +220,7 @@ class TimeLimitSerializer(serializers.Serializer):
 
 
 class CategoryNodeSerializer(serializers.ModelSerializer):
-    default_department = _Named(read_only=True, allow_null=True)
+    default_department = Named(read_only=True, allow_null=True)
     time_limits = TimeLimitSerializer(many=True, read_only=True)
     children = serializers.SerializerMethodField()
 
@@ -263,114 +260,3 @@ class DuplicateSerializer(CaseListSerializer):
 
     class Meta(CaseListSerializer.Meta):
         fields = (*CaseListSerializer.Meta.fields, "distance_m")
-
-
-# -- deadlines: extension and suspension requests, supervision orders -----------------------
-class _CaseRef(serializers.Serializer):
-    id = serializers.IntegerField()
-    number = serializers.CharField()
-    title = serializers.CharField()
-
-
-class _UserName(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="display_name")
-
-
-class DeadlineRequestSerializer(serializers.ModelSerializer):
-    case = _CaseRef(read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    stage_display = serializers.CharField(source="get_stage_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
-    requested_by = _UserName(read_only=True)
-    decided_by = _UserName(read_only=True, allow_null=True)
-
-    class Meta:
-        model = DeadlineRequest
-        fields = (
-            "id",
-            "case",
-            "kind",
-            "kind_display",
-            "stage",
-            "stage_display",
-            "status",
-            "status_display",
-            "reason",
-            "hours",
-            "requested_by",
-            "decided_by",
-            "decided_at",
-            "decision_comment",
-            "due_before",
-            "due_after",
-            "remaining_seconds",
-            "resumed_at",
-            "created_at",
-        )
-        read_only_fields = fields
-
-
-class DeadlineRequestCreateSerializer(serializers.Serializer):
-    """Input of asking for more time; the service checks the holder, the hours and the reason."""
-
-    case = serializers.IntegerField()
-    kind = serializers.CharField()
-    reason = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    hours = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-
-
-class DecisionSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class ResumeSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class SupervisionOrderSerializer(serializers.ModelSerializer):
-    number = serializers.CharField(read_only=True)
-    case = _CaseRef(read_only=True)
-    stage_display = serializers.CharField(source="get_stage_display", read_only=True)
-    holder_display = serializers.CharField(source="get_holder_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
-    department = _Named(read_only=True, allow_null=True)
-    issued_by = _UserName(read_only=True, allow_null=True)
-    replied_by = _UserName(read_only=True, allow_null=True)
-    is_late = serializers.BooleanField(read_only=True)
-
-    class Meta:
-        model = SupervisionOrder
-        fields = (
-            "id",
-            "number",
-            "case",
-            "stage",
-            "stage_display",
-            "holder",
-            "holder_display",
-            "department",
-            "issued_by",
-            "demand",
-            "reply_due_at",
-            "is_late",
-            "status",
-            "status_display",
-            "reply",
-            "replied_by",
-            "replied_at",
-            "created_at",
-        )
-        read_only_fields = fields
-
-
-class SupervisionIssueSerializer(serializers.Serializer):
-    """Input of issuing an order; the service checks the center role, the demand and hours."""
-
-    case = serializers.IntegerField()
-    demand = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    reply_hours = serializers.CharField(required=False, allow_blank=True)
-
-
-class SupervisionAnswerSerializer(serializers.Serializer):
-    reply = serializers.CharField(allow_blank=True, trim_whitespace=False)

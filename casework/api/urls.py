@@ -6,7 +6,5 @@ router = DefaultRouter()
 router.register("cases", views.CaseViewSet, basename="case")
 router.register("categories", views.CategoryViewSet, basename="category")
 router.register("response-templates", views.ResponseTemplateViewSet, basename="response-template")
-router.register("deadline-requests", views.DeadlineRequestViewSet, basename="deadline-request")
-router.register("supervision-orders", views.SupervisionOrderViewSet, basename="supervision-order")
 
 urlpatterns = router.urls

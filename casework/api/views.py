@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from casework import selectors, services, supervision, workflow
+from casework import selectors, services, workflow
 from casework.api.serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -15,31 +15,21 @@ from casework.api.serializers import (
     CaseEventSerializer,
     CaseListSerializer,
     CaseReportSerializer,
+    CaseStepInputSerializer,
     CaseStepSerializer,
-    CaseTransitionSerializer,
     CategoryNodeSerializer,
-    DeadlineRequestCreateSerializer,
-    DeadlineRequestSerializer,
-    DecisionSerializer,
     DuplicateQuerySerializer,
     DuplicateSerializer,
     ResponseTemplateSerializer,
-    ResumeSerializer,
-    SupervisionAnswerSerializer,
-    SupervisionIssueSerializer,
-    SupervisionOrderSerializer,
 )
-from casework.deadline_models import DeadlineRequest, SupervisionOrder
+from casework.deadlines import services as deadline_services
+from casework.deadlines.api.serializers import ResumeSerializer
+from casework.deadlines.api.views import deadline_errors
 from casework.filters import CaseFilterSet
 from casework.models import Category, ResponseTemplate
-from governance.api.errors import service_errors
+from governance.api.errors import Conflict, service_errors
 from governance.scopes import visible
 from grids.models import Area
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
 
 
 @contextmanager
@@ -52,35 +42,6 @@ def case_errors():
         raise Conflict({"detail": exc.message, "code": "conflict"}) from exc
 
 
-@contextmanager
-def deadline_errors():
-    """service_errors() plus DeadlineConflict → 409, naming the field as a 400 would."""
-    with service_errors():
-        try:
-            yield
-        except supervision.DeadlineConflict as exc:
-            raise Conflict(
-                {**exc.message_dict, "detail": " ".join(exc.messages), "code": "conflict"}
-            ) from exc
-
-
-def _visible_case(user, pk: int):
-    """The case ``pk`` if ``user`` may see it; else a 400 on the ``case`` field."""
-    case = selectors.case_detail_for(user, pk)
-    if case is None:
-        raise exceptions.ValidationError({"case": [_("Unknown case.")]})
-    return case
-
-
-def _status_param(request, choices) -> str:
-    status_ = request.query_params.get("status", "")
-    if status_ and status_ not in choices:
-        raise exceptions.ValidationError(
-            {"status": [_("Choose one of: %(values)s.") % {"values": ", ".join(choices)}]}
-        )
-    return status_
-
-
 class CaseViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -88,7 +49,8 @@ class CaseViewSet(
     viewsets.GenericViewSet,
 ):
     """Cases in the caller's scope. Creating one is the "report" step; every later step is a
-    POST to ``transitions/``. Cases are never edited or deleted through the API."""
+    POST to ``transitions/`` (the API's name for the steps). Cases are never edited or deleted
+    through the API."""
 
     filterset_class = CaseFilterSet
     lookup_value_regex = r"\d+"
@@ -129,20 +91,20 @@ class CaseViewSet(
         description="Steps you may take now.",
     )
     @extend_schema(
-        methods=["POST"], request=CaseTransitionSerializer, responses=CaseDetailSerializer
+        methods=["POST"], request=CaseStepInputSerializer, responses=CaseDetailSerializer
     )
-    @action(detail=True, methods=["get", "post"])
-    def transitions(self, request, pk=None):
+    @action(detail=True, methods=["get", "post"], url_path="transitions", url_name="transitions")
+    def steps(self, request, pk=None):
         case = self.get_object()
         if request.method == "GET":
             steps = selectors.available_steps(request.user, case)
             return Response(CaseStepSerializer(steps, many=True).data)
-        serializer = CaseTransitionSerializer(data=request.data)
+        serializer = CaseStepInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         step = data.pop("step")
         with case_errors():
-            case = services.case_transition(case=case, actor=request.user, step=step, **data)
+            case = services.case_step(case=case, actor=request.user, step=step, **data)
         case = selectors.case_detail_for(request.user, case.pk)
         if case is None:  # the step took the case out of the actor's sight (e.g. returned)
             return Response({"detail": _("Done.")}, status=status.HTTP_200_OK)
@@ -169,7 +131,7 @@ class CaseViewSet(
             serializer = AttachmentUploadSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             with case_errors():
-                case = services.case_transition(
+                case = services.case_step(
                     case=case, actor=request.user, step="attach", **serializer.validated_data
                 )
             attachments = selectors.attachments_for(request.user, case).filter(
@@ -191,7 +153,7 @@ class CaseViewSet(
         serializer = ResumeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with deadline_errors():
-            supervision.case_resume(
+            deadline_services.case_resume(
                 case=case, actor=request.user, comment=serializer.validated_data["comment"]
             )
         case = selectors.case_detail_for(request.user, case.pk)
@@ -252,100 +214,3 @@ class ResponseTemplateViewSet(viewsets.ReadOnlyModelViewSet):
             raise exceptions.ValidationError({"step": [_("Unknown step.")]})
         templates = selectors.response_templates_for(category=category, step=step)
         return Response(ResponseTemplateSerializer(templates, many=True).data)
-
-
-class DeadlineRequestViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Extension (延期) and suspension (挂起) requests on cases in the caller's scope,
-    ``?status=pending`` for those waiting. The holder asks (POST); the center approves or
-    refuses; a second decision is a 409."""
-
-    serializer_class = DeadlineRequestSerializer
-    lookup_value_regex = r"\d+"
-
-    def get_queryset(self):
-        status_ = _status_param(self.request, DeadlineRequest.Status.values)
-        return supervision.requests_for(self.request.user, status=status_)
-
-    @extend_schema(
-        request=DeadlineRequestCreateSerializer, responses={201: DeadlineRequestSerializer}
-    )
-    def create(self, request, *args, **kwargs):
-        serializer = DeadlineRequestCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        case = _visible_case(request.user, data.pop("case"))
-        with deadline_errors():
-            created = supervision.deadline_request_create(case=case, actor=request.user, **data)
-        return Response(DeadlineRequestSerializer(created).data, status=status.HTTP_201_CREATED)
-
-    def _decide(self, request, *, approve: bool):
-        deadline_request = self.get_object()
-        serializer = DecisionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with deadline_errors():
-            decided = supervision.deadline_request_decide(
-                request=deadline_request,
-                actor=request.user,
-                approve=approve,
-                comment=serializer.validated_data["comment"],
-            )
-        return Response(DeadlineRequestSerializer(decided).data)
-
-    @extend_schema(request=DecisionSerializer, responses=DeadlineRequestSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        """The center approves: an extension moves the due time, a suspension stops the clock."""
-        return self._decide(request, approve=True)
-
-    @extend_schema(request=DecisionSerializer, responses=DeadlineRequestSerializer)
-    @action(detail=True, methods=["post"])
-    def refuse(self, request, pk=None):
-        """The center refuses, saying why (``comment`` is required)."""
-        return self._decide(request, approve=False)
-
-
-class SupervisionOrderViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Supervision orders (督办单) on cases in the caller's scope, ``?status=issued`` for those
-    waiting for an answer. The center issues (POST); whoever holds the case answers once."""
-
-    serializer_class = SupervisionOrderSerializer
-    lookup_value_regex = r"\d+"
-
-    def get_queryset(self):
-        status_ = _status_param(self.request, SupervisionOrder.Status.values)
-        return supervision.orders_for(self.request.user, status=status_)
-
-    @extend_schema(request=SupervisionIssueSerializer, responses={201: SupervisionOrderSerializer})
-    def create(self, request, *args, **kwargs):
-        serializer = SupervisionIssueSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        case = _visible_case(request.user, data.pop("case"))
-        with deadline_errors():
-            order = supervision.supervision_issue(case=case, actor=request.user, **data)
-        order = supervision.order_detail_for(request.user, order.pk)
-        return Response(SupervisionOrderSerializer(order).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=SupervisionAnswerSerializer, responses=SupervisionOrderSerializer)
-    @action(detail=True, methods=["post"])
-    def answer(self, request, pk=None):
-        """Whoever holds the case answers: what was done, and when it ends (once)."""
-        order = self.get_object()
-        serializer = SupervisionAnswerSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with deadline_errors():
-            supervision.supervision_answer(
-                order=order, actor=request.user, reply=serializer.validated_data["reply"]
-            )
-        order = supervision.order_detail_for(request.user, order.pk)
-        return Response(SupervisionOrderSerializer(order).data)

@@ -3,8 +3,15 @@ from contextlib import contextmanager
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
+
+
+class Conflict(exceptions.APIException):
+    """Somebody acted first (a step on a changed record, a second decision): HTTP 409."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
 
 
 @contextmanager

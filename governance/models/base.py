@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
@@ -104,14 +104,20 @@ class TreeModel(MPTTModel):
     # -- validation -------------------------------------------------------------------------
     def clean(self) -> None:
         super().clean()
-        if self.parent_id and self.pk:
-            if self.parent_id == self.pk:
-                raise ValidationError({"parent": _("A node cannot be its own parent.")})
-            parent = self.parent
-            if self.is_ancestor_of_node(parent):
-                raise ValidationError(
-                    {"parent": _("A node cannot be moved under one of its own descendants.")}
-                )
+        if self.parent_id:
+            self.check_parent(self.parent)
+
+    def check_parent(self, parent: TreeModel) -> None:
+        """Refuse ``parent`` for this node when it is the node itself or lies below it: the one
+        cycle check of every tree (forms, admin, services and moves call it)."""
+        if self.pk is None or parent is None:
+            return
+        if parent.pk == self.pk:
+            raise ValidationError({"parent": _("A node cannot be its own parent.")})
+        if self.is_ancestor_of_node(parent):
+            raise ValidationError(
+                {"parent": _("A node cannot be moved under one of its own descendants.")}
+            )
 
     def is_ancestor_of_node(self, other: TreeModel) -> bool:
         """True if ``other`` lies inside this node's stored subtree (reads stored lft/rght)."""
@@ -188,10 +194,36 @@ class TreeModel(MPTTModel):
         return q
 
     @classmethod
-    def ancestors_q(cls, node: TreeModel, *, include_self: bool = False) -> Q:
+    def outer_subtree_q(cls, *, prefix: str = "") -> Q:
+        """For a subquery: rows whose ``prefix`` node lies in the subtree of the outer query's
+        row (the outer query reads this tree model), e.g. the staff below each listed area."""
+        return Q(
+            **{
+                f"{prefix}tree_id": OuterRef("tree_id"),
+                f"{prefix}lft__gte": OuterRef("lft"),
+                f"{prefix}lft__lte": OuterRef("rght"),
+            }
+        )
+
+    @classmethod
+    def ancestors_q(cls, node: TreeModel, *, prefix: str = "", include_self: bool = False) -> Q:
+        """A filter for rows whose ``prefix`` node is an ancestor of ``node`` (or ``node``
+        itself with ``include_self``), e.g. the role assignments whose scope contains an area."""
         if include_self:
-            return Q(tree_id=node.tree_id, lft__lte=node.lft, rght__gte=node.rght)
-        return Q(tree_id=node.tree_id, lft__lt=node.lft, rght__gt=node.rght)
+            return Q(
+                **{
+                    f"{prefix}tree_id": node.tree_id,
+                    f"{prefix}lft__lte": node.lft,
+                    f"{prefix}rght__gte": node.rght,
+                }
+            )
+        return Q(
+            **{
+                f"{prefix}tree_id": node.tree_id,
+                f"{prefix}lft__lt": node.lft,
+                f"{prefix}rght__gt": node.rght,
+            }
+        )
 
     @classmethod
     def ancestors_of_many(cls, nodes: Iterable[TreeModel]) -> dict[int, list[TreeModel]]:
@@ -220,9 +252,21 @@ class TreeModel(MPTTModel):
     def descendant_total(self) -> int:
         return (self.rght - self.lft - 1) // 2
 
+    @property
+    def is_leaf(self) -> bool:
+        return self.rght - self.lft == 1
+
+    @property
+    def tree_position(self) -> tuple[int, int, int]:
+        """Where the node sits in the stored tree: sorts in tree order, and changes whenever the
+        node moves (a key for caches of what depends on the node's place)."""
+        return (self.tree_id, self.lft, self.rght)
+
     @classmethod
-    def tree_order(cls) -> tuple[str, str]:
-        return ("tree_id", "lft")
+    def tree_order(cls, *, prefix: str = "") -> tuple[str, str]:
+        """``order_by`` arguments for tree order (parents before children), of this model or,
+        with ``prefix``, of a model that points at it."""
+        return (f"{prefix}tree_id", f"{prefix}lft")
 
     @classmethod
     def rebuild_tree(cls) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import time
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -17,9 +18,11 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.models.base import TimeStampedModel
 
-# The area kind whose working hours apply to its subtree; a string because governance must
-# not import the grids app that defines the kinds.
-STREET_KIND = "street"
+
+def street_choices() -> dict:
+    """The areas that may carry working hours: streets, as the area model names its kind
+    (``STREET_KIND``, part of what ``SCOPE_AREA_MODEL`` promises the core)."""
+    return {"kind": apps.get_model(settings.SCOPE_AREA_MODEL).STREET_KIND}
 
 
 class CalendarDay(TimeStampedModel):
@@ -62,7 +65,7 @@ class WorkingHours(TimeStampedModel):
         verbose_name=_("street"),
         on_delete=models.CASCADE,
         related_name="working_hours",
-        limit_choices_to={"kind": STREET_KIND},
+        limit_choices_to=street_choices,
     )
     morning_start = models.TimeField(_("morning starts"), default=time(9, 0))
     morning_end = models.TimeField(_("morning ends"), default=time(12, 0))

@@ -118,7 +118,7 @@ class GridStaffViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return selectors.staff_list_for(self.request.user).order_by(
-            "area__tree_id", "area__lft", "position", "name"
+            *Area.tree_order(prefix="area__"), "position", "name"
         )
 
     def perform_create(self, serializer):

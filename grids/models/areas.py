@@ -38,7 +38,13 @@ CODE_LENGTH = {
 
 
 class Area(TreeModel, TimeStampedModel):
-    """A node of the street's territory: street, community, grid, micro-grid, building, unit."""
+    """A node of the street's territory: street, community, grid, micro-grid, building, unit.
+
+    The core knows this model only as ``settings.SCOPE_AREA_MODEL``: a tree model (the tree
+    base's API) with a ``kind``, whose ``STREET_KIND`` carries the working hours.
+    """
+
+    STREET_KIND = AreaKind.STREET
 
     kind = models.CharField(_("kind"), max_length=20, choices=AreaKind)
     name = models.CharField(_("name"), max_length=100)
@@ -166,17 +172,23 @@ class Area(TreeModel, TimeStampedModel):
         return result
 
     def move_to(self, target, position="last-child"):
-        """mptt's move, kept code-consistent: the node takes a free code under its new parent
-        and ``save`` validates it and renumbers the subtree (siblings are ordered by name, so
-        only the new parent matters)."""
+        """The one move of an area (the service ``area_move`` calls it after its permission
+        check): mptt's move kept code-consistent. The node takes a free code under its new
+        parent and ``save`` validates it and renumbers the subtree, under the tree lock
+        (siblings are ordered by name, so only the new parent matters)."""
         parent = target if position in ("first-child", "last-child") else target.parent
         if parent is None:
             raise ValidationError({"parent": _("An area cannot be moved to the top level.")})
-        if parent.pk == self.parent_id:
-            return
-        self.parent = parent
-        self.code = parent.next_child_code(self.kind)
-        self.save()
+        with transaction.atomic(using=router.db_for_write(Area)):
+            Area.lock_tree()
+            self._refresh_tree_fields()
+            parent._refresh_tree_fields()
+            self.check_parent(parent)
+            if parent.pk == self.parent_id:
+                return
+            self.parent = parent
+            self.code = parent.next_child_code(self.kind)
+            self.save()
 
     def next_child_code(self, kind: str) -> str:
         """The smallest free code for a new child of ``kind`` under this node."""

@@ -11,7 +11,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from casework.models import Attachment, Case, CaseEvent, Holder, Source, Status
-from casework.services import case_report, case_transition
+from casework.services import case_report, case_step
 from tests.casework.factories import CaseFactory, jpeg_upload
 
 
@@ -348,9 +348,7 @@ def test_detail_and_events_query_counts_do_not_grow_with_history(
 ):
     case_a, _ = two_cases
     for _ in range(6):
-        case_a = case_transition(
-            case=case_a, actor=crew.worker_a, step="attach", photos=[jpeg_upload()]
-        )
+        case_a = case_step(case=case_a, actor=crew.worker_a, step="attach", photos=[jpeg_upload()])
     client = api(crew.dispatcher_a)
     with django_assert_max_num_queries(6):
         assert client.get(f"/api/v1/cases/{case_a.pk}/").status_code == 200

@@ -8,7 +8,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from casework.models import Case, CaseEvent, Source, Status
-from casework.services import CaseConflict, case_report, case_transition
+from casework.services import CaseConflict, case_report, case_step
 from tests.casework.conftest import _role
 
 pytestmark = pytest.mark.postgres
@@ -54,10 +54,8 @@ def test_two_steps_at_once_exactly_one_wins(transactional_db, tree, categories, 
 
     outcomes = _run_together(
         [
-            lambda: case_transition(case=seen, actor=crew.dispatcher_a, step="accept"),
-            lambda: case_transition(
-                case=seen, actor=colleague, step="reject", comment="不属于受理范围"
-            ),
+            lambda: case_step(case=seen, actor=crew.dispatcher_a, step="accept"),
+            lambda: case_step(case=seen, actor=colleague, step="reject", comment="不属于受理范围"),
         ]
     )
     kinds = sorted(kind for kind, _ in outcomes)

@@ -6,7 +6,8 @@ from collections import defaultdict
 
 import pytest
 
-from casework import demo, selectors
+from casework import selectors
+from casework.demo import cases as demo
 from casework.models import Case, CaseCounter, CaseEvent, Category, ResponseTemplate, Status
 from governance.demo import DemoContext, seeders
 from governance.models import Role

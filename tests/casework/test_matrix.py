@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from casework.models import Case, CaseEvent, Holder, Source, Status
-from casework.services import case_report, case_transition
+from casework.services import case_report, case_step
 from casework.workflow import STEPS
 from tests.casework.conftest import _role
 from tests.casework.factories import CaseFactory, jpeg_upload
@@ -200,7 +200,7 @@ def test_step_matrix(step, actors, tree, categories, departments):
             else:
                 allowed = in_scope and state in ALLOWED[step].get(role, set())
             try:
-                result = case_transition(
+                result = case_step(
                     case=case, actor=user, step=step, **_inputs(step, original, departments)
                 )
             except (ValidationError, PermissionDenied) as exc:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from casework.models import Attachment, Case, CaseEvent, Holder, Priority, Source, Status
-from casework.services import case_report, case_transition
+from casework.services import case_report, case_step
 from tests.casework.factories import CaseFactory, jpeg_upload
 from tests.factories import RoleAssignmentFactory, UserFactory
 
@@ -145,7 +145,7 @@ def test_the_case_page_reads_a_bounded_number_of_queries(
 ):
     a, _b = two_cases
     for _ in range(steps):
-        a = case_transition(case=a, actor=crew.worker_a, step="attach", photos=[jpeg_upload()])
+        a = case_step(case=a, actor=crew.worker_a, step="attach", photos=[jpeg_upload()])
     _login(client, crew.dispatcher_a)
     with django_assert_max_num_queries(14):
         response = client.get(reverse("casework:detail", args=[a.pk]))
@@ -407,7 +407,7 @@ def test_a_step_that_came_second_says_who_came_first(client, two_cases, crew):
     stale = a.version
     colleague = UserFactory(username="li", full_name="李书记")
     RoleAssignmentFactory(user=colleague, role="community_dispatcher", area=a.community)
-    case_transition(case=a, actor=colleague, step="accept")
+    case_step(case=a, actor=colleague, step="accept")
     _login(client, crew.dispatcher_a)
     response = client.post(
         reverse("casework:step", args=[a.pk, "reject"]),
@@ -438,9 +438,9 @@ def test_merge_takes_the_original_by_number(client, tree, categories, crew):
 
 def test_completing_needs_a_result_photo(client, two_cases, crew, departments):
     a, _b = two_cases
-    a = case_transition(case=a, actor=crew.dispatcher_a, step="accept")
-    a = case_transition(case=a, actor=crew.dispatcher_a, step="dispatch")
-    a = case_transition(case=a, actor=crew.handler_a, step="acknowledge")
+    a = case_step(case=a, actor=crew.dispatcher_a, step="accept")
+    a = case_step(case=a, actor=crew.dispatcher_a, step="dispatch")
+    a = case_step(case=a, actor=crew.handler_a, step="acknowledge")
     _login(client, crew.handler_a)
     url = reverse("casework:step", args=[a.pk, "complete"])
     response = client.post(url, {"complete-version": a.version, "complete-result": "已清运"})
@@ -480,15 +480,18 @@ def test_quick_replies_of_the_category_and_step_are_offered(client, two_cases, c
     assert 'data-quick-reply="经核实不属于受理范围。"' in html
 
 
-def test_a_conflict_inside_the_service_names_who_came_first(client, two_cases, crew, monkeypatch):
+def test_a_conflict_inside_the_service_is_shown_as_the_service_words_it(
+    client, two_cases, crew, monkeypatch
+):
     from casework import services
 
     a, _b = two_cases
 
     def lost_the_race(*, case, **kwargs):
-        raise services.CaseConflict("conflict", case=case)
+        # Another step committed between the page's read and the row lock.
+        raise services.CaseConflict(services.conflict_message(case), case=case)
 
-    monkeypatch.setattr(services, "case_transition", lost_the_race)
+    monkeypatch.setattr(services, "case_step", lost_the_race)
     _login(client, crew.dispatcher_a)
     response = client.post(
         reverse("casework:step", args=[a.pk, "accept"]), {"accept-version": a.version}, follow=True
@@ -570,7 +573,7 @@ def test_the_case_page_names_deadline_steps_and_links_what_each_user_may_do_abou
 
     from django.utils import timezone
 
-    from casework import supervision
+    from casework.deadlines import services as deadline_services
 
     case = CaseFactory(
         area=tree.building_a1,
@@ -580,10 +583,10 @@ def test_the_case_page_names_deadline_steps_and_links_what_each_user_may_do_abou
         department=departments.a,
         due_at=timezone.now() + timedelta(days=3),
     )
-    request = supervision.deadline_request_create(
+    request = deadline_services.deadline_request_create(
         case=case, actor=crew.handler_a, kind="extension", hours="4", reason="等待配件"
     )
-    supervision.deadline_request_decide(request=request, actor=crew.center, approve=True)
+    deadline_services.deadline_request_decide(request=request, actor=crew.center, approve=True)
     deadline_url = reverse("deadlines:case", args=[case.pk])
 
     handler = _login(client, crew.handler_a).get(reverse("casework:detail", args=[case.pk]))

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from casework import selectors
 from casework.models import Holder, Priority, Source, Status
-from casework.services import case_report, case_transition
+from casework.services import case_report, case_step
 from governance.navigation import items_for
 from tests.casework.factories import CaseFactory
 
@@ -141,7 +141,7 @@ def test_due_times_follow_the_working_clock_and_around_the_clock(tree, categorie
         now=friday_5pm,
     )
     assert urgent.due_at.astimezone(TZ) == datetime(2026, 11, 20, 18, 0, tzinfo=TZ)
-    accepted = case_transition(
+    accepted = case_step(
         case=urgent,
         actor=crew.dispatcher_a,
         step="accept",

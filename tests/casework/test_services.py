@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from casework.models import Attachment, Case, CaseEvent, Holder, Source, Status
-from casework.services import CaseConflict, case_report, case_transition
+from casework.services import CaseConflict, case_report, case_step
 from tests.casework.factories import jpeg_upload
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -70,29 +70,27 @@ def test_report_names_every_bad_field(tree, categories, crew):
 
 def test_the_full_loop_writes_one_event_per_step(tree, categories, crew, departments):
     case = _report(crew.worker_a, tree, categories, now=MONDAY_10)
-    case = case_transition(case=case, actor=crew.dispatcher_a, step="accept")
-    case = case_transition(case=case, actor=crew.dispatcher_a, step="dispatch")
+    case = case_step(case=case, actor=crew.dispatcher_a, step="accept")
+    case = case_step(case=case, actor=crew.dispatcher_a, step="dispatch")
     assert case.department == departments.a  # the category's default
     assert case.holder == Holder.DEPARTMENT
-    case = case_transition(case=case, actor=crew.handler_a, step="acknowledge")
-    case = case_transition(
+    case = case_step(case=case, actor=crew.handler_a, step="acknowledge")
+    case = case_step(
         case=case, actor=crew.handler_a, step="complete", result="已清运", photos=[jpeg_upload()]
     )
     assert case.holder == Holder.COMMUNITY
-    case = case_transition(case=case, actor=crew.worker_a, step="verify_fail", comment="仍有残留")
+    case = case_step(case=case, actor=crew.worker_a, step="verify_fail", comment="仍有残留")
     assert case.status == Status.IN_PROGRESS
     assert case.rework_count == 1
-    case = case_transition(
+    case = case_step(
         case=case,
         actor=crew.handler_a,
         step="complete",
         result="已彻底清运",
         photos=[jpeg_upload()],
     )
-    case = case_transition(case=case, actor=crew.worker_a, step="verify_pass")
-    case = case_transition(
-        case=case, actor=crew.dispatcher_a, step="evaluate", satisfaction="satisfied"
-    )
+    case = case_step(case=case, actor=crew.worker_a, step="verify_pass")
+    case = case_step(case=case, actor=crew.dispatcher_a, step="evaluate", satisfaction="satisfied")
     assert case.status == Status.CLOSED
     assert case.satisfaction == "satisfied"
     steps = list(case.events.values_list("step", flat=True))
@@ -108,21 +106,19 @@ def test_the_full_loop_writes_one_event_per_step(tree, categories, crew, departm
         "evaluate",
     ]
     with pytest.raises(ValidationError) as exc:
-        case_transition(
-            case=case, actor=crew.dispatcher_a, step="evaluate", satisfaction="satisfied"
-        )
+        case_step(case=case, actor=crew.dispatcher_a, step="evaluate", satisfaction="satisfied")
     assert "step" in exc.value.message_dict
 
 
 def test_escalated_case_is_dispatched_by_the_center_and_returns_to_it(tree, categories, crew):
     case = _report(crew.worker_a, tree, categories)
-    case = case_transition(case=case, actor=crew.dispatcher_a, step="escalate", comment="需多部门")
+    case = case_step(case=case, actor=crew.dispatcher_a, step="escalate", comment="需多部门")
     assert case.holder == Holder.CENTER
     with pytest.raises(PermissionDenied):
-        case_transition(case=case, actor=crew.dispatcher_a, step="accept")
-    case = case_transition(case=case, actor=crew.center, step="accept")
-    case = case_transition(case=case, actor=crew.center, step="dispatch")
-    case = case_transition(case=case, actor=crew.handler_a, step="return", comment="不属本部门")
+        case_step(case=case, actor=crew.dispatcher_a, step="accept")
+    case = case_step(case=case, actor=crew.center, step="accept")
+    case = case_step(case=case, actor=crew.center, step="dispatch")
+    case = case_step(case=case, actor=crew.handler_a, step="return", comment="不属本部门")
     assert (case.status, case.holder, case.department) == (Status.ACCEPTED, Holder.CENTER, None)
     assert case.return_count == 1
 
@@ -130,9 +126,9 @@ def test_escalated_case_is_dispatched_by_the_center_and_returns_to_it(tree, cate
 def test_a_stale_copy_is_refused_as_a_conflict_naming_the_winner(tree, categories, crew):
     case = _report(crew.worker_a, tree, categories)
     stale = Case.objects.get(pk=case.pk)
-    case_transition(case=case, actor=crew.dispatcher_a, step="accept")
+    case_step(case=case, actor=crew.dispatcher_a, step="accept")
     with pytest.raises(CaseConflict) as exc:
-        case_transition(case=stale, actor=crew.dispatcher_a, step="reject", comment="重复")
+        case_step(case=stale, actor=crew.dispatcher_a, step="reject", comment="重复")
     assert crew.dispatcher_a.full_name in exc.value.message
     assert CaseEvent.objects.filter(case=case).count() == 2
 
@@ -153,19 +149,17 @@ def test_events_cannot_be_changed_or_deleted(tree, categories, crew):
 
 def test_dispatch_takes_the_chosen_department_or_needs_one(tree, categories, crew, departments):
     case = _report(crew.worker_a, tree, categories)
-    case = case_transition(case=case, actor=crew.dispatcher_a, step="accept")
-    case = case_transition(
-        case=case, actor=crew.dispatcher_a, step="dispatch", department=departments.b
-    )
+    case = case_step(case=case, actor=crew.dispatcher_a, step="accept")
+    case = case_step(case=case, actor=crew.dispatcher_a, step="dispatch", department=departments.b)
     assert case.department == departments.b
     assert case.events.last().department == departments.b
 
     categories.parent.default_department = None
     categories.parent.save()
     lamp = _report(crew.worker_a, tree, categories, category=categories.lamp)
-    lamp = case_transition(case=lamp, actor=crew.dispatcher_a, step="accept")
+    lamp = case_step(case=lamp, actor=crew.dispatcher_a, step="accept")
     with pytest.raises(ValidationError) as exc:
-        case_transition(case=lamp, actor=crew.dispatcher_a, step="dispatch")
+        case_step(case=lamp, actor=crew.dispatcher_a, step="dispatch")
     assert "department" in exc.value.message_dict
     lamp.refresh_from_db()
     assert lamp.status == Status.ACCEPTED
@@ -174,7 +168,7 @@ def test_dispatch_takes_the_chosen_department_or_needs_one(tree, categories, cre
 
 def test_merge_needs_a_live_case_of_the_same_street_in_sight(tree, categories, crew):
     original = _report(crew.worker_a, tree, categories)
-    rejected = case_transition(
+    rejected = case_step(
         case=_report(crew.worker_a, tree, categories),
         actor=crew.dispatcher_a,
         step="reject",
@@ -184,13 +178,9 @@ def test_merge_needs_a_live_case_of_the_same_street_in_sight(tree, categories, c
     duplicate = _report(crew.worker_a, tree, categories)
     for target in (rejected, in_b, duplicate, 999999):
         with pytest.raises(ValidationError) as exc:
-            case_transition(
-                case=duplicate, actor=crew.dispatcher_a, step="merge", duplicate_of=target
-            )
+            case_step(case=duplicate, actor=crew.dispatcher_a, step="merge", duplicate_of=target)
         assert "duplicate_of" in exc.value.message_dict
-    merged = case_transition(
-        case=duplicate, actor=crew.dispatcher_a, step="merge", duplicate_of=original
-    )
+    merged = case_step(case=duplicate, actor=crew.dispatcher_a, step="merge", duplicate_of=original)
     assert (merged.status, merged.duplicate_of, merged.holder) == (
         Status.MERGED,
         original,
@@ -202,7 +192,7 @@ def test_merge_needs_a_live_case_of_the_same_street_in_sight(tree, categories, c
 def test_a_step_refuses_inputs_it_does_not_take(tree, categories, crew):
     case = _report(crew.worker_a, tree, categories)
     with pytest.raises(ValidationError) as exc:
-        case_transition(case=case, actor=crew.dispatcher_a, step="accept", result="已处理")
+        case_step(case=case, actor=crew.dispatcher_a, step="accept", result="已处理")
     assert "result" in exc.value.message_dict
     assert case.events.count() == 1
 
@@ -215,7 +205,7 @@ def test_steps_are_in_the_change_log(tree, categories, crew):
 
     case = _report(crew.worker_a, tree, categories)
     with change_context(user=crew.dispatcher_a):
-        case_transition(case=case, actor=crew.dispatcher_a, step="accept")
+        case_step(case=case, actor=crew.dispatcher_a, step="accept")
     change = ObjectChange.objects.filter(
         content_type=ContentType.objects.get_for_model(Case), object_id=str(case.pk)
     ).first()

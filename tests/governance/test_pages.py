@@ -58,6 +58,15 @@ def test_home_sends_a_superuser_to_the_tree(client, cast):
     assert response["Location"] == reverse("grids:tree")
 
 
+def test_home_asks_the_apps_where_a_superuser_starts_and_else_opens_the_admin(
+    client, cast, monkeypatch
+):
+    # The area app registers its tree; governance names no app.
+    monkeypatch.setattr(navigation, "_superuser_start_pages", [lambda user: None])
+    client.force_login(cast.superuser)
+    assert client.get(reverse("home"))["Location"] == reverse("admin:index")
+
+
 def test_home_tells_a_user_without_role_what_to_do(client, cast):
     client.force_login(cast.nobody)
     response = client.get(reverse("home"))

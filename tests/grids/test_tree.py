@@ -192,3 +192,21 @@ def test_parallel_area_create_hands_out_distinct_codes():
     codes = list(Area.objects.filter(parent=t.grid_a2).values_list("code", flat=True))
     assert sorted(codes) == [f"{t.grid_a2.code}{n:02d}" for n in range(1, workers * 3 + 1)]
     assert Area.check_tree() == []
+
+
+def test_move_to_refuses_a_descendant_before_looking_for_a_code(tree):
+    # A community under its own grid: the cycle check answers, not the code search.
+    community = Area.objects.get(pk=tree.community_a.pk)
+    with pytest.raises(ValidationError) as exc:
+        community.move_to(Area.objects.get(pk=tree.grid_a1.pk))
+    assert "parent" in exc.value.message_dict
+    assert Area.check_tree() == []
+
+
+def test_working_hours_belong_to_streets_as_the_area_model_names_them(tree):
+    from django.forms import modelform_factory
+
+    from governance.models import WorkingHours
+
+    form = modelform_factory(WorkingHours, fields=("area",))()
+    assert list(form.fields["area"].queryset) == [tree.street]

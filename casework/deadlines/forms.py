@@ -1,13 +1,13 @@
 """Forms of the deadline pages; they only parse input, the services in
-:mod:`casework.supervision` validate and write."""
+:mod:`casework.deadlines.services` validate and write."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from casework.deadline_models import DeadlineRequest
-from casework.supervision import DEFAULT_REPLY_HOURS
+from casework.deadlines.models import DeadlineRequest
+from casework.deadlines.services import DEFAULT_REPLY_HOURS
 
 
 class DeadlineRequestForm(forms.Form):

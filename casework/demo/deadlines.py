@@ -7,8 +7,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from casework import reminders, supervision
-from casework.deadline_models import DeadlineRequest, Reminder
+from casework.deadlines import reminders, services
+from casework.deadlines.models import DeadlineRequest, Reminder
 from casework.models import Case, Holder, Status
 from governance.demo import DemoContext
 from governance.models import Role
@@ -42,7 +42,7 @@ def seed_deadlines(ctx: DemoContext) -> None:
     )
     late = list(department.filter(due_at__lt=now).order_by("-due_at")[:2])
     if running:
-        supervision.deadline_request_create(
+        services.deadline_request_create(
             case=running[0],
             actor=handler,
             kind=DeadlineRequest.Kind.EXTENSION,
@@ -50,24 +50,24 @@ def seed_deadlines(ctx: DemoContext) -> None:
             reason="需协调产权单位到场，预计两个工作日内完成",
         )
     if len(running) > 1:
-        request = supervision.deadline_request_create(
+        request = services.deadline_request_create(
             case=running[1],
             actor=handler,
             kind=DeadlineRequest.Kind.SUSPENSION,
             reason="业主在国外，需待其回国后入户处置",
         )
-        supervision.deadline_request_decide(
+        services.deadline_request_decide(
             request=request, actor=center, approve=True, comment="同意缓办，业主回国后立即恢复"
         )
     for i, case in enumerate(late):
-        order = supervision.supervision_issue(
+        order = services.supervision_issue(
             case=case,
             actor=center,
             demand="该案件已超期，请立即组织处置，并书面答复处置进度及预计完成时间。",
             reply_hours=8,
         )
         if i == 0:
-            supervision.supervision_answer(
+            services.supervision_answer(
                 order=order,
                 actor=handler,
                 reply="已安排执法队员今日下午到场处置，预计明日上午完成并上传处置照片。",

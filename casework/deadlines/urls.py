@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import deadline_views as views
+from casework.deadlines import views
 
 app_name = "deadlines"
 

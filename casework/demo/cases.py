@@ -2,9 +2,10 @@
 handle cases (a dispatcher per community, a worker per grid, a handler per department) and a year
 of cases in every state.
 
-The cases are written in bulk for speed, but every step goes through ``services.apply_step`` — the
-same rules as the portal — so statuses, holders, due times and events agree. Deterministic (fixed
-random seed); categories and people are idempotent, cases are made once per street.
+The cases are written in bulk for speed, but every step goes through ``services.apply_step`` and
+every due time through ``clock.due_time`` — the same rules as the portal — so statuses, holders,
+due times and events agree. Deterministic (fixed random seed); categories and people are
+idempotent, cases are made once per street.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from casework import workflow
+from casework.clock import TimeLimits, add, due_time
 from casework.models import (
     Case,
     CaseCounter,
@@ -34,7 +36,6 @@ from casework.models import (
 from casework.services import apply_step
 from governance.demo import DEMO_PASSWORD, DemoContext
 from governance.models import Role, RoleAssignment
-from governance.workclock import add_working_time
 from grids.demo import GIVEN, SURNAMES
 from grids.models import Area, AreaKind, GridStaff
 
@@ -357,40 +358,10 @@ def _people(ctx: DemoContext) -> dict:
 
 
 # -- cases ----------------------------------------------------------------------------------
-class _Limits:
-    """Time limits read once, and the due function the steps use."""
-
-    def __init__(self):
-        self.rows = {(t.category_id, t.priority): t for t in TimeLimit.objects.all()}
-
-    def for_case(self, case: Case) -> TimeLimit | None:
-        return self.rows.get((case.category_id, case.priority)) or self.rows.get(
-            (case.category.parent_id, case.priority)
-        )
-
-    def hours(self, case: Case, stage: str) -> float:
-        limit = self.for_case(case)
-        return float(limit.hours_for(stage)) if limit else 8.0
-
-    def due(self, case: Case, *, start: datetime) -> datetime | None:
-        from casework.models import STATUS_STAGE
-
-        stage = STATUS_STAGE.get(case.status)
-        if stage is None:
-            return None
-        return add_working_time(
-            start,
-            self.hours(case, stage),
-            # Working hours are per street: passing the street reads them once, not per building.
-            area=case.street,
-            around_the_clock=case.category.around_the_clock,
-        )
-
-
 def _cases(ctx, street, categories, departments, people) -> dict:
     rng = random.Random(20261123)
     now = timezone.now().replace(microsecond=0)
-    limits = _Limits()
+    limits = TimeLimits()
     buildings = list(
         Area.objects.within(street)
         .filter(kind=AreaKind.BUILDING)
@@ -513,7 +484,7 @@ def _simulate(rng, case, now, limits, worker, dispatcher, people, departments, o
         case.reporter_phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
     else:
         case.reporter = reporter
-    case.due_at = limits.due(case, start=case.reported_at)
+    case.due_at = due_time(case, start=case.reported_at, limits=limits)
     trail.append(
         CaseEvent(
             step="report",
@@ -534,19 +505,17 @@ def _simulate(rng, case, now, limits, worker, dispatcher, people, departments, o
 
     def later(stage: str | None, *, hours: float | None = None) -> datetime:
         if hours is None:
-            limit = limits.hours(case, stage)
+            limit = float(limits.hours(case, stage) or 8)
             factor = rng.uniform(1.1, 3.0) if slow and rng.random() < 0.5 else rng.uniform(0.1, 0.9)
             hours = limit * factor
-        return add_working_time(
-            moment, hours, area=case.street, around_the_clock=case.category.around_the_clock
-        )
+        return add(case, moment, hours)
 
     def take(name: str, actor, actor_role: str, at: datetime, **values) -> bool:
         nonlocal moment
         if at > now:
             return False
         event = apply_step(
-            steps[name], case, actor=actor, role=actor_role, values=values, now=at, due=limits.due
+            steps[name], case, actor=actor, role=actor_role, values=values, now=at, limits=limits
         )
         trail.append(event)
         moment = at

@@ -1,8 +1,10 @@
 """Deadlines of cases: reminders and overdue records, extension and suspension requests, and
 supervision orders (督办单).
 
-Imported by :mod:`casework.models`; written only by :mod:`casework.reminders` (the scan) and
-:mod:`casework.supervision` (requests and orders).
+Imported by :mod:`casework.models` (which registers them with the app); they name the case by its
+label, so nothing here imports the case models. Written only by
+:mod:`casework.deadlines.reminders` (the scan) and :mod:`casework.deadlines.services` (requests
+and orders).
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import Case, Holder, Stage
+from casework.choices import Holder, Stage
 from governance.models import Department, TimeStampedModel
+
+CASE_MODEL = "casework.Case"
 
 
 class Reminder(models.Model):
@@ -32,7 +36,7 @@ class Reminder(models.Model):
         OVERDUE = "overdue", _("Overdue")
 
     case = models.ForeignKey(
-        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="reminders"
+        CASE_MODEL, verbose_name=_("case"), on_delete=models.CASCADE, related_name="reminders"
     )
     stage = models.CharField(_("stage"), max_length=20, choices=Stage)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind)
@@ -82,6 +86,17 @@ class Reminder(models.Model):
         return self.kind == self.Kind.OVERDUE and self.tier >= 2
 
 
+class DeadlineRequestQuerySet(models.QuerySet):
+    def active_suspensions(self) -> DeadlineRequestQuerySet:
+        """Approved suspensions not resumed yet: the clock of their case is stopped (at most one
+        per case, a partial unique constraint). Matches ``DeadlineRequest.is_active_suspension``."""
+        return self.filter(
+            kind=DeadlineRequest.Kind.SUSPENSION,
+            status=DeadlineRequest.Status.APPROVED,
+            resumed_at__isnull=True,
+        )
+
+
 class DeadlineRequest(TimeStampedModel):
     """The holder asks for more time (延期) or to stop the clock (挂起/缓办); the center decides.
 
@@ -99,8 +114,13 @@ class DeadlineRequest(TimeStampedModel):
         APPROVED = "approved", _("Approved")
         REFUSED = "refused", _("Refused")
 
+    objects = DeadlineRequestQuerySet.as_manager()
+
     case = models.ForeignKey(
-        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="deadline_requests"
+        CASE_MODEL,
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        related_name="deadline_requests",
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage)
@@ -189,7 +209,10 @@ class SupervisionOrder(TimeStampedModel):
         ANSWERED = "answered", _("Answered")
 
     case = models.ForeignKey(
-        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="supervision_orders"
+        CASE_MODEL,
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        related_name="supervision_orders",
     )
     # The tier-2 reminder an automatic order was issued for: one order per escalation.
     reminder = models.OneToOneField(

@@ -15,25 +15,20 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import selectors, supervision
-from casework.deadline_forms import (
+from casework import clock
+from casework.deadlines import permissions, selectors, services
+from casework.deadlines.forms import (
     AnswerForm,
     DeadlineRequestForm,
     DecisionForm,
     ResumeForm,
     SupervisionOrderForm,
 )
-from casework.deadline_models import DeadlineRequest, SupervisionOrder
+from casework.deadlines.models import SupervisionOrder
+from casework.views import case_or_404
+from casework.workflow import CENTER_ROLES
 from governance.forms import apply_service_errors
 from governance.scopes import scope_of
-from governance.workclock import describe_remaining
-
-
-def _case_or_404(user, pk: int):
-    case = selectors.case_detail_for(user, pk)
-    if case is None:
-        raise Http404(_("No such case, or it is outside your scope."))
-    return case
 
 
 @login_required
@@ -43,10 +38,10 @@ def desk(request):
     status = request.GET.get("status", "")
     if status not in ("", *SupervisionOrder.Status.values):
         status = ""
-    orders = Paginator(supervision.orders_for(request.user, status=status), 25).get_page(
+    orders = Paginator(selectors.orders_for(request.user, status=status), 25).get_page(
         request.GET.get("page")
     )
-    is_center = scope_of(request.user).has_role(*supervision.CENTER_ROLES)
+    is_center = scope_of(request.user).has_role(*CENTER_ROLES)
     return render(
         request,
         "casework/supervision.html",
@@ -56,11 +51,11 @@ def desk(request):
             "is_paginated": orders.has_other_pages(),
             "status": status,
             "statuses": SupervisionOrder.Status.choices,
-            "requests": list(supervision.pending_requests_for(request.user)[:50])
+            "requests": list(selectors.pending_requests_for(request.user)[:50])
             if is_center
             else [],
             "is_center": is_center,
-            "stats": supervision.deadline_stats(request.user),
+            "stats": selectors.deadline_stats(request.user),
             "decision_form": DecisionForm(),
             "now": timezone.now(),
         },
@@ -69,32 +64,24 @@ def desk(request):
 
 @login_required
 def case_deadline(request, pk: int, *, forms: dict | None = None, status: int = 200):
-    case = _case_or_404(request.user, pk)
+    case = case_or_404(request.user, pk)
     user = request.user
-    holder_role = supervision.holder_role(user, case)
-    center_role = supervision.center_role(user, case)
-    suspension = supervision.active_suspension(case)
+    requests = list(selectors.requests_of(case))
+    # The active suspension is one of the requests listed: no query of its own.
+    case.active_suspension = next((r for r in requests if r.is_active_suspension), None)
     now = timezone.now()
     forms = forms or {}
     context = {
         "case": case,
-        "remaining": describe_remaining(
-            case.due_at, now, area=case.street, around_the_clock=case.category.around_the_clock
-        )
-        if case.is_open and case.due_at
-        else "",
-        "is_overdue": bool(case.is_open and case.due_at and case.due_at < now),
-        "suspension": suspension,
-        "requests": list(supervision.requests_of(case)),
-        "orders": list(
-            SupervisionOrder.objects.filter(case=case)
-            .select_related("issued_by", "replied_by", "department")
-            .order_by("-created_at", "-pk")
-        ),
-        "can_request": bool(holder_role and case.is_open and case.due_at),
-        "can_decide": bool(center_role),
-        "can_resume": bool(suspension and (holder_role or center_role)),
-        "can_issue": bool(center_role and case.is_open),
+        "remaining": clock.remaining(case, now),
+        "is_overdue": case.is_overdue(now),
+        "suspension": case.active_suspension,
+        "requests": requests,
+        "orders": list(selectors.orders_of(case)),
+        "can_request": permissions.may_ask_for_time(user, case),
+        "can_decide": permissions.may_decide(user, case),
+        "can_resume": permissions.may_resume(user, case),
+        "can_issue": permissions.may_supervise(user, case),
         "request_form": forms.get("request") or DeadlineRequestForm(),
         "decision_form": forms.get("decision") or DecisionForm(),
         "resume_form": forms.get("resume") or ResumeForm(),
@@ -106,11 +93,11 @@ def case_deadline(request, pk: int, *, forms: dict | None = None, status: int = 
 @login_required
 @require_POST
 def request_create(request, pk: int):
-    case = _case_or_404(request.user, pk)
+    case = case_or_404(request.user, pk)
     form = DeadlineRequestForm(request.POST)
     if form.is_valid():
         try:
-            supervision.deadline_request_create(
+            services.deadline_request_create(
                 case=case,
                 actor=request.user,
                 kind=form.cleaned_data["kind"],
@@ -128,17 +115,14 @@ def request_create(request, pk: int):
 @login_required
 @require_POST
 def request_decide(request, pk: int):
-    deadline_request = DeadlineRequest.objects.select_related("case").filter(pk=pk).first()
-    if (
-        deadline_request is None
-        or selectors.case_detail_for(request.user, deadline_request.case_id) is None
-    ):
+    deadline_request = selectors.request_detail_for(request.user, pk)
+    if deadline_request is None:
         raise Http404(_("No such request, or it is outside your scope."))
     form = DecisionForm(request.POST)
     approve = request.POST.get("decision") == "approve"
     if form.is_valid():
         try:
-            supervision.deadline_request_decide(
+            services.deadline_request_decide(
                 request=deadline_request,
                 actor=request.user,
                 approve=approve,
@@ -155,11 +139,11 @@ def request_decide(request, pk: int):
 @login_required
 @require_POST
 def resume(request, pk: int):
-    case = _case_or_404(request.user, pk)
+    case = case_or_404(request.user, pk)
     form = ResumeForm(request.POST)
     if form.is_valid():
         try:
-            supervision.case_resume(
+            services.case_resume(
                 case=case, actor=request.user, comment=form.cleaned_data["comment"]
             )
         except ValidationError as exc:
@@ -173,11 +157,11 @@ def resume(request, pk: int):
 @login_required
 @require_POST
 def order_create(request, pk: int):
-    case = _case_or_404(request.user, pk)
+    case = case_or_404(request.user, pk)
     form = SupervisionOrderForm(request.POST)
     if form.is_valid():
         try:
-            order = supervision.supervision_issue(
+            order = services.supervision_issue(
                 case=case,
                 actor=request.user,
                 demand=form.cleaned_data["demand"],
@@ -194,10 +178,10 @@ def order_create(request, pk: int):
 @login_required
 def order_detail(request, pk: int, *, form: AnswerForm | None = None, status: int = 200):
     """The supervision order, laid out to print (the answer form is not printed)."""
-    order = supervision.order_detail_for(request.user, pk)
+    order = selectors.order_detail_for(request.user, pk)
     if order is None:
         raise Http404(_("No such supervision order, or it is outside your scope."))
-    can_answer = order.status == SupervisionOrder.Status.ISSUED and supervision.may_answer(
+    can_answer = order.status == SupervisionOrder.Status.ISSUED and permissions.may_answer(
         request.user, order, order.case
     )
     return render(
@@ -217,13 +201,13 @@ def order_detail(request, pk: int, *, form: AnswerForm | None = None, status: in
 @login_required
 @require_POST
 def order_answer(request, pk: int):
-    order = supervision.order_detail_for(request.user, pk)
+    order = selectors.order_detail_for(request.user, pk)
     if order is None:
         raise Http404(_("No such supervision order, or it is outside your scope."))
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
-            supervision.supervision_answer(
+            services.supervision_answer(
                 order=order, actor=request.user, reply=form.cleaned_data["reply"]
             )
         except ValidationError as exc:

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from rest_framework.test import APIClient
 
-from casework import supervision
-from casework.deadline_models import DeadlineRequest, SupervisionOrder
+from casework.deadlines import services as deadline_services
+from casework.deadlines.models import DeadlineRequest, SupervisionOrder
 from casework.models import CaseEvent, Holder, Status
 from governance.models import Notification
 from tests.casework.factories import CaseFactory
@@ -225,8 +225,8 @@ def test_order_lists_keep_to_the_scope_with_few_queries(
     api, crew, held, held_b, django_assert_max_num_queries
 ):
     for i in range(8):
-        supervision.supervision_issue(case=held, actor=crew.center, demand=f"督办{i}")
-    order_b = supervision.supervision_issue(case=held_b, actor=crew.center, demand="柳荫督办")
+        deadline_services.supervision_issue(case=held, actor=crew.center, demand=f"督办{i}")
+    order_b = deadline_services.supervision_issue(case=held_b, actor=crew.center, demand="柳荫督办")
 
     with django_assert_max_num_queries(6):
         center = api(crew.center).get("/api/v1/supervision-orders/")

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import IntegrityError, transaction
 
-from casework import reminders
-from casework.deadline_models import Reminder, SupervisionOrder
-from casework.digest import send_daily_digest
+from casework.deadlines import reminders
+from casework.deadlines.digest import send_daily_digest
+from casework.deadlines.models import Reminder, SupervisionOrder
 from casework.models import CaseEvent, Holder, Status
 from governance.models import Notification
 from tests.casework.factories import CaseFactory

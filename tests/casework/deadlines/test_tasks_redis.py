@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,9 +21,10 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from casework.deadline_models import Reminder
+from casework.deadlines.models import Reminder
 from casework.models import Case, Holder, Status
 from governance.celery import app as celery_app
 from governance.models import Notification
@@ -31,7 +33,7 @@ from tests.casework.factories import CaseFactory
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 CELERY = str(Path(sys.executable).with_name("celery"))
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _broker_url() -> str:
@@ -59,6 +61,9 @@ class Workers:
         self.queue = f"test-deadlines-{uuid.uuid4().hex[:12]}"
         self.tmp_path = tmp_path
         self.procs: dict[str, subprocess.Popen] = {}
+        # Messages a killed worker took and never acknowledged: Redis keeps them aside until
+        # their visibility timeout (an hour), so they are no work in hand of the live workers.
+        self.orphans: set[bytes] = set()
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "governance.settings",
@@ -105,6 +110,42 @@ class Workers:
         proc = self.procs.pop(name)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+        self.orphans |= self._taken()
+
+    def node(self, name: str) -> str:
+        return f"{name}-{self.queue}@{socket.gethostname()}"
+
+    def _taken(self) -> set[bytes]:
+        """Delivery tags of this queue's messages taken by a worker and not acknowledged yet."""
+        import redis
+
+        client = redis.Redis.from_url(_broker_url())
+        return {
+            tag for tag, raw in client.hgetall("unacked").items() if _routing_key(raw) == self.queue
+        }
+
+    def pending(self) -> int:
+        """Messages of this queue not finished: waiting, or taken and not acknowledged (tasks
+        are acknowledged late, once they have run), orphans of killed workers aside."""
+        import redis
+
+        waiting = redis.Redis.from_url(_broker_url()).llen(self.queue)
+        return waiting + len(self._taken() - self.orphans)
+
+    def idle(self) -> bool:
+        """Every live worker answers, and none holds a task (running or reserved)."""
+        nodes = [self.node(name) for name in self.procs]
+        with celery_app.connection_for_write(_broker_url()) as connection_:
+            inspect = celery_app.control.inspect(
+                destination=nodes, connection=connection_, timeout=5, limit=len(nodes)
+            )
+            answers = [inspect.active(), inspect.reserved()]
+        return all(
+            answer is not None
+            and set(answer) == set(nodes)
+            and not any(tasks for tasks in answer.values())
+            for answer in answers
+        )
 
     def stop_all(self) -> None:
         for name in list(self.procs):
@@ -129,11 +170,7 @@ class Workers:
             f"_kombu.binding_permanent.{self.queue}",
         )
         for tag, raw in client.hgetall("unacked").items():
-            try:
-                routing_key = json.loads(raw)[2]
-            except (ValueError, IndexError):
-                continue
-            if routing_key == self.queue:
+            if _routing_key(raw) == self.queue:
                 client.hdel("unacked", tag)
                 client.zrem("unacked_index", tag)
 
@@ -156,6 +193,13 @@ def worker_pool(tmp_path_factory):
 @pytest.fixture
 def workers(worker_pool, transactional_db):
     return worker_pool
+
+
+def _routing_key(raw: bytes) -> str | None:
+    try:
+        return json.loads(raw)[2]
+    except (ValueError, IndexError, TypeError):
+        return None
 
 
 def _wait_for(condition, *, timeout: float, what: str, workers: Workers, every=0.1) -> None:
@@ -205,6 +249,32 @@ def _scan(workers: Workers) -> None:
         scan_deadlines.apply_async(connection=connection_, queue=workers.queue)
 
 
+def _wait_until_drained(workers: Workers) -> None:
+    """Wait until every task sent to the workers has run to its end, and with it every task it
+    enqueued: nothing of the queue is waiting or unacknowledged, and the workers say they hold
+    nothing. The queue is read again after the workers' answer, since a message is in neither
+    place for a moment between a worker taking it and Redis listing it as unacknowledged."""
+    _wait_for(
+        lambda: workers.pending() == 0 and workers.idle() and workers.pending() == 0,
+        timeout=30,
+        what="the workers to finish every task",
+        workers=workers,
+    )
+
+
+def _wait_past_renotify(workers: Workers) -> None:
+    """Wait until the newest reminder is older than the renotify delay, so that a scan would
+    enqueue again every reminder whose notification it thought lost."""
+    delay = timedelta(seconds=int(workers.env["DEADLINE_RENOTIFY_SECONDS"]))
+    newest = Reminder.objects.aggregate(newest=Max("created_at"))["newest"]
+    _wait_for(
+        lambda: timezone.now() - newest > delay,
+        timeout=10,
+        what="the renotify delay to pass",
+        workers=workers,
+    )
+
+
 def _assert_told_exactly_once(crew, n: int) -> None:
     assert Reminder.objects.count() == n
     assert Reminder.objects.filter(kind="overdue", tier=1).count() == n
@@ -220,7 +290,7 @@ def test_a_due_case_produces_exactly_one_reminder(crew, tree, categories, worker
     _scan(workers)
     _wait_for(_all_told(1), timeout=30, what="the reminder", workers=workers)
     _scan(workers)
-    time.sleep(1)
+    _wait_until_drained(workers)
 
     _assert_told_exactly_once(crew, 1)
 
@@ -232,7 +302,7 @@ def test_two_workers_and_overlapping_scans_still_remind_once(crew, tree, categor
         _scan(workers)
     _wait_for(_all_told(60), timeout=40, what="60 reminders told", workers=workers)
     _scan(workers)
-    time.sleep(1)
+    _wait_until_drained(workers)
 
     _assert_told_exactly_once(crew, 60)
 
@@ -276,8 +346,8 @@ def test_a_worker_killed_in_a_batch_and_restarted_leaves_each_reminder_sent_once
     # Beat would run the scan again within 30 s; here the test does.
     _scan(workers)
     _wait_for(_all_told(n), timeout=40, what="every reminder told", workers=workers)
-    time.sleep(1.2)
+    _wait_past_renotify(workers)
     _scan(workers)
-    time.sleep(1)
+    _wait_until_drained(workers)
 
     _assert_told_exactly_once(crew, n)

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.models import OPEN_STATUSES, Case, Holder, Status
-from casework.selectors import near_due_q, overdue_q
-from governance.models import Department, Role, RoleAssignment
+from casework.selectors import COMMUNITY_WAITING, near_due_q
+from casework.workflow import HOLDER_ROLES
+from governance.models import Department, RoleAssignment
 from governance.notifications import notify
 from governance.workclock import is_working_day
 from grids.models import Area
@@ -31,20 +32,18 @@ def send_daily_digest(*, now: datetime | None = None) -> int:
     users: dict[int, object] = {}
 
     dispatchers = RoleAssignment.objects.filter(
-        role=Role.COMMUNITY_DISPATCHER, user__is_active=True, area__isnull=False
+        role__in=HOLDER_ROLES[Holder.COMMUNITY], user__is_active=True, area__isnull=False
     ).select_related("user", "area")
     for assignment in dispatchers:
         counts = _counts(
-            Area.subtree_q(assignment.area, prefix="area__"),
-            waiting=Q(status__in=[Status.REPORTED, Status.ACCEPTED], holder=Holder.COMMUNITY),
-            now=now,
+            Area.subtree_q(assignment.area, prefix="area__"), waiting=COMMUNITY_WAITING, now=now
         )
         users[assignment.user_id] = assignment.user
         lines[assignment.user_id].append(_line(assignment.area.name, counts))
 
     members: dict[int, set] = defaultdict(set)
     for assignment in RoleAssignment.objects.filter(
-        role=Role.DEPARTMENT_HANDLER, user__is_active=True, department__is_active=True
+        role__in=HOLDER_ROLES[Holder.DEPARTMENT], user__is_active=True, department__is_active=True
     ).select_related("user"):
         members[assignment.department_id].add(assignment.user)
     for department in Department.objects.filter(is_active=True).select_related("head"):
@@ -83,7 +82,7 @@ def _counts(scope: Q, *, waiting: Q, now: datetime) -> dict[str, int]:
     return Case.objects.filter(scope, status__in=sorted(OPEN_STATUSES)).aggregate(
         waiting=Count("pk", filter=waiting),
         near_due=Count("pk", filter=near_due_q(now)),
-        overdue=Count("pk", filter=overdue_q(now)),
+        overdue=Count("pk", filter=Case.overdue_q(now)),
     )
 
 

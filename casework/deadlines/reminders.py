@@ -10,7 +10,7 @@ their due time, not the number of cases. Three passes:
   and a supervision order is issued by rule;
 * near due — 75 % of the stage's limit (working time) is used: the holder is reminded.
 
-Exactly once: a :class:`~casework.deadline_models.Reminder` is unique per (case, stage, entry,
+Exactly once: a :class:`~casework.deadlines.models.Reminder` is unique per (case, stage, entry,
 kind, tier), where the entry counts how often the case has entered a stage (``Case.stage_entry``),
 so a stage entered again after a return or a rework is reminded again, once. A pass works in batches; each batch is one transaction that locks its cases with
 ``SELECT ... FOR UPDATE SKIP LOCKED`` (cases another scan or a user's step holds are left for the
@@ -38,7 +38,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.deadline_models import Reminder, SupervisionOrder
+from casework import clock
+from casework.deadlines.models import Reminder, SupervisionOrder
+from casework.deadlines.selectors import people_in_roles
 from casework.models import (
     OPEN_STATUSES,
     STATUS_STAGE,
@@ -48,10 +50,10 @@ from casework.models import (
     Stage,
     TimeLimit,
 )
-from casework.selectors import time_limit_for
-from governance.models import Role, RoleAssignment, WorkingHours
+from casework.workflow import HOLDER_ROLES
+from governance.models import Role, WorkingHours
 from governance.notifications import notify
-from governance.workclock import add_working_time, working_time_between
+from governance.workclock import add_working_time
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,9 @@ AUTO_ORDER_REPLY_HOURS = 8
 
 # Reminders told by one task; each is claimed in its own transaction.
 NOTIFY_CHUNK = 50
+# Who is told, besides the holder, when a case is overdue; and, on escalation, the street.
+OVERDUE_SUPERIORS = frozenset({Role.COMMUNITY_DISPATCHER, Role.CENTER_SUPERVISOR})
+ESCALATION_ROLES = frozenset({Role.STREET_ADMIN})
 
 _OPEN = sorted(OPEN_STATUSES)
 _HOURS_FIELDS = ("accept_hours", "dispatch_hours", "acknowledge_hours", "handle_hours")
@@ -85,20 +90,6 @@ class ScanResult:
         return self.near_due + self.overdue + self.escalated
 
 
-class _Limits:
-    """Stage limits (hours) per (category, priority), read once per scan."""
-
-    def __init__(self) -> None:
-        self._cache: dict[tuple[int, str], TimeLimit | None] = {}
-
-    def hours(self, case: Case, stage: str) -> Decimal | None:
-        key = (case.category_id, case.priority)
-        if key not in self._cache:
-            self._cache[key] = time_limit_for(case.category, case.priority)
-        limit = self._cache[key]
-        return limit.hours_for(stage) if limit is not None else None
-
-
 def scan_deadlines(*, now: datetime | None = None, batch_size: int | None = None) -> ScanResult:
     """Find every open case that is overdue, overdue by a second limit, or near due, and record
     each once (see the module docstring for the guarantees). Enqueues :func:`notify_reminder`
@@ -107,7 +98,7 @@ def scan_deadlines(*, now: datetime | None = None, batch_size: int | None = None
     now = now or timezone.now()
     batch_size = batch_size or settings.DEADLINE_SCAN_BATCH
     result = ScanResult()
-    limits = _Limits()
+    limits = clock.TimeLimits()
 
     # Overdue first, so that a case found late by both passes is reported as overdue.
     _run_pass(
@@ -157,23 +148,19 @@ def _near_due_horizon(now: datetime, longest: Decimal) -> datetime:
     return max(horizons)
 
 
-def _near_due(case: Case, stage: str, limits: _Limits, now: datetime) -> bool:
+def _near_due(case: Case, stage: str, limits: clock.TimeLimits, now: datetime) -> bool:
     hours = limits.hours(case, stage)
     if hours is None:
         return False
-    left = working_time_between(
-        now, case.due_at, area=case.street, around_the_clock=case.category.around_the_clock
-    )
+    left = clock.between(case, now, case.due_at)
     return Decimal(left.total_seconds()) <= hours * 3600 * (1 - NEAR_DUE_SHARE)
 
 
-def _overdue_by_a_limit(case: Case, stage: str, limits: _Limits, now: datetime) -> bool:
+def _overdue_by_a_limit(case: Case, stage: str, limits: clock.TimeLimits, now: datetime) -> bool:
     hours = limits.hours(case, stage)
     if hours is None or now - case.due_at < timedelta(hours=float(hours)):
         return False
-    late = working_time_between(
-        case.due_at, now, area=case.street, around_the_clock=case.category.around_the_clock
-    )
+    late = clock.between(case, case.due_at, now)
     return Decimal(late.total_seconds()) >= hours * 3600
 
 
@@ -286,12 +273,7 @@ def _record_overdue(reminders: list[Reminder], now: datetime) -> None:
                         "finished."
                     )
                     % {"number": case.number},
-                    reply_due_at=add_working_time(
-                        now,
-                        AUTO_ORDER_REPLY_HOURS,
-                        area=case.street,
-                        around_the_clock=case.category.around_the_clock,
-                    ),
+                    reply_due_at=clock.add(case, now, AUTO_ORDER_REPLY_HOURS),
                 )
             )
         else:
@@ -300,19 +282,14 @@ def _record_overdue(reminders: list[Reminder], now: datetime) -> None:
                 "stage": Stage(reminder.stage).label
             }
         events.append(
-            CaseEvent(
-                case=case,
+            CaseEvent.note(
+                case,
                 step=step,
                 actor=None,
                 actor_name=_("Deadline monitor"),
                 role="",
-                from_status=case.status,
-                to_status=case.status,
-                to_holder=case.holder,
                 comment=comment,
-                is_public=False,
-                due_at=case.due_at,
-                created_at=now,
+                now=now,
             )
         )
     CaseEvent.objects.bulk_create(events)
@@ -322,7 +299,7 @@ def _record_overdue(reminders: list[Reminder], now: datetime) -> None:
 
 def _enqueue_notifications(ids: Iterable[int]) -> None:
     """One task per batch: a broker message per reminder would cost more than the scan."""
-    from casework.tasks import notify_reminders
+    from casework.tasks import notify_reminders  # the tasks call this module
 
     ids = list(ids)
     for start in range(0, len(ids), NOTIFY_CHUNK):
@@ -397,37 +374,17 @@ def _message(reminder: Reminder) -> tuple[str, str]:
 
 
 def recipients_for(reminder: Reminder) -> list:
-    """Who hears of ``reminder``: the holder when near due; the holder and their superiors when
-    overdue; the street (street admins and the center) on escalation. One query for the area
-    roles, one for department handlers when a department holds the case."""
-    case = reminder.case
-    roles: set[str] = set()
-    holder = reminder.holder
-    if holder == Holder.COMMUNITY:
-        roles.add(Role.COMMUNITY_DISPATCHER)
-    elif holder == Holder.CENTER:
-        roles.add(Role.CENTER_SUPERVISOR)
+    """Who hears of ``reminder``: whoever acts for the holder (``workflow.HOLDER_ROLES``) when
+    near due; the holder and their superiors when overdue (and a department's head); the street
+    on escalation. One query for the area roles, one for the department's handlers."""
+    roles = set(HOLDER_ROLES.get(reminder.holder, ()))
     if reminder.kind == Reminder.Kind.OVERDUE:
-        roles |= {Role.COMMUNITY_DISPATCHER, Role.CENTER_SUPERVISOR}
+        roles |= OVERDUE_SUPERIORS
     if reminder.is_escalation:
-        roles.add(Role.STREET_ADMIN)
-    area = case.area
-    users = {
-        a.user
-        for a in RoleAssignment.objects.filter(
-            role__in=sorted(roles),
-            area__tree_id=area.tree_id,
-            area__lft__lte=area.lft,
-            area__rght__gte=area.rght,
-        ).select_related("user")
-    }
-    if holder == Holder.DEPARTMENT and reminder.department_id:
-        users |= {
-            a.user
-            for a in RoleAssignment.objects.filter(
-                role=Role.DEPARTMENT_HANDLER, department_id=reminder.department_id
-            ).select_related("user")
-        }
-        if reminder.kind == Reminder.Kind.OVERDUE and reminder.department.head_id:
-            users.add(reminder.department.head)
+        roles |= ESCALATION_ROLES
+    department_id = reminder.department_id if reminder.holder == Holder.DEPARTMENT else None
+    users = people_in_roles(area=reminder.case.area, department_id=department_id, roles=roles)
+    head = reminder.department.head if department_id is not None else None
+    if reminder.kind == Reminder.Kind.OVERDUE and head is not None and head not in users:
+        users.append(head)
     return sorted(users, key=lambda u: u.pk)

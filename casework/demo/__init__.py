@@ -1,0 +1,8 @@
+"""The demo part of case handling, registered with ``seed_demo`` in the app's config: the
+categories, people and a year of cases (:mod:`.cases`), and their deadlines (:mod:`.deadlines`).
+Nothing at runtime imports it."""
+
+from casework.demo.cases import seed_casework
+from casework.demo.deadlines import seed_deadlines
+
+__all__ = ["seed_casework", "seed_deadlines"]
