@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0006_notifications'),
+        ('governance', '0007_personal_data_access'),
         ('grids', '0001_initial'),
     ]
 
