@@ -5,6 +5,7 @@ import datetime as dt
 from io import BytesIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -255,7 +256,7 @@ def test_a_project_cannot_move_under_its_own_sub_project(officer, party, in_engl
     child = ProjectFactory(area=party.tree.grid_a1, parent=parent)
     parent.refresh_from_db()
     parent.parent = child
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         services.project_save(actor=party.officer_a, project=parent)
     assert Project.objects.get(pk=parent.pk).parent_id is None
 
