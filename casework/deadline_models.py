@@ -99,6 +99,8 @@ class DeadlineRequest(TimeStampedModel):
         APPROVED = "approved", _("Approved")
         REFUSED = "refused", _("Refused")
 
+    state_fields = ("status", "decided_by", "decided_at", "decision_comment", "resumed_at")
+
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="deadline_requests"
     )
@@ -187,6 +189,8 @@ class SupervisionOrder(TimeStampedModel):
     class Status(models.TextChoices):
         ISSUED = "issued", _("Waiting for the answer")
         ANSWERED = "answered", _("Answered")
+
+    state_fields = ("status", "reply", "replied_by", "replied_at")
 
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="supervision_orders"

@@ -227,6 +227,7 @@ class Case(TimeStampedModel):
     Source = Source
     Priority = Priority
     Satisfaction = Satisfaction
+    state_fields = ("status", "holder", "department", "due_at", "result", "satisfaction")
 
     number = models.CharField(_("number"), max_length=20, editable=False)
     street = models.ForeignKey(

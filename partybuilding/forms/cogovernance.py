@@ -13,10 +13,12 @@ from partybuilding.forms.common import (
     PLACE_KINDS,
     area_field,
     changeable_areas,
+    status_field,
 )
 from partybuilding.models import (
     CoConstructionUnit,
     Demand,
+    MemberStatus,
     MicroWish,
     PairingAgreement,
     PartyMember,
@@ -47,6 +49,21 @@ class UnitForm(forms.ModelForm):
 
 
 class AgreementForm(forms.ModelForm):
+    """An agreement's terms; its status is offered along its steps and moved by the service."""
+
+    status = forms.ChoiceField(label=_("Status"))
+    field_order = (
+        "unit",
+        "community",
+        "party_organization",
+        "signed_on",
+        "starts_on",
+        "ends_on",
+        "status",
+        "commitments",
+        "document",
+    )
+
     class Meta:
         model = PairingAgreement
         fields = (
@@ -56,7 +73,6 @@ class AgreementForm(forms.ModelForm):
             "signed_on",
             "starts_on",
             "ends_on",
-            "status",
             "commitments",
             "document",
         )
@@ -76,6 +92,7 @@ class AgreementForm(forms.ModelForm):
             "name"
         )
         area_field(self, "community", user, AreaKind.COMMUNITY)
+        status_field(self)
         self.fields["party_organization"].queryset = PartyOrganization.objects.filter(
             area__in=changeable_areas(user),
             kind__in=[
@@ -216,7 +233,7 @@ class WishClaimForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = visible(
-            user, PartyMember.objects.exclude(status="transferred_out")
+            user, PartyMember.objects.exclude(status=MemberStatus.TRANSFERRED_OUT)
         ).order_by("name")
         self.fields["unit"].queryset = visible(user, CoConstructionUnit.objects.all())
 

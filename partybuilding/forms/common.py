@@ -4,9 +4,9 @@ the labels of area and category choices."""
 from __future__ import annotations
 
 from django import forms
-from django.db.models import F
 
 from casework.models import Category
+from governance.scopes import reachable
 from grids.models import Area, AreaKind
 from partybuilding.permissions import PARTY_CHANGE_ROLES
 
@@ -17,14 +17,24 @@ PLACE_KINDS = (AreaKind.STREET, AreaKind.COMMUNITY, AreaKind.GRID, AreaKind.MICR
 
 def changeable_areas(user, *kinds: str):
     """Areas where ``user`` may write party-building records, of the given kinds."""
-    from governance.scopes import scope_of
+    areas = Area.objects.filter(kind__in=kinds) if kinds else Area.objects.all()
+    return reachable(user, areas, PARTY_CHANGE_ROLES).order_by("code")
 
-    scope = scope_of(user)
-    qs = Area.objects.filter(kind__in=kinds) if kinds else Area.objects.all()
-    if scope.is_superuser:
-        return qs.order_by("code")
-    nodes = scope.areas(PARTY_CHANGE_ROLES)
-    return qs.filter(Area.subtrees_q(nodes)).order_by("code")
+
+def status_field(form, name: str = "status") -> None:
+    """Offer the statuses the form's record may be in after saving: the one it has and those
+    its ``status_steps`` lead to (for a new record, those it may start in)."""
+    instance = form.instance
+    allowed = set(instance.next_statuses)
+    if not instance._state.adding:
+        allowed.add(instance.status)
+    field = form.fields[name]
+    field.choices = [
+        (value, label)
+        for value, label in type(instance)._meta.get_field("status").choices
+        if value in allowed
+    ]
+    field.initial = instance.status
 
 
 def area_field(form, name: str, user, *kinds: str) -> None:
@@ -48,7 +58,7 @@ def category_label(category: Category) -> str:
 def leaf_categories():
     """Active case categories that take cases (the leaves), with their parent for the label."""
     return (
-        Category.objects.filter(is_active=True, rght=F("lft") + 1)
+        Category.objects.filter(is_active=True, children__isnull=True)
         .select_related("parent")
         .order_by(*Category.tree_order())
     )

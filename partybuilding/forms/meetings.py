@@ -17,6 +17,7 @@ from partybuilding.forms.common import (
     category_label,
     changeable_areas,
     leaf_categories,
+    status_field,
 )
 from partybuilding.models import (
     Council,
@@ -45,6 +46,25 @@ def _council_field(form, user) -> None:
 
 
 class MeetingForm(forms.ModelForm):
+    """A meeting's facts and minutes; its status is offered along its steps and moved by the
+    service."""
+
+    status = forms.ChoiceField(label=_("Status"))
+    field_order = (
+        "title",
+        "kind",
+        "council",
+        "area",
+        "starts_at",
+        "ends_at",
+        "place",
+        "chaired_by",
+        "status",
+        "agenda",
+        "minutes",
+        "minutes_public",
+    )
+
     class Meta:
         model = Meeting
         fields = (
@@ -56,7 +76,6 @@ class MeetingForm(forms.ModelForm):
             "ends_at",
             "place",
             "chaired_by",
-            "status",
             "agenda",
             "minutes",
             "minutes_public",
@@ -72,6 +91,7 @@ class MeetingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         area_field(self, "area", user, *PLACE_KINDS)
         _council_field(self, user)
+        status_field(self)
         for name in ("starts_at", "ends_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M"]
 

@@ -10,10 +10,12 @@ from grids.models import Area, AreaKind
 from partybuilding.forms.common import (
     DATE,
     changeable_areas,
+    status_field,
 )
 from partybuilding.models import (
     CoConstructionUnit,
     DualReport,
+    MemberStatus,
     PartyMember,
     PartyOrganization,
     ServiceType,
@@ -43,8 +45,9 @@ class MemberForm(forms.ModelForm):
         areas = changeable_areas(user)
         self.fields["organization"].queryset = PartyOrganization.objects.filter(
             area__in=areas
-        ).order_by("lft")
+        ).order_by(*PartyOrganization.tree_order())
         self.fields["home_building"].queryset = areas.filter(kind=AreaKind.BUILDING)
+        status_field(self)
 
 
 class DualReportForm(forms.Form):
@@ -67,7 +70,7 @@ class DualReportForm(forms.Form):
         self.fields["community"].queryset = changeable_areas(user, AreaKind.COMMUNITY)
         self.fields["member"].queryset = (
             visible(user, PartyMember.objects.filter(in_service=True))
-            .exclude(status="transferred_out")
+            .exclude(status=MemberStatus.TRANSFERRED_OUT)
             .order_by("name")
         )
         self.fields["unit"].queryset = visible(user, CoConstructionUnit.objects.all())

@@ -4,7 +4,10 @@ ValidationError with field messages and writes nothing. The change log records e
 written (see governance.changelog)."""
 
 from partybuilding.services.cogovernance import (
+    agreement_save,
+    agreement_set_status,
     demand_match,
+    project_delete,
     project_publish_result,
     project_rollup,
     project_save,
@@ -14,8 +17,14 @@ from partybuilding.services.cogovernance import (
     wish_release,
     wish_withdraw,
 )
-from partybuilding.services.common import record_save
+from partybuilding.services.common import (
+    record_delete,
+    record_save,
+    status_step,
+)
 from partybuilding.services.meetings import (
+    meeting_save,
+    meeting_set_status,
     occurrence_dates,
     resolution_add,
     resolution_open_case,
@@ -26,15 +35,17 @@ from partybuilding.services.meetings import (
 from partybuilding.services.organizations import (
     dual_report_record_service,
     dual_report_register,
-    dual_report_transition,
+    dual_report_step,
     member_save,
+    member_set_status,
     member_transfer_out,
     organization_delete,
     organization_save,
-    post_cease,
     post_save,
 )
 from partybuilding.services.volunteers import (
+    activity_create,
+    activity_set_status,
     activity_sign_up,
     participation_approve,
     participation_check_in,
@@ -46,12 +57,19 @@ from partybuilding.services.volunteers import (
 )
 
 __all__ = [
+    "activity_create",
+    "activity_set_status",
     "activity_sign_up",
+    "agreement_save",
+    "agreement_set_status",
     "demand_match",
     "dual_report_record_service",
     "dual_report_register",
-    "dual_report_transition",
+    "dual_report_step",
+    "meeting_save",
+    "meeting_set_status",
     "member_save",
+    "member_set_status",
     "member_transfer_out",
     "occurrence_dates",
     "organization_delete",
@@ -61,12 +79,13 @@ __all__ = [
     "participation_check_out",
     "points_adjust",
     "points_credit",
-    "post_cease",
     "post_save",
+    "project_delete",
     "project_publish_result",
     "project_rollup",
     "project_save",
     "project_set_status",
+    "record_delete",
     "record_save",
     "resolution_add",
     "resolution_open_case",
@@ -75,6 +94,7 @@ __all__ = [
     "series_generate",
     "series_save",
     "served_hours",
+    "status_step",
     "wish_claim",
     "wish_fulfil",
     "wish_release",

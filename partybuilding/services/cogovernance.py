@@ -14,18 +14,49 @@ from django.utils.translation import gettext as _
 from governance.scopes import visible
 from partybuilding.models import (
     STATUS_PROGRESS,
+    WISH_STEPS,
     CoConstructionUnit,
     Demand,
+    DemandStatus,
     MicroWish,
+    PairingAgreement,
     PartyMember,
     Project,
+    ProjectStatus,
     ProjectUpdate,
     Resource,
-    WishStatus,
 )
-from partybuilding.models.cogovernance import ProjectStatus
 from partybuilding.permissions import ensure_may_change_in
-from partybuilding.services.common import stored_area, validated_save
+from partybuilding.services.common import (
+    area_of,
+    ensure_state_untouched,
+    record_delete,
+    record_save,
+    status_step,
+    stored_copy,
+    validated_save,
+)
+
+
+def agreement_save(
+    *, actor, agreement: PairingAgreement, status: str | None = None
+) -> PairingAgreement:
+    """Create or change a pairing agreement, in one transaction. A new agreement starts in
+    ``status`` (a draft, in force, or expired for the record); on a stored one another
+    ``status`` is its step (``agreement_set_status``)."""
+    with transaction.atomic():
+        if agreement._state.adding and status is not None:
+            agreement.status = status
+        record_save(actor=actor, obj=agreement)
+        if status is not None and status != agreement.status:
+            agreement = agreement_set_status(actor=actor, agreement=agreement, status=status)
+    return agreement
+
+
+def agreement_set_status(*, actor, agreement: PairingAgreement, status: str) -> PairingAgreement:
+    """Move an agreement along AGREEMENT_STATUS_STEPS (into force, expired, terminated), with
+    the row locked while its status is read."""
+    return status_step(actor=actor, obj=agreement, status=status)
 
 
 def project_save(
@@ -34,17 +65,20 @@ def project_save(
     project: Project,
     units: list[CoConstructionUnit] | None = None,
     owners: list | None = None,
+    resources: list[Resource] | None = None,
 ) -> Project:
-    """Create, change or move a project (and set its units and owners when given).
+    """Create, change or move a project (and set its units, owners and resources when given).
 
     The write holds the project tree lock; a project cannot move under itself or a
     sub-project of its own. The progress of the old and the new parent is re-derived.
-    Units must be visible to the actor.
+    Units must be visible to the actor. A new project is proposed; its status and progress
+    move on its timeline (``project_set_status``), never here.
     """
-    previous = stored_area(project, "area")
-    if previous is not None:
-        ensure_may_change_in(actor, previous)
+    stored = stored_copy(project)
+    if stored is not None:
+        ensure_may_change_in(actor, area_of(stored))
     ensure_may_change_in(actor, project.area)
+    ensure_state_untouched(project, stored)
     if units is not None:
         seen = set(
             visible(
@@ -53,13 +87,11 @@ def project_save(
         )
         if any(u.pk not in seen for u in units):
             raise ValidationError({"units": _("Choose units of your area.")})
-    is_new = project.pk is None
-    if is_new and project.status in STATUS_PROGRESS and STATUS_PROGRESS[project.status] is not None:
-        project.progress = STATUS_PROGRESS[project.status]
     with transaction.atomic():
         Project.lock_tree()
         old_parent_id = None
-        if not is_new:
+        if stored is not None:
+            # Tree fields read before the lock may be stale.
             stored = Project.objects.get(pk=project.pk)
             old_parent_id = stored.parent_id
             moved = project.parent_id and project.parent_id != old_parent_id
@@ -76,6 +108,8 @@ def project_save(
             project.units.set(units)
         if owners is not None:
             project.owners.set(owners)
+        if resources is not None:
+            project.resources.set(resources)
         if project.parent_id:
             project_rollup(project=project.parent)
         if old_parent_id and old_parent_id != project.parent_id:
@@ -106,7 +140,7 @@ def project_set_status(
         chain = list(
             Project.objects.select_for_update()
             .filter(Project.ancestors_q(stored, include_self=True))
-            .order_by("lft")
+            .order_by(*Project.tree_order())
         )
         project = chain[-1]
         has_children = Project.objects.filter(parent=project).exists()
@@ -135,6 +169,15 @@ def project_set_status(
     return project
 
 
+def project_delete(*, actor, project: Project) -> None:
+    """Delete a project without sub-projects; its parent's progress is re-derived without it."""
+    parent_id = project.parent_id
+    with transaction.atomic():
+        record_delete(actor=actor, obj=project)
+        if parent_id:
+            project_rollup(project=Project.objects.get(pk=parent_id))
+
+
 def project_rollup(*, project: Project) -> None:
     """Re-derive the progress of ``project`` and of every ancestor from their children:
     weighted by ``weight`` when every child has one, else the plain average."""
@@ -154,6 +197,7 @@ def project_rollup(*, project: Project) -> None:
 
 
 def project_publish_result(*, actor, project: Project, result: str) -> Project:
+    """Publish the result residents read on the project's public page."""
     ensure_may_change_in(actor, project.area)
     if not result.strip():
         raise ValidationError({"result": _("Write the result residents will read.")})
@@ -170,15 +214,15 @@ def demand_match(
     """Turn a demand into a project with the chosen resources (项目清单); the demand is marked
     matched. Resources must be available and inside the actor's scope."""
     ensure_may_change_in(actor, demand.area)
-    if demand.status != Demand.Status.OPEN:
+    if not demand.is_open:
         raise ValidationError(_("This demand is not open any more."))
     if not resources:
         raise ValidationError({"resources": _("Choose at least one resource.")})
     if any(not r.is_available for r in resources):
         raise ValidationError({"resources": _("A chosen resource is no longer available.")})
     with transaction.atomic():
-        if not Demand.objects.filter(pk=demand.pk, status=Demand.Status.OPEN).update(
-            status=Demand.Status.MATCHED
+        if not Demand.objects.filter(pk=demand.pk, status=DemandStatus.OPEN).update(
+            status=DemandStatus.MATCHED
         ):
             raise ValidationError(_("This demand was matched by someone else just now."))
         project = project_save(
@@ -191,8 +235,8 @@ def demand_match(
                 beneficiary_count=demand.beneficiaries,
                 description=demand.description,
             ),
+            resources=resources,
         )
-        project.resources.set(resources)
         units = {r.unit_id for r in resources if r.unit_id}
         if units:
             project.units.set(units)
@@ -211,64 +255,65 @@ def wish_claim(
     The wish row is locked (SELECT ... FOR UPDATE) while its status is checked: of any number
     of simultaneous claims exactly one succeeds; the others wait, then get a clear message.
     """
-    ensure_may_change_in(actor, wish.area)
     if (member is None) == (unit is None):
         raise ValidationError(_("A wish is claimed by one member or one unit."))
-    with transaction.atomic():
-        locked = MicroWish.objects.select_for_update().get(pk=wish.pk)
-        if locked.status != WishStatus.PUBLISHED:
-            raise ValidationError(_("This wish has been claimed by someone else already."))
-        locked.status = WishStatus.CLAIMED
-        locked.claimed_by_member = member
-        locked.claimed_by_unit = unit
-        locked.claimed_at = timezone.now()
-        validated_save(locked)
-    return locked
+    return _wish_step(
+        actor=actor,
+        wish=wish,
+        step="claim",
+        refusal=_("This wish has been claimed by someone else already."),
+        claimed_by_member=member,
+        claimed_by_unit=unit,
+        claimed_at=timezone.now(),
+    )
 
 
 def wish_fulfil(*, actor, wish: MicroWish, note: str, photo=None) -> MicroWish:
     """Mark a claimed wish fulfilled, with a note and (usually) a photo."""
-    ensure_may_change_in(actor, wish.area)
     if not note.strip():
         raise ValidationError({"fulfilment_note": _("Say how the wish was fulfilled.")})
-    with transaction.atomic():
-        locked = MicroWish.objects.select_for_update().get(pk=wish.pk)
-        if locked.status != WishStatus.CLAIMED:
-            raise ValidationError(_("Only a claimed wish can be fulfilled."))
-        locked.status = WishStatus.FULFILLED
-        locked.fulfilled_at = timezone.now()
-        locked.fulfilment_note = note.strip()[:200]
-        if photo:
-            locked.photo = photo
-        validated_save(locked)
-    return locked
+    changes = {"fulfilled_at": timezone.now(), "fulfilment_note": note.strip()[:200]}
+    if photo:
+        changes["photo"] = photo
+    return _wish_step(
+        actor=actor,
+        wish=wish,
+        step="fulfil",
+        refusal=_("Only a claimed wish can be fulfilled."),
+        **changes,
+    )
 
 
 def wish_release(*, actor, wish: MicroWish) -> MicroWish:
     """Give a claimed wish back to the wall (the claimant could not fulfil it)."""
-    return _wish_step(actor=actor, wish=wish, sources={WishStatus.CLAIMED}, target="published")
+    return _wish_step(actor=actor, wish=wish, step="release", **_UNCLAIMED)
 
 
 def wish_withdraw(*, actor, wish: MicroWish) -> MicroWish:
-    return _wish_step(
-        actor=actor,
-        wish=wish,
-        sources={WishStatus.PUBLISHED, WishStatus.CLAIMED},
-        target=WishStatus.WITHDRAWN,
-    )
+    """Take a wish off the wall (the resident no longer needs it), claimed or not."""
+    return _wish_step(actor=actor, wish=wish, step="withdraw", **_UNCLAIMED)
 
 
-def _wish_step(*, actor, wish: MicroWish, sources: set, target: str) -> MicroWish:
+_UNCLAIMED = {"claimed_by_member": None, "claimed_by_unit": None, "claimed_at": None}
+
+
+def _wish_step(
+    *, actor, wish: MicroWish, step: str, refusal: str | None = None, **changes
+) -> MicroWish:
+    """Take ``step`` of WISH_STEPS with the row locked while its status is read; a wish in
+    another status is refused with ``refusal`` (or the status it has now)."""
     ensure_may_change_in(actor, wish.area)
+    sources, target = WISH_STEPS[step]
     with transaction.atomic():
         locked = MicroWish.objects.select_for_update().get(pk=wish.pk)
         if locked.status not in sources:
             raise ValidationError(
-                _("This wish is %(status)s; the step is not possible.")
+                refusal
+                or _("This wish is %(status)s; the step is not possible.")
                 % {"status": locked.get_status_display()}
             )
         locked.status = target
-        locked.claimed_by_member = locked.claimed_by_unit = None
-        locked.claimed_at = None
+        for name, value in changes.items():
+            setattr(locked, name, value)
         validated_save(locked)
     return locked

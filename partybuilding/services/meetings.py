@@ -15,17 +15,29 @@ from casework.models import Case, Category, Source
 from casework.services import case_report
 from governance.scopes import visible
 from grids.models import Area
-from partybuilding.models import (
-    Meeting,
-    MeetingSeries,
-    Project,
-    ProjectUpdate,
-    Resolution,
-)
-from partybuilding.models.cogovernance import ProjectStatus
+from partybuilding.models import Meeting, MeetingSeries, Project, ProjectStatus, Resolution
 from partybuilding.permissions import ensure_may_change_in
-from partybuilding.services.cogovernance import project_save
-from partybuilding.services.common import record_save, validated_save
+from partybuilding.services.cogovernance import project_save, project_set_status
+from partybuilding.services.common import record_save, status_step, validated_save
+
+
+def meeting_save(*, actor, meeting: Meeting, status: str | None = None) -> Meeting:
+    """Create or change a meeting (agenda, minutes, ...), in one transaction. A new meeting
+    starts in ``status`` (scheduled, or held when it is entered afterwards); on a stored one
+    another ``status`` is its step (``meeting_set_status``)."""
+    with transaction.atomic():
+        if meeting._state.adding and status is not None:
+            meeting.status = status
+        record_save(actor=actor, obj=meeting)
+        if status is not None and status != meeting.status:
+            meeting = meeting_set_status(actor=actor, meeting=meeting, status=status)
+    return meeting
+
+
+def meeting_set_status(*, actor, meeting: Meeting, status: str) -> Meeting:
+    """Mark a meeting held or cancelled, or schedule a cancelled one again
+    (MEETING_STATUS_STEPS), with the row locked while its status is read."""
+    return status_step(actor=actor, obj=meeting, status=status)
 
 
 def series_save(
@@ -34,7 +46,7 @@ def series_save(
     """Create or change a fixed-day series and plan its meetings up to ``plan_until`` (see
     ``series_generate``: idempotent, meetings that exist are kept), in one transaction."""
     with transaction.atomic():
-        record_save(actor=actor, obj=series, area_path="area")
+        record_save(actor=actor, obj=series)
         if plan_until is not None:
             series_generate(actor=actor, series=series, until=plan_until)
     return series
@@ -89,6 +101,8 @@ def occurrence_dates(days: list[int], first: dt.date, last: dt.date) -> list[dt.
 def resolution_add(
     *, actor, meeting: Meeting, text: str, votes_for: int = 0, votes_against: int = 0
 ) -> Resolution:
+    """Record a resolution of a meeting under the next number (the meeting row is locked while
+    the number is taken, so two resolutions never share one)."""
     ensure_may_change_in(actor, meeting.area)
     with transaction.atomic():
         Meeting.objects.select_for_update().get(pk=meeting.pk)
@@ -112,7 +126,8 @@ def resolution_open_project(
     """Open a co-governance project from a resolution, in one step.
 
     The resolution row is locked while the project is created, so a double click or two
-    officers at once open one project; the project's first timeline entry names the meeting.
+    officers at once open one project. The project is proposed and approved at once: its
+    first timeline entry (``project_set_status``) names the meeting.
     """
     meeting = resolution.meeting
     area = area or meeting.area
@@ -130,18 +145,15 @@ def resolution_open_project(
                 name=title,
                 year=timezone.localtime(meeting.starts_at).year,
                 area=area,
-                status=ProjectStatus.APPROVED,
                 description=locked.text,
             ),
         )
-        ProjectUpdate.objects.create(
+        project = project_set_status(
+            actor=actor,
             project=project,
-            happened_on=timezone.localdate(),
+            status=ProjectStatus.APPROVED,
             text=_("Opened by resolution %(n)d of “%(meeting)s”")
             % {"n": locked.number, "meeting": meeting.title},
-            status=project.status,
-            progress=project.progress,
-            author=actor,
         )
         locked.project = project
         locked.project_opened_by = actor

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from grids.models import Area, AreaKind
 from partybuilding.models import (
-    REPORT_TRANSITIONS,
+    REPORT_STEPS,
     CoConstructionUnit,
     DualReport,
     DualReportService,
@@ -22,15 +22,21 @@ from partybuilding.models import (
 )
 from partybuilding.models.organizations import MemberStatus, ReportKind, ReportStatus
 from partybuilding.permissions import ensure_may_change_in
-from partybuilding.services.common import record_save, stored_area, validated_save
+from partybuilding.services.common import (
+    area_of,
+    record_save,
+    status_step,
+    stored_copy,
+    validated_save,
+)
 
 
 def organization_save(*, actor, organization: PartyOrganization) -> PartyOrganization:
     """Create, change or move an organization. Tree rules (kind order, area inside the parent's
     area, no cycle) are checked in ``PartyOrganization.clean``; the write holds the tree lock."""
-    previous = stored_area(organization, "area")
-    if previous is not None:
-        ensure_may_change_in(actor, previous)
+    stored = stored_copy(organization)
+    if stored is not None:
+        ensure_may_change_in(actor, area_of(stored))
     if organization.area_id:
         ensure_may_change_in(actor, organization.area)
     with transaction.atomic():
@@ -55,6 +61,7 @@ def organization_save(*, actor, organization: PartyOrganization) -> PartyOrganiz
 
 
 def organization_delete(*, actor, organization: PartyOrganization) -> None:
+    """Delete an organization with no organizations and no members below it."""
     ensure_may_change_in(actor, organization.area)
     if organization.get_descendant_count():
         raise ValidationError(_("This organization has organizations below it."))
@@ -64,39 +71,36 @@ def organization_delete(*, actor, organization: PartyOrganization) -> None:
 
 
 def post_save(*, actor, post: OrganizationPost) -> OrganizationPost:
-    """Seat a member on a committee; at most one sitting secretary (a database constraint)."""
-    ensure_may_change_in(actor, post.organization.area)
-    with transaction.atomic():
-        return validated_save(post)
-
-
-def post_cease(*, actor, post: OrganizationPost, on: dt.date) -> OrganizationPost:
-    ensure_may_change_in(actor, post.organization.area)
-    if post.ceased_on is not None:
-        raise ValidationError(_("This post has ceased already."))
-    post.ceased_on = on
-    with transaction.atomic():
-        return validated_save(post)
+    """Seat a member on a committee, change the seat or record when it ceased; at most one
+    sitting secretary per organization (a database constraint)."""
+    return record_save(actor=actor, obj=post)
 
 
 def member_save(*, actor, member: PartyMember) -> PartyMember:
-    """Register or change a member; moving them to another organization needs rights at both."""
-    return record_save(actor=actor, obj=member, area_path="organization__area")
+    """Register or change a member; moving them to another organization needs rights at both.
+    A member registers as a full or probationary member; later the status moves only by
+    ``member_set_status``."""
+    return record_save(actor=actor, obj=member)
+
+
+def member_set_status(*, actor, member: PartyMember, status: str) -> PartyMember:
+    """Move a member along MEMBER_STATUS_STEPS (a probationary member becomes full, a member
+    transfers out). A transfer out withdraws their open dual report in the same transaction."""
+    with transaction.atomic():
+        stored = status_step(actor=actor, obj=member, status=status)
+        if status == MemberStatus.TRANSFERRED_OUT:
+            for report in DualReport.objects.filter(member=member).exclude(
+                status=ReportStatus.WITHDRAWN
+            ):
+                dual_report_step(
+                    actor=actor, report=report, step="withdraw", reason=_("Transferred out")
+                )
+    return stored
 
 
 def member_transfer_out(*, actor, member: PartyMember) -> PartyMember:
     """Mark a member transferred out; their open dual report is withdrawn in the same step."""
-    ensure_may_change_in(actor, member.organization.area)
-    with transaction.atomic():
-        member.status = MemberStatus.TRANSFERRED_OUT
-        validated_save(member)
-        for report in DualReport.objects.filter(member=member).exclude(
-            status=ReportStatus.WITHDRAWN
-        ):
-            dual_report_transition(
-                actor=actor, report=report, action="withdraw", reason=_("Transferred out")
-            )
-    return member
+    return member_set_status(actor=actor, member=member, status=MemberStatus.TRANSFERRED_OUT)
 
 
 def dual_report_register(
@@ -145,16 +149,16 @@ def dual_report_register(
         return validated_save(report)
 
 
-def dual_report_transition(
-    *, actor, report: DualReport, action: str, reason: str = "", on: dt.date | None = None
+def dual_report_step(
+    *, actor, report: DualReport, step: str, reason: str = "", on: dt.date | None = None
 ) -> DualReport:
-    """Move a report along REPORT_TRANSITIONS. The row is locked while its status is checked:
-    of two people acting at once exactly one succeeds, the other gets a conflict message."""
+    """Take a step of REPORT_STEPS (activate, withdraw). The row is locked while its status is
+    checked: of two people acting at once exactly one succeeds, the other gets a message."""
     ensure_may_change_in(actor, report.community)
-    if action not in REPORT_TRANSITIONS:
-        raise ValidationError({"action": _("Unknown action.")})
-    sources, target = REPORT_TRANSITIONS[action]
-    if action == "withdraw" and not reason.strip():
+    if step not in REPORT_STEPS:
+        raise ValidationError({"step": _("Unknown step.")})
+    sources, target = REPORT_STEPS[step]
+    if step == "withdraw" and not reason.strip():
         raise ValidationError({"reason": _("Say why the report is withdrawn.")})
     day = on or timezone.localdate()
     changes: dict = {"status": target}
@@ -180,7 +184,7 @@ def dual_report_record_service(
 ) -> DualReportService:
     """Record one service of an active report."""
     ensure_may_change_in(actor, report.community)
-    if report.status != ReportStatus.ACTIVE:
+    if not report.takes_services:
         raise ValidationError(_("Services are recorded on active reports only."))
     if served_on > timezone.localdate():
         raise ValidationError({"served_on": _("A service cannot be recorded in advance.")})

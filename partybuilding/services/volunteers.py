@@ -15,17 +15,31 @@ from django.utils.translation import gettext as _
 
 from grids.models import Area
 from partybuilding.models import (
+    PARTICIPATION_STEPS,
     Activity,
+    ActivityStatus,
     Participation,
+    ParticipationStatus,
     PointEntry,
     Redemption,
     Reward,
     Volunteer,
 )
-from partybuilding.models.volunteers import ActivityStatus, ParticipationStatus
-from partybuilding.permissions import ensure_may_change_in
+from partybuilding.permissions import ensure_may_change_in, may_approve_hours
 from partybuilding.selectors import points_balance
-from partybuilding.services.common import validated_save
+from partybuilding.services.common import record_save, status_step, validated_save
+
+
+def activity_create(*, actor, activity: Activity) -> Activity:
+    """Open a new activity for sign-up, organized by the actor (who approves its hours)."""
+    activity.organizer = actor
+    return record_save(actor=actor, obj=activity)
+
+
+def activity_set_status(*, actor, activity: Activity, status: str) -> Activity:
+    """Close or reopen sign-up, or cancel the activity (ACTIVITY_STATUS_STEPS), with the row
+    locked while its status is read."""
+    return status_step(actor=actor, obj=activity, status=status)
 
 
 def activity_sign_up(*, actor, activity: Activity, volunteer: Volunteer) -> Participation:
@@ -34,10 +48,12 @@ def activity_sign_up(*, actor, activity: Activity, volunteer: Volunteer) -> Part
     _ensure_volunteer_or_officer(actor, volunteer, activity.area)
     with transaction.atomic():
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
-        if activity.status != ActivityStatus.OPEN:
-            raise ValidationError(_("This activity is not open for sign-up."))
-        if activity.ends_at <= timezone.now():
-            raise ValidationError(_("This activity is over."))
+        if not activity.takes_sign_ups:
+            raise ValidationError(
+                _("This activity is not open for sign-up.")
+                if activity.status != ActivityStatus.OPEN
+                else _("This activity is over.")
+            )
         taken = activity.participations.exclude(status=ParticipationStatus.CANCELLED).count()
         if taken >= activity.capacity:
             raise ValidationError(_("This activity is full."))
@@ -67,12 +83,7 @@ def participation_check_in(
         raise ValidationError(
             _("Check-in opens an hour before the activity and closes at its end.")
         )
-    return _participation_step(
-        participation,
-        sources={ParticipationStatus.SIGNED_UP},
-        status=ParticipationStatus.CHECKED_IN,
-        checked_in_at=at,
-    )
+    return _participation_step(participation, "check_in", checked_in_at=at)
 
 
 def participation_check_out(
@@ -89,8 +100,7 @@ def participation_check_out(
         raise ValidationError(_("Check-out comes after check-in."))
     return _participation_step(
         participation,
-        sources={ParticipationStatus.CHECKED_IN},
-        status=ParticipationStatus.CHECKED_OUT,
+        "check_out",
         checked_out_at=at,
         hours=served_hours(participation.activity, participation.checked_in_at, at),
     )
@@ -103,7 +113,9 @@ def served_hours(activity: Activity, checked_in_at: dt.datetime, checked_out_at:
     return (Decimal(seconds) / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _participation_step(participation: Participation, *, sources: set, **changes):
+def _participation_step(participation: Participation, step: str, **changes) -> Participation:
+    """Take ``step`` of PARTICIPATION_STEPS with the row locked while its status is read."""
+    sources, target = PARTICIPATION_STEPS[step]
     with transaction.atomic():
         locked = Participation.objects.select_for_update().get(pk=participation.pk)
         if locked.status not in sources:
@@ -111,6 +123,7 @@ def _participation_step(participation: Participation, *, sources: set, **changes
                 _("This sign-up is %(status)s; the step is not possible.")
                 % {"status": locked.get_status_display()}
             )
+        locked.status = target
         for name, value in changes.items():
             setattr(locked, name, value)
         validated_save(locked)
@@ -126,9 +139,7 @@ def participation_approve(
     (``participation:<id>``): approving twice, or two approvals at once, never pays twice.
     """
     activity = participation.activity
-    if not (
-        getattr(actor, "is_superuser", False) or activity.organizer_id == getattr(actor, "pk", None)
-    ):
+    if not may_approve_hours(actor, activity):
         raise PermissionDenied(_("Only the organizer approves the hours of this activity."))
     participation.refresh_from_db()
     hours = participation.hours if hours is None else Decimal(hours)
@@ -137,8 +148,7 @@ def participation_approve(
     with transaction.atomic():
         step = _participation_step(
             participation,
-            sources={ParticipationStatus.CHECKED_OUT},
-            status=ParticipationStatus.APPROVED,
+            "approve",
             approved_hours=hours,
             approved_by=actor,
             approved_at=timezone.now(),

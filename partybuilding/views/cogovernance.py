@@ -28,9 +28,12 @@ from partybuilding.forms.cogovernance import (
 from partybuilding.models import (
     CoConstructionUnit,
     Demand,
+    DemandStatus,
     MicroWish,
     PairingAgreement,
     Project,
+    ProjectStatus,
+    WishStatus,
 )
 from partybuilding.permissions import PersonalData, may_change_in
 from partybuilding.views.common import (
@@ -94,7 +97,7 @@ def agreements(request):
 def agreement_edit(request, pk=None):
     require_change_role(request)
     agreement = (
-        editable_row(request, PairingAgreement.objects.select_related("community"), pk, "community")
+        editable_row(request, PairingAgreement.objects.select_related("community"), pk)
         if pk
         else None
     )
@@ -106,7 +109,9 @@ def agreement_edit(request, pk=None):
     return form_page(
         request,
         form=form,
-        save=lambda f: record_form_save(request, f, "community"),
+        save=lambda f: services.agreement_save(
+            actor=request.user, agreement=f.instance, status=f.cleaned_data["status"]
+        ),
         title=_("Edit the pairing agreement") if agreement else _("New pairing agreement"),
         back="partybuilding:agreements",
         success=_("The agreement has been saved."),
@@ -153,7 +158,9 @@ def project_detail(request, pk):
                 return redirect("partybuilding:project", pk)
     context = {
         **selectors.project_detail(project),
-        "ancestors": list(Project.objects.filter(Project.ancestors_q(project)).order_by("lft")),
+        "ancestors": list(
+            Project.objects.filter(Project.ancestors_q(project)).order_by(*Project.tree_order())
+        ),
         "form": form,
         "can_change": can_change,
     }
@@ -201,18 +208,18 @@ def lists(request):
     """The three lists side by side: open demands, available resources, current projects."""
     user = request.user
     context = {
-        "demands": selectors.demand_list_for(user).filter(status="open")[:15],
+        "demands": selectors.demand_list_for(user).filter(status=DemandStatus.OPEN)[:15],
         "resources": selectors.resource_list_for(user).filter(is_available=True)[:15],
         "projects": selectors.project_list_for(user)
         .filter(parent__isnull=True)
-        .exclude(status="completed")[:15],
+        .exclude(status=ProjectStatus.COMPLETED)[:15],
         "counts": {
-            "demands": visible(user, Demand.objects.filter(status="open")).count(),
+            "demands": visible(user, Demand.objects.filter(status=DemandStatus.OPEN)).count(),
             "resources": visible(
                 user, selectors.Resource.objects.filter(is_available=True)
             ).count(),
             "projects": visible(user, Project.objects.filter(parent__isnull=True))
-            .exclude(status="completed")
+            .exclude(status=ProjectStatus.COMPLETED)
             .count(),
         },
     }
@@ -289,7 +296,8 @@ def wishes(request):
     claiming = None
     if request.GET.get("claim", "").isdigit():
         claiming = visible(
-            request.user, MicroWish.objects.filter(pk=request.GET["claim"], status="published")
+            request.user,
+            MicroWish.objects.filter(pk=request.GET["claim"], status=WishStatus.PUBLISHED),
         ).first()
     context = {
         "filter": f,

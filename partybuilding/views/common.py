@@ -15,9 +15,8 @@ from django.utils.translation import gettext as _
 
 from governance.forms import apply_service_errors
 from governance.models import Role
-from governance.scopes import scope_of, visible
+from governance.scopes import can_change, scope_of, visible
 from partybuilding import services
-from partybuilding.permissions import may_change_in
 
 READ_ROLES = (
     Role.PARTY_OFFICER,
@@ -73,13 +72,10 @@ def can_change_party(user) -> bool:
     return scope_of(user).has_role(Role.PARTY_OFFICER, Role.STREET_ADMIN)
 
 
-def editable_row(request, queryset, pk, area_path: str = "area"):
+def editable_row(request, queryset, pk):
     """The row to edit: visible to the user (else 404) and inside their change scope (else 403)."""
     obj = get_visible_or_404(request.user, queryset, pk)
-    area = obj
-    for step in area_path.split("__"):
-        area = getattr(area, step)
-    if not may_change_in(request.user, area):
+    if not can_change(request.user, obj):
         raise PermissionDenied
     return obj
 
@@ -105,5 +101,6 @@ def require_change_role(request):
         raise PermissionDenied
 
 
-def record_form_save(request, form, area_path="area"):
-    return services.record_save(actor=request.user, obj=form.instance, area_path=area_path)
+def record_form_save(request, form):
+    """Save a model form's record through the generic service."""
+    return services.record_save(actor=request.user, obj=form.instance)

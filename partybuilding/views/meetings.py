@@ -161,7 +161,9 @@ def meeting_edit(request, pk=None):
     return form_page(
         request,
         form=form,
-        save=lambda f: record_form_save(request, f),
+        save=lambda f: services.meeting_save(
+            actor=request.user, meeting=f.instance, status=f.cleaned_data["status"]
+        ),
         title=_("Edit %(name)s") % {"name": meeting.title} if meeting else _("New meeting"),
         back="partybuilding:meetings",
         success=_("The meeting has been saved."),

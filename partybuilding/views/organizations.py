@@ -15,8 +15,10 @@ from grids.models import Area, AreaKind
 from partybuilding import filters, selectors, services
 from partybuilding.forms.organizations import DualReportForm, MemberForm, ServiceRecordForm
 from partybuilding.models import (
-    REPORT_TRANSITIONS,
+    REPORT_STEPS,
+    MemberStatus,
     PartyOrganization,
+    ReportKind,
 )
 from partybuilding.permissions import PersonalData, may_change_in
 from partybuilding.views.common import (
@@ -52,7 +54,9 @@ def organization_detail(request, pk):
     context = {
         "org": org,
         "ancestors": list(
-            PartyOrganization.objects.filter(PartyOrganization.ancestors_q(org)).order_by("lft")
+            PartyOrganization.objects.filter(PartyOrganization.ancestors_q(org)).order_by(
+                *PartyOrganization.tree_order()
+            )
         ),
         "children": selectors.organization_list_for(request.user).filter(parent=org),
         "posts": selectors.organization_posts(org),
@@ -104,7 +108,7 @@ def identity_index(request):
         .annotate(
             n=Count(
                 "resident_party_members",
-                filter=~Q(resident_party_members__status="transferred_out"),
+                filter=~Q(resident_party_members__status=MemberStatus.TRANSFERRED_OUT),
             )
         )
         .filter(n__gt=0)
@@ -149,13 +153,13 @@ def dual_report_detail(request, pk):
     report = get_visible_or_404(request.user, selectors.dual_report_list_for(request.user), pk)
     if request.method == "POST":
         action = request.POST.get("action")
-        if action in REPORT_TRANSITIONS:
+        if action in REPORT_STEPS:
             call_service(
                 request,
-                lambda: services.dual_report_transition(
+                lambda: services.dual_report_step(
                     actor=request.user,
                     report=report,
-                    action=action,
+                    step=action,
                     reason=request.POST.get("reason", ""),
                 ),
                 _("The report has been updated."),
@@ -183,7 +187,6 @@ def dual_report_detail(request, pk):
         "service_form": ServiceRecordForm(initial={"served_on": today}),
         "quarter": (today.month - 1) // 3 + 1,
         "year": today.year,
-        "steps": [a for a, (sources, _t) in REPORT_TRANSITIONS.items() if report.status in sources],
         "full_phone": report.member_id
         and PersonalData(request.user).allowed(report.member.organization.area),
     }
@@ -193,7 +196,9 @@ def dual_report_detail(request, pk):
 @party_page
 def feedback_sheet(request, pk):
     report = get_visible_or_404(
-        request.user, selectors.dual_report_list_for(request.user).filter(kind="personal"), pk
+        request.user,
+        selectors.dual_report_list_for(request.user).filter(kind=ReportKind.PERSONAL),
+        pk,
     )
     today = timezone.localdate()
     try:

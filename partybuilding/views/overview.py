@@ -10,10 +10,14 @@ from governance.scopes import visible
 from partybuilding import selectors
 from partybuilding.models import (
     DualReport,
+    MemberStatus,
     MicroWish,
     PartyMember,
     PartyOrganization,
     Project,
+    ProjectStatus,
+    ReportStatus,
+    WishStatus,
 )
 from partybuilding.views.common import (
     party_page,
@@ -25,18 +29,18 @@ def home(request):
     user = request.user
     today = timezone.localdate()
     members = visible(user, PartyMember.objects.all()).aggregate(
-        total=Count("pk", filter=~Q(status="transferred_out")),
-        in_service=Count("pk", filter=Q(in_service=True) & ~Q(status="transferred_out")),
+        total=Count("pk", filter=~Q(status=MemberStatus.TRANSFERRED_OUT)),
+        in_service=Count("pk", filter=Q(in_service=True) & ~Q(status=MemberStatus.TRANSFERRED_OUT)),
     )
     reports = visible(user, DualReport.objects.all()).aggregate(
-        active=Count("pk", filter=Q(status="active")),
-        registered=Count("pk", filter=Q(status="registered")),
+        active=Count("pk", filter=Q(status=ReportStatus.ACTIVE)),
+        registered=Count("pk", filter=Q(status=ReportStatus.REGISTERED)),
     )
     projects = visible(
         user, Project.objects.filter(parent__isnull=True, year=today.year)
     ).aggregate(
         total=Count("pk"),
-        done=Count("pk", filter=Q(status="completed")),
+        done=Count("pk", filter=Q(status=ProjectStatus.COMPLETED)),
         budget=Sum("budget"),
     )
     context = {
@@ -44,7 +48,7 @@ def home(request):
         "members": members,
         "reports": reports,
         "projects": projects,
-        "wishes_open": visible(user, MicroWish.objects.filter(status="published")).count(),
+        "wishes_open": visible(user, MicroWish.objects.filter(status=WishStatus.PUBLISHED)).count(),
         "activities_upcoming": selectors.activity_list_for(user)
         .filter(starts_at__date__gte=today)
         .order_by("starts_at")[:5],

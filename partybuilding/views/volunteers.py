@@ -19,7 +19,7 @@ from partybuilding.models import (
     Participation,
     Volunteer,
 )
-from partybuilding.permissions import may_change_in
+from partybuilding.permissions import may_approve_hours, may_change_in
 from partybuilding.views.common import (
     call_service,
     can_change_party,
@@ -27,7 +27,6 @@ from partybuilding.views.common import (
     get_visible_or_404,
     paginate,
     party_page,
-    record_form_save,
 )
 
 
@@ -43,14 +42,10 @@ def activities(request):
 
 @party_page
 def activity_new(request):
-    def save(form):
-        form.instance.organizer = request.user
-        return record_form_save(request, form)
-
     return form_page(
         request,
         form=ActivityForm(request.POST or None, user=request.user),
-        save=save,
+        save=lambda f: services.activity_create(actor=request.user, activity=f.instance),
         title=_("New service activity"),
         back="partybuilding:activities",
         success=_("The activity is open for sign-up."),
@@ -95,7 +90,7 @@ def activity_detail(request, pk):
         "activity": activity,
         "participations": selectors.activity_participations(activity),
         "can_change": may_change_in(request.user, activity.area),
-        "is_organizer": activity.organizer_id == request.user.pk or request.user.is_superuser,
+        "is_organizer": may_approve_hours(request.user, activity),
         "sign_up_form": SignUpForm(user=request.user),
     }
     return render(request, "partybuilding/activity_detail.html", context)
@@ -152,16 +147,7 @@ def _volunteer_page(request, volunteer, *, own: bool):
         "can_change": own or may_change_in(request.user, volunteer.area),
     }
     if own:
-        context["open_activities"] = (
-            Activity.objects.filter(
-                status="open",
-                ends_at__gt=timezone.now(),
-                area__in=Area.objects.filter(Area.ancestors_q(volunteer.area, include_self=True)),
-            )
-            .exclude(participations__volunteer=volunteer)
-            .select_related("area")
-            .order_by("starts_at")[:10]
-        )
+        context["open_activities"] = selectors.open_activities_for(volunteer)
     return render(request, "partybuilding/volunteer_detail.html", context)
 
 

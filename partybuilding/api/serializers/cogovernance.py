@@ -5,7 +5,12 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from grids.models import Area
-from partybuilding.api.serializers.common import PersonalDataMixin, ScopedPK, scoped
+from partybuilding.api.serializers.common import (
+    PartyModelSerializer,
+    PersonalDataMixin,
+    ScopedPK,
+    scoped,
+)
 from partybuilding.models import (
     CoConstructionUnit,
     Demand,
@@ -19,7 +24,7 @@ from partybuilding.models import (
 )
 
 
-class UnitSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class UnitSerializer(PersonalDataMixin, PartyModelSerializer):
     personal_fields = ("contact_phone",)
     area = scoped(Area)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
@@ -41,7 +46,7 @@ class UnitSerializer(PersonalDataMixin, serializers.ModelSerializer):
         )
 
 
-class AgreementSerializer(serializers.ModelSerializer):
+class AgreementSerializer(PartyModelSerializer):
     unit = scoped(CoConstructionUnit)
     community = scoped(Area)
     party_organization = scoped(PartyOrganization, allow_null=True, required=False)
@@ -64,7 +69,7 @@ class AgreementSerializer(serializers.ModelSerializer):
         )
 
 
-class DemandSerializer(serializers.ModelSerializer):
+class DemandSerializer(PartyModelSerializer):
     area = scoped(Area)
 
     class Meta:
@@ -81,10 +86,10 @@ class DemandSerializer(serializers.ModelSerializer):
             "status",
             "created_at",
         )
-        read_only_fields = ("status", "created_at")
+        read_only_fields = ("created_at",)
 
 
-class ResourceSerializer(serializers.ModelSerializer):
+class ResourceSerializer(PartyModelSerializer):
     area = scoped(Area)
     unit = scoped(CoConstructionUnit, allow_null=True, required=False)
     member = scoped(PartyMember, allow_null=True, required=False)
@@ -111,13 +116,13 @@ class MatchSerializer(serializers.Serializer):
     resources = serializers.ListField(child=serializers.IntegerField(), min_length=1)
 
 
-class ProjectUpdateSerializer(serializers.ModelSerializer):
+class ProjectUpdateSerializer(PartyModelSerializer):
     class Meta:
         model = ProjectUpdate
         fields = ("id", "happened_on", "text", "status", "progress", "author")
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(PartyModelSerializer):
     parent = scoped(Project, allow_null=True, required=False)
     area = scoped(Area)
     demand = scoped(Demand, allow_null=True, required=False)
@@ -153,7 +158,6 @@ class ProjectSerializer(serializers.ModelSerializer):
             "is_public",
             "child_count",
         )
-        read_only_fields = ("progress", "result", "is_public")
 
 
 class ProjectStatusSerializer(serializers.Serializer):
@@ -163,7 +167,7 @@ class ProjectStatusSerializer(serializers.Serializer):
     happened_on = serializers.DateField(required=False, allow_null=True)
 
 
-class WishSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class WishSerializer(PersonalDataMixin, PartyModelSerializer):
     personal_fields = ("resident_phone",)
     area = scoped(Area)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -189,16 +193,7 @@ class WishSerializer(PersonalDataMixin, serializers.ModelSerializer):
             "photo",
             "created_at",
         )
-        read_only_fields = (
-            "status",
-            "claimed_by_member",
-            "claimed_by_unit",
-            "claimed_at",
-            "fulfilled_at",
-            "fulfilment_note",
-            "photo",
-            "created_at",
-        )
+        read_only_fields = ("created_at",)
 
     def get_claimant(self, obj) -> str | None:
         claimant = obj.claimant

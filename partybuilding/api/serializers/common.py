@@ -1,17 +1,32 @@
-"""What the party-building serializers share: related keys that only accept rows the caller
-can see, and personal data masked for callers who may not read it (see
-permissions.PersonalData)."""
+"""What the party-building serializers share: state fields that only their steps change (see
+governance.api.state), related keys that only accept rows the caller can see, and personal
+data masked for callers who may not read it (see permissions.PersonalData)."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
+from governance.api.state import StateFieldsReadOnly
 from governance.scopes import visible
-from partybuilding.models import (
-    mask_id_number,
-    mask_phone,
-)
+from partybuilding.models import mask_id_number, mask_phone
 from partybuilding.permissions import PersonalData
+
+
+class PartyModelSerializer(StateFieldsReadOnly, serializers.ModelSerializer):
+    """A model serializer of the app: its model's state fields are never written through it."""
+
+
+def status_serializer(model) -> type[serializers.Serializer]:
+    """The input of a record's status step: one of its model's statuses (the service checks
+    that the record may move there)."""
+    return type(
+        f"{model.__name__}StatusSerializer",
+        (serializers.Serializer,),
+        {
+            "__module__": __name__,
+            "status": serializers.ChoiceField(choices=model._meta.get_field("status").choices),
+        },
+    )
 
 
 class ScopedPK(serializers.PrimaryKeyRelatedField):

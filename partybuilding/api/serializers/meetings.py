@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from casework.models import Category, Priority
 from grids.models import Area
-from partybuilding.api.serializers.common import scoped
+from partybuilding.api.serializers.common import PartyModelSerializer, scoped
 from partybuilding.models import (
     CoConstructionUnit,
     Council,
@@ -20,7 +20,7 @@ from partybuilding.models import (
 )
 
 
-class CouncilSerializer(serializers.ModelSerializer):
+class CouncilSerializer(PartyModelSerializer):
     area = scoped(Area)
 
     class Meta:
@@ -28,7 +28,7 @@ class CouncilSerializer(serializers.ModelSerializer):
         fields = ("id", "name", "kind", "area", "description")
 
 
-class CouncilMemberSerializer(serializers.ModelSerializer):
+class CouncilMemberSerializer(PartyModelSerializer):
     council = scoped(Council)
     party_member = scoped(PartyMember, allow_null=True, required=False)
     unit = scoped(CoConstructionUnit, allow_null=True, required=False)
@@ -47,7 +47,7 @@ class CouncilMemberSerializer(serializers.ModelSerializer):
         )
 
 
-class SeriesSerializer(serializers.ModelSerializer):
+class SeriesSerializer(PartyModelSerializer):
     area = scoped(Area)
     council = scoped(Council, allow_null=True, required=False)
 
@@ -72,7 +72,7 @@ class GenerateSerializer(serializers.Serializer):
     until = serializers.DateField()
 
 
-class MeetingSerializer(serializers.ModelSerializer):
+class MeetingSerializer(PartyModelSerializer):
     area = scoped(Area)
     council = scoped(Council, allow_null=True, required=False)
     resolution_count = serializers.IntegerField(read_only=True)
@@ -99,7 +99,7 @@ class MeetingSerializer(serializers.ModelSerializer):
         read_only_fields = ("series",)
 
 
-class AttendeeSerializer(serializers.ModelSerializer):
+class AttendeeSerializer(PartyModelSerializer):
     meeting = scoped(Meeting)
 
     class Meta:
@@ -107,7 +107,7 @@ class AttendeeSerializer(serializers.ModelSerializer):
         fields = ("id", "meeting", "name", "role", "party_member", "unit", "attended")
 
 
-class ResolutionSerializer(serializers.ModelSerializer):
+class ResolutionSerializer(PartyModelSerializer):
     meeting = scoped(Meeting)
 
     class Meta:
@@ -122,7 +122,7 @@ class ResolutionSerializer(serializers.ModelSerializer):
             "project",
             "case",
         )
-        read_only_fields = ("number", "project", "case")
+        read_only_fields = ("number",)
 
 
 class OpenProjectSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from grids.models import Area
-from partybuilding.api.serializers.common import PersonalDataMixin, scoped
+from partybuilding.api.serializers.common import PartyModelSerializer, PersonalDataMixin, scoped
 from partybuilding.models import (
     CoConstructionUnit,
     DualReport,
@@ -16,7 +16,7 @@ from partybuilding.models import (
 )
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
+class OrganizationSerializer(PartyModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     area = scoped(Area)
     parent = scoped(PartyOrganization, allow_null=True, required=False)
@@ -39,7 +39,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         )
 
 
-class PostSerializer(serializers.ModelSerializer):
+class PostSerializer(PartyModelSerializer):
     organization = scoped(PartyOrganization)
     member = scoped(PartyMember)
     member_name = serializers.CharField(source="member.name", read_only=True)
@@ -58,7 +58,7 @@ class PostSerializer(serializers.ModelSerializer):
         )
 
 
-class MemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class MemberSerializer(PersonalDataMixin, PartyModelSerializer):
     personal_fields = ("phone", "id_number")
     organization = scoped(PartyOrganization)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
@@ -88,7 +88,7 @@ class MemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
         return obj.organization.area
 
 
-class DualReportSerializer(serializers.ModelSerializer):
+class DualReportSerializer(PartyModelSerializer):
     community = scoped(Area)
     member = scoped(PartyMember, allow_null=True, required=False)
     unit = scoped(CoConstructionUnit, allow_null=True, required=False)
@@ -116,22 +116,18 @@ class DualReportSerializer(serializers.ModelSerializer):
             "withdraw_reason",
             "services_this_year",
         )
-        read_only_fields = (
-            "status",
-            "registered_on",
-            "activated_on",
-            "withdrawn_on",
-            "withdraw_reason",
-        )
+        read_only_fields = ("registered_on",)
         # Uniqueness is the service's and the database's job (partial unique constraints).
         validators = []
 
 
-class TransitionSerializer(serializers.Serializer):
+class ReportStepSerializer(serializers.Serializer):
+    """The input of a dual report's step: why (a withdrawal needs a reason)."""
+
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ServiceRecordSerializer(serializers.ModelSerializer):
+class ServiceRecordSerializer(PartyModelSerializer):
     class Meta:
         model = DualReportService
         fields = ("id", "served_on", "hours", "description")

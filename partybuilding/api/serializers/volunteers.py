@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from grids.models import Area
-from partybuilding.api.serializers.common import PersonalDataMixin, scoped
+from partybuilding.api.serializers.common import PartyModelSerializer, PersonalDataMixin, scoped
 from partybuilding.models import (
     Activity,
     CoConstructionUnit,
@@ -18,7 +18,7 @@ from partybuilding.models import (
 )
 
 
-class VolunteerSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class VolunteerSerializer(PersonalDataMixin, PartyModelSerializer):
     personal_fields = ("phone",)
     area = scoped(Area)
     member = scoped(PartyMember, allow_null=True, required=False)
@@ -40,7 +40,7 @@ class VolunteerSerializer(PersonalDataMixin, serializers.ModelSerializer):
         )
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(PartyModelSerializer):
     area = scoped(Area)
     organizer_unit = scoped(CoConstructionUnit, allow_null=True, required=False)
     taken = serializers.IntegerField(read_only=True)
@@ -70,7 +70,7 @@ class SignUpSerializer(serializers.Serializer):
     volunteer = scoped(Volunteer)
 
 
-class ParticipationSerializer(serializers.ModelSerializer):
+class ParticipationSerializer(PartyModelSerializer):
     volunteer_name = serializers.CharField(source="volunteer.name", read_only=True)
 
     class Meta:
@@ -97,7 +97,7 @@ class ApproveSerializer(serializers.Serializer):
     )
 
 
-class PointEntrySerializer(serializers.ModelSerializer):
+class PointEntrySerializer(PartyModelSerializer):
     class Meta:
         model = PointEntry
         fields = ("id", "volunteer", "amount", "reason", "source_key", "expires_on", "created_at")
@@ -110,7 +110,7 @@ class AdjustSerializer(serializers.Serializer):
     expires_on = serializers.DateField(required=False, allow_null=True)
 
 
-class RewardSerializer(serializers.ModelSerializer):
+class RewardSerializer(PartyModelSerializer):
     area = scoped(Area)
     provider = scoped(CoConstructionUnit, allow_null=True, required=False)
 
@@ -123,7 +123,7 @@ class RedeemSerializer(serializers.Serializer):
     reward = scoped(Reward)
 
 
-class RedemptionSerializer(serializers.ModelSerializer):
+class RedemptionSerializer(PartyModelSerializer):
     class Meta:
         model = Redemption
         fields = ("id", "volunteer", "reward", "points", "created_at")

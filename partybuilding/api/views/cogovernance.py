@@ -22,7 +22,8 @@ from partybuilding.api.serializers.cogovernance import (
     UnitSerializer,
     WishSerializer,
 )
-from partybuilding.api.views.common import PartyViewSet, step_input
+from partybuilding.api.views.common import PartyViewSet, status_step_action, step_input
+from partybuilding.models import PairingAgreement
 
 
 class UnitViewSet(PartyViewSet):
@@ -34,8 +35,10 @@ class UnitViewSet(PartyViewSet):
 class AgreementViewSet(PartyViewSet):
     serializer_class = AgreementSerializer
     filterset_class = filters.AgreementFilterSet
-    area_path = "community"
     list_for = staticmethod(selectors.agreement_list_for)
+    status_step = status_step_action(
+        PairingAgreement, services.agreement_set_status, "agreement", AgreementSerializer
+    )
 
 
 class DemandViewSet(PartyViewSet):
@@ -81,8 +84,13 @@ class ProjectViewSet(PartyViewSet):
     filterset_class = filters.ProjectFilterSet
     list_for = staticmethod(selectors.project_list_for)
 
-    def save(self, instance):
-        return services.project_save(actor=self.request.user, project=instance)
+    def save_service(self, instance, related):
+        return services.project_save(
+            actor=self.request.user, project=instance, units=related.get("units")
+        )
+
+    def delete_service(self, instance):
+        services.project_delete(actor=self.request.user, project=instance)
 
     @extend_schema(request=ProjectStatusSerializer, responses=ProjectSerializer)
     @action(detail=True, methods=["post"])

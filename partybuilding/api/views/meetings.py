@@ -28,10 +28,11 @@ from partybuilding.api.serializers.meetings import (
     ResolutionSerializer,
     SeriesSerializer,
 )
-from partybuilding.api.views.common import PartyViewSet, step_input
+from partybuilding.api.views.common import PartyViewSet, status_step_action, step_input
 from partybuilding.models import (
     Council,
     CouncilMember,
+    Meeting,
     MeetingAttendee,
     MeetingSeries,
     Resolution,
@@ -48,7 +49,6 @@ class CouncilViewSet(PartyViewSet):
 
 class CouncilMemberViewSet(PartyViewSet):
     serializer_class = CouncilMemberSerializer
-    area_path = "council__area"
     filterset_fields = ("council",)
 
     @staticmethod
@@ -83,11 +83,13 @@ class MeetingViewSet(PartyViewSet):
     serializer_class = MeetingSerializer
     filterset_class = filters.MeetingFilterSet
     list_for = staticmethod(selectors.meeting_list_for)
+    status_step = status_step_action(
+        Meeting, services.meeting_set_status, "meeting", MeetingSerializer
+    )
 
 
 class AttendeeViewSet(PartyViewSet):
     serializer_class = AttendeeSerializer
-    area_path = "meeting__area"
     filterset_fields = ("meeting",)
 
     @staticmethod

@@ -18,13 +18,11 @@ from partybuilding.api.serializers.organizations import (
     MemberSerializer,
     OrganizationSerializer,
     PostSerializer,
+    ReportStepSerializer,
     ServiceRecordSerializer,
-    TransitionSerializer,
 )
-from partybuilding.api.views.common import PartyViewSet, step_input
-from partybuilding.models import (
-    OrganizationPost,
-)
+from partybuilding.api.views.common import PartyViewSet, status_step_action, step_input
+from partybuilding.models import OrganizationPost, PartyMember
 
 
 class OrganizationViewSet(PartyViewSet):
@@ -32,17 +30,15 @@ class OrganizationViewSet(PartyViewSet):
     filterset_class = filters.OrganizationFilterSet
     list_for = staticmethod(selectors.organization_list_for)
 
-    def save(self, instance):
+    def save_service(self, instance, related):
         return services.organization_save(actor=self.request.user, organization=instance)
 
-    def perform_destroy(self, instance):
-        with service_errors():
-            services.organization_delete(actor=self.request.user, organization=instance)
+    def delete_service(self, instance):
+        services.organization_delete(actor=self.request.user, organization=instance)
 
 
 class PostViewSet(PartyViewSet):
     serializer_class = PostSerializer
-    area_path = "organization__area"
 
     @staticmethod
     def list_for(user):
@@ -50,7 +46,7 @@ class PostViewSet(PartyViewSet):
             user, OrganizationPost.objects.select_related("member", "organization__area")
         ).order_by("pk")
 
-    def save(self, instance):
+    def save_service(self, instance, related):
         return services.post_save(actor=self.request.user, post=instance)
 
 
@@ -60,12 +56,15 @@ class MemberViewSet(PartyViewSet):
 
     serializer_class = MemberSerializer
     filterset_class = filters.MemberFilterSet
-    area_path = "organization__area"
     list_for = staticmethod(selectors.member_list_for)
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
 
-    def save(self, instance):
+    def save_service(self, instance, related):
         return services.member_save(actor=self.request.user, member=instance)
+
+    status_step = status_step_action(
+        PartyMember, services.member_set_status, "member", MemberSerializer
+    )
 
     @extend_schema(request=None, responses=MemberSerializer)
     @action(detail=True, methods=["post"], url_path="transfer-out")
@@ -104,24 +103,24 @@ class DualReportViewSet(
             )
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
-    def _transition(self, request, name):
+    def _step(self, request, step):
         report = self.get_object()
-        data = step_input(TransitionSerializer, request)
+        data = step_input(ReportStepSerializer, request)
         with service_errors():
-            services.dual_report_transition(
-                actor=request.user, report=report, action=name, reason=data["reason"]
+            services.dual_report_step(
+                actor=request.user, report=report, step=step, reason=data["reason"]
             )
         return Response(self.get_serializer(self.get_queryset().get(pk=report.pk)).data)
 
-    @extend_schema(request=TransitionSerializer, responses=DualReportSerializer)
+    @extend_schema(request=ReportStepSerializer, responses=DualReportSerializer)
     @action(detail=True, methods=["post"])
     def activate(self, request, pk=None):
-        return self._transition(request, "activate")
+        return self._step(request, "activate")
 
-    @extend_schema(request=TransitionSerializer, responses=DualReportSerializer)
+    @extend_schema(request=ReportStepSerializer, responses=DualReportSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        return self._transition(request, "withdraw")
+        return self._step(request, "withdraw")
 
     @extend_schema(request=ServiceRecordSerializer, responses=ServiceRecordSerializer(many=True))
     @action(detail=True, methods=["get", "post"])

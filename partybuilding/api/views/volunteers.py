@@ -28,7 +28,7 @@ from partybuilding.api.serializers.volunteers import (
     SignUpSerializer,
     VolunteerSerializer,
 )
-from partybuilding.api.views.common import PartyViewSet, step_input
+from partybuilding.api.views.common import PartyViewSet, status_step_action, step_input
 from partybuilding.models import (
     Activity,
     Participation,
@@ -77,8 +77,14 @@ class ActivityViewSet(PartyViewSet):
     filterset_class = filters.ActivityFilterSet
     list_for = staticmethod(selectors.activity_list_for)
 
-    def perform_create(self, serializer):
-        self._write(serializer, Activity(organizer=self.request.user))
+    def save_service(self, instance, related):
+        if instance._state.adding:
+            return services.activity_create(actor=self.request.user, activity=instance)
+        return super().save_service(instance, related)
+
+    status_step = status_step_action(
+        Activity, services.activity_set_status, "activity", ActivitySerializer
+    )
 
     @extend_schema(request=SignUpSerializer, responses=ParticipationSerializer)
     @action(detail=True, methods=["post"], url_path="sign-up")
