@@ -33,9 +33,7 @@ def test_the_dual_report_lifecycle(party):
             hours=Decimal("2"),
             description="看望老人",
         )
-    report = services.dual_report_step(
-        actor=party.officer_a, report=report, step="activate"
-    )
+    report = services.dual_report_step(actor=party.officer_a, report=report, step="activate")
     assert report.status == "active" and report.activated_on == timezone.localdate()
     services.dual_report_record_service(
         actor=party.officer_a,
