@@ -58,10 +58,15 @@ def _refusal_text(error: Exception) -> str:
 
 
 class PartyAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    """Saves through ``save_service`` (``services.record_save`` unless a model has its own),
-    deletions through ``delete_service``, inline rows through the generic services."""
+    """Saves through ``save_service`` (``services.record_save`` unless a model has its own;
+    a record whose creation is a step of its own names it in ``create_service``), deletions
+    through ``delete_service``, inline rows through the generic services."""
+
+    create_service = None  # (request, obj) -> the record the creating step made
 
     def save_service(self, request, obj, related: dict[str, list]):
+        if obj._state.adding and self.create_service is not None:
+            return self.create_service(request, obj)
         return services.record_save(actor=request.user, obj=obj, related=related)
 
     def delete_service(self, request, obj) -> None:
@@ -175,6 +180,19 @@ class PartyTreeAdmin(PartyAdmin, TreeAdmin):
         self.log_change(request, node, [{"changed": {"fields": ["parent"]}}])
         self.message_user(request, _("%(node)s has been moved.") % {"node": node})
         return http.HttpResponse("OK, moved.")
+
+
+class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Rows that are appended by their steps and never changed: a ledger, a timeline."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -314,9 +332,7 @@ class DualReportAdmin(PartyAdmin):
         )
     ]
 
-    def save_service(self, request, obj, related):
-        if not obj._state.adding:
-            return super().save_service(request, obj, related)
+    def create_service(self, request, obj):
         return services.dual_report_register(
             actor=request.user,
             kind=obj.kind,
@@ -336,9 +352,7 @@ class DualReportServiceAdmin(PartyAdmin):
     raw_id_fields = ("report",)
     list_select_related = ("report__member", "report__unit", "report__community")
 
-    def save_service(self, request, obj, related):
-        if not obj._state.adding:
-            return super().save_service(request, obj, related)
+    def create_service(self, request, obj):
         return services.dual_report_record_service(
             actor=request.user,
             report=obj.report,
@@ -415,20 +429,11 @@ class ProjectAdmin(PartyTreeAdmin):
 
 
 @admin.register(ProjectUpdate)
-class ProjectUpdateAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ProjectUpdateAdmin(ReadOnlyAdmin):
     """The timeline is append-only: entries are written by the project's status step."""
 
     list_display = ("project", "happened_on", "text", "status", "progress")
     list_select_related = ("project",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MicroWish)
@@ -488,21 +493,12 @@ class ParticipationAdmin(PartyAdmin):
 
 
 @admin.register(PointEntry)
-class PointEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PointEntryAdmin(ReadOnlyAdmin):
     """The ledger is append-only: entries are read here, never edited or deleted."""
 
     list_display = ("created_at", "volunteer", "amount", "reason", "source_key", "expires_on")
     search_fields = ("volunteer__name", "source_key", "reason")
     list_select_related = ("volunteer",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Reward)
@@ -601,9 +597,7 @@ class ResolutionAdmin(PartyAdmin):
         fields = super().get_readonly_fields(request, obj)
         return (*fields, "number") if obj is None else (*fields, "meeting", "number")
 
-    def save_service(self, request, obj, related):
-        if not obj._state.adding:
-            return super().save_service(request, obj, related)
+    def create_service(self, request, obj):
         return services.resolution_add(
             actor=request.user,
             meeting=obj.meeting,

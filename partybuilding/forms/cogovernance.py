@@ -48,34 +48,29 @@ class UnitForm(forms.ModelForm):
         area_field(self, "area", user, AreaKind.COMMUNITY, AreaKind.GRID)
 
 
+AGREEMENT_FIELDS = (
+    "unit",
+    "community",
+    "party_organization",
+    "signed_on",
+    "starts_on",
+    "ends_on",
+    "status",
+    "commitments",
+    "document",
+)
+
+
 class AgreementForm(forms.ModelForm):
-    """An agreement's terms; its status is offered along its steps and moved by the service."""
+    """An agreement's terms; its status is offered along its steps and moved by the service
+    (so it is a field of the form, not of the model form)."""
 
     status = forms.ChoiceField(label=_("Status"))
-    field_order = (
-        "unit",
-        "community",
-        "party_organization",
-        "signed_on",
-        "starts_on",
-        "ends_on",
-        "status",
-        "commitments",
-        "document",
-    )
+    field_order = AGREEMENT_FIELDS
 
     class Meta:
         model = PairingAgreement
-        fields = (
-            "unit",
-            "community",
-            "party_organization",
-            "signed_on",
-            "starts_on",
-            "ends_on",
-            "commitments",
-            "document",
-        )
+        fields = tuple(name for name in AGREEMENT_FIELDS if name != "status")
         widgets = {
             "signed_on": DATE,
             "starts_on": DATE,

@@ -45,41 +45,32 @@ def _council_field(form, user) -> None:
     )
 
 
+MEETING_FIELDS = (
+    "title",
+    "kind",
+    "council",
+    "area",
+    "starts_at",
+    "ends_at",
+    "place",
+    "chaired_by",
+    "status",
+    "agenda",
+    "minutes",
+    "minutes_public",
+)
+
+
 class MeetingForm(forms.ModelForm):
     """A meeting's facts and minutes; its status is offered along its steps and moved by the
-    service."""
+    service (so it is a field of the form, not of the model form)."""
 
     status = forms.ChoiceField(label=_("Status"))
-    field_order = (
-        "title",
-        "kind",
-        "council",
-        "area",
-        "starts_at",
-        "ends_at",
-        "place",
-        "chaired_by",
-        "status",
-        "agenda",
-        "minutes",
-        "minutes_public",
-    )
+    field_order = MEETING_FIELDS
 
     class Meta:
         model = Meeting
-        fields = (
-            "title",
-            "kind",
-            "council",
-            "area",
-            "starts_at",
-            "ends_at",
-            "place",
-            "chaired_by",
-            "agenda",
-            "minutes",
-            "minutes_public",
-        )
+        fields = tuple(name for name in MEETING_FIELDS if name != "status")
         widgets = {
             "starts_at": DATETIME,
             "ends_at": DATETIME,

@@ -31,8 +31,8 @@ from partybuilding.services.common import (
     area_of,
     ensure_state_untouched,
     record_delete,
-    record_save,
     status_step,
+    stepped_record_save,
     stored_copy,
     validated_save,
 )
@@ -44,13 +44,12 @@ def agreement_save(
     """Create or change a pairing agreement, in one transaction. A new agreement starts in
     ``status`` (a draft, in force, or expired for the record); on a stored one another
     ``status`` is its step (``agreement_set_status``)."""
-    with transaction.atomic():
-        if agreement._state.adding and status is not None:
-            agreement.status = status
-        record_save(actor=actor, obj=agreement)
-        if status is not None and status != agreement.status:
-            agreement = agreement_set_status(actor=actor, agreement=agreement, status=status)
-    return agreement
+    return stepped_record_save(
+        actor=actor,
+        obj=agreement,
+        status=status,
+        step=lambda target: agreement_set_status(actor=actor, agreement=agreement, status=target),
+    )
 
 
 def agreement_set_status(*, actor, agreement: PairingAgreement, status: str) -> PairingAgreement:

@@ -90,6 +90,19 @@ def record_save(*, actor, obj: Model, related: dict[str, list] | None = None) ->
     return obj
 
 
+def stepped_record_save(*, actor, obj: SteppedStatus, status: str | None, step) -> SteppedStatus:
+    """Create or change a record whose status moves by steps, in one transaction: a new one
+    starts in ``status`` (one its model lets it start in); on a stored one another ``status``
+    is taken by ``step(status)``. Returns the record as saved."""
+    with transaction.atomic():
+        if obj._state.adding and status is not None:
+            obj.status = status
+        record_save(actor=actor, obj=obj)
+        if status is not None and status != obj.status:
+            return step(status)
+    return obj
+
+
 def record_delete(*, actor, obj: Model) -> None:
     """Delete a record the actor may change; one still referred to is refused with a message
     (and nothing is deleted)."""

@@ -18,20 +18,24 @@ from grids.models import Area
 from partybuilding.models import Meeting, MeetingSeries, Project, ProjectStatus, Resolution
 from partybuilding.permissions import ensure_may_change_in
 from partybuilding.services.cogovernance import project_save, project_set_status
-from partybuilding.services.common import record_save, status_step, validated_save
+from partybuilding.services.common import (
+    record_save,
+    status_step,
+    stepped_record_save,
+    validated_save,
+)
 
 
 def meeting_save(*, actor, meeting: Meeting, status: str | None = None) -> Meeting:
     """Create or change a meeting (agenda, minutes, ...), in one transaction. A new meeting
     starts in ``status`` (scheduled, or held when it is entered afterwards); on a stored one
     another ``status`` is its step (``meeting_set_status``)."""
-    with transaction.atomic():
-        if meeting._state.adding and status is not None:
-            meeting.status = status
-        record_save(actor=actor, obj=meeting)
-        if status is not None and status != meeting.status:
-            meeting = meeting_set_status(actor=actor, meeting=meeting, status=status)
-    return meeting
+    return stepped_record_save(
+        actor=actor,
+        obj=meeting,
+        status=status,
+        step=lambda target: meeting_set_status(actor=actor, meeting=meeting, status=target),
+    )
 
 
 def meeting_set_status(*, actor, meeting: Meeting, status: str) -> Meeting:
