@@ -10,7 +10,8 @@ from governance.scopes import reachable
 from grids.models import Area, AreaKind
 from partybuilding.permissions import PARTY_CHANGE_ROLES
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# A date input takes ISO dates whatever the language (zh-hans would render 2026/01/01).
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 PLACE_KINDS = (AreaKind.STREET, AreaKind.COMMUNITY, AreaKind.GRID, AreaKind.MICRO_GRID)
 

@@ -184,6 +184,20 @@ def test_an_agreement_of_another_community_is_refused(officer, party):
     assert officer.get(f"/party/agreements/{other.pk}/edit/").status_code == 404
 
 
+def test_an_edit_page_in_chinese_shows_the_stored_dates(officer, party):
+    agreement = PairingAgreement.objects.create(
+        unit=party.unit_a,
+        community=party.tree.community_a,
+        signed_on=dt.date(2026, 1, 5),
+        starts_on=dt.date(2026, 2, 1),
+        ends_on=dt.date(2027, 12, 31),
+        commitments="共建",
+    )
+    body = officer.get(f"/party/agreements/{agreement.pk}/edit/").content.decode()
+    for day in ("2026-01-05", "2026-02-01", "2027-12-31"):
+        assert f'value="{day}"' in body
+
+
 # -- projects -------------------------------------------------------------------------------------
 def _project(party, **extra):
     return {
