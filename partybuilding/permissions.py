@@ -23,6 +23,11 @@ def may_change_in(user, area) -> bool:
     return reaches(user, area, PARTY_CHANGE_ROLES)
 
 
+def may_change_somewhere(user) -> bool:
+    """Does ``user`` hold a role that changes party-building records (in some area)?"""
+    return scope_of(user).has_role(*PARTY_CHANGE_ROLES)
+
+
 def ensure_may_change_in(user, area, message: str | None = None) -> None:
     if not may_change_in(user, area):
         raise PermissionDenied(message or _("You may not change party-building records here."))
@@ -41,7 +46,7 @@ class PersonalData:
     @property
     def any(self) -> bool:
         """Does the user see any personal data in full (so that masks need no explanation)?"""
-        return scope_of(self.user).has_role(*PARTY_CHANGE_ROLES)
+        return may_change_somewhere(self.user)
 
 
 def may_approve_hours(user, activity) -> bool:

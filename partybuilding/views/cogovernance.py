@@ -35,10 +35,9 @@ from partybuilding.models import (
     ProjectStatus,
     WishStatus,
 )
-from partybuilding.permissions import PersonalData, may_change_in
+from partybuilding.permissions import PersonalData, may_change_in, may_change_somewhere
 from partybuilding.views.common import (
     call_service,
-    can_change_party,
     editable_row,
     form_page,
     get_visible_or_404,
@@ -53,7 +52,11 @@ from partybuilding.views.common import (
 def units(request):
     f = filters.UnitFilterSet(request.GET, queryset=selectors.unit_list_for(request.user))
     personal = PersonalData(request.user)
-    context = {"filter": f, "can_change": can_change_party(request.user), **paginate(request, f.qs)}
+    context = {
+        "filter": f,
+        "can_change": may_change_somewhere(request.user),
+        **paginate(request, f.qs),
+    }
     for unit in context["rows"]:
         # Both rights are the party-change scope (officers and street admins), read once.
         unit.full_phone = unit.can_edit = personal.allowed(unit.area)
@@ -84,7 +87,7 @@ def agreements(request):
     context = {
         "filter": f,
         "communities": selectors.scope_communities(request.user),
-        "can_change": can_change_party(request.user),
+        "can_change": may_change_somewhere(request.user),
         **paginate(request, f.qs),
     }
     personal = PersonalData(request.user)
@@ -127,7 +130,7 @@ def projects(request):
     return render(
         request,
         "partybuilding/projects.html",
-        {"filter": f, "can_change": can_change_party(request.user), **paginate(request, f.qs)},
+        {"filter": f, "can_change": may_change_somewhere(request.user), **paginate(request, f.qs)},
     )
 
 
@@ -304,7 +307,7 @@ def wishes(request):
         "tabs": [(v, label, counts.get(v, 0)) for v, label in MicroWish.Status.choices],
         "claiming": claiming,
         "claim_form": WishClaimForm(user=request.user) if claiming else None,
-        "can_change": can_change_party(request.user),
+        "can_change": may_change_somewhere(request.user),
         **paginate(request, f.qs),
     }
     return render(request, "partybuilding/wishes.html", context)

@@ -17,6 +17,7 @@ from governance.forms import apply_service_errors
 from governance.models import Role
 from governance.scopes import can_change, scope_of, visible
 from partybuilding import services
+from partybuilding.permissions import may_change_somewhere
 
 READ_ROLES = (
     Role.PARTY_OFFICER,
@@ -68,10 +69,6 @@ def call_service(request, action, success: str):
     return result
 
 
-def can_change_party(user) -> bool:
-    return scope_of(user).has_role(Role.PARTY_OFFICER, Role.STREET_ADMIN)
-
-
 def editable_row(request, queryset, pk):
     """The row to edit: visible to the user (else 404) and inside their change scope (else 403)."""
     obj = get_visible_or_404(request.user, queryset, pk)
@@ -97,7 +94,7 @@ def form_page(request, *, form, save, title: str, back: str, success: str, done)
 
 
 def require_change_role(request):
-    if not can_change_party(request.user):
+    if not may_change_somewhere(request.user):
         raise PermissionDenied
 
 

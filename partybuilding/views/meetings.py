@@ -23,10 +23,9 @@ from partybuilding.models import (
     MeetingSeries,
     Resolution,
 )
-from partybuilding.permissions import may_change_in
+from partybuilding.permissions import may_change_in, may_change_somewhere
 from partybuilding.views.common import (
     call_service,
-    can_change_party,
     editable_row,
     form_page,
     get_visible_or_404,
@@ -78,7 +77,7 @@ def meetings(request):
         "series": visible(request.user, MeetingSeries.objects.select_related("area")).order_by(
             "title"
         ),
-        "can_change": can_change_party(request.user),
+        "can_change": may_change_somewhere(request.user),
     }
     return render(request, "partybuilding/meetings.html", context)
 
@@ -205,7 +204,7 @@ def councils(request):
     return render(
         request,
         "partybuilding/councils.html",
-        {"can_change": can_change_party(request.user), **paginate(request, rows)},
+        {"can_change": may_change_somewhere(request.user), **paginate(request, rows)},
     )
 
 

@@ -20,10 +20,9 @@ from partybuilding.models import (
     PartyOrganization,
     ReportKind,
 )
-from partybuilding.permissions import PersonalData, may_change_in
+from partybuilding.permissions import PersonalData, may_change_in, may_change_somewhere
 from partybuilding.views.common import (
     call_service,
-    can_change_party,
     form_page,
     get_visible_or_404,
     paginate,
@@ -129,7 +128,7 @@ def dual_reports(request):
         "filter": f,
         "board": selectors.dual_report_board(request.user),
         "communities": selectors.scope_communities(request.user),
-        "can_change": can_change_party(request.user),
+        "can_change": may_change_somewhere(request.user),
         **paginate(request, f.qs),
     }
     return render(request, "partybuilding/dual_reports.html", context)

@@ -19,10 +19,9 @@ from partybuilding.models import (
     Participation,
     Volunteer,
 )
-from partybuilding.permissions import may_approve_hours, may_change_in
+from partybuilding.permissions import may_approve_hours, may_change_in, may_change_somewhere
 from partybuilding.views.common import (
     call_service,
-    can_change_party,
     form_page,
     get_visible_or_404,
     paginate,
@@ -36,7 +35,7 @@ def activities(request):
     return render(
         request,
         "partybuilding/activities.html",
-        {"filter": f, "can_change": can_change_party(request.user), **paginate(request, f.qs)},
+        {"filter": f, "can_change": may_change_somewhere(request.user), **paginate(request, f.qs)},
     )
 
 
