@@ -201,6 +201,7 @@ class Case(TimeStampedModel):
     Source = Source
     Priority = Priority
     Satisfaction = Satisfaction
+    state_fields = ("status", "holder", "department", "due_at", "result", "satisfaction")
 
     objects = CaseQuerySet.as_manager()
 

@@ -10,8 +10,8 @@ class GovernanceConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from governance import changelog, scopes
-        from governance.calendar_demo import seed_holidays, seed_working_hours
         from governance.demo import register_seeder
+        from governance.demo.calendar import seed_holidays, seed_working_hours
         from governance.models import (
             CalendarDay,
             Department,

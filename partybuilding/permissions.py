@@ -3,7 +3,8 @@
 Party officers and street administrators change party-building records inside their scope
 (the scope rules registered in apps.py say so for pages, API and admin); every other area role
 reads them. Full phone and ID numbers are shown only to those two roles, and only for members
-inside the subtree of such an assignment; everyone else sees them masked.
+inside the subtree of such an assignment; everyone else sees them masked. The scope questions
+themselves are answered by governance.scopes.
 """
 
 from __future__ import annotations
@@ -12,18 +13,19 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from governance.models import Role
-from governance.scopes import scope_of
+from governance.scopes import can_change_under, scope_of
 
 PARTY_CHANGE_ROLES = frozenset({Role.PARTY_OFFICER, Role.STREET_ADMIN})
 
 
 def may_change_in(user, area) -> bool:
-    scope = scope_of(user)
-    if scope.is_superuser:
-        return True
-    if area is None:
-        return False
-    return any(area.is_within(node) for node in scope.areas(PARTY_CHANGE_ROLES))
+    """May ``user`` create or change party-building records attached to ``area``?"""
+    return can_change_under(user, area, PARTY_CHANGE_ROLES)
+
+
+def may_change_somewhere(user) -> bool:
+    """Does ``user`` hold a role that changes party-building records (in some area)?"""
+    return scope_of(user).has_role(*PARTY_CHANGE_ROLES)
 
 
 def ensure_may_change_in(user, area, message: str | None = None) -> None:
@@ -32,21 +34,23 @@ def ensure_may_change_in(user, area, message: str | None = None) -> None:
 
 
 class PersonalData:
-    """Decides per row whether ``user`` sees a member's full phone and ID number.
-
-    Built once per request from the scope already in memory: no query per row.
-    """
+    """Decides per row whether ``user`` sees a member's full phone and ID number: the same
+    roles and subtrees that change party-building records. No query per row."""
 
     def __init__(self, user) -> None:
-        scope = scope_of(user)
-        self.everything = scope.is_superuser
-        self.nodes = [] if self.everything else scope.areas(PARTY_CHANGE_ROLES)
+        self.user = user
 
     def allowed(self, area) -> bool:
-        if self.everything:
-            return True
-        return area is not None and any(area.is_within(node) for node in self.nodes)
+        return may_change_in(self.user, area)
 
     @property
     def any(self) -> bool:
-        return self.everything or bool(self.nodes)
+        """Does the user see any personal data in full (so that masks need no explanation)?"""
+        return may_change_somewhere(self.user)
+
+
+def may_approve_hours(user, activity) -> bool:
+    """The organizer of an activity approves its volunteers' hours (and superusers)."""
+    return bool(getattr(user, "is_superuser", False)) or activity.organizer_id == getattr(
+        user, "pk", None
+    )

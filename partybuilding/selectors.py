@@ -14,32 +14,37 @@ from governance.scopes import visible
 from grids.models import Area, AreaKind
 from partybuilding.models import (
     Activity,
+    AgreementStatus,
     CoConstructionUnit,
     Council,
     Demand,
     DualReport,
     DualReportService,
     Meeting,
+    MeetingStatus,
+    MemberStatus,
     MicroWish,
     OrganizationPost,
     PairingAgreement,
     Participation,
+    ParticipationStatus,
     PartyMember,
     PartyOrganization,
     PointEntry,
+    PostPosition,
     Project,
+    ReportKind,
+    ReportStatus,
     Resource,
     Reward,
     Volunteer,
 )
-from partybuilding.models.organizations import MemberStatus, ReportStatus
-from partybuilding.models.volunteers import ParticipationStatus
 
 
 # -- organizations and members ----------------------------------------------------------------
 def organization_list_for(user) -> QuerySet[PartyOrganization]:
     sitting = OrganizationPost.objects.filter(
-        organization=OuterRef("pk"), position="secretary", ceased_on__isnull=True
+        organization=OuterRef("pk"), position=PostPosition.SECRETARY, ceased_on__isnull=True
     )
     return (
         visible(user, PartyOrganization.objects.all())
@@ -78,7 +83,7 @@ def show_identity_card(user, building: Area) -> list[PartyMember]:
     )
     reports = {
         r.member_id: r
-        for r in DualReport.objects.filter(member__in=members, kind="personal").exclude(
+        for r in DualReport.objects.filter(member__in=members, kind=ReportKind.PERSONAL).exclude(
             status=ReportStatus.WITHDRAWN
         )
     }
@@ -116,11 +121,8 @@ def dual_report_board(user) -> list[dict]:
             {
                 "community_id": row["community_id"],
                 "name": row["community__name"],
-                "unit": 0,
-                "personal": 0,
-                "registered": 0,
-                "active": 0,
-                "withdrawn": 0,
+                **dict.fromkeys(ReportKind.values, 0),
+                **dict.fromkeys(ReportStatus.values, 0),
                 "services": 0,
             },
         )
@@ -172,7 +174,9 @@ def unit_list_for(user) -> QuerySet[CoConstructionUnit]:
         visible(user, CoConstructionUnit.objects.all())
         .select_related("area")
         .annotate(
-            active_agreements=Count("agreements", filter=Q(agreements__status="active")),
+            active_agreements=Count(
+                "agreements", filter=Q(agreements__status=AgreementStatus.ACTIVE)
+            ),
             resource_count=Count("resources", distinct=True),
         )
         .order_by("name")
@@ -213,7 +217,9 @@ def project_detail(project: Project) -> dict:
     return {
         "project": project,
         "children": list(
-            Project.objects.filter(parent=project).select_related("area").order_by("lft")
+            Project.objects.filter(parent=project)
+            .select_related("area")
+            .order_by(*Project.tree_order())
         ),
         "updates": list(project.updates.select_related("author")),
         "units": list(project.units.all()),
@@ -293,9 +299,23 @@ def activity_list_for(user) -> QuerySet[Activity]:
         visible(user, Activity.objects.all())
         .select_related("area", "organizer", "organizer_unit")
         .annotate(
-            taken=Count("participations", filter=~Q(participations__status="cancelled")),
+            taken=Count(
+                "participations", filter=~Q(participations__status=ParticipationStatus.CANCELLED)
+            ),
         )
         .order_by("-starts_at", "-pk")
+    )
+
+
+def open_activities_for(volunteer: Volunteer, *, limit: int = 10) -> list[Activity]:
+    """Activities taking sign-ups in the volunteer's home area or above it, that they have not
+    signed up for yet; the soonest first."""
+    return list(
+        Activity.objects.taking_sign_ups()
+        .filter(area__in=Area.objects.filter(Area.ancestors_q(volunteer.area, include_self=True)))
+        .exclude(participations__volunteer=volunteer)
+        .select_related("area")
+        .order_by("starts_at")[:limit]
     )
 
 
@@ -387,7 +407,7 @@ def council_list_for(user) -> QuerySet[Council]:
         .annotate(
             seat_count=Count("members", distinct=True),
             meeting_count=Count("meetings", distinct=True),
-            last_met=Max("meetings__starts_at", filter=Q(meetings__status="held")),
+            last_met=Max("meetings__starts_at", filter=Q(meetings__status=MeetingStatus.HELD)),
         )
         .order_by("name", "pk")
     )

@@ -114,6 +114,8 @@ class DeadlineRequest(TimeStampedModel):
         APPROVED = "approved", _("Approved")
         REFUSED = "refused", _("Refused")
 
+    state_fields = ("status", "decided_by", "decided_at", "decision_comment", "resumed_at")
+
     objects = DeadlineRequestQuerySet.as_manager()
 
     case = models.ForeignKey(
@@ -207,6 +209,8 @@ class SupervisionOrder(TimeStampedModel):
     class Status(models.TextChoices):
         ISSUED = "issued", _("Waiting for the answer")
         ANSWERED = "answered", _("Answered")
+
+    state_fields = ("status", "reply", "replied_by", "replied_at")
 
     case = models.ForeignKey(
         CASE_MODEL,

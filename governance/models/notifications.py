@@ -16,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
+    # Read or unread is the recipient's own step (mark read), never an edited field.
+    state_fields = ("read_at",)
+
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),
@@ -70,6 +73,9 @@ class Delivery(models.Model):
         SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+
+    # Written only by the worker that claims and sends the delivery.
+    state_fields = ("status", "claimed_at", "sent_at", "error")
 
     notification = models.ForeignKey(
         Notification,

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from governance.models import TimeStampedModel, TreeModel
 from grids.models import Area, AreaKind
-from partybuilding.models.common import ServiceType, mask_phone
+from partybuilding.models.common import ServiceType, SteppedStatus, mask_phone, steps_from
 from partybuilding.models.organizations import phone_validator
 from partybuilding.validators import validate_agreement_document
 
@@ -77,10 +77,22 @@ class AgreementStatus(models.TextChoices):
     TERMINATED = "terminated", _("Terminated")
 
 
-class PairingAgreement(TimeStampedModel):
+# An agreement is entered as a draft, in force, or (for the record) expired; a draft comes into
+# force or is dropped; one in force expires or is terminated early.
+AGREEMENT_STATUS_STEPS = {
+    None: frozenset({AgreementStatus.DRAFT, AgreementStatus.ACTIVE, AgreementStatus.EXPIRED}),
+    AgreementStatus.DRAFT: frozenset({AgreementStatus.ACTIVE, AgreementStatus.TERMINATED}),
+    AgreementStatus.ACTIVE: frozenset({AgreementStatus.EXPIRED, AgreementStatus.TERMINATED}),
+    AgreementStatus.EXPIRED: frozenset(),
+    AgreementStatus.TERMINATED: frozenset(),
+}
+
+
+class PairingAgreement(SteppedStatus, TimeStampedModel):
     """结对共建协议: binds a unit to a community (or one of its party organizations) for a term."""
 
     Status = AgreementStatus
+    status_steps = AGREEMENT_STATUS_STEPS
 
     unit = models.ForeignKey(
         CoConstructionUnit,
@@ -166,6 +178,8 @@ class Demand(TimeStampedModel):
 
     Source = DemandSource
     Status = DemandStatus
+    # Matched with resources by ``services.demand_match``.
+    state_fields = ("status",)
 
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), blank=True)
@@ -188,6 +202,11 @@ class Demand(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_open(self) -> bool:
+        """Waiting to be matched with resources."""
+        return self.status == DemandStatus.OPEN
 
 
 class ResourceKind(models.TextChoices):
@@ -284,6 +303,9 @@ class Project(TreeModel, TimeStampedModel):
 
     Status = ProjectStatus
     Kind = ProjectKind
+    # Status and progress move on the timeline (``services.project_set_status``); the result is
+    # published by ``services.project_publish_result``.
+    state_fields = ("status", "progress", "result", "is_public")
 
     name = models.CharField(_("name"), max_length=150)
     kind = models.CharField(
@@ -393,6 +415,8 @@ class Project(TreeModel, TimeStampedModel):
 class ProjectUpdate(models.Model):
     """A dated entry on a project's timeline (append-only)."""
 
+    state_fields = ("status", "progress")
+
     project = models.ForeignKey(
         Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="updates"
     )
@@ -426,10 +450,29 @@ class WishStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", pgettext_lazy("party wish", "Withdrawn")
 
 
+# The steps of a wish (step → statuses it starts from, status it leads to): the wall shows the
+# buttons of the steps a wish may take, the services check the same table.
+WISH_STEPS = {
+    "claim": (frozenset({WishStatus.PUBLISHED}), WishStatus.CLAIMED),
+    "fulfil": (frozenset({WishStatus.CLAIMED}), WishStatus.FULFILLED),
+    "release": (frozenset({WishStatus.CLAIMED}), WishStatus.PUBLISHED),
+    "withdraw": (frozenset({WishStatus.PUBLISHED, WishStatus.CLAIMED}), WishStatus.WITHDRAWN),
+}
+
+
 class MicroWish(TimeStampedModel):
     """微心愿: one resident's small wish, claimed by one member or unit at a time."""
 
     Status = WishStatus
+    state_fields = (
+        "status",
+        "claimed_by_member",
+        "claimed_by_unit",
+        "claimed_at",
+        "fulfilled_at",
+        "fulfilment_note",
+        "photo",
+    )
 
     title = models.CharField(_("wish"), max_length=120)
     description = models.TextField(_("details"), blank=True)
@@ -473,17 +516,17 @@ class MicroWish(TimeStampedModel):
                 name="wish_claimant_matches_status",
                 condition=(
                     Q(
-                        status__in=["published", "withdrawn"],
+                        status__in=[WishStatus.PUBLISHED, WishStatus.WITHDRAWN],
                         claimed_by_member__isnull=True,
                         claimed_by_unit__isnull=True,
                     )
                     | Q(
-                        status__in=["claimed", "fulfilled"],
+                        status__in=[WishStatus.CLAIMED, WishStatus.FULFILLED],
                         claimed_by_member__isnull=False,
                         claimed_by_unit__isnull=True,
                     )
                     | Q(
-                        status__in=["claimed", "fulfilled"],
+                        status__in=[WishStatus.CLAIMED, WishStatus.FULFILLED],
                         claimed_by_member__isnull=True,
                         claimed_by_unit__isnull=False,
                     )
@@ -501,3 +544,8 @@ class MicroWish(TimeStampedModel):
     @property
     def claimant(self):
         return self.claimed_by_member or self.claimed_by_unit
+
+    @property
+    def next_steps(self) -> list[str]:
+        """The steps of WISH_STEPS this wish may take now."""
+        return steps_from(WISH_STEPS, self.status)

@@ -29,3 +29,31 @@ def mask_id_number(value: str) -> str:
     if len(value) < 8:
         return "*" * len(value)
     return f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}"
+
+
+class SteppedStatus:
+    """A model whose ``status`` moves along its ``status_steps`` table: each status maps to the
+    statuses it may move to, and ``None`` to those a new record may start in.
+
+    The status is a state field: it is changed only by its step (``services.common.status_step``),
+    never by an edit, a serializer or the admin. Forms and templates ask ``next_statuses``
+    instead of repeating the table.
+    """
+
+    state_fields: tuple[str, ...] = ("status",)
+    status_steps: dict[str | None, frozenset[str]] = {}
+
+    @property
+    def next_statuses(self) -> frozenset[str]:
+        return self.status_steps[None if self._state.adding else self.status]
+
+    @classmethod
+    def entry_states(cls) -> dict[str, frozenset[str]]:
+        """The states a new record may start in, per state field (see governance.api.state)."""
+        return {"status": cls.status_steps[None]}
+
+
+def steps_from(table: dict[str, tuple[frozenset[str], str]], status: str) -> list[str]:
+    """The names of the steps of ``table`` (step → statuses it starts from, status it leads to)
+    that a record in ``status`` may take."""
+    return [name for name, (sources, _target) in table.items() if status in sources]

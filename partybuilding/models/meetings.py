@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.models import TimeStampedModel
 from grids.models import Area
+from partybuilding.models.common import SteppedStatus
 
 
 class MeetingKind(models.TextChoices):
@@ -147,9 +148,20 @@ class MeetingStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class Meeting(TimeStampedModel):
+# A meeting is scheduled, or entered after it was held; a scheduled meeting is held or
+# cancelled, and a cancelled one may be scheduled again.
+MEETING_STATUS_STEPS = {
+    None: frozenset({MeetingStatus.SCHEDULED, MeetingStatus.HELD}),
+    MeetingStatus.SCHEDULED: frozenset({MeetingStatus.HELD, MeetingStatus.CANCELLED}),
+    MeetingStatus.HELD: frozenset(),
+    MeetingStatus.CANCELLED: frozenset({MeetingStatus.SCHEDULED}),
+}
+
+
+class Meeting(SteppedStatus, TimeStampedModel):
     Kind = MeetingKind
     Status = MeetingStatus
+    status_steps = MEETING_STATUS_STEPS
 
     title = models.CharField(_("title"), max_length=150)
     kind = models.CharField(_("kind"), max_length=20, choices=MeetingKind)
@@ -256,6 +268,8 @@ class MeetingAttendee(models.Model):
 class Resolution(TimeStampedModel):
     """A decision of a meeting; it may open a project (``services.resolution_open_project``)
     and a case (``services.resolution_open_case``), each at most once."""
+
+    state_fields = ("project", "project_opened_by", "case", "case_opened_by")
 
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="resolutions"

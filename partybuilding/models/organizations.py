@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from governance.models import TimeStampedModel, TreeModel
 from grids.models import Area, AreaKind
-from partybuilding.models.common import ServiceType, mask_phone
+from partybuilding.models.common import ServiceType, SteppedStatus, mask_phone, steps_from
 
 phone_validator = RegexValidator(r"^[0-9+\-\s]{5,20}$", _("Enter a valid phone number."))
 
@@ -67,6 +67,11 @@ class PartyOrganization(TreeModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_secretary_post(self) -> bool:
+        """Committees and branches have a secretary; a party group has a group leader."""
+        return self.kind != OrganizationKind.PARTY_GROUP
 
     def clean(self) -> None:
         super().clean()
@@ -151,7 +156,7 @@ class OrganizationPost(TimeStampedModel):
             ),
             models.UniqueConstraint(
                 fields=("organization",),
-                condition=Q(position="secretary", ceased_on__isnull=True),
+                condition=Q(position=PostPosition.SECRETARY, ceased_on__isnull=True),
                 name="post_one_sitting_secretary",
                 violation_error_message=_("This organization already has a sitting secretary."),
             ),
@@ -167,10 +172,21 @@ class MemberStatus(models.TextChoices):
     TRANSFERRED_OUT = "transferred_out", _("Transferred out")
 
 
-class PartyMember(TimeStampedModel):
+# A member registers as a full or a probationary member; a probationary member becomes full;
+# either may transfer out (which withdraws their dual report), and that is final here.
+MEMBER_STATUS_STEPS = {
+    None: frozenset({MemberStatus.FULL, MemberStatus.PROBATIONARY}),
+    MemberStatus.PROBATIONARY: frozenset({MemberStatus.FULL, MemberStatus.TRANSFERRED_OUT}),
+    MemberStatus.FULL: frozenset({MemberStatus.TRANSFERRED_OUT}),
+    MemberStatus.TRANSFERRED_OUT: frozenset(),
+}
+
+
+class PartyMember(SteppedStatus, TimeStampedModel):
     """A party member registered with one organization of the street."""
 
     Status = MemberStatus
+    status_steps = MEMBER_STATUS_STEPS
 
     organization = models.ForeignKey(
         PartyOrganization,
@@ -255,10 +271,14 @@ class ReportStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", pgettext_lazy("party dual report", "Withdrawn")
 
 
-# The dual-report lifecycle as data: pages, API and services read the allowed steps from here.
-REPORT_TRANSITIONS = {
-    "activate": ({ReportStatus.REGISTERED}, ReportStatus.ACTIVE),
-    "withdraw": ({ReportStatus.REGISTERED, ReportStatus.ACTIVE}, ReportStatus.WITHDRAWN),
+# The dual-report lifecycle as data (step → statuses it starts from, status it leads to): pages,
+# API and services read the allowed steps from here.
+REPORT_STEPS = {
+    "activate": (frozenset({ReportStatus.REGISTERED}), ReportStatus.ACTIVE),
+    "withdraw": (
+        frozenset({ReportStatus.REGISTERED, ReportStatus.ACTIVE}),
+        ReportStatus.WITHDRAWN,
+    ),
 }
 
 
@@ -267,6 +287,7 @@ class DualReport(TimeStampedModel):
 
     Kind = ReportKind
     Status = ReportStatus
+    state_fields = ("status", "activated_on", "withdrawn_on", "withdraw_reason")
 
     kind = models.CharField(_("kind"), max_length=10, choices=ReportKind)
     community = models.ForeignKey(
@@ -312,8 +333,8 @@ class DualReport(TimeStampedModel):
         constraints = [
             models.CheckConstraint(
                 name="dual_report_party_matches_kind",
-                condition=Q(kind="unit", unit__isnull=False, member__isnull=True)
-                | Q(kind="personal", member__isnull=False, unit__isnull=True),
+                condition=Q(kind=ReportKind.UNIT, unit__isnull=False, member__isnull=True)
+                | Q(kind=ReportKind.PERSONAL, member__isnull=False, unit__isnull=True),
                 violation_error_message=_(
                     "A unit report names a unit; a personal report names a member."
                 ),
@@ -323,7 +344,7 @@ class DualReport(TimeStampedModel):
             ),
             models.UniqueConstraint(
                 fields=("member",),
-                condition=Q(kind="personal") & ~Q(status="withdrawn"),
+                condition=Q(kind=ReportKind.PERSONAL) & ~Q(status=ReportStatus.WITHDRAWN),
                 name="dual_report_one_open_per_member",
                 violation_error_message=_(
                     "This member has reported to a community already; withdraw that report first."
@@ -331,19 +352,33 @@ class DualReport(TimeStampedModel):
             ),
             models.UniqueConstraint(
                 fields=("unit", "community"),
-                condition=Q(kind="unit") & ~Q(status="withdrawn"),
+                condition=Q(kind=ReportKind.UNIT) & ~Q(status=ReportStatus.WITHDRAWN),
                 name="dual_report_one_open_per_unit_and_community",
                 violation_error_message=_("This unit has reported to this community already."),
             ),
         ]
 
     def __str__(self) -> str:
-        who = self.member if self.kind == ReportKind.PERSONAL else self.unit
-        return f"{who} → {self.community}"
+        return f"{self.party_name} → {self.community}"
+
+    @property
+    def is_personal(self) -> bool:
+        """An in-service member's own report (else a unit's); only these get a feedback sheet."""
+        return self.kind == ReportKind.PERSONAL
 
     @property
     def party_name(self) -> str:
-        return str(self.member if self.kind == ReportKind.PERSONAL else self.unit)
+        return str(self.member if self.is_personal else self.unit)
+
+    @property
+    def next_steps(self) -> list[str]:
+        """The steps of REPORT_STEPS this report may take now."""
+        return steps_from(REPORT_STEPS, self.status)
+
+    @property
+    def takes_services(self) -> bool:
+        """Services are recorded on active reports only."""
+        return self.status == ReportStatus.ACTIVE
 
 
 class DualReportService(TimeStampedModel):

@@ -14,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from governance.models import TimeStampedModel
 from grids.models import Area
-from partybuilding.models.common import ServiceType
+from partybuilding.models.common import ServiceType, SteppedStatus, steps_from
 from partybuilding.models.organizations import phone_validator
 
 
@@ -63,10 +63,27 @@ class ActivityStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class Activity(TimeStampedModel):
+# An activity opens for sign-up when it is created; sign-up closes (and may reopen) or the
+# activity is cancelled, which is final.
+ACTIVITY_STATUS_STEPS = {
+    None: frozenset({ActivityStatus.OPEN}),
+    ActivityStatus.OPEN: frozenset({ActivityStatus.CLOSED, ActivityStatus.CANCELLED}),
+    ActivityStatus.CLOSED: frozenset({ActivityStatus.OPEN, ActivityStatus.CANCELLED}),
+    ActivityStatus.CANCELLED: frozenset(),
+}
+
+
+class ActivityQuerySet(models.QuerySet):
+    def taking_sign_ups(self) -> ActivityQuerySet:
+        """Activities open for sign-up and not over: ``Activity.takes_sign_ups`` as a filter."""
+        return self.filter(status=ActivityStatus.OPEN, ends_at__gt=timezone.now())
+
+
+class Activity(SteppedStatus, TimeStampedModel):
     """A volunteer service activity with a place, a time and a capacity."""
 
     Status = ActivityStatus
+    status_steps = ACTIVITY_STATUS_STEPS
 
     title = models.CharField(_("title"), max_length=120)
     service_type = models.CharField(_("type"), max_length=30, choices=ServiceType)
@@ -97,6 +114,8 @@ class Activity(TimeStampedModel):
         _("status"), max_length=10, choices=ActivityStatus, default=ActivityStatus.OPEN
     )
 
+    objects = ActivityQuerySet.as_manager()
+
     class Meta:
         ordering = ("-starts_at", "-pk")
         verbose_name = _("service activity")
@@ -123,6 +142,11 @@ class Activity(TimeStampedModel):
     def check_in_open(self) -> bool:
         return self.check_in_open_at(timezone.now())
 
+    @property
+    def takes_sign_ups(self) -> bool:
+        """Open for sign-up and not over (whether places are left is counted under a lock)."""
+        return self.status == ActivityStatus.OPEN and self.ends_at > timezone.now()
+
 
 class ParticipationStatus(models.TextChoices):
     SIGNED_UP = "signed_up", _("Signed up")
@@ -132,10 +156,28 @@ class ParticipationStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# The steps of a sign-up (step → statuses it starts from, status it leads to), read by the
+# services and by the pages that show the buttons.
+PARTICIPATION_STEPS = {
+    "check_in": (frozenset({ParticipationStatus.SIGNED_UP}), ParticipationStatus.CHECKED_IN),
+    "check_out": (frozenset({ParticipationStatus.CHECKED_IN}), ParticipationStatus.CHECKED_OUT),
+    "approve": (frozenset({ParticipationStatus.CHECKED_OUT}), ParticipationStatus.APPROVED),
+}
+
+
 class Participation(TimeStampedModel):
     """A volunteer's sign-up for an activity, with check-in, check-out and approved hours."""
 
     Status = ParticipationStatus
+    state_fields = (
+        "status",
+        "checked_in_at",
+        "checked_out_at",
+        "hours",
+        "approved_hours",
+        "approved_by",
+        "approved_at",
+    )
 
     activity = models.ForeignKey(
         Activity,
@@ -195,6 +237,15 @@ class Participation(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.volunteer} @ {self.activity}"
 
+    @property
+    def next_steps(self) -> list[str]:
+        """The steps of PARTICIPATION_STEPS this sign-up may take now (check-in only while the
+        activity's check-in is open)."""
+        steps = steps_from(PARTICIPATION_STEPS, self.status)
+        if "check_in" in steps and not self.activity.check_in_open:
+            steps.remove("check_in")
+        return steps
+
 
 class PointEntry(models.Model):
     """One line of the points ledger (append-only). A volunteer's balance is the sum of lines.
@@ -202,6 +253,8 @@ class PointEntry(models.Model):
     ``source_key`` names what caused the line (``activity:<participation id>``,
     ``redemption:<id>``); its unique constraint is what keeps one activity from paying twice.
     """
+
+    state_fields = ("amount", "expires_on")
 
     volunteer = models.ForeignKey(
         Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="points"
@@ -277,6 +330,10 @@ class Reward(TimeStampedModel):
 
 
 class Redemption(models.Model):
+    """Points spent on a reward (``services.reward_redeem``), with the ledger line that pays."""
+
+    state_fields = ("points",)
+
     volunteer = models.ForeignKey(
         Volunteer,
         verbose_name=_("volunteer"),

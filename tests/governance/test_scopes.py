@@ -10,6 +10,7 @@ from governance.scopes import (
     department_role,
     reachable,
 )
+from grids.models import Area
 from tests.factories import DepartmentFactory, RoleAssignmentFactory, UserFactory
 
 
@@ -63,8 +64,6 @@ def test_assignments_over_an_area_are_those_whose_scope_contains_it(
 
 
 def test_reachable_narrows_to_the_assignments_of_the_roles_asked(cast, tree):
-    from grids.models import Area
-
     user = UserFactory(username="two-hats")
     RoleAssignmentFactory(user=user, role=Role.VIEWER, area=tree.street)
     RoleAssignmentFactory(user=user, role=Role.COMMUNITY_DISPATCHER, area=tree.community_a)
@@ -74,3 +73,30 @@ def test_reachable_narrows_to_the_assignments_of_the_roles_asked(cast, tree):
     assert set(reachable(user, areas, [Role.VIEWER])) == set(areas)
     assert not reachable(user, areas, [Role.STREET_ADMIN]).exists()
     assert reachable(cast.superuser, areas, []).count() == areas.count()
+
+
+PARTY = {Role.PARTY_OFFICER, Role.STREET_ADMIN}
+
+
+def test_an_area_is_reached_through_an_assignment_of_the_roles_asked(cast, tree):
+    assert can_change_under(cast.admin_a, tree.grid_a1, PARTY)
+    assert not can_change_under(cast.admin_a, tree.grid_b1, PARTY)
+    # The dispatcher of A holds A, but not in a role that was asked about.
+    assert not can_change_under(cast.dispatcher_a, tree.grid_a1, PARTY)
+    assert can_change_under(cast.dispatcher_a, tree.grid_a1, {Role.COMMUNITY_DISPATCHER})
+    assert not can_change_under(cast.nobody, tree.grid_a1, PARTY)
+    assert can_change_under(cast.superuser, tree.grid_b1, PARTY)
+    assert not can_change_under(cast.admin_a, None, PARTY)
+
+
+def test_rows_are_narrowed_to_the_subtrees_of_the_roles_asked(
+    cast, tree, django_assert_max_num_queries
+):
+    areas = Area.objects.all()
+    # One query for the user's assignments, one for the rows.
+    with django_assert_max_num_queries(2):
+        mine = set(reachable(cast.admin_a, areas, PARTY))
+    assert tree.grid_a1 in mine and tree.community_a in mine
+    assert tree.grid_b1 not in mine and tree.street not in mine
+    assert not reachable(cast.dispatcher_a, areas, PARTY).exists()
+    assert reachable(cast.superuser, areas, PARTY).count() == areas.count()

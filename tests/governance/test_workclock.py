@@ -17,8 +17,8 @@ from django.test import Client
 from django.utils import translation
 
 from governance import workclock
-from governance.calendar_demo import seed_working_hours
 from governance.demo import DemoContext
+from governance.demo.calendar import seed_working_hours
 from governance.models import CalendarDay, Role, User, WorkingHours
 from governance.workclock import (
     add_working_time,

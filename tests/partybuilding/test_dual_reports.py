@@ -33,9 +33,7 @@ def test_the_dual_report_lifecycle(party):
             hours=Decimal("2"),
             description="看望老人",
         )
-    report = services.dual_report_transition(
-        actor=party.officer_a, report=report, action="activate"
-    )
+    report = services.dual_report_step(actor=party.officer_a, report=report, step="activate")
     assert report.status == "active" and report.activated_on == timezone.localdate()
     services.dual_report_record_service(
         actor=party.officer_a,
@@ -45,12 +43,12 @@ def test_the_dual_report_lifecycle(party):
         description="看望老人",
     )
     with pytest.raises(ValidationError):
-        services.dual_report_transition(actor=party.officer_a, report=report, action="activate")
+        services.dual_report_step(actor=party.officer_a, report=report, step="activate")
     with pytest.raises(ValidationError) as exc:
-        services.dual_report_transition(actor=party.officer_a, report=report, action="withdraw")
+        services.dual_report_step(actor=party.officer_a, report=report, step="withdraw")
     assert "reason" in exc.value.message_dict
-    report = services.dual_report_transition(
-        actor=party.officer_a, report=report, action="withdraw", reason="工作调动"
+    report = services.dual_report_step(
+        actor=party.officer_a, report=report, step="withdraw", reason="工作调动"
     )
     assert report.status == "withdrawn" and report.withdraw_reason == "工作调动"
     # After a withdrawal the member may report again.
@@ -126,7 +124,7 @@ def test_transferring_a_member_out_withdraws_their_report(party):
 
 def test_the_feedback_sheet_counts_the_quarter(party):
     report = register(party)
-    services.dual_report_transition(actor=party.officer_a, report=report, action="activate")
+    services.dual_report_step(actor=party.officer_a, report=report, step="activate")
     for day, hours in (
         (dt.date(2026, 1, 10), "2"),
         (dt.date(2026, 2, 3), "1.5"),

@@ -5,6 +5,7 @@ import datetime as dt
 from io import BytesIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -183,6 +184,20 @@ def test_an_agreement_of_another_community_is_refused(officer, party):
     assert officer.get(f"/party/agreements/{other.pk}/edit/").status_code == 404
 
 
+def test_an_edit_page_in_chinese_shows_the_stored_dates(officer, party):
+    agreement = PairingAgreement.objects.create(
+        unit=party.unit_a,
+        community=party.tree.community_a,
+        signed_on=dt.date(2026, 1, 5),
+        starts_on=dt.date(2026, 2, 1),
+        ends_on=dt.date(2027, 12, 31),
+        commitments="共建",
+    )
+    body = officer.get(f"/party/agreements/{agreement.pk}/edit/").content.decode()
+    for day in ("2026-01-05", "2026-02-01", "2027-12-31"):
+        assert f'value="{day}"' in body
+
+
 # -- projects -------------------------------------------------------------------------------------
 def _project(party, **extra):
     return {
@@ -255,7 +270,7 @@ def test_a_project_cannot_move_under_its_own_sub_project(officer, party, in_engl
     child = ProjectFactory(area=party.tree.grid_a1, parent=parent)
     parent.refresh_from_db()
     parent.parent = child
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         services.project_save(actor=party.officer_a, project=parent)
     assert Project.objects.get(pk=parent.pk).parent_id is None
 

@@ -118,7 +118,8 @@ def test_an_organization_has_one_sitting_secretary(party):
             ),
         )
     sitting = OrganizationPost.objects.get(organization=party.branch_a1)
-    services.post_cease(actor=party.officer_a, post=sitting, on=dt.date(2025, 1, 1))
+    sitting.ceased_on = dt.date(2025, 1, 1)
+    services.post_save(actor=party.officer_a, post=sitting)
     services.post_save(
         actor=party.officer_a,
         post=OrganizationPost(

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 import threading
 from decimal import Decimal
 
@@ -235,3 +236,23 @@ def test_simultaneous_approvals_pay_once(party):
     )
     assert results == ["ok", "refused", "refused"]
     assert PointEntry.objects.filter(volunteer=volunteer).count() == 1
+
+
+def test_the_activity_page_offers_each_sign_up_its_next_step(client, party, activity):
+    waiting, inside = (
+        VolunteerFactory(area=party.tree.building_a1, name="王建国"),
+        VolunteerFactory(area=party.tree.building_a1, name="李秀英"),
+    )
+    for volunteer in (waiting, inside):
+        services.activity_sign_up(actor=party.officer_a, activity=activity, volunteer=volunteer)
+    services.participation_check_in(
+        actor=party.officer_a, participation=Participation.objects.get(volunteer=inside)
+    )
+    client.force_login(party.officer_a)
+    table = client.get(f"/party/activities/{activity.pk}/").content.decode().split("<tbody>")[1]
+    rows = table.split("<tr>")
+    offered = {
+        name: set(re.findall(r'name="action" value="(\w+)"', next(r for r in rows if name in r)))
+        for name in ("王建国", "李秀英")
+    }
+    assert offered == {"王建国": {"check_in"}, "李秀英": {"check_out"}}

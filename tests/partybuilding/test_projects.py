@@ -160,7 +160,7 @@ def test_a_series_refuses_impossible_days(party):
         starts_on=dt.date(2026, 1, 1),
     )
     with pytest.raises(ValidationError) as exc:
-        services.record_save(actor=party.officer_a, obj=series, area_path="area")
+        services.record_save(actor=party.officer_a, obj=series)
     assert "days_of_month" in exc.value.message_dict
 
 

@@ -1,3 +1,4 @@
+import re
 import threading
 
 import pytest
@@ -87,3 +88,29 @@ def test_two_simultaneous_claims_one_wins(party):
     wish.refresh_from_db()
     assert wish.status == "claimed"
     assert (wish.claimed_by_member_id is None) != (wish.claimed_by_unit_id is None)
+
+
+def _buttons(html: str, marker: str) -> set[str]:
+    """The steps offered on the card (or row) that contains ``marker``."""
+    card = next(part for part in html.split("<article")[1:] if marker in part)
+    steps = set(re.findall(r'name="action" value="(\w+)"', card))
+    if "claim=" in card:
+        steps.add("claim")
+    return steps
+
+
+def test_the_wall_offers_exactly_the_steps_the_service_allows(client, party):
+    published = WishFactory(area=party.tree.building_a1, title="一副老花镜")
+    claimed = WishFactory(area=party.tree.building_a1, title="修好轮椅")
+    services.wish_claim(actor=party.officer_a, wish=claimed, member=party.member_a)
+    fulfilled = WishFactory(area=party.tree.building_a1, title="一台收音机")
+    services.wish_claim(actor=party.officer_a, wish=fulfilled, unit=party.unit_a)
+    services.wish_fulfil(actor=party.officer_a, wish=fulfilled, note="已送到")
+    client.force_login(party.officer_a)
+    html = client.get("/party/wishes/").content.decode()
+    assert _buttons(html, published.title) == {"claim", "withdraw"}
+    assert _buttons(html, claimed.title) == {"fulfil", "release", "withdraw"}
+    assert _buttons(html, fulfilled.title) == set()
+    # Each step the card offers is one the service takes.
+    services.wish_withdraw(actor=party.officer_a, wish=claimed)
+    assert MicroWish.objects.get(pk=claimed.pk).status == "withdrawn"

@@ -229,7 +229,7 @@ def seed_partybuilding(ctx: DemoContext) -> None:
         )
         in_service = rng.random() < 0.35
         status = rng.choices(
-            [MemberStatus.FULL, "probationary", "transferred_out"],
+            [MemberStatus.FULL, MemberStatus.PROBATIONARY, MemberStatus.TRANSFERRED_OUT],
             [90, 6, 4],
         )[0]
         birth = rng.randint(1940, 2000)
@@ -255,7 +255,13 @@ def seed_partybuilding(ctx: DemoContext) -> None:
     for org in [top, *committees, *branches]:
         seated = [mb for mb in members if mb.organization_id == org.pk][:3] or [rng.choice(members)]
         for mb, position in zip(
-            seated, ["secretary", "deputy_secretary", "organization"], strict=False
+            seated,
+            [
+                m.PostPosition.SECRETARY,
+                m.PostPosition.DEPUTY_SECRETARY,
+                m.PostPosition.ORGANIZATION,
+            ],
+            strict=False,
         ):
             posts.append(
                 m.OrganizationPost(
@@ -336,23 +342,26 @@ def seed_partybuilding(ctx: DemoContext) -> None:
     for u in units[:60]:
         reports.append(
             m.DualReport(
-                kind="unit",
+                kind=m.ReportKind.UNIT,
                 community=u.area,
                 unit=u,
                 service_post=RESOURCE_KINDS[u.kind][1],
                 pledges="组织在职党员参加社区服务",
                 yearly_target=4,
-                status="active",
+                status=m.ReportStatus.ACTIVE,
                 registered_on=today - dt.timedelta(days=300),
                 activated_on=today - dt.timedelta(days=290),
             )
         )
     for mb in members:
-        if mb.in_service and mb.status != "transferred_out" and rng.random() < 0.8:
-            status = rng.choices(["registered", "active", "withdrawn"], [15, 80, 5])[0]
+        if mb.in_service and mb.status != MemberStatus.TRANSFERRED_OUT and rng.random() < 0.8:
+            status = rng.choices(
+                [m.ReportStatus.REGISTERED, m.ReportStatus.ACTIVE, m.ReportStatus.WITHDRAWN],
+                [15, 80, 5],
+            )[0]
             reports.append(
                 m.DualReport(
-                    kind="personal",
+                    kind=m.ReportKind.PERSONAL,
                     community=community_of(mb.home_building),
                     member=mb,
                     service_post=rng.choice(list(ServiceType)),
@@ -360,15 +369,19 @@ def seed_partybuilding(ctx: DemoContext) -> None:
                     yearly_target=rng.choice([4, 6, 12]),
                     status=status,
                     registered_on=today - dt.timedelta(days=rng.randint(60, 500)),
-                    activated_on=today - dt.timedelta(days=50) if status != "registered" else None,
-                    withdrawn_on=today - dt.timedelta(days=10) if status == "withdrawn" else None,
-                    withdraw_reason="工作调动" if status == "withdrawn" else "",
+                    activated_on=today - dt.timedelta(days=50)
+                    if status != m.ReportStatus.REGISTERED
+                    else None,
+                    withdrawn_on=today - dt.timedelta(days=10)
+                    if status == m.ReportStatus.WITHDRAWN
+                    else None,
+                    withdraw_reason="工作调动" if status == m.ReportStatus.WITHDRAWN else "",
                 )
             )
     reports = m.DualReport.objects.bulk_create(reports)
     services = []
     for r in reports:
-        if r.status == "active":
+        if r.status == m.ReportStatus.ACTIVE:
             for _ in range(rng.randint(0, 6)):
                 services.append(
                     m.DualReportService(
@@ -394,12 +407,15 @@ def seed_partybuilding(ctx: DemoContext) -> None:
                 area=area,
                 raised_by=person(),
                 beneficiaries=rng.randint(5, 300),
-                status=rng.choices(["open", "matched", "closed"], [50, 40, 10])[0],
+                status=rng.choices(
+                    [m.DemandStatus.OPEN, m.DemandStatus.MATCHED, m.DemandStatus.CLOSED],
+                    [50, 40, 10],
+                )[0],
                 description="居民多次反映，希望尽快解决。",
             )
         )
     demands = m.Demand.objects.bulk_create(demands)
-    matched = [d for d in demands if d.status == "matched"]
+    matched = [d for d in demands if d.status == m.DemandStatus.MATCHED]
     statuses = list(STATUS_PROGRESS)
     parents = []
     for i in range(130):
@@ -470,7 +486,11 @@ def seed_partybuilding(ctx: DemoContext) -> None:
     )
     updates = [
         m.ProjectUpdate(
-            project=p, happened_on=p.starts_on, text="项目立项", status="approved", progress=10
+            project=p,
+            happened_on=p.starts_on,
+            text="项目立项",
+            status=ProjectStatus.APPROVED,
+            progress=10,
         )
         for p in parents
     ] + [
@@ -490,8 +510,20 @@ def seed_partybuilding(ctx: DemoContext) -> None:
     now = timezone.now()
     wishes = []
     for _ in range(120):
-        status = rng.choices(["published", "claimed", "fulfilled", "withdrawn"], [40, 20, 35, 5])[0]
-        claimant = rng.choice(members) if status in ("claimed", "fulfilled") else None
+        status = rng.choices(
+            [
+                m.WishStatus.PUBLISHED,
+                m.WishStatus.CLAIMED,
+                m.WishStatus.FULFILLED,
+                m.WishStatus.WITHDRAWN,
+            ],
+            [40, 20, 35, 5],
+        )[0]
+        claimant = (
+            rng.choice(members)
+            if status in (m.WishStatus.CLAIMED, m.WishStatus.FULFILLED)
+            else None
+        )
         wishes.append(
             m.MicroWish(
                 title=rng.choice(WISHES),
@@ -501,8 +533,10 @@ def seed_partybuilding(ctx: DemoContext) -> None:
                 status=status,
                 claimed_by_member=claimant,
                 claimed_at=now - dt.timedelta(days=5) if claimant else None,
-                fulfilled_at=now - dt.timedelta(days=1) if status == "fulfilled" else None,
-                fulfilment_note="已送到老人家中" if status == "fulfilled" else "",
+                fulfilled_at=now - dt.timedelta(days=1)
+                if status == m.WishStatus.FULFILLED
+                else None,
+                fulfilment_note="已送到老人家中" if status == m.WishStatus.FULFILLED else "",
             )
         )
     wishes = m.MicroWish.objects.bulk_create(wishes)
@@ -544,7 +578,7 @@ def seed_partybuilding(ctx: DemoContext) -> None:
                 organizer_unit=rng.choice(units) if rng.random() < 0.4 else None,
                 capacity=rng.choice([10, 20, 30]),
                 points_per_hour=10,
-                status="closed" if day < today else "open",
+                status=m.ActivityStatus.CLOSED if day < today else m.ActivityStatus.OPEN,
             )
         )
     activities = m.Activity.objects.bulk_create(activities)
@@ -561,7 +595,7 @@ def seed_partybuilding(ctx: DemoContext) -> None:
                     m.Participation(
                         activity=a,
                         volunteer=v,
-                        status="approved",
+                        status=m.ParticipationStatus.APPROVED,
                         checked_in_at=a.starts_at,
                         checked_out_at=a.ends_at,
                         hours=hours,
@@ -574,7 +608,7 @@ def seed_partybuilding(ctx: DemoContext) -> None:
                 participations.append(m.Participation(activity=a, volunteer=v))
     participations = m.Participation.objects.bulk_create(participations, batch_size=1000)
     for p in participations:
-        if p.status == "approved":
+        if p.status == m.ParticipationStatus.APPROVED:
             entries.append(
                 m.PointEntry(
                     volunteer=p.volunteer,
@@ -593,7 +627,9 @@ def seed_partybuilding(ctx: DemoContext) -> None:
     m.PointEntry.objects.bulk_create(entries, batch_size=1000)
     # Back-date the credits to their activity so that leaderboards by period mean something.
     for entry, p in zip(
-        entries, [p for p in participations if p.status == "approved"], strict=True
+        entries,
+        [p for p in participations if p.status == m.ParticipationStatus.APPROVED],
+        strict=True,
     ):
         entry.created_at = p.activity.ends_at
     m.PointEntry.objects.bulk_update(entries, ["created_at"], batch_size=1000)
@@ -674,7 +710,7 @@ def seed_partybuilding(ctx: DemoContext) -> None:
                     ends_at=start + dt.timedelta(minutes=s.duration_minutes),
                     place=s.place,
                     agenda="1. 听取居民诉求\n2. 协商解决方案",
-                    status="held" if day < today else "scheduled",
+                    status=m.MeetingStatus.HELD if day < today else m.MeetingStatus.SCHEDULED,
                     minutes="会议收集居民诉求，议定解决办法。" if day < today else "",
                     minutes_public=day < today,
                 )
@@ -693,7 +729,7 @@ def seed_partybuilding(ctx: DemoContext) -> None:
                 agenda="1. 通报本季度共建项目进展\n2. 研究下季度实事项目",
                 minutes="与会单位通报了共建项目进展，议定下季度实事项目。",
                 minutes_public=True,
-                status="held",
+                status=m.MeetingStatus.HELD,
                 chaired_by=person(),
             )
         )
@@ -702,7 +738,7 @@ def seed_partybuilding(ctx: DemoContext) -> None:
         [
             m.MeetingAttendee(meeting=mt, name=person(), role="居民代表")
             for mt in meetings
-            if mt.status == "held"
+            if mt.status == m.MeetingStatus.HELD
             for _ in range(5)
         ]
     )
@@ -715,10 +751,10 @@ def seed_partybuilding(ctx: DemoContext) -> None:
             votes_against=rng.randint(0, 2),
         )
         for mt in meetings
-        if mt.status == "held"
+        if mt.status == m.MeetingStatus.HELD
     ]
     m.Resolution.objects.bulk_create(resolutions)
-    opened = _resolution_case(ctx, [mt for mt in meetings if mt.status == "held"])
+    opened = _resolution_case(ctx, [mt for mt in meetings if mt.status == m.MeetingStatus.HELD])
     ctx.say(
         f"  {len(councils)} councils, {len(meetings)} meetings, {len(resolutions)} resolutions"
         f" ({opened} filed as a case)"

@@ -1,4 +1,5 @@
-"""The demo street: each app registers the part of ``seed_demo`` it owns, in dependency order."""
+"""The demo street (``seed_demo``): each app keeps the builders of its part in its own ``demo``
+package and registers them here from its AppConfig, in dependency order."""
 
 from __future__ import annotations
 

@@ -1,0 +1,69 @@
+"""What the party-building serializers share: state fields that only their steps change (see
+governance.api.state), related keys that only accept rows the caller can see, and personal
+data masked for callers who may not read it (see permissions.PersonalData)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from governance.api.state import StateFieldsReadOnly
+from governance.scopes import visible
+from partybuilding.models import mask_id_number, mask_phone
+from partybuilding.permissions import PersonalData
+
+
+class PartyModelSerializer(StateFieldsReadOnly, serializers.ModelSerializer):
+    """A model serializer of the app: its model's state fields are never written through it."""
+
+
+def status_serializer(model) -> type[serializers.Serializer]:
+    """The input of a record's status step: one of its model's statuses (the service checks
+    that the record may move there)."""
+    return type(
+        f"{model.__name__}StatusSerializer",
+        (serializers.Serializer,),
+        {
+            "__module__": __name__,
+            "status": serializers.ChoiceField(choices=model._meta.get_field("status").choices),
+        },
+    )
+
+
+class ScopedPK(serializers.PrimaryKeyRelatedField):
+    """A foreign key limited to what the requesting user may see."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        if request is None:
+            return queryset.none()
+        return visible(request.user, queryset)
+
+
+def scoped(model, **kwargs):
+    return ScopedPK(queryset=model._default_manager.all(), **kwargs)
+
+
+class PersonalDataMixin:
+    """Masks ``personal_fields`` unless the caller may read them for the row's area."""
+
+    personal_fields: tuple[str, ...] = ()
+
+    def personal_area(self, obj):
+        return obj.area
+
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        request = self.context.get("request")
+        if request is None:
+            return data
+        personal = self.context.setdefault("personal_data", PersonalData(request.user))
+        if not personal.allowed(self.personal_area(obj)):
+            for name in self.personal_fields:
+                if data.get(name):
+                    data[name] = (
+                        mask_id_number(data[name])
+                        if name == "id_number"
+                        else mask_phone(data[name])
+                    )
+        return data

@@ -1,0 +1,133 @@
+"""Serializers of party organizations, committee posts, members and dual reporting."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from grids.models import Area
+from partybuilding.api.serializers.common import PartyModelSerializer, PersonalDataMixin, scoped
+from partybuilding.models import (
+    CoConstructionUnit,
+    DualReport,
+    DualReportService,
+    OrganizationPost,
+    PartyMember,
+    PartyOrganization,
+)
+
+
+class OrganizationSerializer(PartyModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    area = scoped(Area)
+    parent = scoped(PartyOrganization, allow_null=True, required=False)
+    depth = serializers.IntegerField(source="level", read_only=True)
+    member_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = PartyOrganization
+        fields = (
+            "id",
+            "parent",
+            "kind",
+            "kind_display",
+            "name",
+            "area",
+            "depth",
+            "founded_on",
+            "notes",
+            "member_count",
+        )
+
+
+class PostSerializer(PartyModelSerializer):
+    organization = scoped(PartyOrganization)
+    member = scoped(PartyMember)
+    member_name = serializers.CharField(source="member.name", read_only=True)
+
+    class Meta:
+        model = OrganizationPost
+        fields = (
+            "id",
+            "organization",
+            "member",
+            "member_name",
+            "position",
+            "term_start",
+            "term_end",
+            "ceased_on",
+        )
+
+
+class MemberSerializer(PersonalDataMixin, PartyModelSerializer):
+    personal_fields = ("phone", "id_number")
+    organization = scoped(PartyOrganization)
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    home_building = scoped(Area, allow_null=True, required=False)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = PartyMember
+        fields = (
+            "id",
+            "name",
+            "organization",
+            "organization_name",
+            "gender",
+            "birth_year",
+            "id_number",
+            "phone",
+            "join_date",
+            "status",
+            "status_display",
+            "home_building",
+            "in_service",
+            "work_unit",
+        )
+
+    def personal_area(self, obj):
+        return obj.organization.area
+
+
+class DualReportSerializer(PartyModelSerializer):
+    community = scoped(Area)
+    member = scoped(PartyMember, allow_null=True, required=False)
+    unit = scoped(CoConstructionUnit, allow_null=True, required=False)
+    party_name = serializers.CharField(read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    services_this_year = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = DualReport
+        fields = (
+            "id",
+            "kind",
+            "community",
+            "member",
+            "unit",
+            "party_name",
+            "service_post",
+            "pledges",
+            "yearly_target",
+            "status",
+            "status_display",
+            "registered_on",
+            "activated_on",
+            "withdrawn_on",
+            "withdraw_reason",
+            "services_this_year",
+        )
+        read_only_fields = ("registered_on",)
+        # Uniqueness is the service's and the database's job (partial unique constraints).
+        validators = []
+
+
+class ReportStepSerializer(serializers.Serializer):
+    """The input of a dual report's step: why (a withdrawal needs a reason)."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ServiceRecordSerializer(PartyModelSerializer):
+    class Meta:
+        model = DualReportService
+        fields = ("id", "served_on", "hours", "description")

@@ -1,0 +1,6 @@
+"""The demo street's party building (registered in partybuilding/apps.py as a part of
+``seed_demo``)."""
+
+from partybuilding.demo.seed import seed_partybuilding
+
+__all__ = ["seed_partybuilding"]
