@@ -49,6 +49,7 @@ from casework.models import (
     TimeLimit,
 )
 from casework.selectors import time_limit_for
+from casework.signals import case_events_recorded
 from governance.models import Role, RoleAssignment, WorkingHours
 from governance.notifications import notify
 from governance.workclock import add_working_time, working_time_between
@@ -316,6 +317,7 @@ def _record_overdue(reminders: list[Reminder], now: datetime) -> None:
             )
         )
     CaseEvent.objects.bulk_create(events)
+    case_events_recorded.send(sender=CaseEvent, events=events)
     for order in orders:
         order.save()
 

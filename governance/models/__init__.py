@@ -4,6 +4,7 @@ from governance.models.changes import ObjectChange
 from governance.models.notifications import Delivery, Notification
 from governance.models.people import Department, RoleAssignment, User
 from governance.models.roles import AREA_ROLES, DEPARTMENT_ROLES, Role
+from governance.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AREA_ROLES",
@@ -19,5 +20,8 @@ __all__ = [
     "TimeStampedModel",
     "TreeModel",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WorkingHours",
 ]
