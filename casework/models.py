@@ -116,6 +116,14 @@ class Category(TreeModel, TimeStampedModel):
         help_text=_("Urgent matters (fire, gas, flooding) count every hour, not working time."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    is_public = models.BooleanField(
+        _("open to public reports"),
+        default=False,
+        help_text=_(
+            "Residents (the residents' page) and Open311 clients may report problems of this "
+            "sub-category."
+        ),
+    )
 
     class MPTTMeta:
         # Categories read in the order of their codes (01 市容环境, 0101 暴露垃圾, ...).
@@ -578,3 +586,11 @@ class ResponseTemplate(TimeStampedModel):
 
 # Deadline models live in their own module; importing them here registers them with the app.
 from casework.deadline_models import DeadlineRequest, Reminder, SupervisionOrder  # noqa: E402, F401
+from casework.open311.models import (  # noqa: E402, F401
+    ApiKey,
+    Intake,
+    Jurisdiction,
+    ServiceAttribute,
+    ServiceAttributeValue,
+    ServiceDefinition,
+)
