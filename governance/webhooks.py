@@ -40,7 +40,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -96,49 +95,66 @@ def verify(
 
 
 # -- emitting -------------------------------------------------------------------------------
-def emit(
-    *,
-    event: str,
-    area,
-    key: str,
-    payload: Callable[[], dict],
-    now: datetime | None = None,
-) -> list[WebhookDelivery]:
-    """Record ``event`` about ``area`` for every active endpoint that chose it and whose owner
-    area contains ``area``; ``payload`` is called only when there is one. Writes in the caller's
-    transaction (one query when nobody listens) and enqueues the sending after it commits."""
-    if event not in _events:
-        raise LookupError(f"Unknown webhook event {event!r}; register it first")
-    Area = apps.get_model(settings.SCOPE_AREA_MODEL)
-    owners = Area.objects.filter(Area.ancestors_q(area, include_self=True)).values("pk")
+@dataclass(frozen=True)
+class Emission:
+    """One event about one area. ``area`` and ``payload`` are called only when some endpoint
+    listens, so an event nobody listens to costs no reads."""
+
+    event: str
+    key: str
+    area: Callable[[], object]
+    payload: Callable[[], dict]
+    at: datetime
+
+
+def emit(*emissions: Emission) -> list[WebhookDelivery]:
+    """Record each emission for every active endpoint that chose its event and whose owner area
+    contains its area. Writes in the caller's transaction — one query when nobody listens,
+    whatever the number of emissions — and enqueues the sending after it commits."""
+    unknown = {e.event for e in emissions} - set(_events)
+    if unknown:
+        raise LookupError(f"Unknown webhook events {sorted(unknown)}; register them first")
+    wanted = {e.event for e in emissions}
     endpoints = [
         endpoint
-        for endpoint in WebhookEndpoint.objects.filter(is_active=True, owner__in=owners)
-        if event in (endpoint.events or [])
+        for endpoint in WebhookEndpoint.objects.filter(is_active=True).select_related("owner")
+        if wanted & set(endpoint.events or [])
     ]
     if not endpoints:
         return []
-    now = now or timezone.now()
-    data = payload()
     rows = []
-    for endpoint in endpoints:
-        uid = uuid.uuid4()
-        rows.append(
-            WebhookDelivery(
-                endpoint=endpoint,
-                event=event,
-                key=key[:100],
-                uid=uid,
-                payload={
-                    "id": str(uid),
-                    "event": event,
-                    "created_at": timezone.localtime(now).isoformat(timespec="seconds"),
-                    "data": data,
-                },
-                next_attempt_at=now,
-                created_at=now,
+    for emission in emissions:
+        area = emission.area()
+        targets = [
+            endpoint
+            for endpoint in endpoints
+            if emission.event in endpoint.events and area.is_within(endpoint.owner)
+        ]
+        if not targets:
+            continue
+        data = emission.payload()
+        for endpoint in targets:
+            uid = uuid.uuid4()
+            rows.append(
+                WebhookDelivery(
+                    endpoint=endpoint,
+                    event=emission.event,
+                    key=emission.key[:100],
+                    uid=uid,
+                    payload={
+                        "id": str(uid),
+                        "event": emission.event,
+                        "created_at": timezone.localtime(emission.at).isoformat(
+                            timespec="seconds"
+                        ),
+                        "data": data,
+                    },
+                    next_attempt_at=emission.at,
+                    created_at=emission.at,
+                )
             )
-        )
+    if not rows:
+        return []
     WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
     written = list(
         WebhookDelivery.objects.filter(uid__in=[row.uid for row in rows]).values_list(

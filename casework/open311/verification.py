@@ -64,7 +64,9 @@ def _refuse_if_limited(checks: list[tuple[str, int, int]], message: str) -> None
         verdict = throttle.hit(key, limit=limit, window=window)
         if not verdict.allowed:
             minutes = max(1, round(verdict.retry_after / 60))
-            raise ValidationError({"phone": message % {"minutes": minutes}}, code="throttled")
+            raise ValidationError(
+                {"phone": ValidationError(message % {"minutes": minutes}, code="throttled")}
+            )
 
 
 def code_send(*, phone: str, address: str) -> CodeSent:
