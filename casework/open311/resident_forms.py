@@ -20,7 +20,7 @@ def question_field_name(category_pk: int, code: str) -> str:
 
 
 class ResidentReportForm(forms.Form):
-    category = forms.TypedChoiceField(label=_("What kind of problem?"), coerce=int)
+    category = forms.TypedChoiceField(label=_("Type of problem"), coerce=int)
     description = forms.CharField(
         label=_("Describe it"),
         max_length=4000,
