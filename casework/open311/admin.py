@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from casework.admin import ReadOnlyAdminMixin
 from casework.models import Category
 from casework.open311 import services
 from casework.open311.models import (
@@ -245,7 +246,7 @@ class ApiKeyAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Intake)
-class IntakeAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class IntakeAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Public reports as received: read-only (the case is handled on the case page)."""
 
     list_display = ("token", "case", "channel", "api_key", "placed", "phone_verified", "created_at")
@@ -267,12 +268,3 @@ class IntakeAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "placed",
         "created_at",
     )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

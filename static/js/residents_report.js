@@ -1,5 +1,5 @@
 // The residents' page (随手拍) on a phone: the chosen category's questions, the position from the
-// browser or a point picked on a local Leaflet map, a building picked by name, and the
+// browser or a point picked on the map (point_picker.js), a building picked by name, and the
 // verification code asked for without leaving the page (photo previews are casework_photos.js).
 // Without JavaScript every part still works by posting the form. Text from the server or from
 // other people goes into the page as text nodes only.
@@ -21,102 +21,8 @@
   category.addEventListener("change", showQuestions);
   showQuestions();
 
-  // -- position ----------------------------------------------------------------------------------
-  const lat = form.querySelector("input[name=latitude]");
-  const lng = form.querySelector("input[name=longitude]");
-  const status = form.querySelector("[data-location-status]");
-  const clear = form.querySelector("[data-clear-point]");
-  const mapBox = form.querySelector("[data-map-pick]");
-  const mapButton = form.querySelector("[data-pick-map]");
-  let map = null;
-  let marker = null;
-
-  function setPoint(latitude, longitude, text) {
-    lat.value = latitude.toFixed(6);
-    lng.value = longitude.toFixed(6);
-    status.textContent = `${text} ${lat.value}, ${lng.value}`;
-    clear.hidden = false;
-    if (map) placeMarker();
-  }
-  function placeMarker() {
-    if (!lat.value) return;
-    const point = [Number(lat.value), Number(lng.value)];
-    if (marker) marker.setLatLng(point);
-    else
-      marker = L.marker(point, { draggable: true })
-        .addTo(map)
-        .on("dragend", () => {
-          const p = marker.getLatLng();
-          setPoint(p.lat, p.lng, msg("msgPicked"));
-        });
-    map.setView(point, Math.max(map.getZoom() || 17, 17));
-  }
-  function openMap() {
-    if (!window.L) return;
-    mapBox.hidden = false;
-    mapButton.setAttribute("aria-expanded", "true");
-    if (map) {
-      map.invalidateSize();
-      return;
-    }
-    map = L.map(mapBox, { attributionControl: Boolean(data.tileUrl), zoomSnap: 0.5 });
-    if (data.tileUrl) {
-      L.tileLayer(data.tileUrl, { attribution: data.tileAttribution, maxZoom: 19 }).addTo(map);
-    } else {
-      mapBox.classList.add("map-plain");
-    }
-    let outline = null;
-    if (data.boundary) {
-      outline = L.geoJSON(data.boundary, {
-        style: { color: "#b5302a", weight: 2, fillColor: "#b5302a", fillOpacity: 0.05 },
-        interactive: false,
-      }).addTo(map);
-    }
-    if (lat.value) map.setView([Number(lat.value), Number(lng.value)], 17);
-    else if (outline) map.fitBounds(outline.getBounds(), { padding: [8, 8] });
-    else map.setView(data.center || [39.95, 116.4], 16);
-    placeMarker();
-    map.on("click", (event) => setPoint(event.latlng.lat, event.latlng.lng, msg("msgPicked")));
-    mapBox.dataset.ready = "1";
-  }
-  mapButton.addEventListener("click", () => {
-    if (!mapBox.hidden && map) {
-      mapBox.hidden = true;
-      mapButton.setAttribute("aria-expanded", "false");
-    } else {
-      openMap();
-    }
-  });
-  form.querySelector("[data-locate]").addEventListener("click", () => {
-    if (!navigator.geolocation) {
-      status.textContent = msg("msgNoGeo");
-      openMap();
-      return;
-    }
-    status.textContent = msg("msgLocating");
-    navigator.geolocation.getCurrentPosition(
-      (position) => {
-        const c = position.coords;
-        setPoint(c.latitude, c.longitude, msg("msgLocated", { m: Math.round(c.accuracy) }));
-      },
-      () => {
-        status.textContent = msg("msgNoGeo");
-        openMap();
-      },
-      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
-    );
-  });
-  clear.addEventListener("click", () => {
-    lat.value = "";
-    lng.value = "";
-    status.textContent = "";
-    clear.hidden = true;
-    if (marker) {
-      marker.remove();
-      marker = null;
-    }
-  });
-  if (lat.value) clear.hidden = false;
+  // -- position (point_picker.js) --------------------------------------------------------------
+  const { status } = window.PointPicker(form, data, { color: "#b5302a" });
 
   // -- building by name or code -----------------------------------------------------------------
   const building = form.querySelector("input[name=building]");

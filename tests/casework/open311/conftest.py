@@ -22,6 +22,7 @@ from casework.open311.models import (
     ServiceDefinition,
     ServiceType,
 )
+from governance import notifications
 from grids.models import Area
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -65,6 +66,31 @@ def _fresh_limits():
     cache.clear()
     yield
     cache.clear()
+
+
+class FakeSms:
+    """An SMS sender for the tests: it keeps what it was asked to send."""
+
+    name = "sms"
+    label = "SMS"
+
+    def __init__(self):
+        self.sent = []
+
+    def address_for(self, user) -> str:
+        return ""
+
+    def send(self, notification, address):
+        self.sent.append((address, notification.body))
+
+
+@pytest.fixture
+def sms():
+    """An SMS channel installed for the test (the portal ships none)."""
+    channel = FakeSms()
+    notifications.register_channel(channel)
+    yield channel
+    notifications._channels.pop("sms", None)
 
 
 @pytest.fixture

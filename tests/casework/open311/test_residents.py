@@ -15,39 +15,19 @@ from casework.models import Case, Source
 from casework.open311 import verification
 from casework.open311.models import Channel, Intake
 from casework.services import case_transition
-from governance import notifications
 from tests.casework.factories import jpeg_upload
 from tests.casework.open311.conftest import IN_BUILDING_A1, IN_MICRO_A1, OUTSIDE_STREET
 
 PHONE = "13800138000"
 
 
-class FakeSms:
-    """An SMS sender for the tests: it keeps what it was asked to send."""
-
-    name = "sms"
-    label = "SMS"
-
-    def __init__(self):
-        self.sent = []
-
-    def address_for(self, user) -> str:
-        return ""
-
-    def send(self, notification, address):
-        self.sent.append((address, notification.body))
-
-
-@pytest.fixture
-def sms():
-    channel = FakeSms()
-    notifications.register_channel(channel)
-    yield channel
-    notifications._channels.pop("sms", None)
-
-
 def _url(tree, name="report"):
     return reverse(f"residents:{name}", args=[tree.street.code])
+
+
+def _anonymous(client, street, public, **fields):
+    """Post an anonymous report (no phone, no code)."""
+    return client.post(_url(street), _form(public, anonymous="on", phone=None, **fields))
 
 
 def _code(sms) -> str:
@@ -174,7 +154,7 @@ def test_without_javascript_the_code_button_keeps_what_was_typed(client, street,
 
 # -- anonymous ------------------------------------------------------------------------------
 def test_an_anonymous_report_keeps_no_contact(client, street, public):
-    response = client.post(_url(street), _form(public, anonymous="on", phone=None, name="张三"))
+    response = _anonymous(client, street, public, name="张三")
 
     assert response.status_code == 302
     case = Case.objects.get()
@@ -195,7 +175,7 @@ def test_a_phone_without_a_code_or_a_bad_phone_is_refused(client, street, public
 def test_a_file_that_is_not_a_photo_is_refused_and_nothing_is_filed(client, street, public):
     fake = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00 not a picture", content_type="image/jpeg")
 
-    response = client.post(_url(street), _form(public, anonymous="on", phone=None, photos=[fake]))
+    response = _anonymous(client, street, public, photos=[fake])
 
     assert response.status_code == 400
     assert "photos" in response.context["form"].errors
@@ -203,9 +183,7 @@ def test_a_file_that_is_not_a_photo_is_refused_and_nothing_is_filed(client, stre
 
 
 def test_photos_are_kept_and_shown_on_the_progress_page(client, street, public):
-    response = client.post(
-        _url(street), _form(public, anonymous="on", phone=None, photos=[jpeg_upload()])
-    )
+    response = _anonymous(client, street, public, photos=[jpeg_upload()])
 
     page = client.get(response["Location"])
     photo = Case.objects.get().attachments.get()
@@ -215,9 +193,7 @@ def test_photos_are_kept_and_shown_on_the_progress_page(client, street, public):
 
 def test_a_required_question_of_the_chosen_category_is_asked(client, street, public):
     garbage = public.garbage.pk
-    response = client.post(
-        _url(street), _form(public, anonymous="on", phone=None, **{f"q-{garbage}-KIND": ""})
-    )
+    response = _anonymous(client, street, public, **{f"q-{garbage}-KIND": ""})
 
     assert response.status_code == 400
     assert f"q-{garbage}-KIND" in response.context["form"].errors
@@ -278,7 +254,7 @@ def test_the_building_picker_searches_the_street(client, street, django_assert_m
 def test_posts_need_the_csrf_token(street, public):
     client = Client(enforce_csrf_checks=True)
 
-    report = client.post(_url(street), _form(public, anonymous="on", phone=None))
+    report = _anonymous(client, street, public)
     code = client.post(_url(street, "code"), {"phone": PHONE})
 
     assert (report.status_code, code.status_code) == (403, 403)
@@ -304,10 +280,7 @@ def test_codes_are_limited_per_address(client, street, sms):
 
 def test_reports_are_limited_per_address(client, street, public):
     statuses = [
-        client.post(
-            _url(street), _form(public, anonymous="on", phone=None, description=f"第{n}次")
-        ).status_code
-        for n in range(11)
+        _anonymous(client, street, public, description=f"第{n}次").status_code for n in range(11)
     ]
 
     assert statuses == [302] * 10 + [429]
@@ -364,7 +337,7 @@ def test_the_progress_page_shows_public_steps_only(client, street, public, crew)
 
 
 def test_the_lookup_finds_a_number_however_it_is_typed(client, street, public):
-    client.post(_url(street), _form(public, anonymous="on", phone=None))
+    _anonymous(client, street, public)
     token = Intake.objects.get().token
     typed = f"{token[:5].lower()}-{token[5:]}"
 
@@ -380,7 +353,7 @@ def test_the_lookup_finds_a_number_however_it_is_typed(client, street, public):
 def test_the_progress_page_costs_a_fixed_number_of_queries(
     client, street, public, crew, django_assert_max_num_queries
 ):
-    response = client.post(_url(street), _form(public, anonymous="on", phone=None))
+    response = _anonymous(client, street, public)
     case = Case.objects.get()
     for step in ("accept", "dispatch"):
         case = case_transition(case=case, actor=crew.dispatcher_a, step=step)

@@ -13,35 +13,12 @@ from PIL import Image
 from casework.models import Status
 from casework.open311.models import Intake
 from casework.services import case_transition
-from governance import notifications
 from tests.casework.factories import jpeg_upload
 
 pytestmark = [pytest.mark.browser]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
-
-
-class FakeSms:
-    name = "sms"
-    label = "SMS"
-
-    def __init__(self):
-        self.sent = []
-
-    def address_for(self, user) -> str:
-        return ""
-
-    def send(self, notification, address):
-        self.sent.append((address, notification.body))
-
-
-@pytest.fixture
-def sms():
-    channel = FakeSms()
-    notifications.register_channel(channel)
-    yield channel
-    notifications._channels.pop("sms", None)
 
 
 @pytest.fixture
