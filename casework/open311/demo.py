@@ -140,7 +140,7 @@ def seed_public_intake(ctx: DemoContext) -> None:
         return
     made = _reports(street, jurisdiction, key)
     ctx.say(f"  {made} public reports (Open311 and the residents' page)")
-    ctx.logins.append(("—", "居民随手拍", f"/report/{street.code}/"))
+    ctx.say(f"  residents' page: /report/{street.code}/ · Open311: /open311/v2/discovery.xml")
 
 
 def _public_services() -> None:

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from casework.models import Case, Category
 from governance.models import TimeStampedModel
@@ -82,7 +83,10 @@ class ServiceDefinition(TimeStampedModel):
         help_text=_("Comma-separated words that help people find this service."),
     )
     type = models.CharField(
-        _("type"), max_length=10, choices=ServiceType, default=ServiceType.REALTIME
+        pgettext_lazy("open311 service", "type"),
+        max_length=10,
+        choices=ServiceType,
+        default=ServiceType.REALTIME,
     )
     notice = models.TextField(
         _("service notice"),
@@ -111,7 +115,7 @@ class ServiceDefinition(TimeStampedModel):
 
 class Datatype(models.TextChoices):
     STRING = "string", _("Text on one line")
-    NUMBER = "number", _("Number")
+    NUMBER = "number", pgettext_lazy("answer type", "Number")
     DATETIME = "datetime", _("Date and time")
     TEXT = "text", _("Text on several lines")
     SINGLEVALUELIST = "singlevaluelist", _("One choice from a list")
@@ -183,7 +187,9 @@ class ServiceAttributeValue(models.Model):
         on_delete=models.CASCADE,
         related_name="values",
     )
-    key = models.CharField(_("key"), max_length=50, validators=[CODE_VALIDATOR])
+    key = models.CharField(
+        pgettext_lazy("list option", "key"), max_length=50, validators=[CODE_VALIDATOR]
+    )
     name = models.CharField(_("name"), max_length=100)
     order = models.PositiveSmallIntegerField(_("order"), default=1)
 
@@ -268,7 +274,7 @@ class Intake(models.Model):
     case = models.OneToOneField(
         Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="intake"
     )
-    channel = models.CharField(_("channel"), max_length=20, choices=Channel)
+    channel = models.CharField(pgettext_lazy("intake", "channel"), max_length=20, choices=Channel)
     token = models.CharField(
         _("tracking number"),
         max_length=20,
