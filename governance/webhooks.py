@@ -144,9 +144,7 @@ def emit(*emissions: Emission) -> list[WebhookDelivery]:
                     payload={
                         "id": str(uid),
                         "event": emission.event,
-                        "created_at": timezone.localtime(emission.at).isoformat(
-                            timespec="seconds"
-                        ),
+                        "created_at": timezone.localtime(emission.at).isoformat(timespec="seconds"),
                         "data": data,
                     },
                     next_attempt_at=emission.at,
@@ -224,7 +222,7 @@ def deliver(*, delivery_id: int, now: datetime | None = None) -> Outcome:
 
     2xx: received. Anything else (an error status, a timeout, a refused connection, a
     redirect): waiting again with the next try after :func:`backoff_seconds`, or given up after
-    :data:`MAX_ATTEMPTS` tries.
+    :data:`MAX_ATTEMPTS` tries. An endpoint switched off meanwhile gets nothing more.
     """
     now = now or timezone.now()
     claimed = WebhookDelivery.objects.filter(
@@ -237,6 +235,17 @@ def deliver(*, delivery_id: int, now: datetime | None = None) -> Outcome:
         return Outcome(status="")
     if not claimed:
         return Outcome(status=delivery.status)
+    if not delivery.endpoint.is_active:
+        # Switched off since the event: nothing more goes to it, and the log says why.
+        WebhookAttempt.objects.create(
+            delivery=delivery,
+            number=delivery.attempts,
+            started_at=now,
+            duration_ms=0,
+            error="endpoint switched off",
+        )
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED)
+        return Outcome(status=WebhookDelivery.Status.FAILED)
     status_code, error, response, duration_ms = _post(delivery)
     received = status_code is not None and 200 <= status_code < 300
     WebhookAttempt.objects.create(

@@ -286,3 +286,17 @@ def test_a_ping_is_a_delivery_like_any_other(tree):
     delivery = webhooks.ping(endpoint=endpoint)
 
     assert (delivery.event, delivery.payload["data"]) == ("ping", {"endpoint": "12345 平台"})
+
+
+def test_an_endpoint_switched_off_gets_nothing_more(tree):
+    with Receiver([200]) as receiver:
+        endpoint = _endpoint(tree.street, url=receiver.url)
+        _emit(tree.street)
+        endpoint.is_active = False
+        endpoint.save()
+
+        outcome = webhooks.deliver(delivery_id=WebhookDelivery.objects.get().pk)
+
+    assert outcome.status == "failed"
+    assert receiver.received == []
+    assert WebhookAttempt.objects.get().error == "endpoint switched off"
