@@ -200,15 +200,8 @@ def test_a_required_question_of_the_chosen_category_is_asked(client, street, pub
 
 
 def test_a_point_outside_the_street_is_refused_on_the_form(client, street, public):
-    response = client.post(
-        _url(street),
-        _form(
-            public,
-            anonymous="on",
-            phone=None,
-            latitude=str(OUTSIDE_STREET[0]),
-            longitude=str(OUTSIDE_STREET[1]),
-        ),
+    response = _anonymous(
+        client, street, public, latitude=str(OUTSIDE_STREET[0]), longitude=str(OUTSIDE_STREET[1])
     )
 
     assert response.status_code == 400
@@ -216,23 +209,9 @@ def test_a_point_outside_the_street_is_refused_on_the_form(client, street, publi
 
 
 def test_a_building_typed_by_name_is_found_and_an_unknown_one_refused(client, street, public):
-    by_name = client.post(
-        _url(street),
-        _form(
-            public,
-            anonymous="on",
-            phone=None,
-            latitude=None,
-            longitude=None,
-            building="柳荫里1号楼",
-        ),
-    )
-    unknown = client.post(
-        _url(street),
-        _form(
-            public, anonymous="on", phone=None, latitude=None, longitude=None, building="不存在楼"
-        ),
-    )
+    no_point = {"latitude": None, "longitude": None}
+    by_name = _anonymous(client, street, public, building="柳荫里1号楼", **no_point)
+    unknown = _anonymous(client, street, public, building="不存在楼", **no_point)
 
     assert by_name.status_code == 302
     assert Case.objects.get().area == street.building_b1
@@ -303,15 +282,8 @@ def test_reports_are_limited_per_phone(client, street, public, sms, monkeypatch)
 
 # -- following a report ---------------------------------------------------------------------
 def test_the_progress_page_shows_public_steps_only(client, street, public, crew):
-    response = client.post(
-        _url(street),
-        _form(
-            public,
-            anonymous="on",
-            phone=None,
-            latitude=str(IN_MICRO_A1[0]),
-            longitude=str(IN_MICRO_A1[1]),
-        ),
+    response = _anonymous(
+        client, street, public, latitude=str(IN_MICRO_A1[0]), longitude=str(IN_MICRO_A1[1])
     )
     case = Case.objects.get()
     case = case_transition(
