@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casework.models import OPEN_STATUSES
 from casework.open311 import selectors, services, verification
@@ -66,6 +66,7 @@ def _form_context(request, street: Area, form: ResidentReportForm) -> dict:
     }
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def report(request, street_code: str):
     """The report form; a post either asks for a code (without JavaScript) or files the report."""
     street = _street(street_code)
