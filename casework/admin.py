@@ -54,8 +54,9 @@ class CategoryAdmin(TreeListAdmin):
         "default_priority",
         "around_the_clock",
         "is_active",
+        "is_public",
     )
-    list_filter = ("is_active", "around_the_clock", "default_priority")
+    list_filter = ("is_active", "is_public", "around_the_clock", "default_priority")
     search_fields = ("name", "code")
     raw_id_fields = ("parent",)
     list_select_related = ("default_department",)

@@ -97,3 +97,9 @@ class CaseworkConfig(AppConfig):
 
         for role in inbox_roles - {Role.STREET_ADMIN}:
             register_start_page(role, inbox)
+
+        from casework import webhooks
+        from casework.open311 import setup as public_intake
+
+        webhooks.connect()
+        public_intake.ready()

@@ -5,8 +5,9 @@ step table in :mod:`casework.workflow`; nothing else (forms, admin, API serializ
 ``status``, ``holder`` or ``due_at``. The rules that read a case's state (open, overdue,
 suspended) are defined here once, as a method for one case and as a filter for many.
 
-The deadline models live in :mod:`casework.deadlines.models`; importing them here registers them
-with the app (they name the case by its label, so the import runs one way).
+The deadline models live in :mod:`casework.deadlines.models` and the public intake's in
+:mod:`casework.open311.models`; importing them here registers them with the app (they name the case
+and the category by their labels, so the import runs one way).
 """
 
 from __future__ import annotations
@@ -33,11 +34,20 @@ from casework.choices import (
     Status,
 )
 from casework.deadlines.models import DeadlineRequest, Reminder, SupervisionOrder
+from casework.open311.models import (
+    ApiKey,
+    Intake,
+    Jurisdiction,
+    ServiceAttribute,
+    ServiceAttributeValue,
+    ServiceDefinition,
+)
 from governance.models import AppendOnlyModel, Department, Role, TimeStampedModel, TreeModel
 
 __all__ = [
     "OPEN_STATUSES",
     "STATUS_STAGE",
+    "ApiKey",
     "Attachment",
     "Case",
     "CaseCounter",
@@ -45,10 +55,15 @@ __all__ = [
     "Category",
     "DeadlineRequest",
     "Holder",
+    "Intake",
+    "Jurisdiction",
     "Priority",
     "Reminder",
     "ResponseTemplate",
     "Satisfaction",
+    "ServiceAttribute",
+    "ServiceAttributeValue",
+    "ServiceDefinition",
     "Source",
     "Stage",
     "Status",
@@ -86,6 +101,14 @@ class Category(TreeModel, TimeStampedModel):
         help_text=_("Urgent matters (fire, gas, flooding) count every hour, not working time."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    is_public = models.BooleanField(
+        _("open to public reports"),
+        default=False,
+        help_text=_(
+            "Residents (the residents' page) and Open311 clients may report problems of this "
+            "sub-category."
+        ),
+    )
 
     class MPTTMeta:
         # Categories read in the order of their codes (01 市容环境, 0101 暴露垃圾, ...).

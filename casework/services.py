@@ -56,6 +56,9 @@ CASE_AREA_KINDS = frozenset(
 )
 # Sources whose reporter is a resident (named), not the portal user who files the case.
 RESIDENT_SOURCES = frozenset({Source.RESIDENT, Source.HOTLINE, Source.OPEN311})
+# An outside report that could not be placed below its street is filed on the street itself
+# and held by the center, the street's dispatcher, as if escalated.
+STREET_LEVEL_SOURCES = frozenset({Source.RESIDENT, Source.OPEN311})
 MAX_COMMENT = 2000
 
 
@@ -79,7 +82,8 @@ def case_report(
     now: datetime | None = None,
 ) -> Case:
     """File a new case (the "report" step of the table: reported, held by the community) with
-    its "before" photos.
+    its "before" photos. An outside report filed on the street itself (not placed lower) is
+    held by the center, as if escalated.
 
     The case number is unique per street and year: it comes from a per-(street, year) counter
     row incremented under a row lock, and a unique constraint backs it. Writes the case, one
@@ -102,7 +106,9 @@ def case_report(
         )
     if area is None:
         errors.setdefault("area", []).append(_("Choose where the problem is."))
-    elif area.kind not in CASE_AREA_KINDS:
+    elif area.kind not in CASE_AREA_KINDS and not (
+        area.kind == AreaKind.STREET and source in STREET_LEVEL_SOURCES
+    ):
         errors.setdefault("area", []).append(
             _("Choose a community, grid, micro-grid or building, not a %(kind)s.")
             % {"kind": area.get_kind_display()}
@@ -145,6 +151,7 @@ def case_report(
 
     prepared = prepare_photos(photos)
     now = now or timezone.now()
+    on_street = area.kind == AreaKind.STREET
     case = Case(
         title=title,
         description=(description or "").strip(),
@@ -162,7 +169,8 @@ def case_report(
         reporter_phone=reporter_phone,
         priority=priority,
         status=step.target,
-        holder=step.holder,
+        holder=Holder.CENTER if on_street else step.holder,
+        escalated_at=now if on_street else None,
         reported_at=now,
     )
     case.due_at = clock.due_time(case, start=now)

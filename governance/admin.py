@@ -338,3 +338,7 @@ class DeliveryAdmin(_RecipientScopedAdmin):
     @admin.display(description=_("title"))
     def title(self, obj):
         return obj.notification.title
+
+
+# Webhook endpoints and their delivery log live in a module of their own.
+from governance import webhook_admin  # noqa: E402, F401

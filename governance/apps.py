@@ -82,5 +82,21 @@ class GovernanceConfig(AppConfig):
                 order=5,
             )
         )
+        from governance.models import WebhookDelivery, WebhookEndpoint
+
+        # Webhook endpoints belong to their owner area; street admins manage their own.
+        street_admins = frozenset({Role.STREET_ADMIN})
+        scopes.register(
+            WebhookEndpoint,
+            scopes.ScopeRule(
+                area_path="owner", view_roles=street_admins, change_roles=street_admins
+            ),
+        )
+        scopes.register(
+            WebhookDelivery,
+            scopes.ScopeRule(
+                area_path="endpoint__owner", view_roles=street_admins, change_roles=frozenset()
+            ),
+        )
         register_seeder(5, "holiday calendar", seed_holidays)
         register_seeder(11, "working hours of the demo street", seed_working_hours)

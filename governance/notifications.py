@@ -87,6 +87,12 @@ def register_channel(channel: Channel) -> None:
 register_channel(EmailChannel())
 
 
+def channel_named(name: str) -> Channel | None:
+    """The registered channel called ``name``, or None when no such sender is installed
+    (used to send to an address that is not a user's, e.g. a phone number to verify)."""
+    return _channels.get(name)
+
+
 def active_channels() -> list[Channel]:
     """The registered channels named in ``settings.NOTIFICATION_CHANNELS``, in that order."""
     names = getattr(settings, "NOTIFICATION_CHANNELS", ["email"])

@@ -297,3 +297,17 @@ LOGGING = {
     "loggers": {"django.request": {"filters": ["client_errors_brief"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Public intake and webhooks -------------------------------------------------------------
+# Open311 service discovery: how to reach the API's maintainers and how to get an API key
+# (empty: a generic sentence in the reader's language).
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")
+OPEN311_KEY_SERVICE = env_str("OPEN311_KEY_SERVICE", "")
+# The notification channel that sends residents their verification codes (see README).
+RESIDENT_CODE_CHANNEL = env_str("RESIDENT_CODE_CHANNEL", "sms")
+# A failed webhook is tried again after this many seconds, doubling each time.
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+CELERY_BEAT_SCHEDULE["webhooks-resend-due"] = {
+    "task": "governance.tasks.resend_due_webhooks",
+    "schedule": 60,
+}

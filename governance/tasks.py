@@ -1,4 +1,4 @@
-"""Celery tasks of the core: sending notifications on outside channels."""
+"""Celery tasks of the core: sending notifications on outside channels, and webhooks."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from governance import webhooks
 from governance.models import Delivery
 from governance.notifications import deliver_one
 
@@ -30,4 +31,23 @@ def deliver_stale() -> int:
     )
     for pk in ids:
         deliver.delay(pk)
+    return len(ids)
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=None)
+def deliver_webhook(self, delivery_id: int) -> str:
+    """Try one webhook delivery; a failed try retries this task after its backoff. A run that
+    finds the delivery claimed, received or not yet due does nothing."""
+    outcome = webhooks.deliver(delivery_id=delivery_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status
+
+
+@shared_task(ignore_result=True)
+def resend_due_webhooks() -> int:
+    """Beat: re-enqueue webhook deliveries whose task was lost; returns how many."""
+    ids = webhooks.resend_due()
+    for pk in ids:
+        deliver_webhook.delay(pk)
     return len(ids)

@@ -27,6 +27,8 @@ urlpatterns = [
     path("cases/", include("casework.urls")),
     path("cases/", include("casework.deadlines.urls")),
     path("party/", include("partybuilding.urls")),
+    path("open311/v2/", include("casework.open311.urls")),
+    path("report/", include("casework.open311.resident_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]

@@ -50,6 +50,7 @@ from casework.models import (
     Stage,
     TimeLimit,
 )
+from casework.signals import case_events_recorded
 from casework.workflow import HOLDER_ROLES
 from governance.models import Role, WorkingHours
 from governance.notifications import notify
@@ -293,6 +294,7 @@ def _record_overdue(reminders: list[Reminder], now: datetime) -> None:
             )
         )
     CaseEvent.objects.bulk_create(events)
+    case_events_recorded.send(sender=CaseEvent, events=events)
     for order in orders:
         order.save()
 

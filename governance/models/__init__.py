@@ -5,6 +5,7 @@ from governance.models.notifications import Delivery, Notification
 from governance.models.people import Department, RoleAssignment, User
 from governance.models.privacy import PersonalDataAccess
 from governance.models.roles import AREA_ROLES, DEPARTMENT_ROLES, Role
+from governance.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AREA_ROLES",
@@ -21,5 +22,8 @@ __all__ = [
     "TimeStampedModel",
     "TreeModel",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WorkingHours",
 ]

@@ -1,6 +1,5 @@
 // The filing form on a phone: a searchable two-level category picker, the position from the
-// browser or a point picked on a local Leaflet map (no outside tiles unless MAP_TILE_URL),
-// possible duplicates while filing, and the resolve-on-the-spot fields (photo previews are
+// browser or a point picked on the map (point_picker.js), possible duplicates while filing, and the resolve-on-the-spot fields (photo previews are
 // casework_photos.js). Without JavaScript the form still works.
 (function () {
   const form = document.getElementById("case-form");
@@ -108,101 +107,9 @@
     });
   }
 
-  // -- location -------------------------------------------------------------------------------
-  const lat = form.querySelector("input[name=latitude]");
-  const lng = form.querySelector("input[name=longitude]");
-  const status = form.querySelector("[data-location-status]");
-  const clear = form.querySelector("[data-clear-point]");
-  const mapBox = form.querySelector("[data-map-pick]");
-  const mapButton = form.querySelector("[data-pick-map]");
+  // -- location (point_picker.js) ----------------------------------------------------------
   const mapData = JSON.parse(document.getElementById("pick-map-data").textContent);
-  let map = null;
-  let marker = null;
-
-  function setPoint(latitude, longitude, text) {
-    lat.value = latitude.toFixed(6);
-    lng.value = longitude.toFixed(6);
-    status.textContent = `${text} ${lat.value}, ${lng.value}`;
-    clear.hidden = false;
-    if (map) placeMarker();
-    checkDuplicates();
-  }
-  function placeMarker() {
-    if (!lat.value) return;
-    const point = [Number(lat.value), Number(lng.value)];
-    if (marker) marker.setLatLng(point);
-    else marker = L.marker(point, { draggable: true }).addTo(map).on("dragend", () => {
-      const p = marker.getLatLng();
-      setPoint(p.lat, p.lng, msg("msgPicked"));
-    });
-    map.setView(point, Math.max(map.getZoom() || 17, 17));
-  }
-  function openMap() {
-    if (!window.L) return;
-    mapBox.hidden = false;
-    mapButton.setAttribute("aria-expanded", "true");
-    if (map) {
-      map.invalidateSize();
-      return;
-    }
-    map = L.map(mapBox, { attributionControl: Boolean(mapData.tileUrl), zoomSnap: 0.5 });
-    if (mapData.tileUrl) {
-      L.tileLayer(mapData.tileUrl, { attribution: mapData.tileAttribution, maxZoom: 19 }).addTo(map);
-    } else {
-      mapBox.classList.add("map-plain");
-    }
-    let outline = null;
-    if (mapData.boundary) {
-      outline = L.geoJSON(mapData.boundary, {
-        style: { color: "#2b6cb0", weight: 2, fillColor: "#2b6cb0", fillOpacity: 0.06 },
-        interactive: false,
-      }).addTo(map);
-    }
-    if (lat.value) map.setView([Number(lat.value), Number(lng.value)], 17);
-    else if (outline) map.fitBounds(outline.getBounds(), { padding: [12, 12] });
-    else map.setView(mapData.center || [39.95, 116.4], 17);
-    placeMarker();
-    map.on("click", (event) => setPoint(event.latlng.lat, event.latlng.lng, msg("msgPicked")));
-    mapBox.dataset.ready = "1";
-  }
-  mapButton.addEventListener("click", () => {
-    if (!mapBox.hidden && map) {
-      mapBox.hidden = true;
-      mapButton.setAttribute("aria-expanded", "false");
-    } else {
-      openMap();
-    }
-  });
-  form.querySelector("[data-locate]").addEventListener("click", () => {
-    if (!navigator.geolocation) {
-      status.textContent = msg("msgNoGeo");
-      return;
-    }
-    status.textContent = msg("msgLocating");
-    navigator.geolocation.getCurrentPosition(
-      (position) => {
-        const c = position.coords;
-        setPoint(c.latitude, c.longitude, msg("msgLocated", { m: Math.round(c.accuracy) }));
-      },
-      () => {
-        status.textContent = msg("msgNoGeo");
-        openMap();
-      },
-      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
-    );
-  });
-  clear.addEventListener("click", () => {
-    lat.value = "";
-    lng.value = "";
-    status.textContent = "";
-    clear.hidden = true;
-    if (marker) {
-      marker.remove();
-      marker = null;
-    }
-    checkDuplicates();
-  });
-  if (lat.value) clear.hidden = false;
+  const { lat, lng } = window.PointPicker(form, mapData, { onChange: () => checkDuplicates() });
 
   // -- possible duplicates --------------------------------------------------------------------
   const dupBox = form.querySelector("[data-duplicates]");

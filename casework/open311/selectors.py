@@ -1,0 +1,203 @@
+"""Reads of the public intake: what Open311 clients and residents may see.
+
+Public means: cases of public categories in a jurisdiction, their public events and the photos
+of public events. Every list is one query for its page (the latest public note and the first
+public photo are correlated subqueries), whatever its length.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from casework.models import OPEN_STATUSES, Attachment, Case, CaseEvent, Category
+from casework.open311.models import Intake, Jurisdiction, ServiceAttribute, ServiceDefinition
+from grids.models import Area, AreaKind
+
+# Personal data a reporter may type into a description: phone numbers, ID card numbers,
+# e-mail addresses. Public responses show them masked.
+_PERSONAL = re.compile(
+    r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])"
+    r"|(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])"
+    r"|[\w.+-]+@[\w-]+(\.[\w-]+)+"
+)
+
+
+def open311_status(status: str) -> str:
+    """GeoReport's status of a case: ``open`` while somebody has to act, else ``closed``."""
+    return "open" if status in OPEN_STATUSES else "closed"
+
+
+def mask_personal(text: str) -> str:
+    return _PERSONAL.sub("***", text or "")
+
+
+# -- jurisdictions --------------------------------------------------------------------------
+def only_jurisdiction() -> Jurisdiction | None:
+    """The jurisdiction a request without ``jurisdiction_id`` means: the only active one
+    (None when there are none or several)."""
+    found = list(
+        Jurisdiction.objects.filter(is_active=True).select_related("area").order_by("pk")[:2]
+    )
+    return found[0] if len(found) == 1 else None
+
+
+def jurisdiction_by_id(jurisdiction_id: str) -> Jurisdiction | None:
+    return (
+        Jurisdiction.objects.filter(jurisdiction_id=jurisdiction_id, is_active=True)
+        .select_related("area")
+        .first()
+    )
+
+
+# -- services -------------------------------------------------------------------------------
+def public_categories() -> QuerySet[Category]:
+    """Sub-categories open to public reports, with their group (parent) and service settings."""
+    has_children = Category.objects.filter(parent=OuterRef("pk"))
+    return (
+        Category.objects.filter(is_public=True, is_active=True)
+        .filter(~Exists(has_children))
+        .select_related("parent", "open311")
+        .order_by(*Category.tree_order())
+    )
+
+
+def public_services() -> QuerySet[Category]:
+    """Public categories with ``has_attributes`` (whether their service asks questions)."""
+    questions = ServiceAttribute.objects.filter(service__category=OuterRef("pk"))
+    return public_categories().annotate(has_attributes=Exists(questions))
+
+
+def public_category(code: str) -> Category | None:
+    return public_categories().filter(code=code).first()
+
+
+def service_attributes(category: Category) -> list[ServiceAttribute]:
+    """The questions of ``category``'s service with their options, in their order."""
+    return list(
+        ServiceAttribute.objects.filter(service__category=category)
+        .prefetch_related("values")
+        .order_by("order", "pk")
+    )
+
+
+def public_services_with_questions() -> list[Category]:
+    """Public categories, each with ``questions`` (its attributes with options): two queries
+    for the residents' page whatever the number of categories."""
+    categories = list(public_categories())
+    questions: dict[int, list[ServiceAttribute]] = {}
+    for attribute in (
+        ServiceAttribute.objects.filter(service__category__in=categories)
+        .select_related("service")
+        .prefetch_related("values")
+        .order_by("order", "pk")
+    ):
+        questions.setdefault(attribute.service.category_id, []).append(attribute)
+    for category in categories:
+        category.questions = questions.get(category.pk, [])
+    return categories
+
+
+def changeset() -> datetime | None:
+    """When the services last changed (categories, service settings, questions)."""
+    moments = [
+        qs.order_by("-updated_at").values_list("updated_at", flat=True).first()
+        for qs in (
+            Category.objects.filter(is_public=True),
+            ServiceDefinition.objects.all(),
+            ServiceAttribute.objects.all(),
+        )
+    ]
+    moments = [m for m in moments if m is not None]
+    return max(moments) if moments else None
+
+
+# -- requests -------------------------------------------------------------------------------
+def public_cases(jurisdiction: Jurisdiction) -> QuerySet[Case]:
+    """Cases of public categories in the jurisdiction, with ``note_comment``/``note_step`` of
+    their latest public event and ``photo_id`` of their first public photo."""
+    latest = CaseEvent.objects.filter(case=OuterRef("pk"), is_public=True).order_by(
+        "-created_at", "-pk"
+    )
+    with_comment = latest.exclude(comment="")
+    photo = Attachment.objects.filter(case=OuterRef("pk"), event__is_public=True).order_by(
+        "created_at", "pk"
+    )
+    return (
+        Case.objects.filter(category__is_public=True)
+        .filter(Area.subtree_q(jurisdiction.area, prefix="area__"))
+        .select_related("category__open311", "department", "community", "street", "area")
+        .annotate(
+            note_comment=Coalesce(
+                Subquery(with_comment.values("comment")[:1]), Subquery(latest.values("comment")[:1])
+            ),
+            note_step=Subquery(latest.values("step")[:1]),
+            photo_id=Subquery(photo.values("pk")[:1]),
+        )
+    )
+
+
+def public_updates(jurisdiction: Jurisdiction) -> QuerySet[CaseEvent]:
+    """Public steps taken on public cases of the jurisdiction (not the filing itself), each
+    with ``photo_id`` of its first photo."""
+    photo = Attachment.objects.filter(event=OuterRef("pk")).order_by("pk")
+    return (
+        CaseEvent.objects.filter(is_public=True, case__category__is_public=True)
+        .exclude(step="report")
+        .filter(Area.subtree_q(jurisdiction.area, prefix="case__area__"))
+        .select_related("case", "department")
+        .annotate(photo_id=Subquery(photo.values("pk")[:1]))
+    )
+
+
+# -- the residents' page --------------------------------------------------------------------
+def intake_by_token(token: str) -> Intake | None:
+    return (
+        Intake.objects.filter(token=token, case__category__is_public=True)
+        .select_related(
+            "case__category", "case__department", "case__community", "case__street", "case__area"
+        )
+        .first()
+    )
+
+
+def public_events(case: Case) -> list[CaseEvent]:
+    """The case's public events with their photos, oldest first."""
+    return list(
+        CaseEvent.objects.filter(case=case, is_public=True)
+        .select_related("department")
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk")
+    )
+
+
+def public_photo(pk: int) -> Attachment | None:
+    """A photo anyone may see: taken with a public event of a case of a public category."""
+    return (
+        Attachment.objects.filter(pk=pk, event__is_public=True, case__category__is_public=True)
+        .only("pk", "image", "thumbnail")
+        .first()
+    )
+
+
+def street_buildings(street: Area, text: str, *, limit: int = 20) -> list[Area]:
+    """Buildings of ``street`` whose name or code matches ``text``, each with ``community``
+    (its community's name, read in one more query for all of them)."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    buildings = list(
+        Area.objects.within(street)
+        .filter(kind=AreaKind.BUILDING)
+        .filter(Q(name__icontains=text) | Q(code__startswith=text))
+        .order_by("code")[:limit]
+    )
+    ancestors = Area.ancestors_of_many(buildings)
+    for building in buildings:
+        building.community = next(
+            (a.name for a in ancestors[building.pk] if a.kind == AreaKind.COMMUNITY), ""
+        )
+    return buildings
