@@ -12,7 +12,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from casework import reminders
+from casework.deadlines import reminders
 from casework.models import Case, Holder, Status
 from casework.services import case_report, case_step
 from governance import webhooks

@@ -1,0 +1,164 @@
+"""Every spreadsheet and CSV file the portal writes goes through here.
+
+One rule (OWASP "CSV Injection"): a cell of text that starts with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return is written with a leading apostrophe, so that no spreadsheet program
+runs it as a formula; in .xlsx files every text cell is also stored as a string, never as a
+formula. Numbers, dates and booleans are written as they are. Personal data is masked before it
+gets here (see governance.privacy); this module only writes.
+
+Files are streamed: the .xlsx writer is openpyxl's write-only mode into a temporary file, the CSV
+writer a generator; neither holds the whole sheet in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tempfile
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from urllib.parse import quote
+
+from django.http import FileResponse, StreamingHttpResponse
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+XLSX = "xlsx"
+CSV = "csv"
+FORMATS = (XLSX, CSV)
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(value):
+    """``value`` as a spreadsheet cell that can never be a formula (see the module docstring)."""
+    if isinstance(value, str):
+        if value.startswith(FORMULA_PREFIXES):
+            return "'" + value
+        return value
+    if value is None or isinstance(value, bool | int | float | Decimal | dt.date | dt.datetime):
+        return value
+    return text_cell(str(value))
+
+
+def untext_cell(value):
+    """The inverse, for imports: a text cell that was written with the leading apostrophe (an
+    export of the portal, or a spreadsheet typed that way) is read without it."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def _plain(value):
+    """Timezone-aware datetimes are local and naive in a spreadsheet."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        from django.utils import timezone
+
+        return timezone.localtime(value).replace(tzinfo=None)
+    return value
+
+
+def write_xlsx(
+    *,
+    sheet_title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence],
+    widths: Sequence[int] | None = None,
+    text_columns: Sequence[int] = (),
+):
+    """Write an .xlsx file; returns it open for reading at the start (a temporary file, deleted
+    when closed). ``text_columns`` (0-based) are formatted as text, so that numbers typed into
+    them later (ID numbers, phones) keep their digits."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title[:31])
+    for index, width in enumerate(widths or [14] * len(headers)):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = width
+    for index in text_columns:
+        sheet.column_dimensions[get_column_letter(index + 1)].number_format = "@"
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header_cells = []
+    for title in headers:
+        cell = WriteOnlyCell(sheet, value=text_cell(str(title)))
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - returned open
+    workbook.save(handle)
+    handle.seek(0)
+    return handle
+
+
+def _xlsx_cell(sheet, value):
+    value = text_cell(_plain(value))
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    # openpyxl reads a leading "=" as a formula; a string cell is shown as typed.
+    cell.data_type = "s"
+    return cell
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_rows(headers: Sequence[str], rows: Iterable[Sequence]):
+    """CSV lines (UTF-8 with a byte-order mark, which Excel needs to read Chinese)."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([text_cell(str(h)) for h in headers])
+    for row in rows:
+        yield writer.writerow([_csv_value(value) for value in row])
+
+
+def _csv_value(value):
+    value = text_cell(_plain(value))
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _disposition(filename: str) -> str:
+    return f"attachment; filename*=UTF-8''{quote(filename)}"
+
+
+def spreadsheet_response(
+    *,
+    filename: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence],
+    fmt: str = XLSX,
+    sheet_title: str = "",
+    widths: Sequence[int] | None = None,
+    text_columns: Sequence[int] = (),
+):
+    """A download of ``rows`` as .xlsx or .csv (``filename`` without extension)."""
+    if fmt == CSV:
+        response = StreamingHttpResponse(csv_rows(headers, rows), content_type=CSV_CONTENT_TYPE)
+        response["Content-Disposition"] = _disposition(f"{filename}.csv")
+        return response
+    handle = write_xlsx(
+        sheet_title=sheet_title or filename,
+        headers=headers,
+        rows=rows,
+        widths=widths,
+        text_columns=text_columns,
+    )
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{filename}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )

@@ -1,0 +1,69 @@
+"""Every export writes user text as text, never as a formula (OWASP CSV injection), in .xlsx
+and .csv alike; numbers and dates stay what they are."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from governance.exports import (
+    CSV,
+    XLSX,
+    csv_rows,
+    spreadsheet_response,
+    text_cell,
+    untext_cell,
+    write_xlsx,
+)
+
+DANGEROUS = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1+1", "\r=1+1", '=HYPERLINK("http://x")']
+
+
+@pytest.mark.parametrize("value", DANGEROUS)
+def test_a_leading_formula_character_is_neutralised(value):
+    assert text_cell(value) == "'" + value
+    assert untext_cell(text_cell(value)) == value
+
+
+@pytest.mark.parametrize("value", ["张秀英", "13912345678", "1101**********002X", "", "a=b"])
+def test_ordinary_text_is_left_as_it_is(value):
+    assert text_cell(value) == value
+
+
+def test_numbers_dates_and_empty_cells_are_not_turned_into_text():
+    assert text_cell(-5) == -5
+    assert text_cell(dt.date(2026, 1, 2)) == dt.date(2026, 1, 2)
+    assert text_cell(None) is None
+
+
+@pytest.mark.parametrize("value", DANGEROUS)
+def test_an_xlsx_cell_is_a_string_never_a_formula(value):
+    handle = write_xlsx(sheet_title="t", headers=["名称"], rows=[[value], [42]])
+    sheet = load_workbook(handle).active
+    cell = sheet["A2"]
+    assert cell.data_type == "s"
+    assert cell.value == "'" + value
+    assert sheet["A3"].value == 42
+
+
+@pytest.mark.parametrize("value", DANGEROUS)
+def test_a_csv_cell_starts_with_an_apostrophe(value):
+    text = "".join(csv_rows(["名称"], [[value]]))
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[1] == ["'" + value]
+
+
+def test_a_header_is_neutralised_too():
+    handle = write_xlsx(sheet_title="t", headers=["=cmd"], rows=[])
+    assert load_workbook(handle).active["A1"].value == "'=cmd"
+
+
+@pytest.mark.parametrize("fmt", [XLSX, CSV])
+def test_the_download_names_its_file_in_utf8(fmt):
+    response = spreadsheet_response(filename="居民", headers=["a"], rows=[["b"]], fmt=fmt)
+    assert "filename*=utf-8''%e5%b1%85%e6%b0%91" in response["Content-Disposition"].lower()
