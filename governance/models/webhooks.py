@@ -64,6 +64,8 @@ class WebhookDelivery(models.Model):
         SENT = "sent", _("Received")
         FAILED = "failed", _("Given up")
 
+    state_fields = ("status", "attempts", "next_attempt_at", "claimed_at", "sent_at")
+
     endpoint = models.ForeignKey(
         WebhookEndpoint,
         verbose_name=_("endpoint"),

@@ -136,7 +136,7 @@ def test_the_platform_learns_its_request_was_closed(client, crew, tree, categori
 def test_celery_workers_retry_with_backoff_until_the_receiver_answers(tree, tmp_path):
     from governance.celery import app as celery_app
     from governance.tasks import deliver_webhook
-    from tests.casework.test_tasks_redis import Workers, _broker_url
+    from tests.casework.deadlines.test_tasks_redis import Workers, _broker_url
 
     workers = Workers(tmp_path)
     workers.env["WEBHOOK_RETRY_BASE_SECONDS"] = "1"
