@@ -7,7 +7,7 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Governance: users, roles and departments")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_save, pre_save
 
         from governance import changelog, scopes
         from governance.calendar_demo import seed_holidays, seed_working_hours
@@ -72,5 +72,15 @@ class GovernanceConfig(AppConfig):
                 order=5,
             )
         )
+        from axes.signals import user_locked_out
+
+        from governance import tokens
+
+        pre_save.connect(
+            tokens.revoke_tokens_on_credential_change,
+            sender=User,
+            dispatch_uid="tokens:credential-change",
+        )
+        user_locked_out.connect(tokens.revoke_tokens_on_lockout, dispatch_uid="tokens:lockout")
         register_seeder(5, "holiday calendar", seed_holidays)
         register_seeder(11, "working hours of the demo street", seed_working_hours)

@@ -4,10 +4,12 @@ from governance.models.changes import ObjectChange
 from governance.models.notifications import Delivery, Notification
 from governance.models.people import Department, RoleAssignment, User
 from governance.models.roles import AREA_ROLES, DEPARTMENT_ROLES, Role
+from governance.models.tokens import ApiToken
 
 __all__ = [
     "AREA_ROLES",
     "DEPARTMENT_ROLES",
+    "ApiToken",
     "AppendOnlyModel",
     "CalendarDay",
     "Delivery",
