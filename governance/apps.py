@@ -22,6 +22,7 @@ class GovernanceConfig(AppConfig):
             WorkingHours,
         )
         from governance.navigation import NavItem, register_nav
+        from governance.token_demo import seed_api_tokens
         from governance.workclock import calendar_changed
 
         changelog.register(Department)
@@ -84,3 +85,4 @@ class GovernanceConfig(AppConfig):
         user_locked_out.connect(tokens.revoke_tokens_on_lockout, dispatch_uid="tokens:lockout")
         register_seeder(5, "holiday calendar", seed_holidays)
         register_seeder(11, "working hours of the demo street", seed_working_hours)
+        register_seeder(12, "API tokens of the demo users", seed_api_tokens)

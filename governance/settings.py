@@ -64,7 +64,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "mptt",
-    "axes",
+    "governance.lockout.LoginLockoutConfig",
     "csp",
     "governance",
     "grids",

@@ -137,3 +137,85 @@ def test_no_payload_runs_on_any_page_that_shows_it(browser, live_server, records
         watch.visit(base + reverse("api-docs"), shows=False, ready=".swagger-ui .info .title")
     finally:
         context.close()
+
+
+# Pages that lost their inline handlers and style attributes to the policy work as before.
+STUB_PRINT = "window.__printed = 0; window.print = () => { window.__printed += 1; };"
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+def test_filters_print_buttons_progress_and_indents_work_without_inline_code(
+    browser, live_server, records, artifacts_dir, screen
+):
+    from partybuilding.models import OrganizationKind
+    from tests.partybuilding.factories import MemberFactory, OrganizationFactory
+
+    tree = records.tree
+    street = OrganizationFactory(
+        kind=OrganizationKind.STREET_COMMITTEE, name="示范街道党工委", area=tree.street
+    )
+    community = OrganizationFactory(
+        kind=OrganizationKind.COMMUNITY_COMMITTEE,
+        name="青松社区党委",
+        area=tree.community_a,
+        parent=street,
+    )
+    branch = OrganizationFactory(name="青松第一网格党支部", area=tree.grid_a1, parent=community)
+    MemberFactory(organization=branch, name="李建国", in_service=True)
+    MemberFactory(organization=branch, name="赵红梅", in_service=False)
+
+    viewport = DESKTOP if screen == "desktop" else {"width": 390, "height": 844}
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    context.add_init_script(WATCH_CSP + STUB_PRINT)
+    page = context.new_page()
+    base = live_server.url
+    try:
+        page.goto(base + reverse("login"))
+        page.fill("input[name=username]", "root")
+        page.fill("input[name=password]", "pass-word-123")
+        page.click(".auth-card button[type=submit]")
+        page.wait_for_load_state("networkidle")
+
+        # The organization tree indents each level further.
+        page.goto(base + reverse("partybuilding:organizations"))
+        padding = [
+            page.locator(".pb-org", has_text=name).first.evaluate(
+                "(e) => parseFloat(getComputedStyle(e).paddingLeft)"
+            )
+            for name in ("示范街道党工委", "青松社区党委", "青松第一网格党支部")
+        ]
+        assert padding[0] < padding[1] < padding[2]
+        page.screenshot(path=artifacts_dir / f"csp-organizations-{screen}.png", full_page=True)
+
+        # A filter applies as soon as it is chosen.
+        page.goto(base + reverse("partybuilding:members"))
+        with page.expect_navigation():
+            page.select_option("select[name=in_service]", "false")
+        assert "in_service=false" in page.url
+        assert page.locator("text=赵红梅").count() >= 1
+        assert page.locator("text=李建国").count() == 0
+
+        # Progress bars show the project's progress.
+        page.goto(base + reverse("partybuilding:project", args=[records.project.pk]))
+        assert page.locator("progress.pb-progress").first.get_attribute("value") == "40"
+        width = page.locator("progress.pb-progress").first.bounding_box()["width"]
+        assert width > 50
+        page.screenshot(path=artifacts_dir / f"csp-project-{screen}.png", full_page=True)
+
+        # Print buttons print.
+        page.goto(base + reverse("partybuilding:identity-card", args=[tree.building_a1.pk]))
+        page.click("[data-print]")
+        assert page.evaluate("window.__printed") == 1
+
+        # The admin's tree lists indent by level.
+        page.goto(base + reverse("admin:grids_area_changelist"))
+        levels = page.locator(".tree-indent").evaluate_all(
+            "(all) => all.map((e) => parseFloat(getComputedStyle(e).paddingLeft))"
+        )
+        assert levels and max(levels) > min(levels)
+        page.screenshot(path=artifacts_dir / f"csp-admin-areas-{screen}.png", full_page=True)
+        page.goto(base + reverse("admin:casework_category_changelist"))
+        assert page.locator(".tree-level-1", has_text="类").count() == 1
+        assert page.evaluate("window.__csp") == []
+    finally:
+        context.close()

@@ -62,7 +62,7 @@ def test_thirty_wrong_passwords_lock_the_right_one_out(client, cast, login):
     assert client.get(reverse("admin:index")).status_code == 302
 
 
-def test_the_token_login_is_locked_out_too(cast, generous_login_rate):
+def test_the_token_login_is_locked_out_too(cast, generous_login_rate, in_english):
     client = APIClient()
     guess(token_login, client, "dispatcher_a")
     response = token_login(client, "dispatcher_a", PASSWORD)
@@ -99,7 +99,7 @@ def test_without_a_cool_off_only_an_administrator_unlocks(settings_lang_zh, sett
     settings.AXES_COOLOFF_TIME = None
     guess(portal_login, client, "dispatcher_a")
     page = portal_login(client, "dispatcher_a", PASSWORD).content.decode()
-    assert "请管理员" in page and "分钟" not in page
+    assert "该账号已被锁定。请联系管理员解锁" in page and "分钟" not in page
 
 
 def test_the_lockout_ends_after_the_cool_off(client, cast):
