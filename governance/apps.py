@@ -74,8 +74,9 @@ class GovernanceConfig(AppConfig):
             )
         )
         from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in
 
-        from governance import tokens
+        from governance import sessions, tokens
 
         pre_save.connect(
             tokens.revoke_tokens_on_credential_change,
@@ -83,6 +84,7 @@ class GovernanceConfig(AppConfig):
             dispatch_uid="tokens:credential-change",
         )
         user_locked_out.connect(tokens.revoke_tokens_on_lockout, dispatch_uid="tokens:lockout")
+        user_logged_in.connect(sessions.mark_seen_on_login, dispatch_uid="sessions:login")
         register_seeder(5, "holiday calendar", seed_holidays)
         register_seeder(11, "working hours of the demo street", seed_working_hours)
         register_seeder(12, "API tokens of the demo users", seed_api_tokens)

@@ -15,6 +15,16 @@ from django.utils import timezone
 SEEN_KEY = "_last_seen"
 
 
+def _now() -> int:
+    return int(timezone.now().timestamp())
+
+
+def mark_seen_on_login(sender, request, user, **kwargs):
+    """A login counts as activity (``user_logged_in``): it saves the session anyway, so the first
+    requests after it need not."""
+    request.session[SEEN_KEY] = _now()
+
+
 class IdleSessionMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -24,7 +34,7 @@ class IdleSessionMiddleware:
         session = getattr(request, "session", None)
         if session is None or session.is_empty() or session.get_expire_at_browser_close():
             return response
-        now = int(timezone.now().timestamp())
+        now = _now()
         resolution = min(60, settings.SESSION_COOKIE_AGE // 10)
         if now - session.get(SEEN_KEY, 0) >= resolution:
             session[SEEN_KEY] = now

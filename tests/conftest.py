@@ -23,7 +23,6 @@ from rest_framework.test import APIClient
 
 from governance.env import env_bool
 from governance.models import ApiToken
-from governance.sessions import SEEN_KEY
 from governance.tokens import token_issue
 from tests.factories import AreaTreeFactory, RoleAssignmentFactory, UserFactory
 
@@ -102,14 +101,8 @@ def api(request):
         client = APIClient(enforce_csrf_checks=True)
         if user is None:
             return client
-        now = timezone.now()
         if mode == "session":
             client.force_login(user)
-            # As a login through the page leaves it: just seen, so the next request in the same
-            # minute does not push the idle expiry back.
-            session = client.session
-            session[SEEN_KEY] = int(now.timestamp())
-            session.save()
             # A browser sends the CSRF cookie back in a header; so does this client.
             secret = get_random_string(CSRF_SECRET_LENGTH)
             client.cookies[settings.CSRF_COOKIE_NAME] = secret
@@ -117,7 +110,7 @@ def api(request):
         else:
             token, key = token_issue(user=user, name="tests")
             # A token in use, whose last use was just recorded (at most once a minute).
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
             client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 

@@ -71,6 +71,14 @@ class Watcher:
             assert SHOWN in page.locator("body").inner_text(), where
 
 
+def _log_in_as_root(page, base: str) -> None:
+    page.goto(base + reverse("login"))
+    page.fill("input[name=username]", "root")
+    page.fill("input[name=password]", "pass-word-123")
+    page.click(".auth-card button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
 def _admin(obj, view: str = "change") -> str:
     opts = obj._meta
     args = [obj.pk] if view == "change" else []
@@ -85,11 +93,7 @@ def test_no_payload_runs_on_any_page_that_shows_it(browser, live_server, records
     base = live_server.url
     tree = records.tree
     try:
-        page.goto(base + reverse("login"))
-        page.fill("input[name=username]", "root")
-        page.fill("input[name=password]", "pass-word-123")
-        page.click(".auth-card button[type=submit]")
-        page.wait_for_load_state("networkidle")
+        _log_in_as_root(page, base)
 
         # The tree: the payload area appears when its community is expanded.
         watch.visit(base + reverse("grids:tree"), shows=False)
@@ -170,11 +174,7 @@ def test_filters_print_buttons_progress_and_indents_work_without_inline_code(
     page = context.new_page()
     base = live_server.url
     try:
-        page.goto(base + reverse("login"))
-        page.fill("input[name=username]", "root")
-        page.fill("input[name=password]", "pass-word-123")
-        page.click(".auth-card button[type=submit]")
-        page.wait_for_load_state("networkidle")
+        _log_in_as_root(page, base)
 
         # The organization tree indents each level further.
         page.goto(base + reverse("partybuilding:organizations"))

@@ -4,22 +4,17 @@ period without requests; the API schema and docs need a login unless a setting o
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import secrets
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from governance.sessions import SEEN_KEY
+from tests.clean_env import ROOT, output, run_python
 
-ROOT = Path(__file__).resolve().parents[2]
 MARKER = "<!-- production-environment"
 
 
@@ -29,19 +24,6 @@ def readme_environment() -> dict[str, str]:
     block = re.search(r"```sh\n(.*?)```", text[text.index(MARKER) :], re.S).group(1)
     pairs = [line.split("=", 1) for line in block.splitlines() if re.match(r"^[A-Z_]+=", line)]
     return {name: value for name, value in pairs}
-
-
-def run(tmp_path, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(tmp_path),
-        "VAR_DIR": str(tmp_path / "var"),
-        "DJANGO_SETTINGS_MODULE": "governance.settings",
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
-    )
 
 
 @pytest.fixture
@@ -60,7 +42,7 @@ def test_the_readme_documents_the_production_environment():
 
 
 def test_check_deploy_with_the_readmes_production_settings_gives_no_warning(tmp_path, production):
-    result = run(
+    result = run_python(
         tmp_path, ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -68,7 +50,7 @@ def test_check_deploy_with_the_readmes_production_settings_gives_no_warning(tmp_
 
 
 def test_check_deploy_warns_without_them(tmp_path):
-    result = run(
+    result = run_python(
         tmp_path,
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         {"SECRET_KEY": secrets.token_urlsafe(50)},
@@ -85,9 +67,8 @@ def test_https_settings_come_from_the_environment(tmp_path, production):
         "s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD, "
         "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE]))"
     )
-    result = run(tmp_path, ["-c", code], production)
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+    result = run_python(tmp_path, ["-c", code], production)
+    assert output(result) == [
         True,
         ["HTTP_X_FORWARDED_PROTO", "https"],
         31536000,
@@ -100,7 +81,7 @@ def test_https_settings_come_from_the_environment(tmp_path, production):
 
 @pytest.mark.parametrize("header", ["X-Forwarded-Proto", "X-Forwarded-Proto https", ": https"])
 def test_a_malformed_proxy_header_stops_the_start(tmp_path, header):
-    result = run(
+    result = run_python(
         tmp_path,
         ["-c", "import django; django.setup()"],
         {"ALLOW_DEV_SECRET_KEY": "1", "SECURE_PROXY_SSL_HEADER": header},
@@ -119,7 +100,7 @@ def test_a_malformed_proxy_header_stops_the_start(tmp_path, header):
     ],
 )
 def test_malformed_security_settings_stop_the_start(tmp_path, name, value):
-    result = run(
+    result = run_python(
         tmp_path,
         ["-c", "import django; django.setup()"],
         {"ALLOW_DEV_SECRET_KEY": "1", name: value},
@@ -134,9 +115,8 @@ def test_lockout_parameters_read_alternatives_and_combinations(tmp_path):
         "print(json.dumps(s.AXES_LOCKOUT_PARAMETERS))"
     )
     env = {"ALLOW_DEV_SECRET_KEY": "1", "LOGIN_LOCKOUT_BY": "username+ip_address, ip_address"}
-    result = run(tmp_path, ["-c", code], env)
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+    result = run_python(tmp_path, ["-c", code], env)
+    assert output(result) == [
         ["username", "ip_address"],
         "ip_address",
     ]
