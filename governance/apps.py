@@ -7,7 +7,7 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Governance: users, roles and departments")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save, pre_save
+        from django.db.models.signals import post_delete, post_save
 
         from governance import changelog, scopes
         from governance.calendar_demo import seed_holidays, seed_working_hours
@@ -78,10 +78,8 @@ class GovernanceConfig(AppConfig):
 
         from governance import sessions, tokens
 
-        pre_save.connect(
-            tokens.revoke_tokens_on_credential_change,
-            sender=User,
-            dispatch_uid="tokens:credential-change",
+        post_save.connect(
+            tokens.revoke_tokens_of_inactive_user, sender=User, dispatch_uid="tokens:inactive"
         )
         user_locked_out.connect(tokens.revoke_tokens_on_lockout, dispatch_uid="tokens:lockout")
         user_logged_in.connect(sessions.mark_seen_on_login, dispatch_uid="sessions:login")

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.models import ApiToken
 from governance.models.tokens import key_digest
@@ -76,20 +77,30 @@ def tokens_of(user) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
 
 
-def revoke_tokens_on_credential_change(sender, instance, raw=False, update_fields=None, **kwargs):
-    """A new password (the user's own change, an admin's reset, ``changepassword``) or a
-    deactivation revokes the user's tokens (pre_save of the user model, so that it covers every
-    way a user is saved; saves of other fields, such as ``last_login``, cost nothing)."""
-    if raw or instance.pk is None:
+class RevokeTokensOnPasswordChange:
+    """A new password revokes every API token of its user. Listed with the password validators
+    because Django tells each of them when a password has been set and saved (the user's own
+    change, an admin's reset, ``changepassword``) and not when a login merely rehashes it; it
+    accepts every password."""
+
+    def validate(self, password, user=None):
+        return None
+
+    def password_changed(self, password, user=None):
+        if user is not None and user.pk is not None:
+            tokens_revoke_all(user=user)
+
+    def get_help_text(self):
+        return _("A new password signs out every program that uses one of your API tokens.")
+
+
+def revoke_tokens_of_inactive_user(sender, instance, raw=False, update_fields=None, **kwargs):
+    """A deactivated user keeps no token (post_save of the user model)."""
+    if raw or instance.is_active:
         return
-    if update_fields is not None and not {"password", "is_active"} & set(update_fields):
+    if update_fields is not None and "is_active" not in update_fields:
         return
-    stored = sender._default_manager.filter(pk=instance.pk).values("password", "is_active")
-    stored = stored.first()
-    if stored is None:
-        return
-    if stored["password"] != instance.password or (stored["is_active"] and not instance.is_active):
-        tokens_revoke_all(user=instance)
+    tokens_revoke_all(user=instance)
 
 
 def revoke_tokens_on_lockout(sender, request=None, username=None, **kwargs):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -149,6 +150,33 @@ def test_an_admin_password_reset_revokes_every_token(client, cast):
     )
     assert response.status_code == 302
     assert with_key(key).get(ME).status_code == 401
+
+
+def test_a_login_that_rehashes_the_password_keeps_the_tokens(client, cast, settings):
+    """Django rehashes a password at login when its hasher is no longer the preferred one; that
+    is no new password."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+    user = cast.dispatcher_a
+    type(user).objects.filter(pk=user.pk).update(
+        password=make_password(PASSWORD, hasher="pbkdf2_sha256")
+    )
+    _, key = token_issue(user=user, name="x")
+    assert (
+        client.post(reverse("login"), {"username": user.username, "password": PASSWORD}).status_code
+        == 302
+    )
+    user.refresh_from_db()
+    assert user.password.startswith("md5$")
+    assert with_key(key).get(ME).status_code == 200
+
+
+def test_the_password_forms_say_that_tokens_will_be_revoked(client, cast, in_english):
+    client.force_login(cast.dispatcher_a)
+    page = client.get(reverse("password_change")).content.decode()
+    assert "A new password signs out every program that uses one of your API tokens." in page
 
 
 def test_deactivating_a_user_revokes_every_token(client, cast):
