@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from django.db import transaction
+
 from casework.models import Holder, Status
 from grids.models import AreaKind
 from partybuilding.models.cogovernance import ProjectStatus
@@ -32,6 +34,7 @@ def _box(west: float, south: float, size: float) -> dict:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
+@transaction.atomic  # case numbers are drawn under a row lock
 def build(tree) -> SimpleNamespace:
     """Payload-named records inside community A of ``tree`` (tests/factories.py's street)."""
     r = SimpleNamespace(tree=tree)
