@@ -5,12 +5,26 @@ user, are marked here so that the portal's own catalogue translates them (Django
 project's catalogue before any app's)."""
 
 from axes.apps import AppConfig as AxesConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 
 class LoginLockoutConfig(AxesConfig):
     verbose_name = _("Login lockouts")
+
+
+def client_address(request) -> str:
+    """The caller's address (``AXES_CLIENT_IP_CALLABLE``): ``REMOTE_ADDR``, or behind
+    ``TRUSTED_PROXY_COUNT`` proxies the entry of X-Forwarded-For that the outermost of them wrote;
+    entries to its left come from the client and may be forged. DRF's rate limits read the
+    address the same way (``NUM_PROXIES``)."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    count = settings.TRUSTED_PROXY_COUNT
+    if count and forwarded:
+        addresses = [address.strip() for address in forwarded.split(",")]
+        return addresses[-min(count, len(addresses))]
+    return request.META.get("REMOTE_ADDR", "")
 
 
 AXES_ADMIN_WORDS = (

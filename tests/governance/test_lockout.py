@@ -169,3 +169,46 @@ def test_the_rate_limit_message_is_chinese_for_chinese_callers(cast, settings_la
     for _ in range(10):
         token_login(client, "dispatcher_a", PASSWORD)
     assert "请求过于频繁" in token_login(client, "dispatcher_a", PASSWORD).json()["detail"]
+
+
+# -- the client's address behind a proxy --------------------------------------------------------
+def test_without_a_proxy_a_forged_forwarded_header_changes_nothing(client, cast):
+    for i in range(GUESSES):
+        client.post(
+            reverse("login"),
+            {"username": "dispatcher_a", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{i}",
+        )
+    assert portal_login(client, "dispatcher_a", PASSWORD).status_code == 429
+
+
+def test_behind_a_proxy_the_address_it_reports_counts(settings, client, cast):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def login_from(address, password, forged="6.6.6.6"):
+        return client.post(
+            reverse("login"),
+            {"username": "dispatcher_a", "password": password},
+            HTTP_X_FORWARDED_FOR=f"{forged}, {address}",
+        )
+
+    for i in range(GUESSES):
+        # A forged entry to the left of the proxy's does not make each guess a new address.
+        login_from("203.0.113.7", "wrong", forged=f"10.0.0.{i}")
+    assert login_from("203.0.113.7", PASSWORD).status_code == 429
+    assert login_from("198.51.100.4", PASSWORD).status_code == 302
+
+
+def test_a_forged_forwarded_header_does_not_escape_the_rate_limit(cast):
+    client = APIClient()
+    for i in range(10):
+        response = client.post(
+            TOKEN,
+            {"username": "dispatcher_a", "password": PASSWORD},
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{i}",
+        )
+        assert response.status_code == 200
+    response = client.post(
+        TOKEN, {"username": "dispatcher_a", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="10.0.1.1"
+    )
+    assert response.status_code == 429

@@ -210,6 +210,25 @@ def test_an_admin_revokes_a_users_token_in_the_admin(client, cast):
     assert with_key(key).get(ME).status_code == 401
 
 
+def test_a_street_admin_sees_only_the_tokens_of_the_users_they_manage(client, cast):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import grant_admin_site_access
+
+    grant_admin_site_access(cast.admin_a)
+    cast.admin_a.user_permissions.add(
+        *Permission.objects.filter(codename__in=("view_apitoken", "delete_apitoken"))
+    )
+    token_issue(user=cast.dispatcher_a, name="青松的令牌")
+    theirs, _ = token_issue(user=cast.dispatcher_b, name="柳荫的令牌")
+    client.force_login(cast.admin_a)
+    page = client.get(reverse("admin:governance_apitoken_changelist")).content.decode()
+    assert "青松的令牌" in page and "柳荫的令牌" not in page
+    delete = reverse("admin:governance_apitoken_delete", args=[theirs.pk])
+    assert client.post(delete, {"post": "yes"}).status_code in (302, 404)
+    assert ApiToken.objects.filter(pk=theirs.pk).exists()
+
+
 def test_the_admins_token_list_cannot_issue_or_edit_tokens(client, cast):
     token, _ = token_issue(user=cast.dispatcher_a, name="x")
     client.force_login(cast.superuser)
