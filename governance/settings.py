@@ -205,6 +205,8 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and bool(DATABASE_U
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Personal API tokens expire this many days after issue (0: never).
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 90)
+# A user keeps at most this many; a new one replaces the one unused the longest.
+API_TOKEN_MAX_PER_USER = env_int("API_TOKEN_MAX_PER_USER", 20)
 
 # Login lockout (django-axes) on the portal's and the admin's login pages and the API's token
 # login: after LOGIN_FAILURE_LIMIT failures of one user from one address (LOGIN_LOCKOUT_BY),
@@ -263,6 +265,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: people read the API in its docs (/api/v1/docs/). DRF's browsable pages style
+    # their layout inline, which the Content-Security-Policy refuses.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,10 +27,19 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 def token_issue(*, user, name: str) -> tuple[ApiToken, str]:
     """Issue a new token for ``user``; return it with its key. The key is not stored (only its
     digest) and cannot be shown again. The token expires ``API_TOKEN_TTL_DAYS`` after issue
-    (never when 0)."""
+    (never when 0). The user's expired tokens go, and so do the least recently used ones beyond
+    ``API_TOKEN_MAX_PER_USER``: a program that logs in on every run does not pile keys up."""
     key = secrets.token_urlsafe(32)
     days = settings.API_TOKEN_TTL_DAYS
     now = timezone.now()
+    ApiToken.objects.filter(user=user, expires_at__lte=now).delete()
+    keep = settings.API_TOKEN_MAX_PER_USER - 1
+    stale = (
+        ApiToken.objects.filter(user=user)
+        .order_by(Coalesce("last_used_at", "created_at").desc(), "-pk")
+        .values_list("pk", flat=True)[keep:]
+    )
+    ApiToken.objects.filter(pk__in=list(stale)).delete()
     token = ApiToken.objects.create(
         user=user,
         name=name.strip()[: ApiToken._meta.get_field("name").max_length],

@@ -184,3 +184,12 @@ def test_a_street_admin_with_a_role_sees_the_records_of_their_street(records, ca
     client.force_login(officer)
     page = client.get(reverse("grids:area", args=[records.tree.community_a.pk]))
     assert "楼&lt;img src=x" in page.content.decode()
+
+
+def test_the_api_answers_a_browser_in_json(client, cast):
+    """No browsable API pages (their inline styles would break under the policy): a browser
+    that asks for HTML gets JSON, and the docs are the HTML view of the API."""
+    client.force_login(cast.worker_a)
+    response = client.get("/api/v1/areas/", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"

@@ -119,6 +119,27 @@ def test_a_token_expires_after_the_configured_days(settings, cast):
     assert "expired" in response.json()["detail"]
 
 
+def test_a_new_token_clears_expired_ones_and_the_longest_unused_beyond_the_limit(settings, cast):
+    settings.API_TOKEN_MAX_PER_USER = 3
+    user = cast.dispatcher_a
+    expired, _ = token_issue(user=user, name="过期")
+    ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    token_issue(user=user, name="久未使用")
+    busy, _ = token_issue(user=user, name="常用")
+    ApiToken.objects.filter(pk=busy.pk).update(last_used_at=timezone.now())
+    other, _ = token_issue(user=cast.dispatcher_b, name="别人的")
+    token_issue(user=user, name="新的")
+    assert set(ApiToken.objects.filter(user=user).values_list("name", flat=True)) == {
+        "久未使用",
+        "常用",
+        "新的",
+    }
+    token_issue(user=user, name="再一个")
+    names = set(ApiToken.objects.filter(user=user).values_list("name", flat=True))
+    assert names == {"常用", "新的", "再一个"}
+    assert ApiToken.objects.filter(pk=other.pk).exists()
+
+
 def test_with_a_ttl_of_zero_tokens_never_expire(settings, cast):
     settings.API_TOKEN_TTL_DAYS = 0
     token, _ = token_issue(user=cast.dispatcher_a, name="x")
