@@ -147,7 +147,7 @@ def _thumbnail(obj: Attachment):
     if not obj.thumbnail:
         return "—"
     return format_html(
-        '<a href="{}"><img src="{}" alt="" style="max-height:80px"></a>',
+        '<a href="{}"><img src="{}" alt="" height="80"></a>',
         obj.image.url,
         obj.thumbnail.url,
     )

@@ -1,7 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from governance import account_views
+
 urlpatterns = [
+    path("accounts/me/", account_views.my_account, name="account"),
+    path("accounts/tokens/new/", account_views.token_new, name="account-token-new"),
+    path(
+        "accounts/tokens/<int:pk>/revoke/",
+        account_views.token_delete,
+        name="account-token-revoke",
+    ),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

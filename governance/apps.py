@@ -23,6 +23,7 @@ class GovernanceConfig(AppConfig):
             WorkingHours,
         )
         from governance.navigation import NavItem, register_nav
+        from governance.token_demo import seed_api_tokens
         from governance.workclock import calendar_changed
 
         changelog.register(Department)
@@ -98,5 +99,16 @@ class GovernanceConfig(AppConfig):
                 area_path="endpoint__owner", view_roles=street_admins, change_roles=frozenset()
             ),
         )
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in
+
+        from governance import sessions, tokens
+
+        post_save.connect(
+            tokens.revoke_tokens_of_inactive_user, sender=User, dispatch_uid="tokens:inactive"
+        )
+        user_locked_out.connect(tokens.revoke_tokens_on_lockout, dispatch_uid="tokens:lockout")
+        user_logged_in.connect(sessions.mark_seen_on_login, dispatch_uid="sessions:login")
         register_seeder(5, "holiday calendar", seed_holidays)
         register_seeder(11, "working hours of the demo street", seed_working_hours)
+        register_seeder(12, "API tokens of the demo users", seed_api_tokens)

@@ -2,9 +2,9 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from governance import views
+from governance.api.docs import DocsView, SchemaView
 
 api_v1 = [
     path("", include("governance.api.urls")),
@@ -12,8 +12,8 @@ api_v1 = [
     path("", include("casework.api.urls")),
     path("", include("casework.deadlines.api.urls")),
     path("", include("partybuilding.api.urls")),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
+    path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 urlpatterns = [

@@ -14,9 +14,16 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
+from django.middleware.csrf import CSRF_SECRET_LENGTH
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from rest_framework.test import APIClient
 
 from governance.env import env_bool
+from governance.models import ApiToken
+from governance.tokens import token_issue
 from tests.factories import AreaTreeFactory, RoleAssignmentFactory, UserFactory
 
 REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", False)
@@ -68,6 +75,48 @@ def pytest_runtest_setup(item):
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and other cached state of one test do not reach the next (locmem lives as long
+    as the process; a Redis cache as long as the server)."""
+    cache.clear()
+
+
+# Queries each request spends on signing the caller in: the session and its user, or the token
+# joined with its user. Query budgets of API tests add this to what the endpoint itself costs.
+AUTH_QUERIES = {"session": 2, "token": 1}
+
+
+@pytest.fixture(params=["session", "token"])
+def api(request):
+    """``api(user)``: an API client signed in as ``user`` (None: anonymous). Every test that uses
+    it runs twice: signed in through a session, as the portal's own pages are (CSRF checked, as
+    in a browser), and with an API token, as other programs are. ``api.auth_queries`` is what
+    signing in costs per request, in that mode."""
+    mode = request.param
+
+    def make(user=None):
+        client = APIClient(enforce_csrf_checks=True)
+        if user is None:
+            return client
+        if mode == "session":
+            client.force_login(user)
+            # A browser sends the CSRF cookie back in a header; so does this client.
+            secret = get_random_string(CSRF_SECRET_LENGTH)
+            client.cookies[settings.CSRF_COOKIE_NAME] = secret
+            client.credentials(HTTP_X_CSRFTOKEN=secret)
+        else:
+            token, key = token_issue(user=user, name="tests")
+            # A token in use, whose last use was just recorded (at most once a minute).
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
+
+    make.mode = mode
+    make.auth_queries = AUTH_QUERIES[mode]
+    return make
 
 
 @pytest.fixture

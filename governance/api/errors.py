@@ -1,9 +1,11 @@
+import math
 from contextlib import contextmanager
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, status
+from django.utils.translation import ngettext
+from rest_framework import exceptions, status, views
 from rest_framework.settings import api_settings
 
 
@@ -31,3 +33,18 @@ def service_errors():
         raise exceptions.ValidationError(detail) from exc
     except DjangoPermissionDenied as exc:
         raise exceptions.PermissionDenied(str(exc) or None) from exc
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with a plain message for a throttled caller."""
+    if isinstance(exc, exceptions.Throttled):
+        seconds = max(1, math.ceil(exc.wait or 1))
+        message = ngettext(
+            "Too many requests: try again in %(seconds)d second.",
+            "Too many requests: try again in %(seconds)d seconds.",
+            seconds,
+        )
+        exc = exceptions.Throttled(detail=message % {"seconds": seconds})
+        # Set after construction: given to the constructor, DRF appends its own sentence.
+        exc.wait = seconds
+    return views.exception_handler(exc, context)

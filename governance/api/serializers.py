@@ -1,6 +1,14 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from governance.models import Department, Notification, ObjectChange, RoleAssignment, User
+from governance.models import (
+    ApiToken,
+    Department,
+    Notification,
+    ObjectChange,
+    RoleAssignment,
+    User,
+)
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -64,3 +72,33 @@ class UnreadCountSerializer(serializers.Serializer):
 
 class MarkedReadSerializer(serializers.Serializer):
     marked = serializers.IntegerField()
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(label=_("Username"), max_length=150)
+    password = serializers.CharField(
+        label=_("Password"), max_length=128, style={"input_type": "password"}, trim_whitespace=False
+    )
+    name = serializers.CharField(
+        label=_("Token name"),
+        max_length=ApiToken._meta.get_field("name").max_length,
+        required=False,
+        help_text=_("What the token is for, so that you recognise it in your list of tokens."),
+    )
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ("id", "name", "prefix", "created_at", "last_used_at", "expires_at")
+        read_only_fields = fields
+
+
+class IssuedTokenSerializer(ApiTokenSerializer):
+    token = serializers.CharField(
+        read_only=True, help_text=_("The key. It is shown this once and cannot be read again.")
+    )
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = ("token", *ApiTokenSerializer.Meta.fields)
+        read_only_fields = fields

@@ -1,5 +1,4 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from governance.api import views
@@ -8,9 +7,10 @@ router = DefaultRouter()
 router.register("departments", views.DepartmentViewSet, basename="department")
 router.register("changes", views.ObjectChangeViewSet, basename="change")
 router.register("notifications", views.NotificationViewSet, basename="notification")
+router.register("auth/tokens", views.ApiTokenViewSet, basename="token")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", views.AuthTokenView.as_view(), name="api-token"),
     *router.urls,
 ]

@@ -1,25 +1,32 @@
+from django.contrib.auth import authenticate, get_user_model
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, generics, mixins, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from governance import notifications
 from governance.api.errors import service_errors
 from governance.api.permissions import IsStreetAdmin
 from governance.api.serializers import (
+    ApiTokenSerializer,
     DepartmentSerializer,
+    IssuedTokenSerializer,
     MarkedReadSerializer,
     MeSerializer,
     NotificationSerializer,
     ObjectChangeSerializer,
+    TokenRequestSerializer,
     UnreadCountSerializer,
 )
+from governance.api.throttling import LoginRateThrottle
 from governance.filters import ObjectChangeFilterSet
-from governance.models import Department, Notification
+from governance.models import ApiToken, Department, Notification
 from governance.selectors import change_log_for
+from governance.tokens import token_issue, token_revoke, tokens_of
 
 
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
@@ -37,11 +44,81 @@ class MeView(generics.RetrieveAPIView):
     serializer_class = MeSerializer
 
     def get_object(self):
+        # request.user is a lazy wrapper under session authentication: ask the model itself.
         return (
-            type(self.request.user)
+            get_user_model()
             .objects.prefetch_related("role_assignments")
             .get(pk=self.request.user.pk)
         )
+
+
+class AuthTokenView(APIView):
+    """``POST`` a username and password for a new token (each login issues a new key; several
+    tokens may live side by side). ``DELETE`` revokes the token the request is made with."""
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    def get_throttles(self):
+        # Password guessing meets this stricter limit (and the login lockout) before anything else.
+        return [LoginRateThrottle()] if self.request.method == "POST" else super().get_throttles()
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: IssuedTokenSerializer, 400: OpenApiResponse(description=_("Wrong login."))},
+        auth=[],
+    )
+    def post(self, request):
+        given = TokenRequestSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        # The plain Django request, on which the login lockout marks a locked-out caller.
+        user = authenticate(
+            request._request,
+            username=given.validated_data["username"],
+            password=given.validated_data["password"],
+        )
+        if user is None:
+            raise exceptions.ValidationError(
+                {"non_field_errors": [_("Unable to log in with the username and password given.")]}
+            )
+        token, key = token_issue(user=user, name=given.validated_data.get("name") or _("API login"))
+        return Response(IssuedTokenSerializer(token).data | {"token": key})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        if not isinstance(request.auth, ApiToken):
+            raise exceptions.ValidationError(
+                {
+                    "non_field_errors": [
+                        _(
+                            "This request was not made with a token. Revoke a token of yours "
+                            "at /api/v1/auth/tokens/<id>/."
+                        )
+                    ]
+                }
+            )
+        token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiTokenViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The caller's own tokens (never their keys): list, read, revoke."""
+
+    serializer_class = ApiTokenSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema is drawn without a user
+            return ApiToken.objects.none()
+        return tokens_of(self.request.user)
+
+    def perform_destroy(self, instance):
+        token_revoke(token=instance)
 
 
 class ObjectChangeViewSet(viewsets.ReadOnlyModelViewSet):

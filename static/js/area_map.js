@@ -29,7 +29,10 @@
       onEachFeature: (feature, shape) => {
         const p = feature.properties;
         if (p.role !== "child") return;
-        shape.bindTooltip(data.labels ? p.label : p.name, {
+        // An element, not a string: Leaflet puts a string in as HTML, and names are user text.
+        const text = document.createElement("span");
+        text.textContent = data.labels ? p.label : p.name;
+        shape.bindTooltip(text, {
           permanent: Boolean(data.labels),
           direction: "center",
           className: data.labels ? "map-label" : "",

@@ -59,9 +59,11 @@
         const button = document.createElement("button");
         button.type = "button";
         button.className = "picker-hit";
-        button.innerHTML = "<span></span><small></small>";
-        button.firstChild.textContent = option.textContent;
-        button.lastChild.textContent = groupOf(option);
+        const name = document.createElement("span");
+        name.textContent = option.textContent;
+        const group = document.createElement("small");
+        group.textContent = groupOf(option);
+        button.append(name, group);
         button.addEventListener("click", () => choose(option));
         results.append(button);
       });
@@ -135,7 +137,7 @@
           credentials: "same-origin",
         });
         if (!response.ok || ticket !== dupRequest) return;
-        dupBox.innerHTML = await response.text();
+        window.portalInsertFragment(dupBox, await response.text());
         dupBox.dataset.checked = "1";
       } catch (error) {
         // Offline on the street: filing still works, the check simply does not show.

@@ -1,3 +1,12 @@
+// The one place the portal's scripts put HTML into a page: fragments the server rendered (the
+// tree's children, possible duplicates), in which Django's templates escaped every user text.
+// They are parsed into an inert document (nothing in it runs or loads) and moved in as nodes.
+// Scripts never build HTML from text themselves: they create elements and set textContent.
+window.portalInsertFragment = function (container, html) {
+  const parsed = new DOMParser().parseFromString(html, "text/html");
+  container.replaceChildren(...parsed.body.childNodes);
+};
+
 // Small behaviours of the base layout: on a phone the section nav scrolls sideways, so the
 // current section is brought into view; the user menu closes on an outside click or Escape.
 (function () {
@@ -25,3 +34,14 @@
     });
   });
 })();
+// A key shown once (my account page) is selected whole when the field gets focus.
+document.querySelectorAll("[data-select-on-focus]").forEach((input) => {
+  input.addEventListener("focus", () => input.select());
+});
+// Filters that apply on change, and print buttons (no inline handlers: the CSP forbids them).
+document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+  select.addEventListener("change", () => select.form.requestSubmit());
+});
+document.querySelectorAll("[data-print]").forEach((button) => {
+  button.addEventListener("click", () => window.print());
+});

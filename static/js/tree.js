@@ -23,7 +23,7 @@
         headers: { "X-Requested-With": "fetch" },
       });
       if (!response.ok) throw new Error(String(response.status));
-      list.innerHTML = await response.text();
+      window.portalInsertFragment(list, await response.text());
       list.dataset.loaded = "1";
       return true;
     } catch (error) {

@@ -1,21 +1,7 @@
 import pytest
 from django.test import Client
-from rest_framework.test import APIClient
 
 from tests.factories import grant_admin_site_access
-
-
-@pytest.fixture
-def api():
-    """``api(user)``: a DRF client signed in as ``user`` (None: anonymous)."""
-
-    def make(user=None):
-        client = APIClient()
-        if user is not None:
-            client.force_authenticate(user)
-        return client
-
-    return make
 
 
 @pytest.fixture

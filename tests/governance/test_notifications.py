@@ -153,16 +153,8 @@ def test_mark_all_read_from_the_page(client, people):
 
 
 # -- the API --------------------------------------------------------------------------------
-def _api(user):
-    from rest_framework.test import APIClient
-
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_authenticate(user)
-    return client
-
-
 def test_the_api_lists_only_my_notifications_with_few_queries(
-    people, django_assert_max_num_queries
+    api, people, django_assert_max_num_queries
 ):
     zhang, li, _wang = people
     for i in range(30):
@@ -172,34 +164,36 @@ def test_the_api_lists_only_my_notifications_with_few_queries(
         user=zhang, notification_id=Notification.objects.filter(title="我的0").get().pk
     )
 
-    with django_assert_max_num_queries(3):
-        everything = _api(zhang).get("/api/v1/notifications/")
-    unread = _api(zhang).get("/api/v1/notifications/", {"unread": "1"})
+    client = api(zhang)
+    with django_assert_max_num_queries(3 + api.auth_queries):
+        everything = client.get("/api/v1/notifications/")
+    unread = client.get("/api/v1/notifications/", {"unread": "1"})
 
     assert everything.status_code == 200
     assert everything.json()["count"] == 30 and unread.json()["count"] == 29
     titles = [n["title"] for n in everything.json()["results"]]
     assert "别人的" not in titles and titles[0] == "我的29"
-    assert _api(zhang).get("/api/v1/notifications/", {"unread": "maybe"}).status_code == 400
-    assert _api(zhang).get("/api/v1/notifications/unread-count/").json() == {"unread": 29}
+    assert client.get("/api/v1/notifications/", {"unread": "maybe"}).status_code == 400
+    assert client.get("/api/v1/notifications/unread-count/").json() == {"unread": 29}
 
 
-def test_the_api_marks_read_only_the_callers_own(people):
+def test_the_api_marks_read_only_the_callers_own(api, people):
     zhang, li, _wang = people
+    client = api(zhang)
     mine = _tell(zhang)[0]
     _tell(zhang, title="第二条")
     theirs = _tell(li)[0]
 
-    assert _api(zhang).post(f"/api/v1/notifications/{theirs.pk}/read/").status_code == 404
-    assert _api(zhang).get(f"/api/v1/notifications/{theirs.pk}/").status_code == 404
-    read = _api(zhang).post(f"/api/v1/notifications/{mine.pk}/read/")
+    assert client.post(f"/api/v1/notifications/{theirs.pk}/read/").status_code == 404
+    assert client.get(f"/api/v1/notifications/{theirs.pk}/").status_code == 404
+    read = client.post(f"/api/v1/notifications/{mine.pk}/read/")
     assert read.status_code == 200 and read.json()["is_read"] is True
-    assert _api(zhang).post("/api/v1/notifications/read-all/").json() == {"marked": 1}
-    assert _api(zhang).get("/api/v1/notifications/unread-count/").json() == {"unread": 0}
+    assert client.post("/api/v1/notifications/read-all/").json() == {"marked": 1}
+    assert client.get("/api/v1/notifications/unread-count/").json() == {"unread": 0}
     theirs.refresh_from_db()
     assert theirs.read_at is None
-    assert _api(li).get("/api/v1/notifications/unread-count/").json() == {"unread": 1}
-    assert _api(zhang).get("/api/v1/notifications/read-all/").status_code == 405
+    assert api(li).get("/api/v1/notifications/unread-count/").json() == {"unread": 1}
+    assert client.get("/api/v1/notifications/read-all/").status_code == 405
 
 
 # -- the admin ------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 from django.apps import apps
 from django.core.management import call_command
 
-from governance.models import Role, RoleAssignment, User
+from governance.models import ApiToken, Role, RoleAssignment, User
 from grids.models import Area, AreaKind
 
 
@@ -27,6 +27,8 @@ def test_seed_demo_builds_the_street_and_a_second_run_changes_nothing(db):
     assert admin.is_staff and admin.has_perm("grids.change_area")
     for role in Role:
         assert RoleAssignment.objects.filter(role=role).exists(), role
+    assert ApiToken.objects.filter(user=admin).count() == 2
+    assert admin.has_perm("governance.delete_apitoken")
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert row_counts() == first

@@ -3,18 +3,14 @@ clean environment, because settings are read once at import."""
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from governance.env import env_bool, env_int, env_list, env_str
+from tests.clean_env import output, run_python
 
-ROOT = Path(__file__).resolve().parents[2]
 SHOW = (
     "import json, django; django.setup(); from django.conf import settings as s; "
     "from django.db import connection; "
@@ -22,26 +18,7 @@ SHOW = (
 
 
 def run(tmp_path, code: str, **env) -> subprocess.CompletedProcess:
-    clean = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(tmp_path),
-        "VAR_DIR": str(tmp_path / "var"),
-        "DJANGO_SETTINGS_MODULE": "governance.settings",
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, "-c", SHOW + code],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def output(result: subprocess.CompletedProcess):
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_python(tmp_path, ["-c", SHOW + code], env)
 
 
 def test_production_refuses_the_dev_secret_key(tmp_path):

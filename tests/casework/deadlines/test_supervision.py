@@ -224,7 +224,7 @@ def test_the_order_page_prints_and_takes_the_answer(client, crew, held):
     page = client.get(reverse("deadlines:order", args=[order.pk]))
     assert page.status_code == 200
     html = page.content.decode()
-    assert order.number in html and "请尽快处置" in html and "window.print()" in html
+    assert order.number in html and "请尽快处置" in html and "data-print" in html
     assert 'name="reply"' in html
 
     empty = client.post(reverse("deadlines:answer", args=[order.pk]), {"reply": ""})

@@ -1,0 +1,122 @@
+"""API tokens: issue, look up, record use, revoke.
+
+A user holds any number of named tokens. Every login through ``POST /api/v1/auth/token/`` issues
+a new one; a password change or reset, a deactivation and a login lockout revoke them all (the
+receivers are connected in ``GovernanceConfig.ready``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from governance.models import ApiToken
+from governance.models.tokens import key_digest
+
+# The last use is written at most this often per token, not on every request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def token_issue(*, user, name: str) -> tuple[ApiToken, str]:
+    """Issue a new token for ``user``; return it with its key. The key is not stored (only its
+    digest) and cannot be shown again. The token expires ``API_TOKEN_TTL_DAYS`` after issue
+    (never when 0). The user's expired tokens go, and so do the least recently used ones beyond
+    ``API_TOKEN_MAX_PER_USER``: a program that logs in on every run does not pile keys up."""
+    key = secrets.token_urlsafe(32)
+    days = settings.API_TOKEN_TTL_DAYS
+    now = timezone.now()
+    ApiToken.objects.filter(user=user, expires_at__lte=now).delete()
+    keep = settings.API_TOKEN_MAX_PER_USER - 1
+    stale = (
+        ApiToken.objects.filter(user=user)
+        .order_by(Coalesce("last_used_at", "created_at").desc(), "-pk")
+        .values_list("pk", flat=True)[keep:]
+    )
+    ApiToken.objects.filter(pk__in=list(stale)).delete()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip()[: ApiToken._meta.get_field("name").max_length],
+        prefix=key[:8],
+        digest=key_digest(key),
+        created_at=now,
+        expires_at=now + timedelta(days=days) if days else None,
+    )
+    return token, key
+
+
+def token_for_key(key: str) -> ApiToken | None:
+    """The live token with this key and its user, or None (unknown, expired or revoked)."""
+    token = ApiToken.objects.select_related("user").filter(digest=key_digest(key)).first()
+    if token is None or token.is_expired():
+        return None
+    return token
+
+
+def token_touch(*, token: ApiToken) -> None:
+    """Record that ``token`` was used now. One conditional update, at most once a
+    ``LAST_USED_RESOLUTION`` per token, so that busy clients do not write on every call."""
+    now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_RESOLUTION:
+        return
+    ApiToken.objects.filter(pk=token.pk).exclude(
+        last_used_at__gt=now - LAST_USED_RESOLUTION
+    ).update(last_used_at=now)
+    token.last_used_at = now
+
+
+def token_revoke(*, token: ApiToken) -> None:
+    """Revoke one token: its key stops working at once."""
+    token.delete()
+
+
+def tokens_revoke_all(*, user) -> int:
+    """Revoke every token of ``user``; return how many there were."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted
+
+
+def tokens_of(user) -> QuerySet[ApiToken]:
+    """The user's own tokens, newest first."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+class RevokeTokensOnPasswordChange:
+    """A new password revokes every API token of its user. Listed with the password validators
+    because Django tells each of them when a password has been set and saved (the user's own
+    change, an admin's reset, ``changepassword``) and not when a login merely rehashes it; it
+    accepts every password."""
+
+    def validate(self, password, user=None):
+        return None
+
+    def password_changed(self, password, user=None):
+        if user is not None and user.pk is not None:
+            tokens_revoke_all(user=user)
+
+    def get_help_text(self):
+        return _("A new password signs out every program that uses one of your API tokens.")
+
+
+def revoke_tokens_of_inactive_user(sender, instance, raw=False, update_fields=None, **kwargs):
+    """A deactivated user keeps no token (post_save of the user model)."""
+    if raw or instance.is_active:
+        return
+    if update_fields is not None and "is_active" not in update_fields:
+        return
+    tokens_revoke_all(user=instance)
+
+
+def revoke_tokens_on_lockout(sender, request=None, username=None, **kwargs):
+    """A login lockout (django-axes' ``user_locked_out``) revokes the user's tokens: whoever
+    guessed at the password may have guessed a key's owner too."""
+    if username:
+        ApiToken.objects.filter(
+            user__in=get_user_model().objects.filter(username=username)
+        ).delete()
