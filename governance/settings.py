@@ -78,6 +78,9 @@ WSGI_APPLICATION = "governance.wsgi.application"
 AUTH_USER_MODEL = "governance.User"
 # The node type that role assignments are scoped to (a subtree of the area tree).
 SCOPE_AREA_MODEL = "grids.Area"
+# The model field work files its findings and escalated hidden dangers as (grids names it only
+# through this setting, as the core names the area model: cases are filed by a higher app).
+FIELD_CASE_MODEL = "casework.Case"
 
 TEMPLATES = [
     {
@@ -168,6 +171,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "casework.tasks.send_daily_digest",
         "schedule": crontab(hour=8, minute=30),
     },
+    # Hidden-danger rectification limits are days long: a scan a minute is on time.
+    "grids-scan-danger-deadlines": {
+        "task": "grids.tasks.scan_danger_deadlines",
+        "schedule": env_int("DANGER_SCAN_SECONDS", 60),
+        "options": {"expires": 55},
+    },
 }
 
 # --- Auth and sessions ----------------------------------------------------------------------
@@ -234,6 +243,15 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "governance.models.notifications.Delivery.Status",
         "AreaKindEnum": "grids.models.AreaKind",
         "StaffPositionEnum": "grids.models.StaffPosition",
+        "DangerCategoryEnum": "grids.models.DangerCategory",
+        "DangerStateEnum": "grids.models.DangerState",
+        "DangerStageEnum": "grids.models.DangerStage",
+        "DangerReminderKindEnum": "grids.models.DangerReminder.Kind",
+        "MobilizationKindEnum": "grids.models.MobilizationKind",
+        "CheckUnitEnum": "grids.models.CheckUnit",
+        "MobilizationStatusEnum": "grids.models.TaskStatus",
+        "TargetStatusEnum": "grids.models.TargetStatus",
+        "CapacityEnum": "grids.models.Capacity",
         "CasePriorityEnum": "casework.models.Priority",
         "CaseStageEnum": "casework.models.Stage",
         "CaseStatusEnum": "casework.models.Status",

@@ -6,6 +6,7 @@ and never touch django-mptt's fields directly, so the tree library could be repl
 
 from __future__ import annotations
 
+import bisect
 import zlib
 from collections.abc import Iterable
 
@@ -188,10 +189,23 @@ class TreeModel(MPTTModel):
         return q
 
     @classmethod
-    def ancestors_q(cls, node: TreeModel, *, include_self: bool = False) -> Q:
+    def ancestors_q(cls, node: TreeModel, *, include_self: bool = False, prefix: str = "") -> Q:
+        """A filter for rows whose ``prefix`` node is an ancestor of ``node`` (see subtree_q)."""
         if include_self:
-            return Q(tree_id=node.tree_id, lft__lte=node.lft, rght__gte=node.rght)
-        return Q(tree_id=node.tree_id, lft__lt=node.lft, rght__gt=node.rght)
+            return Q(
+                **{
+                    f"{prefix}tree_id": node.tree_id,
+                    f"{prefix}lft__lte": node.lft,
+                    f"{prefix}rght__gte": node.rght,
+                }
+            )
+        return Q(
+            **{
+                f"{prefix}tree_id": node.tree_id,
+                f"{prefix}lft__lt": node.lft,
+                f"{prefix}rght__gt": node.rght,
+            }
+        )
 
     @classmethod
     def ancestors_of_many(cls, nodes: Iterable[TreeModel]) -> dict[int, list[TreeModel]]:
@@ -211,6 +225,27 @@ class TreeModel(MPTTModel):
             ]
             for node in nodes
         }
+
+    @classmethod
+    def enclosing(cls, nodes: models.QuerySet, containers: models.QuerySet) -> dict[int, int]:
+        """For each row of ``nodes``, the pk of the row of ``containers`` whose subtree holds it.
+
+        ``containers`` must not nest (one kind of node, say every grid of a street). Two queries
+        whatever the number of nodes: both sides are read as ranges and matched by bisection, so
+        a district's 30,000 buildings find their grids without a query per building.
+        """
+        ranges = sorted(containers.order_by().values_list("tree_id", "lft", "rght", "pk"))
+        starts = [(tree_id, lft) for tree_id, lft, _rght, _pk in ranges]
+        result: dict[int, int] = {}
+        for pk, tree_id, lft in (
+            nodes.order_by().values_list("pk", "tree_id", "lft").iterator(chunk_size=5000)
+        ):
+            index = bisect.bisect_right(starts, (tree_id, lft)) - 1
+            if index >= 0:
+                c_tree, c_lft, c_rght, c_pk = ranges[index]
+                if c_tree == tree_id and c_lft <= lft <= c_rght:
+                    result[pk] = c_pk
+        return result
 
     def is_within(self, node: TreeModel) -> bool:
         """True if this node is ``node`` or one of its descendants."""
