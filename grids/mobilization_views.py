@@ -243,14 +243,19 @@ def take_part(request, pk: int):
     """A participant's page of one task: their buildings (check, withdraw) and the buildings
     still to take, grid by grid."""
     task = _task_or_404(request.user, pk)
-    mine = list(selectors.signups_of(request.user, open_only=False).filter(target__task=task))
+    # Buildings still to check first: the next tap is at the top of the list.
+    mine = sorted(
+        selectors.signups_of(request.user, open_only=False).filter(target__task=task),
+        key=lambda s: (s.target.status == TargetStatus.DONE, s.target.building.code),
+    )
     grids = selectors.open_grids_for(request.user, task) if task.is_open else []
+    offered = {g["id"] for g in grids}
     grid_pk = int_or_none(request.GET.get("grid"))
-    grid = None
-    if grid_pk and any(g["id"] == grid_pk for g in grids):
-        grid = Area.objects.get(pk=grid_pk)
-    elif len(grids) == 1:
-        grid = Area.objects.get(pk=grids[0]["id"])
+    if grid_pk not in offered:
+        # The user's own grid when they work in one of the task's grids, else none chosen yet.
+        own = [a.pk for a in scope_of(request.user).areas() if a.pk in offered]
+        grid_pk = own[0] if own else (grids[0]["id"] if len(grids) == 1 else None)
+    grid = Area.objects.filter(pk=grid_pk).first() if grid_pk else None
     page = None
     if grid is not None:
         page = Paginator(

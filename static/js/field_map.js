@@ -17,29 +17,31 @@
     span.textContent = text;
     return span;
   };
-  const layers = [];
-  if (data.boundary) {
-    layers.push(L.geoJSON(data.boundary, { style: { color: "#2b6cb0", weight: 2, fillOpacity: 0.05 } }).addTo(map));
+  // The view is set before anything is drawn: Leaflet draws vector layers on a placed map.
+  const outline = data.boundary
+    ? L.geoJSON(data.boundary, { style: { color: "#2b6cb0", weight: 2, fillOpacity: 0.05 } })
+    : null;
+  const route = data.route || [];
+  const findings = data.findings || [];
+  if (route.length > 1) map.fitBounds(L.latLngBounds(route), { padding: [20, 20] });
+  else if (data.point) map.setView(data.point, 17);
+  else if (outline) map.fitBounds(outline.getBounds(), { padding: [16, 16] });
+  else if (findings.length) map.setView(findings[0].point, 16);
+  else map.setView([39.95, 116.4], 12);
+  if (outline) outline.addTo(map);
+  if (route.length) {
+    L.polyline(route, { color: "#b5302a", weight: 4 }).addTo(map);
+    L.circleMarker(route[0], { radius: 6, color: "#2f855a", fillOpacity: 1 }).addTo(map).bindTooltip(label("▶"));
+    L.circleMarker(route[route.length - 1], { radius: 6, color: "#b5302a", fillOpacity: 1 }).addTo(map);
   }
-  if (data.route && data.route.length) {
-    const line = L.polyline(data.route, { color: "#b5302a", weight: 4 }).addTo(map);
-    layers.push(line);
-    L.circleMarker(data.route[0], { radius: 6, color: "#2f855a", fillOpacity: 1 }).addTo(map).bindTooltip(label("▶"));
-    L.circleMarker(data.route[data.route.length - 1], { radius: 6, color: "#b5302a", fillOpacity: 1 }).addTo(map);
-  }
-  (data.findings || []).forEach((finding) => {
-    const marker = L.circleMarker(finding.point, { radius: 8, color: "#b7791f", fillColor: "#f6ad55", fillOpacity: 0.9 }).addTo(map);
-    marker.bindTooltip(label(finding.label));
-    layers.push(marker);
+  findings.forEach((finding) => {
+    L.circleMarker(finding.point, { radius: 8, color: "#b7791f", fillColor: "#f6ad55", fillOpacity: 0.9 })
+      .addTo(map)
+      .bindTooltip(label(finding.label));
   });
   if (data.point) {
-    layers.push(L.circleMarker(data.point, { radius: 9, color: "#b5302a", fillColor: "#b5302a", fillOpacity: 0.6 }).addTo(map));
+    L.circleMarker(data.point, { radius: 9, color: "#b5302a", fillColor: "#b5302a", fillOpacity: 0.6 }).addTo(map);
   }
-  const group = L.featureGroup(layers);
-  if (data.route && data.route.length > 1) map.fitBounds(L.polyline(data.route).getBounds(), { padding: [20, 20] });
-  else if (data.point) map.setView(data.point, 17);
-  else if (layers.length) map.fitBounds(group.getBounds(), { padding: [16, 16] });
-  else map.setView([39.95, 116.4], 12);
   window.addEventListener("resize", () => map.invalidateSize());
   element.dataset.ready = "1";
 })();

@@ -31,13 +31,15 @@
     } else {
       mapElement.classList.add("map-plain");
     }
+    // The view is set before anything is drawn: Leaflet draws vector layers on a placed map.
     const outline = data.boundary
-      ? L.geoJSON(data.boundary, { style: { color: "#2b6cb0", weight: 2, fillOpacity: 0.05 } }).addTo(map)
+      ? L.geoJSON(data.boundary, { style: { color: "#2b6cb0", weight: 2, fillOpacity: 0.05 } })
       : null;
-    line = L.polyline(data.route, { color: "#b5302a", weight: 4 }).addTo(map);
-    if (data.route.length > 1) map.fitBounds(line.getBounds(), { padding: [20, 20] });
+    if (data.route.length > 1) map.fitBounds(L.latLngBounds(data.route), { padding: [20, 20] });
     else if (outline) map.fitBounds(outline.getBounds(), { padding: [10, 10] });
     else map.setView(last || [39.95, 116.4], 16);
+    if (outline) outline.addTo(map);
+    line = L.polyline(data.route, { color: "#b5302a", weight: 4 }).addTo(map);
   }
 
   function metres(a, b) {
