@@ -179,7 +179,7 @@ def danger_transition(
                 .get(pk=danger.pk)
             )
             if locked.version != expected:
-                raise DangerConflict(_conflict_message(locked), danger=locked)
+                raise DangerConflict(conflict_message(locked), danger=locked)
             role = _check_step(actor, locked, spec)
             values = _clean_inputs(spec, inputs, prepared)
             event = _apply(spec, locked, actor=actor, role=role, values=values, now=now)
@@ -317,7 +317,8 @@ def working_day_hours(area) -> float:
     return total.total_seconds() / 3600
 
 
-def _conflict_message(danger: HiddenDanger) -> str:
+def conflict_message(danger: HiddenDanger) -> str:
+    """Who changed ``danger`` last, and when: the message of a conflict."""
     last = danger.events.order_by("-created_at", "-pk").first()
     if last is None:
         return _("This hidden danger has just been changed; reload it and try again.")

@@ -192,6 +192,11 @@ def danger_step(request, pk: int, step: str):
     spec = workflow.STEPS.get(step)
     if spec is None or spec.creates or spec.via_case:
         raise Http404
+    seen = request.POST.get(f"{spec.name}-version", "")
+    if seen.isdigit() and int(seen) != danger.version:
+        # Checked before the inputs: what was typed was meant for a danger that has moved on.
+        messages.error(request, services.conflict_message(danger))
+        return redirect("field:danger", pk=danger.pk)
     form = DangerStepForm(request.POST, request.FILES, step=spec, danger=danger)
     if not form.is_valid():
         return _render_detail(request, danger, bound=form, status=400)

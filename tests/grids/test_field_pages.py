@@ -184,7 +184,7 @@ def test_a_step_is_taken_from_the_danger_page_and_a_refusal_stays_on_its_form(cl
         url,
         {"order-version": d.version, "order-limit_days": 3, "order-requirement": "清理"},
     )
-    assert done.status_code == 302
+    assert done.status_code == 302, done.context["step_forms"][0].errors
     assert HiddenDanger.objects.get(pk=d.pk).state == "rectifying"
     stale = client.post(
         url, {"order-version": d.version, "order-limit_days": 3, "order-requirement": "清理"}
