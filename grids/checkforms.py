@@ -17,12 +17,12 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 QUESTION_TYPES = {
     "yes_no": gettext_lazy("Yes or no"),
     "choice": gettext_lazy("One of several choices"),
-    "number": gettext_lazy("Number"),
+    "number": pgettext_lazy("question type", "Number"),
     "text": gettext_lazy("Short text"),
 }
 MAX_QUESTIONS = 12

@@ -198,7 +198,9 @@ def _question_fields() -> dict:
         fields[f"q{i}_label"] = forms.CharField(
             label=_("Question %(n)d") % {"n": i}, required=False, max_length=100
         )
-        fields[f"q{i}_type"] = forms.ChoiceField(label=_("Answer"), required=False, choices=types)
+        fields[f"q{i}_type"] = forms.ChoiceField(
+            label=_("Type of answer"), required=False, choices=types
+        )
         fields[f"q{i}_choices"] = forms.CharField(
             label=_("Choices"),
             required=False,
@@ -233,6 +235,7 @@ class TaskIssueForm(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields.update(_question_fields())
         areas = areas_under(user, ISSUER_ROLES, TASK_AREA_KINDS)
