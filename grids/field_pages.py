@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import FileResponse, Http404
 
 PAGE_SIZE = 25
@@ -35,3 +36,8 @@ def geometry(boundary):
     if not boundary:
         return None
     return boundary.get("geometry") if boundary.get("type") == "Feature" else boundary
+
+
+def say_refusal(request, exc: Exception) -> None:
+    """Show a service's refusal (ValidationError or PermissionDenied) as the page's message."""
+    messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))

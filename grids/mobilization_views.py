@@ -26,7 +26,14 @@ from grids import checkforms, field_exports
 from grids import field_selectors as selectors
 from grids import mobilization_services as services
 from grids.field_forms import CheckReportForm, SignupForm, TaskIssueForm
-from grids.field_pages import PAGE_SIZE, geometry, int_or_none, map_settings, photo_response
+from grids.field_pages import (
+    PAGE_SIZE,
+    geometry,
+    int_or_none,
+    map_settings,
+    photo_response,
+    say_refusal,
+)
 from grids.models import (
     Area,
     AreaKind,
@@ -217,7 +224,7 @@ def task_close(request, pk: int):
     try:
         services.task_close(actor=request.user, task=task)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        say_refusal(request, exc)
     else:
         messages.success(request, _("Task closed: no more reports are taken."))
     return redirect("field:task", pk=task.pk)
@@ -297,7 +304,7 @@ def target_signup(request, pk: int, target: int):
     try:
         services.signup(actor=request.user, target=target, capacity=capacity)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        say_refusal(request, exc)
     else:
         messages.success(
             request, _("You signed up for %(building)s.") % {"building": target.building.name}
@@ -319,7 +326,7 @@ def signup_withdraw(request, pk: int, signup: int):
     try:
         services.signup_withdraw(actor=request.user, signup=found)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        say_refusal(request, exc)
     else:
         messages.success(request, _("Your sign-up is withdrawn."))
     return redirect("field:take_part", pk=task.pk)
@@ -384,7 +391,7 @@ def target_complete(request, pk: int, target: int):
     try:
         services.target_complete(actor=request.user, target=target)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        say_refusal(request, exc)
     else:
         messages.success(
             request, _("%(building)s is checked.") % {"building": target.building.name}

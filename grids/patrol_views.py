@@ -22,7 +22,14 @@ from governance.scopes import visible
 from grids import field_selectors as selectors
 from grids import patrol_services as services
 from grids.field_forms import PatrolEndForm, PatrolStartForm, areas_under
-from grids.field_pages import PAGE_SIZE, geometry, int_or_none, map_settings, photo_response
+from grids.field_pages import (
+    PAGE_SIZE,
+    geometry,
+    int_or_none,
+    map_settings,
+    photo_response,
+    say_refusal,
+)
 from grids.field_registry import FIELD_ROLES
 from grids.models import Area, AreaKind
 from grids.models.patrols import MAX_POINTS, MIN_POINT_SECONDS
@@ -101,10 +108,8 @@ def patrol_start(request):
         return redirect("field:patrols")
     try:
         services.patrol_start(actor=request.user, area=form.cleaned_data["area"])
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
+    except (ValidationError, PermissionDenied) as exc:
+        say_refusal(request, exc)
     else:
         messages.success(request, _("Patrol started. Keep this page open to record the route."))
     return redirect("field:patrols")
@@ -119,7 +124,7 @@ def patrol_end(request, pk: int):
     try:
         patrol = services.patrol_end(actor=request.user, patrol=patrol, summary=summary)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        say_refusal(request, exc)
         return redirect("field:patrols")
     messages.success(
         request,
