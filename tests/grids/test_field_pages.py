@@ -365,7 +365,8 @@ def test_every_list_page_is_a_fixed_number_of_queries(client, field, tree, who, 
     small = _count(client, reverse(name))
     _grow(field, tree, 6)
     large = _count(client, reverse(name))
-    assert small == large <= 25
+    # The first page may read the working-time calendar, which the process then keeps.
+    assert large <= small <= 25
 
 
 def _count(client, url) -> int:
