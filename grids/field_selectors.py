@@ -205,8 +205,14 @@ def signups_of(user, *, open_only: bool = True) -> QuerySet[MobilizationSignup]:
     return qs.order_by("-target__task__created_at", "target__building__code")
 
 
-def reports_of(target: MobilizationTarget) -> QuerySet[MobilizationReport]:
-    return target.reports.select_related("reporter").order_by("-created_at", "-pk")
+def reports_of(user, target: MobilizationTarget) -> QuerySet[MobilizationReport]:
+    """The reports of ``target`` that ``user`` may read: all of them for staff in scope, their
+    own for a volunteer (an open call shows its buildings, not what others answered)."""
+    return (
+        visible(user, target.reports.all())
+        .select_related("reporter")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def report_list_for(user) -> QuerySet[MobilizationReport]:
@@ -296,10 +302,10 @@ def people_count(task: MobilizationTask, focus: Area | None = None) -> int:
 
 
 def coverage_stamp(task: MobilizationTask) -> str:
-    """A short value that changes whenever a report, a sign-up or the task's status does, so
-    that the live board asks for the figures only when something moved (one query)."""
+    """A short value that changes whenever a report, a sign-up or the task's status (as read
+    for this request) does, so that the live board asks for the figures only when something
+    moved (one query)."""
     totals = coverage_totals(task)
-    status = MobilizationTask.objects.filter(pk=task.pk).values_list("status", flat=True).first()
     last = totals["last_report_at"]
     return "-".join(
         str(v)
@@ -308,7 +314,7 @@ def coverage_stamp(task: MobilizationTask) -> str:
             totals["done"],
             totals["signups"],
             last.timestamp() if last else 0,
-            status,
+            task.status,
         )
     )
 
@@ -388,13 +394,13 @@ def open_grids_for(user, task: MobilizationTask) -> list[dict]:
     )
 
 
-def board_payload(user, task: MobilizationTask, focus: Area) -> dict:
+def board_payload(user, task: MobilizationTask, focus: Area, *, stamp: str = "") -> dict:
     """The board's figures under ``focus``: totals, a row per group (community or grid) or per
     building, and the stamp. A fixed number of queries whatever the size of the task."""
     level = group_level(task, focus)
     totals = coverage_totals(task, focus)
     payload = {
-        "stamp": coverage_stamp(task),
+        "stamp": stamp or coverage_stamp(task),
         "status": task.status,
         "totals": {
             **{k: totals[k] for k in ("total", "done", "started", "reports", "signups")},

@@ -205,14 +205,12 @@ def board_data(request, pk: int):
     task = _task_or_404(request.user, pk)
     if not selectors.reaches_task(request.user, task):
         raise Http404
-    since = request.GET.get("since", "")
-    if since and since == selectors.coverage_stamp(task):
-        response = JsonResponse({"changed": False, "stamp": since})
+    stamp = selectors.coverage_stamp(task)
+    if request.GET.get("since", "") == stamp:
+        response = JsonResponse({"changed": False, "stamp": stamp})
     else:
-        focus = _focus(request, task)
-        response = JsonResponse(
-            {"changed": True, **selectors.board_payload(request.user, task, focus)}
-        )
+        payload = selectors.board_payload(request.user, task, _focus(request, task), stamp=stamp)
+        response = JsonResponse({"changed": True, **payload})
     response["Cache-Control"] = "no-store"
     return response
 
@@ -365,7 +363,7 @@ def target_check(request, pk: int, target: int):
                     return redirect("field:target_check", pk=task.pk, target=target.pk)
                 return redirect("field:take_part", pk=task.pk)
         status = 400
-    reports = list(selectors.reports_of(target)[:20]) if task.by_household else []
+    reports = list(selectors.reports_of(request.user, target)[:20]) if task.by_household else []
     return render(
         request,
         "grids/field/target_check.html",
@@ -407,7 +405,10 @@ def target_detail(request, pk: int, target: int):
     if not selectors.reaches_task(request.user, task):
         raise Http404
     target = _target_or_404(request.user, task, target)
-    reports = list(selectors.reports_of(target))
+    # Who checked a building and what they answered is for the staff of its area.
+    if not visible(request.user, Area.objects.filter(pk=target.building_id)).exists():
+        raise Http404
+    reports = list(selectors.reports_of(request.user, target))
     for report in reports:
         report.rows = [
             (q["label"], checkforms.answer_text(q, report.answers.get(q["key"])))

@@ -388,3 +388,36 @@ def test_the_board_and_the_participant_page_are_a_fixed_number_of_queries(
     client.force_login(field.worker_a)
     with django_assert_max_num_queries(25):
         assert client.get(reverse("field:take_part", args=[t.pk])).status_code == 200
+
+
+def test_what_was_answered_is_for_the_staff_of_the_building(client, field, tree):
+    t = task(field.street_admin, tree.street)
+    target = MobilizationTarget.objects.select_related("building", "task").get(
+        task=t, building=tree.building_a1
+    )
+    mobilization_services.report_submit(actor=field.worker_a, target=target, answers=GOOD_ANSWERS)
+    url = reverse("field:target", args=[t.pk, target.pk])
+    assert len(_get(client, field.dispatcher_a, url).context["reports"]) == 1
+    _get(client, field.worker_b, url, status=404)  # works in the task, not in this building
+    _get(client, field.volunteer, url, status=404)
+
+
+def test_a_volunteer_sees_only_their_own_households_of_a_building(client, field, tree):
+    from grids.models import CheckUnit
+
+    t = task(field.street_admin, tree.street, unit=CheckUnit.HOUSEHOLD)
+    target = MobilizationTarget.objects.select_related("building", "task").get(
+        task=t, building=tree.building_a1
+    )
+    mobilization_services.report_submit(
+        actor=field.worker_a, target=target, answers=GOOD_ANSWERS, household="1单元101"
+    )
+    mobilization_services.signup(actor=field.volunteer, target=target)
+    mobilization_services.report_submit(
+        actor=field.volunteer, target=target, answers=GOOD_ANSWERS, household="1单元102"
+    )
+    url = reverse("field:target_check", args=[t.pk, target.pk])
+    mine = _get(client, field.volunteer, url).context["reports"]
+    assert [r.household for r in mine] == ["1单元102"]
+    staff = _get(client, field.dispatcher_a, url).context["reports"]
+    assert {r.household for r in staff} == {"1单元101", "1单元102"}
