@@ -8,10 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from governance.forms import apply_service_errors
@@ -65,7 +67,7 @@ def danger_list(request):
     if area is not None:
         qs = qs.filter(Area.subtree_q(area, prefix="area__"))
     if show in ("open", "due_soon", "overdue", "mine"):
-        qs = qs.order_by("due_at", "-found_at", "-pk")
+        qs = qs.order_by(F("due_at").asc(nulls_last=True), "-found_at", "-pk")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     dangers = list(page.object_list)
     for danger in dangers:
@@ -77,11 +79,11 @@ def danger_list(request):
         "counts": selectors.danger_counts(base, now),
         "show": show,
         "shows": [
-            ("open", _("Open")),
+            ("open", pgettext("hidden dangers", "Open")),
             ("due_soon", _("Due within a day")),
             ("overdue", _("Overdue")),
             ("mine", _("Followed up by me")),
-            ("closed", _("Closed")),
+            ("closed", pgettext("hidden dangers", "Closed")),
             ("all", _("All")),
         ],
         "category": category,
