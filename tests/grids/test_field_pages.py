@@ -202,9 +202,11 @@ def test_the_danger_list_shows_due_and_overdue_ones(client, field, tree):
     HiddenDanger.objects.filter(pk=soon.pk).update(
         state="rectifying", due_at=timezone.now() + timedelta(hours=3), stage_entry=1
     )
+    found = danger(field.worker_a, tree.building_a1)
     page = _get(client, field.dispatcher_a, reverse("field:dangers"))
-    assert page.context["counts"] == {"open": 2, "due_soon": 1, "overdue": 1}
-    assert [d.pk for d in page.context["dangers"]] == [late.pk, soon.pk]
+    assert page.context["counts"] == {"open": 3, "due_soon": 1, "overdue": 1}
+    # Deadlines first, the soonest at the top, whatever the database does with NULLs.
+    assert [d.pk for d in page.context["dangers"]] == [late.pk, soon.pk, found.pk]
     overdue = _get(client, field.dispatcher_a, reverse("field:dangers") + "?show=overdue")
     assert [d.pk for d in overdue.context["dangers"]] == [late.pk]
     assert _get(client, field.dispatcher_b, reverse("field:dangers")).context["dangers"] == []
