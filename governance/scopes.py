@@ -35,6 +35,14 @@ class ScopeRule:
     view_roles: frozenset[str] | None = None
     # Roles that may change rows in their scope.
     change_roles: frozenset[str] = field(default_factory=lambda: frozenset({Role.STREET_ADMIN}))
+    # Rows attached to an area that contains the user's scope are visible too (a street-wide
+    # task is seen by the grid worker of one of its grids). Never widens what may be changed.
+    covering: bool = False
+    # Lookup from the model to a user who sees their own rows whatever their roles (a
+    # volunteer's sign-ups, a worker's patrols after a move to another grid).
+    owner_path: str | None = None
+    # Rows every signed-in user may see (a task open to volunteers), whatever their roles.
+    public: Q | None = None
 
 
 _rules: dict[type[Model], ScopeRule] = {}
@@ -95,8 +103,9 @@ class UserScope:
             if a.department_id and (wanted is None or a.role in wanted)
         ]
 
-    def q(self, model: type[Model], roles: Iterable[str] | None) -> Q:
-        """The filter for rows of ``model`` reachable through assignments of ``roles``."""
+    def q(self, model: type[Model], roles: Iterable[str] | None, *, viewing: bool = False) -> Q:
+        """The filter for rows of ``model`` reachable through assignments of ``roles``
+        (``viewing``: for reading, where a rule's covering areas and own rows count too)."""
         rule = rule_for(model)
         roles = set(roles) if roles is not None else None
         q = Q(pk__in=[])
@@ -105,6 +114,13 @@ class UserScope:
             Area = area_model()
             for area in self.areas(roles):
                 q |= Area.subtree_q(area, prefix=prefix)
+                if viewing and rule.covering:
+                    q |= Area.ancestors_q(area, prefix=prefix)
+        if viewing and getattr(self.user, "is_authenticated", False):
+            if rule.owner_path:
+                q |= Q(**{rule.owner_path: self.user})
+            if rule.public is not None:
+                q |= rule.public
         if rule.department_path:
             handler_roles = DEPARTMENT_ROLES if roles is None else roles & DEPARTMENT_ROLES
             dept_ids = [d.pk for d in self.departments(handler_roles)]
@@ -129,7 +145,7 @@ def visible(user, queryset: QuerySet) -> QuerySet:
     if scope.is_superuser:
         return queryset
     rule = rule_for(queryset.model)
-    return queryset.filter(scope.q(queryset.model, rule.view_roles))
+    return queryset.filter(scope.q(queryset.model, rule.view_roles, viewing=True))
 
 
 def changeable(user, queryset: QuerySet) -> QuerySet:
@@ -149,6 +165,10 @@ def reachable(user, queryset: QuerySet, roles: Iterable[str]) -> QuerySet:
     if scope.is_superuser:
         return queryset
     return queryset.filter(scope.q(queryset.model, set(roles)))
+
+
+def can_view(user, obj: Model) -> bool:
+    return visible(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
 
 
 def can_change(user, obj: Model) -> bool:

@@ -135,6 +135,15 @@ def _is_working_day(day: date) -> bool:
     return day.weekday() < 5
 
 
+def working_periods_for(area=None) -> Periods:
+    """The working periods of the street ``area`` lies in (the default without a street row).
+
+    One query for an area not seen under the current calendar version, none after.
+    """
+    _cache.sync()
+    return _periods_for(area)
+
+
 def _periods_for(area) -> Periods:
     """The working periods of the street ``area`` lies in (the default without a street row):
     one query for an area not seen under the current calendar version, none after."""

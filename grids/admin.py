@@ -95,3 +95,7 @@ class GridStaffAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("name", "phone", "area__name")
     list_select_related = ("area",)
     raw_id_fields = ("area", "user")
+
+
+# Field work registers its own admins (patrols, hidden dangers, mobilization tasks).
+from grids import field_admin  # noqa: E402, F401

@@ -27,6 +27,9 @@ class GridsConfig(AppConfig):
         changelog.register(GridStaff, area_path="area")
 
         register_seeder(10, "areas, staff, departments and users", seed_grids)
+        from grids import field_registry
+
+        field_registry.register()
         register_nav(NavItem(key="areas", label=_("Areas"), url_name="grids:tree", order=10))
 
         def own_area(user, assignment):

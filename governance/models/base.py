@@ -6,6 +6,7 @@ and never touch django-mptt's fields directly, so the tree library could be repl
 
 from __future__ import annotations
 
+import bisect
 import zlib
 from collections.abc import Iterable
 
@@ -243,6 +244,27 @@ class TreeModel(MPTTModel):
             ]
             for node in nodes
         }
+
+    @classmethod
+    def enclosing(cls, nodes: models.QuerySet, containers: models.QuerySet) -> dict[int, int]:
+        """For each row of ``nodes``, the pk of the row of ``containers`` whose subtree holds it.
+
+        ``containers`` must not nest (one kind of node, say every grid of a street). Two queries
+        whatever the number of nodes: both sides are read as ranges and matched by bisection, so
+        a district's 30,000 buildings find their grids without a query per building.
+        """
+        ranges = sorted(containers.order_by().values_list("tree_id", "lft", "rght", "pk"))
+        starts = [(tree_id, lft) for tree_id, lft, _rght, _pk in ranges]
+        result: dict[int, int] = {}
+        for pk, tree_id, lft in (
+            nodes.order_by().values_list("pk", "tree_id", "lft").iterator(chunk_size=5000)
+        ):
+            index = bisect.bisect_right(starts, (tree_id, lft)) - 1
+            if index >= 0:
+                c_tree, c_lft, c_rght, c_pk = ranges[index]
+                if c_tree == tree_id and c_lft <= lft <= c_rght:
+                    result[pk] = c_pk
+        return result
 
     def is_within(self, node: TreeModel) -> bool:
         """True if this node is ``node`` or one of its descendants."""

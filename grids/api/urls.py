@@ -1,9 +1,25 @@
 from rest_framework.routers import DefaultRouter
 
-from grids.api import views
+from grids.api import field_views, views
 
 router = DefaultRouter()
 router.register("areas", views.AreaViewSet, basename="area")
 router.register("staff", views.GridStaffViewSet, basename="staff")
+router.register("patrols", field_views.PatrolViewSet, basename="patrol")
+router.register("patrol-findings", field_views.PatrolFindingViewSet, basename="patrol-finding")
+router.register("hidden-dangers", field_views.HiddenDangerViewSet, basename="hidden-danger")
+router.register("danger-reminders", field_views.DangerReminderViewSet, basename="danger-reminder")
+router.register(
+    "mobilization-tasks", field_views.MobilizationTaskViewSet, basename="mobilization-task"
+)
+router.register(
+    "mobilization-targets", field_views.MobilizationTargetViewSet, basename="mobilization-target"
+)
+router.register(
+    "mobilization-signups", field_views.MobilizationSignupViewSet, basename="mobilization-signup"
+)
+router.register(
+    "mobilization-reports", field_views.MobilizationReportViewSet, basename="mobilization-report"
+)
 
 urlpatterns = router.urls

@@ -136,7 +136,7 @@ def test_the_platform_learns_its_request_was_closed(client, crew, tree, categori
 def test_celery_workers_retry_with_backoff_until_the_receiver_answers(tree, tmp_path):
     from governance.celery import app as celery_app
     from governance.tasks import deliver_webhook
-    from tests.casework.deadlines.test_tasks_redis import Workers, _broker_url
+    from tests.casework.deadlines.test_tasks_redis import Workers, _broker_url, _wait_until_drained
 
     workers = Workers(tmp_path)
     workers.env["WEBHOOK_RETRY_BASE_SECONDS"] = "1"
@@ -166,7 +166,8 @@ def test_celery_workers_retry_with_backoff_until_the_receiver_answers(tree, tmp_
                     )
             received = receiver.wait_for(3, timeout=60)
             _wait_until_sent(delivery)
-            time.sleep(1)  # the second message, if it sent anything, would show now
+            # The second message, if it sent anything, has run by the time the queue is drained.
+            _wait_until_drained(workers)
     finally:
         workers.stop_all()
     delivery.refresh_from_db()
