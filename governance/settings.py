@@ -320,7 +320,6 @@ SPECTACULAR_SETTINGS = {
         "DangerCategoryEnum": "grids.models.DangerCategory",
         "DangerStateEnum": "grids.models.DangerState",
         "DangerStageEnum": "grids.models.DangerStage",
-        "DangerReminderKindEnum": "grids.models.DangerReminder.Kind",
         "MobilizationKindEnum": "grids.models.MobilizationKind",
         "CheckUnitEnum": "grids.models.CheckUnit",
         "MobilizationStatusEnum": "grids.models.TaskStatus",
@@ -333,6 +332,7 @@ SPECTACULAR_SETTINGS = {
         "CaseSourceEnum": "casework.models.Source",
         "SatisfactionEnum": "casework.models.Satisfaction",
         "AttachmentKindEnum": "casework.models.Attachment.Kind",
+        # Case and hidden-danger reminders share one choice set, hence one enum.
         "ReminderKindEnum": "casework.deadlines.models.Reminder.Kind",
         "DeadlineRequestKindEnum": "casework.deadlines.models.DeadlineRequest.Kind",
         "DeadlineRequestStatusEnum": "casework.deadlines.models.DeadlineRequest.Status",

@@ -66,6 +66,20 @@ class HiddenDanger(TimeStampedModel):
     State = DangerState
     Category = DangerCategory
 
+    state_fields = (
+        "state",
+        "requirement",
+        "assignee",
+        "limit_days",
+        "stage_started_at",
+        "due_at",
+        "remind_at",
+        "stage_entry",
+        "version",
+        "closed_at",
+        "case",
+    )
+
     title = models.CharField(_("title"), max_length=100)
     category = models.CharField(_("kind of danger"), max_length=20, choices=DangerCategory)
     area = models.ForeignKey(

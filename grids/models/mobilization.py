@@ -63,6 +63,8 @@ SELF_DECLARED = (Capacity.PARTY_MEMBER, Capacity.VOLUNTEER)
 class MobilizationTask(TimeStampedModel):
     Status = TaskStatus
 
+    state_fields = ("status", "building_count", "closed_at", "closed_by")
+
     title = models.CharField(_("title"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=MobilizationKind)
     description = models.TextField(_("instructions"), blank=True)
@@ -137,6 +139,15 @@ class MobilizationTask(TimeStampedModel):
 
 class MobilizationTarget(models.Model):
     """One building of a task, with its grid and community and the counts of its reports."""
+
+    state_fields = (
+        "status",
+        "report_count",
+        "signup_count",
+        "last_report_at",
+        "done_at",
+        "done_by",
+    )
 
     task = models.ForeignKey(
         MobilizationTask, verbose_name=_("task"), on_delete=models.CASCADE, related_name="targets"

@@ -32,6 +32,8 @@ FINDING_GRACE_HOURS = 2
 
 
 class Patrol(TimeStampedModel):
+    state_fields = ("ended_at", "point_count", "distance_m", "last_point_at")
+
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("grid worker"),

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from governance.tokens import token_issue
 from grids import mobilization_services, patrol_services
 from grids.models import (
     HiddenDanger,
@@ -41,8 +41,8 @@ def ids(response) -> set[int]:
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    token, _created = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = token_issue(user=user, name="tests")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

@@ -84,7 +84,7 @@ def test_a_worker_patrols_files_a_finding_and_checks_a_building_seen_live_on_the
     board = session(field.street_admin, DESKTOP)
     board.goto(f"{live_server.url}/field/tasks/{the_task.pk}/")
     board.wait_for_selector("[data-board-map][data-ready='1']")
-    board.wait_for_function("document.querySelector('[data-board]').dataset.stamp")
+    board.wait_for_function("() => document.querySelector('[data-board]').dataset.stamp")
     assert board.inner_text("[data-total='done']") == "0"
     board.screenshot(path=shots / "1-board-before.png", full_page=True)
 
@@ -106,7 +106,7 @@ def test_a_worker_patrols_files_a_finding_and_checks_a_building_seen_live_on_the
     worker.fill("textarea[name=description]", "青松里1号楼东侧垃圾堆放")
     worker.select_option("select[name=area]", str(mapped.building_a1.pk))
     worker.click("[data-locate]")
-    worker.wait_for_function("document.querySelector('input[name=latitude]').value !== ''")
+    worker.wait_for_function("() => document.querySelector('input[name=latitude]').value !== ''")
     worker.select_option("select[name=category]", str(category.pk))
     _fits_the_phone(worker)
     worker.screenshot(path=shots / "3-worker-files-a-finding.png", full_page=True)
@@ -134,7 +134,7 @@ def test_a_worker_patrols_files_a_finding_and_checks_a_building_seen_live_on_the
 
     # The board shows the check without a reload.
     board.wait_for_function(
-        "document.querySelector(\"[data-total='done']\").textContent === '1'", timeout=20_000
+        "() => document.querySelector(\"[data-total='done']\").textContent === '1'", timeout=20_000
     )
     assert board.inner_text("[data-total='percent']") == "50%"
     board.screenshot(path=shots / "6-board-after.png", full_page=True)

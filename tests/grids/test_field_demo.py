@@ -9,7 +9,7 @@ from collections import defaultdict
 import pytest
 from django.db.models import Count, F, Sum
 
-from casework import demo as casework_demo
+from casework.demo import cases as casework_demo
 from governance.demo import DemoContext, seeders
 from grids import demo_fieldwork
 from grids.models import (

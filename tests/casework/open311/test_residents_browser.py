@@ -67,7 +67,7 @@ def test_a_resident_reports_on_a_phone_and_follows_the_case_to_its_close(
     page.fill("input[name=name]", "王女士")
     page.fill("input[name=phone]", "13800138000")
     page.click("[data-send-code]")
-    page.wait_for_function("document.querySelector('[data-code-status]').textContent !== ''")
+    page.wait_for_function("() => document.querySelector('[data-code-status]').textContent !== ''")
     code = re.search(r"\d{6}", sms.sent[-1][1]).group()
     page.fill("input[name=code]", code)
     page.screenshot(path=shots / "1-resident-fills-the-report-on-a-phone.png", full_page=True)
