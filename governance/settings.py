@@ -177,13 +177,19 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # seconds after it was written lost its task and is enqueued again.
 DEADLINE_SCAN_BATCH = env_int("DEADLINE_SCAN_BATCH", 200)
 DEADLINE_RENOTIFY_SECONDS = env_int("DEADLINE_RENOTIFY_SECONDS", 60)
+NOTIFY_STALE_SECONDS = env_int("NOTIFY_STALE_SECONDS", 120)
 CELERY_BEAT_SCHEDULE: dict = {
     "casework-scan-deadlines": {
         "task": "casework.tasks.scan_deadlines",
         "schedule": env_int("DEADLINE_SCAN_SECONDS", 30),
         "options": {"expires": 25},
     },
-    "notifications-deliver-stale": {"task": "governance.tasks.deliver_stale", "schedule": 300},
+    # Deliveries are the outbox: whatever is still pending after NOTIFY_STALE_SECONDS (the broker
+    # was down when it was written, or its worker died) is enqueued again.
+    "notifications-deliver-stale": {
+        "task": "governance.tasks.deliver_stale",
+        "schedule": env_int("NOTIFY_SWEEP_SECONDS", 300),
+    },
     "casework-daily-digest": {
         "task": "casework.tasks.send_daily_digest",
         "schedule": crontab(hour=8, minute=30),

@@ -46,6 +46,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from governance.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from governance.queue import send_each_later
 
 logger = logging.getLogger(__name__)
 
@@ -189,8 +190,7 @@ def ping(*, endpoint: WebhookEndpoint, now: datetime | None = None) -> WebhookDe
 def _enqueue(ids) -> None:
     from governance.tasks import deliver_webhook
 
-    for pk in ids:
-        deliver_webhook.delay(pk)
+    send_each_later(deliver_webhook, ids)
 
 
 # -- sending --------------------------------------------------------------------------------
