@@ -14,7 +14,6 @@ from governance.notifications import deliver_one
 from governance.queue import send_each_later
 
 
-
 @shared_task(ignore_result=True)
 def deliver(delivery_id: int) -> str:
     """Send one delivery; a second run finds it claimed and does nothing."""
