@@ -141,8 +141,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL", "")
 CACHE_URL = env_str("CACHE_URL", REDIS_URL)
 if CACHE_URL:
+    # An unreachable Redis is a cache miss, not an error page (governance/cache.py); a hung one
+    # costs a request at most a second.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            "BACKEND": "governance.cache.ResilientRedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -425,7 +431,10 @@ OPEN311_KEY_SERVICE = env_str("OPEN311_KEY_SERVICE", "")
 RESIDENT_CODE_CHANNEL = env_str("RESIDENT_CODE_CHANNEL", "sms")
 # A failed webhook is tried again after this many seconds, doubling each time.
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+# Webhook deliveries are an outbox too: one whose next try is this overdue lost its task and is
+# enqueued again by the sweep.
+WEBHOOK_STALE_SECONDS = env_int("WEBHOOK_STALE_SECONDS", 60)
 CELERY_BEAT_SCHEDULE["webhooks-resend-due"] = {
     "task": "governance.tasks.resend_due_webhooks",
-    "schedule": 60,
+    "schedule": env_int("WEBHOOK_SWEEP_SECONDS", 60),
 }
