@@ -400,7 +400,15 @@ class Case(TimeStampedModel):
                 violation_error_message=_("Name the reporter."),
             ),
         ]
+        # Text search (title, address) has trigram indexes on PostgreSQL, made by migration 0006.
         indexes = [
+            # A case number typed into the search box is a prefix lookup on this index.
+            models.Index(
+                fields=("number",), name="case_number_prefix", opclasses=("varchar_pattern_ops",)
+            ),
+            # The search box matches a reporter's whole name; every branch of its OR has an index,
+            # so PostgreSQL can combine them instead of walking the list order.
+            models.Index(fields=("reporter_name",), name="case_reporter_name"),
             models.Index(fields=("status", "due_at"), name="case_status_due"),
             models.Index(fields=("department", "status"), name="case_department_status"),
             models.Index(fields=("category", "reported_at"), name="case_category_reported"),
