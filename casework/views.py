@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -30,6 +29,7 @@ from casework.models import Attachment, Case, Category
 from casework.photos import MAX_PHOTO_BYTES
 from governance.forms import apply_service_errors
 from governance.models import Role
+from governance.pagination import CappedPaginator
 from governance.scopes import visible
 from grids.models import Area
 
@@ -96,7 +96,7 @@ def inbox(request):
         qs = boxes.get(key)
         if qs is None:
             continue
-        page = Paginator(qs, INBOX_PAGE_SIZE).get_page(request.GET.get(f"{key}_page"))
+        page = CappedPaginator(qs, INBOX_PAGE_SIZE).get_page(request.GET.get(f"{key}_page"))
         sections.append(
             {
                 "key": key,
@@ -131,7 +131,7 @@ def case_list(request):
     if sort not in SORTS:
         sort = "-reported"
     qs = qs.order_by(*SORTS[sort])
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     selected_area = filterset.form.data.get("area") if filterset.is_bound else None
     _shape_filter_form(filterset, request.user, selected_area)
     query = request.GET.copy()

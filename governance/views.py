@@ -10,6 +10,7 @@ from governance.filters import ObjectChangeFilterSet
 from governance.health import run_checks
 from governance.models import Role
 from governance.navigation import start_page_for
+from governance.pagination import CappedPaginator
 from governance.scopes import scope_of
 from governance.selectors import change_log_for
 
@@ -38,6 +39,7 @@ def health(request):
 class ChangeLogView(LoginRequiredMixin, ListView):
     template_name = "governance/changelog.html"
     paginate_by = 50
+    paginator_class = CappedPaginator
     context_object_name = "changes"
 
     def dispatch(self, request, *args, **kwargs):
