@@ -12,6 +12,7 @@ from casework.models import (
     Source,
 )
 from casework.workflow import LATER_STEP_CHOICES, step_label
+from governance.api.fields import ChoiceLabelField
 from governance.models import Department
 from grids.models import Area
 
@@ -24,10 +25,10 @@ class Named(serializers.Serializer):
 
 
 class CaseListSerializer(serializers.ModelSerializer):
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
-    priority_display = serializers.CharField(source="get_priority_display", read_only=True)
-    holder_display = serializers.CharField(source="get_holder_display", read_only=True)
-    source_display = serializers.CharField(source="get_source_display", read_only=True)
+    status_display = ChoiceLabelField(source="status")
+    priority_display = ChoiceLabelField(source="priority")
+    holder_display = ChoiceLabelField(source="holder")
+    source_display = ChoiceLabelField(source="source")
     category = Named(read_only=True)
     area = Named(read_only=True)
     department = Named(read_only=True, allow_null=True)
@@ -153,7 +154,7 @@ class CaseStepSerializer(serializers.Serializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
 
     class Meta:
         model = Attachment
@@ -180,8 +181,8 @@ class AttachmentUploadSerializer(serializers.Serializer):
 
 class CaseEventSerializer(serializers.ModelSerializer):
     step_label = serializers.SerializerMethodField()
-    from_status_display = serializers.CharField(source="get_from_status_display", read_only=True)
-    to_status_display = serializers.CharField(source="get_to_status_display", read_only=True)
+    from_status_display = ChoiceLabelField(source="from_status")
+    to_status_display = ChoiceLabelField(source="to_status")
     department = Named(read_only=True, allow_null=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
 

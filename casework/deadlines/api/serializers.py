@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from casework.api.serializers import Named
 from casework.deadlines.models import DeadlineRequest, SupervisionOrder
+from governance.api.fields import ChoiceLabelField
 
 
 class _CaseRef(serializers.Serializer):
@@ -20,9 +21,9 @@ class _UserName(serializers.Serializer):
 
 class DeadlineRequestSerializer(serializers.ModelSerializer):
     case = _CaseRef(read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    stage_display = serializers.CharField(source="get_stage_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
+    stage_display = ChoiceLabelField(source="stage")
+    status_display = ChoiceLabelField(source="status")
     requested_by = _UserName(read_only=True)
     decided_by = _UserName(read_only=True, allow_null=True)
 
@@ -72,9 +73,9 @@ class ResumeSerializer(serializers.Serializer):
 class SupervisionOrderSerializer(serializers.ModelSerializer):
     number = serializers.CharField(read_only=True)
     case = _CaseRef(read_only=True)
-    stage_display = serializers.CharField(source="get_stage_display", read_only=True)
-    holder_display = serializers.CharField(source="get_holder_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    stage_display = ChoiceLabelField(source="stage")
+    holder_display = ChoiceLabelField(source="holder")
+    status_display = ChoiceLabelField(source="status")
     department = Named(read_only=True, allow_null=True)
     issued_by = _UserName(read_only=True, allow_null=True)
     replied_by = _UserName(read_only=True, allow_null=True)

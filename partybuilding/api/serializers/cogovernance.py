@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from governance.api.fields import ChoiceLabelField
 from grids.models import Area
 from partybuilding.api.serializers.common import (
     PartyModelSerializer,
@@ -27,7 +28,7 @@ from partybuilding.models import (
 class UnitSerializer(PersonalDataMixin, PartyModelSerializer):
     personal_fields = ("contact_phone",)
     area = scoped(Area)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
 
     class Meta:
         model = CoConstructionUnit
@@ -128,7 +129,7 @@ class ProjectSerializer(PartyModelSerializer):
     demand = scoped(Demand, allow_null=True, required=False)
     agreement = scoped(PairingAgreement, allow_null=True, required=False)
     units = ScopedPK(queryset=CoConstructionUnit.objects.all(), many=True, required=False)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(source="status")
     child_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -170,7 +171,7 @@ class ProjectStatusSerializer(serializers.Serializer):
 class WishSerializer(PersonalDataMixin, PartyModelSerializer):
     personal_fields = ("resident_phone",)
     area = scoped(Area)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(source="status")
     claimant = serializers.SerializerMethodField()
 
     class Meta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from governance.api.fields import ChoiceLabelField
 from grids.models import Area
 from partybuilding.api.serializers.common import PartyModelSerializer, PersonalDataMixin, scoped
 from partybuilding.models import (
@@ -17,7 +18,7 @@ from partybuilding.models import (
 
 
 class OrganizationSerializer(PartyModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
     area = scoped(Area)
     parent = scoped(PartyOrganization, allow_null=True, required=False)
     depth = serializers.IntegerField(source="level", read_only=True)
@@ -63,7 +64,7 @@ class MemberSerializer(PersonalDataMixin, PartyModelSerializer):
     organization = scoped(PartyOrganization)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     home_building = scoped(Area, allow_null=True, required=False)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(source="status")
 
     class Meta:
         model = PartyMember
@@ -93,7 +94,7 @@ class DualReportSerializer(PartyModelSerializer):
     member = scoped(PartyMember, allow_null=True, required=False)
     unit = scoped(CoConstructionUnit, allow_null=True, required=False)
     party_name = serializers.CharField(read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(source="status")
     services_this_year = serializers.IntegerField(read_only=True)
 
     class Meta:
