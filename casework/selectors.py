@@ -214,7 +214,9 @@ def inbox_count(user) -> int | None:
         return None
     ids: set[int] = set()
     for qs in boxes.values():
-        ids.update(qs.values_list("pk", flat=True)[:1000])
+        # Unordered: the first thousand matches, not the thousand most urgent of all of them
+        # (ordering made PostgreSQL sort every match first: 7–10 s at a million cases).
+        ids.update(qs.order_by().values_list("pk", flat=True)[:1000])
     return len(ids)
 
 

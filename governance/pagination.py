@@ -23,11 +23,14 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        try:
-            # COUNT(*) over a LIMIT-ed subquery: it stops reading at cap + 1 rows.
-            counted = self.object_list[: self.cap + 1].count()
-        except (AttributeError, TypeError):
-            counted = len(self.object_list)
+        rows = self.object_list
+        if not hasattr(rows, "order_by"):  # a list
+            return self._capped(len(rows))
+        # COUNT(*) over a LIMIT-ed subquery stops reading at cap + 1 rows — unless the subquery
+        # is ordered, when PostgreSQL sorts every row first (8 s at a million cases).
+        return self._capped(rows.order_by()[: self.cap + 1].count())
+
+    def _capped(self, counted: int) -> int:
         self.capped = counted > self.cap
         return min(counted, self.cap)
 

@@ -25,6 +25,15 @@ def test_the_count_stops_at_the_cap_and_says_so(django_assert_num_queries):
     assert [u.pk for u in capped.get_page(99).object_list] == [u.pk for u in users[4:5]]
 
 
+@pytest.mark.django_db
+def test_the_count_does_not_sort(django_assert_num_queries):
+    UserFactory.create_batch(3)
+    paginator = CappedPaginator(get_user_model().objects.order_by("-date_joined", "pk"), 2)
+    with django_assert_num_queries(1) as queries:
+        assert paginator.count == 3
+    assert "ORDER BY" not in queries.captured_queries[0]["sql"]
+
+
 def test_plain_sequences_are_counted_as_they_are():
     paginator = CappedPaginator(list(range(12_345)), 50)
     assert paginator.count == 10_000 and paginator.display_count == "10,000+"
