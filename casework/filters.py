@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.models import Case, Category, Holder, Priority, Satisfaction, Source, Status
 from governance.models import Department
-from governance.scopes import visible
+from governance.scopes import departments_for, visible
 from grids.models import Area
 
 
@@ -71,6 +71,10 @@ class CaseFilterSet(django_filters.FilterSet):
         if user is not None:
             areas = visible(user, areas)
         self.filters["area"].queryset = areas.order_by(*Area.tree_order())
+        departments = Department.objects.order_by("name")
+        if user is not None:
+            departments = departments_for(user, active=False)
+        self.filters["department"].queryset = departments
         self.filters["category"].queryset = Category.objects.order_by(*Category.tree_order())
 
     def filter_text(self, queryset, name, value):

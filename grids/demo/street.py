@@ -122,7 +122,7 @@ def seed_grids(ctx: DemoContext) -> None:
         ctx.say(f"  built {Area.objects.within(street).count()} areas")
     else:
         ctx.say("  the street exists already: areas and staff left as they are")
-    departments = _departments()
+    departments = _departments(street)
     ctx.data["street"] = street
     ctx.data["departments"] = departments
     _users(ctx, street, departments)
@@ -290,11 +290,12 @@ def _build_staff(rng: random.Random, street: Area) -> None:
     GridStaff.objects.bulk_create(staff, batch_size=1000)
 
 
-def _departments() -> dict[str, Department]:
+def _departments(street: Area) -> dict[str, Department]:
+    """The departments serving the demo street, owned by it (its admin manages them)."""
     result = {}
     for name, code, kind, phone in DEPARTMENTS:
         dept, _ = Department.objects.update_or_create(
-            code=code, defaults={"name": name, "kind": kind, "phone": phone}
+            code=code, defaults={"name": name, "kind": kind, "phone": phone, "owner": street}
         )
         result[code] = dept
     return result

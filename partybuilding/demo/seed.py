@@ -798,6 +798,8 @@ def _volunteer_login(ctx: DemoContext, volunteer: m.Volunteer, street: Area) -> 
         username="zhiyuan", defaults={"full_name": volunteer.name}
     )
     user.set_password(DEMO_PASSWORD)
+    # An account without a role belongs to where it was registered: the volunteer's street.
+    user.home_area = street
     user.save()
     m.Volunteer.objects.filter(pk=volunteer.pk).update(user=user)
     ctx.logins.append(("zhiyuan", "volunteer", volunteer.name))
