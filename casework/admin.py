@@ -24,6 +24,7 @@ from casework.models import (
     TimeLimit,
 )
 from governance.admin import (
+    ChoosableDepartmentFilter,
     OwnedAdminMixin,
     ScopeAreaChoicesMixin,
     ScopedAdminMixin,
@@ -214,7 +215,13 @@ class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "due_at",
         "reported_at",
     )
-    list_filter = ("status", "holder", "priority", "source", "department")
+    list_filter = (
+        "status",
+        "holder",
+        "priority",
+        "source",
+        ("department", ChoosableDepartmentFilter),
+    )
     search_fields = ("number", "title", "address", "reporter_name")
     list_select_related = ("category", "area", "department")
     date_hierarchy = "reported_at"

@@ -28,6 +28,7 @@ from governance.scopes import (
     area_model,
     can_edit_shared_config,
     changeable,
+    departments_for,
     departments_managed_by,
     scope_of,
     users_managed_by,
@@ -108,6 +109,14 @@ class ScopeAreaChoicesMixin:
             elif related is Department:
                 kwargs["queryset"] = departments_managed_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ChoosableDepartmentFilter(admin.RelatedFieldListFilter):
+    """A department list filter naming only the departments the user may choose (another
+    street's departments are not listed)."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(d.pk, str(d)) for d in departments_for(request.user, active=False)]
 
 
 class OwnedAdminMixin:

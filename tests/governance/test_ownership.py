@@ -524,3 +524,14 @@ def test_the_scoped_change_log_takes_a_fixed_number_of_queries(
         response = client.get(CHANGES)
     assert response.status_code == 200
     assert response.json()["results"]
+
+
+def test_the_case_admin_filter_names_only_choosable_departments(streets):
+    from django.contrib.auth.models import Permission
+
+    streets.admin1.user_permissions.add(Permission.objects.get(codename="view_case"))
+    page = client_for(streets.admin1).get("/admin/casework/case/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "示范城管队" in text and "供电公司" in text
+    assert "柳荫城管队" not in text
