@@ -30,7 +30,7 @@ from governance.scopes import (
     departments_managed_by,
     users_managed_by,
 )
-from grids.models import AreaKind
+from grids.models import Area, AreaKind
 from tests.factories import (
     AreaFactory,
     DepartmentFactory,
@@ -535,3 +535,32 @@ def test_the_case_admin_filter_names_only_choosable_departments(streets):
     text = page.content.decode()
     assert "示范城管队" in text and "供电公司" in text
     assert "柳荫城管队" not in text
+
+
+def test_a_district_admin_takes_a_street_admin_s_danger_steps_below(district):
+    from grids import danger_workflow
+
+    AreaFactory(kind=AreaKind.GRID, name="和平第一网格", parent=district.street_a)
+    AreaFactory(kind=AreaKind.STREET, name="域外街道")
+    # New roots renumber the trees (they are ordered by name): read everything again.
+    grid = Area.objects.get(name="和平第一网格")
+    outside = Area.objects.get(name="域外街道")
+    admin = User.objects.get(pk=district.admin.pk)
+    steps = [s for s in danger_workflow.STEP_LIST if Role.STREET_ADMIN in s.roles]
+    assert steps
+    for step in steps:
+        assert danger_workflow.role_for(admin, step, grid) == Role.STREET_ADMIN
+        assert danger_workflow.role_for(admin, step, outside) is None
+
+
+def test_the_department_admin_list_takes_a_fixed_number_of_queries(
+    streets, django_assert_max_num_queries
+):
+    client = client_for(streets.admin1)
+    client.get(DEPARTMENTS)
+    for i in range(15):
+        head = UserFactory(username=f"head{i}", home_area=streets.one)
+        DepartmentFactory(name=f"示范部门{i}", code=f"own-{i}", owner=streets.one, head=head)
+    with django_assert_max_num_queries(12):
+        departments = listed(client.get(DEPARTMENTS))
+    assert len(departments) == 17
