@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
-from governance.demo import DEMO_PASSWORD, DemoContext
+from governance.demo import DemoContext, give_demo_password
 from governance.models import Department, Role, RoleAssignment
 from grids.models import Area, AreaKind, GridStaff
 
@@ -309,7 +309,7 @@ def _users(ctx: DemoContext, street: Area, departments: dict[str, Department]) -
 
     admin, _ = User.objects.get_or_create(username="admin", defaults={"full_name": "系统管理员"})
     admin.is_superuser = admin.is_staff = True
-    admin.set_password(DEMO_PASSWORD)
+    give_demo_password(admin)
     admin.save()
     ctx.logins.append(("admin", "superuser", "Django admin"))
 
@@ -317,7 +317,7 @@ def _users(ctx: DemoContext, street: Area, departments: dict[str, Department]) -
         user, _ = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
         user.full_name = full_name
         user.is_staff = role == Role.STREET_ADMIN
-        user.set_password(DEMO_PASSWORD)
+        give_demo_password(user)
         user.save()
         if role == Role.DEPARTMENT_HANDLER:
             dept = departments[scope_key]
