@@ -564,3 +564,38 @@ def test_the_department_admin_list_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         departments = listed(client.get(DEPARTMENTS))
     assert len(departments) == 17
+
+
+def test_the_change_log_admin_hides_other_streets_users(streets):
+    entries = listed(client_for(streets.admin1).get("/admin/governance/objectchange/"))
+    user_type = ContentType.objects.get_for_model(User)
+    user_ids = {int(e.object_id) for e in entries if e.content_type_id == user_type.pk}
+    assert streets.handler1.pk in user_ids
+    assert not user_ids & {streets.handler2.pk, streets.volunteer2.pk, streets.worker2.pk}
+
+
+def test_the_migrations_give_departments_and_volunteer_accounts_their_street(tree):
+    """Data migrations: departments go to the only street; a volunteer's role-less account is
+    registered in the volunteer's area (run here on today's models)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from tests.partybuilding.factories import VolunteerFactory
+
+    departments = import_module("governance.migrations.0013_departments_to_the_only_street")
+    volunteers = import_module(
+        "partybuilding.migrations.0004_volunteer_users_registered_in_their_area"
+    )
+    unowned = DepartmentFactory(name="旧部门", code="legacy")
+    account = UserFactory(username="legacy-volunteer")
+    VolunteerFactory(area=tree.grid_a1, user=account)
+    departments.assign_to_the_only_street(apps, None)
+    volunteers.register_volunteer_users(apps, None)
+    assert Department.objects.get(pk=unowned.pk).owner_id == tree.street.pk
+    assert User.objects.get(pk=account.pk).home_area_id == tree.grid_a1.pk
+    # With two streets nobody can tell which one a department serves: it stays city-wide.
+    AreaFactory(kind=AreaKind.STREET, name="第二街道")
+    second = DepartmentFactory(name="另一旧部门", code="legacy-2")
+    departments.assign_to_the_only_street(apps, None)
+    assert Department.objects.get(pk=second.pk).owner is None
