@@ -7,6 +7,7 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Case handling")
 
     def ready(self) -> None:
+        from django.db.models import Q
         from django.urls import NoReverseMatch, reverse
 
         from casework import selectors
@@ -42,7 +43,16 @@ class CaseworkConfig(AppConfig):
         )
         changelog.register(Case, area_path="area")
         changelog.register(Category)
-        changelog.register(ResponseTemplate)
+        # Quick replies belong to a street or district (none: every street): seen below and
+        # inside their owner, kept by its administrators.
+        scopes.register(
+            ResponseTemplate,
+            scopes.ScopeRule(area_path="owner", covering=True, public=Q(owner__isnull=True)),
+        )
+        changelog.register(
+            ResponseTemplate,
+            readers=lambda user: scopes.visible(user, ResponseTemplate.objects.all()),
+        )
 
         register_seeder(20, "case categories, quick replies and a year of cases", seed_casework)
         for model in (DeadlineRequest, Reminder, SupervisionOrder):

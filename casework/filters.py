@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.models import Case, Category, Holder, Priority, Satisfaction, Source, Status
 from governance.models import Department
-from governance.scopes import visible
+from governance.scopes import departments_for, visible
 from grids.models import Area
 
 # What a case number starts with: the year and a dash, then digits (see CaseNumberCounter).
@@ -83,6 +83,10 @@ class CaseFilterSet(django_filters.FilterSet):
         if user is not None:
             areas = visible(user, areas)
         self.filters["area"].queryset = areas.order_by(*Area.tree_order())
+        departments = Department.objects.order_by("name")
+        if user is not None:
+            departments = departments_for(user, active=False)
+        self.filters["department"].queryset = departments
         self.filters["category"].queryset = Category.objects.order_by(*Category.tree_order())
 
     def filter_text(self, queryset, name, value):

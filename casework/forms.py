@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from casework import page_selectors, workflow
 from casework.models import Case, Priority, Satisfaction, Source
 from casework.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_STEP
-from governance.models import Department, Role
-from governance.scopes import scope_of, visible
+from governance.models import Role
+from governance.scopes import departments_for, scope_of, visible
 from grids.models import Area
 
 PHOTO_HELP = _("Up to %(n)d photos, each at most %(mb)d MB (JPEG, PNG or WebP).") % {
@@ -225,7 +225,7 @@ class StepForm(forms.Form):
     def _field_department(self, required: bool):
         field = forms.ModelChoiceField(
             label=_("Department"),
-            queryset=Department.objects.filter(is_active=True).order_by("name"),
+            queryset=departments_for(self.user, area=self.case.area),
             required=required,
             empty_label=_("The category's default department"),
         )

@@ -43,6 +43,7 @@ from casework.open311.models import (
     ServiceDefinition,
 )
 from governance.models import AppendOnlyModel, Department, Role, TimeStampedModel, TreeModel
+from governance.models.people import owner_choices
 
 __all__ = [
     "OPEN_STATUSES",
@@ -589,8 +590,19 @@ class Attachment(AppendOnlyModel):
 
 
 class ResponseTemplate(TimeStampedModel):
-    """A quick reply (常用语) offered for a step, for one category's subtree or for all."""
+    """A quick reply (常用语) offered for a step, for one category's subtree or for all, in its
+    owner's streets (a street's own, or a district's for every street of it) or everywhere."""
 
+    owner = models.ForeignKey(
+        settings.SCOPE_AREA_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to=owner_choices,
+        help_text=_("The street or district that uses it; empty: every street."),
+    )
     category = models.ForeignKey(
         Category,
         verbose_name=_("category"),

@@ -304,10 +304,10 @@ def time_limit_for(category: Category, priority: str) -> TimeLimit | None:
     )
 
 
-def response_templates_for(*, category: Category | None = None, step: str = "") -> list:
-    """Quick replies for ``step`` on a case of ``category``: the category's, its ancestors' and
-    the general ones."""
-    qs = ResponseTemplate.objects.filter(is_active=True)
+def response_templates_for(user, *, category: Category | None = None, step: str = "") -> list:
+    """Quick replies ``user`` may use for ``step`` on a case of ``category``: the category's, its
+    ancestors' and the general ones, of the user's street, its district and every street."""
+    qs = visible(user, ResponseTemplate.objects.filter(is_active=True))
     if category is not None:
         qs = qs.filter(
             Q(category__isnull=True)

@@ -321,7 +321,9 @@ def _step_forms(request, case: Case, *, bound: StepForm | None = None) -> list[S
     forms = []
     # The main step of the moment first (dispatch before merge), then the table's order.
     steps = sorted(selectors.available_steps(request.user, case), key=lambda s: not s.primary)
-    templates = selectors.response_templates_for(category=case.category) if steps else []
+    templates = (
+        selectors.response_templates_for(request.user, category=case.category) if steps else []
+    )
     for step in steps:
         if bound is not None and bound.step.name == step.name:
             form = bound

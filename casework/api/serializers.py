@@ -13,7 +13,6 @@ from casework.models import (
 )
 from casework.workflow import LATER_STEP_CHOICES, step_label
 from governance.api.fields import ChoiceLabelField
-from governance.models import Department
 from grids.models import Area
 
 
@@ -135,9 +134,8 @@ class CaseStepInputSerializer(serializers.Serializer):
         required=False, help_text="The case version you saw; a newer one gives 409."
     )
     comment = serializers.CharField(required=False, allow_blank=True)
-    department = serializers.PrimaryKeyRelatedField(
-        queryset=Department.objects.filter(is_active=True), required=False, allow_null=True
-    )
+    # Checked by the step service: a department the caller may choose that serves the case.
+    department = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     duplicate_of = serializers.IntegerField(required=False, allow_null=True)
     result = serializers.CharField(required=False, allow_blank=True)
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False)

@@ -198,7 +198,9 @@ class ResponseTemplateViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
     def get_queryset(self):
-        return ResponseTemplate.objects.filter(is_active=True).order_by("order", "title")
+        return visible(self.request.user, ResponseTemplate.objects.filter(is_active=True)).order_by(
+            "order", "title"
+        )
 
     def list(self, request, *args, **kwargs):
         category = None
@@ -212,5 +214,5 @@ class ResponseTemplateViewSet(viewsets.ReadOnlyModelViewSet):
         step = request.query_params.get("step", "")
         if step and step not in workflow.STEPS:
             raise exceptions.ValidationError({"step": [_("Unknown step.")]})
-        templates = selectors.response_templates_for(category=category, step=step)
+        templates = selectors.response_templates_for(request.user, category=category, step=step)
         return Response(ResponseTemplateSerializer(templates, many=True).data)

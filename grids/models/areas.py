@@ -41,10 +41,12 @@ class Area(TreeModel, TimeStampedModel):
     """A node of the street's territory: street, community, grid, micro-grid, building, unit.
 
     The core knows this model only as ``settings.SCOPE_AREA_MODEL``: a tree model (the tree
-    base's API) with a ``kind``, whose ``STREET_KIND`` carries the working hours.
+    base's API) with a ``kind``, whose ``STREET_KIND`` carries the working hours and whose
+    ``DISTRICT_KIND`` (optional, above streets) is the scope of a district administrator.
     """
 
     STREET_KIND = AreaKind.STREET
+    DISTRICT_KIND = AreaKind.DISTRICT
 
     kind = models.CharField(_("kind"), max_length=20, choices=AreaKind)
     name = models.CharField(_("name"), max_length=100)

@@ -179,6 +179,41 @@ def test_a_stale_version_gives_409(api, two_cases, crew):
     assert Case.objects.get(pk=case_a.pk).status == Status.ACCEPTED
 
 
+def test_a_case_is_dispatched_only_to_a_department_serving_its_street(
+    api, two_cases, crew, tree, categories
+):
+    from casework import workflow
+    from casework.forms import StepForm
+    from grids.models import AreaKind
+    from tests.factories import AreaFactory, DepartmentFactory
+
+    case_a, _ = two_cases
+    other_street = AreaFactory(kind=AreaKind.STREET, name="柳荫街道")
+    foreign = DepartmentFactory(name="柳荫城管队", code="liuyin-urban", owner=other_street)
+    own = DepartmentFactory(name="示范环卫所", code="own-sanitation", owner=tree.street)
+    client = api(crew.dispatcher_a)
+    url = f"/api/v1/cases/{case_a.pk}/transitions/"
+    assert client.post(url, {"step": "accept"}, format="json").status_code == 200
+    # A new street may renumber the trees (roots are ordered by name): read the case again.
+    case_a = Case.objects.get(pk=case_a.pk)
+    form = StepForm(step=workflow.STEPS["dispatch"], case=case_a, user=crew.dispatcher_a)
+    choices = set(form.fields["department"].queryset)
+    assert own in choices and foreign not in choices
+    response = client.post(url, {"step": "dispatch", "department": foreign.pk}, format="json")
+    assert response.status_code == 400
+    assert "department" in response.json()
+    # The category's default department belongs to another street: it is no default here.
+    categories.parent.default_department = foreign
+    categories.parent.save()
+    response = client.post(url, {"step": "dispatch"}, format="json")
+    assert response.status_code == 400
+    assert "does not serve" in str(response.json()["department"])
+    assert Case.objects.get(pk=case_a.pk).status == Status.ACCEPTED
+    response = client.post(url, {"step": "dispatch", "department": own.pk}, format="json")
+    assert response.status_code == 200
+    assert Case.objects.get(pk=case_a.pk).department == own
+
+
 def test_a_text_file_renamed_jpg_is_refused(api, two_cases, crew):
     case_a, _ = two_cases
     fake = SimpleUploadedFile("scene.jpg", b"this is not a photo at all", content_type="image/jpeg")
