@@ -376,6 +376,7 @@ def _render_detail(request, case: Case, *, bound: StepForm | None = None, status
     user = request.user
     context = {
         "case": case,
+        "reporter_phone": selectors.reporter_phone_for(request.user, case),
         "may_ask_for_time": deadline_permissions.may_ask_for_time(user, case),
         "may_resume": deadline_permissions.may_resume(user, case),
         "may_supervise": deadline_permissions.may_supervise(user, case),

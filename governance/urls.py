@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("governance.account_urls")),
     path("health/", views.health, name="health"),
     path("changelog/", views.ChangeLogView.as_view(), name="changelog"),
+    path("access-log/", views.AccessLogView.as_view(), name="access-log"),
     path("notifications/", include("governance.notification_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("areas/", include("grids.urls")),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("organizations/<int:pk>/", organizations.organization_detail, name="organization"),
     path("members/", organizations.members, name="members"),
     path("members/new/", organizations.member_new, name="member-new"),
+    path("members/<int:pk>/reveal/", organizations.member_reveal, name="member-reveal"),
     path("identity/", organizations.identity_index, name="identity"),
     path("identity/<int:pk>/", organizations.identity_card, name="identity-card"),
     path("dual-reports/", organizations.dual_reports, name="dual-reports"),

@@ -59,6 +59,9 @@ class CaseListSerializer(serializers.ModelSerializer):
 
 class CaseDetailSerializer(CaseListSerializer):
     reporter = serializers.CharField(source="reporter_display", read_only=True)
+    reporter_phone = serializers.SerializerMethodField(
+        help_text="In full for those who work the case; masked (138****1234) for a viewer."
+    )
     duplicate_of = serializers.SerializerMethodField()
     available_steps = serializers.SerializerMethodField()
 
@@ -86,6 +89,11 @@ class CaseDetailSerializer(CaseListSerializer):
             "version",
             "available_steps",
         )
+
+    def get_reporter_phone(self, obj) -> str:
+        from casework.selectors import reporter_phone_for
+
+        return reporter_phone_for(self.context["request"].user, obj)
 
     def get_duplicate_of(self, obj) -> dict | None:
         if obj.duplicate_of_id is None:

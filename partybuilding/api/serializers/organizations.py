@@ -59,7 +59,7 @@ class PostSerializer(PartyModelSerializer):
 
 
 class MemberSerializer(PersonalDataMixin, PartyModelSerializer):
-    personal_fields = ("phone", "id_number")
+    reveal_only_fields = ("phone", "id_number")
     organization = scoped(PartyOrganization)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     home_building = scoped(Area, allow_null=True, required=False)

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from governance.api.errors import service_errors
 from governance.api.permissions import ScopedObjectPermission
+from governance.api.privacy import reveal_action
 from governance.scopes import visible
 from partybuilding import filters, selectors, services
 from partybuilding.api.serializers.organizations import (
@@ -51,8 +52,9 @@ class PostViewSet(PartyViewSet):
 
 
 class MemberViewSet(PartyViewSet):
-    """Party members. Phone and ID number are masked unless the caller is a party officer or
-    street administrator whose scope holds the member's organization."""
+    """Party members. Phone and ID number are masked for every caller; a party officer or
+    street administrator whose scope holds the member's organization reads them in full with
+    ``reveal`` (a reason is required and the read is logged)."""
 
     serializer_class = MemberSerializer
     filterset_class = filters.MemberFilterSet
@@ -65,6 +67,7 @@ class MemberViewSet(PartyViewSet):
     status_step = status_step_action(
         PartyMember, services.member_set_status, "member", MemberSerializer
     )
+    reveal = reveal_action(PartyMember, ("phone", "id_number"))
 
     @extend_schema(request=None, responses=MemberSerializer)
     @action(detail=True, methods=["post"], url_path="transfer-out")
