@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework import page_selectors, workflow
 from casework.models import Case, Priority, Satisfaction, Source
-from casework.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_STEP
+from governance.images import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_STEP
 from governance.models import Department, Role
 from governance.scopes import scope_of, visible
 from grids.models import Area

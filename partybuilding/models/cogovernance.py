@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from governance import files
 from governance.models import TimeStampedModel, TreeModel
 from grids.models import Area, AreaKind
 from partybuilding.models.common import ServiceType, SteppedStatus, mask_phone, steps_from
@@ -124,7 +125,7 @@ class PairingAgreement(SteppedStatus, TimeStampedModel):
     )
     document = models.FileField(
         _("agreement file"),
-        upload_to="partybuilding/agreements/%Y/",
+        upload_to=files.upload_to("partybuilding/agreements"),
         blank=True,
         validators=[validate_agreement_document],
         help_text=_("The signed agreement: PDF, JPEG or PNG, at most 10 MB."),
@@ -505,7 +506,10 @@ class MicroWish(TimeStampedModel):
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
     fulfilment_note = models.CharField(_("how it was fulfilled"), max_length=200, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="partybuilding/wishes/%Y/", blank=True)
+    # Cleaned by governance.images (EXIF and GPS position dropped) and served by a scoped view.
+    photo = models.ImageField(
+        _("photo"), upload_to=files.upload_to("partybuilding/wishes"), blank=True
+    )
 
     class Meta:
         ordering = ("-created_at", "-pk")

@@ -282,6 +282,10 @@ REPORT_STEPS = {
 }
 
 
+# The first year a quarterly feedback sheet of dual reporting can be asked for (pages and API).
+FEEDBACK_FIRST_YEAR = 2000
+
+
 class DualReport(TimeStampedModel):
     """双报到: a unit's party organization, or an in-service member, registers with a community."""
 

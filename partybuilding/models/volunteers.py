@@ -255,6 +255,9 @@ class PointEntry(models.Model):
     """
 
     state_fields = ("amount", "expires_on")
+    # The largest manual credit or debit (the column is a 32-bit integer; no real correction
+    # comes near it).
+    MAX_ADJUSTMENT = 100_000
 
     volunteer = models.ForeignKey(
         Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="points"

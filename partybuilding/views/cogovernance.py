@@ -3,6 +3,8 @@ and the micro-wish wall."""
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404
@@ -12,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from governance.files import file_response
 from governance.scopes import visible
 from partybuilding import filters, selectors, services
 from partybuilding.forms.cogovernance import (
@@ -94,6 +97,25 @@ def agreements(request):
     for agreement in context["rows"]:
         agreement.can_edit = personal.allowed(agreement.community)
     return render(request, "partybuilding/agreements.html", context)
+
+
+@party_page
+def agreement_document(request, pk):
+    """The signed agreement file, to those who may see the agreement (never a /media/ link)."""
+    agreement = get_visible_or_404(request.user, selectors.agreement_list_for(request.user), pk)
+    if not agreement.document:
+        raise Http404
+    extension = PurePosixPath(agreement.document.name).suffix.lower()
+    return file_response(
+        agreement.document, download_name=f"{_('Agreement')}-{agreement.pk}{extension}"
+    )
+
+
+@party_page
+def wish_photo(request, pk):
+    """The photo of a fulfilled wish, to those who may see the wish."""
+    wish = get_visible_or_404(request.user, MicroWish.objects.all(), pk)
+    return file_response(wish.photo, content_type="image/jpeg")
 
 
 @party_page

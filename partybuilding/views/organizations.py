@@ -18,6 +18,7 @@ from grids.models import Area, AreaKind
 from partybuilding import filters, selectors, services
 from partybuilding.forms.organizations import DualReportForm, MemberForm, ServiceRecordForm
 from partybuilding.models import (
+    FEEDBACK_FIRST_YEAR,
     REPORT_STEPS,
     MemberStatus,
     PartyOrganization,
@@ -250,7 +251,7 @@ def feedback_sheet(request, pk):
         quarter = int(request.GET.get("quarter", (today.month - 1) // 3 + 1))
     except ValueError:
         raise Http404 from None
-    if not (1 <= quarter <= 4 and 2000 <= year <= today.year + 1):
+    if not (1 <= quarter <= 4 and FEEDBACK_FIRST_YEAR <= year <= today.year + 1):
         raise Http404
     return render(
         request,

@@ -4,6 +4,7 @@ data masked for callers who may not read it (see permissions.PersonalData)."""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from governance import privacy
@@ -70,3 +71,12 @@ class PersonalDataMixin:
             if data.get(name):
                 data[name] = privacy.mask_value(specs[name].kind, data[name])
         return data
+
+
+def protected_url(serializer, url_name: str, obj, field: str) -> str | None:
+    """The address of a record's file: its scope-checked view, never a /media/ link."""
+    if not getattr(obj, field):
+        return None
+    url = reverse(url_name, args=[obj.pk])
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(url) if request is not None else url

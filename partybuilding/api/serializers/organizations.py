@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from grids.models import Area
 from partybuilding.api.serializers.common import PartyModelSerializer, PersonalDataMixin, scoped
 from partybuilding.models import (
+    FEEDBACK_FIRST_YEAR,
     CoConstructionUnit,
     DualReport,
     DualReportService,
@@ -131,3 +134,23 @@ class ServiceRecordSerializer(PartyModelSerializer):
     class Meta:
         model = DualReportService
         fields = ("id", "served_on", "hours", "description")
+
+
+class FeedbackQuerySerializer(serializers.Serializer):
+    """Query parameters of a quarterly feedback sheet (400 with a field message when out of
+    range; the years are those the page offers)."""
+
+    year = serializers.IntegerField(
+        required=False, min_value=FEEDBACK_FIRST_YEAR, help_text="default: this year"
+    )
+    quarter = serializers.IntegerField(
+        required=False, min_value=1, max_value=4, help_text="1 to 4 (default: this quarter)"
+    )
+
+    def validate_year(self, value: int) -> int:
+        last = timezone.localdate().year + 1
+        if value > last:
+            raise serializers.ValidationError(
+                _("Ensure this value is less than or equal to %(n)d.") % {"n": last}
+            )
+        return value
