@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "governance.sessions.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads the body (the CSRF check reads a posted form).
+    "governance.limits.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -274,6 +276,11 @@ if PROTECTED_FILES_SERVER not in ("django", "x-accel-redirect", "x-sendfile"):
         "x-sendfile"
     )
 PROTECTED_FILES_PREFIX = env_str("PROTECTED_FILES_PREFIX", "/protected/")
+# Request bodies (governance.limits): forms and JSON up to 2.5 MB (Django's default, applied to
+# API bodies too), uploads up to nine 10 MB photos and the rest of the form; files per request.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+MAX_UPLOAD_BODY = env_int("MAX_UPLOAD_BODY", 92 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

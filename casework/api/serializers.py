@@ -16,6 +16,11 @@ from governance.models import Department
 from grids.models import Area
 
 
+def _max_length(model, name: str) -> int:
+    """The length limit of a model's text field (one home: the model)."""
+    return model._meta.get_field(name).max_length
+
+
 class Named(serializers.Serializer):
     """A related row as its id and name."""
 
@@ -110,7 +115,9 @@ class CaseReportSerializer(serializers.Serializer):
     """Input of filing a case (the "report" step); the service validates it in full."""
 
     title = serializers.CharField(max_length=100)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=_max_length(Case, "description")
+    )
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
     area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.all())
     source = serializers.ChoiceField(choices=Source.choices)
@@ -124,7 +131,9 @@ class CaseReportSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=200, required=False, allow_blank=True)
     reporter_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
     reporter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    comment = serializers.CharField(required=False, allow_blank=True)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=_max_length(CaseEvent, "comment")
+    )
     photos = serializers.ListField(child=serializers.FileField(), required=False)
 
 
@@ -141,12 +150,16 @@ class CaseStepInputSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False, help_text="The case version you saw; a newer one gives 409."
     )
-    comment = serializers.CharField(required=False, allow_blank=True)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=_max_length(CaseEvent, "comment")
+    )
     department = serializers.PrimaryKeyRelatedField(
         queryset=Department.objects.filter(is_active=True), required=False, allow_null=True
     )
     duplicate_of = serializers.IntegerField(required=False, allow_null=True)
-    result = serializers.CharField(required=False, allow_blank=True)
+    result = serializers.CharField(
+        required=False, allow_blank=True, max_length=_max_length(Case, "result")
+    )
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False)
     is_public = OptionalBooleanField(required=False, allow_null=True)
     photos = serializers.ListField(child=serializers.FileField(), required=False)
@@ -182,7 +195,9 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 class AttachmentUploadSerializer(serializers.Serializer):
     photos = serializers.ListField(child=serializers.FileField(), allow_empty=False)
-    comment = serializers.CharField(required=False, allow_blank=True)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=_max_length(CaseEvent, "comment")
+    )
     version = serializers.IntegerField(required=False)
 
 

@@ -14,7 +14,9 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from governance import images
 from governance.files import file_response
+from governance.limits import body_limit
 from governance.scopes import visible
 from partybuilding import filters, selectors, services
 from partybuilding.forms.cogovernance import (
@@ -39,6 +41,7 @@ from partybuilding.models import (
     WishStatus,
 )
 from partybuilding.permissions import PersonalData, may_change_in, may_change_somewhere
+from partybuilding.validators import AGREEMENT_MAX_BYTES
 from partybuilding.views.common import (
     call_service,
     editable_row,
@@ -118,6 +121,7 @@ def wish_photo(request, pk):
     return file_response(wish.photo, content_type="image/jpeg")
 
 
+@body_limit(AGREEMENT_MAX_BYTES + 1024 * 1024)
 @party_page
 def agreement_edit(request, pk=None):
     require_change_role(request)
@@ -348,6 +352,7 @@ def wish_new(request):
     )
 
 
+@body_limit(images.MAX_PHOTO_BYTES + 1024 * 1024)
 @party_page
 @require_POST
 def wish_action(request, pk):
