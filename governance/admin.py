@@ -117,6 +117,9 @@ class PersonalDataAdminMixin:
         ]
         term = search_term.strip()
         if personal and term:
+            if not self.get_search_fields(request):
+                # Only personal fields to search: the plain search matched everything.
+                matched = queryset.none()
             q = Q(pk__in=[])
             for name in personal:
                 q |= privacy.search_q(request.user, self.model, name, term)

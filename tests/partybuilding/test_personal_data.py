@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from governance.models import PersonalDataAccess
+from partybuilding import services
 from partybuilding.models import PartyMember
 
 pytestmark = pytest.mark.django_db
@@ -217,3 +218,26 @@ def test_a_street_admin_reads_only_their_subtree_in_the_admin(client, logged):
     client.force_login(admin_a)
     body = client.get("/admin/governance/personaldataaccess/").content.decode()
     assert "李建国" in body and "赵红梅" not in body
+
+
+def test_the_change_log_keeps_personal_fields_masked(members):
+    from governance.models import ObjectChange
+
+    member = members.member_a
+    member.phone = "13700001234"
+    services.member_save(actor=members.officer_a, member=member)
+    entry = ObjectChange.objects.filter(object_id=str(member.pk), action="update").latest("pk")
+    assert entry.postchange_data["phone"] == "137****1234"
+    assert entry.postchange_data["id_number"] == "1101**********002X"
+    assert "13700001234" not in str(entry.prechange_data) + str(entry.postchange_data)
+
+
+def test_a_masked_id_number_sent_back_is_refused(api, members):
+    response = api(members.officer_a).patch(
+        f"/api/v1/party/members/{members.member_a.pk}/",
+        {"id_number": "1101**********002X"},
+        format="json",
+    )
+    assert response.status_code == 400 and "id_number" in response.json()
+    members.member_a.refresh_from_db()
+    assert members.member_a.id_number == ID_A

@@ -87,6 +87,14 @@ class MemberSerializer(PersonalDataMixin, PartyModelSerializer):
             "work_unit",
         )
 
+    def validate_id_number(self, value: str) -> str:
+        # Responses carry the masked number; sent back unchanged it must not overwrite the real one.
+        if "*" in value:
+            raise serializers.ValidationError(
+                _("This is the masked number: send the full number, or leave the field out.")
+            )
+        return value
+
     def personal_area(self, obj):
         return obj.organization.area
 
