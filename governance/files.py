@@ -16,7 +16,10 @@ from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from django.conf import settings
+from django.db import models
+from django.db.models.fields.files import FieldFile, ImageFieldFile
 from django.http import FileResponse, Http404, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -84,3 +87,48 @@ def file_response(
     response["Cache-Control"] = f"{'public' if public else 'private'}, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+class _ProtectedURL:
+    """``url`` of a stored file: the scope-checked view named by the field, never MEDIA_URL
+    (so that the admin's "Currently:" link, templates and serializers all point there)."""
+
+    @property
+    def url(self):
+        self._require_file()
+        return reverse(self.field.url_name, args=[self.instance.pk])
+
+
+class ProtectedFieldFile(_ProtectedURL, FieldFile):
+    pass
+
+
+class ProtectedImageFieldFile(_ProtectedURL, ImageFieldFile):
+    pass
+
+
+class ProtectedFileField(models.FileField):
+    """A FileField whose files are served by the view ``url_name`` (taking the row's pk)."""
+
+    attr_class = ProtectedFieldFile
+
+    def __init__(self, *args, url_name: str = "", **kwargs):
+        self.url_name = url_name
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        # Stored like a FileField: the view is no concern of the database.
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.FileField", args, kwargs
+
+
+class ProtectedImageField(models.ImageField):
+    attr_class = ProtectedImageFieldFile
+
+    def __init__(self, *args, url_name: str = "", **kwargs):
+        self.url_name = url_name
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.ImageField", args, kwargs

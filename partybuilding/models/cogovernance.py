@@ -123,8 +123,9 @@ class PairingAgreement(SteppedStatus, TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=12, choices=AgreementStatus, default=AgreementStatus.ACTIVE
     )
-    document = models.FileField(
+    document = files.ProtectedFileField(
         _("agreement file"),
+        url_name="partybuilding:agreement-document",
         upload_to=files.upload_to("partybuilding/agreements"),
         blank=True,
         validators=[validate_agreement_document],
@@ -507,8 +508,11 @@ class MicroWish(TimeStampedModel):
     fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
     fulfilment_note = models.CharField(_("how it was fulfilled"), max_length=200, blank=True)
     # Cleaned by governance.images (EXIF and GPS position dropped) and served by a scoped view.
-    photo = models.ImageField(
-        _("photo"), upload_to=files.upload_to("partybuilding/wishes"), blank=True
+    photo = files.ProtectedImageField(
+        _("photo"),
+        upload_to=files.upload_to("partybuilding/wishes"),
+        blank=True,
+        url_name="partybuilding:wish-photo",
     )
 
     class Meta:

@@ -152,3 +152,14 @@ def test_random_names_keep_only_a_clean_extension():
     assert "." not in random_name("x", "a.p/d f").rsplit("/", 1)[1]
     assert "." not in random_name("x", "a.p d").rsplit("/", 1)[1]
     assert random_name("x", "a.pdf") != random_name("x", "a.pdf")
+
+
+def test_the_admin_links_the_file_through_its_view(client, party, agreement):
+    agreement.document = SimpleUploadedFile("a.pdf", PDF)
+    agreement.save()
+    assert agreement.document.url == f"/party/agreements/{agreement.pk}/document/"
+    client.force_login(party.cast.superuser)
+    page = client.get(f"/admin/partybuilding/pairingagreement/{agreement.pk}/change/")
+    body = page.content.decode()
+    assert f'href="/party/agreements/{agreement.pk}/document/"' in body
+    assert "/media/" not in body
