@@ -24,7 +24,7 @@ class CaseworkConfig(AppConfig):
             SupervisionOrder,
         )
         from casework.workflow import HOLDER_ROLES, REPORT_SOURCES, STEPS
-        from governance import changelog, scopes
+        from governance import changelog, privacy, scopes
         from governance.demo import register_seeder
         from governance.models import Role
         from governance.navigation import NavItem, register_nav, register_start_page
@@ -42,6 +42,23 @@ class CaseworkConfig(AppConfig):
             scopes.ScopeRule(area_path="case__area", department_path="case__department"),
         )
         changelog.register(Case, area_path="area")
+        # The reporter's phone is read in full by those who work the case; a viewer sees it masked.
+        privacy.register(
+            Case,
+            privacy.PersonalField(
+                "reporter_phone",
+                privacy.Kind.PHONE,
+                frozenset(
+                    {
+                        Role.STREET_ADMIN,
+                        Role.CENTER_SUPERVISOR,
+                        Role.COMMUNITY_DISPATCHER,
+                        Role.GRID_WORKER,
+                        Role.DEPARTMENT_HANDLER,
+                    }
+                ),
+            ),
+        )
         changelog.register(Category)
         # Quick replies belong to a street or district (none: every street): seen below and
         # inside their owner, kept by its administrators.

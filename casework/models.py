@@ -42,7 +42,14 @@ from casework.open311.models import (
     ServiceAttributeValue,
     ServiceDefinition,
 )
-from governance.models import AppendOnlyModel, Department, Role, TimeStampedModel, TreeModel
+from governance.models import (
+    AppendOnlyModel,
+    Department,
+    LimitedTextField,
+    Role,
+    TimeStampedModel,
+    TreeModel,
+)
 from governance.models.people import owner_choices
 
 __all__ = [
@@ -84,7 +91,7 @@ class Category(TreeModel, TimeStampedModel):
         validators=[RegexValidator(r"^[0-9A-Za-z_-]+$", _("Letters, digits, - and _ only."))],
     )
     name = models.CharField(_("name"), max_length=50)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True)
     default_department = models.ForeignKey(
         Department,
         verbose_name=_("default department"),
@@ -257,7 +264,7 @@ class Case(TimeStampedModel):
         editable=False,
     )
     title = models.CharField(_("title"), max_length=100)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True)
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases"
     )
@@ -322,7 +329,7 @@ class Case(TimeStampedModel):
         related_name="duplicates",
         editable=False,
     )
-    result = models.TextField(_("handling result"), blank=True, editable=False)
+    result = LimitedTextField(_("handling result"), blank=True, editable=False)
     satisfaction = models.CharField(
         _("satisfaction"), max_length=20, choices=Satisfaction, blank=True, editable=False
     )
@@ -490,7 +497,7 @@ class CaseEvent(AppendOnlyModel):
         blank=True,
         related_name="+",
     )
-    comment = models.TextField(_("comment"), blank=True)
+    comment = LimitedTextField(_("comment"), blank=True, max_length=4000)
     is_public = models.BooleanField(
         _("public"),
         default=True,
@@ -616,7 +623,7 @@ class ResponseTemplate(TimeStampedModel):
         _("step"), max_length=30, blank=True, help_text=_("Empty: offered for every step.")
     )
     title = models.CharField(_("title"), max_length=50)
-    text = models.TextField(_("text"))
+    text = LimitedTextField(_("text"))
     order = models.PositiveSmallIntegerField(_("order"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
 

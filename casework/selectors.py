@@ -23,6 +23,7 @@ from casework.models import (
     Status,
     TimeLimit,
 )
+from governance import privacy
 from governance.models import DEPARTMENT_ROLES, Role
 from governance.scopes import area_role, department_role, reachable, scope_of, visible
 
@@ -316,3 +317,13 @@ def response_templates_for(user, *, category: Category | None = None, step: str 
     if step:
         qs = qs.filter(Q(step="") | Q(step=step))
     return list(qs.select_related("category").order_by("order", "title"))
+
+
+def reporter_phone_for(user, case: Case) -> str:
+    """The reporter's phone as ``user`` may read it: in full for those who work the case,
+    masked for everyone else (a viewer), by the privacy rule registered in apps.py."""
+    if not case.reporter_phone:
+        return ""
+    if privacy.may_reveal(user, case, "reporter_phone"):
+        return case.reporter_phone
+    return privacy.masked(case, "reporter_phone")

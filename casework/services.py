@@ -34,8 +34,8 @@ from casework.models import (
     Source,
     Status,
 )
-from casework.photos import PreparedPhoto, prepare_photos
 from casework.selectors import role_for_step
+from governance.images import PreparedPhoto, prepare_photos
 from governance.models import Department, Role
 from governance.scopes import departments_for, visible
 from grids.models import Area, AreaKind

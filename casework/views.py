@@ -26,8 +26,9 @@ from casework.deadlines import permissions as deadline_permissions
 from casework.filters import CaseFilterSet
 from casework.forms import CaseReportForm, StepForm
 from casework.models import Attachment, Case, Category
-from casework.photos import MAX_PHOTO_BYTES
+from governance.files import file_response
 from governance.forms import apply_service_errors
+from governance.images import MAX_PHOTO_BYTES
 from governance.models import Role
 from governance.pagination import CappedPaginator
 from governance.scopes import visible
@@ -378,6 +379,7 @@ def _render_detail(request, case: Case, *, bound: StepForm | None = None, status
     user = request.user
     context = {
         "case": case,
+        "reporter_phone": selectors.reporter_phone_for(request.user, case),
         "may_ask_for_time": deadline_permissions.may_ask_for_time(user, case),
         "may_resume": deadline_permissions.may_resume(user, case),
         "may_supervise": deadline_permissions.may_supervise(user, case),
@@ -450,11 +452,6 @@ def photo(request, pk: int, attachment: int, size: str):
     item = Attachment.objects.filter(case=case, pk=attachment).first()
     if item is None:
         raise Http404
-    file = item.thumbnail if size == "thumb" else item.image
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return file_response(
+        item.thumbnail if size == "thumb" else item.image, content_type="image/jpeg"
+    )

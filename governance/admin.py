@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from mptt.admin import DraggableMPTTAdmin, MPTTModelAdmin
 
+from governance import privacy
 from governance.models import (
     ApiToken,
     CalendarDay,
@@ -19,6 +20,7 @@ from governance.models import (
     Department,
     Notification,
     ObjectChange,
+    PersonalDataAccess,
     Role,
     RoleAssignment,
     User,
@@ -34,7 +36,7 @@ from governance.scopes import (
     users_managed_by,
     visible,
 )
-from governance.selectors import change_log_for
+from governance.selectors import access_log_for, change_log_for
 
 
 def _is_scope_area(model) -> bool:
@@ -146,7 +148,66 @@ class SharedConfigAdminMixin:
         return allowed and can_edit_shared_config(request.user)
 
 
-class ScopedAdminMixin(ScopeAreaChoicesMixin):
+class PersonalDataAdminMixin:
+    """Personal fields (governance.privacy) in the admin: searched only as the privacy rule
+    allows, never sortable, and every opening of a record that shows them in full is logged."""
+
+    def _personal_fields(self) -> list[str]:
+        return list(privacy.personal_fields(self.model))
+
+    def get_search_fields(self, request):
+        personal = set(self._personal_fields())
+        return [f for f in super().get_search_fields(request) if f not in personal]
+
+    def get_search_results(self, request, queryset, search_term):
+        matched, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        personal = [
+            f for f in super().get_search_fields(request) if f in set(self._personal_fields())
+        ]
+        term = search_term.strip()
+        if personal and term:
+            if not self.get_search_fields(request):
+                # Only personal fields to search: the plain search matched everything.
+                matched = queryset.none()
+            q = Q(pk__in=[])
+            for name in personal:
+                q |= privacy.search_q(request.user, self.model, name, term)
+            matched = matched | queryset.filter(q)
+        return matched, may_have_duplicates
+
+    def get_sortable_by(self, request):
+        return [
+            name
+            for name in super().get_sortable_by(request)
+            if not isinstance(name, str) or privacy.sortable(request.user, self.model, name)
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and getattr(response, "status_code", None) == 200:
+            self._log_personal_read(request, object_id)
+        return response
+
+    def _log_personal_read(self, request, object_id) -> None:
+        fields = privacy.personal_fields(self.model)
+        if not fields:
+            return
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            return
+        for name, spec in fields.items():
+            if getattr(obj, name, ""):
+                privacy.log_access(
+                    user=request.user,
+                    objects=[obj],
+                    field=name,
+                    kind=spec.kind,
+                    reason=str(_("Opened the record in the admin")),
+                    interface=privacy.Interface.ADMIN,
+                )
+
+
+class ScopedAdminMixin(PersonalDataAdminMixin, ScopeAreaChoicesMixin):
     """Admin lists and edits narrowed by the scope filter for everyone but superusers."""
 
     def get_queryset(self, request):
@@ -294,6 +355,44 @@ class ObjectChangeAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return change_log_for(request.user)
+
+    def get_actions(self, request):
+        return {}
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """Read-only: the personal data access log is append-only for everyone."""
+
+    list_display = ("time", "user_name", "object_repr", "field_kind", "interface", "reason")
+    list_filter = ("field_kind", "interface", "content_type")
+    search_fields = ("user_name", "object_repr", "reason")
+    date_hierarchy = "time"
+    readonly_fields = (
+        "time",
+        "user",
+        "user_name",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "field",
+        "field_kind",
+        "interface",
+        "reason",
+        "area",
+    )
+
+    def get_queryset(self, request):
+        return access_log_for(request.user)
 
     def get_actions(self, request):
         return {}

@@ -80,6 +80,16 @@ class GovernanceConfig(AppConfig):
             )
         )
 
+        register_nav(
+            NavItem(
+                key="access-log",
+                label=_("Personal data access"),
+                url_name="access-log",
+                roles=frozenset({Role.STREET_ADMIN}),
+                order=91,
+            )
+        )
+
         changelog.register(CalendarDay)
         changelog.register(WorkingHours, area_path="area")
         scopes.register(WorkingHours, scopes.ScopeRule(area_path="area"))

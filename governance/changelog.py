@@ -126,8 +126,17 @@ def shared_models() -> list[type[Model]]:
 
 
 def snapshot(instance: Model) -> dict:
+    """The fields of ``instance`` as the change log keeps them: personal fields (registered
+    with governance.privacy) masked, so that the log is no way around the access log."""
+    from governance import privacy
+
     data = json.loads(serialize("json", [instance]))[0]["fields"]
-    return {k: v for k, v in data.items() if k not in _IGNORED_FIELDS}
+    personal = privacy.personal_fields(type(instance))
+    return {
+        k: privacy.mask_value(personal[k].kind, v or "") if k in personal and v else v
+        for k, v in data.items()
+        if k not in _IGNORED_FIELDS
+    }
 
 
 def _capture_before(sender, instance, raw=False, **kwargs):

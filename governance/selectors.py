@@ -5,8 +5,8 @@ from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 
 from governance import changelog
-from governance.models import ObjectChange, Role
-from governance.scopes import scope_of
+from governance.models import ObjectChange, PersonalDataAccess, Role
+from governance.scopes import scope_of, visible
 
 
 def change_log_for(user) -> QuerySet[ObjectChange]:
@@ -29,3 +29,15 @@ def change_log_for(user) -> QuerySet[ObjectChange]:
         ids = readers(user).annotate(_id=Cast("pk", CharField())).values("_id")
         readable |= Q(content_type=types[model].pk, object_id__in=ids)
     return qs.filter(readable)
+
+
+def access_log_for(user) -> QuerySet[PersonalDataAccess]:
+    """Personal data access log entries ``user`` may read: a street admin reads the reads of
+    records in their subtree; superusers read everything."""
+    qs = PersonalDataAccess.objects.select_related("content_type").order_by("-time", "-pk")
+    scope = scope_of(user)
+    if scope.is_superuser:
+        return qs
+    if not scope.has_role(Role.STREET_ADMIN):
+        return qs.none()
+    return visible(user, qs)

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "governance.sessions.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads the body (the CSRF check reads a posted form).
+    "governance.limits.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -275,6 +277,22 @@ STATICFILES_DIRS = [BASE_DIR / "static", ("vendor", _package_static("leaflet"))]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded files are never served from MEDIA_URL: a view checks the record's scope first
+# (governance.files). It sends the file itself ("django"), or tells the web server to
+# ("x-accel-redirect" for nginx: an ``internal`` location at PROTECTED_FILES_PREFIX aliased to
+# MEDIA_ROOT; "x-sendfile" for Apache's mod_xsendfile and lighttpd).
+PROTECTED_FILES_SERVER = env_str("PROTECTED_FILES_SERVER", "django").strip().lower()
+if PROTECTED_FILES_SERVER not in ("django", "x-accel-redirect", "x-sendfile"):
+    raise ImproperlyConfigured(
+        f"PROTECTED_FILES_SERVER={PROTECTED_FILES_SERVER!r}: use django, x-accel-redirect or "
+        "x-sendfile"
+    )
+PROTECTED_FILES_PREFIX = env_str("PROTECTED_FILES_PREFIX", "/protected/")
+# Request bodies (governance.limits): forms and JSON up to 2.5 MB (Django's default, applied to
+# API bodies too), uploads up to nine 10 MB photos and the rest of the form; files per request.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+MAX_UPLOAD_BODY = env_int("MAX_UPLOAD_BODY", 92 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -292,6 +310,12 @@ REST_FRAMEWORK = {
     # JSON only: people read the API in its docs (/api/v1/docs/). DRF's browsable pages style
     # their layout inline, which the Content-Security-Policy refuses.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's parsers, with a JSON parser that refuses deeply nested documents (a 400, not a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "governance.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

@@ -6,13 +6,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
 
-from governance.filters import ObjectChangeFilterSet
+from governance.filters import ObjectChangeFilterSet, PersonalDataAccessFilterSet
 from governance.health import run_checks
 from governance.models import Role
 from governance.navigation import start_page_for
 from governance.pagination import CappedPaginator
 from governance.scopes import scope_of
-from governance.selectors import change_log_for
+from governance.selectors import access_log_for, change_log_for
 
 
 @login_required
@@ -51,6 +51,29 @@ class ChangeLogView(LoginRequiredMixin, ListView):
     def get_queryset(self):
         self.filterset = ObjectChangeFilterSet(
             self.request.GET or None, queryset=change_log_for(self.request.user)
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(filter=self.filterset, **kwargs)
+
+
+class AccessLogView(LoginRequiredMixin, ListView):
+    """The personal data access log (PIPL) of the street admin's subtree, searchable."""
+
+    template_name = "governance/access_log.html"
+    paginate_by = 50
+    context_object_name = "entries"
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not scope_of(user).has_role(Role.STREET_ADMIN):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        self.filterset = PersonalDataAccessFilterSet(
+            self.request.GET or None, queryset=access_log_for(self.request.user)
         )
         return self.filterset.qs
 

@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from governance import privacy
 from grids.models import Area
 from partybuilding.models import (
     Activity,
@@ -38,7 +39,10 @@ class WithinAreaFilterSet(django_filters.FilterSet):
         return queryset.filter(Area.subtree_q(node, prefix=self.area_prefix))
 
 
-def _search(*fields):
+def _search(*fields, personal: tuple[str, ...] = ()):
+    """Substring search over ``fields``; ``personal`` fields are matched as governance.privacy
+    allows (a masked value only whole), so that a search cannot recover what a mask hides."""
+
     def method(self, queryset, name, value):
         value = value.strip()
         if not value:
@@ -46,6 +50,9 @@ def _search(*fields):
         q = Q()
         for field in fields:
             q |= Q(**{f"{field}__icontains": value})
+        user = getattr(self.request, "user", None)
+        for field in personal:
+            q |= privacy.search_q(user, queryset.model, field, value)
         return queryset.filter(q)
 
     return method
@@ -65,7 +72,7 @@ class MemberFilterSet(WithinAreaFilterSet):
     organization = django_filters.NumberFilter(field_name="organization_id")
     status = django_filters.MultipleChoiceFilter(choices=MemberStatus.choices)
     in_service = django_filters.BooleanFilter()
-    filter_q = _search("name", "phone", "work_unit")
+    filter_q = _search("name", "work_unit", personal=("phone", "id_number"))
 
     class Meta:
         model = PartyMember

@@ -307,12 +307,20 @@ def activity_list_for(user) -> QuerySet[Activity]:
     )
 
 
+def activities_open_to(volunteer: Volunteer) -> QuerySet[Activity]:
+    """Activities a volunteer may sign up for themselves: those of their home area or of an
+    area above it (their community, their street), never another street's."""
+    return Activity.objects.filter(
+        area__in=Area.objects.filter(Area.ancestors_q(volunteer.area, include_self=True))
+    )
+
+
 def open_activities_for(volunteer: Volunteer, *, limit: int = 10) -> list[Activity]:
     """Activities taking sign-ups in the volunteer's home area or above it, that they have not
     signed up for yet; the soonest first."""
     return list(
-        Activity.objects.taking_sign_ups()
-        .filter(area__in=Area.objects.filter(Area.ancestors_q(volunteer.area, include_self=True)))
+        activities_open_to(volunteer)
+        .taking_sign_ups()
         .exclude(participations__volunteer=volunteer)
         .select_related("area")
         .order_by("starts_at")[:limit]

@@ -16,6 +16,11 @@ from governance.api.fields import ChoiceLabelField
 from grids.models import Area
 
 
+def _max_length(model, name: str) -> int:
+    """The length limit of a model's text field (one home: the model)."""
+    return model._meta.get_field(name).max_length
+
+
 class Named(serializers.Serializer):
     """A related row as its id and name."""
 
@@ -59,6 +64,9 @@ class CaseListSerializer(serializers.ModelSerializer):
 
 class CaseDetailSerializer(CaseListSerializer):
     reporter = serializers.CharField(source="reporter_display", read_only=True)
+    reporter_phone = serializers.SerializerMethodField(
+        help_text="In full for those who work the case; masked (138****1234) for a viewer."
+    )
     duplicate_of = serializers.SerializerMethodField()
     available_steps = serializers.SerializerMethodField()
 
@@ -87,6 +95,11 @@ class CaseDetailSerializer(CaseListSerializer):
             "available_steps",
         )
 
+    def get_reporter_phone(self, obj) -> str:
+        from casework.selectors import reporter_phone_for
+
+        return reporter_phone_for(self.context["request"].user, obj)
+
     def get_duplicate_of(self, obj) -> dict | None:
         if obj.duplicate_of_id is None:
             return None
@@ -102,7 +115,9 @@ class CaseReportSerializer(serializers.Serializer):
     """Input of filing a case (the "report" step); the service validates it in full."""
 
     title = serializers.CharField(max_length=100)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=_max_length(Case, "description")
+    )
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
     area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.all())
     source = serializers.ChoiceField(choices=Source.choices)
@@ -116,7 +131,9 @@ class CaseReportSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=200, required=False, allow_blank=True)
     reporter_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
     reporter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    comment = serializers.CharField(required=False, allow_blank=True)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=_max_length(CaseEvent, "comment")
+    )
     photos = serializers.ListField(child=serializers.FileField(), required=False)
 
 
@@ -133,11 +150,15 @@ class CaseStepInputSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False, help_text="The case version you saw; a newer one gives 409."
     )
-    comment = serializers.CharField(required=False, allow_blank=True)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=_max_length(CaseEvent, "comment")
+    )
     # Checked by the step service: a department the caller may choose that serves the case.
     department = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     duplicate_of = serializers.IntegerField(required=False, allow_null=True)
-    result = serializers.CharField(required=False, allow_blank=True)
+    result = serializers.CharField(
+        required=False, allow_blank=True, max_length=_max_length(Case, "result")
+    )
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False)
     is_public = OptionalBooleanField(required=False, allow_null=True)
     photos = serializers.ListField(child=serializers.FileField(), required=False)
@@ -173,7 +194,9 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 class AttachmentUploadSerializer(serializers.Serializer):
     photos = serializers.ListField(child=serializers.FileField(), allow_empty=False)
-    comment = serializers.CharField(required=False, allow_blank=True)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=_max_length(CaseEvent, "comment")
+    )
     version = serializers.IntegerField(required=False)
 
 

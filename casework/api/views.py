@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from casework import selectors, services, workflow
@@ -28,6 +28,7 @@ from casework.deadlines.api.views import deadline_errors
 from casework.filters import CaseFilterSet
 from casework.models import Category, ResponseTemplate
 from governance.api.errors import Conflict, service_errors
+from governance.api.parsers import JSONParser
 from governance.scopes import visible
 from grids.models import Area
 

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from governance.api.errors import service_errors
+from governance.api.parsers import JSONParser
 from governance.scopes import visible
 from grids import danger_services, field_filters, mobilization_services, patrol_services
 from grids import danger_workflow as workflow

@@ -344,7 +344,7 @@ def _grant_admin_permissions(user) -> None:
         f"{action}_{model}"
         for model in ("area", "gridstaff", "department", "roleassignment", "user", "objectchange")
         for action in ("view", "add", "change", "delete")
-    ]
+    ] + ["view_personaldataaccess"]
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
 
 

@@ -8,7 +8,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import TimeStampedModel, TreeModel
+from governance.models import LimitedTextField, TimeStampedModel, TreeModel
 
 models.CharField.register_lookup(Length)
 
@@ -68,7 +68,7 @@ class Area(TreeModel, TimeStampedModel):
     )
     households = models.PositiveIntegerField(_("households"), default=0)
     population = models.PositiveIntegerField(_("population"), default=0)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = LimitedTextField(_("notes"), blank=True)
 
     class Meta:
         verbose_name = _("area")

@@ -49,6 +49,14 @@ def get_visible_or_404(user, queryset, pk):
     return obj
 
 
+def int_or_none(value) -> int | None:
+    """A posted id as a number, or None (which matches no row) when it is not one."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def paginate(request, queryset):
     page = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return {"page_obj": page, "is_paginated": page.has_other_pages(), "rows": page.object_list}

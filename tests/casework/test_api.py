@@ -247,7 +247,7 @@ def test_an_exif_rotated_photo_is_turned_upright_with_a_thumbnail(api, two_cases
 
 
 def test_a_photo_over_the_size_limit_is_refused(api, two_cases, crew, monkeypatch):
-    from casework import photos
+    from governance import images as photos
 
     monkeypatch.setattr(photos, "MAX_PHOTO_BYTES", 100)
     case_a, _ = two_cases

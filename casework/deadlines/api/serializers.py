@@ -5,7 +5,12 @@ from rest_framework import serializers
 
 from casework.api.serializers import Named
 from casework.deadlines.models import DeadlineRequest, SupervisionOrder
+from casework.models import CaseEvent
 from governance.api.fields import ChoiceLabelField
+
+
+def _limit(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
 
 
 class _CaseRef(serializers.Serializer):
@@ -58,16 +63,25 @@ class DeadlineRequestCreateSerializer(serializers.Serializer):
 
     case = serializers.IntegerField()
     kind = serializers.CharField()
-    reason = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    hours = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    reason = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, max_length=_limit(DeadlineRequest, "reason")
+    )
+    hours = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=20)
 
 
 class DecisionSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=_limit(DeadlineRequest, "decision_comment"),
+    )
 
 
 class ResumeSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=_limit(CaseEvent, "comment")
+    )
 
 
 class SupervisionOrderSerializer(serializers.ModelSerializer):
@@ -110,9 +124,13 @@ class SupervisionIssueSerializer(serializers.Serializer):
     """Input of issuing an order; the service checks the center role, the demand and hours."""
 
     case = serializers.IntegerField()
-    demand = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    reply_hours = serializers.CharField(required=False, allow_blank=True)
+    demand = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, max_length=_limit(SupervisionOrder, "demand")
+    )
+    reply_hours = serializers.CharField(required=False, allow_blank=True, max_length=20)
 
 
 class SupervisionAnswerSerializer(serializers.Serializer):
-    reply = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    reply = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, max_length=_limit(SupervisionOrder, "reply")
+    )

@@ -10,6 +10,7 @@ from partybuilding.api.serializers.common import (
     PartyModelSerializer,
     PersonalDataMixin,
     ScopedPK,
+    protected_url,
     scoped,
 )
 from partybuilding.models import (
@@ -68,6 +69,11 @@ class AgreementSerializer(PartyModelSerializer):
             "status",
             "document",
         )
+
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        data["document"] = protected_url(self, "partybuilding:agreement-document", obj, "document")
+        return data
 
 
 class DemandSerializer(PartyModelSerializer):
@@ -195,6 +201,11 @@ class WishSerializer(PersonalDataMixin, PartyModelSerializer):
             "created_at",
         )
         read_only_fields = ("created_at",)
+
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        data["photo"] = protected_url(self, "partybuilding:wish-photo", obj, "photo")
+        return data
 
     def get_claimant(self, obj) -> str | None:
         claimant = obj.claimant
