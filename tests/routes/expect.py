@@ -37,6 +37,7 @@ class Expectation:
     # (world.Side) giving the value.
     kwargs: dict[str, str | Callable[[Any], Any]] = field(default_factory=dict)
     anonymous: str = LOGIN
+    anonymous_checked: bool = True
     # Roles of the record's street that must get ``ok_status`` on a GET.
     ok: tuple[str, ...] = ()
     ok_status: tuple[int, ...] = (200,)
@@ -104,18 +105,19 @@ def admin_model(label: str, obj: str | None, *, sees: bool = True, **kwargs) -> 
     app, model = label.split(".")
     prefix = f"admin:{app}_{model}"
     kw = {"roles": ADMIN, **kwargs}
+    guarded = {"anonymous_checked": False}
     record = {"object_id": obj} if obj else {"object_id": lambda s: 987654}
     ok = ADMIN if obj else ()
     # Only the writes that matter are tried: a change or a deletion of street A's record.
     return {
         f"{prefix}_changelist": page(sees=ADMIN if (obj and sees) else (), writes=(), **kw),
-        f"{prefix}_add": page(writes=(), **kw),
-        f"{prefix}_change": Expectation(kwargs=record, ok=ok, **kw),
-        f"{prefix}_history": Expectation(kwargs=record, ok=ok, writes=(), **kw),
-        f"{prefix}_delete": Expectation(kwargs=record, **kw),
+        f"{prefix}_add": page(writes=(), **guarded, **kw),
+        f"{prefix}_change": Expectation(kwargs=record, ok=ok, **guarded, **kw),
+        f"{prefix}_history": Expectation(kwargs=record, writes=(), **guarded, **kw),
+        f"{prefix}_delete": Expectation(kwargs=record, **guarded, **kw),
         # Redirects to the change page, whatever the id: nothing to reach.
         f"admin/{app}/{model}/<path:object_id>/": Expectation(
-            kwargs={"object_id": lambda s: 987654}, writes=(), **kw
+            kwargs={"object_id": lambda s: 987654}, writes=(), **guarded, **kw
         ),
     }
 

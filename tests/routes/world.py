@@ -403,7 +403,7 @@ def make_dual_report(s: Side):
         kind="personal",
         member=s.objects["member"],
         community=s.areas["community"],
-        service_post=s.name("环境整治"),
+        service_post="environment",
         registered_on=dt.date(2026, 1, 5),
     )
 
