@@ -1,7 +1,7 @@
 """Django admin: every route of every registered model, tried by each street's admin (given every
 permission on the project's models, see world.ADMIN_APPS)."""
 
-from tests.routes.expect import ADMIN, Expectation, admin_model, page
+from tests.routes.expect import ADMIN, Expectation, admin_model, known_defect, page
 
 DEPARTMENTS = "departments belong to no street yet (issue 8 item 2, task t8-own)"
 USERS = "users belong to no street yet (issue 8 item 2, task t8-own)"
@@ -33,15 +33,15 @@ ROUTES = {
     **admin_model("axes.accesslog", None),
     **admin_model("axes.accessfailurelog", None),
     # governance
-    **admin_model("governance.user", "user", xfail=USERS),
-    **admin_model("governance.roleassignment", "role_assignment", xfail=USERS),
-    **admin_model("governance.department", "department", xfail=DEPARTMENTS),
-    **admin_model("governance.objectchange", "change", xfail=CHANGES),
+    **admin_model("governance.user", "user"),
+    **admin_model("governance.roleassignment", "role_assignment"),
+    **admin_model("governance.department", "department"),
+    **admin_model("governance.objectchange", "change"),
     **admin_model("governance.calendarday", None),
     **admin_model("governance.workinghours", "working_hours", sees=False),
     **admin_model("governance.notification", "notification"),
     **admin_model("governance.delivery", None),
-    **admin_model("governance.apitoken", "token", xfail=USERS),
+    **admin_model("governance.apitoken", "token"),
     **admin_model("governance.webhookendpoint", "webhook"),
     **admin_model("governance.webhookdelivery", None),
     # grids
@@ -83,8 +83,7 @@ ROUTES = {
     **admin_model("partybuilding.pairingagreement", "agreement", sees=False),
     **admin_model("partybuilding.demand", "demand"),
     **admin_model("partybuilding.resource", "resource"),
-    # The owners' choices list every user (see USERS).
-    **admin_model("partybuilding.project", "project", xfail=USERS),
+    **admin_model("partybuilding.project", "project"),
     **admin_model("partybuilding.projectupdate", "project_update", sees=False),
     **admin_model("partybuilding.microwish", "wish"),
     **admin_model("partybuilding.volunteer", "volunteer"),
@@ -100,3 +99,24 @@ ROUTES = {
     **admin_model("partybuilding.meetingattendee", "attendee"),
     **admin_model("partybuilding.resolution", "resolution"),
 }
+
+known_defect(
+    ROUTES,
+    USERS,
+    "admin:governance_user_changelist",
+    "admin:governance_roleassignment_changelist",
+    "admin:governance_apitoken_changelist",
+    # A project's owners are chosen from every user.
+    "admin:partybuilding_project_add",
+    "admin:partybuilding_project_change",
+)
+known_defect(
+    ROUTES,
+    DEPARTMENTS,
+    *(f"admin:governance_department_{v}" for v in ("changelist", "change", "delete", "history")),
+)
+known_defect(
+    ROUTES,
+    CHANGES,
+    *(f"admin:governance_objectchange_{v}" for v in ("changelist", "change", "history")),
+)

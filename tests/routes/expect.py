@@ -21,7 +21,7 @@ What the sweep checks, for every route (see test_every_route.py):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from governance.models import Role
@@ -120,6 +120,12 @@ def admin_model(label: str, obj: str | None, *, sees: bool = True, **kwargs) -> 
             kwargs={"object_id": lambda s: 987654}, writes=(), **guarded, **kw
         ),
     }
+
+
+def known_defect(routes: dict[str, Expectation], reason: str, *keys: str) -> None:
+    """Mark the routes ``keys`` of ``routes`` as failing for ``reason`` (xfail, not strict)."""
+    for key in keys:
+        routes[key] = replace(routes[key], xfail=reason)
 
 
 def suggestion(key: str, pattern: str, module: str) -> str:

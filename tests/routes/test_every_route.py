@@ -227,3 +227,11 @@ def test_route(key, world, db):
         pytest.fail(suggestion(key, *ROUTES[key]), pytrace=False)
     problems = sweep(key, world)
     assert not problems, "\n".join(problems)
+
+
+def test_a_missing_route_says_what_to_add():
+    message = suggestion("casework:new-thing", "cases/<int:pk>/new-thing/", "casework")
+    assert "tests/routes/casework.py" in message
+    assert "'casework:new-thing': detail(\"<world key>\")," in message
+    page_message = suggestion("casework:board", "cases/board/", "casework")
+    assert "'casework:board': page()," in page_message
