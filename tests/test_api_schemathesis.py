@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -25,12 +27,18 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 
 @pytest.fixture
 def api_street(db, settings, tmp_path):
-    """The street admin's credentials, with the street's records in place. (The schema's
-    operations run as one test item, so this is built once for all of them.)"""
+    """The street admin's credentials, with the street's records in place."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.ALLOWED_HOSTS = ["*"]
     side = build_side("a")
-    return {"Authorization": f"Token {side.tokens[Role.STREET_ADMIN]}"}
+    # schemathesis calls the WSGI application itself, whose end of request would close the
+    # test's database connection (and its transaction); Django's test client holds it open
+    # the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield {"Authorization": f"Token {side.tokens[Role.STREET_ADMIN]}"}
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def test_every_get_operation_keeps_to_the_schema(api_street):

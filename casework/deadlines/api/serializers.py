@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from casework.api.serializers import Named
 from casework.deadlines.models import DeadlineRequest, SupervisionOrder
+from casework.models import Stage
 
 
 class _CaseRef(serializers.Serializer):
@@ -72,6 +73,8 @@ class ResumeSerializer(serializers.Serializer):
 class SupervisionOrderSerializer(serializers.ModelSerializer):
     number = serializers.CharField(read_only=True)
     case = _CaseRef(read_only=True)
+    # Blank for an order on a case past its stages: the schema says so.
+    stage = serializers.ChoiceField(choices=Stage.choices, allow_blank=True, read_only=True)
     stage_display = serializers.CharField(source="get_stage_display", read_only=True)
     holder_display = serializers.CharField(source="get_holder_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
