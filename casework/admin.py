@@ -319,7 +319,7 @@ class AttachmentAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseCounter)
-class CaseCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CaseCounterAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("street", "year", "last")
     list_select_related = ("street",)
 

@@ -16,6 +16,7 @@ class CaseworkConfig(AppConfig):
         from casework.models import (
             Attachment,
             Case,
+            CaseCounter,
             CaseEvent,
             Category,
             DeadlineRequest,
@@ -40,6 +41,11 @@ class CaseworkConfig(AppConfig):
         scopes.register(
             Attachment,
             scopes.ScopeRule(area_path="case__area", department_path="case__department"),
+        )
+        # A street's case numbers are its own business (the admin lists the counters).
+        scopes.register(
+            CaseCounter,
+            scopes.ScopeRule(area_path="street", view_roles=frozenset({Role.STREET_ADMIN})),
         )
         changelog.register(Case, area_path="area")
         # The reporter's phone is read in full by those who work the case; a viewer sees it masked.

@@ -32,6 +32,7 @@ from governance.scopes import (
     changeable,
     departments_for,
     departments_managed_by,
+    rule_for,
     scope_of,
     users_managed_by,
     visible,
@@ -213,6 +214,15 @@ class ScopedAdminMixin(PersonalDataAdminMixin, ScopeAreaChoicesMixin):
     def get_queryset(self, request):
         return visible(request.user, super().get_queryset(request))
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # The choices of a many-to-many field (a project's units and resources) are rows the
+        # user may see, not every street's.
+        related = db_field.remote_field.model
+        if not request.user.is_superuser and _has_scope_rule(related):
+            queryset = kwargs.get("queryset", related._default_manager.all())
+            kwargs["queryset"] = visible(request.user, queryset)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
         if obj is None or request.user.is_superuser or not allowed:
@@ -224,6 +234,14 @@ class ScopedAdminMixin(PersonalDataAdminMixin, ScopeAreaChoicesMixin):
         if obj is None or request.user.is_superuser or not allowed:
             return allowed
         return changeable(request.user, type(obj).objects.filter(pk=obj.pk)).exists()
+
+
+def _has_scope_rule(model) -> bool:
+    try:
+        rule_for(model)
+    except LookupError:
+        return False
+    return True
 
 
 def _role_assignments_for(user):

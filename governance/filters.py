@@ -1,5 +1,5 @@
 """Filters of the change log and the personal data access log pages (one FilterSet each; an
-API for them would reuse it)."""
+API for them would reuse it), and the id filter every app's FilterSets use."""
 
 from __future__ import annotations
 
@@ -15,6 +15,18 @@ from django.utils.translation import gettext_lazy as _
 
 from governance import changelog
 from governance.models import ObjectChange, PersonalDataAccess
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row's id (or an area's, for ``within``): a whole number a key column can hold. Anything
+    else is a 400 with the field named, never a database error."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)  # BigAutoField
+        super().__init__(*args, **kwargs)
 
 
 def _logged_types(request):

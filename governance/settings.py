@@ -343,6 +343,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "governance.api.docs.local_times",
+    ],
     # One name per choice set, so that the schema's enums read well across the apps.
     "ENUM_NAME_OVERRIDES": {
         "CalendarDayKindEnum": "governance.models.calendar.CalendarDay.Kind",

@@ -37,6 +37,11 @@ class CaseListSerializer(serializers.ModelSerializer):
     area = Named(read_only=True)
     department = Named(read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    # Blank until the case is evaluated: the schema says so (a read-only model field's enum
+    # would leave the blank out).
+    satisfaction = serializers.ChoiceField(
+        choices=Satisfaction.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Case

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from casework.api.serializers import Named
 from casework.deadlines.models import DeadlineRequest, SupervisionOrder
-from casework.models import CaseEvent
+from casework.models import CaseEvent, Stage
 from governance.api.fields import ChoiceLabelField
 
 
@@ -87,6 +87,8 @@ class ResumeSerializer(serializers.Serializer):
 class SupervisionOrderSerializer(serializers.ModelSerializer):
     number = serializers.CharField(read_only=True)
     case = _CaseRef(read_only=True)
+    # Blank for an order on a case past its stages: the schema says so.
+    stage = serializers.ChoiceField(choices=Stage.choices, allow_blank=True, read_only=True)
     stage_display = ChoiceLabelField(source="stage")
     holder_display = ChoiceLabelField(source="holder")
     status_display = ChoiceLabelField(source="status")

@@ -100,7 +100,8 @@ class ResourceSerializer(PartyModelSerializer):
     area = scoped(Area)
     unit = scoped(CoConstructionUnit, allow_null=True, required=False)
     member = scoped(PartyMember, allow_null=True, required=False)
-    distance = serializers.IntegerField(read_only=True, required=False)
+    # Null unless the list is sorted by distance from a place (the field is always there).
+    distance = serializers.IntegerField(read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = Resource

@@ -8,6 +8,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from governance import privacy
+from governance.api.fields import as_personal_text
 from governance.api.state import StateFieldsReadOnly
 from governance.scopes import visible
 from partybuilding.permissions import PersonalData
@@ -55,6 +56,13 @@ class PersonalDataMixin:
 
     def personal_area(self, obj):
         return obj.area
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in (*self.personal_fields, *self.reveal_only_fields):
+            if name in fields:
+                fields[name] = as_personal_text(fields[name])
+        return fields
 
     def to_representation(self, obj):
         data = super().to_representation(obj)
