@@ -296,7 +296,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "governance.api.schema.PortalAutoSchema",
 }
 # The schema and its docs need a signed-in user unless API_DOCS_PUBLIC is set.
 API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", False)

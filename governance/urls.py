@@ -36,5 +36,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
 ]
 
+handler404 = "governance.views.page_not_found"
+handler500 = "governance.views.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

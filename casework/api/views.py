@@ -28,6 +28,7 @@ from casework.deadlines.api.views import deadline_errors
 from casework.filters import CaseFilterSet
 from casework.models import Category, ResponseTemplate
 from governance.api.errors import Conflict, service_errors
+from governance.api.schema import CONFLICT
 from governance.scopes import visible
 from grids.models import Area
 
@@ -39,7 +40,7 @@ def case_errors():
         with service_errors():
             yield
     except services.CaseConflict as exc:
-        raise Conflict({"detail": exc.message, "code": "conflict"}) from exc
+        raise Conflict(exc.message) from exc
 
 
 class CaseViewSet(
@@ -91,7 +92,11 @@ class CaseViewSet(
         description="Steps you may take now.",
     )
     @extend_schema(
-        methods=["POST"], request=CaseStepInputSerializer, responses=CaseDetailSerializer
+        methods=["POST"],
+        request=CaseStepInputSerializer,
+        responses={200: CaseDetailSerializer, 409: CONFLICT},
+        description="Take a step. Give the case's ``version`` as you read it: if someone took a "
+        "step since, the answer is 409 and nothing changes.",
     )
     @action(detail=True, methods=["get", "post"], url_path="transitions", url_name="transitions")
     def steps(self, request, pk=None):
@@ -120,7 +125,7 @@ class CaseViewSet(
     @extend_schema(
         methods=["POST"],
         request=AttachmentUploadSerializer,
-        responses=AttachmentSerializer(many=True),
+        responses={201: AttachmentSerializer(many=True), 409: CONFLICT},
     )
     @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
     @action(detail=True, methods=["get", "post"])

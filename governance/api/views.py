@@ -1,7 +1,7 @@
 from django.contrib.auth import authenticate, get_user_model
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from governance import notifications
 from governance.api.errors import service_errors
 from governance.api.permissions import IsStreetAdmin
+from governance.api.schema import BAD_REQUEST
 from governance.api.serializers import (
     ApiTokenSerializer,
     DepartmentSerializer,
@@ -65,7 +66,7 @@ class AuthTokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: IssuedTokenSerializer, 400: OpenApiResponse(description=_("Wrong login."))},
+        responses={200: IssuedTokenSerializer, 400: BAD_REQUEST},
         auth=[],
     )
     def post(self, request):
