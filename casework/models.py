@@ -401,6 +401,8 @@ class Case(TimeStampedModel):
             ),
         ]
         indexes = [
+            # The incremental feed (?updated_after=) reads cases in the order they changed.
+            models.Index(fields=("updated_at", "id"), name="case_updated"),
             models.Index(fields=("status", "due_at"), name="case_status_due"),
             models.Index(fields=("department", "status"), name="case_department_status"),
             models.Index(fields=("category", "reported_at"), name="case_category_reported"),

@@ -53,6 +53,7 @@ class CaseListSerializer(serializers.ModelSerializer):
             "due_at",
             "is_overdue",
             "reported_at",
+            "updated_at",
             "satisfaction",
         )
 

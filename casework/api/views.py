@@ -1,6 +1,7 @@
 from contextlib import contextmanager
 
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -28,6 +29,7 @@ from casework.deadlines.api.views import deadline_errors
 from casework.filters import CaseFilterSet
 from casework.models import Category, ResponseTemplate
 from governance.api.errors import Conflict, service_errors
+from governance.api.pagination import FeedPagination, UpdatedAfterFilter
 from governance.api.schema import CONFLICT
 from governance.scopes import visible
 from grids.models import Area
@@ -54,6 +56,9 @@ class CaseViewSet(
     through the API."""
 
     filterset_class = CaseFilterSet
+    filter_backends = (DjangoFilterBackend, UpdatedAfterFilter)
+    pagination_class = FeedPagination
+    feed_field = "updated_at"
     lookup_value_regex = r"\d+"
     parser_classes = (JSONParser, MultiPartParser, FormParser)
 

@@ -1,5 +1,6 @@
 from django.contrib.auth import authenticate, get_user_model
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, mixins, status, viewsets
@@ -10,6 +11,7 @@ from rest_framework.views import APIView
 
 from governance import notifications
 from governance.api.errors import service_errors
+from governance.api.pagination import FeedPagination, UpdatedAfterFilter
 from governance.api.permissions import IsStreetAdmin
 from governance.api.schema import BAD_REQUEST
 from governance.api.serializers import (
@@ -128,6 +130,9 @@ class ObjectChangeViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ObjectChangeSerializer
     filterset_class = ObjectChangeFilterSet
+    filter_backends = (DjangoFilterBackend, UpdatedAfterFilter)
+    pagination_class = FeedPagination
+    feed_field = "time"
     permission_classes = [IsAuthenticated, IsStreetAdmin]
 
     def get_queryset(self):
@@ -143,6 +148,7 @@ class NotificationViewSet(
     """The caller's own notifications, newest first; nobody reads or marks anybody else's."""
 
     serializer_class = NotificationSerializer
+    pagination_class = FeedPagination
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
