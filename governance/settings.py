@@ -303,6 +303,14 @@ API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Grid governance portal API",
     "VERSION": "1",
+    "DESCRIPTION": (
+        "Sign in with a session (the portal's pages) or `Authorization: Token <key>` "
+        "(`POST /api/v1/auth/token/`). Every error is an `Error` object: `code` for programs, "
+        "`message` in the caller's language, `fields` with the messages per input field; a "
+        "method an endpoint lacks answers 405 in the same shape. The big lists (cases, changes, "
+        "notifications) are paged by `cursor` (follow `next`), newest first; cases and changes "
+        "take `updated_after` for an incremental feed, oldest change first."
+    ),
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
