@@ -307,9 +307,10 @@ SPECTACULAR_SETTINGS = {
         "Sign in with a session (the portal's pages) or `Authorization: Token <key>` "
         "(`POST /api/v1/auth/token/`). Every error is an `Error` object: `code` for programs, "
         "`message` in the caller's language, `fields` with the messages per input field; a "
-        "method an endpoint lacks answers 405 in the same shape. The big lists (cases, changes, "
-        "notifications) are paged by `cursor` (follow `next`), newest first; cases and changes "
-        "take `updated_after` for an incremental feed, oldest change first."
+        "method an endpoint lacks answers 405 in the same shape. The big lists (cases, case events, "
+        "changes, notifications) are paged by `cursor` (follow `next`), newest first; cases, "
+        "case events and changes take `updated_after` for an incremental feed, oldest change "
+        "first."
     ),
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

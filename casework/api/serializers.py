@@ -212,6 +212,16 @@ class CaseEventSerializer(serializers.ModelSerializer):
         return str(step_label(obj.step))
 
 
+class CaseFeedEventSerializer(CaseEventSerializer):
+    """An event in the feed across cases: which case it was taken on."""
+
+    case = serializers.IntegerField(source="case_id", read_only=True)
+    case_number = serializers.CharField(source="case.number", read_only=True)
+
+    class Meta(CaseEventSerializer.Meta):
+        fields = ("id", "case", "case_number", *CaseEventSerializer.Meta.fields[1:])
+
+
 class TimeLimitSerializer(serializers.Serializer):
     priority = serializers.CharField()
     accept_hours = serializers.DecimalField(max_digits=6, decimal_places=2)

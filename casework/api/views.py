@@ -14,6 +14,7 @@ from casework.api.serializers import (
     AttachmentUploadSerializer,
     CaseDetailSerializer,
     CaseEventSerializer,
+    CaseFeedEventSerializer,
     CaseListSerializer,
     CaseReportSerializer,
     CaseStepInputSerializer,
@@ -178,6 +179,20 @@ class CaseViewSet(
         query.is_valid(raise_exception=True)
         found = selectors.possible_duplicates(request.user, **query.validated_data)
         return Response(DuplicateSerializer(found, many=True).data)
+
+
+class CaseEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The steps taken on every case in the caller's scope, newest first, by cursor;
+    ``?updated_after=`` gives those written after a moment, oldest first (events never change),
+    so that a platform follows what happened to its cases without reading each one."""
+
+    serializer_class = CaseFeedEventSerializer
+    filter_backends = (UpdatedAfterFilter,)
+    pagination_class = FeedPagination
+    feed_field = "created_at"
+
+    def get_queryset(self):
+        return selectors.event_feed_for(self.request.user)
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,4 +1,5 @@
-"""Cursor pages and the incremental feed of the big lists (cases, changes, notifications).
+"""Cursor pages and the incremental feed of the big lists (cases, case events, changes,
+notifications).
 
 A big list is paged by an opaque cursor (``?cursor=``, the ``next`` and ``previous`` links), newest
 first by id: rows filed while a client walks the pages land before its first page, so a walk sees

@@ -161,3 +161,47 @@ def test_notifications_are_cursor_paged_and_only_the_callers(api, cast):
     seen = walk(api(cast.dispatcher_a), "/api/v1/notifications/", {"page_size": 3})
     mine = Notification.objects.filter(recipient=cast.dispatcher_a)
     assert seen == sorted(mine.values_list("pk", flat=True), reverse=True)
+
+
+def test_the_event_feed_follows_steps_across_the_cases_in_scope(
+    api, tree, categories, crew, django_assert_max_num_queries
+):
+    from casework.models import CaseEvent
+    from casework.services import case_report
+
+    def report(actor, area):
+        return case_report(
+            actor=actor,
+            title="垃圾",
+            category=categories.garbage,
+            area=area,
+            source="patrol",
+            address="东侧路口",
+        )
+
+    mine = [report(crew.worker_a, tree.building_a1) for _ in range(3)]
+    theirs = report(crew.worker_b, tree.building_b1)
+    moment = timezone.now()
+    case_step(case=mine[1], actor=crew.dispatcher_a, step="accept")
+    case_step(case=theirs, actor=crew.dispatcher_b, step="accept")
+    client = api(crew.dispatcher_a)
+
+    seen = walk(
+        client,
+        "/api/v1/case-events/",
+        {"page_size": 2},
+        budget=4 + api.auth_queries,
+        assert_queries=django_assert_max_num_queries,
+    )
+    expected = CaseEvent.objects.filter(case__in=mine).order_by("-pk")
+    assert seen == list(expected.values_list("pk", flat=True)) and len(seen) == 4
+
+    fresh = client.get("/api/v1/case-events/", {"updated_after": moment.isoformat()}).json()
+    assert [(e["case"], e["step"]) for e in fresh["results"]] == [(mine[1].pk, "accept")]
+    assert fresh["results"][0]["case_number"] == mine[1].number
+    other = api(crew.dispatcher_b).get(
+        "/api/v1/case-events/", {"updated_after": moment.isoformat()}
+    )
+    assert [e["case"] for e in other.json()["results"]] == [theirs.pk]
+    bad = client.get("/api/v1/case-events/", {"updated_after": "soon"})
+    assert bad.status_code == 400 and "updated_after" in bad.json()["fields"]
