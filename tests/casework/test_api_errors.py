@@ -163,3 +163,18 @@ def test_the_schema_names_the_error_body_for_every_error_status(api, cast):
     assert ref(steps["post"], "409") == error_ref
     assert "409" not in steps["get"]["responses"]
     assert "400" not in schema["paths"]["/api/v1/me/"]["get"]["responses"]
+
+
+def test_a_crash_under_the_api_is_a_500_in_the_format_and_pages_keep_their_html(cast, monkeypatch):
+    from governance.api import views
+
+    def crash(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views.MeView, "get_object", crash)
+    client = APIClient(raise_request_exception=False)
+    client.force_login(cast.dispatcher_a)
+    body = error(client.get("/api/v1/me/"), 500, "server_error")
+    assert "boom" not in body["message"] and body["fields"] == {}
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
