@@ -417,6 +417,8 @@ class Case(TimeStampedModel):
             # The search box matches a reporter's whole name; every branch of its OR has an index,
             # so PostgreSQL can combine them instead of walking the list order.
             models.Index(fields=("reporter_name",), name="case_reporter_name"),
+            # The incremental feed (?updated_after=) reads cases in the order they changed.
+            models.Index(fields=("updated_at", "id"), name="case_updated"),
             models.Index(fields=("status", "due_at"), name="case_status_due"),
             models.Index(fields=("department", "status"), name="case_department_status"),
             models.Index(fields=("category", "reported_at"), name="case_category_reported"),

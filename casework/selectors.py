@@ -137,6 +137,16 @@ def events_for(user, case: Case) -> QuerySet[CaseEvent]:
     )
 
 
+def event_feed_for(user) -> QuerySet[CaseEvent]:
+    """The events of every case ``user`` may see, with their cases and photos: the API's feed of
+    steps across cases (paged and ordered by the caller)."""
+    return (
+        CaseEvent.objects.filter(case__in=visible(user, Case.objects.all()).values("pk"))
+        .select_related("actor", "department", "case")
+        .prefetch_related("attachments")
+    )
+
+
 def attachments_for(user, case: Case) -> QuerySet[Attachment]:
     return Attachment.objects.filter(case=case).select_related("event").order_by("created_at", "pk")
 

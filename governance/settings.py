@@ -332,13 +332,22 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "governance.api.schema.PortalAutoSchema",
 }
 # The schema and its docs need a signed-in user unless API_DOCS_PUBLIC is set.
 API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Grid governance portal API",
     "VERSION": "1",
+    "DESCRIPTION": (
+        "Sign in with a session (the portal's pages) or `Authorization: Token <key>` "
+        "(`POST /api/v1/auth/token/`). Every error is an `Error` object: `code` for programs, "
+        "`message` in the caller's language, `fields` with the messages per input field; a "
+        "method an endpoint lacks answers 405 in the same shape. The big lists (cases, case events, "
+        "changes, notifications) are paged by `cursor` (follow `next`), newest first; cases, "
+        "case events and changes take `updated_after` for an incremental feed, oldest change "
+        "first."
+    ),
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -37,3 +37,5 @@ urlpatterns = [
 
 # No uploaded file is served from MEDIA_URL, not even in development: each has a view that
 # checks the record's scope (governance.files).
+handler404 = "governance.views.page_not_found"
+handler500 = "governance.views.server_error"

@@ -3,9 +3,12 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
 
+from governance.api.errors import json_error
 from governance.filters import ObjectChangeFilterSet, PersonalDataAccessFilterSet
 from governance.health import run_checks
 from governance.models import Role
@@ -79,3 +82,26 @@ class AccessLogView(LoginRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(filter=self.filterset, **kwargs)
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def page_not_found(request, exception):
+    """Django's page, or the API's error format under ``/api/``."""
+    if _is_api(request):
+        return json_error(request, status_code=404, code="not_found", message=_("Not found."))
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """Django's page, or the API's error format under ``/api/``."""
+    if _is_api(request):
+        return json_error(
+            request,
+            status_code=500,
+            code="server_error",
+            message=_("Something went wrong on the server. It has been logged; try again later."),
+        )
+    return defaults.server_error(request)

@@ -63,6 +63,7 @@ class CaseListSerializer(serializers.ModelSerializer):
             "due_at",
             "is_overdue",
             "reported_at",
+            "updated_at",
             "satisfaction",
         )
 
@@ -236,6 +237,16 @@ class CaseEventSerializer(serializers.ModelSerializer):
 
     def get_step_label(self, obj) -> str:
         return str(step_label(obj.step))
+
+
+class CaseFeedEventSerializer(CaseEventSerializer):
+    """An event in the feed across cases: which case it was taken on."""
+
+    case = serializers.IntegerField(source="case_id", read_only=True)
+    case_number = serializers.CharField(source="case.number", read_only=True)
+
+    class Meta(CaseEventSerializer.Meta):
+        fields = ("id", "case", "case_number", *CaseEventSerializer.Meta.fields[1:])
 
 
 class TimeLimitSerializer(serializers.Serializer):

@@ -1,7 +1,8 @@
 from django.contrib.auth import authenticate, get_user_model
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -10,7 +11,9 @@ from rest_framework.views import APIView
 
 from governance import notifications
 from governance.api.errors import service_errors
+from governance.api.pagination import FeedPagination, UpdatedAfterFilter
 from governance.api.permissions import IsStreetAdmin
+from governance.api.schema import BAD_REQUEST
 from governance.api.serializers import (
     ApiTokenSerializer,
     DepartmentSerializer,
@@ -72,7 +75,7 @@ class AuthTokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: IssuedTokenSerializer, 400: OpenApiResponse(description=_("Wrong login."))},
+        responses={200: IssuedTokenSerializer, 400: BAD_REQUEST},
         auth=[],
     )
     def post(self, request):
@@ -134,6 +137,9 @@ class ObjectChangeViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ObjectChangeSerializer
     filterset_class = ObjectChangeFilterSet
+    filter_backends = (DjangoFilterBackend, UpdatedAfterFilter)
+    pagination_class = FeedPagination
+    feed_field = "time"
     permission_classes = [IsAuthenticated, IsStreetAdmin]
 
     def get_queryset(self):
@@ -149,6 +155,7 @@ class NotificationViewSet(
     """The caller's own notifications, newest first; nobody reads or marks anybody else's."""
 
     serializer_class = NotificationSerializer
+    pagination_class = FeedPagination
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
