@@ -56,6 +56,11 @@ class RequestBodyLimitMiddleware:
             "size": filesizeformat(length),
             "limit": filesizeformat(limit),
         }
-        if request.path.startswith("/api/") or request.path.startswith("/open311/"):
-            return JsonResponse({"detail": message}, status=413)
+        if request.path.startswith("/api/"):
+            from governance.api.errors import json_error  # the API's one error format
+
+            return json_error(request, status_code=413, code="too_large", message=message)
+        if request.path.startswith("/open311/"):
+            # GeoReport v2's error list.
+            return JsonResponse([{"code": 413, "description": message}], status=413, safe=False)
         return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")

@@ -201,13 +201,13 @@ def test_a_case_is_dispatched_only_to_a_department_serving_its_street(
     assert own in choices and foreign not in choices
     response = client.post(url, {"step": "dispatch", "department": foreign.pk}, format="json")
     assert response.status_code == 400
-    assert "department" in response.json()
+    assert "department" in response.json()["fields"]
     # The category's default department belongs to another street: it is no default here.
     categories.parent.default_department = foreign
     categories.parent.save()
     response = client.post(url, {"step": "dispatch"}, format="json")
     assert response.status_code == 400
-    assert "does not serve" in str(response.json()["department"])
+    assert "does not serve" in str(response.json()["fields"]["department"])
     assert Case.objects.get(pk=case_a.pk).status == Status.ACCEPTED
     response = client.post(url, {"step": "dispatch", "department": own.pk}, format="json")
     assert response.status_code == 200

@@ -144,7 +144,7 @@ def test_the_change_log_feed_keeps_to_the_street_admin(api, tree, cast):
     client = api(cast.street_admin)
     moment = timezone.now()
     assert client.get(CHANGES, {"updated_after": moment.isoformat()}).json()["results"] == []
-    DepartmentFactory(name="城管执法队")
+    DepartmentFactory(name="城管执法队", owner=tree.street)
     fresh = ObjectChange.objects.filter(time__gt=moment).order_by("time", "pk")
     response = client.get(CHANGES, {"updated_after": moment.isoformat()})
     assert [c["id"] for c in response.json()["results"]] == list(fresh.values_list("pk", flat=True))

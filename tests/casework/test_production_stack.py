@@ -325,7 +325,10 @@ def test_a_case_goes_round_the_production_stack_and_survives_a_broker_outage(
         # Redis is back (empty, as after a crash): beat's sweep sends what was waiting.
         redis_server.start()
         # The worker reconnects with a growing pause (2, 4, 6 … s): allow for a loaded machine.
-        received = receiver.wait_for(7, timeout=180)
+        try:
+            received = receiver.wait_for(7, timeout=180)
+        except AssertionError as exc:  # say what the processes saw
+            raise AssertionError(f"{exc}\n{stack.logs()}") from None
         assert json.loads(received[-1].body)["data"]["case"]["id"] == second["id"]
     waiting.refresh_from_db()
     assert waiting.status == WebhookDelivery.Status.SENT

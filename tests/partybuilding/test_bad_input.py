@@ -33,13 +33,13 @@ def report(party):
 def test_the_leaderboard_refuses_a_malformed_area(api, party, within):
     response = api(party.officer_a).get("/api/v1/party/leaderboard/", {"within": within})
     assert response.status_code == 400
-    assert "within" in response.json()
+    assert "within" in response.json()["fields"]
 
 
 @pytest.mark.parametrize("param", ["since", "until"])
 def test_the_leaderboard_refuses_a_malformed_date(api, party, param):
     response = api(party.officer_a).get("/api/v1/party/leaderboard/", {param: "2026-13-45"})
-    assert response.status_code == 400 and param in response.json()
+    assert response.status_code == 400 and param in response.json()["fields"]
 
 
 def test_the_leaderboard_still_answers_good_input(api, party):
@@ -63,7 +63,7 @@ def test_the_feedback_sheet_refuses_years_and_quarters_out_of_range(
 ):
     response = api(party.officer_a).get(f"/api/v1/party/dual-reports/{report.pk}/feedback/", query)
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["fields"]
 
 
 def test_the_feedback_sheet_answers_a_good_quarter(api, party, report):
@@ -92,7 +92,7 @@ def test_an_adjustment_out_of_range_is_refused(api, party, amount):
         format="json",
     )
     assert response.status_code == 400
-    assert "amount" in response.json()
+    assert "amount" in response.json()["fields"]
     assert not PointEntry.objects.filter(volunteer=volunteer).exists()
 
 

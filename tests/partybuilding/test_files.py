@@ -116,7 +116,7 @@ def test_a_wrong_document_is_a_400_on_its_field(api, party, agreement):
         {"document": SimpleUploadedFile("a.pdf", b"MZ\x90\x00", "application/pdf")},
         format="multipart",
     )
-    assert response.status_code == 400 and "document" in response.json()
+    assert response.status_code == 400 and "document" in response.json()["fields"]
 
 
 def test_the_document_is_served_in_scope_only(client, party, agreement):
