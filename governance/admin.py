@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
@@ -111,6 +112,8 @@ class ScopeAreaChoicesMixin:
                 kwargs["queryset"] = changeable(request.user, queryset)
             elif related is Department:
                 kwargs["queryset"] = departments_managed_by(request.user)
+            elif related is get_user_model():
+                kwargs["queryset"] = users_managed_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -218,7 +221,10 @@ class ScopedAdminMixin(PersonalDataAdminMixin, ScopeAreaChoicesMixin):
         # The choices of a many-to-many field (a project's units and resources) are rows the
         # user may see, not every street's.
         related = db_field.remote_field.model
-        if not request.user.is_superuser and _has_scope_rule(related):
+        if not request.user.is_superuser and related is get_user_model():
+            # People (a project's owners) are chosen from the users the admin manages.
+            kwargs["queryset"] = users_managed_by(request.user)
+        elif not request.user.is_superuser and _has_scope_rule(related):
             queryset = kwargs.get("queryset", related._default_manager.all())
             kwargs["queryset"] = visible(request.user, queryset)
         return super().formfield_for_manytomany(db_field, request, **kwargs)

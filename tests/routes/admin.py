@@ -1,9 +1,8 @@
 """Django admin: every route of every registered model, tried by each street's admin (given every
 permission on the project's models, see world.ADMIN_APPS)."""
 
-from tests.routes.expect import ADMIN, Expectation, admin_model, known_defect, page
+from tests.routes.expect import ADMIN, Expectation, admin_model, page
 
-USERS = "a project's owner choices list users of every street"
 _SITE = {"roles": ADMIN}
 ROUTES = {
     "admin:index": page(ok=ADMIN, **_SITE),
@@ -98,11 +97,3 @@ ROUTES = {
     **admin_model("partybuilding.resolution", "resolution"),
     **admin_model("governance.personaldataaccess", "access"),
 }
-
-known_defect(
-    ROUTES,
-    USERS,
-    # A project's owners are chosen from every user.
-    "admin:partybuilding_project_add",
-    "admin:partybuilding_project_change",
-)
