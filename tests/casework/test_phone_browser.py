@@ -1,0 +1,113 @@
+"""The portal on a 390-px phone: a bottom tab bar per role with nothing off-screen, and long
+words that wrap instead of widening the page. Screenshots in var/test-artifacts/phone/."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from tests.casework.factories import CaseFactory
+from tests.casework.test_browser import PASSWORD, PHONE
+
+pytestmark = [pytest.mark.browser]
+
+SCROLL_WIDTH = "() => document.documentElement.scrollWidth"
+# Every element that shows (has a box) and lies partly outside the viewport's width; the skip
+# link waits off-screen until it gets the focus, by design.
+OFF_SCREEN = """() => Array.from(document.querySelectorAll('body *')).filter((el) => {
+  if (el.closest('.skip-link, .visually-hidden')) return false;
+  const r = el.getBoundingClientRect();
+  const shown = r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+  return shown && (r.left < -1 || r.right > window.innerWidth + 1);
+}).map((el) => el.tagName + '.' + el.className + ' ' + (el.textContent || '').slice(0, 30))"""
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    contexts = []
+
+    def open_as(user):
+        context = browser.new_context(viewport=PHONE, locale="zh-CN")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", PASSWORD)
+        with page.expect_navigation():
+            page.click("form:has(input[name=password]) button[type=submit]")
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def _assert_fits(page, where):
+    assert page.evaluate(SCROLL_WIDTH) == PHONE["width"], where
+    assert page.evaluate(OFF_SCREEN) == [], where
+
+
+@pytest.mark.parametrize(
+    "role, tabs",
+    [
+        ("worker_a", ["case-inbox", "case-new", "cases", "more"]),
+        ("dispatcher_a", ["case-inbox", "case-new", "cases", "more"]),
+        ("center", ["case-inbox", "case-new", "cases", "more"]),
+        ("street_admin", ["case-inbox", "case-new", "cases", "more"]),
+        ("handler_a", ["case-inbox", "cases", "supervision", "more"]),
+        ("party_a", ["cases", "party", "areas", "more"]),
+        ("viewer_a", ["cases", "patrols", "party", "more"]),
+        ("nobody", ["notifications", "mobilization"]),
+    ],
+)
+def test_each_role_has_a_bottom_bar_with_nothing_off_screen(
+    transactional_db, live_server, phone, crew, artifacts_dir, role, tabs
+):
+    shots = artifacts_dir / "phone"
+    shots.mkdir(exist_ok=True)
+    page = phone(getattr(crew, role))
+    page.goto(f"{live_server.url}/")
+    page.wait_for_load_state()
+    assert not page.locator(".mainnav").is_visible()
+    shown = page.eval_on_selector_all(
+        ".tabbar [data-tab]", "(els) => els.map((el) => el.dataset.tab)"
+    )
+    assert shown == tabs
+    _assert_fits(page, f"{role} start page {page.url}")
+    page.screenshot(path=shots / f"nav-{role}.png", full_page=True)
+    if "more" in tabs:
+        page.click(".tab-more > summary")
+        sheet = page.locator(".tab-sheet a")
+        assert sheet.count() >= 1
+        assert sheet.first.is_visible()
+        _assert_fits(page, f"{role} more sheet")
+        page.screenshot(path=shots / f"nav-{role}-more.png")
+        # The sheet leads somewhere: its first entry opens its page, which fits too.
+        with page.expect_navigation():
+            sheet.first.click()
+        _assert_fits(page, f"{role} {page.url}")
+
+
+def test_a_long_title_wraps_on_a_phone(
+    transactional_db, live_server, phone, crew, tree, categories, artifacts_dir
+):
+    long_word = "东城区和平里街道青松社区" * 2 + "https://example.org/" + "x" * 50
+    with transaction.atomic():
+        case = CaseFactory(
+            title=long_word,
+            area=tree.building_a1,
+            category=categories.garbage,
+            address="青松里" + "1" * 60 + "号楼东侧",
+            reporter_name="张大爷",
+        )
+    page = phone(crew.dispatcher_a)
+    for url in (f"/cases/{case.pk}/", "/cases/", "/cases/inbox/"):
+        page.goto(f"{live_server.url}{url}")
+        page.wait_for_load_state()
+        _assert_fits(page, url)
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    heading = page.locator("h1").first
+    box = heading.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    page.screenshot(path=artifacts_dir / "phone" / "long-title.png", full_page=True)
