@@ -20,6 +20,7 @@ from casework.models import (
     CaseCounter,
     CaseEvent,
     Category,
+    PhotoDraft,
     ResponseTemplate,
     TimeLimit,
 )
@@ -298,6 +299,20 @@ class AttachmentAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("photo"))
     def preview(self, obj):
         return _thumbnail(obj)
+
+
+@admin.register(PhotoDraft)
+class PhotoDraftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Photos uploaded for a case not yet filed; cleared by beat. They belong to their uploader
+    and to no area: a superuser sees all, anyone else only their own."""
+
+    list_display = ("original_name", "owner", "created_at")
+    list_select_related = ("owner",)
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(owner=request.user)
 
 
 @admin.register(CaseCounter)

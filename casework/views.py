@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from casework import clock, exports, page_selectors, selectors, services, workflow
+from casework import clock, exports, page_selectors, photo_drafts, selectors, services, workflow
 from casework.deadlines import permissions as deadline_permissions
 from casework.filters import CaseFilterSet
 from casework.forms import CaseReportForm, StepForm
@@ -238,8 +238,10 @@ def case_new(request):
         # The user's own grid is outlined so that a point can be picked on a plain background.
         "map": {**_map_settings(), "center": center, "boundary": boundary},
         "duplicates_url": reverse("casework:duplicates"),
-        # A browser never refills a file input: say so when a refused post carried photos.
+        # A browser never refills a file input: say so when a refused post carried photos
+        # itself (photos uploaded on choosing are kept as drafts).
         "photos_dropped": status == 400 and bool(request.FILES),
+        "photo_draft_url": reverse("casework:photo_draft_upload"),
         "photo_max_bytes": MAX_PHOTO_BYTES,
     }
     return render(request, "casework/new.html", context, status=status)
@@ -259,8 +261,9 @@ def _file_case(request, form: CaseReportForm) -> Case | None:
                     actor=request.user,
                     step="resolve_on_spot",
                     result=form.cleaned_data["result"],
-                    photos=form.cleaned_data["after_photos"],
+                    photos=form.after_photo_files(),
                 )
+            photo_drafts.photo_drafts_used(form.used_drafts())
     except ValidationError as exc:
         # The photos of the resolving step are the form's "after" photos.
         rename = {"photos": "after_photos"} if stage == "resolve_on_spot" else None
@@ -455,4 +458,40 @@ def photo(request, pk: int, attachment: int, size: str):
         raise Http404 from None
     response = FileResponse(handle, content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@login_required
+@require_POST
+def photo_draft_upload(request):
+    """One photo chosen on the filing form, kept as a draft: 201 with its id and thumbnail, or
+    400 with the reason (not a photo, too large, too many waiting)."""
+    if not selectors.can_report(request.user):
+        raise PermissionDenied(_("Your roles do not include filing cases."))
+    upload = request.FILES.get("photo")
+    if upload is None:
+        return JsonResponse({"error": _("Choose a photo.")}, status=400)
+    try:
+        draft = photo_drafts.photo_draft_upload(owner=request.user, upload=upload)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    return JsonResponse(
+        {
+            "id": str(draft.pk),
+            "name": draft.original_name,
+            "thumbnail": reverse("casework:photo_draft", args=[draft.pk]),
+        },
+        status=201,
+    )
+
+
+@login_required
+@require_GET
+def photo_draft(request, pk):
+    """The thumbnail of one of the user's own photo drafts (404 for anyone else's)."""
+    drafts = photo_drafts.photo_drafts_of(owner=request.user, ids=[pk])
+    if not drafts:
+        raise Http404
+    response = FileResponse(drafts[0].thumbnail.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -188,6 +188,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "casework.tasks.send_daily_digest",
         "schedule": crontab(hour=8, minute=30),
     },
+    # Photos uploaded while a case was being written and never filed.
+    "casework-clear-photo-drafts": {
+        "task": "casework.tasks.clear_photo_drafts",
+        "schedule": 3600,
+        "options": {"expires": 3000},
+    },
     # Hidden-danger rectification limits are days long: a scan a minute is on time.
     "grids-scan-danger-deadlines": {
         "task": "grids.tasks.scan_danger_deadlines",
@@ -263,6 +269,8 @@ STATICFILES_DIRS = [BASE_DIR / "static", ("vendor", _package_static("leaflet"))]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Photos chosen on the filing form are uploaded at once and kept this long if never filed.
+PHOTO_DRAFT_HOURS = env_int("PHOTO_DRAFT_HOURS", 24)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

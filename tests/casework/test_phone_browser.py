@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from tests.casework.factories import CaseFactory
+from casework.models import Case, PhotoDraft
+from tests.casework.factories import CaseFactory, jpeg_upload
 from tests.casework.test_browser import PASSWORD, PHONE
 
 pytestmark = [pytest.mark.browser]
@@ -111,3 +112,56 @@ def test_a_long_title_wraps_on_a_phone(
     box = heading.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     page.screenshot(path=artifacts_dir / "phone" / "long-title.png", full_page=True)
+
+
+def test_filing_with_two_fields_missing_is_refused_once_and_keeps_the_photo(
+    transactional_db, live_server, phone, crew, tree, categories, tmp_path, artifacts_dir
+):
+    photo = tmp_path / "before.jpg"
+    photo.write_bytes(jpeg_upload(size=(640, 480), color="saddlebrown").read())
+    page = phone(crew.worker_a)
+    page.goto(f"{live_server.url}/cases/new/")
+    page.fill("input[name=title]", "2号楼门口垃圾堆放")
+    page.select_option("select[name=area]", str(tree.building_a1.pk))
+    page.set_input_files("input[name=photos]", str(photo))
+    # The photo is uploaded at once and named by a hidden field; the file input is emptied.
+    page.wait_for_function(
+        "() => document.querySelector('input[name=photos_drafts]') !== null"
+        " && document.querySelector('.photo-draft.is-uploading') === null"
+    )
+    # No category, no location: the browser names both at once and sends nothing.
+    page.click("form#case-form button[type=submit]")
+    marked = page.eval_on_selector_all(
+        ".field.client-invalid", "(els) => els.map((el) => el.querySelector('[name]').name)"
+    )
+    assert set(marked) == {"category", "address"}
+    _assert_fits(page, "filing form with errors")
+    page.screenshot(path=artifacts_dir / "phone" / "filing-two-missing-browser.png", full_page=True)
+
+    # Sent anyway (a browser without the script): the server too names both in one round.
+    with page.expect_navigation():
+        page.evaluate("() => document.getElementById('case-form').submit()")
+    server_marked = page.eval_on_selector_all(
+        ".field.has-error", "(els) => els.map((el) => el.querySelector('[name]').name)"
+    )
+    assert set(server_marked) == {"category", "address"}
+    # The photo is still there, shown and named, and no "photos not kept" notice.
+    assert page.locator(".photo-draft img").count() == 1
+    assert page.evaluate(
+        "() => Array.from(document.querySelectorAll('.photo-draft img'))"
+        ".every((i) => i.complete && i.naturalWidth > 0)"
+    )
+    assert page.locator("input[name=photos_drafts]").count() == 1
+    assert page.locator("text=照片未能保留").count() == 0
+    page.screenshot(path=artifacts_dir / "phone" / "filing-two-missing-server.png", full_page=True)
+
+    # Both fixed: one more round files the case with its photo.
+    page.fill("[data-category-search]", "垃圾")
+    page.click("[data-category-results] button")
+    page.fill("input[name=address]", "2号楼门口")
+    with page.expect_navigation():
+        page.click("form#case-form button[type=submit]")
+    case = Case.objects.get()
+    assert page.url.endswith(f"/cases/{case.pk}/")
+    assert (case.category, case.attachments.count()) == (categories.garbage, 1)
+    assert not PhotoDraft.objects.exists()
