@@ -271,11 +271,19 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Photos chosen on the filing form are uploaded at once and kept this long if never filed.
 PHOTO_DRAFT_HOURS = env_int("PHOTO_DRAFT_HOURS", 24)
+# In production collectstatic writes every static file with a hash in its name (served with a
+# year's caching) and gzip/brotli copies (WhiteNoise's compressed manifest storage); a checkout
+# that serves straight from the source folders (make run, the tests) leaves it off.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -165,3 +165,47 @@ def test_filing_with_two_fields_missing_is_refused_once_and_keeps_the_photo(
     assert page.url.endswith(f"/cases/{case.pk}/")
     assert (case.category, case.attachments.count()) == (categories.garbage, 1)
     assert not PhotoDraft.objects.exists()
+
+
+def _transferred(page, url, *, cold):
+    """Bytes that came over the network for one visit of ``url`` (headers and bodies as sent,
+    compressed if they were; nothing for what the browser cache served). ``cold`` empties the
+    browser's cache first (the session cookie stays)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    if cold:
+        cdp.send("Network.clearBrowserCache")
+    sizes: dict[str, int] = {}
+    names: dict[str, str] = {}
+    cdp.on(
+        "Network.requestWillBeSent",
+        lambda e: names.__setitem__(e["requestId"], e["request"]["url"]),
+    )
+    cdp.on(
+        "Network.loadingFinished",
+        lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])),
+    )
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    cdp.detach()
+    return sum(sizes.values()), {names.get(k, k): v for k, v in sizes.items()}
+
+
+def test_the_filing_page_is_light_cold_and_warm_and_loads_the_map_when_opened(
+    transactional_db, live_server, phone, crew, tree, categories
+):
+    page = phone(crew.worker_a)
+    url = f"{live_server.url}/cases/new/"
+    cold, cold_parts = _transferred(page, url, cold=True)
+    assert not any("leaflet" in name for name in cold_parts), cold_parts
+    assert cold <= 100 * 1024, cold_parts
+    warm, warm_parts = _transferred(page, url, cold=False)
+    assert warm <= 30 * 1024, warm_parts
+    # The map library comes when the map is opened, and the map works.
+    page.click("[data-pick-map]")
+    page.wait_for_function(
+        "() => document.querySelector('[data-map-pick][data-ready=\"1\"]') !== null"
+    )
+    assert page.evaluate("() => typeof window.L") == "object"
+    page.click("[data-map-pick]", position={"x": 120, "y": 120})
+    assert page.input_value("input[name=latitude]") != ""
