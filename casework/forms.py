@@ -60,7 +60,7 @@ class DraftPhotoIdsField(forms.Field):
 # -- filing ---------------------------------------------------------------------------------
 class CaseReportForm(forms.Form):
     title = forms.CharField(
-        label=_("What is the problem?"),
+        label=_("Short title"),
         max_length=100,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. Rubbish piled up by building 3")}),
     )
@@ -70,7 +70,7 @@ class CaseReportForm(forms.Form):
         empty_label=_("Choose a sub-category"),
     )
     area = forms.ModelChoiceField(
-        label=_("Where"),
+        label=_("Grid, micro-grid or building"),
         queryset=Area.objects.none(),
         help_text=_("Your grid, or the micro-grid or building inside it."),
     )

@@ -372,6 +372,12 @@ def _render_detail(request, case: Case, *, bound: StepForm | None = None, status
         # Deadline steps (extensions, supervision orders) are written to the same log.
         event.step_label = workflow.step_label(event.step)
         event.role_label = role_labels.get(event.role, _("Administrator") if event.role else "")
+        # A case is evaluated once: the step that writes the satisfaction shows its value.
+        spec = workflow.STEPS.get(event.step)
+        writes_satisfaction = spec is not None and "satisfaction" in spec.writes
+        event.satisfaction_label = (
+            case.get_satisfaction_display() if writes_satisfaction and case.satisfaction else ""
+        )
     step_forms = _step_forms(request, case, bound=bound)
     # A refused step the user is not offered (any more) has no form to show its reason on.
     refused = bound if bound is not None and bound not in step_forms else None

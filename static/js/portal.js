@@ -46,3 +46,10 @@ document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
 document.querySelectorAll("[data-print]").forEach((button) => {
   button.addEventListener("click", () => window.print());
 });
+// A file input dressed as a button names the chosen file on the button.
+document.querySelectorAll("input[type=file][data-shows-name]").forEach((input) => {
+  input.addEventListener("change", () => {
+    const label = document.getElementById(input.dataset.showsName);
+    if (label && input.files.length) label.textContent = input.files[0].name;
+  });
+});
