@@ -577,7 +577,6 @@ def _volunteers(ctx: DemoContext) -> list:
             defaults={"full_name": rng.choice(SURNAMES) + rng.choice(GIVEN), "password": password},
         )
         users.append(user)
-    ctx.logins.append(("canyu01…24", "党员、志愿者（无角色）", "动员任务"))
     return users
 
 
