@@ -59,7 +59,8 @@ class CategoryAdmin(TreeListAdmin):
     )
     list_filter = ("is_active", "is_public", "around_the_clock", "default_priority")
     search_fields = ("name", "code")
-    raw_id_fields = ("parent",)
+    # No raw id box: the parent is picked from the category tree, indented by level (the
+    # tree admin's picker; a category tree has tens of nodes).
     list_select_related = ("default_department",)
     inlines = (TimeLimitInline,)
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("governance.account_urls")),
     path("health/", views.health, name="health"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("changelog/", views.ChangeLogView.as_view(), name="changelog"),
     path("notifications/", include("governance.notification_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

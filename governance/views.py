@@ -3,7 +3,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.generic import ListView
 
 from governance.filters import ObjectChangeFilterSet
@@ -23,6 +24,12 @@ def home(request):
     if request.user.is_superuser:
         return redirect("admin:index")
     return render(request, "governance/no_role.html", status=403)
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask /favicon.ico of every page, the admin's included: the portal's mark."""
+    return redirect(static("img/favicon.ico"))
 
 
 @never_cache
