@@ -13,6 +13,7 @@ and the category by their labels, so the import runs one way).
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -44,6 +45,9 @@ from casework.open311.models import (
     ServiceDefinition,
 )
 from governance.models import AppendOnlyModel, Department, Role, TimeStampedModel, TreeModel
+
+# A reported case this recent is "new" in the dispatcher's inbox (first within its priority).
+NEW_CASE_WINDOW = timedelta(hours=2)
 
 __all__ = [
     "OPEN_STATUSES",
@@ -435,6 +439,16 @@ class Case(TimeStampedModel):
     @staticmethod
     def overdue_q(now=None) -> Q:
         return Q(status__in=sorted(OPEN_STATUSES), due_at__lt=now or timezone.now())
+
+    def is_new(self, now=None) -> bool:
+        """Reported and not taken up yet, within the last NEW_CASE_WINDOW: the inbox puts it
+        first among cases of its priority and marks it "new"."""
+        now = now or timezone.now()
+        return self.status == Status.REPORTED and self.reported_at >= now - NEW_CASE_WINDOW
+
+    @staticmethod
+    def new_q(now=None) -> Q:
+        return Q(status=Status.REPORTED, reported_at__gte=(now or timezone.now()) - NEW_CASE_WINDOW)
 
     @property
     def is_suspended(self) -> bool:

@@ -80,6 +80,7 @@ def _annotate_rows(cases, now) -> list[Case]:
     rows = list(cases)
     for case in rows:
         case.remaining = clock.remaining(case, now)
+        case.is_new_now = case.is_new(now)
     return rows
 
 

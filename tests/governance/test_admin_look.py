@@ -33,3 +33,24 @@ def test_a_category_parent_is_picked_from_the_indented_tree(client, cast):
     field = html.split('name="parent"')[1].split("</select>")[0]
     assert "vForeignKeyRawIdAdminField" not in html.split('name="parent"')[0][-200:]
     assert "市容环境" in field and "--- 暴露垃圾" in field
+
+
+def test_the_holiday_calendar_opens_on_the_current_year_newest_first(client, cast):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from governance.models import CalendarDay
+
+    year = timezone.localdate().year
+    for day in (dt.date(year, 1, 1), dt.date(year, 10, 1), dt.date(year - 1, 12, 31)):
+        CalendarDay.objects.update_or_create(date=day, defaults={"kind": "holiday", "name": "节"})
+    client.force_login(cast.superuser)
+    response = client.get(reverse("admin:governance_calendarday_changelist"))
+    assert response.status_code == 302 and response["Location"].endswith(f"date__year={year}")
+    shown = list(client.get(response["Location"]).context["cl"].result_list)
+    dates = [d.date for d in shown]
+    # The migration's holiday days are there too: the year's, newest first.
+    assert dates == sorted(dates, reverse=True) and len(dates) >= 2
+    assert {dt.date(year, 10, 1), dt.date(year, 1, 1)} <= set(dates)
+    assert all(day.year == year for day in dates)
