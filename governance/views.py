@@ -7,6 +7,7 @@ from django.templatetags.static import static
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.generic import ListView
 
+from governance.changelog_display import readable_changes
 from governance.filters import ObjectChangeFilterSet
 from governance.health import run_checks
 from governance.models import Role
@@ -60,4 +61,6 @@ class ChangeLogView(LoginRequiredMixin, ListView):
         return self.filterset.qs
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(filter=self.filterset, **kwargs)
+        context = super().get_context_data(filter=self.filterset, **kwargs)
+        readable_changes(context["changes"])
+        return context
