@@ -20,14 +20,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.models import PhotoDraft
-from casework.photos import prepare_photo
+from governance.images import prepare_photo
 
 # More live drafts than this per person is not a form being filled: refuse further uploads.
 MAX_DRAFTS_PER_USER = 40
 
 
 def photo_draft_upload(*, owner, upload) -> PhotoDraft:
-    """Check and re-encode one photo (see :func:`casework.photos.prepare_photo`) and keep it as
+    """Check and re-encode one photo (see :func:`governance.images.prepare_photo`) and keep it as
     a draft of ``owner``. Raises ValidationError naming the file when it is not a usable photo,
     or when the owner already has too many drafts."""
     if PhotoDraft.objects.filter(owner=owner, created_at__gte=_cutoff()).count() >= (

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0005_public_intake'),
+        ('casework', '0009_case_updated_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
