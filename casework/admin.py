@@ -20,6 +20,7 @@ from casework.models import (
     CaseCounter,
     CaseEvent,
     Category,
+    PhotoDraft,
     ResponseTemplate,
     TimeLimit,
 )
@@ -67,7 +68,8 @@ class CategoryAdmin(SharedConfigAdminMixin, ScopeAreaChoicesMixin, TreeListAdmin
     )
     list_filter = ("is_active", "is_public", "around_the_clock", "default_priority")
     search_fields = ("name", "code")
-    raw_id_fields = ("parent",)
+    # No raw id box: the parent is picked from the category tree, indented by level (the
+    # tree admin's picker; a category tree has tens of nodes).
     list_select_related = ("default_department",)
     inlines = (TimeLimitInline,)
 
@@ -316,6 +318,20 @@ class AttachmentAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("photo"))
     def preview(self, obj):
         return _thumbnail(obj)
+
+
+@admin.register(PhotoDraft)
+class PhotoDraftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Photos uploaded for a case not yet filed; cleared by beat. They belong to their uploader
+    and to no area: a superuser sees all, anyone else only their own."""
+
+    list_display = ("original_name", "owner", "created_at")
+    list_select_related = ("owner",)
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(owner=request.user)
 
 
 @admin.register(CaseCounter)

@@ -93,6 +93,7 @@ class CaseworkConfig(AppConfig):
                 roles=holder_roles,
                 badge=desk_badge,
                 order=23,
+                tab=38,
             )
         )
 
@@ -106,9 +107,20 @@ class CaseworkConfig(AppConfig):
                 roles=inbox_roles,
                 badge=selectors.inbox_count,
                 order=20,
+                tab=10,
             )
         )
-        register_nav(NavItem(key="cases", label=_("Cases"), url_name="casework:list", order=21))
+        # Signed-in users without a role (volunteers) have no case to see.
+        register_nav(
+            NavItem(
+                key="cases",
+                label=_("Cases"),
+                url_name="casework:list",
+                roles=frozenset(Role),
+                order=21,
+                tab=30,
+            )
+        )
         register_nav(
             NavItem(
                 key="case-new",
@@ -116,6 +128,7 @@ class CaseworkConfig(AppConfig):
                 url_name="casework:new",
                 roles=frozenset(STEPS["report"].roles) - frozenset(REPORT_SOURCES),
                 order=22,
+                tab=20,
             )
         )
 

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from casework import page_selectors, workflow
+from casework import page_selectors, photo_drafts, services, workflow
 from casework.models import Case, Priority, Satisfaction, Source
 from governance.images import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_STEP
 from governance.models import Role
@@ -48,10 +48,19 @@ class MultiplePhotoField(forms.FileField):
         return files
 
 
+class DraftPhotoIdsField(forms.Field):
+    """The ids of photos uploaded as soon as they were chosen (see casework.photo_drafts)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        return [str(v) for v in (value or []) if v]
+
+
 # -- filing ---------------------------------------------------------------------------------
 class CaseReportForm(forms.Form):
     title = forms.CharField(
-        label=_("What is the problem?"),
+        label=_("Short title"),
         max_length=100,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. Rubbish piled up by building 3")}),
     )
@@ -61,7 +70,7 @@ class CaseReportForm(forms.Form):
         empty_label=_("Choose a sub-category"),
     )
     area = forms.ModelChoiceField(
-        label=_("Where"),
+        label=_("Grid, micro-grid or building"),
         queryset=Area.objects.none(),
         help_text=_("Your grid, or the micro-grid or building inside it."),
     )
@@ -94,6 +103,7 @@ class CaseReportForm(forms.Form):
     reporter_name = forms.CharField(label=_("Resident's name"), max_length=50, required=False)
     reporter_phone = forms.CharField(label=_("Resident's phone"), max_length=20, required=False)
     photos = MultiplePhotoField(label=_("Photos"), required=False)
+    photos_drafts = DraftPhotoIdsField(required=False)
     resolve_on_spot = forms.BooleanField(
         label=_("I resolved it on the spot"),
         required=False,
@@ -108,6 +118,7 @@ class CaseReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     after_photos = MultiplePhotoField(label=_("Photos after the fix"), required=False)
+    after_photos_drafts = DraftPhotoIdsField(required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,8 +126,10 @@ class CaseReportForm(forms.Form):
         scope = scope_of(user)
         self.can_resolve_on_spot = scope.has_role(*workflow.STEPS["resolve_on_spot"].roles)
         if not self.can_resolve_on_spot:
-            for name in ("resolve_on_spot", "result", "after_photos"):
+            for name in ("resolve_on_spot", "result", "after_photos", "after_photos_drafts"):
                 del self.fields[name]
+        # Photo drafts named by a post, per photo field: kept on a refused form.
+        self.drafts: dict[str, list] = {"photos": [], "after_photos": []}
         area_qs = page_selectors.report_areas_for(user)
         areas = list(area_qs)
         self.fields["area"].queryset = area_qs
@@ -135,11 +148,37 @@ class CaseReportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("photos", "after_photos"):
+            if name not in self.fields:
+                continue
+            asked = data.get(f"{name}_drafts") or []
+            self.drafts[name] = photo_drafts.photo_drafts_of(owner=self.user, ids=asked)
+            if len(self.drafts[name]) < len(asked):
+                self.add_error(name, _("Some photos were kept too long: choose them again."))
         if data.get("resolve_on_spot"):
             if not (data.get("result") or "").strip():
                 self.add_error("result", _("Describe what was done."))
-            if not data.get("after_photos"):
+            if not data.get("after_photos") and not self.drafts["after_photos"]:
                 self.add_error("after_photos", _("Add at least one photo after the fix."))
+        # The service's own checks, on what could be read, so that every problem shows at once
+        # (a field that failed its own check keeps that message alone).
+        problems = services.case_report_errors(
+            title=data.get("title"),
+            category=data.get("category"),
+            area=data.get("area"),
+            source=data.get("source"),
+            priority=data.get("priority"),
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
+            address=data.get("address"),
+            reporter_name=data.get("reporter_name"),
+        )
+        for name, messages in problems.items():
+            # The position is a hidden field: its problems show on the location's address.
+            field = "address" if name in ("latitude", "longitude") else name
+            if field in self.fields and field not in self.errors and name in self.fields:
+                for message in messages:
+                    self.add_error(field, message)
         return data
 
     def report_kwargs(self) -> dict:
@@ -157,8 +196,15 @@ class CaseReportForm(forms.Form):
             "address": d["address"],
             "reporter_name": d["reporter_name"],
             "reporter_phone": d["reporter_phone"],
-            "photos": d["photos"],
+            "photos": [*d["photos"], *photo_drafts.draft_files(self.drafts["photos"])],
         }
+
+    def after_photo_files(self) -> list:
+        d = self.cleaned_data
+        return [*d["after_photos"], *photo_drafts.draft_files(self.drafts["after_photos"])]
+
+    def used_drafts(self) -> list:
+        return [*self.drafts["photos"], *self.drafts["after_photos"]]
 
 
 def _area_label(area, top_rank: int) -> str:

@@ -12,6 +12,8 @@ and the category by their labels, so the import runs one way).
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -52,6 +54,9 @@ from governance.models import (
 )
 from governance.models.people import owner_choices
 
+# A reported case this recent is "new" in the dispatcher's inbox (first within its priority).
+NEW_CASE_WINDOW = timedelta(hours=2)
+
 __all__ = [
     "OPEN_STATUSES",
     "STATUS_STAGE",
@@ -65,6 +70,7 @@ __all__ = [
     "Holder",
     "Intake",
     "Jurisdiction",
+    "PhotoDraft",
     "Priority",
     "Reminder",
     "ResponseTemplate",
@@ -452,6 +458,16 @@ class Case(TimeStampedModel):
     def overdue_q(now=None) -> Q:
         return Q(status__in=sorted(OPEN_STATUSES), due_at__lt=now or timezone.now())
 
+    def is_new(self, now=None) -> bool:
+        """Reported and not taken up yet, within the last NEW_CASE_WINDOW: the inbox puts it
+        first among cases of its priority and marks it "new"."""
+        now = now or timezone.now()
+        return self.status == Status.REPORTED and self.reported_at >= now - NEW_CASE_WINDOW
+
+    @staticmethod
+    def new_q(now=None) -> Q:
+        return Q(status=Status.REPORTED, reported_at__gte=(now or timezone.now()) - NEW_CASE_WINDOW)
+
     @property
     def is_suspended(self) -> bool:
         """The clock is stopped: an approved suspension not resumed yet."""
@@ -643,3 +659,37 @@ class ResponseTemplate(TimeStampedModel):
         super().clean()
         if self.step and self.step not in STEPS:
             raise ValidationError({"step": _("Unknown step.")})
+
+
+def _draft_path(instance, filename: str) -> str:
+    return f"drafts/{instance.created_at:%Y/%m/%d}/{filename}"
+
+
+class PhotoDraft(models.Model):
+    """A photo uploaded as soon as it was chosen on the filing form, before the form is sent.
+
+    The form names it by its id, so a form the server refuses keeps its photos. It is checked
+    and re-encoded on upload (like an attachment), is seen only by its uploader, becomes an
+    attachment when the case is filed, and is deleted with its files once it is older than
+    ``PHOTO_DRAFT_HOURS`` (``casework.tasks.clear_photo_drafts``, run by beat).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    image = models.ImageField(_("photo"), upload_to=_draft_path)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=_draft_path)
+    original_name = models.CharField(_("original file name"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("photo draft")
+        verbose_name_plural = _("photo drafts")
+        ordering = ("created_at",)
+
+    def __str__(self) -> str:
+        return self.original_name or str(self.id)

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case as Choose
+from django.db.models import F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from casework import workflow
@@ -19,6 +20,7 @@ from casework.models import (
     CaseEvent,
     Category,
     Holder,
+    Priority,
     ResponseTemplate,
     Status,
     TimeLimit,
@@ -32,6 +34,8 @@ NEAR_DUE_WINDOW = timedelta(hours=4)
 # Inboxes put the earliest due first; cases without a due time (handled ones waiting for the
 # check, suspended ones) after them. Explicit, because SQLite sorts NULL first, PostgreSQL last.
 BY_DUE = (F("due_at").asc(nulls_last=True), "pk")
+# Priorities from the most urgent.
+PRIORITY_URGENCY = (Priority.CRITICAL, Priority.URGENT, Priority.NORMAL)
 DUPLICATE_RADIUS_M = 100
 DUPLICATE_DAYS = 7
 EARTH_RADIUS_M = 6_371_000
@@ -157,11 +161,18 @@ def near_due_q(now: datetime | None = None) -> Q:
 
 
 # -- inboxes --------------------------------------------------------------------------------
-def dispatcher_inbox(user) -> QuerySet[Case]:
+def dispatcher_inbox(user, now: datetime | None = None) -> QuerySet[Case]:
     """Reported, returned and accepted-not-dispatched cases held by the community, in the
-    communities the user dispatches for."""
-    return _in_areas(user, workflow.HOLDER_ROLES[Holder.COMMUNITY], COMMUNITY_WAITING).order_by(
-        *BY_DUE
+    communities the user dispatches for: the most urgent priority first, within it the cases
+    just reported (``Case.new_q``, marked "new"), then by due time."""
+    ranks = [When(priority=p, then=Value(i)) for i, p in enumerate(PRIORITY_URGENCY)]
+    return (
+        _in_areas(user, workflow.HOLDER_ROLES[Holder.COMMUNITY], COMMUNITY_WAITING)
+        .annotate(
+            urgency=Choose(*ranks, default=Value(len(ranks))),
+            staleness=Choose(When(Case.new_q(now), then=Value(0)), default=Value(1)),
+        )
+        .order_by("urgency", "staleness", *BY_DUE)
     )
 
 

@@ -90,49 +90,26 @@ def case_report(
     "report" event and the photos in one transaction; the accept stage's due time is set.
     """
     step = workflow.STEPS["report"]
-    errors: dict[str, list] = {}
-    title = (title or "").strip()
-    if not title:
-        errors.setdefault("title", []).append(_("Give the case a short title."))
-    elif len(title) > 100:
-        errors.setdefault("title", []).append(_("At most 100 characters."))
-    if category is None:
-        errors.setdefault("category", []).append(_("Choose a category."))
-    elif not category.is_active:
-        errors.setdefault("category", []).append(_("This category is no longer in use."))
-    elif not category.is_leaf:
-        errors.setdefault("category", []).append(
-            _("Choose a sub-category of %(name)s.") % {"name": category.name}
-        )
-    if area is None:
-        errors.setdefault("area", []).append(_("Choose where the problem is."))
-    elif area.kind not in CASE_AREA_KINDS and not (
-        area.kind == AreaKind.STREET and source in STREET_LEVEL_SOURCES
-    ):
-        errors.setdefault("area", []).append(
-            _("Choose a community, grid, micro-grid or building, not a %(kind)s.")
-            % {"kind": area.get_kind_display()}
-        )
-    if source not in Source.values:
-        errors.setdefault("source", []).append(_("Choose where the case comes from."))
-    if priority in (None, ""):
-        priority = category.default_priority if category is not None else Priority.NORMAL
-    elif priority not in Priority.values:
-        errors.setdefault("priority", []).append(_("Choose a priority."))
-    latitude, longitude = _coordinates(latitude, longitude, errors)
-    address = (address or "").strip()
-    if latitude is None and not address:
-        errors.setdefault("address", []).append(
-            _("Give the location: a point on the map or an address.")
-        )
-    reporter_name = (reporter_name or "").strip()
-    reporter_phone = (reporter_phone or "").strip()
-    if source in RESIDENT_SOURCES and not reporter_name:
-        errors.setdefault("reporter_name", []).append(
-            _("Give the name of the resident who reported it.")
-        )
+    errors = case_report_errors(
+        title=title,
+        category=category,
+        area=area,
+        source=source,
+        priority=priority,
+        latitude=latitude,
+        longitude=longitude,
+        address=address,
+        reporter_name=reporter_name,
+    )
     if errors:
         raise ValidationError(errors)
+    title = title.strip()
+    if priority in (None, ""):
+        priority = category.default_priority
+    latitude, longitude = _coordinates(latitude, longitude, {})
+    address = (address or "").strip()
+    reporter_name = (reporter_name or "").strip()
+    reporter_phone = (reporter_phone or "").strip()
 
     holder_area = _ancestry(area)
     if holder_area.get(AreaKind.STREET) is None:
@@ -204,6 +181,62 @@ def case_report(
         _discard(saved)
         raise
     return case
+
+
+def case_report_errors(
+    *,
+    title: str | None,
+    category: Category | None,
+    area: Area | None,
+    source: str | None,
+    priority: str | None = None,
+    latitude=None,
+    longitude=None,
+    address: str | None = "",
+    reporter_name: str | None = "",
+) -> dict[str, list]:
+    """Every input check of filing a case, all at once: field name → messages (empty: fine).
+
+    ``case_report`` refuses with these; the filing form asks for them too, with the inputs it
+    could read (None for one it could not), so that a form is refused once with every problem.
+    """
+    errors: dict[str, list] = {}
+    title = (title or "").strip()
+    if not title:
+        errors.setdefault("title", []).append(_("Give the case a short title."))
+    elif len(title) > 100:
+        errors.setdefault("title", []).append(_("At most 100 characters."))
+    if category is None:
+        errors.setdefault("category", []).append(_("Choose a category."))
+    elif not category.is_active:
+        errors.setdefault("category", []).append(_("This category is no longer in use."))
+    elif not category.is_leaf:
+        errors.setdefault("category", []).append(
+            _("Choose a sub-category of %(name)s.") % {"name": category.name}
+        )
+    if area is None:
+        errors.setdefault("area", []).append(_("Choose where the problem is."))
+    elif area.kind not in CASE_AREA_KINDS and not (
+        area.kind == AreaKind.STREET and source in STREET_LEVEL_SOURCES
+    ):
+        errors.setdefault("area", []).append(
+            _("Choose a community, grid, micro-grid or building, not a %(kind)s.")
+            % {"kind": area.get_kind_display()}
+        )
+    if source not in Source.values:
+        errors.setdefault("source", []).append(_("Choose where the case comes from."))
+    if priority not in (None, "") and priority not in Priority.values:
+        errors.setdefault("priority", []).append(_("Choose a priority."))
+    latitude, longitude = _coordinates(latitude, longitude, errors)
+    if latitude is None and not (address or "").strip():
+        errors.setdefault("address", []).append(
+            _("Give the location: a point on the map or an address.")
+        )
+    if source in RESIDENT_SOURCES and not (reporter_name or "").strip():
+        errors.setdefault("reporter_name", []).append(
+            _("Give the name of the resident who reported it.")
+        )
+    return errors
 
 
 def next_case_number(*, street: Area, year: int) -> str:

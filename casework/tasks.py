@@ -24,3 +24,11 @@ def notify_reminders(reminder_ids: list[int]) -> int:
 def send_daily_digest() -> int:
     """Beat runs this at 8:30 every day; it sends nothing on days off."""
     return digest.send_daily_digest()
+
+
+@shared_task(ignore_result=True)
+def clear_photo_drafts() -> int:
+    """Beat runs this hourly: photos uploaded for a case that was never filed are deleted."""
+    from casework.photo_drafts import photo_drafts_clear
+
+    return photo_drafts_clear()

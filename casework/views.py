@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from casework import clock, exports, page_selectors, selectors, services, workflow
+from casework import clock, exports, page_selectors, photo_drafts, selectors, services, workflow
 from casework.deadlines import permissions as deadline_permissions
 from casework.filters import CaseFilterSet
 from casework.forms import CaseReportForm, StepForm
@@ -81,6 +81,7 @@ def _annotate_rows(cases, now) -> list[Case]:
     rows = list(cases)
     for case in rows:
         case.remaining = clock.remaining(case, now)
+        case.is_new_now = case.is_new(now)
     return rows
 
 
@@ -239,8 +240,10 @@ def case_new(request):
         # The user's own grid is outlined so that a point can be picked on a plain background.
         "map": {**_map_settings(), "center": center, "boundary": boundary},
         "duplicates_url": reverse("casework:duplicates"),
-        # A browser never refills a file input: say so when a refused post carried photos.
+        # A browser never refills a file input: say so when a refused post carried photos
+        # itself (photos uploaded on choosing are kept as drafts).
         "photos_dropped": status == 400 and bool(request.FILES),
+        "photo_draft_url": reverse("casework:photo_draft_upload"),
         "photo_max_bytes": MAX_PHOTO_BYTES,
     }
     return render(request, "casework/new.html", context, status=status)
@@ -260,8 +263,9 @@ def _file_case(request, form: CaseReportForm) -> Case | None:
                     actor=request.user,
                     step="resolve_on_spot",
                     result=form.cleaned_data["result"],
-                    photos=form.cleaned_data["after_photos"],
+                    photos=form.after_photo_files(),
                 )
+            photo_drafts.photo_drafts_used(form.used_drafts())
     except ValidationError as exc:
         # The photos of the resolving step are the form's "after" photos.
         rename = {"photos": "after_photos"} if stage == "resolve_on_spot" else None
@@ -372,6 +376,12 @@ def _render_detail(request, case: Case, *, bound: StepForm | None = None, status
         # Deadline steps (extensions, supervision orders) are written to the same log.
         event.step_label = workflow.step_label(event.step)
         event.role_label = role_labels.get(event.role, _("Administrator") if event.role else "")
+        # A case is evaluated once: the step that writes the satisfaction shows its value.
+        spec = workflow.STEPS.get(event.step)
+        writes_satisfaction = spec is not None and "satisfaction" in spec.writes
+        event.satisfaction_label = (
+            case.get_satisfaction_display() if writes_satisfaction and case.satisfaction else ""
+        )
     step_forms = _step_forms(request, case, bound=bound)
     # A refused step the user is not offered (any more) has no form to show its reason on.
     refused = bound if bound is not None and bound not in step_forms else None
@@ -455,3 +465,37 @@ def photo(request, pk: int, attachment: int, size: str):
     return file_response(
         item.thumbnail if size == "thumb" else item.image, content_type="image/jpeg"
     )
+
+
+@login_required
+@require_POST
+def photo_draft_upload(request):
+    """One photo chosen on the filing form, kept as a draft: 201 with its id and thumbnail, or
+    400 with the reason (not a photo, too large, too many waiting)."""
+    if not selectors.can_report(request.user):
+        raise PermissionDenied(_("Your roles do not include filing cases."))
+    upload = request.FILES.get("photo")
+    if upload is None:
+        return JsonResponse({"error": _("Choose a photo.")}, status=400)
+    try:
+        draft = photo_drafts.photo_draft_upload(owner=request.user, upload=upload)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    return JsonResponse(
+        {
+            "id": str(draft.pk),
+            "name": draft.original_name,
+            "thumbnail": reverse("casework:photo_draft", args=[draft.pk]),
+        },
+        status=201,
+    )
+
+
+@login_required
+@require_GET
+def photo_draft(request, pk):
+    """The thumbnail of one of the user's own photo drafts (404 for anyone else's)."""
+    drafts = photo_drafts.photo_drafts_of(owner=request.user, ids=[pk])
+    if not drafts:
+        raise Http404
+    return file_response(drafts[0].thumbnail, content_type="image/jpeg")

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -437,6 +438,13 @@ class CalendarDayAdmin(SharedConfigAdminMixin, admin.ModelAdmin):
     list_filter = ("kind", "name")
     search_fields = ("name",)
     date_hierarchy = "date"
+    ordering = ("-date",)
+
+    def changelist_view(self, request, extra_context=None):
+        # Opened bare, the calendar shows the current year (newest first), not every year.
+        if not request.GET:
+            return HttpResponseRedirect(f"{request.path}?date__year={timezone.localdate().year}")
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("weekday"), ordering="date")
     def weekday(self, obj):

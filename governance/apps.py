@@ -106,6 +106,7 @@ class GovernanceConfig(AppConfig):
                 url_name="notifications:list",
                 badge=unread_count,
                 order=5,
+                tab=50,
             )
         )
         from governance.models import WebhookDelivery, WebhookEndpoint

@@ -22,6 +22,13 @@ class NavItem:
     roles: frozenset[str] | None = None  # None: every signed-in user
     badge: Callable | None = None  # badge(user) -> int | None
     order: int = 50
+    # Rank in the phone's bottom tab bar (lower first); None: only under "More" when the role
+    # has more entries than the bar holds.
+    tab: int | None = None
+
+
+# The phone's bottom bar holds this many entries; with more, the last place is "More".
+TAB_BAR_SIZE = 4
 
 
 _items: dict[str, NavItem] = {}
@@ -68,6 +75,7 @@ def items_for(user) -> list[dict]:
                 "label": item.label,
                 "url": url,
                 "badge": item.badge(user) if item.badge else None,
+                "tab": item.tab,
             }
         )
     return entries
@@ -88,14 +96,40 @@ def start_page_for(user) -> str | None:
     return None
 
 
+def split_tabs(items: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The phone's bottom bar: the role's main entries as tabs, the rest behind "More".
+
+    Up to TAB_BAR_SIZE entries are all tabs. Beyond that the bar holds the TAB_BAR_SIZE - 1
+    entries of lowest tab rank (menu order breaks ties; unranked entries come last) and the
+    others, in menu order, go to the "More" sheet.
+    """
+    if len(items) <= TAB_BAR_SIZE:
+        return list(items), []
+    ranked = sorted(
+        range(len(items)),
+        key=lambda i: (items[i]["tab"] is None, items[i]["tab"] or 0, i),
+    )
+    chosen = set(ranked[: TAB_BAR_SIZE - 1])
+    tabs = [items[i] for i in sorted(chosen, key=lambda i: ranked.index(i))]
+    more = [item for i, item in enumerate(items) if i not in chosen]
+    return tabs, more
+
+
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "nav_tabs": [], "nav_more": []}
     items = items_for(user)
     # The current section is the entry with the longest URL the path starts with, so that
     # /party/projects/ marks "projects" and not also "party".
     matches = [item for item in items if request.path.startswith(item["url"])]
     if matches:
         max(matches, key=lambda item: len(item["url"]))["active"] = True
-    return {"nav_items": items}
+    tabs, more = split_tabs(items)
+    return {
+        "nav_items": items,
+        "nav_tabs": tabs,
+        "nav_more": more,
+        "nav_more_badge": sum(item["badge"] or 0 for item in more),
+        "nav_more_active": any(item.get("active") for item in more),
+    }

@@ -202,6 +202,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "casework.tasks.send_daily_digest",
         "schedule": crontab(hour=8, minute=30),
     },
+    # Photos uploaded while a case was being written and never filed.
+    "casework-clear-photo-drafts": {
+        "task": "casework.tasks.clear_photo_drafts",
+        "schedule": 3600,
+        "options": {"expires": 3000},
+    },
     # Hidden-danger rectification limits are days long: a scan a minute is on time.
     "grids-scan-danger-deadlines": {
         "task": "grids.tasks.scan_danger_deadlines",
@@ -277,6 +283,12 @@ STATICFILES_DIRS = [BASE_DIR / "static", ("vendor", _package_static("leaflet"))]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Photos chosen on the filing form are uploaded at once and kept this long if never filed.
+PHOTO_DRAFT_HOURS = env_int("PHOTO_DRAFT_HOURS", 24)
+# In production collectstatic writes every static file with a hash in its name (served with a
+# year's caching) and gzip/brotli copies (WhiteNoise's compressed manifest storage); a checkout
+# that serves straight from the source folders (make run, the tests) leaves it off.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", False)
 # Uploaded files are never served from MEDIA_URL: a view checks the record's scope first
 # (governance.files). It sends the file itself ("django"), or tells the web server to
 # ("x-accel-redirect" for nginx: an ``internal`` location at PROTECTED_FILES_PREFIX aliased to
@@ -295,9 +307,13 @@ MAX_UPLOAD_BODY = env_int("MAX_UPLOAD_BODY", 92 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

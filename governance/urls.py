@@ -19,6 +19,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("governance.account_urls")),
     path("health/", views.health, name="health"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("changelog/", views.ChangeLogView.as_view(), name="changelog"),
     path("access-log/", views.AccessLogView.as_view(), name="access-log"),
     path("notifications/", include("governance.notification_urls")),

@@ -3,12 +3,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views import defaults
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.generic import ListView
 
 from governance.api.errors import json_error
+from governance.changelog_display import readable_changes
 from governance.filters import ObjectChangeFilterSet, PersonalDataAccessFilterSet
 from governance.health import run_checks
 from governance.models import Role
@@ -27,6 +29,12 @@ def home(request):
     if request.user.is_superuser:
         return redirect("admin:index")
     return render(request, "governance/no_role.html", status=403)
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask /favicon.ico of every page, the admin's included: the portal's mark."""
+    return redirect(static("img/favicon.ico"))
 
 
 @never_cache
@@ -58,7 +66,9 @@ class ChangeLogView(LoginRequiredMixin, ListView):
         return self.filterset.qs
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(filter=self.filterset, **kwargs)
+        context = super().get_context_data(filter=self.filterset, **kwargs)
+        readable_changes(context["changes"])
+        return context
 
 
 class AccessLogView(LoginRequiredMixin, ListView):

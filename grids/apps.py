@@ -30,7 +30,17 @@ class GridsConfig(AppConfig):
         from grids import field_registry
 
         field_registry.register()
-        register_nav(NavItem(key="areas", label=_("Areas"), url_name="grids:tree", order=10))
+        # Signed-in users without a role (volunteers) have no area to see.
+        register_nav(
+            NavItem(
+                key="areas",
+                label=_("Areas"),
+                url_name="grids:tree",
+                roles=frozenset(Role),
+                order=10,
+                tab=40,
+            )
+        )
 
         def own_area(user, assignment):
             return reverse("grids:area", args=[assignment.area_id])

@@ -582,7 +582,6 @@ def _volunteers(ctx: DemoContext) -> list:
             },
         )
         users.append(user)
-    ctx.logins.append(("canyu01…24", "党员、志愿者（无角色）", "动员任务"))
     return users
 
 

@@ -118,7 +118,7 @@ class DangerReportForm(LocationMixin):
     category = forms.ChoiceField(
         label=_("Kind of danger"), choices=[("", _("Choose")), *DangerCategory.choices]
     )
-    area = AreaChoiceField(label=_("Where"))
+    area = AreaChoiceField(label=_("Grid, micro-grid or building"))
     description = forms.CharField(
         label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

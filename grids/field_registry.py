@@ -69,7 +69,12 @@ def register() -> None:
     register_seeder(27, "field work: patrols, hidden dangers, a mobilization task", seed_fieldwork)
     register_nav(
         NavItem(
-            key="patrols", label=_("Patrols"), url_name="field:patrols", roles=FIELD_ROLES, order=12
+            key="patrols",
+            label=_("Patrols"),
+            url_name="field:patrols",
+            roles=FIELD_ROLES,
+            order=12,
+            tab=35,
         )
     )
     register_nav(
@@ -79,9 +84,16 @@ def register() -> None:
             url_name="field:dangers",
             roles=FIELD_ROLES,
             order=13,
+            tab=70,
         )
     )
     # Every signed-in user: volunteers and party members without a role sign up here.
     register_nav(
-        NavItem(key="mobilization", label=_("Mobilization"), url_name="field:tasks", order=14)
+        NavItem(
+            key="mobilization",
+            label=_("Mobilization"),
+            url_name="field:tasks",
+            order=14,
+            tab=60,
+        )
     )

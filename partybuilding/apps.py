@@ -90,6 +90,7 @@ class PartybuildingConfig(AppConfig):
                 url_name="partybuilding:home",
                 roles=party_roles,
                 order=40,
+                tab=36,
             )
         )
         register_start_page(

@@ -344,9 +344,6 @@ def _people(ctx: DemoContext) -> dict:
         RoleAssignment.objects.get_or_create(
             user=handlers[department.pk], role=Role.DEPARTMENT_HANDLER, department=department
         )
-    ctx.logins.append(("diaodu2…6", str(Role.COMMUNITY_DISPATCHER.label), "其他社区"))
-    ctx.logins.append(("wgy…", str(Role.GRID_WORKER.label), "各网格专职网格员"))
-    ctx.logins.append(("huanwei …", str(Role.DEPARTMENT_HANDLER.label), "各职能部门"))
     return {
         "dispatchers": dispatchers,
         "workers": workers,

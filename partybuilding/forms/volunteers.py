@@ -57,7 +57,9 @@ class SignUpForm(forms.Form):
 
 
 class RedeemForm(forms.Form):
-    reward = forms.ModelChoiceField(label=_("Reward"), queryset=None)
+    reward = forms.ModelChoiceField(
+        label=_("Reward"), queryset=None, empty_label=_("Choose a reward")
+    )
 
     def __init__(self, *args, user, volunteer, **kwargs):
         super().__init__(*args, **kwargs)

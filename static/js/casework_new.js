@@ -164,4 +164,60 @@
       fields.hidden = !resolve.checked;
     });
   }
+
+  // -- every field checked at once before sending (the server checks all of them again) ------
+  const address = form.querySelector("input[name=address]");
+  const reporterName = form.querySelector("input[name=reporter_name]");
+  const result = form.querySelector("textarea[name=result]");
+  const afterPhotos = form.querySelector("input[name=after_photos]");
+  const banner = form.querySelector("[data-client-errors]");
+  function problems() {
+    const found = [];
+    const missing = (el) => el && !el.closest("[hidden]") && !el.value.trim();
+    ["title", "category", "area", "source"].forEach((name) => {
+      const el = form.elements[name];
+      if (missing(el)) found.push([el, msg("msgRequired")]);
+    });
+    if (!lat.value && !address.value.trim()) found.push([address, msg("msgNoLocation")]);
+    if (residentSources.includes(source.value) && !reporterName.value.trim()) {
+      found.push([reporterName, msg("msgNoResident")]);
+    }
+    if (resolve && resolve.checked) {
+      if (!result.value.trim()) found.push([result, msg("msgNoResult")]);
+      const kept = form.querySelectorAll("input[name=after_photos_drafts]").length + afterPhotos.files.length;
+      if (!kept) found.push([afterPhotos, msg("msgNoAfterPhoto")]);
+    }
+    return found;
+  }
+  function show(found) {
+    form.querySelectorAll(".client-error").forEach((el) => el.remove());
+    form.querySelectorAll(".field.client-invalid").forEach((el) => el.classList.remove("has-error", "client-invalid"));
+    found.forEach(([el, text]) => {
+      const field = el.closest(".field");
+      field.classList.add("has-error", "client-invalid");
+      const error = document.createElement("div");
+      error.className = "error client-error";
+      error.textContent = text;
+      field.append(error);
+    });
+    banner.hidden = !found.length;
+    if (found.length) {
+      found[0][0].closest(".field").scrollIntoView({ block: "center" });
+      found[0][0].focus({ preventScroll: true });
+    }
+  }
+  form.addEventListener("submit", (event) => {
+    if (event.defaultPrevented) return;
+    const found = problems();
+    show(found);
+    if (found.length) {
+      event.preventDefault();
+      return;
+    }
+    // Photos still uploading: send once they are kept (or back in the file input).
+    if (window.portalPhotoUploads && window.portalPhotoUploads.pending()) {
+      event.preventDefault();
+      window.portalPhotoUploads().then(() => form.requestSubmit());
+    }
+  });
 })();

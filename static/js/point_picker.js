@@ -36,8 +36,35 @@ window.PointPicker = function (form, mapData, options) {
         });
     map.setView(point, Math.max(map.getZoom() || 17, 17));
   }
+  // Leaflet (about 150 KB) is fetched only when the map is first opened, from the URLs the
+  // markup names; a page that loaded it already is served at once.
+  let leaflet = null;
+  function loadLeaflet() {
+    if (window.L) return Promise.resolve();
+    if (leaflet) return leaflet;
+    leaflet = new Promise((resolve, reject) => {
+      const css = document.createElement("link");
+      css.rel = "stylesheet";
+      css.href = mapBox.dataset.leafletCss;
+      document.head.append(css);
+      const script = document.createElement("script");
+      script.src = mapBox.dataset.leafletJs;
+      script.onload = () => resolve();
+      script.onerror = () => {
+        leaflet = null;
+        script.remove();
+        reject(new Error("leaflet"));
+      };
+      document.head.append(script);
+    });
+    return leaflet;
+  }
   function openMap() {
-    if (!window.L) return;
+    loadLeaflet().then(showMap, () => {
+      status.textContent = msg("msgNoGeo");
+    });
+  }
+  function showMap() {
     mapBox.hidden = false;
     mapButton.setAttribute("aria-expanded", "true");
     if (map) {

@@ -8,7 +8,8 @@ window.portalInsertFragment = function (container, html) {
 };
 
 // Small behaviours of the base layout: on a phone the section nav scrolls sideways, so the
-// current section is brought into view; the user menu closes on an outside click or Escape.
+// current section is brought into view; the user menu and the phone's "More" sheet close on an
+// outside click or Escape.
 (function () {
   const nav = document.querySelector(".mainnav");
   const current = nav && nav.querySelector("a.active");
@@ -17,7 +18,7 @@ window.portalInsertFragment = function (container, html) {
   }
 })();
 (function () {
-  const menus = document.querySelectorAll("details.usermenu");
+  const menus = document.querySelectorAll("details.usermenu, details.tab-more");
   if (!menus.length) return;
   document.addEventListener("click", (event) => {
     menus.forEach((menu) => {
@@ -44,4 +45,11 @@ document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
 });
 document.querySelectorAll("[data-print]").forEach((button) => {
   button.addEventListener("click", () => window.print());
+});
+// A file input dressed as a button names the chosen file on the button.
+document.querySelectorAll("input[type=file][data-shows-name]").forEach((input) => {
+  input.addEventListener("change", () => {
+    const label = document.getElementById(input.dataset.showsName);
+    if (label && input.files.length) label.textContent = input.files[0].name;
+  });
 });

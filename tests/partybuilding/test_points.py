@@ -256,3 +256,15 @@ def test_the_activity_page_offers_each_sign_up_its_next_step(client, party, acti
         for name in ("王建国", "李秀英")
     }
     assert offered == {"王建国": {"check_in"}, "李秀英": {"check_out"}}
+
+
+def test_the_reward_list_offers_no_dashes(party, tree):
+    from partybuilding.forms.volunteers import RedeemForm
+    from tests.partybuilding.factories import RewardFactory, VolunteerFactory
+
+    RewardFactory(area=tree.community_a, name="爱心理发券")
+    volunteer = VolunteerFactory(area=tree.building_a1)
+    form = RedeemForm(user=party.officer_a, volunteer=volunteer)
+    labels = [label for _, label in form.fields["reward"].choices]
+    assert "爱心理发券" in "".join(str(label) for label in labels)
+    assert not any("----" in str(label) for label in labels)

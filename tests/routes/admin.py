@@ -70,6 +70,7 @@ ROUTES = {
     **admin_model("casework.serviceattribute", None),
     **admin_model("casework.apikey", "api_key"),
     **admin_model("casework.intake", "intake", sees=False),
+    **admin_model("casework.photodraft", "photo_draft"),
     # partybuilding
     **admin_model("partybuilding.partyorganization", "organization"),
     **admin_model("partybuilding.organizationpost", "post", sees=False),

@@ -26,6 +26,9 @@ ROUTES = {
     "casework:photo": detail(
         "case", extra={"attachment": "attachment", "size": lambda s: "thumb"}, binary=True
     ),
+    # Photos uploaded while filing: POST only; a draft is seen by its uploader alone.
+    "casework:photo_draft_upload": page(),
+    "casework:photo_draft": detail("photo_draft", ok=ADMIN, binary=True),
     "deadlines:desk": page(ok=ADMIN, sees=ADMIN),
     "deadlines:order": detail("supervision_order", ok=ADMIN),
     "deadlines:answer": detail("supervision_order"),
@@ -62,6 +65,7 @@ ROUTES = {
         actions=("attachments", "events", "resume", "transitions"),
         list_actions=("duplicates",),
     ),
+    "case-event-list": page(ok=ADMIN, sees=ADMIN),
     **viewset("category", None, sees=()),
     "category-detail": Expectation(kwargs={"pk": _global("category")}, ok=ADMIN),
     **viewset("response-template", None, sees=()),

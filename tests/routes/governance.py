@@ -15,6 +15,8 @@ ROUTES = {
     "password_change_done": page(),
     # 503 while Redis or the workers are down (no worker runs in the tests).
     "health": page(anonymous=PUBLIC, allowed_errors=(503,)),
+    # A redirect to the static icon, for every visitor.
+    "favicon": page(anonymous=PUBLIC, writes=()),
     "changelog": page(ok=ADMIN, sees=ADMIN),
     "access-log": page(ok=ADMIN, sees=ADMIN),
     "notifications:list": page(ok=("community_dispatcher",), sees=("community_dispatcher",)),

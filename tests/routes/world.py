@@ -317,6 +317,17 @@ def make_case_event(s: Side):
     )
 
 
+def make_photo_draft(s: Side):
+    """A photo uploaded on the filing form and not yet filed: its uploader's alone (the street
+    admin's here, so that the admin's own list shows it)."""
+    return cw.PhotoDraft.objects.create(
+        owner=s.users[Role.STREET_ADMIN],
+        image=jpeg(),
+        thumbnail=jpeg("thumb.jpg"),
+        original_name=s.name("楼道.jpg"),
+    )
+
+
 def make_attachment(s: Side):
     return cw.Attachment.objects.create(
         case=s.objects["case"],
@@ -576,6 +587,7 @@ OBJECTS: dict[str, Callable[[Side], object]] = {
     "category": make_category,
     "case_event": make_case_event,
     "attachment": make_attachment,
+    "photo_draft": make_photo_draft,
     "reminder": make_reminder,
     "deadline_request": make_deadline_request,
     "supervision_order": make_supervision_order,

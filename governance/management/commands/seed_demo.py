@@ -23,3 +23,7 @@ class Command(BaseCommand):
         width = max((len(u) for u, _, _ in ctx.logins), default=8)
         for username, role, scope in ctx.logins:
             self.stdout.write(f"  {username:<{width}}  {DEMO_PASSWORD}   {role} · {scope}")
+        self.stdout.write(
+            "Every demo login (each grid, community and department), same password: "
+            "manage.py demo_logins  (e.g. --role grid_worker)"
+        )
