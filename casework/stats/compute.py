@@ -1,0 +1,183 @@
+"""Counting the figures of :mod:`casework.stats.figures` over a set of cases.
+
+Aggregate queries, never a query per row: one ``COUNT(...) FILTER (...)`` query per grouping for
+every figure at once (the candidates of the period first, see ``figures.candidates_q``), and one
+read of the period's closed cases (with their suspensions) for the handling time in working hours.
+Tables by child area group by the lowest area and add each up into the child whose tree range
+holds it (``TreeModel.enclosing``), so the number of queries does not grow with the number of
+children.
+
+Why not rollup tables: measured in ``bench/results/stats.md`` — at 1,000,000 cases the aggregate
+over the period's candidates answers within the budget on PostgreSQL, and a rollup would be a
+second definition of every figure to keep in step with the workflow.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, QuerySet
+
+from casework import clock
+from casework.deadlines.models import DeadlineRequest
+from casework.models import Case
+from casework.stats.figures import (
+    FIGURE_LIST,
+    RATE_LIST,
+    RATES,
+    candidates_q,
+    rate,
+)
+from casework.stats.periods import Period
+from grids.models import Area
+
+
+@dataclass
+class Figures:
+    """The counts of every figure for one group of cases, with the rates and the average
+    handling time derived from them."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_KEYS, 0))
+    handling_seconds: float = 0.0
+    handled: int = 0
+
+    def __getitem__(self, key: str):
+        if key in RATES:
+            return self.rate(key)
+        if key == "handling_hours":
+            return self.handling_hours
+        return self.counts[key]
+
+    def rate(self, key: str) -> float | None:
+        r = RATES[key]
+        return rate(self.counts[r.numerator], self.counts[r.denominator])
+
+    @property
+    def rates(self) -> dict[str, float | None]:
+        return {r.key: self.rate(r.key) for r in RATE_LIST}
+
+    @property
+    def handling_hours(self) -> float | None:
+        """Average working hours from filing to closing, suspended time left out."""
+        if not self.handled:
+            return None
+        return round(self.handling_seconds / self.handled / 3600, 1)
+
+    def add(self, other: Figures) -> None:
+        for key, value in other.counts.items():
+            self.counts[key] += value
+        self.handling_seconds += other.handling_seconds
+        self.handled += other.handled
+
+    def as_dict(self) -> dict:
+        return {**self.counts, **self.rates, "handling_hours": self.handling_hours}
+
+
+_KEYS = tuple(f.key for f in FIGURE_LIST)
+
+
+def count(
+    cases: QuerySet[Case], period: Period, now: datetime, *, group_by: str | None = None
+) -> dict[object, Figures]:
+    """The figures of ``cases`` (already scoped) in ``period``, per value of ``group_by`` (a
+    field of the case, e.g. ``department_id``), or under the key None for all of them. Two
+    queries for the counts and the handling time, one more for the suspensions if any."""
+    qs = cases.filter(candidates_q(period)).order_by()
+    aggregates = {f.key: Count("pk", filter=f.cases(period, now)) for f in FIGURE_LIST}
+    result: dict[object, Figures] = defaultdict(Figures)
+    if group_by is None:
+        row = qs.aggregate(**aggregates)
+        result[None] = Figures(counts=row)
+    else:
+        for row in qs.values(group_by).annotate(**aggregates):
+            key = row.pop(group_by)
+            result[key] = Figures(counts=row)
+    _add_handling_time(cases, period, now, group_by, result)
+    return result
+
+
+def total(cases: QuerySet[Case], period: Period, now: datetime) -> Figures:
+    return count(cases, period, now)[None]
+
+
+def by_children(
+    cases: QuerySet[Case], area: Area, period: Period, now: datetime
+) -> list[tuple[Area, Figures]]:
+    """The figures of each child of ``area`` (a community's grids, say), children in tree
+    order, the ones without cases with zeros. Three or four queries whatever the number of
+    children."""
+    children = list(Area.objects.filter(parent=area).order_by(*Area.tree_order()))
+    by_leaf = count(cases, period, now, group_by="area_id")
+    owner = Area.enclosing(
+        Area.objects.within(area, include_self=False), Area.objects.filter(parent=area)
+    )
+    rows = {child.pk: Figures() for child in children}
+    for leaf, figures in by_leaf.items():
+        child = owner.get(leaf)
+        if child is not None:
+            rows[child].add(figures)
+    return [(child, rows[child.pk]) for child in children]
+
+
+# -- handling time ------------------------------------------------------------------------
+def _add_handling_time(
+    cases: QuerySet[Case],
+    period: Period,
+    now: datetime,
+    group_by: str | None,
+    result: dict[object, Figures],
+) -> None:
+    from casework.stats.figures import FIGURES
+
+    closed_qs = cases.filter(FIGURES["closed"].cases(period, now))
+    closed = list(
+        closed_qs.select_related("street", "category")
+        .only(
+            "pk",
+            "reported_at",
+            "closed_at",
+            "area_id",
+            "department_id",
+            "category_id",
+            "source",
+            "community_id",
+            "grid_id",
+            "street__tree_id",
+            "street__lft",
+            "street__rght",
+            "street__level",
+            "category__around_the_clock",
+        )
+        .order_by()
+    )
+    if not closed:
+        return
+    stopped = _suspended_time(closed, closed_qs)
+    for case in closed:
+        seconds = clock.between(case, case.reported_at, case.closed_at) - stopped.get(
+            case.pk, timedelta()
+        )
+        key = getattr(case, group_by) if group_by else None
+        figures = result[key]
+        figures.handling_seconds += max(seconds, timedelta()).total_seconds()
+        figures.handled += 1
+
+
+def _suspended_time(closed: list[Case], closed_qs: QuerySet[Case]) -> dict[int, timedelta]:
+    """The working time each closed case spent suspended (a suspension resumed, or still on
+    when the case closed, ends there)."""
+    by_pk = {case.pk: case for case in closed}
+    spans: dict[int, timedelta] = defaultdict(timedelta)
+    suspensions = DeadlineRequest.objects.filter(
+        case__in=closed_qs.values("pk"),
+        kind=DeadlineRequest.Kind.SUSPENSION,
+        status=DeadlineRequest.Status.APPROVED,
+    ).values_list("case_id", "decided_at", "resumed_at")
+    for case_id, start, end in suspensions:
+        case = by_pk[case_id]
+        end = min(end or case.closed_at, case.closed_at)
+        if start and end > start:
+            spans[case_id] += clock.between(case, start, end)
+    return spans
