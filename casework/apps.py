@@ -98,6 +98,21 @@ class CaseworkConfig(AppConfig):
         for role in inbox_roles - {Role.STREET_ADMIN}:
             register_start_page(role, inbox)
 
+        # The leaders, the street and the center start on the dashboard of their scope.
+        from casework.stats.selectors import DASHBOARD_ROLES
+
+        register_nav(
+            NavItem(
+                key="dashboard",
+                label=_("Dashboard"),
+                url_name="stats:dashboard",
+                roles=DASHBOARD_ROLES,
+                order=15,
+            )
+        )
+        for role in (Role.VIEWER, Role.STREET_ADMIN, Role.CENTER_SUPERVISOR):
+            register_start_page(role, lambda user, assignment: reverse("stats:dashboard"))
+
         from casework import webhooks
         from casework.open311 import setup as public_intake
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("areas/", include("grids.urls")),
     path("cases/", include("casework.urls")),
     path("cases/", include("casework.deadlines.urls")),
+    path("dashboard/", include("casework.stats.urls")),
     path("field/", include("grids.field_urls")),
     path("field/", include("casework.patrol_urls")),
     path("party/", include("partybuilding.urls")),

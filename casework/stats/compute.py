@@ -79,11 +79,17 @@ _KEYS = tuple(f.key for f in FIGURE_LIST)
 
 
 def count(
-    cases: QuerySet[Case], period: Period, now: datetime, *, group_by: str | None = None
+    cases: QuerySet[Case],
+    period: Period,
+    now: datetime,
+    *,
+    group_by: str | None = None,
+    handled: Handled | None = None,
 ) -> dict[object, Figures]:
     """The figures of ``cases`` (already scoped) in ``period``, per value of ``group_by`` (a
-    field of the case, e.g. ``department_id``), or under the key None for all of them. Two
-    queries for the counts and the handling time, one more for the suspensions if any."""
+    field of the case, e.g. ``department_id``), or under the key None for all of them. One
+    query for the counts; the handling times are read once (``handling_times``) and may be
+    passed in by a caller that groups the same cases several ways."""
     qs = cases.filter(candidates_q(period)).order_by()
     aggregates = {f.key: Count("pk", filter=f.cases(period, now)) for f in FIGURE_LIST}
     result: dict[object, Figures] = defaultdict(Figures)
@@ -94,22 +100,31 @@ def count(
         for row in qs.values(group_by).annotate(**aggregates):
             key = row.pop(group_by)
             result[key] = Figures(counts=row)
-    _add_handling_time(cases, period, now, group_by, result)
+    if handled is None:
+        handled = handling_times(cases, period, now)
+    _add_handling_time(handled, group_by, result)
     return result
 
 
-def total(cases: QuerySet[Case], period: Period, now: datetime) -> Figures:
-    return count(cases, period, now)[None]
+def total(
+    cases: QuerySet[Case], period: Period, now: datetime, *, handled: Handled | None = None
+) -> Figures:
+    return count(cases, period, now, handled=handled)[None]
 
 
 def by_children(
-    cases: QuerySet[Case], area: Area, period: Period, now: datetime
+    cases: QuerySet[Case],
+    area: Area,
+    period: Period,
+    now: datetime,
+    *,
+    handled: Handled | None = None,
 ) -> list[tuple[Area, Figures]]:
     """The figures of each child of ``area`` (a community's grids, say), children in tree
     order, the ones without cases with zeros. Three or four queries whatever the number of
     children."""
     children = list(Area.objects.filter(parent=area).order_by(*Area.tree_order()))
-    by_leaf = count(cases, period, now, group_by="area_id")
+    by_leaf = count(cases, period, now, group_by="area_id", handled=handled)
     owner = Area.enclosing(
         Area.objects.within(area, include_self=False), Area.objects.filter(parent=area)
     )
@@ -122,13 +137,17 @@ def by_children(
 
 
 # -- handling time ------------------------------------------------------------------------
-def _add_handling_time(
-    cases: QuerySet[Case],
-    period: Period,
-    now: datetime,
-    group_by: str | None,
-    result: dict[object, Figures],
-) -> None:
+@dataclass(frozen=True)
+class Handled:
+    """The closed cases of a period with their handling time: read once, grouped many ways."""
+
+    rows: list[tuple[Case, timedelta]]
+
+
+def handling_times(cases: QuerySet[Case], period: Period, now: datetime) -> Handled:
+    """Each case closed in ``period`` with its working time from filing to closing, the time
+    it spent suspended left out (a suspension across the month's end counts up to its resume).
+    Two queries."""
     from casework.stats.figures import FIGURES
 
     closed_qs = cases.filter(FIGURES["closed"].cases(period, now))
@@ -153,15 +172,19 @@ def _add_handling_time(
         .order_by()
     )
     if not closed:
-        return
+        return Handled([])
     stopped = _suspended_time(closed, closed_qs)
+    rows = []
     for case in closed:
-        seconds = clock.between(case, case.reported_at, case.closed_at) - stopped.get(
-            case.pk, timedelta()
-        )
-        key = getattr(case, group_by) if group_by else None
-        figures = result[key]
-        figures.handling_seconds += max(seconds, timedelta()).total_seconds()
+        spent = clock.between(case, case.reported_at, case.closed_at)
+        rows.append((case, max(spent - stopped.get(case.pk, timedelta()), timedelta())))
+    return Handled(rows)
+
+
+def _add_handling_time(handled: Handled, group_by: str | None, result: dict) -> None:
+    for case, spent in handled.rows:
+        figures = result[getattr(case, group_by) if group_by else None]
+        figures.handling_seconds += spent.total_seconds()
         figures.handled += 1
 
 
