@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("casework.api.urls")),
     path("", include("casework.deadlines.api.urls")),
     path("", include("casework.api.patrol_urls")),
+    path("", include("casework.stats.api.urls")),
     path("", include("partybuilding.api.urls")),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
