@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-WIDTH = 640
-HEIGHT = 220
-LEFT = 36
+WIDTH = 480
+HEIGHT = 200
+LEFT = 30
 BOTTOM = 28
 TOP = 12
 
@@ -81,8 +81,8 @@ def bars(rows: list[tuple[str, int]]) -> dict:
         return {}
     top = max(v for _l, v in rows) or 1
     row_h = 26
-    label_w = 180
-    plot_w = WIDTH - label_w - 48
+    label_w = 150
+    plot_w = WIDTH - label_w - 40
     return {
         "width": WIDTH,
         "height": row_h * len(rows) + 4,

@@ -109,7 +109,7 @@ FIGURE_LIST: tuple[Figure, ...] = (
     Figure("closed", _("Closed"), _closed, help=_("Cases closed in the period.")),
     Figure(
         "open",
-        _("Open"),
+        _("Open cases"),
         lambda p, now: Q(status__in=sorted(OPEN_STATUSES)),
         snapshot=True,
         help=_("Cases somebody still has to act on, now."),

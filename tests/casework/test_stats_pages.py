@@ -7,7 +7,7 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,11 @@ def month_cases(tree, categories, departments):
     now = timezone.now()
     start = preset("month").start
     early = max(start, now - timedelta(hours=2))
+    with transaction.atomic():  # case numbers are drawn under a row lock
+        return _month_cases(tree, categories, departments, early)
+
+
+def _month_cases(tree, categories, departments, early):
     closed = CaseFactory(
         area=tree.building_a1,
         category=categories.garbage,
