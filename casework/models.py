@@ -42,12 +42,25 @@ from casework.open311.models import (
     ServiceAttributeValue,
     ServiceDefinition,
 )
+from casework.stats.models import (
+    AssessmentItem,
+    AssessmentMonth,
+    AssessmentRecompute,
+    AssessmentResult,
+    AssessmentScheme,
+    ManualScore,
+)
 from governance.models import AppendOnlyModel, Department, Role, TimeStampedModel, TreeModel
 
 __all__ = [
     "OPEN_STATUSES",
     "STATUS_STAGE",
     "ApiKey",
+    "AssessmentItem",
+    "AssessmentMonth",
+    "AssessmentRecompute",
+    "AssessmentResult",
+    "AssessmentScheme",
     "Attachment",
     "Case",
     "CaseCounter",
@@ -57,6 +70,7 @@ __all__ = [
     "Holder",
     "Intake",
     "Jurisdiction",
+    "ManualScore",
     "Priority",
     "Reminder",
     "ResponseTemplate",

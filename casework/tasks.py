@@ -24,3 +24,12 @@ def notify_reminders(reminder_ids: list[int]) -> int:
 def send_daily_digest() -> int:
     """Beat runs this at 8:30 every day; it sends nothing on days off."""
     return digest.send_daily_digest()
+
+
+@shared_task(ignore_result=True)
+def freeze_assessment_month() -> int:
+    """Beat runs this on the 1st of each month: last month's assessment is frozen once per
+    scheme, however many times it runs."""
+    from casework.stats.assessment import freeze_previous_month
+
+    return freeze_previous_month()
