@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from casework.models import Source
-from casework.stats import charts, compute, periods, selectors
+from casework.stats import charts, compute, periods, ranking, selectors
 from casework.stats.figures import FIGURES, KEY_FIGURES, RATE_LIST, RATES
 
 # Columns of the tables (by area, department, category, source): the sort keys too.
@@ -192,6 +192,7 @@ def dashboard(request):
     hot_areas, hot_categories = selectors.hot_spots(cases, area, week)
     trend = selectors.monthly_trend(cases, period)
     context = {
+        "can_rank": bool(ranking.schemes_for(user)),
         "area": area,
         "breadcrumb": selectors.breadcrumb(user, area),
         "roots": selectors.dashboard_roots(user),

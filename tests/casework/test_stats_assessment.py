@@ -124,3 +124,87 @@ def test_the_task_on_the_first_freezes_last_month_once(october, scheme):  # noqa
     month = AssessmentMonth.objects.get()
     assert month.month == OCTOBER_1 and month.frozen_at is not None
     assert month.results.count() > 0
+
+
+# -- pages ----------------------------------------------------------------------------------
+RANKING = "/dashboard/ranking/"
+
+
+def test_the_ranking_page_shows_the_frozen_month_and_the_change(
+    client,
+    october,  # noqa: F811
+    scheme,
+    crew,
+    tree,
+    in_english,
+    django_assert_max_num_queries,
+):
+    assessment.assessment_freeze(scheme=scheme, month=OCTOBER_1, now=at(11, 1, 0, 30))
+    client.force_login(crew.center)
+    with django_assert_max_num_queries(30):
+        response = client.get(RANKING, {"month": "2026-10"})
+    html = response.content.decode()
+    assert "frozen 2026-11-01 00:30" in html
+    assert html.index(tree.community_b.name) < html.index(tree.community_a.name)
+    assert "65.12" in html  # community A, as computed in test_october_scores_and_ranks
+    grids = client.get(RANKING, {"month": "2026-10", "kind": "grid"}).content.decode()
+    assert tree.grid_a1.name in grids and tree.community_a.name not in grids
+
+
+def test_the_bulletin_prints_and_exports(client, october, scheme, crew, tree, in_english):  # noqa: F811
+    assessment.assessment_freeze(scheme=scheme, month=OCTOBER_1, now=at(11, 1, 0, 30))
+    client.force_login(crew.street_admin)
+    html = client.get("/dashboard/bulletin/", {"month": "2026-10"}).content.decode()
+    assert "Grid governance bulletin, 2026-10" in html
+    assert tree.street.name in html
+    assert "城管执法队" in html  # the department's row
+    # The two overdue cases were never dispatched: no department is named for them.
+    assert "No department let a case go overdue this month." in html
+    response = client.get("/dashboard/bulletin.xlsx", {"month": "2026-10"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    names = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert tree.community_a.name in names and tree.community_b.name in names
+
+
+def test_the_ranking_is_for_who_sees_the_street(client, october, scheme, crew):  # noqa: F811
+    for user in (crew.viewer_a, crew.dispatcher_a, crew.worker_a):
+        client.force_login(user)
+        assert client.get(RANKING).status_code == 403, user
+        assert client.get("/dashboard/bulletin.xlsx").status_code == 403, user
+
+
+def test_a_bad_month_is_named(client, scheme, crew, in_english):
+    client.force_login(crew.center)
+    response = client.get(RANKING, {"month": "2026-13"})
+    assert response.status_code == 200
+    assert "Give the month as YYYY-MM." in response.content.decode()
+
+
+def test_the_admin_recomputes_a_month_only_with_a_reason(
+    client,
+    october,  # noqa: F811
+    scheme,
+    crew,
+    in_english,
+):
+    month = assessment.assessment_freeze(scheme=scheme, month=OCTOBER_1, now=at(11, 1, 0, 30))
+    client.force_login(crew.superuser)
+    url = "/admin/casework/assessmentmonth/"
+    asked = client.post(url, {"action": "recompute", "_selected_action": [month.pk]})
+    assert asked.status_code == 200
+    assert "Kept in the log of the month." in asked.content.decode()
+    assert not AssessmentRecompute.objects.exists()
+    empty = client.post(url, {"action": "recompute", "_selected_action": [month.pk], "reason": ""})
+    assert empty.status_code == 200 and not AssessmentRecompute.objects.exists()
+    done = client.post(
+        url, {"action": "recompute", "_selected_action": [month.pk], "reason": "部门申诉复核"}
+    )
+    assert done.status_code == 302
+    assert AssessmentRecompute.objects.get().reason == "部门申诉复核"
+    assert client.get(f"{url}{month.pk}/change/").status_code == 200
