@@ -41,3 +41,20 @@ def test_the_benchmark_runs_at_a_tiny_size_and_keeps_its_promises(tmp_path):
     report = results.read_text(encoding="utf-8")
     assert "| first scan (writes every reminder) |" in report
     assert "uses the partial index `case_open_due`: yes" in report
+
+
+STATS_BENCH = Path(__file__).resolve().parent.parent / "bench" / "stats.py"
+
+
+def test_the_statistics_benchmark_runs_at_tiny_sizes(tmp_path):
+    spec = importlib.util.spec_from_file_location("bench_stats", STATS_BENCH)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    results = tmp_path / "stats.md"
+    bench.run([100, 300], results=results)
+    report = results.read_text(encoding="utf-8")
+    for page in ("street dashboard", "community drill-down", "ranking"):
+        line = next(row for row in report.splitlines() if row.startswith(f"| {page}"))
+        # The same number of queries at both sizes: nothing runs once per case or per area.
+        counts = [cell.split(", ")[1] for cell in line.split(" | ")[1:3]]
+        assert counts[0] == counts[1], line

@@ -89,7 +89,8 @@ def _subjects(scheme: AssessmentScheme, month: date, now: datetime) -> list[_Sub
     period = month_period(month.year, month.month)
     cases = Case.objects.filter(Area.subtree_q(street, prefix="area__"))
     handled = compute.handling_times(cases, period, now)
-    by_leaf = compute.count(cases, period, now, group_by="area_id", handled=handled)
+    counted = compute.count_by(cases, period, now, ("area_id", "department_id"), handled=handled)
+    by_leaf = compute.regroup(counted, 0)
     below = Area.objects.within(street, include_self=False)
     subjects: list[_Subject] = []
     for kind in (AreaKind.COMMUNITY, AreaKind.GRID):
@@ -100,7 +101,7 @@ def _subjects(scheme: AssessmentScheme, month: date, now: datetime) -> list[_Sub
             if owner.get(leaf) in sums:
                 sums[owner[leaf]].add(figures)
         subjects += [_Subject(kind, a.name, sums[a.pk], area=a) for a in containers]
-    by_department = compute.count(cases, period, now, group_by="department_id", handled=handled)
+    by_department = compute.regroup(counted, 1)
     departments = Department.objects.in_bulk([pk for pk in by_department if pk is not None])
     subjects += [
         _Subject(SubjectKind.DEPARTMENT, d.name, by_department[pk], department=d)

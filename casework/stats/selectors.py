@@ -82,16 +82,21 @@ class Comparison:
     previous: Figures
 
 
-def key_figures(cases: QuerySet[Case], period: Period, now: datetime, handled=None) -> Comparison:
+def key_figures(
+    cases: QuerySet[Case], period: Period, now: datetime, handled=None, current=None
+) -> Comparison:
+    """The period's figures (``current`` when already counted) and the previous period's."""
     return Comparison(
-        compute.total(cases, period, now, handled=handled),
+        current or compute.total(cases, period, now, handled=handled),
         compute.total(cases, period.previous(), now),
     )
 
 
-def by_department(cases: QuerySet[Case], period: Period, now: datetime, handled=None):
-    """(department, figures) for every department with a case in the period, by name."""
-    rows = compute.count(cases, period, now, group_by="department_id", handled=handled)
+def by_department(cases: QuerySet[Case], period: Period, now: datetime, handled=None, rows=None):
+    """(department, figures) for every department with a case in the period, by name
+    (``rows``: the figures by department already counted)."""
+    if rows is None:
+        rows = compute.count(cases, period, now, group_by="department_id", handled=handled)
     departments = Department.objects.in_bulk([pk for pk in rows if pk is not None])
     return sorted(
         ((departments[pk], figures) for pk, figures in rows.items() if pk in departments),
@@ -100,10 +105,17 @@ def by_department(cases: QuerySet[Case], period: Period, now: datetime, handled=
 
 
 def by_category(
-    cases: QuerySet[Case], period: Period, now: datetime, handled=None, *, limit=TOP_CATEGORIES
+    cases: QuerySet[Case],
+    period: Period,
+    now: datetime,
+    handled=None,
+    rows=None,
+    *,
+    limit=TOP_CATEGORIES,
 ):
     """The categories with the most cases filed in the period, most first."""
-    rows = compute.count(cases, period, now, group_by="category_id", handled=handled)
+    if rows is None:
+        rows = compute.count(cases, period, now, group_by="category_id", handled=handled)
     top = sorted(
         ((pk, f) for pk, f in rows.items() if f["reported"]), key=lambda r: -r[1]["reported"]
     )[:limit]
@@ -111,8 +123,9 @@ def by_category(
     return [(categories[pk], figures) for pk, figures in top]
 
 
-def by_source(cases: QuerySet[Case], period: Period, now: datetime, handled=None):
-    rows = compute.count(cases, period, now, group_by="source", handled=handled)
+def by_source(cases: QuerySet[Case], period: Period, now: datetime, handled=None, rows=None):
+    if rows is None:
+        rows = compute.count(cases, period, now, group_by="source", handled=handled)
     return sorted(rows.items(), key=lambda r: -r[1]["reported"])
 
 

@@ -23,6 +23,8 @@ from casework.models import Source
 from casework.stats import charts, compute, periods, ranking, selectors
 from casework.stats.figures import FIGURES, KEY_FIGURES, RATE_LIST, RATES
 
+# The fields the period's figures are counted by, once, for every table of the page.
+BREAKDOWN = ("area_id", "department_id", "category_id", "source")
 # Columns of the tables (by area, department, category, source): the sort keys too.
 TABLE_COLUMNS = (
     "reported",
@@ -117,7 +119,11 @@ def dashboard(request):
     now = timezone.now()
     cases = selectors.cases_in(user, area)
     handled = compute.handling_times(cases, period, now)
-    comparison = selectors.key_figures(cases, period, now, handled)
+    # One aggregate query for every table of the period, added up per table.
+    breakdown = compute.count_by(cases, period, now, BREAKDOWN, handled=handled)
+    comparison = selectors.key_figures(
+        cases, period, now, current=compute.regroup(breakdown, None)[None]
+    )
     current, previous = comparison.current, comparison.previous
     here = {"area": area.pk}
 
@@ -158,7 +164,9 @@ def dashboard(request):
             "figures": figures,
             "cells": _cells(figures, period, {"area": child.pk}),
         }
-        for child, figures in compute.by_children(cases, area, period, now, handled=handled)
+        for child, figures in compute.by_children(
+            cases, area, period, now, by_leaf=compute.regroup(breakdown, 0)
+        )
     ]
     department_sort = request.GET.get("department_sort", "")
     department_rows = [
@@ -167,7 +175,9 @@ def dashboard(request):
             "figures": figures,
             "cells": _cells(figures, period, {**here, "department": department.pk}),
         }
-        for department, figures in selectors.by_department(cases, period, now, handled)
+        for department, figures in selectors.by_department(
+            cases, period, now, rows=compute.regroup(breakdown, 1)
+        )
     ]
     category_rows = [
         {
@@ -177,7 +187,9 @@ def dashboard(request):
             "figures": figures,
             "cells": _cells(figures, period, {**here, "category": category.pk}),
         }
-        for category, figures in selectors.by_category(cases, period, now, handled)
+        for category, figures in selectors.by_category(
+            cases, period, now, rows=compute.regroup(breakdown, 2)
+        )
     ]
     source_labels = dict(Source.choices)
     source_rows = [
@@ -186,7 +198,9 @@ def dashboard(request):
             "figures": figures,
             "cells": _cells(figures, period, {**here, "source": source}),
         }
-        for source, figures in selectors.by_source(cases, period, now, handled)
+        for source, figures in selectors.by_source(
+            cases, period, now, rows=compute.regroup(breakdown, 3)
+        )
     ]
     week = periods.preset("week")
     hot_areas, hot_categories = selectors.hot_spots(cases, area, week)

@@ -20,7 +20,7 @@ from casework.stats.models import (
     ManualScore,
 )
 from tests.casework.factories import CaseFactory
-from tests.casework.test_stats_figures import at, october  # noqa: F401 (fixture)
+from tests.casework.test_stats_figures import at, calendar, october  # noqa: F401 (fixtures)
 
 OCTOBER_1 = date(2026, 10, 1)
 

@@ -19,7 +19,7 @@ each taken through the real steps at fixed moments (working day 9:00–12:00, 13
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -36,7 +36,9 @@ from casework.services import case_report, case_step
 from casework.stats import compute
 from casework.stats.figures import FIGURE_LIST, RATE_LIST, cases_q
 from casework.stats.periods import Period, from_params, month
+from governance import workclock
 from governance.scopes import visible
+from governance.workclock import calendar_load_from_package
 from tests.casework.factories import jpeg_upload
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -50,7 +52,19 @@ def at(month_, day, hour, minute=0):
 
 
 @pytest.fixture
-def october(tree, categories, crew, departments):
+def calendar(db):
+    """The published holiday calendar in the database (a transactional test run before may
+    have emptied it) and a process cache of this test's own."""
+    calendar_load_from_package()
+    fresh = workclock._ProcessCache()
+    original = workclock._cache
+    workclock._cache = fresh
+    yield fresh
+    workclock._cache = original
+
+
+@pytest.fixture
+def october(calendar, tree, categories, crew, departments):
     c = crew
 
     def report(when, *, area=tree.building_a1, actor=c.worker_a, **kwargs):
@@ -244,3 +258,19 @@ def test_periods_from_parameters():
     assert "period" in errors
     week = Period(at(11, 2, 0).date(), at(11, 4, 0).date())
     assert week.previous() == Period(at(10, 30, 0).date(), at(11, 1, 0).date())
+
+
+def test_the_working_time_meter_counts_as_the_clock(calendar):
+    import itertools
+    import random
+
+    from governance.workclock import WorkingTimeMeter, working_time_between
+
+    meter = WorkingTimeMeter(at(9, 25, 0).date(), at(11, 10, 0).date())
+    moments = sorted(
+        at(9, 25, 0) + timedelta(minutes=random.Random(seed).randrange(0, 60 * 24 * 45))
+        for seed in range(60)
+    )
+    for start, end in itertools.pairwise(moments):
+        expected = working_time_between(start, end).total_seconds()
+        assert meter(end) - meter(start) == pytest.approx(expected), (start, end)
