@@ -79,13 +79,15 @@ def bulletin(request):
     result = ranking.ranking(scheme, month)
     sections = []
     for kind, label, rows in _by_kind(result.rows):
+        # The best and the last never overlap: at most half of a short list each.
+        n = min(BEST_AND_WORST, max(1, len(rows) // 2))
         sections.append(
             {
                 "kind": kind,
                 "label": label,
                 "rows": rows,
-                "best": rows[:BEST_AND_WORST],
-                "worst": list(reversed(rows[-BEST_AND_WORST:])) if len(rows) > 1 else [],
+                "best": rows[:n],
+                "worst": list(reversed(rows[-n:])) if len(rows) > n else [],
             }
         )
     departments = next(s for s in sections if s["kind"] == SubjectKind.DEPARTMENT)["rows"]

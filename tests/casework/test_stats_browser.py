@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.casework.test_browser import DESKTOP, PHONE, session  # noqa: F401 (fixture)
+from tests.casework.test_stats_assessment import scheme  # noqa: F401 (fixture)
 from tests.casework.test_stats_pages import month_cases  # noqa: F401 (fixture)
 from tests.conftest import _with_role
 
@@ -55,3 +56,32 @@ def test_a_leader_drills_down_and_opens_a_rates_cases(
     assert month_cases["closed"].number in body
     assert month_cases["fresh"].number not in body
     page.screenshot(path=str(shots / f"rate-cases-{device}.png"), full_page=True)
+
+
+def test_the_bulletin_prints_on_a4(
+    transactional_db,
+    live_server,
+    session,  # noqa: F811
+    tree,
+    crew,
+    month_cases,  # noqa: F811
+    scheme,  # noqa: F811
+    artifacts_dir,
+):
+    from django.utils import timezone
+
+    shots = artifacts_dir / "stats"
+    shots.mkdir(exist_ok=True)
+    page = session(crew.street_admin, DESKTOP)
+    month = timezone.localdate().strftime("%Y-%m")
+    page.goto(f"{live_server.url}/dashboard/bulletin/?month={month}")
+    assert page.locator("[data-bulletin] h1").is_visible()
+    assert tree.community_a.name in page.locator("[data-bulletin]").inner_text()
+    page.screenshot(path=str(shots / "bulletin-desktop.png"), full_page=True)
+    page.emulate_media(media="print")
+    # The form and the header stay off paper; the bulletin fits the A4 width.
+    assert not page.locator(".no-print").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    pdf = page.pdf(path=str(shots / "bulletin-a4.pdf"), format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF")
+    page.screenshot(path=str(shots / "bulletin-print.png"), full_page=True)
