@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from casework.models import Source
+from casework.models import Category, Source
 from casework.stats import charts, compute, periods, ranking, selectors
-from casework.stats.figures import FIGURES, KEY_FIGURES, RATE_LIST, RATES
+from casework.stats.figures import FIGURE_LIST, FIGURES, KEY_FIGURES, RATE_LIST, RATES
+from governance import exports
 
 # The fields the period's figures are counted by, once, for every table of the page.
 BREAKDOWN = ("area_id", "department_id", "category_id", "source")
@@ -106,9 +107,8 @@ def _column_heads(sort: str, prefix: str) -> list[dict]:
     return heads
 
 
-@login_required
-@require_GET
-def dashboard(request):
+def _dashboard_scope(request):
+    """The area (404 outside the scope), the period and its errors, the cases, now."""
     user = request.user
     if not selectors.can_see_dashboard(user):
         raise PermissionDenied(_("The dashboard is for leaders, the street and the center."))
@@ -116,8 +116,74 @@ def dashboard(request):
     if area is None:
         raise Http404(_("No such area, or it is outside your scope."))
     period, period_errors = periods.from_params(request.GET)
-    now = timezone.now()
-    cases = selectors.cases_in(user, area)
+    return area, period, period_errors, selectors.cases_in(user, area), timezone.now()
+
+
+@login_required
+@require_GET
+def dashboard_export(request):
+    """Every table of the dashboard (by area, department, category, source) as one Excel
+    sheet, each row with every figure, rate and the handling time."""
+    area, period, _errors, cases, now = _dashboard_scope(request)
+    handled = compute.handling_times(cases, period, now)
+    breakdown = compute.count_by(cases, period, now, BREAKDOWN, handled=handled)
+    labels = _labels()
+    source_labels = dict(Source.choices)
+    by_category = compute.regroup(breakdown, 2)
+    categories = Category.objects.in_bulk([pk for pk in by_category if pk is not None])
+    tables = [
+        (
+            _("By area"),
+            [
+                (child.name, f)
+                for child, f in compute.by_children(
+                    cases, area, period, now, by_leaf=compute.regroup(breakdown, 0)
+                )
+            ],
+        ),
+        (
+            _("By department"),
+            [
+                (d.name, f)
+                for d, f in selectors.by_department(
+                    cases, period, now, rows=compute.regroup(breakdown, 1)
+                )
+            ],
+        ),
+        (
+            _("By category"),
+            [(categories[pk].name, f) for pk, f in by_category.items() if pk in categories],
+        ),
+        (
+            _("By source"),
+            [
+                (source_labels.get(s, s), f)
+                for s, f in selectors.by_source(
+                    cases, period, now, rows=compute.regroup(breakdown, 3)
+                )
+            ],
+        ),
+    ]
+    columns = [*(f.key for f in FIGURE_LIST), *(r.key for r in RATE_LIST), "handling_hours"]
+    rows = [
+        [str(table), name, *(figures[key] for key in columns)]
+        for table, entries in tables
+        for name, figures in entries
+    ]
+    return exports.spreadsheet_response(
+        filename=f"{area.name}-{period.first:%Y%m%d}-{period.last:%Y%m%d}",
+        sheet_title=area.name,
+        headers=[_("Table"), _("Name"), *(str(labels[key]) for key in columns)],
+        rows=rows,
+        widths=[12, 22, *([10] * len(columns))],
+    )
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    user = request.user
+    area, period, period_errors, cases, now = _dashboard_scope(request)
     handled = compute.handling_times(cases, period, now)
     # One aggregate query for every table of the period, added up per table.
     breakdown = compute.count_by(cases, period, now, BREAKDOWN, handled=handled)

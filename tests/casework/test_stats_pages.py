@@ -166,3 +166,22 @@ def test_the_number_of_queries_does_not_grow_with_the_child_areas(
     client.get(URL)  # the street's range changed: the clock reads its working hours again
     assert queries() == before
     assert before <= 32
+
+
+def test_the_dashboard_tables_export_to_excel_in_scope(client, crew, month_cases, tree):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(crew.dispatcher_b)
+    response = client.get(reverse("stats:export"))
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    names = {row[1] for row in rows[1:]}
+    assert tree.grid_b1.name in names
+    assert tree.community_a.name not in names and tree.grid_a1.name not in names
+    reported = rows[0].index(next(h for h in rows[0] if h in ("Reported", "已上报")))
+    assert sum(row[reported] for row in rows[1:] if row[1] == tree.grid_b1.name) == 1
+    client.force_login(crew.dispatcher_b)
+    assert client.get(reverse("stats:export"), {"area": tree.street.pk}).status_code == 404
