@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import AppendOnlyModel, Department, TimeStampedModel
+from governance.models import AppendOnlyModel, Department, LimitedTextField, TimeStampedModel
 
 # What a computed item may be scored on: the rates of casework.stats.figures and the handling
 # time. (Named here rather than imported: the figures import the case models, which import these.)
@@ -165,7 +165,7 @@ class ManualScore(TimeStampedModel):
         related_name="+",
     )
     score = models.DecimalField(_("score"), max_digits=6, decimal_places=2)
-    note = models.TextField(_("note"))
+    note = LimitedTextField(_("note"))
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("entered by"),
@@ -287,7 +287,7 @@ class AssessmentRecompute(AppendOnlyModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.TextField(_("reason"))
+    reason = LimitedTextField(_("reason"))
     created_at = models.DateTimeField(_("time"))
 
     class Meta:

@@ -3,6 +3,8 @@
 import django.core.validators
 import django.db.models.deletion
 from decimal import Decimal
+
+import governance.models.base
 from django.conf import settings
 from django.db import migrations, models
 
@@ -10,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0005_public_intake'),
+        ('casework', '0009_case_updated_index'),
         ('governance', '0011_import_drf_tokens'),
         ('grids', '0002_fieldwork_patrols_dangers_mobilization'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -36,7 +38,7 @@ class Migration(migrations.Migration):
             name='AssessmentRecompute',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField(verbose_name='reason')),
+                ('reason', governance.models.base.LimitedTextField(max_length=2000, verbose_name='reason')),
                 ('created_at', models.DateTimeField(verbose_name='time')),
                 ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
                 ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recomputes', to='casework.assessmentmonth', verbose_name='month')),
@@ -95,7 +97,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
                 ('month', models.DateField(help_text='The first day of the month.', verbose_name='month')),
                 ('score', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='score')),
-                ('note', models.TextField(verbose_name='note')),
+                ('note', governance.models.base.LimitedTextField(max_length=2000, verbose_name='note')),
                 ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='grids.area', verbose_name='community or grid')),
                 ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='governance.department', verbose_name='department')),
                 ('entered_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='entered by')),
