@@ -53,7 +53,9 @@ def test_a_community_dispatcher_reads_their_community_only(api, crew, month_case
 def test_bad_parameters_are_named(api, crew, params, field):
     response = api(crew.center).get(SUMMARY, params)
     assert response.status_code == 400
-    assert field in response.json()
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert field in body["fields"]
 
 
 def test_other_roles_and_strangers_are_refused(api, crew):
