@@ -452,3 +452,7 @@ class SupervisionOrderAdmin(_DeadlineRecordAdmin):
 
     def view_on_site(self, obj):
         return reverse("deadlines:order", args=[obj.pk])
+
+
+# The monthly assessment registers its own admin classes.
+from casework.stats import admin as _assessment_admin  # noqa: E402, F401

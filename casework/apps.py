@@ -12,7 +12,7 @@ class CaseworkConfig(AppConfig):
 
         from casework import selectors
         from casework.deadlines.selectors import desk_badge
-        from casework.demo import seed_casework, seed_deadlines
+        from casework.demo import seed_assessment, seed_casework, seed_deadlines
         from casework.models import (
             Attachment,
             Case,
@@ -83,6 +83,31 @@ class CaseworkConfig(AppConfig):
                 model, scopes.ScopeRule(area_path="case__area", department_path="case__department")
             )
         register_seeder(25, "deadlines: reminders, requests, supervision orders", seed_deadlines)
+        register_seeder(27, "the monthly assessment and its frozen months", seed_assessment)
+        from casework.stats.models import (
+            AssessmentItem,
+            AssessmentMonth,
+            AssessmentRecompute,
+            AssessmentResult,
+            AssessmentScheme,
+            ManualScore,
+        )
+
+        # The assessment belongs to its street (the scheme is read below it too; the results,
+        # which compare communities, only by the street); the center enters the manual scores.
+        center_and_admin = frozenset({Role.STREET_ADMIN, Role.CENTER_SUPERVISOR})
+        scopes.register(AssessmentScheme, scopes.ScopeRule(area_path="street", covering=True))
+        scopes.register(AssessmentItem, scopes.ScopeRule(area_path="scheme__street", covering=True))
+        for model, path in (
+            (AssessmentMonth, "scheme__street"),
+            (AssessmentResult, "assessment__scheme__street"),
+            (AssessmentRecompute, "assessment__scheme__street"),
+        ):
+            scopes.register(model, scopes.ScopeRule(area_path=path))
+        scopes.register(
+            ManualScore,
+            scopes.ScopeRule(area_path="item__scheme__street", change_roles=center_and_admin),
+        )
         # Whoever may hold a case has the supervision desk (orders to answer, requests to decide).
         holder_roles = frozenset(role for roles in HOLDER_ROLES.values() for role in roles)
         register_nav(
@@ -143,6 +168,21 @@ class CaseworkConfig(AppConfig):
 
         for role in inbox_roles - {Role.STREET_ADMIN}:
             register_start_page(role, inbox)
+
+        # The leaders, the street and the center start on the dashboard of their scope.
+        from casework.stats.selectors import DASHBOARD_ROLES
+
+        register_nav(
+            NavItem(
+                key="dashboard",
+                label=_("Dashboard"),
+                url_name="stats:dashboard",
+                roles=DASHBOARD_ROLES,
+                order=15,
+            )
+        )
+        for role in (Role.VIEWER, Role.STREET_ADMIN, Role.CENTER_SUPERVISOR):
+            register_start_page(role, lambda user, assignment: reverse("stats:dashboard"))
 
         from casework import webhooks
         from casework.open311 import setup as public_intake

@@ -11,12 +11,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import Case, Category, Holder, Priority, Satisfaction, Source, Status
+from casework.stats import figures as stats_figures
+from casework.stats import periods as stats_periods
 from governance.models import Department
 from governance.scopes import departments_for, visible
 from grids.models import Area
 
 # What a case number starts with: the year and a dash, then digits (see CaseNumberCounter).
 CASE_NUMBER_START = re.compile(r"\d{4}-\d*")
+
+FIGURE_CHOICES = [
+    *((f.key, f.label) for f in stats_figures.FIGURE_LIST),
+    *((r.key, r.label) for r in stats_figures.RATE_LIST),
+]
 
 
 class CaseFilterSet(django_filters.FilterSet):
@@ -56,6 +63,13 @@ class CaseFilterSet(django_filters.FilterSet):
         method="filter_reported_from", label=_("Reported from")
     )
     reported_to = django_filters.DateFilter(method="filter_reported_to", label=_("Reported to"))
+    # The cases behind a figure of the statistics (a rate: the cases it is a share of), in the
+    # period from ``figure_from`` to ``figure_to`` (default: this month).
+    figure = django_filters.ChoiceFilter(
+        choices=FIGURE_CHOICES, method="filter_figure", label=_("Counted in the figure")
+    )
+    figure_from = django_filters.DateFilter(method="filter_nothing", label=_("Figure from"))
+    figure_to = django_filters.DateFilter(method="filter_nothing", label=_("Figure to"))
 
     class Meta:
         model = Case
@@ -72,6 +86,9 @@ class CaseFilterSet(django_filters.FilterSet):
             "overdue",
             "reported_from",
             "reported_to",
+            "figure",
+            "figure_from",
+            "figure_to",
         )
 
     def __init__(self, *args, **kwargs):
@@ -110,6 +127,17 @@ class CaseFilterSet(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.overdue() if value else queryset.exclude(Case.overdue_q())
+
+    def filter_figure(self, queryset, name, value):
+        data = self.form.cleaned_data
+        period = stats_periods.preset("month")
+        first, last = data.get("figure_from"), data.get("figure_to")
+        if first or last:
+            period = stats_periods.Period(first or last, last or first)
+        return queryset.filter(stats_figures.cases_q(value, period, timezone.now()))
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # read by filter_figure
 
     # Dates are local calendar days; comparing with an aware range keeps the index usable.
     def filter_reported_from(self, queryset, name, value):

@@ -44,6 +44,14 @@ from casework.open311.models import (
     ServiceAttributeValue,
     ServiceDefinition,
 )
+from casework.stats.models import (
+    AssessmentItem,
+    AssessmentMonth,
+    AssessmentRecompute,
+    AssessmentResult,
+    AssessmentScheme,
+    ManualScore,
+)
 from governance.models import (
     AppendOnlyModel,
     Department,
@@ -61,6 +69,11 @@ __all__ = [
     "OPEN_STATUSES",
     "STATUS_STAGE",
     "ApiKey",
+    "AssessmentItem",
+    "AssessmentMonth",
+    "AssessmentRecompute",
+    "AssessmentResult",
+    "AssessmentScheme",
     "Attachment",
     "Case",
     "CaseCounter",
@@ -70,6 +83,7 @@ __all__ = [
     "Holder",
     "Intake",
     "Jurisdiction",
+    "ManualScore",
     "PhotoDraft",
     "Priority",
     "Reminder",

@@ -32,3 +32,12 @@ def clear_photo_drafts() -> int:
     from casework.photo_drafts import photo_drafts_clear
 
     return photo_drafts_clear()
+
+
+@shared_task(ignore_result=True)
+def freeze_assessment_month() -> int:
+    """Beat runs this on the 1st of each month: last month's assessment is frozen once per
+    scheme, however many times it runs."""
+    from casework.stats.assessment import freeze_previous_month
+
+    return freeze_previous_month()

@@ -152,6 +152,9 @@ def case_list(request):
             "export_query": request.GET.urlencode(),
             "can_report": selectors.can_report(request.user),
             "filtered": filterset.is_bound,
+            "figure_label": dict(filterset.form.fields["figure"].choices).get(
+                filterset.form.data.get("figure") if filterset.is_bound else None, ""
+            ),
         },
     )
 

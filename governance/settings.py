@@ -208,6 +208,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600,
         "options": {"expires": 3000},
     },
+    # Last month's assessment is frozen on the 1st, after midnight's last cases are in.
+    "casework-freeze-assessment": {
+        "task": "casework.tasks.freeze_assessment_month",
+        "schedule": crontab(day_of_month=1, hour=0, minute=30),
+    },
     # Hidden-danger rectification limits are days long: a scan a minute is on time.
     "grids-scan-danger-deadlines": {
         "task": "grids.tasks.scan_danger_deadlines",

@@ -63,3 +63,20 @@ def test_the_list_benchmark_runs_at_a_tiny_size(tmp_path):
     table = results.read_text(encoding="utf-8")
     for label, _who, _path in lists.REQUESTS:
         assert f"| {label} |" in table
+
+
+STATS_BENCH = Path(__file__).resolve().parent.parent / "bench" / "stats.py"
+
+
+def test_the_statistics_benchmark_runs_at_tiny_sizes(tmp_path):
+    spec = importlib.util.spec_from_file_location("bench_stats", STATS_BENCH)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    results = tmp_path / "stats.md"
+    bench.run([100, 300], results=results)
+    report = results.read_text(encoding="utf-8")
+    for page in ("street dashboard", "community drill-down", "ranking"):
+        line = next(row for row in report.splitlines() if row.startswith(f"| {page}"))
+        # The same number of queries at both sizes: nothing runs once per case or per area.
+        counts = [cell.split(", ")[1] for cell in line.split(" | ")[1:3]]
+        assert counts[0] == counts[1], line

@@ -71,6 +71,9 @@ ROUTES = {
     **admin_model("casework.apikey", "api_key"),
     **admin_model("casework.intake", "intake", sees=False),
     **admin_model("casework.photodraft", "photo_draft"),
+    **admin_model("casework.assessmentscheme", "assessment_scheme"),
+    **admin_model("casework.manualscore", "manual_score"),
+    **admin_model("casework.assessmentmonth", "assessment_month"),
     # partybuilding
     **admin_model("partybuilding.partyorganization", "organization"),
     **admin_model("partybuilding.organizationpost", "post", sees=False),

@@ -1,7 +1,7 @@
 """Routes of the casework app: cases, deadlines and supervision, patrol findings turned into cases,
 Open311 and the residents' pages."""
 
-from tests.routes.expect import ADMIN, PUBLIC, Expectation, detail, page, viewset
+from tests.routes.expect import ADMIN, API_WRITES, PUBLIC, Expectation, detail, page, viewset
 
 
 def _open311(**kwargs) -> Expectation:
@@ -74,4 +74,13 @@ ROUTES = {
     **viewset("supervision-order", "supervision_order", actions=("answer",)),
     "api-finding-case": detail("finding", writes=("POST",)),
     "api-danger-escalate": detail("danger", writes=("POST",)),
+    # The dashboard, its figures in the API, the monthly ranking and bulletin.
+    "stats:dashboard": page(ok=ADMIN, sees=ADMIN),
+    "stats:export": page(ok=ADMIN, binary=True),
+    "stats:ranking": page(ok=ADMIN, sees=ADMIN),
+    "stats:bulletin": page(ok=ADMIN, sees=ADMIN),
+    "stats:bulletin-export": page(ok=ADMIN, binary=True),
+    "stats-summary": page(ok=ADMIN, sees=ADMIN, writes=API_WRITES),
+    "stats-areas": page(ok=ADMIN, sees=ADMIN, writes=API_WRITES),
+    "stats-departments": page(ok=ADMIN, sees=ADMIN, writes=API_WRITES),
 }

@@ -566,6 +566,43 @@ def make_resolution(s: Side):
     )
 
 
+def make_assessment_scheme(s: Side):
+    from casework.stats.models import AssessmentItem, AssessmentScheme
+
+    scheme = AssessmentScheme.objects.create(street=s.areas["street"], name=s.name("考核办法"))
+    AssessmentItem.objects.create(
+        scheme=scheme, name="响应率", figure="response_rate", target=100, weight=60, order=1
+    )
+    AssessmentItem.objects.create(
+        scheme=scheme,
+        name="工作纪律",
+        kind=AssessmentItem.Kind.MANUAL,
+        weight=40,
+        full_marks=10,
+        order=2,
+    )
+    return scheme
+
+
+def make_manual_score(s: Side):
+    from casework.stats.models import AssessmentItem, ManualScore
+
+    return ManualScore.objects.create(
+        item=s.objects["assessment_scheme"].items.get(kind=AssessmentItem.Kind.MANUAL),
+        month=dt.date(2026, 10, 1),
+        area=s.areas["community"],
+        score=8,
+        note=s.name("例会缺席一次"),
+        entered_by=s.users[Role.STREET_ADMIN],
+    )
+
+
+def make_assessment_month(s: Side):
+    from casework.stats.assessment import assessment_freeze
+
+    return assessment_freeze(scheme=s.objects["assessment_scheme"], month=dt.date(2026, 10, 1))
+
+
 # Built in this order (a hook may use the records made before it).
 OBJECTS: dict[str, Callable[[Side], object]] = {
     "notification": make_notification,
@@ -620,6 +657,9 @@ OBJECTS: dict[str, Callable[[Side], object]] = {
     "attendee": make_attendee,
     "resolution": make_resolution,
     "access": make_access,
+    "assessment_scheme": make_assessment_scheme,
+    "manual_score": make_manual_score,
+    "assessment_month": make_assessment_month,
 }
 
 

@@ -1,0 +1,27 @@
+"""The demo street's assessment: a scheme in use and its last three months frozen."""
+
+from __future__ import annotations
+
+from casework.stats.models import AssessmentMonth, AssessmentResult, AssessmentScheme, ManualScore
+from governance.demo import seeders
+from tests.casework.test_demo import seeded  # noqa: F401 (fixture)
+
+
+def test_the_demo_has_a_scheme_and_frozen_months(seeded):  # noqa: F811
+    for order, _name, seeder in seeders():
+        if 20 < order <= 27:
+            seeder(seeded)
+    scheme = AssessmentScheme.objects.get()
+    assert scheme.items.count() == 6
+    months = AssessmentMonth.objects.filter(scheme=scheme)
+    assert months.count() == 3
+    assert all(m.frozen_at is not None for m in months)
+    communities = AssessmentResult.objects.filter(subject_kind="community")
+    assert communities.count() == 3 * 6
+    assert ManualScore.objects.exists()
+    # Seeding again leaves it as it is.
+    for order, _name, seeder in seeders():
+        if order == 27:
+            seeder(seeded)
+    assert AssessmentScheme.objects.count() == 1
+    assert AssessmentResult.objects.count() == sum(m.results.count() for m in months)
