@@ -29,6 +29,7 @@ urlpatterns = [
     path("cases/", include("casework.deadlines.urls")),
     path("field/", include("grids.field_urls")),
     path("field/", include("casework.patrol_urls")),
+    path("people/", include("grids.resident_urls")),
     path("party/", include("partybuilding.urls")),
     path("open311/v2/", include("casework.open311.urls")),
     path("report/", include("casework.open311.resident_urls")),

@@ -30,6 +30,9 @@ class GridsConfig(AppConfig):
         from grids import field_registry
 
         field_registry.register()
+        from grids import resident_registry
+
+        resident_registry.register()
         register_nav(NavItem(key="areas", label=_("Areas"), url_name="grids:tree", order=10))
 
         def own_area(user, assignment):
