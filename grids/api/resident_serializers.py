@@ -69,6 +69,9 @@ class ResidentSerializer(serializers.ModelSerializer):
             "care_tags",
             "notes",
         )
+        # The service validates the one-document-one-resident constraint (full_clean); DRF's
+        # own validator would make the ID number required.
+        validators = []
         read_only_fields = (
             "moved_out_on",
             "deceased_on",
@@ -168,3 +171,4 @@ class VisitSerializer(serializers.ModelSerializer):
             "case_number",
         )
         read_only_fields = ("area", "visitor", "case")
+        extra_kwargs = {"visited_on": {"required": False}}
