@@ -21,7 +21,7 @@ PERSONAL_READERS = KEEPER_ROLES
 
 
 def register() -> None:
-    from grids.demo_residents import seed_residents
+    from grids.demo.residents import seed_residents
     from grids.models import CareTag, Household, Resident, ResidentCareTag, Room, Visit
 
     rule = scopes.ScopeRule

@@ -1,2 +1,0 @@
-def seed_residents(ctx):
-    pass
