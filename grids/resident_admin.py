@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from governance import privacy
 from governance.admin import ScopedAdminMixin
 from grids import resident_services as services
-from grids.models import CareTag, Household, Resident, ResidentCareTag, Room, Visit
+from grids.models import CareTag, Household, ImportRun, Resident, ResidentCareTag, Room, Visit
 
 
 class ServiceSavedAdmin(ScopedAdminMixin, admin.ModelAdmin):
@@ -166,6 +166,32 @@ class VisitAdmin(ScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "visited_on"
     fields = ("resident", "area", "visitor", "visited_on", "in_home", "notes", "need", "case")
     readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Applied imports, to read (they are made on the import page)."""
+
+    list_display = (
+        "created_at",
+        "kind",
+        "file_name",
+        "user",
+        "new_rows",
+        "updated_rows",
+        "skipped_rows",
+    )
+    list_filter = ("kind",)
+    list_select_related = ("user",)
 
     def has_add_permission(self, request):
         return False

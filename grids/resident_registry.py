@@ -22,7 +22,15 @@ PERSONAL_READERS = KEEPER_ROLES
 
 def register() -> None:
     from grids.demo.residents import seed_residents
-    from grids.models import CareTag, Household, Resident, ResidentCareTag, Room, Visit
+    from grids.models import (
+        CareTag,
+        Household,
+        ImportRun,
+        Resident,
+        ResidentCareTag,
+        Room,
+        Visit,
+    )
 
     rule = scopes.ScopeRule
     for model, path in (
@@ -57,6 +65,9 @@ def register() -> None:
     # and phones in full. Their rooms and the street's care tags are.
     changelog.register(Room, area_path="area")
     changelog.register(CareTag, area_path="street")
+    # An applied import is one entry of the change log (its rows are not logged one by one).
+    scopes.register(ImportRun, rule(area_path="area", view_roles=REGISTER_ROLES))
+    changelog.register(ImportRun, area_path="area")
 
     register_seeder(26, "houses, residents, care tags and a year of home visits", seed_residents)
     register_nav(

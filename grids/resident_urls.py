@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from grids import import_views
 from grids import resident_views as views
 
 app_name = "people"
@@ -20,5 +21,8 @@ urlpatterns = [
     path("residents/<int:pk>/steps/<str:step>/", views.resident_step, name="resident_step"),
     path("visits/due/", views.visits_due, name="due"),
     path("handbook/", views.handbook_index, name="handbooks"),
+    path("import/", import_views.import_start, name="import"),
+    path("import/apply/", import_views.import_apply, name="import_apply"),
+    path("import/templates/<str:kind>/", import_views.import_template, name="import_template"),
     path("handbook/<int:pk>/", views.handbook, name="handbook"),
 ]

@@ -19,6 +19,7 @@ from grids.models.dangers import (
     HiddenDanger,
     HiddenDangerEvent,
 )
+from grids.models.imports import ImportKind, ImportRun
 from grids.models.mobilization import (
     Capacity,
     CheckUnit,
@@ -66,6 +67,8 @@ __all__ = [
     "HiddenDangerEvent",
     "Household",
     "IdType",
+    "ImportKind",
+    "ImportRun",
     "MobilizationKind",
     "MobilizationReport",
     "MobilizationSignup",
