@@ -41,3 +41,21 @@ def test_the_benchmark_runs_at_a_tiny_size_and_keeps_its_promises(tmp_path):
     report = results.read_text(encoding="utf-8")
     assert "| first scan (writes every reminder) |" in report
     assert "uses the partial index `case_open_due`: yes" in report
+
+
+def _import_bench():
+    path = BENCH.parent / "resident_import.py"
+    spec = importlib.util.spec_from_file_location("bench_resident_import", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_resident_import_benchmark_runs_at_a_tiny_size(tmp_path):
+    from grids.models import Resident
+
+    results = tmp_path / "import.md"
+    assert _import_bench().run(120, results=results) == 0
+    assert Resident.objects.filter(name__startswith="压测居民").count() == 120
+    report = results.read_text(encoding="utf-8")
+    assert "| apply (all rows new) |" in report and "result: ok" in report
