@@ -43,8 +43,9 @@ class ServiceSavedAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 def _masked(name: str, label):
     @admin.display(description=label)
-    def show(obj):
-        return privacy.masked(obj, name)
+    def show(*args):
+        # Called as a list column (obj) and as a bound read-only field (admin, obj).
+        return privacy.masked(args[-1], name)
 
     return show
 
