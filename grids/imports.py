@@ -28,7 +28,8 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
 from governance.exports import untext_cell
-from governance.scopes import reachable, scope_of
+from governance.models import Role
+from governance.scopes import can_change_under, reachable, scope_of
 from grids.models import (
     Area,
     CareTag,
@@ -44,6 +45,7 @@ from grids.models import (
     Room,
     RoomUse,
 )
+from grids.models.areas import CODE_LENGTH
 from grids.models.residents import HOUSING_KINDS
 from grids.resident_registry import KEEPER_ROLES
 from grids.resident_services import refresh_visit_due
@@ -437,8 +439,93 @@ class ResidentResource(_ScopedResource):
         refresh_visit_due(self.touched)
 
 
-RESOURCES = {ImportKind.ROOMS: RoomResource, ImportKind.RESIDENTS: ResidentResource}
+KIND_BY_LENGTH = {length: kind for kind, length in CODE_LENGTH.items()}
+
+
+class AreaResource(resources.ModelResource):
+    """Nodes of the area tree by their national unit-grid code: the code's length says the kind
+    and its longest known prefix the parent (a node may come after its parent in the same file).
+    Only a street admin imports areas, under nodes of their own subtree."""
+
+    code = fields.Field(column_name="编码", attribute="code", widget=TextWidget())
+    name = fields.Field(column_name="名称", attribute="name", widget=TextWidget())
+    households = fields.Field(
+        column_name="户数", attribute="households", widget=widgets.IntegerWidget()
+    )
+    population = fields.Field(
+        column_name="人口", attribute="population", widget=widgets.IntegerWidget()
+    )
+    notes = fields.Field(column_name="备注", attribute="notes", widget=TextWidget())
+
+    class Meta:
+        model = Area
+        fields = ("code", "name", "households", "population", "notes")
+        import_id_fields = ("code",)
+        skip_unchanged = True
+        clean_model_instances = True
+        skip_diff = False
+
+    def __init__(self, *, user):
+        super().__init__()
+        self.user = user
+        self.areas: dict[str, Area] = {}
+
+    def before_import(self, dataset, **kwargs):
+        codes = {_text(v) for v in (dataset["编码"] if "编码" in dataset.headers else [])}
+        prefixes = {c[:n] for c in codes for n in CODE_LENGTH.values() if n <= len(c)}
+        self.areas = {a.code: a for a in Area.objects.filter(code__in=sorted(prefixes))}
+
+    def get_instance(self, instance_loader, row):
+        return self.areas.get(_text(row.get("编码")))
+
+    def import_instance(self, instance, row, **kwargs):
+        code = _text(row.get("编码"))
+        errors: dict[str, list] = {}
+        if not code.isdigit() or len(code) not in KIND_BY_LENGTH:
+            errors["code"] = [_("A code has 6, 9, 12, 14, 16, 19 or 21 digits (district to unit).")]
+        elif instance.pk is None:
+            parent = next(
+                (
+                    self.areas[code[:n]]
+                    for n in sorted(CODE_LENGTH.values(), reverse=True)
+                    if n < len(code) and code[:n] in self.areas
+                ),
+                None,
+            )
+            if parent is None:
+                errors["code"] = [_("No area above code %(code)s is known.") % {"code": code}]
+            elif not can_change_under(self.user, parent):
+                errors["code"] = [_("%(name)s is outside your area.") % {"name": parent.name}]
+            else:
+                instance.parent = parent
+                instance.kind = KIND_BY_LENGTH[len(code)]
+        elif not can_change_under(self.user, instance):
+            errors["code"] = [_("%(name)s is outside your area.") % {"name": instance.name}]
+        try:
+            for f in self.get_import_fields():
+                self.import_field(f, instance, row, **kwargs)
+        except ValueError as exc:
+            errors.setdefault("households", []).append(str(exc))
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # A code that places the row nowhere leaves kind and parent unset: its message says all.
+        if import_validation_errors and "code" in import_validation_errors:
+            raise ValidationError(import_validation_errors)
+        super().validate_instance(instance, import_validation_errors, validate_unique)
+
+    def after_save_instance(self, instance, row, **kwargs):
+        self.areas[instance.code] = instance
+
+
+RESOURCES = {
+    ImportKind.AREAS: AreaResource,
+    ImportKind.ROOMS: RoomResource,
+    ImportKind.RESIDENTS: ResidentResource,
+}
 EXAMPLES = {
+    ImportKind.AREAS: ["110105099001", "青松里社区", 3200, 8600, ""],
     ImportKind.ROOMS: ["1101050990100101001", "302", 3, 88.5, "自住", ""],
     ImportKind.RESIDENTS: [
         "1101050990100101001",
@@ -459,6 +546,7 @@ EXAMPLES = {
     ],
 }
 TEMPLATE_NAMES = {
+    ImportKind.AREAS: gettext_lazy("areas-template"),
     ImportKind.ROOMS: gettext_lazy("rooms-template"),
     ImportKind.RESIDENTS: gettext_lazy("residents-template"),
 }
@@ -554,7 +642,7 @@ def _run(kind: str, dataset, *, user, dry_run: bool):
 
 def import_preview(*, user, kind: str, dataset) -> Preview:
     """Every row's problems, and what applying would do; nothing is written."""
-    _require_importer(user)
+    _require_importer(user, kind)
     problems = _check_headers(kind, dataset)
     if problems:
         return Preview(kind=kind, total=dataset.height, problems=problems)
@@ -566,7 +654,7 @@ def import_preview(*, user, kind: str, dataset) -> Preview:
 def import_apply(*, user, kind: str, dataset, file_name: str) -> ImportRun:
     """Apply the file when every row is valid, all rows or none (one transaction), and record
     the run (in the change log). Raises ValidationError with the preview when a row is not."""
-    area = _require_importer(user)
+    area = _require_importer(user, kind)
     with transaction.atomic():
         preview = Preview(kind=kind, total=dataset.height, problems=_check_headers(kind, dataset))
         if preview.valid:
@@ -588,10 +676,12 @@ def import_apply(*, user, kind: str, dataset, file_name: str) -> ImportRun:
         )
 
 
-def _require_importer(user) -> Area:
-    """The top area the user keeps the register of (the run's area)."""
+def _require_importer(user, kind: str = ImportKind.RESIDENTS) -> Area:
+    """The top area the user keeps the register of, or for the area tree administers (the
+    run's area)."""
     scope = scope_of(user)
-    areas = scope.areas(KEEPER_ROLES)
+    roles = [Role.STREET_ADMIN] if kind == ImportKind.AREAS else KEEPER_ROLES
+    areas = scope.areas(roles)
     if areas:
         return min(areas, key=lambda a: a.level)
     if scope.is_superuser:

@@ -12,6 +12,7 @@ from grids.models.areas import Area
 
 
 class ImportKind(models.TextChoices):
+    AREAS = "areas", _("Area tree (by code)")
     ROOMS = "rooms", _("Rooms")
     RESIDENTS = "residents", _("Residents with their care tags")
 

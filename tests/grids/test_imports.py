@@ -9,13 +9,13 @@ from io import BytesIO
 
 import pytest
 import tablib
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from governance.models import ObjectChange
 from grids import imports
-from grids.models import ImportRun, Resident, ResidentCareTag, Room
+from grids.models import Area, ImportRun, Resident, ResidentCareTag, Room
 from tests.grids.resident_factories import CareTagFactory, id_number
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +169,31 @@ def test_the_pages_template_upload_preview_and_apply(client, field, tree, tags):
     assert Resident.objects.filter(name="甲").exists()
     client.force_login(field.viewer_a)
     assert client.get("/people/import/").status_code == 403
+
+
+def test_the_area_tree_is_imported_by_code_under_the_admins_subtree(field, tree):
+    grid = tree.grid_a2.code
+    rows = [
+        [f"{grid}07", "青松七微网格", 0, 0, ""],
+        [f"{grid}07001", "青松里7号楼", 48, 130, ""],
+        [f"{tree.community_b.code}09", "柳荫第九网格", 0, 0, ""],
+        ["12345", "坏编码", 0, 0, ""],
+    ]
+    preview = imports.import_preview(
+        user=field.admin_a, kind="areas", dataset=_dataset("areas", rows)
+    )
+    assert {(p.row, p.column) for p in preview.problems} == {(4, "编码"), (5, "编码")}
+    run = imports.import_apply(
+        user=field.admin_a, kind="areas", dataset=_dataset("areas", rows[:2]), file_name="t"
+    )
+    assert run.new_rows == 2
+    building = Area.objects.get(code=f"{grid}07001")
+    assert building.kind == "building" and building.parent.code == f"{grid}07"
+    tree.grid_a2.refresh_from_db()
+    assert building.is_within(tree.grid_a2)
+    again = imports.import_apply(
+        user=field.admin_a, kind="areas", dataset=_dataset("areas", rows[:2]), file_name="t"
+    )
+    assert again.skipped_rows == 2
+    with pytest.raises(PermissionDenied):
+        imports.import_preview(user=field.worker_a, kind="areas", dataset=_dataset("areas", rows))
