@@ -46,7 +46,7 @@ from grids.models import (
     RoomUse,
 )
 from grids.models.areas import CODE_LENGTH
-from grids.models.residents import HOUSING_KINDS
+from grids.models.residents import HOUSING_KINDS, birth_date_from_id, resident_id_problem
 from grids.resident_registry import KEEPER_ROLES
 from grids.resident_services import refresh_visit_due
 
@@ -405,11 +405,13 @@ class ResidentResource(_ScopedResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as exc:
             errors = dict(exc.message_dict)
-        if instance.birth_date is None and instance.id_type == IdType.RESIDENT_ID:
-            from grids.models.residents import birth_date_from_id, resident_id_problem
-
-            if instance.id_number and resident_id_problem(instance.id_number) is None:
-                instance.birth_date = birth_date_from_id(instance.id_number)
+        if (
+            instance.birth_date is None
+            and instance.id_type == IdType.RESIDENT_ID
+            and instance.id_number
+            and resident_id_problem(instance.id_number) is None
+        ):
+            instance.birth_date = birth_date_from_id(instance.id_number)
         if instance.area_id:
             try:
                 instance._import_tags = self._row_tags(row, instance.area)

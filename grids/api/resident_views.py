@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from governance import privacy
 from governance.api.errors import service_errors
-from governance.scopes import visible
+from governance.scopes import scope_of, visible
 from grids import resident_selectors as selectors
 from grids import resident_services as services
 from grids.api import resident_serializers as s
@@ -48,10 +48,10 @@ def _check_related(user, data: dict) -> dict:
 
 
 class RegisterPermissionMixin:
+    """Only the roles that keep or read the register reach its endpoints (403 otherwise)."""
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        from governance.scopes import scope_of
-
         if not scope_of(request.user).has_role(*REGISTER_ROLES):
             raise exceptions.PermissionDenied
 
