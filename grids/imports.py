@@ -344,7 +344,14 @@ class ResidentResource(_ScopedResource):
                 street__tree_id__in=streets, active=True
             ).select_related("street")
         }
-        self.touched: list[tuple[int, list[CareTag]]] = []
+        self.held: dict[int, set[int]] = {}
+        for resident_id, tag_id in ResidentCareTag.objects.filter(
+            resident__in=list(self.lookups.residents.values())
+        ).values_list("resident_id", "tag_id"):
+            self.held.setdefault(resident_id, set()).add(tag_id)
+        self.seen: set[tuple[str, str]] = set()
+        self.new_tags: list[ResidentCareTag] = []
+        self.touched: list[int] = []
 
     def get_instance(self, instance_loader, row):
         try:
@@ -420,25 +427,48 @@ class ResidentResource(_ScopedResource):
         if errors:
             raise ValidationError(errors)
 
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The model's own checks (ID check digit, same building for the room), without a query
+        per row: one document per resident is checked against the numbers loaded for the file
+        and the earlier rows of the file (the database constraint backs both)."""
+        errors = dict(import_validation_errors or {})
+        if instance.id_number:
+            key = (instance.id_type, instance.id_number)
+            if key in self.seen:
+                errors.setdefault("id_number", []).append(
+                    _("This ID number is on an earlier row of the file.")
+                )
+            self.seen.add(key)
+        try:
+            instance.full_clean(
+                exclude=list(errors), validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if instance.pk is None or import_validation_errors:
             return False
-        held = set(instance.care_tags.values_list("tag_id", flat=True))
-        if {t.pk for t in getattr(instance, "_import_tags", [])} - held:
+        wanted = {t.pk for t in getattr(instance, "_import_tags", [])}
+        if wanted - self.held.get(instance.pk, set()):
             return False
         return super().skip_row(instance, original, row, import_validation_errors)
 
     def after_save_instance(self, instance, row, **kwargs):
-        wanted = getattr(instance, "_import_tags", [])
-        if wanted:
-            held = set(instance.care_tags.values_list("tag_id", flat=True))
-            ResidentCareTag.objects.bulk_create(
-                [ResidentCareTag(resident=instance, tag=t) for t in wanted if t.pk not in held]
-            )
+        held = self.held.get(instance.pk, set())
+        self.new_tags.extend(
+            ResidentCareTag(resident_id=instance.pk, tag=t)
+            for t in getattr(instance, "_import_tags", [])
+            if t.pk not in held
+        )
         self.touched.append(instance.pk)
 
     def after_import(self, dataset, result, **kwargs):
-        refresh_visit_due(self.touched)
+        ResidentCareTag.objects.bulk_create(self.new_tags, batch_size=2000)
+        for index in range(0, len(self.touched), 2000):
+            refresh_visit_due(self.touched[index : index + 2000])
 
 
 KIND_BY_LENGTH = {length: kind for kind, length in CODE_LENGTH.items()}

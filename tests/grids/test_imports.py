@@ -197,3 +197,15 @@ def test_the_area_tree_is_imported_by_code_under_the_admins_subtree(field, tree)
     assert again.skipped_rows == 2
     with pytest.raises(PermissionDenied):
         imports.import_preview(user=field.worker_a, kind="areas", dataset=_dataset("areas", rows))
+
+
+def test_one_id_number_twice_in_a_file_is_a_problem_of_the_second_row(field, tree):
+    number = id_number(serial=3)
+    rows = [
+        _resident_row(tree.building_a1, number, "甲"),
+        _resident_row(tree.building_a1, number, "乙"),
+    ]
+    preview = imports.import_preview(
+        user=field.worker_a, kind="residents", dataset=_dataset("residents", rows)
+    )
+    assert [(p.row, p.column) for p in preview.problems] == [(3, "证件号码")]
