@@ -646,9 +646,21 @@ def _check_headers(kind: str, dataset) -> list[RowProblem]:
 
 def _run(kind: str, dataset, *, user, dry_run: bool):
     resource = RESOURCES[kind](user=user)
-    result = resource.import_data(
-        dataset, dry_run=dry_run, raise_errors=False, use_transactions=True
-    )
+    if kind == ImportKind.AREAS:
+        # A node may hang under one made on an earlier row: the preview writes and rolls back.
+        result = resource.import_data(
+            dataset, dry_run=dry_run, raise_errors=False, use_transactions=True
+        )
+    else:
+        # Applying: one transaction for the whole file (the caller's) instead of a savepoint
+        # around every row, half the queries. A preview (dry run) keeps the savepoints:
+        # django-import-export always uses transactions for a dry run.
+        with transaction.atomic():
+            result = resource.import_data(
+                dataset, dry_run=dry_run, raise_errors=False, use_transactions=False
+            )
+            if dry_run:
+                transaction.set_rollback(True)
     columns = {f.attribute: f.column_name for f in resource.get_import_fields() if f.attribute}
     columns["care_tags"] = "关爱标签"
     problems = []
