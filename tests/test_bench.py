@@ -43,9 +43,9 @@ def test_the_benchmark_runs_at_a_tiny_size_and_keeps_its_promises(tmp_path):
     assert "uses the partial index `case_open_due`: yes" in report
 
 
-def _import_bench():
-    path = BENCH.parent / "resident_import.py"
-    spec = importlib.util.spec_from_file_location("bench_resident_import", path)
+def _load(name: str):
+    path = BENCH.with_name(f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -55,7 +55,21 @@ def test_the_resident_import_benchmark_runs_at_a_tiny_size(tmp_path):
     from grids.models import Resident
 
     results = tmp_path / "import.md"
-    assert _import_bench().run(120, results=results) == 0
+    assert _load("resident_import").run(120, results=results) == 0
     assert Resident.objects.filter(name__startswith="压测居民").count() == 120
     report = results.read_text(encoding="utf-8")
     assert "| apply (all rows new) |" in report and "result: ok" in report
+
+
+def test_the_list_benchmark_runs_at_a_tiny_size(tmp_path):
+    from casework.models import Case
+
+    lists = _load("lists")
+    results = tmp_path / "lists.md"
+
+    assert lists.run(40, 90, repeat=1, results=results) == 0
+
+    assert Case.objects.filter(street__code=lists.STREET_CODE).count() == 90
+    table = results.read_text(encoding="utf-8")
+    for label, _who, _path in lists.REQUESTS:
+        assert f"| {label} |" in table

@@ -28,6 +28,7 @@ from partybuilding.models.meetings import (
     Resolution,
 )
 from partybuilding.models.organizations import (
+    FEEDBACK_FIRST_YEAR,
     MEMBER_STATUS_STEPS,
     ORGANIZATION_AREA_KINDS,
     REPORT_STEPS,
@@ -58,6 +59,7 @@ from partybuilding.models.volunteers import (
 __all__ = [
     "ACTIVITY_STATUS_STEPS",
     "AGREEMENT_STATUS_STEPS",
+    "FEEDBACK_FIRST_YEAR",
     "MEETING_STATUS_STEPS",
     "MEMBER_STATUS_STEPS",
     "ORGANIZATION_AREA_KINDS",

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grids', '0003_houses_residents_visits'),
+        ('grids', '0004_houses_residents_visits'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

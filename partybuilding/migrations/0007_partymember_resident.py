@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grids', '0003_houses_residents_visits'),
-        ('partybuilding', '0003_agreement_document_checks'),
+        ('grids', '0004_houses_residents_visits'),
+        ('partybuilding', '0006_text_limits'),
     ]
 
     operations = [

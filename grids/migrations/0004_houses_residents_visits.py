@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('casework', '0005_public_intake'),
-        ('grids', '0002_fieldwork_patrols_dangers_mobilization'),
+        ('grids', '0003_text_limits'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
