@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from governance import exports, privacy
+from governance.pagination import CappedPaginator
 from governance.scopes import scope_of, visible
 from grids import resident_selectors as selectors
 from grids import resident_services as services
@@ -77,7 +77,7 @@ def resident_list(request):
     _require_register(user)
     chosen = _filters(request)
     qs = selectors.resident_list_for(user, **chosen)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(r, masked_fields(r)) for r in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
@@ -255,7 +255,7 @@ def visits_due(request):
     _require_register(request.user)
     today = timezone.localdate()
     qs = selectors.residents_due_for(request.user, today=today)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "grids/people/due.html",

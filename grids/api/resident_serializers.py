@@ -7,6 +7,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from governance import privacy
+from governance.api.fields import ChoiceLabelField
 from grids.models import CareTag, Household, Resident, ResidentCareTag, Room, Visit
 
 
@@ -102,7 +103,7 @@ class TagAddSerializer(serializers.Serializer):
 
 class RoomSerializer(serializers.ModelSerializer):
     area_name = serializers.CharField(source="area.name", read_only=True)
-    use_display = serializers.CharField(source="get_use_display", read_only=True)
+    use_display = ChoiceLabelField(source="use")
     owner_name = serializers.CharField(source="owner.name", read_only=True, default="")
     tenant_name = serializers.CharField(source="tenant.name", read_only=True, default="")
 

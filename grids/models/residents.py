@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import TimeStampedModel
+from governance.models import LimitedTextField, TimeStampedModel
 from grids.models.areas import Area, AreaKind
 
 HOUSING_KINDS = (AreaKind.BUILDING, AreaKind.UNIT)
@@ -278,7 +278,7 @@ class Resident(TimeStampedModel):
     next_visit_due = models.DateField(
         _("next visit due"), null=True, blank=True, editable=False, db_index=True
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = LimitedTextField(_("notes"), blank=True)
 
     objects = ResidentQuerySet.as_manager()
 
@@ -453,7 +453,7 @@ class Visit(TimeStampedModel):
     )
     visited_on = models.DateField(_("visited on"))
     in_home = models.BooleanField(_("met at home"), default=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = LimitedTextField(_("notes"), blank=True)
     need = models.CharField(_("need found"), max_length=500, blank=True)
     case = models.OneToOneField(
         settings.FIELD_CASE_MODEL,
