@@ -37,6 +37,8 @@ ROUTES = {
     "fieldcases:finding_new": detail("patrol"),
     "fieldcases:finding_case": detail("finding"),
     "fieldcases:danger_escalate": detail("danger"),
+    "fieldcases:visit_new": detail("resident", ok=("grid_worker",)),
+    "api-visit-case": detail("visit", writes=("POST",)),
     # Open311 GeoReport v2 and the residents' pages are public by design (reads need no key,
     # a resident's tracking token is the key to their own report).
     "open311:root": _open311(),
@@ -62,6 +64,8 @@ ROUTES = {
         actions=("attachments", "events", "resume", "transitions"),
         list_actions=("duplicates",),
     ),
+    # The case-event feed (main's, cursor-paginated): no expectation had been written for it.
+    "case-event-list": page(writes=("POST",)),
     **viewset("category", None, sees=()),
     "category-detail": Expectation(kwargs={"pk": _global("category")}, ok=ADMIN),
     **viewset("response-template", None, sees=()),
