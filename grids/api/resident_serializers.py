@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from governance import privacy
 from governance.api.fields import ChoiceLabelField
+from governance.api.privacy import RevealedSerializer  # noqa: F401 (the reveal answer)
 from grids.models import CareTag, Household, Resident, ResidentCareTag, Room, Visit
 
 
@@ -84,11 +85,6 @@ class ResidentSerializer(serializers.ModelSerializer):
 class RevealSerializer(serializers.Serializer):
     field = serializers.ChoiceField(choices=["id_number", "phone", "registered_address"])
     reason = serializers.CharField(max_length=privacy.MAX_REASON)
-
-
-class RevealedSerializer(serializers.Serializer):
-    field = serializers.CharField()
-    value = serializers.CharField()
 
 
 class DatedStepSerializer(serializers.Serializer):
