@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from casework import patrol_views
+from casework import patrol_views, visit_views
 
 app_name = "fieldcases"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("patrols/<int:pk>/findings/new/", patrol_views.finding_new, name="finding_new"),
     path("findings/<int:pk>/case/", patrol_views.finding_case, name="finding_case"),
     path("dangers/<int:pk>/escalate/", patrol_views.danger_escalate, name="danger_escalate"),
+    path("residents/<int:pk>/visit/", visit_views.visit_new, name="visit_new"),
 ]

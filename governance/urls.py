@@ -31,6 +31,7 @@ urlpatterns = [
     path("dashboard/", include("casework.stats.urls")),
     path("field/", include("grids.field_urls")),
     path("field/", include("casework.patrol_urls")),
+    path("people/", include("grids.resident_urls")),
     path("party/", include("partybuilding.urls")),
     path("open311/v2/", include("casework.open311.urls")),
     path("report/", include("casework.open311.resident_urls")),

@@ -98,4 +98,4 @@ class GridStaffAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 # Field work registers its own admins (patrols, hidden dangers, mobilization tasks).
-from grids import field_admin  # noqa: E402, F401
+from grids import field_admin, resident_admin  # noqa: E402, F401

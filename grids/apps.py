@@ -30,6 +30,9 @@ class GridsConfig(AppConfig):
         from grids import field_registry
 
         field_registry.register()
+        from grids import resident_registry
+
+        resident_registry.register()
         # Signed-in users without a role (volunteers) have no area to see.
         register_nav(
             NavItem(

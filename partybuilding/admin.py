@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from governance.admin import ScopedAdminMixin, TreeAdmin
 from governance.api.state import entry_states_of, state_fields_of
 from governance.forms import apply_service_errors
-from governance.scopes import users_managed_by
+from governance.scopes import users_managed_by, visible
 from partybuilding import services
 from partybuilding.models import (
     Activity,
@@ -303,9 +303,15 @@ class PartyMemberAdmin(PartyAdmin):
     list_display = ("name", "organization", "status", "in_service", "work_unit", "join_date")
     list_filter = ("status", "in_service")
     search_fields = ("name", "phone", "work_unit")
-    raw_id_fields = ("organization", "home_building", "user")
+    raw_id_fields = ("organization", "home_building", "user", "resident")
     list_select_related = ("organization",)
     actions = status_actions(PartyMember, services.member_set_status, "member")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The linked resident is one of the register the user may read (never another street's).
+        if db_field.name == "resident" and not request.user.is_superuser:
+            kwargs["queryset"] = visible(request.user, db_field.remote_field.model.objects.all())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_service(self, request, obj, related):
         return services.member_save(actor=request.user, member=obj)

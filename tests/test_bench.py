@@ -51,6 +51,16 @@ def _load(name: str):
     return module
 
 
+def test_the_resident_import_benchmark_runs_at_a_tiny_size(tmp_path):
+    from grids.models import Resident
+
+    results = tmp_path / "import.md"
+    assert _load("resident_import").run(120, results=results) == 0
+    assert Resident.objects.filter(name__startswith="压测居民").count() == 120
+    report = results.read_text(encoding="utf-8")
+    assert "| apply (all rows new) |" in report and "result: ok" in report
+
+
 def test_the_list_benchmark_runs_at_a_tiny_size(tmp_path):
     from casework.models import Case
 

@@ -16,4 +16,5 @@ urlpatterns = [
         patrol_views.DangerEscalateView.as_view(),
         name="api-danger-escalate",
     ),
+    path("visits/<int:pk>/case/", patrol_views.VisitCaseView.as_view(), name="api-visit-case"),
 ]

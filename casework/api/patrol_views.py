@@ -9,12 +9,12 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework import patrols, selectors
+from casework import patrols, selectors, visits
 from casework.api.serializers import CaseDetailSerializer
 from casework.models import Category, Priority
 from governance.api.errors import Conflict, service_errors
 from governance.api.schema import CONFLICT
-from grids import field_selectors
+from grids import field_selectors, resident_selectors
 from grids.danger_services import DangerConflict
 
 
@@ -84,4 +84,26 @@ class DangerEscalateView(APIView):
                 )
         except DangerConflict as exc:
             raise Conflict(exc.message) from exc
+        return _case_response(request, case)
+
+
+class VisitCaseView(APIView):
+    """File the need found on a home visit as a case (once)."""
+
+    @extend_schema(request=CaseFieldsSerializer, responses={201: CaseDetailSerializer})
+    def post(self, request, pk: int):
+        visit = resident_selectors.visit_list_for(request.user).filter(pk=pk).first()
+        if visit is None:
+            raise Http404
+        serializer = CaseFieldsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with service_errors():
+            case = visits.visit_file_case(
+                actor=request.user,
+                visit=visit,
+                category=data["category"],
+                title=data.get("title", ""),
+                priority=data.get("priority") or None,
+            )
         return _case_response(request, case)

@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from grids.api import field_views, views
+from grids.api import field_views, resident_views, views
 
 router = DefaultRouter()
 router.register("areas", views.AreaViewSet, basename="area")
@@ -21,5 +21,10 @@ router.register(
 router.register(
     "mobilization-reports", field_views.MobilizationReportViewSet, basename="mobilization-report"
 )
+router.register("residents", resident_views.ResidentViewSet, basename="resident")
+router.register("rooms", resident_views.RoomViewSet, basename="room")
+router.register("households", resident_views.HouseholdViewSet, basename="household")
+router.register("care-tags", resident_views.CareTagViewSet, basename="care-tag")
+router.register("visits", resident_views.VisitViewSet, basename="visit")
 
 urlpatterns = router.urls

@@ -19,6 +19,7 @@ from grids.models.dangers import (
     HiddenDanger,
     HiddenDangerEvent,
 )
+from grids.models.imports import ImportKind, ImportRun
 from grids.models.mobilization import (
     Capacity,
     CheckUnit,
@@ -31,6 +32,20 @@ from grids.models.mobilization import (
     TaskStatus,
 )
 from grids.models.patrols import Patrol, PatrolFinding, PatrolPoint
+from grids.models.residents import (
+    CareTag,
+    Gender,
+    Household,
+    IdType,
+    PoliticalStatus,
+    Relation,
+    Resident,
+    ResidentCareTag,
+    ResidentType,
+    Room,
+    RoomUse,
+    Visit,
+)
 
 __all__ = [
     "CODE_LENGTH",
@@ -40,14 +55,20 @@ __all__ = [
     "Area",
     "AreaKind",
     "Capacity",
+    "CareTag",
     "CheckUnit",
     "DangerCategory",
     "DangerReminder",
     "DangerStage",
     "DangerState",
+    "Gender",
     "GridStaff",
     "HiddenDanger",
     "HiddenDangerEvent",
+    "Household",
+    "IdType",
+    "ImportKind",
+    "ImportRun",
     "MobilizationKind",
     "MobilizationReport",
     "MobilizationSignup",
@@ -56,8 +77,16 @@ __all__ = [
     "Patrol",
     "PatrolFinding",
     "PatrolPoint",
+    "PoliticalStatus",
+    "Relation",
+    "Resident",
+    "ResidentCareTag",
+    "ResidentType",
+    "Room",
+    "RoomUse",
     "StaffPosition",
     "TargetStatus",
     "TaskStatus",
+    "Visit",
     "geojson_polygon_problem",
 ]

@@ -214,6 +214,16 @@ class PartyMember(SteppedStatus, TimeStampedModel):
         related_name="resident_party_members",
         limit_choices_to={"kind__in": [AreaKind.BUILDING, AreaKind.UNIT]},
     )
+    # The member's record in the street's resident register (grids): their political status
+    # there is this membership.
+    resident = models.OneToOneField(
+        "grids.Resident",
+        verbose_name=_("resident record"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="party_member",
+    )
     in_service = models.BooleanField(_("in service"), default=False)
     work_unit = models.CharField(_("work unit"), max_length=100, blank=True)
     user = models.OneToOneField(

@@ -54,6 +54,12 @@ ROUTES = {
     **admin_model("grids.mobilizationtarget", "target"),
     **admin_model("grids.mobilizationsignup", "signup", sees=False),
     **admin_model("grids.mobilizationreport", "report", sees=False),
+    **admin_model("grids.room", "room"),
+    **admin_model("grids.household", "household"),
+    **admin_model("grids.resident", "resident"),
+    **admin_model("grids.caretag", "care_tag"),
+    **admin_model("grids.visit", "visit"),
+    **admin_model("grids.importrun", "import_run"),
     # casework
     **admin_model("casework.category", None),
     **admin_model("casework.timelimit", None),

@@ -40,6 +40,8 @@ ROUTES = {
     "fieldcases:finding_new": detail("patrol"),
     "fieldcases:finding_case": detail("finding"),
     "fieldcases:danger_escalate": detail("danger"),
+    "fieldcases:visit_new": detail("resident", ok=("grid_worker",)),
+    "api-visit-case": detail("visit", writes=("POST",)),
     # Open311 GeoReport v2 and the residents' pages are public by design (reads need no key,
     # a resident's tracking token is the key to their own report).
     "open311:root": _open311(),

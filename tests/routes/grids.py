@@ -1,8 +1,10 @@
-"""Routes of the grids app: the area tree, grid staff, patrols, hidden dangers, mobilization."""
+"""Routes of the grids app: the area tree, grid staff, patrols, hidden dangers, mobilization, the
+resident register (rooms, households, residents, care tags, home visits, imports)."""
 
 from tests.routes.expect import ADMIN, Expectation, detail, page, viewset
 
 WORKER = ("grid_worker",)
+KEEPERS = (*ADMIN, *WORKER)
 
 
 def _target(**kwargs) -> Expectation:
@@ -49,4 +51,33 @@ ROUTES = {
     **viewset("mobilization-target", "target"),
     **viewset("mobilization-signup", "signup", sees=WORKER, ok=WORKER),
     **viewset("mobilization-report", "report"),
+    # The resident register (people/): read by its keepers and viewers, kept by grid workers,
+    # community dispatchers and street admins.
+    "people:residents": page(ok=KEEPERS, sees=KEEPERS),
+    "people:resident_export": page(ok=KEEPERS, binary=True),
+    "people:resident": detail("resident", ok=KEEPERS, sees=KEEPERS),
+    "people:resident_reveal": detail("resident"),
+    "people:resident_tag_add": detail("resident"),
+    "people:resident_tag_remove": detail("resident", extra={"link": "resident_tag"}),
+    "people:resident_step": detail("resident", extra={"step": lambda s: "move-out"}),
+    "people:due": page(ok=KEEPERS, sees=KEEPERS),
+    "people:handbooks": page(ok=KEEPERS, sees=KEEPERS),
+    "people:handbook": detail("area", ok=KEEPERS, sees=KEEPERS),
+    "people:import": page(ok=KEEPERS),
+    "people:import_apply": page(),
+    "people:import_template": Expectation(
+        kwargs={"kind": lambda s: "residents"}, ok=KEEPERS, binary=True
+    ),
+    **viewset(
+        "resident",
+        "resident",
+        actions=("death", "move-out", "reveal", "tags"),
+        list_actions=("due",),
+        sees=KEEPERS,
+        ok=KEEPERS,
+    ),
+    **viewset("room", "room", sees=KEEPERS, ok=KEEPERS),
+    **viewset("household", "household", sees=KEEPERS, ok=KEEPERS),
+    **viewset("care-tag", "care_tag", sees=KEEPERS, ok=KEEPERS),
+    **viewset("visit", "visit", sees=KEEPERS, ok=KEEPERS),
 }

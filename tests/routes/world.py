@@ -35,15 +35,24 @@ from governance.models import (
 from governance.tokens import token_issue
 from grids.models import (
     AreaKind,
+    CareTag,
     DangerReminder,
     GridStaff,
     HiddenDangerEvent,
+    Household,
+    ImportKind,
+    ImportRun,
     MobilizationReport,
     MobilizationSignup,
     Patrol,
     PatrolFinding,
     PatrolPoint,
+    Resident,
+    ResidentCareTag,
+    Room,
+    Visit,
 )
+from grids.models.residents import id_check_digit
 from partybuilding import models as pb
 from tests.casework.factories import CaseFactory, CategoryFactory
 from tests.factories import AreaFactory, DepartmentFactory, RoleAssignmentFactory, UserFactory
@@ -285,6 +294,66 @@ def make_report(s: Side):
         photo=jpeg(),
         photo_thumbnail=jpeg("thumb.jpg"),
         created_at=timezone.now(),
+    )
+
+
+def make_room(s: Side):
+    return Room.objects.create(area=s.areas["building"], number=s.name("0301"), floor=3)
+
+
+def make_resident(s: Side):
+    first17 = f"110105195003070{ord(s.key) % 100:02d}"
+    return Resident.objects.create(
+        name=s.name("王桂兰"),
+        id_number=first17 + id_check_digit(first17),
+        phone=f"1390000{ord(s.key):04d}",
+        gender="f",
+        birth_date=dt.date(1950, 3, 7),
+        area=s.areas["building"],
+        room=s.objects["room"],
+        moved_in_on=dt.date(2020, 5, 1),
+    )
+
+
+def make_household(s: Side):
+    return Household.objects.create(
+        area=s.areas["building"],
+        number=s.name("户0301"),
+        room=s.objects["room"],
+        householder=s.objects["resident"],
+    )
+
+
+def make_care_tag(s: Side):
+    return CareTag.objects.create(
+        street=s.areas["street"], name=s.name("独居老人"), visit_every_days=7
+    )
+
+
+def make_resident_tag(s: Side):
+    return ResidentCareTag.objects.create(
+        resident=s.objects["resident"], tag=s.objects["care_tag"], since=dt.date(2026, 1, 1)
+    )
+
+
+def make_visit(s: Side):
+    return Visit.objects.create(
+        resident=s.objects["resident"],
+        area=s.areas["building"],
+        visitor=s.users[Role.GRID_WORKER],
+        visited_on=dt.date(2026, 11, 1),
+        notes=s.name("身体尚好"),
+    )
+
+
+def make_import_run(s: Side):
+    return ImportRun.objects.create(
+        kind=ImportKind.RESIDENTS,
+        file_name=s.name("居民.xlsx"),
+        user=s.users[Role.STREET_ADMIN],
+        area=s.areas["street"],
+        total_rows=1,
+        new_rows=1,
     )
 
 
@@ -620,6 +689,13 @@ OBJECTS: dict[str, Callable[[Side], object]] = {
     "target": make_target,
     "signup": make_signup,
     "report": make_report,
+    "room": make_room,
+    "resident": make_resident,
+    "household": make_household,
+    "care_tag": make_care_tag,
+    "resident_tag": make_resident_tag,
+    "visit": make_visit,
+    "import_run": make_import_run,
     "case": make_case,
     "category": make_category,
     "case_event": make_case_event,

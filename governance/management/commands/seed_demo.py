@@ -9,8 +9,18 @@ from governance.demo import DEMO_PASSWORD, DemoContext, seeders
 class Command(BaseCommand):
     help = "Load the demo street (idempotent): areas, staff, departments, users for every role."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--residents",
+            type=int,
+            default=None,
+            help="About how many residents to register (default: about 100,000).",
+        )
+
     def handle(self, *args, **options):
         ctx = DemoContext(stdout=self.stdout)
+        if options["residents"] is not None:
+            ctx.data["residents"] = max(0, options["residents"])
         with change_context():
             for _order, name, seeder in seeders():
                 self.stdout.write(f"· {name} …")

@@ -1,0 +1,143 @@
+"""The import pages (mounted at /people/import/): templates, upload with a preview of every row's
+problems, apply when the whole file is valid. The uploaded file waits in private storage between
+the preview and the apply, under a random name bound to the uploader."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from governance import exports
+from governance.scopes import scope_of, visible
+from grids import imports
+from grids.models import ImportKind, ImportRun
+from grids.resident_registry import KEEPER_ROLES
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("What the file holds"), choices=ImportKind)
+    file = forms.FileField(
+        label=gettext_lazy("File (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+
+def _require_keeper(user) -> None:
+    if not scope_of(user).has_role(*KEEPER_ROLES):
+        raise PermissionDenied
+
+
+def _stored_name(user, token: str, ext: str) -> str:
+    return f"imports/{user.pk}/{token}{ext}"
+
+
+@login_required
+def import_start(request):
+    """Upload a file and read its preview."""
+    _require_keeper(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    preview = token = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        kind = form.cleaned_data["kind"]
+        try:
+            dataset = imports.read_upload(upload)
+            preview = imports.import_preview(user=request.user, kind=kind, dataset=dataset)
+        except ValidationError as exc:
+            form.add_error("file", exc.message_dict.get("file", exc.messages))
+            status = 400
+        else:
+            if preview.valid:
+                ext = os.path.splitext(upload.name)[1].lower()
+                token = f"{uuid.uuid4().hex}{ext}"
+                upload.seek(0)
+                default_storage.save(
+                    _stored_name(request.user, token, ""), ContentFile(upload.read())
+                )
+            else:
+                status = 400
+    elif request.method == "POST":
+        status = 400
+    runs = visible(request.user, ImportRun.objects.select_related("user"))[:10]
+    return render(
+        request,
+        "grids/people/import.html",
+        {
+            "form": form,
+            "preview": preview,
+            "token": token,
+            "file_name": request.FILES["file"].name if preview else "",
+            "runs": runs,
+            "kinds": ImportKind.choices,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def import_apply(request):
+    _require_keeper(request.user)
+    token = request.POST.get("token", "")
+    kind = request.POST.get("kind", "")
+    if kind not in ImportKind.values or not token.replace(".", "").isalnum():
+        raise Http404
+    name = _stored_name(request.user, token, "")
+    if not default_storage.exists(name):
+        messages.error(request, _("The uploaded file has expired: upload it again."))
+        return redirect("people:import")
+    with default_storage.open(name, "rb") as handle:
+        upload = SimpleUploadedFile(token, handle.read())
+    try:
+        dataset = imports.read_upload(upload)
+        run = imports.import_apply(
+            user=request.user,
+            kind=kind,
+            dataset=dataset,
+            file_name=request.POST.get("file_name", token),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("people:import")
+    finally:
+        default_storage.delete(name)
+    messages.success(
+        request,
+        _("Imported: %(new)d new, %(updated)d changed, %(skipped)d unchanged.")
+        % {"new": run.new_rows, "updated": run.updated_rows, "skipped": run.skipped_rows},
+    )
+    return redirect("people:import")
+
+
+@login_required
+@require_GET
+def import_template(request, kind: str):
+    """An .xlsx template: the Chinese headers and an example row."""
+    _require_keeper(request.user)
+    if kind not in ImportKind.values:
+        raise Http404
+    headers = imports.template_headers(kind)
+    text_columns = [
+        i for i, h in enumerate(headers) if h in ("楼栋编码", "房号", "证件号码", "联系电话")
+    ]
+    return exports.spreadsheet_response(
+        filename=str(imports.TEMPLATE_NAMES[kind]),
+        headers=headers,
+        rows=[imports.EXAMPLES[kind]],
+        sheet_title=str(imports.TEMPLATE_NAMES[kind]),
+        text_columns=text_columns,
+    )

@@ -1,0 +1,735 @@
+"""Import of the spreadsheets a street already keeps: rooms, and residents with their care tags
+(django-import-export resources).
+
+The flow: download a template (Chinese headers and an example row), upload it filled in (.xlsx
+or .csv), read a preview that lists every row's problems (row number as in the spreadsheet,
+column, message), apply it only when the whole file is valid: all rows in one transaction or
+none. Rows are matched by their natural key (a resident by document type and number, a room by
+building code and room number), so re-importing the same file changes nothing. Every row's
+building must lie in the importer's area (the keepers of the register). Each applied import is
+one :class:`~grids.models.ImportRun`, in the change log.
+
+Rows are validated like any other write (``full_clean``: the ID check digit, one resident per
+document) and lookups are loaded once per file (buildings, rooms, residents, care tags), not per
+row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import tablib
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export import fields, resources, widgets
+
+from governance.exports import untext_cell
+from governance.models import Role
+from governance.scopes import can_change_under, reachable, scope_of
+from grids.models import (
+    Area,
+    CareTag,
+    Gender,
+    IdType,
+    ImportKind,
+    ImportRun,
+    PoliticalStatus,
+    Relation,
+    Resident,
+    ResidentCareTag,
+    ResidentType,
+    Room,
+    RoomUse,
+)
+from grids.models.areas import CODE_LENGTH
+from grids.models.residents import HOUSING_KINDS, birth_date_from_id, resident_id_problem
+from grids.resident_registry import KEEPER_ROLES
+from grids.resident_services import refresh_visit_due
+
+MAX_ROWS = 50_000
+MAX_BYTES = 20 * 1024 * 1024
+TAG_SEPARATORS = ("、", ",", "，", ";", "；", " ")
+
+
+class Problem(ValidationError):
+    """A row's problem on one column (the message is in the user's language)."""
+
+
+def _text(value) -> str:
+    """A cell as text: numbers typed into a text column keep their digits (13912345678.0 →
+    "13912345678"), and a cell the portal's export protected from formulas loses its apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(untext_cell(str(value))).strip()
+
+
+class TextWidget(widgets.CharWidget):
+    def clean(self, value, row=None, **kwargs):
+        return _text(value)
+
+
+# The words a street's spreadsheets use for each choice (besides the codes and the labels).
+CHINESE_NAMES = {
+    IdType: {
+        IdType.RESIDENT_ID: ("居民身份证", "身份证"),
+        IdType.HK_MACAO: ("港澳居民居住证", "港澳居民来往内地通行证", "回乡证"),
+        IdType.TAIWAN: ("台湾居民居住证", "台湾居民来往大陆通行证", "台胞证"),
+        IdType.FOREIGN_PERMANENT: ("外国人永久居留身份证", "外国人永久居留证"),
+        IdType.PASSPORT: ("护照",),
+    },
+    Gender: {Gender.MALE: ("男",), Gender.FEMALE: ("女",)},
+    PoliticalStatus: {
+        PoliticalStatus.PARTY_MEMBER: ("中共党员", "党员"),
+        PoliticalStatus.PROBATIONARY: ("中共预备党员", "预备党员"),
+        PoliticalStatus.LEAGUE_MEMBER: ("共青团员", "团员"),
+        PoliticalStatus.OTHER_PARTY: ("民主党派",),
+        PoliticalStatus.MASSES: ("群众",),
+    },
+    ResidentType: {
+        ResidentType.REGISTERED: ("常住", "常住人口", "户籍"),
+        ResidentType.FLOATING: ("流动", "流动人口"),
+    },
+    Relation: {
+        Relation.HOUSEHOLDER: ("户主", "本人"),
+        Relation.SPOUSE: ("配偶", "妻", "夫"),
+        Relation.CHILD: ("子女", "子", "女"),
+        Relation.PARENT: ("父母", "父亲", "母亲"),
+        Relation.GRANDCHILD: ("孙子女", "孙子", "孙女", "外孙", "外孙女"),
+        Relation.SIBLING: ("兄弟姐妹",),
+        Relation.OTHER: ("其他亲属", "其他"),
+        Relation.TENANT: ("租户", "租客"),
+    },
+    RoomUse: {
+        RoomUse.SELF_OCCUPIED: ("自住",),
+        RoomUse.RENTED: ("出租",),
+        RoomUse.GROUP_RENTED: ("群租",),
+        RoomUse.SHOP: ("商铺", "门面"),
+        RoomUse.VACANT: ("空置",),
+    },
+}
+
+
+class ChoiceWidget(widgets.Widget):
+    """A choice by its Chinese name (:data:`CHINESE_NAMES`), its label or its code; empty gives
+    ``default``."""
+
+    def __init__(self, choices, default=""):
+        super().__init__()
+        self.choices = choices
+        self.default = default
+        self.names = {}
+        for code, label in choices.choices:
+            for name in (code, str(label), *CHINESE_NAMES.get(choices, {}).get(code, ())):
+                self.names.setdefault(name, code)
+
+    def clean(self, value, row=None, **kwargs):
+        text = _text(value)
+        if not text:
+            return self.default
+        if text in self.names:
+            return self.names[text]
+        known = [names[0] for names in CHINESE_NAMES.get(self.choices, {}).values()]
+        raise ValueError(
+            _("Unknown value “%(value)s”: use one of %(choices)s.")
+            % {"value": text, "choices": "、".join(known)}
+        )
+
+    def render(self, value, obj=None, **kwargs):
+        names = CHINESE_NAMES.get(self.choices, {}).get(value)
+        return names[0] if names else (value or "")
+
+
+class DateWidget(widgets.Widget):
+    FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        text = _text(value)
+        if not text:
+            return None
+        for fmt in self.FORMATS:
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+        raise ValueError(_("Write the date as 2024-03-15."))
+
+
+@dataclass
+class Lookups:
+    """What a file's rows refer to, loaded once per file."""
+
+    buildings: dict[str, Area] = field(default_factory=dict)
+    rooms: dict[tuple[int, str], Room] = field(default_factory=dict)
+    residents: dict[tuple[str, str], Resident] = field(default_factory=dict)
+    tags: dict[tuple[int, str], CareTag] = field(default_factory=dict)
+
+
+class _ScopedResource(resources.ModelResource):
+    """Rows of buildings the user keeps; lookups loaded in ``before_import``."""
+
+    building = fields.Field(column_name="楼栋编码", attribute="area", widget=TextWidget())
+
+    def __init__(self, *, user):
+        super().__init__()
+        self.user = user
+        self.lookups = Lookups()
+
+    def _codes(self, dataset) -> set[str]:
+        column = self.fields["building"].column_name
+        if column not in dataset.headers:
+            return set()
+        return {_text(v) for v in dataset[column] if _text(v)}
+
+    def _load_buildings(self, codes: Iterable[str]) -> None:
+        qs = Area.objects.filter(code__in=sorted(codes), kind__in=HOUSING_KINDS)
+        if not scope_of(self.user).is_superuser:
+            qs = reachable(self.user, qs, KEEPER_ROLES)
+        self.lookups.buildings = {a.code: a for a in qs}
+
+    def _building(self, row) -> Area:
+        code = _text(row.get(self.fields["building"].column_name))
+        if not code:
+            raise Problem({"area": _("Give the building code.")})
+        building = self.lookups.buildings.get(code)
+        if building is None:
+            raise Problem(
+                {"area": _("No building with code %(code)s in your area.") % {"code": code}}
+            )
+        return building
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if field.attribute == "area":
+            instance.area = self._building(row)
+            return
+        super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
+
+    def import_instance(self, instance, row, **kwargs):
+        errors: dict[str, list] = {}
+        for f in self.get_import_fields():
+            try:
+                self.import_field(f, instance, row, **kwargs)
+            except ValidationError as exc:
+                for name, messages in exc.message_dict.items():
+                    errors.setdefault(name, []).extend(messages)
+            except ValueError as exc:
+                errors.setdefault(f.attribute, []).append(str(exc))
+        if errors:
+            raise ValidationError(errors)
+
+    def export_field(self, field, instance, **kwargs):
+        if field.attribute == "area":
+            return instance.area.code if instance.area_id else ""
+        if field.attribute == "room":
+            return instance.room.number if instance.room_id else ""
+        return super().export_field(field, instance, **kwargs)
+
+
+class RoomResource(_ScopedResource):
+    number = fields.Field(column_name="房号", attribute="number", widget=TextWidget())
+    floor = fields.Field(column_name="楼层", attribute="floor", widget=widgets.IntegerWidget())
+    floor_area = fields.Field(
+        column_name="建筑面积", attribute="floor_area", widget=widgets.DecimalWidget()
+    )
+    use = fields.Field(
+        column_name="房屋用途", attribute="use", widget=ChoiceWidget(RoomUse, RoomUse.SELF_OCCUPIED)
+    )
+    notes = fields.Field(column_name="备注", attribute="notes", widget=TextWidget())
+
+    class Meta:
+        model = Room
+        fields = ("building", "number", "floor", "floor_area", "use", "notes")
+        import_id_fields = ("building", "number")
+        skip_unchanged = True
+        clean_model_instances = True
+        skip_diff = False
+
+    def before_import(self, dataset, **kwargs):
+        self._load_buildings(self._codes(dataset))
+        ids = [b.pk for b in self.lookups.buildings.values()]
+        self.lookups.rooms = {
+            (r.area_id, r.number): r for r in Room.objects.filter(area_id__in=ids)
+        }
+
+    def get_instance(self, instance_loader, row):
+        building = self._building(row)
+        return self.lookups.rooms.get((building.pk, _text(row.get("房号"))))
+
+
+class ResidentResource(_ScopedResource):
+    room = fields.Field(column_name="房号", attribute="room", widget=TextWidget())
+    name = fields.Field(column_name="姓名", attribute="name", widget=TextWidget())
+    id_type = fields.Field(
+        column_name="证件类型",
+        attribute="id_type",
+        widget=ChoiceWidget(IdType, IdType.RESIDENT_ID),
+    )
+    id_number = fields.Field(column_name="证件号码", attribute="id_number", widget=TextWidget())
+    phone = fields.Field(column_name="联系电话", attribute="phone", widget=TextWidget())
+    gender = fields.Field(column_name="性别", attribute="gender", widget=ChoiceWidget(Gender))
+    birth_date = fields.Field(column_name="出生日期", attribute="birth_date", widget=DateWidget())
+    ethnicity = fields.Field(column_name="民族", attribute="ethnicity", widget=TextWidget())
+    political_status = fields.Field(
+        column_name="政治面貌",
+        attribute="political_status",
+        widget=ChoiceWidget(PoliticalStatus, PoliticalStatus.MASSES),
+    )
+    resident_type = fields.Field(
+        column_name="人员类型",
+        attribute="resident_type",
+        widget=ChoiceWidget(ResidentType, ResidentType.REGISTERED),
+    )
+    relation = fields.Field(
+        column_name="与户主关系", attribute="relation", widget=ChoiceWidget(Relation)
+    )
+    registered_address = fields.Field(
+        column_name="户籍地址", attribute="registered_address", widget=TextWidget()
+    )
+    moved_in_on = fields.Field(column_name="迁入日期", attribute="moved_in_on", widget=DateWidget())
+    care_tags = fields.Field(column_name="关爱标签", widget=TextWidget())
+
+    class Meta:
+        model = Resident
+        fields = (
+            "building",
+            "room",
+            "name",
+            "id_type",
+            "id_number",
+            "phone",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "political_status",
+            "resident_type",
+            "relation",
+            "registered_address",
+            "moved_in_on",
+            "care_tags",
+        )
+        import_id_fields = ("id_type", "id_number")
+        skip_unchanged = True
+        clean_model_instances = True
+        skip_diff = False
+
+    def before_import(self, dataset, **kwargs):
+        self._load_buildings(self._codes(dataset))
+        ids = [b.pk for b in self.lookups.buildings.values()]
+        self.lookups.rooms = {
+            (r.area_id, r.number): r for r in Room.objects.filter(area_id__in=ids)
+        }
+        numbers = {
+            _text(v).upper() for v in (dataset["证件号码"] if "证件号码" in dataset.headers else [])
+        }
+        numbers.discard("")
+        found = Resident.objects.filter(id_number__in=sorted(numbers)).select_related("area")
+        self.lookups.residents = {(r.id_type, r.id_number): r for r in found}
+        streets = {b.tree_id for b in self.lookups.buildings.values()}
+        self.lookups.tags = {
+            (t.street.tree_id, t.name): t
+            for t in CareTag.objects.filter(
+                street__tree_id__in=streets, active=True
+            ).select_related("street")
+        }
+        self.held: dict[int, set[int]] = {}
+        for resident_id, tag_id in ResidentCareTag.objects.filter(
+            resident__in=list(self.lookups.residents.values())
+        ).values_list("resident_id", "tag_id"):
+            self.held.setdefault(resident_id, set()).add(tag_id)
+        self.seen: set[tuple[str, str]] = set()
+        self.new_tags: list[ResidentCareTag] = []
+        self.touched: list[int] = []
+
+    def get_instance(self, instance_loader, row):
+        try:
+            id_type = self.fields["id_type"].widget.clean(row.get("证件类型"))
+        except ValueError:
+            return None  # the row's own check reports the document type
+        number = _text(row.get("证件号码")).upper()
+        if not number:
+            return None
+        existing = self.lookups.residents.get((id_type, number))
+        if existing is not None and existing.area.code not in self.lookups.buildings:
+            raise Problem(
+                {"id_number": _("This person is registered in a building outside your area.")}
+            )
+        return existing
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if field.column_name == "关爱标签":
+            return
+        if field.attribute == "room":
+            number = _text(row.get("房号"))
+            instance.room = None
+            if number:
+                building = self._building(row)
+                room = self.lookups.rooms.get((building.pk, number))
+                if room is None:
+                    raise Problem(
+                        {
+                            "room": _("Building %(code)s has no room %(number)s.")
+                            % {"code": building.code, "number": number}
+                        }
+                    )
+                instance.room = room
+            return
+        if field.attribute == "id_number":
+            instance.id_number = _text(row.get("证件号码")).upper()
+            return
+        super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
+
+    def _row_tags(self, row, building: Area) -> list[CareTag]:
+        text = _text(row.get("关爱标签"))
+        for sep in TAG_SEPARATORS[1:]:
+            text = text.replace(sep, TAG_SEPARATORS[0])
+        names = [n for n in (p.strip() for p in text.split(TAG_SEPARATORS[0])) if n]
+        chosen = []
+        for name in names:
+            tag = self.lookups.tags.get((building.tree_id, name))
+            if tag is None:
+                raise Problem(
+                    {"care_tags": _("The street has no care tag “%(name)s”.") % {"name": name}}
+                )
+            chosen.append(tag)
+        return chosen
+
+    def import_instance(self, instance, row, **kwargs):
+        errors: dict[str, list] = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors = dict(exc.message_dict)
+        if (
+            instance.birth_date is None
+            and instance.id_type == IdType.RESIDENT_ID
+            and instance.id_number
+            and resident_id_problem(instance.id_number) is None
+        ):
+            instance.birth_date = birth_date_from_id(instance.id_number)
+        if instance.area_id:
+            try:
+                instance._import_tags = self._row_tags(row, instance.area)
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The model's own checks (ID check digit, same building for the room), without a query
+        per row: one document per resident is checked against the numbers loaded for the file
+        and the earlier rows of the file (the database constraint backs both)."""
+        errors = dict(import_validation_errors or {})
+        if instance.id_number:
+            key = (instance.id_type, instance.id_number)
+            if key in self.seen:
+                errors.setdefault("id_number", []).append(
+                    _("This ID number is on an earlier row of the file.")
+                )
+            self.seen.add(key)
+        try:
+            instance.full_clean(
+                exclude=list(errors), validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if instance.pk is None or import_validation_errors:
+            return False
+        wanted = {t.pk for t in getattr(instance, "_import_tags", [])}
+        if wanted - self.held.get(instance.pk, set()):
+            return False
+        return super().skip_row(instance, original, row, import_validation_errors)
+
+    def after_save_instance(self, instance, row, **kwargs):
+        held = self.held.get(instance.pk, set())
+        self.new_tags.extend(
+            ResidentCareTag(resident_id=instance.pk, tag=t)
+            for t in getattr(instance, "_import_tags", [])
+            if t.pk not in held
+        )
+        self.touched.append(instance.pk)
+
+    def after_import(self, dataset, result, **kwargs):
+        ResidentCareTag.objects.bulk_create(self.new_tags, batch_size=2000)
+        for index in range(0, len(self.touched), 2000):
+            refresh_visit_due(self.touched[index : index + 2000])
+
+
+KIND_BY_LENGTH = {length: kind for kind, length in CODE_LENGTH.items()}
+
+
+class AreaResource(resources.ModelResource):
+    """Nodes of the area tree by their national unit-grid code: the code's length says the kind
+    and its longest known prefix the parent (a node may come after its parent in the same file).
+    Only a street admin imports areas, under nodes of their own subtree."""
+
+    code = fields.Field(column_name="编码", attribute="code", widget=TextWidget())
+    name = fields.Field(column_name="名称", attribute="name", widget=TextWidget())
+    households = fields.Field(
+        column_name="户数", attribute="households", widget=widgets.IntegerWidget()
+    )
+    population = fields.Field(
+        column_name="人口", attribute="population", widget=widgets.IntegerWidget()
+    )
+    notes = fields.Field(column_name="备注", attribute="notes", widget=TextWidget())
+
+    class Meta:
+        model = Area
+        fields = ("code", "name", "households", "population", "notes")
+        import_id_fields = ("code",)
+        skip_unchanged = True
+        clean_model_instances = True
+        skip_diff = False
+
+    def __init__(self, *, user):
+        super().__init__()
+        self.user = user
+        self.areas: dict[str, Area] = {}
+
+    def before_import(self, dataset, **kwargs):
+        codes = {_text(v) for v in (dataset["编码"] if "编码" in dataset.headers else [])}
+        prefixes = {c[:n] for c in codes for n in CODE_LENGTH.values() if n <= len(c)}
+        self.areas = {a.code: a for a in Area.objects.filter(code__in=sorted(prefixes))}
+
+    def get_instance(self, instance_loader, row):
+        return self.areas.get(_text(row.get("编码")))
+
+    def import_instance(self, instance, row, **kwargs):
+        code = _text(row.get("编码"))
+        errors: dict[str, list] = {}
+        if not code.isdigit() or len(code) not in KIND_BY_LENGTH:
+            errors["code"] = [_("A code has 6, 9, 12, 14, 16, 19 or 21 digits (district to unit).")]
+        elif instance.pk is None:
+            parent = next(
+                (
+                    self.areas[code[:n]]
+                    for n in sorted(CODE_LENGTH.values(), reverse=True)
+                    if n < len(code) and code[:n] in self.areas
+                ),
+                None,
+            )
+            if parent is None:
+                errors["code"] = [_("No area above code %(code)s is known.") % {"code": code}]
+            elif not can_change_under(self.user, parent):
+                errors["code"] = [_("%(name)s is outside your area.") % {"name": parent.name}]
+            else:
+                instance.parent = parent
+                instance.kind = KIND_BY_LENGTH[len(code)]
+        elif not can_change_under(self.user, instance):
+            errors["code"] = [_("%(name)s is outside your area.") % {"name": instance.name}]
+        try:
+            for f in self.get_import_fields():
+                self.import_field(f, instance, row, **kwargs)
+        except ValueError as exc:
+            errors.setdefault("households", []).append(str(exc))
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # A code that places the row nowhere leaves kind and parent unset: its message says all.
+        if import_validation_errors and "code" in import_validation_errors:
+            raise ValidationError(import_validation_errors)
+        super().validate_instance(instance, import_validation_errors, validate_unique)
+
+    def after_save_instance(self, instance, row, **kwargs):
+        self.areas[instance.code] = instance
+
+
+RESOURCES = {
+    ImportKind.AREAS: AreaResource,
+    ImportKind.ROOMS: RoomResource,
+    ImportKind.RESIDENTS: ResidentResource,
+}
+EXAMPLES = {
+    ImportKind.AREAS: ["110105099001", "青松里社区", 3200, 8600, ""],
+    ImportKind.ROOMS: ["1101050990100101001", "302", 3, 88.5, "自住", ""],
+    ImportKind.RESIDENTS: [
+        "1101050990100101001",
+        "302",
+        "王秀兰",
+        "居民身份证",
+        "11010519491231002X",
+        "13912345678",
+        "女",
+        "1949-12-31",
+        "汉族",
+        "群众",
+        "常住",
+        "户主",
+        "",
+        "2001-05-01",
+        "独居老人、高龄老人",
+    ],
+}
+TEMPLATE_NAMES = {
+    ImportKind.AREAS: gettext_lazy("areas-template"),
+    ImportKind.ROOMS: gettext_lazy("rooms-template"),
+    ImportKind.RESIDENTS: gettext_lazy("residents-template"),
+}
+
+
+def template_headers(kind: str) -> list[str]:
+    resource = RESOURCES[kind](user=None)
+    return [f.column_name for f in resource.get_import_fields()]
+
+
+def read_upload(upload) -> tablib.Dataset:
+    """The uploaded .xlsx or .csv as a dataset (a CSV in UTF-8 or, as Excel saves it in China,
+    GB18030). A bad file is a ValidationError on ``file``."""
+    if upload.size > MAX_BYTES:
+        raise ValidationError({"file": _("The file is larger than 20 MB.")})
+    name = upload.name.lower()
+    content = upload.read()
+    try:
+        if name.endswith(".xlsx"):
+            dataset = tablib.Dataset().load(content, format="xlsx")
+        elif name.endswith(".csv"):
+            try:
+                text = content.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = content.decode("gb18030")
+            dataset = tablib.Dataset().load(text, format="csv")
+        else:
+            raise ValidationError({"file": _("Upload an .xlsx or a .csv file.")})
+    except ValidationError:
+        raise
+    except Exception as exc:
+        raise ValidationError({"file": _("The file cannot be read: %(e)s") % {"e": exc}}) from exc
+    if dataset.headers:
+        dataset.headers = [_text(h) for h in dataset.headers]
+    if dataset.height > MAX_ROWS:
+        raise ValidationError({"file": _("At most %(n)d rows per file.") % {"n": MAX_ROWS}})
+    return dataset
+
+
+@dataclass
+class RowProblem:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class Preview:
+    kind: str
+    total: int
+    new: int = 0
+    updated: int = 0
+    skipped: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def _check_headers(kind: str, dataset) -> list[RowProblem]:
+    missing = [h for h in template_headers(kind) if h not in (dataset.headers or [])]
+    return [RowProblem(1, h, _("This column is missing.")) for h in missing]
+
+
+def _run(kind: str, dataset, *, user, dry_run: bool):
+    resource = RESOURCES[kind](user=user)
+    if kind == ImportKind.AREAS:
+        # A node may hang under one made on an earlier row: the preview writes and rolls back.
+        result = resource.import_data(
+            dataset, dry_run=dry_run, raise_errors=False, use_transactions=True
+        )
+    else:
+        # Applying: one transaction for the whole file (the caller's) instead of a savepoint
+        # around every row, half the queries. A preview (dry run) keeps the savepoints:
+        # django-import-export always uses transactions for a dry run.
+        with transaction.atomic():
+            result = resource.import_data(
+                dataset, dry_run=dry_run, raise_errors=False, use_transactions=False
+            )
+            if dry_run:
+                transaction.set_rollback(True)
+    columns = {f.attribute: f.column_name for f in resource.get_import_fields() if f.attribute}
+    columns["care_tags"] = "关爱标签"
+    problems = []
+    # Spreadsheet rows: the header is row 1, the first data row is row 2.
+    for invalid in result.invalid_rows:
+        for name, messages in invalid.error_dict.items():
+            for message in messages:
+                problems.append(RowProblem(invalid.number + 1, columns.get(name, ""), message))
+    for number, errors in result.row_errors():
+        for error in errors:
+            problems.append(RowProblem(number + 1, "", str(error.error)))
+    problems.sort(key=lambda p: (p.row, p.column))
+    totals = result.totals
+    return result, Preview(
+        kind=kind,
+        total=dataset.height,
+        new=totals.get("new", 0),
+        updated=totals.get("update", 0),
+        skipped=totals.get("skip", 0),
+        problems=problems,
+    )
+
+
+def import_preview(*, user, kind: str, dataset) -> Preview:
+    """Every row's problems, and what applying would do; nothing is written."""
+    _require_importer(user, kind)
+    problems = _check_headers(kind, dataset)
+    if problems:
+        return Preview(kind=kind, total=dataset.height, problems=problems)
+    if not dataset.height:
+        return Preview(kind=kind, total=0, problems=[RowProblem(2, "", _("The file has no rows."))])
+    return _run(kind, dataset, user=user, dry_run=True)[1]
+
+
+def import_apply(*, user, kind: str, dataset, file_name: str) -> ImportRun:
+    """Apply the file when every row is valid, all rows or none (one transaction), and record
+    the run (in the change log). Raises ValidationError with the preview when a row is not."""
+    area = _require_importer(user, kind)
+    with transaction.atomic():
+        preview = Preview(kind=kind, total=dataset.height, problems=_check_headers(kind, dataset))
+        if preview.valid:
+            _result, preview = _run(kind, dataset, user=user, dry_run=False)
+        if not preview.valid or not dataset.height:
+            transaction.set_rollback(True)
+            error = ValidationError({"file": _("The file has problems: nothing was imported.")})
+            error.preview = preview
+            raise error
+        return ImportRun.objects.create(
+            kind=kind,
+            file_name=file_name[:200],
+            user=user,
+            area=area,
+            total_rows=preview.total,
+            new_rows=preview.new,
+            updated_rows=preview.updated,
+            skipped_rows=preview.skipped,
+        )
+
+
+def _require_importer(user, kind: str = ImportKind.RESIDENTS) -> Area:
+    """The top area the user keeps the register of, or for the area tree administers (the
+    run's area)."""
+    scope = scope_of(user)
+    roles = [Role.STREET_ADMIN] if kind == ImportKind.AREAS else KEEPER_ROLES
+    areas = scope.areas(roles)
+    if areas:
+        return min(areas, key=lambda a: a.level)
+    if scope.is_superuser:
+        root = Area.objects.filter(parent__isnull=True).order_by("tree_id").first()
+        if root is not None:
+            return root
+    raise PermissionDenied(_("Only the keepers of the register import it."))

@@ -1,0 +1,211 @@
+"""Import of rooms and residents: template, preview with every row's problems (row, column,
+message), all or nothing, idempotent re-import, scope, the change log."""
+
+from __future__ import annotations
+
+import csv
+import io
+from io import BytesIO
+
+import pytest
+import tablib
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+from governance.models import ObjectChange
+from grids import imports
+from grids.models import Area, ImportRun, Resident, ResidentCareTag, Room
+from tests.grids.resident_factories import CareTagFactory, id_number
+
+pytestmark = pytest.mark.django_db
+
+
+def _dataset(kind, rows):
+    data = tablib.Dataset(headers=imports.template_headers(kind))
+    for row in rows:
+        data.append(row)
+    return data
+
+
+def _resident_row(building, number, name="王秀兰", tags="", room=""):
+    return [
+        building.code,
+        room,
+        name,
+        "居民身份证",
+        number,
+        "13912345678",
+        "女",
+        "",
+        "汉族",
+        "群众",
+        "常住",
+        "户主",
+        "",
+        "2001-05-01",
+        tags,
+    ]
+
+
+@pytest.fixture
+def tags(tree):
+    return CareTagFactory(street=tree.street, name="独居老人", visit_every_days=7)
+
+
+def test_a_valid_file_is_imported_and_a_second_time_changes_nothing(field, tree, tags):
+    rows = [
+        _resident_row(tree.building_a1, id_number(serial=1), "甲", tags="独居老人"),
+        _resident_row(tree.building_a1, id_number(serial=2), "乙"),
+    ]
+    run = imports.import_apply(
+        user=field.worker_a, kind="residents", dataset=_dataset("residents", rows), file_name="a"
+    )
+    assert (run.new_rows, run.updated_rows) == (2, 0)
+    first = Resident.objects.get(name="甲")
+    assert first.birth_date is not None and first.next_visit_due is not None
+    assert ResidentCareTag.objects.filter(resident=first, tag=tags).exists()
+    again = imports.import_apply(
+        user=field.worker_a, kind="residents", dataset=_dataset("residents", rows), file_name="a"
+    )
+    assert (again.new_rows, again.updated_rows, again.skipped_rows) == (0, 0, 2)
+    assert Resident.objects.count() == 2
+    assert (
+        ObjectChange.objects.filter(
+            object_repr__contains="a", content_type__model="importrun"
+        ).count()
+        == 2
+    )
+
+
+def test_the_preview_lists_every_rows_problem_and_nothing_is_applied(field, tree, tags):
+    rows = [
+        _resident_row(tree.building_a1, id_number(serial=1), "好"),
+        _resident_row(tree.building_a1, "110105194912310021", "坏号码"),
+        _resident_row(tree.building_b1, id_number(serial=3), "别的网格"),
+        _resident_row(tree.building_a1, id_number(serial=4), "坏标签", tags="不存在"),
+        _resident_row(tree.building_a1, id_number(serial=5), "", room="999"),
+    ]
+    preview = imports.import_preview(
+        user=field.worker_a, kind="residents", dataset=_dataset("residents", rows)
+    )
+    found = {(p.row, p.column) for p in preview.problems}
+    assert (3, "证件号码") in found
+    assert (4, "楼栋编码") in found
+    assert (5, "关爱标签") in found
+    assert (6, "姓名") in found and (6, "房号") in found
+    assert not any(p.row == 2 for p in preview.problems)
+    with pytest.raises(ValidationError):
+        imports.import_apply(
+            user=field.worker_a,
+            kind="residents",
+            dataset=_dataset("residents", rows),
+            file_name="x",
+        )
+    assert not Resident.objects.exists()
+    assert not ImportRun.objects.exists()
+
+
+def test_a_person_of_another_area_is_not_overwritten(field, tree):
+    number = id_number(serial=9)
+    imports.import_apply(
+        user=field.worker_b,
+        kind="residents",
+        dataset=_dataset("residents", [_resident_row(tree.building_b1, number, "乙网格")]),
+        file_name="b",
+    )
+    preview = imports.import_preview(
+        user=field.worker_a,
+        kind="residents",
+        dataset=_dataset("residents", [_resident_row(tree.building_a1, number, "冒名")]),
+    )
+    assert [p.column for p in preview.problems] == ["证件号码"]
+    assert Resident.objects.get().name == "乙网格"
+
+
+def test_rooms_are_upserted_by_building_and_number(field, tree):
+    rows = [[tree.building_a1.code, "302", 3, 88.5, "出租", ""]]
+    imports.import_apply(
+        user=field.worker_a, kind="rooms", dataset=_dataset("rooms", rows), file_name="r"
+    )
+    rows[0][4] = "自住"
+    run = imports.import_apply(
+        user=field.worker_a, kind="rooms", dataset=_dataset("rooms", rows), file_name="r"
+    )
+    assert run.updated_rows == 1
+    assert Room.objects.get().use == "self_occupied"
+
+
+def test_a_missing_column_is_reported(field, tree):
+    data = tablib.Dataset(headers=["楼栋编码", "姓名"])
+    data.append([tree.building_a1.code, "甲"])
+    preview = imports.import_preview(user=field.worker_a, kind="residents", dataset=data)
+    assert {p.column for p in preview.problems} >= {"证件号码"}
+
+
+def test_the_pages_template_upload_preview_and_apply(client, field, tree, tags):
+    client.force_login(field.worker_a)
+    response = client.get("/people/import/templates/residents/")
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    header, example = list(sheet.iter_rows(values_only=True))[:2]
+    assert header[:3] == ("楼栋编码", "房号", "姓名") and example[2] == "王秀兰"
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(imports.template_headers("residents"))
+    writer.writerow(_resident_row(tree.building_a1, id_number(serial=1), "甲"))
+    bad = out.getvalue() + ",".join(_resident_row(tree.building_a1, "123", "乙")) + "\n"
+    upload = SimpleUploadedFile("r.csv", bad.encode("gb18030"))
+    response = client.post("/people/import/", {"kind": "residents", "file": upload})
+    assert response.status_code == 400
+    assert "证件号码" in response.content.decode()
+    upload = SimpleUploadedFile("r.csv", out.getvalue().encode("utf-8-sig"))
+    response = client.post("/people/import/", {"kind": "residents", "file": upload})
+    assert response.status_code == 200
+    token = response.context["token"]
+    response = client.post(
+        "/people/import/apply/", {"token": token, "kind": "residents", "file_name": "r.csv"}
+    )
+    assert response.status_code == 302
+    assert Resident.objects.filter(name="甲").exists()
+    client.force_login(field.viewer_a)
+    assert client.get("/people/import/").status_code == 403
+
+
+def test_the_area_tree_is_imported_by_code_under_the_admins_subtree(field, tree):
+    grid = tree.grid_a2.code
+    rows = [
+        [f"{grid}07", "青松七微网格", 0, 0, ""],
+        [f"{grid}07001", "青松里7号楼", 48, 130, ""],
+        [f"{tree.community_b.code}09", "柳荫第九网格", 0, 0, ""],
+        ["12345", "坏编码", 0, 0, ""],
+    ]
+    preview = imports.import_preview(
+        user=field.admin_a, kind="areas", dataset=_dataset("areas", rows)
+    )
+    assert {(p.row, p.column) for p in preview.problems} == {(4, "编码"), (5, "编码")}
+    run = imports.import_apply(
+        user=field.admin_a, kind="areas", dataset=_dataset("areas", rows[:2]), file_name="t"
+    )
+    assert run.new_rows == 2
+    building = Area.objects.get(code=f"{grid}07001")
+    assert building.kind == "building" and building.parent.code == f"{grid}07"
+    tree.grid_a2.refresh_from_db()
+    assert building.is_within(tree.grid_a2)
+    again = imports.import_apply(
+        user=field.admin_a, kind="areas", dataset=_dataset("areas", rows[:2]), file_name="t"
+    )
+    assert again.skipped_rows == 2
+    with pytest.raises(PermissionDenied):
+        imports.import_preview(user=field.worker_a, kind="areas", dataset=_dataset("areas", rows))
+
+
+def test_one_id_number_twice_in_a_file_is_a_problem_of_the_second_row(field, tree):
+    number = id_number(serial=3)
+    rows = [
+        _resident_row(tree.building_a1, number, "甲"),
+        _resident_row(tree.building_a1, number, "乙"),
+    ]
+    preview = imports.import_preview(
+        user=field.worker_a, kind="residents", dataset=_dataset("residents", rows)
+    )
+    assert [(p.row, p.column) for p in preview.problems] == [(3, "证件号码")]
