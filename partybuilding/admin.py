@@ -17,6 +17,7 @@ from governance.forms import apply_service_errors
 from partybuilding import services
 from partybuilding.models import (
     Activity,
+    Booking,
     CoConstructionUnit,
     Council,
     CouncilMember,
@@ -33,12 +34,15 @@ from partybuilding.models import (
     PartyMember,
     PartyOrganization,
     PointEntry,
+    Position,
+    PositionHours,
     Project,
     ProjectUpdate,
     Redemption,
     Resolution,
     Resource,
     Reward,
+    Room,
     Volunteer,
 )
 
@@ -604,4 +608,101 @@ class ResolutionAdmin(PartyAdmin):
             text=obj.text,
             votes_for=obj.votes_for,
             votes_against=obj.votes_against,
+        )
+
+
+# -- positions and bookings -------------------------------------------------------------------
+class PositionHoursInline(admin.TabularInline):
+    model = PositionHours
+    extra = 0
+
+
+class RoomInline(admin.TabularInline):
+    model = Room
+    extra = 0
+
+
+@admin.register(Position)
+class PositionAdmin(PartyAdmin):
+    list_display = ("name", "kind", "area", "unit", "requires_approval", "is_public")
+    list_filter = ("kind", "requires_approval", "is_public")
+    search_fields = ("name", "address")
+    raw_id_fields = ("area", "unit", "resource")
+    inlines = (RoomInline, PositionHoursInline)
+    list_select_related = ("area", "unit")
+
+
+@admin.register(PositionHours)
+class PositionHoursAdmin(PartyAdmin):
+    list_display = ("position", "weekday", "opens", "closes")
+    list_filter = ("weekday",)
+    raw_id_fields = ("position",)
+    list_select_related = ("position",)
+
+
+@admin.register(Room)
+class RoomAdmin(PartyAdmin):
+    list_display = ("name", "position", "kind", "capacity", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "position__name")
+    raw_id_fields = ("position",)
+    list_select_related = ("position",)
+
+
+BOOKING_FIXED_FIELDS = (
+    "room",
+    "title",
+    "kind",
+    "activity",
+    "meeting",
+    "unit",
+    "group_name",
+    "starts_at",
+    "ends_at",
+    "expected_people",
+)
+
+
+@admin.register(Booking)
+class BookingAdmin(PartyAdmin):
+    """A booking is made by the booking service (opening hours, capacity, no overlap); once
+    made, only its note changes here, and its status moves by the actions."""
+
+    list_display = ("title", "room", "starts_at", "ends_at", "kind", "status", "booked_by")
+    list_filter = ("status", "kind")
+    search_fields = ("title", "group_name")
+    date_hierarchy = "starts_at"
+    raw_id_fields = ("room", "activity", "meeting", "unit")
+    exclude = ("booked_by", "decided_by", "people_served")
+    list_select_related = ("room__position", "booked_by")
+    actions = (
+        step_action(
+            "approve_bookings", gettext_lazy("Approve"), services.booking_approve, "booking"
+        ),
+        step_action("reject_bookings", gettext_lazy("Reject"), services.booking_reject, "booking"),
+        step_action(
+            "cancel_bookings", gettext_lazy("Cancel booking"), services.booking_cancel, "booking"
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields.extend(BOOKING_FIXED_FIELDS)
+        return [*fields, "status"] if "status" not in fields else fields
+
+    def create_service(self, request, obj):
+        return services.booking_create(
+            actor=request.user,
+            room=obj.room,
+            title=obj.title,
+            kind=obj.kind,
+            starts_at=obj.starts_at,
+            ends_at=obj.ends_at,
+            expected_people=obj.expected_people,
+            activity=obj.activity,
+            meeting=obj.meeting,
+            unit=obj.unit,
+            group_name=obj.group_name,
+            note=obj.note,
         )

@@ -55,6 +55,20 @@ class PartybuildingConfig(AppConfig):
                 model, scopes.ScopeRule(area_path=path, change_roles=PARTY_CHANGE_ROLES)
             )
             changelog.register(model, area_path=path)
+        # A street's service centre serves its communities: their officers see it, its rooms
+        # and its calendar (covering), and book it (services.positions.may_book_at).
+        position_paths = {
+            m.Position: "area",
+            m.PositionHours: "position__area",
+            m.Room: "position__area",
+            m.Booking: "room__position__area",
+        }
+        for model, path in position_paths.items():
+            scopes.register(
+                model,
+                scopes.ScopeRule(area_path=path, change_roles=PARTY_CHANGE_ROLES, covering=True),
+            )
+            changelog.register(model, area_path=path)
 
         register_seeder(30, "party building and co-governance", seed_partybuilding)
 

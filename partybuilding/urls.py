@@ -1,6 +1,13 @@
 from django.urls import path
 
-from partybuilding.views import cogovernance, meetings, organizations, overview, volunteers
+from partybuilding.views import (
+    cogovernance,
+    meetings,
+    organizations,
+    overview,
+    positions,
+    volunteers,
+)
 
 app_name = "partybuilding"
 
@@ -50,4 +57,10 @@ urlpatterns = [
     path("councils/", meetings.councils, name="councils"),
     path("councils/new/", meetings.council_edit, name="council-new"),
     path("councils/<int:pk>/edit/", meetings.council_edit, name="council-edit"),
+    path("positions/", positions.positions, name="positions"),
+    path("positions/new/", positions.position_edit, name="position-new"),
+    path("positions/<int:pk>/", positions.position_detail, name="position"),
+    path("positions/<int:pk>/edit/", positions.position_edit, name="position-edit"),
+    path("positions/<int:pk>/book/", positions.booking_new, name="booking-new"),
+    path("positions/<int:pk>/free/", positions.position_free, name="position-free"),
 ]

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from partybuilding.api.views import cogovernance, meetings, organizations, volunteers
+from partybuilding.api.views import cogovernance, meetings, organizations, positions, volunteers
 
 router = DefaultRouter()
 router.register(
@@ -28,6 +28,10 @@ router.register("party/meeting-series", meetings.SeriesViewSet, basename="meetin
 router.register("party/meetings", meetings.MeetingViewSet, basename="meeting")
 router.register("party/attendees", meetings.AttendeeViewSet, basename="meeting-attendee")
 router.register("party/resolutions", meetings.ResolutionViewSet, basename="resolution")
+router.register("party/positions", positions.PositionViewSet, basename="position")
+router.register("party/position-hours", positions.PositionHoursViewSet, basename="position-hours")
+router.register("party/rooms", positions.RoomViewSet, basename="room")
+router.register("party/bookings", positions.BookingViewSet, basename="booking")
 
 urlpatterns = [
     path("party/leaderboard/", volunteers.LeaderboardView.as_view(), name="party-leaderboard"),

@@ -43,6 +43,14 @@ from partybuilding.services.organizations import (
     organization_save,
     post_save,
 )
+from partybuilding.services.positions import (
+    booking_approve,
+    booking_cancel,
+    booking_create,
+    booking_record_use,
+    booking_reject,
+    opening_periods,
+)
 from partybuilding.services.volunteers import (
     activity_create,
     activity_set_status,
@@ -62,6 +70,11 @@ __all__ = [
     "activity_sign_up",
     "agreement_save",
     "agreement_set_status",
+    "booking_approve",
+    "booking_cancel",
+    "booking_create",
+    "booking_record_use",
+    "booking_reject",
     "demand_match",
     "dual_report_record_service",
     "dual_report_register",
@@ -72,6 +85,7 @@ __all__ = [
     "member_set_status",
     "member_transfer_out",
     "occurrence_dates",
+    "opening_periods",
     "organization_delete",
     "organization_save",
     "participation_approve",

@@ -1,0 +1,125 @@
+"""Reads of positions and bookings: the scoped lists (joins named here), a calendar's bookings,
+the public free/busy view and the usage figures that feed the dashboards."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.utils import timezone
+
+from governance.scopes import visible
+from partybuilding.models import HOLDING_STATUSES, Booking, BookingStatus, Position, Room
+
+
+def position_list_for(user) -> QuerySet[Position]:
+    return (
+        visible(user, Position.objects.all())
+        .select_related("area", "unit")
+        .annotate(room_count=Count("rooms", distinct=True))
+        .order_by("name")
+    )
+
+
+def position_detail(position_pk: int, user) -> Position | None:
+    """A visible position with its rooms and opening periods (for the calendar and the
+    opening-hours check)."""
+    return (
+        visible(user, Position.objects.filter(pk=position_pk))
+        .select_related("area", "unit", "resource")
+        .prefetch_related("hours", Prefetch("rooms", queryset=Room.objects.order_by("name")))
+        .first()
+    )
+
+
+def room_list_for(user) -> QuerySet[Room]:
+    return visible(user, Room.objects.select_related("position__area")).order_by(
+        "position__name", "name"
+    )
+
+
+def booking_list_for(user) -> QuerySet[Booking]:
+    return visible(
+        user,
+        Booking.objects.select_related(
+            "room__position__area", "booked_by", "meeting", "activity", "unit"
+        ),
+    ).order_by("starts_at", "pk")
+
+
+def bookings_between(
+    queryset: QuerySet[Booking], first: dt.datetime, last: dt.datetime
+) -> QuerySet[Booking]:
+    """The bookings of ``queryset`` that overlap ``[first, last)``."""
+    return queryset.filter(starts_at__lt=last, ends_at__gt=first)
+
+
+def calendar_days(bookings, first: dt.date, last: dt.date) -> dict[dt.date, list[Booking]]:
+    """Bookings by local day, from ``first`` to ``last`` (a booking is listed on the day it
+    starts)."""
+    by_day: dict[dt.date, list[Booking]] = defaultdict(list)
+    for booking in bookings:
+        day = timezone.localtime(booking.starts_at).date()
+        if first <= day <= last:
+            by_day[day].append(booking)
+    return by_day
+
+
+def busy_times(rooms, first: dt.datetime, last: dt.datetime) -> list[dict]:
+    """When each room is held (awaiting approval or confirmed) in ``[first, last)``: times
+    only, never who booked it or why (the public free/busy view). One query."""
+    rows = (
+        Booking.objects.filter(
+            room__in=rooms, status__in=HOLDING_STATUSES, starts_at__lt=last, ends_at__gt=first
+        )
+        .order_by("room_id", "starts_at")
+        .values_list("room_id", "starts_at", "ends_at")
+    )
+    busy: dict[int, list] = defaultdict(list)
+    for room_id, starts_at, ends_at in rows:
+        busy[room_id].append(
+            {"starts_at": timezone.localtime(starts_at), "ends_at": timezone.localtime(ends_at)}
+        )
+    return [{"room": room, "busy": busy.get(room.pk, [])} for room in rooms]
+
+
+def position_usage(
+    positions: QuerySet[Position], first: dt.datetime, last: dt.datetime
+) -> QuerySet[Position]:
+    """``positions`` annotated with their use in ``[first, last)``: ``hours_booked`` (a
+    timedelta), ``bookings_held`` and ``people_served`` (recorded), counting the confirmed
+    bookings that start in the period. One query."""
+    held = Q(
+        rooms__bookings__status=BookingStatus.CONFIRMED,
+        rooms__bookings__starts_at__gte=first,
+        rooms__bookings__starts_at__lt=last,
+    )
+    duration = ExpressionWrapper(
+        F("rooms__bookings__ends_at") - F("rooms__bookings__starts_at"),
+        output_field=DurationField(),
+    )
+    return positions.annotate(
+        hours_booked=Sum(duration, filter=held),
+        bookings_held=Count("rooms__bookings", filter=held),
+        people_served=Sum("rooms__bookings__people_served", filter=held),
+    )
+
+
+def month_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    first = day.replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    return (
+        dt.datetime.combine(first, dt.time(), tzinfo=tz),
+        dt.datetime.combine(nxt, dt.time(), tzinfo=tz),
+    )
