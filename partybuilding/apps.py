@@ -19,7 +19,7 @@ class PartybuildingConfig(AppConfig):
             register_unassigned_start_page,
         )
         from partybuilding import models as m
-        from partybuilding.demo import seed_partybuilding
+        from partybuilding.demo import seed_partybuilding, seed_positions
         from partybuilding.permissions import PARTY_CHANGE_ROLES
 
         # Model → lookup to its area. Every area role reads party work in its scope; party
@@ -71,6 +71,7 @@ class PartybuildingConfig(AppConfig):
             changelog.register(model, area_path=path)
 
         register_seeder(30, "party building and co-governance", seed_partybuilding)
+        register_seeder(31, "positions and room bookings", seed_positions)
 
         party_roles = frozenset(
             {

@@ -1,6 +1,7 @@
 """The demo street's party building (registered in partybuilding/apps.py as a part of
 ``seed_demo``)."""
 
+from partybuilding.demo.positions import seed_positions
 from partybuilding.demo.seed import seed_partybuilding
 
-__all__ = ["seed_partybuilding"]
+__all__ = ["seed_partybuilding", "seed_positions"]

@@ -59,14 +59,21 @@ class BookingForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False)
     group_name = forms.CharField(label=_("Resident group"), max_length=80, required=False)
     day = forms.DateField(label=_("Day"), widget=DATE)
-    starts = forms.TimeField(label=_("From"), widget=TIME)
-    ends = forms.TimeField(label=_("Until"), widget=TIME)
+    starts = forms.TimeField(label=_("Start time"), widget=TIME)
+    ends = forms.TimeField(label=_("End time"), widget=TIME)
     expected_people = forms.IntegerField(label=_("Expected people"), min_value=1, max_value=2000)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args, user, position: Position, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["room"].queryset = position.rooms.filter(is_active=True).order_by("name")
+        self.fields["room"].label_from_instance = lambda room: (
+            _("%(room)s (%(n)d seats)")
+            % {
+                "room": room.name,
+                "n": room.capacity,
+            }
+        )
         now = timezone.now()
         self.fields["meeting"].queryset = visible(
             user,

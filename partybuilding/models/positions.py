@@ -13,6 +13,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.models import TimeStampedModel
 from grids.models import Area
@@ -73,8 +74,8 @@ class Position(TimeStampedModel):
 
     class Meta:
         ordering = ("name",)
-        verbose_name = _("position")
-        verbose_name_plural = _("positions")
+        verbose_name = pgettext_lazy("party position", "position")
+        verbose_name_plural = pgettext_lazy("party position", "positions")
 
     def __str__(self) -> str:
         return self.name
@@ -95,7 +96,10 @@ class PositionHours(models.Model):
     working hours."""
 
     position = models.ForeignKey(
-        Position, verbose_name=_("position"), on_delete=models.CASCADE, related_name="hours"
+        Position,
+        verbose_name=pgettext_lazy("party position", "position"),
+        on_delete=models.CASCADE,
+        related_name="hours",
     )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday)
     opens = models.TimeField(_("opens"))
@@ -129,7 +133,10 @@ class RoomKind(models.TextChoices):
 
 class Room(TimeStampedModel):
     position = models.ForeignKey(
-        Position, verbose_name=_("position"), on_delete=models.CASCADE, related_name="rooms"
+        Position,
+        verbose_name=pgettext_lazy("party position", "position"),
+        on_delete=models.CASCADE,
+        related_name="rooms",
     )
     name = models.CharField(_("name"), max_length=80)
     kind = models.CharField(_("kind"), max_length=20, choices=RoomKind)

@@ -43,8 +43,12 @@ def positions(request):
     rows = selectors.position_usage(selectors.position_list_for(request.user), first, last)
     page = paginate(request, rows)
     page["rows"] = [_with_hours(p) for p in page["rows"]]
+    meeting = None
+    if request.GET.get("meeting"):
+        meeting = get_visible_or_404(request.user, Meeting.objects.all(), request.GET["meeting"])
     context = {
         **page,
+        "meeting": meeting,
         "month": first.date(),
         "can_change": may_change_somewhere(request.user),
     }
