@@ -19,6 +19,7 @@ from partybuilding.models import (
     Activity,
     Booking,
     CoConstructionUnit,
+    Compound,
     Council,
     CouncilMember,
     Demand,
@@ -29,6 +30,8 @@ from partybuilding.models import (
     MeetingSeries,
     MicroWish,
     OrganizationPost,
+    OwnersCommittee,
+    OwnersCommitteeMember,
     PairingAgreement,
     Participation,
     PartyMember,
@@ -38,6 +41,8 @@ from partybuilding.models import (
     PositionHours,
     Project,
     ProjectUpdate,
+    PropertyCompany,
+    PropertyContract,
     Redemption,
     Resolution,
     Resource,
@@ -706,3 +711,53 @@ class BookingAdmin(PartyAdmin):
             group_name=obj.group_name,
             note=obj.note,
         )
+
+
+# -- the three carriages ----------------------------------------------------------------------
+class OwnersCommitteeMemberInline(admin.TabularInline):
+    model = OwnersCommitteeMember
+    extra = 0
+    raw_id_fields = ("party_member",)
+
+
+@admin.register(Compound)
+class CompoundAdmin(PartyAdmin):
+    list_display = ("name", "kind", "area", "households", "residents_committee")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+    raw_id_fields = ("area",)
+    list_select_related = ("area",)
+
+
+@admin.register(OwnersCommittee)
+class OwnersCommitteeAdmin(PartyAdmin):
+    list_display = ("name", "compound", "elected_on", "term_start", "term_end")
+    raw_id_fields = ("compound",)
+    inlines = (OwnersCommitteeMemberInline,)
+    list_select_related = ("compound",)
+
+
+@admin.register(OwnersCommitteeMember)
+class OwnersCommitteeMemberAdmin(PartyAdmin):
+    list_display = ("name", "post", "committee")
+    raw_id_fields = ("committee", "party_member")
+    list_select_related = ("committee",)
+
+
+@admin.register(PropertyCompany)
+class PropertyCompanyAdmin(PartyAdmin):
+    list_display = ("__str__", "area", "service_phone", "quality_score", "is_red")
+    list_filter = ("is_red",)
+    search_fields = ("department__name",)
+    raw_id_fields = ("area", "party_organization")
+    list_select_related = ("department", "area")
+
+
+@admin.register(PropertyContract)
+class PropertyContractAdmin(PartyAdmin):
+    list_display = ("compound", "company", "starts_on", "ends_on")
+    raw_id_fields = ("compound", "company")
+    list_select_related = ("compound", "company__department")
+
+    def save_service(self, request, obj, related):
+        return services.contract_save(actor=request.user, contract=obj)

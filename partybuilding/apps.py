@@ -49,6 +49,10 @@ class PartybuildingConfig(AppConfig):
             m.Meeting: "area",
             m.MeetingAttendee: "meeting__area",
             m.Resolution: "meeting__area",
+            m.Compound: "area",
+            m.OwnersCommittee: "compound__area",
+            m.OwnersCommitteeMember: "committee__compound__area",
+            m.PropertyContract: "compound__area",
         }
         for model, path in area_paths.items():
             scopes.register(
@@ -56,14 +60,16 @@ class PartybuildingConfig(AppConfig):
             )
             changelog.register(model, area_path=path)
         # A street's service centre serves its communities: their officers see it, its rooms
-        # and its calendar (covering), and book it (services.positions.may_book_at).
-        position_paths = {
+        # and its calendar (covering), and book it (services.positions.may_book_at). A property
+        # company registered with the street serves compounds in its communities.
+        covering_paths = {
+            m.PropertyCompany: "area",
             m.Position: "area",
             m.PositionHours: "position__area",
             m.Room: "position__area",
             m.Booking: "room__position__area",
         }
-        for model, path in position_paths.items():
+        for model, path in covering_paths.items():
             scopes.register(
                 model,
                 scopes.ScopeRule(area_path=path, change_roles=PARTY_CHANGE_ROLES, covering=True),

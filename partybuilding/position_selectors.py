@@ -1,5 +1,6 @@
-"""Reads of positions and bookings: the scoped lists (joins named here), a calendar's bookings,
-the public free/busy view and the usage figures that feed the dashboards."""
+"""Reads of positions and bookings (the scoped lists with their joins, a calendar's bookings,
+the public free/busy view, the usage figures that feed the dashboards) and of the three
+carriages of compounds."""
 
 from __future__ import annotations
 
@@ -19,7 +20,17 @@ from django.db.models import (
 from django.utils import timezone
 
 from governance.scopes import visible
-from partybuilding.models import HOLDING_STATUSES, Booking, BookingStatus, Position, Room
+from grids.models import Area
+from partybuilding.models import (
+    HOLDING_STATUSES,
+    Booking,
+    BookingStatus,
+    Compound,
+    Position,
+    PropertyCompany,
+    PropertyContract,
+    Room,
+)
 
 
 def position_list_for(user) -> QuerySet[Position]:
@@ -123,3 +134,36 @@ def month_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
         dt.datetime.combine(first, dt.time(), tzinfo=tz),
         dt.datetime.combine(nxt, dt.time(), tzinfo=tz),
     )
+
+
+# -- the three carriages -------------------------------------------------------------------------
+def compound_list_for(user, *, today: dt.date | None = None) -> QuerySet[Compound]:
+    """Compounds in scope with their owners' committee and the company under contract
+    ``today`` (``current_contract``: a list of at most one), in a bounded number of queries."""
+    today = today or timezone.localdate()
+    current = PropertyContract.objects.filter(
+        starts_on__lte=today, ends_on__gte=today
+    ).select_related("company__department")
+    return (
+        visible(user, Compound.objects.all())
+        .select_related("area", "owners_committee")
+        .prefetch_related(Prefetch("contracts", queryset=current, to_attr="current_contract"))
+        .order_by("name")
+    )
+
+
+def property_company_for(area, *, on: dt.date | None = None) -> PropertyCompany | None:
+    """The property company under contract on ``on`` (today) for the compound ``area`` lies
+    in (the compound itself or one of its ancestors): where a compound's case is dispatched."""
+    on = on or timezone.localdate()
+    compounds = Compound.objects.filter(
+        area__in=Area.objects.filter(Area.ancestors_q(area, include_self=True))
+    )
+    contracts = list(
+        PropertyContract.objects.filter(
+            compound__in=compounds, starts_on__lte=on, ends_on__gte=on
+        ).select_related("company__department", "compound__area")
+    )
+    # The innermost compound decides (a courtyard inside an estate keeps its own company).
+    contracts.sort(key=lambda c: sum(c.compound.area.is_within(o.compound.area) for o in contracts))
+    return contracts[-1].company if contracts else None

@@ -2,6 +2,7 @@ from django.urls import path
 
 from partybuilding.views import (
     cogovernance,
+    compounds,
     meetings,
     organizations,
     overview,
@@ -57,6 +58,8 @@ urlpatterns = [
     path("councils/", meetings.councils, name="councils"),
     path("councils/new/", meetings.council_edit, name="council-new"),
     path("councils/<int:pk>/edit/", meetings.council_edit, name="council-edit"),
+    path("compounds/", compounds.compounds, name="compounds"),
+    path("compounds/<int:pk>/", compounds.compound_detail, name="compound"),
     path("positions/", positions.positions, name="positions"),
     path("positions/new/", positions.position_edit, name="position-new"),
     path("positions/<int:pk>/", positions.position_detail, name="position"),

@@ -1,7 +1,14 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from partybuilding.api.views import cogovernance, meetings, organizations, positions, volunteers
+from partybuilding.api.views import (
+    cogovernance,
+    compounds,
+    meetings,
+    organizations,
+    positions,
+    volunteers,
+)
 
 router = DefaultRouter()
 router.register(
@@ -32,6 +39,21 @@ router.register("party/positions", positions.PositionViewSet, basename="position
 router.register("party/position-hours", positions.PositionHoursViewSet, basename="position-hours")
 router.register("party/rooms", positions.RoomViewSet, basename="room")
 router.register("party/bookings", positions.BookingViewSet, basename="booking")
+router.register("party/compounds", compounds.CompoundViewSet, basename="compound")
+router.register(
+    "party/owners-committees", compounds.OwnersCommitteeViewSet, basename="owners-committee"
+)
+router.register(
+    "party/owners-committee-members",
+    compounds.OwnersCommitteeMemberViewSet,
+    basename="owners-committee-member",
+)
+router.register(
+    "party/property-companies", compounds.PropertyCompanyViewSet, basename="property-company"
+)
+router.register(
+    "party/property-contracts", compounds.PropertyContractViewSet, basename="property-contract"
+)
 
 urlpatterns = [
     path("party/leaderboard/", volunteers.LeaderboardView.as_view(), name="party-leaderboard"),

@@ -16,6 +16,16 @@ from partybuilding.models.cogovernance import (
     WishStatus,
 )
 from partybuilding.models.common import ServiceType, SteppedStatus, mask_id_number, mask_phone
+from partybuilding.models.compounds import (
+    COMPOUND_AREA_KINDS,
+    CommitteePost,
+    Compound,
+    CompoundKind,
+    OwnersCommittee,
+    OwnersCommitteeMember,
+    PropertyCompany,
+    PropertyContract,
+)
 from partybuilding.models.meetings import (
     MEETING_STATUS_STEPS,
     Council,
@@ -72,6 +82,7 @@ __all__ = [
     "ACTIVITY_STATUS_STEPS",
     "AGREEMENT_STATUS_STEPS",
     "BOOKING_STATUS_STEPS",
+    "COMPOUND_AREA_KINDS",
     "HOLDING_STATUSES",
     "MEETING_STATUS_STEPS",
     "MEMBER_STATUS_STEPS",
@@ -87,6 +98,9 @@ __all__ = [
     "BookingKind",
     "BookingStatus",
     "CoConstructionUnit",
+    "CommitteePost",
+    "Compound",
+    "CompoundKind",
     "Council",
     "CouncilMember",
     "Demand",
@@ -102,6 +116,8 @@ __all__ = [
     "MicroWish",
     "OrganizationKind",
     "OrganizationPost",
+    "OwnersCommittee",
+    "OwnersCommitteeMember",
     "PairingAgreement",
     "Participation",
     "ParticipationStatus",
@@ -115,6 +131,8 @@ __all__ = [
     "Project",
     "ProjectStatus",
     "ProjectUpdate",
+    "PropertyCompany",
+    "PropertyContract",
     "Redemption",
     "ReportKind",
     "ReportStatus",

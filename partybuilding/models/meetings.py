@@ -20,6 +20,7 @@ class MeetingKind(models.TextChoices):
     COURTYARD = "courtyard", _("Courtyard council")
     OPINION_SESSION = "opinion_session", _("Public-opinion session")
     OWNERS_ROUND_TABLE = "owners_round_table", _("Owners' round table")
+    THREE_CARRIAGES = "three_carriages", _("Joint meeting of the three carriages")
     OTHER = "other", _("Other meeting")
 
 

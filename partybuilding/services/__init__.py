@@ -22,6 +22,7 @@ from partybuilding.services.common import (
     record_save,
     status_step,
 )
+from partybuilding.services.compounds import contract_save
 from partybuilding.services.meetings import (
     meeting_save,
     meeting_set_status,
@@ -75,6 +76,7 @@ __all__ = [
     "booking_create",
     "booking_record_use",
     "booking_reject",
+    "contract_save",
     "demand_match",
     "dual_report_record_service",
     "dual_report_register",

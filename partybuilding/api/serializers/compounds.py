@@ -1,0 +1,83 @@
+"""Serializers of the three carriages: compounds, owners' committees and their members,
+property companies and their contracts."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from governance.models import Department
+from grids.models import Area
+from partybuilding.api.serializers.common import PartyModelSerializer, scoped
+from partybuilding.models import (
+    Compound,
+    OwnersCommittee,
+    OwnersCommitteeMember,
+    PartyMember,
+    PartyOrganization,
+    PropertyCompany,
+    PropertyContract,
+)
+
+
+class CompoundSerializer(PartyModelSerializer):
+    area = scoped(Area)
+
+    class Meta:
+        model = Compound
+        fields = (
+            "id",
+            "area",
+            "name",
+            "kind",
+            "households",
+            "residents_committee",
+            "residents_committee_phone",
+        )
+
+
+class OwnersCommitteeSerializer(PartyModelSerializer):
+    compound = scoped(Compound)
+
+    class Meta:
+        model = OwnersCommittee
+        fields = ("id", "compound", "name", "elected_on", "term_start", "term_end")
+
+
+class OwnersCommitteeMemberSerializer(PartyModelSerializer):
+    committee = scoped(OwnersCommittee)
+    party_member = scoped(PartyMember, allow_null=True, required=False)
+
+    class Meta:
+        model = OwnersCommitteeMember
+        fields = ("id", "committee", "name", "post", "party_member")
+
+
+class PropertyCompanySerializer(PartyModelSerializer):
+    area = scoped(Area)
+    department = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.filter(kind=Department.Kind.PROPERTY)
+    )
+    name = serializers.CharField(source="department.name", read_only=True)
+    party_organization = scoped(PartyOrganization, allow_null=True, required=False)
+
+    class Meta:
+        model = PropertyCompany
+        fields = (
+            "id",
+            "department",
+            "name",
+            "area",
+            "service_phone",
+            "quality_score",
+            "is_red",
+            "party_organization",
+        )
+
+
+class PropertyContractSerializer(PartyModelSerializer):
+    compound = scoped(Compound)
+    company = scoped(PropertyCompany)
+
+    class Meta:
+        model = PropertyContract
+        fields = ("id", "compound", "company", "starts_on", "ends_on")
