@@ -19,7 +19,7 @@ class PartybuildingConfig(AppConfig):
             register_unassigned_start_page,
         )
         from partybuilding import models as m
-        from partybuilding.demo import seed_partybuilding, seed_positions
+        from partybuilding.demo import seed_compounds, seed_partybuilding, seed_positions
         from partybuilding.permissions import PARTY_CHANGE_ROLES
 
         # Model → lookup to its area. Every area role reads party work in its scope; party
@@ -78,6 +78,7 @@ class PartybuildingConfig(AppConfig):
 
         register_seeder(30, "party building and co-governance", seed_partybuilding)
         register_seeder(31, "positions and room bookings", seed_positions)
+        register_seeder(32, "compounds and their three carriages", seed_compounds)
 
         party_roles = frozenset(
             {

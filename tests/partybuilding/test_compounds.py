@@ -17,54 +17,13 @@ from partybuilding import services
 from partybuilding.models import (
     Compound,
     Council,
-    OwnersCommittee,
     PropertyCompany,
     PropertyContract,
 )
 from partybuilding.position_selectors import property_company_for
 from tests.casework.factories import CategoryFactory, jpeg_upload
-from tests.factories import DepartmentFactory, RoleAssignmentFactory, UserFactory
+from tests.factories import DepartmentFactory
 from tests.partybuilding.factories import MeetingFactory
-
-
-@pytest.fixture
-def carriages(party, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    tree = party.tree
-    today = timezone.localdate()
-    party.compound = Compound.objects.create(
-        area=tree.grid_a1, name="青松里小区", households=420, residents_committee="青松社区居委会"
-    )
-    party.committee = OwnersCommittee.objects.create(
-        compound=party.compound,
-        name="青松里小区业主委员会",
-        elected_on=today - dt.timedelta(days=700),
-        term_start=today - dt.timedelta(days=700),
-        term_end=today + dt.timedelta(days=30),
-    )
-    party.committee.members.create(name="周主任", post="director", party_member=party.member_a)
-    party.department = DepartmentFactory(
-        name="青松物业服务有限公司", code="qs-property", kind=Department.Kind.PROPERTY
-    )
-    party.company = PropertyCompany.objects.create(
-        department=party.department,
-        area=tree.street,
-        service_phone="010-64119001",
-        quality_score=92.5,
-        is_red=True,
-        party_organization=party.street_org,
-    )
-    party.contract = PropertyContract.objects.create(
-        compound=party.compound,
-        company=party.company,
-        starts_on=today - dt.timedelta(days=365),
-        ends_on=today + dt.timedelta(days=365),
-    )
-    party.property_staff = UserFactory(username="wuye")
-    RoleAssignmentFactory(
-        user=party.property_staff, role="department_handler", department=party.department
-    )
-    return party
 
 
 def test_the_company_of_a_compound_is_found_from_any_area_inside_it(carriages):

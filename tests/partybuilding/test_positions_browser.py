@@ -1,12 +1,16 @@
-"""A party officer books a room for a meeting in Chromium, on a desktop and on a phone, and
-residents see when the room is free."""
+"""A party officer books a room for a joint meeting of the three carriages in Chromium (desktop
+and phone), residents see when the room is free, and the meeting's resolution opens a case that
+the compound's property company handles with the department role."""
 
 import datetime as dt
 
 import pytest
 from django.utils import timezone
 
+from casework.models import Case
 from partybuilding.models import Booking, Position, PositionHours, Room
+from partybuilding.position_selectors import property_company_for
+from tests.casework.factories import CategoryFactory
 from tests.partybuilding.factories import MeetingFactory
 from tests.partybuilding.test_browser import SIZES, shoot, sign_in
 
@@ -22,7 +26,10 @@ def fits_the_screen(page) -> bool:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_an_officer_books_a_room_for_a_meeting(browser, live_server, party, artifacts_dir):
+def test_an_officer_books_a_room_and_the_meeting_opens_a_case_for_the_property_company(
+    browser, live_server, carriages, artifacts_dir
+):
+    party = carriages
     centre = Position.objects.create(
         name="青松社区党群服务中心",
         kind="service_center",
@@ -37,9 +44,9 @@ def test_an_officer_books_a_room_for_a_meeting(browser, live_server, party, arti
     day = next_tuesday()
     tz = timezone.get_current_timezone()
     meeting = MeetingFactory(
-        area=party.tree.community_a,
+        area=party.tree.grid_a1,
         title="青松里院落议事会",
-        kind="courtyard",
+        kind="three_carriages",
         status="scheduled",
         starts_at=dt.datetime.combine(day, dt.time(19, 0), tzinfo=tz),
         ends_at=dt.datetime.combine(day, dt.time(20, 30), tzinfo=tz),
@@ -97,3 +104,63 @@ def test_an_officer_books_a_room_for_a_meeting(browser, live_server, party, arti
     shoot(page, artifacts_dir, "position-free-phone")
     assert fits_the_screen(page)
     page.close()
+
+    # The meeting resolves; the community files the case and dispatches it to the compound's
+    # property company, whose staff acknowledge it.
+    parent = CategoryFactory(code="03", name="房屋管理")
+    category = CategoryFactory(code="0301", name="电梯故障", parent=parent)
+    page = sign_in(browser, live_server, party.officer_a.username, "desktop")
+    page.goto(f"{live_server.url}/party/meetings/{meeting.pk}/")
+    page.fill("input[name=text]", "3号楼电梯频繁停运，由物业限期维修")
+    page.click("button[value=resolution]")
+    page.wait_for_load_state()
+    page.close()
+
+    page = sign_in(browser, live_server, party.cast.dispatcher_a.username, "desktop")
+    page.goto(f"{live_server.url}/party/meetings/{meeting.pk}/")
+    page.click(".pb-open-case > summary")
+    form = page.locator(".pb-open-case form")
+    form.locator("select[name=category]").select_option(str(category.pk))
+    form.locator("select[name=area]").select_option(str(party.tree.grid_a1.pk))
+    with page.expect_navigation():
+        form.locator("button[value=open_case]").click()
+    case = Case.objects.get()
+    assert page.url.endswith(f"/cases/{case.pk}/")
+    company = property_company_for(case.area)
+    assert company == party.company
+    take(page, "accept")
+    page.click("details.step-dispatch > summary")
+    dispatch = page.locator("details.step-dispatch form")
+    dispatch.locator("select[name='dispatch-department']").select_option(str(company.department_id))
+    with page.expect_navigation():
+        dispatch.locator("button[type=submit]").click()
+    page.close()
+
+    page = sign_in(browser, live_server, party.property_staff.username, "phone")
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    take(page, "acknowledge")
+    shoot(page, artifacts_dir, "property-company-case-phone")
+    assert fits_the_screen(page)
+    page.goto(f"{live_server.url}/party/compounds/{party.compound.pk}/")
+    page.close()
+    case.refresh_from_db()
+    assert (case.status, case.department) == ("in_progress", party.department)
+    assert [e.step for e in case.events.order_by("pk")] == [
+        "report",
+        "accept",
+        "dispatch",
+        "acknowledge",
+    ]
+
+    page = sign_in(browser, live_server, party.officer_a.username, "phone")
+    page.goto(f"{live_server.url}/party/compounds/{party.compound.pk}/")
+    assert case.number in page.inner_text("#company-cases")
+    shoot(page, artifacts_dir, "compound-phone")
+    assert fits_the_screen(page)
+    page.close()
+
+
+def take(page, step: str) -> None:
+    page.click(f"details.step-{step} > summary")
+    with page.expect_navigation():
+        page.locator(f"details.step-{step} form button[type=submit]").click()
