@@ -48,6 +48,8 @@ from partybuilding.models import (
     Resource,
     Reward,
     Room,
+    UnitPointEntry,
+    UnitPointRule,
     Volunteer,
 )
 
@@ -761,3 +763,19 @@ class PropertyContractAdmin(PartyAdmin):
 
     def save_service(self, request, obj, related):
         return services.contract_save(actor=request.user, contract=obj)
+
+
+# -- units' points ----------------------------------------------------------------------------
+@admin.register(UnitPointRule)
+class UnitPointRuleAdmin(PartyAdmin):
+    list_display = ("item", "area", "points", "yearly_cap")
+    raw_id_fields = ("area",)
+    list_select_related = ("area",)
+
+
+@admin.register(UnitPointEntry)
+class UnitPointEntryAdmin(ReadOnlyAdmin):
+    list_display = ("unit", "year", "item", "amount", "reason", "created_at")
+    list_filter = ("year", "item")
+    search_fields = ("unit__name", "reason")
+    list_select_related = ("unit",)

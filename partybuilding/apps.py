@@ -19,7 +19,12 @@ class PartybuildingConfig(AppConfig):
             register_unassigned_start_page,
         )
         from partybuilding import models as m
-        from partybuilding.demo import seed_compounds, seed_partybuilding, seed_positions
+        from partybuilding.demo import (
+            seed_compounds,
+            seed_partybuilding,
+            seed_positions,
+            seed_unit_points,
+        )
         from partybuilding.permissions import PARTY_CHANGE_ROLES
 
         # Model → lookup to its area. Every area role reads party work in its scope; party
@@ -53,6 +58,8 @@ class PartybuildingConfig(AppConfig):
             m.OwnersCommittee: "compound__area",
             m.OwnersCommitteeMember: "committee__compound__area",
             m.PropertyContract: "compound__area",
+            m.UnitPointRule: "area",
+            m.UnitPointEntry: "unit__area",
         }
         for model, path in area_paths.items():
             scopes.register(
@@ -79,6 +86,7 @@ class PartybuildingConfig(AppConfig):
         register_seeder(30, "party building and co-governance", seed_partybuilding)
         register_seeder(31, "positions and room bookings", seed_positions)
         register_seeder(32, "compounds and their three carriages", seed_compounds)
+        register_seeder(33, "units' points for last year and this year", seed_unit_points)
 
         party_roles = frozenset(
             {

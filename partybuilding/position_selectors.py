@@ -25,11 +25,14 @@ from partybuilding.models import (
     HOLDING_STATUSES,
     Booking,
     BookingStatus,
+    CoConstructionUnit,
     Compound,
     Position,
     PropertyCompany,
     PropertyContract,
     Room,
+    UnitPointEntry,
+    UnitPointItem,
 )
 
 
@@ -167,3 +170,42 @@ def property_company_for(area, *, on: dt.date | None = None) -> PropertyCompany 
     # The innermost compound decides (a courtyard inside an estate keeps its own company).
     contracts.sort(key=lambda c: sum(c.compound.area.is_within(o.compound.area) for o in contracts))
     return contracts[-1].company if contracts else None
+
+
+# -- units' points -------------------------------------------------------------------------------
+def unit_ranking(user, year: int) -> QuerySet[CoConstructionUnit]:
+    """The units in scope that earned points in ``year``, most first (``points``)."""
+    return (
+        visible(user, CoConstructionUnit.objects.select_related("area"))
+        .annotate(points=Sum("point_entries__amount", filter=Q(point_entries__year=year)))
+        .filter(points__gt=0)
+        .order_by("-points", "name")
+    )
+
+
+def unit_year(unit: CoConstructionUnit, year: int) -> dict:
+    """A unit's points of ``year`` by item, its total and its place among the units of its
+    street (for the annual feedback letter)."""
+    by_item = list(
+        UnitPointEntry.objects.filter(unit=unit, year=year)
+        .values("item")
+        .annotate(points=Sum("amount"), events=Count("pk"))
+        .order_by("item")
+    )
+    labels = dict(UnitPointItem.choices)
+    for row in by_item:
+        row["label"] = labels.get(row["item"], row["item"])
+    total = sum(row["points"] for row in by_item)
+    street = Area.objects.filter(
+        Area.ancestors_q(unit.area, include_self=True), kind=Area.STREET_KIND
+    ).first()
+    rank = None
+    if street is not None and total:
+        better = (
+            CoConstructionUnit.objects.filter(Area.subtree_q(street, prefix="area__"))
+            .annotate(points=Sum("point_entries__amount", filter=Q(point_entries__year=year)))
+            .filter(points__gt=total)
+            .count()
+        )
+        rank = better + 1
+    return {"by_item": by_item, "total": total, "rank": rank, "street": street}

@@ -7,6 +7,7 @@ from partybuilding.views import (
     organizations,
     overview,
     positions,
+    unit_points,
     volunteers,
 )
 
@@ -58,6 +59,8 @@ urlpatterns = [
     path("councils/", meetings.councils, name="councils"),
     path("councils/new/", meetings.council_edit, name="council-new"),
     path("councils/<int:pk>/edit/", meetings.council_edit, name="council-edit"),
+    path("unit-points/", unit_points.ranking, name="unit-points"),
+    path("unit-points/<int:pk>/letter/", unit_points.feedback_letter, name="unit-letter"),
     path("compounds/", compounds.compounds, name="compounds"),
     path("compounds/<int:pk>/", compounds.compound_detail, name="compound"),
     path("positions/", positions.positions, name="positions"),

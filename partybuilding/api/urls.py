@@ -54,8 +54,13 @@ router.register(
 router.register(
     "party/property-contracts", compounds.PropertyContractViewSet, basename="property-contract"
 )
+router.register(
+    "party/unit-point-rules", compounds.UnitPointRuleViewSet, basename="unit-point-rule"
+)
+router.register("party/unit-points", compounds.UnitPointEntryViewSet, basename="unit-point-entry")
 
 urlpatterns = [
     path("party/leaderboard/", volunteers.LeaderboardView.as_view(), name="party-leaderboard"),
+    path("party/unit-ranking/", compounds.UnitRankingView.as_view(), name="party-unit-ranking"),
     *router.urls,
 ]

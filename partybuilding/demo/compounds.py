@@ -1,8 +1,9 @@
-"""Demo three carriages: compounds on micro-grids of every community, each with its residents'
-committee and owners' committee; the street's property companies (the demo's property
-departments plus two more) under contract, two of them red properties; a joint meeting of the
-three carriages in each of the dispatcher's community's compounds; and a sign-in for a property
-company's staff with the department role. Idempotent: skipped when the street has compounds."""
+"""Demo three carriages and units' points: compounds on micro-grids of every community, each with
+its residents' committee and owners' committee; the street's property companies (the demo's
+property departments plus two more) under contract, two of them red properties; a joint meeting
+of the three carriages in each of the dispatcher's community's compounds; a sign-in for a
+property company's staff with the department role; the street's units' points scheme with last
+year's and this year's events credited. Idempotent: each part is skipped when it exists."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from governance.models import Department, Role, RoleAssignment
 from grids.demo import GIVEN, SURNAMES
 from grids.models import Area, AreaKind
 from partybuilding import models as m
+from partybuilding.services import unit_points_settle
 
 EXTRA_COMPANIES = [
     ("金地物业青松项目部", "jindi-property", "010-64119003"),
@@ -161,3 +163,30 @@ def _property_login(ctx: DemoContext, department: Department) -> None:
         user=user, role=Role.DEPARTMENT_HANDLER, department=department
     )
     ctx.logins.append(("wuye", str(Role.DEPARTMENT_HANDLER.label), department.name))
+
+
+def seed_unit_points(ctx: DemoContext) -> None:
+    """The street's units' points scheme, and last year's and this year's events credited."""
+    street: Area = ctx.data["street"]
+    if m.UnitPointRule.objects.filter(area=street).exists():
+        ctx.say("  the units' points scheme exists already: left as it is")
+        return
+    scheme = [
+        (m.UnitPointItem.SERVICE, 2, 60),
+        (m.UnitPointItem.PROJECT, 20, None),
+        (m.UnitPointItem.RESOURCE, 10, 50),
+        (m.UnitPointItem.MEETING, 3, 30),
+        (m.UnitPointItem.WISH, 5, 40),
+    ]
+    m.UnitPointRule.objects.bulk_create(
+        [
+            m.UnitPointRule(area=street, item=item, points=points, yearly_cap=cap)
+            for item, points, cap in scheme
+        ]
+    )
+    officer = ctx.data["users"][Role.PARTY_OFFICER]
+    year = timezone.localdate().year
+    created = sum(
+        unit_points_settle(actor=officer, street=street, year=y) for y in (year - 1, year)
+    )
+    ctx.say(f"  units' points: {len(scheme)} scheme lines, {created} ledger lines")

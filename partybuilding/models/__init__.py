@@ -65,6 +65,7 @@ from partybuilding.models.positions import (
     RoomKind,
     Weekday,
 )
+from partybuilding.models.unit_points import UnitPointEntry, UnitPointItem, UnitPointRule
 from partybuilding.models.volunteers import (
     ACTIVITY_STATUS_STEPS,
     PARTICIPATION_STEPS,
@@ -144,6 +145,9 @@ __all__ = [
     "ServiceType",
     "SteppedStatus",
     "UnitKind",
+    "UnitPointEntry",
+    "UnitPointItem",
+    "UnitPointRule",
     "Volunteer",
     "Weekday",
     "WishStatus",

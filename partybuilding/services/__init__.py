@@ -52,6 +52,7 @@ from partybuilding.services.positions import (
     booking_reject,
     opening_periods,
 )
+from partybuilding.services.unit_points import unit_points_settle
 from partybuilding.services.volunteers import (
     activity_create,
     activity_set_status,
@@ -111,6 +112,7 @@ __all__ = [
     "series_save",
     "served_hours",
     "status_step",
+    "unit_points_settle",
     "wish_claim",
     "wish_fulfil",
     "wish_release",

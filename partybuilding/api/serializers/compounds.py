@@ -1,5 +1,5 @@
-"""Serializers of the three carriages: compounds, owners' committees and their members,
-property companies and their contracts."""
+"""Serializers of the three carriages (compounds, owners' committees and their members,
+property companies and their contracts) and of units' points."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from partybuilding.models import (
     PartyOrganization,
     PropertyCompany,
     PropertyContract,
+    UnitPointEntry,
+    UnitPointRule,
 )
 
 
@@ -81,3 +83,29 @@ class PropertyContractSerializer(PartyModelSerializer):
     class Meta:
         model = PropertyContract
         fields = ("id", "compound", "company", "starts_on", "ends_on")
+
+
+class UnitPointRuleSerializer(PartyModelSerializer):
+    area = scoped(Area)
+
+    class Meta:
+        model = UnitPointRule
+        fields = ("id", "area", "item", "points", "yearly_cap")
+
+
+class UnitPointEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UnitPointEntry
+        fields = ("id", "unit", "year", "item", "amount", "reason", "source_key", "created_at")
+        read_only_fields = fields
+
+
+class SettleSerializer(serializers.Serializer):
+    street = serializers.IntegerField()
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+
+
+class UnitRankSerializer(serializers.Serializer):
+    unit = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    points = serializers.IntegerField()
