@@ -11,7 +11,7 @@ from django.utils import timezone
 from casework.models import Case
 from governance.scopes import visible
 from grids.models import Area
-from partybuilding import position_selectors as selectors
+from partybuilding import cogov_selectors as selectors
 from partybuilding.models import Council, MeetingKind
 from partybuilding.views.common import paginate, party_page
 

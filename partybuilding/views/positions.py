@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.forms import apply_service_errors
-from partybuilding import position_selectors as selectors
+from partybuilding import cogov_selectors as selectors
 from partybuilding import services
 from partybuilding.forms.positions import BookingForm, PositionForm
 from partybuilding.models import BookingKind, BookingStatus, Meeting, Position

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from governance.scopes import scope_of
 from grids.models import Area
-from partybuilding import position_selectors as selectors
+from partybuilding import cogov_selectors as selectors
 from partybuilding import services
 from partybuilding.models import CoConstructionUnit, UnitPointRule
 from partybuilding.permissions import PARTY_CHANGE_ROLES, may_change_in

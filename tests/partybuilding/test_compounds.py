@@ -14,13 +14,13 @@ from django.utils import timezone
 from casework.services import case_step
 from governance.models import Department
 from partybuilding import services
+from partybuilding.cogov_selectors import property_company_for
 from partybuilding.models import (
     Compound,
     Council,
     PropertyCompany,
     PropertyContract,
 )
-from partybuilding.position_selectors import property_company_for
 from tests.casework.factories import CategoryFactory, jpeg_upload
 from tests.factories import DepartmentFactory
 from tests.partybuilding.factories import MeetingFactory

@@ -15,8 +15,8 @@ from django.utils import timezone
 from governance.models import CalendarDay
 from governance.scopes import visible
 from partybuilding import services
+from partybuilding.cogov_selectors import month_bounds, position_usage
 from partybuilding.models import Booking, Position, PositionHours, Room
-from partybuilding.position_selectors import month_bounds, position_usage
 from tests.conftest import _with_role
 from tests.partybuilding.factories import MeetingFactory
 

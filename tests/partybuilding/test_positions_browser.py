@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from casework.models import Case
+from partybuilding.cogov_selectors import property_company_for
 from partybuilding.models import Booking, Position, PositionHours, Room
-from partybuilding.position_selectors import property_company_for
 from tests.casework.factories import CategoryFactory
 from tests.partybuilding.factories import MeetingFactory
 from tests.partybuilding.test_browser import SIZES, shoot, sign_in

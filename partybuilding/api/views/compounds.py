@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from governance.api.errors import service_errors
 from governance.scopes import visible
 from grids.models import Area
-from partybuilding import position_selectors as selectors
+from partybuilding import cogov_selectors as selectors
 from partybuilding import services
 from partybuilding.api.serializers.compounds import (
     CompoundSerializer,
