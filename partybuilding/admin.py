@@ -20,6 +20,8 @@ from partybuilding.models import (
     Booking,
     CoConstructionUnit,
     Compound,
+    Consortium,
+    ConsortiumMember,
     Council,
     CouncilMember,
     Demand,
@@ -398,7 +400,7 @@ class DemandAdmin(PartyAdmin):
     list_display = ("title", "service_type", "source", "area", "status")
     list_filter = ("status", "service_type", "source")
     search_fields = ("title",)
-    raw_id_fields = ("area",)
+    raw_id_fields = ("area", "consortium")
     list_select_related = ("area",)
 
 
@@ -421,7 +423,7 @@ class ProjectAdmin(PartyTreeAdmin):
     list_display_links = ("indented_title",)
     list_filter = ("status", "kind", "year")
     search_fields = ("name",)
-    raw_id_fields = ("parent", "area", "demand", "agreement")
+    raw_id_fields = ("parent", "area", "demand", "agreement", "consortium")
     filter_horizontal = ("units", "owners", "resources")
     inlines = (ProjectUpdateInline,)
     list_select_related = ("area",)
@@ -581,7 +583,7 @@ class MeetingAdmin(PartyAdmin):
     list_filter = ("kind", "status", "minutes_public")
     search_fields = ("title",)
     date_hierarchy = "starts_at"
-    raw_id_fields = ("area", "council", "series")
+    raw_id_fields = ("area", "council", "series", "consortium")
     inlines = (AttendeeInline, ResolutionInline)
     list_select_related = ("area",)
     actions = status_actions(Meeting, services.meeting_set_status, "meeting")
@@ -779,3 +781,29 @@ class UnitPointEntryAdmin(ReadOnlyAdmin):
     list_filter = ("year", "item")
     search_fields = ("unit__name", "reason")
     list_select_related = ("unit",)
+
+
+# -- governance consortia ---------------------------------------------------------------------
+class ConsortiumMemberInline(admin.TabularInline):
+    model = ConsortiumMember
+    extra = 0
+    raw_id_fields = ("unit", "company", "volunteer")
+
+
+@admin.register(Consortium)
+class ConsortiumAdmin(PartyAdmin):
+    list_display = ("name", "area", "motto")
+    search_fields = ("name",)
+    raw_id_fields = ("area", "covered_areas", "compounds", "units")
+    inlines = (ConsortiumMemberInline,)
+    list_select_related = ("area",)
+
+    def save_service(self, request, obj, related):
+        return services.consortium_save(actor=request.user, consortium=obj, related=related)
+
+
+@admin.register(ConsortiumMember)
+class ConsortiumMemberAdmin(PartyAdmin):
+    list_display = ("name", "side", "role", "consortium")
+    raw_id_fields = ("consortium", "unit", "company", "volunteer")
+    list_select_related = ("consortium",)

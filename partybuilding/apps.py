@@ -21,6 +21,7 @@ class PartybuildingConfig(AppConfig):
         from partybuilding import models as m
         from partybuilding.demo import (
             seed_compounds,
+            seed_consortium,
             seed_partybuilding,
             seed_positions,
             seed_unit_points,
@@ -59,6 +60,8 @@ class PartybuildingConfig(AppConfig):
             m.OwnersCommitteeMember: "committee__compound__area",
             m.PropertyContract: "compound__area",
             m.UnitPointRule: "area",
+            m.Consortium: "area",
+            m.ConsortiumMember: "consortium__area",
             m.UnitPointEntry: "unit__area",
         }
         for model, path in area_paths.items():
@@ -87,6 +90,7 @@ class PartybuildingConfig(AppConfig):
         register_seeder(31, "positions and room bookings", seed_positions)
         register_seeder(32, "compounds and their three carriages", seed_compounds)
         register_seeder(33, "units' points for last year and this year", seed_unit_points)
+        register_seeder(34, "a governance consortium", seed_consortium)
 
         party_roles = frozenset(
             {

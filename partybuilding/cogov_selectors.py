@@ -27,6 +27,9 @@ from partybuilding.models import (
     BookingStatus,
     CoConstructionUnit,
     Compound,
+    Consortium,
+    DemandStatus,
+    MeetingStatus,
     Position,
     PropertyCompany,
     PropertyContract,
@@ -209,3 +212,40 @@ def unit_year(unit: CoConstructionUnit, year: int) -> dict:
         )
         rank = better + 1
     return {"by_item": by_item, "total": total, "rank": rank, "street": street}
+
+
+# -- governance consortia ------------------------------------------------------------------------
+def consortium_list_for(user) -> QuerySet[Consortium]:
+    return (
+        visible(user, Consortium.objects.select_related("area"))
+        .annotate(
+            area_count=Count("covered_areas", distinct=True),
+            unit_count=Count("units", distinct=True),
+            member_count=Count("members", distinct=True),
+        )
+        .order_by("name")
+    )
+
+
+def consortium_figures(consortium: Consortium) -> dict:
+    """What a consortium covers and does: households of its grids and compounds, its demands
+    (open of all), projects and meetings (held of all). A fixed number of queries."""
+    areas = list(consortium.covered_areas.order_by("code"))
+    compounds = list(consortium.compounds.select_related("area").order_by("name"))
+    demands = consortium.demands.aggregate(
+        total=Count("pk"), open=Count("pk", filter=Q(status=DemandStatus.OPEN))
+    )
+    meetings = consortium.meetings.aggregate(
+        total=Count("pk"), held=Count("pk", filter=Q(status=MeetingStatus.HELD))
+    )
+    return {
+        "areas": areas,
+        "compounds": compounds,
+        "households": sum(a.households for a in areas) + sum(c.households for c in compounds),
+        "demands": demands,
+        "projects": consortium.projects.count(),
+        "meetings": meetings,
+        "recent_demands": consortium.demands.order_by("-created_at")[:5],
+        "recent_projects": consortium.projects.order_by("-created_at")[:5],
+        "recent_meetings": consortium.meetings.order_by("-starts_at")[:5],
+    }

@@ -3,6 +3,7 @@ from django.urls import path
 from partybuilding.views import (
     cogovernance,
     compounds,
+    consortia,
     meetings,
     organizations,
     overview,
@@ -61,6 +62,8 @@ urlpatterns = [
     path("councils/<int:pk>/edit/", meetings.council_edit, name="council-edit"),
     path("unit-points/", unit_points.ranking, name="unit-points"),
     path("unit-points/<int:pk>/letter/", unit_points.feedback_letter, name="unit-letter"),
+    path("consortia/", consortia.consortia, name="consortia"),
+    path("consortia/<int:pk>/", consortia.consortium_detail, name="consortium"),
     path("compounds/", compounds.compounds, name="compounds"),
     path("compounds/<int:pk>/", compounds.compound_detail, name="compound"),
     path("positions/", positions.positions, name="positions"),

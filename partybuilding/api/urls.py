@@ -58,6 +58,10 @@ router.register(
     "party/unit-point-rules", compounds.UnitPointRuleViewSet, basename="unit-point-rule"
 )
 router.register("party/unit-points", compounds.UnitPointEntryViewSet, basename="unit-point-entry")
+router.register("party/consortia", compounds.ConsortiumViewSet, basename="consortium")
+router.register(
+    "party/consortium-members", compounds.ConsortiumMemberViewSet, basename="consortium-member"
+)
 
 urlpatterns = [
     path("party/leaderboard/", volunteers.LeaderboardView.as_view(), name="party-leaderboard"),

@@ -190,3 +190,64 @@ def seed_unit_points(ctx: DemoContext) -> None:
         unit_points_settle(actor=officer, street=street, year=y) for y in (year - 1, year)
     )
     ctx.say(f"  units' points: {len(scheme)} scheme lines, {created} ledger lines")
+
+
+def seed_consortium(ctx: DemoContext) -> None:
+    """One governance consortium in the dispatcher's community ("one body, two committees,
+    seven grids"), with its team and some demands, projects and meetings of its own."""
+    street: Area = ctx.data["street"]
+    if m.Consortium.objects.filter(area__in=Area.objects.within(street)).exists():
+        ctx.say("  a governance consortium exists already: left as it is")
+        return
+    community = Area.objects.filter(parent=street, kind=AreaKind.COMMUNITY).order_by("code").first()
+    consortium = m.Consortium.objects.create(
+        name=f"{community.name}“一体两委七网格”治理共同体",
+        area=community,
+        motto="一体两委七网格",
+        description="社区党委牵头，居委会、业委会、物业公司、驻区单位和志愿者共同参与。",
+    )
+    grids = list(Area.objects.within(community).filter(kind=AreaKind.GRID).order_by("code")[:7])
+    compounds = list(m.Compound.objects.filter(area__in=Area.objects.within(community)))
+    units = list(m.CoConstructionUnit.objects.filter(area__in=Area.objects.within(community))[:5])
+    consortium.covered_areas.set(grids)
+    consortium.compounds.set(compounds)
+    consortium.units.set(units)
+    company = m.PropertyCompany.objects.filter(contracts__compound__in=compounds).first()
+    team = [
+        m.ConsortiumMember(consortium=consortium, name="王书记", side="party", role="召集人"),
+        m.ConsortiumMember(
+            consortium=consortium, name="李主任", side="residents_committee", role="副召集人"
+        ),
+        m.ConsortiumMember(
+            consortium=consortium, name="周主任", side="owners_committee", role="成员"
+        ),
+    ]
+    if company is not None:
+        team.append(
+            m.ConsortiumMember(
+                consortium=consortium, name="吴经理", side="property", role="成员", company=company
+            )
+        )
+    team += [
+        m.ConsortiumMember(
+            consortium=consortium, name=u.contact_name or u.name, side="unit", role="成员", unit=u
+        )
+        for u in units
+    ]
+    m.ConsortiumMember.objects.bulk_create(team)
+    demand_ids = list(
+        m.Demand.objects.filter(area__in=Area.objects.within(community))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:8]
+    )
+    m.Demand.objects.filter(pk__in=demand_ids).update(consortium=consortium)
+    project_ids = list(
+        m.Project.objects.filter(area__in=Area.objects.within(community), parent__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:5]
+    )
+    m.Project.objects.filter(pk__in=project_ids).update(consortium=consortium)
+    m.Meeting.objects.filter(council__area__in=[c.area for c in compounds]).update(
+        consortium=consortium
+    )
+    ctx.say(f"  1 governance consortium over {len(grids)} grids and {len(compounds)} compounds")

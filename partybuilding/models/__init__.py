@@ -26,6 +26,7 @@ from partybuilding.models.compounds import (
     PropertyCompany,
     PropertyContract,
 )
+from partybuilding.models.consortia import Consortium, ConsortiumMember, ConsortiumSide
 from partybuilding.models.meetings import (
     MEETING_STATUS_STEPS,
     Council,
@@ -102,6 +103,9 @@ __all__ = [
     "CommitteePost",
     "Compound",
     "CompoundKind",
+    "Consortium",
+    "ConsortiumMember",
+    "ConsortiumSide",
     "Council",
     "CouncilMember",
     "Demand",

@@ -194,6 +194,15 @@ class Demand(TimeStampedModel):
         _("status"), max_length=10, choices=DemandStatus, default=DemandStatus.OPEN
     )
 
+    consortium = models.ForeignKey(
+        "partybuilding.Consortium",
+        verbose_name=_("governance consortium"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="demands",
+    )
+
     class Meta:
         ordering = ("-created_at", "-pk")
         verbose_name = _("demand")
@@ -372,6 +381,15 @@ class Project(TreeModel, TimeStampedModel):
     description = models.TextField(_("description"), blank=True)
     result = models.TextField(_("public result"), blank=True)
     is_public = models.BooleanField(_("result published"), default=False)
+
+    consortium = models.ForeignKey(
+        "partybuilding.Consortium",
+        verbose_name=_("governance consortium"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects",
+    )
 
     class Meta:
         verbose_name = _("project")

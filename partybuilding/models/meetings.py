@@ -196,6 +196,15 @@ class Meeting(SteppedStatus, TimeStampedModel):
     )
     chaired_by = models.CharField(_("chaired by"), max_length=50, blank=True)
 
+    consortium = models.ForeignKey(
+        "partybuilding.Consortium",
+        verbose_name=_("governance consortium"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meetings",
+    )
+
     class Meta:
         ordering = ("-starts_at", "-pk")
         verbose_name = _("meeting")

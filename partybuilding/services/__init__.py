@@ -22,7 +22,7 @@ from partybuilding.services.common import (
     record_save,
     status_step,
 )
-from partybuilding.services.compounds import contract_save
+from partybuilding.services.compounds import consortium_save, contract_save
 from partybuilding.services.meetings import (
     meeting_save,
     meeting_set_status,
@@ -77,6 +77,7 @@ __all__ = [
     "booking_create",
     "booking_record_use",
     "booking_reject",
+    "consortium_save",
     "contract_save",
     "demand_match",
     "dual_report_record_service",

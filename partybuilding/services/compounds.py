@@ -1,5 +1,6 @@
-"""Writes of the three carriages: a property contract (one company per compound at a time).
-Compounds, owners' committees, their members and property companies are saved by the generic
+"""Writes of the three carriages (a property contract: one company per compound at a time) and
+of governance consortia (what they cover lies within their area). Compounds, owners'
+committees, their members, property companies and consortium members are saved by the generic
 ``record_save``."""
 
 from __future__ import annotations
@@ -8,8 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from partybuilding.models import Compound, PropertyContract
+from grids.models import AreaKind
+from partybuilding.models import Compound, Consortium, PropertyContract
 from partybuilding.services.common import record_save
+
+CONSORTIUM_AREA_KINDS = (AreaKind.GRID, AreaKind.MICRO_GRID)
 
 
 def contract_save(*, actor, contract: PropertyContract) -> PropertyContract:
@@ -34,3 +38,23 @@ def contract_save(*, actor, contract: PropertyContract) -> PropertyContract:
                 }
             )
         return record_save(actor=actor, obj=contract)
+
+
+def consortium_save(*, actor, consortium: Consortium, related: dict[str, list]) -> Consortium:
+    """Create or change a governance consortium with what it covers, in one transaction: the
+    grids and micro-grids, compounds and units it brings together lie within its own area."""
+    area = consortium.area
+    errors = {}
+    if area is not None:
+        if any(
+            not a.is_within(area) or a.kind not in CONSORTIUM_AREA_KINDS
+            for a in related.get("covered_areas", [])
+        ):
+            errors["covered_areas"] = _("Choose grids and micro-grids within its own area.")
+        if any(not c.area.is_within(area) for c in related.get("compounds", [])):
+            errors["compounds"] = _("Choose compounds within its own area.")
+        if any(not u.area.is_within(area) for u in related.get("units", [])):
+            errors["units"] = _("Choose units within its own area.")
+    if errors:
+        raise ValidationError(errors)
+    return record_save(actor=actor, obj=consortium, related=related)

@@ -4,7 +4,13 @@ from django.utils import timezone
 
 from governance.models import ApiToken, Role, RoleAssignment, User
 from grids.models import Area, AreaKind
-from partybuilding.models import Booking, Compound, PropertyContract, UnitPointEntry
+from partybuilding.models import (
+    Booking,
+    Compound,
+    Consortium,
+    PropertyContract,
+    UnitPointEntry,
+)
 
 
 def row_counts() -> dict[str, int]:
@@ -35,6 +41,7 @@ def test_seed_demo_builds_the_street_and_a_second_run_changes_nothing(db):
     assert Booking.objects.filter(starts_at__gt=timezone.now()).exists()
     assert Compound.objects.count() == PropertyContract.objects.count() > 0
     assert UnitPointEntry.objects.exists()
+    assert Consortium.objects.get().members.exists()
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert row_counts() == first

@@ -7,9 +7,12 @@ from rest_framework import serializers
 
 from governance.models import Department
 from grids.models import Area
-from partybuilding.api.serializers.common import PartyModelSerializer, scoped
+from partybuilding.api.serializers.common import PartyModelSerializer, ScopedPK, scoped
 from partybuilding.models import (
+    CoConstructionUnit,
     Compound,
+    Consortium,
+    ConsortiumMember,
     OwnersCommittee,
     OwnersCommitteeMember,
     PartyMember,
@@ -18,6 +21,7 @@ from partybuilding.models import (
     PropertyContract,
     UnitPointEntry,
     UnitPointRule,
+    Volunteer,
 )
 
 
@@ -109,3 +113,34 @@ class UnitRankSerializer(serializers.Serializer):
     unit = serializers.IntegerField(source="pk")
     name = serializers.CharField()
     points = serializers.IntegerField()
+
+
+class ConsortiumSerializer(PartyModelSerializer):
+    area = scoped(Area)
+    covered_areas = ScopedPK(queryset=Area.objects.all(), many=True, required=False)
+    compounds = ScopedPK(queryset=Compound.objects.all(), many=True, required=False)
+    units = ScopedPK(queryset=CoConstructionUnit.objects.all(), many=True, required=False)
+
+    class Meta:
+        model = Consortium
+        fields = (
+            "id",
+            "name",
+            "area",
+            "motto",
+            "description",
+            "covered_areas",
+            "compounds",
+            "units",
+        )
+
+
+class ConsortiumMemberSerializer(PartyModelSerializer):
+    consortium = scoped(Consortium)
+    unit = scoped(CoConstructionUnit, allow_null=True, required=False)
+    company = scoped(PropertyCompany, allow_null=True, required=False)
+    volunteer = scoped(Volunteer, allow_null=True, required=False)
+
+    class Meta:
+        model = ConsortiumMember
+        fields = ("id", "consortium", "name", "side", "role", "unit", "company", "volunteer")

@@ -15,6 +15,8 @@ from partybuilding import cogov_selectors as selectors
 from partybuilding import services
 from partybuilding.api.serializers.compounds import (
     CompoundSerializer,
+    ConsortiumMemberSerializer,
+    ConsortiumSerializer,
     OwnersCommitteeMemberSerializer,
     OwnersCommitteeSerializer,
     PropertyCompanySerializer,
@@ -27,6 +29,8 @@ from partybuilding.api.serializers.compounds import (
 from partybuilding.api.views.common import PartyViewSet, step_input
 from partybuilding.models import (
     Compound,
+    Consortium,
+    ConsortiumMember,
     OwnersCommittee,
     OwnersCommitteeMember,
     PropertyCompany,
@@ -141,3 +145,31 @@ class UnitRankingView(generics.ListAPIView):
         except ValueError:
             raise exceptions.ValidationError({"year": ["Give a year."]}) from None
         return selectors.unit_ranking(self.request.user, year)
+
+
+class ConsortiumViewSet(PartyViewSet):
+    serializer_class = ConsortiumSerializer
+
+    @staticmethod
+    def list_for(user):
+        return (
+            visible(user, Consortium.objects.select_related("area"))
+            .prefetch_related("covered_areas", "compounds", "units")
+            .order_by("name")
+        )
+
+    def save_service(self, instance, related):
+        return services.consortium_save(
+            actor=self.request.user, consortium=instance, related=related
+        )
+
+
+class ConsortiumMemberViewSet(PartyViewSet):
+    serializer_class = ConsortiumMemberSerializer
+    filterset_fields = ("consortium", "side")
+
+    @staticmethod
+    def list_for(user):
+        return visible(user, ConsortiumMember.objects.select_related("consortium__area")).order_by(
+            "consortium", "side", "name"
+        )
