@@ -13,30 +13,16 @@ candidate query and writes everything to ``bench/results/scan.md``. ``tests/test
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, machine, setup_django
+
 RESULTS = ROOT / "bench" / "results" / "scan.md"
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/gov_bench"
 # Closed cases with one old reminder each, written before the measured scans.
 HISTORY = 100_000
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def main() -> int:
@@ -46,23 +32,7 @@ def main() -> int:
     parser.add_argument("--history", type=int, default=HISTORY)
     args = parser.parse_args()
 
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    _ensure_database(url)
-    os.environ["DATABASE_URL"] = url
-    # Reminders enqueue their notification tasks after commit; an in-memory broker keeps the
-    # bench about the scan, not about a broker.
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    os.environ.setdefault("ALLOW_DEV_SECRET_KEY", "1")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
-    sys.path.insert(0, str(ROOT))
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    setup_django()
     return run(args.cases, args.due_share, history=args.history)
 
 
@@ -194,11 +164,7 @@ def _explain(qs) -> str:
 
 def _write(results, total, due, history, prepared, timings, reminders_written, events, plan):
     from django.conf import settings
-    from django.db import connection
 
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
     lines = [
         "# Deadline scan benchmark",
         "",
@@ -206,8 +172,7 @@ def _write(results, total, due, history, prepared, timings, reminders_written, e
         "",
         f"- Cases: {total:,} open, {due:,} due ({due / total:.0%}); all in one street, "
         "one category (limits 2/2/2/40 working hours)",
-        f"- PostgreSQL {version}, Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs ({platform.machine()})",
+        f"- {machine()}",
         f"- Plus {history:,} closed cases with one old reminder each (history the planner sees)",
         f"- Batch size {settings.DEADLINE_SCAN_BATCH}; preparing the data took {prepared:.0f} s",
         "",

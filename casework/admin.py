@@ -23,7 +23,14 @@ from casework.models import (
     ResponseTemplate,
     TimeLimit,
 )
-from governance.admin import ScopedAdminMixin, TreeListAdmin
+from governance.admin import (
+    ChoosableDepartmentFilter,
+    OwnedAdminMixin,
+    ScopeAreaChoicesMixin,
+    ScopedAdminMixin,
+    SharedConfigAdminMixin,
+    TreeListAdmin,
+)
 
 
 class ReadOnlyAdminMixin:
@@ -46,7 +53,9 @@ class TimeLimitInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(TreeListAdmin):
+class CategoryAdmin(SharedConfigAdminMixin, ScopeAreaChoicesMixin, TreeListAdmin):
+    """The category tree and its time limits are district-wide: street admins read them."""
+
     list_display = (
         "name",
         "code",
@@ -70,7 +79,7 @@ class CategoryAdmin(TreeListAdmin):
 
 
 @admin.register(TimeLimit)
-class TimeLimitAdmin(admin.ModelAdmin):
+class TimeLimitAdmin(SharedConfigAdminMixin, admin.ModelAdmin):
     list_display = (
         "category",
         "priority",
@@ -86,11 +95,14 @@ class TimeLimitAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResponseTemplate)
-class ResponseTemplateAdmin(admin.ModelAdmin):
-    list_display = ("title", "category", "step", "order", "is_active")
+class ResponseTemplateAdmin(OwnedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Street admins keep their street's quick replies and read those of the district and the
+    city-wide ones."""
+
+    list_display = ("title", "category", "owner", "step", "order", "is_active")
     list_filter = ("is_active", "step")
     search_fields = ("title", "text")
-    list_select_related = ("category",)
+    list_select_related = ("category", "owner")
     raw_id_fields = ("category",)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -203,7 +215,13 @@ class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "due_at",
         "reported_at",
     )
-    list_filter = ("status", "holder", "priority", "source", "department")
+    list_filter = (
+        "status",
+        "holder",
+        "priority",
+        "source",
+        ("department", ChoosableDepartmentFilter),
+    )
     search_fields = ("number", "title", "address", "reporter_name")
     list_select_related = ("category", "area", "department")
     date_hierarchy = "reported_at"
@@ -301,7 +319,7 @@ class AttachmentAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseCounter)
-class CaseCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CaseCounterAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ("street", "year", "last")
     list_select_related = ("street",)
 

@@ -7,6 +7,7 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Case handling")
 
     def ready(self) -> None:
+        from django.db.models import Q
         from django.urls import NoReverseMatch, reverse
 
         from casework import selectors
@@ -15,6 +16,7 @@ class CaseworkConfig(AppConfig):
         from casework.models import (
             Attachment,
             Case,
+            CaseCounter,
             CaseEvent,
             Category,
             DeadlineRequest,
@@ -23,7 +25,7 @@ class CaseworkConfig(AppConfig):
             SupervisionOrder,
         )
         from casework.workflow import HOLDER_ROLES, REPORT_SOURCES, STEPS
-        from governance import changelog, scopes
+        from governance import changelog, privacy, scopes
         from governance.demo import register_seeder
         from governance.models import Role
         from governance.navigation import NavItem, register_nav, register_start_page
@@ -40,9 +42,40 @@ class CaseworkConfig(AppConfig):
             Attachment,
             scopes.ScopeRule(area_path="case__area", department_path="case__department"),
         )
+        # A street's case numbers are its own business (the admin lists the counters).
+        scopes.register(
+            CaseCounter,
+            scopes.ScopeRule(area_path="street", view_roles=frozenset({Role.STREET_ADMIN})),
+        )
         changelog.register(Case, area_path="area")
+        # The reporter's phone is read in full by those who work the case; a viewer sees it masked.
+        privacy.register(
+            Case,
+            privacy.PersonalField(
+                "reporter_phone",
+                privacy.Kind.PHONE,
+                frozenset(
+                    {
+                        Role.STREET_ADMIN,
+                        Role.CENTER_SUPERVISOR,
+                        Role.COMMUNITY_DISPATCHER,
+                        Role.GRID_WORKER,
+                        Role.DEPARTMENT_HANDLER,
+                    }
+                ),
+            ),
+        )
         changelog.register(Category)
-        changelog.register(ResponseTemplate)
+        # Quick replies belong to a street or district (none: every street): seen below and
+        # inside their owner, kept by its administrators.
+        scopes.register(
+            ResponseTemplate,
+            scopes.ScopeRule(area_path="owner", covering=True, public=Q(owner__isnull=True)),
+        )
+        changelog.register(
+            ResponseTemplate,
+            readers=lambda user: scopes.visible(user, ResponseTemplate.objects.all()),
+        )
 
         register_seeder(20, "case categories, quick replies and a year of cases", seed_casework)
         for model in (DeadlineRequest, Reminder, SupervisionOrder):

@@ -1,4 +1,4 @@
-"""The case list as an Excel workbook.
+"""The case list as an Excel workbook, written by governance.exports (text never a formula).
 
 openpyxl's write-only mode streams rows to a temporary file instead of building the sheet in
 memory, and the rows come from a chunked iterator: an export of tens of thousands of cases holds
@@ -7,19 +7,15 @@ one chunk of cases at a time. The file is deleted when the response closes it.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterable
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from casework.models import Case, Holder, Priority, Satisfaction, Source, Status
+from governance.exports import XLSX_CONTENT_TYPE, write_xlsx
 
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPE = XLSX_CONTENT_TYPE
 # About 20 s of writing on one core; a larger export must be narrowed by the filters.
 MAX_ROWS = 20_000
 
@@ -67,24 +63,13 @@ def _columns() -> list[tuple[str, int, Callable[[Case], object]]]:
 
 
 def write_cases(cases: Iterable[Case]):
-    """Write ``cases`` to a temporary .xlsx file; returns it open for reading at the start."""
+    """Write ``cases`` to a temporary .xlsx file; returns it open for reading at the start.
+    Every cell goes through governance.exports: user text (titles, addresses, names, results)
+    is written as text, never as a formula."""
     columns = _columns()
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Cases"))
-    for index, (_title, width, _value) in enumerate(columns):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for title, _width, _value in columns:
-        cell = WriteOnlyCell(sheet, value=str(title))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for case in cases:
-        sheet.append([value(case) for _title, _width, value in columns])
-    # Returned open: the response streams it and closes (and so deletes) it.
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
-    workbook.save(handle)
-    handle.seek(0)
-    return handle
+    return write_xlsx(
+        sheet_title=_("Cases"),
+        headers=[title for title, _width, _value in columns],
+        rows=([value(case) for _title, _width, value in columns] for case in cases),
+        widths=[width for _title, width, _value in columns],
+    )

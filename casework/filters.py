@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 
 import django_filters
@@ -11,15 +12,22 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.models import Case, Category, Holder, Priority, Satisfaction, Source, Status
 from governance.models import Department
-from governance.scopes import visible
+from governance.scopes import departments_for, visible
 from grids.models import Area
+
+# What a case number starts with: the year and a dash, then digits (see CaseNumberCounter).
+CASE_NUMBER_START = re.compile(r"\d{4}-\d*")
 
 
 class CaseFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_text", label=_("Search"), help_text=_("Number, title or address.")
     )
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
+    # distinct=False: no join here can repeat a row, and DISTINCT made PostgreSQL sort every
+    # matching row before the first page (2.4 s for status=closed at a million cases).
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, label=_("Status"), distinct=False
+    )
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.all(),
         method="filter_category",
@@ -34,8 +42,12 @@ class CaseFilterSet(django_filters.FilterSet):
     holder = django_filters.ChoiceFilter(
         choices=[c for c in Holder.choices if c[0]], label=_("Held by")
     )
-    source = django_filters.MultipleChoiceFilter(choices=Source.choices, label=_("Source"))
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, label=_("Priority"))
+    source = django_filters.MultipleChoiceFilter(
+        choices=Source.choices, label=_("Source"), distinct=False
+    )
+    priority = django_filters.MultipleChoiceFilter(
+        choices=Priority.choices, label=_("Priority"), distinct=False
+    )
     satisfaction = django_filters.ChoiceFilter(
         choices=Satisfaction.choices, label=_("Satisfaction")
     )
@@ -71,17 +83,21 @@ class CaseFilterSet(django_filters.FilterSet):
         if user is not None:
             areas = visible(user, areas)
         self.filters["area"].queryset = areas.order_by(*Area.tree_order())
+        departments = Department.objects.order_by("name")
+        if user is not None:
+            departments = departments_for(user, active=False)
+        self.filters["department"].queryset = departments
         self.filters["category"].queryset = Category.objects.order_by(*Category.tree_order())
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
+        # A case number (or its start: "2026-0001") is an index prefix lookup, nothing else.
+        if CASE_NUMBER_START.fullmatch(value):
+            return queryset.filter(number__startswith=value)
         return queryset.filter(
-            Q(number__startswith=value)
-            | Q(title__icontains=value)
-            | Q(address__icontains=value)
-            | Q(reporter_name=value)
+            Q(title__icontains=value) | Q(address__icontains=value) | Q(reporter_name=value)
         )
 
     def filter_category(self, queryset, name, value):

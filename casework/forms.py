@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from casework import page_selectors, workflow
 from casework.models import Case, Priority, Satisfaction, Source
-from casework.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_STEP
-from governance.models import Department, Role
-from governance.scopes import scope_of, visible
+from governance.images import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_STEP
+from governance.models import Role
+from governance.scopes import departments_for, scope_of, visible
 from grids.models import Area
 
 PHOTO_HELP = _("Up to %(n)d photos, each at most %(mb)d MB (JPEG, PNG or WebP).") % {
@@ -80,7 +80,10 @@ class CaseReportForm(forms.Form):
         ),
     )
     description = forms.CharField(
-        label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Details"),
+        required=False,
+        max_length=Case._meta.get_field("description").max_length,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     priority = forms.ChoiceField(
         label=_("Priority"),
@@ -99,7 +102,10 @@ class CaseReportForm(forms.Form):
         ),
     )
     result = forms.CharField(
-        label=_("What you did"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("What you did"),
+        required=False,
+        max_length=Case._meta.get_field("result").max_length,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     after_photos = MultiplePhotoField(label=_("Photos after the fix"), required=False)
 
@@ -225,7 +231,7 @@ class StepForm(forms.Form):
     def _field_department(self, required: bool):
         field = forms.ModelChoiceField(
             label=_("Department"),
-            queryset=Department.objects.filter(is_active=True).order_by("name"),
+            queryset=departments_for(self.user, area=self.case.area),
             required=required,
             empty_label=_("The category's default department"),
         )
@@ -246,6 +252,7 @@ class StepForm(forms.Form):
         return forms.CharField(
             label=_("What was done"),
             required=required,
+            max_length=Case._meta.get_field("result").max_length,
             widget=forms.Textarea(attrs={"rows": 2}),
         )
 

@@ -42,7 +42,15 @@ from casework.open311.models import (
     ServiceAttributeValue,
     ServiceDefinition,
 )
-from governance.models import AppendOnlyModel, Department, Role, TimeStampedModel, TreeModel
+from governance.models import (
+    AppendOnlyModel,
+    Department,
+    LimitedTextField,
+    Role,
+    TimeStampedModel,
+    TreeModel,
+)
+from governance.models.people import owner_choices
 
 __all__ = [
     "OPEN_STATUSES",
@@ -83,7 +91,7 @@ class Category(TreeModel, TimeStampedModel):
         validators=[RegexValidator(r"^[0-9A-Za-z_-]+$", _("Letters, digits, - and _ only."))],
     )
     name = models.CharField(_("name"), max_length=50)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True)
     default_department = models.ForeignKey(
         Department,
         verbose_name=_("default department"),
@@ -256,7 +264,7 @@ class Case(TimeStampedModel):
         editable=False,
     )
     title = models.CharField(_("title"), max_length=100)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True)
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases"
     )
@@ -321,7 +329,7 @@ class Case(TimeStampedModel):
         related_name="duplicates",
         editable=False,
     )
-    result = models.TextField(_("handling result"), blank=True, editable=False)
+    result = LimitedTextField(_("handling result"), blank=True, editable=False)
     satisfaction = models.CharField(
         _("satisfaction"), max_length=20, choices=Satisfaction, blank=True, editable=False
     )
@@ -400,7 +408,17 @@ class Case(TimeStampedModel):
                 violation_error_message=_("Name the reporter."),
             ),
         ]
+        # Text search (title, address) has trigram indexes on PostgreSQL, made by migration 0006.
         indexes = [
+            # A case number typed into the search box is a prefix lookup on this index.
+            models.Index(
+                fields=("number",), name="case_number_prefix", opclasses=("varchar_pattern_ops",)
+            ),
+            # The search box matches a reporter's whole name; every branch of its OR has an index,
+            # so PostgreSQL can combine them instead of walking the list order.
+            models.Index(fields=("reporter_name",), name="case_reporter_name"),
+            # The incremental feed (?updated_after=) reads cases in the order they changed.
+            models.Index(fields=("updated_at", "id"), name="case_updated"),
             models.Index(fields=("status", "due_at"), name="case_status_due"),
             models.Index(fields=("department", "status"), name="case_department_status"),
             models.Index(fields=("category", "reported_at"), name="case_category_reported"),
@@ -481,7 +499,7 @@ class CaseEvent(AppendOnlyModel):
         blank=True,
         related_name="+",
     )
-    comment = models.TextField(_("comment"), blank=True)
+    comment = LimitedTextField(_("comment"), blank=True, max_length=4000)
     is_public = models.BooleanField(
         _("public"),
         default=True,
@@ -581,8 +599,19 @@ class Attachment(AppendOnlyModel):
 
 
 class ResponseTemplate(TimeStampedModel):
-    """A quick reply (常用语) offered for a step, for one category's subtree or for all."""
+    """A quick reply (常用语) offered for a step, for one category's subtree or for all, in its
+    owner's streets (a street's own, or a district's for every street of it) or everywhere."""
 
+    owner = models.ForeignKey(
+        settings.SCOPE_AREA_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to=owner_choices,
+        help_text=_("The street or district that uses it; empty: every street."),
+    )
     category = models.ForeignKey(
         Category,
         verbose_name=_("category"),
@@ -596,7 +625,7 @@ class ResponseTemplate(TimeStampedModel):
         _("step"), max_length=30, blank=True, help_text=_("Empty: offered for every step.")
     )
     title = models.CharField(_("title"), max_length=50)
-    text = models.TextField(_("text"))
+    text = LimitedTextField(_("text"))
     order = models.PositiveSmallIntegerField(_("order"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -34,10 +34,10 @@ from casework.models import (
     Source,
     Status,
 )
-from casework.photos import PreparedPhoto, prepare_photos
 from casework.selectors import role_for_step
+from governance.images import PreparedPhoto, prepare_photos
 from governance.models import Department, Role
-from governance.scopes import visible
+from governance.scopes import departments_for, visible
 from grids.models import Area, AreaKind
 
 
@@ -364,12 +364,16 @@ def _clean_inputs(spec: workflow.Step, case: Case, actor, inputs: dict, prepared
         values["satisfaction"] = satisfaction
 
     if "department" in spec.inputs:
-        department = _department(inputs.get("department"), errors)
+        department = _department(inputs.get("department"), case, actor, errors)
         if department is None and "department" not in errors:
             department = default_department_for(case.category)
             if department is None:
                 errors.setdefault("department", []).append(
                     _("Choose the department: this category has no default one.")
+                )
+            elif not departments_for(actor, area=case.area).filter(pk=department.pk).exists():
+                errors.setdefault("department", []).append(
+                    _("Choose the department: the category's default one does not serve here.")
                 )
         values["department"] = department
 
@@ -383,13 +387,19 @@ def _clean_inputs(spec: workflow.Step, case: Case, actor, inputs: dict, prepared
     return values
 
 
-def _department(value, errors) -> Department | None:
+def _department(value, case: Case, actor, errors) -> Department | None:
+    """The chosen department, if it is active, the actor may choose it and it serves the case's
+    area (its own street's, its district's or a city-wide one)."""
     if not _given(value):
         return None
     pk = value.pk if isinstance(value, Department) else value
-    department = Department.objects.filter(pk=pk, is_active=True).first() if pk else None
+    department = (
+        departments_for(actor, area=case.area).filter(pk=pk).first() if str(pk).isdigit() else None
+    )
     if department is None:
-        errors.setdefault("department", []).append(_("Unknown or inactive department."))
+        errors.setdefault("department", []).append(
+            _("Unknown or inactive department, or one that does not serve this case's area.")
+        )
     return department
 
 

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -27,9 +26,11 @@ from casework.deadlines import permissions as deadline_permissions
 from casework.filters import CaseFilterSet
 from casework.forms import CaseReportForm, StepForm
 from casework.models import Attachment, Case, Category
-from casework.photos import MAX_PHOTO_BYTES
+from governance.files import file_response
 from governance.forms import apply_service_errors
+from governance.images import MAX_PHOTO_BYTES
 from governance.models import Role
+from governance.pagination import CappedPaginator
 from governance.scopes import visible
 from grids.models import Area
 
@@ -96,7 +97,7 @@ def inbox(request):
         qs = boxes.get(key)
         if qs is None:
             continue
-        page = Paginator(qs, INBOX_PAGE_SIZE).get_page(request.GET.get(f"{key}_page"))
+        page = CappedPaginator(qs, INBOX_PAGE_SIZE).get_page(request.GET.get(f"{key}_page"))
         sections.append(
             {
                 "key": key,
@@ -131,7 +132,7 @@ def case_list(request):
     if sort not in SORTS:
         sort = "-reported"
     qs = qs.order_by(*SORTS[sort])
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     selected_area = filterset.form.data.get("area") if filterset.is_bound else None
     _shape_filter_form(filterset, request.user, selected_area)
     query = request.GET.copy()
@@ -321,7 +322,9 @@ def _step_forms(request, case: Case, *, bound: StepForm | None = None) -> list[S
     forms = []
     # The main step of the moment first (dispatch before merge), then the table's order.
     steps = sorted(selectors.available_steps(request.user, case), key=lambda s: not s.primary)
-    templates = selectors.response_templates_for(category=case.category) if steps else []
+    templates = (
+        selectors.response_templates_for(request.user, category=case.category) if steps else []
+    )
     for step in steps:
         if bound is not None and bound.step.name == step.name:
             form = bound
@@ -376,6 +379,7 @@ def _render_detail(request, case: Case, *, bound: StepForm | None = None, status
     user = request.user
     context = {
         "case": case,
+        "reporter_phone": selectors.reporter_phone_for(request.user, case),
         "may_ask_for_time": deadline_permissions.may_ask_for_time(user, case),
         "may_resume": deadline_permissions.may_resume(user, case),
         "may_supervise": deadline_permissions.may_supervise(user, case),
@@ -448,11 +452,6 @@ def photo(request, pk: int, attachment: int, size: str):
     item = Attachment.objects.filter(case=case, pk=attachment).first()
     if item is None:
         raise Http404
-    file = item.thumbnail if size == "thumb" else item.image
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return file_response(
+        item.thumbnail if size == "thumb" else item.image, content_type="image/jpeg"
+    )

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from governance.api.errors import json_error
 from governance.models import ApiToken
 from governance.tokens import token_issue, token_revoke, tokens_of
 
@@ -94,7 +94,9 @@ def locked_out(request, original_response=None, credentials=None):
     admin's) with the lockout named in place of the usual error, or JSON for the API."""
     message = lockout_message()
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=LOCKED_OUT_STATUS)
+        return json_error(
+            request, status_code=LOCKED_OUT_STATUS, code="locked_out", message=message
+        )
     context = dict(getattr(original_response, "context_data", None) or {})
     form = context.get("form")
     if isinstance(form, AuthenticationForm) and form.is_bound:

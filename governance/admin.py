@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from mptt.admin import DraggableMPTTAdmin, MPTTModelAdmin
 
+from governance import privacy
 from governance.models import (
     ApiToken,
     CalendarDay,
@@ -19,13 +20,24 @@ from governance.models import (
     Department,
     Notification,
     ObjectChange,
+    PersonalDataAccess,
     Role,
     RoleAssignment,
     User,
     WorkingHours,
 )
-from governance.scopes import area_model, changeable, scope_of, visible
-from governance.selectors import change_log_for
+from governance.scopes import (
+    area_model,
+    can_edit_shared_config,
+    changeable,
+    departments_for,
+    departments_managed_by,
+    rule_for,
+    scope_of,
+    users_managed_by,
+    visible,
+)
+from governance.selectors import access_log_for, change_log_for
 
 
 def _is_scope_area(model) -> bool:
@@ -87,21 +99,129 @@ class TreeListAdmin(MPTTModelAdmin):
 
 
 class ScopeAreaChoicesMixin:
-    """Area choices (including raw-id inputs) limited to what a non-superuser may change, so that
-    nobody attaches a record to an area outside their scope by typing its id."""
+    """Area and department choices (including raw-id inputs) limited to what a non-superuser may
+    change, so that nobody attaches a record (a role, a default department) to an area or a
+    department outside their scope by typing its id."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if _is_scope_area(db_field.remote_field.model) and not request.user.is_superuser:
-            queryset = kwargs.get("queryset", db_field.remote_field.model._default_manager.all())
-            kwargs["queryset"] = changeable(request.user, queryset)
+        related = db_field.remote_field.model
+        if not request.user.is_superuser:
+            if _is_scope_area(related):
+                queryset = kwargs.get("queryset", related._default_manager.all())
+                kwargs["queryset"] = changeable(request.user, queryset)
+            elif related is Department:
+                kwargs["queryset"] = departments_managed_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ScopedAdminMixin(ScopeAreaChoicesMixin):
+class ChoosableDepartmentFilter(admin.RelatedFieldListFilter):
+    """A department list filter naming only the departments the user may choose (another
+    street's departments are not listed)."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(d.pk, str(d)) for d in departments_for(request.user, active=False)]
+
+
+class OwnedAdminMixin:
+    """A record with an ``owner`` area (a department, a quick reply): a non-superuser must give
+    one of theirs; left empty it would belong to every street."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if not request.user.is_superuser and "owner" in form.base_fields:
+            form.base_fields["owner"].required = True
+        return form
+
+
+class SharedConfigAdminMixin:
+    """What every street shares (the holiday calendar, the category tree and its time limits):
+    street admins read it, superusers and district admins change it."""
+
+    def has_add_permission(self, request, *args):
+        return can_edit_shared_config(request.user) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and can_edit_shared_config(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and can_edit_shared_config(request.user)
+
+
+class PersonalDataAdminMixin:
+    """Personal fields (governance.privacy) in the admin: searched only as the privacy rule
+    allows, never sortable, and every opening of a record that shows them in full is logged."""
+
+    def _personal_fields(self) -> list[str]:
+        return list(privacy.personal_fields(self.model))
+
+    def get_search_fields(self, request):
+        personal = set(self._personal_fields())
+        return [f for f in super().get_search_fields(request) if f not in personal]
+
+    def get_search_results(self, request, queryset, search_term):
+        matched, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        personal = [
+            f for f in super().get_search_fields(request) if f in set(self._personal_fields())
+        ]
+        term = search_term.strip()
+        if personal and term:
+            if not self.get_search_fields(request):
+                # Only personal fields to search: the plain search matched everything.
+                matched = queryset.none()
+            q = Q(pk__in=[])
+            for name in personal:
+                q |= privacy.search_q(request.user, self.model, name, term)
+            matched = matched | queryset.filter(q)
+        return matched, may_have_duplicates
+
+    def get_sortable_by(self, request):
+        return [
+            name
+            for name in super().get_sortable_by(request)
+            if not isinstance(name, str) or privacy.sortable(request.user, self.model, name)
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and getattr(response, "status_code", None) == 200:
+            self._log_personal_read(request, object_id)
+        return response
+
+    def _log_personal_read(self, request, object_id) -> None:
+        fields = privacy.personal_fields(self.model)
+        if not fields:
+            return
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            return
+        for name, spec in fields.items():
+            if getattr(obj, name, ""):
+                privacy.log_access(
+                    user=request.user,
+                    objects=[obj],
+                    field=name,
+                    kind=spec.kind,
+                    reason=str(_("Opened the record in the admin")),
+                    interface=privacy.Interface.ADMIN,
+                )
+
+
+class ScopedAdminMixin(PersonalDataAdminMixin, ScopeAreaChoicesMixin):
     """Admin lists and edits narrowed by the scope filter for everyone but superusers."""
 
     def get_queryset(self, request):
         return visible(request.user, super().get_queryset(request))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # The choices of a many-to-many field (a project's units and resources) are rows the
+        # user may see, not every street's.
+        related = db_field.remote_field.model
+        if not request.user.is_superuser and _has_scope_rule(related):
+            queryset = kwargs.get("queryset", related._default_manager.all())
+            kwargs["queryset"] = visible(request.user, queryset)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -116,9 +236,17 @@ class ScopedAdminMixin(ScopeAreaChoicesMixin):
         return changeable(request.user, type(obj).objects.filter(pk=obj.pk)).exists()
 
 
+def _has_scope_rule(model) -> bool:
+    try:
+        rule_for(model)
+    except LookupError:
+        return False
+    return True
+
+
 def _role_assignments_for(user):
-    """Assignments a street admin manages: area roles inside their subtree, and department roles
-    (departments serve the whole street)."""
+    """Assignments a street admin manages: area roles inside their subtree, and the roles of the
+    departments they manage (a city-wide department's, or another street's, never)."""
     qs = RoleAssignment.objects.all()
     scope = scope_of(user)
     if scope.is_superuser:
@@ -127,51 +255,61 @@ def _role_assignments_for(user):
         return qs.none()
     return qs.filter(
         scope.q(RoleAssignment, {Role.STREET_ADMIN})
-        | Q(department__isnull=False, area__isnull=True)
+        | Q(department__in=departments_managed_by(user))
     )
 
 
 class RoleAssignmentInline(ScopeAreaChoicesMixin, admin.TabularInline):
     model = RoleAssignment
     extra = 0
-    autocomplete_fields = ("area", "department")
+    # Departments are few per street, and their choices are the ones the admin manages.
+    autocomplete_fields = ("area",)
     fk_name = "user"
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
-    """Superusers manage everyone. A street admin manages the users whose roles all lie inside
-    their subtree (or who have none yet) and cannot grant admin rights or permissions."""
+class UserAdmin(ScopeAreaChoicesMixin, BaseUserAdmin):
+    """Superusers manage everyone. A street admin manages the users ``users_managed_by`` gives
+    (every role of theirs in the admin's subtree or departments; without roles, registered in the
+    subtree) and cannot grant admin rights or permissions. Password resets, activation changes and
+    role grants are in the change log with the acting admin."""
 
     inlines = (RoleAssignmentInline,)
     list_display = ("username", "full_name", "phone", "is_active", "is_staff")
     search_fields = ("username", "full_name", "phone")
+    autocomplete_fields = ("home_area",)
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("Contact"), {"fields": ("full_name", "phone")}),
+        (_("Contact"), {"fields": ("full_name", "phone", "home_area")}),
     )
     scoped_fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Personal info"), {"fields": ("full_name", "phone", "email")}),
+        (_("Personal info"), {"fields": ("full_name", "phone", "email", "home_area")}),
         (_("Permissions"), {"fields": ("is_active",)}),
     )
 
     def get_fieldsets(self, request, obj=None):
-        if obj is not None and not request.user.is_superuser:
-            return self.scoped_fieldsets
+        if not request.user.is_superuser:
+            if obj is not None:
+                return self.scoped_fieldsets
+            # A new account must belong somewhere its creator manages.
+            (name, options), *rest = self.add_fieldsets
+            fields = (*options["fields"], "home_area")
+            return ((name, {**options, "fields": fields}), *rest)
         return super().get_fieldsets(request, obj)
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not request.user.is_superuser and "home_area" in form.base_fields:
+            form.base_fields["home_area"].required = obj is None
+        return form
+
+    def get_inlines(self, request, obj):
+        # Roles are granted once the account exists (its add form is the password form).
+        return self.inlines if obj is not None else ()
+
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        scope = scope_of(request.user)
-        if scope.is_superuser:
-            return qs
-        if not scope.has_role(Role.STREET_ADMIN):
-            return qs.none()
-        outside = RoleAssignment.objects.filter(area__isnull=False).exclude(
-            scope.q(RoleAssignment, {Role.STREET_ADMIN})
-        )
-        return qs.filter(is_superuser=False).exclude(pk__in=outside.values("user_id"))
+        return users_managed_by(request.user)
 
 
 @admin.register(RoleAssignment)
@@ -181,24 +319,33 @@ class RoleAssignmentAdmin(ScopeAreaChoicesMixin, admin.ModelAdmin):
     search_fields = ("user__username", "user__full_name", "area__name", "department__name")
     list_select_related = ("user", "area", "department")
     raw_id_fields = ("user",)
-    autocomplete_fields = ("area", "department")
+    autocomplete_fields = ("area",)
 
     def get_queryset(self, request):
         return _role_assignments_for(request.user).select_related("user", "area", "department")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user" and not request.user.is_superuser:
-            kwargs["queryset"] = UserAdmin(User, self.admin_site).get_queryset(request)
+            kwargs["queryset"] = users_managed_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "kind", "phone", "head", "is_active")
+class DepartmentAdmin(OwnedAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Street admins see the departments serving their street (city-wide and district ones
+    read-only) and manage their street's own."""
+
+    list_display = ("name", "code", "kind", "owner", "phone", "head", "is_active")
     list_filter = ("kind", "is_active")
+    list_select_related = ("owner", "head")
     search_fields = ("name", "code")
     prepopulated_fields = {"code": ("name",)}
     raw_id_fields = ("head",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "head" and not request.user.is_superuser:
+            kwargs["queryset"] = users_managed_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(ObjectChange)
@@ -240,8 +387,46 @@ class ObjectChangeAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """Read-only: the personal data access log is append-only for everyone."""
+
+    list_display = ("time", "user_name", "object_repr", "field_kind", "interface", "reason")
+    list_filter = ("field_kind", "interface", "content_type")
+    search_fields = ("user_name", "object_repr", "reason")
+    date_hierarchy = "time"
+    readonly_fields = (
+        "time",
+        "user",
+        "user_name",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "field",
+        "field_kind",
+        "interface",
+        "reason",
+        "area",
+    )
+
+    def get_queryset(self, request):
+        return access_log_for(request.user)
+
+    def get_actions(self, request):
+        return {}
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(SharedConfigAdminMixin, admin.ModelAdmin):
     list_display = ("date", "weekday", "kind", "name")
     list_filter = ("kind", "name")
     search_fields = ("name",)
@@ -282,7 +467,7 @@ class _RecipientScopedAdmin(admin.ModelAdmin):
         qs = super().get_queryset(request)
         if request.user.is_superuser:
             return qs
-        users = UserAdmin(User, self.admin_site).get_queryset(request)
+        users = users_managed_by(request.user)
         return qs.filter(**{f"{self.recipient_path}__in": users.values("pk")})
 
     def get_actions(self, request):
@@ -393,8 +578,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         qs = super().get_queryset(request)
         if request.user.is_superuser:
             return qs
-        users = UserAdmin(User, self.admin_site).get_queryset(request)
-        return qs.filter(user__in=users.values("pk"))
+        return qs.filter(user__in=users_managed_by(request.user).values("pk"))
 
     def has_add_permission(self, request):
         return False

@@ -7,6 +7,7 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Governance: users, roles and departments")
 
     def ready(self) -> None:
+        from django.db.models import Q
         from django.db.models.signals import post_delete, post_save
 
         from governance import changelog, scopes
@@ -26,9 +27,23 @@ class GovernanceConfig(AppConfig):
         from governance.token_demo import seed_api_tokens
         from governance.workclock import calendar_changed
 
-        changelog.register(Department)
-        changelog.register(RoleAssignment, area_path="area")
-        changelog.register(User)
+        # Users and departments are read in the change log by who manages them now; a
+        # department role by the area, else the department's owner.
+        changelog.register(Department, readers=scopes.departments_managed_by)
+        changelog.register(RoleAssignment, area_path=("area", "department__owner"))
+        changelog.register(User, readers=scopes.users_managed_by)
+        # Departments belong to a street or a district (none: city-wide, seen by everyone):
+        # seen in the streets below and the areas inside their owner, and by their handlers;
+        # managed by the street (or district) administrators of their owner.
+        scopes.register(
+            Department,
+            scopes.ScopeRule(
+                area_path="owner",
+                department_path="pk",
+                covering=True,
+                public=Q(owner__isnull=True),
+            ),
+        )
         # Role assignments are granted and read by street admins within their subtree.
         scopes.register(
             RoleAssignment,
@@ -62,6 +77,16 @@ class GovernanceConfig(AppConfig):
                 url_name="changelog",
                 roles=frozenset({Role.STREET_ADMIN}),
                 order=90,
+            )
+        )
+
+        register_nav(
+            NavItem(
+                key="access-log",
+                label=_("Personal data access"),
+                url_name="access-log",
+                roles=frozenset({Role.STREET_ADMIN}),
+                order=91,
             )
         )
 

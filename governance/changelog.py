@@ -12,17 +12,21 @@ import contextlib
 import contextvars
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers import serialize
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from governance.models import ObjectChange
 
 # Tree bookkeeping changes on every insert elsewhere in the tree; it is not a change of the record.
 _IGNORED_FIELDS = {"lft", "rght", "tree_id", "level", "password", "last_login", "updated_at"}
+# Secrets are never written to the log; that one changed (a password set or reset) is.
+_SECRET_FIELDS = ("password",)
+SECRET_BEFORE, SECRET_CHANGED = "[hidden]", "[changed]"
 
 
 @dataclass
@@ -42,7 +46,9 @@ class ChangeContext:
 _context: contextvars.ContextVar[ChangeContext | None] = contextvars.ContextVar(
     "change_context", default=None
 )
-_registered: dict[type[Model], str | None] = {}
+_registered: dict[type[Model], tuple[str, ...] | None] = {}
+# Models whose entries are read by whoever may see the object now (not by the area it had).
+_readers: dict[type[Model], Callable[[object], QuerySet]] = {}
 
 
 def _interface_for(path: str) -> str:
@@ -81,9 +87,22 @@ def change_context(*, user=None, interface: str = ObjectChange.Interface.SYSTEM)
         _context.reset(token)
 
 
-def register(model: type[Model], *, area_path: str | None = None) -> None:
-    """Log every save and delete of ``model``; ``area_path`` leads to the area it belongs to."""
-    _registered[model] = area_path
+def register(
+    model: type[Model],
+    *,
+    area_path: str | tuple[str, ...] | None = None,
+    readers: Callable[[object], QuerySet] | None = None,
+) -> None:
+    """Log every save and delete of ``model``.
+
+    ``area_path`` leads to the area it belongs to (several paths: the first that leads to one);
+    its entries are read in that area's scope. ``readers(user)`` instead gives the rows whose
+    entries ``user`` may read: those they may see now (users, departments). Entries of a model
+    with neither are shared configuration, read by every administrator.
+    """
+    _registered[model] = (area_path,) if isinstance(area_path, str) else area_path
+    if readers is not None:
+        _readers[model] = readers
     uid = f"changelog:{model._meta.label_lower}"
     pre_save.connect(_capture_before, sender=model, dispatch_uid=f"{uid}:pre_save")
     post_save.connect(_log_save, sender=model, dispatch_uid=f"{uid}:post_save")
@@ -96,9 +115,28 @@ def registered_models() -> list[type[Model]]:
     return list(_registered)
 
 
+def readers() -> dict[type[Model], Callable[[object], QuerySet]]:
+    """The models whose entries are read by who may see the object now, with that question."""
+    return dict(_readers)
+
+
+def shared_models() -> list[type[Model]]:
+    """The models whose entries belong to no area and no reader: shared configuration."""
+    return [m for m, paths in _registered.items() if paths is None and m not in _readers]
+
+
 def snapshot(instance: Model) -> dict:
+    """The fields of ``instance`` as the change log keeps them: personal fields (registered
+    with governance.privacy) masked, so that the log is no way around the access log."""
+    from governance import privacy
+
     data = json.loads(serialize("json", [instance]))[0]["fields"]
-    return {k: v for k, v in data.items() if k not in _IGNORED_FIELDS}
+    personal = privacy.personal_fields(type(instance))
+    return {
+        k: privacy.mask_value(personal[k].kind, v or "") if k in personal and v else v
+        for k, v in data.items()
+        if k not in _IGNORED_FIELDS
+    }
 
 
 def _capture_before(sender, instance, raw=False, **kwargs):
@@ -107,6 +145,11 @@ def _capture_before(sender, instance, raw=False, **kwargs):
         return
     stored = sender._default_manager.filter(pk=instance.pk).first()
     instance._changelog_before = snapshot(stored) if stored is not None else None
+    instance._changelog_secrets = _secrets(stored) if stored is not None else {}
+
+
+def _secrets(instance: Model) -> dict:
+    return {f: getattr(instance, f) for f in _SECRET_FIELDS if hasattr(instance, f)}
 
 
 def _capture_before_delete(sender, instance, **kwargs):
@@ -115,17 +158,17 @@ def _capture_before_delete(sender, instance, **kwargs):
 
 
 def _area_id(sender, instance) -> int | None:
-    path = _registered.get(sender)
-    if path is None:
-        return None
-    if path == "":
-        return instance.pk
-    target = instance
-    for step in path.split("__"):
-        target = getattr(target, step, None)
-        if target is None:
-            return None
-    return target.pk
+    for path in _registered.get(sender) or ():
+        if path == "":
+            return instance.pk
+        target = instance
+        for step in path.split("__"):
+            target = getattr(target, step, None)
+            if target is None:
+                break
+        if target is not None:
+            return target.pk
+    return None
 
 
 def _write(sender, instance, action, before, after, area_id):
@@ -151,6 +194,11 @@ def _log_save(sender, instance, created, raw=False, **kwargs):
         return
     before = getattr(instance, "_changelog_before", None)
     after = snapshot(instance)
+    if before is not None:
+        old = getattr(instance, "_changelog_secrets", {})
+        for name, value in _secrets(instance).items():
+            if name in old and old[name] != value:
+                before[name], after[name] = SECRET_BEFORE, SECRET_CHANGED
     if not created and before == after:
         return
     action = ObjectChange.Action.CREATE if created else ObjectChange.Action.UPDATE

@@ -1,9 +1,11 @@
 """Every spreadsheet and CSV file the portal writes goes through here.
 
 One rule (OWASP "CSV Injection"): a cell of text that starts with ``=``, ``+``, ``-``, ``@``, a
-tab or a carriage return is written with a leading apostrophe, so that no spreadsheet program
-runs it as a formula; in .xlsx files every text cell is also stored as a string, never as a
-formula. Numbers, dates and booleans are written as they are. Personal data is masked before it
+tab or a carriage return is never run as a formula. In .xlsx files every text cell is stored as
+a string cell, and such a cell also carries the quote prefix, so that the sheet shows the text
+exactly as typed and keeps it text when it is edited and saved again; in CSV files (which have
+no cell types) it is written with a leading apostrophe. Numbers, dates and booleans are written
+as they are. Personal data is masked before it
 gets here (see governance.privacy); this module only writes.
 
 Files are streamed: the .xlsx writer is openpyxl's write-only mode into a temporary file, the CSV
@@ -82,25 +84,34 @@ def write_xlsx(
     bold = Font(bold=True)
     header_cells = []
     for title in headers:
-        cell = WriteOnlyCell(sheet, value=text_cell(str(title)))
+        cell = xlsx_cell(sheet, str(title))
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
+        sheet.append([xlsx_cell(sheet, value) for value in row])
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - returned open
     workbook.save(handle)
     handle.seek(0)
     return handle
 
 
-def _xlsx_cell(sheet, value):
-    value = text_cell(_plain(value))
-    if not isinstance(value, str):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    # openpyxl reads a leading "=" as a formula; a string cell is shown as typed.
+def xlsx_cell(sheet, value) -> WriteOnlyCell:
+    """``value`` as a cell of a write-only ``sheet``: text is a string cell, never a formula
+    (with the quote prefix when it looks like one); numbers, dates and booleans keep their type."""
+    value = _plain(value)
+    if value is None or isinstance(value, bool | int | float | Decimal):
+        return WriteOnlyCell(sheet, value=value)
+    if isinstance(value, dt.date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd hh:mm" if isinstance(value, dt.datetime) else "yyyy-mm-dd"
+        return cell
+    text = str(value)
+    cell = WriteOnlyCell(sheet, value=text)
+    # openpyxl reads a string starting with "=" as a formula: the type is set back explicitly.
     cell.data_type = "s"
+    if text.startswith(FORMULA_PREFIXES):
+        cell.quotePrefix = True
     return cell
 
 

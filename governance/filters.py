@@ -1,4 +1,5 @@
-"""Filters of the change log page (one FilterSet; an API for the change log would reuse it)."""
+"""Filters of the change log and the personal data access log pages (one FilterSet each; an
+API for them would reuse it), and the id filter every app's FilterSets use."""
 
 from __future__ import annotations
 
@@ -7,12 +8,25 @@ import datetime
 import django_filters
 from django import forms
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from governance import changelog
-from governance.models import ObjectChange
+from governance.models import ObjectChange, PersonalDataAccess
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row's id (or an area's, for ``within``): a whole number a key column can hold. Anything
+    else is a 400 with the field named, never a database error."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)  # BigAutoField
+        super().__init__(*args, **kwargs)
 
 
 def _logged_types(request):
@@ -73,3 +87,39 @@ class ObjectChangeFilterSet(django_filters.FilterSet):
 
 def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+class PersonalDataAccessFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q", label=_("User or whose record"), max_length=100
+    )
+    field_kind = django_filters.ChoiceFilter(
+        choices=PersonalDataAccess.FieldKind.choices,
+        label=_("Kind of data"),
+        empty_label=_("All kinds"),
+    )
+    interface = django_filters.ChoiceFilter(
+        choices=PersonalDataAccess.Interface.choices,
+        label=_("Interface"),
+        empty_label=_("All interfaces"),
+    )
+    since = django_filters.DateFilter(
+        method="filter_since", label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = django_filters.DateFilter(
+        method="filter_until", label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = PersonalDataAccess
+        fields = ("q", "field_kind", "interface", "since", "until")
+        form = ChangeLogFilterForm
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(user_name__icontains=value) | Q(object_repr__icontains=value))
+
+    filter_since = ObjectChangeFilterSet.filter_since
+    filter_until = ObjectChangeFilterSet.filter_until

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError, *, rename=None) -> None:
@@ -15,3 +16,13 @@ def apply_service_errors(form: forms.Form, error: ValidationError, *, rename=Non
         field = rename.get(name, name)
         messages = [m for e in errors for m in e.messages]
         form.add_error(field if field in form.fields else None, messages)
+
+
+class RevealForm(forms.Form):
+    """Why the user reads a personal value in full (governance.privacy.reveal logs it)."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("Recorded in the personal data access log, with your name and the time."),
+    )

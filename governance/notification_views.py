@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -12,13 +11,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from governance import notifications
+from governance.pagination import CappedPaginator
 
 
 @login_required
 def notification_list(request):
     unread_only = request.GET.get("show") == "unread"
     qs = notifications.notifications_for(request.user, unread_only=unread_only)
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, 30).get_page(request.GET.get("page"))
     return render(
         request,
         "governance/notifications.html",

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import Delivery, Notification
+from governance.queue import send_each_later
 
 logger = logging.getLogger(__name__)
 
@@ -172,8 +173,7 @@ def _enqueue_pending(since: datetime):
         ids = Delivery.objects.filter(
             status=Delivery.Status.PENDING, created_at__gte=since
         ).values_list("pk", flat=True)
-        for pk in ids:
-            deliver.delay(pk)
+        send_each_later(deliver, ids)
 
     return enqueue
 

@@ -20,9 +20,10 @@ from functools import cached_property
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
-from governance.models import DEPARTMENT_ROLES, Role, RoleAssignment
+from governance.models import DEPARTMENT_ROLES, Department, Role, RoleAssignment, User
+from governance.models.roles import IMPLIED_ROLES, roles_implying
 
 
 @dataclass(frozen=True)
@@ -84,13 +85,15 @@ class UserScope:
         return bool(getattr(self.user, "is_superuser", False))
 
     def roles(self) -> set[str]:
-        return {a.role for a in self.assignments}
+        """The roles held, with those they carry (a district admin is a street admin too)."""
+        held = {a.role for a in self.assignments}
+        return held.union(*(IMPLIED_ROLES.get(role, ()) for role in held))
 
     def has_role(self, *roles: str) -> bool:
         return self.is_superuser or bool(self.roles() & set(roles))
 
     def areas(self, roles: Iterable[str] | None = None) -> list:
-        wanted = set(roles) if roles is not None else None
+        wanted = roles_implying(roles) if roles is not None else None
         return [
             a.area for a in self.assignments if a.area_id and (wanted is None or a.role in wanted)
         ]
@@ -218,5 +221,67 @@ def assignments_over(area, roles: Iterable[str]) -> QuerySet[RoleAssignment]:
     something there), with their users: one query."""
     Area = area_model()
     return RoleAssignment.objects.filter(
-        Area.ancestors_q(area, prefix="area__", include_self=True), role__in=sorted(roles)
+        Area.ancestors_q(area, prefix="area__", include_self=True),
+        role__in=sorted(roles_implying(roles)),
     ).select_related("user")
+
+
+# -- departments, users and shared configuration ---------------------------------------------
+# Departments belong to a street or a district (their ``owner``; none: city-wide). Users belong
+# to whoever manages every one of their role assignments, or, without any, to the area where
+# they were registered. These are the only answers to "which departments may this user choose"
+# and "whose account may this user manage".
+
+
+def departments_for(user, *, area=None, active: bool = True) -> QuerySet[Department]:
+    """Departments ``user`` may choose (dispatch, filters, lists): the city-wide ones, those of
+    the streets and districts their scope lies in or contains, and their own. With ``area``, only
+    those that serve it (owned by it or above it, or city-wide); ``active=False``: the inactive
+    ones too (to filter past cases)."""
+    qs = Department.objects.filter(is_active=True) if active else Department.objects.all()
+    qs = visible(user, qs)
+    if area is not None:
+        qs = qs.filter(
+            Q(owner__isnull=True)
+            | area_model().ancestors_q(area, prefix="owner__", include_self=True)
+        )
+    return qs.order_by("name")
+
+
+def departments_managed_by(user) -> QuerySet[Department]:
+    """Departments ``user`` manages: owned inside their street (or district) admin scope."""
+    return changeable(user, Department.objects.all())
+
+
+def users_managed_by(user) -> QuerySet[User]:
+    """Accounts ``user`` may manage (edit, reset the password of, grant roles to, activate):
+    for a street admin, users (never superusers) whose every role assignment is an area in
+    their subtree or a department they manage, and users without any assignment registered in
+    their subtree. A superuser manages everyone; nobody else manages anyone."""
+    qs = User.objects.all()
+    scope = scope_of(user)
+    if scope.is_superuser:
+        return qs
+    if not scope.has_role(Role.STREET_ADMIN):
+        return qs.none()
+    managed_assignments = scope.q(RoleAssignment, {Role.STREET_ADMIN}) | Q(
+        department__in=departments_managed_by(user)
+    )
+    outside = RoleAssignment.objects.exclude(managed_assignments)
+    has_role = Exists(RoleAssignment.objects.filter(user=OuterRef("pk")))
+    registered_here = Q(pk__in=[])
+    Area = area_model()
+    for node in scope.areas([Role.STREET_ADMIN]):
+        registered_here |= Area.subtree_q(node, prefix="home_area__")
+    return (
+        qs.filter(is_superuser=False)
+        .exclude(pk__in=outside.values("user_id"))
+        .filter(has_role | registered_here)
+    )
+
+
+def can_edit_shared_config(user) -> bool:
+    """May ``user`` edit what every street shares (the holiday calendar, the category tree and its
+    time limits)? Superusers and district administrators; street administrators read it only."""
+    scope = scope_of(user)
+    return scope.is_superuser or any(a.role == Role.DISTRICT_ADMIN for a in scope.assignments)

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "governance.sessions.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads the body (the CSRF check reads a posted form).
+    "governance.limits.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -141,8 +143,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL", "")
 CACHE_URL = env_str("CACHE_URL", REDIS_URL)
 if CACHE_URL:
+    # An unreachable Redis is a cache miss, not an error page (governance/cache.py); a hung one
+    # costs a request at most a second.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            "BACKEND": "governance.cache.ResilientRedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -177,13 +185,19 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # seconds after it was written lost its task and is enqueued again.
 DEADLINE_SCAN_BATCH = env_int("DEADLINE_SCAN_BATCH", 200)
 DEADLINE_RENOTIFY_SECONDS = env_int("DEADLINE_RENOTIFY_SECONDS", 60)
+NOTIFY_STALE_SECONDS = env_int("NOTIFY_STALE_SECONDS", 120)
 CELERY_BEAT_SCHEDULE: dict = {
     "casework-scan-deadlines": {
         "task": "casework.tasks.scan_deadlines",
         "schedule": env_int("DEADLINE_SCAN_SECONDS", 30),
         "options": {"expires": 25},
     },
-    "notifications-deliver-stale": {"task": "governance.tasks.deliver_stale", "schedule": 300},
+    # Deliveries are the outbox: whatever is still pending after NOTIFY_STALE_SECONDS (the broker
+    # was down when it was written, or its worker died) is enqueued again.
+    "notifications-deliver-stale": {
+        "task": "governance.tasks.deliver_stale",
+        "schedule": env_int("NOTIFY_SWEEP_SECONDS", 300),
+    },
     "casework-daily-digest": {
         "task": "casework.tasks.send_daily_digest",
         "schedule": crontab(hour=8, minute=30),
@@ -263,6 +277,22 @@ STATICFILES_DIRS = [BASE_DIR / "static", ("vendor", _package_static("leaflet"))]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded files are never served from MEDIA_URL: a view checks the record's scope first
+# (governance.files). It sends the file itself ("django"), or tells the web server to
+# ("x-accel-redirect" for nginx: an ``internal`` location at PROTECTED_FILES_PREFIX aliased to
+# MEDIA_ROOT; "x-sendfile" for Apache's mod_xsendfile and lighttpd).
+PROTECTED_FILES_SERVER = env_str("PROTECTED_FILES_SERVER", "django").strip().lower()
+if PROTECTED_FILES_SERVER not in ("django", "x-accel-redirect", "x-sendfile"):
+    raise ImproperlyConfigured(
+        f"PROTECTED_FILES_SERVER={PROTECTED_FILES_SERVER!r}: use django, x-accel-redirect or "
+        "x-sendfile"
+    )
+PROTECTED_FILES_PREFIX = env_str("PROTECTED_FILES_PREFIX", "/protected/")
+# Request bodies (governance.limits): forms and JSON up to 2.5 MB (Django's default, applied to
+# API bodies too), uploads up to nine 10 MB photos and the rest of the form; files per request.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+MAX_UPLOAD_BODY = env_int("MAX_UPLOAD_BODY", 92 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -280,6 +310,12 @@ REST_FRAMEWORK = {
     # JSON only: people read the API in its docs (/api/v1/docs/). DRF's browsable pages style
     # their layout inline, which the Content-Security-Policy refuses.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's parsers, with a JSON parser that refuses deeply nested documents (a 400, not a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "governance.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -296,17 +332,30 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "governance.api.schema.PortalAutoSchema",
 }
 # The schema and its docs need a signed-in user unless API_DOCS_PUBLIC is set.
 API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Grid governance portal API",
     "VERSION": "1",
+    "DESCRIPTION": (
+        "Sign in with a session (the portal's pages) or `Authorization: Token <key>` "
+        "(`POST /api/v1/auth/token/`). Every error is an `Error` object: `code` for programs, "
+        "`message` in the caller's language, `fields` with the messages per input field; a "
+        "method an endpoint lacks answers 405 in the same shape. The big lists (cases, case events, "
+        "changes, notifications) are paged by `cursor` (follow `next`), newest first; cases, "
+        "case events and changes take `updated_after` for an incremental feed, oldest change "
+        "first."
+    ),
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "governance.api.docs.local_times",
+    ],
     # One name per choice set, so that the schema's enums read well across the apps.
     "ENUM_NAME_OVERRIDES": {
         "CalendarDayKindEnum": "governance.models.calendar.CalendarDay.Kind",
@@ -419,7 +468,10 @@ OPEN311_KEY_SERVICE = env_str("OPEN311_KEY_SERVICE", "")
 RESIDENT_CODE_CHANNEL = env_str("RESIDENT_CODE_CHANNEL", "sms")
 # A failed webhook is tried again after this many seconds, doubling each time.
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+# Webhook deliveries are an outbox too: one whose next try is this overdue lost its task and is
+# enqueued again by the sweep.
+WEBHOOK_STALE_SECONDS = env_int("WEBHOOK_STALE_SECONDS", 60)
 CELERY_BEAT_SCHEDULE["webhooks-resend-due"] = {
     "task": "governance.tasks.resend_due_webhooks",
-    "schedule": 60,
+    "schedule": env_int("WEBHOOK_SWEEP_SECONDS", 60),
 }

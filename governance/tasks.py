@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from governance import webhooks
 from governance.models import Delivery
 from governance.notifications import deliver_one
-
-# A pending delivery this old lost its task (the enqueue after commit never reached the broker).
-STALE_AFTER = timedelta(minutes=2)
+from governance.queue import send_each_later
 
 
 @shared_task(ignore_result=True)
@@ -23,15 +22,15 @@ def deliver(delivery_id: int) -> str:
 
 @shared_task(ignore_result=True)
 def deliver_stale() -> int:
-    """Re-enqueue deliveries still pending after ``STALE_AFTER``; returns how many."""
+    """Re-enqueue deliveries pending for ``NOTIFY_STALE_SECONDS`` (their nudge never reached the
+    broker, or its worker died); returns how many were enqueued."""
+    stale_before = timezone.now() - timedelta(seconds=settings.NOTIFY_STALE_SECONDS)
     ids = list(
         Delivery.objects.filter(
-            status=Delivery.Status.PENDING, created_at__lt=timezone.now() - STALE_AFTER
+            status=Delivery.Status.PENDING, created_at__lt=stale_before
         ).values_list("pk", flat=True)[:1000]
     )
-    for pk in ids:
-        deliver.delay(pk)
-    return len(ids)
+    return send_each_later(deliver, ids)
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=None)
@@ -48,6 +47,5 @@ def deliver_webhook(self, delivery_id: int) -> str:
 def resend_due_webhooks() -> int:
     """Beat: re-enqueue webhook deliveries whose task was lost; returns how many."""
     ids = webhooks.resend_due()
-    for pk in ids:
-        deliver_webhook.delay(pk)
+    send_each_later(deliver_webhook, ids)
     return len(ids)

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -22,6 +20,7 @@ urlpatterns = [
     path("", include("governance.account_urls")),
     path("health/", views.health, name="health"),
     path("changelog/", views.ChangeLogView.as_view(), name="changelog"),
+    path("access-log/", views.AccessLogView.as_view(), name="access-log"),
     path("notifications/", include("governance.notification_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("areas/", include("grids.urls")),
@@ -36,5 +35,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No uploaded file is served from MEDIA_URL, not even in development: each has a view that
+# checks the record's scope (governance.files).
+handler404 = "governance.views.page_not_found"
+handler500 = "governance.views.server_error"

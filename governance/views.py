@@ -3,15 +3,19 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
 
-from governance.filters import ObjectChangeFilterSet
+from governance.api.errors import json_error
+from governance.filters import ObjectChangeFilterSet, PersonalDataAccessFilterSet
 from governance.health import run_checks
 from governance.models import Role
 from governance.navigation import start_page_for
+from governance.pagination import CappedPaginator
 from governance.scopes import scope_of
-from governance.selectors import change_log_for
+from governance.selectors import access_log_for, change_log_for
 
 
 @login_required
@@ -38,6 +42,7 @@ def health(request):
 class ChangeLogView(LoginRequiredMixin, ListView):
     template_name = "governance/changelog.html"
     paginate_by = 50
+    paginator_class = CappedPaginator
     context_object_name = "changes"
 
     def dispatch(self, request, *args, **kwargs):
@@ -54,3 +59,49 @@ class ChangeLogView(LoginRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(filter=self.filterset, **kwargs)
+
+
+class AccessLogView(LoginRequiredMixin, ListView):
+    """The personal data access log (PIPL) of the street admin's subtree, searchable."""
+
+    template_name = "governance/access_log.html"
+    paginate_by = 50
+    context_object_name = "entries"
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not scope_of(user).has_role(Role.STREET_ADMIN):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        self.filterset = PersonalDataAccessFilterSet(
+            self.request.GET or None, queryset=access_log_for(self.request.user)
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(filter=self.filterset, **kwargs)
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def page_not_found(request, exception):
+    """Django's page, or the API's error format under ``/api/``."""
+    if _is_api(request):
+        return json_error(request, status_code=404, code="not_found", message=_("Not found."))
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """Django's page, or the API's error format under ``/api/``."""
+    if _is_api(request):
+        return json_error(
+            request,
+            status_code=500,
+            code="server_error",
+            message=_("Something went wrong on the server. It has been logged; try again later."),
+        )
+    return defaults.server_error(request)

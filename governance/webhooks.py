@@ -46,6 +46,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from governance.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from governance.queue import send_each_later
 
 logger = logging.getLogger(__name__)
 
@@ -189,8 +190,7 @@ def ping(*, endpoint: WebhookEndpoint, now: datetime | None = None) -> WebhookDe
 def _enqueue(ids) -> None:
     from governance.tasks import deliver_webhook
 
-    for pk in ids:
-        deliver_webhook.delay(pk)
+    send_each_later(deliver_webhook, ids)
 
 
 # -- sending --------------------------------------------------------------------------------
@@ -306,12 +306,13 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str, int]:
     return status_code, error, response, duration_ms
 
 
-def resend_due(
-    *, now: datetime | None = None, older_than: timedelta = timedelta(minutes=1)
-) -> list[int]:
-    """Deliveries whose next try is this much overdue: their task was lost (the enqueue after
-    commit never reached the broker, or the broker lost it)."""
+def resend_due(*, now: datetime | None = None, older_than: timedelta | None = None) -> list[int]:
+    """Deliveries whose next try is this much overdue (``WEBHOOK_STALE_SECONDS`` by default):
+    their task was lost (the enqueue after commit never reached the broker, or the broker lost
+    it)."""
     now = now or timezone.now()
+    if older_than is None:
+        older_than = timedelta(seconds=settings.WEBHOOK_STALE_SECONDS)
     return list(
         WebhookDelivery.objects.filter(
             status=WebhookDelivery.Status.PENDING, next_attempt_at__lt=now - older_than

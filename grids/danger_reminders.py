@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from governance.models import Role, RoleAssignment
 from governance.notifications import notify
+from governance.queue import send_later
 from grids.models import (
     STATE_STAGE,
     Area,
@@ -192,7 +193,8 @@ def _enqueue_notifications(ids: Iterable[int]) -> None:
 
     ids = list(ids)
     for start in range(0, len(ids), NOTIFY_CHUNK):
-        notify_danger_reminders.delay(ids[start : start + NOTIFY_CHUNK])
+        if not send_later(notify_danger_reminders, ids[start : start + NOTIFY_CHUNK]):
+            break
 
 
 def _renotify_lost(now: datetime) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from governance.forms import apply_service_errors
 from governance.models import Role
+from governance.pagination import CappedPaginator
 from governance.scopes import scope_of, visible
 from governance.workclock import describe_remaining
 from grids import danger_services as services
@@ -68,7 +68,7 @@ def danger_list(request):
         qs = qs.filter(Area.subtree_q(area, prefix="area__"))
     if show in ("open", "due_soon", "overdue", "mine"):
         qs = qs.order_by(F("due_at").asc(nulls_last=True), "-found_at", "-pk")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     dangers = list(page.object_list)
     for danger in dangers:
         danger.remaining = (

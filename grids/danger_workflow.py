@@ -22,6 +22,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import Role
+from governance.models.roles import IMPLIED_ROLES
 from governance.scopes import scope_of
 from grids.models import DangerStage, DangerState
 
@@ -163,8 +164,14 @@ def role_for(user, step: Step, area) -> str | None:
     if scope.is_superuser:
         return "superuser"
     for assignment in scope.assignments:
-        if assignment.role in step.roles and assignment.area_id and area.is_within(assignment.area):
+        if not (assignment.area_id and area.is_within(assignment.area)):
+            continue
+        if assignment.role in step.roles:
             return assignment.role
+        # A district admin acts as the street admin of the streets below.
+        carried = sorted(IMPLIED_ROLES.get(assignment.role, frozenset()) & set(step.roles))
+        if carried:
+            return carried[0]
     return None
 
 

@@ -574,7 +574,12 @@ def _volunteers(ctx: DemoContext) -> list:
     for i in range(1, VOLUNTEERS + 1):
         user, _created = User.objects.get_or_create(
             username=f"canyu{i:02d}",
-            defaults={"full_name": rng.choice(SURNAMES) + rng.choice(GIVEN), "password": password},
+            defaults={
+                "full_name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+                "password": password,
+                # Without a role, the account belongs to the street it was registered in.
+                "home_area": ctx.data["street"],
+            },
         )
         users.append(user)
     ctx.logins.append(("canyu01…24", "党员、志愿者（无角色）", "动员任务"))

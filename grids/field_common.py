@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from governance.photos import PreparedPhoto, prepare_photo
+from governance.images import PreparedPhoto, prepare_photo
 from grids.models import AreaKind
 
 # Where field work happens: the lowest node known, never above a community.

@@ -4,6 +4,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from governance.filters import IdFilter
 from grids.field_selectors import overdue_q
 from grids.models import (
     Area,
@@ -34,8 +35,8 @@ class _WithinMixin:
 
 
 class PatrolFilterSet(_WithinMixin, django_filters.FilterSet):
-    worker = django_filters.NumberFilter(field_name="worker_id")
-    within = django_filters.NumberFilter(method="filter_within", label=_("within area (subtree)"))
+    worker = IdFilter(field_name="worker_id")
+    within = IdFilter(method="filter_within", label=_("within area (subtree)"))
     is_open = django_filters.BooleanFilter(field_name="ended_at", lookup_expr="isnull")
     started_from = django_filters.DateFilter(field_name="started_at", lookup_expr="date__gte")
     started_to = django_filters.DateFilter(field_name="started_at", lookup_expr="date__lte")
@@ -46,8 +47,8 @@ class PatrolFilterSet(_WithinMixin, django_filters.FilterSet):
 
 
 class PatrolFindingFilterSet(_WithinMixin, django_filters.FilterSet):
-    patrol = django_filters.NumberFilter(field_name="patrol_id")
-    within = django_filters.NumberFilter(method="filter_within", label=_("within area (subtree)"))
+    patrol = IdFilter(field_name="patrol_id")
+    within = IdFilter(method="filter_within", label=_("within area (subtree)"))
     filed = django_filters.BooleanFilter(field_name="case", lookup_expr="isnull", exclude=True)
 
     class Meta:
@@ -58,9 +59,9 @@ class PatrolFindingFilterSet(_WithinMixin, django_filters.FilterSet):
 class HiddenDangerFilterSet(_WithinMixin, django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=DangerState.choices)
     category = django_filters.MultipleChoiceFilter(choices=DangerCategory.choices)
-    within = django_filters.NumberFilter(method="filter_within", label=_("within area (subtree)"))
+    within = IdFilter(method="filter_within", label=_("within area (subtree)"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
-    assignee = django_filters.NumberFilter(field_name="assignee_id")
+    assignee = IdFilter(field_name="assignee_id")
 
     class Meta:
         model = HiddenDanger
@@ -80,9 +81,9 @@ class MobilizationTaskFilterSet(django_filters.FilterSet):
 
 
 class MobilizationTargetFilterSet(django_filters.FilterSet):
-    task = django_filters.NumberFilter(field_name="task_id")
-    grid = django_filters.NumberFilter(field_name="grid_id")
-    community = django_filters.NumberFilter(field_name="community_id")
+    task = IdFilter(field_name="task_id")
+    grid = IdFilter(field_name="grid_id")
+    community = IdFilter(field_name="community_id")
     status = django_filters.MultipleChoiceFilter(choices=TargetStatus.choices)
 
     class Meta:
@@ -91,8 +92,8 @@ class MobilizationTargetFilterSet(django_filters.FilterSet):
 
 
 class MobilizationSignupFilterSet(django_filters.FilterSet):
-    task = django_filters.NumberFilter(field_name="target__task_id")
-    target = django_filters.NumberFilter(field_name="target_id")
+    task = IdFilter(field_name="target__task_id")
+    target = IdFilter(field_name="target_id")
 
     class Meta:
         model = MobilizationSignup
@@ -100,8 +101,8 @@ class MobilizationSignupFilterSet(django_filters.FilterSet):
 
 
 class MobilizationReportFilterSet(django_filters.FilterSet):
-    task = django_filters.NumberFilter(field_name="target__task_id")
-    target = django_filters.NumberFilter(field_name="target_id")
+    task = IdFilter(field_name="target__task_id")
+    target = IdFilter(field_name="target_id")
 
     class Meta:
         model = MobilizationReport

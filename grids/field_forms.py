@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from governance.photos import MAX_PHOTO_BYTES
+from governance.images import MAX_PHOTO_BYTES
 from governance.scopes import scope_of
 from grids import checkforms, danger_workflow
 from grids.field_common import FIELD_AREA_KINDS

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse
+
+from governance.files import file_response
 
 PAGE_SIZE = 25
 
@@ -13,18 +15,13 @@ def int_or_none(value) -> int | None:
     return int(value) if str(value or "").isdigit() else None
 
 
-def photo_response(record, size: str) -> FileResponse:
+def photo_response(record, size: str) -> HttpResponse:
     """The photo (or its thumbnail) of a record the caller has already found in scope."""
     if size not in ("full", "thumb") or not record.photo:
         raise Http404
-    file = record.photo_thumbnail if size == "thumb" else record.photo
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return file_response(
+        record.photo_thumbnail if size == "thumb" else record.photo, content_type="image/jpeg"
+    )
 
 
 def map_settings() -> dict:

@@ -2,13 +2,14 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from governance.filters import IdFilter
 from grids.models import Area, AreaKind, GridStaff
 
 
 class AreaFilterSet(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=AreaKind.choices)
-    parent = django_filters.NumberFilter(field_name="parent_id")
-    within = django_filters.NumberFilter(method="filter_within", label=_("within area (subtree)"))
+    parent = IdFilter(field_name="parent_id")
+    within = IdFilter(method="filter_within", label=_("within area (subtree)"))
     search = django_filters.CharFilter(method="filter_search", label=_("name or code"))
 
     class Meta:
@@ -31,8 +32,8 @@ class AreaFilterSet(django_filters.FilterSet):
 
 
 class GridStaffFilterSet(django_filters.FilterSet):
-    area = django_filters.NumberFilter(field_name="area_id")
-    within = django_filters.NumberFilter(method="filter_within", label=_("within area (subtree)"))
+    area = IdFilter(field_name="area_id")
+    within = IdFilter(method="filter_within", label=_("within area (subtree)"))
     position = django_filters.MultipleChoiceFilter(choices=GridStaff.Position.choices)
 
     class Meta:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from governance.forms import apply_service_errors
+from governance.pagination import CappedPaginator
 from governance.scopes import scope_of, visible
 from grids import checkforms, field_exports
 from grids import field_selectors as selectors
@@ -66,7 +66,7 @@ def _may_issue(user) -> bool:
 def task_list(request):
     """Tasks the user works in or is called to (open first), and their own buildings."""
     qs = selectors.task_list_for(request.user)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     tasks = list(page.object_list)
     for task in tasks:
         task.percent = selectors.percent(task.done_count, task.building_count)
@@ -263,7 +263,7 @@ def take_part(request, pk: int):
     grid = Area.objects.filter(pk=grid_pk).first() if grid_pk else None
     page = None
     if grid is not None:
-        page = Paginator(
+        page = CappedPaginator(
             selectors.open_targets_for(request.user, task, grid), TARGET_PAGE_SIZE
         ).get_page(request.GET.get("page"))
     first_target = page.object_list[0] if page is not None and page.object_list else None

@@ -9,7 +9,6 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from governance.pagination import CappedPaginator
 from governance.scopes import visible
 from grids import field_selectors as selectors
 from grids import patrol_services as services
@@ -62,7 +62,7 @@ def patrol_list(request):
         )
     if own_areas and not request.GET.get("all"):
         qs = qs.filter(worker=user)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     open_patrol = selectors.open_patrol_for(user) if own_areas else None
     context = {
         "is_worker": bool(own_areas),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from governance.admin import ScopedAdminMixin, TreeAdmin
 from governance.api.state import entry_states_of, state_fields_of
 from governance.forms import apply_service_errors
+from governance.scopes import users_managed_by
 from partybuilding import services
 from partybuilding.models import (
     Activity,
@@ -472,6 +473,13 @@ class VolunteerAdmin(PartyAdmin):
     search_fields = ("name", "phone")
     raw_id_fields = ("area", "member", "user")
     list_select_related = ("area", "member")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Only an account the admin manages may be linked (typing another street's user id
+        # would tie that account to this volunteer).
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = users_managed_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ParticipationInline(ReadOnlyInline):

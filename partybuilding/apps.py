@@ -9,7 +9,7 @@ class PartybuildingConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import reverse
 
-        from governance import changelog, scopes
+        from governance import changelog, privacy, scopes
         from governance.demo import register_seeder
         from governance.models import Role
         from governance.navigation import (
@@ -85,6 +85,22 @@ class PartybuildingConfig(AppConfig):
                 scopes.ScopeRule(area_path=path, change_roles=PARTY_CHANGE_ROLES, covering=True),
             )
             changelog.register(model, area_path=path)
+
+        # Personal data (governance.privacy): who reads it in full, and how a search may match it.
+        readers = frozenset(PARTY_CHANGE_ROLES)
+        privacy.register(
+            m.PartyMember,
+            privacy.PersonalField("phone", privacy.Kind.PHONE, readers),
+            privacy.PersonalField("id_number", privacy.Kind.ID_NUMBER, readers),
+        )
+        privacy.register(m.Volunteer, privacy.PersonalField("phone", privacy.Kind.PHONE, readers))
+        privacy.register(
+            m.CoConstructionUnit,
+            privacy.PersonalField("contact_phone", privacy.Kind.PHONE, readers),
+        )
+        privacy.register(
+            m.MicroWish, privacy.PersonalField("resident_phone", privacy.Kind.PHONE, readers)
+        )
 
         register_seeder(30, "party building and co-governance", seed_partybuilding)
         register_seeder(31, "positions and room bookings", seed_positions)

@@ -4,6 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from governance import privacy
+from governance.filters import IdFilter
 from grids.models import Area
 from partybuilding.models import (
     Activity,
@@ -29,7 +31,7 @@ class WithinAreaFilterSet(django_filters.FilterSet):
     """Adds ``within``: rows whose area lies in the subtree of the given area (a range query)."""
 
     area_prefix = "area__"
-    within = django_filters.NumberFilter(method="filter_within", label=_("within area"))
+    within = IdFilter(method="filter_within", label=_("within area"))
 
     def filter_within(self, queryset, name, value):
         node = Area.objects.filter(pk=value).first()
@@ -38,7 +40,10 @@ class WithinAreaFilterSet(django_filters.FilterSet):
         return queryset.filter(Area.subtree_q(node, prefix=self.area_prefix))
 
 
-def _search(*fields):
+def _search(*fields, personal: tuple[str, ...] = ()):
+    """Substring search over ``fields``; ``personal`` fields are matched as governance.privacy
+    allows (a masked value only whole), so that a search cannot recover what a mask hides."""
+
     def method(self, queryset, name, value):
         value = value.strip()
         if not value:
@@ -46,6 +51,9 @@ def _search(*fields):
         q = Q()
         for field in fields:
             q |= Q(**{f"{field}__icontains": value})
+        user = getattr(self.request, "user", None)
+        for field in personal:
+            q |= privacy.search_q(user, queryset.model, field, value)
         return queryset.filter(q)
 
     return method
@@ -62,10 +70,10 @@ class OrganizationFilterSet(WithinAreaFilterSet):
 class MemberFilterSet(WithinAreaFilterSet):
     area_prefix = "organization__area__"
     q = django_filters.CharFilter(method="filter_q", label=_("name, phone or work unit"))
-    organization = django_filters.NumberFilter(field_name="organization_id")
+    organization = IdFilter(field_name="organization_id")
     status = django_filters.MultipleChoiceFilter(choices=MemberStatus.choices)
     in_service = django_filters.BooleanFilter()
-    filter_q = _search("name", "phone", "work_unit")
+    filter_q = _search("name", "work_unit", personal=("phone", "id_number"))
 
     class Meta:
         model = PartyMember
@@ -73,11 +81,11 @@ class MemberFilterSet(WithinAreaFilterSet):
 
 
 class DualReportFilterSet(django_filters.FilterSet):
-    community = django_filters.NumberFilter(field_name="community_id")
+    community = IdFilter(field_name="community_id")
     kind = django_filters.ChoiceFilter(choices=DualReport.Kind.choices)
     status = django_filters.MultipleChoiceFilter(choices=DualReport.Status.choices)
     service_post = django_filters.ChoiceFilter(choices=ServiceType.choices)
-    member = django_filters.NumberFilter(field_name="member_id")
+    member = IdFilter(field_name="member_id")
 
     class Meta:
         model = DualReport
@@ -95,8 +103,8 @@ class UnitFilterSet(WithinAreaFilterSet):
 
 
 class AgreementFilterSet(django_filters.FilterSet):
-    community = django_filters.NumberFilter(field_name="community_id")
-    unit = django_filters.NumberFilter(field_name="unit_id")
+    community = IdFilter(field_name="community_id")
+    unit = IdFilter(field_name="unit_id")
     status = django_filters.MultipleChoiceFilter(choices=PairingAgreement.Status.choices)
 
     class Meta:
@@ -136,7 +144,7 @@ class ProjectFilterSet(WithinAreaFilterSet):
     top = django_filters.BooleanFilter(
         field_name="parent", lookup_expr="isnull", label=_("top-level only")
     )
-    parent = django_filters.NumberFilter(field_name="parent_id")
+    parent = IdFilter(field_name="parent_id")
     filter_q = _search("name", "owner_names")
 
     class Meta:
@@ -173,7 +181,7 @@ class ActivityFilterSet(WithinAreaFilterSet):
 
 
 class PointEntryFilterSet(django_filters.FilterSet):
-    volunteer = django_filters.NumberFilter(field_name="volunteer_id")
+    volunteer = IdFilter(field_name="volunteer_id")
 
     class Meta:
         model = PointEntry
@@ -191,7 +199,7 @@ class RewardFilterSet(WithinAreaFilterSet):
 class MeetingFilterSet(WithinAreaFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=Meeting.Kind.choices)
     status = django_filters.MultipleChoiceFilter(choices=Meeting.Status.choices)
-    council = django_filters.NumberFilter(field_name="council_id")
+    council = IdFilter(field_name="council_id")
     after = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__gte")
     before = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__lte")
 

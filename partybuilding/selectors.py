@@ -7,7 +7,19 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from governance.scopes import visible
@@ -273,21 +285,29 @@ def volunteer_list_for(user) -> QuerySet[Volunteer]:
         .select_related("area", "member")
         .annotate(
             # Subqueries, not joins: two summed reverse relations joined at once multiply rows.
-            balance=Subquery(
-                PointEntry.objects.filter(volunteer=OuterRef("pk"))
-                .order_by()
-                .values("volunteer")
-                .annotate(total=Sum("amount"))
-                .values("total")
+            # A volunteer with no entries has 0 points and 0 hours, not none.
+            balance=Coalesce(
+                Subquery(
+                    PointEntry.objects.filter(volunteer=OuterRef("pk"))
+                    .order_by()
+                    .values("volunteer")
+                    .annotate(total=Sum("amount"))
+                    .values("total")
+                ),
+                0,
             ),
-            hours=Subquery(
-                Participation.objects.filter(
-                    volunteer=OuterRef("pk"), status=ParticipationStatus.APPROVED
-                )
-                .order_by()
-                .values("volunteer")
-                .annotate(total=Sum("approved_hours"))
-                .values("total")
+            hours=Coalesce(
+                Subquery(
+                    Participation.objects.filter(
+                        volunteer=OuterRef("pk"), status=ParticipationStatus.APPROVED
+                    )
+                    .order_by()
+                    .values("volunteer")
+                    .annotate(total=Sum("approved_hours"))
+                    .values("total")
+                ),
+                Value(Decimal("0")),
+                output_field=DecimalField(max_digits=8, decimal_places=2),
             ),
         )
         .order_by("name", "pk")
@@ -307,12 +327,20 @@ def activity_list_for(user) -> QuerySet[Activity]:
     )
 
 
+def activities_open_to(volunteer: Volunteer) -> QuerySet[Activity]:
+    """Activities a volunteer may sign up for themselves: those of their home area or of an
+    area above it (their community, their street), never another street's."""
+    return Activity.objects.filter(
+        area__in=Area.objects.filter(Area.ancestors_q(volunteer.area, include_self=True))
+    )
+
+
 def open_activities_for(volunteer: Volunteer, *, limit: int = 10) -> list[Activity]:
     """Activities taking sign-ups in the volunteer's home area or above it, that they have not
     signed up for yet; the soonest first."""
     return list(
-        Activity.objects.taking_sign_ups()
-        .filter(area__in=Area.objects.filter(Area.ancestors_q(volunteer.area, include_self=True)))
+        activities_open_to(volunteer)
+        .taking_sign_ups()
         .exclude(participations__volunteer=volunteer)
         .select_related("area")
         .order_by("starts_at")[:limit]

@@ -19,6 +19,11 @@ def validate_agreement_document(value) -> None:
     if getattr(value, "_committed", False):
         return
     upload = getattr(value, "file", value)
+    # An UploadedFile knows its size; the buffer under it (a BytesIO, for small uploads) does not.
+    size = getattr(value, "size", None)
+    if size is None:
+        upload.seek(0, 2)
+        size = upload.tell()
     name = (getattr(value, "name", "") or "").lower()
     ext = name[name.rfind(".") :] if "." in name else ""
     expected = AGREEMENT_FORMATS.get(ext)
@@ -26,11 +31,11 @@ def validate_agreement_document(value) -> None:
         raise ValidationError(
             _("Upload the agreement as a PDF, JPEG or PNG file."), code="extension"
         )
-    if upload.size > AGREEMENT_MAX_BYTES:
+    if size > AGREEMENT_MAX_BYTES:
         raise ValidationError(
             _("The file is %(size)s; at most %(limit)s are accepted.")
             % {
-                "size": filesizeformat(upload.size),
+                "size": filesizeformat(size),
                 "limit": filesizeformat(AGREEMENT_MAX_BYTES),
             },
             code="size",

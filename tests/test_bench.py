@@ -41,3 +41,25 @@ def test_the_benchmark_runs_at_a_tiny_size_and_keeps_its_promises(tmp_path):
     report = results.read_text(encoding="utf-8")
     assert "| first scan (writes every reminder) |" in report
     assert "uses the partial index `case_open_due`: yes" in report
+
+
+def _load(name: str):
+    path = BENCH.with_name(f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_list_benchmark_runs_at_a_tiny_size(tmp_path):
+    from casework.models import Case
+
+    lists = _load("lists")
+    results = tmp_path / "lists.md"
+
+    assert lists.run(40, 90, repeat=1, results=results) == 0
+
+    assert Case.objects.filter(street__code=lists.STREET_CODE).count() == 90
+    table = results.read_text(encoding="utf-8")
+    for label, _who, _path in lists.REQUESTS:
+        assert f"| {label} |" in table

@@ -5,21 +5,17 @@ from __future__ import annotations
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework import patrols, selectors
 from casework.api.serializers import CaseDetailSerializer
 from casework.models import Category, Priority
-from governance.api.errors import service_errors
+from governance.api.errors import Conflict, service_errors
+from governance.api.schema import CONFLICT
 from grids import field_selectors
 from grids.danger_services import DangerConflict
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
 
 
 class CaseFieldsSerializer(serializers.Serializer):
@@ -67,7 +63,7 @@ class DangerEscalateView(APIView):
     """Escalate a hidden danger as a case (its "escalate" step; 409 when someone stepped
     first)."""
 
-    @extend_schema(request=EscalateSerializer, responses={201: CaseDetailSerializer})
+    @extend_schema(request=EscalateSerializer, responses={201: CaseDetailSerializer, 409: CONFLICT})
     def post(self, request, pk: int):
         danger = field_selectors.danger_detail_for(request.user, pk)
         if danger is None:
@@ -87,5 +83,5 @@ class DangerEscalateView(APIView):
                     version=data.get("version"),
                 )
         except DangerConflict as exc:
-            raise Conflict({"detail": exc.message, "code": "conflict"}) from exc
+            raise Conflict(exc.message) from exc
         return _case_response(request, case)

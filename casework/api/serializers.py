@@ -12,8 +12,13 @@ from casework.models import (
     Source,
 )
 from casework.workflow import LATER_STEP_CHOICES, step_label
-from governance.models import Department
+from governance.api.fields import ChoiceLabelField
 from grids.models import Area
+
+
+def _max_length(model, name: str) -> int:
+    """The length limit of a model's text field (one home: the model)."""
+    return model._meta.get_field(name).max_length
 
 
 class Named(serializers.Serializer):
@@ -24,14 +29,19 @@ class Named(serializers.Serializer):
 
 
 class CaseListSerializer(serializers.ModelSerializer):
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
-    priority_display = serializers.CharField(source="get_priority_display", read_only=True)
-    holder_display = serializers.CharField(source="get_holder_display", read_only=True)
-    source_display = serializers.CharField(source="get_source_display", read_only=True)
+    status_display = ChoiceLabelField(source="status")
+    priority_display = ChoiceLabelField(source="priority")
+    holder_display = ChoiceLabelField(source="holder")
+    source_display = ChoiceLabelField(source="source")
     category = Named(read_only=True)
     area = Named(read_only=True)
     department = Named(read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    # Blank until the case is evaluated: the schema says so (a read-only model field's enum
+    # would leave the blank out).
+    satisfaction = serializers.ChoiceField(
+        choices=Satisfaction.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Case
@@ -53,12 +63,16 @@ class CaseListSerializer(serializers.ModelSerializer):
             "due_at",
             "is_overdue",
             "reported_at",
+            "updated_at",
             "satisfaction",
         )
 
 
 class CaseDetailSerializer(CaseListSerializer):
     reporter = serializers.CharField(source="reporter_display", read_only=True)
+    reporter_phone = serializers.SerializerMethodField(
+        help_text="In full for those who work the case; masked (138****1234) for a viewer."
+    )
     duplicate_of = serializers.SerializerMethodField()
     available_steps = serializers.SerializerMethodField()
 
@@ -87,6 +101,11 @@ class CaseDetailSerializer(CaseListSerializer):
             "available_steps",
         )
 
+    def get_reporter_phone(self, obj) -> str:
+        from casework.selectors import reporter_phone_for
+
+        return reporter_phone_for(self.context["request"].user, obj)
+
     def get_duplicate_of(self, obj) -> dict | None:
         if obj.duplicate_of_id is None:
             return None
@@ -102,7 +121,9 @@ class CaseReportSerializer(serializers.Serializer):
     """Input of filing a case (the "report" step); the service validates it in full."""
 
     title = serializers.CharField(max_length=100)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=_max_length(Case, "description")
+    )
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
     area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.all())
     source = serializers.ChoiceField(choices=Source.choices)
@@ -116,7 +137,9 @@ class CaseReportSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=200, required=False, allow_blank=True)
     reporter_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
     reporter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    comment = serializers.CharField(required=False, allow_blank=True)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=_max_length(CaseEvent, "comment")
+    )
     photos = serializers.ListField(child=serializers.FileField(), required=False)
 
 
@@ -133,12 +156,15 @@ class CaseStepInputSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False, help_text="The case version you saw; a newer one gives 409."
     )
-    comment = serializers.CharField(required=False, allow_blank=True)
-    department = serializers.PrimaryKeyRelatedField(
-        queryset=Department.objects.filter(is_active=True), required=False, allow_null=True
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=_max_length(CaseEvent, "comment")
     )
+    # Checked by the step service: a department the caller may choose that serves the case.
+    department = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     duplicate_of = serializers.IntegerField(required=False, allow_null=True)
-    result = serializers.CharField(required=False, allow_blank=True)
+    result = serializers.CharField(
+        required=False, allow_blank=True, max_length=_max_length(Case, "result")
+    )
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False)
     is_public = OptionalBooleanField(required=False, allow_null=True)
     photos = serializers.ListField(child=serializers.FileField(), required=False)
@@ -153,7 +179,7 @@ class CaseStepSerializer(serializers.Serializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
 
     class Meta:
         model = Attachment
@@ -174,14 +200,16 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 class AttachmentUploadSerializer(serializers.Serializer):
     photos = serializers.ListField(child=serializers.FileField(), allow_empty=False)
-    comment = serializers.CharField(required=False, allow_blank=True)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=_max_length(CaseEvent, "comment")
+    )
     version = serializers.IntegerField(required=False)
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
     step_label = serializers.SerializerMethodField()
-    from_status_display = serializers.CharField(source="get_from_status_display", read_only=True)
-    to_status_display = serializers.CharField(source="get_to_status_display", read_only=True)
+    from_status_display = ChoiceLabelField(source="from_status")
+    to_status_display = ChoiceLabelField(source="to_status")
     department = Named(read_only=True, allow_null=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
 
@@ -209,6 +237,16 @@ class CaseEventSerializer(serializers.ModelSerializer):
 
     def get_step_label(self, obj) -> str:
         return str(step_label(obj.step))
+
+
+class CaseFeedEventSerializer(CaseEventSerializer):
+    """An event in the feed across cases: which case it was taken on."""
+
+    case = serializers.IntegerField(source="case_id", read_only=True)
+    case_number = serializers.CharField(source="case.number", read_only=True)
+
+    class Meta(CaseEventSerializer.Meta):
+        fields = ("id", "case", "case_number", *CaseEventSerializer.Meta.fields[1:])
 
 
 class TimeLimitSerializer(serializers.Serializer):

@@ -1,10 +1,11 @@
 from contextlib import contextmanager
 
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from casework import selectors, services, workflow
@@ -13,6 +14,7 @@ from casework.api.serializers import (
     AttachmentUploadSerializer,
     CaseDetailSerializer,
     CaseEventSerializer,
+    CaseFeedEventSerializer,
     CaseListSerializer,
     CaseReportSerializer,
     CaseStepInputSerializer,
@@ -28,6 +30,9 @@ from casework.deadlines.api.views import deadline_errors
 from casework.filters import CaseFilterSet
 from casework.models import Category, ResponseTemplate
 from governance.api.errors import Conflict, service_errors
+from governance.api.pagination import FeedPagination, UpdatedAfterFilter
+from governance.api.parsers import JSONParser
+from governance.api.schema import CONFLICT
 from governance.scopes import visible
 from grids.models import Area
 
@@ -39,7 +44,7 @@ def case_errors():
         with service_errors():
             yield
     except services.CaseConflict as exc:
-        raise Conflict({"detail": exc.message, "code": "conflict"}) from exc
+        raise Conflict(exc.message) from exc
 
 
 class CaseViewSet(
@@ -53,6 +58,9 @@ class CaseViewSet(
     through the API."""
 
     filterset_class = CaseFilterSet
+    filter_backends = (DjangoFilterBackend, UpdatedAfterFilter)
+    pagination_class = FeedPagination
+    feed_field = "updated_at"
     lookup_value_regex = r"\d+"
     parser_classes = (JSONParser, MultiPartParser, FormParser)
 
@@ -91,7 +99,11 @@ class CaseViewSet(
         description="Steps you may take now.",
     )
     @extend_schema(
-        methods=["POST"], request=CaseStepInputSerializer, responses=CaseDetailSerializer
+        methods=["POST"],
+        request=CaseStepInputSerializer,
+        responses={200: CaseDetailSerializer, 409: CONFLICT},
+        description="Take a step. Give the case's ``version`` as you read it: if someone took a "
+        "step since, the answer is 409 and nothing changes.",
     )
     @action(detail=True, methods=["get", "post"], url_path="transitions", url_name="transitions")
     def steps(self, request, pk=None):
@@ -120,7 +132,7 @@ class CaseViewSet(
     @extend_schema(
         methods=["POST"],
         request=AttachmentUploadSerializer,
-        responses=AttachmentSerializer(many=True),
+        responses={201: AttachmentSerializer(many=True), 409: CONFLICT},
     )
     @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
     @action(detail=True, methods=["get", "post"])
@@ -170,6 +182,20 @@ class CaseViewSet(
         return Response(DuplicateSerializer(found, many=True).data)
 
 
+class CaseEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The steps taken on every case in the caller's scope, newest first, by cursor;
+    ``?updated_after=`` gives those written after a moment, oldest first (events never change),
+    so that a platform follows what happened to its cases without reading each one."""
+
+    serializer_class = CaseFeedEventSerializer
+    filter_backends = (UpdatedAfterFilter,)
+    pagination_class = FeedPagination
+    feed_field = "created_at"
+
+    def get_queryset(self):
+        return selectors.event_feed_for(self.request.user)
+
+
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
     """The category tree (大类 → 小类) with default departments and time limits."""
 
@@ -198,7 +224,9 @@ class ResponseTemplateViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
     def get_queryset(self):
-        return ResponseTemplate.objects.filter(is_active=True).order_by("order", "title")
+        return visible(self.request.user, ResponseTemplate.objects.filter(is_active=True)).order_by(
+            "order", "title"
+        )
 
     def list(self, request, *args, **kwargs):
         category = None
@@ -212,5 +240,5 @@ class ResponseTemplateViewSet(viewsets.ReadOnlyModelViewSet):
         step = request.query_params.get("step", "")
         if step and step not in workflow.STEPS:
             raise exceptions.ValidationError({"step": [_("Unknown step.")]})
-        templates = selectors.response_templates_for(category=category, step=step)
+        templates = selectors.response_templates_for(request.user, category=category, step=step)
         return Response(ResponseTemplateSerializer(templates, many=True).data)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import Holder, Stage
-from governance.models import Department, TimeStampedModel
+from governance.models import Department, LimitedTextField, TimeStampedModel
 
 CASE_MODEL = "casework.Case"
 
@@ -127,7 +127,7 @@ class DeadlineRequest(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PENDING)
-    reason = models.TextField(_("reason"))
+    reason = LimitedTextField(_("reason"), max_length=1000)
     hours = models.DecimalField(
         _("extra working hours"), max_digits=6, decimal_places=2, null=True, blank=True
     )
@@ -146,7 +146,7 @@ class DeadlineRequest(TimeStampedModel):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_comment = models.TextField(_("decision comment"), blank=True)
+    decision_comment = LimitedTextField(_("decision comment"), blank=True)
     due_before = models.DateTimeField(_("due before"), null=True, blank=True)
     due_after = models.DateTimeField(_("due after"), null=True, blank=True)
     # Suspensions: the working time left when the clock stopped, and when it ran again.
@@ -246,10 +246,10 @@ class SupervisionOrder(TimeStampedModel):
         related_name="+",
         help_text=_("Empty: issued by the rule for cases overdue by a second limit."),
     )
-    demand = models.TextField(_("what is required"))
+    demand = LimitedTextField(_("what is required"), max_length=1000)
     reply_due_at = models.DateTimeField(_("answer due"))
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.ISSUED)
-    reply = models.TextField(_("answer"), blank=True)
+    reply = LimitedTextField(_("answer"), blank=True)
     replied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("answered by"),

@@ -54,6 +54,7 @@ from casework.signals import case_events_recorded
 from casework.workflow import HOLDER_ROLES
 from governance.models import Role, WorkingHours
 from governance.notifications import notify
+from governance.queue import send_later
 from governance.workclock import add_working_time
 
 logger = logging.getLogger(__name__)
@@ -305,7 +306,8 @@ def _enqueue_notifications(ids: Iterable[int]) -> None:
 
     ids = list(ids)
     for start in range(0, len(ids), NOTIFY_CHUNK):
-        notify_reminders.delay(ids[start : start + NOTIFY_CHUNK])
+        if not send_later(notify_reminders, ids[start : start + NOTIFY_CHUNK]):
+            break
 
 
 def _renotify_lost(now: datetime) -> None:

@@ -336,6 +336,9 @@ def _hours(value, errors: dict, *, field: str = "hours") -> Decimal | None:
         hours = Decimal(str(value)).quantize(Decimal("0.01")) if value not in (None, "") else None
     except (InvalidOperation, ValueError):
         hours = None
+    if hours is not None and not hours.is_finite():
+        # "nan" quantizes to NaN, which cannot be compared: it is no number of hours.
+        hours = None
     if hours is None or hours <= 0:
         errors[field] = [_("Give a number of working hours, more than zero.")]
         return None

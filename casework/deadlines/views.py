@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +27,7 @@ from casework.deadlines.models import SupervisionOrder
 from casework.views import case_or_404
 from casework.workflow import CENTER_ROLES
 from governance.forms import apply_service_errors
+from governance.pagination import CappedPaginator
 from governance.scopes import scope_of
 
 
@@ -38,7 +38,7 @@ def desk(request):
     status = request.GET.get("status", "")
     if status not in ("", *SupervisionOrder.Status.values):
         status = ""
-    orders = Paginator(selectors.orders_for(request.user, status=status), 25).get_page(
+    orders = CappedPaginator(selectors.orders_for(request.user, status=status), 25).get_page(
         request.GET.get("page")
     )
     is_center = scope_of(request.user).has_role(*CENTER_ROLES)

@@ -210,7 +210,7 @@ HANDLERS = {
 def seed_casework(ctx: DemoContext) -> None:
     departments = ctx.data["departments"]
     categories = _categories(departments)
-    _templates(categories)
+    _templates(categories, ctx.data["street"])
     people = _people(ctx)
     _grant_admin_permissions(ctx.data["users"][Role.STREET_ADMIN])
     street = ctx.data["street"]
@@ -266,11 +266,12 @@ def _limit(category, priority, hours) -> None:
     )
 
 
-def _templates(categories) -> None:
+def _templates(categories, street) -> None:
+    """The demo street's own quick replies (its admin keeps them; the categories are shared)."""
     for code, step, title, text in TEMPLATES:
         category = categories[code] if code else None
         ResponseTemplate.objects.update_or_create(
-            category=category, step=step, title=title, defaults={"text": text}
+            category=category, step=step, title=title, defaults={"text": text, "owner": street}
         )
 
 

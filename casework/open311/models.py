@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from governance.models import TimeStampedModel
+from governance.models import LimitedTextField, TimeStampedModel
 
 CODE_VALIDATOR = RegexValidator(r"^[0-9A-Za-z_-]+$", _("Letters, digits, - and _ only."))
 # Kinds of area a jurisdiction may be (the values of grids.models.AreaKind).
@@ -90,7 +90,7 @@ class ServiceDefinition(TimeStampedModel):
         choices=ServiceType,
         default=ServiceType.REALTIME,
     )
-    notice = models.TextField(
+    notice = LimitedTextField(
         _("service notice"),
         blank=True,
         help_text=_("What the street will do about such a report, returned with every request."),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,8 +21,9 @@ from casework.models import OPEN_STATUSES
 from casework.open311 import selectors, services, verification
 from casework.open311.models import Channel
 from casework.open311.resident_forms import ResidentReportForm, question_field_name
-from casework.photos import MAX_PHOTO_BYTES
+from governance.files import file_response
 from governance.forms import apply_service_errors
+from governance.images import MAX_PHOTO_BYTES
 from governance.notifications import channel_named
 from grids.models import Area, AreaKind
 
@@ -245,11 +246,6 @@ def photo(request, pk: int, size: str):
     item = selectors.public_photo(pk)
     if item is None:
         raise Http404
-    file = item.thumbnail if size == "thumb" else item.image
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+    return file_response(
+        item.thumbnail if size == "thumb" else item.image, content_type="image/jpeg", public=True
+    )

@@ -14,7 +14,7 @@ from governance.models import (
 class DepartmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Department
-        fields = ("id", "name", "code", "kind", "phone", "is_active")
+        fields = ("id", "name", "code", "kind", "owner", "phone", "is_active")
 
 
 class RoleAssignmentSerializer(serializers.ModelSerializer):

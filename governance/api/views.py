@@ -1,7 +1,8 @@
 from django.contrib.auth import authenticate, get_user_model
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -10,7 +11,9 @@ from rest_framework.views import APIView
 
 from governance import notifications
 from governance.api.errors import service_errors
+from governance.api.pagination import FeedPagination, UpdatedAfterFilter
 from governance.api.permissions import IsStreetAdmin
+from governance.api.schema import BAD_REQUEST
 from governance.api.serializers import (
     ApiTokenSerializer,
     DepartmentSerializer,
@@ -25,17 +28,24 @@ from governance.api.serializers import (
 from governance.api.throttling import LoginRateThrottle
 from governance.filters import ObjectChangeFilterSet
 from governance.models import ApiToken, Department, Notification
+from governance.scopes import departments_for
 from governance.selectors import change_log_for
 from governance.tokens import token_issue, token_revoke, tokens_of
 
 
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
-    """Functional departments (every signed-in user may list them: cases are dispatched to them)."""
+    """The active departments the caller may choose: city-wide ones, those of the caller's
+    street and district, and the caller's own."""
 
     serializer_class = DepartmentSerializer
-    queryset = Department.objects.filter(is_active=True).order_by("name")
+    queryset = Department.objects.none()
     search_fields = ("name", "code")
     filterset_fields = ("kind",)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema is drawn without a user
+            return Department.objects.none()
+        return departments_for(self.request.user)
 
 
 class MeView(generics.RetrieveAPIView):
@@ -65,7 +75,7 @@ class AuthTokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: IssuedTokenSerializer, 400: OpenApiResponse(description=_("Wrong login."))},
+        responses={200: IssuedTokenSerializer, 400: BAD_REQUEST},
         auth=[],
     )
     def post(self, request):
@@ -127,6 +137,9 @@ class ObjectChangeViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ObjectChangeSerializer
     filterset_class = ObjectChangeFilterSet
+    filter_backends = (DjangoFilterBackend, UpdatedAfterFilter)
+    pagination_class = FeedPagination
+    feed_field = "time"
     permission_classes = [IsAuthenticated, IsStreetAdmin]
 
     def get_queryset(self):
@@ -142,6 +155,7 @@ class NotificationViewSet(
     """The caller's own notifications, newest first; nobody reads or marks anybody else's."""
 
     serializer_class = NotificationSerializer
+    pagination_class = FeedPagination
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):

@@ -9,6 +9,13 @@ from dataclasses import dataclass, field
 DEMO_PASSWORD = "demo-2026"
 
 
+def give_demo_password(user) -> None:
+    """Set the demo password on ``user`` unless they have it already: a new hash on every run
+    would be a password change, logged in the change log each time the demo is loaded."""
+    if not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+
+
 @dataclass
 class DemoContext:
     """What earlier seeders made and later ones build on (the street, users by role, ...)."""

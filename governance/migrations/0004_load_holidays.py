@@ -1,24 +1,27 @@
-"""Fill the holiday calendar from the chinese-calendar package installed at migration time.
+"""Fill the holiday calendar with the official days off and make-up working days of 2004–2026.
 
-Later years come with ``manage.py load_holidays`` after a package upgrade, or by hand in the admin.
+The days are frozen in ``holidays_0004.json`` (written from chinese-calendar 1.11.0), so that a
+database migrated today and one migrated in three years, with another version of the package
+installed, start from the same calendar. Later years come with ``manage.py load_holidays`` after a
+package upgrade, or by hand in the admin.
 """
+
+import json
+from datetime import date
+from pathlib import Path
 
 from django.db import migrations
 
+FROZEN = Path(__file__).with_name("holidays_0004.json")
+
 
 def load(apps, schema_editor):
-    from chinese_calendar import constants
-
     CalendarDay = apps.get_model("governance", "CalendarDay")
-    chinese = {holiday.value: holiday.chinese for holiday in constants.Holiday}
-    days = [
-        CalendarDay(date=day, kind="holiday", name=chinese.get(name, name))
-        for day, name in constants.holidays.items()
-    ] + [
-        CalendarDay(date=day, kind="working_day", name=chinese.get(name, name))
-        for day, name in constants.workdays.items()
-    ]
-    CalendarDay.objects.bulk_create(days, ignore_conflicts=True)
+    rows = json.loads(FROZEN.read_text(encoding="utf-8"))
+    CalendarDay.objects.bulk_create(
+        [CalendarDay(date=date.fromisoformat(day), kind=kind, name=name) for day, kind, name in rows],
+        ignore_conflicts=True,
+    )
 
 
 class Migration(migrations.Migration):

@@ -1,4 +1,9 @@
-from governance.models.base import AppendOnlyModel, TimeStampedModel, TreeModel
+from governance.models.base import (
+    AppendOnlyModel,
+    LimitedTextField,
+    TimeStampedModel,
+    TreeModel,
+)
 from governance.models.calendar import CalendarDay, WorkingHours
 from governance.models.changes import ObjectChange
 from governance.models.notifications import Delivery, Notification
@@ -16,6 +21,7 @@ __all__ = [
     "CalendarDay",
     "Delivery",
     "Department",
+    "LimitedTextField",
     "Notification",
     "ObjectChange",
     "PersonalDataAccess",

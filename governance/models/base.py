@@ -11,8 +11,10 @@ import zlib
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import connections, models, router, transaction
 from django.db.models import OuterRef, Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
@@ -353,3 +355,16 @@ class TreeModel(MPTTModel):
                     f"max rght {row['max_rght']}, {row['distinct_lft']} distinct lft"
                 )
         return problems
+
+
+class LimitedTextField(models.TextField):
+    """Free text with a length limit that holds everywhere: model forms and the admin (the form
+    field's ``max_length``), DRF model serializers and so the API schema (``maxLength``), and
+    the services' ``full_clean`` (a MaxLengthValidator). The database column stays ``text``."""
+
+    def __init__(self, *args, max_length: int = 2000, **kwargs):
+        super().__init__(*args, max_length=max_length, **kwargs)
+
+    @cached_property
+    def validators(self):
+        return [*super().validators, MaxLengthValidator(self.max_length)]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -10,9 +11,30 @@ from governance.models.base import TimeStampedModel
 from governance.models.roles import AREA_ROLES, DEPARTMENT_ROLES, Role
 
 
+def owner_choices() -> dict:
+    """The areas that may own a department: a street, or a district above streets."""
+    Area = apps.get_model(settings.SCOPE_AREA_MODEL)
+    return {"kind__in": [Area.DISTRICT_KIND, Area.STREET_KIND]}
+
+
 class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Who manages an account is read from its role assignments; an account without any (a
+    # volunteer, a newcomer) belongs to the area where it was registered, and to superusers
+    # alone while that is empty.
+    home_area = models.ForeignKey(
+        settings.SCOPE_AREA_MODEL,
+        verbose_name=_("registered in"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "The street (or area) where the account was registered. An account without roles "
+            "is managed by that street's administrators."
+        ),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -47,6 +69,21 @@ class Department(TimeStampedModel):
         related_name="headed_departments",
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # The street (or district) whose administrators manage the department and whose cases it
+    # takes; empty: a city-wide department that serves every street and only superusers manage.
+    owner = models.ForeignKey(
+        settings.SCOPE_AREA_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="departments",
+        limit_choices_to=owner_choices,
+        help_text=_(
+            "The street or district the department serves; empty: every street (managed by "
+            "superusers only)."
+        ),
+    )
 
     class Meta:
         ordering = ("name",)
@@ -141,4 +178,9 @@ class RoleAssignment(TimeStampedModel):
             if self.department_id:
                 raise ValidationError(
                     {"department": _("Only department handlers have a department.")}
+                )
+            district = apps.get_model(settings.SCOPE_AREA_MODEL).DISTRICT_KIND
+            if self.role == Role.DISTRICT_ADMIN and self.area.kind != district:
+                raise ValidationError(
+                    {"area": _("A district administrator is scoped to a district.")}
                 )

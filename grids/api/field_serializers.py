@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from governance.api.fields import ChoiceLabelField
 from grids import danger_workflow
 from grids.models import (
     Area,
@@ -144,8 +145,8 @@ class PatrolFindingCreateSerializer(serializers.Serializer):
 # -- hidden dangers -------------------------------------------------------------------------
 class HiddenDangerSerializer(serializers.ModelSerializer):
     area = _AreaRef(read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
-    category_display = serializers.CharField(source="get_category_display", read_only=True)
+    state_display = ChoiceLabelField(source="state")
+    category_display = ChoiceLabelField(source="category")
     assignee = _PersonRef(read_only=True, allow_null=True)
     reported_by = _PersonRef(read_only=True)
     case = serializers.IntegerField(source="case_id", read_only=True, allow_null=True)
@@ -269,7 +270,7 @@ class MobilizationTaskSerializer(serializers.ModelSerializer):
     area = _AreaRef(read_only=True)
     issued_by = _PersonRef(read_only=True)
     done_count = serializers.IntegerField(read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
 
     class Meta:
         model = MobilizationTask

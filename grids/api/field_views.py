@@ -12,21 +12,18 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from governance.api.errors import service_errors
+from governance.api.errors import Conflict, service_errors
+from governance.api.parsers import JSONParser
+from governance.api.schema import CONFLICT
 from governance.scopes import visible
 from grids import danger_services, field_filters, mobilization_services, patrol_services
 from grids import danger_workflow as workflow
 from grids import field_selectors as selectors
 from grids.api import field_serializers as s
 from grids.models import Area, DangerReminder, MobilizationTarget, Patrol
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
 
 
 class TooSoon(exceptions.APIException):
@@ -192,7 +189,9 @@ class HiddenDangerViewSet(
 
     @extend_schema(methods=["GET"], responses=s.DangerStepSerializer(many=True))
     @extend_schema(
-        methods=["POST"], request=s.DangerTransitionSerializer, responses=s.HiddenDangerSerializer
+        methods=["POST"],
+        request=s.DangerTransitionSerializer,
+        responses={200: s.HiddenDangerSerializer, 409: CONFLICT},
     )
     @action(detail=True, methods=["get", "post"])
     def transitions(self, request, pk=None):
@@ -223,7 +222,7 @@ class HiddenDangerViewSet(
                     danger=danger, actor=request.user, step=step, **data
                 )
         except danger_services.DangerConflict as exc:
-            raise Conflict({"detail": exc.message, "code": "conflict"}) from exc
+            raise Conflict(exc.message) from exc
         return Response(
             s.HiddenDangerSerializer(selectors.danger_detail_for(request.user, pk)).data
         )

@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from governance.api.fields import ChoiceLabelField
 from grids.models import Area, GridStaff, geojson_polygon_problem
 
 
 class AreaSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
     parent = serializers.PrimaryKeyRelatedField(
         queryset=Area.objects.all(), allow_null=True, required=False
     )
@@ -50,7 +51,7 @@ class AreaUpdateSerializer(AreaSerializer):
 class AreaNodeSerializer(serializers.ModelSerializer):
     """A node of a nested subtree."""
 
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
     children = serializers.SerializerMethodField()
 
     class Meta:
@@ -75,7 +76,7 @@ class AreaMoveSerializer(serializers.Serializer):
 
 
 class GridStaffSerializer(serializers.ModelSerializer):
-    position_display = serializers.CharField(source="get_position_display", read_only=True)
+    position_display = ChoiceLabelField(source="position")
     area_name = serializers.CharField(source="area.name", read_only=True)
 
     class Meta:

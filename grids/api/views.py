@@ -58,8 +58,9 @@ class AreaViewSet(viewsets.ModelViewSet):
         with service_errors():
             services.area_delete(actor=self.request.user, area=instance)
 
+    # The ancestors are a few rows, answered as one plain list (no pages).
     @extend_schema(responses=AreaSerializer(many=True))
-    @action(detail=True)
+    @action(detail=True, pagination_class=None)
     def ancestors(self, request, pk=None):
         area = self.get_object()
         return Response(AreaSerializer(selectors.ancestors_of(area), many=True).data)

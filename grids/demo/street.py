@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
-from governance.demo import DEMO_PASSWORD, DemoContext
+from governance.demo import DemoContext, give_demo_password
 from governance.models import Department, Role, RoleAssignment
 from grids.models import Area, AreaKind, GridStaff
 
@@ -122,7 +122,7 @@ def seed_grids(ctx: DemoContext) -> None:
         ctx.say(f"  built {Area.objects.within(street).count()} areas")
     else:
         ctx.say("  the street exists already: areas and staff left as they are")
-    departments = _departments()
+    departments = _departments(street)
     ctx.data["street"] = street
     ctx.data["departments"] = departments
     _users(ctx, street, departments)
@@ -290,11 +290,12 @@ def _build_staff(rng: random.Random, street: Area) -> None:
     GridStaff.objects.bulk_create(staff, batch_size=1000)
 
 
-def _departments() -> dict[str, Department]:
+def _departments(street: Area) -> dict[str, Department]:
+    """The departments serving the demo street, owned by it (its admin manages them)."""
     result = {}
     for name, code, kind, phone in DEPARTMENTS:
         dept, _ = Department.objects.update_or_create(
-            code=code, defaults={"name": name, "kind": kind, "phone": phone}
+            code=code, defaults={"name": name, "kind": kind, "phone": phone, "owner": street}
         )
         result[code] = dept
     return result
@@ -308,7 +309,7 @@ def _users(ctx: DemoContext, street: Area, departments: dict[str, Department]) -
 
     admin, _ = User.objects.get_or_create(username="admin", defaults={"full_name": "系统管理员"})
     admin.is_superuser = admin.is_staff = True
-    admin.set_password(DEMO_PASSWORD)
+    give_demo_password(admin)
     admin.save()
     ctx.logins.append(("admin", "superuser", "Django admin"))
 
@@ -316,7 +317,7 @@ def _users(ctx: DemoContext, street: Area, departments: dict[str, Department]) -
         user, _ = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
         user.full_name = full_name
         user.is_staff = role == Role.STREET_ADMIN
-        user.set_password(DEMO_PASSWORD)
+        give_demo_password(user)
         user.save()
         if role == Role.DEPARTMENT_HANDLER:
             dept = departments[scope_key]
@@ -343,7 +344,7 @@ def _grant_admin_permissions(user) -> None:
         f"{action}_{model}"
         for model in ("area", "gridstaff", "department", "roleassignment", "user", "objectchange")
         for action in ("view", "add", "change", "delete")
-    ]
+    ] + ["view_personaldataaccess"]
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
 
 

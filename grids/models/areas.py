@@ -8,7 +8,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import TimeStampedModel, TreeModel
+from governance.models import LimitedTextField, TimeStampedModel, TreeModel
 
 models.CharField.register_lookup(Length)
 
@@ -41,10 +41,12 @@ class Area(TreeModel, TimeStampedModel):
     """A node of the street's territory: street, community, grid, micro-grid, building, unit.
 
     The core knows this model only as ``settings.SCOPE_AREA_MODEL``: a tree model (the tree
-    base's API) with a ``kind``, whose ``STREET_KIND`` carries the working hours.
+    base's API) with a ``kind``, whose ``STREET_KIND`` carries the working hours and whose
+    ``DISTRICT_KIND`` (optional, above streets) is the scope of a district administrator.
     """
 
     STREET_KIND = AreaKind.STREET
+    DISTRICT_KIND = AreaKind.DISTRICT
 
     kind = models.CharField(_("kind"), max_length=20, choices=AreaKind)
     name = models.CharField(_("name"), max_length=100)
@@ -66,7 +68,7 @@ class Area(TreeModel, TimeStampedModel):
     )
     households = models.PositiveIntegerField(_("households"), default=0)
     population = models.PositiveIntegerField(_("population"), default=0)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = LimitedTextField(_("notes"), blank=True)
 
     class Meta:
         verbose_name = _("area")

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from governance.models import AppendOnlyModel, TimeStampedModel
+from governance.models import AppendOnlyModel, LimitedTextField, TimeStampedModel
 from grids.models.areas import Area
 from grids.models.photos import PhotoMixin
 
@@ -92,14 +92,14 @@ class HiddenDanger(TimeStampedModel):
     longitude = models.DecimalField(
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True)
     responsible_party = models.CharField(
         _("responsible party"),
         max_length=100,
         blank=True,
         help_text=_("Who must rectify it: an owner, a shop, a property company."),
     )
-    requirement = models.TextField(_("what must be done"), blank=True, editable=False)
+    requirement = LimitedTextField(_("what must be done"), blank=True, editable=False)
     state = models.CharField(
         _("state"),
         max_length=20,
@@ -220,7 +220,7 @@ class HiddenDangerEvent(PhotoMixin, AppendOnlyModel):
     role = models.CharField(_("role"), max_length=30, blank=True)
     from_state = models.CharField(_("from"), max_length=20, blank=True)
     to_state = models.CharField(_("to"), max_length=20)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = LimitedTextField(_("comment"), blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     created_at = models.DateTimeField(_("time"))
 

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from governance.models import TimeStampedModel
+from governance.models import LimitedTextField, TimeStampedModel
 from grids.models.areas import Area
 from grids.models.photos import PhotoMixin
 
@@ -67,7 +67,7 @@ class MobilizationTask(TimeStampedModel):
 
     title = models.CharField(_("title"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=MobilizationKind)
-    description = models.TextField(_("instructions"), blank=True)
+    description = LimitedTextField(_("instructions"), blank=True)
     area = models.ForeignKey(
         Area,
         verbose_name=_("area checked"),

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import TimeStampedModel
+from governance.models import LimitedTextField, TimeStampedModel
 from grids.models.areas import Area
 from grids.models.photos import PhotoMixin
 
@@ -53,7 +53,7 @@ class Patrol(TimeStampedModel):
     last_point_at = models.DateTimeField(
         _("last position at"), null=True, blank=True, editable=False
     )
-    summary = models.TextField(_("summary"), blank=True)
+    summary = LimitedTextField(_("summary"), blank=True)
 
     class Meta:
         verbose_name = _("patrol")

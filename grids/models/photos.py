@@ -1,6 +1,6 @@
 """One photo on a field-work record (a finding, a step of a hidden danger, a check report).
 
-The photo is checked and converted by :mod:`governance.photos` before it is stored; the files are
+The photo is checked and converted by :mod:`governance.images` before it is stored; the files are
 served only through views that check the record's scope, never from the media URL directly.
 """
 
@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from governance.photos import PreparedPhoto
+from governance.images import PreparedPhoto
 
 
 def _photo_path(instance, filename: str) -> str:

@@ -42,7 +42,13 @@ def seed_compounds(ctx: DemoContext) -> None:
 
     for name, code, phone in EXTRA_COMPANIES:
         Department.objects.get_or_create(
-            code=code, defaults={"name": name, "kind": Department.Kind.PROPERTY, "phone": phone}
+            code=code,
+            defaults={
+                "name": name,
+                "kind": Department.Kind.PROPERTY,
+                "phone": phone,
+                "owner": street,
+            },
         )
     street_org = m.PartyOrganization.objects.filter(area=street).first()
     departments = list(Department.objects.filter(kind=Department.Kind.PROPERTY).order_by("code"))

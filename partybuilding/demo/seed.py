@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from governance.demo import DEMO_PASSWORD, DemoContext
+from governance.demo import DemoContext, give_demo_password
 from governance.models import Role
 from grids.demo import GIVEN, SURNAMES
 from grids.models import Area, AreaKind
@@ -797,7 +797,9 @@ def _volunteer_login(ctx: DemoContext, volunteer: m.Volunteer, street: Area) -> 
     user, _ = get_user_model().objects.get_or_create(
         username="zhiyuan", defaults={"full_name": volunteer.name}
     )
-    user.set_password(DEMO_PASSWORD)
+    give_demo_password(user)
+    # An account without a role belongs to where it was registered: the volunteer's street.
+    user.home_area = street
     user.save()
     m.Volunteer.objects.filter(pk=volunteer.pk).update(user=user)
     ctx.logins.append(("zhiyuan", "volunteer", volunteer.name))

@@ -39,6 +39,7 @@ from partybuilding.models.meetings import (
     Resolution,
 )
 from partybuilding.models.organizations import (
+    FEEDBACK_FIRST_YEAR,
     MEMBER_STATUS_STEPS,
     ORGANIZATION_AREA_KINDS,
     REPORT_STEPS,
@@ -85,6 +86,7 @@ __all__ = [
     "AGREEMENT_STATUS_STEPS",
     "BOOKING_STATUS_STEPS",
     "COMPOUND_AREA_KINDS",
+    "FEEDBACK_FIRST_YEAR",
     "HOLDING_STATUSES",
     "MEETING_STATUS_STEPS",
     "MEMBER_STATUS_STEPS",

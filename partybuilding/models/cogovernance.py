@@ -13,7 +13,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from governance.models import TimeStampedModel, TreeModel
+from governance import files
+from governance.models import LimitedTextField, TimeStampedModel, TreeModel
 from grids.models import Area, AreaKind
 from partybuilding.models.common import ServiceType, SteppedStatus, mask_phone, steps_from
 from partybuilding.models.organizations import phone_validator
@@ -52,7 +53,7 @@ class CoConstructionUnit(TimeStampedModel):
         _("unit's party organization"), max_length=100, blank=True
     )
     party_member_count = models.PositiveIntegerField(_("party members in the unit"), default=0)
-    offers = models.TextField(_("resources offered"), blank=True)
+    offers = LimitedTextField(_("resources offered"), blank=True)
 
     class Meta:
         ordering = ("name",)
@@ -118,13 +119,14 @@ class PairingAgreement(SteppedStatus, TimeStampedModel):
     signed_on = models.DateField(_("signed on"))
     starts_on = models.DateField(_("term starts"))
     ends_on = models.DateField(_("term ends"))
-    commitments = models.TextField(_("commitments"))
+    commitments = LimitedTextField(_("commitments"))
     status = models.CharField(
         _("status"), max_length=12, choices=AgreementStatus, default=AgreementStatus.ACTIVE
     )
-    document = models.FileField(
+    document = files.ProtectedFileField(
         _("agreement file"),
-        upload_to="partybuilding/agreements/%Y/",
+        url_name="partybuilding:agreement-document",
+        upload_to=files.upload_to("partybuilding/agreements"),
         blank=True,
         validators=[validate_agreement_document],
         help_text=_("The signed agreement: PDF, JPEG or PNG, at most 10 MB."),
@@ -182,7 +184,7 @@ class Demand(TimeStampedModel):
     state_fields = ("status",)
 
     title = models.CharField(_("title"), max_length=120)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True)
     service_type = models.CharField(_("type"), max_length=30, choices=ServiceType)
     source = models.CharField(_("source"), max_length=12, choices=DemandSource)
     area = models.ForeignKey(
@@ -253,7 +255,7 @@ class Resource(TimeStampedModel):
         blank=True,
         related_name="resources",
     )
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True)
     is_available = models.BooleanField(_("available"), default=True)
 
     class Meta:
@@ -378,8 +380,8 @@ class Project(TreeModel, TimeStampedModel):
     beneficiary_count = models.PositiveIntegerField(_("people benefiting"), default=0)
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     due_on = models.DateField(_("due on"), null=True, blank=True)
-    description = models.TextField(_("description"), blank=True)
-    result = models.TextField(_("public result"), blank=True)
+    description = LimitedTextField(_("description"), blank=True)
+    result = LimitedTextField(_("public result"), blank=True)
     is_public = models.BooleanField(_("result published"), default=False)
 
     consortium = models.ForeignKey(
@@ -493,7 +495,7 @@ class MicroWish(TimeStampedModel):
     )
 
     title = models.CharField(_("wish"), max_length=120)
-    description = models.TextField(_("details"), blank=True)
+    description = LimitedTextField(_("details"), blank=True)
     resident_name = models.CharField(_("resident"), max_length=50)
     resident_phone = models.CharField(
         _("resident's phone"), max_length=20, blank=True, validators=[phone_validator]
@@ -523,7 +525,13 @@ class MicroWish(TimeStampedModel):
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
     fulfilment_note = models.CharField(_("how it was fulfilled"), max_length=200, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="partybuilding/wishes/%Y/", blank=True)
+    # Cleaned by governance.images (EXIF and GPS position dropped) and served by a scoped view.
+    photo = files.ProtectedImageField(
+        _("photo"),
+        upload_to=files.upload_to("partybuilding/wishes"),
+        blank=True,
+        url_name="partybuilding:wish-photo",
+    )
 
     class Meta:
         ordering = ("-created_at", "-pk")

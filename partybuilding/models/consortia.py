@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import TimeStampedModel
+from governance.models import LimitedTextField, TimeStampedModel
 from grids.models import Area
 
 
@@ -21,7 +21,7 @@ class Consortium(TimeStampedModel):
         help_text=_("The community (or street) whose party organization leads it."),
     )
     motto = models.CharField(_("motto"), max_length=100, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True)
     covered_areas = models.ManyToManyField(
         Area, verbose_name=_("covered grids and micro-grids"), blank=True, related_name="+"
     )

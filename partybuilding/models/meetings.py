@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import TimeStampedModel
+from governance.models import LimitedTextField, TimeStampedModel
 from grids.models import Area
 from partybuilding.models.common import SteppedStatus
 
@@ -32,7 +32,7 @@ class Council(TimeStampedModel):
     area = models.ForeignKey(
         Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="councils"
     )
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True)
 
     class Meta:
         ordering = ("name",)
@@ -188,8 +188,8 @@ class Meeting(SteppedStatus, TimeStampedModel):
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
     place = models.CharField(_("place"), max_length=120, blank=True)
-    agenda = models.TextField(_("agenda"), blank=True)
-    minutes = models.TextField(_("minutes"), blank=True)
+    agenda = LimitedTextField(_("agenda"), blank=True, max_length=5000)
+    minutes = LimitedTextField(_("minutes"), blank=True, max_length=20000)
     minutes_public = models.BooleanField(_("minutes are public"), default=False)
     status = models.CharField(
         _("status"), max_length=10, choices=MeetingStatus, default=MeetingStatus.SCHEDULED
@@ -285,7 +285,7 @@ class Resolution(TimeStampedModel):
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="resolutions"
     )
     number = models.PositiveSmallIntegerField(_("number"), validators=[MaxValueValidator(999)])
-    text = models.TextField(_("resolution"))
+    text = LimitedTextField(_("resolution"))
     votes_for = models.PositiveSmallIntegerField(_("votes for"), default=0)
     votes_against = models.PositiveSmallIntegerField(_("votes against"), default=0)
     project = models.OneToOneField(

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from governance.models import TimeStampedModel, TreeModel
+from governance.models import LimitedTextField, TimeStampedModel, TreeModel
 from grids.models import Area, AreaKind
 from partybuilding.models.common import ServiceType, SteppedStatus, mask_phone, steps_from
 
@@ -53,7 +53,7 @@ class PartyOrganization(TreeModel, TimeStampedModel):
         Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="party_organizations"
     )
     founded_on = models.DateField(_("founded on"), null=True, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = LimitedTextField(_("notes"), blank=True)
 
     class Meta:
         verbose_name = _("party organization")
@@ -282,6 +282,10 @@ REPORT_STEPS = {
 }
 
 
+# The first year a quarterly feedback sheet of dual reporting can be asked for (pages and API).
+FEEDBACK_FIRST_YEAR = 2000
+
+
 class DualReport(TimeStampedModel):
     """双报到: a unit's party organization, or an in-service member, registers with a community."""
 
@@ -314,7 +318,7 @@ class DualReport(TimeStampedModel):
         related_name="dual_reports",
     )
     service_post = models.CharField(_("service post"), max_length=30, choices=ServiceType)
-    pledges = models.TextField(_("pledges"), blank=True)
+    pledges = LimitedTextField(_("pledges"), blank=True)
     yearly_target = models.PositiveSmallIntegerField(
         _("services a year (target)"), default=4, validators=[MinValueValidator(1)]
     )

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from governance.models import TimeStampedModel
+from governance.models import LimitedTextField, TimeStampedModel
 from grids.models import Area
 from partybuilding.models.common import SteppedStatus
 
@@ -53,8 +53,8 @@ class Position(TimeStampedModel):
         blank=True,
         related_name="positions",
     )
-    facilities = models.TextField(_("facilities"), blank=True)
-    description = models.TextField(_("description"), blank=True)
+    facilities = LimitedTextField(_("facilities"), blank=True)
+    description = LimitedTextField(_("description"), blank=True)
     photo = models.ImageField(_("photo"), upload_to="partybuilding/positions/%Y/", blank=True)
     open_in_working_hours = models.BooleanField(
         _("open in working hours"),

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from governance.models import TimeStampedModel
+from governance.models import LimitedTextField, TimeStampedModel
 from grids.models import Area
 from partybuilding.models.common import ServiceType, SteppedStatus, steps_from
 from partybuilding.models.organizations import phone_validator
@@ -87,7 +87,7 @@ class Activity(SteppedStatus, TimeStampedModel):
 
     title = models.CharField(_("title"), max_length=120)
     service_type = models.CharField(_("type"), max_length=30, choices=ServiceType)
-    description = models.TextField(_("description"), blank=True)
+    description = LimitedTextField(_("description"), blank=True)
     area = models.ForeignKey(
         Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="activities"
     )
@@ -255,6 +255,9 @@ class PointEntry(models.Model):
     """
 
     state_fields = ("amount", "expires_on")
+    # The largest manual credit or debit (the column is a 32-bit integer; no real correction
+    # comes near it).
+    MAX_ADJUSTMENT = 100_000
 
     volunteer = models.ForeignKey(
         Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="points"

@@ -7,10 +7,12 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance import images
 from governance.scopes import visible
 from partybuilding.models import (
     STATUS_PROGRESS,
@@ -273,7 +275,13 @@ def wish_fulfil(*, actor, wish: MicroWish, note: str, photo=None) -> MicroWish:
         raise ValidationError({"fulfilment_note": _("Say how the wish was fulfilled.")})
     changes = {"fulfilled_at": timezone.now(), "fulfilment_note": note.strip()[:200]}
     if photo:
-        changes["photo"] = photo
+        # The same cleaning as every photo: decoded, turned upright, re-encoded (EXIF and GPS
+        # position dropped), stored under a random name.
+        try:
+            prepared = images.prepare_photo(photo)
+        except ValidationError as exc:
+            raise ValidationError({"photo": exc.messages}) from None
+        changes["photo"] = ContentFile(prepared.data, name="wish.jpg")
     return _wish_step(
         actor=actor,
         wish=wish,

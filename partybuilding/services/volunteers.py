@@ -26,7 +26,7 @@ from partybuilding.models import (
     Volunteer,
 )
 from partybuilding.permissions import ensure_may_change_in, may_approve_hours
-from partybuilding.selectors import points_balance
+from partybuilding.selectors import activities_open_to, points_balance
 from partybuilding.services.common import record_save, status_step, validated_save
 
 
@@ -46,6 +46,8 @@ def activity_sign_up(*, actor, activity: Activity, volunteer: Volunteer) -> Part
     """Sign a volunteer up. The activity row is locked while places are counted, so the
     capacity holds however many sign-ups arrive at once."""
     _ensure_volunteer_or_officer(actor, volunteer, activity.area)
+    if not activities_open_to(volunteer).filter(pk=activity.pk).exists():
+        raise PermissionDenied(_("This activity is not open to this volunteer."))
     with transaction.atomic():
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
         if not activity.takes_sign_ups:
@@ -205,6 +207,13 @@ def points_adjust(
     ensure_may_change_in(actor, volunteer.area)
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason; the volunteer will read it.")})
+    if not amount or abs(amount) > PointEntry.MAX_ADJUSTMENT:
+        raise ValidationError(
+            {
+                "amount": _("Give a number of points from %(min)d to %(max)d, not zero.")
+                % {"min": -PointEntry.MAX_ADJUSTMENT, "max": PointEntry.MAX_ADJUSTMENT}
+            }
+        )
     with transaction.atomic():
         Volunteer.objects.select_for_update().get(pk=volunteer.pk)
         if amount < 0 and points_balance(volunteer) + amount < 0:

@@ -3,6 +3,8 @@ and the micro-wish wall."""
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404
@@ -12,6 +14,9 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from governance import images
+from governance.files import file_response
+from governance.limits import body_limit
 from governance.scopes import visible
 from partybuilding import filters, selectors, services
 from partybuilding.forms.cogovernance import (
@@ -36,6 +41,7 @@ from partybuilding.models import (
     WishStatus,
 )
 from partybuilding.permissions import PersonalData, may_change_in, may_change_somewhere
+from partybuilding.validators import AGREEMENT_MAX_BYTES
 from partybuilding.views.common import (
     call_service,
     editable_row,
@@ -96,6 +102,26 @@ def agreements(request):
     return render(request, "partybuilding/agreements.html", context)
 
 
+@party_page
+def agreement_document(request, pk):
+    """The signed agreement file, to those who may see the agreement (never a /media/ link)."""
+    agreement = get_visible_or_404(request.user, selectors.agreement_list_for(request.user), pk)
+    if not agreement.document:
+        raise Http404
+    extension = PurePosixPath(agreement.document.name).suffix.lower()
+    return file_response(
+        agreement.document, download_name=f"{_('Agreement')}-{agreement.pk}{extension}"
+    )
+
+
+@party_page
+def wish_photo(request, pk):
+    """The photo of a fulfilled wish, to those who may see the wish."""
+    wish = get_visible_or_404(request.user, MicroWish.objects.all(), pk)
+    return file_response(wish.photo, content_type="image/jpeg")
+
+
+@body_limit(AGREEMENT_MAX_BYTES + 1024 * 1024)
 @party_page
 def agreement_edit(request, pk=None):
     require_change_role(request)
@@ -326,6 +352,7 @@ def wish_new(request):
     )
 
 
+@body_limit(images.MAX_PHOTO_BYTES + 1024 * 1024)
 @party_page
 @require_POST
 def wish_action(request, pk):

@@ -8,13 +8,13 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from governance.forms import apply_service_errors
 from governance.models import Role
+from governance.pagination import CappedPaginator
 from governance.scopes import can_change, scope_of, visible
 from partybuilding import services
 from partybuilding.permissions import may_change_somewhere
@@ -49,8 +49,16 @@ def get_visible_or_404(user, queryset, pk):
     return obj
 
 
+def int_or_none(value) -> int | None:
+    """A posted id as a number, or None (which matches no row) when it is not one."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def paginate(request, queryset):
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return {"page_obj": page, "is_paginated": page.has_other_pages(), "rows": page.object_list}
 
 

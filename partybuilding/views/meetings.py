@@ -30,6 +30,7 @@ from partybuilding.views.common import (
     editable_row,
     form_page,
     get_visible_or_404,
+    int_or_none,
     paginate,
     party_page,
     record_form_save,
@@ -90,7 +91,9 @@ def meeting_detail(request, pk):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "open_project":
-            resolution = meeting.resolutions.filter(pk=request.POST.get("resolution")).first()
+            resolution = meeting.resolutions.filter(
+                pk=int_or_none(request.POST.get("resolution"))
+            ).first()
             if resolution is None:
                 raise Http404
             project = call_service(
@@ -101,7 +104,9 @@ def meeting_detail(request, pk):
             if project:
                 return redirect("partybuilding:project", project.pk)
         elif action == "open_case":
-            resolution = meeting.resolutions.filter(pk=request.POST.get("resolution")).first()
+            resolution = meeting.resolutions.filter(
+                pk=int_or_none(request.POST.get("resolution"))
+            ).first()
             if resolution is None:
                 raise Http404
             form = OpenCaseForm(request.POST, user=request.user, meeting=meeting)

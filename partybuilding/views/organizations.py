@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Min, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -10,11 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance import privacy
+from governance.forms import RevealForm, apply_service_errors
 from governance.scopes import visible
 from grids.models import Area, AreaKind
 from partybuilding import filters, selectors, services
 from partybuilding.forms.organizations import DualReportForm, MemberForm, ServiceRecordForm
 from partybuilding.models import (
+    FEEDBACK_FIRST_YEAR,
     REPORT_STEPS,
     MemberStatus,
     PartyOrganization,
@@ -59,19 +63,61 @@ def organization_detail(request, pk):
         ),
         "children": selectors.organization_list_for(request.user).filter(parent=org),
         "posts": selectors.organization_posts(org),
-        "full_phone": personal.allowed(org.area),
         **paginate(request, selectors.member_list_for(request.user).filter(organization=org)),
     }
+    _mark_revealable(personal, context["rows"])
     return render(request, "partybuilding/organization_detail.html", context)
 
 
 @party_page
 def members(request):
     f = filters.MemberFilterSet(request.GET, queryset=selectors.member_list_for(request.user))
-    context = {"filter": f, "personal": PersonalData(request.user), **paginate(request, f.qs)}
-    for member in context["rows"]:
-        member.full_phone = context["personal"].allowed(member.organization.area)
+    personal = PersonalData(request.user)
+    context = {"filter": f, "personal": personal, **paginate(request, f.qs)}
+    _mark_revealable(personal, context["rows"])
     return render(request, "partybuilding/members.html", context)
+
+
+def _mark_revealable(personal: PersonalData, members) -> None:
+    """Phones and ID numbers are shown masked; a member whose data the user may read in full
+    gets a link to the reveal page (no query per row)."""
+    for member in members:
+        member.revealable = personal.allowed(member.organization.area)
+
+
+@party_page
+def member_reveal(request, pk):
+    """A member's phone and ID number in full: asked with a reason, read through
+    governance.privacy (which checks role and scope and writes the access log)."""
+    member = get_visible_or_404(request.user, selectors.member_list_for(request.user), pk)
+    if not privacy.may_reveal(request.user, member, "phone"):
+        raise PermissionDenied
+    form = RevealForm(request.POST or None)
+    values = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            values = [
+                (
+                    label,
+                    privacy.reveal(
+                        user=request.user,
+                        obj=member,
+                        name=name,
+                        reason=form.cleaned_data["reason"],
+                        interface=privacy.Interface.WEB,
+                    ),
+                )
+                for name, label in (("phone", _("Phone")), ("id_number", _("ID number")))
+                if getattr(member, name)
+            ]
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+            values = None
+    return render(
+        request,
+        "partybuilding/member_reveal.html",
+        {"member": member, "form": form, "values": values},
+    )
 
 
 @party_page
@@ -186,7 +232,7 @@ def dual_report_detail(request, pk):
         "service_form": ServiceRecordForm(initial={"served_on": today}),
         "quarter": (today.month - 1) // 3 + 1,
         "year": today.year,
-        "full_phone": report.member_id
+        "revealable": report.member_id
         and PersonalData(request.user).allowed(report.member.organization.area),
     }
     return render(request, "partybuilding/dual_report_detail.html", context)
@@ -205,7 +251,7 @@ def feedback_sheet(request, pk):
         quarter = int(request.GET.get("quarter", (today.month - 1) // 3 + 1))
     except ValueError:
         raise Http404 from None
-    if not (1 <= quarter <= 4 and 2000 <= year <= today.year + 1):
+    if not (1 <= quarter <= 4 and FEEDBACK_FIRST_YEAR <= year <= today.year + 1):
         raise Http404
     return render(
         request,

@@ -3,6 +3,7 @@ rewards, and a volunteer's own page."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -15,7 +16,6 @@ from grids.models import Area
 from partybuilding import filters, selectors, services
 from partybuilding.forms.volunteers import ActivityForm, RedeemForm, SignUpForm
 from partybuilding.models import (
-    Activity,
     Participation,
     Volunteer,
 )
@@ -24,6 +24,7 @@ from partybuilding.views.common import (
     call_service,
     form_page,
     get_visible_or_404,
+    int_or_none,
     paginate,
     party_page,
 )
@@ -71,7 +72,7 @@ def activity_detail(request, pk):
                 )
         else:
             participation = activity.participations.filter(
-                pk=request.POST.get("participation")
+                pk=int_or_none(request.POST.get("participation"))
             ).first()
             steps = {
                 "check_in": (services.participation_check_in, _("Checked in.")),
@@ -102,8 +103,14 @@ def volunteers(request):
     period = request.GET.get("period", "year")
     since = today.replace(month=1, day=1) if period == "year" else today.replace(day=1)
     area = None
-    if request.GET.get("within"):
-        area = visible(request.user, Area.objects.filter(pk=request.GET["within"])).first()
+    status = 200
+    if f.is_bound and not f.form.is_valid():
+        # A malformed filter (``within=abc``) is the user's mistake: say so, with a 400.
+        for name, errors in f.form.errors.items():
+            messages.error(request, f"{f.form.fields[name].label}: {' '.join(errors)}")
+        status = 400
+    elif f.form.cleaned_data.get("within") is not None:
+        area = visible(request.user, Area.objects.filter(pk=f.form.cleaned_data["within"])).first()
     context = {
         "filter": f,
         "period": period,
@@ -112,7 +119,7 @@ def volunteers(request):
         "rewards": selectors.reward_list_for(request.user)[:12],
         **paginate(request, f.qs),
     }
-    return render(request, "partybuilding/volunteers.html", context)
+    return render(request, "partybuilding/volunteers.html", context, status=status)
 
 
 @party_page
@@ -159,7 +166,11 @@ def my_volunteering(request):
     if request.method == "POST" and request.POST.get("action"):
         action = request.POST["action"]
         if action == "sign_up":
-            activity = Activity.objects.filter(pk=request.POST.get("activity")).first()
+            activity = (
+                selectors.activities_open_to(volunteer)
+                .filter(pk=int_or_none(request.POST.get("activity")))
+                .first()
+            )
             if activity is None:
                 raise Http404
             call_service(
@@ -172,7 +183,7 @@ def my_volunteering(request):
         elif action in ("check_in", "check_out"):
             participation = (
                 Participation.objects.filter(
-                    pk=request.POST.get("participation"), volunteer=volunteer
+                    pk=int_or_none(request.POST.get("participation")), volunteer=volunteer
                 )
                 .select_related("activity__area")
                 .first()

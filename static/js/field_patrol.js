@@ -86,13 +86,15 @@
           map.panTo(point);
         }
       } else if (response.status === 400) {
+        // The API's one error format: {code, message, fields}.
         const body = await response.json();
-        const refusal = body.non_field_errors || body.detail;
+        const fields = body.fields || {};
+        const refusal = fields.non_field_errors;
         if (refusal) {
           stopped = true;
           status.textContent = fill(status.dataset.msgStopped, { reason: [].concat(refusal).join(" ") });
         } else {
-          status.textContent = Object.values(body).flat().join(" ");
+          status.textContent = Object.values(fields).flat().join(" ") || body.message || "";
         }
       } else if (response.status !== 429) {
         status.textContent = status.dataset.msgFailed;

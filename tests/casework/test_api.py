@@ -86,7 +86,7 @@ def test_viewer_is_forbidden_to_step(api, two_cases, crew):
         f"/api/v1/cases/{case_a.pk}/transitions/", {"step": "accept"}, format="json"
     )
     assert response.status_code == 403
-    assert "You may not accept this case" in response.json()["detail"]
+    assert "You may not accept this case" in response.json()["message"]
 
 
 def test_validation_errors_name_the_field(api, two_cases, crew, tree, categories):
@@ -95,16 +95,16 @@ def test_validation_errors_name_the_field(api, two_cases, crew, tree, categories
     url = f"/api/v1/cases/{case_a.pk}/transitions/"
     response = client.post(url, {"step": "reject"}, format="json")
     assert response.status_code == 400
-    assert "comment" in response.json()
+    assert "comment" in response.json()["fields"]
     response = client.post(url, {"step": "fly"}, format="json")
-    assert "step" in response.json()
+    assert "step" in response.json()["fields"]
     response = client.post(url, {"step": "merge", "duplicate_of": case_a.pk}, format="json")
-    assert "duplicate_of" in response.json()
+    assert "duplicate_of" in response.json()["fields"]
     response = client.post(url, {"step": "accept", "satisfaction": "satisfied"}, format="json")
-    assert "satisfaction" in response.json()
+    assert "satisfaction" in response.json()["fields"]
     response = client.post(url, {"step": "complete"}, format="json")
     assert response.status_code == 400
-    assert "step" in response.json()
+    assert "step" in response.json()["fields"]
     assert CaseEvent.objects.filter(case=case_a).count() == 1
 
     response = client.post(
@@ -118,7 +118,7 @@ def test_validation_errors_name_the_field(api, two_cases, crew, tree, categories
         format="json",
     )
     assert response.status_code == 400
-    assert "title" in response.json()
+    assert "title" in response.json()["fields"]
     response = client.post(
         "/api/v1/cases/",
         {
@@ -129,7 +129,7 @@ def test_validation_errors_name_the_field(api, two_cases, crew, tree, categories
         },
         format="json",
     )
-    assert set(response.json()) == {"category", "address", "reporter_name"}
+    assert set(response.json()["fields"]) == {"category", "address", "reporter_name"}
     response = client.post(
         "/api/v1/cases/",
         {
@@ -142,7 +142,7 @@ def test_validation_errors_name_the_field(api, two_cases, crew, tree, categories
         format="json",
     )
     assert response.status_code == 400
-    assert "area" in response.json()
+    assert "area" in response.json()["fields"]
     assert Case.objects.count() == 2
 
 
@@ -174,9 +174,44 @@ def test_a_stale_version_gives_409(api, two_cases, crew):
     assert client.post(url, {"step": "accept", "version": 1}, format="json").status_code == 200
     response = client.post(url, {"step": "dispatch", "version": 1}, format="json")
     assert response.status_code == 409
-    assert "already changed by" in response.json()["detail"]
-    assert crew.dispatcher_a.full_name in response.json()["detail"]
+    assert "already changed by" in response.json()["message"]
+    assert crew.dispatcher_a.full_name in response.json()["message"]
     assert Case.objects.get(pk=case_a.pk).status == Status.ACCEPTED
+
+
+def test_a_case_is_dispatched_only_to_a_department_serving_its_street(
+    api, two_cases, crew, tree, categories
+):
+    from casework import workflow
+    from casework.forms import StepForm
+    from grids.models import AreaKind
+    from tests.factories import AreaFactory, DepartmentFactory
+
+    case_a, _ = two_cases
+    other_street = AreaFactory(kind=AreaKind.STREET, name="柳荫街道")
+    foreign = DepartmentFactory(name="柳荫城管队", code="liuyin-urban", owner=other_street)
+    own = DepartmentFactory(name="示范环卫所", code="own-sanitation", owner=tree.street)
+    client = api(crew.dispatcher_a)
+    url = f"/api/v1/cases/{case_a.pk}/transitions/"
+    assert client.post(url, {"step": "accept"}, format="json").status_code == 200
+    # A new street may renumber the trees (roots are ordered by name): read the case again.
+    case_a = Case.objects.get(pk=case_a.pk)
+    form = StepForm(step=workflow.STEPS["dispatch"], case=case_a, user=crew.dispatcher_a)
+    choices = set(form.fields["department"].queryset)
+    assert own in choices and foreign not in choices
+    response = client.post(url, {"step": "dispatch", "department": foreign.pk}, format="json")
+    assert response.status_code == 400
+    assert "department" in response.json()
+    # The category's default department belongs to another street: it is no default here.
+    categories.parent.default_department = foreign
+    categories.parent.save()
+    response = client.post(url, {"step": "dispatch"}, format="json")
+    assert response.status_code == 400
+    assert "does not serve" in str(response.json()["department"])
+    assert Case.objects.get(pk=case_a.pk).status == Status.ACCEPTED
+    response = client.post(url, {"step": "dispatch", "department": own.pk}, format="json")
+    assert response.status_code == 200
+    assert Case.objects.get(pk=case_a.pk).department == own
 
 
 def test_a_text_file_renamed_jpg_is_refused(api, two_cases, crew):
@@ -186,7 +221,7 @@ def test_a_text_file_renamed_jpg_is_refused(api, two_cases, crew):
         f"/api/v1/cases/{case_a.pk}/attachments/", {"photos": [fake]}, format="multipart"
     )
     assert response.status_code == 400
-    assert "scene.jpg" in response.json()["photos"][0]
+    assert "scene.jpg" in response.json()["fields"]["photos"][0]
     assert Attachment.objects.count() == 0
     assert CaseEvent.objects.filter(case=case_a).count() == 1
 
@@ -212,7 +247,7 @@ def test_an_exif_rotated_photo_is_turned_upright_with_a_thumbnail(api, two_cases
 
 
 def test_a_photo_over_the_size_limit_is_refused(api, two_cases, crew, monkeypatch):
-    from casework import photos
+    from governance import images as photos
 
     monkeypatch.setattr(photos, "MAX_PHOTO_BYTES", 100)
     case_a, _ = two_cases
@@ -222,7 +257,7 @@ def test_a_photo_over_the_size_limit_is_refused(api, two_cases, crew, monkeypatc
         format="multipart",
     )
     assert response.status_code == 400
-    assert "big.jpg" in response.json()["photos"][0]
+    assert "big.jpg" in response.json()["fields"]["photos"][0]
 
 
 def test_list_filters(api, tree, categories, crew, departments):
@@ -253,7 +288,7 @@ def test_list_filters(api, tree, categories, crew, departments):
     assert ids(status="reported", priority="normal", source="patrol") == {old.pk, fresh.pk}
     response = client.get("/api/v1/cases/", {"status": "flying"})
     assert response.status_code == 400
-    assert "status" in response.json()
+    assert "status" in response.json()["fields"]
 
 
 def test_list_query_count_does_not_grow_with_cases(
@@ -297,7 +332,7 @@ def test_categories_are_a_tree_and_templates_filter_by_step(api, crew, categorie
         t["title"] for t in client.get("/api/v1/response-templates/", {"step": "accept"}).json()
     ]
     assert titles == ["通用"]
-    assert "step" in client.get("/api/v1/response-templates/", {"step": "x"}).json()
+    assert "step" in client.get("/api/v1/response-templates/", {"step": "x"}).json()["fields"]
 
 
 def test_duplicates_finds_nearby_open_cases_of_the_category(api, tree, categories, crew):

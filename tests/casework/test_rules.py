@@ -316,5 +316,5 @@ def test_the_page_and_the_api_word_a_conflict_the_same(client, tree, categories,
         follow=True,
     )
     shown = [str(m) for m in page.context["messages"]]
-    assert shown == [answer.json()["detail"]]
+    assert shown == [answer.json()["message"]]
     assert "already changed by" in shown[0]

@@ -19,10 +19,22 @@ def listed(response) -> set:
     return set(response.context["cl"].result_list)
 
 
-def test_a_street_admin_lists_only_users_of_their_subtree(site, cast):
+def register_nobody_in(cast, area):
+    cast.nobody.home_area = area
+    cast.nobody.save()
+
+
+def test_a_street_admin_lists_only_users_of_their_subtree(site, tree, cast):
+    register_nobody_in(cast, tree.grid_a1)
     users = listed(site(cast.admin_a, admin_access=True).get(USERS))
     assert {cast.admin_a, cast.dispatcher_a, cast.worker_a, cast.viewer_a, cast.nobody} <= users
     assert not users & {cast.superuser, cast.street_admin, cast.dispatcher_b}
+
+
+def test_a_user_without_roles_registered_nowhere_is_the_superusers_alone(site, tree, cast):
+    assert cast.nobody not in listed(site(cast.admin_a, admin_access=True).get(USERS))
+    assert cast.nobody not in listed(site(cast.street_admin, admin_access=True).get(USERS))
+    assert cast.nobody in listed(site(cast.superuser).get(USERS))
 
 
 def test_a_street_admin_cannot_open_a_user_outside_their_subtree(site, cast):
@@ -32,7 +44,8 @@ def test_a_street_admin_cannot_open_a_user_outside_their_subtree(site, cast):
     assert client.get(f"{USERS}{cast.superuser.pk}/change/").status_code == 302
 
 
-def test_a_street_admin_cannot_grant_admin_rights(site, cast):
+def test_a_street_admin_cannot_grant_admin_rights(site, tree, cast):
+    register_nobody_in(cast, tree.community_a)
     client = site(cast.admin_a, admin_access=True)
     form = client.get(f"{USERS}{cast.nobody.pk}/change/").context["adminform"].form
     assert not {"is_superuser", "is_staff", "user_permissions", "groups"} & set(form.fields)
@@ -43,6 +56,7 @@ def test_a_street_admin_cannot_grant_admin_rights(site, cast):
             "full_name": "新名字",
             "phone": "",
             "email": "",
+            "home_area": tree.community_a.pk,
             "is_active": "on",
             "is_superuser": "on",
             "is_staff": "on",
@@ -97,6 +111,7 @@ def test_role_assignment_admin_explains_a_wrong_scope_for_the_role(site, tree, c
 
 
 def test_a_street_admin_assigns_roles_only_inside_their_subtree(site, tree, cast):
+    register_nobody_in(cast, tree.community_a)
     client = site(cast.admin_a, admin_access=True)
     response = client.post(
         f"{ROLES}add/", {"user": cast.nobody.pk, "role": "grid_worker", "area": tree.grid_b1.pk}

@@ -67,7 +67,7 @@ def test_the_token_login_is_locked_out_too(cast, generous_login_rate, in_english
     guess(token_login, client, "dispatcher_a")
     response = token_login(client, "dispatcher_a", PASSWORD)
     assert response.status_code == 429
-    assert "locked" in response.json()["detail"]
+    assert "locked" in response.json()["message"]
     assert not ApiToken.objects.filter(user=cast.dispatcher_a).exists()
 
 
@@ -144,7 +144,7 @@ def test_the_token_login_is_rate_limited_per_address_with_a_clear_message(cast, 
         assert token_login(client, "dispatcher_a", PASSWORD).status_code == 200
     response = token_login(client, "dispatcher_a", PASSWORD)
     assert response.status_code == 429
-    assert response.json()["detail"].startswith("Too many requests: try again in ")
+    assert response.json()["message"].startswith("Too many requests: try again in ")
     assert 0 < int(response["Retry-After"]) <= 60
 
 
@@ -159,7 +159,7 @@ def test_a_signed_in_user_is_rate_limited(api, cast, monkeypatch, in_english):
         assert client.get("/api/v1/me/").status_code == 200
     response = client.get("/api/v1/me/")
     assert response.status_code == 429
-    assert "Too many requests" in response.json()["detail"]
+    assert "Too many requests" in response.json()["message"]
     # Another user has a budget of their own.
     assert api(cast.dispatcher_b).get("/api/v1/me/").status_code == 200
 
@@ -168,7 +168,7 @@ def test_the_rate_limit_message_is_chinese_for_chinese_callers(cast, settings_la
     client = APIClient()
     for _ in range(10):
         token_login(client, "dispatcher_a", PASSWORD)
-    assert "请求过于频繁" in token_login(client, "dispatcher_a", PASSWORD).json()["detail"]
+    assert "请求过于频繁" in token_login(client, "dispatcher_a", PASSWORD).json()["message"]
 
 
 # -- the client's address behind a proxy --------------------------------------------------------

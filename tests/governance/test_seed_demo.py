@@ -2,7 +2,8 @@ from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
-from governance.models import ApiToken, Role, RoleAssignment, User
+from governance.models import ApiToken, Department, Role, RoleAssignment, User
+from governance.scopes import users_managed_by
 from grids.models import Area, AreaKind
 from partybuilding.models import (
     Booking,
@@ -33,8 +34,16 @@ def test_seed_demo_builds_the_street_and_a_second_run_changes_nothing(db):
     admin = User.objects.get(username="jiedao")
     assert admin.check_password("demo-2026")
     assert admin.is_staff and admin.has_perm("grids.change_area")
-    for role in Role:
+    # The demo is one street, its root: no district above it, so no district administrator.
+    for role in set(Role) - {Role.DISTRICT_ADMIN}:
         assert RoleAssignment.objects.filter(role=role).exists(), role
+    # Its departments are the street's, and its role-less accounts were registered there: the
+    # street admin manages them.
+    assert not Department.objects.exclude(owner=street).exists()
+    managed = users_managed_by(admin)
+    for username in ("zhiyuan", "canyu01", "chengguan", "wanggeyuan"):
+        assert managed.filter(username=username).exists(), username
+    assert not managed.filter(username="admin").exists()
     assert ApiToken.objects.filter(user=admin).count() == 2
     assert admin.has_perm("governance.delete_apitoken")
     assert Booking.objects.filter(starts_at__lt=timezone.now()).exists()

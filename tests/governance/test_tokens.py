@@ -57,7 +57,7 @@ def test_only_a_digest_of_the_key_is_stored(cast):
 def test_a_wrong_password_gets_no_token_and_a_field_message(cast):
     response = login("dispatcher_a", "wrong")
     assert response.status_code == 400
-    assert "Unable to log in" in response.json()["non_field_errors"][0]
+    assert "Unable to log in" in response.json()["fields"]["non_field_errors"][0]
     assert not ApiToken.objects.exists()
 
 
@@ -72,7 +72,7 @@ def test_delete_through_a_session_names_the_way_to_revoke(client, cast):
     client.force_login(cast.dispatcher_a)
     response = client.delete(TOKEN)
     assert response.status_code == 400
-    assert "/api/v1/auth/tokens/" in response.json()["non_field_errors"][0]
+    assert "/api/v1/auth/tokens/" in response.json()["fields"]["non_field_errors"][0]
 
 
 def test_an_owner_lists_and_revokes_their_own_tokens_only(api, cast):
@@ -116,7 +116,7 @@ def test_a_token_expires_after_the_configured_days(settings, cast):
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = with_key(key).get(ME)
     assert response.status_code == 401
-    assert "expired" in response.json()["detail"]
+    assert "expired" in response.json()["message"]
 
 
 def test_a_new_token_clears_expired_ones_and_the_longest_unused_beyond_the_limit(settings, cast):

@@ -270,14 +270,14 @@ def test_the_task_retries_itself_after_the_backoff(tree, base):
 
 def test_sending_is_enqueued_after_the_commit(tree, django_capture_on_commit_callbacks):
     _endpoint(tree.street)
-    with mock.patch.object(deliver_webhook, "delay") as delay:
+    with mock.patch.object(deliver_webhook, "apply_async") as enqueue:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             _emit(tree.street)
-        delay.assert_not_called()
+        enqueue.assert_not_called()
         for callback in callbacks:
             callback()
 
-    delay.assert_called_once_with(WebhookDelivery.objects.get().pk)
+    enqueue.assert_called_once_with(args=(WebhookDelivery.objects.get().pk,), retry=False)
 
 
 def test_a_ping_is_a_delivery_like_any_other(tree):

@@ -404,18 +404,30 @@ def calendar_keeper(user):
     return client
 
 
-def test_a_street_admin_enters_next_years_holiday_and_the_clock_counts_it(cast):
-    client = calendar_keeper(cast.street_admin)
-    response = client.post(
-        "/admin/governance/calendarday/add/",
-        {"date": "2027-01-01", "kind": "holiday", "name": "元旦"},
-    )
+def district_admin():
+    """The administrator of a district (the holiday calendar is district-wide)."""
+    from tests.factories import RoleAssignmentFactory, UserFactory
+
+    district = AreaFactory(kind=AreaKind.DISTRICT, name="朝阳区", code="110105")
+    user = UserFactory(username="district")
+    RoleAssignmentFactory(user=user, role=Role.DISTRICT_ADMIN, area=district)
+    return user
+
+
+def test_a_district_admin_enters_next_years_holiday_and_the_clock_counts_it(cast):
+    day = {"date": "2027-01-01", "kind": "holiday", "name": "元旦"}
+    # The calendar is shared by every street: a street admin reads it only.
+    refused = calendar_keeper(cast.street_admin).post("/admin/governance/calendarday/add/", day)
+    assert refused.status_code == 403
+    assert not CalendarDay.objects.filter(date=date(2027, 1, 1)).exists()
+    client = calendar_keeper(district_admin())
+    response = client.post("/admin/governance/calendarday/add/", day)
     assert response.status_code == 302
     assert add_working_time(at(2026, 12, 31, 17, 0), 2) == at(2027, 1, 4, 10, 0)
 
 
 def test_the_admin_refuses_a_second_entry_for_a_date(cast):
-    client = calendar_keeper(cast.street_admin)
+    client = calendar_keeper(district_admin())
     response = client.post(
         "/admin/governance/calendarday/add/",
         {"date": "2026-10-01", "kind": "working_day", "name": "国庆节"},

@@ -84,8 +84,10 @@ def test_children_and_subtree_stay_inside_the_scope(api, tree, cast):
 
 def test_subtree_depth_must_be_a_small_whole_number(api, tree, cast):
     client = api(cast.street_admin)
-    assert "depth" in client.get(f"{AREAS}{tree.street.pk}/subtree/", {"depth": "x"}).json()
-    assert "depth" in client.get(f"{AREAS}{tree.street.pk}/subtree/", {"depth": 9}).json()
+    assert (
+        "depth" in client.get(f"{AREAS}{tree.street.pk}/subtree/", {"depth": "x"}).json()["fields"]
+    )
+    assert "depth" in client.get(f"{AREAS}{tree.street.pk}/subtree/", {"depth": 9}).json()["fields"]
 
 
 def test_ancestors_lead_from_the_root_down(api, tree, cast):
@@ -166,7 +168,7 @@ def test_a_street_admin_cannot_create_outside_their_scope(api, tree, cast):
         AREAS, {"parent": tree.grid_b1.pk, "kind": "micro_grid", "name": "越界微网格"}, "json"
     )
     assert response.status_code == 400
-    assert "parent" in response.json()
+    assert "parent" in response.json()["fields"]
     assert not Area.objects.filter(name="越界微网格").exists()
 
 
@@ -195,7 +197,7 @@ def test_invalid_areas_get_field_messages_and_nothing_is_written(api, tree, cast
     before = Area.objects.count()
     response = api(cast.admin_a).post(AREAS, {"parent": tree.grid_a1.pk, **data}, "json")
     assert response.status_code == 400, response.content
-    assert field in response.json()
+    assert field in response.json()["fields"]
     assert Area.objects.count() == before
 
 
@@ -211,7 +213,7 @@ def test_a_duplicate_code_is_refused(api, tree, cast):
         "json",
     )
     assert response.status_code == 400
-    assert "already used" in response.json()["code"][0]
+    assert "already used" in response.json()["fields"]["code"][0]
 
 
 def test_a_good_boundary_and_centre_are_stored(api, tree, cast):
@@ -278,7 +280,7 @@ def test_moves_are_refused_outside_scope_and_for_other_roles(api, tree, cast):
         f"{AREAS}{tree.grid_a1.pk}/move/", {"parent": tree.micro_a1.pk}, "json"
     )
     assert response.status_code == 400
-    assert "parent" in response.json()
+    assert "parent" in response.json()["fields"]
     tree.micro_a1.refresh_from_db()
     assert tree.micro_a1.parent_id == tree.grid_a1.pk
 
@@ -288,7 +290,7 @@ def test_a_move_to_a_parent_of_the_same_kind_is_refused(api, tree, cast):
         f"{AREAS}{tree.grid_a1.pk}/move/", {"parent": tree.grid_b1.pk}, "json"
     )
     assert response.status_code == 400
-    assert "kind" in response.json()
+    assert "kind" in response.json()["fields"]
     assert Area.check_tree() == []
 
 
@@ -302,7 +304,7 @@ def test_a_street_admin_deletes_a_leaf_in_scope(api, tree, cast):
 def test_deleting_an_area_with_children_is_refused_with_a_message(api, tree, cast):
     response = api(cast.admin_a).delete(f"{AREAS}{tree.micro_a1.pk}/")
     assert response.status_code == 400
-    assert "below it" in response.json()["non_field_errors"][0]
+    assert "below it" in response.json()["fields"]["non_field_errors"][0]
     assert Area.objects.filter(pk=tree.micro_a1.pk).exists()
 
 
@@ -311,7 +313,7 @@ def test_deleting_an_area_someone_is_assigned_to_is_refused(api, tree, cast):
     staff = GridStaffFactory(area=tree.building_a1)
     response = api(cast.admin_a).delete(f"{AREAS}{tree.building_a1.pk}/")
     assert response.status_code == 400
-    assert "role assignments" in response.json()["non_field_errors"][0]
+    assert "role assignments" in response.json()["fields"]["non_field_errors"][0]
     assert GridStaff.objects.filter(pk=staff.pk).exists()
 
 
@@ -364,7 +366,7 @@ def test_invalid_staff_get_field_messages(api, tree, cast, data, field):
     payload = {"area": tree.grid_a1.pk, "position": "grid_leader", "name": "李四", **data}
     response = api(cast.admin_a).post(STAFF, payload, "json")
     assert response.status_code == 400, response.content
-    assert field in response.json()
+    assert field in response.json()["fields"]
     assert not GridStaff.objects.exists()
 
 

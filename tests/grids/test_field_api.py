@@ -104,7 +104,7 @@ def test_a_worker_starts_sends_positions_and_ends_a_patrol(api, field, tree):
 
     assert first.status_code == 201
     assert too_soon.status_code == 429 and too_soon.json()["code"] == "too_soon"
-    assert wrong.status_code == 400 and "latitude" in wrong.json()
+    assert wrong.status_code == 400 and "latitude" in wrong.json()["fields"]
     assert PatrolPoint.objects.count() == 1
     route = client.get(points)
     assert [p["latitude"] for p in route.json()["results"]] == ["39.950000"]
@@ -112,7 +112,7 @@ def test_a_worker_starts_sends_positions_and_ends_a_patrol(api, field, tree):
     ended = client.post(f"{PATROLS}{pk}/end/", {"summary": "正常"}, format="json")
     assert ended.status_code == 200 and ended.json()["is_open"] is False
     after = client.post(points, {"latitude": "39.95", "longitude": "116.45"})
-    assert after.status_code == 400 and after.json()["non_field_errors"]
+    assert after.status_code == 400 and after.json()["fields"]["non_field_errors"]
 
 
 def test_nobody_else_sends_positions_for_a_patrol(api, field, tree):
@@ -146,7 +146,7 @@ def test_a_finding_is_recorded_through_the_api_with_a_photo(api, field, tree):
     other = api(field.worker_b).post(
         FINDINGS, {"patrol": patrol.pk, "description": "x"}, format="multipart"
     )
-    assert other.status_code == 400 and "patrol" in other.json()
+    assert other.status_code == 400 and "patrol" in other.json()["fields"]
 
 
 # -- hidden dangers -------------------------------------------------------------------------
@@ -190,9 +190,9 @@ def test_danger_steps_are_refused_with_the_reason(api, field, tree):
     d = danger(field.worker_a, tree.building_a1)
     url = f"{DANGERS}{d.pk}/transitions/"
     bad = api(field.worker_a).post(url, {"step": "order", "limit_days": 4}, format="json")
-    assert bad.status_code == 400 and {"requirement", "limit_days"} <= set(bad.json())
+    assert bad.status_code == 400 and {"requirement", "limit_days"} <= set(bad.json()["fields"])
     escalate = api(field.worker_a).post(url, {"step": "escalate", "comment": "x"}, format="json")
-    assert escalate.status_code == 400 and "step" in escalate.json()
+    assert escalate.status_code == 400 and "step" in escalate.json()["fields"]
     viewer = api(field.viewer_a).post(url, {"step": "dismiss", "comment": "x"}, format="json")
     assert viewer.status_code == 403
     assert api(field.dispatcher_b).post(url, {"step": "dismiss"}, format="json").status_code == 404
@@ -212,7 +212,7 @@ def test_a_danger_reported_outside_the_scope_is_refused_on_its_area(api, field, 
         {"title": "x", "category": "fire", "area": tree.building_b1.pk, "address": "y"},
         format="json",
     )
-    assert response.status_code == 400 and "area" in response.json()
+    assert response.status_code == 400 and "area" in response.json()["fields"]
 
 
 # -- mobilization ---------------------------------------------------------------------------
@@ -231,7 +231,7 @@ def test_the_street_issues_a_task_and_closes_it_through_the_api(api, field, tree
     own = {**payload, "area": tree.community_a.pk}
     assert dispatcher.post(TASKS, own, format="json").status_code == 403
     bad = client.post(TASKS, {**payload, "questions": [{"label": "x", "type": "y"}]}, format="json")
-    assert bad.status_code == 400 and "questions" in bad.json()
+    assert bad.status_code == 400 and "questions" in bad.json()["fields"]
 
     closed = client.post(f"{TASKS}{pk}/close/")
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
@@ -272,7 +272,7 @@ def test_a_volunteer_sees_only_open_calls_and_their_own_rows(api, field, tree):
     assert ids(client.get(REPORTS)) == {report.json()["id"]}
     staff_target = MobilizationTarget.objects.get(task=staff_only, building=tree.building_b1)
     refused = client.post(SIGNUPS, {"target": staff_target.pk})
-    assert refused.status_code == 400 and "target" in refused.json()
+    assert refused.status_code == 400 and "target" in refused.json()["fields"]
 
 
 def test_a_report_with_wrong_answers_names_the_question(api, field, tree):
@@ -282,11 +282,11 @@ def test_a_report_with_wrong_answers_names_the_question(api, field, tree):
         REPORTS, {"target": target.pk, "answers": {"q1": "maybe"}}, format="json"
     )
     assert response.status_code == 400
-    assert {"q1", "q2", "q4"} <= set(response.json())
+    assert {"q1", "q2", "q4"} <= set(response.json()["fields"])
     malformed = api(field.worker_a).post(
         REPORTS, {"target": target.pk, "answers": "{not json"}, format="multipart"
     )
-    assert malformed.status_code == 400 and "answers" in malformed.json()
+    assert malformed.status_code == 400 and "answers" in malformed.json()["fields"]
     assert not MobilizationReport.objects.exists()
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
+from governance.exports import xlsx_cell
 from grids import field_exports, field_selectors, mobilization_services
 from grids.models import (
     Area,
@@ -463,7 +464,7 @@ def test_the_board_is_a_fixed_number_of_queries(field, street, django_assert_max
 )
 def test_user_text_that_looks_like_a_formula_is_written_as_text(text):
     sheet = Workbook(write_only=True).create_sheet()
-    cell = field_exports.text_cell(sheet, text)
+    cell = xlsx_cell(sheet, text)
     assert cell.data_type == "s"
     assert cell.value == text
     assert cell.quotePrefix is True
@@ -471,7 +472,7 @@ def test_user_text_that_looks_like_a_formula_is_written_as_text(text):
 
 def test_plain_text_is_written_as_is():
     sheet = Workbook(write_only=True).create_sheet()
-    cell = field_exports.text_cell(sheet, "青松里1号楼")
+    cell = xlsx_cell(sheet, "青松里1号楼")
     assert (cell.data_type, cell.value, cell.quotePrefix) == ("s", "青松里1号楼", False)
 
 

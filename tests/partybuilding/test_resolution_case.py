@@ -171,7 +171,7 @@ def test_the_api_files_the_case_once_and_in_scope(client, council):
     assert response.json()["source"] == Source.COUNCIL
     again = client.post(url, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
     assert again.status_code == 400
-    assert "opened a case already" in str(again.json())
+    assert "opened a case already" in str(again.json()["fields"])
     assert Case.objects.count() == 1
     resolution = client.get(f"/api/v1/party/resolutions/{council.resolution.pk}/").json()
     assert resolution["case"] == response.json()["id"]

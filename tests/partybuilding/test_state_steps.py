@@ -52,7 +52,7 @@ def test_patching_a_projects_status_is_refused_and_changes_nothing(api, party):
     project = ProjectFactory(area=party.tree.grid_a1, status=ProjectStatus.IN_PROGRESS, progress=40)
     response = patch(api, f"/api/v1/party/projects/{project.pk}/", {"status": "completed"})
     assert response.status_code == 400
-    assert "status" in response.json()
+    assert "status" in response.json()["fields"]
     project.refresh_from_db()
     assert (project.status, project.progress) == (ProjectStatus.IN_PROGRESS, 40)
     assert not ProjectUpdate.objects.filter(project=project).exists()
@@ -77,7 +77,7 @@ def test_patching_a_member_out_is_refused_and_the_dual_report_stays(api, party):
         api, f"/api/v1/party/members/{party.member_a.pk}/", {"status": "transferred_out"}
     )
     assert response.status_code == 400
-    assert "status" in response.json()
+    assert "status" in response.json()["fields"]
     party.member_a.refresh_from_db()
     report.refresh_from_db()
     assert party.member_a.status == MemberStatus.FULL
@@ -130,7 +130,7 @@ def test_a_member_is_registered_full_or_probationary_but_never_transferred_out(a
         api, "/api/v1/party/members/", _member(party, name="孙志强", status="transferred_out")
     )
     assert response.status_code == 400
-    assert "status" in response.json()
+    assert "status" in response.json()["fields"]
 
 
 def test_a_probationary_member_becomes_full_by_the_status_step_and_not_back(api, party):
@@ -139,7 +139,7 @@ def test_a_probationary_member_becomes_full_by_the_status_step_and_not_back(api,
     assert response.json()["status"] == "full"
     response = post(api, f"/api/v1/party/members/{pk}/status/", {"status": "probationary"})
     assert response.status_code == 400
-    assert "status" in response.json()
+    assert "status" in response.json()["fields"]
 
 
 def test_a_meeting_is_held_by_its_step(api, party):
@@ -199,7 +199,7 @@ def test_an_activity_created_through_the_api_is_open_and_organized_by_the_caller
         "capacity": 10,
     }
     response = post(api, "/api/v1/party/activities/", {**data, "status": "cancelled"})
-    assert response.status_code == 400 and "status" in response.json()
+    assert response.status_code == 400 and "status" in response.json()["fields"]
     response = post(api, "/api/v1/party/activities/", data)
     assert response.status_code == 201, response.content
     assert (response.json()["status"], response.json()["organizer"]) == (

@@ -5,6 +5,12 @@ from rest_framework import serializers
 
 from casework.api.serializers import Named
 from casework.deadlines.models import DeadlineRequest, SupervisionOrder
+from casework.models import CaseEvent, Stage
+from governance.api.fields import ChoiceLabelField
+
+
+def _limit(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
 
 
 class _CaseRef(serializers.Serializer):
@@ -20,9 +26,9 @@ class _UserName(serializers.Serializer):
 
 class DeadlineRequestSerializer(serializers.ModelSerializer):
     case = _CaseRef(read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    stage_display = serializers.CharField(source="get_stage_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
+    stage_display = ChoiceLabelField(source="stage")
+    status_display = ChoiceLabelField(source="status")
     requested_by = _UserName(read_only=True)
     decided_by = _UserName(read_only=True, allow_null=True)
 
@@ -57,24 +63,35 @@ class DeadlineRequestCreateSerializer(serializers.Serializer):
 
     case = serializers.IntegerField()
     kind = serializers.CharField()
-    reason = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    hours = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    reason = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, max_length=_limit(DeadlineRequest, "reason")
+    )
+    hours = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=20)
 
 
 class DecisionSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=_limit(DeadlineRequest, "decision_comment"),
+    )
 
 
 class ResumeSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=_limit(CaseEvent, "comment")
+    )
 
 
 class SupervisionOrderSerializer(serializers.ModelSerializer):
     number = serializers.CharField(read_only=True)
     case = _CaseRef(read_only=True)
-    stage_display = serializers.CharField(source="get_stage_display", read_only=True)
-    holder_display = serializers.CharField(source="get_holder_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    # Blank for an order on a case past its stages: the schema says so.
+    stage = serializers.ChoiceField(choices=Stage.choices, allow_blank=True, read_only=True)
+    stage_display = ChoiceLabelField(source="stage")
+    holder_display = ChoiceLabelField(source="holder")
+    status_display = ChoiceLabelField(source="status")
     department = Named(read_only=True, allow_null=True)
     issued_by = _UserName(read_only=True, allow_null=True)
     replied_by = _UserName(read_only=True, allow_null=True)
@@ -109,9 +126,13 @@ class SupervisionIssueSerializer(serializers.Serializer):
     """Input of issuing an order; the service checks the center role, the demand and hours."""
 
     case = serializers.IntegerField()
-    demand = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    reply_hours = serializers.CharField(required=False, allow_blank=True)
+    demand = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, max_length=_limit(SupervisionOrder, "demand")
+    )
+    reply_hours = serializers.CharField(required=False, allow_blank=True, max_length=20)
 
 
 class SupervisionAnswerSerializer(serializers.Serializer):
-    reply = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    reply = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, max_length=_limit(SupervisionOrder, "reply")
+    )

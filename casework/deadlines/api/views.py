@@ -20,7 +20,8 @@ from casework.deadlines.api.serializers import (
     SupervisionOrderSerializer,
 )
 from casework.deadlines.models import DeadlineRequest, SupervisionOrder
-from governance.api.errors import Conflict, service_errors
+from governance.api.errors import Conflict, field_messages, service_errors
+from governance.api.schema import CONFLICT
 
 
 @contextmanager
@@ -30,9 +31,7 @@ def deadline_errors():
         try:
             yield
         except services.DeadlineConflict as exc:
-            raise Conflict(
-                {**exc.message_dict, "detail": " ".join(exc.messages), "code": "conflict"}
-            ) from exc
+            raise Conflict(field_messages(exc)) from exc
 
 
 def _visible_case(user, pk: int):
@@ -70,7 +69,8 @@ class DeadlineRequestViewSet(
         return selectors.requests_for(self.request.user, status=status_)
 
     @extend_schema(
-        request=DeadlineRequestCreateSerializer, responses={201: DeadlineRequestSerializer}
+        request=DeadlineRequestCreateSerializer,
+        responses={201: DeadlineRequestSerializer, 409: CONFLICT},
     )
     def create(self, request, *args, **kwargs):
         serializer = DeadlineRequestCreateSerializer(data=request.data)
@@ -94,13 +94,17 @@ class DeadlineRequestViewSet(
             )
         return Response(DeadlineRequestSerializer(decided).data)
 
-    @extend_schema(request=DecisionSerializer, responses=DeadlineRequestSerializer)
+    @extend_schema(
+        request=DecisionSerializer, responses={200: DeadlineRequestSerializer, 409: CONFLICT}
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """The center approves: an extension moves the due time, a suspension stops the clock."""
         return self._decide(request, approve=True)
 
-    @extend_schema(request=DecisionSerializer, responses=DeadlineRequestSerializer)
+    @extend_schema(
+        request=DecisionSerializer, responses={200: DeadlineRequestSerializer, 409: CONFLICT}
+    )
     @action(detail=True, methods=["post"])
     def refuse(self, request, pk=None):
         """The center refuses, saying why (``comment`` is required)."""
@@ -134,7 +138,10 @@ class SupervisionOrderViewSet(
         order = selectors.order_detail_for(request.user, order.pk)
         return Response(SupervisionOrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=SupervisionAnswerSerializer, responses=SupervisionOrderSerializer)
+    @extend_schema(
+        request=SupervisionAnswerSerializer,
+        responses={200: SupervisionOrderSerializer, 409: CONFLICT},
+    )
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
         """Whoever holds the case answers: what was done, and when it ends (once)."""

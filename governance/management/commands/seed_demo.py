@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from governance.bulk import refresh_planner_statistics
 from governance.changelog import change_context
 from governance.demo import DEMO_PASSWORD, DemoContext, seeders
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"· {name} …")
                 with transaction.atomic():
                     seeder(ctx)
+        refresh_planner_statistics()
         self.stdout.write(
             self.style.SUCCESS("Demo street ready. Log in at http://127.0.0.1:8000/ as:")
         )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from governance.api.fields import ChoiceLabelField
 from grids.models import Area
 from partybuilding.api.serializers.common import (
     PartyModelSerializer,
     PersonalDataMixin,
     ScopedPK,
+    protected_url,
     scoped,
 )
 from partybuilding.models import (
@@ -27,7 +29,7 @@ from partybuilding.models import (
 class UnitSerializer(PersonalDataMixin, PartyModelSerializer):
     personal_fields = ("contact_phone",)
     area = scoped(Area)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
 
     class Meta:
         model = CoConstructionUnit
@@ -68,6 +70,11 @@ class AgreementSerializer(PartyModelSerializer):
             "document",
         )
 
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        data["document"] = protected_url(self, "partybuilding:agreement-document", obj, "document")
+        return data
+
 
 class DemandSerializer(PartyModelSerializer):
     area = scoped(Area)
@@ -93,7 +100,8 @@ class ResourceSerializer(PartyModelSerializer):
     area = scoped(Area)
     unit = scoped(CoConstructionUnit, allow_null=True, required=False)
     member = scoped(PartyMember, allow_null=True, required=False)
-    distance = serializers.IntegerField(read_only=True, required=False)
+    # Null unless the list is sorted by distance from a place (the field is always there).
+    distance = serializers.IntegerField(read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = Resource
@@ -128,7 +136,7 @@ class ProjectSerializer(PartyModelSerializer):
     demand = scoped(Demand, allow_null=True, required=False)
     agreement = scoped(PairingAgreement, allow_null=True, required=False)
     units = ScopedPK(queryset=CoConstructionUnit.objects.all(), many=True, required=False)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(source="status")
     child_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -170,7 +178,7 @@ class ProjectStatusSerializer(serializers.Serializer):
 class WishSerializer(PersonalDataMixin, PartyModelSerializer):
     personal_fields = ("resident_phone",)
     area = scoped(Area)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(source="status")
     claimant = serializers.SerializerMethodField()
 
     class Meta:
@@ -194,6 +202,11 @@ class WishSerializer(PersonalDataMixin, PartyModelSerializer):
             "created_at",
         )
         read_only_fields = ("created_at",)
+
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        data["photo"] = protected_url(self, "partybuilding:wish-photo", obj, "photo")
+        return data
 
     def get_claimant(self, obj) -> str | None:
         claimant = obj.claimant

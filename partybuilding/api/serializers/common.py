@@ -4,11 +4,13 @@ data masked for callers who may not read it (see permissions.PersonalData)."""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from rest_framework import serializers
 
+from governance import privacy
+from governance.api.fields import as_personal_text
 from governance.api.state import StateFieldsReadOnly
 from governance.scopes import visible
-from partybuilding.models import mask_id_number, mask_phone
 from partybuilding.permissions import PersonalData
 
 
@@ -45,25 +47,44 @@ def scoped(model, **kwargs):
 
 
 class PersonalDataMixin:
-    """Masks ``personal_fields`` unless the caller may read them for the row's area."""
+    """Masks personal fields (registered with governance.privacy): ``personal_fields`` unless
+    the caller may read them for the row's area, ``reveal_only_fields`` for every caller (a full
+    read of those is a logged reveal, the ``reveal`` action of the endpoint)."""
 
     personal_fields: tuple[str, ...] = ()
+    reveal_only_fields: tuple[str, ...] = ()
 
     def personal_area(self, obj):
         return obj.area
 
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in (*self.personal_fields, *self.reveal_only_fields):
+            if name in fields:
+                fields[name] = as_personal_text(fields[name])
+        return fields
+
     def to_representation(self, obj):
         data = super().to_representation(obj)
         request = self.context.get("request")
+        masked = list(self.reveal_only_fields)
         if request is None:
-            return data
-        personal = self.context.setdefault("personal_data", PersonalData(request.user))
-        if not personal.allowed(self.personal_area(obj)):
-            for name in self.personal_fields:
-                if data.get(name):
-                    data[name] = (
-                        mask_id_number(data[name])
-                        if name == "id_number"
-                        else mask_phone(data[name])
-                    )
+            masked += self.personal_fields
+        else:
+            personal = self.context.setdefault("personal_data", PersonalData(request.user))
+            if not personal.allowed(self.personal_area(obj)):
+                masked += self.personal_fields
+        specs = privacy.personal_fields(type(obj))
+        for name in masked:
+            if data.get(name):
+                data[name] = privacy.mask_value(specs[name].kind, data[name])
         return data
+
+
+def protected_url(serializer, url_name: str, obj, field: str) -> str | None:
+    """The address of a record's file: its scope-checked view, never a /media/ link."""
+    if not getattr(obj, field):
+        return None
+    url = reverse(url_name, args=[obj.pk])
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(url) if request is not None else url

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from governance.api.fields import ChoiceLabelField
 from grids.models import Area
 from partybuilding.api.serializers.common import PartyModelSerializer, PersonalDataMixin, scoped
 from partybuilding.models import (
+    FEEDBACK_FIRST_YEAR,
     CoConstructionUnit,
     DualReport,
     DualReportService,
@@ -17,7 +21,7 @@ from partybuilding.models import (
 
 
 class OrganizationSerializer(PartyModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
     area = scoped(Area)
     parent = scoped(PartyOrganization, allow_null=True, required=False)
     depth = serializers.IntegerField(source="level", read_only=True)
@@ -59,11 +63,11 @@ class PostSerializer(PartyModelSerializer):
 
 
 class MemberSerializer(PersonalDataMixin, PartyModelSerializer):
-    personal_fields = ("phone", "id_number")
+    reveal_only_fields = ("phone", "id_number")
     organization = scoped(PartyOrganization)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     home_building = scoped(Area, allow_null=True, required=False)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(source="status")
 
     class Meta:
         model = PartyMember
@@ -84,6 +88,14 @@ class MemberSerializer(PersonalDataMixin, PartyModelSerializer):
             "work_unit",
         )
 
+    def validate_id_number(self, value: str) -> str:
+        # Responses carry the masked number; sent back unchanged it must not overwrite the real one.
+        if "*" in value:
+            raise serializers.ValidationError(
+                _("This is the masked number: send the full number, or leave the field out.")
+            )
+        return value
+
     def personal_area(self, obj):
         return obj.organization.area
 
@@ -93,7 +105,7 @@ class DualReportSerializer(PartyModelSerializer):
     member = scoped(PartyMember, allow_null=True, required=False)
     unit = scoped(CoConstructionUnit, allow_null=True, required=False)
     party_name = serializers.CharField(read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(source="status")
     services_this_year = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -131,3 +143,23 @@ class ServiceRecordSerializer(PartyModelSerializer):
     class Meta:
         model = DualReportService
         fields = ("id", "served_on", "hours", "description")
+
+
+class FeedbackQuerySerializer(serializers.Serializer):
+    """Query parameters of a quarterly feedback sheet (400 with a field message when out of
+    range; the years are those the page offers)."""
+
+    year = serializers.IntegerField(
+        required=False, min_value=FEEDBACK_FIRST_YEAR, help_text="default: this year"
+    )
+    quarter = serializers.IntegerField(
+        required=False, min_value=1, max_value=4, help_text="1 to 4 (default: this quarter)"
+    )
+
+    def validate_year(self, value: int) -> int:
+        last = timezone.localdate().year + 1
+        if value > last:
+            raise serializers.ValidationError(
+                _("Ensure this value is less than or equal to %(n)d.") % {"n": last}
+            )
+        return value

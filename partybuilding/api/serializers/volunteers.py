@@ -105,7 +105,9 @@ class PointEntrySerializer(PartyModelSerializer):
 
 
 class AdjustSerializer(serializers.Serializer):
-    amount = serializers.IntegerField()
+    amount = serializers.IntegerField(
+        min_value=-PointEntry.MAX_ADJUSTMENT, max_value=PointEntry.MAX_ADJUSTMENT
+    )
     reason = serializers.CharField(max_length=200)
     expires_on = serializers.DateField(required=False, allow_null=True)
 
@@ -135,3 +137,13 @@ class LeaderboardRowSerializer(serializers.Serializer):
     name = serializers.CharField()
     area = serializers.CharField(allow_null=True)
     points = serializers.IntegerField()
+
+
+class LeaderboardQuerySerializer(serializers.Serializer):
+    """Query parameters of the leaderboard (400 with a field message when malformed)."""
+
+    since = serializers.DateField(required=False, help_text="YYYY-MM-DD (default: 1 January)")
+    until = serializers.DateField(required=False, help_text="YYYY-MM-DD (default: today)")
+    within = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="an area id"
+    )

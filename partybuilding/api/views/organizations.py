@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from governance.api.errors import service_errors
 from governance.api.permissions import ScopedObjectPermission
+from governance.api.privacy import reveal_action
 from governance.scopes import visible
 from partybuilding import filters, selectors, services
 from partybuilding.api.serializers.organizations import (
     DualReportSerializer,
+    FeedbackQuerySerializer,
     MemberSerializer,
     OrganizationSerializer,
     PostSerializer,
@@ -51,8 +53,9 @@ class PostViewSet(PartyViewSet):
 
 
 class MemberViewSet(PartyViewSet):
-    """Party members. Phone and ID number are masked unless the caller is a party officer or
-    street administrator whose scope holds the member's organization."""
+    """Party members. Phone and ID number are masked for every caller; a party officer or
+    street administrator whose scope holds the member's organization reads them in full with
+    ``reveal`` (a reason is required and the read is logged)."""
 
     serializer_class = MemberSerializer
     filterset_class = filters.MemberFilterSet
@@ -65,6 +68,7 @@ class MemberViewSet(PartyViewSet):
     status_step = status_step_action(
         PartyMember, services.member_set_status, "member", MemberSerializer
     )
+    reveal = reveal_action(PartyMember, ("phone", "id_number"))
 
     @extend_schema(request=None, responses=MemberSerializer)
     @action(detail=True, methods=["post"], url_path="transfer-out")
@@ -137,20 +141,17 @@ class DualReportViewSet(
         return self.get_paginated_response(ServiceRecordSerializer(page, many=True).data)
 
     @extend_schema(
-        parameters=[OpenApiParameter("year", int), OpenApiParameter("quarter", int)],
+        parameters=[FeedbackQuerySerializer],
         responses=ServiceRecordSerializer(many=True),
     )
     @action(detail=True)
     def feedback(self, request, pk=None):
         report = self.get_object()
         today = timezone.localdate()
-        try:
-            year = int(request.query_params.get("year", today.year))
-            quarter = int(request.query_params.get("quarter", (today.month - 1) // 3 + 1))
-        except ValueError:
-            raise exceptions.ValidationError({"quarter": ["Whole numbers are required."]}) from None
-        if not 1 <= quarter <= 4:
-            raise exceptions.ValidationError({"quarter": ["A quarter is 1 to 4."]})
+        query = FeedbackQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year = query.validated_data.get("year", today.year)
+        quarter = query.validated_data.get("quarter", (today.month - 1) // 3 + 1)
         sheet = selectors.feedback_sheet(report, year=year, quarter=quarter)
         return Response(
             {

@@ -104,8 +104,11 @@ class BookingViewSet(
                 note=data.get("note", ""),
             )
 
-    def _step(self, request, fn, **kwargs):
+    def _step(self, request, fn, data_from=None, **kwargs):
+        # The booking first: another street's caller gets a 404 before its input is read.
         booking = self.get_object()
+        if data_from is not None:
+            kwargs.update(data_from(step_input(data_from.serializer, request)))
         with service_errors():
             fn(actor=request.user, booking=booking, **kwargs)
         return Response(self.get_serializer(self.get_queryset().get(pk=booking.pk)).data)
@@ -118,17 +121,28 @@ class BookingViewSet(
     @extend_schema(request=BookingNoteSerializer, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        data = step_input(BookingNoteSerializer, request)
-        return self._step(request, services.booking_reject, note=data["note"])
+        return self._step(request, services.booking_reject, data_from=_note)
 
     @extend_schema(request=BookingNoteSerializer, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        data = step_input(BookingNoteSerializer, request)
-        return self._step(request, services.booking_cancel, note=data["note"])
+        return self._step(request, services.booking_cancel, data_from=_note)
 
     @extend_schema(request=PeopleServedSerializer, responses=BookingSerializer)
     @action(detail=True, methods=["post"], url_path="people-served")
     def people_served(self, request, pk=None):
-        data = step_input(PeopleServedSerializer, request)
-        return self._step(request, services.booking_record_use, people_served=data["people_served"])
+        return self._step(request, services.booking_record_use, data_from=_people_served)
+
+
+def _note(data) -> dict:
+    return {"note": data["note"]}
+
+
+_note.serializer = BookingNoteSerializer
+
+
+def _people_served(data) -> dict:
+    return {"people_served": data["people_served"]}
+
+
+_people_served.serializer = PeopleServedSerializer

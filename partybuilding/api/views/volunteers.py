@@ -4,8 +4,8 @@ leaderboard."""
 from __future__ import annotations
 
 from django.utils import timezone
-from django.utils.dateparse import parse_date
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -19,6 +19,7 @@ from partybuilding.api.serializers.volunteers import (
     ActivitySerializer,
     AdjustSerializer,
     ApproveSerializer,
+    LeaderboardQuerySerializer,
     LeaderboardRowSerializer,
     ParticipationSerializer,
     PointEntrySerializer,
@@ -160,29 +161,21 @@ class LeaderboardView(APIView):
     """Volunteers with the most points earned in a period, optionally within an area."""
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("since", str, description="YYYY-MM-DD (default: 1 January)"),
-            OpenApiParameter("until", str, description="YYYY-MM-DD (default: today)"),
-            OpenApiParameter("within", int, description="an area id"),
-        ],
-        responses=LeaderboardRowSerializer(many=True),
+        parameters=[LeaderboardQuerySerializer], responses=LeaderboardRowSerializer(many=True)
     )
     def get(self, request):
+        query = LeaderboardQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         today = timezone.localdate()
-        try:
-            since = parse_date(request.query_params.get("since", "")) or today.replace(
-                month=1, day=1
-            )
-            until = parse_date(request.query_params.get("until", "")) or today
-        except ValueError:
-            raise exceptions.ValidationError({"since": ["Dates are YYYY-MM-DD."]}) from None
+        since = query.validated_data.get("since") or today.replace(month=1, day=1)
+        until = query.validated_data.get("until") or today
         area = None
-        if request.query_params.get("within"):
+        if query.validated_data.get("within") is not None:
             area = visible(
-                request.user, Area.objects.filter(pk=request.query_params["within"])
+                request.user, Area.objects.filter(pk=query.validated_data["within"])
             ).first()
             if area is None:
-                raise exceptions.ValidationError({"within": ["Unknown area."]})
+                raise exceptions.ValidationError({"within": [_("Unknown area.")]})
         rows = selectors.leaderboard(request.user, area=area, since=since, until=until)
         return Response(
             LeaderboardRowSerializer(

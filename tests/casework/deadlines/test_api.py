@@ -85,10 +85,10 @@ def test_a_bad_request_names_each_field_and_writes_nothing(api, crew, held):
     response = _ask(api(crew.handler_a), held, reason=" ", hours="-3")
 
     assert response.status_code == 400
-    assert set(response.json()) == {"reason", "hours"}
-    assert response.json()["hours"] == ["Give a number of working hours, more than zero."]
+    assert set(response.json()["fields"]) == {"reason", "hours"}
+    assert response.json()["fields"]["hours"] == ["Give a number of working hours, more than zero."]
     unknown = _ask(api(crew.handler_a), held, kind="holiday")
-    assert unknown.status_code == 400 and "kind" in unknown.json()
+    assert unknown.status_code == 400 and "kind" in unknown.json()["fields"]
     assert not DeadlineRequest.objects.exists() and not CaseEvent.objects.exists()
 
 
@@ -108,12 +108,12 @@ def test_a_second_request_or_decision_is_a_conflict(api, crew, held):
 
     again = _ask(api(crew.handler_a), held, kind="suspension")
     assert again.status_code == 409
-    assert again.json()["code"] == "conflict" and "kind" in again.json()
+    assert again.json()["code"] == "conflict" and "kind" in again.json()["fields"]
 
     refuse_url = f"/api/v1/deadline-requests/{first['id']}/refuse/"
     unexplained = api(crew.center).post(refuse_url, {}, format="json")
     assert unexplained.status_code == 400
-    assert unexplained.json() == {"comment": ["Say why the request is refused."]}
+    assert unexplained.json()["fields"] == {"comment": ["Say why the request is refused."]}
     refused = api(crew.center).post(refuse_url, {"comment": "时限充足"}, format="json")
     assert refused.status_code == 200 and refused.json()["status"] == "refused"
 
@@ -121,7 +121,7 @@ def test_a_second_request_or_decision_is_a_conflict(api, crew, held):
         f"/api/v1/deadline-requests/{first['id']}/approve/", {}, format="json"
     )
     assert late.status_code == 409
-    assert late.json()["status"] == ["This request has been decided already."]
+    assert late.json()["fields"]["status"] == ["This request has been decided already."]
 
 
 def test_a_suspension_stops_the_clock_and_resume_restarts_it(api, crew, held):
@@ -138,7 +138,7 @@ def test_a_suspension_stops_the_clock_and_resume_restarts_it(api, crew, held):
     assert resumed.status_code == 200, resumed.json()
     assert resumed.json()["due_at"] is not None
     again = api(crew.handler_a).post(f"/api/v1/cases/{held.pk}/resume/")
-    assert again.status_code == 400 and "case" in again.json()
+    assert again.status_code == 400 and "case" in again.json()["fields"]
 
 
 def test_request_lists_keep_to_the_scope_with_few_queries(
@@ -168,7 +168,7 @@ def test_request_lists_keep_to_the_scope_with_few_queries(
     other = api(crew.dispatcher_b).get("/api/v1/deadline-requests/").json()
     assert [r["case"]["number"] for r in other["results"]] == [held_b.number]
     bad = api(crew.center).get("/api/v1/deadline-requests/", {"status": "lost"})
-    assert bad.status_code == 400 and "status" in bad.json()
+    assert bad.status_code == 400 and "status" in bad.json()["fields"]
 
 
 # -- supervision orders ---------------------------------------------------------------------
@@ -187,13 +187,13 @@ def test_the_center_issues_an_order_and_the_holder_answers_it_once(api, crew, he
     url = f"/api/v1/supervision-orders/{order['id']}/answer/"
     assert api(crew.handler_b).post(url, {"reply": "已处理"}, format="json").status_code == 404
     empty = api(crew.handler_a).post(url, {"reply": " "}, format="json")
-    assert empty.status_code == 400 and "reply" in empty.json()
+    assert empty.status_code == 400 and "reply" in empty.json()["fields"]
     answered = api(crew.handler_a).post(url, {"reply": "已安排清运"}, format="json")
     assert answered.status_code == 200
     assert answered.json()["status"] == "answered" and answered.json()["reply"] == "已安排清运"
     again = api(crew.handler_a).post(url, {"reply": "再次答复"}, format="json")
     assert again.status_code == 409
-    assert again.json()["reply"] == ["This order has been answered already."]
+    assert again.json()["fields"]["reply"] == ["This order has been answered already."]
     assert SupervisionOrder.objects.get().reply == "已安排清运"
 
 
@@ -205,13 +205,13 @@ def test_only_the_center_issues_and_the_input_is_checked(api, crew, held, held_b
     outside = api(crew.dispatcher_a).post(
         "/api/v1/supervision-orders/", {"case": held_b.pk, "demand": "督办"}, format="json"
     )
-    assert outside.status_code == 400 and outside.json() == {"case": ["Unknown case."]}
+    assert outside.status_code == 400 and outside.json()["fields"] == {"case": ["Unknown case."]}
     bad = api(crew.center).post(
         "/api/v1/supervision-orders/",
         {"case": held.pk, "demand": "", "reply_hours": "abc"},
         format="json",
     )
-    assert bad.status_code == 400 and set(bad.json()) == {"demand", "reply_hours"}
+    assert bad.status_code == 400 and set(bad.json()["fields"]) == {"demand", "reply_hours"}
     assert not SupervisionOrder.objects.exists()
 
 

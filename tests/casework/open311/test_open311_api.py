@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from casework.models import Case, Category, Holder, Source, Status
 from casework.open311 import services
@@ -633,3 +634,28 @@ def test_updates_follow_the_90_day_rule(client, jurisdiction):
     )
 
     assert response.status_code == 400
+
+
+# -- the two faces: a portal token and an Open311 key -------------------------------------------
+def test_an_open311_key_opens_nothing_of_the_rest_api_and_a_token_keeps_to_its_scope(
+    client, api_key, crew, api
+):
+    """The key files reports and reads public fields only; on /api/v1/ it is no credential at
+    all. A portal token reads the same case in full, and only within its user's scope."""
+    posted = _post(client, "json", _report(api_key))
+    case = Case.objects.get(pk=int(posted.json()[0]["service_request_id"]))
+    for header in (f"Token {api_key.raw}", f"Bearer {api_key.raw}"):
+        rest = APIClient()
+        rest.credentials(HTTP_AUTHORIZATION=header)
+        response = rest.get(f"/api/v1/cases/{case.pk}/")
+        assert response.status_code == 401
+        assert response.json()["code"] in ("authentication_failed", "not_authenticated")
+    public = _get(client, f"requests/{case.pk}", "json").json()[0]
+    assert "13800001111" not in json.dumps(public, ensure_ascii=False)
+    assert "张三" not in json.dumps(public, ensure_ascii=False)
+
+    inside = api(crew.dispatcher_a).get(f"/api/v1/cases/{case.pk}/")
+    assert inside.status_code == 200 and inside.json()["reporter_phone"] == "13800001111"
+    outside = api(crew.dispatcher_b)
+    assert outside.get(f"/api/v1/cases/{case.pk}/").status_code == 404
+    assert case.pk not in [c["id"] for c in outside.get("/api/v1/cases/").json()["results"]]

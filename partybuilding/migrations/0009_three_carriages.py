@@ -8,9 +8,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0011_import_drf_tokens'),
+        ('governance', '0013_departments_to_the_only_street'),
         ('grids', '0002_fieldwork_patrols_dangers_mobilization'),
-        ('partybuilding', '0005_booking_no_overlap'),
+        ('partybuilding', '0008_booking_no_overlap'),
     ]
 
     operations = [

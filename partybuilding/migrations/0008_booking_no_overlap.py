@@ -29,6 +29,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("partybuilding", "0004_positions")]
+    dependencies = [("partybuilding", "0007_positions")]
 
     operations = [migrations.RunPython(forwards, backwards)]

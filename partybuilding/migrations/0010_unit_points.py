@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('grids', '0002_fieldwork_patrols_dangers_mobilization'),
-        ('partybuilding', '0006_three_carriages'),
+        ('partybuilding', '0009_three_carriages'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,8 +1,14 @@
-"""Photo checks for every app: the content must be a real image, whatever the file is called.
+"""The one image-cleaning path of the portal (case photos, field-work photos, wish photos): the
+content must be a real image, whatever the file is called.
 
 A photo is decoded with Pillow, turned upright from its EXIF orientation, shrunk to a sensible
 size and re-encoded as JPEG (which also drops the EXIF data, GPS position included); a thumbnail is
 made from it. Anything Pillow cannot decode is refused with a message naming the file.
+
+Decoding costs memory and time in proportion to the pixels, so the pixels are counted from the
+file headers first (Pillow reads no pixel data to open a file): one photo may have at most
+MAX_PIXELS, the photos of one request together MAX_PIXELS_PER_REQUEST, and a request at most
+MAX_PHOTOS_PER_STEP photos. The request body itself is capped before this (governance.limits).
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS_PER_STEP = 9
 # Decoding a huge image takes memory in proportion to its pixels: refuse them before decoding.
 MAX_PIXELS = 50_000_000
+# Nine photos of a 12-megapixel phone camera; nine 7,000×7,000 images are refused undecoded.
+MAX_PIXELS_PER_REQUEST = 120_000_000
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO", "HEIF"}
 LONG_EDGE = 2560
 THUMBNAIL_EDGE = 320
@@ -41,6 +49,17 @@ def prepare_photos(files, *, field: str = "photos") -> list[PreparedPhoto]:
         raise ValidationError(
             {field: _("At most %(n)d photos per step.") % {"n": MAX_PHOTOS_PER_STEP}}
         )
+    pixels = sum(_pixels(upload) for upload in files)
+    if pixels > MAX_PIXELS_PER_REQUEST:
+        raise ValidationError(
+            {
+                field: _(
+                    "These photos have %(mp)d megapixels together; at most %(max)d are accepted "
+                    "at once. Send fewer or smaller photos."
+                )
+                % {"mp": pixels // 1_000_000, "max": MAX_PIXELS_PER_REQUEST // 1_000_000}
+            }
+        )
     prepared, errors = [], []
     for upload in files:
         try:
@@ -50,6 +69,19 @@ def prepare_photos(files, *, field: str = "photos") -> list[PreparedPhoto]:
     if errors:
         raise ValidationError({field: errors})
     return prepared
+
+
+def _pixels(upload) -> int:
+    """The pixels of an image as its header says (0 for a file that is no image: the check of
+    each photo refuses it with its own message)."""
+    try:
+        upload.seek(0)
+        with Image.open(upload) as probe:
+            return probe.width * probe.height
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return 0
+    finally:
+        upload.seek(0)
 
 
 def prepare_photo(upload) -> PreparedPhoto:

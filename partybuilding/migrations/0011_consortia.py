@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('grids', '0002_fieldwork_patrols_dangers_mobilization'),
-        ('partybuilding', '0007_unit_points'),
+        ('partybuilding', '0010_unit_points'),
     ]
 
     operations = [

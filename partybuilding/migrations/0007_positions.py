@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('grids', '0002_fieldwork_patrols_dangers_mobilization'),
-        ('partybuilding', '0003_agreement_document_checks'),
+        ('partybuilding', '0006_text_limits'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,285 @@
+"""Benchmark of the case lists at two sizes: the same requests at 10,000 and at 1,000,000 cases.
+
+    .venv/bin/python bench/lists.py [--small 10000] [--large 1000000] [--repeat 5]
+
+One street of 5 communities, 20 grids, 60 micro-grids and 300 buildings; cases over three years
+(80 % closed, the open ones spread over the four open states, one in seven of them overdue),
+written with ``INSERT … SELECT generate_series``. The small size is measured first, then the table
+grows to the large size and the same requests run again, in one process, so that the ratio
+compares like with like on a shared machine. Each request goes through Django's full stack
+in-process (middleware, view, template or serializer) as a street admin or a community
+dispatcher; the figure is the median server time of ``--repeat`` runs, with the number of SQL
+queries. Writes ``bench/results/lists.md``; ``tests/test_bench.py`` runs :func:`run` at a tiny
+size so that it cannot rot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, machine, setup_django
+
+RESULTS = ROOT / "bench" / "results" / "lists.md"
+STREET_CODE = "110101950"
+# (label, who, path) — {number} and {pk} are filled with a case in the middle of the table.
+REQUESTS = [
+    ("API case list", "admin", "/api/v1/cases/"),
+    ("API ?status=closed", "admin", "/api/v1/cases/?status=closed"),
+    ("API ?overdue=true", "admin", "/api/v1/cases/?overdue=true"),
+    ("API ?q=<case number>", "admin", "/api/v1/cases/?q={number}"),
+    ("API ?q=<word>", "admin", "/api/v1/cases/?q=%E4%BA%95%E7%9B%96"),
+    ("API case detail", "admin", "/api/v1/cases/{pk}/"),
+    ("page: case list", "admin", "/cases/"),
+    ("page: list ?status=closed", "admin", "/cases/?status=closed"),
+    ("page: list, page 50", "admin", "/cases/?page=50"),
+    ("page: dispatcher's inbox", "dispatcher", "/cases/inbox/"),
+    ("page: case", "admin", "/cases/{pk}/"),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    setup_django()
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # the test client's host name is allowed
+    return run(args.small, args.large, repeat=args.repeat)
+
+
+def run(small: int, large: int, *, repeat: int = 5, results: Path = RESULTS) -> int:
+    """Measure at ``small`` then at ``large`` cases; write the report. Returns 1 when a request
+    failed (a benchmark of error pages would measure nothing)."""
+    people = _prepare_street()
+    started = time.perf_counter()
+    _grow(people, 0, small)
+    prepared = [time.perf_counter() - started]
+    at_small = _measure(people, small, repeat)
+    started = time.perf_counter()
+    _grow(people, small, large)
+    prepared.append(time.perf_counter() - started)
+    at_large = _measure(people, large, repeat)
+    failed = [label for label, row in {**at_small, **at_large}.items() if row["status"] != 200]
+    _write(results, small, large, repeat, prepared, at_small, at_large)
+    print(f"Results written to {results}")
+    if failed:
+        print(f"FAILED requests: {failed}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _prepare_street():
+    """The street, its tree, a department and the two users; cases of an earlier run removed."""
+    from types import SimpleNamespace
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+
+    from governance.models import Department, Role, RoleAssignment
+    from grids.models import Area, AreaKind
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE casework_reminder, casework_supervisionorder, casework_deadlinerequest, "
+                "casework_caseevent, casework_attachment, casework_case RESTART IDENTITY CASCADE"
+            )
+        street = Area.objects.filter(code=STREET_CODE).first()
+        if street is None:
+            street = Area.objects.create(kind=AreaKind.STREET, name="压测街道", code=STREET_CODE)
+            for c in range(1, 6):
+                community = Area.objects.create(
+                    kind=AreaKind.COMMUNITY, name=f"压测{c}社区", code=f"{STREET_CODE}{c:03d}",
+                    parent=street,
+                )  # fmt: skip
+                for g in range(1, 5):
+                    grid = Area.objects.create(
+                        kind=AreaKind.GRID, name=f"压测{c}社区第{g}网格",
+                        code=f"{community.code}{g:02d}", parent=community,
+                    )  # fmt: skip
+                    for m in range(1, 4):
+                        micro = Area.objects.create(
+                            kind=AreaKind.MICRO_GRID, name=f"{grid.name}{m}微网格",
+                            code=f"{grid.code}{m:02d}", parent=grid,
+                        )  # fmt: skip
+                        for b in range(1, 6):
+                            Area.objects.create(
+                                kind=AreaKind.BUILDING, name=f"{micro.name}{b}号楼",
+                                code=f"{micro.code}{b:03d}", parent=micro, households=60,
+                            )  # fmt: skip
+        from casework.models import Category, TimeLimit
+
+        category, _ = Category.objects.get_or_create(
+            code="LISTBENCH", defaults={"name": "压测类别"}
+        )
+        TimeLimit.objects.get_or_create(
+            category=category, priority="normal",
+            defaults={"accept_hours": 2, "dispatch_hours": 2, "acknowledge_hours": 2,
+                      "handle_hours": 40},
+        )  # fmt: skip
+        department, _ = Department.objects.get_or_create(
+            code="list-bench", defaults={"name": "压测处置部门"}
+        )
+        users = get_user_model().objects
+        admin, _ = users.get_or_create(username="bench-admin", defaults={"full_name": "压测管理员"})
+        dispatcher, _ = users.get_or_create(
+            username="bench-dispatcher", defaults={"full_name": "压测派遣员"}
+        )
+        community = Area.objects.get(code=f"{STREET_CODE}001")
+        RoleAssignment.objects.get_or_create(user=admin, role=Role.STREET_ADMIN, area=street)
+        RoleAssignment.objects.get_or_create(
+            user=dispatcher, role=Role.COMMUNITY_DISPATCHER, area=community
+        )
+        buildings = list(
+            Area.objects.filter(kind=AreaKind.BUILDING, code__startswith=STREET_CODE)
+            .order_by("code")
+            .values_list("pk", "parent__parent_id", "parent__parent__parent_id")
+        )
+    return SimpleNamespace(
+        street=street, category=category, department=department, admin=admin,
+        dispatcher=dispatcher, buildings=buildings,
+    )  # fmt: skip
+
+
+def _grow(people, start: int, end: int) -> None:
+    """Add cases ``start + 1`` … ``end``."""
+    from django.db import connection, transaction
+
+    from governance.bulk import refresh_planner_statistics
+
+    if end <= start:
+        return
+    print(f"Writing cases {start + 1:,} … {end:,} …", flush=True)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS bench_building "
+            "(k int PRIMARY KEY, area int, grid int, community int) ON COMMIT DROP"
+        )
+        cursor.execute("TRUNCATE bench_building")
+        cursor.executemany(
+            "INSERT INTO bench_building VALUES (%s, %s, %s, %s)",
+            [(k, *row) for k, row in enumerate(people.buildings)],
+        )
+        cursor.execute(
+            """
+            INSERT INTO casework_case (
+                number, street_id, community_id, grid_id, title, description, category_id,
+                area_id, address, source, reporter_name, reporter_phone, priority, status,
+                holder, department_id, due_at, result, satisfaction, reported_at, closed_at,
+                resolved_on_spot, rework_count, return_count, stage_entry, version,
+                created_at, updated_at)
+            SELECT '2026-' || lpad(i::text, 7, '0'), %(street)s, b.community, b.grid,
+                CASE WHEN i %% 1000 = 0 THEN '井盖缺失' || i ELSE '楼道堆物' || i END, '',
+                %(category)s, b.area, '压测路' || (i %% 300) || '号', 'patrol', '压测居民', '',
+                'normal', s.status,
+                CASE s.status WHEN 'closed' THEN '' WHEN 'reported' THEN 'community'
+                    WHEN 'accepted' THEN 'community' ELSE 'department' END,
+                CASE WHEN s.status IN ('dispatched', 'in_progress') THEN %(department)s END,
+                CASE WHEN s.status = 'closed' THEN NULL
+                     WHEN i %% 7 = 0 THEN now() - interval '1 hour'
+                     ELSE now() + interval '3 days' END,
+                CASE WHEN s.status = 'closed' THEN '已处置' ELSE '' END, '',
+                r.at, CASE WHEN s.status = 'closed' THEN r.at + interval '2 days' END,
+                false, 0, 0, 1, 1, r.at, r.at
+            FROM generate_series(%(start)s + 1, %(end)s) AS i
+            JOIN bench_building b ON b.k = i %% %(buildings)s
+            CROSS JOIN LATERAL (SELECT (ARRAY['reported', 'accepted', 'dispatched',
+                'in_progress'])[1 + i %% 4] AS open_status) o
+            CROSS JOIN LATERAL (SELECT CASE WHEN i %% 5 = 0 THEN o.open_status
+                ELSE 'closed' END AS status) s
+            CROSS JOIN LATERAL (SELECT now() - make_interval(days => (%(end)s - i) * 1095
+                / %(end)s, mins => i %% 1440) AS at) r
+            """,
+            {
+                "street": people.street.pk,
+                "category": people.category.pk,
+                "department": people.department.pk,
+                "start": start,
+                "end": end,
+                "buildings": len(people.buildings),
+            },
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM casework_case")
+    # As autovacuum would have by then in production: without statistics on the area table the
+    # planner takes the scope filter for one row and sorts a million (34 s for page 50).
+    refresh_planner_statistics()
+
+
+def _measure(people, size: int, repeat: int) -> dict[str, dict]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from casework.models import Case
+
+    middle = Case.objects.filter(street=people.street).order_by("pk")[size // 2 : size // 2 + 1]
+    case = middle.get()
+    clients = {}
+    for who, user in (("admin", people.admin), ("dispatcher", people.dispatcher)):
+        clients[who] = Client()
+        clients[who].force_login(user)
+    rows = {}
+    print(f"Measuring at {size:,} cases …", flush=True)
+    for label, who, path in REQUESTS:
+        url = path.format(number=case.number, pk=case.pk)
+        client = clients[who]
+        client.get(url)  # warm: caches, prepared plans, templates
+        times = []
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url)
+                times.append(time.perf_counter() - started)
+        rows[label] = {
+            "ms": 1000 * statistics.median(times),
+            "queries": len(queries),
+            "status": response.status_code,
+        }
+        print(f"  {label}: {rows[label]['ms']:.1f} ms, {len(queries)} queries", flush=True)
+    return rows
+
+
+def _write(results, small, large, repeat, prepared, at_small, at_large) -> None:
+    lines = [
+        "# Case lists at two sizes",
+        "",
+        "Generated by `bench/lists.py`; do not edit by hand.",
+        "",
+        f"- {machine()}",
+        f"- One street (300 buildings); {small:,} then {large:,} cases in the same run "
+        f"(writing them took {prepared[0]:.0f} s and {prepared[1]:.0f} s); median of {repeat} "
+        "requests through Django's whole stack in-process, after one warm-up request",
+        "",
+        f"| request | {small:,} cases | queries | {large:,} cases | queries | ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for label, _who, _path in REQUESTS:
+        a, b = at_small[label], at_large[label]
+        ratio = b["ms"] / a["ms"] if a["ms"] else float("nan")
+        flag = "" if ratio <= 2 else " ⚠"
+        lines.append(
+            f"| {label} | {a['ms']:.1f} ms | {a['queries']} | {b['ms']:.1f} ms | "
+            f"{b['queries']} | {ratio:.1f}×{flag} |"
+        )
+    lines += [
+        "",
+        "The goal (issue 15) is a ratio of at most 2× for every row; ⚠ marks a row above it. "
+        "The machine is shared (2 CPUs), so single figures vary between runs; run it again "
+        "before reading much into one.",
+        "",
+    ]
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text("\n".join(lines), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

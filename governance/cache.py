@@ -1,0 +1,101 @@
+"""The Redis cache, made to fail soft.
+
+What the portal keeps in the cache — API rate-limit windows, the calendar version, short-lived
+figures — can be recomputed or done without. So when Redis is away, a read is a miss and a write
+is dropped (with one warning a minute per process) instead of a 500 on every request: filing and
+handling cases go on, rate limits lapse until Redis is back. Login lockouts are kept in the
+database (django-axes) and do not lapse.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+_WARN_EVERY = 60.0
+
+
+class ResilientRedisCache(RedisCache):
+    _warned_at = 0.0
+
+    def _down(self, operation: str, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - ResilientRedisCache._warned_at >= _WARN_EVERY:
+            ResilientRedisCache._warned_at = now
+            logger.warning("Cache unavailable (%s skipped): %s", operation, exc)
+
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except _DOWN as exc:
+            self._down("get", exc)
+            return default
+
+    def get_many(self, keys, version=None):
+        try:
+            return super().get_many(keys, version)
+        except _DOWN as exc:
+            self._down("get_many", exc)
+            return {}
+
+    def has_key(self, key, version=None):
+        try:
+            return super().has_key(key, version)
+        except _DOWN as exc:
+            self._down("has_key", exc)
+            return False
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().add(key, value, timeout, version)
+        except _DOWN as exc:
+            self._down("add", exc)
+            return False
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            super().set(key, value, timeout, version)
+        except _DOWN as exc:
+            self._down("set", exc)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().set_many(data, timeout, version)
+        except _DOWN as exc:
+            self._down("set_many", exc)
+            return list(data)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().touch(key, timeout, version)
+        except _DOWN as exc:
+            self._down("touch", exc)
+            return False
+
+    def delete(self, key, version=None):
+        try:
+            return super().delete(key, version)
+        except _DOWN as exc:
+            self._down("delete", exc)
+            return False
+
+    def delete_many(self, keys, version=None):
+        try:
+            super().delete_many(keys, version)
+        except _DOWN as exc:
+            self._down("delete_many", exc)
+
+    def incr(self, key, delta=1, version=None):
+        try:
+            return super().incr(key, delta, version)
+        except _DOWN as exc:
+            self._down("incr", exc)
+            raise ValueError(f"Key '{key}' not found (cache unavailable)") from exc

@@ -1,0 +1,57 @@
+"""The case export writes user text as text (issue 8, item 6): a title, an address, a reporter
+name or a result starting with a formula character is a string cell, shown as typed."""
+
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tests.casework.factories import CaseFactory
+
+pytestmark = pytest.mark.django_db
+
+LEADING = ["=", "+", "-", "@", "\t", "\r"]
+
+
+def _sheet(response):
+    assert response.status_code == 200
+    return load_workbook(BytesIO(b"".join(response.streaming_content))).active
+
+
+@pytest.mark.parametrize("lead", LEADING, ids=repr)
+def test_user_text_with_a_leading_formula_character_is_text(
+    client, tree, categories, crew, in_english, lead
+):
+    text = f'{lead}HYPERLINK("http://evil","点我")'
+    case = CaseFactory(
+        area=tree.grid_a1,
+        community=tree.community_a,
+        category=categories.garbage,
+        title=text,
+        address=text,
+        reporter_name=text,
+        result=text,
+    )
+    client.force_login(crew.dispatcher_a)
+    sheet = _sheet(client.get(reverse("casework:export")))
+    header = [c.value for c in sheet[1]]
+    row = sheet[2]
+    assert row[0].value == case.number
+    for column in ("Title", "Address", "Reporter", "Handling result"):
+        cell = row[header.index(column)]
+        assert (cell.data_type, cell.value, cell.quotePrefix) == ("s", text, True), column
+    assert all(cell.data_type != "f" for cell in row)
+
+
+def test_ordinary_text_and_dates_keep_their_type(client, tree, categories, crew, in_english):
+    CaseFactory(
+        area=tree.grid_a1, community=tree.community_a, category=categories.garbage, title="垃圾"
+    )
+    client.force_login(crew.dispatcher_a)
+    sheet = _sheet(client.get(reverse("casework:export")))
+    header = [c.value for c in sheet[1]]
+    row = sheet[2]
+    title = row[header.index("Title")]
+    assert (title.value, title.quotePrefix) == ("垃圾", False)
+    assert row[header.index("Reported at")].is_date

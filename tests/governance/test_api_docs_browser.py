@@ -1,0 +1,56 @@
+"""The API docs (Swagger UI) in Chromium: everything they load comes from the portal itself, the
+page runs under the strict Content-Security-Policy (the Error body and the 409s are checked in
+the schema itself: tests/casework/test_api_errors.py)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import AreaTreeFactory, RoleAssignmentFactory, UserFactory
+
+pytestmark = pytest.mark.browser
+
+VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture
+def worker(transactional_db):
+    tree = AreaTreeFactory.build_street()
+    user = UserFactory(username="wanggeyuan", full_name="李网格")
+    RoleAssignmentFactory(user=user, role="grid_worker", area=tree.grid_a1)
+    return user
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+def test_the_docs_load_from_the_portal_alone(browser, live_server, worker, artifacts_dir, screen):
+    context = browser.new_context(viewport=VIEWPORTS[screen], locale="zh-CN")
+    page = context.new_page()
+    hosts, errors, refused = set(), [], []
+    page.on("request", lambda request: hosts.add(urlparse(request.url).netloc))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    try:
+        page.goto(live_server.url + reverse("login"))
+        page.fill("input[name=username]", "wanggeyuan")
+        page.fill("input[name=password]", "pass-word-123")
+        page.click(".auth-card button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        page.goto(live_server.url + "/api/v1/docs/")
+        page.wait_for_function(
+            "() => document.querySelectorAll('.swagger-ui .opblock').length > 5", timeout=30000
+        )
+        page.wait_for_load_state("networkidle")
+        assert page.locator(".swagger-ui .opblock-tag", has_text="areas").count() == 1
+        page.screenshot(path=artifacts_dir / f"api-docs-{screen}.png")
+    finally:
+        context.close()
+    assert hosts == {urlparse(live_server.url).netloc}, hosts
+    assert errors == [] and refused == []

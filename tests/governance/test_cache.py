@@ -1,0 +1,51 @@
+"""A cache outage is a miss, not an error page (the live case is in test_production_stack.py)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import pytest
+
+from governance.cache import ResilientRedisCache
+
+
+@pytest.fixture
+def dead_cache():
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return ResilientRedisCache(
+        f"redis://127.0.0.1:{port}/0", {"OPTIONS": {"socket_connect_timeout": 1}}
+    )
+
+
+def test_reads_miss_and_writes_are_dropped_when_redis_is_away(dead_cache, caplog):
+    ResilientRedisCache._warned_at = -1e9
+    with caplog.at_level(logging.WARNING, logger="governance.cache"):
+        assert dead_cache.get("throttle_user_1", []) == []
+        dead_cache.set("throttle_user_1", [1.0], 60)
+        assert dead_cache.add("k", 1) is False
+        assert dead_cache.get_many(["a", "b"]) == {}
+        assert dead_cache.set_many({"a": 1, "b": 2}) == ["a", "b"]
+        assert dead_cache.delete("k") is False
+        assert dead_cache.has_key("k") is False
+        with pytest.raises(ValueError):
+            dead_cache.incr("k")
+    # One warning for the whole outage, not one per call.
+    assert [r.getMessage()[:30] for r in caplog.records] == ["Cache unavailable (get skipped"]
+
+
+@pytest.mark.redis
+def test_a_live_redis_is_used_as_usual():
+    from tests.conftest import _redis_url
+
+    cache = ResilientRedisCache(_redis_url(), {})
+    cache.delete_many(["governance-cache-test", "governance-cache-test-n"])
+    try:
+        cache.set("governance-cache-test", {"n": 1}, 30)
+        assert cache.get("governance-cache-test") == {"n": 1}
+        assert cache.add("governance-cache-test-n", 1, 30) is True
+        assert cache.incr("governance-cache-test-n") == 2
+    finally:
+        cache.delete_many(["governance-cache-test", "governance-cache-test-n"])

@@ -1,0 +1,39 @@
+"""Capped counts for long lists."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from governance.pagination import CappedPaginator
+from tests.factories import UserFactory
+
+
+@pytest.mark.django_db
+def test_the_count_stops_at_the_cap_and_says_so(django_assert_num_queries):
+    UserFactory.create_batch(7)
+    users = get_user_model().objects.order_by("pk")
+
+    exact = CappedPaginator(users, 2, cap=10)
+    capped = CappedPaginator(users, 2, cap=5)
+
+    assert (exact.count, exact.capped, exact.display_count) == (7, False, "7")
+    with django_assert_num_queries(1):
+        assert capped.count == 5
+    assert capped.capped and capped.display_count == "5+"
+    assert capped.num_pages == 3  # pages reach the cap, not past it
+    assert [u.pk for u in capped.get_page(99).object_list] == [u.pk for u in users[4:5]]
+
+
+@pytest.mark.django_db
+def test_the_count_does_not_sort(django_assert_num_queries):
+    UserFactory.create_batch(3)
+    paginator = CappedPaginator(get_user_model().objects.order_by("-date_joined", "pk"), 2)
+    with django_assert_num_queries(1) as queries:
+        assert paginator.count == 3
+    assert "ORDER BY" not in queries.captured_queries[0]["sql"]
+
+
+def test_plain_sequences_are_counted_as_they_are():
+    paginator = CappedPaginator(list(range(12_345)), 50)
+    assert paginator.count == 10_000 and paginator.display_count == "10,000+"

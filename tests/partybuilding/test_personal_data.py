@@ -1,0 +1,243 @@
+"""Personal data of party members through governance.privacy (issue 8, items 5 and 13): masked
+everywhere, searched only whole where masked, read in full only by a logged reveal."""
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from governance.models import PersonalDataAccess
+from partybuilding import services
+from partybuilding.models import PartyMember
+
+pytestmark = pytest.mark.django_db
+
+ID_A = "11010519491231002X"
+
+
+@pytest.fixture
+def members(party):
+    PartyMember.objects.filter(pk=party.member_a.pk).update(id_number=ID_A)
+    party.member_a.refresh_from_db()
+    return party
+
+
+def _names(response):
+    return {row["name"] for row in response.json()["results"]}
+
+
+# -- item 5: searching cannot recover a masked number --------------------------------------------
+@pytest.mark.parametrize("fragment", ["1391", "5678", "139123", "1101", "002X"])
+def test_a_viewer_cannot_find_a_member_by_a_fragment_of_a_masked_number(client, members, fragment):
+    client.force_login(members.cast.viewer_a)
+    page = client.get("/party/members/", {"q": fragment}).content.decode()
+    assert "李建国" not in page
+    assert "李建国" not in _names(client.get("/api/v1/party/members/", {"q": fragment}))
+
+
+@pytest.mark.parametrize("whole", ["13912345678", ID_A])
+def test_a_viewer_finds_a_member_by_the_whole_number(client, members, whole):
+    client.force_login(members.cast.viewer_a)
+    assert "李建国" in client.get("/party/members/", {"q": whole}).content.decode()
+    assert "李建国" in _names(client.get("/api/v1/party/members/", {"q": whole}))
+
+
+def test_an_officer_searches_fragments_only_in_their_own_scope(client, members):
+    client.force_login(members.officer_a)
+    assert _names(client.get("/api/v1/party/members/", {"q": "1391"})) == {"李建国"}
+    # B's member is out of the officer's scope altogether; the fragment finds nothing there.
+    assert _names(client.get("/api/v1/party/members/", {"q": "139876"})) == set()
+
+
+def test_the_admin_search_follows_the_same_rule(client, members):
+    # A staff viewer is the role that sees numbers masked; a reader (street admin) in scope
+    # finds by fragment.
+    staff = members.cast.viewer_a
+    staff.is_staff = True
+    staff.save()
+    staff.user_permissions.add(Permission.objects.get(codename="view_partymember"))
+    client.force_login(staff)
+    url = "/admin/partybuilding/partymember/"
+    assert "李建国" not in client.get(url, {"q": "1391"}).content.decode()
+    assert "李建国" in client.get(url, {"q": "13912345678"}).content.decode()
+
+
+# -- item 13: masked everywhere, revealed with a reason, logged -------------------------------------
+def test_officers_see_masked_numbers_with_a_way_to_reveal(client, members):
+    client.force_login(members.officer_a)
+    body = client.get("/party/members/").content.decode()
+    assert "139****5678" in body and "13912345678" not in body
+    assert f"/party/members/{members.member_a.pk}/reveal/" in body
+    data = client.get(f"/api/v1/party/members/{members.member_a.pk}/").json()
+    assert (data["phone"], data["id_number"]) == ("139****5678", "1101**********002X")
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_a_viewer_gets_no_reveal_link(client, members):
+    client.force_login(members.cast.viewer_a)
+    body = client.get("/party/members/").content.decode()
+    assert "/reveal/" not in body
+    assert client.get(f"/party/members/{members.member_a.pk}/reveal/").status_code == 403
+
+
+def test_the_reveal_page_needs_a_reason_and_logs_each_field(client, members):
+    client.force_login(members.officer_a)
+    url = f"/party/members/{members.member_a.pk}/reveal/"
+    page = client.get(url)
+    assert page.status_code == 200 and "13912345678" not in page.content.decode()
+
+    refused = client.post(url, {"reason": "  "})
+    assert refused.status_code == 200 and "13912345678" not in refused.content.decode()
+    assert not PersonalDataAccess.objects.exists()
+
+    shown = client.post(url, {"reason": "走访联系"}).content.decode()
+    assert "13912345678" in shown and ID_A in shown
+    rows = PersonalDataAccess.objects.order_by("field")
+    assert [(r.field, r.interface, r.reason, r.user) for r in rows] == [
+        ("id_number", "web", "走访联系", members.officer_a),
+        ("phone", "web", "走访联系", members.officer_a),
+    ]
+
+
+def test_the_reveal_page_of_another_community_is_not_found(client, members):
+    client.force_login(members.officer_a)
+    url = f"/party/members/{members.member_b.pk}/reveal/"
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"reason": "x"}).status_code == 404
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_the_api_reveals_one_field_with_a_reason(api, members):
+    client = api(members.officer_a)
+    url = f"/api/v1/party/members/{members.member_a.pk}/reveal/"
+    response = client.post(url, {"field": "id_number", "reason": "核对身份"}, format="json")
+    assert response.status_code == 200
+    assert response.json() == {"field": "id_number", "value": ID_A}
+    entry = PersonalDataAccess.objects.get()
+    assert (entry.field, entry.field_kind, entry.interface, entry.object_id) == (
+        "id_number",
+        "id_number",
+        "api",
+        str(members.member_a.pk),
+    )
+    assert entry.area_id == members.branch_a1.area_id
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"field": "phone"}, "reason"), ({"field": "name", "reason": "x"}, "field")],
+)
+def test_the_api_reveal_refuses_bad_input_with_a_field_message(api, members, body, field):
+    response = api(members.officer_a).post(
+        f"/api/v1/party/members/{members.member_a.pk}/reveal/", body, format="json"
+    )
+    assert response.status_code == 400 and field in response.json()
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_the_api_reveal_is_refused_to_viewers_and_out_of_scope(api, members):
+    body = {"field": "phone", "reason": "x"}
+    viewer = api(members.cast.viewer_a)
+    assert (
+        viewer.post(
+            f"/api/v1/party/members/{members.member_a.pk}/reveal/", body, format="json"
+        ).status_code
+        == 403
+    )
+    officer = api(members.officer_a)
+    assert (
+        officer.post(
+            f"/api/v1/party/members/{members.member_b.pk}/reveal/", body, format="json"
+        ).status_code
+        == 404
+    )
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_opening_a_member_in_the_admin_is_logged(client, members):
+    client.force_login(members.cast.superuser)
+    response = client.get(f"/admin/partybuilding/partymember/{members.member_a.pk}/change/")
+    assert response.status_code == 200
+    assert set(
+        PersonalDataAccess.objects.filter(interface="admin").values_list("field", flat=True)
+    ) == {"phone", "id_number"}
+
+
+# -- the access log ---------------------------------------------------------------------------------
+@pytest.fixture
+def logged(members):
+    from governance import privacy
+
+    for member, user in (
+        (members.member_a, members.officer_a),
+        (members.member_b, members.officer_b),
+    ):
+        privacy.reveal(user=user, obj=member, name="phone", reason="回访", interface="web")
+    return members
+
+
+def test_a_street_admin_searches_the_access_log_of_their_subtree(
+    client, logged, django_assert_max_num_queries
+):
+    client.force_login(logged.cast.admin_a)
+    with django_assert_max_num_queries(12):
+        body = client.get("/access-log/").content.decode()
+    assert "李建国" in body and "赵红梅" not in body
+    assert "回访" in body
+    assert "李建国" not in client.get("/access-log/", {"q": "nobody-such"}).content.decode()
+    assert "李建国" in client.get("/access-log/", {"q": "officer_a"}).content.decode()
+    client.force_login(logged.cast.street_admin)
+    body = client.get("/access-log/").content.decode()
+    assert "李建国" in body and "赵红梅" in body
+
+
+def test_the_access_log_page_is_for_street_admins_only(client, logged):
+    client.force_login(logged.cast.viewer_a)
+    assert client.get("/access-log/").status_code == 403
+    client.force_login(logged.officer_a)
+    assert client.get("/access-log/").status_code == 403
+    client.logout()
+    assert client.get("/access-log/").status_code == 302
+
+
+def test_the_access_log_is_read_only_in_the_admin(client, logged):
+    client.force_login(logged.cast.superuser)
+    base = "/admin/governance/personaldataaccess/"
+    assert client.get(base).status_code == 200
+    entry = PersonalDataAccess.objects.first()
+    assert client.get(f"{base}add/").status_code == 403
+    assert client.post(f"{base}{entry.pk}/delete/").status_code == 403
+    client.post(f"{base}{entry.pk}/change/", {"reason": "改了"})
+    entry.refresh_from_db()
+    assert entry.reason == "回访"
+
+
+def test_a_street_admin_reads_only_their_subtree_in_the_admin(client, logged):
+    admin_a = logged.cast.admin_a
+    admin_a.is_staff = True
+    admin_a.save()
+    admin_a.user_permissions.add(Permission.objects.get(codename="view_personaldataaccess"))
+    client.force_login(admin_a)
+    body = client.get("/admin/governance/personaldataaccess/").content.decode()
+    assert "李建国" in body and "赵红梅" not in body
+
+
+def test_the_change_log_keeps_personal_fields_masked(members):
+    from governance.models import ObjectChange
+
+    member = members.member_a
+    member.phone = "13700001234"
+    services.member_save(actor=members.officer_a, member=member)
+    entry = ObjectChange.objects.filter(object_id=str(member.pk), action="update").latest("pk")
+    assert entry.postchange_data["phone"] == "137****1234"
+    assert entry.postchange_data["id_number"] == "1101**********002X"
+    assert "13700001234" not in str(entry.prechange_data) + str(entry.postchange_data)
+
+
+def test_a_masked_id_number_sent_back_is_refused(api, members):
+    response = api(members.officer_a).patch(
+        f"/api/v1/party/members/{members.member_a.pk}/",
+        {"id_number": "1101**********002X"},
+        format="json",
+    )
+    assert response.status_code == 400 and "id_number" in response.json()
+    members.member_a.refresh_from_db()
+    assert members.member_a.id_number == ID_A

@@ -1,0 +1,40 @@
+"""The reveal of a member's phone and the access log in Chromium, on a desktop and a phone."""
+
+import pytest
+
+from governance.models import PersonalDataAccess
+from tests.partybuilding.test_browser import SIZES, shoot, sign_in
+
+
+def _fits(page) -> bool:
+    return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("size", list(SIZES))
+def test_an_officer_reveals_a_phone_and_the_admin_finds_the_read(
+    browser, live_server, party, artifacts_dir, size
+):
+    page = sign_in(browser, live_server, party.officer_a.username, size)
+    page.goto(f"{live_server.url}/party/members/")
+    assert "139****5678" in page.content() and "13912345678" not in page.content()
+    assert _fits(page)
+    shoot(page, artifacts_dir, f"members-masked-{size}")
+    page.click(f"a[href='/party/members/{party.member_a.pk}/reveal/']")
+    page.wait_for_load_state()
+    page.fill("input[name=reason]", "走访联系")
+    page.click("form button.btn-primary")
+    page.wait_for_load_state()
+    assert "13912345678" in page.content()
+    assert _fits(page)
+    shoot(page, artifacts_dir, f"member-revealed-{size}")
+    assert PersonalDataAccess.objects.filter(reason="走访联系", interface="web").exists()
+    page.close()
+
+    page = sign_in(browser, live_server, party.cast.street_admin.username, size)
+    page.goto(f"{live_server.url}/access-log/")
+    assert "李建国" in page.content() and "走访联系" in page.content()
+    assert _fits(page)
+    shoot(page, artifacts_dir, f"access-log-{size}")
+    page.close()
