@@ -156,4 +156,4 @@ def test_the_api_lists_in_scope_and_refuses_overlapping_contracts(
         },
         format="json",
     )
-    assert response.status_code == 400 and "starts_on" in response.json()
+    assert response.status_code == 400 and "starts_on" in response.json()["fields"]

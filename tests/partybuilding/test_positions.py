@@ -372,7 +372,7 @@ def test_the_api_books_and_refuses_a_clash(api, party, centre, django_assert_max
     assert created.status_code == 201, created.content
     assert created.json()["status"] == "confirmed"
     clash = client.post("/api/v1/party/bookings/", payload, format="json")
-    assert clash.status_code == 400 and "starts_at" in clash.json()
+    assert clash.status_code == 400 and "starts_at" in clash.json()["fields"]
     for hour in (10, 11):
         payload.update(starts_at=at(day, hour).isoformat(), ends_at=at(day, hour + 1).isoformat())
         assert client.post("/api/v1/party/bookings/", payload, format="json").status_code == 201
@@ -408,7 +408,7 @@ def test_the_api_keeps_other_communities_out(api, party, centre):
         },
         format="json",
     )
-    assert response.status_code == 400 and "room" in response.json()
+    assert response.status_code == 400 and "room" in response.json()["fields"]
 
 
 def test_the_api_approves_for_the_positions_officers_only(api, party, centre):
@@ -441,5 +441,5 @@ def test_the_api_refuses_to_write_a_bookings_status(api, party, centre):
         },
         format="json",
     )
-    assert response.status_code == 400 and "status" in response.json()
+    assert response.status_code == 400 and "status" in response.json()["fields"]
     assert not Booking.objects.exists()
