@@ -82,4 +82,4 @@ def test_the_api_lists_in_scope_and_checks_coverage(api, consortium, django_asse
         {"covered_areas": [consortium.tree.community_a.pk]},
         format="json",
     )
-    assert response.status_code == 400 and "covered_areas" in response.json()
+    assert response.status_code == 400 and "covered_areas" in response.json()["fields"]
