@@ -18,7 +18,11 @@ from governance.scopes import users_managed_by, visible
 from partybuilding import services
 from partybuilding.models import (
     Activity,
+    Booking,
     CoConstructionUnit,
+    Compound,
+    Consortium,
+    ConsortiumMember,
     Council,
     CouncilMember,
     Demand,
@@ -29,17 +33,26 @@ from partybuilding.models import (
     MeetingSeries,
     MicroWish,
     OrganizationPost,
+    OwnersCommittee,
+    OwnersCommitteeMember,
     PairingAgreement,
     Participation,
     PartyMember,
     PartyOrganization,
     PointEntry,
+    Position,
+    PositionHours,
     Project,
     ProjectUpdate,
+    PropertyCompany,
+    PropertyContract,
     Redemption,
     Resolution,
     Resource,
     Reward,
+    Room,
+    UnitPointEntry,
+    UnitPointRule,
     Volunteer,
 )
 
@@ -394,7 +407,7 @@ class DemandAdmin(PartyAdmin):
     list_display = ("title", "service_type", "source", "area", "status")
     list_filter = ("status", "service_type", "source")
     search_fields = ("title",)
-    raw_id_fields = ("area",)
+    raw_id_fields = ("area", "consortium")
     list_select_related = ("area",)
 
 
@@ -417,7 +430,7 @@ class ProjectAdmin(PartyTreeAdmin):
     list_display_links = ("indented_title",)
     list_filter = ("status", "kind", "year")
     search_fields = ("name",)
-    raw_id_fields = ("parent", "area", "demand", "agreement")
+    raw_id_fields = ("parent", "area", "demand", "agreement", "consortium")
     filter_horizontal = ("units", "owners", "resources")
     inlines = (ProjectUpdateInline,)
     list_select_related = ("area",)
@@ -584,7 +597,7 @@ class MeetingAdmin(PartyAdmin):
     list_filter = ("kind", "status", "minutes_public")
     search_fields = ("title",)
     date_hierarchy = "starts_at"
-    raw_id_fields = ("area", "council", "series")
+    raw_id_fields = ("area", "council", "series", "consortium")
     inlines = (AttendeeInline, ResolutionInline)
     list_select_related = ("area",)
     actions = status_actions(Meeting, services.meeting_set_status, "meeting")
@@ -619,3 +632,192 @@ class ResolutionAdmin(PartyAdmin):
             votes_for=obj.votes_for,
             votes_against=obj.votes_against,
         )
+
+
+# -- positions and bookings -------------------------------------------------------------------
+class PositionHoursInline(admin.TabularInline):
+    model = PositionHours
+    extra = 0
+
+
+class RoomInline(admin.TabularInline):
+    model = Room
+    extra = 0
+
+
+@admin.register(Position)
+class PositionAdmin(PartyAdmin):
+    list_display = ("name", "kind", "area", "unit", "requires_approval", "is_public")
+    list_filter = ("kind", "requires_approval", "is_public")
+    search_fields = ("name", "address")
+    raw_id_fields = ("area", "unit", "resource")
+    inlines = (RoomInline, PositionHoursInline)
+    list_select_related = ("area", "unit")
+
+
+@admin.register(PositionHours)
+class PositionHoursAdmin(PartyAdmin):
+    list_display = ("position", "weekday", "opens", "closes")
+    list_filter = ("weekday",)
+    raw_id_fields = ("position",)
+    list_select_related = ("position",)
+
+
+@admin.register(Room)
+class RoomAdmin(PartyAdmin):
+    list_display = ("name", "position", "kind", "capacity", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "position__name")
+    raw_id_fields = ("position",)
+    list_select_related = ("position",)
+
+
+BOOKING_FIXED_FIELDS = (
+    "room",
+    "title",
+    "kind",
+    "activity",
+    "meeting",
+    "unit",
+    "group_name",
+    "starts_at",
+    "ends_at",
+    "expected_people",
+)
+
+
+@admin.register(Booking)
+class BookingAdmin(PartyAdmin):
+    """A booking is made by the booking service (opening hours, capacity, no overlap); once
+    made, only its note changes here, and its status moves by the actions."""
+
+    list_display = ("title", "room", "starts_at", "ends_at", "kind", "status", "booked_by")
+    list_filter = ("status", "kind")
+    search_fields = ("title", "group_name")
+    date_hierarchy = "starts_at"
+    raw_id_fields = ("room", "activity", "meeting", "unit")
+    exclude = ("booked_by", "decided_by", "people_served")
+    list_select_related = ("room__position", "booked_by")
+    actions = (
+        step_action(
+            "approve_bookings", gettext_lazy("Approve"), services.booking_approve, "booking"
+        ),
+        step_action("reject_bookings", gettext_lazy("Reject"), services.booking_reject, "booking"),
+        step_action(
+            "cancel_bookings", gettext_lazy("Cancel booking"), services.booking_cancel, "booking"
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields.extend(BOOKING_FIXED_FIELDS)
+        return [*fields, "status"] if "status" not in fields else fields
+
+    def create_service(self, request, obj):
+        return services.booking_create(
+            actor=request.user,
+            room=obj.room,
+            title=obj.title,
+            kind=obj.kind,
+            starts_at=obj.starts_at,
+            ends_at=obj.ends_at,
+            expected_people=obj.expected_people,
+            activity=obj.activity,
+            meeting=obj.meeting,
+            unit=obj.unit,
+            group_name=obj.group_name,
+            note=obj.note,
+        )
+
+
+# -- the three carriages ----------------------------------------------------------------------
+class OwnersCommitteeMemberInline(admin.TabularInline):
+    model = OwnersCommitteeMember
+    extra = 0
+    raw_id_fields = ("party_member",)
+
+
+@admin.register(Compound)
+class CompoundAdmin(PartyAdmin):
+    list_display = ("name", "kind", "area", "households", "residents_committee")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+    raw_id_fields = ("area",)
+    list_select_related = ("area",)
+
+
+@admin.register(OwnersCommittee)
+class OwnersCommitteeAdmin(PartyAdmin):
+    list_display = ("name", "compound", "elected_on", "term_start", "term_end")
+    raw_id_fields = ("compound",)
+    inlines = (OwnersCommitteeMemberInline,)
+    list_select_related = ("compound",)
+
+
+@admin.register(OwnersCommitteeMember)
+class OwnersCommitteeMemberAdmin(PartyAdmin):
+    list_display = ("name", "post", "committee")
+    raw_id_fields = ("committee", "party_member")
+    list_select_related = ("committee",)
+
+
+@admin.register(PropertyCompany)
+class PropertyCompanyAdmin(PartyAdmin):
+    list_display = ("__str__", "area", "service_phone", "quality_score", "is_red")
+    list_filter = ("is_red",)
+    search_fields = ("department__name",)
+    raw_id_fields = ("area", "party_organization")
+    list_select_related = ("department", "area")
+
+
+@admin.register(PropertyContract)
+class PropertyContractAdmin(PartyAdmin):
+    list_display = ("compound", "company", "starts_on", "ends_on")
+    raw_id_fields = ("compound", "company")
+    list_select_related = ("compound", "company__department")
+
+    def save_service(self, request, obj, related):
+        return services.contract_save(actor=request.user, contract=obj)
+
+
+# -- units' points ----------------------------------------------------------------------------
+@admin.register(UnitPointRule)
+class UnitPointRuleAdmin(PartyAdmin):
+    list_display = ("item", "area", "points", "yearly_cap")
+    raw_id_fields = ("area",)
+    list_select_related = ("area",)
+
+
+@admin.register(UnitPointEntry)
+class UnitPointEntryAdmin(ReadOnlyAdmin):
+    list_display = ("unit", "year", "item", "amount", "reason", "created_at")
+    list_filter = ("year", "item")
+    search_fields = ("unit__name", "reason")
+    list_select_related = ("unit",)
+
+
+# -- governance consortia ---------------------------------------------------------------------
+class ConsortiumMemberInline(admin.TabularInline):
+    model = ConsortiumMember
+    extra = 0
+    raw_id_fields = ("unit", "company", "volunteer")
+
+
+@admin.register(Consortium)
+class ConsortiumAdmin(PartyAdmin):
+    list_display = ("name", "area", "motto")
+    search_fields = ("name",)
+    raw_id_fields = ("area", "covered_areas", "compounds", "units")
+    inlines = (ConsortiumMemberInline,)
+    list_select_related = ("area",)
+
+    def save_service(self, request, obj, related):
+        return services.consortium_save(actor=request.user, consortium=obj, related=related)
+
+
+@admin.register(ConsortiumMember)
+class ConsortiumMemberAdmin(PartyAdmin):
+    list_display = ("name", "side", "role", "consortium")
+    raw_id_fields = ("consortium", "unit", "company", "volunteer")
+    list_select_related = ("consortium",)

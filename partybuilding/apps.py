@@ -19,7 +19,13 @@ class PartybuildingConfig(AppConfig):
             register_unassigned_start_page,
         )
         from partybuilding import models as m
-        from partybuilding.demo import seed_partybuilding
+        from partybuilding.demo import (
+            seed_compounds,
+            seed_consortium,
+            seed_partybuilding,
+            seed_positions,
+            seed_unit_points,
+        )
         from partybuilding.permissions import PARTY_CHANGE_ROLES
 
         # Model → lookup to its area. Every area role reads party work in its scope; party
@@ -49,10 +55,34 @@ class PartybuildingConfig(AppConfig):
             m.Meeting: "area",
             m.MeetingAttendee: "meeting__area",
             m.Resolution: "meeting__area",
+            m.Compound: "area",
+            m.OwnersCommittee: "compound__area",
+            m.OwnersCommitteeMember: "committee__compound__area",
+            m.PropertyContract: "compound__area",
+            m.UnitPointRule: "area",
+            m.Consortium: "area",
+            m.ConsortiumMember: "consortium__area",
+            m.UnitPointEntry: "unit__area",
         }
         for model, path in area_paths.items():
             scopes.register(
                 model, scopes.ScopeRule(area_path=path, change_roles=PARTY_CHANGE_ROLES)
+            )
+            changelog.register(model, area_path=path)
+        # A street's service centre serves its communities: their officers see it, its rooms
+        # and its calendar (covering), and book it (services.positions.may_book_at). A property
+        # company registered with the street serves compounds in its communities.
+        covering_paths = {
+            m.PropertyCompany: "area",
+            m.Position: "area",
+            m.PositionHours: "position__area",
+            m.Room: "position__area",
+            m.Booking: "room__position__area",
+        }
+        for model, path in covering_paths.items():
+            scopes.register(
+                model,
+                scopes.ScopeRule(area_path=path, change_roles=PARTY_CHANGE_ROLES, covering=True),
             )
             changelog.register(model, area_path=path)
 
@@ -73,6 +103,10 @@ class PartybuildingConfig(AppConfig):
         )
 
         register_seeder(30, "party building and co-governance", seed_partybuilding)
+        register_seeder(31, "positions and room bookings", seed_positions)
+        register_seeder(32, "compounds and their three carriages", seed_compounds)
+        register_seeder(33, "units' points for last year and this year", seed_unit_points)
+        register_seeder(34, "a governance consortium", seed_consortium)
 
         party_roles = frozenset(
             {

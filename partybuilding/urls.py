@@ -1,6 +1,16 @@
 from django.urls import path
 
-from partybuilding.views import cogovernance, meetings, organizations, overview, volunteers
+from partybuilding.views import (
+    cogovernance,
+    compounds,
+    consortia,
+    meetings,
+    organizations,
+    overview,
+    positions,
+    unit_points,
+    volunteers,
+)
 
 app_name = "partybuilding"
 
@@ -57,4 +67,16 @@ urlpatterns = [
     path("councils/", meetings.councils, name="councils"),
     path("councils/new/", meetings.council_edit, name="council-new"),
     path("councils/<int:pk>/edit/", meetings.council_edit, name="council-edit"),
+    path("unit-points/", unit_points.ranking, name="unit-points"),
+    path("unit-points/<int:pk>/letter/", unit_points.feedback_letter, name="unit-letter"),
+    path("consortia/", consortia.consortia, name="consortia"),
+    path("consortia/<int:pk>/", consortia.consortium_detail, name="consortium"),
+    path("compounds/", compounds.compounds, name="compounds"),
+    path("compounds/<int:pk>/", compounds.compound_detail, name="compound"),
+    path("positions/", positions.positions, name="positions"),
+    path("positions/new/", positions.position_edit, name="position-new"),
+    path("positions/<int:pk>/", positions.position_detail, name="position"),
+    path("positions/<int:pk>/edit/", positions.position_edit, name="position-edit"),
+    path("positions/<int:pk>/book/", positions.booking_new, name="booking-new"),
+    path("positions/<int:pk>/free/", positions.position_free, name="position-free"),
 ]

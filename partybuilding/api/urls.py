@@ -1,7 +1,14 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from partybuilding.api.views import cogovernance, meetings, organizations, volunteers
+from partybuilding.api.views import (
+    cogovernance,
+    compounds,
+    meetings,
+    organizations,
+    positions,
+    volunteers,
+)
 
 router = DefaultRouter()
 router.register(
@@ -28,8 +35,36 @@ router.register("party/meeting-series", meetings.SeriesViewSet, basename="meetin
 router.register("party/meetings", meetings.MeetingViewSet, basename="meeting")
 router.register("party/attendees", meetings.AttendeeViewSet, basename="meeting-attendee")
 router.register("party/resolutions", meetings.ResolutionViewSet, basename="resolution")
+router.register("party/positions", positions.PositionViewSet, basename="position")
+router.register("party/position-hours", positions.PositionHoursViewSet, basename="position-hours")
+router.register("party/rooms", positions.RoomViewSet, basename="position-room")
+router.register("party/bookings", positions.BookingViewSet, basename="booking")
+router.register("party/compounds", compounds.CompoundViewSet, basename="compound")
+router.register(
+    "party/owners-committees", compounds.OwnersCommitteeViewSet, basename="owners-committee"
+)
+router.register(
+    "party/owners-committee-members",
+    compounds.OwnersCommitteeMemberViewSet,
+    basename="owners-committee-member",
+)
+router.register(
+    "party/property-companies", compounds.PropertyCompanyViewSet, basename="property-company"
+)
+router.register(
+    "party/property-contracts", compounds.PropertyContractViewSet, basename="property-contract"
+)
+router.register(
+    "party/unit-point-rules", compounds.UnitPointRuleViewSet, basename="unit-point-rule"
+)
+router.register("party/unit-points", compounds.UnitPointEntryViewSet, basename="unit-point-entry")
+router.register("party/consortia", compounds.ConsortiumViewSet, basename="consortium")
+router.register(
+    "party/consortium-members", compounds.ConsortiumMemberViewSet, basename="consortium-member"
+)
 
 urlpatterns = [
     path("party/leaderboard/", volunteers.LeaderboardView.as_view(), name="party-leaderboard"),
+    path("party/unit-ranking/", compounds.UnitRankingView.as_view(), name="party-unit-ranking"),
     *router.urls,
 ]

@@ -1,6 +1,14 @@
 """The demo street's party building (registered in partybuilding/apps.py as a part of
 ``seed_demo``)."""
 
+from partybuilding.demo.compounds import seed_compounds, seed_consortium, seed_unit_points
+from partybuilding.demo.positions import seed_positions
 from partybuilding.demo.seed import seed_partybuilding
 
-__all__ = ["seed_partybuilding"]
+__all__ = [
+    "seed_compounds",
+    "seed_consortium",
+    "seed_partybuilding",
+    "seed_positions",
+    "seed_unit_points",
+]

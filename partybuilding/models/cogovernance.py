@@ -196,6 +196,15 @@ class Demand(TimeStampedModel):
         _("status"), max_length=10, choices=DemandStatus, default=DemandStatus.OPEN
     )
 
+    consortium = models.ForeignKey(
+        "partybuilding.Consortium",
+        verbose_name=_("governance consortium"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="demands",
+    )
+
     class Meta:
         ordering = ("-created_at", "-pk")
         verbose_name = _("demand")
@@ -374,6 +383,15 @@ class Project(TreeModel, TimeStampedModel):
     description = LimitedTextField(_("description"), blank=True)
     result = LimitedTextField(_("public result"), blank=True)
     is_public = models.BooleanField(_("result published"), default=False)
+
+    consortium = models.ForeignKey(
+        "partybuilding.Consortium",
+        verbose_name=_("governance consortium"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects",
+    )
 
     class Meta:
         verbose_name = _("project")

@@ -20,6 +20,7 @@ class MeetingKind(models.TextChoices):
     COURTYARD = "courtyard", _("Courtyard council")
     OPINION_SESSION = "opinion_session", _("Public-opinion session")
     OWNERS_ROUND_TABLE = "owners_round_table", _("Owners' round table")
+    THREE_CARRIAGES = "three_carriages", _("Joint meeting of the three carriages")
     OTHER = "other", _("Other meeting")
 
 
@@ -194,6 +195,15 @@ class Meeting(SteppedStatus, TimeStampedModel):
         _("status"), max_length=10, choices=MeetingStatus, default=MeetingStatus.SCHEDULED
     )
     chaired_by = models.CharField(_("chaired by"), max_length=50, blank=True)
+
+    consortium = models.ForeignKey(
+        "partybuilding.Consortium",
+        verbose_name=_("governance consortium"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meetings",
+    )
 
     class Meta:
         ordering = ("-starts_at", "-pk")

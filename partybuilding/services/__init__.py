@@ -22,6 +22,7 @@ from partybuilding.services.common import (
     record_save,
     status_step,
 )
+from partybuilding.services.compounds import consortium_save, contract_save
 from partybuilding.services.meetings import (
     meeting_save,
     meeting_set_status,
@@ -43,6 +44,15 @@ from partybuilding.services.organizations import (
     organization_save,
     post_save,
 )
+from partybuilding.services.positions import (
+    booking_approve,
+    booking_cancel,
+    booking_create,
+    booking_record_use,
+    booking_reject,
+    opening_periods,
+)
+from partybuilding.services.unit_points import unit_points_settle
 from partybuilding.services.volunteers import (
     activity_create,
     activity_set_status,
@@ -62,6 +72,13 @@ __all__ = [
     "activity_sign_up",
     "agreement_save",
     "agreement_set_status",
+    "booking_approve",
+    "booking_cancel",
+    "booking_create",
+    "booking_record_use",
+    "booking_reject",
+    "consortium_save",
+    "contract_save",
     "demand_match",
     "dual_report_record_service",
     "dual_report_register",
@@ -72,6 +89,7 @@ __all__ = [
     "member_set_status",
     "member_transfer_out",
     "occurrence_dates",
+    "opening_periods",
     "organization_delete",
     "organization_save",
     "participation_approve",
@@ -95,6 +113,7 @@ __all__ = [
     "series_save",
     "served_hours",
     "status_step",
+    "unit_points_settle",
     "wish_claim",
     "wish_fulfil",
     "wish_release",

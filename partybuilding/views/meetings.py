@@ -18,6 +18,7 @@ from governance.scopes import visible
 from partybuilding import selectors, services
 from partybuilding.forms.meetings import CouncilForm, MeetingForm, OpenCaseForm, SeriesForm
 from partybuilding.models import (
+    HOLDING_STATUSES,
     Council,
     Meeting,
     MeetingSeries,
@@ -139,6 +140,9 @@ def meeting_detail(request, pk):
         "resolutions": Resolution.objects.filter(meeting=meeting).select_related("project", "case"),
         "can_change": can_change,
         "case_form": _open_case_form(request.user, meeting),
+        "bookings": meeting.bookings.filter(status__in=HOLDING_STATUSES).select_related(
+            "room__position"
+        ),
     }
     return render(request, "partybuilding/meeting_detail.html", context)
 

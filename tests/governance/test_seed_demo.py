@@ -1,9 +1,17 @@
 from django.apps import apps
 from django.core.management import call_command
+from django.utils import timezone
 
 from governance.models import ApiToken, Department, Role, RoleAssignment, User
 from governance.scopes import users_managed_by
 from grids.models import Area, AreaKind
+from partybuilding.models import (
+    Booking,
+    Compound,
+    Consortium,
+    PropertyContract,
+    UnitPointEntry,
+)
 
 
 def row_counts() -> dict[str, int]:
@@ -38,6 +46,11 @@ def test_seed_demo_builds_the_street_and_a_second_run_changes_nothing(db):
     assert not managed.filter(username="admin").exists()
     assert ApiToken.objects.filter(user=admin).count() == 2
     assert admin.has_perm("governance.delete_apitoken")
+    assert Booking.objects.filter(starts_at__lt=timezone.now()).exists()
+    assert Booking.objects.filter(starts_at__gt=timezone.now()).exists()
+    assert Compound.objects.count() == PropertyContract.objects.count() > 0
+    assert UnitPointEntry.objects.exists()
+    assert Consortium.objects.get().members.exists()
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert row_counts() == first

@@ -1,11 +1,21 @@
 """The party of the standard street: organizations, members, units and officers for A and B."""
 
+import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
-from partybuilding.models import OrganizationKind
+from governance.models import Department
+from partybuilding.models import (
+    Compound,
+    OrganizationKind,
+    OwnersCommittee,
+    PropertyCompany,
+    PropertyContract,
+)
 from tests.conftest import _with_role
+from tests.factories import DepartmentFactory, RoleAssignmentFactory, UserFactory
 from tests.partybuilding.factories import MemberFactory, OrganizationFactory, UnitFactory
 
 
@@ -46,3 +56,45 @@ def party(tree, cast):
     for name in ("street_org", "org_a", "org_b", "branch_a1", "branch_b1"):
         getattr(p, name).refresh_from_db()
     return p
+
+
+@pytest.fixture
+def carriages(party, settings, tmp_path):
+    """A compound on grid A1 with its owners' committee and a red property company under
+    contract, whose staff sign in with the department role."""
+    settings.MEDIA_ROOT = tmp_path
+    tree = party.tree
+    today = timezone.localdate()
+    party.compound = Compound.objects.create(
+        area=tree.grid_a1, name="青松里小区", households=420, residents_committee="青松社区居委会"
+    )
+    party.committee = OwnersCommittee.objects.create(
+        compound=party.compound,
+        name="青松里小区业主委员会",
+        elected_on=today - dt.timedelta(days=700),
+        term_start=today - dt.timedelta(days=700),
+        term_end=today + dt.timedelta(days=30),
+    )
+    party.committee.members.create(name="周主任", post="director", party_member=party.member_a)
+    party.department = DepartmentFactory(
+        name="青松物业服务有限公司", code="qs-property", kind=Department.Kind.PROPERTY
+    )
+    party.company = PropertyCompany.objects.create(
+        department=party.department,
+        area=tree.street,
+        service_phone="010-64119001",
+        quality_score=92.5,
+        is_red=True,
+        party_organization=party.street_org,
+    )
+    party.contract = PropertyContract.objects.create(
+        compound=party.compound,
+        company=party.company,
+        starts_on=today - dt.timedelta(days=365),
+        ends_on=today + dt.timedelta(days=365),
+    )
+    party.property_staff = UserFactory(username="wuye")
+    RoleAssignmentFactory(
+        user=party.property_staff, role="department_handler", department=party.department
+    )
+    return party

@@ -1,7 +1,7 @@
 """Routes of the party-building app: organizations and members, dual reporting, co-governance,
 volunteers and points, councils and meetings."""
 
-from tests.routes.expect import PUBLIC, detail, page, viewset
+from tests.routes.expect import ADMIN, PUBLIC, detail, page, viewset
 
 OFFICER = ("party_officer",)
 
@@ -57,6 +57,20 @@ ROUTES = {
     "partybuilding:council-new": page(),
     "partybuilding:council-edit": detail("council", ok=OFFICER),
     "party-leaderboard": page(ok=OFFICER),
+    "partybuilding:positions": page(ok=OFFICER, sees=OFFICER),
+    "partybuilding:position-new": page(),
+    "partybuilding:position": detail("position", ok=OFFICER),
+    "partybuilding:position-edit": detail("position", ok=OFFICER),
+    "partybuilding:booking-new": detail("position", ok=OFFICER),
+    # Residents see, without signing in, when a public position's rooms are free.
+    "partybuilding:position-free": detail("position", anonymous=PUBLIC),
+    "partybuilding:compounds": page(ok=OFFICER, sees=OFFICER),
+    "partybuilding:compound": detail("compound", ok=OFFICER),
+    "partybuilding:unit-points": page(ok=OFFICER, sees=OFFICER),
+    "partybuilding:unit-letter": detail("unit", ok=OFFICER),
+    "partybuilding:consortia": page(ok=OFFICER, sees=OFFICER),
+    "partybuilding:consortium": detail("consortium", ok=OFFICER),
+    "party-unit-ranking": page(ok=OFFICER, sees=OFFICER),
     **viewset("party-organization", "organization", sees=OFFICER, ok=OFFICER),
     **viewset("party-post", "post", sees=OFFICER, ok=OFFICER),
     **viewset(
@@ -107,4 +121,27 @@ ROUTES = {
         sees=OFFICER,
         ok=OFFICER,
     ),
+    **viewset("position", "position", sees=OFFICER, ok=OFFICER),
+    # Hours and contracts carry no name of their own to find in a list.
+    **viewset("position-hours", "position_hours", sees=(), ok=OFFICER),
+    **viewset("position-room", "position_room", actions=("busy",), sees=OFFICER, ok=OFFICER),
+    **viewset(
+        "booking",
+        "booking",
+        actions=("approve", "cancel", "people-served", "reject"),
+        sees=OFFICER,
+        ok=OFFICER,
+    ),
+    **viewset("compound", "compound", sees=OFFICER, ok=OFFICER),
+    **viewset("owners-committee", "owners_committee", sees=OFFICER, ok=OFFICER),
+    **viewset("owners-committee-member", "owners_committee_member", sees=OFFICER, ok=OFFICER),
+    **viewset("property-company", "property_company", sees=OFFICER, ok=OFFICER),
+    **viewset("property-contract", "property_contract", sees=(), ok=OFFICER),
+    # The street's scheme: its administrators keep it.
+    **viewset("unit-point-rule", "unit_point_rule", sees=(), ok=ADMIN),
+    **viewset(
+        "unit-point-entry", "unit_point_entry", list_actions=("settle",), sees=OFFICER, ok=OFFICER
+    ),
+    **viewset("consortium", "consortium", sees=OFFICER, ok=OFFICER),
+    **viewset("consortium-member", "consortium_member", sees=OFFICER, ok=OFFICER),
 }

@@ -672,6 +672,105 @@ def make_assessment_month(s: Side):
     return assessment_freeze(scheme=s.objects["assessment_scheme"], month=dt.date(2026, 10, 1))
 
 
+def make_position(s: Side):
+    return pb.Position.objects.create(
+        name=s.name("党群服务中心"), kind="service_center", area=s.areas["community"]
+    )
+
+
+def make_position_hours(s: Side):
+    return pb.PositionHours.objects.create(
+        position=s.objects["position"], weekday=6, opens=dt.time(9), closes=dt.time(17)
+    )
+
+
+def make_position_room(s: Side):
+    return pb.Room.objects.create(
+        position=s.objects["position"], name=s.name("议事室"), kind="meeting", capacity=20
+    )
+
+
+def make_booking(s: Side):
+    starts = timezone.now().replace(microsecond=0) + dt.timedelta(days=3)
+    return pb.Booking.objects.create(
+        room=s.objects["position_room"],
+        title=s.name("楼栋议事"),
+        kind="meeting",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=2),
+        expected_people=10,
+        booked_by=s.users[Role.PARTY_OFFICER],
+    )
+
+
+def make_compound(s: Side):
+    return pb.Compound.objects.create(
+        area=s.areas["building"], name=s.name("幸福小区"), residents_committee=s.name("居委会")
+    )
+
+
+def make_owners_committee(s: Side):
+    return pb.OwnersCommittee.objects.create(
+        compound=s.objects["compound"],
+        name=s.name("业主委员会"),
+        elected_on=dt.date(2025, 3, 1),
+        term_start=dt.date(2025, 3, 1),
+        term_end=dt.date(2030, 2, 28),
+    )
+
+
+def make_owners_committee_member(s: Side):
+    return pb.OwnersCommitteeMember.objects.create(
+        committee=s.objects["owners_committee"], name=s.name("赵业主")
+    )
+
+
+def make_property_company(s: Side):
+    department = DepartmentFactory(
+        name=s.name("物业公司"), code=f"pm-{s.key}", kind="property", owner=s.areas["street"]
+    )
+    return pb.PropertyCompany.objects.create(
+        department=department,
+        area=s.areas["street"],
+        service_phone="010-64119000",
+        quality_score=Decimal("90.5"),
+    )
+
+
+def make_property_contract(s: Side):
+    return pb.PropertyContract.objects.create(
+        compound=s.objects["compound"],
+        company=s.objects["property_company"],
+        starts_on=dt.date(2025, 1, 1),
+        ends_on=dt.date(2027, 12, 31),
+    )
+
+
+def make_unit_point_rule(s: Side):
+    return pb.UnitPointRule.objects.create(area=s.areas["street"], item="service", points=5)
+
+
+def make_unit_point_entry(s: Side):
+    return pb.UnitPointEntry.objects.create(
+        unit=s.objects["unit"],
+        year=timezone.localdate().year,
+        item="service",
+        amount=5,
+        reason=s.name("报到服务"),
+        source_key=f"route-{s.key}",
+    )
+
+
+def make_consortium(s: Side):
+    return pb.Consortium.objects.create(name=s.name("治理共同体"), area=s.areas["community"])
+
+
+def make_consortium_member(s: Side):
+    return pb.ConsortiumMember.objects.create(
+        consortium=s.objects["consortium"], name=s.name("孙书记"), side="party", role="召集人"
+    )
+
+
 # Built in this order (a hook may use the records made before it).
 OBJECTS: dict[str, Callable[[Side], object]] = {
     "notification": make_notification,
@@ -736,6 +835,19 @@ OBJECTS: dict[str, Callable[[Side], object]] = {
     "assessment_scheme": make_assessment_scheme,
     "manual_score": make_manual_score,
     "assessment_month": make_assessment_month,
+    "position": make_position,
+    "position_hours": make_position_hours,
+    "position_room": make_position_room,
+    "booking": make_booking,
+    "compound": make_compound,
+    "owners_committee": make_owners_committee,
+    "owners_committee_member": make_owners_committee_member,
+    "property_company": make_property_company,
+    "property_contract": make_property_contract,
+    "unit_point_rule": make_unit_point_rule,
+    "unit_point_entry": make_unit_point_entry,
+    "consortium": make_consortium,
+    "consortium_member": make_consortium_member,
 }
 
 
