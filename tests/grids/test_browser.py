@@ -57,7 +57,8 @@ def test_tree_and_micro_grid_map_on_desktop(browser, live_server, street, artifa
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         _log_in(page, live_server.url)
-        assert page.url.endswith(reverse("grids:area", args=[street.street.pk]))
+        # A street admin starts on the street's dashboard.
+        assert page.url.endswith(reverse("stats:dashboard"))
 
         page.goto(live_server.url + reverse("grids:tree"))
         community = page.locator(f".tree-node[data-id='{street.community_a.pk}']")
