@@ -1,6 +1,8 @@
 # Two commands for a new user: `make run` and `make test`. Everything else is set-up they call.
 PYTHON ?= python3
 PORT ?= 8000
+# Test processes (pytest-xdist): one per core by default; `make test TEST_WORKERS=0` runs in one.
+TEST_WORKERS ?= auto
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -29,7 +31,7 @@ run: seed
 	@DEBUG=1 $(PY) manage.py runportal --port $(PORT)
 
 test: install
-	@ALLOW_DEV_SECRET_KEY=1 $(PY) -m pytest $(PYTEST_ARGS)
+	@ALLOW_DEV_SECRET_KEY=1 $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 messages: install
 	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=bench --ignore=tests --no-obsolete

@@ -14,7 +14,6 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.middleware.csrf import CSRF_SECRET_LENGTH
 from django.utils import timezone
@@ -25,6 +24,7 @@ from governance.env import env_bool
 from governance.models import ApiToken
 from governance.tokens import token_issue
 from tests.factories import AreaTreeFactory, RoleAssignmentFactory, UserFactory
+from tests.isolation import clear_cache, isolate_worker_cache
 
 REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", False)
 ARTIFACTS = Path(
@@ -77,11 +77,15 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def pytest_configure(config):
+    isolate_worker_cache()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits and other cached state of one test do not reach the next (locmem lives as long
     as the process; a Redis cache as long as the server)."""
-    cache.clear()
+    clear_cache()
 
 
 # Queries each request spends on signing the caller in: the session and its user, or the token

@@ -9,7 +9,6 @@ from types import SimpleNamespace
 
 import jsonschema
 import pytest
-from django.core.cache import cache
 from lxml import etree
 from referencing import Registry, Resource
 
@@ -24,6 +23,7 @@ from casework.open311.models import (
 )
 from governance import notifications
 from grids.models import Area
+from tests.isolation import clear_cache
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 
@@ -63,9 +63,9 @@ OUTSIDE_STREET = (39.95, 116.45)
 @pytest.fixture(autouse=True)
 def _fresh_limits():
     """Rate-limit counters live in the cache: every test starts with none."""
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 class FakeSms:
