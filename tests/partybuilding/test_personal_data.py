@@ -340,3 +340,20 @@ def test_the_unit_reveal_page_is_refused_to_a_viewer_and_out_of_scope(client, co
         == 404
     )
     assert not PersonalDataAccess.objects.exists()
+
+
+def test_the_unit_edit_form_shows_the_phone_masked_and_keeps_it(client, contacts):
+    from partybuilding.models import CoConstructionUnit
+
+    client.force_login(contacts.officer_a)
+    url = f"/party/units/{contacts.unit_a.pk}/edit/"
+    page = client.get(url).content.decode()
+    assert "137****0000" in page and "13700000000" not in page
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}
+    data.update(area=contacts.unit_a.area_id, contact_name="周老师", name=contacts.unit_a.name)
+    assert client.post(url, data).status_code == 302
+    unit = CoConstructionUnit.objects.get(pk=contacts.unit_a.pk)
+    assert (unit.contact_phone, unit.contact_name) == ("13700000000", "周老师")
+    assert client.post(url, {**data, "contact_phone": "13799998888"}).status_code == 302
+    assert CoConstructionUnit.objects.get(pk=unit.pk).contact_phone == "13799998888"
