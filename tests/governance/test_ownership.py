@@ -646,3 +646,20 @@ def test_the_admin_answers_a_duplicate_with_a_field_error_not_a_server_error(str
     response = client.post(f"{DEPARTMENTS}add/", {**data, "name": "柳荫城管队", "code": "dept-two"})
     assert response.status_code == 302
     assert Department.objects.filter(code="dept-two").count() == 2
+
+
+# -- the street a user belongs to (an open call is seen in its street only) ---------------------
+def test_the_home_areas_of_a_user_are_their_streets_or_district(district, streets):
+    from governance.scopes import UserScope
+
+    community = AreaFactory(kind=AreaKind.COMMUNITY, name="和平里社区", parent=district.street_a)
+    volunteer = UserFactory(username="hp_volunteer", home_area=community)
+
+    def homes(user):
+        return {a.pk for a in UserScope(user).home_areas}
+
+    assert homes(district.admin) == {district.area.pk}
+    assert homes(district.dispatcher_a) == {district.street_a.pk}
+    assert homes(district.handler_b) == {district.street_b.pk}
+    assert homes(volunteer) == {district.street_a.pk}
+    assert homes(streets.orphan) == set()
