@@ -126,7 +126,7 @@ def _prepare_street():
                       "handle_hours": 40},
         )  # fmt: skip
         department, _ = Department.objects.get_or_create(
-            code="list-bench", defaults={"name": "压测处置部门"}
+            owner=None, code="list-bench", defaults={"name": "压测处置部门"}
         )
         users = get_user_model().objects
         admin, _ = users.get_or_create(username="bench-admin", defaults={"full_name": "压测管理员"})

@@ -137,7 +137,7 @@ def _fill(street, total: int) -> float:
                 "handle_hours": 40,
             },
         )
-        department = Department.objects.filter(code="bench-stats").first()
+        department = Department.objects.filter(owner=None, code="bench-stats").first()
         if department is None:
             department = Department.objects.create(name="压测部门", code="bench-stats")
         with connection.cursor() as cursor:

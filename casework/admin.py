@@ -31,6 +31,7 @@ from governance.admin import (
     ScopedAdminMixin,
     SharedConfigAdminMixin,
     TreeListAdmin,
+    masked_field,
 )
 
 
@@ -243,8 +244,8 @@ class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "priority",
         "source",
         "reporter",
-        "reporter_name",
-        "reporter_phone",
+        "masked_reporter_name",
+        "masked_reporter_phone",
         "duplicate_of",
         "result",
         "satisfaction",
@@ -254,6 +255,9 @@ class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
     )
     fields = readonly_fields
     inlines = (CaseEventInline, AttachmentInline)
+    # A resident reporter's name and phone stay masked here; the case page reveals them (logged).
+    masked_reporter_name = masked_field("reporter_name", _("reporter's name"))
+    masked_reporter_phone = masked_field("reporter_phone", _("reporter's phone"))
     actions = [_step_action(name) for name in ADMIN_STEPS]
 
     def has_change_permission(self, request, obj=None):

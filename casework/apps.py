@@ -48,22 +48,21 @@ class CaseworkConfig(AppConfig):
             scopes.ScopeRule(area_path="street", view_roles=frozenset({Role.STREET_ADMIN})),
         )
         changelog.register(Case, area_path="area")
-        # The reporter's phone is read in full by those who work the case; a viewer sees it masked.
+        # A resident reporter's name and phone are shown masked to everyone; those who work the
+        # case read them in full through a logged reveal, a viewer never.
+        case_workers = frozenset(
+            {
+                Role.STREET_ADMIN,
+                Role.CENTER_SUPERVISOR,
+                Role.COMMUNITY_DISPATCHER,
+                Role.GRID_WORKER,
+                Role.DEPARTMENT_HANDLER,
+            }
+        )
         privacy.register(
             Case,
-            privacy.PersonalField(
-                "reporter_phone",
-                privacy.Kind.PHONE,
-                frozenset(
-                    {
-                        Role.STREET_ADMIN,
-                        Role.CENTER_SUPERVISOR,
-                        Role.COMMUNITY_DISPATCHER,
-                        Role.GRID_WORKER,
-                        Role.DEPARTMENT_HANDLER,
-                    }
-                ),
-            ),
+            privacy.PersonalField("reporter_name", privacy.Kind.NAME, case_workers),
+            privacy.PersonalField("reporter_phone", privacy.Kind.PHONE, case_workers),
         )
         changelog.register(Category)
         # Quick replies belong to a street or district (none: every street): seen below and

@@ -54,7 +54,7 @@ def _columns() -> list[tuple[str, int, Callable[[Case], object]]]:
         (_("Reported at"), 17, lambda c: moment(c.reported_at)),
         (_("Due"), 17, lambda c: moment(c.due_at) if c.is_open else None),
         (_("Closed at"), 17, lambda c: moment(c.closed_at)),
-        (_("Reporter"), 10, lambda c: c.reporter_display),
+        (_("Reporter"), 10, lambda c: c.reporter_shown),
         (_("Resolved on the spot"), 8, lambda c: yes if c.resolved_on_spot else ""),
         (_("Reworks"), 6, lambda c: c.rework_count),
         (_("Satisfaction"), 10, lambda c: satisfaction.get(c.satisfaction, "")),

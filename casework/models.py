@@ -498,7 +498,25 @@ class Case(TimeStampedModel):
 
     @property
     def reporter_display(self) -> str:
+        """Who reported the case, in full (for a logged reveal only: see reporter_shown)."""
         return self.reporter_name or (str(self.reporter) if self.reporter_id else "")
+
+    @property
+    def reporter_shown(self) -> str:
+        """Who reported the case as pages, lists, exports and the API show it: a resident's
+        name masked (governance.privacy, 张**), a staff member who filed it by name."""
+        from governance import privacy
+
+        if self.reporter_name:
+            return privacy.masked(self, "reporter_name")
+        return str(self.reporter) if self.reporter_id else ""
+
+    @property
+    def reporter_phone_shown(self) -> str:
+        """The reporter's phone masked (138****1234); in full only through a logged reveal."""
+        from governance import privacy
+
+        return privacy.masked(self, "reporter_phone") if self.reporter_phone else ""
 
 
 class CaseEvent(AppendOnlyModel):

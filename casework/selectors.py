@@ -340,11 +340,12 @@ def response_templates_for(user, *, category: Category | None = None, step: str 
     return list(qs.select_related("category").order_by("order", "title"))
 
 
-def reporter_phone_for(user, case: Case) -> str:
-    """The reporter's phone as ``user`` may read it: in full for those who work the case,
-    masked for everyone else (a viewer), by the privacy rule registered in apps.py."""
-    if not case.reporter_phone:
-        return ""
-    if privacy.may_reveal(user, case, "reporter_phone"):
-        return case.reporter_phone
-    return privacy.masked(case, "reporter_phone")
+REPORTER_FIELDS = ("reporter_name", "reporter_phone")
+
+
+def may_reveal_reporter(user, case: Case) -> bool:
+    """May ``user`` read the resident reporter's name and phone in full (through the logged
+    reveal)? Those who work the case, by the privacy rule registered in apps.py; a viewer not."""
+    if not (case.reporter_name or case.reporter_phone):
+        return False
+    return privacy.may_reveal(user, case, "reporter_phone")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("new/photos/<uuid:pk>.jpg", views.photo_draft, name="photo_draft"),
     path("export.xlsx", views.case_export, name="export"),
     path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/reporter/", views.reporter_reveal, name="reporter_reveal"),
     path("<int:pk>/steps/<slug:step>/", views.take_step, name="step"),
     path(
         "<int:pk>/photos/<int:attachment>/<slug:size>.jpg",

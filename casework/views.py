@@ -26,8 +26,9 @@ from casework.deadlines import permissions as deadline_permissions
 from casework.filters import CaseFilterSet
 from casework.forms import CaseReportForm, StepForm
 from casework.models import Attachment, Case, Category
+from governance import privacy
 from governance.files import file_response
-from governance.forms import apply_service_errors
+from governance.forms import RevealForm, apply_service_errors
 from governance.images import MAX_PHOTO_BYTES
 from governance.models import Role
 from governance.pagination import CappedPaginator
@@ -325,6 +326,44 @@ def case_detail(request, pk: int):
     return _render_detail(request, case)
 
 
+@login_required
+def reporter_reveal(request, pk: int):
+    """The resident reporter's name and phone in full: asked with a reason, read through
+    governance.privacy (which checks role and scope and writes one access-log row per field).
+    A case outside the user's scope is not found; a viewer is refused."""
+    case = case_or_404(request.user, pk)
+    if not selectors.may_reveal_reporter(request.user, case):
+        raise PermissionDenied(_("You may not read the reporter's personal data."))
+    form = RevealForm(request.POST or None)
+    values = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                values = {
+                    name: privacy.reveal(
+                        user=request.user,
+                        obj=case,
+                        name=name,
+                        reason=form.cleaned_data["reason"],
+                        interface=privacy.Interface.WEB,
+                    )
+                    for name in selectors.REPORTER_FIELDS
+                    if getattr(case, name)
+                }
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+                values = None
+        if values is None:
+            status = 400
+    return render(
+        request,
+        "casework/reporter_reveal.html",
+        {"case": case, "form": form, "values": values},
+        status=status,
+    )
+
+
 def _step_forms(request, case: Case, *, bound: StepForm | None = None) -> list[StepForm]:
     forms = []
     # The main step of the moment first (dispatch before merge), then the table's order.
@@ -392,7 +431,7 @@ def _render_detail(request, case: Case, *, bound: StepForm | None = None, status
     user = request.user
     context = {
         "case": case,
-        "reporter_phone": selectors.reporter_phone_for(request.user, case),
+        "may_reveal_reporter": selectors.may_reveal_reporter(request.user, case),
         "may_ask_for_time": deadline_permissions.may_ask_for_time(user, case),
         "may_resume": deadline_permissions.may_resume(user, case),
         "may_supervise": deadline_permissions.may_supervise(user, case),

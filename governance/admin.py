@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import FieldDoesNotExist
@@ -153,6 +154,18 @@ class SharedConfigAdminMixin:
         return allowed and can_edit_shared_config(request.user)
 
 
+def masked_field(name: str, label):
+    """A read-only admin field (or list column) showing the personal field ``name`` masked
+    (governance.privacy): the full value is read through the portal's logged reveal."""
+
+    @admin.display(description=label)
+    def show(*args):
+        # Called as a list column (obj) and as a bound read-only field (admin, obj).
+        return privacy.masked(args[-1], name)
+
+    return show
+
+
 class PersonalDataAdminMixin:
     """Personal fields (governance.privacy) in the admin: searched only as the privacy rule
     allows, never sortable, and every opening of a record that shows them in full is logged."""
@@ -200,8 +213,10 @@ class PersonalDataAdminMixin:
         obj = self.get_object(request, object_id)
         if obj is None:
             return
+        # Only the fields the page shows in full (a masked stand-in is not a full read).
+        shown = set(flatten_fieldsets(self.get_fieldsets(request, obj)))
         for name, spec in fields.items():
-            if getattr(obj, name, ""):
+            if name in shown and getattr(obj, name, ""):
                 privacy.log_access(
                     user=request.user,
                     objects=[obj],

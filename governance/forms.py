@@ -26,3 +26,30 @@ class RevealForm(forms.Form):
         max_length=200,
         help_text=_("Recorded in the personal data access log, with your name and the time."),
     )
+
+
+class PersonalDataFormMixin:
+    """A model form editing a record with personal fields (governance.privacy): a stored value
+    is shown masked (its full value is read through the logged reveal), and sent back unchanged
+    it keeps the stored value. A new value replaces it as usual."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        from governance import privacy
+
+        super().__init__(*args, **kwargs)
+        self._stored_personal: dict[str, tuple[str, str]] = {}
+        if self.instance.pk is None:
+            return
+        for name in privacy.personal_fields(type(self.instance)):
+            value = getattr(self.instance, name, "")
+            if name in self.fields and value:
+                shown = privacy.masked(self.instance, name)
+                self.initial[name] = shown
+                self._stored_personal[name] = (shown, value)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, (shown, value) in self._stored_personal.items():
+            if cleaned.get(name) == shown:
+                cleaned[name] = value
+        return cleaned

@@ -42,8 +42,11 @@ class ScopeRule:
     # Lookup from the model to a user who sees their own rows whatever their roles (a
     # volunteer's sign-ups, a worker's patrols after a move to another grid).
     owner_path: str | None = None
-    # Rows every signed-in user may see (a task open to volunteers), whatever their roles.
+    # Rows every signed-in user may see (a city-wide department), whatever their roles.
     public: Q | None = None
+    # Rows every signed-in user of the row's own street (or district) may see, whatever their
+    # roles (a task calling for volunteers); another street's users never reach them.
+    open_to_street: Q | None = None
 
 
 _rules: dict[type[Model], ScopeRule] = {}
@@ -98,6 +101,33 @@ class UserScope:
             a.area for a in self.assignments if a.area_id and (wanted is None or a.role in wanted)
         ]
 
+    @cached_property
+    def home_areas(self) -> list:
+        """The streets (or districts) the user belongs to: the street around each assigned area
+        (the area itself when it lies above streets), the owners of their departments, and for a
+        user without any assignment the street where they were registered. One query (two for a
+        user without assignments)."""
+        if not getattr(self.user, "is_authenticated", False):
+            return []
+        Area = area_model()
+        nodes = [a.area for a in self.assignments if a.area_id]
+        if not self.assignments and getattr(self.user, "home_area_id", None):
+            nodes += list(Area.objects.filter(pk=self.user.home_area_id))
+        owners = [
+            a.department.owner_id
+            for a in self.assignments
+            if a.department_id and a.department.owner_id
+        ]
+        if not nodes and not owners:
+            return []
+        q = Q(pk__in=owners)
+        for node in nodes:
+            q |= Area.ancestors_q(node, include_self=True) & Q(kind=Area.STREET_KIND)
+        found = list(Area.objects.filter(q))
+        streets = [a for a in found if a.kind == Area.STREET_KIND]
+        above = [n for n in nodes if not any(n.is_within(s) for s in streets)]
+        return found + above
+
     def departments(self, roles: Iterable[str] | None = None) -> list:
         wanted = set(roles) if roles is not None else None
         return [
@@ -124,6 +154,9 @@ class UserScope:
                 q |= Q(**{rule.owner_path: self.user})
             if rule.public is not None:
                 q |= rule.public
+            if rule.open_to_street is not None and rule.area_path is not None:
+                prefix = f"{rule.area_path}__" if rule.area_path else ""
+                q |= rule.open_to_street & area_model().subtrees_q(self.home_areas, prefix=prefix)
         if rule.department_path:
             handler_roles = DEPARTMENT_ROLES if roles is None else roles & DEPARTMENT_ROLES
             dept_ids = [d.pk for d in self.departments(handler_roles)]

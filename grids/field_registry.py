@@ -46,19 +46,20 @@ def register() -> None:
     scopes.register(HiddenDanger, rule(area_path="area"))
     scopes.register(HiddenDangerEvent, rule(area_path="danger__area"))
     scopes.register(DangerReminder, rule(area_path="danger__area"))
-    # A street-wide task is seen by everyone working inside it, and by every signed-in user
-    # while it is open and calls for volunteers (a public call, 吹哨); its buildings likewise.
+    # A street-wide task is seen by everyone working inside it, and by every signed-in user of
+    # its street while it is open and calls for volunteers (a public call, 吹哨); its buildings
+    # likewise. Another street's users reach neither (404).
     open_call = Q(status=TaskStatus.OPEN, volunteers_welcome=True)
     scopes.register(
         MobilizationTask,
-        rule(area_path="area", covering=True, change_roles=ISSUER_ROLES, public=open_call),
+        rule(area_path="area", covering=True, change_roles=ISSUER_ROLES, open_to_street=open_call),
     )
     scopes.register(
         MobilizationTarget,
         rule(
             area_path="building",
             change_roles=ISSUER_ROLES,
-            public=Q(task__status=TaskStatus.OPEN, task__volunteers_welcome=True),
+            open_to_street=Q(task__status=TaskStatus.OPEN, task__volunteers_welcome=True),
         ),
     )
     scopes.register(MobilizationSignup, rule(area_path="target__building", owner_path="user"))

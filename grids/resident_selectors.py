@@ -2,8 +2,7 @@
 named here, so that pages, API and exports share them.
 
 A search never reveals personal data: a name matches by substring, an ID number or a phone only
-through :func:`governance.privacy.search_q` (substring on rows the user may reveal, the whole
-value elsewhere), and lists are sorted only on fields :func:`governance.privacy.sortable` allows.
+through :func:`governance.privacy.search_q` (the whole value only), and lists are sorted only on fields :func:`governance.privacy.sortable` allows.
 """
 
 from __future__ import annotations

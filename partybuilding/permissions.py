@@ -2,9 +2,9 @@
 
 Party officers and street administrators change party-building records inside their scope
 (the scope rules registered in apps.py say so for pages, API and admin); every other area role
-reads them. Full phone and ID numbers are shown only to those two roles, and only for members
-inside the subtree of such an assignment; everyone else sees them masked. The scope questions
-themselves are answered by governance.scopes.
+reads them. Phones and ID numbers are masked for everyone (governance.privacy); those two roles
+read one in full, for records inside the subtree of such an assignment, through the logged
+reveal. The scope questions themselves are answered by governance.scopes.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ def ensure_may_change_in(user, area, message: str | None = None) -> None:
 
 
 class PersonalData:
-    """Decides per row whether ``user`` sees a member's full phone and ID number: the same
-    roles and subtrees that change party-building records. No query per row."""
+    """Decides per row whether ``user`` may reveal a record's personal data (and edit it): the
+    same roles and subtrees that change party-building records. No query per row."""
 
     def __init__(self, user) -> None:
         self.user = user

@@ -30,6 +30,7 @@ urlpatterns = [
     path("units/", cogovernance.units, name="units"),
     path("units/new/", cogovernance.unit_edit, name="unit-new"),
     path("units/<int:pk>/edit/", cogovernance.unit_edit, name="unit-edit"),
+    path("units/<int:pk>/reveal/", cogovernance.unit_reveal, name="unit-reveal"),
     path("agreements/", cogovernance.agreements, name="agreements"),
     path("agreements/new/", cogovernance.agreement_edit, name="agreement-new"),
     path("agreements/<int:pk>/edit/", cogovernance.agreement_edit, name="agreement-edit"),

@@ -23,10 +23,11 @@ class UserFactory(DjangoModelFactory):
 class DepartmentFactory(DjangoModelFactory):
     class Meta:
         model = Department
-        django_get_or_create = ("code",)
+        django_get_or_create = ("owner", "code")
 
     name = factory.Sequence(lambda n: f"部门{n}")
     code = factory.Sequence(lambda n: f"dept-{n}")
+    owner = None
 
 
 class RoleAssignmentFactory(DjangoModelFactory):

@@ -69,9 +69,15 @@ class CaseListSerializer(serializers.ModelSerializer):
 
 
 class CaseDetailSerializer(CaseListSerializer):
-    reporter = serializers.CharField(source="reporter_display", read_only=True)
-    reporter_phone = serializers.SerializerMethodField(
-        help_text="In full for those who work the case; masked (138****1234) for a viewer."
+    reporter = serializers.CharField(
+        source="reporter_shown",
+        read_only=True,
+        help_text="A resident's name masked (张**); POST reveal/ for the full value (logged).",
+    )
+    reporter_phone = serializers.CharField(
+        source="reporter_phone_shown",
+        read_only=True,
+        help_text="Masked (138****1234); POST reveal/ for the full value (logged).",
     )
     duplicate_of = serializers.SerializerMethodField()
     available_steps = serializers.SerializerMethodField()
@@ -100,11 +106,6 @@ class CaseDetailSerializer(CaseListSerializer):
             "version",
             "available_steps",
         )
-
-    def get_reporter_phone(self, obj) -> str:
-        from casework.selectors import reporter_phone_for
-
-        return reporter_phone_for(self.context["request"].user, obj)
 
     def get_duplicate_of(self, obj) -> dict | None:
         if obj.duplicate_of_id is None:

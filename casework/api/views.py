@@ -28,10 +28,11 @@ from casework.deadlines import services as deadline_services
 from casework.deadlines.api.serializers import ResumeSerializer
 from casework.deadlines.api.views import deadline_errors
 from casework.filters import CaseFilterSet
-from casework.models import Category, ResponseTemplate
+from casework.models import Case, Category, ResponseTemplate
 from governance.api.errors import Conflict, service_errors
 from governance.api.pagination import FeedPagination, UpdatedAfterFilter
 from governance.api.parsers import JSONParser
+from governance.api.privacy import reveal_action
 from governance.api.schema import CONFLICT
 from governance.scopes import visible
 from grids.models import Area
@@ -121,6 +122,9 @@ class CaseViewSet(
         if case is None:  # the step took the case out of the actor's sight (e.g. returned)
             return Response({"detail": _("Done.")}, status=status.HTTP_200_OK)
         return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data)
+
+    # The resident reporter's name or phone in full, for those who work the case (logged).
+    reveal = reveal_action(Case, selectors.REPORTER_FIELDS)
 
     @extend_schema(responses=CaseEventSerializer(many=True))
     @action(detail=True)

@@ -7,6 +7,7 @@ from typing import ClassVar
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -62,6 +63,11 @@ class PersonalTextField(serializers.CharField):
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
+        if "*" in value:
+            # A masked value read from a response and sent back must not overwrite the real one.
+            raise serializers.ValidationError(
+                _("This is the masked number: send the full number, or leave the field out.")
+            )
         errors = []
         for validator in self._input_validators:
             try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +49,13 @@ class User(AbstractUser):
         return str(self)
 
 
+DUPLICATE_NAME = _("The same street or district (or the whole city) has a department of this name.")
+DUPLICATE_CODE = _(
+    "The same street or district (or the whole city) has a department with this code."
+)
+_DUPLICATE_FIELDS = {"duplicate_name": "name", "duplicate_code": "code"}
+
+
 class Department(TimeStampedModel):
     """A functional department (or a property company) that handles dispatched cases."""
 
@@ -56,8 +64,9 @@ class Department(TimeStampedModel):
         PUBLIC_SERVICE = "public_service", _("Public service company")
         PROPERTY = "property", _("Property management company")
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    code = models.SlugField(_("code"), max_length=40, unique=True)
+    # Unique within the owner (two streets may both have a 城管执法队): see Meta.constraints.
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=40)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.GOVERNMENT)
     phone = models.CharField(_("duty phone"), max_length=30, blank=True)
     head = models.ForeignKey(
@@ -89,9 +98,55 @@ class Department(TimeStampedModel):
         ordering = ("name",)
         verbose_name = _("department")
         verbose_name_plural = _("departments")
+        # A name and a code are unique per owner; the city-wide departments (no owner, and SQL
+        # NULLs never collide) get constraints of their own.
+        constraints = [
+            models.UniqueConstraint(
+                fields=("owner", "name"),
+                name="department_name_per_owner",
+                violation_error_code="duplicate_name",
+                violation_error_message=DUPLICATE_NAME,
+            ),
+            models.UniqueConstraint(
+                fields=("owner", "code"),
+                name="department_code_per_owner",
+                violation_error_code="duplicate_code",
+                violation_error_message=DUPLICATE_CODE,
+            ),
+            models.UniqueConstraint(
+                fields=("name",),
+                condition=Q(owner__isnull=True),
+                name="department_name_city_wide",
+                violation_error_code="duplicate_name",
+                violation_error_message=DUPLICATE_NAME,
+            ),
+            models.UniqueConstraint(
+                fields=("code",),
+                condition=Q(owner__isnull=True),
+                name="department_code_city_wide",
+                violation_error_code="duplicate_code",
+                violation_error_message=DUPLICATE_CODE,
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def validate_constraints(self, exclude=None) -> None:
+        """A duplicate name or code is reported on its field (forms and the admin show it
+        there), not as an error of the whole record."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict({})
+            for error in list(errors.get(NON_FIELD_ERRORS, [])):
+                field = _DUPLICATE_FIELDS.get(error.code)
+                if field is not None:
+                    errors[NON_FIELD_ERRORS].remove(error)
+                    errors.setdefault(field, []).append(error)
+            if not errors.get(NON_FIELD_ERRORS):
+                errors.pop(NON_FIELD_ERRORS, None)
+            raise ValidationError(errors) from None
 
 
 class RoleAssignment(TimeStampedModel):

@@ -294,8 +294,9 @@ def _departments(street: Area) -> dict[str, Department]:
     """The departments serving the demo street, owned by it (its admin manages them)."""
     result = {}
     for name, code, kind, phone in DEPARTMENTS:
+        # Codes are unique per owner: looked up within the street, never install-wide.
         dept, _ = Department.objects.update_or_create(
-            code=code, defaults={"name": name, "kind": kind, "phone": phone, "owner": street}
+            owner=street, code=code, defaults={"name": name, "kind": kind, "phone": phone}
         )
         result[code] = dept
     return result

@@ -42,16 +42,14 @@ def seed_compounds(ctx: DemoContext) -> None:
 
     for name, code, phone in EXTRA_COMPANIES:
         Department.objects.get_or_create(
+            owner=street,
             code=code,
-            defaults={
-                "name": name,
-                "kind": Department.Kind.PROPERTY,
-                "phone": phone,
-                "owner": street,
-            },
+            defaults={"name": name, "kind": Department.Kind.PROPERTY, "phone": phone},
         )
     street_org = m.PartyOrganization.objects.filter(area=street).first()
-    departments = list(Department.objects.filter(kind=Department.Kind.PROPERTY).order_by("code"))
+    departments = list(
+        Department.objects.filter(kind=Department.Kind.PROPERTY, owner=street).order_by("code")
+    )
     companies = m.PropertyCompany.objects.bulk_create(
         [
             m.PropertyCompany(

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from governance.forms import PersonalDataFormMixin
 from governance.scopes import visible
 from grids.models import AreaKind
 from partybuilding.forms.common import (
@@ -27,7 +28,7 @@ from partybuilding.models import (
 )
 
 
-class UnitForm(forms.ModelForm):
+class UnitForm(PersonalDataFormMixin, forms.ModelForm):
     class Meta:
         model = CoConstructionUnit
         fields = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -14,8 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from governance import images
+from governance import images, privacy
 from governance.files import file_response
+from governance.forms import RevealForm, apply_service_errors
 from governance.limits import body_limit
 from governance.scopes import visible
 from partybuilding import filters, selectors, services
@@ -64,9 +66,35 @@ def units(request):
         **paginate(request, f.qs),
     }
     for unit in context["rows"]:
-        # Both rights are the party-change scope (officers and street admins), read once.
-        unit.full_phone = unit.can_edit = personal.allowed(unit.area)
+        # Both rights are the party-change scope (officers and street admins), read once: the
+        # phone itself is shown masked to everyone, in full only through the logged reveal.
+        unit.revealable = unit.can_edit = personal.allowed(unit.area)
     return render(request, "partybuilding/units.html", context)
+
+
+@party_page
+def unit_reveal(request, pk):
+    """A unit's contact phone in full: asked with a reason, read through governance.privacy
+    (which checks role and scope and writes the access log)."""
+    unit = get_visible_or_404(request.user, selectors.unit_list_for(request.user), pk)
+    if not privacy.may_reveal(request.user, unit, "contact_phone"):
+        raise PermissionDenied
+    form = RevealForm(request.POST or None)
+    value = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            value = privacy.reveal(
+                user=request.user,
+                obj=unit,
+                name="contact_phone",
+                reason=form.cleaned_data["reason"],
+                interface=privacy.Interface.WEB,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+    return render(
+        request, "partybuilding/unit_reveal.html", {"unit": unit, "form": form, "value": value}
+    )
 
 
 @party_page

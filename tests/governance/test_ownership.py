@@ -600,3 +600,66 @@ def test_the_migrations_give_departments_and_volunteer_accounts_their_street(tre
     second = DepartmentFactory(name="另一旧部门", code="legacy-2")
     departments.assign_to_the_only_street(apps, None)
     assert Department.objects.get(pk=second.pk).owner is None
+
+
+# -- department names and codes are unique per owner ---------------------------------------------
+def test_two_streets_each_have_a_department_of_the_same_name_and_code(streets):
+    one = Department.objects.create(name="城管执法队", code="urban-management", owner=streets.one)
+    two = Department.objects.create(name="城管执法队", code="urban-management", owner=streets.two)
+    assert one.pk != two.pk
+    assert set(departments_for(streets.worker2).filter(name="城管执法队")) == {two}
+
+
+@pytest.mark.parametrize("owner", ["one", None])
+def test_the_database_refuses_a_second_department_of_a_name_or_code_under_one_owner(streets, owner):
+    from django.db import IntegrityError, transaction
+
+    area = getattr(streets, owner) if owner else None
+    Department.objects.create(name="城管执法队", code="urban-management", owner=area)
+    for name, code in (("城管执法队", "other-code"), ("另一个队", "urban-management")):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Department.objects.create(name=name, code=code, owner=area)
+
+
+@pytest.mark.parametrize("owner", ["one", None])
+def test_a_duplicate_is_a_field_error_in_chinese(streets, owner, settings_lang_zh):
+    from django.utils import translation
+
+    area = getattr(streets, owner) if owner else None
+    Department.objects.create(name="城管执法队", code="urban-management", owner=area)
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as caught:
+        Department(name="城管执法队", code="urban-management", owner=area).full_clean()
+    errors = caught.value.message_dict
+    assert set(errors) == {"name", "code"}
+    assert "部门" in errors["name"][0] and "代码" in errors["code"][0]
+
+
+def test_the_admin_answers_a_duplicate_with_a_field_error_not_a_server_error(streets):
+    client = client_for(streets.admin1)
+    data = {"kind": "government", "is_active": "on", "owner": streets.one.pk}
+    response = client.post(f"{DEPARTMENTS}add/", {**data, "name": "示范城管队", "code": "x-1"})
+    assert response.status_code == 200
+    assert set(response.context["adminform"].form.errors) == {"name"}
+    response = client.post(f"{DEPARTMENTS}add/", {**data, "name": "新队", "code": "dept-one"})
+    assert set(response.context["adminform"].form.errors) == {"code"}
+    # Street two's department of the same name does not stand in the way.
+    response = client.post(f"{DEPARTMENTS}add/", {**data, "name": "柳荫城管队", "code": "dept-two"})
+    assert response.status_code == 302
+    assert Department.objects.filter(code="dept-two").count() == 2
+
+
+# -- the street a user belongs to (an open call is seen in its street only) ---------------------
+def test_the_home_areas_of_a_user_are_their_streets_or_district(district, streets):
+    from governance.scopes import UserScope
+
+    community = AreaFactory(kind=AreaKind.COMMUNITY, name="和平里社区", parent=district.street_a)
+    volunteer = UserFactory(username="hp_volunteer", home_area=community)
+
+    def homes(user):
+        return {a.pk for a in UserScope(user).home_areas}
+
+    assert homes(district.admin) == {district.area.pk}
+    assert homes(district.dispatcher_a) == {district.street_a.pk}
+    assert homes(district.handler_b) == {district.street_b.pk}
+    assert homes(volunteer) == {district.street_a.pk}
+    assert homes(streets.orphan) == set()

@@ -110,9 +110,10 @@ def test_a_masked_field_is_matched_only_whole_where_it_is_masked(tree, members, 
     assert found(cast.viewer_a, "1391") == set()
     assert found(cast.viewer_a, "5678") == set()
     assert found(cast.viewer_a, "13912345678") == {member_a}
-    # The officer of A may read A's numbers: fragments work there, and only there.
-    assert found(officer_a, "139") == {member_a}
-    assert found(officer_a, "137") == set()
+    # The officer of A reveals A's numbers (logged) but searches them whole like everyone: a
+    # fragment search would read the hidden digits without a trace in the log.
+    assert found(officer_a, "139") == set()
+    assert found(officer_a, "13912345678") == {member_a}
     assert found(officer_a, "13787654321") == {member_b}
 
 

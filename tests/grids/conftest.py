@@ -36,7 +36,7 @@ def field(cast, tree):
         name="老李",
         user=c.leader,
     )
-    c.volunteer = UserFactory(username="volunteer", full_name="志愿者小张")
+    c.volunteer = UserFactory(username="volunteer", full_name="志愿者小张", home_area=tree.street)
     return c
 
 

@@ -20,6 +20,7 @@ from grids.models import (
     MobilizationReport,
     MobilizationSignup,
     MobilizationTarget,
+    MobilizationTask,
     TargetStatus,
     TaskStatus,
 )
@@ -503,3 +504,54 @@ def test_the_export_holds_every_report_with_its_answers_and_no_formula(field, st
     formula_like = [c for c in first if isinstance(c.value, str) and c.value[:1] in "=@"]
     assert {c.value for c in formula_like} == {'=HYPERLINK("http://evil","点我")', "@SUM(1+1)"}
     assert all(c.quotePrefix for c in formula_like)
+
+
+# -- an open call stays in its street (issue 8) -------------------------------------------------
+@pytest.fixture
+def other_street(db):
+    """A second street with a grid worker and a volunteer registered there."""
+    from governance.models import Role
+    from tests.factories import RoleAssignmentFactory, UserFactory
+
+    two = AreaFactory(kind=AreaKind.STREET, name="柳荫街道", code="110101002")
+    grid = AreaFactory(
+        kind=AreaKind.GRID,
+        name="柳荫东第一网格",
+        parent=AreaFactory(kind=AreaKind.COMMUNITY, name="柳荫东社区", parent=two),
+    )
+    worker = UserFactory(username="worker_two")
+    RoleAssignmentFactory(user=worker, role=Role.GRID_WORKER, area=grid)
+    volunteer = UserFactory(username="volunteer_two", home_area=two)
+    return worker, volunteer
+
+
+@pytest.mark.parametrize("who", [0, 1])
+def test_an_open_call_is_not_found_by_another_street(client, api, other_street, field, street, who):
+    t = task(field.street_admin, street.street, volunteers_welcome=True)
+    target = _target(t, street.building_a1)
+    user = other_street[who]
+    assert not field_selectors.task_list_for(user).filter(pk=t.pk).exists()
+    client.force_login(user)
+    base = f"/field/tasks/{t.pk}/"
+    building = f"{base}buildings/{target.pk}/"
+    assert client.get(base).status_code == 404
+    assert client.get(f"{base}take-part/").status_code == 404
+    assert client.get(f"{building}check/").status_code == 404
+    for url in (
+        f"{base}close/",
+        f"{building}sign-up/",
+        f"{building}check/",
+        f"{building}complete/",
+    ):
+        assert client.post(url).status_code == 404, url
+    rest = api(user)
+    assert rest.post(f"/api/v1/mobilization-tasks/{t.pk}/close/").status_code == 404
+    refused = rest.post("/api/v1/mobilization-signups/", {"target": target.pk})
+    assert refused.status_code == 400
+    assert not MobilizationSignup.objects.exists()
+    assert MobilizationTask.objects.get(pk=t.pk).status == TaskStatus.OPEN
+
+
+def test_an_open_call_is_seen_by_a_volunteer_of_its_street(field, street):
+    t = task(field.street_admin, street.street, volunteers_welcome=True)
+    assert field_selectors.task_list_for(field.volunteer).filter(pk=t.pk).exists()

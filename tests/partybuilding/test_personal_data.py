@@ -40,16 +40,17 @@ def test_a_viewer_finds_a_member_by_the_whole_number(client, members, whole):
     assert "李建国" in _names(client.get("/api/v1/party/members/", {"q": whole}))
 
 
-def test_an_officer_searches_fragments_only_in_their_own_scope(client, members):
+def test_an_officer_searches_numbers_only_whole_too(client, members):
+    # The officer may reveal the number (logged); a fragment search would read it unlogged.
     client.force_login(members.officer_a)
-    assert _names(client.get("/api/v1/party/members/", {"q": "1391"})) == {"李建国"}
-    # B's member is out of the officer's scope altogether; the fragment finds nothing there.
+    assert _names(client.get("/api/v1/party/members/", {"q": "1391"})) == set()
+    assert _names(client.get("/api/v1/party/members/", {"q": "13912345678"})) == {"李建国"}
+    # B's member is out of the officer's scope altogether.
     assert _names(client.get("/api/v1/party/members/", {"q": "139876"})) == set()
 
 
 def test_the_admin_search_follows_the_same_rule(client, members):
-    # A staff viewer is the role that sees numbers masked; a reader (street admin) in scope
-    # finds by fragment.
+    # Every role sees numbers masked and searches them whole.
     staff = members.cast.viewer_a
     staff.is_staff = True
     staff.save()
@@ -241,3 +242,118 @@ def test_a_masked_id_number_sent_back_is_refused(api, members):
     assert response.status_code == 400 and "id_number" in response.json()["fields"]
     members.member_a.refresh_from_db()
     assert members.member_a.id_number == ID_A
+
+
+# -- volunteers', units' and micro-wishes' phones: masked for officers too, revealed and logged --
+@pytest.fixture
+def contacts(party):
+    from tests.partybuilding.factories import VolunteerFactory, WishFactory
+
+    tree = party.tree
+    party.volunteer_a = VolunteerFactory(area=tree.community_a, phone="13511112222")
+    party.wish_a = WishFactory(area=tree.community_a, resident_phone="13633334444")
+    party.volunteer_b = VolunteerFactory(area=tree.community_b, phone="13555556666")
+    return party
+
+
+CONTACTS = [
+    ("units", "unit_a", "contact_phone", "13700000000", "137****0000"),
+    ("volunteers", "volunteer_a", "phone", "13511112222", "135****2222"),
+    ("wishes", "wish_a", "resident_phone", "13633334444", "136****4444"),
+]
+
+
+@pytest.mark.parametrize(("path", "obj", "field", "full", "shown"), CONTACTS)
+def test_an_officer_reads_contact_phones_masked_in_the_api(
+    api, contacts, path, obj, field, full, shown
+):
+    client = api(contacts.officer_a)
+    record = getattr(contacts, obj)
+    data = client.get(f"/api/v1/party/{path}/{record.pk}/").json()
+    assert data[field] == shown
+    listed = client.get(f"/api/v1/party/{path}/").content.decode()
+    assert full not in listed
+    assert not PersonalDataAccess.objects.exists()
+
+
+@pytest.mark.parametrize(("path", "obj", "field", "full", "shown"), CONTACTS)
+def test_an_officer_reveals_a_contact_phone_with_a_reason(
+    api, contacts, path, obj, field, full, shown
+):
+    client = api(contacts.officer_a)
+    url = f"/api/v1/party/{path}/{getattr(contacts, obj).pk}/reveal/"
+    refused = client.post(url, {"field": field}, format="json")
+    assert refused.status_code == 400 and "reason" in refused.json()["fields"]
+    response = client.post(url, {"field": field, "reason": "联系核实"}, format="json")
+    assert response.status_code == 200 and response.json() == {"field": field, "value": full}
+    entry = PersonalDataAccess.objects.get()
+    assert (entry.field, entry.interface, entry.user) == (field, "api", contacts.officer_a)
+
+
+@pytest.mark.parametrize(("path", "obj", "field", "full", "shown"), CONTACTS)
+def test_a_contact_phone_reveal_is_refused_to_a_viewer(
+    api, contacts, path, obj, field, full, shown
+):
+    url = f"/api/v1/party/{path}/{getattr(contacts, obj).pk}/reveal/"
+    body = {"field": field, "reason": "x"}
+    assert api(contacts.cast.viewer_a).post(url, body, format="json").status_code in (403, 404)
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_another_community_s_volunteer_cannot_be_revealed(api, contacts):
+    url = f"/api/v1/party/volunteers/{contacts.volunteer_b.pk}/reveal/"
+    body = {"field": "phone", "reason": "x"}
+    assert api(contacts.officer_a).post(url, body, format="json").status_code == 404
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_a_masked_phone_sent_back_does_not_overwrite_the_real_one(api, contacts):
+    client = api(contacts.officer_a)
+    url = f"/api/v1/party/volunteers/{contacts.volunteer_a.pk}/"
+    response = client.patch(url, {"phone": "135****2222"}, format="json")
+    assert response.status_code == 400 and "phone" in response.json()["fields"]
+    contacts.volunteer_a.refresh_from_db()
+    assert contacts.volunteer_a.phone == "13511112222"
+
+
+def test_the_units_page_masks_the_phone_and_the_reveal_page_logs_it(client, contacts):
+    client.force_login(contacts.officer_a)
+    page = client.get("/party/units/").content.decode()
+    assert "137****0000" in page and "13700000000" not in page
+    url = f"/party/units/{contacts.unit_a.pk}/reveal/"
+    assert url in page
+    assert "13700000000" not in client.get(url).content.decode()
+    assert not PersonalDataAccess.objects.exists()
+    shown = client.post(url, {"reason": "联系共建"}).content.decode()
+    assert "13700000000" in shown
+    entry = PersonalDataAccess.objects.get()
+    assert (entry.field, entry.interface, entry.reason) == ("contact_phone", "web", "联系共建")
+
+
+def test_the_unit_reveal_page_is_refused_to_a_viewer_and_out_of_scope(client, contacts):
+    client.force_login(contacts.cast.viewer_a)
+    assert "/reveal/" not in client.get("/party/units/").content.decode()
+    assert client.get(f"/party/units/{contacts.unit_a.pk}/reveal/").status_code == 403
+    client.force_login(contacts.officer_a)
+    assert (
+        client.post(f"/party/units/{contacts.unit_b.pk}/reveal/", {"reason": "x"}).status_code
+        == 404
+    )
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_the_unit_edit_form_shows_the_phone_masked_and_keeps_it(client, contacts):
+    from partybuilding.models import CoConstructionUnit
+
+    client.force_login(contacts.officer_a)
+    url = f"/party/units/{contacts.unit_a.pk}/edit/"
+    page = client.get(url).content.decode()
+    assert "137****0000" in page and "13700000000" not in page
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}
+    data.update(area=contacts.unit_a.area_id, contact_name="周老师", name=contacts.unit_a.name)
+    assert client.post(url, data).status_code == 302
+    unit = CoConstructionUnit.objects.get(pk=contacts.unit_a.pk)
+    assert (unit.contact_phone, unit.contact_name) == ("13700000000", "周老师")
+    assert client.post(url, {**data, "contact_phone": "13799998888"}).status_code == 302
+    assert CoConstructionUnit.objects.get(pk=unit.pk).contact_phone == "13799998888"

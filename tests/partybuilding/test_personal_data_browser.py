@@ -38,3 +38,54 @@ def test_an_officer_reveals_a_phone_and_the_admin_finds_the_read(
     assert _fits(page)
     shoot(page, artifacts_dir, f"access-log-{size}")
     page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_dispatcher_reveals_a_case_reporter_and_an_officer_a_unit_phone(
+    browser, live_server, party, artifacts_dir, size
+):
+    from tests.casework.factories import CaseFactory, CategoryFactory
+    from tests.factories import RoleAssignmentFactory, UserFactory
+
+    tree = party.tree
+    case = CaseFactory(
+        area=tree.grid_a1,
+        community=tree.community_a,
+        category=CategoryFactory(code="0101", name="暴露垃圾"),
+        reporter_name="王建华",
+        reporter_phone="13800001111",
+    )
+    dispatcher = UserFactory(username="dispatcher_reveal")
+    RoleAssignmentFactory(user=dispatcher, role="community_dispatcher", area=tree.community_a)
+    page = sign_in(browser, live_server, dispatcher.username, size)
+    page.goto(f"{live_server.url}/cases/{case.pk}/")
+    body = page.content()
+    assert "138****1111" in body and "王**" in body and "13800001111" not in body
+    assert _fits(page)
+    shoot(page, artifacts_dir, f"case-reporter-masked-{size}")
+    page.click(f"a[href='/cases/{case.pk}/reporter/']")
+    page.wait_for_load_state()
+    page.fill("input[name=reason]", "电话回访")
+    page.click("form button.btn-primary")
+    page.wait_for_load_state()
+    assert "13800001111" in page.content() and "王建华" in page.content()
+    assert _fits(page)
+    shoot(page, artifacts_dir, f"case-reporter-revealed-{size}")
+    assert PersonalDataAccess.objects.filter(reason="电话回访", interface="web").count() == 2
+    page.close()
+
+    page = sign_in(browser, live_server, party.officer_a.username, size)
+    page.goto(f"{live_server.url}/party/units/")
+    assert "137****0000" in page.content() and "13700000000" not in page.content()
+    assert _fits(page)
+    page.click(f"a[href='/party/units/{party.unit_a.pk}/reveal/']")
+    page.wait_for_load_state()
+    page.fill("input[name=reason]", "联系共建")
+    page.click("form button.btn-primary")
+    page.wait_for_load_state()
+    assert "13700000000" in page.content()
+    assert _fits(page)
+    shoot(page, artifacts_dir, f"unit-revealed-{size}")
+    page.close()

@@ -22,6 +22,7 @@ ROUTES = {
     "casework:duplicates": page(),
     "casework:export": page(ok=ADMIN, sees=ADMIN),
     "casework:detail": detail("case", ok=ADMIN, sees=ADMIN),
+    "casework:reporter_reveal": detail("case", ok=ADMIN, sees=ADMIN),
     "casework:step": detail("case", extra={"step": lambda s: "acknowledge"}),
     "casework:photo": detail(
         "case", extra={"attachment": "attachment", "size": lambda s: "thumb"}, binary=True
@@ -64,7 +65,7 @@ ROUTES = {
     **viewset(
         "case",
         "case",
-        actions=("attachments", "events", "resume", "transitions"),
+        actions=("attachments", "events", "resume", "reveal", "transitions"),
         list_actions=("duplicates",),
     ),
     "case-event-list": page(ok=ADMIN, sees=ADMIN),

@@ -39,6 +39,7 @@ ROUTES = {
     "partybuilding:wish-action": detail("wish"),
     "partybuilding:wish-photo": detail("wish", binary=True),
     "partybuilding:member-reveal": detail("member", ok=OFFICER),
+    "partybuilding:unit-reveal": detail("unit", ok=OFFICER),
     "partybuilding:agreement-document": detail("agreement", binary=True),
     "party-member-reveal": detail("member", writes=("POST",)),
     "partybuilding:activities": page(ok=OFFICER, sees=OFFICER),
@@ -83,7 +84,7 @@ ROUTES = {
         sees=OFFICER,
         ok=OFFICER,
     ),
-    **viewset("co-construction-unit", "unit", sees=OFFICER, ok=OFFICER),
+    **viewset("co-construction-unit", "unit", actions=("reveal",), sees=OFFICER, ok=OFFICER),
     **viewset("pairing-agreement", "agreement", actions=("status-step",), sees=OFFICER, ok=OFFICER),
     **viewset("demand", "demand", actions=("match", "suggestions"), sees=OFFICER, ok=OFFICER),
     **viewset("resource", "resource", sees=OFFICER, ok=OFFICER),
@@ -91,12 +92,16 @@ ROUTES = {
     **viewset(
         "micro-wish",
         "wish",
-        actions=("claim", "fulfil", "release", "withdraw"),
+        actions=("claim", "fulfil", "release", "reveal", "withdraw"),
         sees=OFFICER,
         ok=OFFICER,
     ),
     **viewset(
-        "volunteer", "volunteer", actions=("adjust", "ledger", "redeem"), sees=OFFICER, ok=OFFICER
+        "volunteer",
+        "volunteer",
+        actions=("adjust", "ledger", "redeem", "reveal"),
+        sees=OFFICER,
+        ok=OFFICER,
     ),
     **viewset("activity", "activity", actions=("sign-up", "status-step"), sees=OFFICER, ok=OFFICER),
     **viewset(

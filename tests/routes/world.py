@@ -148,7 +148,10 @@ def _people(s: Side) -> None:
         else:
             RoleAssignmentFactory(user=user, role=role, area=s.areas[SCOPE_OF_ROLE[role]])
         s.users[role] = user
-    s.users["volunteer"] = UserFactory(username=f"volunteer_{s.key}", full_name=s.name("志愿者"))
+    # A user without roles belongs to the street where they registered (a volunteer's street).
+    s.users["volunteer"] = UserFactory(
+        username=f"volunteer_{s.key}", full_name=s.name("志愿者"), home_area=s.areas["street"]
+    )
     admin = s.users[Role.STREET_ADMIN]
     admin.is_staff = True
     admin.save(update_fields=["is_staff"])
@@ -268,7 +271,8 @@ def make_task(s: Side):
         s.areas["community"],
         title=s.name("防汛排查"),
         questions=QUESTIONS,
-        volunteers_welcome=False,
+        # An open call: every user of its street sees it, another street's users do not.
+        volunteers_welcome=True,
     )
 
 

@@ -27,7 +27,6 @@ from partybuilding.models import (
 
 
 class UnitSerializer(PersonalDataMixin, PartyModelSerializer):
-    personal_fields = ("contact_phone",)
     area = scoped(Area)
     kind_display = ChoiceLabelField(source="kind")
 
@@ -176,7 +175,6 @@ class ProjectStatusSerializer(serializers.Serializer):
 
 
 class WishSerializer(PersonalDataMixin, PartyModelSerializer):
-    personal_fields = ("resident_phone",)
     area = scoped(Area)
     status_display = ChoiceLabelField(source="status")
     claimant = serializers.SerializerMethodField()

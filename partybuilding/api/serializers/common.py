@@ -1,6 +1,6 @@
 """What the party-building serializers share: state fields that only their steps change (see
 governance.api.state), related keys that only accept rows the caller can see, and personal
-data masked for callers who may not read it (see permissions.PersonalData)."""
+data masked for every caller (governance.privacy; a full read is a logged reveal)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from governance import privacy
 from governance.api.fields import as_personal_text
 from governance.api.state import StateFieldsReadOnly
 from governance.scopes import visible
-from partybuilding.permissions import PersonalData
 
 
 class PartyModelSerializer(StateFieldsReadOnly, serializers.ModelSerializer):
@@ -47,37 +46,21 @@ def scoped(model, **kwargs):
 
 
 class PersonalDataMixin:
-    """Masks personal fields (registered with governance.privacy): ``personal_fields`` unless
-    the caller may read them for the row's area, ``reveal_only_fields`` for every caller (a full
-    read of those is a logged reveal, the ``reveal`` action of the endpoint)."""
-
-    personal_fields: tuple[str, ...] = ()
-    reveal_only_fields: tuple[str, ...] = ()
-
-    def personal_area(self, obj):
-        return obj.area
+    """Masks the model's personal fields (those registered with governance.privacy) for every
+    caller: a full read is a logged reveal, the ``reveal`` action of the endpoint."""
 
     def get_fields(self):
         fields = super().get_fields()
-        for name in (*self.personal_fields, *self.reveal_only_fields):
+        for name in privacy.personal_fields(self.Meta.model):
             if name in fields:
                 fields[name] = as_personal_text(fields[name])
         return fields
 
     def to_representation(self, obj):
         data = super().to_representation(obj)
-        request = self.context.get("request")
-        masked = list(self.reveal_only_fields)
-        if request is None:
-            masked += self.personal_fields
-        else:
-            personal = self.context.setdefault("personal_data", PersonalData(request.user))
-            if not personal.allowed(self.personal_area(obj)):
-                masked += self.personal_fields
-        specs = privacy.personal_fields(type(obj))
-        for name in masked:
+        for name, spec in privacy.personal_fields(type(obj)).items():
             if data.get(name):
-                data[name] = privacy.mask_value(specs[name].kind, data[name])
+                data[name] = privacy.mask_value(spec.kind, data[name])
         return data
 
 

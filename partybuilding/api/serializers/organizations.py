@@ -63,7 +63,6 @@ class PostSerializer(PartyModelSerializer):
 
 
 class MemberSerializer(PersonalDataMixin, PartyModelSerializer):
-    reveal_only_fields = ("phone", "id_number")
     organization = scoped(PartyOrganization)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     home_building = scoped(Area, allow_null=True, required=False)
@@ -95,9 +94,6 @@ class MemberSerializer(PersonalDataMixin, PartyModelSerializer):
                 _("This is the masked number: send the full number, or leave the field out.")
             )
         return value
-
-    def personal_area(self, obj):
-        return obj.organization.area
 
 
 class DualReportSerializer(PartyModelSerializer):

@@ -19,7 +19,6 @@ from partybuilding.models import (
 
 
 class VolunteerSerializer(PersonalDataMixin, PartyModelSerializer):
-    personal_fields = ("phone",)
     area = scoped(Area)
     member = scoped(PartyMember, allow_null=True, required=False)
     balance = serializers.IntegerField(read_only=True, default=0)

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from governance.api.errors import service_errors
+from governance.api.privacy import reveal_action
 from partybuilding import filters, selectors, services
 from partybuilding.api.serializers.cogovernance import (
     AgreementSerializer,
@@ -23,13 +24,17 @@ from partybuilding.api.serializers.cogovernance import (
     WishSerializer,
 )
 from partybuilding.api.views.common import PartyViewSet, status_step_action, step_input
-from partybuilding.models import PairingAgreement
+from partybuilding.models import CoConstructionUnit, MicroWish, PairingAgreement
 
 
 class UnitViewSet(PartyViewSet):
+    """Co-construction units. The contact phone is masked for every caller; ``reveal`` reads it
+    in full for a party officer or street administrator in scope (with a reason, logged)."""
+
     serializer_class = UnitSerializer
     filterset_class = filters.UnitFilterSet
     list_for = staticmethod(selectors.unit_list_for)
+    reveal = reveal_action(CoConstructionUnit, ("contact_phone",))
 
 
 class AgreementViewSet(PartyViewSet):
@@ -110,9 +115,13 @@ class ProjectViewSet(PartyViewSet):
 
 
 class WishViewSet(PartyViewSet):
+    """Micro-wishes. The resident's phone is masked for every caller; ``reveal`` reads it in full
+    for a party officer or street administrator in scope (with a reason, logged)."""
+
     serializer_class = WishSerializer
     filterset_class = filters.WishFilterSet
     list_for = staticmethod(selectors.wish_list_for)
+    reveal = reveal_action(MicroWish, ("resident_phone",))
 
     def _step(self, request, fn, serializer_class=None):
         wish = self.get_object()

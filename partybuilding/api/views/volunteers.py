@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from governance.api.errors import service_errors
+from governance.api.privacy import reveal_action
 from governance.scopes import visible
 from grids.models import Area
 from partybuilding import filters, selectors, services
@@ -35,13 +36,18 @@ from partybuilding.models import (
     Participation,
     PointEntry,
     Redemption,
+    Volunteer,
 )
 
 
 class VolunteerViewSet(PartyViewSet):
+    """Volunteers. The phone is masked for every caller; ``reveal`` reads it in full for a party
+    officer or street administrator in scope (a reason is required and the read is logged)."""
+
     serializer_class = VolunteerSerializer
     filterset_class = filters.VolunteerFilterSet
     list_for = staticmethod(selectors.volunteer_list_for)
+    reveal = reveal_action(Volunteer, ("phone",))
 
     @extend_schema(responses=PointEntrySerializer(many=True))
     @action(detail=True)
