@@ -72,10 +72,11 @@ def _households_by_leaf(area: Area) -> dict[int, int]:
     )
 
 
-def _owners(area: Area, leaves) -> dict[int, int]:
-    """Each of ``leaves`` (area pks below ``area``) → the child of ``area`` holding it."""
+def _owners(area: Area) -> dict[int, int]:
+    """Each node below ``area`` → the child of ``area`` holding it (two queries reading tree
+    ranges, no IN list of a district's buildings)."""
     return Area.enclosing(
-        Area.objects.filter(pk__in=list(leaves)), Area.objects.filter(parent=area)
+        Area.objects.within(area, include_self=False), Area.objects.filter(parent=area)
     )
 
 
