@@ -198,7 +198,7 @@
     });
     list.replaceChildren(...items);
     // More than fit: scroll them by, a second copy following the first.
-    if (list.scrollHeight > list.parentElement.clientHeight * 0.85 && items.length) {
+    if (items.length && list.scrollHeight > list.clientHeight + 2) {
       for (const item of items) {
         const copy = item.cloneNode(true);
         copy.setAttribute("aria-hidden", "true");
