@@ -92,6 +92,13 @@ def households_by_child(area: Area, children: list[Area]) -> dict[int, int]:
     return totals
 
 
+def geometry(boundary: dict | None) -> dict | None:
+    """The GeoJSON geometry of an area's boundary (stored as a geometry or as a Feature)."""
+    if not boundary:
+        return None
+    return boundary.get("geometry") if boundary.get("type") == "Feature" else boundary
+
+
 def per_thousand(count: int, households: int) -> float | None:
     if not households:
         return None
@@ -134,13 +141,11 @@ def child_features(
     for child in children:
         if not child.boundary:
             continue
-        boundary = child.boundary
-        geometry = boundary.get("geometry") if boundary.get("type") == "Feature" else boundary
         n = counts[child.pk]
         features.append(
             {
                 "type": "Feature",
-                "geometry": geometry,
+                "geometry": geometry(child.boundary),
                 "properties": {
                     "id": child.pk,
                     "name": child.name,

@@ -373,16 +373,15 @@ def _map_context(request, cases, area: Area, now) -> dict:
         else []
     )
     found = maps.clusters(cases, area, flt, now)
-    own = area.boundary
     return {
         "map_filter": flt,
         "map_errors": errors,
         "map_states": maps.MAP_STATES,
-        "map_categories": sorted(categories, key=lambda c: (c.tree_id, c.lft)),
+        "map_categories": list(categories.order_by(*Category.tree_order())),
         "map_legend": legend,
         "map_total": maps.cluster_total(found),
         "map_data": {
-            "self": (own.get("geometry") if own.get("type") == "Feature" else own) if own else None,
+            "self": maps.geometry(area.boundary),
             "features": features,
             "clusters": found,
             "bands": MAP_BANDS,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casework.stats import wall
+from casework.stats import maps, wall
 from casework.stats.wall_models import WallToken
 from governance.scopes import scope_of
 from grids.models import Area
@@ -46,19 +46,13 @@ def wall_screen(request, key: str):
     token = _live_token(key)
     area = token.area
     children = list(Area.objects.filter(parent=area).order_by(*Area.tree_order()))
-    own = area.boundary
     context = {
         "area": area,
         "feed_url": reverse("wall:feed", args=[key]),
         "map_data": {
-            "self": (own.get("geometry") if own.get("type") == "Feature" else own) if own else None,
+            "self": maps.geometry(area.boundary),
             "children": [
-                {
-                    "name": c.name,
-                    "geometry": c.boundary.get("geometry")
-                    if c.boundary.get("type") == "Feature"
-                    else c.boundary,
-                }
+                {"name": c.name, "geometry": maps.geometry(c.boundary)}
                 for c in children
                 if c.boundary
             ],
