@@ -20,9 +20,11 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from casework.models import Case, CaseEvent, Holder, Status
@@ -47,6 +49,8 @@ MAX_BACKOFF_SECONDS = 60
 NEW_CASES = 200
 LATEST_EVENTS = 12
 LIST_ROWS = 8
+# The month's rates and ranking are recomputed at most this often per area (seconds).
+MONTH_CACHE_SECONDS = 60
 # Today's figures on the wall, and this month's rates.
 TODAY_FIGURES = ("reported", "accepted", "closed", "open", "near_due", "overdue", "escalated")
 MONTH_RATES = ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate")
@@ -148,6 +152,47 @@ def _case_row(case: Case, holders: dict) -> dict:
     }
 
 
+def _month_part(cases: QuerySet[Case], area: Area, month: periods.Period, now: datetime) -> dict:
+    """This month's rates and the ranking of the areas below: the costly part of the feed (it
+    reads the month's cases and their handling times), shared by every wall of the area and
+    every web process through the cache for MONTH_CACHE_SECONDS; a ranking a minute old is
+    fine on a wall, today's figures and lists are read at every poll."""
+    key = f"wall-month:{area.pk}:{month.first:%Y%m}:{get_language()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    month_figures = compute.count_by(cases, month, now, ("area_id",))
+    month_total = compute.regroup(month_figures, None)[None]
+    ranking = sorted(
+        (
+            {
+                "name": child.name,
+                "reported": f["reported"],
+                "closed": f["closed"],
+                "overdue": f["overdue"],
+                "resolution_rate": f.rate("resolution_rate"),
+            }
+            for child, f in compute.by_children(
+                cases, area, month, now, by_leaf=compute.regroup(month_figures, 0)
+            )
+        ),
+        key=lambda r: (
+            -(r["resolution_rate"] if r["resolution_rate"] is not None else -1),
+            -r["closed"],
+            r["name"],
+        ),
+    )
+    part = {
+        "rates": [
+            {"key": key, "label": str(RATES[key].label), "value": month_total.rate(key)}
+            for key in MONTH_RATES
+        ],
+        "ranking": ranking,
+    }
+    cache.set(key, part, MONTH_CACHE_SECONDS)
+    return part
+
+
 def wall_feed(area: Area, now: datetime | None = None) -> dict:
     """Everything the wall shows, as plain data (the page puts it in with text nodes only):
     today's figures, this month's rates, today's cases with their places (the map), the latest
@@ -159,8 +204,6 @@ def wall_feed(area: Area, now: datetime | None = None) -> dict:
     today = periods.preset("today")
     month = periods.preset("month")
     figures = compute.total(cases, today, now)
-    month_figures = compute.count_by(cases, month, now, ("area_id",))
-    month_total = compute.regroup(month_figures, None)[None]
     holders = dict(Holder.choices)
     related = ("category", "area", "department")
 
@@ -186,25 +229,6 @@ def wall_feed(area: Area, now: datetime | None = None) -> dict:
         .select_related("case__area")
         .order_by("-created_at", "-pk")[:LATEST_EVENTS]
     )
-    ranking = sorted(
-        (
-            {
-                "name": child.name,
-                "reported": f["reported"],
-                "closed": f["closed"],
-                "overdue": f["overdue"],
-                "resolution_rate": f.rate("resolution_rate"),
-            }
-            for child, f in compute.by_children(
-                cases, area, month, now, by_leaf=compute.regroup(month_figures, 0)
-            )
-        ),
-        key=lambda r: (
-            -(r["resolution_rate"] if r["resolution_rate"] is not None else -1),
-            -r["closed"],
-            r["name"],
-        ),
-    )
     return {
         "generated_at": _when(now),
         "area": area.name,
@@ -213,10 +237,7 @@ def wall_feed(area: Area, now: datetime | None = None) -> dict:
             {"key": key, "label": str(FIGURES[key].label), "value": figures[key]}
             for key in TODAY_FIGURES
         ],
-        "rates": [
-            {"key": key, "label": str(RATES[key].label), "value": month_total.rate(key)}
-            for key in MONTH_RATES
-        ],
+        **_month_part(cases, area, month, now),
         "escalated_open": escalated_open,
         "cases": [_case_row(c, holders) for c in new_cases],
         "overdue": [_case_row(c, holders) for c in overdue],
@@ -232,5 +253,4 @@ def wall_feed(area: Area, now: datetime | None = None) -> dict:
             }
             for e in events
         ],
-        "ranking": ranking,
     }

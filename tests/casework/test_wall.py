@@ -181,11 +181,12 @@ def test_the_feed_shows_its_areas_cases_only(client, crew, categories):
 
 
 def test_the_feed_query_count_does_not_grow_with_cases_and_areas(
-    client, crew, categories, django_assert_max_num_queries
+    client, crew, categories, django_assert_max_num_queries, monkeypatch
 ):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    monkeypatch.setattr(wall, "MONTH_CACHE_SECONDS", 0)  # count the month's part every time
     tree = crew.tree
     _token, key = _issue(crew)
     _case(area=tree.building_a1, category=categories.garbage, reported_at=timezone.now())
@@ -287,3 +288,19 @@ def test_the_admin_makes_and_revokes_links_in_its_street(client, crew, other_str
     grant_admin(far_admin)
     client.force_login(far_admin)
     assert "后台大屏" not in client.get(changelist).content.decode()
+
+
+def test_the_months_part_is_shared_through_the_cache(client, crew, categories):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _token, key = _issue(crew)
+    _case(area=crew.tree.building_a1, category=categories.garbage, reported_at=timezone.now())
+    with CaptureQueriesContext(connection) as first:
+        first_feed = _feed(client, key).json()
+    # The second poll reads today's part again and takes the month's from the cache.
+    with CaptureQueriesContext(connection) as second:
+        second_feed = _feed(client, key).json()
+    assert len(second.captured_queries) < len(first.captured_queries)
+    assert second_feed["ranking"] == first_feed["ranking"]
+    assert second_feed["rates"] == first_feed["rates"]
