@@ -304,3 +304,23 @@ def test_the_months_part_is_shared_through_the_cache(client, crew, categories):
     assert len(second.captured_queries) < len(first.captured_queries)
     assert second_feed["ranking"] == first_feed["ranking"]
     assert second_feed["rates"] == first_feed["rates"]
+
+
+def test_the_links_page_query_count_does_not_grow_with_links(client, crew):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(crew.street_admin)
+    url = reverse("stats:wall-links")
+    _issue(crew, name="一号屏")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = queries()
+    for i in range(5):
+        _issue(crew, area=crew.tree.community_a, name=f"屏{i}")
+    assert queries() == before
+    assert before <= 12
