@@ -13,6 +13,7 @@ class CaseworkConfig(AppConfig):
         from casework import selectors
         from casework.deadlines.selectors import desk_badge
         from casework.demo import seed_assessment, seed_casework, seed_deadlines
+        from casework.demo.wall import seed_wall
         from casework.models import (
             Attachment,
             Case,
@@ -83,6 +84,7 @@ class CaseworkConfig(AppConfig):
             )
         register_seeder(25, "deadlines: reminders, requests, supervision orders", seed_deadlines)
         register_seeder(27, "the monthly assessment and its frozen months", seed_assessment)
+        register_seeder(28, "the command center's wall screen link", seed_wall)
         from casework.stats.models import (
             AssessmentItem,
             AssessmentMonth,
@@ -103,6 +105,13 @@ class CaseworkConfig(AppConfig):
             (AssessmentRecompute, "assessment__scheme__street"),
         ):
             scopes.register(model, scopes.ScopeRule(area_path=path))
+        # Wall links are the street administrator's business (the wall itself reads by key).
+        from casework.stats.wall_models import WallToken
+
+        scopes.register(
+            WallToken,
+            scopes.ScopeRule(area_path="area", view_roles=frozenset({Role.STREET_ADMIN})),
+        )
         scopes.register(
             ManualScore,
             scopes.ScopeRule(area_path="item__scheme__street", change_roles=center_and_admin),

@@ -52,6 +52,7 @@ from casework.stats.models import (
     AssessmentScheme,
     ManualScore,
 )
+from casework.stats.wall_models import WallToken
 from governance.models import (
     AppendOnlyModel,
     Department,
@@ -97,6 +98,7 @@ __all__ = [
     "Status",
     "SupervisionOrder",
     "TimeLimit",
+    "WallToken",
 ]
 
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("cases/", include("casework.urls")),
     path("cases/", include("casework.deadlines.urls")),
     path("dashboard/", include("casework.stats.urls")),
+    path("wall/", include("casework.stats.wall_urls")),
     path("field/", include("grids.field_urls")),
     path("field/", include("casework.patrol_urls")),
     path("people/", include("grids.resident_urls")),

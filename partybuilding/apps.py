@@ -127,6 +127,18 @@ class PartybuildingConfig(AppConfig):
                 tab=36,
             )
         )
+        # The dashboard (casework) shows the party figures through its panel registry.
+        from casework.stats.panels import Panel, register_panel
+        from partybuilding.dashboard import party_panel
+
+        register_panel(
+            Panel(
+                key="party",
+                order=10,
+                template="partybuilding/_dashboard_panel.html",
+                context=party_panel,
+            )
+        )
         register_start_page(
             Role.PARTY_OFFICER, lambda user, assignment: reverse("partybuilding:home")
         )

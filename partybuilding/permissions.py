@@ -16,6 +16,14 @@ from governance.models import Role
 from governance.scopes import can_change_under, scope_of
 
 PARTY_CHANGE_ROLES = frozenset({Role.PARTY_OFFICER, Role.STREET_ADMIN})
+# The roles that read party work (its pages, and its panel on the dashboard).
+READ_ROLES = (
+    Role.PARTY_OFFICER,
+    Role.STREET_ADMIN,
+    Role.CENTER_SUPERVISOR,
+    Role.COMMUNITY_DISPATCHER,
+    Role.VIEWER,
+)
 
 
 def may_change_in(user, area) -> bool:

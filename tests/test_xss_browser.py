@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from casework.stats.wall import wall_token_issue
 from tests import xss_records
 from tests.factories import AreaTreeFactory, UserFactory
 
@@ -30,8 +31,10 @@ SHOWN = "window.__xss"
 @pytest.fixture
 def records(transactional_db):
     tree = AreaTreeFactory.build_street()
-    UserFactory(username="root", is_superuser=True, is_staff=True)
-    return xss_records.build(tree)
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    records = xss_records.build(tree)
+    records.root = root
+    return records
 
 
 class Watcher:
@@ -123,6 +126,16 @@ def test_no_payload_runs_on_any_page_that_shows_it(browser, live_server, records
         watch.check("category picker")
         watch.visit(base + reverse("deadlines:desk"), shows=False)
         watch.visit(base + reverse("changelog"))
+
+        # The dashboard's map and tables, and the wall screen of community A: names as text.
+        watch.visit(
+            base + reverse("stats:dashboard") + f"?area={tree.community_a.pk}",
+            ready="[data-dashboard-map][data-ready='1']",
+        )
+        _token, key = wall_token_issue(actor=records.root, area=tree.community_a, name="大屏")
+        watch.visit(base + reverse("wall:screen", args=[key]), ready="body[data-updated]")
+        assert xss_records.NAMES.area in page.locator("#wall-ranking").inner_text()
+        page.screenshot(path=artifacts_dir / "xss-wall.png")
 
         watch.visit(base + reverse("partybuilding:projects"))
         watch.visit(base + reverse("partybuilding:project", args=[records.project.pk]))

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from casework.stats import assessment
+from casework.stats import assessment, wall
 from casework.stats.models import (
     AssessmentItem,
     AssessmentMonth,
@@ -20,6 +21,7 @@ from casework.stats.models import (
     AssessmentScheme,
     ManualScore,
 )
+from casework.stats.wall_models import WallToken
 from governance.admin import ScopedAdminMixin
 
 
@@ -131,4 +133,69 @@ class AssessmentMonthAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 "action": "recompute",
                 "opts": self.model._meta,
             },
+        )
+
+
+@admin.register(WallToken)
+class WallTokenAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Wall links: made here or on the portal page (the same service); the address is shown
+    once, as a message. A link is revoked, never edited or deleted (its last use stays)."""
+
+    list_display = (
+        "name",
+        "area",
+        "prefix",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("area", "created_by")
+    search_fields = ("name",)
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("name", "area")
+        return ("name", "area", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return self.get_fields(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "area":
+            kwargs["queryset"] = wall.wall_areas_for(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        try:
+            token, key = wall.wall_token_issue(actor=request.user, area=obj.area, name=obj.name)
+        except (ValidationError, PermissionDenied) as exc:
+            self.message_user(
+                request, " ".join(getattr(exc, "messages", [str(exc)])), messages.ERROR
+            )
+            return
+        obj.pk = token.pk
+        obj.refresh_from_db()
+        url = request.build_absolute_uri(reverse("wall:screen", args=[key]))
+        self.message_user(
+            request,
+            _("The wall's address (shown only now, copy it): %(url)s") % {"url": url},
+            messages.WARNING,
+        )
+
+    @admin.action(description=_("Revoke the selected links"))
+    def revoke(self, request, queryset):
+        done = sum(wall.wall_token_revoke(actor=request.user, token=t) for t in queryset)
+        self.message_user(
+            request,
+            ngettext("%(n)d link revoked.", "%(n)d links revoked.", done) % {"n": done},
         )

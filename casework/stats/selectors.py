@@ -38,6 +38,11 @@ def can_see_dashboard(user) -> bool:
     return scope_of(user).has_role(*DASHBOARD_ROLES)
 
 
+def can_make_wall_links(user) -> bool:
+    """Street administrators make the wall screen's links."""
+    return scope_of(user).has_role(Role.STREET_ADMIN)
+
+
 def dashboard_roots(user) -> list[Area]:
     """The areas a user's dashboard starts from (their dashboard roles' scopes; the roots of
     the tree for a superuser)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -20,9 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from casework.models import Category, Source
-from casework.stats import charts, compute, periods, ranking, selectors
+from casework.stats import charts, compute, maps, panels, periods, ranking, selectors
 from casework.stats.figures import FIGURE_LIST, FIGURES, KEY_FIGURES, RATE_LIST, RATES
 from governance import exports
+from grids.models import Area
 
 # The fields the period's figures are counted by, once, for every table of the page.
 BREAKDOWN = ("area_id", "department_id", "category_id", "source")
@@ -269,6 +271,7 @@ def dashboard(request):
         )
     ]
     week = periods.preset("week")
+    map_context = _map_context(request, cases, area, now)
     hot_areas, hot_categories = selectors.hot_spots(cases, area, week)
     trend = selectors.monthly_trend(cases, period)
     context = {
@@ -320,11 +323,75 @@ def dashboard(request):
             }
             for building, category, n, first, last in selectors.repeated_reports(cases, period)
         ],
+        **map_context,
+        "panels": panels.render_panels(request, area),
+        "can_wall": selectors.can_make_wall_links(user),
         "query": _keep(request, ("period", "from", "to")),
         "sort_query_area": _keep(request, ("period", "from", "to", "area", "department_sort")),
         "sort_query_department": _keep(request, ("period", "from", "to", "area", "area_sort")),
     }
     return render(request, "casework/stats/dashboard.html", context)
+
+
+# The colours of the map's bands (low to high density); the legend reads the same list.
+MAP_BANDS = ("#fde8d7", "#f9b98f", "#f28b5b", "#d9534f", "#9e1f1a")
+
+
+def _map_context(request, cases, area: Area, now) -> dict:
+    """The map of the dashboard: the children coloured by ``map_state`` cases per 1,000
+    households (five equal bands up to the highest), the cases clustered, and the filter."""
+    categories = Category.objects.filter(is_active=True).select_related("parent")
+    flt, errors = maps.map_filter(request.GET, categories)
+    children = list(Area.objects.filter(parent=area).order_by(*Area.tree_order()))
+    keep = {n: request.GET[n] for n in ("period", "from", "to") if request.GET.get(n)}
+    keep.update(
+        {
+            n: request.GET[n]
+            for n in ("map_state", "map_category")
+            if n not in errors and request.GET.get(n)
+        }
+    )
+
+    def link(child):
+        return f"{reverse('stats:dashboard')}?{urlencode({**keep, 'area': child.pk})}#map"
+
+    features = maps.child_features(cases, area, children, flt, now, link)
+    top = max((f["properties"]["density"] or 0 for f in features), default=0)
+    step = top / len(MAP_BANDS) if top else 0
+    for feature in features:
+        density = feature["properties"]["density"]
+        band = None
+        if density is not None:
+            band = min(int(density / step), len(MAP_BANDS) - 1) if step else 0
+        feature["properties"]["band"] = band
+    legend = (
+        [
+            {"colour": colour, "low": round(i * step, 1), "high": round((i + 1) * step, 1)}
+            for i, colour in enumerate(MAP_BANDS)
+        ]
+        if step
+        else []
+    )
+    found = maps.clusters(cases, area, flt, now)
+    return {
+        "map_filter": flt,
+        "map_errors": errors,
+        "map_states": maps.MAP_STATES,
+        "map_categories": list(categories.order_by(*Category.tree_order())),
+        "map_legend": legend,
+        "map_total": maps.cluster_total(found),
+        "map_data": {
+            "self": maps.geometry(area.boundary),
+            "features": features,
+            "clusters": found,
+            "bands": MAP_BANDS,
+            "center": [float(area.latitude), float(area.longitude)]
+            if area.latitude is not None
+            else None,
+            "tileUrl": settings.MAP_TILE_URL,
+            "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+        },
+    }
 
 
 def _keep(request, names) -> str:

@@ -13,19 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from governance.forms import apply_service_errors
-from governance.models import Role
 from governance.pagination import CappedPaginator
 from governance.scopes import can_change, scope_of, visible
 from partybuilding import services
-from partybuilding.permissions import may_change_somewhere
+from partybuilding.permissions import READ_ROLES, may_change_somewhere
 
-READ_ROLES = (
-    Role.PARTY_OFFICER,
-    Role.STREET_ADMIN,
-    Role.CENTER_SUPERVISOR,
-    Role.COMMUNITY_DISPATCHER,
-    Role.VIEWER,
-)
 PAGE_SIZE = 30
 
 

@@ -25,3 +25,19 @@ def test_the_demo_has_a_scheme_and_frozen_months(seeded):  # noqa: F811
             seeder(seeded)
     assert AssessmentScheme.objects.count() == 1
     assert AssessmentResult.objects.count() == sum(m.results.count() for m in months)
+
+
+def test_the_demo_has_a_wall_link_printed_once(seeded):  # noqa: F811
+    from casework.demo.wall import seed_wall
+    from casework.models import WallToken
+
+    said = []
+    seeded.stdout.write = said.append
+    seed_wall(seeded)
+    token = WallToken.objects.get()
+    assert token.area == seeded.data["street"] and token.revoked_at is None
+    assert any("/wall/" in line for line in said)
+    said.clear()
+    seed_wall(seeded)
+    assert WallToken.objects.count() == 1
+    assert not any("/wall/" in line for line in said)

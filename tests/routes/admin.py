@@ -80,6 +80,7 @@ ROUTES = {
     **admin_model("casework.assessmentscheme", "assessment_scheme"),
     **admin_model("casework.manualscore", "manual_score"),
     **admin_model("casework.assessmentmonth", "assessment_month"),
+    **admin_model("casework.walltoken", "wall_token"),
     # partybuilding
     **admin_model("partybuilding.partyorganization", "organization"),
     **admin_model("partybuilding.organizationpost", "post", sees=False),

@@ -83,6 +83,15 @@ ROUTES = {
     "stats:ranking": page(ok=ADMIN, sees=ADMIN),
     "stats:bulletin": page(ok=ADMIN, sees=ADMIN),
     "stats:bulletin-export": page(ok=ADMIN, binary=True),
+    # Wall links: the street admin's page; the wall itself opens by its key, without a login.
+    "stats:wall-links": page(ok=ADMIN, sees=ADMIN),
+    "stats:wall-link-revoke": detail("wall_token"),
+    "wall:screen": Expectation(
+        anonymous=PUBLIC, kwargs={"key": lambda s: s.objects["wall_token"].key}
+    ),
+    "wall:feed": Expectation(
+        anonymous=PUBLIC, kwargs={"key": lambda s: s.objects["wall_token"].key}
+    ),
     "stats-summary": page(ok=ADMIN, sees=ADMIN, writes=API_WRITES),
     "stats-areas": page(ok=ADMIN, sees=ADMIN, writes=API_WRITES),
     "stats-departments": page(ok=ADMIN, sees=ADMIN, writes=API_WRITES),

@@ -676,6 +676,16 @@ def make_assessment_month(s: Side):
     return assessment_freeze(scheme=s.objects["assessment_scheme"], month=dt.date(2026, 10, 1))
 
 
+def make_wall_token(s: Side):
+    from casework.stats.wall import wall_token_issue
+
+    token, key = wall_token_issue(
+        actor=s.users[Role.STREET_ADMIN], area=s.areas["street"], name=s.name("指挥大屏")
+    )
+    token.key = key  # shown once: kept here for the wall's own routes
+    return token
+
+
 def make_position(s: Side):
     return pb.Position.objects.create(
         name=s.name("党群服务中心"), kind="service_center", area=s.areas["community"]
@@ -839,6 +849,7 @@ OBJECTS: dict[str, Callable[[Side], object]] = {
     "assessment_scheme": make_assessment_scheme,
     "manual_score": make_manual_score,
     "assessment_month": make_assessment_month,
+    "wall_token": make_wall_token,
     "position": make_position,
     "position_hours": make_position_hours,
     "position_room": make_position_room,

@@ -1,0 +1,225 @@
+"""The case map of the dashboard and the wall screen: the child areas coloured by open or overdue
+cases per 1,000 households, and the cases themselves clustered on a grid.
+
+Households are the households registered in the grids app (``grids.models.Household``), added up
+into each child through its tree range (``TreeModel.enclosing``); open and overdue are the
+figures of :mod:`casework.stats.figures`, never restated here. Clustering is done by the
+database: the cases are grouped by a cell of a fixed grid over the area's extent (one GROUP BY),
+so a district with a million cases sends a few hundred clusters with exact counts, not the points.
+A cluster of one is the case itself. Drilling into a child area (its dashboard) clusters again on
+the child's smaller extent. Every query is bounded: the number of children does not add any.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Avg, Count, FloatField, Max, Min, QuerySet
+from django.db.models.functions import Cast, Floor
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from casework.models import Case, Category
+from casework.stats.figures import FIGURES
+from grids.models import Area, Household
+
+# What the map shows: the cases open now, or only the overdue ones.
+MAP_STATES = {"open": _("Open cases"), "overdue": _("Overdue")}
+# Columns of the clustering grid over the area's extent.
+GRID_CELLS = 24
+# Keep the answer small whatever the area: the most crowded clusters first.
+MAX_CLUSTERS = 600
+
+
+@dataclass(frozen=True)
+class MapFilter:
+    state: str = "open"
+    category: Category | None = None
+
+
+def map_filter(params, categories: QuerySet[Category]) -> tuple[MapFilter, dict[str, str]]:
+    """The map's filter from query parameters ``map_state`` and ``map_category`` (a category
+    id; its subcategories count too), with an error per bad parameter (then the default)."""
+    errors: dict[str, str] = {}
+    state = params.get("map_state") or "open"
+    if state not in MAP_STATES:
+        errors["map_state"] = str(_("Choose open or overdue."))
+        state = "open"
+    category = None
+    raw = params.get("map_category") or ""
+    if raw:
+        if raw.isdigit():
+            category = categories.filter(pk=raw).first()
+        if category is None:
+            errors["map_category"] = str(_("No such category."))
+    return MapFilter(state, category), errors
+
+
+def _filtered(cases: QuerySet[Case], flt: MapFilter, now: datetime) -> QuerySet[Case]:
+    qs = cases.filter(FIGURES[flt.state].cases(None, now))
+    if flt.category is not None:
+        qs = qs.filter(Category.subtree_q(flt.category, prefix="category__"))
+    return qs.order_by()
+
+
+def _households_by_leaf(area: Area) -> dict[int, int]:
+    return dict(
+        Household.objects.filter(Area.subtree_q(area, prefix="area__"))
+        .order_by()
+        .values_list("area_id")
+        .annotate(n=Count("pk"))
+    )
+
+
+def _owners(area: Area) -> dict[int, int]:
+    """Each node below ``area`` → the child of ``area`` holding it (two queries reading tree
+    ranges, no IN list of a district's buildings)."""
+    return Area.enclosing(
+        Area.objects.within(area, include_self=False), Area.objects.filter(parent=area)
+    )
+
+
+def households_by_child(area: Area, children: list[Area]) -> dict[int, int]:
+    """Households registered under each child of ``area`` (three queries)."""
+    per_leaf = _households_by_leaf(area)
+    owner = _owners(area)
+    totals = {child.pk: 0 for child in children}
+    for leaf, n in per_leaf.items():
+        child = owner.get(leaf)
+        if child in totals:
+            totals[child] += n
+    return totals
+
+
+def geometry(boundary: dict | None) -> dict | None:
+    """The GeoJSON geometry of an area's boundary (stored as a geometry or as a Feature)."""
+    if not boundary:
+        return None
+    return boundary.get("geometry") if boundary.get("type") == "Feature" else boundary
+
+
+def per_thousand(count: int, households: int) -> float | None:
+    if not households:
+        return None
+    return round(1000 * count / households, 1)
+
+
+def child_features(
+    cases: QuerySet[Case], area: Area, children: list[Area], flt: MapFilter, now: datetime, link
+) -> list[dict]:
+    """GeoJSON features of the children with a boundary: their households, open and overdue
+    cases now (narrowed by the category of ``flt``) and the density of ``flt.state`` per 1,000
+    households. ``link(child)`` gives the URL a click opens."""
+    households_by_leaf = _households_by_leaf(area)
+    narrowed = cases
+    if flt.category is not None:
+        narrowed = narrowed.filter(Category.subtree_q(flt.category, prefix="category__"))
+    per_leaf = {
+        row["area_id"]: row
+        for row in narrowed.filter(FIGURES["open"].cases(None, now))
+        .order_by()
+        .values("area_id")
+        .annotate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=FIGURES["overdue"].cases(None, now)),
+        )
+    }
+    # One walk of the tree for both the households and the cases.
+    owner = _owners(area)
+    households = {child.pk: 0 for child in children}
+    for leaf, n in households_by_leaf.items():
+        if owner.get(leaf) in households:
+            households[owner[leaf]] += n
+    counts = {child.pk: {"open": 0, "overdue": 0} for child in children}
+    for leaf, row in per_leaf.items():
+        child = owner.get(leaf)
+        if child in counts:
+            counts[child]["open"] += row["open"]
+            counts[child]["overdue"] += row["overdue"]
+    features = []
+    for child in children:
+        if not child.boundary:
+            continue
+        n = counts[child.pk]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometry(child.boundary),
+                "properties": {
+                    "id": child.pk,
+                    "name": child.name,
+                    "households": households[child.pk],
+                    "open": n["open"],
+                    "overdue": n["overdue"],
+                    "density": per_thousand(n[flt.state], households[child.pk]),
+                    "url": link(child),
+                },
+            }
+        )
+    return features
+
+
+def _extent(area: Area, qs: QuerySet[Case]) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) of the area's boundary, else of the cases' locations."""
+    points = list(_coordinates(area.boundary)) if area.boundary else []
+    if points:
+        lngs = [p[0] for p in points]
+        lats = [p[1] for p in points]
+        return min(lats), min(lngs), max(lats), max(lngs)
+    box = qs.aggregate(s=Min("latitude"), w=Min("longitude"), n=Max("latitude"), e=Max("longitude"))
+    if box["s"] is None:
+        return None
+    return float(box["s"]), float(box["w"]), float(box["n"]), float(box["e"])
+
+
+def _coordinates(geojson):
+    if isinstance(geojson, dict):
+        if geojson.get("type") == "Feature":
+            yield from _coordinates(geojson.get("geometry"))
+        else:
+            yield from _coordinates(geojson.get("coordinates"))
+    elif isinstance(geojson, list | tuple):
+        if len(geojson) >= 2 and all(isinstance(v, int | float) for v in geojson[:2]):
+            yield float(geojson[0]), float(geojson[1])
+        else:
+            for part in geojson:
+                yield from _coordinates(part)
+
+
+def clusters(cases: QuerySet[Case], area: Area, flt: MapFilter, now: datetime) -> list[dict]:
+    """The located cases of ``flt`` grouped by cell of a GRID_CELLS grid over the area's
+    extent: one query (two when the area has no boundary). Each cluster: its count and mean
+    position; a cluster of one case also carries its page."""
+    qs = _filtered(cases, flt, now).filter(latitude__isnull=False, longitude__isnull=False)
+    extent = _extent(area, qs)
+    if extent is None:
+        return []
+    south, west, north, east = extent
+    size = max(north - south, east - west) / GRID_CELLS or 0.001
+    lat = Cast("latitude", FloatField())
+    lng = Cast("longitude", FloatField())
+    rows = (
+        qs.annotate(cy=Floor((lat - south) / size), cx=Floor((lng - west) / size))
+        .values("cy", "cx")
+        .annotate(
+            n=Count("pk"),
+            lat=Avg(lat),
+            lng=Avg(lng),
+            first=Min("pk"),
+            number=Min("number"),
+        )
+        .order_by("-n", "cy", "cx")[:MAX_CLUSTERS]
+    )
+    result = []
+    for row in rows:
+        cluster = {"n": row["n"], "lat": round(row["lat"], 6), "lng": round(row["lng"], 6)}
+        if row["n"] == 1:
+            cluster["url"] = reverse("casework:detail", args=[row["first"]])
+            cluster["number"] = row["number"]
+        result.append(cluster)
+    return result
+
+
+def cluster_total(found: list[dict]) -> int:
+    return sum(c["n"] for c in found)

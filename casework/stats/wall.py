@@ -1,0 +1,256 @@
+"""The wall screen (指挥大屏): its link tokens and its data feed.
+
+The wall computer in the grid center opens ``/wall/<key>/`` and needs no personal login: the key
+is a read-only link token scoped to one area (:class:`WallToken`). It opens that page and its
+feed and nothing else — no other view reads it, it is not a session and not an API token.
+A street administrator issues and revokes tokens for areas they administer (the portal page and
+the admin both call the services here).
+
+Why short polling and not server-sent events: the embedded default serves with a few threads
+and several web processes sit behind the proxy in production; an open SSE stream would hold a
+thread (a sync worker) per wall for ever, and a new case filed through another process would need
+a broker to reach it. A poll every few seconds is a plain short GET that any process answers from
+the database, so it works the same on the embedded default and under several processes, and a
+server restart or a lost connection costs nothing but the polls that failed (the page retries
+with backoff and says it is reconnecting).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from casework.models import Case, CaseEvent, Holder, Status
+from casework.stats import compute, periods
+from casework.stats.figures import FIGURES, RATES
+from casework.stats.wall_models import WallToken, wall_key_digest
+from casework.workflow import step_label
+from governance.models import Role
+from governance.scopes import can_change_under, changeable, reachable
+from grids.models import Area, AreaKind
+
+# The roles that issue and revoke wall links.
+WALL_ADMIN_ROLES = frozenset({Role.STREET_ADMIN})
+# A wall's area: a street, a community or a grid (the levels a wall shows sensibly).
+WALL_AREA_KINDS = (AreaKind.DISTRICT, AreaKind.STREET, AreaKind.COMMUNITY, AreaKind.GRID)
+# The last use is written at most this often per token, not on every poll.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+# The page polls this often (seconds); the backoff after failures doubles up to the maximum.
+POLL_SECONDS = 5
+MAX_BACKOFF_SECONDS = 60
+# How many rows each list of the feed carries.
+NEW_CASES = 200
+LATEST_EVENTS = 12
+LIST_ROWS = 8
+# The month's rates and ranking are recomputed at most this often per area (seconds).
+MONTH_CACHE_SECONDS = 60
+# Today's figures on the wall, and this month's rates.
+TODAY_FIGURES = ("reported", "accepted", "closed", "open", "near_due", "overdue", "escalated")
+MONTH_RATES = ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate")
+
+
+# -- tokens -------------------------------------------------------------------------------
+def wall_areas_for(user) -> QuerySet[Area]:
+    """The areas ``user`` may put on a wall: inside the scope of their street-admin roles, of
+    the kinds a wall shows."""
+    return reachable(
+        user, Area.objects.filter(kind__in=WALL_AREA_KINDS), WALL_ADMIN_ROLES
+    ).order_by(*Area.tree_order())
+
+
+def wall_tokens_for(user) -> QuerySet[WallToken]:
+    """The wall links ``user`` manages (their street's), newest first."""
+    return changeable(user, WallToken.objects.select_related("area", "created_by"))
+
+
+def wall_token_issue(*, actor, area: Area, name: str) -> tuple[WallToken, str]:
+    """Issue a link token for ``area``'s wall; return it with its key. Only a street admin of
+    the area may (PermissionDenied otherwise). The key is not stored, only its digest, and
+    cannot be shown again."""
+    if not can_change_under(actor, area, WALL_ADMIN_ROLES):
+        raise PermissionDenied(_("Only the street's administrator may make a wall link."))
+    if area.kind not in WALL_AREA_KINDS:
+        raise ValidationError({"area": _("A wall shows a street, a community or a grid.")})
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Give the link a name (where the wall hangs).")})
+    key = secrets.token_urlsafe(32)
+    token = WallToken.objects.create(
+        name=name[: WallToken._meta.get_field("name").max_length],
+        area=area,
+        prefix=key[:8],
+        digest=wall_key_digest(key),
+        created_by=actor,
+    )
+    return token, key
+
+
+def wall_token_revoke(*, actor, token: WallToken) -> bool:
+    """Revoke ``token``: its key stops opening the wall at the next poll. One conditional update
+    (a second revoke changes nothing); True when this call revoked it."""
+    if not changeable(actor, WallToken.objects.filter(pk=token.pk)).exists():
+        raise PermissionDenied(_("Only the street's administrator may revoke this wall link."))
+    now = timezone.now()
+    done = WallToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=now)
+    if done:
+        token.revoked_at = now
+    return bool(done)
+
+
+def wall_token_for_key(key: str) -> WallToken | None:
+    """The live (not revoked) token with this key, with its area, or None."""
+    if not key or len(key) > 100:
+        return None
+    return (
+        WallToken.objects.select_related("area")
+        .filter(digest=wall_key_digest(key), revoked_at=None)
+        .first()
+    )
+
+
+def wall_token_touch(*, token: WallToken) -> None:
+    """Record that ``token`` was used now: at most once a LAST_USED_RESOLUTION, by a conditional
+    update, so that a wall polling every few seconds does not write on every poll."""
+    now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_RESOLUTION:
+        return
+    WallToken.objects.filter(pk=token.pk).exclude(
+        last_used_at__gt=now - LAST_USED_RESOLUTION
+    ).update(last_used_at=now)
+    token.last_used_at = now
+
+
+# -- the feed -------------------------------------------------------------------------------
+def wall_cases(area: Area) -> QuerySet[Case]:
+    """The cases the wall of ``area`` shows: its subtree's (the token's whole scope)."""
+    return Case.objects.filter(Area.subtree_q(area, prefix="area__"))
+
+
+def _when(value: datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def _case_row(case: Case, holders: dict) -> dict:
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "category": case.category.name,
+        "area": case.area.name,
+        "status": str(Status(case.status).label),
+        "holder": case.department.name if case.department_id else str(holders.get(case.holder, "")),
+        "reported_at": _when(case.reported_at),
+        "due_at": _when(case.due_at),
+        "lat": float(case.latitude) if case.latitude is not None else None,
+        "lng": float(case.longitude) if case.longitude is not None else None,
+    }
+
+
+def _month_part(cases: QuerySet[Case], area: Area, month: periods.Period, now: datetime) -> dict:
+    """This month's rates and the ranking of the areas below: the costly part of the feed (it
+    reads the month's cases and their handling times), shared by every wall of the area and
+    every web process through the cache for MONTH_CACHE_SECONDS; a ranking a minute old is
+    fine on a wall, today's figures and lists are read at every poll."""
+    key = f"wall-month:{area.pk}:{month.first:%Y%m}:{get_language()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    month_figures = compute.count_by(cases, month, now, ("area_id",))
+    month_total = compute.regroup(month_figures, None)[None]
+    ranking = sorted(
+        (
+            {
+                "name": child.name,
+                "reported": f["reported"],
+                "closed": f["closed"],
+                "overdue": f["overdue"],
+                "resolution_rate": f.rate("resolution_rate"),
+            }
+            for child, f in compute.by_children(
+                cases, area, month, now, by_leaf=compute.regroup(month_figures, 0)
+            )
+        ),
+        key=lambda r: (
+            -(r["resolution_rate"] if r["resolution_rate"] is not None else -1),
+            -r["closed"],
+            r["name"],
+        ),
+    )
+    part = {
+        "rates": [
+            {"key": key, "label": str(RATES[key].label), "value": month_total.rate(key)}
+            for key in MONTH_RATES
+        ],
+        "ranking": ranking,
+    }
+    cache.set(key, part, MONTH_CACHE_SECONDS)
+    return part
+
+
+def wall_feed(area: Area, now: datetime | None = None) -> dict:
+    """Everything the wall shows, as plain data (the page puts it in with text nodes only):
+    today's figures, this month's rates, today's cases with their places (the map), the latest
+    steps, the overdue and the escalated open cases, and the ranking of the areas below. No
+    personal data: no reporter, no title, no comment, no actor's name. A fixed number of
+    queries whatever the size of the area."""
+    now = now or timezone.now()
+    cases = wall_cases(area)
+    today = periods.preset("today")
+    month = periods.preset("month")
+    figures = compute.total(cases, today, now)
+    holders = dict(Holder.choices)
+    related = ("category", "area", "department")
+
+    new_cases = list(
+        cases.filter(reported_at__gte=today.start, reported_at__lt=today.end)
+        .select_related(*related)
+        .order_by("-reported_at", "-pk")[:NEW_CASES]
+    )
+    overdue_q = FIGURES["overdue"].cases(today, now)
+    overdue = list(
+        cases.filter(overdue_q).select_related(*related).order_by("due_at", "pk")[:LIST_ROWS]
+    )
+    # Escalated to the street and still open, now.
+    escalated_q = FIGURES["open"].cases(today, now) & Q(escalated_at__isnull=False)
+    escalated = list(
+        cases.filter(escalated_q)
+        .select_related(*related)
+        .order_by("-escalated_at", "-pk")[:LIST_ROWS]
+    )
+    escalated_open = cases.filter(escalated_q).count()
+    events = list(
+        CaseEvent.objects.filter(Area.subtree_q(area, prefix="case__area__"))
+        .select_related("case__area")
+        .order_by("-created_at", "-pk")[:LATEST_EVENTS]
+    )
+    return {
+        "generated_at": _when(now),
+        "area": area.name,
+        "poll_seconds": POLL_SECONDS,
+        "today": [
+            {"key": key, "label": str(FIGURES[key].label), "value": figures[key]}
+            for key in TODAY_FIGURES
+        ],
+        **_month_part(cases, area, month, now),
+        "escalated_open": escalated_open,
+        "cases": [_case_row(c, holders) for c in new_cases],
+        "overdue": [_case_row(c, holders) for c in overdue],
+        "escalated": [_case_row(c, holders) for c in escalated],
+        "events": [
+            {
+                "id": e.pk,
+                "time": _when(e.created_at),
+                "number": e.case.number,
+                "area": e.case.area.name,
+                "step": str(step_label(e.step)),
+                "status": str(Status(e.to_status).label) if e.to_status else "",
+            }
+            for e in events
+        ],
+    }

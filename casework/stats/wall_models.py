@@ -1,0 +1,65 @@
+"""The wall screen's link tokens (大屏链接): a read-only key that opens one area's wall screen on
+the center's wall computer without a personal login.
+
+Only a SHA-256 digest of the key is stored (the key is 256 random bits, shown once when issued).
+A token grants the wall page and its data feed of its area's subtree, nothing else. Written only
+by :mod:`casework.stats.wall` (issue, revoke, last use).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def wall_key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class WallToken(models.Model):
+    # Revocation and use are recorded by the service, never by a form, serializer or the admin.
+    state_fields = ("revoked_at", "last_used_at")
+
+    name = models.CharField(_("name"), max_length=100)
+    area = models.ForeignKey(
+        "grids.Area",
+        verbose_name=_("area"),
+        on_delete=models.PROTECT,
+        related_name="wall_tokens",
+        help_text=_("The wall shows this area and the areas below it."),
+    )
+    # The key's first characters, so that its owner can tell which link a row is.
+    prefix = models.CharField(_("key begins with"), max_length=12, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("wall screen link")
+        verbose_name_plural = _("wall screen links")
+        ordering = ("-created_at", "-pk")
+        indexes = [
+            models.Index(fields=("area",), name="wall_token_area", condition=Q(revoked_at=None))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -1,0 +1,326 @@
+"""The wall screen: its link tokens (issued and revoked by the street admin, scoped to one area,
+granting the wall page and its feed only), the feed's contents and scope, its query count."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from casework.models import WallToken
+from casework.stats import wall
+from casework.stats.wall_models import wall_key_digest
+from grids.models import AreaKind
+from tests.casework.factories import CaseFactory
+from tests.conftest import _with_role
+from tests.factories import AreaFactory
+
+
+@pytest.fixture
+def other_street(db):
+    street = AreaFactory(kind=AreaKind.STREET, name="远方街道", code="110101002")
+    community = AreaFactory(kind=AreaKind.COMMUNITY, name="远方社区", parent=street)
+    admin = _with_role("street_admin", street, username="admin_far")
+    return street, community, admin
+
+
+def _case(**kwargs):
+    with transaction.atomic():  # case numbers are drawn under a row lock
+        return CaseFactory(**kwargs)
+
+
+def _issue(crew, area=None, name="中心大厅"):
+    return wall.wall_token_issue(actor=crew.street_admin, area=area or crew.tree.street, name=name)
+
+
+def _feed(client: Client, key: str):
+    response = client.get(reverse("wall:feed", args=[key]))
+    return response
+
+
+# -- tokens -----------------------------------------------------------------------------------
+def test_a_street_admin_issues_a_token_kept_only_as_a_digest(crew):
+    token, key = _issue(crew)
+    token.refresh_from_db()
+    assert token.digest == wall_key_digest(key)
+    assert key not in (token.digest, token.prefix) and key.startswith(token.prefix)
+    assert token.created_by == crew.street_admin
+    assert token.area == crew.tree.street
+    assert token.revoked_at is None
+
+
+@pytest.mark.parametrize("who", ["dispatcher_a", "viewer_a", "center", "nobody"])
+def test_other_roles_may_not_issue_a_token(crew, who):
+    with pytest.raises(PermissionDenied):
+        wall.wall_token_issue(actor=getattr(crew, who), area=crew.tree.community_a, name="x")
+
+
+def test_a_street_admin_may_not_issue_a_token_for_another_street(crew, other_street):
+    street, _community, _admin = other_street
+    with pytest.raises(PermissionDenied):
+        wall.wall_token_issue(actor=crew.street_admin, area=street, name="x")
+
+
+def test_a_token_needs_a_name_and_an_area_a_wall_shows(crew):
+    with pytest.raises(ValidationError):
+        wall.wall_token_issue(actor=crew.street_admin, area=crew.tree.street, name="  ")
+    with pytest.raises(ValidationError):
+        wall.wall_token_issue(actor=crew.street_admin, area=crew.tree.building_a1, name="楼")
+
+
+def test_the_wall_opens_by_its_key_without_a_login(client, crew):
+    _token, key = _issue(crew)
+    response = client.get(reverse("wall:screen", args=[key]))
+    assert response.status_code == 200
+    assert crew.tree.street.name in response.content.decode()
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
+
+
+def test_an_unknown_key_opens_nothing(client, crew):
+    _issue(crew)
+    assert client.get(reverse("wall:screen", args=["not-a-key"])).status_code == 404
+    assert _feed(client, "not-a-key").status_code == 404
+
+
+def test_a_revoked_token_stops_at_once(client, crew):
+    token, key = _issue(crew)
+    assert _feed(client, key).status_code == 200
+    assert wall.wall_token_revoke(actor=crew.street_admin, token=token) is True
+    assert wall.wall_token_revoke(actor=crew.street_admin, token=token) is False  # once
+    assert client.get(reverse("wall:screen", args=[key])).status_code == 404
+    response = _feed(client, key)
+    assert response.status_code == 404
+    assert response.json()["error"] == "revoked"
+
+
+def test_only_the_streets_admin_revokes(crew, other_street):
+    _street, _community, far_admin = other_street
+    token, _key = _issue(crew)
+    for user in (far_admin, crew.dispatcher_a, crew.center):
+        with pytest.raises(PermissionDenied):
+            wall.wall_token_revoke(actor=user, token=token)
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+def test_the_key_grants_the_wall_and_nothing_else(client, crew):
+    _token, key = _issue(crew)
+    assert client.get(reverse("wall:screen", args=[key])).status_code == 200
+    # No session was made: the portal's pages still ask for a login.
+    dashboard = client.get(reverse("stats:dashboard"))
+    assert dashboard.status_code == 302 and "/accounts/login/" in dashboard["Location"]
+    # Nor is it an API token.
+    api = client.get("/api/v1/stats/summary/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.status_code in (401, 403)
+    # The key of one wall does not open another area's feed by another address.
+    assert client.get(reverse("wall:feed", args=[key + "x"])).status_code == 404
+
+
+def test_the_last_use_is_recorded_at_most_once_a_minute(client, crew):
+    token, key = _issue(crew)
+    _feed(client, key)
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert first is not None
+    _feed(client, key)
+    token.refresh_from_db()
+    assert token.last_used_at == first
+    WallToken.objects.filter(pk=token.pk).update(last_used_at=first - timedelta(minutes=2))
+    _feed(client, key)
+    token.refresh_from_db()
+    assert token.last_used_at > first - timedelta(minutes=2)
+
+
+# -- the feed ---------------------------------------------------------------------------------
+def test_the_feed_shows_its_areas_cases_only(client, crew, categories):
+    tree = crew.tree
+    _token, key = _issue(crew, area=tree.community_a)
+    now = timezone.now()
+    mine = _case(
+        area=tree.building_a1,
+        category=categories.garbage,
+        reported_at=now,
+        latitude=39.95,
+        longitude=116.45,
+    )
+    overdue = _case(
+        area=tree.building_a1,
+        category=categories.garbage,
+        reported_at=now - timedelta(days=3),
+        due_at=now - timedelta(hours=1),
+    )
+    escalated = _case(
+        area=tree.micro_a1,
+        category=categories.lamp,
+        reported_at=now - timedelta(days=2),
+        escalated_at=now - timedelta(days=1),
+    )
+    other = _case(area=tree.building_b1, category=categories.garbage, reported_at=now)
+    feed = _feed(client, key).json()
+    numbers = {c["number"] for c in feed["cases"]}
+    assert mine.number in numbers and other.number not in numbers
+    assert [c["number"] for c in feed["overdue"]] == [overdue.number]
+    assert [c["number"] for c in feed["escalated"]] == [escalated.number]
+    assert feed["escalated_open"] == 1
+    today = {f["key"]: f["value"] for f in feed["today"]}
+    assert today["reported"] == 1 and today["overdue"] == 1
+    located = next(c for c in feed["cases"] if c["number"] == mine.number)
+    assert (located["lat"], located["lng"]) == (39.95, 116.45)
+    # The ranking lists the areas below the wall's area (community A's grids).
+    assert {r["name"] for r in feed["ranking"]} == {tree.grid_a1.name, tree.grid_a2.name}
+    # Nothing personal: no reporter, title or comment goes to the wall.
+    text = str(feed)
+    assert mine.title not in text and "reporter" not in text
+    assert all(other.number != e["number"] for e in feed["events"])
+
+
+def test_the_feed_query_count_does_not_grow_with_cases_and_areas(
+    client, crew, categories, django_assert_max_num_queries, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(wall, "MONTH_CACHE_SECONDS", 0)  # count the month's part every time
+    tree = crew.tree
+    _token, key = _issue(crew)
+    _case(area=tree.building_a1, category=categories.garbage, reported_at=timezone.now())
+    _feed(client, key)  # warm the clock's and the calendar's caches
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert _feed(client, key).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = queries()
+    for i in range(3):
+        community = AreaFactory(kind=AreaKind.COMMUNITY, name=f"新社区{i}", parent=tree.street)
+        building = AreaFactory(kind=AreaKind.BUILDING, name=f"新楼{i}", parent=community)
+        for _j in range(3):
+            _case(area=building, category=categories.garbage, reported_at=timezone.now())
+    _feed(client, key)
+    assert queries() == before
+    with django_assert_max_num_queries(24):
+        _feed(client, key)
+
+
+# -- the street admin's page and the admin ------------------------------------------------------
+def test_the_street_admin_makes_a_link_and_sees_it_once(client, crew, in_english):
+    client.force_login(crew.street_admin)
+    url = reverse("stats:wall-links")
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"name": "大厅大屏", "area": crew.tree.street.pk})
+    assert response.status_code == 200
+    token = WallToken.objects.get(name="大厅大屏")
+    link = response.context["new_link"]["url"]
+    assert "/wall/" in link and token.prefix in link
+    key = link.rstrip("/").rsplit("/", 1)[1]
+    assert token.digest == wall_key_digest(key)
+    # Listed afterwards without the key.
+    listing = client.get(url).content.decode()
+    assert "大厅大屏" in listing and key not in listing
+
+
+def test_bad_input_on_the_links_page_is_a_form_error(client, crew, other_street):
+    street, _community, _admin = other_street
+    client.force_login(crew.street_admin)
+    url = reverse("stats:wall-links")
+    assert client.post(url, {"name": "", "area": crew.tree.street.pk}).status_code == 400
+    # Another street's area is not among the choices.
+    assert client.post(url, {"name": "x", "area": street.pk}).status_code == 400
+    assert client.post(url, {"name": "x", "area": "abc"}).status_code == 400
+    assert not WallToken.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["dispatcher_a", "viewer_a", "center", "worker_a"])
+def test_other_roles_have_no_links_page(client, crew, who):
+    client.force_login(getattr(crew, who))
+    assert client.get(reverse("stats:wall-links")).status_code == 403
+
+
+def test_revoking_on_the_page_and_not_another_streets(client, crew, other_street):
+    _street, _community, far_admin = other_street
+    token, key = _issue(crew)
+    client.force_login(far_admin)
+    assert client.post(reverse("stats:wall-link-revoke", args=[token.pk])).status_code == 404
+    assert crew.tree.street.name not in client.get(reverse("stats:wall-links")).content.decode()
+    client.force_login(crew.street_admin)
+    response = client.post(reverse("stats:wall-link-revoke", args=[token.pk]))
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert _feed(Client(), key).status_code == 404
+
+
+def grant_admin(user) -> None:
+    from django.contrib.auth.models import Permission
+
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="casework", codename__endswith="walltoken"
+        )
+    )
+
+
+def test_the_admin_makes_and_revokes_links_in_its_street(client, crew, other_street):
+    _street, _community, far_admin = other_street
+    admin = crew.street_admin
+    grant_admin(admin)
+    client.force_login(admin)
+    add = reverse("admin:casework_walltoken_add")
+    response = client.post(add, {"name": "后台大屏", "area": crew.tree.street.pk}, follow=True)
+    assert response.status_code == 200
+    token = WallToken.objects.get(name="后台大屏")
+    assert "/wall/" in response.content.decode()
+    assert token.created_by == admin
+    changelist = reverse("admin:casework_walltoken_changelist")
+    client.post(changelist, {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    # Another street's admin does not see it.
+    grant_admin(far_admin)
+    client.force_login(far_admin)
+    assert "后台大屏" not in client.get(changelist).content.decode()
+
+
+def test_the_months_part_is_shared_through_the_cache(client, crew, categories):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _token, key = _issue(crew)
+    _case(area=crew.tree.building_a1, category=categories.garbage, reported_at=timezone.now())
+    with CaptureQueriesContext(connection) as first:
+        first_feed = _feed(client, key).json()
+    # The second poll reads today's part again and takes the month's from the cache.
+    with CaptureQueriesContext(connection) as second:
+        second_feed = _feed(client, key).json()
+    assert len(second.captured_queries) < len(first.captured_queries)
+    assert second_feed["ranking"] == first_feed["ranking"]
+    assert second_feed["rates"] == first_feed["rates"]
+
+
+def test_the_links_page_query_count_does_not_grow_with_links(client, crew):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(crew.street_admin)
+    url = reverse("stats:wall-links")
+    _issue(crew, name="一号屏")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = queries()
+    for i in range(5):
+        _issue(crew, area=crew.tree.community_a, name=f"屏{i}")
+    assert queries() == before
+    assert before <= 12

@@ -1,0 +1,79 @@
+"""The wall screen in Chromium at 1920×1080 and 3840×2160: opened by its link without a login,
+it shows a case filed meanwhile (through the service, as another client would) within a few
+seconds, says "reconnecting" while the network is gone and recovers by itself, and says so when
+its link is revoked. Screenshots kept."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from casework.models import Source
+from casework.services import case_report
+from casework.stats import wall
+from grids.models import Area
+from tests.casework.test_stats_map import _square
+
+pytestmark = [pytest.mark.browser]
+DEADLINE = 20  # seconds: the wall polls every 5
+
+
+def _wait_for(page, selector: str, *, timeout: float = DEADLINE) -> None:
+    page.wait_for_selector(selector, state="attached", timeout=timeout * 1000)
+
+
+def _no_scrolling(page) -> bool:
+    return page.locator("html").evaluate(
+        "e => e.scrollWidth <= window.innerWidth && e.scrollHeight <= window.innerHeight"
+    )
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160)])
+def test_the_wall_shows_a_case_filed_elsewhere_within_seconds(
+    transactional_db, live_server, browser, tree, crew, categories, artifacts_dir, size
+):
+    shots = artifacts_dir / "stats"
+    shots.mkdir(exist_ok=True)
+    Area.objects.filter(pk=tree.street.pk).update(boundary=_square(116.40, 39.90, 0.02))
+    Area.objects.filter(pk=tree.community_a.pk).update(boundary=_square(116.40, 39.90))
+    Area.objects.filter(pk=tree.community_b.pk).update(boundary=_square(116.41, 39.90))
+    token, key = wall.wall_token_issue(actor=crew.street_admin, area=tree.street, name="大厅")
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server.url}{reverse('wall:screen', args=[key])}")
+    _wait_for(page, "body[data-updated]")
+    _wait_for(page, "#wall-status[data-state=live]")
+    assert _no_scrolling(page)
+    assert page.locator(".wall-case").count() == 0
+
+    case = case_report(
+        actor=crew.worker_a,
+        title="垃圾堆放",
+        category=categories.garbage,
+        area=tree.building_a1,
+        source=Source.PATROL,
+        latitude=39.905,
+        longitude=116.405,
+    )
+    # On the map and in the latest steps at the next poll, with no reload.
+    _wait_for(page, f'#wall-events li[data-case-number="{case.number}"]')
+    _wait_for(page, f'path.wall-case[data-case-number="{case.number}"]')
+    assert page.locator("[data-key=reported] .wall-tile-value").inner_text() == "1"
+    time.sleep(0.5)  # let the arrival's animation settle for the picture
+    assert _no_scrolling(page)
+    page.screenshot(path=str(shots / f"wall-{width}x{height}.png"))
+
+    if width == 1920:
+        # The network goes: "reconnecting"; it comes back: live again, nobody touching it.
+        context.set_offline(True)
+        _wait_for(page, "#wall-status[data-state=reconnecting]")
+        page.screenshot(path=str(shots / "wall-reconnecting.png"))
+        context.set_offline(False)
+        _wait_for(page, "#wall-status[data-state=live]", timeout=40)
+        # The link is revoked: the wall says so at the next poll.
+        wall.wall_token_revoke(actor=crew.street_admin, token=token)
+        _wait_for(page, "#wall-status[data-state=revoked]")
+    context.close()
