@@ -124,6 +124,7 @@
   const panel = document.querySelector("[data-outbox-panel]");
   const form = document.getElementById("case-form");
   const keyInput = form && form.elements.idempotency_key;
+  let restoring = false;
   async function render() {
     if (!panel) return;
     const list = panel.querySelector("[data-outbox-list]");
@@ -199,6 +200,7 @@
     // Kept while being written: a reload, a closed tab or a dead battery loses nothing.
     let saving = null;
     const save = () => {
+      if (restoring) return;
       clearTimeout(saving);
       saving = setTimeout(() => store.put(snapshot("editing")), 400);
     };
@@ -247,7 +249,14 @@
         : mine().then((all) => all.find((r) => r.status === "editing") || null);
     pick.then((record) => {
       if (!record) return;
-      restore(record);
+      // The change events the restored fields send are not edits: a queued draft stays queued.
+      restoring = true;
+      try {
+        restore(record);
+      } finally {
+        restoring = false;
+      }
+      render();
       const time = new Date(record.savedAt).toLocaleString(document.documentElement.lang);
       const text = record.status === "queued" ? form.dataset.msgDraftQueued : fill(form.dataset.msgDraftRestored, { time });
       say(text, true);

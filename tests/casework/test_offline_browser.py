@@ -169,3 +169,28 @@ def test_a_draft_waiting_shows_in_the_inbox_and_offline_page_and_is_sent_from_th
     page.reload()
     page.wait_for_load_state("networkidle")
     assert Case.objects.count() == 1
+
+
+def test_what_is_typed_comes_back_after_a_reload_until_discarded(
+    transactional_db, live_server, phone, crew, tree, categories
+):
+    page = phone(crew.worker_a)
+    page.goto(f"{live_server.url}/cases/new/")
+    key = page.input_value("input[name=idempotency_key]")
+    _fill_the_form(page, tree, "6号楼电动车楼道充电")
+    _outbox_when(page, lambda records: any(r["title"] == "6号楼电动车楼道充电" for r in records))
+    page.reload()
+    page.wait_for_function(
+        "() => document.querySelector('input[name=title]').value === '6号楼电动车楼道充电'"
+    )
+    assert page.input_value("input[name=idempotency_key]") == key
+    assert page.input_value("select[name=area]") == str(tree.building_a1.pk)
+    assert page.input_value("select[name=category]") == str(categories.garbage.pk)
+    notice = page.locator("[data-outbox-notice]")
+    assert "已恢复" in notice.inner_text()
+    # Starting again: an empty form with a new key, and the old draft gone from the device.
+    with page.expect_navigation():
+        notice.locator("button").click()
+    assert page.input_value("input[name=title]") == ""
+    assert page.input_value("input[name=idempotency_key]") != key
+    assert _outbox_when(page, lambda records: not records) == []
