@@ -225,33 +225,26 @@ def case_new(request):
         raise PermissionDenied(_("Your roles do not include filing cases."))
     form = CaseReportForm(request.POST or None, request.FILES or None, user=request.user)
     wants_json = "application/json" in request.headers.get("Accept", "")
+    key = None
     status = 200
     if request.method == "POST":
         key = _idempotency_key(request)
+        # A replay is answered before the form is read again: its photo drafts were used up
+        # by the first post, and the case stands as it was filed.
+        before = _filed_before(request, key)
+        if before is not None:
+            return _filed(request, before, created=False, wants_json=wants_json)
         valid = form.is_valid()
         if key is False:
             form.add_error(None, _("The idempotency key must be a UUID."))
         elif valid:
             filed = _file_case(request, form, key)
             if filed is not None:
-                case, created = filed
-                if not created:
-                    messages.info(
-                        request, _("Case %(number)s was filed already.") % {"number": case.number}
-                    )
-                elif case.resolved_on_spot:
-                    messages.success(
-                        request,
-                        _("Case %(number)s filed and closed as resolved on the spot.")
-                        % {"number": case.number},
-                    )
-                else:
-                    messages.success(request, _("Case %(number)s filed.") % {"number": case.number})
-                url = reverse("casework:detail", args=[case.pk])
-                if wants_json:
-                    answer = {"id": case.pk, "number": case.number, "url": url, "created": created}
-                    return JsonResponse(answer, status=201 if created else 200)
-                return redirect(url)
+                return _filed(request, *filed, wants_json=wants_json)
+        # Refused, perhaps for drafts a concurrent replay has just used up: filed meanwhile?
+        before = _filed_before(request, key)
+        if before is not None:
+            return _filed(request, before, created=False, wants_json=wants_json)
         status = 400
         if wants_json:
             errors = {name: [str(m) for m in msgs] for name, msgs in form.errors.items()}
@@ -264,7 +257,7 @@ def case_new(request):
     context = {
         "form": form,
         # A fresh key per form shown; a refused post keeps the key it came with.
-        "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4(),
+        "idempotency_key": key if isinstance(key, uuid.UUID) else uuid.uuid4(),
         # The user's own grid is outlined so that a point can be picked on a plain background;
         # its micro-grids and buildings come from places_url when the map or list is opened.
         "map": {
@@ -281,6 +274,31 @@ def case_new(request):
         "photo_max_bytes": MAX_PHOTO_BYTES,
     }
     return render(request, "casework/new.html", context, status=status)
+
+
+def _filed(request, case: Case, created: bool, *, wants_json: bool):
+    """The answer to a filing post: the case's page (JSON naming it, for the outbox)."""
+    if not created:
+        messages.info(request, _("Case %(number)s was filed already.") % {"number": case.number})
+    elif case.resolved_on_spot:
+        messages.success(
+            request,
+            _("Case %(number)s filed and closed as resolved on the spot.")
+            % {"number": case.number},
+        )
+    else:
+        messages.success(request, _("Case %(number)s filed.") % {"number": case.number})
+    url = reverse("casework:detail", args=[case.pk])
+    if wants_json:
+        answer = {"id": case.pk, "number": case.number, "url": url, "created": created}
+        return JsonResponse(answer, status=201 if created else 200)
+    return redirect(url)
+
+
+def _filed_before(request, key) -> Case | None:
+    if not isinstance(key, uuid.UUID):
+        return None
+    return selectors.case_for_filing_key(actor=request.user, key=key)
 
 
 def _idempotency_key(request) -> uuid.UUID | bool | None:

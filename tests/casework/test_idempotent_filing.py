@@ -64,6 +64,22 @@ def test_the_outbox_gets_json_201_then_200_with_the_same_case(client, tree, cate
     assert case.attachments.count() == 1
 
 
+def test_a_replay_naming_photo_drafts_used_up_by_the_first_post_returns_the_case(
+    client, tree, categories, crew
+):
+    client.force_login(crew.worker_a)
+    upload = client.post(reverse("casework:photo_draft_upload"), {"photo": jpeg_upload("b.jpg")})
+    draft = upload.json()["id"]
+    data = _filing(tree, categories, photos_drafts=[draft], idempotency_key=str(uuid.uuid4()))
+    headers = {"Accept": "application/json"}
+    assert client.post(reverse("casework:new"), data, headers=headers).status_code == 201
+    assert not PhotoDraft.objects.exists()
+    replay = client.post(reverse("casework:new"), data, headers=headers)
+    assert replay.status_code == 200
+    assert replay.json()["created"] is False
+    assert Case.objects.get().attachments.count() == 1
+
+
 def test_a_refused_outbox_post_names_every_problem_in_json(client, tree, categories, crew):
     client.force_login(crew.worker_a)
     data = _filing(tree, categories, title="", category="", address="", latitude="")
