@@ -81,6 +81,7 @@ __all__ = [
     "CaseEvent",
     "Category",
     "DeadlineRequest",
+    "FilingKey",
     "Holder",
     "Intake",
     "Jurisdiction",
@@ -727,3 +728,36 @@ class PhotoDraft(models.Model):
 
     def __str__(self) -> str:
         return self.original_name or str(self.id)
+
+
+class FilingKey(models.Model):
+    """The idempotency key a filing came with (a UUID the form or the API caller made, one per
+    draft): the same person sending the same key again gets the case it filed, not a second one.
+
+    A phone that lost the signal after sending cannot know whether the case was filed, so it
+    sends the draft again; the unique constraint on (actor, key) makes any number of replays,
+    concurrent ones included, file exactly one case. A key is the actor's: another person's
+    replay of it files their own case and never reads this one.
+    """
+
+    key = models.UUIDField(_("idempotency key"), editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    case = models.OneToOneField(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="filing_key"
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("filing key")
+        verbose_name_plural = _("filing keys")
+        constraints = [
+            models.UniqueConstraint(fields=("actor", "key"), name="filingkey_actor_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.key)

@@ -38,6 +38,33 @@ def default_report_area(user) -> Area | None:
     return None
 
 
+# At most this many micro-grids and buildings are sent for the filing form's map and list (a
+# grid has a few dozen; a community dispatcher's community a few hundred).
+MAX_PLACES = 800
+PLACE_KINDS = (AreaKind.MICRO_GRID, AreaKind.BUILDING)
+
+
+def report_places_for(user, area: Area | None) -> tuple[Area | None, list[Area]]:
+    """The micro-grids and buildings a case may be filed on around ``area`` (the form's
+    choice, else the user's default): those of its grid (of its community when it lies on no
+    grid, of itself when it is a community or grid), in tree order. Returns the base area and
+    the places; (None, []) when ``area`` is outside the user's reporting scope."""
+    if area is None:
+        area = default_report_area(user)
+    if area is None or not report_areas_for(user).filter(pk=area.pk).exists():
+        return None, []
+    base = area
+    if area.kind not in (AreaKind.COMMUNITY, AreaKind.GRID):
+        above = list(
+            Area.objects.filter(
+                Area.ancestors_q(area), kind__in=(AreaKind.COMMUNITY, AreaKind.GRID)
+            ).order_by(*Area.tree_order())
+        )
+        base = above[-1] if above else area
+    places = report_areas_for(user).filter(Area.subtree_q(base), kind__in=PLACE_KINDS)
+    return base, list(places[:MAX_PLACES])
+
+
 def report_categories() -> QuerySet[Category]:
     """Active categories in tree order (parents included, to group the leaves under them)."""
     return Category.objects.filter(is_active=True).order_by(*Category.tree_order())

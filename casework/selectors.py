@@ -4,6 +4,7 @@ scoped and names its joins here, so that pages and the API share them."""
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -19,6 +20,7 @@ from casework.models import (
     Case,
     CaseEvent,
     Category,
+    FilingKey,
     Holder,
     Priority,
     ResponseTemplate,
@@ -349,3 +351,9 @@ def may_reveal_reporter(user, case: Case) -> bool:
     if not (case.reporter_name or case.reporter_phone):
         return False
     return privacy.may_reveal(user, case, "reporter_phone")
+
+
+def case_for_filing_key(*, actor, key: uuid.UUID) -> Case | None:
+    """The case ``actor`` filed with idempotency key ``key``, if any."""
+    found = FilingKey.objects.filter(actor=actor, key=key).select_related("case").first()
+    return found.case if found is not None else None

@@ -11,12 +11,13 @@ is refused, nothing is written.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,13 +29,14 @@ from casework.models import (
     CaseCounter,
     CaseEvent,
     Category,
+    FilingKey,
     Holder,
     Priority,
     Satisfaction,
     Source,
     Status,
 )
-from casework.selectors import role_for_step
+from casework.selectors import case_for_filing_key, role_for_step
 from governance.images import PreparedPhoto, prepare_photos
 from governance.models import Department, Role
 from governance.scopes import departments_for, visible
@@ -181,6 +183,35 @@ def case_report(
         _discard(saved)
         raise
     return case
+
+
+def case_report_once(
+    *, actor, idempotency_key: uuid.UUID | None, file: Callable[[], Case]
+) -> tuple[Case, bool]:
+    """File a case at most once per ``(actor, idempotency_key)``: ``file`` files it (the report
+    step, and whatever the caller takes with it, e.g. resolving on the spot) and its key is
+    stored in the same transaction. Returns the case and whether it was filed now (False: the
+    key was sent before, and the case it filed then is returned; nothing is written).
+
+    Replays that race each other are safe: the unique (actor, key) constraint lets one
+    transaction commit; the others roll back what ``file`` wrote (savepoint) and return the
+    committed case. Without a key ``file`` simply runs.
+    """
+    if idempotency_key is None:
+        return file(), True
+    existing = case_for_filing_key(actor=actor, key=idempotency_key)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            case = file()
+            FilingKey.objects.create(actor=actor, key=idempotency_key, case=case)
+    except IntegrityError:
+        existing = case_for_filing_key(actor=actor, key=idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+    return case, True
 
 
 def case_report_errors(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("new/", views.case_new, name="new"),
     path("new/duplicates/", views.duplicates, name="duplicates"),
+    path("new/places/", views.places, name="places"),
     path("new/photos/", views.photo_draft_upload, name="photo_draft_upload"),
     path("new/photos/<uuid:pk>.jpg", views.photo_draft, name="photo_draft"),
     path("export.xlsx", views.case_export, name="export"),

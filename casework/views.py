@@ -7,6 +7,8 @@ table's (``selectors.available_steps``).
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -216,24 +218,38 @@ def case_export(request):
 # -- filing ---------------------------------------------------------------------------------
 @login_required
 def case_new(request):
+    """The filing form. A post carries an idempotency key (the form's hidden field, or the
+    ``Idempotency-Key`` header of a draft sent again from the phone's outbox): the same key
+    twice files one case. A post that asks for JSON (the outbox) gets JSON: 201 (or 200 for a
+    replay) with the case's page, 400 with the problems per field."""
     if not selectors.can_report(request.user):
         raise PermissionDenied(_("Your roles do not include filing cases."))
     form = CaseReportForm(request.POST or None, request.FILES or None, user=request.user)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    key = None
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            case = _file_case(request, form)
-            if case is not None:
-                if case.resolved_on_spot:
-                    messages.success(
-                        request,
-                        _("Case %(number)s filed and closed as resolved on the spot.")
-                        % {"number": case.number},
-                    )
-                else:
-                    messages.success(request, _("Case %(number)s filed.") % {"number": case.number})
-                return redirect("casework:detail", pk=case.pk)
+        key = _idempotency_key(request)
+        # A replay is answered before the form is read again: its photo drafts were used up
+        # by the first post, and the case stands as it was filed.
+        before = _filed_before(request, key)
+        if before is not None:
+            return _filed(request, before, created=False, wants_json=wants_json)
+        valid = form.is_valid()
+        if key is False:
+            form.add_error(None, _("The idempotency key must be a UUID."))
+        elif valid:
+            filed = _file_case(request, form, key)
+            if filed is not None:
+                return _filed(request, *filed, wants_json=wants_json)
+        # Refused, perhaps for drafts a concurrent replay has just used up: filed meanwhile?
+        before = _filed_before(request, key)
+        if before is not None:
+            return _filed(request, before, created=False, wants_json=wants_json)
         status = 400
+        if wants_json:
+            errors = {name: [str(m) for m in msgs] for name, msgs in form.errors.items()}
+            return JsonResponse({"errors": errors}, status=400)
     default_area = page_selectors.default_report_area(request.user)
     center = None
     if default_area is not None and default_area.latitude is not None:
@@ -241,8 +257,16 @@ def case_new(request):
     boundary = default_area.boundary if default_area is not None else None
     context = {
         "form": form,
-        # The user's own grid is outlined so that a point can be picked on a plain background.
-        "map": {**_map_settings(), "center": center, "boundary": boundary},
+        # A fresh key per form shown; a refused post keeps the key it came with.
+        "idempotency_key": key if isinstance(key, uuid.UUID) else uuid.uuid4(),
+        # The user's own grid is outlined so that a point can be picked on a plain background;
+        # its micro-grids and buildings come from places_url when the map or list is opened.
+        "map": {
+            **_map_settings(),
+            "center": center,
+            "boundary": boundary,
+            "placesUrl": reverse("casework:places"),
+        },
         "duplicates_url": reverse("casework:duplicates"),
         # A browser never refills a file input: say so when a refused post carried photos
         # itself (photos uploaded on choosing are kept as drafts).
@@ -253,23 +277,66 @@ def case_new(request):
     return render(request, "casework/new.html", context, status=status)
 
 
-def _file_case(request, form: CaseReportForm) -> Case | None:
-    """Report the case (and resolve it on the spot when asked) in one transaction; a refusal
-    of either step leaves nothing written and is shown on the form."""
+def _filed(request, case: Case, created: bool, *, wants_json: bool):
+    """The answer to a filing post: the case's page (JSON naming it, for the outbox)."""
+    if not created:
+        messages.info(request, _("Case %(number)s was filed already.") % {"number": case.number})
+    elif case.resolved_on_spot:
+        messages.success(
+            request,
+            _("Case %(number)s filed and closed as resolved on the spot.")
+            % {"number": case.number},
+        )
+    else:
+        messages.success(request, _("Case %(number)s filed.") % {"number": case.number})
+    url = reverse("casework:detail", args=[case.pk])
+    if wants_json:
+        answer = {"id": case.pk, "number": case.number, "url": url, "created": created}
+        return JsonResponse(answer, status=201 if created else 200)
+    return redirect(url)
+
+
+def _filed_before(request, key) -> Case | None:
+    if not isinstance(key, uuid.UUID):
+        return None
+    return selectors.case_for_filing_key(actor=request.user, key=key)
+
+
+def _idempotency_key(request) -> uuid.UUID | bool | None:
+    """The post's idempotency key (header first, then the form field): None when there is
+    none, False when it is not a UUID."""
+    value = request.headers.get("Idempotency-Key") or request.POST.get("idempotency_key") or ""
+    if not value.strip():
+        return None
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError:
+        return False
+
+
+def _file_case(request, form: CaseReportForm, key: uuid.UUID | None) -> tuple[Case, bool] | None:
+    """Report the case (and resolve it on the spot when asked) in one transaction, once per
+    idempotency key; a refusal of either step leaves nothing written and is shown on the form."""
     stage = "report"
+
+    def file() -> Case:
+        nonlocal stage
+        case = services.case_report(actor=request.user, **form.report_kwargs())
+        if form.cleaned_data.get("resolve_on_spot"):
+            stage = "resolve_on_spot"
+            case = services.case_step(
+                case=case,
+                actor=request.user,
+                step="resolve_on_spot",
+                result=form.cleaned_data["result"],
+                photos=form.after_photo_files(),
+            )
+        photo_drafts.photo_drafts_used(form.used_drafts())
+        return case
+
     try:
         with transaction.atomic():
-            case = services.case_report(actor=request.user, **form.report_kwargs())
-            if form.cleaned_data.get("resolve_on_spot"):
-                stage = "resolve_on_spot"
-                case = services.case_step(
-                    case=case,
-                    actor=request.user,
-                    step="resolve_on_spot",
-                    result=form.cleaned_data["result"],
-                    photos=form.after_photo_files(),
-                )
-            photo_drafts.photo_drafts_used(form.used_drafts())
+            return services.case_report_once(actor=request.user, idempotency_key=key, file=file)
     except ValidationError as exc:
         # The photos of the resolving step are the form's "after" photos.
         rename = {"photos": "after_photos"} if stage == "resolve_on_spot" else None
@@ -278,7 +345,6 @@ def _file_case(request, form: CaseReportForm) -> Case | None:
     except PermissionDenied as exc:
         form.add_error(None, str(exc) or _("You may not file this case."))
         return None
-    return case
 
 
 @login_required
@@ -301,6 +367,63 @@ def duplicates(request):
             request.user, category=category, area=area, latitude=latitude, longitude=longitude
         )
     return render(request, "casework/_duplicates.html", {"cases": found})
+
+
+@login_required
+@require_GET
+def places(request):
+    """JSON for the filing form's map and building list: the micro-grids and buildings around
+    the chosen area (its grid), with their boundaries, names and centre points. Names go into
+    the page as text, never as HTML."""
+    if not selectors.can_report(request.user):
+        raise PermissionDenied(_("Your roles do not include filing cases."))
+    area_pk = _int(request.GET.get("area"))
+    area = Area.objects.filter(pk=area_pk).first() if area_pk else None
+    base, found = page_selectors.report_places_for(request.user, area)
+    if base is None:
+        return JsonResponse({"area": None, "places": []})
+    return JsonResponse(
+        {
+            "area": {"id": base.pk, "name": base.name, "boundary": _geometry(base.boundary)},
+            "places": [
+                {
+                    "id": place.pk,
+                    "name": place.name,
+                    "kind": place.kind,
+                    "kindLabel": place.get_kind_display(),
+                    "parent": place.parent_id,
+                    "boundary": _geometry(place.boundary),
+                    "point": _centre(place),
+                }
+                for place in found
+            ],
+        }
+    )
+
+
+def _geometry(boundary) -> dict | None:
+    if not boundary:
+        return None
+    return boundary.get("geometry") if boundary.get("type") == "Feature" else boundary
+
+
+def _centre(area: Area) -> list[float] | None:
+    """[lat, lng] of the area's centre point, else the mean of its boundary's outer ring."""
+    if area.latitude is not None:
+        return [float(area.latitude), float(area.longitude)]
+    geometry = _geometry(area.boundary)
+    try:
+        rings = (
+            geometry["coordinates"] if geometry["type"] == "Polygon" else geometry["coordinates"][0]
+        )
+        ring = rings[0][:-1] or rings[0]
+        return [
+            round(sum(p[1] for p in ring) / len(ring), 6),
+            round(sum(p[0] for p in ring) / len(ring), 6),
+        ]
+    except (KeyError, TypeError, IndexError, ZeroDivisionError):
+        # No boundary, or one stored without the model's check: no centre.
+        return None
 
 
 def _int(value) -> int | None:

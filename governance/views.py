@@ -1,9 +1,16 @@
+import hashlib
+import json
+from functools import cache
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import cache_control, never_cache
@@ -35,6 +42,87 @@ def home(request):
 def favicon(request):
     """Browsers ask /favicon.ico of every page, the admin's included: the portal's mark."""
     return redirect(static("img/favicon.ico"))
+
+
+# -- the installable portal (web app manifest, service worker, offline page) -----------------
+# The shell the service worker keeps for a weak connection: the portal's own CSS, scripts and
+# icons (no page HTML and no API answer: those hold personal data and are never stored).
+SHELL_STATIC = (
+    "css/portal.css",
+    "css/casework.css",
+    "js/portal.js",
+    "js/outbox.js",
+    "js/casework_new.js",
+    "js/casework_photos.js",
+    "js/point_picker.js",
+    "img/favicon.svg",
+    "img/icon-192.png",
+)
+
+
+def manifest(request):
+    """The web app manifest: the portal installs on a phone's home screen under its name."""
+    data = {
+        "name": _("Grid governance portal"),
+        "short_name": _("Grid governance"),
+        "description": _("File, dispatch and follow up the cases of the grid."),
+        "lang": request.LANGUAGE_CODE,
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f6f4f1",
+        "theme_color": "#8e231e",
+        "icons": [
+            {"src": static("img/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("img/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {
+                "src": static("img/icon-maskable-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    response["Cache-Control"] = "no-cache"
+    response["Vary"] = "Accept-Language, Cookie"
+    return response
+
+
+@cache
+def _service_worker_source() -> str:
+    shell = [static(name) for name in SHELL_STATIC]
+    offline_url = reverse("offline")
+    config = {
+        "shell": [*shell, offline_url],
+        "offline": offline_url,
+        "static": settings.STATIC_URL
+        if settings.STATIC_URL.startswith("/")
+        else "/" + settings.STATIC_URL,
+        # Hashed names (the manifest storage) never change content: the cache answers first.
+        "hashed": settings.STATIC_MANIFEST,
+    }
+    body = render_to_string("governance/service_worker.js", {"config": json.dumps(config)})
+    version = hashlib.sha256(body.encode()).hexdigest()[:12]
+    return body.replace("__VERSION__", version)
+
+
+@never_cache
+def service_worker(request):
+    """The service worker, served from the site root so that its scope is the whole portal
+    (``Service-Worker-Allowed: /``); a script file like any other (the CSP allows 'self')."""
+    response = HttpResponse(_service_worker_source(), content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+def offline(request):
+    """What the service worker shows when a page cannot be reached: the same for everyone
+    (it is stored on the device, so it is rendered without the user: no name, no menu, no
+    token), with the drafts waiting to be sent listed by the script from the device."""
+    html = render_to_string("governance/offline.html", {"LANGUAGE_CODE": request.LANGUAGE_CODE})
+    return HttpResponse(html)
 
 
 @never_cache

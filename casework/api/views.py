@@ -1,8 +1,10 @@
+import uuid
 from contextlib import contextmanager
 
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -78,8 +80,29 @@ class CaseViewSet(
             return CaseListSerializer
         return CaseDetailSerializer
 
-    @extend_schema(request=CaseReportSerializer, responses={201: CaseDetailSerializer})
+    @extend_schema(
+        request=CaseReportSerializer,
+        responses={201: CaseDetailSerializer, 200: CaseDetailSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.UUID,
+                OpenApiParameter.HEADER,
+                description="A UUID per case to file (one per draft). Sending the same key "
+                "again answers 200 with the case filed the first time instead of filing it "
+                "twice.",
+            )
+        ],
+    )
     def create(self, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if key:
+            try:
+                key = uuid.UUID(key)
+            except ValueError:
+                raise exceptions.ValidationError(
+                    {"Idempotency-Key": [_("The idempotency key must be a UUID.")]}
+                ) from None
         serializer = CaseReportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -87,11 +110,15 @@ class CaseViewSet(
         if not visible(request.user, Area.objects.filter(pk=area.pk)).exists():
             raise exceptions.ValidationError({"area": [_("Unknown area.")]})
         with case_errors():
-            case = services.case_report(actor=request.user, **data)
+            case, created = services.case_report_once(
+                actor=request.user,
+                idempotency_key=key or None,
+                file=lambda: services.case_report(actor=request.user, **data),
+            )
         case = selectors.case_detail_for(request.user, case.pk) or case
         return Response(
             CaseDetailSerializer(case, context=self.get_serializer_context()).data,
-            status=status.HTTP_201_CREATED,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
     @extend_schema(

@@ -11,6 +11,7 @@ idempotent, cases are made once per street.
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -25,6 +26,7 @@ from casework.models import (
     CaseCounter,
     CaseEvent,
     Category,
+    FilingKey,
     Holder,
     Priority,
     ResponseTemplate,
@@ -451,6 +453,20 @@ def _cases(ctx, street, categories, departments, people) -> dict:
                 event.case_id = case.pk
             events.extend(trail)
     CaseEvent.objects.bulk_create(events, batch_size=1000)
+    # What the grid workers filed on patrol came from the filing page, with its draft's key.
+    FilingKey.objects.bulk_create(
+        [
+            FilingKey(
+                key=uuid.UUID(int=rng.getrandbits(128), version=4),
+                actor_id=case.reporter_id,
+                case_id=case.pk,
+                created_at=case.reported_at,
+            )
+            for case, _, _ in plans
+            if case.source == Source.PATROL and case.reporter_id
+        ],
+        batch_size=1000,
+    )
     for year, last in counters.items():
         CaseCounter.objects.update_or_create(street=street, year=year, defaults={"last": last})
     return {"cases": len(plans), "events": len(events)}

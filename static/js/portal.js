@@ -53,3 +53,13 @@ document.querySelectorAll("input[type=file][data-shows-name]").forEach((input) =
     if (label && input.files.length) label.textContent = input.files[0].name;
   });
 });
+
+// The installable portal: the service worker (served at the site root, see
+// governance.views.service_worker) keeps the shell for a weak connection.
+(function () {
+  const url = document.body.dataset.serviceWorker;
+  if (!url || !("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register(url, { scope: "/" }).catch(() => {
+    // Not over HTTPS (nor localhost), or blocked: the portal works without it.
+  });
+})();

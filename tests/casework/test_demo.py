@@ -8,7 +8,16 @@ import pytest
 
 from casework import selectors
 from casework.demo import cases as demo
-from casework.models import Case, CaseCounter, CaseEvent, Category, ResponseTemplate, Status
+from casework.models import (
+    Case,
+    CaseCounter,
+    CaseEvent,
+    Category,
+    FilingKey,
+    ResponseTemplate,
+    Source,
+    Status,
+)
 from governance.demo import DemoContext, seeders
 from governance.models import Role
 
@@ -31,6 +40,7 @@ def seeded(db, monkeypatch):
 def test_the_demo_is_consistent_lived_in_and_idempotent(seeded):
     _histories_lead_to_the_cases_state()
     _numbers_are_unique_and_counters_continue_them()
+    _patrol_cases_carry_their_drafts_key()
     _categories_limits_templates_and_inboxes(seeded)
     _seeding_again_changes_nothing(seeded)
 
@@ -54,6 +64,13 @@ def _histories_lead_to_the_cases_state():
             assert case.duplicate_of_id is not None
     statuses = {c.status for c in cases.values()}
     assert {Status.CLOSED, Status.REJECTED, Status.IN_PROGRESS} <= statuses
+
+
+def _patrol_cases_carry_their_drafts_key():
+    keys = list(FilingKey.objects.select_related("case"))
+    assert keys
+    assert all(k.case.source == Source.PATROL and k.actor_id == k.case.reporter_id for k in keys)
+    assert len({k.key for k in keys}) == len(keys)
 
 
 def _numbers_are_unique_and_counters_continue_them():

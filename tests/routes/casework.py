@@ -20,6 +20,8 @@ ROUTES = {
     "casework:inbox": page(ok=("department_handler",), sees=("department_handler",)),
     "casework:new": page(ok=("grid_worker",)),
     "casework:duplicates": page(),
+    # The micro-grids and buildings around the filing area (the map and building list).
+    "casework:places": page(ok=("grid_worker",)),
     "casework:export": page(ok=ADMIN, sees=ADMIN),
     "casework:detail": detail("case", ok=ADMIN, sees=ADMIN),
     "casework:reporter_reveal": detail("case", ok=ADMIN, sees=ADMIN),

@@ -17,6 +17,10 @@ ROUTES = {
     "health": page(anonymous=PUBLIC, allowed_errors=(503,)),
     # A redirect to the static icon, for every visitor.
     "favicon": page(anonymous=PUBLIC, writes=()),
+    # The installable portal: the same for everyone, nothing personal in them.
+    "manifest": page(anonymous=PUBLIC, writes=()),
+    "service_worker": page(anonymous=PUBLIC, writes=()),
+    "offline": page(anonymous=PUBLIC, writes=()),
     "changelog": page(ok=ADMIN, sees=ADMIN),
     "access-log": page(ok=ADMIN, sees=ADMIN),
     "notifications:list": page(ok=("community_dispatcher",), sees=("community_dispatcher",)),
