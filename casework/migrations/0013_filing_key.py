@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0011_assessment'),
+        ('casework', '0012_wall_token'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
