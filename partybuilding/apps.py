@@ -24,6 +24,7 @@ class PartybuildingConfig(AppConfig):
             seed_consortium,
             seed_partybuilding,
             seed_positions,
+            seed_station,
             seed_unit_points,
         )
         from partybuilding.permissions import PARTY_CHANGE_ROLES
@@ -63,6 +64,10 @@ class PartybuildingConfig(AppConfig):
             m.Consortium: "area",
             m.ConsortiumMember: "consortium__area",
             m.UnitPointEntry: "unit__area",
+            m.ContactStation: "area",
+            m.Deputy: "area",
+            m.Reception: "station__area",
+            m.Opinion: "reception__station__area",
         }
         for model, path in area_paths.items():
             scopes.register(
@@ -101,12 +106,18 @@ class PartybuildingConfig(AppConfig):
         privacy.register(
             m.MicroWish, privacy.PersonalField("resident_phone", privacy.Kind.PHONE, readers)
         )
+        privacy.register(
+            m.Opinion,
+            privacy.PersonalField("resident_name", privacy.Kind.NAME, readers),
+            privacy.PersonalField("resident_phone", privacy.Kind.PHONE, readers),
+        )
 
         register_seeder(30, "party building and co-governance", seed_partybuilding)
         register_seeder(31, "positions and room bookings", seed_positions)
         register_seeder(32, "compounds and their three carriages", seed_compounds)
         register_seeder(33, "units' points for last year and this year", seed_unit_points)
         register_seeder(34, "a governance consortium", seed_consortium)
+        register_seeder(35, "a deputies' contact station", seed_station)
 
         party_roles = frozenset(
             {
@@ -131,6 +142,7 @@ class PartybuildingConfig(AppConfig):
             Role.PARTY_OFFICER, lambda user, assignment: reverse("partybuilding:home")
         )
         register_unassigned_start_page(volunteer_start_page)
+        register_unassigned_start_page(deputy_start_page)
 
 
 def volunteer_start_page(user) -> str | None:
@@ -142,3 +154,13 @@ def volunteer_start_page(user) -> str | None:
     if Volunteer.objects.filter(user=user).exists():
         return reverse("partybuilding:me")
     return None
+
+
+def deputy_start_page(user) -> str | None:
+    """A deputy without a role starts on their own page (the opinions they received)."""
+    from django.urls import reverse
+
+    from partybuilding.models import Deputy
+
+    deputy = Deputy.objects.filter(user=user).only("pk").first()
+    return reverse("partybuilding:deputy", args=[deputy.pk]) if deputy else None

@@ -67,6 +67,15 @@ from partybuilding.models.positions import (
     RoomKind,
     Weekday,
 )
+from partybuilding.models.stations import (
+    ContactStation,
+    Deputy,
+    DeputyKind,
+    DeputyLevel,
+    Opinion,
+    OpinionOutcome,
+    Reception,
+)
 from partybuilding.models.unit_points import UnitPointEntry, UnitPointItem, UnitPointRule
 from partybuilding.models.volunteers import (
     ACTIVITY_STATUS_STEPS,
@@ -108,10 +117,14 @@ __all__ = [
     "Consortium",
     "ConsortiumMember",
     "ConsortiumSide",
+    "ContactStation",
     "Council",
     "CouncilMember",
     "Demand",
     "DemandStatus",
+    "Deputy",
+    "DeputyKind",
+    "DeputyLevel",
     "DualReport",
     "DualReportService",
     "Meeting",
@@ -121,6 +134,8 @@ __all__ = [
     "MeetingStatus",
     "MemberStatus",
     "MicroWish",
+    "Opinion",
+    "OpinionOutcome",
     "OrganizationKind",
     "OrganizationPost",
     "OwnersCommittee",
@@ -140,6 +155,7 @@ __all__ = [
     "ProjectUpdate",
     "PropertyCompany",
     "PropertyContract",
+    "Reception",
     "Redemption",
     "ReportKind",
     "ReportStatus",

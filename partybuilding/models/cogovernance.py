@@ -165,6 +165,7 @@ class PairingAgreement(SteppedStatus, TimeStampedModel):
 class DemandSource(models.TextChoices):
     RESIDENT = "resident", _("Resident")
     MEETING = "meeting", _("Meeting")
+    STATION = "station", _("Deputies' contact station")
     VISIT = "visit", _("Home visit")
     HOTLINE = "hotline", _("12345 hotline")
 
