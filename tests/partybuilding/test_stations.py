@@ -1,0 +1,364 @@
+"""The deputies' contact station: reception days, residents' opinions (masked), each turned
+once into a demand, a case or a reply and linked both ways, the deputy's follow-up and yearly
+summary, the public list of reception days; scope, the API and query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from casework.models import Case, Source
+from governance.models import PersonalDataAccess
+from partybuilding import services
+from partybuilding.models import ContactStation, Deputy, Opinion, Reception
+from tests.casework.factories import CategoryFactory
+from tests.factories import UserFactory
+
+PHONE = "13911112222"
+
+
+@pytest.fixture
+def station(party):
+    tree = party.tree
+    today = timezone.localdate()
+    party.station = services.record_save(
+        actor=party.officer_a,
+        obj=ContactStation(name="青松社区代表联系站", area=tree.community_a, address="青松路1号"),
+    )
+    party.deputy_user = UserFactory(username="daibiao")
+    party.deputy = services.deputy_save(
+        actor=party.officer_a,
+        deputy=Deputy(
+            name="张建国",
+            kind="npc",
+            level="district",
+            term="第十七届",
+            term_start=dt.date(2022, 1, 1),
+            area=tree.community_a,
+            user=party.deputy_user,
+        ),
+        stations=[party.station],
+    )
+    party.member = services.deputy_save(
+        actor=party.officer_a,
+        deputy=Deputy(
+            name="陈志华",
+            kind="cppcc",
+            level="district",
+            term="第十五届",
+            term_start=dt.date(2021, 12, 1),
+            area=tree.community_a,
+        ),
+        stations=[party.station],
+    )
+    party.reception = services.reception_save(
+        actor=party.officer_a,
+        reception=Reception(
+            station=party.station,
+            day=today - dt.timedelta(days=1),
+            starts=dt.time(9),
+            ends=dt.time(11, 30),
+            topic="民生实事征集",
+        ),
+        deputies=[party.deputy, party.member],
+    )
+    party.upcoming = services.reception_save(
+        actor=party.officer_a,
+        reception=Reception(
+            station=party.station,
+            day=today + dt.timedelta(days=10),
+            starts=dt.time(14),
+            ends=dt.time(16),
+        ),
+        deputies=[party.deputy],
+    )
+    party.opinion = services.opinion_record(
+        actor=party.officer_a,
+        reception=party.reception,
+        deputy=party.deputy,
+        area=tree.grid_a1,
+        resident_name="王秀兰",
+        resident_phone=PHONE,
+        content="3号楼北侧路灯坏了一个多月\n晚上出行不便",
+    )
+    parent = CategoryFactory(code="02", name="市政设施")
+    party.category = CategoryFactory(code="0201", name="路灯损坏", parent=parent)
+    return party
+
+
+def test_a_reception_takes_only_the_stations_deputies(station):
+    outsider = Deputy.objects.create(
+        name="外站代表",
+        kind="npc",
+        level="city",
+        term="第十六届",
+        term_start=dt.date(2023, 1, 1),
+        area=station.tree.community_a,
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.reception_save(
+            actor=station.officer_a,
+            reception=Reception(
+                station=station.station,
+                day=timezone.localdate(),
+                starts=dt.time(9),
+                ends=dt.time(10),
+            ),
+            deputies=[outsider],
+        )
+    assert "deputies" in refused.value.message_dict
+    assert Reception.objects.count() == 2
+
+
+def test_an_opinion_is_heard_by_a_receiving_deputy_within_the_stations_area(station):
+    other = services.reception_save(
+        actor=station.officer_a,
+        reception=Reception(
+            station=station.station, day=timezone.localdate(), starts=dt.time(9), ends=dt.time(10)
+        ),
+        deputies=[station.member],
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.opinion_record(
+            actor=station.officer_a,
+            reception=other,
+            deputy=station.deputy,
+            area=station.tree.grid_b1,
+            resident_name="李四",
+            content="意见",
+        )
+    assert {"deputy", "area"} <= set(refused.value.message_dict)
+    assert Opinion.objects.count() == 1
+    # The first opinion marks the reception as held.
+    station.reception.refresh_from_db()
+    assert station.reception.status == "held"
+
+
+def test_it_becomes_a_case_once_linked_both_ways(station, in_english):
+    case = services.opinion_to_case(
+        actor=station.officer_a, opinion=station.opinion, category=station.category
+    )
+    assert (case.source, case.area, case.title) == (
+        Source.STATION,
+        station.tree.grid_a1,
+        "3号楼北侧路灯坏了一个多月",
+    )
+    assert case.reporter_phone == PHONE
+    assert case.station_opinion == station.opinion
+    station.opinion.refresh_from_db()
+    assert (station.opinion.outcome, station.opinion.case) == ("case", case)
+    assert station.opinion.handled_by == station.officer_a
+    assert station.opinion.follow_up == case.get_status_display()
+
+    stale = Opinion.objects.get(pk=station.opinion.pk)
+    stale.outcome = "pending"  # a page loaded before the first click
+    with pytest.raises(ValidationError, match="handled already"):
+        services.opinion_to_demand(actor=station.officer_a, opinion=stale, service_type="other")
+    with pytest.raises(ValidationError, match="handled already"):
+        services.opinion_reply(actor=station.officer_a, opinion=stale, reply="已答复")
+    assert Case.objects.count() == 1
+    station.opinion.refresh_from_db()
+    assert station.opinion.demand is None and station.opinion.reply == ""
+
+
+def test_it_becomes_a_demand_or_a_reply(station):
+    demand = services.opinion_to_demand(
+        actor=station.officer_a, opinion=station.opinion, service_type="environment"
+    )
+    assert (demand.source, demand.area, demand.raised_by) == (
+        "station",
+        station.tree.grid_a1,
+        "张建国",
+    )
+    assert demand.station_opinion == station.opinion
+    second = services.opinion_record(
+        actor=station.officer_a,
+        reception=station.reception,
+        deputy=station.member,
+        area=station.tree.community_a,
+        resident_name="赵六",
+        content="咨询加装电梯补贴",
+    )
+    with pytest.raises(ValidationError):
+        services.opinion_reply(actor=station.officer_a, opinion=second, reply="  ")
+    services.opinion_reply(actor=station.officer_a, opinion=second, reply="每台补贴24万元")
+    second.refresh_from_db()
+    assert (second.outcome, second.reply, second.follow_up) == ("reply", "每台补贴24万元", "已回复")
+
+
+def test_another_communitys_officer_may_not_handle_it(station):
+    with pytest.raises(PermissionDenied):
+        services.opinion_reply(actor=station.officer_b, opinion=station.opinion, reply="越权")
+    with pytest.raises(PermissionDenied):
+        services.opinion_record(
+            actor=station.officer_b,
+            reception=station.reception,
+            deputy=station.deputy,
+            area=station.tree.grid_a1,
+            resident_name="李四",
+            content="意见",
+        )
+    station.opinion.refresh_from_db()
+    assert station.opinion.is_pending
+
+
+def test_pages_show_the_station_masked_and_in_scope(
+    client, station, django_assert_max_num_queries
+):
+    services.opinion_to_case(
+        actor=station.officer_a, opinion=station.opinion, category=station.category
+    )
+    client.force_login(station.officer_a)
+    with django_assert_max_num_queries(14):
+        body = client.get("/party/stations/").content.decode()
+    assert "青松社区代表联系站" in body and "张建国" in body
+    with django_assert_max_num_queries(14):
+        body = client.get(f"/party/stations/{station.station.pk}/").content.decode()
+    assert "陈志华" in body
+    with django_assert_max_num_queries(16):
+        body = client.get(f"/party/receptions/{station.reception.pk}/").content.decode()
+    assert "王**" in body and "王秀兰" not in body
+    body = client.get(f"/party/opinions/{station.opinion.pk}/").content.decode()
+    assert "139****2222" in body and PHONE not in body
+    assert station.opinion.case.number in body
+
+    client.force_login(station.officer_b)
+    for url in (
+        f"/party/stations/{station.station.pk}/",
+        f"/party/receptions/{station.reception.pk}/",
+        f"/party/opinions/{station.opinion.pk}/",
+        f"/party/deputies/{station.deputy.pk}/",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert "青松社区代表联系站" not in client.get("/party/stations/").content.decode()
+
+
+def test_an_officer_records_and_handles_an_opinion_on_the_pages(client, station):
+    client.force_login(station.officer_a)
+    url = f"/party/receptions/{station.reception.pk}/"
+    response = client.post(
+        url,
+        {
+            "opinion-deputy": station.member.pk,
+            "opinion-area": station.tree.grid_a2.pk,
+            "opinion-resident_name": "赵六",
+            "opinion-resident_phone": "not a phone",
+            "opinion-content": "希望开设四点半课堂",
+        },
+    )
+    assert response.status_code == 200 and Opinion.objects.count() == 1
+    response = client.post(
+        url,
+        {
+            "opinion-deputy": station.member.pk,
+            "opinion-area": station.tree.grid_a2.pk,
+            "opinion-resident_name": "赵六",
+            "opinion-content": "希望开设四点半课堂",
+        },
+    )
+    assert response.status_code == 302
+    opinion = Opinion.objects.get(content="希望开设四点半课堂")
+    page = f"/party/opinions/{opinion.pk}/"
+    assert client.post(page, {"action": "demand", "demand-service_type": "nope"}).status_code == 200
+    response = client.post(page, {"action": "demand", "demand-service_type": "child_care"})
+    assert response.status_code == 302
+    opinion.refresh_from_db()
+    assert opinion.outcome == "demand" and opinion.demand.title == "希望开设四点半课堂"
+    # Handled: no more forms, and a post is refused.
+    assert client.post(page, {"action": "reply", "reply-reply": "x"}).status_code == 403
+
+
+def test_the_full_phone_is_a_logged_reveal(client, station):
+    client.force_login(station.officer_a)
+    url = f"/party/opinions/{station.opinion.pk}/reveal/"
+    assert client.post(url, {"reason": ""}).status_code == 200
+    assert not PersonalDataAccess.objects.exists()
+    body = client.post(url, {"reason": "回访居民"}).content.decode()
+    assert PHONE in body and "王秀兰" in body
+    assert PersonalDataAccess.objects.count() == 2
+    client.force_login(station.cast.viewer_a)
+    assert client.get(url).status_code == 403
+
+
+def test_the_deputy_follows_up_and_prints_a_yearly_summary(
+    client, station, django_assert_max_num_queries
+):
+    case = services.opinion_to_case(
+        actor=station.officer_a, opinion=station.opinion, category=station.category
+    )
+    for i in range(5):
+        o = services.opinion_record(
+            actor=station.officer_a,
+            reception=station.reception,
+            deputy=station.deputy,
+            area=station.tree.grid_a1,
+            resident_name=f"居民{i}",
+            content=f"意见{i}",
+        )
+        services.opinion_to_demand(actor=station.officer_a, opinion=o, service_type="other")
+    client.force_login(station.deputy_user)
+    assert client.get("/party/deputies/me/").url == f"/party/deputies/{station.deputy.pk}/"
+    with django_assert_max_num_queries(12):
+        body = client.get(f"/party/deputies/{station.deputy.pk}/").content.decode()
+    assert case.number in body and case.get_status_display() in body
+    assert "王秀兰" not in body
+    year = station.reception.day.year
+    with django_assert_max_num_queries(12):
+        body = client.get(
+            f"/party/deputies/{station.deputy.pk}/summary/?year={year}"
+        ).content.decode()
+    assert "6" in body and "意见3" in body
+    assert client.get(f"/party/deputies/{station.deputy.pk}/summary/?year=x").status_code == 404
+    # Another deputy's page is not theirs.
+    assert client.get(f"/party/deputies/{station.member.pk}/").status_code == 404
+    assert client.get("/party/stations/").status_code == 403
+
+
+def test_residents_see_upcoming_reception_days_without_signing_in(client, station):
+    body = client.get("/party/reception-days/").content.decode()
+    assert "青松社区代表联系站" in body and "14:00–16:00" in body
+    assert "民生实事征集" not in body  # yesterday's is past
+    ContactStation.objects.update(is_public=False)
+    assert "青松社区代表联系站" not in client.get("/party/reception-days/").content.decode()
+
+
+def test_the_api_masks_and_turns_opinions(api, station, django_assert_max_num_queries):
+    client = api(station.officer_a)
+    with django_assert_max_num_queries(6 + api.auth_queries):
+        listed = client.get("/api/v1/party/opinions/").json()
+    row = listed["results"][0]
+    assert (row["resident_name"], row["resident_phone"]) == ("王**", "139****2222")
+    assert api(station.officer_b).get("/api/v1/party/opinions/").json()["count"] == 0
+    url = f"/api/v1/party/opinions/{station.opinion.pk}/"
+    assert client.patch(url, {"outcome": "reply"}, format="json").status_code == 405
+    assert (
+        client.post(f"{url}to-case/", {"category": "x"}, format="json").status_code == 400
+    )
+    response = client.post(
+        f"{url}to-case/", {"category": station.category.pk}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["outcome"] == "case" and response.json()["case_number"]
+    again = client.post(f"{url}reply/", {"reply": "已答复"}, format="json")
+    assert again.status_code == 400
+    created = client.post(
+        "/api/v1/party/opinions/",
+        {
+            "reception": station.reception.pk,
+            "deputy": station.member.pk,
+            "area": station.tree.grid_a1.pk,
+            "resident_name": "刘五",
+            "resident_phone": "13800001111",
+            "content": "增加健身器材",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["resident_phone"] == "138****1111"
+    with django_assert_max_num_queries(8 + api.auth_queries):
+        assert client.get("/api/v1/party/receptions/").json()["count"] == 2
+    assert client.get("/api/v1/party/deputies/").json()["count"] == 2
+    assert api(station.officer_b).get("/api/v1/party/contact-stations/").json()["count"] == 0
