@@ -9,6 +9,7 @@ class PartybuildingConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import reverse
 
+        from casework.dispatch_hints import register_department_suggester
         from governance import changelog, privacy, scopes
         from governance.demo import register_seeder
         from governance.models import Role
@@ -143,6 +144,7 @@ class PartybuildingConfig(AppConfig):
         )
         register_unassigned_start_page(volunteer_start_page)
         register_unassigned_start_page(deputy_start_page)
+        register_department_suggester(property_department_for)
 
 
 def volunteer_start_page(user) -> str | None:
@@ -164,3 +166,13 @@ def deputy_start_page(user) -> str | None:
 
     deputy = Deputy.objects.filter(user=user).only("pk").first()
     return reverse("partybuilding:deputy", args=[deputy.pk]) if deputy else None
+
+
+def property_department_for(case):
+    """A case in a compound goes, by default, to the property company under contract there."""
+    from partybuilding.cogov_selectors import property_company_for
+
+    if case.area_id is None:
+        return None
+    company = property_company_for(case.area)
+    return company.department if company is not None else None

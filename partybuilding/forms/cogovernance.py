@@ -13,6 +13,7 @@ from partybuilding.forms.common import (
     PLACE_KINDS,
     area_field,
     changeable_areas,
+    consortium_field,
     status_field,
 )
 from partybuilding.models import (
@@ -120,6 +121,7 @@ class ProjectForm(forms.ModelForm):
             "beneficiary_count",
             "starts_on",
             "due_on",
+            "consortium",
             "description",
         )
         widgets = {
@@ -128,7 +130,7 @@ class ProjectForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, consortium=None, **kwargs):
         super().__init__(*args, **kwargs)
         from django.contrib.auth import get_user_model
 
@@ -158,6 +160,7 @@ class ProjectForm(forms.ModelForm):
             self.fields[name].widget.attrs["size"] = 6
             self.fields[name].help_text = _("Hold Ctrl (⌘ on a Mac) to choose several.")
         self.fields["year"].initial = timezone.localdate().year
+        consortium_field(self, user, consortium)
 
 
 class ProjectStatusForm(forms.Form):
@@ -182,12 +185,14 @@ class DemandForm(forms.ModelForm):
             "area",
             "raised_by",
             "beneficiaries",
+            "consortium",
             "description",
         )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, consortium=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = changeable_areas(user).exclude(kind=AreaKind.UNIT)
+        consortium_field(self, user, consortium)
 
 
 class DemandMatchForm(forms.Form):

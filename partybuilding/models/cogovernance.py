@@ -17,6 +17,7 @@ from governance import files
 from governance.models import LimitedTextField, TimeStampedModel, TreeModel
 from grids.models import Area, AreaKind
 from partybuilding.models.common import ServiceType, SteppedStatus, mask_phone, steps_from
+from partybuilding.models.consortia import check_consortium_area
 from partybuilding.models.organizations import phone_validator
 from partybuilding.validators import validate_agreement_document
 
@@ -214,6 +215,10 @@ class Demand(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        check_consortium_area(self)
 
     @property
     def is_open(self) -> bool:
@@ -420,6 +425,7 @@ class Project(TreeModel, TimeStampedModel):
 
     def clean(self) -> None:
         super().clean()
+        check_consortium_area(self)
         errors: dict[str, list] = {}
         if self.parent_id and self.area_id and not self.area.is_within(self.parent.area):
             errors.setdefault("area", []).append(

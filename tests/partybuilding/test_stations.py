@@ -205,9 +205,7 @@ def test_another_communitys_officer_may_not_handle_it(station):
     assert station.opinion.is_pending
 
 
-def test_pages_show_the_station_masked_and_in_scope(
-    client, station, django_assert_max_num_queries
-):
+def test_pages_show_the_station_masked_and_in_scope(client, station, django_assert_max_num_queries):
     services.opinion_to_case(
         actor=station.officer_a, opinion=station.opinion, category=station.category
     )
@@ -334,12 +332,8 @@ def test_the_api_masks_and_turns_opinions(api, station, django_assert_max_num_qu
     assert api(station.officer_b).get("/api/v1/party/opinions/").json()["count"] == 0
     url = f"/api/v1/party/opinions/{station.opinion.pk}/"
     assert client.patch(url, {"outcome": "reply"}, format="json").status_code == 405
-    assert (
-        client.post(f"{url}to-case/", {"category": "x"}, format="json").status_code == 400
-    )
-    response = client.post(
-        f"{url}to-case/", {"category": station.category.pk}, format="json"
-    )
+    assert client.post(f"{url}to-case/", {"category": "x"}, format="json").status_code == 400
+    response = client.post(f"{url}to-case/", {"category": station.category.pk}, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["outcome"] == "case" and response.json()["case_number"]
     again = client.post(f"{url}reply/", {"reply": "已答复"}, format="json")
