@@ -118,9 +118,9 @@ def test_its_demands_projects_and_meetings_are_chosen_in_the_forms(client, conso
         assert form.initial["consortium"] == c.pk, kind
         assert form.initial["area"] == tree.community_a.pk, kind
         assert list(form.fields["consortium"].queryset) == [c]
-    assert "consortium" not in client.get("/party/demands/new/?consortium=x").context[
-        "form"
-    ].initial
+    assert (
+        "consortium" not in client.get("/party/demands/new/?consortium=x").context["form"].initial
+    )
     response = client.post(
         "/party/demands/new/",
         {
