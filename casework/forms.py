@@ -283,11 +283,12 @@ class StepForm(forms.Form):
             required=required,
             empty_label=_("The category's default department"),
         )
-        # Pre-selected (and still editable): the department an app suggests for the case's
-        # place, such as the property company of the compound it lies in.
+        # Pre-selected (and still editable), before the category's default department: the
+        # department an app suggests for the case's place, such as the property company of the
+        # compound it lies in.
         suggestion = suggested_department(self.case)
         if suggestion is not None and queryset.filter(pk=suggestion.pk).exists():
-            field.initial = suggestion.pk
+            self.initial["department"] = suggestion.pk
             field.help_text = _("Suggested: %(department)s serves this place.") % {
                 "department": suggestion.name
             }

@@ -65,10 +65,7 @@ class PartybuildingConfig(AppConfig):
             m.Consortium: "area",
             m.ConsortiumMember: "consortium__area",
             m.UnitPointEntry: "unit__area",
-            m.ContactStation: "area",
-            m.Deputy: "area",
-            m.Reception: "station__area",
-            m.Opinion: "reception__station__area",
+            m.Opinion: "area",
         }
         for model, path in area_paths.items():
             scopes.register(
@@ -77,13 +74,19 @@ class PartybuildingConfig(AppConfig):
             changelog.register(model, area_path=path)
         # A street's service centre serves its communities: their officers see it, its rooms
         # and its calendar (covering), and book it (services.positions.may_book_at). A property
-        # company registered with the street serves compounds in its communities.
+        # company registered with the street serves compounds in its communities. A street's
+        # deputies' contact station serves its communities too.
         covering_paths = {
             m.PropertyCompany: "area",
             m.Position: "area",
             m.PositionHours: "position__area",
             m.Room: "position__area",
             m.Booking: "room__position__area",
+            # A street's contact station serves its communities: their officers see it, its
+            # deputies and reception days; an opinion belongs to the place it is about.
+            m.ContactStation: "area",
+            m.Deputy: "area",
+            m.Reception: "station__area",
         }
         for model, path in covering_paths.items():
             scopes.register(

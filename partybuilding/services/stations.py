@@ -27,10 +27,13 @@ from partybuilding.services.common import record_save
 
 
 def deputy_save(*, actor, deputy: Deputy, stations: list[ContactStation]) -> Deputy:
-    """Create or change a deputy with the stations they receive at (within the area they are
-    registered in), in one transaction."""
-    if deputy.area_id and any(not s.area.is_within(deputy.area) for s in stations):
-        raise ValidationError({"stations": _("Choose stations within the deputy's area.")})
+    """Create or change a deputy with the stations they receive at, in one transaction: each
+    station lies within the area the deputy is registered in, or serves it (a street's station
+    for a community's deputy)."""
+    if deputy.area_id and any(
+        not (s.area.is_within(deputy.area) or deputy.area.is_within(s.area)) for s in stations
+    ):
+        raise ValidationError({"stations": _("Choose stations within or above the deputy's area.")})
     return record_save(actor=actor, obj=deputy, related={"stations": stations})
 
 
@@ -78,9 +81,11 @@ def opinion_record(
 
 
 def _ensure_may_handle(actor, opinion: Opinion) -> None:
+    """Party officers of the place the opinion is about handle it (the station's own staff,
+    whose area contains it, too)."""
     if not visible(actor, Opinion.objects.filter(pk=opinion.pk)).exists():
         raise PermissionDenied(_("You may not act on this opinion."))
-    ensure_may_change_in(actor, opinion.reception.station.area)
+    ensure_may_change_in(actor, opinion.area)
 
 
 def _settle(*, actor, opinion: Opinion, outcome: str, make) -> Opinion:

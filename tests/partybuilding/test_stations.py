@@ -14,6 +14,7 @@ from casework.models import Case, Source
 from governance.models import PersonalDataAccess
 from partybuilding import services
 from partybuilding.models import ContactStation, Deputy, Opinion, Reception
+from tests.conftest import _with_role
 from tests.partybuilding.conftest import STATION_PHONE as PHONE
 
 
@@ -51,7 +52,7 @@ def test_an_opinion_is_heard_by_a_receiving_deputy_within_the_stations_area(stat
     )
     with pytest.raises(ValidationError) as refused:
         services.opinion_record(
-            actor=station.officer_a,
+            actor=station.cast.street_admin,
             reception=other,
             deputy=station.deputy,
             area=station.tree.grid_b1,
@@ -284,3 +285,41 @@ def test_the_api_masks_and_turns_opinions(api, station, django_assert_max_num_qu
         assert client.get("/api/v1/party/receptions/").json()["count"] == 2
     assert client.get("/api/v1/party/deputies/").json()["count"] == 2
     assert api(station.officer_b).get("/api/v1/party/contact-stations/").json()["count"] == 0
+
+
+def test_a_streets_station_serves_its_communities(client, station):
+    """Community officers see the street's station, its deputies and reception days, and
+    handle the opinions about their own community; the station's staff keep the station."""
+    tree = station.tree
+    street_officer = _with_role("party_officer", tree.street, username="officer_street")
+    street_station = services.record_save(
+        actor=street_officer, obj=ContactStation(name="街道代表联系站", area=tree.street)
+    )
+    services.deputy_save(actor=street_officer, deputy=station.member, stations=[street_station])
+    reception = services.reception_save(
+        actor=street_officer,
+        reception=Reception(
+            station=street_station, day=timezone.localdate(), starts=dt.time(9), ends=dt.time(11)
+        ),
+        deputies=[station.member],
+    )
+    about_a, about_b = (
+        services.opinion_record(
+            actor=street_officer,
+            reception=reception,
+            deputy=station.member,
+            area=area,
+            resident_name="居民",
+            content=f"关于{area.name}的意见",
+        )
+        for area in (tree.grid_a1, tree.grid_b1)
+    )
+    client.force_login(station.officer_a)
+    assert client.get(f"/party/stations/{street_station.pk}/").status_code == 200
+    page = client.get(f"/party/receptions/{reception.pk}/")
+    assert page.status_code == 200 and page.context["form"] is None
+    assert client.get(f"/party/stations/{street_station.pk}/edit/").status_code == 403
+    assert client.get(f"/party/opinions/{about_b.pk}/").status_code == 404
+    services.opinion_reply(actor=station.officer_a, opinion=about_a, reply="已答复居民")
+    with pytest.raises(PermissionDenied):
+        services.opinion_reply(actor=station.officer_a, opinion=about_b, reply="越权")

@@ -131,7 +131,7 @@ def test_a_consortiums_page_maps_what_it_covers(browser, live_server, carriages,
         shoot(page, artifacts_dir, f"consortium-map-{size}")
         assert fits_the_screen(page)
         if size == "desktop":
-            page.click("#consortium-new a:has-text('新需求')")
+            page.click("#consortium-new a:has-text('新建需求')")
             page.wait_for_load_state()
             assert page.input_value("select[name=consortium]") == str(consortium.pk)
         page.close()

@@ -101,9 +101,6 @@ class OpinionSerializer(PersonalDataMixin, PartyModelSerializer):
         )
         read_only_fields = ("demand", "case", "reply", "handled_at", "created_at")
 
-    def personal_area(self, obj):
-        return obj.reception.station.area
-
 
 class OpinionDemandSerializer(serializers.Serializer):
     service_type = serializers.ChoiceField(choices=ServiceType.choices)
