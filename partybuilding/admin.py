@@ -320,13 +320,14 @@ class PartyMemberAdmin(PartyAdmin):
     list_display = ("name", "organization", "status", "in_service", "work_unit", "join_date")
     list_filter = ("status", "in_service")
     search_fields = ("name", "phone", "work_unit")
-    raw_id_fields = ("organization", "home_building", "user", "resident")
+    raw_id_fields = ("organization", "home_building", "user", "resident", "employer")
     list_select_related = ("organization",)
     actions = status_actions(PartyMember, services.member_set_status, "member")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # The linked resident is one of the register the user may read (never another street's).
-        if db_field.name == "resident" and not request.user.is_superuser:
+        # The linked resident (and employing unit) is one the user may read (never another
+        # street's).
+        if db_field.name in ("resident", "employer") and not request.user.is_superuser:
             kwargs["queryset"] = visible(request.user, db_field.remote_field.model.objects.all())
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
