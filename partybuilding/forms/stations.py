@@ -15,6 +15,7 @@ from partybuilding.forms.common import (
     category_label,
     changeable_areas,
     leaf_categories,
+    status_field,
 )
 from partybuilding.models import ContactStation, Deputy, Opinion, Reception, ServiceType
 
@@ -60,13 +61,19 @@ class DeputyForm(forms.ModelForm):
 
 
 class ReceptionForm(forms.ModelForm):
+    """A reception day; its status is offered along its steps and moved by the service."""
+
+    status = forms.ChoiceField(label=_("Status"))
+    field_order = ("station", "day", "starts", "ends", "topic", "status", "deputies")
+
     class Meta:
         model = Reception
-        fields = ("station", "day", "starts", "ends", "topic", "status", "deputies")
+        fields = ("station", "day", "starts", "ends", "topic", "deputies")
         widgets = {"day": DATE, "starts": TIME, "ends": TIME}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        status_field(self)
         self.fields["station"].queryset = ContactStation.objects.filter(
             area__in=changeable_areas(user)
         ).order_by("name")

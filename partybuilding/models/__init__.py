@@ -68,6 +68,7 @@ from partybuilding.models.positions import (
     Weekday,
 )
 from partybuilding.models.stations import (
+    RECEPTION_STATUS_STEPS,
     ContactStation,
     Deputy,
     DeputyKind,
@@ -75,6 +76,7 @@ from partybuilding.models.stations import (
     Opinion,
     OpinionOutcome,
     Reception,
+    ReceptionStatus,
 )
 from partybuilding.models.unit_points import UnitPointEntry, UnitPointItem, UnitPointRule
 from partybuilding.models.volunteers import (
@@ -101,6 +103,7 @@ __all__ = [
     "MEMBER_STATUS_STEPS",
     "ORGANIZATION_AREA_KINDS",
     "PARTICIPATION_STEPS",
+    "RECEPTION_STATUS_STEPS",
     "REPORT_STEPS",
     "STATUS_PROGRESS",
     "WISH_STEPS",
@@ -156,6 +159,7 @@ __all__ = [
     "PropertyCompany",
     "PropertyContract",
     "Reception",
+    "ReceptionStatus",
     "Redemption",
     "ReportKind",
     "ReportStatus",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.models import LimitedTextField, TimeStampedModel
 from grids.models import Area
+from partybuilding.models.common import SteppedStatus
 from partybuilding.models.organizations import phone_validator
 
 
@@ -100,13 +101,27 @@ class Deputy(TimeStampedModel):
         return f"{self.name}（{self.get_kind_display()}）"
 
 
-class Reception(TimeStampedModel):
+class ReceptionStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A reception day's status moves along this table (a cancelled one may be scheduled again; the
+# first opinion recorded marks a scheduled one held).
+RECEPTION_STATUS_STEPS = {
+    None: frozenset({ReceptionStatus.SCHEDULED, ReceptionStatus.HELD}),
+    ReceptionStatus.SCHEDULED: frozenset({ReceptionStatus.HELD, ReceptionStatus.CANCELLED}),
+    ReceptionStatus.HELD: frozenset(),
+    ReceptionStatus.CANCELLED: frozenset({ReceptionStatus.SCHEDULED}),
+}
+
+
+class Reception(SteppedStatus, TimeStampedModel):
     """A reception day: deputies receive residents at a station for a few hours."""
 
-    class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("Scheduled")
-        HELD = "held", _("Held")
-        CANCELLED = "cancelled", _("Cancelled")
+    Status = ReceptionStatus
+    status_steps = RECEPTION_STATUS_STEPS
 
     station = models.ForeignKey(
         ContactStation,

@@ -59,6 +59,7 @@ from partybuilding.services.stations import (
     opinion_to_case,
     opinion_to_demand,
     reception_save,
+    reception_set_status,
 )
 from partybuilding.services.unit_points import unit_points_settle
 from partybuilding.services.volunteers import (
@@ -117,6 +118,7 @@ __all__ = [
     "project_save",
     "project_set_status",
     "reception_save",
+    "reception_set_status",
     "record_delete",
     "record_save",
     "resolution_add",

@@ -23,7 +23,7 @@ from partybuilding.models import (
     Reception,
 )
 from partybuilding.permissions import ensure_may_change_in
-from partybuilding.services.common import record_save
+from partybuilding.services.common import record_save, status_step, stepped_record_save
 
 
 def deputy_save(*, actor, deputy: Deputy, stations: list[ContactStation]) -> Deputy:
@@ -37,16 +37,36 @@ def deputy_save(*, actor, deputy: Deputy, stations: list[ContactStation]) -> Dep
     return record_save(actor=actor, obj=deputy, related={"stations": stations})
 
 
-def reception_save(*, actor, reception: Reception, deputies: list[Deputy]) -> Reception:
+def reception_save(
+    *, actor, reception: Reception, deputies: list[Deputy], status: str | None = None
+) -> Reception:
     """Create or change a reception day with the deputies receiving (each linked to the
-    station), in one transaction."""
+    station), in one transaction. A new one starts in ``status`` (scheduled, or held when it is
+    entered afterwards); on a stored one another ``status`` is its step
+    (``reception_set_status``)."""
     if not deputies:
         raise ValidationError({"deputies": _("Name at least one deputy receiving.")})
     if reception.station_id:
         linked = set(reception.station.deputies.values_list("pk", flat=True))
         if any(d.pk not in linked for d in deputies):
             raise ValidationError({"deputies": _("Choose deputies linked to this station.")})
-    return record_save(actor=actor, obj=reception, related={"deputies": deputies})
+    with transaction.atomic():
+        saved = stepped_record_save(
+            actor=actor,
+            obj=reception,
+            status=status,
+            step=lambda target: reception_set_status(
+                actor=actor, reception=reception, status=target
+            ),
+        )
+        reception.deputies.set(deputies)
+    return saved
+
+
+def reception_set_status(*, actor, reception: Reception, status: str) -> Reception:
+    """Mark a reception day held or cancelled, or schedule a cancelled one again
+    (RECEPTION_STATUS_STEPS), with the row locked while its status is read."""
+    return status_step(actor=actor, obj=reception, status=status)
 
 
 def opinion_record(

@@ -134,6 +134,7 @@ def reception_edit(request, pk=None):
             actor=request.user,
             reception=form.instance,
             deputies=list(form.cleaned_data["deputies"]),
+            status=form.cleaned_data["status"],
         ),
         title=_("Reception day"),
         back="partybuilding:stations",

@@ -323,3 +323,34 @@ def test_a_streets_station_serves_its_communities(client, station):
     services.opinion_reply(actor=station.officer_a, opinion=about_a, reply="已答复居民")
     with pytest.raises(PermissionDenied):
         services.opinion_reply(actor=station.officer_a, opinion=about_b, reply="越权")
+
+
+def test_a_cancelled_reception_takes_no_opinions_and_moves_by_its_steps(station, in_english):
+    services.reception_set_status(
+        actor=station.officer_a, reception=station.upcoming, status="cancelled"
+    )
+    with pytest.raises(ValidationError, match="cancelled"):
+        services.opinion_record(
+            actor=station.officer_a,
+            reception=station.upcoming,
+            deputy=station.deputy,
+            area=station.tree.grid_a1,
+            resident_name="李四",
+            content="意见",
+        )
+    with pytest.raises(ValidationError):
+        services.reception_set_status(
+            actor=station.officer_a, reception=station.reception, status="scheduled"
+        )
+    station.upcoming.status = "held"  # an edit does not move the status
+    with pytest.raises(ValidationError):
+        services.reception_save(
+            actor=station.officer_a, reception=station.upcoming, deputies=[station.deputy]
+        )
+    services.reception_save(
+        actor=station.officer_a,
+        reception=Reception.objects.get(pk=station.upcoming.pk),
+        deputies=[station.deputy],
+        status="scheduled",
+    )
+    assert Reception.objects.get(pk=station.upcoming.pk).status == "scheduled"

@@ -163,7 +163,7 @@ ROUTES = {
     **viewset("consortium-member", "consortium_member", sees=OFFICER, ok=OFFICER),
     **viewset("contact-station", "contact_station", sees=OFFICER, ok=OFFICER),
     **viewset("deputy", "deputy", sees=OFFICER, ok=OFFICER),
-    **viewset("reception", "reception", sees=OFFICER, ok=OFFICER),
+    **viewset("reception", "reception", actions=("status-step",), sees=OFFICER, ok=OFFICER),
     **viewset(
         "station-opinion",
         "station_opinion",

@@ -23,7 +23,8 @@ from partybuilding.api.serializers.stations import (
     OpinionSerializer,
     ReceptionSerializer,
 )
-from partybuilding.api.views.common import PartyViewSet, step_input
+from partybuilding.api.views.common import PartyViewSet, status_step_action, step_input
+from partybuilding.models import Reception
 
 
 class ContactStationViewSet(PartyViewSet):
@@ -51,6 +52,9 @@ class DeputyViewSet(PartyViewSet):
 class ReceptionViewSet(PartyViewSet):
     serializer_class = ReceptionSerializer
     filterset_fields = ("station", "status", "day")
+    status_step = status_step_action(
+        Reception, services.reception_set_status, "reception", ReceptionSerializer
+    )
 
     @staticmethod
     def list_for(user):
