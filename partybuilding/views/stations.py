@@ -28,7 +28,7 @@ from partybuilding.forms.stations import (
     ReceptionForm,
     StationForm,
 )
-from partybuilding.models import ContactStation, Deputy, Opinion, Reception
+from partybuilding.models import ContactStation, Deputy, Opinion, OpinionOutcome, Reception
 from partybuilding.permissions import may_change_somewhere
 from partybuilding.views.common import (
     editable_row,
@@ -62,7 +62,9 @@ def stations(request):
         .exclude(status=Reception.Status.CANCELLED)
         .order_by("day", "starts")[:10],
         "deputies": selectors.deputy_list_for(request.user)[:50],
-        "pending": selectors.opinion_list_for(request.user).filter(outcome="pending")[:20],
+        "pending": selectors.opinion_list_for(request.user).filter(outcome=OpinionOutcome.PENDING)[
+            :20
+        ],
         "can_change": may_change_somewhere(request.user),
     }
     return render(request, "partybuilding/stations.html", context)
