@@ -5,15 +5,17 @@ summary, the public list of reception days; scope, the API and query counts."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from casework.models import Case, Source
 from governance.models import PersonalDataAccess
 from partybuilding import services
-from partybuilding.models import ContactStation, Deputy, Opinion, Reception
+from partybuilding.models import ContactStation, Demand, Deputy, Opinion, Reception
 from tests.conftest import _with_role
 from tests.partybuilding.conftest import STATION_PHONE as PHONE
 
@@ -354,3 +356,40 @@ def test_a_cancelled_reception_takes_no_opinions_and_moves_by_its_steps(station,
         status="scheduled",
     )
     assert Reception.objects.get(pk=station.upcoming.pk).status == "scheduled"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_people_turning_one_opinion_at_once_one_wins(station):
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def attempt(turn):
+        try:
+            opinion = Opinion.objects.get(pk=station.opinion.pk)
+            barrier.wait(timeout=10)
+            turn(opinion)
+            results.append("won")
+        except ValidationError:
+            results.append("lost")
+        finally:
+            connection.close()
+
+    turns = [
+        lambda o: services.opinion_to_case(
+            actor=station.officer_a, opinion=o, category=station.category
+        ),
+        lambda o: services.opinion_to_demand(
+            actor=station.officer_a, opinion=o, service_type="other"
+        ),
+    ]
+    threads = [threading.Thread(target=attempt, args=(t,)) for t in turns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(results) == ["lost", "won"]
+    station.opinion.refresh_from_db()
+    # Exactly one outcome, and nothing of the loser's written.
+    assert Case.objects.count() + Demand.objects.count() == 1
+    assert (station.opinion.case_id is None) != (station.opinion.demand_id is None)
