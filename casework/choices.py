@@ -69,6 +69,7 @@ class Source(models.TextChoices):
     COUNCIL = "council", _("Council resolution")
     LEADER = "leader", _("Leader's assignment")
     OPEN311 = "open311", _("Open311 client")
+    STATION = "station", _("Deputies' contact station")
 
 
 class Satisfaction(models.TextChoices):

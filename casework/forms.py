@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from casework import page_selectors, photo_drafts, services, workflow
+from casework.dispatch_hints import suggested_department
 from casework.models import Case, Priority, Satisfaction, Source
 from governance.images import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_STEP
 from governance.models import Role
@@ -275,12 +276,22 @@ class StepForm(forms.Form):
         )
 
     def _field_department(self, required: bool):
+        queryset = departments_for(self.user, area=self.case.area)
         field = forms.ModelChoiceField(
             label=_("Department"),
-            queryset=departments_for(self.user, area=self.case.area),
+            queryset=queryset,
             required=required,
             empty_label=_("The category's default department"),
         )
+        # Pre-selected (and still editable), before the category's default department: the
+        # department an app suggests for the case's place, such as the property company of the
+        # compound it lies in.
+        suggestion = suggested_department(self.case)
+        if suggestion is not None and queryset.filter(pk=suggestion.pk).exists():
+            self.initial["department"] = suggestion.pk
+            field.help_text = _("Suggested: %(department)s serves this place.") % {
+                "department": suggestion.name
+            }
         return field
 
     def _field_duplicate_of(self, required: bool):

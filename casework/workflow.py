@@ -114,8 +114,11 @@ def _not_evaluated(case) -> Promise | None:
 
 
 # Roles that file cases from some sources only: a party officer files what a council (议事会)
-# resolved, not what they happen to see (that is the grid worker's patrol).
-REPORT_SOURCES: dict[str, frozenset[str]] = {Role.PARTY_OFFICER: frozenset({Source.COUNCIL})}
+# resolved or what residents told deputies at a contact station, not what they happen to see
+# (that is the grid worker's patrol).
+REPORT_SOURCES: dict[str, frozenset[str]] = {
+    Role.PARTY_OFFICER: frozenset({Source.COUNCIL, Source.STATION})
+}
 
 
 STEP_LIST: tuple[Step, ...] = (

@@ -23,15 +23,18 @@ from partybuilding.models import (
     Compound,
     Consortium,
     ConsortiumMember,
+    ContactStation,
     Council,
     CouncilMember,
     Demand,
+    Deputy,
     DualReport,
     DualReportService,
     Meeting,
     MeetingAttendee,
     MeetingSeries,
     MicroWish,
+    Opinion,
     OrganizationPost,
     OwnersCommittee,
     OwnersCommitteeMember,
@@ -46,6 +49,7 @@ from partybuilding.models import (
     ProjectUpdate,
     PropertyCompany,
     PropertyContract,
+    Reception,
     Redemption,
     Resolution,
     Resource,
@@ -316,13 +320,14 @@ class PartyMemberAdmin(PartyAdmin):
     list_display = ("name", "organization", "status", "in_service", "work_unit", "join_date")
     list_filter = ("status", "in_service")
     search_fields = ("name", "phone", "work_unit")
-    raw_id_fields = ("organization", "home_building", "user", "resident")
+    raw_id_fields = ("organization", "home_building", "user", "resident", "employer")
     list_select_related = ("organization",)
     actions = status_actions(PartyMember, services.member_set_status, "member")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # The linked resident is one of the register the user may read (never another street's).
-        if db_field.name == "resident" and not request.user.is_superuser:
+        # The linked resident (and employing unit) is one the user may read (never another
+        # street's).
+        if db_field.name in ("resident", "employer") and not request.user.is_superuser:
             kwargs["queryset"] = visible(request.user, db_field.remote_field.model.objects.all())
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -821,3 +826,62 @@ class ConsortiumMemberAdmin(PartyAdmin):
     list_display = ("name", "side", "role", "consortium")
     raw_id_fields = ("consortium", "unit", "company", "volunteer")
     list_select_related = ("consortium",)
+
+
+# -- the deputies' contact station -------------------------------------------------------------
+@admin.register(ContactStation)
+class ContactStationAdmin(PartyAdmin):
+    list_display = ("name", "area", "address", "is_public")
+    list_filter = ("is_public",)
+    search_fields = ("name", "address")
+    raw_id_fields = ("area",)
+    list_select_related = ("area",)
+
+
+@admin.register(Deputy)
+class DeputyAdmin(PartyAdmin):
+    list_display = ("name", "kind", "level", "term", "area")
+    list_filter = ("kind", "level")
+    search_fields = ("name", "work_unit")
+    raw_id_fields = ("area", "stations", "user")
+    list_select_related = ("area",)
+
+    def save_service(self, request, obj, related):
+        return services.deputy_save(
+            actor=request.user, deputy=obj, stations=related.get("stations", [])
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Only an account the admin manages may be linked.
+        if db_field.name == "user":
+            kwargs["queryset"] = users_managed_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Reception)
+class ReceptionAdmin(PartyAdmin):
+    list_display = ("station", "day", "starts", "ends", "status")
+    list_filter = ("status",)
+    date_hierarchy = "day"
+    raw_id_fields = ("station", "deputies")
+    list_select_related = ("station",)
+
+    def save_service(self, request, obj, related):
+        return services.reception_save(
+            actor=request.user, reception=obj, deputies=related.get("deputies", [])
+        )
+
+
+@admin.register(Opinion)
+class OpinionAdmin(PartyAdmin):
+    """Opinions are handled (demand, case, reply) on the portal and through the API."""
+
+    list_display = ("__str__", "masked_name", "reception", "deputy", "outcome")
+    list_filter = ("outcome",)
+    search_fields = ("content", "resident_name", "resident_phone")
+    raw_id_fields = ("reception", "deputy", "area")
+    list_select_related = ("reception__station", "deputy")
+
+    @admin.display(description=gettext_lazy("resident"))
+    def masked_name(self, obj):
+        return obj.masked_name

@@ -9,6 +9,7 @@ class PartybuildingConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import reverse
 
+        from casework.dispatch_hints import register_department_suggester
         from governance import changelog, privacy, scopes
         from governance.demo import register_seeder
         from governance.models import Role
@@ -24,6 +25,7 @@ class PartybuildingConfig(AppConfig):
             seed_consortium,
             seed_partybuilding,
             seed_positions,
+            seed_station,
             seed_unit_points,
         )
         from partybuilding.permissions import PARTY_CHANGE_ROLES
@@ -63,6 +65,7 @@ class PartybuildingConfig(AppConfig):
             m.Consortium: "area",
             m.ConsortiumMember: "consortium__area",
             m.UnitPointEntry: "unit__area",
+            m.Opinion: "area",
         }
         for model, path in area_paths.items():
             scopes.register(
@@ -71,13 +74,19 @@ class PartybuildingConfig(AppConfig):
             changelog.register(model, area_path=path)
         # A street's service centre serves its communities: their officers see it, its rooms
         # and its calendar (covering), and book it (services.positions.may_book_at). A property
-        # company registered with the street serves compounds in its communities.
+        # company registered with the street serves compounds in its communities. A street's
+        # deputies' contact station serves its communities too.
         covering_paths = {
             m.PropertyCompany: "area",
             m.Position: "area",
             m.PositionHours: "position__area",
             m.Room: "position__area",
             m.Booking: "room__position__area",
+            # A street's contact station serves its communities: their officers see it, its
+            # deputies and reception days; an opinion belongs to the place it is about.
+            m.ContactStation: "area",
+            m.Deputy: "area",
+            m.Reception: "station__area",
         }
         for model, path in covering_paths.items():
             scopes.register(
@@ -101,12 +110,18 @@ class PartybuildingConfig(AppConfig):
         privacy.register(
             m.MicroWish, privacy.PersonalField("resident_phone", privacy.Kind.PHONE, readers)
         )
+        privacy.register(
+            m.Opinion,
+            privacy.PersonalField("resident_name", privacy.Kind.NAME, readers),
+            privacy.PersonalField("resident_phone", privacy.Kind.PHONE, readers),
+        )
 
         register_seeder(30, "party building and co-governance", seed_partybuilding)
         register_seeder(31, "positions and room bookings", seed_positions)
         register_seeder(32, "compounds and their three carriages", seed_compounds)
         register_seeder(33, "units' points for last year and this year", seed_unit_points)
         register_seeder(34, "a governance consortium", seed_consortium)
+        register_seeder(35, "a deputies' contact station", seed_station)
 
         party_roles = frozenset(
             {
@@ -143,6 +158,8 @@ class PartybuildingConfig(AppConfig):
             Role.PARTY_OFFICER, lambda user, assignment: reverse("partybuilding:home")
         )
         register_unassigned_start_page(volunteer_start_page)
+        register_unassigned_start_page(deputy_start_page)
+        register_department_suggester(property_department_for)
 
 
 def volunteer_start_page(user) -> str | None:
@@ -154,3 +171,23 @@ def volunteer_start_page(user) -> str | None:
     if Volunteer.objects.filter(user=user).exists():
         return reverse("partybuilding:me")
     return None
+
+
+def deputy_start_page(user) -> str | None:
+    """A deputy without a role starts on their own page (the opinions they received)."""
+    from django.urls import reverse
+
+    from partybuilding.models import Deputy
+
+    deputy = Deputy.objects.filter(user=user).only("pk").first()
+    return reverse("partybuilding:deputy", args=[deputy.pk]) if deputy else None
+
+
+def property_department_for(case):
+    """A case in a compound goes, by default, to the property company under contract there."""
+    from partybuilding.cogov_selectors import property_company_for
+
+    if case.area_id is None:
+        return None
+    company = property_company_for(case.area)
+    return company.department if company is not None else None

@@ -17,6 +17,7 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
+from django.urls import reverse
 from django.utils import timezone
 
 from governance.scopes import visible
@@ -249,3 +250,32 @@ def consortium_figures(consortium: Consortium) -> dict:
         "recent_projects": consortium.projects.order_by("-created_at")[:5],
         "recent_meetings": consortium.meetings.order_by("-starts_at")[:5],
     }
+
+
+def consortium_map(areas: list, compounds: list) -> dict:
+    """What the consortium covers, for the map on its page (static/js/area_map.js draws it,
+    names as text nodes): the boundaries of its grids and micro-grids and of its compounds'
+    areas, each a link to the area's page. Areas without a boundary are left out."""
+    seen: set[int] = set()
+    features = []
+    for area, label in [(a, a.name) for a in areas] + [(c.area, c.name) for c in compounds]:
+        boundary = area.boundary
+        if not boundary or area.pk in seen:
+            continue
+        seen.add(area.pk)
+        geometry = boundary.get("geometry") if boundary.get("type") == "Feature" else boundary
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {
+                    "id": area.pk,
+                    "name": label,
+                    "label": label,
+                    "kind": str(area.get_kind_display()),
+                    "role": "child",
+                    "url": reverse("grids:area", args=[area.pk]),
+                },
+            }
+        )
+    return {"features": features, "center": None, "labels": len(features) <= 12}

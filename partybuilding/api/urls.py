@@ -7,6 +7,7 @@ from partybuilding.api.views import (
     meetings,
     organizations,
     positions,
+    stations,
     volunteers,
 )
 
@@ -62,6 +63,12 @@ router.register("party/consortia", compounds.ConsortiumViewSet, basename="consor
 router.register(
     "party/consortium-members", compounds.ConsortiumMemberViewSet, basename="consortium-member"
 )
+router.register(
+    "party/contact-stations", stations.ContactStationViewSet, basename="contact-station"
+)
+router.register("party/deputies", stations.DeputyViewSet, basename="deputy")
+router.register("party/receptions", stations.ReceptionViewSet, basename="reception")
+router.register("party/opinions", stations.OpinionViewSet, basename="station-opinion")
 
 urlpatterns = [
     path("party/leaderboard/", volunteers.LeaderboardView.as_view(), name="party-leaderboard"),

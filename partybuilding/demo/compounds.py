@@ -177,6 +177,7 @@ def seed_unit_points(ctx: DemoContext) -> None:
         return
     scheme = [
         (m.UnitPointItem.SERVICE, 2, 60),
+        (m.UnitPointItem.MEMBERS, 1, 40),
         (m.UnitPointItem.PROJECT, 20, None),
         (m.UnitPointItem.RESOURCE, 10, 50),
         (m.UnitPointItem.MEETING, 3, 30),
@@ -188,6 +189,7 @@ def seed_unit_points(ctx: DemoContext) -> None:
             for item, points, cap in scheme
         ]
     )
+    _link_employers(street)
     officer = ctx.data["users"][Role.PARTY_OFFICER]
     year = timezone.localdate().year
     created = sum(
@@ -255,3 +257,22 @@ def seed_consortium(ctx: DemoContext) -> None:
         consortium=consortium
     )
     ctx.say(f"  1 governance consortium over {len(grids)} grids and {len(compounds)} compounds")
+
+
+def _link_employers(street: Area) -> None:
+    """Every third in-service member of the street works for one of its co-construction units
+    (their services earn the unit points)."""
+    units = list(
+        m.CoConstructionUnit.objects.filter(area__in=Area.objects.within(street)).order_by("pk")
+    )
+    if not units:
+        return
+    members = list(
+        m.PartyMember.objects.filter(
+            in_service=True, organization__area__in=Area.objects.within(street)
+        ).order_by("pk")[::3]
+    )
+    for i, member in enumerate(members):
+        member.employer = units[i % len(units)]
+        member.work_unit = member.employer.name[:100]
+    m.PartyMember.objects.bulk_update(members, ["employer", "work_unit"], batch_size=500)

@@ -14,6 +14,7 @@ from partybuilding.forms.common import (
     PLACE_KINDS,
     area_field,
     changeable_areas,
+    consortium_field,
     status_field,
 )
 from partybuilding.models import (
@@ -121,6 +122,7 @@ class ProjectForm(forms.ModelForm):
             "beneficiary_count",
             "starts_on",
             "due_on",
+            "consortium",
             "description",
         )
         widgets = {
@@ -129,7 +131,7 @@ class ProjectForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, consortium=None, **kwargs):
         super().__init__(*args, **kwargs)
         from django.contrib.auth import get_user_model
 
@@ -159,6 +161,7 @@ class ProjectForm(forms.ModelForm):
             self.fields[name].widget.attrs["size"] = 6
             self.fields[name].help_text = _("Hold Ctrl (⌘ on a Mac) to choose several.")
         self.fields["year"].initial = timezone.localdate().year
+        consortium_field(self, user, consortium)
 
 
 class ProjectStatusForm(forms.Form):
@@ -183,12 +186,14 @@ class DemandForm(forms.ModelForm):
             "area",
             "raised_by",
             "beneficiaries",
+            "consortium",
             "description",
         )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, consortium=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = changeable_areas(user).exclude(kind=AreaKind.UNIT)
+        consortium_field(self, user, consortium)
 
 
 class DemandMatchForm(forms.Form):

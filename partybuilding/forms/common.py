@@ -4,10 +4,12 @@ the labels of area and category choices."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from casework.models import Category
 from governance.scopes import reachable
 from grids.models import Area, AreaKind
+from partybuilding.models import Consortium
 from partybuilding.permissions import PARTY_CHANGE_ROLES
 
 # A date input takes ISO dates whatever the language (zh-hans would render 2026/01/01).
@@ -63,3 +65,23 @@ def leaf_categories():
         .select_related("parent")
         .order_by(*Category.tree_order())
     )
+
+
+def consortium_field(form, user, chosen=None) -> None:
+    """The governance consortium a demand, project or meeting belongs to: one of those in the
+    areas the user writes in. ``chosen`` (a consortium's id, from its page's "new" links)
+    pre-selects it, and its area as the place, on a new record."""
+    field = form.fields["consortium"]
+    field.queryset = Consortium.objects.filter(area__in=changeable_areas(user)).order_by("name")
+    field.help_text = _("Its own demands, projects and meetings show on the consortium's page.")
+    try:
+        chosen = int(chosen) if chosen else None
+    except (TypeError, ValueError):
+        chosen = None
+    if chosen is None or not form.instance._state.adding:
+        return
+    consortium = field.queryset.filter(pk=chosen).first()
+    if consortium is not None:
+        form.initial["consortium"] = consortium.pk
+        if form.fields["area"].queryset.filter(pk=consortium.area_id).exists():
+            form.initial.setdefault("area", consortium.area_id)

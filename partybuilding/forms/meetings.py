@@ -16,6 +16,7 @@ from partybuilding.forms.common import (
     area_label,
     category_label,
     changeable_areas,
+    consortium_field,
     leaf_categories,
     status_field,
 )
@@ -55,6 +56,7 @@ MEETING_FIELDS = (
     "place",
     "chaired_by",
     "status",
+    "consortium",
     "agenda",
     "minutes",
     "minutes_public",
@@ -78,10 +80,11 @@ class MeetingForm(forms.ModelForm):
             "minutes": forms.Textarea(attrs={"rows": 6}),
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, consortium=None, **kwargs):
         super().__init__(*args, **kwargs)
         area_field(self, "area", user, *PLACE_KINDS)
         _council_field(self, user)
+        consortium_field(self, user, consortium)
         status_field(self)
         for name in ("starts_at", "ends_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M"]

@@ -37,6 +37,7 @@ class MemberForm(forms.ModelForm):
             "home_building",
             "in_service",
             "work_unit",
+            "employer",
         )
         widgets = {"join_date": DATE}
 
@@ -47,6 +48,9 @@ class MemberForm(forms.ModelForm):
             area__in=areas
         ).order_by(*PartyOrganization.tree_order())
         self.fields["home_building"].queryset = areas.filter(kind=AreaKind.BUILDING)
+        self.fields["employer"].queryset = visible(user, CoConstructionUnit.objects.all()).order_by(
+            "name"
+        )
         status_field(self)
 
 

@@ -17,6 +17,7 @@ from governance import files
 from governance.models import LimitedTextField, TimeStampedModel, TreeModel
 from grids.models import Area, AreaKind
 from partybuilding.models.common import ServiceType, SteppedStatus, mask_phone, steps_from
+from partybuilding.models.consortia import check_consortium_area
 from partybuilding.models.organizations import phone_validator
 from partybuilding.validators import validate_agreement_document
 
@@ -165,6 +166,7 @@ class PairingAgreement(SteppedStatus, TimeStampedModel):
 class DemandSource(models.TextChoices):
     RESIDENT = "resident", _("Resident")
     MEETING = "meeting", _("Meeting")
+    STATION = "station", _("Deputies' contact station")
     VISIT = "visit", _("Home visit")
     HOTLINE = "hotline", _("12345 hotline")
 
@@ -213,6 +215,10 @@ class Demand(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        check_consortium_area(self)
 
     @property
     def is_open(self) -> bool:
@@ -419,6 +425,7 @@ class Project(TreeModel, TimeStampedModel):
 
     def clean(self) -> None:
         super().clean()
+        check_consortium_area(self)
         errors: dict[str, list] = {}
         if self.parent_id and self.area_id and not self.area.is_within(self.parent.area):
             errors.setdefault("area", []).append(

@@ -4,6 +4,7 @@ its own."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +43,19 @@ class Consortium(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+def check_consortium_area(obj) -> None:
+    """A consortium's own demand, project or meeting lies within the consortium's area (the
+    one rule for the three models' ``clean()``)."""
+    consortium = obj.consortium if obj.consortium_id else None
+    if consortium is not None and obj.area_id and not obj.area.is_within(consortium.area):
+        raise ValidationError(
+            {
+                "consortium": _("%(name)s works in %(area)s; choose a place within it.")
+                % {"name": consortium.name, "area": consortium.area.name}
+            }
+        )
 
 
 class ConsortiumSide(models.TextChoices):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from governance.models import LimitedTextField, TimeStampedModel
 from grids.models import Area
 from partybuilding.models.common import SteppedStatus
+from partybuilding.models.consortia import check_consortium_area
 
 
 class MeetingKind(models.TextChoices):
@@ -229,6 +230,7 @@ class Meeting(SteppedStatus, TimeStampedModel):
     def clean(self) -> None:
         super().clean()
         _check_council_area(self)
+        check_consortium_area(self)
 
 
 def _check_council_area(obj) -> None:

@@ -226,6 +226,16 @@ class PartyMember(SteppedStatus, TimeStampedModel):
     )
     in_service = models.BooleanField(_("in service"), default=False)
     work_unit = models.CharField(_("work unit"), max_length=100, blank=True)
+    # The co-construction unit the in-service member works for: the unit earns points for
+    # the member's services in the community (units' points, item "members").
+    employer = models.ForeignKey(
+        "partybuilding.CoConstructionUnit",
+        verbose_name=_("work unit (co-construction unit)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="in_service_members",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("portal user"),
@@ -268,6 +278,10 @@ class PartyMember(SteppedStatus, TimeStampedModel):
         super().clean()
         if self.in_service and not self.work_unit.strip():
             raise ValidationError({"work_unit": _("An in-service member needs a work unit.")})
+        if self.employer_id and not self.in_service:
+            raise ValidationError(
+                {"employer": _("Only an in-service member has a co-construction unit.")}
+            )
 
 
 class ReportKind(models.TextChoices):

@@ -16,6 +16,7 @@ from grids.models import Area
 
 class UnitPointItem(models.TextChoices):
     SERVICE = "service", _("Service recorded on the unit's dual report")
+    MEMBERS = "members", _("Service by the unit's in-service members")
     PROJECT = "project", _("Co-governance project completed")
     RESOURCE = "resource", _("Resource given")
     MEETING = "meeting", _("Meeting attended")

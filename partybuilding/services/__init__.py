@@ -52,6 +52,15 @@ from partybuilding.services.positions import (
     booking_reject,
     opening_periods,
 )
+from partybuilding.services.stations import (
+    deputy_save,
+    opinion_record,
+    opinion_reply,
+    opinion_to_case,
+    opinion_to_demand,
+    reception_save,
+    reception_set_status,
+)
 from partybuilding.services.unit_points import unit_points_settle
 from partybuilding.services.volunteers import (
     activity_create,
@@ -80,6 +89,7 @@ __all__ = [
     "consortium_save",
     "contract_save",
     "demand_match",
+    "deputy_save",
     "dual_report_record_service",
     "dual_report_register",
     "dual_report_step",
@@ -90,6 +100,10 @@ __all__ = [
     "member_transfer_out",
     "occurrence_dates",
     "opening_periods",
+    "opinion_record",
+    "opinion_reply",
+    "opinion_to_case",
+    "opinion_to_demand",
     "organization_delete",
     "organization_save",
     "participation_approve",
@@ -103,6 +117,8 @@ __all__ = [
     "project_rollup",
     "project_save",
     "project_set_status",
+    "reception_save",
+    "reception_set_status",
     "record_delete",
     "record_save",
     "resolution_add",

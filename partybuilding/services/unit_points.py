@@ -18,6 +18,7 @@ from partybuilding.models import (
     MicroWish,
     Project,
     ProjectStatus,
+    ReportKind,
     Resource,
     UnitPointEntry,
     UnitPointItem,
@@ -36,6 +37,16 @@ def _events(item: str, units, year: int) -> list[Event]:
             report__unit__in=units, served_on__year=year
         ).values_list("pk", "report__unit_id", "description")
         return [(u, f"service:{pk}", _("Service: %(what)s") % {"what": d}) for pk, u, d in rows]
+    if item == UnitPointItem.MEMBERS:
+        rows = DualReportService.objects.filter(
+            report__kind=ReportKind.PERSONAL,
+            report__member__employer__in=units,
+            served_on__year=year,
+        ).values_list("pk", "report__member__employer_id", "report__member__name", "description")
+        return [
+            (u, f"member-service:{pk}", _("%(member)s: %(what)s") % {"member": m, "what": d})
+            for pk, u, m, d in rows
+        ]
     if item == UnitPointItem.PROJECT:
         rows = Project.objects.filter(
             units__in=units, year=year, status=ProjectStatus.COMPLETED

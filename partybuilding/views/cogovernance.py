@@ -228,7 +228,12 @@ def project_detail(request, pk):
 def project_edit(request, pk=None):
     require_change_role(request)
     project = editable_row(request, Project.objects.select_related("area"), pk) if pk else None
-    form = ProjectForm(request.POST or None, instance=project, user=request.user)
+    form = ProjectForm(
+        request.POST or None,
+        instance=project,
+        user=request.user,
+        consortium=request.GET.get("consortium"),
+    )
     if project is None and request.GET.get("parent", "").isdigit():
         form.initial["parent"] = request.GET["parent"]
 
@@ -293,7 +298,9 @@ def demands(request):
 def demand_new(request):
     return form_page(
         request,
-        form=DemandForm(request.POST or None, user=request.user),
+        form=DemandForm(
+            request.POST or None, user=request.user, consortium=request.GET.get("consortium")
+        ),
         save=lambda f: record_form_save(request, f),
         title=_("List a demand"),
         back="partybuilding:demands",

@@ -163,7 +163,12 @@ def _open_case_form(user, meeting):
 def meeting_edit(request, pk=None):
     require_change_role(request)
     meeting = editable_row(request, Meeting.objects.select_related("area"), pk) if pk else None
-    form = MeetingForm(request.POST or None, instance=meeting, user=request.user)
+    form = MeetingForm(
+        request.POST or None,
+        instance=meeting,
+        user=request.user,
+        consortium=request.GET.get("consortium"),
+    )
     if meeting is None and request.GET.get("council", "").isdigit():
         form.initial["council"] = request.GET["council"]
     return form_page(

@@ -7,13 +7,18 @@ import pytest
 from django.utils import timezone
 
 from governance.models import Department
+from partybuilding import services
 from partybuilding.models import (
     Compound,
+    ContactStation,
+    Deputy,
     OrganizationKind,
     OwnersCommittee,
     PropertyCompany,
     PropertyContract,
+    Reception,
 )
+from tests.casework.factories import CategoryFactory
 from tests.conftest import _with_role
 from tests.factories import DepartmentFactory, RoleAssignmentFactory, UserFactory
 from tests.partybuilding.factories import MemberFactory, OrganizationFactory, UnitFactory
@@ -97,4 +102,78 @@ def carriages(party, settings, tmp_path):
     RoleAssignmentFactory(
         user=party.property_staff, role="department_handler", department=party.department
     )
+    return party
+
+
+STATION_PHONE = "13911112222"
+
+
+@pytest.fixture
+def station(party):
+    """A deputies' contact station in community A with two deputies (one signs in), yesterday's
+    reception day with one pending opinion, and one ahead; a case category for opinions."""
+    tree = party.tree
+    today = timezone.localdate()
+    party.station = services.record_save(
+        actor=party.officer_a,
+        obj=ContactStation(name="青松社区代表联系站", area=tree.community_a, address="青松路1号"),
+    )
+    party.deputy_user = UserFactory(username="daibiao")
+    party.deputy = services.deputy_save(
+        actor=party.officer_a,
+        deputy=Deputy(
+            name="张建国",
+            kind="npc",
+            level="district",
+            term="第十七届",
+            term_start=dt.date(2022, 1, 1),
+            area=tree.community_a,
+            user=party.deputy_user,
+        ),
+        stations=[party.station],
+    )
+    party.member = services.deputy_save(
+        actor=party.officer_a,
+        deputy=Deputy(
+            name="陈志华",
+            kind="cppcc",
+            level="district",
+            term="第十五届",
+            term_start=dt.date(2021, 12, 1),
+            area=tree.community_a,
+        ),
+        stations=[party.station],
+    )
+    party.reception = services.reception_save(
+        actor=party.officer_a,
+        reception=Reception(
+            station=party.station,
+            day=today - dt.timedelta(days=1),
+            starts=dt.time(9),
+            ends=dt.time(11, 30),
+            topic="民生实事征集",
+        ),
+        deputies=[party.deputy, party.member],
+    )
+    party.upcoming = services.reception_save(
+        actor=party.officer_a,
+        reception=Reception(
+            station=party.station,
+            day=today + dt.timedelta(days=10),
+            starts=dt.time(14),
+            ends=dt.time(16),
+        ),
+        deputies=[party.deputy],
+    )
+    party.opinion = services.opinion_record(
+        actor=party.officer_a,
+        reception=party.reception,
+        deputy=party.deputy,
+        area=tree.grid_a1,
+        resident_name="王秀兰",
+        resident_phone=STATION_PHONE,
+        content="3号楼北侧路灯坏了一个多月\n晚上出行不便",
+    )
+    parent = CategoryFactory(code="02", name="市政设施")
+    party.category = CategoryFactory(code="0201", name="路灯损坏", parent=parent)
     return party

@@ -157,3 +157,34 @@ def test_the_api_lists_in_scope_and_refuses_overlapping_contracts(
         format="json",
     )
     assert response.status_code == 400 and "starts_on" in response.json()["fields"]
+
+
+def test_the_dispatch_form_preselects_the_compounds_property_company(carriages, in_english):
+    from casework import workflow
+    from casework.forms import StepForm
+    from tests.casework.factories import CaseFactory
+
+    tree, cast = carriages.tree, carriages.cast
+    inside = CaseFactory(area=tree.building_a1, status="accepted")
+    outside = CaseFactory(area=tree.grid_a2, status="accepted")
+    step = workflow.STEPS["dispatch"]
+    # Before the category's default department (which the case page passes as initial).
+    other = DepartmentFactory(name="区城管委", code="cgw")
+    form = StepForm(
+        step=step, case=inside, user=cast.dispatcher_a, initial={"department": other.pk}
+    )
+    assert form["department"].value() == carriages.department.pk
+    assert "青松物业服务有限公司" in str(form.fields["department"].help_text)
+    # Still a choice: any other department of the list may be chosen instead.
+    bound = StepForm(
+        {"dispatch-version": inside.version, "dispatch-department": other.pk},
+        step=step,
+        case=inside,
+        user=cast.dispatcher_a,
+    )
+    assert bound.is_valid(), bound.errors
+    assert bound.cleaned_data["department"] == other
+    assert StepForm(step=step, case=outside, user=cast.dispatcher_a)["department"].value() is None
+    # Once the contract has ended, nothing is suggested.
+    PropertyContract.objects.update(ends_on=timezone.localdate() - dt.timedelta(days=1))
+    assert StepForm(step=step, case=inside, user=cast.dispatcher_a)["department"].value() is None

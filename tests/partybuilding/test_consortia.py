@@ -83,3 +83,77 @@ def test_the_api_lists_in_scope_and_checks_coverage(api, consortium, django_asse
         format="json",
     )
     assert response.status_code == 400 and "covered_areas" in response.json()["fields"]
+
+
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[116.40, 39.95], [116.41, 39.95], [116.41, 39.96], [116.40, 39.95]]],
+}
+
+
+def test_its_page_maps_what_it_covers_as_data_not_html(client, consortium):
+    tree = consortium.tree
+    tree.grid_a1.boundary = SQUARE
+    tree.grid_a1.name = "<b>青松第一网格</b>"
+    tree.grid_a1.save()
+    client.force_login(consortium.officer_a)
+    response = client.get(f"/party/consortia/{consortium.consortium.pk}/")
+    data = response.context["map_data"]
+    # grid A1 covered, and the compound on it: drawn once; grid A2 has no boundary.
+    assert [f["properties"]["id"] for f in data["features"]] == [tree.grid_a1.pk]
+    assert data["features"][0]["properties"]["url"] == f"/areas/{tree.grid_a1.pk}/"
+    body = response.content.decode()
+    assert 'id="map-data"' in body and "js/area_map.js" in body
+    # Names travel as JSON (escaped), drawn by area_map.js as text nodes.
+    assert "<b>青松第一网格</b>" not in body
+    for kind in ("demand", "project", "meeting"):
+        assert f"/party/{kind}s/new/?consortium={consortium.consortium.pk}" in body
+
+
+def test_its_demands_projects_and_meetings_are_chosen_in_the_forms(client, consortium):
+    tree, c = consortium.tree, consortium.consortium
+    client.force_login(consortium.officer_a)
+    for kind in ("demands", "projects", "meetings"):
+        form = client.get(f"/party/{kind}/new/?consortium={c.pk}").context["form"]
+        assert form.initial["consortium"] == c.pk, kind
+        assert form.initial["area"] == tree.community_a.pk, kind
+        assert list(form.fields["consortium"].queryset) == [c]
+    assert (
+        "consortium" not in client.get("/party/demands/new/?consortium=x").context["form"].initial
+    )
+    response = client.post(
+        "/party/demands/new/",
+        {
+            "title": "儿童游乐设施",
+            "service_type": "child_care",
+            "source": "resident",
+            "area": tree.grid_a2.pk,
+            "consortium": c.pk,
+            "beneficiaries": 30,
+        },
+    )
+    assert response.status_code == 302
+    assert c.demands.filter(title="儿童游乐设施").exists()
+    # Another officer's form does not offer it.
+    client.force_login(consortium.officer_b)
+    form = client.get(f"/party/demands/new/?consortium={c.pk}").context["form"]
+    assert "consortium" not in form.initial
+    assert c not in form.fields["consortium"].queryset
+
+
+def test_its_records_lie_within_its_area(api, consortium):
+    tree, c = consortium.tree, consortium.consortium
+    street_officer = consortium.cast.street_admin
+    response = api(street_officer).post(
+        "/api/v1/party/demands/",
+        {
+            "title": "越界需求",
+            "service_type": "other",
+            "source": "resident",
+            "area": tree.grid_b1.pk,
+            "consortium": c.pk,
+        },
+        format="json",
+    )
+    assert response.status_code == 400 and "consortium" in response.json()["fields"]
+    assert not c.demands.filter(title="越界需求").exists()

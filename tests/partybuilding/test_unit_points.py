@@ -128,3 +128,52 @@ def test_the_api_ledger_is_read_only_and_scoped(api, scheme, django_assert_max_n
     assert refused.status_code in (400, 403)
     entry = UnitPointEntry.objects.first()
     assert client.delete(f"/api/v1/party/unit-points/{entry.pk}/").status_code == 405
+
+
+def test_a_unit_earns_points_for_its_in_service_members_services(scheme):
+    tree = scheme.tree
+    UnitPointRule.objects.create(area=tree.street, item="members", points=3, yearly_cap=5)
+    member = scheme.member_a
+    member.in_service, member.work_unit, member.employer = True, "青松第一小学", scheme.unit_a
+    member.save()
+    report = DualReport.objects.create(
+        kind="personal",
+        community=tree.community_a,
+        member=member,
+        service_post="mediation",
+        registered_on=dt.date(scheme.year, 1, 5),
+        status="active",
+    )
+    day = dt.date(scheme.year, 4, 1)
+    for i in range(2):  # 6 points, capped at 5
+        report.services.create(served_on=day + dt.timedelta(days=i), hours=2, description="义诊")
+    # A member without a linked unit earns no unit anything.
+    other = scheme.member_b
+    other.in_service, other.work_unit = True, "某公司"
+    other.save()
+    DualReport.objects.create(
+        kind="personal",
+        community=tree.community_b,
+        member=other,
+        service_post="mediation",
+        registered_on=day,
+        status="active",
+    ).services.create(served_on=day, hours=1, description="宣讲")
+
+    services.unit_points_settle(actor=scheme.street_officer, street=tree.street, year=scheme.year)
+    rows = list(
+        UnitPointEntry.objects.filter(item="members").values_list("unit_id", "amount", "reason")
+    )
+    assert sorted(a for _u, a, _r in rows) == [2, 3]
+    assert {u for u, _a, _r in rows} == {scheme.unit_a.pk}
+    assert all(r.startswith("李建国") for _u, _a, r in rows)
+
+
+def test_only_an_in_service_member_names_a_unit(scheme):
+    from django.core.exceptions import ValidationError
+
+    member = scheme.member_a
+    member.in_service, member.work_unit, member.employer = False, "", scheme.unit_a
+    with pytest.raises(ValidationError) as refused:
+        services.member_save(actor=scheme.officer_a, member=member)
+    assert "employer" in refused.value.message_dict

@@ -119,5 +119,9 @@ ROUTES = {
     **admin_model("partybuilding.unitpointentry", "unit_point_entry"),
     **admin_model("partybuilding.consortium", "consortium"),
     **admin_model("partybuilding.consortiummember", "consortium_member"),
+    **admin_model("partybuilding.contactstation", "contact_station"),
+    **admin_model("partybuilding.deputy", "deputy"),
+    **admin_model("partybuilding.reception", "reception"),
+    **admin_model("partybuilding.opinion", "station_opinion"),
     **admin_model("governance.personaldataaccess", "access"),
 }

@@ -72,6 +72,23 @@ ROUTES = {
     "partybuilding:consortia": page(ok=OFFICER, sees=OFFICER),
     "partybuilding:consortium": detail("consortium", ok=OFFICER),
     "party-unit-ranking": page(ok=OFFICER, sees=OFFICER),
+    "partybuilding:stations": page(ok=OFFICER, sees=OFFICER),
+    "partybuilding:station-new": page(),
+    "partybuilding:station": detail("contact_station", ok=OFFICER),
+    "partybuilding:station-edit": detail("contact_station", ok=OFFICER),
+    "partybuilding:deputy-new": page(),
+    # The signed-in deputy's own page (none of the sweep's users is a deputy: 404).
+    "partybuilding:deputy-me": page(),
+    "partybuilding:deputy": detail("deputy", ok=OFFICER),
+    "partybuilding:deputy-edit": detail("deputy", ok=OFFICER),
+    "partybuilding:deputy-summary": detail("deputy", ok=OFFICER),
+    "partybuilding:reception-new": page(),
+    "partybuilding:reception": detail("reception", ok=OFFICER),
+    "partybuilding:reception-edit": detail("reception", ok=OFFICER),
+    "partybuilding:opinion": detail("station_opinion", ok=OFFICER),
+    "partybuilding:opinion-reveal": detail("station_opinion", ok=OFFICER),
+    # Residents read upcoming reception days without signing in.
+    "partybuilding:reception-days": page(anonymous=PUBLIC),
     **viewset("party-organization", "organization", sees=OFFICER, ok=OFFICER),
     **viewset("party-post", "post", sees=OFFICER, ok=OFFICER),
     **viewset(
@@ -149,4 +166,14 @@ ROUTES = {
     ),
     **viewset("consortium", "consortium", sees=OFFICER, ok=OFFICER),
     **viewset("consortium-member", "consortium_member", sees=OFFICER, ok=OFFICER),
+    **viewset("contact-station", "contact_station", sees=OFFICER, ok=OFFICER),
+    **viewset("deputy", "deputy", sees=OFFICER, ok=OFFICER),
+    **viewset("reception", "reception", actions=("status-step",), sees=OFFICER, ok=OFFICER),
+    **viewset(
+        "station-opinion",
+        "station_opinion",
+        actions=("reply", "to-case", "to-demand"),
+        sees=OFFICER,
+        ok=OFFICER,
+    ),
 }

@@ -785,6 +785,48 @@ def make_consortium_member(s: Side):
     )
 
 
+def make_contact_station(s: Side):
+    return pb.ContactStation.objects.create(
+        name=s.name("代表联系站"), area=s.areas["community"], address=s.name("青松路1号")
+    )
+
+
+def make_deputy(s: Side):
+    deputy = pb.Deputy.objects.create(
+        name=s.name("张代表"),
+        kind="npc",
+        level="district",
+        term="第十七届",
+        term_start=dt.date(2022, 1, 1),
+        area=s.areas["community"],
+    )
+    deputy.stations.set([s.objects["contact_station"]])
+    return deputy
+
+
+def make_reception(s: Side):
+    reception = pb.Reception.objects.create(
+        station=s.objects["contact_station"],
+        day=timezone.localdate() + dt.timedelta(days=5),
+        starts=dt.time(9),
+        ends=dt.time(11),
+        topic=s.name("民生实事"),
+    )
+    reception.deputies.set([s.objects["deputy"]])
+    return reception
+
+
+def make_station_opinion(s: Side):
+    return pb.Opinion.objects.create(
+        reception=s.objects["reception"],
+        deputy=s.objects["deputy"],
+        area=s.areas["grid"],
+        resident_name="王秀兰",
+        resident_phone="13911112222",
+        content=s.name("路灯坏了"),
+    )
+
+
 # Built in this order (a hook may use the records made before it).
 OBJECTS: dict[str, Callable[[Side], object]] = {
     "notification": make_notification,
@@ -863,6 +905,10 @@ OBJECTS: dict[str, Callable[[Side], object]] = {
     "unit_point_entry": make_unit_point_entry,
     "consortium": make_consortium,
     "consortium_member": make_consortium_member,
+    "contact_station": make_contact_station,
+    "deputy": make_deputy,
+    "reception": make_reception,
+    "station_opinion": make_station_opinion,
 }
 
 

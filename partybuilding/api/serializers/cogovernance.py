@@ -15,6 +15,7 @@ from partybuilding.api.serializers.common import (
 )
 from partybuilding.models import (
     CoConstructionUnit,
+    Consortium,
     Demand,
     MicroWish,
     PairingAgreement,
@@ -77,6 +78,7 @@ class AgreementSerializer(PartyModelSerializer):
 
 class DemandSerializer(PartyModelSerializer):
     area = scoped(Area)
+    consortium = scoped(Consortium, allow_null=True, required=False)
 
     class Meta:
         model = Demand
@@ -91,6 +93,7 @@ class DemandSerializer(PartyModelSerializer):
             "beneficiaries",
             "status",
             "created_at",
+            "consortium",
         )
         read_only_fields = ("created_at",)
 
@@ -132,6 +135,7 @@ class ProjectUpdateSerializer(PartyModelSerializer):
 class ProjectSerializer(PartyModelSerializer):
     parent = scoped(Project, allow_null=True, required=False)
     area = scoped(Area)
+    consortium = scoped(Consortium, allow_null=True, required=False)
     demand = scoped(Demand, allow_null=True, required=False)
     agreement = scoped(PairingAgreement, allow_null=True, required=False)
     units = ScopedPK(queryset=CoConstructionUnit.objects.all(), many=True, required=False)
@@ -164,6 +168,7 @@ class ProjectSerializer(PartyModelSerializer):
             "result",
             "is_public",
             "child_count",
+            "consortium",
         )
 
 

@@ -10,6 +10,7 @@ from grids.models import Area
 from partybuilding.api.serializers.common import PartyModelSerializer, scoped
 from partybuilding.models import (
     CoConstructionUnit,
+    Consortium,
     Council,
     CouncilMember,
     Meeting,
@@ -74,6 +75,7 @@ class GenerateSerializer(serializers.Serializer):
 
 class MeetingSerializer(PartyModelSerializer):
     area = scoped(Area)
+    consortium = scoped(Consortium, allow_null=True, required=False)
     council = scoped(Council, allow_null=True, required=False)
     resolution_count = serializers.IntegerField(read_only=True)
 
@@ -95,6 +97,7 @@ class MeetingSerializer(PartyModelSerializer):
             "status",
             "chaired_by",
             "resolution_count",
+            "consortium",
         )
         read_only_fields = ("series",)
 

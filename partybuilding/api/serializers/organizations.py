@@ -66,6 +66,7 @@ class MemberSerializer(PersonalDataMixin, PartyModelSerializer):
     organization = scoped(PartyOrganization)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     home_building = scoped(Area, allow_null=True, required=False)
+    employer = scoped(CoConstructionUnit, allow_null=True, required=False)
     status_display = ChoiceLabelField(source="status")
 
     class Meta:
@@ -85,6 +86,7 @@ class MemberSerializer(PersonalDataMixin, PartyModelSerializer):
             "home_building",
             "in_service",
             "work_unit",
+            "employer",
         )
 
     def validate_id_number(self, value: str) -> str:
