@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0012_station_source'),
+        ('casework', '0014_station_source'),
         ('grids', '0006_text_limits_residents'),
         ('partybuilding', '0013_text_limits_of_positions_and_consortia'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0011_assessment'),
+        ('casework', '0013_filing_key'),
         ('governance', '0013_departments_to_the_only_street'),
         ('grids', '0006_text_limits_residents'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
