@@ -27,6 +27,7 @@ from casework.models import (
 from governance.admin import (
     ChoosableDepartmentFilter,
     OwnedAdminMixin,
+    PinyinSearchAdminMixin,
     ScopeAreaChoicesMixin,
     ScopedAdminMixin,
     SharedConfigAdminMixin,
@@ -54,7 +55,9 @@ class TimeLimitInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(SharedConfigAdminMixin, ScopeAreaChoicesMixin, TreeListAdmin):
+class CategoryAdmin(
+    PinyinSearchAdminMixin, SharedConfigAdminMixin, ScopeAreaChoicesMixin, TreeListAdmin
+):
     """The category tree and its time limits are district-wide: street admins read them."""
 
     list_display = (
@@ -81,7 +84,7 @@ class CategoryAdmin(SharedConfigAdminMixin, ScopeAreaChoicesMixin, TreeListAdmin
 
 
 @admin.register(TimeLimit)
-class TimeLimitAdmin(SharedConfigAdminMixin, admin.ModelAdmin):
+class TimeLimitAdmin(PinyinSearchAdminMixin, SharedConfigAdminMixin, admin.ModelAdmin):
     list_display = (
         "category",
         "priority",

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from mptt.admin import DraggableMPTTAdmin, MPTTModelAdmin
 
-from governance import privacy
+from governance import pinyin, privacy
 from governance.models import (
     ApiToken,
     CalendarDay,
@@ -153,6 +153,37 @@ class SharedConfigAdminMixin:
         return allowed and can_edit_shared_config(request.user)
 
 
+class PinyinSearchAdminMixin:
+    """Search fields that name a pinyin-keyed name (``name``, ``area__name``,
+    ``user__full_name``: governance.pinyin) match its pinyin too, whole or by initials."""
+
+    def get_search_results(self, request, queryset, search_term):
+        matched, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if pinyin.normalize_term(search_term):
+            q = Q(pk__in=[])
+            for prefix, model in self._pinyin_paths(request):
+                q |= pinyin.search_q(search_term, prefix=prefix, model=model, user=request.user)
+            matched = matched | queryset.filter(q)
+        return matched, may_have_duplicates
+
+    def _pinyin_paths(self, request) -> list[tuple[str, type]]:
+        paths: list[tuple[str, type]] = []
+        for field in self.get_search_fields(request):
+            *steps, last = field.lstrip("^=@").split("__")
+            model = self.model
+            try:
+                for step in steps:
+                    model = model._meta.get_field(step).related_model
+            except (FieldDoesNotExist, AttributeError):
+                continue
+            if model is None or last not in getattr(model, "pinyin_depends_on", tuple)():
+                continue
+            path = ("".join(f"{step}__" for step in steps), model)
+            if path not in paths:
+                paths.append(path)
+        return paths
+
+
 class PersonalDataAdminMixin:
     """Personal fields (governance.privacy) in the admin: searched only as the privacy rule
     allows, never sortable, and every opening of a record that shows them in full is logged."""
@@ -212,7 +243,7 @@ class PersonalDataAdminMixin:
                 )
 
 
-class ScopedAdminMixin(PersonalDataAdminMixin, ScopeAreaChoicesMixin):
+class ScopedAdminMixin(PinyinSearchAdminMixin, PersonalDataAdminMixin, ScopeAreaChoicesMixin):
     """Admin lists and edits narrowed by the scope filter for everyone but superusers."""
 
     def get_queryset(self, request):
@@ -275,7 +306,7 @@ class RoleAssignmentInline(ScopeAreaChoicesMixin, admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(ScopeAreaChoicesMixin, BaseUserAdmin):
+class UserAdmin(PinyinSearchAdminMixin, ScopeAreaChoicesMixin, BaseUserAdmin):
     """Superusers manage everyone. A street admin manages the users ``users_managed_by`` gives
     (every role of theirs in the admin's subtree or departments; without roles, registered in the
     subtree) and cannot grant admin rights or permissions. Password resets, activation changes and
@@ -284,6 +315,7 @@ class UserAdmin(ScopeAreaChoicesMixin, BaseUserAdmin):
     inlines = (RoleAssignmentInline,)
     list_display = ("username", "full_name", "phone", "is_active", "is_staff")
     search_fields = ("username", "full_name", "phone")
+    ordering = ("name_sort", "username")
     autocomplete_fields = ("home_area",)
     fieldsets = (
         *BaseUserAdmin.fieldsets,
@@ -320,7 +352,7 @@ class UserAdmin(ScopeAreaChoicesMixin, BaseUserAdmin):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(ScopeAreaChoicesMixin, admin.ModelAdmin):
+class RoleAssignmentAdmin(PinyinSearchAdminMixin, ScopeAreaChoicesMixin, admin.ModelAdmin):
     list_display = ("user", "role", "area", "department")
     list_filter = ("role",)
     search_fields = ("user__username", "user__full_name", "area__name", "department__name")
