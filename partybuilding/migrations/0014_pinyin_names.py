@@ -12,6 +12,14 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AlterModelOptions(
+            name="propertycompany",
+            options={
+                "ordering": ("department__name_sort",),
+                "verbose_name": "property company",
+                "verbose_name_plural": "property companies",
+            },
+        ),
+        migrations.AlterModelOptions(
             name="partymember",
             options={
                 "ordering": ("organization", "name_sort", "name"),
