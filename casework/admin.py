@@ -32,6 +32,7 @@ from governance.admin import (
     ScopedAdminMixin,
     SharedConfigAdminMixin,
     TreeListAdmin,
+    TreePickerAdminMixin,
 )
 
 
@@ -84,7 +85,9 @@ class CategoryAdmin(
 
 
 @admin.register(TimeLimit)
-class TimeLimitAdmin(PinyinSearchAdminMixin, SharedConfigAdminMixin, admin.ModelAdmin):
+class TimeLimitAdmin(
+    PinyinSearchAdminMixin, TreePickerAdminMixin, SharedConfigAdminMixin, admin.ModelAdmin
+):
     list_display = (
         "category",
         "priority",

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from mptt.admin import DraggableMPTTAdmin, MPTTModelAdmin
+from mptt.forms import TreeNodeChoiceField, TreeNodeMultipleChoiceField
 
 from governance import pinyin, privacy
 from governance.models import (
@@ -25,6 +26,7 @@ from governance.models import (
     PersonalDataAccess,
     Role,
     RoleAssignment,
+    TreeModel,
     User,
     WorkingHours,
 )
@@ -100,7 +102,48 @@ class TreeListAdmin(MPTTModelAdmin):
         return (indented, *rest)
 
 
-class ScopeAreaChoicesMixin:
+def _is_tree(model) -> bool:
+    return model is not None and issubclass(model, TreeModel)
+
+
+class TreePickerAdminMixin:
+    """Keys to a tree model (an area, a category, a party organization, a project) are picked
+    from the tree, indented by level (the category form's picker), never typed into a raw id
+    box: an admin's ``raw_id_fields`` that point to a tree are dropped here, in one place."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.raw_id_fields = tuple(
+            name
+            for name in self.raw_id_fields
+            if not _is_tree(self.model._meta.get_field(name).related_model)
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if _is_tree(db_field.related_model) and self._pickable(db_field, request, kwargs):
+            kwargs.setdefault("form_class", TreeNodeChoiceField)
+        return self._in_tree_order(
+            super().formfield_for_foreignkey(db_field, request, **kwargs), db_field
+        )
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if _is_tree(db_field.related_model) and self._pickable(db_field, request, kwargs):
+            kwargs.setdefault("form_class", TreeNodeMultipleChoiceField)
+        return self._in_tree_order(
+            super().formfield_for_manytomany(db_field, request, **kwargs), db_field
+        )
+
+    def _pickable(self, db_field, request, kwargs) -> bool:
+        return "widget" not in kwargs and db_field.name not in self.get_autocomplete_fields(request)
+
+    @staticmethod
+    def _in_tree_order(formfield, db_field):
+        if isinstance(formfield, TreeNodeChoiceField | TreeNodeMultipleChoiceField):
+            formfield.queryset = formfield.queryset.order_by(*db_field.related_model.tree_order())
+        return formfield
+
+
+class ScopeAreaChoicesMixin(TreePickerAdminMixin):
     """Area and department choices (including raw-id inputs) limited to what a non-superuser may
     change, so that nobody attaches a record (a role, a default department) to an area or a
     department outside their scope by typing its id."""

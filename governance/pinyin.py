@@ -16,6 +16,7 @@ Searches ask :func:`search_q`; orderings use :data:`SORT_FIELD`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import ClassVar
 
 from django.db import models
@@ -34,7 +35,7 @@ NUMBER_WIDTH = 10
 # a shorter one sorts first whatever the database's collation does with separators.
 SYLLABLE_WIDTH = 6
 
-_RUNS = re.compile(r"\d+|[a-z]+")
+_RUNS = re.compile(r"[0-9]+|[a-z]+")
 # A search term pinyin can match: ASCII letters (and digits), at least one letter.
 _TERM = re.compile(r"^(?=.*[a-z])[a-z0-9]+$")
 
@@ -75,7 +76,8 @@ def sort_key(text: str) -> str:
 
 def _readings(text: str) -> list[tuple[str, bool]]:
     """Pairs of (reading, whether it is a Chinese character's pinyin)."""
-    text = text or ""
+    # Full-width digits and letters (３号楼, Ａ座) read as their ASCII forms.
+    text = unicodedata.normalize("NFKC", text or "")
     readings = _items(text)
     # lazy_pinyin gives one syllable per Chinese character and keeps other runs whole; walking
     # the text alongside tells the two apart (a Latin run is never mistaken for a syllable).

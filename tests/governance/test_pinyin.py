@@ -52,6 +52,11 @@ def test_names_sort_by_pinyin_with_numbers_by_value():
     assert sorted(shuffled, key=pinyin.sort_key) == EXPECTED_ORDER
 
 
+def test_full_width_digits_and_letters_read_as_ascii():
+    assert pinyin.sort_key("３号楼") == pinyin.sort_key("3号楼")
+    assert pinyin.search_key("Ａ座") == "azuo az"
+
+
 def test_a_shorter_syllable_sorts_first_and_numbers_compare_by_value():
     assert sorted(["安全", "阿姨", "爱心"], key=pinyin.sort_key) == ["阿姨", "爱心", "安全"]
     names = ["9号楼", "10号楼", "2号楼", "100号楼", "1号楼"]
@@ -60,7 +65,7 @@ def test_a_shorter_syllable_sorts_first_and_numbers_compare_by_value():
 
 def test_the_sort_key_uses_only_digits_and_lower_case_letters():
     # The same order under any database collation (no separators a collation might skip).
-    for name in EXPECTED_ORDER + ["A座 3-1单元", "Ⅲ期"]:
+    for name in [*EXPECTED_ORDER, "A座 3-1单元", "Ⅲ期", "３号楼", "٣号楼"]:
         assert set(pinyin.sort_key(name)) <= set("0123456789abcdefghijklmnopqrstuvwxyz")
 
 
@@ -68,7 +73,10 @@ def test_the_sort_key_uses_only_digits_and_lower_case_letters():
 @pytest.mark.django_db
 def test_saving_fills_the_keys_and_an_update_of_the_name_refreshes_them():
     department = DepartmentFactory(name="供电所")
-    assert (department.name_pinyin, department.name_sort) == ("gongdiansuo gds", "gong00dian00suo000")
+    assert (department.name_pinyin, department.name_sort) == (
+        "gongdiansuo gds",
+        "gong00dian00suo000",
+    )
     department.name = "环卫所"
     department.save(update_fields=["name"])
     department.refresh_from_db()
@@ -115,9 +123,9 @@ def test_areas_are_listed_in_code_order_not_by_name(tree):
     ten = AreaFactory(kind=AreaKind.BUILDING, name="和平东里10号楼", parent=tree.micro_a1)
     six = AreaFactory(kind=AreaKind.BUILDING, name="和平东里6号楼", parent=tree.micro_a1)
     below = list(
-        Area.objects.filter(parent=tree.micro_a1).order_by(*Area.tree_order()).values_list(
-            "pk", flat=True
-        )
+        Area.objects.filter(parent=tree.micro_a1)
+        .order_by(*Area.tree_order())
+        .values_list("pk", flat=True)
     )
     assert below.index(ten.pk) < below.index(six.pk)  # tree order is code order: 10 was first
 
@@ -172,8 +180,7 @@ def test_the_area_search_of_the_tree_page_finds_pinyin(tree, cast):
 def test_the_area_api_searches_pinyin_inside_the_scope_only(api, tree, cast):
     client = api(cast.dispatcher_a)
     names = {
-        row["name"]
-        for row in client.get("/api/v1/areas/", {"search": "wg"}).json()["results"]
+        row["name"] for row in client.get("/api/v1/areas/", {"search": "wg"}).json()["results"]
     }
     assert names == {"青松第一网格", "青松第二网格", "青松一微网格"}
 
