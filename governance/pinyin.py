@@ -15,6 +15,7 @@ Searches ask :func:`search_q`; orderings use :data:`SORT_FIELD`.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import ClassVar
@@ -74,8 +75,10 @@ def sort_key(text: str) -> str:
     return "".join(parts)[:SORT_MAX_LENGTH]
 
 
-def _readings(text: str) -> list[tuple[str, bool]]:
-    """Pairs of (reading, whether it is a Chinese character's pinyin)."""
+@functools.lru_cache(maxsize=20_000)
+def _readings(text: str) -> tuple[tuple[str, bool], ...]:
+    """Pairs of (reading, whether it is a Chinese character's pinyin); names repeat a lot
+    (surnames, 1号楼 in every compound), hence the cache."""
     # Full-width digits and letters (３号楼, Ａ座) read as their ASCII forms.
     text = unicodedata.normalize("NFKC", text or "")
     readings = _items(text)
@@ -90,7 +93,7 @@ def _readings(text: str) -> list[tuple[str, bool]]:
         else:
             result.append((item, False))
             position += len(item)
-    return result
+    return tuple(result)
 
 
 def normalize_term(term: str) -> str | None:

@@ -244,3 +244,17 @@ def test_a_street_admin_finds_in_the_admin_only_inside_their_street(client, tree
     page = client.get(reverse("admin:grids_area_changelist"), {"q": "qs"})
     body = page.content.decode()
     assert page.status_code == 200 and "青松社区" in body and other.name not in body
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_serves_the_pinyin_search_from_a_trigram_index():
+    from django.db import connection
+
+    queryset = Department.objects.filter(pinyin.search_q("gongdian"))
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "governance_department_pinyin_trgm" in plan, plan
