@@ -101,13 +101,11 @@ def test_redoc_renders_the_operations_under_the_policy(
             "() => getComputedStyle(document.querySelector('.menu-content')).position"
         ) in ("sticky", "fixed")
         page.locator("h2", has_text="areas_list").first.wait_for()
-        if screen == "desktop":
-            # Its search runs in the worker the page allows (worker-src blob:).
-            page.locator("input[placeholder='Search...']").fill("departments")
-            page.locator("[data-role='search:result']").first.wait_for(timeout=30000)
         page.screenshot(path=artifacts_dir / f"api-redoc-{screen}.png")
         violations = page.evaluate("() => window.__violations")
     finally:
         context.close()
-    assert hosts == {urlparse(live_server.url).netloc}, hosts
+    # Nothing from another host (the footer logo's data: stand-in and the search worker's blob:
+    # have none); nothing refused, the search worker included, which Redoc starts at once.
+    assert hosts - {""} == {urlparse(live_server.url).netloc}, hosts
     assert violations == [] and refused == [] and errors == [], (violations, refused, errors)
