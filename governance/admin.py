@@ -122,6 +122,7 @@ class TreePickerAdminMixin:
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if _is_tree(db_field.related_model) and self._pickable(db_field, request, kwargs):
             kwargs.setdefault("form_class", TreeNodeChoiceField)
+            self._visible_choices(db_field, request, kwargs)
         return self._in_tree_order(
             super().formfield_for_foreignkey(db_field, request, **kwargs), db_field
         )
@@ -129,9 +130,18 @@ class TreePickerAdminMixin:
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if _is_tree(db_field.related_model) and self._pickable(db_field, request, kwargs):
             kwargs.setdefault("form_class", TreeNodeMultipleChoiceField)
+            self._visible_choices(db_field, request, kwargs)
         return self._in_tree_order(
             super().formfield_for_manytomany(db_field, request, **kwargs), db_field
         )
+
+    @staticmethod
+    def _visible_choices(db_field, request, kwargs) -> None:
+        # A picker lists its rows by name: only those the user may see (another street's party
+        # organizations are not named). Areas come narrowed to the changeable ones already.
+        related = db_field.related_model
+        if "queryset" not in kwargs and not request.user.is_superuser and _has_scope_rule(related):
+            kwargs["queryset"] = visible(request.user, related._default_manager.all())
 
     def _pickable(self, db_field, request, kwargs) -> bool:
         return "widget" not in kwargs and db_field.name not in self.get_autocomplete_fields(request)
