@@ -27,10 +27,12 @@ from casework.models import (
 from governance.admin import (
     ChoosableDepartmentFilter,
     OwnedAdminMixin,
+    PinyinSearchAdminMixin,
     ScopeAreaChoicesMixin,
     ScopedAdminMixin,
     SharedConfigAdminMixin,
     TreeListAdmin,
+    TreePickerAdminMixin,
     masked_field,
 )
 
@@ -55,7 +57,9 @@ class TimeLimitInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(SharedConfigAdminMixin, ScopeAreaChoicesMixin, TreeListAdmin):
+class CategoryAdmin(
+    PinyinSearchAdminMixin, SharedConfigAdminMixin, ScopeAreaChoicesMixin, TreeListAdmin
+):
     """The category tree and its time limits are district-wide: street admins read them."""
 
     list_display = (
@@ -82,7 +86,9 @@ class CategoryAdmin(SharedConfigAdminMixin, ScopeAreaChoicesMixin, TreeListAdmin
 
 
 @admin.register(TimeLimit)
-class TimeLimitAdmin(SharedConfigAdminMixin, admin.ModelAdmin):
+class TimeLimitAdmin(
+    PinyinSearchAdminMixin, TreePickerAdminMixin, SharedConfigAdminMixin, admin.ModelAdmin
+):
     list_display = (
         "category",
         "priority",

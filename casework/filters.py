@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from casework.models import Case, Category, Holder, Priority, Satisfaction, Source, Status
 from casework.stats import figures as stats_figures
 from casework.stats import periods as stats_periods
+from governance.filters import NameSearchFilter
 from governance.models import Department
 from governance.scopes import departments_for, visible
 from grids.models import Area
@@ -24,6 +25,17 @@ FIGURE_CHOICES = [
     *((f.key, f.label) for f in stats_figures.FIGURE_LIST),
     *((r.key, r.label) for r in stats_figures.RATE_LIST),
 ]
+
+
+class CategoryFilterSet(django_filters.FilterSet):
+    """``search``: categories by name, pinyin or code prefix (the matches come back as a flat
+    list of nodes)."""
+
+    search = NameSearchFilter(field_name="name", code_field="code", label=_("name or code"))
+
+    class Meta:
+        model = Category
+        fields = ("search",)
 
 
 class CaseFilterSet(django_filters.FilterSet):
@@ -44,7 +56,7 @@ class CaseFilterSet(django_filters.FilterSet):
         queryset=Area.objects.all(), method="filter_area", label=_("Area (with everything in it)")
     )
     department = django_filters.ModelChoiceFilter(
-        queryset=Department.objects.order_by("name"), label=_("Department")
+        queryset=Department.objects.order_by("name_sort", "name"), label=_("Department")
     )
     holder = django_filters.ChoiceFilter(
         choices=[c for c in Holder.choices if c[0]], label=_("Held by")
@@ -100,7 +112,7 @@ class CaseFilterSet(django_filters.FilterSet):
         if user is not None:
             areas = visible(user, areas)
         self.filters["area"].queryset = areas.order_by(*Area.tree_order())
-        departments = Department.objects.order_by("name")
+        departments = Department.objects.order_by("name_sort", "name")
         if user is not None:
             departments = departments_for(user, active=False)
         self.filters["department"].queryset = departments

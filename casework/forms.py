@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from casework import page_selectors, photo_drafts, services, workflow
 from casework.dispatch_hints import suggested_department
 from casework.models import Case, Priority, Satisfaction, Source
+from governance.forms import PinyinSelect
 from governance.images import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_STEP
 from governance.models import Role
 from governance.scopes import departments_for, scope_of, visible
@@ -69,11 +70,13 @@ class CaseReportForm(forms.Form):
         label=_("Category"),
         queryset=page_selectors.report_categories(),
         empty_label=_("Choose a sub-category"),
+        widget=PinyinSelect,
     )
     area = forms.ModelChoiceField(
         label=_("Grid, micro-grid or building"),
         queryset=Area.objects.none(),
         help_text=_("Your grid, or the micro-grid or building inside it."),
+        widget=PinyinSelect,
     )
     latitude = forms.DecimalField(
         required=False, widget=forms.HiddenInput, max_digits=9, decimal_places=6
@@ -143,6 +146,8 @@ class CaseReportForm(forms.Form):
             self.fields["area"].initial = default_area.pk
         categories = list(page_selectors.report_categories())
         self.fields["category"].choices = _grouped_categories(categories)
+        self.fields["category"].widget.pinyin = {str(c.pk): c.name_pinyin for c in categories}
+        self.fields["area"].widget.pinyin = {str(a.pk): a.name_pinyin for a in areas}
         self.category_groups = [c for c in categories if not c.is_leaf]
         if not scope.has_role(Role.GRID_WORKER) and not scope.is_superuser:
             self.fields["source"].initial = Source.RESIDENT

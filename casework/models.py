@@ -62,6 +62,7 @@ from governance.models import (
     TreeModel,
 )
 from governance.models.people import owner_choices
+from governance.pinyin import PinyinNamedModel
 
 # A reported case this recent is "new" in the dispatcher's inbox (first within its priority).
 NEW_CASE_WINDOW = timedelta(hours=2)
@@ -103,7 +104,7 @@ __all__ = [
 ]
 
 
-class Category(TreeModel, TimeStampedModel):
+class Category(PinyinNamedModel, TreeModel, TimeStampedModel):
     """A case category (大类 → 小类). It gives new cases their default department and priority,
     and its time limits (or its nearest ancestor's) set the due time of every stage."""
 

@@ -14,8 +14,9 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from mptt.admin import DraggableMPTTAdmin, MPTTModelAdmin
+from mptt.forms import TreeNodeChoiceField, TreeNodeMultipleChoiceField
 
-from governance import privacy
+from governance import pinyin, privacy
 from governance.models import (
     ApiToken,
     CalendarDay,
@@ -26,6 +27,7 @@ from governance.models import (
     PersonalDataAccess,
     Role,
     RoleAssignment,
+    TreeModel,
     User,
     WorkingHours,
 )
@@ -101,7 +103,58 @@ class TreeListAdmin(MPTTModelAdmin):
         return (indented, *rest)
 
 
-class ScopeAreaChoicesMixin:
+def _is_tree(model) -> bool:
+    return model is not None and issubclass(model, TreeModel)
+
+
+class TreePickerAdminMixin:
+    """Keys to a tree model (an area, a category, a party organization, a project) are picked
+    from the tree, indented by level (the category form's picker), never typed into a raw id
+    box: an admin's ``raw_id_fields`` that point to a tree are dropped here, in one place."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.raw_id_fields = tuple(
+            name
+            for name in self.raw_id_fields
+            if not _is_tree(self.model._meta.get_field(name).related_model)
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if _is_tree(db_field.related_model) and self._pickable(db_field, request, kwargs):
+            kwargs.setdefault("form_class", TreeNodeChoiceField)
+            self._visible_choices(db_field, request, kwargs)
+        return self._in_tree_order(
+            super().formfield_for_foreignkey(db_field, request, **kwargs), db_field
+        )
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if _is_tree(db_field.related_model) and self._pickable(db_field, request, kwargs):
+            kwargs.setdefault("form_class", TreeNodeMultipleChoiceField)
+            self._visible_choices(db_field, request, kwargs)
+        return self._in_tree_order(
+            super().formfield_for_manytomany(db_field, request, **kwargs), db_field
+        )
+
+    @staticmethod
+    def _visible_choices(db_field, request, kwargs) -> None:
+        # A picker lists its rows by name: only those the user may see (another street's party
+        # organizations are not named). Areas come narrowed to the changeable ones already.
+        related = db_field.related_model
+        if "queryset" not in kwargs and not request.user.is_superuser and _has_scope_rule(related):
+            kwargs["queryset"] = visible(request.user, related._default_manager.all())
+
+    def _pickable(self, db_field, request, kwargs) -> bool:
+        return "widget" not in kwargs and db_field.name not in self.get_autocomplete_fields(request)
+
+    @staticmethod
+    def _in_tree_order(formfield, db_field):
+        if isinstance(formfield, TreeNodeChoiceField | TreeNodeMultipleChoiceField):
+            formfield.queryset = formfield.queryset.order_by(*db_field.related_model.tree_order())
+        return formfield
+
+
+class ScopeAreaChoicesMixin(TreePickerAdminMixin):
     """Area and department choices (including raw-id inputs) limited to what a non-superuser may
     change, so that nobody attaches a record (a role, a default department) to an area or a
     department outside their scope by typing its id."""
@@ -166,6 +219,37 @@ def masked_field(name: str, label):
     return show
 
 
+class PinyinSearchAdminMixin:
+    """Search fields that name a pinyin-keyed name (``name``, ``area__name``,
+    ``user__full_name``: governance.pinyin) match its pinyin too, whole or by initials."""
+
+    def get_search_results(self, request, queryset, search_term):
+        matched, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if pinyin.normalize_term(search_term):
+            q = Q(pk__in=[])
+            for prefix, model in self._pinyin_paths(request):
+                q |= pinyin.search_q(search_term, prefix=prefix, model=model, user=request.user)
+            matched = matched | queryset.filter(q)
+        return matched, may_have_duplicates
+
+    def _pinyin_paths(self, request) -> list[tuple[str, type]]:
+        paths: list[tuple[str, type]] = []
+        for field in self.get_search_fields(request):
+            *steps, last = field.lstrip("^=@").split("__")
+            model = self.model
+            try:
+                for step in steps:
+                    model = model._meta.get_field(step).related_model
+            except (FieldDoesNotExist, AttributeError):
+                continue
+            if model is None or last not in getattr(model, "pinyin_depends_on", tuple)():
+                continue
+            path = ("".join(f"{step}__" for step in steps), model)
+            if path not in paths:
+                paths.append(path)
+        return paths
+
+
 class PersonalDataAdminMixin:
     """Personal fields (governance.privacy) in the admin: searched only as the privacy rule
     allows, never sortable, and every opening of a record that shows them in full is logged."""
@@ -227,7 +311,7 @@ class PersonalDataAdminMixin:
                 )
 
 
-class ScopedAdminMixin(PersonalDataAdminMixin, ScopeAreaChoicesMixin):
+class ScopedAdminMixin(PinyinSearchAdminMixin, PersonalDataAdminMixin, ScopeAreaChoicesMixin):
     """Admin lists and edits narrowed by the scope filter for everyone but superusers."""
 
     def get_queryset(self, request):
@@ -290,7 +374,7 @@ class RoleAssignmentInline(ScopeAreaChoicesMixin, admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(ScopeAreaChoicesMixin, BaseUserAdmin):
+class UserAdmin(PinyinSearchAdminMixin, ScopeAreaChoicesMixin, BaseUserAdmin):
     """Superusers manage everyone. A street admin manages the users ``users_managed_by`` gives
     (every role of theirs in the admin's subtree or departments; without roles, registered in the
     subtree) and cannot grant admin rights or permissions. Password resets, activation changes and
@@ -299,6 +383,7 @@ class UserAdmin(ScopeAreaChoicesMixin, BaseUserAdmin):
     inlines = (RoleAssignmentInline,)
     list_display = ("username", "full_name", "phone", "is_active", "is_staff")
     search_fields = ("username", "full_name", "phone")
+    ordering = ("name_sort", "username")
     autocomplete_fields = ("home_area",)
     fieldsets = (
         *BaseUserAdmin.fieldsets,
@@ -335,7 +420,7 @@ class UserAdmin(ScopeAreaChoicesMixin, BaseUserAdmin):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(ScopeAreaChoicesMixin, admin.ModelAdmin):
+class RoleAssignmentAdmin(PinyinSearchAdminMixin, ScopeAreaChoicesMixin, admin.ModelAdmin):
     list_display = ("user", "role", "area", "department")
     list_filter = ("role",)
     search_fields = ("user__username", "user__full_name", "area__name", "department__name")

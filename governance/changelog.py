@@ -20,10 +20,22 @@ from django.core.serializers import serialize
 from django.db.models import Model, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
+from governance import pinyin
 from governance.models import ObjectChange
 
 # Tree bookkeeping changes on every insert elsewhere in the tree; it is not a change of the record.
-_IGNORED_FIELDS = {"lft", "rght", "tree_id", "level", "password", "last_login", "updated_at"}
+# The pinyin keys follow the name (governance.pinyin): the name's change is the record's.
+_IGNORED_FIELDS = {
+    "lft",
+    "rght",
+    "tree_id",
+    "level",
+    "password",
+    "last_login",
+    "updated_at",
+    pinyin.SEARCH_FIELD,
+    pinyin.SORT_FIELD,
+}
 # Secrets are never written to the log; that one changed (a password set or reset) is.
 _SECRET_FIELDS = ("password",)
 SECRET_BEFORE, SECRET_CHANGED = "[hidden]", "[changed]"

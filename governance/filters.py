@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from governance import changelog
-from governance.models import ObjectChange, PersonalDataAccess
+from governance import changelog, pinyin
+from governance.models import Department, ObjectChange, PersonalDataAccess
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -27,6 +27,38 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)  # BigAutoField
         super().__init__(*args, **kwargs)
+
+
+class NameSearchFilter(django_filters.CharFilter):
+    """The name search of a list, page and API alike: a substring of the name, or its pinyin,
+    whole or by initials (``ljdf`` finds 垃圾堆放, see governance.pinyin); ``code_field``, when
+    given, also matches codes by prefix."""
+
+    def __init__(self, *args, code_field: str | None = None, **kwargs):
+        kwargs.setdefault("max_length", 100)
+        kwargs.setdefault("label", _("Name or pinyin"))
+        super().__init__(*args, **kwargs)
+        self.code_field = code_field
+
+    def filter(self, qs, value):
+        value = (value or "").strip()
+        if not value:
+            return qs
+        request = getattr(self.parent, "request", None)
+        q = pinyin.name_q(
+            value, field=self.field_name, model=qs.model, user=getattr(request, "user", None)
+        )
+        if self.code_field:
+            q |= Q(**{f"{self.code_field}__startswith": value})
+        return qs.filter(q)
+
+
+class DepartmentFilterSet(django_filters.FilterSet):
+    search = NameSearchFilter(field_name="name", code_field="code", label=_("name or code"))
+
+    class Meta:
+        model = Department
+        fields = ("kind", "search")
 
 
 def _logged_types(request):

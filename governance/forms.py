@@ -53,3 +53,19 @@ class PersonalDataFormMixin:
             if cleaned.get(name) == shown:
                 cleaned[name] = value
         return cleaned
+
+
+class PinyinSelect(forms.Select):
+    """A select whose options carry their names' pinyin (``data-pinyin``, governance.pinyin):
+    the page's search box matches ``ljdf`` to 垃圾堆放 without asking the server."""
+
+    def __init__(self, *args, pinyin: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pinyin = pinyin or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        key = self.pinyin.get(str(value))
+        if key:
+            option["attrs"]["data-pinyin"] = key
+        return option

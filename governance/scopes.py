@@ -278,7 +278,7 @@ def departments_for(user, *, area=None, active: bool = True) -> QuerySet[Departm
             Q(owner__isnull=True)
             | area_model().ancestors_q(area, prefix="owner__", include_self=True)
         )
-    return qs.order_by("name")
+    return qs.order_by("name_sort", "name")
 
 
 def departments_managed_by(user) -> QuerySet[Department]:

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from governance import views
-from governance.api.docs import DocsView, SchemaView
+from governance.api.docs import DocsView, RedocView, SchemaView
 
 api_v1 = [
     path("", include("governance.api.urls")),
@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("partybuilding.api.urls")),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
 
 urlpatterns = [

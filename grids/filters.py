@@ -1,8 +1,7 @@
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from governance.filters import IdFilter
+from governance.filters import IdFilter, NameSearchFilter
 from grids.models import Area, AreaKind, GridStaff
 
 
@@ -10,7 +9,7 @@ class AreaFilterSet(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=AreaKind.choices)
     parent = IdFilter(field_name="parent_id")
     within = IdFilter(method="filter_within", label=_("within area (subtree)"))
-    search = django_filters.CharFilter(method="filter_search", label=_("name or code"))
+    search = NameSearchFilter(field_name="name", code_field="code", label=_("name or code"))
 
     class Meta:
         model = Area
@@ -22,23 +21,16 @@ class AreaFilterSet(django_filters.FilterSet):
             return queryset.none()
         return queryset.within(node)
 
-    def filter_search(self, queryset, name, value):
-        value = value.strip()
-        return (
-            queryset.filter(Q(name__icontains=value) | Q(code__startswith=value))
-            if value
-            else queryset
-        )
-
 
 class GridStaffFilterSet(django_filters.FilterSet):
     area = IdFilter(field_name="area_id")
     within = IdFilter(method="filter_within", label=_("within area (subtree)"))
     position = django_filters.MultipleChoiceFilter(choices=GridStaff.Position.choices)
+    search = NameSearchFilter(field_name="name")
 
     class Meta:
         model = GridStaff
-        fields = ("area", "within", "position")
+        fields = ("area", "within", "position", "search")
 
     def filter_within(self, queryset, name, value):
         node = Area.objects.filter(pk=value).first()

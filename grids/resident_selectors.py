@@ -12,19 +12,19 @@ import datetime as dt
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from governance import privacy
+from governance import pinyin, privacy
 from governance.scopes import visible
 from grids.models import Area, CareTag, Household, Resident, ResidentCareTag, Room, Visit
 from grids.models.residents import DUE_SOON_DAYS
 
 # Orders a list may be sorted by (the key a client gives → the fields).
 RESIDENT_ORDERS = {
-    "name": ("name", "pk"),
-    "-name": ("-name", "-pk"),
+    "name": ("name_sort", "pk"),
+    "-name": ("-name_sort", "-pk"),
     "birth_date": ("birth_date", "pk"),
     "-birth_date": ("-birth_date", "pk"),
     "next_visit_due": ("next_visit_due", "pk"),
-    "area": ("area__code", "name", "pk"),
+    "area": ("area__code", "name_sort", "pk"),
 }
 STATUSES = ("living", "moved_out", "deceased", "all")
 
@@ -73,7 +73,7 @@ def resident_list_for(
 def resident_search_q(user, term: str) -> Q:
     """A name by substring; an ID number or a phone as :func:`privacy.search_q` allows."""
     return (
-        Q(name__icontains=term)
+        pinyin.name_q(term, model=Resident, user=user)
         | privacy.search_q(user, Resident, "id_number", term.upper())
         | privacy.search_q(user, Resident, "phone", term)
     )

@@ -351,7 +351,7 @@ def handbook(request, pk: int):
     staff = list(
         GridStaff.objects.filter(Area.subtree_q(area, prefix="area__"), ended_on__isnull=True)
         .select_related("area")
-        .order_by("area__code", "position", "name")
+        .order_by("area__code", "position", "name_sort", "name")
     )
     cared = (
         selectors.resident_list_for(user, area=area)

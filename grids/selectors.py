@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from governance import pinyin
 from governance.scopes import scope_of, visible
 from grids.models import KIND_RANK, Area, GridStaff
 
@@ -17,10 +18,10 @@ def tree_roots_for(user) -> list[Area]:
     """The top nodes this user may browse: their scope nodes, without ones nested in others."""
     scope = scope_of(user)
     if scope.is_superuser:
-        return list(with_counts(Area.objects.filter(parent__isnull=True)).order_by("name"))
+        return list(with_counts(Area.objects.filter(parent__isnull=True)).order_by("code"))
     areas = sorted({a.pk: a for a in scope.areas()}.values(), key=lambda a: a.tree_position)
     tops = [a for a in areas if not any(o is not a and a.is_within(o) for o in areas)]
-    return list(with_counts(Area.objects.filter(pk__in=[a.pk for a in tops])).order_by("name"))
+    return list(with_counts(Area.objects.filter(pk__in=[a.pk for a in tops])).order_by("code"))
 
 
 def with_counts(queryset: QuerySet[Area]) -> QuerySet[Area]:
@@ -58,7 +59,7 @@ def kind_counts_below(area: Area) -> list[tuple[str, int]]:
 
 
 def children_for(user, area: Area) -> QuerySet[Area]:
-    return with_counts(visible(user, Area.objects.filter(parent=area))).order_by("name")
+    return with_counts(visible(user, Area.objects.filter(parent=area))).order_by("code")
 
 
 def search_areas(user, text: str, *, limit: int = 50) -> list[Area]:
@@ -67,9 +68,9 @@ def search_areas(user, text: str, *, limit: int = 50) -> list[Area]:
     if not text:
         return []
     results = list(
-        visible(
-            user, Area.objects.filter(Q(name__icontains=text) | Q(code__startswith=text))
-        ).order_by(*Area.tree_order())[:limit]
+        visible(user, Area.objects.filter(pinyin.name_q(text) | Q(code__startswith=text))).order_by(
+            *Area.tree_order()
+        )[:limit]
     )
     ancestors = Area.ancestors_of_many(results)
     for area in results:
@@ -85,7 +86,7 @@ def staff_for(user, area: Area) -> QuerySet[GridStaff]:
     return (
         visible(user, GridStaff.objects.filter(area=area))
         .select_related("user")
-        .order_by("position", "name")
+        .order_by("position", "name_sort", "name")
     )
 
 

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from governance import privacy
+from governance import pinyin, privacy
 from governance.filters import IdFilter
 from grids.models import Area
 from partybuilding.models import (
@@ -52,6 +52,8 @@ def _search(*fields, personal: tuple[str, ...] = ()):
         for field in fields:
             q |= Q(**{f"{field}__icontains": value})
         user = getattr(self.request, "user", None)
+        if "name" in fields and hasattr(queryset.model, pinyin.SEARCH_FIELD):
+            q |= pinyin.search_q(value, model=queryset.model, user=user)
         for field in personal:
             q |= privacy.search_q(user, queryset.model, field, value)
         return queryset.filter(q)

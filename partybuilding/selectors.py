@@ -77,7 +77,7 @@ def member_list_for(user) -> QuerySet[PartyMember]:
     return (
         visible(user, PartyMember.objects.all())
         .select_related("organization__area", "home_building")
-        .order_by("name", "pk")
+        .order_by("name_sort", "pk")
     )
 
 
@@ -91,7 +91,7 @@ def show_identity_card(user, building: Area) -> list[PartyMember]:
             ),
         )
         .select_related("organization")
-        .order_by("name")
+        .order_by("name_sort", "pk")
     )
     reports = {
         r.member_id: r
@@ -310,7 +310,7 @@ def volunteer_list_for(user) -> QuerySet[Volunteer]:
                 output_field=DecimalField(max_digits=8, decimal_places=2),
             ),
         )
-        .order_by("name", "pk")
+        .order_by("name_sort", "pk")
     )
 
 

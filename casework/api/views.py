@@ -29,7 +29,7 @@ from casework.api.serializers import (
 from casework.deadlines import services as deadline_services
 from casework.deadlines.api.serializers import ResumeSerializer
 from casework.deadlines.api.views import deadline_errors
-from casework.filters import CaseFilterSet
+from casework.filters import CaseFilterSet, CategoryFilterSet
 from casework.models import Case, Category, ResponseTemplate
 from governance.api.errors import Conflict, service_errors
 from governance.api.pagination import FeedPagination, UpdatedAfterFilter
@@ -232,12 +232,14 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = CategoryNodeSerializer
     pagination_class = None
+    filterset_class = CategoryFilterSet
 
     def get_queryset(self):
         return selectors.category_tree()
 
     def list(self, request, *args, **kwargs):
-        nodes = list(self.get_queryset())
+        # With ``search`` the matching nodes whose parent did not match come back as roots.
+        nodes = list(self.filter_queryset(self.get_queryset()))
         by_id = {n.pk: n for n in nodes}
         roots = []
         for node in nodes:

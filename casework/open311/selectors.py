@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 
 from casework.models import OPEN_STATUSES, Attachment, Case, CaseEvent, Category
 from casework.open311.models import Intake, Jurisdiction, ServiceAttribute, ServiceDefinition
+from governance import pinyin
 from grids.models import Area, AreaKind
 
 # Personal data a reporter may type into a description: phone numbers, ID card numbers,
@@ -192,7 +193,7 @@ def street_buildings(street: Area, text: str, *, limit: int = 20) -> list[Area]:
     buildings = list(
         Area.objects.within(street)
         .filter(kind=AreaKind.BUILDING)
-        .filter(Q(name__icontains=text) | Q(code__startswith=text))
+        .filter(pinyin.name_q(text) | Q(code__startswith=text))
         .order_by("code")[:limit]
     )
     ancestors = Area.ancestors_of_many(buildings)

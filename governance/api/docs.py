@@ -1,8 +1,16 @@
-"""The API schema and its Swagger UI: for signed-in users unless ``API_DOCS_PUBLIC`` is set."""
+"""The API schema, its Swagger UI and Redoc: for signed-in users unless ``API_DOCS_PUBLIC`` is
+set."""
 
+from csp.constants import NONCE, SELF
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from django.utils.decorators import method_decorator
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 
@@ -18,6 +26,27 @@ class SchemaView(SpectacularAPIView):
 class DocsView(SpectacularSwaggerSplitView):
     """Swagger UI, its start script served as a file of its own (the CSP forbids inline ones).
     A visitor who is not signed in is sent to the login page and back."""
+
+    def get_permissions(self):
+        return _permissions()
+
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.API_DOCS_PUBLIC and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().dispatch(request, *args, **kwargs)
+
+
+# Redoc writes <style> elements at run time (styled-components, and its bundled CSS). They carry
+# this request's nonce (static/js/redoc_init.js and Redoc's ``nonce`` option), which style-src
+# allows on this page alone: no 'unsafe-inline', and script-src is unchanged. Its search runs
+# in a worker it builds from a blob: URL of its own bundled code, hence worker-src here too.
+@method_decorator(
+    csp_update({"style-src": [NONCE], "worker-src": [SELF, "blob:"]}), name="dispatch"
+)
+class RedocView(SpectacularRedocView):
+    """Redoc, served from the portal (drf-spectacular-sidecar), started by a script file."""
+
+    template_name = "drf_spectacular/redoc_portal.html"
 
     def get_permissions(self):
         return _permissions()

@@ -26,7 +26,7 @@ from governance.api.serializers import (
     UnreadCountSerializer,
 )
 from governance.api.throttling import LoginRateThrottle
-from governance.filters import ObjectChangeFilterSet
+from governance.filters import DepartmentFilterSet, ObjectChangeFilterSet
 from governance.models import ApiToken, Department, Notification
 from governance.scopes import departments_for
 from governance.selectors import change_log_for
@@ -39,8 +39,7 @@ class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = DepartmentSerializer
     queryset = Department.objects.none()
-    search_fields = ("name", "code")
-    filterset_fields = ("kind",)
+    filterset_class = DepartmentFilterSet
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema is drawn without a user

@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 
+from governance.pinyin import PinyinQuerySetMixin
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -58,7 +60,9 @@ class AppendOnlyModel(models.Model):
         raise PermissionError(f"{self._meta.verbose_name} rows are append-only.")
 
 
-class TreeQuerySet(models.QuerySet):
+class TreeQuerySet(PinyinQuerySetMixin, models.QuerySet):
+    """Tree reads; bulk writes fill the pinyin keys of a tree model that has them."""
+
     def within(
         self, node: TreeModel, *, include_self: bool = True, depth: int | None = None
     ) -> TreeQuerySet:
@@ -310,6 +314,39 @@ class TreeModel(MPTTModel):
             obj.level = 0
         with cls._tree_manager.disable_mptt_updates():
             return cls._default_manager.bulk_create(objs)
+
+    @staticmethod
+    def renumber_stored_tree(model, *, order_by: tuple[str, ...]) -> None:
+        """Renumber the nested sets of ``model`` so that siblings follow ``order_by``: for a data
+        migration that changes a tree's ``order_insertion_by`` (a historical model has no tree
+        manager to rebuild with). Roots keep their trees; two queries and one bulk update."""
+        manager = model._base_manager
+        rows = list(manager.order_by(*order_by, "pk").values_list("pk", "parent_id", "tree_id"))
+        children: dict[int | None, list[int]] = {}
+        tree_of = {}
+        for pk, parent_id, tree_id in rows:
+            children.setdefault(parent_id, []).append(pk)
+            tree_of[pk] = tree_id
+        numbers: dict[int, tuple[int, int, int, int]] = {}
+        for root in children.get(None, []):
+            counter = 1
+            stack = [(root, 0, False)]
+            lefts: dict[int, int] = {}
+            while stack:
+                pk, level, done = stack.pop()
+                if done:
+                    numbers[pk] = (tree_of[root], lefts[pk], counter, level)
+                    counter += 1
+                    continue
+                lefts[pk] = counter
+                counter += 1
+                stack.append((pk, level, True))
+                stack.extend((child, level + 1, False) for child in reversed(children.get(pk, [])))
+        changed = []
+        for obj in manager.filter(pk__in=list(numbers)).only("pk"):
+            obj.tree_id, obj.lft, obj.rght, obj.level = numbers[obj.pk]
+            changed.append(obj)
+        manager.bulk_update(changed, ["tree_id", "lft", "rght", "level"], batch_size=2000)
 
     @classmethod
     def check_tree(cls) -> list[str]:

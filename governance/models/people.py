@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Q
@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.models.base import TimeStampedModel
 from governance.models.roles import AREA_ROLES, DEPARTMENT_ROLES, Role
+from governance.pinyin import PinyinNamedModel, PinyinQuerySet
 
 
 def owner_choices() -> dict:
@@ -18,7 +19,13 @@ def owner_choices() -> dict:
     return {"kind__in": [Area.DISTRICT_KIND, Area.STREET_KIND]}
 
 
-class User(AbstractUser):
+class PortalUserManager(UserManager.from_queryset(PinyinQuerySet)):
+    """Django's user manager whose bulk writes fill the pinyin keys."""
+
+
+class User(PinyinNamedModel, AbstractUser):
+    # Listed and searched by the name people know them by (their login when it is empty).
+    pinyin_source = "full_name"
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     # Who manages an account is read from its role assignments; an account without any (a
@@ -37,12 +44,22 @@ class User(AbstractUser):
         ),
     )
 
+    objects = PortalUserManager()
+
     class Meta:
+        ordering = ("name_sort", "username")
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
         return self.full_name or self.get_full_name() or self.username
+
+    @classmethod
+    def pinyin_depends_on(cls) -> tuple[str, ...]:
+        return ("full_name", "first_name", "last_name", "username")
+
+    def pinyin_text(self) -> str:
+        return str(self)
 
     @property
     def display_name(self) -> str:
@@ -56,7 +73,7 @@ DUPLICATE_CODE = _(
 _DUPLICATE_FIELDS = {"duplicate_name": "name", "duplicate_code": "code"}
 
 
-class Department(TimeStampedModel):
+class Department(PinyinNamedModel, TimeStampedModel):
     """A functional department (or a property company) that handles dispatched cases."""
 
     class Kind(models.TextChoices):
@@ -94,8 +111,10 @@ class Department(TimeStampedModel):
         ),
     )
 
+    objects = PinyinQuerySet.as_manager()
+
     class Meta:
-        ordering = ("name",)
+        ordering = ("name_sort", "name")
         verbose_name = _("department")
         verbose_name_plural = _("departments")
         # A name and a code are unique per owner; the city-wide departments (no owner, and SQL

@@ -9,6 +9,7 @@ from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import LimitedTextField, TimeStampedModel, TreeModel
+from governance.pinyin import PinyinNamedModel, PinyinQuerySet
 
 models.CharField.register_lookup(Length)
 
@@ -37,7 +38,7 @@ CODE_LENGTH = {
 }
 
 
-class Area(TreeModel, TimeStampedModel):
+class Area(PinyinNamedModel, TreeModel, TimeStampedModel):
     """A node of the street's territory: street, community, grid, micro-grid, building, unit.
 
     The core knows this model only as ``settings.SCOPE_AREA_MODEL``: a tree model (the tree
@@ -93,6 +94,11 @@ class Area(TreeModel, TimeStampedModel):
             ),
         ]
         indexes = [models.Index(fields=("kind",)), models.Index(fields=("name",))]
+
+    class MPTTMeta:
+        # Siblings in the order of their codes (the national unit-grid coding): tree order is
+        # code order, whatever the names (和平东里6号楼 before 和平东里10号楼).
+        order_insertion_by = ("code",)
 
     def __str__(self) -> str:
         return self.name
@@ -244,7 +250,7 @@ class StaffPosition(models.TextChoices):
     SECOND_BUILDING_LEADER = "second_building_leader", _("Second building leader")
 
 
-class GridStaff(TimeStampedModel):
+class GridStaff(PinyinNamedModel, TimeStampedModel):
     """A person attached to an area: grid leader, grid worker, micro-grid or building leader."""
 
     Position = StaffPosition
@@ -272,8 +278,10 @@ class GridStaff(TimeStampedModel):
     started_on = models.DateField(_("started on"), null=True, blank=True)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
 
+    objects = PinyinQuerySet.as_manager()
+
     class Meta:
-        ordering = ("area", "position", "name")
+        ordering = ("area", "position", "name_sort", "name")
         verbose_name = _("grid staff member")
         verbose_name_plural = _("grid staff")
         constraints = [

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import LimitedTextField, TimeStampedModel
+from governance.pinyin import PinyinNamedModel, PinyinQuerySetMixin
 from grids.models.areas import Area, AreaKind
 
 HOUSING_KINDS = (AreaKind.BUILDING, AreaKind.UNIT)
@@ -209,13 +210,13 @@ class Relation(models.TextChoices):
     TENANT = "tenant", _("Tenant")
 
 
-class ResidentQuerySet(models.QuerySet):
+class ResidentQuerySet(PinyinQuerySetMixin, models.QuerySet):
     def living_here(self):
         """Residents who live in the street now (not moved out, not deceased)."""
         return self.filter(moved_out_on__isnull=True, deceased_on__isnull=True)
 
 
-class Resident(TimeStampedModel):
+class Resident(PinyinNamedModel, TimeStampedModel):
     """A person living (or once living) in a building of the street."""
 
     # Moving out and death are steps of their own (services), never typed into a form.
@@ -285,7 +286,7 @@ class Resident(TimeStampedModel):
     class Meta:
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
-        ordering = ("area", "name", "pk")
+        ordering = ("area", "name_sort", "pk")
         constraints = [
             models.UniqueConstraint(
                 fields=("id_type", "id_number"),

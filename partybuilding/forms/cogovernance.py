@@ -154,7 +154,7 @@ class ProjectForm(forms.ModelForm):
             get_user_model()
             .objects.filter(is_active=True, role_assignments__area__in=areas)
             .distinct()
-            .order_by("username")
+            .order_by("name_sort", "username")
         )
         self.fields["owners"].label_from_instance = lambda u: f"{u}（{u.username}）"
         for name in ("units", "owners"):

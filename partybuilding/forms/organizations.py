@@ -75,7 +75,7 @@ class DualReportForm(forms.Form):
         self.fields["member"].queryset = (
             visible(user, PartyMember.objects.filter(in_service=True))
             .exclude(status=MemberStatus.TRANSFERRED_OUT)
-            .order_by("name")
+            .order_by("name_sort", "pk")
         )
         self.fields["unit"].queryset = visible(user, CoConstructionUnit.objects.all())
 

@@ -53,7 +53,7 @@ class SignUpForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["volunteer"].queryset = visible(
             user, Volunteer.objects.filter(is_active=True)
-        ).order_by("name")
+        ).order_by("name_sort", "pk")
 
 
 class RedeemForm(forms.Form):

@@ -168,7 +168,7 @@ class PropertyCompany(TimeStampedModel):
     )
 
     class Meta:
-        ordering = ("department__name",)
+        ordering = ("department__name_sort",)
         verbose_name = _("property company")
         verbose_name_plural = _("property companies")
         constraints = [

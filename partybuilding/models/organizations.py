@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from governance.models import LimitedTextField, TimeStampedModel, TreeModel
+from governance.pinyin import PinyinNamedModel, PinyinQuerySet
 from grids.models import Area, AreaKind
 from partybuilding.models.common import ServiceType, SteppedStatus, mask_phone, steps_from
 
@@ -182,7 +183,7 @@ MEMBER_STATUS_STEPS = {
 }
 
 
-class PartyMember(SteppedStatus, TimeStampedModel):
+class PartyMember(SteppedStatus, PinyinNamedModel, TimeStampedModel):
     """A party member registered with one organization of the street."""
 
     Status = MemberStatus
@@ -245,8 +246,10 @@ class PartyMember(SteppedStatus, TimeStampedModel):
         related_name="party_member",
     )
 
+    objects = PinyinQuerySet.as_manager()
+
     class Meta:
-        ordering = ("organization", "name")
+        ordering = ("organization", "name_sort", "name")
         verbose_name = _("party member")
         verbose_name_plural = _("party members")
         constraints = [

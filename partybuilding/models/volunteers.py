@@ -13,12 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from governance.models import LimitedTextField, TimeStampedModel
+from governance.pinyin import PinyinNamedModel, PinyinQuerySet
 from grids.models import Area
 from partybuilding.models.common import ServiceType, SteppedStatus, steps_from
 from partybuilding.models.organizations import phone_validator
 
 
-class Volunteer(TimeStampedModel):
+class Volunteer(PinyinNamedModel, TimeStampedModel):
     """A registered volunteer: a party member or a resident."""
 
     name = models.CharField(_("name"), max_length=50)
@@ -48,8 +49,10 @@ class Volunteer(TimeStampedModel):
     skills = models.CharField(_("skills"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
+    objects = PinyinQuerySet.as_manager()
+
     class Meta:
-        ordering = ("name",)
+        ordering = ("name_sort", "name")
         verbose_name = _("volunteer")
         verbose_name_plural = _("volunteers")
 

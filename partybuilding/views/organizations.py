@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance import privacy
+from governance import pinyin, privacy
 from governance.forms import RevealForm, apply_service_errors
 from governance.scopes import visible
 from grids.models import Area, AreaKind
@@ -161,7 +161,7 @@ def identity_index(request):
     )
     q = request.GET.get("q", "").strip()
     if q:
-        rows = rows.filter(name__icontains=q)
+        rows = rows.filter(pinyin.name_q(q))
     return render(request, "partybuilding/identity_index.html", {"q": q, **paginate(request, rows)})
 
 

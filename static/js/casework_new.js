@@ -16,6 +16,11 @@
   const groups = Array.from(leafSelect.querySelectorAll("optgroup"));
   const leaves = Array.from(leafSelect.querySelectorAll("option")).filter((o) => o.value);
   const groupOf = (option) => (option.parentElement.tagName === "OPTGROUP" ? option.parentElement.label : "");
+  // An option matches its name, or its pinyin whole or by initials (data-pinyin: "lajiduifang ljdf").
+  const spelled = (text) => text.replace(/[\s']+/g, "");
+  const matches = (option, text) =>
+    option.textContent.toLowerCase().includes(text) ||
+    (/[a-z]/.test(text) && (option.dataset.pinyin || "").includes(spelled(text)));
   if (groups.length) {
     groupSelect.hidden = false;
     search.hidden = false;
@@ -53,7 +58,7 @@
         return;
       }
       const found = leaves.filter(
-        (o) => o.textContent.toLowerCase().includes(text) || groupOf(o).toLowerCase().includes(text)
+        (o) => matches(o, text) || groupOf(o).toLowerCase().includes(text)
       );
       found.slice(0, 12).forEach((option) => {
         const button = document.createElement("button");
@@ -98,7 +103,7 @@
       const text = box.value.trim().toLowerCase();
       let first = null;
       options.forEach((o) => {
-        const hit = !text || o.textContent.toLowerCase().includes(text);
+        const hit = !text || matches(o, text);
         o.hidden = !hit;
         if (hit && !first) first = o;
       });

@@ -209,3 +209,21 @@ def test_the_filing_page_is_light_cold_and_warm_and_loads_the_map_when_opened(
     assert page.evaluate("() => typeof window.L") == "object"
     page.click("[data-map-pick]", position={"x": 120, "y": 120})
     assert page.input_value("input[name=latitude]") != ""
+
+
+@pytest.mark.parametrize("typed", ["bllj", "baolu", "baolulaji"])
+def test_the_category_search_finds_pinyin_and_initials_on_a_phone(
+    transactional_db, live_server, phone, crew, categories, artifacts_dir, typed
+):
+    page = phone(crew.worker_a)
+    page.goto(f"{live_server.url}/cases/new/")
+    page.fill("[data-category-search]", typed)
+    hits = page.locator("[data-category-results] .picker-hit")
+    hits.first.wait_for()
+    assert hits.count() == 1 and "暴露垃圾" in hits.first.inner_text()
+    _assert_fits(page, f"category search {typed}")
+    page.screenshot(path=artifacts_dir / "phone" / f"category-pinyin-{typed}.png")
+    hits.first.click()
+    assert page.eval_on_selector("select[name=category]", "(s) => s.value") == str(
+        categories.garbage.pk
+    )

@@ -1,4 +1,5 @@
 import pytest
+from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
@@ -29,3 +30,24 @@ def test_the_api_schema_builds_without_warnings_or_errors(tmp_path):
     text = target.read_text()
     assert "/api/v1/party/leaderboard/" in text
     assert "CaseStatusEnum" in text
+
+
+def test_redoc_asks_a_visitor_to_sign_in(client, settings):
+    settings.API_DOCS_PUBLIC = False
+    response = client.get(reverse("api-redoc"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_redoc_allows_its_own_styles_by_nonce_on_its_page_alone(client, cast):
+    client.force_login(cast.worker_a)
+    page = client.get(reverse("api-redoc"))
+    assert page.status_code == 200
+    policy = dict(part.strip().split(" ", 1) for part in page["Content-Security-Policy"].split(";"))
+    nonce = page.wsgi_request.csp_nonce
+    assert policy["style-src"] == f"'self' 'nonce-{nonce}'"
+    assert policy["script-src"] == "'self'" and "unsafe" not in page["Content-Security-Policy"]
+    body = page.content.decode()
+    assert f'<meta property="csp-nonce" content="{nonce}">' in body
+    assert "<style" not in body and "googleapis" not in body and "<script>" not in body
+    other = client.get(reverse("api-docs"))
+    assert "nonce-" not in other["Content-Security-Policy"]

@@ -155,3 +155,24 @@ def test_the_admin_offers_steps_but_no_bulk_delete_that_would_skip_the_services(
     assert "delete_selected" not in actions
     response = client.get(reverse("admin:partybuilding_partyorganization_changelist"))
     assert response.context["action_form"] is None
+
+
+def test_the_organization_picker_names_only_organizations_in_the_users_scope(client, party):
+    from django.contrib.auth.models import Permission
+    from mptt.forms import TreeNodeChoiceField
+
+    officer = party.officer_a
+    officer.is_staff = True
+    officer.save(update_fields=["is_staff"])
+    officer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_partymember", "view_partymember"])
+    )
+    client.force_login(officer)
+    page = client.get(reverse("admin:partybuilding_partymember_add"))
+    assert page.status_code == 200
+    picker = page.context["adminform"].form.fields["organization"]
+    assert isinstance(picker, TreeNodeChoiceField)
+    offered = {choice[1].lstrip("- ") for choice in picker.choices if choice[0]}
+    assert "青松第一网格党支部" in offered
+    assert not {"柳荫社区党委", "柳荫第一网格党支部"} & offered
+    assert "柳荫" not in page.content.decode()

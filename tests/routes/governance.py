@@ -35,6 +35,7 @@ ROUTES = {
     # Generating the schema takes seconds: one user of each street.
     "api-schema": page(ok=ADMIN, roles=ADMIN, writes=()),
     "api-docs": page(),
+    "api-redoc": page(),
     **viewset("department", "department"),
     **viewset("change", "change"),
     **viewset(
