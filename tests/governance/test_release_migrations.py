@@ -40,7 +40,14 @@ def test_the_previous_release_migrates_forward_with_its_data():
     Category = old.get_model("casework", "Category")
     Case = old.get_model("casework", "Case")
     street = Area.objects.create(
-        name="旧版街道", code="110999999", kind="street", notes="", lft=1, rght=2, tree_id=990, level=0
+        name="旧版街道",
+        code="110999999",
+        kind="street",
+        notes="",
+        lft=1,
+        rght=2,
+        tree_id=990,
+        level=0,
     )
     category = Category.objects.create(
         name="旧版分类", code="OLD-1", description="", lft=1, rght=2, tree_id=990, level=0
