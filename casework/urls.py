@@ -12,6 +12,8 @@ urlpatterns = [
     path("new/photos/", views.photo_draft_upload, name="photo_draft_upload"),
     path("new/photos/<uuid:pk>.jpg", views.photo_draft, name="photo_draft"),
     path("export.xlsx", views.case_export, name="export"),
+    path("exports/<uuid:pk>/", views.case_export_job, name="export_job"),
+    path("exports/<uuid:pk>/file.xlsx", views.case_export_file, name="export_file"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/steps/<slug:step>/", views.take_step, name="step"),
     path(
