@@ -130,10 +130,8 @@ def case_export_write(*, export_id, chunk_size: int = CHUNK) -> bool:
 
 
 def _counted(rows: Iterable[Case], pk, every: int) -> Iterator[Case]:
-    written = 0
-    for row in rows:
+    for written, row in enumerate(rows, 1):
         yield row
-        written += 1
         if written % every == 0:
             CaseExport.objects.filter(pk=pk).update(written=written, updated_at=timezone.now())
 

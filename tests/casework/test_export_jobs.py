@@ -6,6 +6,7 @@ deleted by beat once expired."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from io import BytesIO
 from unittest import mock
 
@@ -35,9 +36,11 @@ def cases(tree, categories):
         CaseFactory(title="路灯不亮", status=Status.CLOSED, **a),
         CaseFactory(title="井盖缺失", **a),
         CaseFactory(
-            title="社区B的案件", area=tree.grid_b1, community=tree.community_b,
+            title="社区B的案件",
+            area=tree.grid_b1,
+            community=tree.community_b,
             category=categories.garbage,
-        ),  # fmt: skip
+        ),
     ]
 
 
@@ -184,8 +187,6 @@ def test_beat_deletes_expired_exports_and_restarts_lost_ones(crew, cases, settin
         CaseExport.objects.filter(pk=lost.pk).update(expires_at=later + dt.timedelta(hours=1))
         assert export_jobs.case_exports_sweep(now=later) == 1
     assert not CaseExport.objects.filter(pk=old.pk).exists()
-    import os
-
     assert not os.path.exists(path)
     lost.refresh_from_db()
     assert lost.state == "pending"
