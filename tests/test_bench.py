@@ -90,3 +90,11 @@ def test_the_statistics_benchmark_runs_at_tiny_sizes(tmp_path):
         # The same number of queries at both sizes: nothing runs once per case or per area.
         counts = [cell.split(", ")[1] for cell in line.split(" | ")[1:3]]
         assert counts[0] == counts[1], line
+
+
+def test_the_export_benchmark_runs_at_tiny_sizes(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    results = tmp_path / "export.md"
+    assert _load("export").run(30, 90, results=results) == 0
+    report = results.read_text(encoding="utf-8")
+    assert "| 90 |" in report and "peak memory" in report
