@@ -262,6 +262,7 @@ class CaseExportViewSet(
     serializer_class = CaseExportSerializer
     pagination_class = None
     parser_classes = (JSONParser,)
+    queryset = CaseExport.objects.none()  # the schema's model; get_queryset() answers
 
     def get_queryset(self):
         return export_jobs.case_exports_of(self.request.user)
