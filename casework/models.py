@@ -750,6 +750,9 @@ class CaseExport(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("deleted after"), db_index=True)
 
+    # Written by casework.export_jobs alone (see governance.api.state).
+    state_fields = ("state", "total", "written", "file", "error", "finished_at")
+
     class Meta:
         verbose_name = _("case export")
         verbose_name_plural = _("case exports")
