@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -120,6 +121,7 @@ def run(
         redis.stop()
         if postgres is not None:
             postgres.remove()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _credentials(people, *, secret_key: str) -> dict:
