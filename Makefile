@@ -41,8 +41,11 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+# The production stack on loopback under load at two sizes: bench/RESULTS.md (`make bench
+# BENCH_ARGS=--tiny` for a smoke run). The other benchmarks: bench/run.py (deadline scan),
+# bench/lists.py, bench/stats.py, bench/export.py, bench/resident_import.py.
 bench: install
-	$(PY) bench/run.py
+	$(PY) bench/stack.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -12,7 +12,12 @@ class CaseworkConfig(AppConfig):
 
         from casework import selectors
         from casework.deadlines.selectors import desk_badge
-        from casework.demo import seed_assessment, seed_casework, seed_deadlines
+        from casework.demo import (
+            seed_assessment,
+            seed_case_exports,
+            seed_casework,
+            seed_deadlines,
+        )
         from casework.demo.wall import seed_wall
         from casework.models import (
             Attachment,
@@ -85,6 +90,7 @@ class CaseworkConfig(AppConfig):
         register_seeder(25, "deadlines: reminders, requests, supervision orders", seed_deadlines)
         register_seeder(27, "the monthly assessment and its frozen months", seed_assessment)
         register_seeder(28, "the command center's wall screen link", seed_wall)
+        register_seeder(29, "a finished background case export", seed_case_exports)
         from casework.stats.models import (
             AssessmentItem,
             AssessmentMonth,

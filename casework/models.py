@@ -53,6 +53,7 @@ from casework.stats.models import (
     ManualScore,
 )
 from casework.stats.wall_models import WallToken
+from governance import files
 from governance.models import (
     AppendOnlyModel,
     Department,
@@ -762,3 +763,72 @@ class FilingKey(models.Model):
 
     def __str__(self) -> str:
         return str(self.key)
+
+
+class CaseExport(models.Model):
+    """An export of the case list too large to write while the user waits (over
+    ``casework.exports.MAX_ROWS`` rows, or any export asked for through the API).
+
+    It keeps who asked and the list's filters as a query string; a Celery worker re-reads the
+    cases in the owner's scope at run time, streams them into a write-only workbook and stores
+    the file privately. Only its owner sees it (its page, its progress in the API, its file
+    through the scope-checked view); beat deletes it with its file once ``expires_at`` passes.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("writing")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.PENDING)
+    total = models.PositiveIntegerField(_("rows to write"), null=True, blank=True)
+    written = models.PositiveIntegerField(_("rows written"), default=0)
+    file = files.ProtectedFileField(
+        _("file"),
+        url_name="casework:export_file",
+        upload_to=files.upload_to("exports"),
+        blank=True,
+    )
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    # Touched with every chunk written: a running export whose worker died goes quiet.
+    updated_at = models.DateTimeField(_("last progress"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("deleted after"), db_index=True)
+
+    # Written by casework.export_jobs alone (see governance.api.state).
+    state_fields = ("state", "total", "written", "file", "error", "finished_at")
+
+    class Meta:
+        verbose_name = _("case export")
+        verbose_name_plural = _("case exports")
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=["state", "updated_at"], name="case_export_state")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_state_display()}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(99, 100 * self.written // self.total)
+
+    @property
+    def download_name(self) -> str:
+        return f"cases-{timezone.localtime(self.created_at):%Y%m%d-%H%M}.xlsx"

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -154,8 +154,19 @@ def case_report(
     )
     case.due_at = clock.due_time(case, start=now)
     # Field validators only (the phone number); the constraints are checked above and by the DB.
+    # The related rows are the instances given or just read: validating them again would read
+    # each one more time by id (three queries of a filing's eighteen).
     case.full_clean(
-        exclude=["number", "street", "community", "grid", "reported_at"],
+        exclude=[
+            "number",
+            "street",
+            "community",
+            "grid",
+            "reported_at",
+            "category",
+            "area",
+            "reporter",
+        ],
         validate_unique=False,
         validate_constraints=False,
     )
@@ -271,13 +282,25 @@ def case_report_errors(
 
 
 def next_case_number(*, street: Area, year: int) -> str:
-    """The next number of ``street`` in ``year`` (call inside the transaction that uses it)."""
-    counter, _created = CaseCounter.objects.select_for_update().get_or_create(
-        street=street, year=year
+    """The next number of ``street`` in ``year`` (call inside the transaction that uses it).
+
+    One statement: an upsert that increments the (street, year) row and returns the new value
+    (PostgreSQL and SQLite both speak it). The row stays locked until the transaction ends, so
+    two filings in one street never get one number, and a rolled-back filing gives its number
+    back. It replaced a locking read and an update: one round trip less per filing."""
+    q = connection.ops.quote_name
+    table, street_id, year_, last = (
+        q(name) for name in (CaseCounter._meta.db_table, "street_id", "year", "last")
     )
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{year}-{counter.last:06d}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({street_id}, {year_}, {last}) VALUES (%s, %s, 1) "
+            f"ON CONFLICT ({street_id}, {year_}) DO UPDATE SET {last} = {table}.{last} + 1 "
+            f"RETURNING {last}",
+            [street.pk, year],
+        )
+        number = cursor.fetchone()[0]
+    return f"{year}-{number:06d}"
 
 
 def _coordinates(latitude, longitude, errors) -> tuple[Decimal | None, Decimal | None]:

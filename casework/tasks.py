@@ -41,3 +41,19 @@ def freeze_assessment_month() -> int:
     from casework.stats.assessment import freeze_previous_month
 
     return freeze_previous_month()
+
+
+@shared_task(ignore_result=True)
+def write_case_export(export_id: str) -> bool:
+    """Write one large case export; a second run of the same export does nothing."""
+    from casework.export_jobs import case_export_write
+
+    return case_export_write(export_id=export_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_case_exports() -> int:
+    """Beat runs this every ten minutes: expired exports go, lost ones start again."""
+    from casework.export_jobs import case_exports_sweep
+
+    return case_exports_sweep()

@@ -21,9 +21,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casework import clock, exports, page_selectors, photo_drafts, selectors, services, workflow
+from casework import (
+    clock,
+    export_jobs,
+    exports,
+    page_selectors,
+    photo_drafts,
+    selectors,
+    services,
+    workflow,
+)
 from casework.deadlines import permissions as deadline_permissions
 from casework.filters import CaseFilterSet
 from casework.forms import CaseReportForm, StepForm
@@ -190,21 +199,32 @@ def _shape_filter_form(filterset: CaseFilterSet, user, selected) -> None:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def case_export(request):
-    """The filtered list as an Excel file, within the user's scope."""
+    """The filtered list as an Excel file, within the user's scope. Up to ``MAX_ROWS`` cases
+    the file is written at once; more are offered as a background export (a POST starts it)."""
+    if request.method == "POST":
+        try:
+            export = export_jobs.case_export_start(
+                owner=request.user, query=request.GET.urlencode()
+            )
+        except ValidationError:
+            messages.error(request, _("The filters are not valid: correct them and export again."))
+            return redirect(f"{reverse('casework:list')}?{request.GET.urlencode()}")
+        return redirect("casework:export_job", pk=export.pk)
     _filterset, qs = _filtered(request)
     count = qs.count()
     if count > exports.MAX_ROWS:
-        messages.error(
+        return render(
             request,
-            _(
-                "%(n)d cases match: an export holds at most %(max)d. Narrow the filters "
-                "(dates, area or status) and export again."
-            )
-            % {"n": count, "max": exports.MAX_ROWS},
+            "casework/export_start.html",
+            {
+                "count": count,
+                "max": exports.MAX_ROWS,
+                "query": request.GET.urlencode(),
+                "hours": settings.CASE_EXPORT_HOURS,
+            },
         )
-        return redirect(f"{reverse('casework:list')}?{request.GET.urlencode()}")
     handle = exports.write_cases(page_selectors.export_rows(qs.order_by("-reported_at", "-pk")))
     name = f"cases-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
     return FileResponse(
@@ -212,6 +232,28 @@ def case_export(request):
         as_attachment=True,
         filename=name,
         content_type=exports.CONTENT_TYPE,
+    )
+
+
+@login_required
+@require_GET
+def case_export_job(request, pk):
+    """A background export of the user's own: its progress, then its download link."""
+    export = export_jobs.case_export_for(request.user, pk)
+    if export is None:
+        raise Http404
+    return render(request, "casework/export.html", {"export": export})
+
+
+@login_required
+@require_GET
+def case_export_file(request, pk):
+    """The file of the user's own finished export (404 for anyone else's)."""
+    export = export_jobs.case_export_for(request.user, pk)
+    if export is None or export.state != export.State.DONE:
+        raise Http404
+    return file_response(
+        export.file, content_type=exports.CONTENT_TYPE, download_name=export.download_name
     )
 
 

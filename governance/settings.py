@@ -120,7 +120,11 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Connections are kept a minute and checked before a request reuses one, so that a database
+    # restart costs the requests that were running then, not every worker's next request.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     DATABASES = {
         "default": {
@@ -208,6 +212,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600,
         "options": {"expires": 3000},
     },
+    # Expired case exports are deleted with their files; lost ones are started again.
+    "casework-sweep-exports": {
+        "task": "casework.tasks.sweep_case_exports",
+        "schedule": env_int("CASE_EXPORT_SWEEP_SECONDS", 600),
+        "options": {"expires": 500},
+    },
     # Last month's assessment is frozen on the 1st, after midnight's last cases are in.
     "casework-freeze-assessment": {
         "task": "casework.tasks.freeze_assessment_month",
@@ -290,6 +300,10 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Photos chosen on the filing form are uploaded at once and kept this long if never filed.
 PHOTO_DRAFT_HOURS = env_int("PHOTO_DRAFT_HOURS", 24)
+# Large case exports are written by a worker and kept this long for their owner to download.
+CASE_EXPORT_HOURS = env_int("CASE_EXPORT_HOURS", 24)
+# A running export that has written nothing for this long lost its worker: it starts again.
+CASE_EXPORT_STALE_SECONDS = env_int("CASE_EXPORT_STALE_SECONDS", 600)
 # In production collectstatic writes every static file with a hash in its name (served with a
 # year's caching) and gzip/brotli copies (WhiteNoise's compressed manifest storage); a checkout
 # that serves straight from the source folders (make run, the tests) leaves it off.

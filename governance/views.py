@@ -1,13 +1,16 @@
 import hashlib
 import json
+import sys
 from functools import cache
 
+from django import db
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
@@ -194,7 +197,26 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
-    """Django's page, or the API's error format under ``/api/``."""
+    """Django's page, or the API's error format under ``/api/``. When the database is away (a
+    restart, a failover) the answer is 503 with ``Retry-After``. Every write is one
+    transaction, so a write under way when the connection went is either committed whole or
+    not at all (committed, if only the answer's re-read failed: the message says to check).
+    Neither page reads the database: both are rendered without the request's context."""
+    if database_unavailable(sys.exc_info()[1]):
+        message = _(
+            "The database is unavailable for a moment. Try again shortly; if you were saving "
+            "something, check whether it was saved before you repeat it."
+        )
+        if _is_api(request):
+            response = json_error(
+                request, status_code=503, code="service_unavailable", message=message
+            )
+        else:
+            response = HttpResponse(
+                loader.get_template("503.html").render({"message": message}), status=503
+            )
+        response["Retry-After"] = "30"
+        return response
     if _is_api(request):
         return json_error(
             request,
@@ -203,3 +225,30 @@ def server_error(request):
             message=_("Something went wrong on the server. It has been logged; try again later."),
         )
     return defaults.server_error(request)
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) is the database connection failing, not a query's
+    fault: those errors are OperationalError/InterfaceError, as are lock timeouts, so the
+    message is read too."""
+    while exc is not None:
+        if isinstance(exc, db.InterfaceError):
+            return True
+        if isinstance(exc, db.OperationalError):
+            text = str(exc).lower()
+            return any(sign in text for sign in _CONNECTION_LOST)
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+_CONNECTION_LOST = (
+    "connection",
+    "server closed",
+    "terminating",
+    "shutting down",
+    "starting up",
+    "could not connect",
+    "the database system is",
+    "ssl syscall",
+    "eof detected",
+)

@@ -90,3 +90,33 @@ def test_the_statistics_benchmark_runs_at_tiny_sizes(tmp_path):
         # The same number of queries at both sizes: nothing runs once per case or per area.
         counts = [cell.split(", ")[1] for cell in line.split(" | ")[1:3]]
         assert counts[0] == counts[1], line
+
+
+def test_the_export_benchmark_runs_at_tiny_sizes(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    results = tmp_path / "export.md"
+    assert _load("export").run(30, 90, results=results) == 0
+    report = results.read_text(encoding="utf-8")
+    assert "| 90 |" in report and "peak memory" in report
+
+
+@pytest.mark.redis
+def test_make_bench_runs_the_stack_under_load_at_tiny_sizes(tmp_path):
+    """``make bench`` at a tiny size: gunicorn, a worker and beat on the suite's database and a
+    redis-server of its own, the load from a second process, every request answered."""
+    import shutil
+
+    from tests.casework.test_production_stack import _database_url
+
+    if not shutil.which("redis-server"):
+        pytest.skip("this test starts its own redis-server")
+    results = tmp_path / "RESULTS.md"
+    stack = _load("stack")
+    assert (
+        stack.run(40, 80, threads=2, seconds=0.5, results=results, database_url=_database_url())
+        == 0
+    )
+    report = results.read_text(encoding="utf-8")
+    for label in (stack.CEILING, stack.FILING, "API case list", "page: case list"):
+        assert f"| {label} |" in report
+    assert "Filing rate over the API:" in report

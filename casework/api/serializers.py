@@ -1,3 +1,4 @@
+from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.fields import empty
 
@@ -5,6 +6,7 @@ from casework.models import (
     Attachment,
     Case,
     CaseEvent,
+    CaseExport,
     Category,
     Priority,
     ResponseTemplate,
@@ -299,3 +301,45 @@ class DuplicateSerializer(CaseListSerializer):
 
     class Meta(CaseListSerializer.Meta):
         fields = (*CaseListSerializer.Meta.fields, "distance_m")
+
+
+class CaseExportRequestSerializer(serializers.Serializer):
+    """The case list's filters, by the names of ``GET /api/v1/cases/`` (a value or a list)."""
+
+    filters = serializers.DictField(
+        child=serializers.JSONField(), required=False, default=dict,
+        help_text="Filter name → value or list of values, as in the case list's query string.",
+    )  # fmt: skip
+
+    def validate_filters(self, value):
+        pairs = []
+        for name, item in value.items():
+            items = item if isinstance(item, list) else [item]
+            for one in items:
+                if isinstance(one, dict | list) or one is None:
+                    raise serializers.ValidationError(f"{name}: a value or a list of values.")
+                pairs.append((str(name), str(one).lower() if isinstance(one, bool) else str(one)))
+        return pairs
+
+
+class CaseExportSerializer(serializers.ModelSerializer):
+    state_display = ChoiceLabelField(source="state")
+    percent = serializers.IntegerField(read_only=True)
+    download = serializers.SerializerMethodField()
+    page = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseExport
+        fields = (
+            "id", "state", "state_display", "query", "total", "written", "percent", "error",
+            "created_at", "finished_at", "expires_at", "download", "page",
+        )  # fmt: skip
+        read_only_fields = fields
+
+    def get_download(self, export) -> str | None:
+        if export.state != CaseExport.State.DONE:
+            return None
+        return reverse("case-export-file", args=[export.pk])
+
+    def get_page(self, export) -> str:
+        return reverse("casework:export_job", args=[export.pk])

@@ -100,3 +100,18 @@ def _seeding_again_changes_nothing(seeded):
         if order == 20:
             seeder(seeded)
     assert (Case.objects.count(), CaseEvent.objects.count(), Category.objects.count()) == before
+
+
+def test_the_demo_has_a_finished_export_for_the_center_and_is_idempotent(
+    seeded, settings, tmp_path
+):
+    from casework.demo.exports import seed_case_exports
+    from casework.models import CaseExport
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    seed_case_exports(seeded)
+    seed_case_exports(seeded)
+    export = CaseExport.objects.get()
+    assert export.owner == seeded.data["users"][Role.CENTER_SUPERVISOR]
+    assert export.state == CaseExport.State.DONE and export.file
+    assert export.written == export.total > 0

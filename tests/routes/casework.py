@@ -32,6 +32,10 @@ ROUTES = {
     # Photos uploaded while filing: POST only; a draft is seen by its uploader alone.
     "casework:photo_draft_upload": page(),
     "casework:photo_draft": detail("photo_draft", ok=ADMIN, binary=True),
+    # Background exports: each is its owner's alone (street A's admin here).
+    "casework:export_job": detail("case_export", ok=ADMIN, sees=ADMIN),
+    "casework:export_file": detail("case_export", ok=ADMIN, binary=True),
+    **viewset("case-export", "case_export", actions=("file",)),
     "deadlines:desk": page(ok=ADMIN, sees=ADMIN),
     "deadlines:order": detail("supervision_order", ok=ADMIN),
     "deadlines:answer": detail("supervision_order"),

@@ -401,6 +401,23 @@ def make_photo_draft(s: Side):
     )
 
 
+def make_case_export(s: Side):
+    """A finished background export of the street admin's (its filters carry the marker)."""
+    from django.core.files.base import ContentFile
+
+    export = cw.CaseExport(
+        owner=s.users[Role.STREET_ADMIN],
+        query=f"q={s.marker}",
+        state=cw.CaseExport.State.DONE,
+        total=1,
+        written=1,
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    export.file.save("cases.xlsx", ContentFile(b"PK" + s.marker.encode()), save=False)
+    export.save()
+    return export
+
+
 def make_attachment(s: Side):
     return cw.Attachment.objects.create(
         case=s.objects["case"],
@@ -856,6 +873,7 @@ OBJECTS: dict[str, Callable[[Side], object]] = {
     "case_event": make_case_event,
     "attachment": make_attachment,
     "photo_draft": make_photo_draft,
+    "case_export": make_case_export,
     "reminder": make_reminder,
     "deadline_request": make_deadline_request,
     "supervision_order": make_supervision_order,

@@ -179,6 +179,39 @@ def test_a_reminder_whose_notification_was_lost_is_enqueued_again(
     assert enqueued == [[pk], [pk]]
 
 
+def test_a_worker_and_beat_restart_lose_no_reminder_and_send_none_twice(
+    crew, make_case, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Service level (the process-level kill is in test_tasks_redis.py): the worker dies before
+    it runs the notification tasks of the first scan (lost), beat restarts and runs the scan at
+    once and again later, and the restarted worker gets the re-sent tasks twice (acks_late
+    redelivery on top of the sweep's resend)."""
+    for minutes in range(1, 6):
+        make_case(due_at=NOW - timedelta(minutes=minutes))
+    queue: list[list[int]] = []
+    monkeypatch.setattr(reminders, "_enqueue_notifications", lambda ids: queue.append(list(ids)))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders.scan_deadlines(now=NOW)
+    assert Reminder.objects.count() == 5
+    queue.clear()  # the worker was killed: the broker's messages for it are gone
+    for moment in (NOW + timedelta(seconds=5), NOW + timedelta(minutes=2)):
+        with django_capture_on_commit_callbacks(execute=True):
+            reminders.scan_deadlines(now=moment)  # beat, restarted, then on its schedule
+    assert sorted(pk for batch in queue for pk in batch) == sorted(
+        Reminder.objects.values_list("pk", flat=True)
+    )
+    for batch in queue + queue:  # every message delivered twice
+        for pk in batch:
+            reminders.notify_reminder(reminder_id=pk, now=NOW + timedelta(minutes=2))
+
+    assert Reminder.objects.count() == 5
+    assert not Reminder.objects.filter(notified_at__isnull=True).exists()
+    keys = list(Notification.objects.values_list("key", "recipient_id"))
+    assert len(keys) == len(set(keys)) > 0
+    assert _told(crew.dispatcher_a).count("case.overdue") == 5
+
+
 def test_the_scan_works_in_batches_with_a_fixed_number_of_queries(
     crew, make_case, django_assert_max_num_queries
 ):

@@ -1,0 +1,309 @@
+"""``make bench``: the production stack on loopback under load, at two sizes.
+
+    .venv/bin/python bench/stack.py [--small 10000] [--large 1000000] [--threads 4] [--seconds 10]
+    .venv/bin/python bench/stack.py --tiny      # the smoke test CI runs (tests/test_bench.py)
+
+Starts a PostgreSQL cluster and a redis-server of its own, gunicorn (deploy/gunicorn.conf.py,
+two workers for this 2-core machine, DEBUG off), a Celery worker and beat — with the helpers of
+the production-stack test (tests/processes.py). The cases are those of ``bench/lists.py`` (one
+street, written with ``INSERT … SELECT generate_series``). At each size a second process
+(bench/load.py, threads with http.client) drives each main page and endpoint for ``--seconds``
+and reports throughput and p50/p95/p99, beside the ceiling (the cheapest authenticated
+endpoint, ``/api/v1/me/``) and the filing rate over the API. Queries per request are counted
+in this process through Django's test client. Writes ``bench/RESULTS.md`` (the measured part,
+between markers; the findings around it are kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, machine, setup_django
+
+sys.path.insert(0, str(ROOT))
+from tests.processes import PostgresServer, RedisServer, Stack
+
+RESULTS = ROOT / "bench" / "RESULTS.md"
+BEGIN = "<!-- measured: written by bench/stack.py -->"
+END = "<!-- end of measured -->"
+CEILING = "ceiling: GET /api/v1/me/"
+FILING = "filing: POST /api/v1/cases/"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--tiny", action="store_true", help="a smoke test: tiny sizes, 1 s each")
+    args = parser.parse_args()
+    if args.tiny:
+        args.small, args.large, args.seconds, args.threads = 60, 150, 1, 2
+    return run(args.small, args.large, threads=args.threads, seconds=args.seconds)
+
+
+def run(
+    small: int,
+    large: int,
+    *,
+    threads: int = 4,
+    seconds: float = 10,
+    results: Path = RESULTS,
+    database_url: str | None = None,
+) -> int:
+    """Start the stack, measure at ``small`` then ``large`` cases, write ``results``. Returns 1
+    when a request failed. ``database_url``: an existing (migrated) database instead of a
+    cluster of its own (the smoke test uses the suite's)."""
+    tmp = Path(tempfile.mkdtemp(prefix="gg-bench-"))
+    postgres = None
+    if database_url is None:
+        postgres = PostgresServer()
+        postgres.init(database="bench")
+        database_url = postgres.url("bench")
+        os.environ["BENCH_DATABASE_URL"] = database_url
+        setup_django()
+    redis = RedisServer(tmp)
+    stack = None
+    try:
+        redis.start()
+        import lists
+
+        people = lists._prepare_street()
+        stack = Stack(tmp, redis, database_url)
+        auth = _credentials(people, secret_key=stack.env["SECRET_KEY"])
+        stack.env.update(
+            GUNICORN_WORKERS="2",
+            GUNICORN_ACCESS_LOG=os.devnull,
+            API_THROTTLE_USER="1000000/minute",
+        )
+        started = time.perf_counter()
+        stack.up(workers=True)
+        print(f"Stack up in {time.perf_counter() - started:.0f} s", flush=True)
+        rows = {}
+        done = 0
+        for size in (small, large):
+            started = time.perf_counter()
+            lists._grow(people, done, size)
+            done = size
+            print(f"{size:,} cases written in {time.perf_counter() - started:.0f} s", flush=True)
+            requests = _requests(people, auth, size)
+            queries = _queries(people, requests)
+            measured = _load(stack, requests, threads=threads, seconds=seconds)
+            for row in measured:
+                row["queries"] = queries.get(row["label"])
+            rows[size] = measured
+        failed = [
+            (size, row["label"], row["statuses"])
+            for size, measured in rows.items()
+            for row in measured
+            if row["failed"] or not row["requests"]
+        ]
+        _write(results, small, large, threads, seconds, rows)
+        print(f"Results written to {results}")
+        if failed:
+            print(f"FAILED requests: {failed}\n{stack.logs()}", file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        if stack is not None:
+            stack.down()
+        redis.stop()
+        if postgres is not None:
+            postgres.remove()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _credentials(people, *, secret_key: str) -> dict:
+    """API tokens for the admin, the dispatcher and a grid worker who files; signed-in
+    sessions for the admin and the dispatcher (the pages), signed with the stack's key."""
+    import lists
+    from django.conf import settings
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from governance.models import Role, RoleAssignment
+    from governance.tokens import token_issue
+    from grids.models import Area, AreaKind
+
+    grid = Area.objects.filter(kind=AreaKind.GRID, code__startswith=lists.STREET_CODE)
+    grid = grid.order_by("code")
+    filer, _ = get_user_model().objects.get_or_create(
+        username="bench-worker", defaults={"full_name": "压测网格员"}
+    )
+    RoleAssignment.objects.get_or_create(user=filer, role=Role.GRID_WORKER, area=grid.first())
+    people.filer = filer
+    people.filing_area = grid.first()
+
+    def session(user) -> str:
+        ours = settings.SECRET_KEY
+        settings.SECRET_KEY = secret_key
+        try:
+            store = SessionStore()
+            store[SESSION_KEY] = str(user.pk)
+            store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            store.create()
+        finally:
+            settings.SECRET_KEY = ours
+        return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+    return {
+        "admin": {"Authorization": f"Token {token_issue(user=people.admin, name='bench')[1]}"},
+        "dispatcher": {
+            "Authorization": f"Token {token_issue(user=people.dispatcher, name='bench')[1]}"
+        },
+        "filer": {"Authorization": f"Token {token_issue(user=filer, name='bench')[1]}"},
+        "admin-page": {"Cookie": session(people.admin), "Accept": "text/html"},
+        "dispatcher-page": {"Cookie": session(people.dispatcher), "Accept": "text/html"},
+    }
+
+
+def _requests(people, auth, size: int) -> list[dict]:
+    import lists
+
+    from casework.models import Case
+
+    case = Case.objects.filter(street=people.street).order_by("pk")[size // 2 : size // 2 + 1].get()
+    plan = [{"label": CEILING, "path": "/api/v1/me/", "headers": auth["admin"], "who": "admin"}]
+    for label, who, path in lists.REQUESTS:
+        page = not path.startswith("/api/")
+        plan.append(
+            {
+                "label": label,
+                "path": path.format(number=case.number, pk=case.pk),
+                "headers": auth[f"{who}-page" if page else who],
+                "who": who,
+            }
+        )
+    plan.append(
+        {
+            "label": FILING,
+            "method": "POST",
+            "path": "/api/v1/cases/",
+            "headers": auth["filer"],
+            "who": "filer",
+            "body": {
+                "title": "压测：楼道堆物",
+                "category": people.category.pk,
+                "area": people.filing_area.pk,
+                "source": "patrol",
+                "address": "压测路1号",
+            },
+        }
+    )
+    return plan
+
+
+def _queries(people, requests: list[dict]) -> dict[str, int]:
+    """SQL statements per request, counted in this process by Django's test client."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    with contextlib.suppress(RuntimeError):  # already set up when run inside pytest
+        setup_test_environment()  # the test client's host name is allowed
+    users = {"admin": people.admin, "dispatcher": people.dispatcher, "filer": people.filer}
+    counts = {}
+    for request in requests:
+        client = Client()
+        client.force_login(users[request["who"]])
+        accept = request["headers"].get("Accept", "application/json")
+        for _ in range(2):  # the first warms caches and plans; the second is counted
+            with CaptureQueriesContext(connection) as captured:
+                if request.get("method") == "POST":
+                    client.post(
+                        request["path"], request["body"], content_type="application/json",
+                        HTTP_ACCEPT=accept,
+                    )  # fmt: skip
+                else:
+                    client.get(request["path"], HTTP_ACCEPT=accept)
+        counts[request["label"]] = len(captured)
+    return counts
+
+
+def _load(stack, requests: list[dict], *, threads: int, seconds: float) -> list[dict]:
+    plan = {
+        "base": f"http://127.0.0.1:{stack.port}",
+        "threads": threads,
+        "seconds": seconds,
+        "requests": [
+            {k: r[k] for k in ("label", "method", "path", "headers", "body") if k in r}
+            for r in requests
+        ],
+    }
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "load.py")],
+        input=json.dumps(plan), capture_output=True, text=True, check=True,
+        timeout=60 + 5 * len(requests) * (seconds + 5),
+    )  # fmt: skip
+    rows = json.loads(done.stdout)
+    for row in rows:
+        print(
+            f"  {row['label']}: {row['per_second']:.1f}/s, p50 {row['p50']:.0f} ms, "
+            f"p95 {row['p95']:.0f} ms, p99 {row['p99']:.0f} ms, {row['failed']} failed",
+            flush=True,
+        )
+    return rows
+
+
+def _write(results: Path, small, large, threads, seconds, rows) -> None:
+    at_small = {r["label"]: r for r in rows[small]}
+    at_large = {r["label"]: r for r in rows[large]}
+    ceiling = (at_small[CEILING]["per_second"], at_large[CEILING]["per_second"])
+    lines = [
+        BEGIN,
+        "",
+        f"- {machine()}; gunicorn 2 sync workers, a Celery worker and beat, PostgreSQL and Redis "
+        "of the run's own, all on this machine beside the load generator",
+        f"- Load: {threads} threads in a second process (bench/load.py, http.client), "
+        f"{seconds:g} s per row after one unmeasured request per thread; API rows with a token, pages with a session",
+        f"- Sizes: {small:,} then {large:,} cases in one street (bench/lists.py's data), same run",
+        "",
+        f"| request | req/s at {small:,} | share of ceiling | p50 / p95 / p99 ms | queries "
+        f"| req/s at {large:,} | share of ceiling | p50 / p95 / p99 ms | queries | p50 ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for label, a in at_small.items():
+        b = at_large[label]
+        ratio = b["p50"] / a["p50"] if a["p50"] else float("nan")
+        lines.append(
+            f"| {label} | {a['per_second']:.1f} | {a['per_second'] / ceiling[0]:.2f} | "
+            f"{a['p50']:.0f} / {a['p95']:.0f} / {a['p99']:.0f} | {a['queries']} | "
+            f"{b['per_second']:.1f} | {b['per_second'] / ceiling[1]:.2f} | "
+            f"{b['p50']:.0f} / {b['p95']:.0f} / {b['p99']:.0f} | {b['queries']} | {ratio:.1f}× |"
+        )
+    lines += [
+        "",
+        f"Filing rate over the API: {at_small[FILING]['per_second']:.1f} cases/s at {small:,} "
+        f"cases, {at_large[FILING]['per_second']:.1f} cases/s at {large:,} ({threads} clients).",
+        "",
+        END,
+    ]
+    text = "\n".join(lines)
+    if results.exists() and BEGIN in results.read_text(encoding="utf-8"):
+        old = results.read_text(encoding="utf-8")
+        text = old[: old.index(BEGIN)] + text + old[old.index(END) + len(END) :]
+    else:
+        text = "# Benchmark results\n\n" + text + "\n"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

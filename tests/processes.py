@@ -1,0 +1,277 @@
+"""Processes of the production stack on loopback, for the tests that start it and for
+``make bench``: a PostgreSQL cluster and a redis-server of the caller's own, which can be stopped
+and started, and gunicorn with a Celery worker and beat run as systemd would run them (the
+environment of deploy/). Nothing here imports Django: the benchmark uses it before setting up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition, *, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"gave up waiting for {what} after {timeout:.0f} s")
+
+
+class RedisServer:
+    """A redis-server process of the test's own, on a free port, that can be stopped and started."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.port = free_port()
+        self.tmp_path = tmp_path
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}"
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.tmp_path)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for(self._answers, timeout=20, what="redis-server to answer")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+            self.proc = None
+
+
+class PostgresServer:
+    """A PostgreSQL cluster of the caller's own (initdb + pg_ctl, on a free port, trust auth on
+    loopback only), which can be stopped and started under a running portal. As root, the
+    server runs as the ``postgres`` user (PostgreSQL refuses root) in a directory it owns."""
+
+    def __init__(self) -> None:
+        found = sorted(
+            Path(p) for p in glob.glob("/usr/lib/postgresql/*/bin") if Path(p, "initdb").exists()
+        )
+        if not found:
+            raise FileNotFoundError("initdb (apt-get install postgresql)")
+        self.bin = found[-1]
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="gg-pg-"))
+        self.data = self.dir / "data"
+        self.as_postgres = os.geteuid() == 0
+        if self.as_postgres:
+            shutil.chown(self.dir, "postgres", "postgres")
+
+    def url(self, name: str = "portal") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def _run(self, *argv: str, timeout: float = 120) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if self.as_postgres else []
+        subprocess.run(
+            [*prefix, *argv], check=True, capture_output=True, timeout=timeout, cwd=self.dir
+        )
+
+    def init(self, *, database: str = "portal") -> None:
+        self._run(
+            str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+            "-E", "UTF8", "--no-locale", "--no-sync",
+        )  # fmt: skip
+        self.start()
+        import psycopg
+
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{database}"')
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
+            "-l", str(self.dir / "server.log"), "-w", "-t", "60", "start",
+        )  # fmt: skip
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+            self.stop("immediate")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Stack:
+    """gunicorn, a worker and beat, started as systemd would, with the environment of deploy/."""
+
+    def __init__(self, tmp_path: Path, redis: RedisServer, database_url: str) -> None:
+        self.tmp_path = tmp_path
+        self.port = free_port()
+        self.procs: dict[str, subprocess.Popen] = {}
+        queue = f"test-stack-{uuid.uuid4().hex[:12]}"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))},
+            "DJANGO_SETTINGS_MODULE": "governance.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOW_DEV_SECRET_KEY": "0",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "DATABASE_URL": database_url,
+            "CELERY_BROKER_URL": f"{redis.url}/0",
+            "REDIS_URL": f"{redis.url}/1",
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "VAR_DIR": str(tmp_path / "var"),
+            "STATIC_ROOT": str(tmp_path / "static"),
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "GUNICORN_WORKERS": "2",
+            # The outbox sweeps run every second here (minutes in production).
+            "WEBHOOK_SWEEP_SECONDS": "1",
+            "WEBHOOK_STALE_SECONDS": "1",
+            "WEBHOOK_RETRY_BASE_SECONDS": "1",
+            "NOTIFY_SWEEP_SECONDS": "1",
+            "NOTIFY_STALE_SECONDS": "1",
+            "LOG_LEVEL": "WARNING",
+        }
+
+    def manage(self, *args: str, timeout: float = 300) -> str:
+        """Run a management command with the stack's environment; returns what it printed."""
+        done = subprocess.run(
+            [str(BIN / "python"), "manage.py", *args],
+            cwd=ROOT, env=self.env, capture_output=True, timeout=timeout, text=True,
+        )  # fmt: skip
+        if done.returncode:
+            raise AssertionError(f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}")
+        return done.stdout
+
+    def start(self, name: str, *argv: str) -> None:
+        log = open(self.tmp_path / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
+        self.procs[name] = subprocess.Popen(
+            list(argv), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        log.close()
+
+    def up(self, *, workers: bool = True) -> None:
+        """Collect the static files and start gunicorn, then (``workers``) a worker and beat."""
+        self.manage("collectstatic", "--noinput", "-v", "0")
+        self.start("web", str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py")
+        if workers:
+            self.start_workers()
+        wait_for(lambda: self.get("/health/")[0] == 200, timeout=60, what="the portal's /health/")
+
+    def start_workers(self) -> None:
+        queue = self.env["CELERY_TASK_DEFAULT_QUEUE"]
+        self.start(
+            "worker", str(BIN / "celery"), "-A", "governance", "worker", "-Q", queue,
+            "-n", f"{queue}@%h", "--concurrency=2", "--without-gossip", "--without-mingle",
+            "--loglevel=WARNING",
+        )  # fmt: skip
+        self.start(
+            "beat", str(BIN / "celery"), "-A", "governance", "beat", "--loglevel=WARNING",
+            "--schedule", str(self.tmp_path / "beat-schedule"),
+        )  # fmt: skip
+
+    def down(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}"
+            for path in sorted(self.tmp_path.glob("*.log"))
+        )
+
+    # -- HTTP ---------------------------------------------------------------------------------
+    def request(
+        self, method: str, path: str, *, token: str = "", body=None, content_type="", headers=None
+    ):
+        headers = {"Accept": "application/json", **(headers or {})}
+        if token:
+            headers["Authorization"] = f"Token {token}"
+        if content_type:
+            headers["Content-Type"] = content_type
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", data=body, method=method, headers=headers
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=30) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+        except (urllib.error.URLError, ConnectionError):
+            return 0, b""
+
+    def get(self, path: str, token: str = ""):
+        return self.request("GET", path, token=token)
+
+    def post_json(self, path: str, data: dict, token: str):
+        status, body = self.request(
+            "POST", path, token=token, body=json.dumps(data).encode(),
+            content_type="application/json",
+        )  # fmt: skip
+        return status, json.loads(body or b"null")
+
+    def post_multipart(self, path: str, fields: dict, photo: bytes, token: str):
+        boundary = uuid.uuid4().hex
+        parts = []
+        for name, value in fields.items():
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            )
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; filename="scene.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n".encode()
+            + photo
+            + b"\r\n"
+        )
+        parts.append(f"--{boundary}--\r\n".encode())
+        status, body = self.request(
+            "POST", path, token=token, body=b"".join(parts),
+            content_type=f"multipart/form-data; boundary={boundary}",
+        )  # fmt: skip
+        return status, json.loads(body or b"null")
