@@ -219,6 +219,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": env_int("DANGER_SCAN_SECONDS", 60),
         "options": {"expires": 55},
     },
+    # Import jobs whose message was lost (the broker was down) or whose worker died.
+    "grids-resume-import-jobs": {
+        "task": "grids.tasks.resume_import_jobs",
+        "schedule": 120,
+        "options": {"expires": 110},
+    },
 }
 
 # --- Auth and sessions ----------------------------------------------------------------------

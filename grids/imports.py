@@ -51,6 +51,11 @@ from grids.resident_registry import KEEPER_ROLES
 from grids.resident_services import refresh_visit_due
 
 MAX_ROWS = 50_000
+# Files with more rows are imported in the background (a job run by a Celery worker).
+SYNC_MAX_ROWS = 2_000
+PROGRESS_EVERY = 250
+# A job's problems kept on its run (the first ones, in row order).
+MAX_KEPT_PROBLEMS = 1_000
 MAX_BYTES = 20 * 1024 * 1024
 TAG_SEPARATORS = ("、", ",", "，", ";", "；", " ")
 
@@ -178,7 +183,22 @@ class Lookups:
     tags: dict[tuple[int, str], CareTag] = field(default_factory=dict)
 
 
-class _ScopedResource(resources.ModelResource):
+class ProgressMixin:
+    """Calls ``self.progress(rows_done)`` every :data:`PROGRESS_EVERY` rows (a background job
+    shows it while the file's transaction is still open)."""
+
+    progress = None
+    rows_done = 0
+
+    def import_row(self, row, instance_loader, **kwargs):
+        result = super().import_row(row, instance_loader, **kwargs)
+        self.rows_done += 1
+        if self.progress is not None and self.rows_done % PROGRESS_EVERY == 0:
+            self.progress(self.rows_done)
+        return result
+
+
+class _ScopedResource(ProgressMixin, resources.ModelResource):
     """Rows of buildings the user keeps; lookups loaded in ``before_import``."""
 
     building = fields.Field(column_name="楼栋编码", attribute="area", widget=TextWidget())
@@ -474,7 +494,7 @@ class ResidentResource(_ScopedResource):
 KIND_BY_LENGTH = {length: kind for kind, length in CODE_LENGTH.items()}
 
 
-class AreaResource(resources.ModelResource):
+class AreaResource(ProgressMixin, resources.ModelResource):
     """Nodes of the area tree by their national unit-grid code: the code's length says the kind
     and its longest known prefix the parent (a node may come after its parent in the same file).
     Only a street admin imports areas, under nodes of their own subtree."""
@@ -644,8 +664,9 @@ def _check_headers(kind: str, dataset) -> list[RowProblem]:
     return [RowProblem(1, h, _("This column is missing.")) for h in missing]
 
 
-def _run(kind: str, dataset, *, user, dry_run: bool):
+def _run(kind: str, dataset, *, user, dry_run: bool, progress=None):
     resource = RESOURCES[kind](user=user)
+    resource.progress = progress
     if kind == ImportKind.AREAS:
         # A node may hang under one made on an earlier row: the preview writes and rolls back.
         result = resource.import_data(
@@ -686,7 +707,7 @@ def _run(kind: str, dataset, *, user, dry_run: bool):
 
 def import_preview(*, user, kind: str, dataset) -> Preview:
     """Every row's problems, and what applying would do; nothing is written."""
-    _require_importer(user, kind)
+    require_importer(user, kind)
     problems = _check_headers(kind, dataset)
     if problems:
         return Preview(kind=kind, total=dataset.height, problems=problems)
@@ -695,19 +716,29 @@ def import_preview(*, user, kind: str, dataset) -> Preview:
     return _run(kind, dataset, user=user, dry_run=True)[1]
 
 
-def import_apply(*, user, kind: str, dataset, file_name: str) -> ImportRun:
-    """Apply the file when every row is valid, all rows or none (one transaction), and record
-    the run (in the change log). Raises ValidationError with the preview when a row is not."""
-    area = _require_importer(user, kind)
+def apply_rows(*, user, kind: str, dataset, progress=None) -> Preview:
+    """Apply every row of ``dataset`` when every row is valid, all rows or none (one
+    transaction). Raises ValidationError (with ``.preview``, every row's problems) when a row is
+    not: nothing is written then. ``progress(rows_done)`` is called every few hundred rows."""
+    require_importer(user, kind)
     with transaction.atomic():
         preview = Preview(kind=kind, total=dataset.height, problems=_check_headers(kind, dataset))
-        if preview.valid:
-            _result, preview = _run(kind, dataset, user=user, dry_run=False)
+        if preview.valid and dataset.height:
+            _result, preview = _run(kind, dataset, user=user, dry_run=False, progress=progress)
         if not preview.valid or not dataset.height:
             transaction.set_rollback(True)
             error = ValidationError({"file": _("The file has problems: nothing was imported.")})
             error.preview = preview
             raise error
+    return preview
+
+
+def import_apply(*, user, kind: str, dataset, file_name: str) -> ImportRun:
+    """Apply the file while the user waits (:func:`apply_rows`) and record the run (in the
+    change log), in one transaction."""
+    area = require_importer(user, kind)
+    with transaction.atomic():
+        preview = apply_rows(user=user, kind=kind, dataset=dataset)
         return ImportRun.objects.create(
             kind=kind,
             file_name=file_name[:200],
@@ -720,7 +751,7 @@ def import_apply(*, user, kind: str, dataset, file_name: str) -> ImportRun:
         )
 
 
-def _require_importer(user, kind: str = ImportKind.RESIDENTS) -> Area:
+def require_importer(user, kind: str = ImportKind.RESIDENTS) -> Area:
     """The top area the user keeps the register of, or for the area tree administers (the
     run's area)."""
     scope = scope_of(user)

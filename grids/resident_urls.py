@@ -23,6 +23,12 @@ urlpatterns = [
     path("handbook/", views.handbook_index, name="handbooks"),
     path("import/", import_views.import_start, name="import"),
     path("import/apply/", import_views.import_apply, name="import_apply"),
+    path("import/jobs/<int:pk>/", import_views.import_job, name="import_job"),
+    path(
+        "import/jobs/<int:pk>/progress/",
+        import_views.import_job_progress,
+        name="import_job_progress",
+    ),
     path("import/templates/<str:kind>/", import_views.import_template, name="import_template"),
     path("handbook/<int:pk>/", views.handbook, name="handbook"),
 ]

@@ -65,6 +65,9 @@ ROUTES = {
     "people:handbook": detail("area", ok=KEEPERS, sees=KEEPERS),
     "people:import": page(ok=KEEPERS),
     "people:import_apply": page(),
+    # A run belongs to the street it was imported into: its admin reads it, a grid worker not.
+    "people:import_job": detail("import_run", ok=ADMIN, sees=ADMIN),
+    "people:import_job_progress": detail("import_run", ok=ADMIN, sees=ADMIN),
     "people:import_template": Expectation(
         kwargs={"kind": lambda s: "residents"}, ok=KEEPERS, binary=True
     ),
