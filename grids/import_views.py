@@ -23,10 +23,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from governance import exports
-from governance.scopes import scope_of, visible
+from governance.scopes import visible
 from grids import import_jobs, imports
 from grids.models import ImportKind, ImportRun
-from grids.resident_registry import KEEPER_ROLES
 
 
 class UploadForm(forms.Form):
@@ -38,7 +37,7 @@ class UploadForm(forms.Form):
 
 
 def _require_keeper(user) -> None:
-    if not scope_of(user).has_role(*KEEPER_ROLES):
+    if not imports.kinds_for(user):
         raise PermissionDenied
 
 
@@ -51,6 +50,8 @@ def import_start(request):
     """Upload a file and read its preview."""
     _require_keeper(request.user)
     form = UploadForm(request.POST or None, request.FILES or None)
+    kinds = imports.kinds_for(request.user)
+    form.fields["kind"].choices = kinds
     preview = token = None
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -89,7 +90,7 @@ def import_start(request):
             "token": token,
             "file_name": request.FILES["file"].name if preview else "",
             "runs": runs,
-            "kinds": ImportKind.choices,
+            "kinds": kinds,
             "sync_max_rows": imports.SYNC_MAX_ROWS,
         },
         status=status,
@@ -136,17 +137,16 @@ def import_apply(request):
 def import_template(request, kind: str):
     """An .xlsx template: the Chinese headers and an example row."""
     _require_keeper(request.user)
-    if kind not in ImportKind.values:
+    if kind not in dict(imports.kinds_for(request.user)):
         raise Http404
+    spec = imports.SPECS[kind]
     headers = imports.template_headers(kind)
-    text_columns = [
-        i for i, h in enumerate(headers) if h in ("楼栋编码", "房号", "证件号码", "联系电话")
-    ]
+    text_columns = [i for i, h in enumerate(headers) if h in spec.text_columns]
     return exports.spreadsheet_response(
-        filename=str(imports.TEMPLATE_NAMES[kind]),
+        filename=str(spec.template_name),
         headers=headers,
-        rows=[imports.EXAMPLES[kind]],
-        sheet_title=str(imports.TEMPLATE_NAMES[kind]),
+        rows=[spec.example],
+        sheet_title=str(spec.template_name),
         text_columns=text_columns,
     )
 

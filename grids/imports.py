@@ -198,21 +198,64 @@ class ProgressMixin:
         return result
 
 
-class _ScopedResource(ProgressMixin, resources.ModelResource):
+class RowsResource(ProgressMixin, resources.ModelResource):
+    """A resource of the importing ``user`` whose rows' problems are collected per column (a
+    widget's ValueError or a :class:`Problem`), so that the preview lists them all."""
+
+    def __init__(self, *, user):
+        super().__init__()
+        self.user = user
+
+    def import_instance(self, instance, row, **kwargs):
+        errors: dict[str, list] = {}
+        for f in self.get_import_fields():
+            try:
+                self.import_field(f, instance, row, **kwargs)
+            except ValidationError as exc:
+                for name, messages in exc.message_dict.items():
+                    errors.setdefault(name, []).extend(messages)
+            except ValueError as exc:
+                errors.setdefault(f.attribute, []).append(str(exc))
+        if errors:
+            raise ValidationError(errors)
+
+
+class YesNoWidget(widgets.Widget):
+    """是/否 (also 1/0, true/false); empty is no."""
+
+    YES = ("是", "1", "true", "yes", "y", "√")
+    NO = ("否", "0", "false", "no", "n", "")
+
+    def clean(self, value, row=None, **kwargs):
+        text = _text(value).lower()
+        if text in self.YES:
+            return True
+        if text in self.NO:
+            return False
+        raise ValueError(_("Write 是 or 否."))
+
+    def render(self, value, obj=None, **kwargs):
+        return "是" if value else "否"
+
+
+def column_values(dataset, column: str) -> set[str]:
+    """The non-empty values in ``column`` of the file (none when the column is missing)."""
+    if column not in (dataset.headers or []):
+        return set()
+    return {_text(v) for v in dataset[column] if _text(v)}
+
+
+class _ScopedResource(RowsResource):
     """Rows of buildings the user keeps; lookups loaded in ``before_import``."""
 
     building = fields.Field(column_name="楼栋编码", attribute="area", widget=TextWidget())
 
     def __init__(self, *, user):
-        super().__init__()
-        self.user = user
+        super().__init__(user=user)
         self.lookups = Lookups()
 
     def _codes(self, dataset) -> set[str]:
-        column = self.fields["building"].column_name
-        if column not in dataset.headers:
-            return set()
-        return {_text(v) for v in dataset[column] if _text(v)}
+        return column_values(dataset, self.fields["building"].column_name)
 
     def _load_buildings(self, codes: Iterable[str]) -> None:
         qs = Area.objects.filter(code__in=sorted(codes), kind__in=HOUSING_KINDS)
@@ -236,19 +279,6 @@ class _ScopedResource(ProgressMixin, resources.ModelResource):
             instance.area = self._building(row)
             return
         super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
-
-    def import_instance(self, instance, row, **kwargs):
-        errors: dict[str, list] = {}
-        for f in self.get_import_fields():
-            try:
-                self.import_field(f, instance, row, **kwargs)
-            except ValidationError as exc:
-                for name, messages in exc.message_dict.items():
-                    errors.setdefault(name, []).extend(messages)
-            except ValueError as exc:
-                errors.setdefault(f.attribute, []).append(str(exc))
-        if errors:
-            raise ValidationError(errors)
 
     def export_field(self, field, instance, **kwargs):
         if field.attribute == "area":
@@ -571,41 +601,93 @@ class AreaResource(ProgressMixin, resources.ModelResource):
         self.areas[instance.code] = instance
 
 
-RESOURCES = {
-    ImportKind.AREAS: AreaResource,
-    ImportKind.ROOMS: RoomResource,
-    ImportKind.RESIDENTS: ResidentResource,
-}
-EXAMPLES = {
-    ImportKind.AREAS: ["110105099001", "青松里社区", 3200, 8600, ""],
-    ImportKind.ROOMS: ["1101050990100101001", "302", 3, 88.5, "自住", ""],
-    ImportKind.RESIDENTS: [
-        "1101050990100101001",
-        "302",
-        "王秀兰",
-        "居民身份证",
-        "11010519491231002X",
-        "13912345678",
-        "女",
-        "1949-12-31",
-        "汉族",
-        "群众",
-        "常住",
-        "户主",
-        "",
-        "2001-05-01",
-        "独居老人、高龄老人",
-    ],
-}
-TEMPLATE_NAMES = {
-    ImportKind.AREAS: gettext_lazy("areas-template"),
-    ImportKind.ROOMS: gettext_lazy("rooms-template"),
-    ImportKind.RESIDENTS: gettext_lazy("residents-template"),
-}
+@dataclass(frozen=True)
+class ImportSpec:
+    """One kind of file: its resource (``Resource(user=...)``), the example row of its template,
+    the template's name, the roles that import it and the columns the template keeps as text."""
+
+    resource: type
+    example: list
+    template_name: object
+    roles: frozenset
+    text_columns: tuple[str, ...] = ()
+    # The kinds of area the importer's role must be held on (departments: a whole street).
+    area_kinds: tuple[str, ...] = ()
+
+
+SPECS: dict[str, ImportSpec] = {}
+
+
+def register_kind(kind: str, spec: ImportSpec) -> None:
+    """Offer ``kind`` on the import page (apps register theirs in ``ready``; the kinds of a
+    higher app, such as party members, are registered by that app)."""
+    SPECS[kind] = spec
+
+
+def _importer_areas(scope, spec: ImportSpec) -> list[Area]:
+    return [a for a in scope.areas(spec.roles) if not spec.area_kinds or a.kind in spec.area_kinds]
+
+
+def kinds_for(user) -> list[tuple[str, str]]:
+    """The kinds of file ``user`` may import, as (value, label) choices."""
+    scope = scope_of(user)
+    return [
+        (value, label)
+        for value, label in ImportKind.choices
+        if value in SPECS and (scope.is_superuser or _importer_areas(scope, SPECS[value]))
+    ]
+
+
+register_kind(
+    ImportKind.AREAS,
+    ImportSpec(
+        AreaResource,
+        ["110105099001", "青松里社区", 3200, 8600, ""],
+        gettext_lazy("areas-template"),
+        frozenset({Role.STREET_ADMIN}),
+        ("编码",),
+    ),
+)
+register_kind(
+    ImportKind.ROOMS,
+    ImportSpec(
+        RoomResource,
+        ["1101050990100101001", "302", 3, 88.5, "自住", ""],
+        gettext_lazy("rooms-template"),
+        KEEPER_ROLES,
+        ("楼栋编码", "房号"),
+    ),
+)
+register_kind(
+    ImportKind.RESIDENTS,
+    ImportSpec(
+        ResidentResource,
+        [
+            "1101050990100101001",
+            "302",
+            "王秀兰",
+            "居民身份证",
+            "11010519491231002X",
+            "13912345678",
+            "女",
+            "1949-12-31",
+            "汉族",
+            "群众",
+            "常住",
+            "户主",
+            "",
+            "2001-05-01",
+            "独居老人、高龄老人",
+        ],
+        gettext_lazy("residents-template"),
+        KEEPER_ROLES,
+        ("楼栋编码", "房号", "证件号码", "联系电话"),
+    ),
+)
 
 
 def template_headers(kind: str) -> list[str]:
-    resource = RESOURCES[kind](user=None)
+    resource = SPECS[kind].resource(user=None)
     return [f.column_name for f in resource.get_import_fields()]
 
 
@@ -665,7 +747,7 @@ def _check_headers(kind: str, dataset) -> list[RowProblem]:
 
 
 def _run(kind: str, dataset, *, user, dry_run: bool, progress=None):
-    resource = RESOURCES[kind](user=user)
+    resource = SPECS[kind].resource(user=user)
     resource.progress = progress
     if kind == ImportKind.AREAS:
         # A node may hang under one made on an earlier row: the preview writes and rolls back.
@@ -682,14 +764,19 @@ def _run(kind: str, dataset, *, user, dry_run: bool, progress=None):
             )
             if dry_run:
                 transaction.set_rollback(True)
-    columns = {f.attribute: f.column_name for f in resource.get_import_fields() if f.attribute}
-    columns["care_tags"] = "关爱标签"
+    columns = {}
+    for name, f in resource.fields.items():
+        columns[name] = f.column_name
+        if f.attribute:
+            columns[f.attribute] = f.column_name
     problems = []
     # Spreadsheet rows: the header is row 1, the first data row is row 2.
     for invalid in result.invalid_rows:
         for name, messages in invalid.error_dict.items():
             for message in messages:
                 problems.append(RowProblem(invalid.number + 1, columns.get(name, ""), message))
+    for error in result.base_errors:
+        problems.append(RowProblem(1, "", str(error.error)))
     for number, errors in result.row_errors():
         for error in errors:
             problems.append(RowProblem(number + 1, "", str(error.error)))
@@ -752,15 +839,19 @@ def import_apply(*, user, kind: str, dataset, file_name: str) -> ImportRun:
 
 
 def require_importer(user, kind: str = ImportKind.RESIDENTS) -> Area:
-    """The top area the user keeps the register of, or for the area tree administers (the
-    run's area)."""
+    """The top area where ``user`` holds a role that imports ``kind`` (the run's area)."""
     scope = scope_of(user)
-    roles = [Role.STREET_ADMIN] if kind == ImportKind.AREAS else KEEPER_ROLES
-    areas = scope.areas(roles)
+    spec = SPECS.get(kind)
+    if spec is None:
+        raise ValidationError({"kind": _("Unknown kind of file.")})
+    areas = _importer_areas(scope, spec)
     if areas:
         return min(areas, key=lambda a: a.level)
     if scope.is_superuser:
-        root = Area.objects.filter(parent__isnull=True).order_by("tree_id").first()
+        roots = Area.objects.filter(parent__isnull=True)
+        if spec.area_kinds:
+            roots = Area.objects.filter(kind__in=spec.area_kinds)
+        root = roots.order_by("tree_id", "level").first()
         if root is not None:
             return root
-    raise PermissionDenied(_("Only the keepers of the register import it."))
+    raise PermissionDenied(_("You may not import this kind of file."))
