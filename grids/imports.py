@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import tablib
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -202,9 +202,38 @@ class RowsResource(ProgressMixin, resources.ModelResource):
     """A resource of the importing ``user`` whose rows' problems are collected per column (a
     widget's ValueError or a :class:`Problem`), so that the preview lists them all."""
 
+    # True when before_import loads every row the file could collide with (by natural key), so
+    # the model's own checks run without a uniqueness query per row (the database backs them).
+    unique_preloaded = False
+    # Foreign keys set from rows loaded in before_import (in scope, existing): not looked up
+    # again one row at a time by full_clean.
+    loaded_relations: tuple[str, ...] = ()
+
     def __init__(self, *, user):
         super().__init__()
         self.user = user
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        if not self.unique_preloaded:
+            return super().validate_instance(instance, import_validation_errors, validate_unique)
+        errors = dict(import_validation_errors or {})
+        try:
+            instance.full_clean(
+                exclude=[*errors, *self.loaded_relations],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def export_field(self, field, instance, **kwargs):
+        # A row whose relation could not be set (its problem is reported) has nothing to show.
+        try:
+            return super().export_field(field, instance, **kwargs)
+        except ObjectDoesNotExist:
+            return ""
 
     def import_instance(self, instance, row, **kwargs):
         errors: dict[str, list] = {}
