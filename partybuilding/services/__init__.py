@@ -53,6 +53,7 @@ from partybuilding.services.positions import (
     opening_periods,
 )
 from partybuilding.services.unit_points import unit_points_settle
+from partybuilding.services.visits import visit_raise_demand
 from partybuilding.services.volunteers import (
     activity_create,
     activity_set_status,
@@ -114,6 +115,7 @@ __all__ = [
     "served_hours",
     "status_step",
     "unit_points_settle",
+    "visit_raise_demand",
     "wish_claim",
     "wish_fulfil",
     "wish_release",
