@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from grids import import_views
+from grids import import_views, resident_edit_views
 from grids import resident_views as views
 
 app_name = "people"
@@ -10,6 +10,8 @@ app_name = "people"
 urlpatterns = [
     path("residents/", views.resident_list, name="residents"),
     path("residents/export/", views.resident_export, name="resident_export"),
+    path("residents/new/", resident_edit_views.resident_new, name="resident_new"),
+    path("residents/<int:pk>/edit/", resident_edit_views.resident_edit, name="resident_edit"),
     path("residents/<int:pk>/", views.resident_detail, name="resident"),
     path("residents/<int:pk>/reveal/", views.resident_reveal, name="resident_reveal"),
     path("residents/<int:pk>/tags/", views.resident_tag_add, name="resident_tag_add"),

@@ -56,6 +56,8 @@ ROUTES = {
     "people:residents": page(ok=KEEPERS, sees=KEEPERS),
     "people:resident_export": page(ok=KEEPERS, binary=True),
     "people:resident": detail("resident", ok=KEEPERS, sees=KEEPERS),
+    "people:resident_new": page(ok=KEEPERS),
+    "people:resident_edit": detail("resident", ok=KEEPERS, sees=KEEPERS),
     "people:resident_reveal": detail("resident"),
     "people:resident_tag_add": detail("resident"),
     "people:resident_tag_remove": detail("resident", extra={"link": "resident_tag"}),
