@@ -130,8 +130,8 @@ def progress(run: ImportRun) -> dict:
     first 500) once the job has failed. Text only; the page writes it as text nodes."""
     if run.state == ImportState.RUNNING:
         done = cache.get(_progress_key(run.pk)) or 0
-    elif run.state == ImportState.DONE:
-        done = run.total_rows
+    elif run.finished:
+        done = run.total_rows  # every row was read (and checked)
     else:
         done = 0
     return {
