@@ -178,6 +178,9 @@ class Lookups:
     """What a file's rows refer to, loaded once per file."""
 
     buildings: dict[str, Area] = field(default_factory=dict)
+    building_ids: set[int] = field(default_factory=set)
+    codes: dict[int, str] = field(default_factory=dict)
+    room_numbers: dict[int, str] = field(default_factory=dict)
     rooms: dict[tuple[int, str], Room] = field(default_factory=dict)
     residents: dict[tuple[str, str], Resident] = field(default_factory=dict)
     tags: dict[tuple[int, str], CareTag] = field(default_factory=dict)
@@ -274,10 +277,18 @@ def column_values(dataset, column: str) -> set[str]:
     return {_text(v) for v in dataset[column] if _text(v)}
 
 
+class RelatedIdField(fields.Field):
+    """A foreign key the resource sets itself from its lookups; read (to tell an unchanged row,
+    and by the library's diff) as the id, so that a matched row is never joined to it."""
+
+    def get_value(self, obj):
+        return getattr(obj, f"{self.attribute}_id", None) if obj is not None else None
+
+
 class _ScopedResource(RowsResource):
     """Rows of buildings the user keeps; lookups loaded in ``before_import``."""
 
-    building = fields.Field(column_name="楼栋编码", attribute="area", widget=TextWidget())
+    building = RelatedIdField(column_name="楼栋编码", attribute="area", widget=TextWidget())
 
     def __init__(self, *, user):
         super().__init__(user=user)
@@ -291,6 +302,8 @@ class _ScopedResource(RowsResource):
         if not scope_of(self.user).is_superuser:
             qs = reachable(self.user, qs, KEEPER_ROLES)
         self.lookups.buildings = {a.code: a for a in qs}
+        self.lookups.building_ids = {a.pk for a in self.lookups.buildings.values()}
+        self.lookups.codes = {a.pk: a.code for a in self.lookups.buildings.values()}
 
     def _building(self, row) -> Area:
         code = _text(row.get(self.fields["building"].column_name))
@@ -309,11 +322,13 @@ class _ScopedResource(RowsResource):
             return
         super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
 
+    # The building and the room are read by id from the file's lookups: a matched row is never
+    # joined to them (no query per row, and the library's copy of each row stays small).
     def export_field(self, field, instance, **kwargs):
         if field.attribute == "area":
-            return instance.area.code if instance.area_id else ""
+            return self.lookups.codes.get(instance.area_id, "")
         if field.attribute == "room":
-            return instance.room.number if instance.room_id else ""
+            return self.lookups.room_numbers.get(instance.room_id, "")
         return super().export_field(field, instance, **kwargs)
 
 
@@ -335,6 +350,8 @@ class RoomResource(_ScopedResource):
         skip_unchanged = True
         clean_model_instances = True
         skip_diff = False
+        # The preview lists problems, not diffs: no HTML diff of every row.
+        skip_html_diff = True
 
     def before_import(self, dataset, **kwargs):
         self._load_buildings(self._codes(dataset))
@@ -342,6 +359,7 @@ class RoomResource(_ScopedResource):
         self.lookups.rooms = {
             (r.area_id, r.number): r for r in Room.objects.filter(area_id__in=ids)
         }
+        self.lookups.room_numbers = {r.pk: r.number for r in self.lookups.rooms.values()}
 
     def get_instance(self, instance_loader, row):
         building = self._building(row)
@@ -349,7 +367,7 @@ class RoomResource(_ScopedResource):
 
 
 class ResidentResource(_ScopedResource):
-    room = fields.Field(column_name="房号", attribute="room", widget=TextWidget())
+    room = RelatedIdField(column_name="房号", attribute="room", widget=TextWidget())
     name = fields.Field(column_name="姓名", attribute="name", widget=TextWidget())
     id_type = fields.Field(
         column_name="证件类型",
@@ -403,6 +421,8 @@ class ResidentResource(_ScopedResource):
         skip_unchanged = True
         clean_model_instances = True
         skip_diff = False
+        # The preview lists problems, not diffs: no HTML diff of every row.
+        skip_html_diff = True
 
     def before_import(self, dataset, **kwargs):
         self._load_buildings(self._codes(dataset))
@@ -410,11 +430,14 @@ class ResidentResource(_ScopedResource):
         self.lookups.rooms = {
             (r.area_id, r.number): r for r in Room.objects.filter(area_id__in=ids)
         }
+        self.lookups.room_numbers = {r.pk: r.number for r in self.lookups.rooms.values()}
         numbers = {
             _text(v).upper() for v in (dataset["证件号码"] if "证件号码" in dataset.headers else [])
         }
         numbers.discard("")
-        found = Resident.objects.filter(id_number__in=sorted(numbers)).select_related("area")
+        # Without their areas: the library deep-copies every matched row (to tell an unchanged
+        # row), and a building's boundary would be copied with it.
+        found = Resident.objects.filter(id_number__in=sorted(numbers))
         self.lookups.residents = {(r.id_type, r.id_number): r for r in found}
         streets = {b.tree_id for b in self.lookups.buildings.values()}
         self.lookups.tags = {
@@ -441,7 +464,7 @@ class ResidentResource(_ScopedResource):
         if not number:
             return None
         existing = self.lookups.residents.get((id_type, number))
-        if existing is not None and existing.area.code not in self.lookups.buildings:
+        if existing is not None and existing.area_id not in self.lookups.building_ids:
             raise Problem(
                 {"id_number": _("This person is registered in a building outside your area.")}
             )
@@ -519,8 +542,12 @@ class ResidentResource(_ScopedResource):
                 )
             self.seen.add(key)
         try:
+            # The building and the room come from the rows loaded for the file (in scope,
+            # existing): full_clean does not look each one up again.
             instance.full_clean(
-                exclude=list(errors), validate_unique=False, validate_constraints=False
+                exclude=[*errors, "area", "room"],
+                validate_unique=False,
+                validate_constraints=False,
             )
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
@@ -575,6 +602,8 @@ class AreaResource(ProgressMixin, resources.ModelResource):
         skip_unchanged = True
         clean_model_instances = True
         skip_diff = False
+        # The preview lists problems, not diffs: no HTML diff of every row.
+        skip_html_diff = True
 
     def __init__(self, *, user):
         super().__init__()

@@ -101,6 +101,8 @@ class StaffResource(RowsResource):
         skip_unchanged = True
         clean_model_instances = True
         skip_diff = False
+        # The preview lists problems, not diffs: no HTML diff of every row.
+        skip_html_diff = True
 
     def before_import(self, dataset, **kwargs):
         require_importer(self.user, ImportKind.STAFF)
@@ -251,6 +253,8 @@ class DepartmentResource(RowsResource):
         skip_unchanged = True
         clean_model_instances = True
         skip_diff = False
+        # The preview lists problems, not diffs: no HTML diff of every row.
+        skip_html_diff = True
 
     def before_import(self, dataset, **kwargs):
         # The importer's street (or district) owns the departments (ImportSpec.area_kinds).

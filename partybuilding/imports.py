@@ -99,6 +99,8 @@ class PartyMemberResource(RowsResource):
         skip_unchanged = True
         clean_model_instances = True
         skip_diff = False
+        # The preview lists problems, not diffs: no HTML diff of every row.
+        skip_html_diff = True
 
     def before_import(self, dataset, **kwargs):
         names = sorted(column_values(dataset, "所在党组织"))
@@ -228,6 +230,8 @@ class UnitResource(RowsResource):
         skip_unchanged = True
         clean_model_instances = True
         skip_diff = False
+        # The preview lists problems, not diffs: no HTML diff of every row.
+        skip_html_diff = True
 
     def before_import(self, dataset, **kwargs):
         codes = sorted(column_values(dataset, "所在区域编码"))
