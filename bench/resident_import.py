@@ -138,6 +138,9 @@ def run(rows: int, *, results: Path = RESULTS) -> int:
     from grids.models import Area, Resident, ResidentCareTag, Visit
 
     street, codes, user = _street(max(1, -(-rows // PER_BUILDING)))
+    # The buildings just added moved the tree's bounds: read the street's subtree afresh, or
+    # residents of an earlier run in the moved buildings would stay (and be "unchanged").
+    street.refresh_from_db()
     in_street = Area.subtree_q(street, prefix="resident__area__")
     Visit.objects.filter(in_street).delete()
     ResidentCareTag.objects.filter(in_street).delete()
