@@ -35,10 +35,10 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=30_000)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from bench.run import _ensure_database
+    from bench.common import ensure_database
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    _ensure_database(url)
+    ensure_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ["CELERY_BROKER_URL"] = "memory://"
     os.environ.setdefault("ALLOW_DEV_SECRET_KEY", "1")
@@ -138,6 +138,9 @@ def run(rows: int, *, results: Path = RESULTS) -> int:
     from grids.models import Area, Resident, ResidentCareTag, Visit
 
     street, codes, user = _street(max(1, -(-rows // PER_BUILDING)))
+    # The buildings just added moved the tree's bounds: read the street's subtree afresh, or
+    # residents of an earlier run in the moved buildings would stay (and be "unchanged").
+    street.refresh_from_db()
     in_street = Area.subtree_q(street, prefix="resident__area__")
     Visit.objects.filter(in_street).delete()
     ResidentCareTag.objects.filter(in_street).delete()

@@ -99,6 +99,8 @@ SCOPE_AREA_MODEL = "grids.Area"
 # The model field work files its findings and escalated hidden dangers as (grids names it only
 # through this setting, as the core names the area model: cases are filed by a higher app).
 FIELD_CASE_MODEL = "casework.Case"
+# The party-building demand (需求清单) a home visit's need may become (named the same way).
+FIELD_DEMAND_MODEL = "partybuilding.Demand"
 
 TEMPLATES = [
     {
@@ -228,6 +230,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "grids.tasks.scan_danger_deadlines",
         "schedule": env_int("DANGER_SCAN_SECONDS", 60),
         "options": {"expires": 55},
+    },
+    # Import jobs whose message was lost (the broker was down) or whose worker died.
+    "grids-resume-import-jobs": {
+        "task": "grids.tasks.resume_import_jobs",
+        "schedule": 120,
+        "options": {"expires": 110},
     },
 }
 

@@ -33,6 +33,9 @@ class GridsConfig(AppConfig):
         from grids import resident_registry
 
         resident_registry.register()
+        from grids import staff_imports
+
+        staff_imports.register()
         # Signed-in users without a role (volunteers) have no area to see.
         register_nav(
             NavItem(

@@ -1,6 +1,8 @@
 """The import pages (mounted at /people/import/): templates, upload with a preview of every row's
 problems, apply when the whole file is valid. The uploaded file waits in private storage between
-the preview and the apply, under a random name bound to the uploader."""
+the preview and the apply, under a random name bound to the uploader. A file of more than
+``imports.SYNC_MAX_ROWS`` rows becomes a background job (grids.import_jobs): its page polls the
+job's progress (JSON) and lists its rows' problems."""
 
 from __future__ import annotations
 
@@ -14,17 +16,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from governance import exports
-from governance.scopes import scope_of, visible
-from grids import imports
+from governance.scopes import visible
+from grids import import_jobs, imports
 from grids.models import ImportKind, ImportRun
-from grids.resident_registry import KEEPER_ROLES
 
 
 class UploadForm(forms.Form):
@@ -36,7 +37,7 @@ class UploadForm(forms.Form):
 
 
 def _require_keeper(user) -> None:
-    if not scope_of(user).has_role(*KEEPER_ROLES):
+    if not imports.kinds_for(user):
         raise PermissionDenied
 
 
@@ -49,6 +50,8 @@ def import_start(request):
     """Upload a file and read its preview."""
     _require_keeper(request.user)
     form = UploadForm(request.POST or None, request.FILES or None)
+    kinds = imports.kinds_for(request.user)
+    form.fields["kind"].choices = kinds
     preview = token = None
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -56,6 +59,11 @@ def import_start(request):
         kind = form.cleaned_data["kind"]
         try:
             dataset = imports.read_upload(upload)
+            if dataset.height > imports.SYNC_MAX_ROWS:
+                run = import_jobs.job_start(
+                    user=request.user, kind=kind, upload=upload, dataset=dataset
+                )
+                return redirect("people:import_job", pk=run.pk)
             preview = imports.import_preview(user=request.user, kind=kind, dataset=dataset)
         except ValidationError as exc:
             form.add_error("file", exc.message_dict.get("file", exc.messages))
@@ -82,7 +90,8 @@ def import_start(request):
             "token": token,
             "file_name": request.FILES["file"].name if preview else "",
             "runs": runs,
-            "kinds": ImportKind.choices,
+            "kinds": kinds,
+            "sync_max_rows": imports.SYNC_MAX_ROWS,
         },
         status=status,
     )
@@ -128,16 +137,40 @@ def import_apply(request):
 def import_template(request, kind: str):
     """An .xlsx template: the Chinese headers and an example row."""
     _require_keeper(request.user)
-    if kind not in ImportKind.values:
+    if kind not in dict(imports.kinds_for(request.user)):
         raise Http404
+    spec = imports.SPECS[kind]
     headers = imports.template_headers(kind)
-    text_columns = [
-        i for i, h in enumerate(headers) if h in ("楼栋编码", "房号", "证件号码", "联系电话")
-    ]
+    text_columns = [i for i, h in enumerate(headers) if h in spec.text_columns]
     return exports.spreadsheet_response(
-        filename=str(imports.TEMPLATE_NAMES[kind]),
+        filename=str(spec.template_name),
         headers=headers,
-        rows=[imports.EXAMPLES[kind]],
-        sheet_title=str(imports.TEMPLATE_NAMES[kind]),
+        rows=[spec.example],
+        sheet_title=str(spec.template_name),
         text_columns=text_columns,
     )
+
+
+def _job(request, pk: int) -> ImportRun:
+    _require_keeper(request.user)
+    return get_object_or_404(visible(request.user, ImportRun.objects.select_related("user")), pk=pk)
+
+
+@login_required
+@require_GET
+def import_job(request, pk: int):
+    """A background import: its progress (updated by static/js/import-progress.js) and, once it
+    has failed, its rows' problems."""
+    run = _job(request, pk)
+    return render(
+        request,
+        "grids/people/import_job.html",
+        {"run": run, "status": import_jobs.progress(run)},
+    )
+
+
+@login_required
+@require_GET
+def import_job_progress(request, pk: int):
+    """The job's progress as JSON (state, rows done of all, problems once failed)."""
+    return JsonResponse(import_jobs.progress(_job(request, pk)))

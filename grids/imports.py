@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import tablib
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -51,6 +51,11 @@ from grids.resident_registry import KEEPER_ROLES
 from grids.resident_services import refresh_visit_due
 
 MAX_ROWS = 50_000
+# Files with more rows are imported in the background (a job run by a Celery worker).
+SYNC_MAX_ROWS = 2_000
+PROGRESS_EVERY = 250
+# A job's problems kept on its run (the first ones, in row order).
+MAX_KEPT_PROBLEMS = 1_000
 MAX_BYTES = 20 * 1024 * 1024
 TAG_SEPARATORS = ("、", ",", "，", ";", "；", " ")
 
@@ -173,32 +178,132 @@ class Lookups:
     """What a file's rows refer to, loaded once per file."""
 
     buildings: dict[str, Area] = field(default_factory=dict)
+    building_ids: set[int] = field(default_factory=set)
+    codes: dict[int, str] = field(default_factory=dict)
+    room_numbers: dict[int, str] = field(default_factory=dict)
     rooms: dict[tuple[int, str], Room] = field(default_factory=dict)
     residents: dict[tuple[str, str], Resident] = field(default_factory=dict)
     tags: dict[tuple[int, str], CareTag] = field(default_factory=dict)
 
 
-class _ScopedResource(resources.ModelResource):
-    """Rows of buildings the user keeps; lookups loaded in ``before_import``."""
+class ProgressMixin:
+    """Calls ``self.progress(rows_done)`` every :data:`PROGRESS_EVERY` rows (a background job
+    shows it while the file's transaction is still open)."""
 
-    building = fields.Field(column_name="楼栋编码", attribute="area", widget=TextWidget())
+    progress = None
+    rows_done = 0
+
+    def import_row(self, row, instance_loader, **kwargs):
+        result = super().import_row(row, instance_loader, **kwargs)
+        self.rows_done += 1
+        if self.progress is not None and self.rows_done % PROGRESS_EVERY == 0:
+            self.progress(self.rows_done)
+        return result
+
+
+class RowsResource(ProgressMixin, resources.ModelResource):
+    """A resource of the importing ``user`` whose rows' problems are collected per column (a
+    widget's ValueError or a :class:`Problem`), so that the preview lists them all."""
+
+    # True when before_import loads every row the file could collide with (by natural key), so
+    # the model's own checks run without a uniqueness query per row (the database backs them).
+    unique_preloaded = False
+    # Foreign keys set from rows loaded in before_import (in scope, existing): not looked up
+    # again one row at a time by full_clean.
+    loaded_relations: tuple[str, ...] = ()
 
     def __init__(self, *, user):
         super().__init__()
         self.user = user
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        if not self.unique_preloaded:
+            return super().validate_instance(instance, import_validation_errors, validate_unique)
+        errors = dict(import_validation_errors or {})
+        try:
+            instance.full_clean(
+                exclude=[*errors, *self.loaded_relations],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def export_field(self, field, instance, **kwargs):
+        # A row whose relation could not be set (its problem is reported) has nothing to show.
+        try:
+            return super().export_field(field, instance, **kwargs)
+        except ObjectDoesNotExist:
+            return ""
+
+    def import_instance(self, instance, row, **kwargs):
+        errors: dict[str, list] = {}
+        for f in self.get_import_fields():
+            try:
+                self.import_field(f, instance, row, **kwargs)
+            except ValidationError as exc:
+                for name, messages in exc.message_dict.items():
+                    errors.setdefault(name, []).extend(messages)
+            except ValueError as exc:
+                errors.setdefault(f.attribute, []).append(str(exc))
+        if errors:
+            raise ValidationError(errors)
+
+
+class YesNoWidget(widgets.Widget):
+    """是/否 (also 1/0, true/false); empty is no."""
+
+    YES = ("是", "1", "true", "yes", "y", "√")
+    NO = ("否", "0", "false", "no", "n", "")
+
+    def clean(self, value, row=None, **kwargs):
+        text = _text(value).lower()
+        if text in self.YES:
+            return True
+        if text in self.NO:
+            return False
+        raise ValueError(_("Write 是 or 否."))
+
+    def render(self, value, obj=None, **kwargs):
+        return "是" if value else "否"
+
+
+def column_values(dataset, column: str) -> set[str]:
+    """The non-empty values in ``column`` of the file (none when the column is missing)."""
+    if column not in (dataset.headers or []):
+        return set()
+    return {_text(v) for v in dataset[column] if _text(v)}
+
+
+class RelatedIdField(fields.Field):
+    """A foreign key the resource sets itself from its lookups; read (to tell an unchanged row,
+    and by the library's diff) as the id, so that a matched row is never joined to it."""
+
+    def get_value(self, obj):
+        return getattr(obj, f"{self.attribute}_id", None) if obj is not None else None
+
+
+class _ScopedResource(RowsResource):
+    """Rows of buildings the user keeps; lookups loaded in ``before_import``."""
+
+    building = RelatedIdField(column_name="楼栋编码", attribute="area", widget=TextWidget())
+
+    def __init__(self, *, user):
+        super().__init__(user=user)
         self.lookups = Lookups()
 
     def _codes(self, dataset) -> set[str]:
-        column = self.fields["building"].column_name
-        if column not in dataset.headers:
-            return set()
-        return {_text(v) for v in dataset[column] if _text(v)}
+        return column_values(dataset, self.fields["building"].column_name)
 
     def _load_buildings(self, codes: Iterable[str]) -> None:
         qs = Area.objects.filter(code__in=sorted(codes), kind__in=HOUSING_KINDS)
         if not scope_of(self.user).is_superuser:
             qs = reachable(self.user, qs, KEEPER_ROLES)
         self.lookups.buildings = {a.code: a for a in qs}
+        self.lookups.building_ids = {a.pk for a in self.lookups.buildings.values()}
+        self.lookups.codes = {a.pk: a.code for a in self.lookups.buildings.values()}
 
     def _building(self, row) -> Area:
         code = _text(row.get(self.fields["building"].column_name))
@@ -217,24 +322,13 @@ class _ScopedResource(resources.ModelResource):
             return
         super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
 
-    def import_instance(self, instance, row, **kwargs):
-        errors: dict[str, list] = {}
-        for f in self.get_import_fields():
-            try:
-                self.import_field(f, instance, row, **kwargs)
-            except ValidationError as exc:
-                for name, messages in exc.message_dict.items():
-                    errors.setdefault(name, []).extend(messages)
-            except ValueError as exc:
-                errors.setdefault(f.attribute, []).append(str(exc))
-        if errors:
-            raise ValidationError(errors)
-
+    # The building and the room are read by id from the file's lookups: a matched row is never
+    # joined to them (no query per row, and the library's copy of each row stays small).
     def export_field(self, field, instance, **kwargs):
         if field.attribute == "area":
-            return instance.area.code if instance.area_id else ""
+            return self.lookups.codes.get(instance.area_id, "")
         if field.attribute == "room":
-            return instance.room.number if instance.room_id else ""
+            return self.lookups.room_numbers.get(instance.room_id, "")
         return super().export_field(field, instance, **kwargs)
 
 
@@ -256,6 +350,8 @@ class RoomResource(_ScopedResource):
         skip_unchanged = True
         clean_model_instances = True
         skip_diff = False
+        # The preview lists problems, not diffs: no HTML diff of every row.
+        skip_html_diff = True
 
     def before_import(self, dataset, **kwargs):
         self._load_buildings(self._codes(dataset))
@@ -263,6 +359,7 @@ class RoomResource(_ScopedResource):
         self.lookups.rooms = {
             (r.area_id, r.number): r for r in Room.objects.filter(area_id__in=ids)
         }
+        self.lookups.room_numbers = {r.pk: r.number for r in self.lookups.rooms.values()}
 
     def get_instance(self, instance_loader, row):
         building = self._building(row)
@@ -270,7 +367,7 @@ class RoomResource(_ScopedResource):
 
 
 class ResidentResource(_ScopedResource):
-    room = fields.Field(column_name="房号", attribute="room", widget=TextWidget())
+    room = RelatedIdField(column_name="房号", attribute="room", widget=TextWidget())
     name = fields.Field(column_name="姓名", attribute="name", widget=TextWidget())
     id_type = fields.Field(
         column_name="证件类型",
@@ -324,6 +421,8 @@ class ResidentResource(_ScopedResource):
         skip_unchanged = True
         clean_model_instances = True
         skip_diff = False
+        # The preview lists problems, not diffs: no HTML diff of every row.
+        skip_html_diff = True
 
     def before_import(self, dataset, **kwargs):
         self._load_buildings(self._codes(dataset))
@@ -331,11 +430,14 @@ class ResidentResource(_ScopedResource):
         self.lookups.rooms = {
             (r.area_id, r.number): r for r in Room.objects.filter(area_id__in=ids)
         }
+        self.lookups.room_numbers = {r.pk: r.number for r in self.lookups.rooms.values()}
         numbers = {
             _text(v).upper() for v in (dataset["证件号码"] if "证件号码" in dataset.headers else [])
         }
         numbers.discard("")
-        found = Resident.objects.filter(id_number__in=sorted(numbers)).select_related("area")
+        # Without their areas: the library deep-copies every matched row (to tell an unchanged
+        # row), and a building's boundary would be copied with it.
+        found = Resident.objects.filter(id_number__in=sorted(numbers))
         self.lookups.residents = {(r.id_type, r.id_number): r for r in found}
         streets = {b.tree_id for b in self.lookups.buildings.values()}
         self.lookups.tags = {
@@ -362,7 +464,7 @@ class ResidentResource(_ScopedResource):
         if not number:
             return None
         existing = self.lookups.residents.get((id_type, number))
-        if existing is not None and existing.area.code not in self.lookups.buildings:
+        if existing is not None and existing.area_id not in self.lookups.building_ids:
             raise Problem(
                 {"id_number": _("This person is registered in a building outside your area.")}
             )
@@ -440,8 +542,12 @@ class ResidentResource(_ScopedResource):
                 )
             self.seen.add(key)
         try:
+            # The building and the room come from the rows loaded for the file (in scope,
+            # existing): full_clean does not look each one up again.
             instance.full_clean(
-                exclude=list(errors), validate_unique=False, validate_constraints=False
+                exclude=[*errors, "area", "room"],
+                validate_unique=False,
+                validate_constraints=False,
             )
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
@@ -474,7 +580,7 @@ class ResidentResource(_ScopedResource):
 KIND_BY_LENGTH = {length: kind for kind, length in CODE_LENGTH.items()}
 
 
-class AreaResource(resources.ModelResource):
+class AreaResource(ProgressMixin, resources.ModelResource):
     """Nodes of the area tree by their national unit-grid code: the code's length says the kind
     and its longest known prefix the parent (a node may come after its parent in the same file).
     Only a street admin imports areas, under nodes of their own subtree."""
@@ -496,6 +602,8 @@ class AreaResource(resources.ModelResource):
         skip_unchanged = True
         clean_model_instances = True
         skip_diff = False
+        # The preview lists problems, not diffs: no HTML diff of every row.
+        skip_html_diff = True
 
     def __init__(self, *, user):
         super().__init__()
@@ -551,41 +659,93 @@ class AreaResource(resources.ModelResource):
         self.areas[instance.code] = instance
 
 
-RESOURCES = {
-    ImportKind.AREAS: AreaResource,
-    ImportKind.ROOMS: RoomResource,
-    ImportKind.RESIDENTS: ResidentResource,
-}
-EXAMPLES = {
-    ImportKind.AREAS: ["110105099001", "青松里社区", 3200, 8600, ""],
-    ImportKind.ROOMS: ["1101050990100101001", "302", 3, 88.5, "自住", ""],
-    ImportKind.RESIDENTS: [
-        "1101050990100101001",
-        "302",
-        "王秀兰",
-        "居民身份证",
-        "11010519491231002X",
-        "13912345678",
-        "女",
-        "1949-12-31",
-        "汉族",
-        "群众",
-        "常住",
-        "户主",
-        "",
-        "2001-05-01",
-        "独居老人、高龄老人",
-    ],
-}
-TEMPLATE_NAMES = {
-    ImportKind.AREAS: gettext_lazy("areas-template"),
-    ImportKind.ROOMS: gettext_lazy("rooms-template"),
-    ImportKind.RESIDENTS: gettext_lazy("residents-template"),
-}
+@dataclass(frozen=True)
+class ImportSpec:
+    """One kind of file: its resource (``Resource(user=...)``), the example row of its template,
+    the template's name, the roles that import it and the columns the template keeps as text."""
+
+    resource: type
+    example: list
+    template_name: object
+    roles: frozenset
+    text_columns: tuple[str, ...] = ()
+    # The kinds of area the importer's role must be held on (departments: a whole street).
+    area_kinds: tuple[str, ...] = ()
+
+
+SPECS: dict[str, ImportSpec] = {}
+
+
+def register_kind(kind: str, spec: ImportSpec) -> None:
+    """Offer ``kind`` on the import page (apps register theirs in ``ready``; the kinds of a
+    higher app, such as party members, are registered by that app)."""
+    SPECS[kind] = spec
+
+
+def _importer_areas(scope, spec: ImportSpec) -> list[Area]:
+    return [a for a in scope.areas(spec.roles) if not spec.area_kinds or a.kind in spec.area_kinds]
+
+
+def kinds_for(user) -> list[tuple[str, str]]:
+    """The kinds of file ``user`` may import, as (value, label) choices."""
+    scope = scope_of(user)
+    return [
+        (value, label)
+        for value, label in ImportKind.choices
+        if value in SPECS and (scope.is_superuser or _importer_areas(scope, SPECS[value]))
+    ]
+
+
+register_kind(
+    ImportKind.AREAS,
+    ImportSpec(
+        AreaResource,
+        ["110105099001", "青松里社区", 3200, 8600, ""],
+        gettext_lazy("areas-template"),
+        frozenset({Role.STREET_ADMIN}),
+        ("编码",),
+    ),
+)
+register_kind(
+    ImportKind.ROOMS,
+    ImportSpec(
+        RoomResource,
+        ["1101050990100101001", "302", 3, 88.5, "自住", ""],
+        gettext_lazy("rooms-template"),
+        KEEPER_ROLES,
+        ("楼栋编码", "房号"),
+    ),
+)
+register_kind(
+    ImportKind.RESIDENTS,
+    ImportSpec(
+        ResidentResource,
+        [
+            "1101050990100101001",
+            "302",
+            "王秀兰",
+            "居民身份证",
+            "11010519491231002X",
+            "13912345678",
+            "女",
+            "1949-12-31",
+            "汉族",
+            "群众",
+            "常住",
+            "户主",
+            "",
+            "2001-05-01",
+            "独居老人、高龄老人",
+        ],
+        gettext_lazy("residents-template"),
+        KEEPER_ROLES,
+        ("楼栋编码", "房号", "证件号码", "联系电话"),
+    ),
+)
 
 
 def template_headers(kind: str) -> list[str]:
-    resource = RESOURCES[kind](user=None)
+    resource = SPECS[kind].resource(user=None)
     return [f.column_name for f in resource.get_import_fields()]
 
 
@@ -644,8 +804,9 @@ def _check_headers(kind: str, dataset) -> list[RowProblem]:
     return [RowProblem(1, h, _("This column is missing.")) for h in missing]
 
 
-def _run(kind: str, dataset, *, user, dry_run: bool):
-    resource = RESOURCES[kind](user=user)
+def _run(kind: str, dataset, *, user, dry_run: bool, progress=None):
+    resource = SPECS[kind].resource(user=user)
+    resource.progress = progress
     if kind == ImportKind.AREAS:
         # A node may hang under one made on an earlier row: the preview writes and rolls back.
         result = resource.import_data(
@@ -661,14 +822,19 @@ def _run(kind: str, dataset, *, user, dry_run: bool):
             )
             if dry_run:
                 transaction.set_rollback(True)
-    columns = {f.attribute: f.column_name for f in resource.get_import_fields() if f.attribute}
-    columns["care_tags"] = "关爱标签"
+    columns = {}
+    for name, f in resource.fields.items():
+        columns[name] = f.column_name
+        if f.attribute:
+            columns[f.attribute] = f.column_name
     problems = []
     # Spreadsheet rows: the header is row 1, the first data row is row 2.
     for invalid in result.invalid_rows:
         for name, messages in invalid.error_dict.items():
             for message in messages:
                 problems.append(RowProblem(invalid.number + 1, columns.get(name, ""), message))
+    for error in result.base_errors:
+        problems.append(RowProblem(1, "", str(error.error)))
     for number, errors in result.row_errors():
         for error in errors:
             problems.append(RowProblem(number + 1, "", str(error.error)))
@@ -686,7 +852,7 @@ def _run(kind: str, dataset, *, user, dry_run: bool):
 
 def import_preview(*, user, kind: str, dataset) -> Preview:
     """Every row's problems, and what applying would do; nothing is written."""
-    _require_importer(user, kind)
+    require_importer(user, kind)
     problems = _check_headers(kind, dataset)
     if problems:
         return Preview(kind=kind, total=dataset.height, problems=problems)
@@ -695,19 +861,29 @@ def import_preview(*, user, kind: str, dataset) -> Preview:
     return _run(kind, dataset, user=user, dry_run=True)[1]
 
 
-def import_apply(*, user, kind: str, dataset, file_name: str) -> ImportRun:
-    """Apply the file when every row is valid, all rows or none (one transaction), and record
-    the run (in the change log). Raises ValidationError with the preview when a row is not."""
-    area = _require_importer(user, kind)
+def apply_rows(*, user, kind: str, dataset, progress=None) -> Preview:
+    """Apply every row of ``dataset`` when every row is valid, all rows or none (one
+    transaction). Raises ValidationError (with ``.preview``, every row's problems) when a row is
+    not: nothing is written then. ``progress(rows_done)`` is called every few hundred rows."""
+    require_importer(user, kind)
     with transaction.atomic():
         preview = Preview(kind=kind, total=dataset.height, problems=_check_headers(kind, dataset))
-        if preview.valid:
-            _result, preview = _run(kind, dataset, user=user, dry_run=False)
+        if preview.valid and dataset.height:
+            _result, preview = _run(kind, dataset, user=user, dry_run=False, progress=progress)
         if not preview.valid or not dataset.height:
             transaction.set_rollback(True)
             error = ValidationError({"file": _("The file has problems: nothing was imported.")})
             error.preview = preview
             raise error
+    return preview
+
+
+def import_apply(*, user, kind: str, dataset, file_name: str) -> ImportRun:
+    """Apply the file while the user waits (:func:`apply_rows`) and record the run (in the
+    change log), in one transaction."""
+    area = require_importer(user, kind)
+    with transaction.atomic():
+        preview = apply_rows(user=user, kind=kind, dataset=dataset)
         return ImportRun.objects.create(
             kind=kind,
             file_name=file_name[:200],
@@ -720,16 +896,20 @@ def import_apply(*, user, kind: str, dataset, file_name: str) -> ImportRun:
         )
 
 
-def _require_importer(user, kind: str = ImportKind.RESIDENTS) -> Area:
-    """The top area the user keeps the register of, or for the area tree administers (the
-    run's area)."""
+def require_importer(user, kind: str = ImportKind.RESIDENTS) -> Area:
+    """The top area where ``user`` holds a role that imports ``kind`` (the run's area)."""
     scope = scope_of(user)
-    roles = [Role.STREET_ADMIN] if kind == ImportKind.AREAS else KEEPER_ROLES
-    areas = scope.areas(roles)
+    spec = SPECS.get(kind)
+    if spec is None:
+        raise ValidationError({"kind": _("Unknown kind of file.")})
+    areas = _importer_areas(scope, spec)
     if areas:
         return min(areas, key=lambda a: a.level)
     if scope.is_superuser:
-        root = Area.objects.filter(parent__isnull=True).order_by("tree_id").first()
+        roots = Area.objects.filter(parent__isnull=True)
+        if spec.area_kinds:
+            roots = Area.objects.filter(kind__in=spec.area_kinds)
+        root = roots.order_by("tree_id", "level").first()
         if root is not None:
             return root
-    raise PermissionDenied(_("Only the keepers of the register import it."))
+    raise PermissionDenied(_("You may not import this kind of file."))

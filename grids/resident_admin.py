@@ -180,19 +180,22 @@ class VisitAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    """Applied imports, to read (they are made on the import page)."""
+    """Imports and import jobs, to read (they are made on the import page)."""
 
     list_display = (
         "created_at",
         "kind",
         "file_name",
         "user",
+        "state",
+        "total_rows",
         "new_rows",
         "updated_rows",
         "skipped_rows",
     )
-    list_filter = ("kind",)
+    list_filter = ("kind", "state")
     list_select_related = ("user",)
+    exclude = ("file",)
 
     def has_add_permission(self, request):
         return False

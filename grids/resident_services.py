@@ -305,6 +305,16 @@ def visit_link_case(*, visit: Visit, case) -> bool:
     )
 
 
+def visit_link_demand(*, visit: Visit, demand) -> bool:
+    """Link ``visit`` to the party-building demand raised from its need, once (a conditional
+    update). Party building's service calls this in its transaction."""
+    return bool(
+        Visit.objects.filter(pk=visit.pk, demand__isnull=True).update(
+            demand=demand, updated_at=timezone.now()
+        )
+    )
+
+
 def can_keep(actor, resident: Resident) -> bool:
     """May ``actor`` change ``resident``'s record (a keeper of the register over their building)?
     Answered from the cached assignments, without a query."""

@@ -116,6 +116,10 @@ class PartybuildingConfig(AppConfig):
             privacy.PersonalField("resident_phone", privacy.Kind.PHONE, readers),
         )
 
+        from partybuilding import imports
+
+        imports.register()
+
         register_seeder(30, "party building and co-governance", seed_partybuilding)
         register_seeder(31, "positions and room bookings", seed_positions)
         register_seeder(32, "compounds and their three carriages", seed_compounds)

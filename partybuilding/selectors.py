@@ -204,7 +204,11 @@ def agreement_list_for(user) -> QuerySet[PairingAgreement]:
 
 
 def demand_list_for(user) -> QuerySet[Demand]:
-    return visible(user, Demand.objects.all()).select_related("area").order_by("-created_at", "-pk")
+    return (
+        visible(user, Demand.objects.all())
+        .select_related("area", "visit")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def resource_list_for(user) -> QuerySet[Resource]:

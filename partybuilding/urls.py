@@ -10,6 +10,7 @@ from partybuilding.views import (
     positions,
     stations,
     unit_points,
+    visits,
     volunteers,
 )
 
@@ -44,6 +45,7 @@ urlpatterns = [
     path("demands/", cogovernance.demands, name="demands"),
     path("demands/new/", cogovernance.demand_new, name="demand-new"),
     path("demands/<int:pk>/match/", cogovernance.demand_match, name="demand-match"),
+    path("visits/<int:pk>/demand/", visits.visit_demand, name="visit-demand"),
     path("resources/", cogovernance.resources, name="resources"),
     path("projects/", cogovernance.projects, name="projects"),
     path("projects/new/", cogovernance.project_edit, name="project-new"),

@@ -75,6 +75,20 @@ def test_the_list_benchmark_runs_at_a_tiny_size(tmp_path):
         assert f"| {label} |" in table
 
 
+def test_the_resident_list_benchmark_runs_at_a_tiny_size(tmp_path):
+    from grids.models import Resident
+
+    bench = _load("resident_list")
+    results = tmp_path / "resident_list.md"
+
+    assert bench.run(40, 90, repeat=1, results=results) == 0
+
+    assert Resident.objects.filter(area__code__startswith=bench.STREET_CODE).count() == 90
+    table = results.read_text(encoding="utf-8")
+    for label, _who, _path in bench.REQUESTS:
+        assert f"| {label} |" in table
+
+
 STATS_BENCH = Path(__file__).resolve().parent.parent / "bench" / "stats.py"
 
 

@@ -166,6 +166,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "need",
             "case",
             "case_number",
+            "demand",
         )
-        read_only_fields = ("area", "visitor", "case")
+        read_only_fields = ("area", "visitor", "case", "demand")
         extra_kwargs = {"visited_on": {"required": False}}

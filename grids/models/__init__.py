@@ -19,7 +19,7 @@ from grids.models.dangers import (
     HiddenDanger,
     HiddenDangerEvent,
 )
-from grids.models.imports import ImportKind, ImportRun
+from grids.models.imports import ImportKind, ImportRun, ImportState
 from grids.models.mobilization import (
     Capacity,
     CheckUnit,
@@ -69,6 +69,7 @@ __all__ = [
     "IdType",
     "ImportKind",
     "ImportRun",
+    "ImportState",
     "MobilizationKind",
     "MobilizationReport",
     "MobilizationSignup",

@@ -437,7 +437,8 @@ class ResidentCareTag(TimeStampedModel):
 
 
 class Visit(TimeStampedModel):
-    """A home visit (走访) of one resident by a grid worker; a need found may become a case."""
+    """A home visit (走访) of one resident by a grid worker; a need found may become a case or a
+    party-building demand (each linked both ways)."""
 
     resident = models.ForeignKey(
         Resident, verbose_name=_("resident"), on_delete=models.PROTECT, related_name="visits"
@@ -459,6 +460,15 @@ class Visit(TimeStampedModel):
     case = models.OneToOneField(
         settings.FIELD_CASE_MODEL,
         verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visit",
+        editable=False,
+    )
+    demand = models.OneToOneField(
+        settings.FIELD_DEMAND_MODEL,
+        verbose_name=_("party-building demand"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,

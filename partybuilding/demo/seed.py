@@ -415,6 +415,21 @@ def seed_partybuilding(ctx: DemoContext) -> None:
             )
         )
     demands = m.Demand.objects.bulk_create(demands)
+    # A few needs found on recent home visits, listed as demands the way a worker does it.
+    from grids.models import Visit
+    from partybuilding.services.visits import visit_raise_demand
+
+    admin = ctx.data["users"][Role.STREET_ADMIN]
+    recent = (
+        Visit.objects.filter(
+            area__in=Area.objects.within(street), case__isnull=True, demand__isnull=True
+        )
+        .exclude(need="")
+        .select_related("area")
+        .order_by("-visited_on", "-pk")[:12]
+    )
+    for visit in recent:
+        visit_raise_demand(actor=admin, visit=visit, service_type=rng.choice(list(DEMAND_TITLES)))
     matched = [d for d in demands if d.status == m.DemandStatus.MATCHED]
     statuses = list(STATUS_PROGRESS)
     parents = []

@@ -62,6 +62,7 @@ from partybuilding.services.stations import (
     reception_set_status,
 )
 from partybuilding.services.unit_points import unit_points_settle
+from partybuilding.services.visits import visit_raise_demand
 from partybuilding.services.volunteers import (
     activity_create,
     activity_set_status,
@@ -130,6 +131,7 @@ __all__ = [
     "served_hours",
     "status_step",
     "unit_points_settle",
+    "visit_raise_demand",
     "wish_claim",
     "wish_fulfil",
     "wish_release",

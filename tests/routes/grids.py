@@ -56,6 +56,8 @@ ROUTES = {
     "people:residents": page(ok=KEEPERS, sees=KEEPERS),
     "people:resident_export": page(ok=KEEPERS, binary=True),
     "people:resident": detail("resident", ok=KEEPERS, sees=KEEPERS),
+    "people:resident_new": page(ok=KEEPERS),
+    "people:resident_edit": detail("resident", ok=KEEPERS, sees=KEEPERS),
     "people:resident_reveal": detail("resident"),
     "people:resident_tag_add": detail("resident"),
     "people:resident_tag_remove": detail("resident", extra={"link": "resident_tag"}),
@@ -65,6 +67,9 @@ ROUTES = {
     "people:handbook": detail("area", ok=KEEPERS, sees=KEEPERS),
     "people:import": page(ok=KEEPERS),
     "people:import_apply": page(),
+    # A run belongs to the street it was imported into: its admin reads it, a grid worker not.
+    "people:import_job": detail("import_run", ok=ADMIN, sees=ADMIN),
+    "people:import_job_progress": detail("import_run", ok=ADMIN, sees=ADMIN),
     "people:import_template": Expectation(
         kwargs={"kind": lambda s: "residents"}, ok=KEEPERS, binary=True
     ),

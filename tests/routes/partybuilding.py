@@ -27,6 +27,8 @@ ROUTES = {
     "partybuilding:demands": page(ok=OFFICER, sees=OFFICER),
     "partybuilding:demand-new": page(),
     "partybuilding:demand-match": detail("demand"),
+    # A visit's need listed as a demand: the register's keepers and the party officers.
+    "partybuilding:visit-demand": detail("visit", ok=(*ADMIN, "grid_worker", *OFFICER)),
     "partybuilding:resources": page(ok=OFFICER, sees=OFFICER),
     "partybuilding:projects": page(ok=OFFICER, sees=OFFICER),
     "partybuilding:project-new": page(),

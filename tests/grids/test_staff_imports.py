@@ -1,0 +1,148 @@
+"""Import of grid staff (accounts and roles) and of a street's departments: preview problems,
+all or nothing, idempotent re-import, the importer's scope."""
+
+from __future__ import annotations
+
+import pytest
+import tablib
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from governance.models import Department, Role, RoleAssignment, User
+from grids import imports
+from grids.models import GridStaff
+from tests.factories import DepartmentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _dataset(kind, rows):
+    data = tablib.Dataset(headers=imports.template_headers(kind))
+    for row in rows:
+        data.append(row)
+    return data
+
+
+def _staff(area, name, username="", role="", position="专职网格员"):
+    return [area.code, position, name, "13800001234", "是", "2023-03-01", username, role]
+
+
+def test_staff_are_imported_with_their_accounts_and_roles_once(field, tree):
+    rows = [
+        _staff(tree.grid_a1, "李建国", "lijianguo", "网格员"),
+        _staff(tree.building_a1, "王阿姨", position="楼组长"),
+    ]
+    run = imports.import_apply(
+        user=field.street_admin, kind="staff", dataset=_dataset("staff", rows), file_name="s"
+    )
+    assert run.new_rows == 2
+    staff = GridStaff.objects.get(name="李建国")
+    user = User.objects.get(username="lijianguo")
+    assert staff.user == user and staff.is_party_member and not user.has_usable_password()
+    assert user.home_area == tree.grid_a1
+    assert RoleAssignment.objects.filter(
+        user=user, role=Role.GRID_WORKER, area=tree.grid_a1
+    ).exists()
+    again = imports.import_apply(
+        user=field.street_admin, kind="staff", dataset=_dataset("staff", rows), file_name="s"
+    )
+    assert (again.new_rows, again.updated_rows, again.skipped_rows) == (0, 0, 2)
+    assert RoleAssignment.objects.filter(user=user).count() == 1
+    assert GridStaff.objects.filter(name="李建国").count() == 1
+
+
+def test_a_new_role_for_an_imported_account_is_a_change(field, tree):
+    rows = [_staff(tree.grid_a1, "李建国", "lijianguo", "网格员")]
+    imports.import_apply(
+        user=field.street_admin, kind="staff", dataset=_dataset("staff", rows), file_name="s"
+    )
+    rows[0][7] = "党建专干"
+    run = imports.import_apply(
+        user=field.street_admin, kind="staff", dataset=_dataset("staff", rows), file_name="s"
+    )
+    assert run.updated_rows == 1
+    assert set(
+        RoleAssignment.objects.filter(user__username="lijianguo").values_list("role", flat=True)
+    ) == {Role.GRID_WORKER, Role.PARTY_OFFICER}
+
+
+def test_the_staff_preview_lists_each_rows_problem_and_applies_nothing(field, tree):
+    UserFactory(username="outsider_b")
+    RoleAssignment.objects.create(
+        user=User.objects.get(username="outsider_b"), role=Role.GRID_WORKER, area=tree.grid_b1
+    )
+    rows = [
+        _staff(tree.grid_a1, "好人", "good_one", "网格员"),
+        _staff(tree.grid_b1, "别处的人"),
+        _staff(tree.grid_a1, "夺号", "outsider_b", "网格员"),
+        _staff(tree.grid_a1, "提权", "boss", "街道管理员"),
+        _staff(tree.grid_a1, "坏岗位", position="队长"),
+    ]
+    preview = imports.import_preview(
+        user=field.admin_a, kind="staff", dataset=_dataset("staff", rows)
+    )
+    found = {(p.row, p.column) for p in preview.problems}
+    assert found == {(3, "区域编码"), (4, "登录账号"), (5, "系统角色"), (6, "岗位")}
+    with pytest.raises(ValidationError):
+        imports.import_apply(
+            user=field.admin_a, kind="staff", dataset=_dataset("staff", rows), file_name="s"
+        )
+    assert not User.objects.filter(username="good_one").exists()
+    assert not GridStaff.objects.filter(name="好人").exists()
+
+
+def test_only_a_street_admin_imports_staff_and_departments(field, tree):
+    for kind in ("staff", "departments"):
+        with pytest.raises(PermissionDenied):
+            imports.import_preview(user=field.worker_a, kind=kind, dataset=_dataset(kind, []))
+    assert "staff" in dict(imports.kinds_for(field.admin_a))
+    # An admin of one community is no street's admin: departments are owned by a street.
+    assert "departments" not in dict(imports.kinds_for(field.admin_a))
+    assert "departments" in dict(imports.kinds_for(field.street_admin))
+
+
+def test_departments_are_owned_by_the_importing_street_and_upserted_by_code(field, tree):
+    DepartmentFactory(name="全市水务", code="water", owner=None)
+    rows = [
+        ["cgzf", "城管执法队", "职能部门", "010-65001234", "是"],
+        ["wy-qsl", "青松里物业", "物业公司", "", "是"],
+    ]
+    run = imports.import_apply(
+        user=field.street_admin,
+        kind="departments",
+        dataset=_dataset("departments", rows),
+        file_name="d",
+    )
+    assert run.new_rows == 2
+    assert Department.objects.get(code="wy-qsl").kind == Department.Kind.PROPERTY
+    assert set(
+        Department.objects.filter(code__in=["cgzf", "wy-qsl"]).values_list("owner", flat=True)
+    ) == {tree.street.pk}
+    again = imports.import_apply(
+        user=field.street_admin,
+        kind="departments",
+        dataset=_dataset("departments", rows),
+        file_name="d",
+    )
+    assert again.skipped_rows == 2
+    preview = imports.import_preview(
+        user=field.street_admin,
+        kind="departments",
+        dataset=_dataset(
+            "departments", [["water", "水务", "职能部门", "", "是"], ["x y", "坏", "", "", "也许"]]
+        ),
+    )
+    assert {(p.row, p.column) for p in preview.problems} == {
+        (2, "部门编码"),
+        (3, "部门编码"),
+        (3, "启用"),
+    }
+    assert Department.objects.get(code="water").owner is None
+
+
+def test_the_import_page_offers_only_the_kinds_the_user_imports(client, field):
+    client.force_login(field.worker_a)
+    kinds = dict(client.get("/people/import/").context["kinds"])
+    assert "residents" in kinds and "staff" not in kinds
+    assert client.get("/people/import/templates/staff/").status_code == 404
+    client.force_login(field.street_admin)
+    assert client.get("/people/import/templates/staff/").status_code == 200
