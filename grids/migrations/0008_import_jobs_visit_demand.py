@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grids', '0006_text_limits_residents'),
+        ('grids', '0007_pinyin_names'),
         ('partybuilding', '0013_text_limits_of_positions_and_consortia'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
