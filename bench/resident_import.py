@@ -35,10 +35,10 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=30_000)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from bench.run import _ensure_database
+    from bench.common import ensure_database
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    _ensure_database(url)
+    ensure_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ["CELERY_BROKER_URL"] = "memory://"
     os.environ.setdefault("ALLOW_DEV_SECRET_KEY", "1")

@@ -41,9 +41,9 @@ def main() -> int:
     url = os.environ.get("BENCH_STATS_DATABASE_URL", DEFAULT_URL)
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
-    from run import _ensure_database
+    from common import ensure_database
 
-    _ensure_database(url)
+    ensure_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ["CELERY_BROKER_URL"] = "memory://"
     os.environ.setdefault("ALLOW_DEV_SECRET_KEY", "1")

@@ -50,6 +50,9 @@ from casework.stats.models import (
     AssessmentRecompute,
     AssessmentResult,
     AssessmentScheme,
+    CaseRollup,
+    CaseRollupOverlap,
+    CaseRollupState,
     ManualScore,
 )
 from governance.models import (
@@ -72,6 +75,9 @@ __all__ = [
     "AssessmentItem",
     "AssessmentMonth",
     "AssessmentRecompute",
+    "CaseRollup",
+    "CaseRollupOverlap",
+    "CaseRollupState",
     "AssessmentResult",
     "AssessmentScheme",
     "Attachment",
