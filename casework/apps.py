@@ -12,7 +12,12 @@ class CaseworkConfig(AppConfig):
 
         from casework import selectors
         from casework.deadlines.selectors import desk_badge
-        from casework.demo import seed_assessment, seed_casework, seed_deadlines
+        from casework.demo import (
+            seed_assessment,
+            seed_casework,
+            seed_deadlines,
+            seed_stats_rollup,
+        )
         from casework.models import (
             Attachment,
             Case,
@@ -84,6 +89,7 @@ class CaseworkConfig(AppConfig):
             )
         register_seeder(25, "deadlines: reminders, requests, supervision orders", seed_deadlines)
         register_seeder(27, "the monthly assessment and its frozen months", seed_assessment)
+        register_seeder(90, "statistics rollups", seed_stats_rollup)
         from casework.stats.models import (
             AssessmentItem,
             AssessmentMonth,

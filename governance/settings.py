@@ -208,6 +208,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600,
         "options": {"expires": 3000},
     },
+    # The statistics rollups catch up with cases changed outside the workflow (reads do too).
+    "casework-stats-rollup": {
+        "task": "casework.tasks.stats_rollup_catch_up",
+        "schedule": env_int("STATS_ROLLUP_SECONDS", 300),
+        "options": {"expires": 280},
+    },
     # Last month's assessment is frozen on the 1st, after midnight's last cases are in.
     "casework-freeze-assessment": {
         "task": "casework.tasks.freeze_assessment_month",

@@ -60,6 +60,8 @@ SNAPSHOT = tuple(f.key for f in FIGURES.values() if f.snapshot)
 # A transaction that wrote a case before the newest state was computed may commit after it:
 # the catch-up looks this far behind the newest state.
 CATCH_UP_MARGIN = timedelta(minutes=10)
+# The periodic task looks further back (a transaction held open for long, a clock set back).
+TASK_MARGIN = timedelta(days=1)
 CHUNK = 2000
 _EVENT_STEPS = {"acknowledge": "acknowledged", "return": "returned", "verify_fail": "reworked"}
 _SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
@@ -332,14 +334,14 @@ def _upsert(table: str, names, conflict: str, sets: str, values: list[tuple]) ->
             )
 
 
-def catch_up() -> int:
+def catch_up(*, margin: timedelta = CATCH_UP_MARGIN) -> int:
     """Refresh the cases changed since the newest state (less a margin for late commits) whose
     state is older than the case: what writers outside the workflow changed. Cheap when
     nothing did (one index range read). On an empty rollup: builds it."""
     newest = CaseRollupState.objects.aggregate(at=Max("case_updated_at"))["at"]
     changed = Case.objects.order_by()
     if newest is not None:
-        changed = changed.filter(updated_at__gte=newest - CATCH_UP_MARGIN)
+        changed = changed.filter(updated_at__gte=newest - margin)
     versions = dict(changed.values_list("pk", "updated_at"))
     if not versions:
         return 0
@@ -450,3 +452,34 @@ def per_month(source: Subtree, first: date, last: date) -> dict[date, tuple[int,
         totals[month][0] += row["r"] or 0
         totals[month][1] += row["c"] or 0
     return {month: (r, c) for month, (r, c) in totals.items()}
+
+
+def differences(area: Area, period: Period, now: datetime, fields=ROLLUP_KEY) -> list[str]:
+    """Where the rollups of ``area`` disagree with the direct count (nothing when all is well):
+    one line per group and figure that differs."""
+    from casework.stats import compute
+
+    direct = compute.count_by(
+        Case.objects.filter(Area.subtree_q(area, prefix="area__")), period, now, tuple(fields)
+    )
+    rolled = count_by(Subtree.of(area), period, now, tuple(fields))
+    lines = []
+    for key in sorted(set(direct) | set(rolled), key=str):
+        a, b = direct.get(key), rolled.get(key)
+        a_counts = a.counts if a else {}
+        b_counts = b.counts if b else {}
+        for figure in sorted(set(a_counts) | set(b_counts)):
+            if a_counts.get(figure, 0) != b_counts.get(figure, 0):
+                lines.append(
+                    f"{key} {figure}: {a_counts.get(figure, 0)} ≠ {b_counts.get(figure, 0)}"
+                )
+        # Microseconds on both sides; the direct sum is a float, hence the tolerance.
+        if (a.handled if a else 0) != (b.handled if b else 0) or abs(
+            (a.handling_seconds if a else 0.0) - (b.handling_seconds if b else 0.0)
+        ) > 1e-3:
+            lines.append(
+                f"{key} handling: {a.handled if a else 0} cases, "
+                f"{a.handling_seconds if a else 0.0} s ≠ {b.handled if b else 0} cases, "
+                f"{b.handling_seconds if b else 0.0} s"
+            )
+    return lines
