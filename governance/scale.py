@@ -129,10 +129,20 @@ def seed_scale(sizes: Sizes, *, now: datetime | None = None, log=print) -> Repor
     step("party organizations and members", _party, district, sizes, rng, report)
     step("cases", _cases, district, ctx, sizes, rng, now, report)
     started = time.perf_counter()
+    log("· statistics rollups …")
+    report.counts["rollup_cases"] = _rollups()
+    report.seconds["rollups"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
     log("· planner statistics …")
     refresh_planner_statistics()
     report.seconds["analyze"] = round(time.perf_counter() - started, 1)
     return report
+
+
+def _rollups() -> int:
+    from casework.stats import rollup
+
+    return rollup.rebuild()
 
 
 # -- areas ----------------------------------------------------------------------------------

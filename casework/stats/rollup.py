@@ -361,9 +361,27 @@ def rebuild() -> int:
         CaseRollupOverlap.objects.all().delete()
         CaseRollupState.objects.all().delete()
     ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), CHUNK * 5):
-        refresh(ids[start : start + CHUNK * 5])
+    for start in range(0, len(ids), CHUNK):
+        with transaction.atomic():
+            _build_chunk(ids[start : start + CHUNK])
     return len(ids)
+
+
+def _build_chunk(ids: list[int]) -> None:
+    """:func:`_refresh_chunk` for cases without a state yet (nothing to subtract, no lock)."""
+    new, versions = _contributions(ids)
+    rows: Counter = Counter()
+    overlaps: Counter = Counter()
+    for data in new.values():
+        _add(rows, overlaps, data, +1)
+    _upsert_rows(rows)
+    _upsert_overlaps(overlaps)
+    CaseRollupState.objects.bulk_create(
+        [
+            CaseRollupState(case_id=pk, case_updated_at=versions[pk], data=data)
+            for pk, data in new.items()
+        ]
+    )
 
 
 # -- reading ---------------------------------------------------------------------------------
