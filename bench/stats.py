@@ -36,6 +36,11 @@ REPEAT = 3
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the cases of an earlier run when the database holds exactly that many",
+    )
     args = parser.parse_args()
 
     url = os.environ.get("BENCH_STATS_DATABASE_URL", DEFAULT_URL)
@@ -56,7 +61,7 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    return run(args.sizes)
+    return run(args.sizes, reuse=args.reuse)
 
 
 def _street():
@@ -231,12 +236,13 @@ def _measure(view, user, params: dict) -> tuple[float, int]:
     return statistics.median(times), queries
 
 
-def run(sizes, *, results: Path = RESULTS) -> int:
+def run(sizes, *, results: Path = RESULTS, reuse: bool = False) -> int:
     """Fill, measure and report each size; returns 1 when a page at the largest size takes more
     than twice its time at the smallest (the promise of issue 11), else 0."""
     from django.contrib.auth import get_user_model
     from django.db import connection
 
+    from casework.models import Case
     from casework.stats import assessment, ranking_views, rollup, views
     from governance.models import Role, RoleAssignment
     from grids.models import Area, AreaKind
@@ -260,9 +266,12 @@ def run(sizes, *, results: Path = RESULTS) -> int:
     rows = []
     built: dict[int, float] = {}
     for size in sizes:
-        print(f"Writing {size:,} cases …", flush=True)
-        prepared = _fill(street, size)
-        print(f"  prepared in {prepared:.1f} s", flush=True)
+        if reuse and Case.objects.filter(number__startswith="S-").count() == size:
+            print(f"Keeping the {size:,} cases of an earlier run …", flush=True)
+        else:
+            print(f"Writing {size:,} cases …", flush=True)
+            prepared = _fill(street, size)
+            print(f"  prepared in {prepared:.1f} s", flush=True)
         started = time.perf_counter()
         rollup.rebuild()
         with connection.cursor() as cursor:
@@ -312,6 +321,7 @@ def _write(results: Path, sizes, rows, built) -> int:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         version = cursor.fetchone()[0]
+    sizes = sorted(sizes)
     smallest, largest = min(sizes), max(sizes)
     by = {(size, label): (seconds, queries) for size, label, seconds, queries in rows}
     labels = list(dict.fromkeys(label for _s, label, _t, _q in rows))

@@ -88,19 +88,24 @@ class Subtree:
 
 
 # -- contributions ---------------------------------------------------------------------------
-def _day(moment: datetime | None) -> str | None:
-    return None if moment is None else timezone.localtime(moment).date().isoformat()
+def _day(moment: datetime | None, tz=None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(tz or timezone.get_current_timezone()).date().isoformat()
 
 
-def contribution(case: dict, events, late: bool, reminders, approved: set, handling) -> dict:
+def contribution(
+    case: dict, events, late: bool, reminders, approved: set, handling, *, tz=None
+) -> dict:
     """What one case adds to the rollups: ``{"k": key, "d": {day: {figure: n}}, "o": [[figure,
     first, following], ...]}``. ``case`` holds its fields, ``events`` its (step, created_at,
     on_time) for acknowledge, return and verify_fail, ``late`` whether any step of it came late,
     ``reminders`` the times of its first overdue reminders, ``approved`` the kinds of its
     approved deadline requests, ``handling`` its handling time when closed."""
+    tz = tz or timezone.get_current_timezone()
     days: dict[str, Counter] = defaultdict(Counter)
     status = case["status"]
-    reported = _day(case["reported_at"])
+    reported = _day(case["reported_at"], tz)
     days[reported]["reported"] += 1
     if status not in (Status.REJECTED, Status.MERGED):
         days[reported]["taken_on"] += 1
@@ -112,9 +117,9 @@ def contribution(case: dict, events, late: bool, reminders, approved: set, handl
         days[reported]["suspended"] += 1
     for field, figure in (("accepted_at", "accepted"), ("escalated_at", "escalated")):
         if case[field] is not None:
-            days[_day(case[field])][figure] += 1
+            days[_day(case[field], tz)][figure] += 1
     if status == Status.CLOSED and case["closed_at"] is not None:
-        closed = days[_day(case["closed_at"])]
+        closed = days[_day(case["closed_at"], tz)]
         closed["closed"] += 1
         if not late:
             closed["closed_on_time"] += 1
@@ -124,17 +129,17 @@ def contribution(case: dict, events, late: bool, reminders, approved: set, handl
             closed["handled"] += 1
             closed["handling_us"] += _microseconds(handling)
     if case["evaluated_at"] is not None and case["satisfaction"]:
-        evaluated = days[_day(case["evaluated_at"])]
+        evaluated = days[_day(case["evaluated_at"], tz)]
         evaluated["evaluated"] += 1
         if case["satisfaction"] in _SATISFIED:
             evaluated["satisfied"] += 1
     event_days: dict[str, set[str]] = defaultdict(set)
     for step, created_at, on_time in events:
-        event_days[_EVENT_STEPS[step]].add(_day(created_at))
+        event_days[_EVENT_STEPS[step]].add(_day(created_at, tz))
         if step == "acknowledge" and on_time is False:
-            event_days["acknowledged_late"].add(_day(created_at))
+            event_days["acknowledged_late"].add(_day(created_at, tz))
     for created_at in reminders:
-        event_days["went_overdue"].add(_day(created_at))
+        event_days["went_overdue"].add(_day(created_at, tz))
     overlaps = []
     for figure, found in event_days.items():
         ordered = sorted(found)
@@ -211,6 +216,7 @@ def _contributions(ids: list[int]) -> tuple[dict[int, dict], dict[int, datetime]
                 Case.objects.filter(pk__in=closed).order_by(), last
             ).items()
         }
+    tz = timezone.get_current_timezone()
     result = {
         pk: contribution(
             case,
@@ -219,6 +225,7 @@ def _contributions(ids: list[int]) -> tuple[dict[int, dict], dict[int, datetime]
             reminders[pk],
             approved[pk],
             handling.get(pk),
+            tz=tz,
         )
         for pk, case in cases.items()
     }
@@ -477,9 +484,11 @@ def differences(area: Area, period: Period, now: datetime, fields=ROLLUP_KEY) ->
     one line per group and figure that differs."""
     from casework.stats import compute
 
-    direct = compute.count_by(
-        Case.objects.filter(Area.subtree_q(area, prefix="area__")), period, now, tuple(fields)
-    )
+    cases = Case.objects.filter(Area.subtree_q(area, prefix="area__"))
+    if fields:
+        direct = compute.count_by(cases, period, now, tuple(fields))
+    else:
+        direct = {(): compute.total(cases, period, now)}
     rolled = count_by(Subtree.of(area), period, now, tuple(fields))
     lines = []
     for key in sorted(set(direct) | set(rolled), key=str):
