@@ -41,7 +41,7 @@ def district(db):
 def test_it_builds_the_district_with_its_people(district):
     root, output = district
     below = Area.objects.within(root, include_self=False)
-    kinds = dict(below.values_list("kind").annotate(n=Count("pk")))
+    kinds = dict(below.order_by().values_list("kind").annotate(n=Count("pk")))
     assert kinds == {
         AreaKind.STREET: 2,
         AreaKind.COMMUNITY: 4,
