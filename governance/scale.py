@@ -9,6 +9,7 @@ the planner statistics are refreshed. A case's history is a path through the tra
 escalations on some), each step a little later than the one before; a path is cut where it
 would pass the present, so that young cases are open in every state and old ones mostly
 finished. Late steps leave an overdue reminder and its notification, as the deadline scan would.
+At the end the statistics rollups are built from the cases (``casework.stats.rollup.rebuild``).
 
 This module is the composition root's (it sees every app); nothing imports it but the command.
 """

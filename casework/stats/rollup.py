@@ -305,8 +305,10 @@ def _upsert_rows(rows: Counter) -> None:
     names = ("day", *ROLLUP_KEY, *COLUMNS)
     q = connection.ops.quote_name
     sets = ", ".join(f"{q(c)} = {q(table)}.{q(c)} + excluded.{q(c)}" for c in COLUMNS)
+    # In key order: concurrent builders then lock the rows they share in the same order.
     values = [
-        (date.fromisoformat(k[0]), *k[1:], *(v[c] for c in COLUMNS)) for k, v in grouped.items()
+        (date.fromisoformat(k[0]), *k[1:], *(v[c] for c in COLUMNS))
+        for k, v in sorted(grouped.items())
     ]
     conflict = ", ".join(q(c) for c in ("day", *ROLLUP_KEY))
     _upsert(table, names, conflict, sets, values)
@@ -315,7 +317,7 @@ def _upsert_rows(rows: Counter) -> None:
 def _upsert_overlaps(overlaps: Counter) -> None:
     values = [
         (*key[:5], date.fromisoformat(key[5]), date.fromisoformat(key[6]), n)
-        for key, n in overlaps.items()
+        for key, n in sorted(overlaps.items())
         if n
     ]
     if not values:
@@ -372,6 +374,30 @@ def rebuild() -> int:
         with transaction.atomic():
             _build_chunk(ids[start : start + CHUNK])
     return len(ids)
+
+
+def build_missing(*, first: int | None = None, last: int | None = None) -> int:
+    """Count in the cases (ids from ``first`` to ``last``) that have no state yet: a rebuild
+    taken up again, or split over several processes by id range (the ranges must not
+    overlap). Returns the cases counted."""
+    cases = Case.objects.order_by("pk")
+    if first is not None:
+        cases = cases.filter(pk__gte=first)
+    if last is not None:
+        cases = cases.filter(pk__lte=last)
+    ids = list(cases.values_list("pk", flat=True))
+    done = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        with transaction.atomic():
+            known = set(
+                CaseRollupState.objects.filter(case_id__in=chunk).values_list("case_id", flat=True)
+            )
+            missing = [pk for pk in chunk if pk not in known]
+            if missing:
+                _build_chunk(missing)
+                done += len(missing)
+    return done
 
 
 def _build_chunk(ids: list[int]) -> None:
