@@ -83,7 +83,7 @@ class Subtree:
     def area_ids(self):
         return Area.objects.within(self.area).values("pk")
 
-    def open_cases(self):
+    def cases(self):
         return Case.objects.filter(Area.subtree_q(self.area, prefix="area__"))
 
 
@@ -450,7 +450,7 @@ def count_by(source: Subtree, period: Period, now: datetime, fields: tuple[str, 
             result[key].counts[figure] -= row["n"] or 0
     for key, figures in result.items():
         figures.counts["acknowledged_on_time"] = figures.counts["acknowledged"] - late[key]
-    open_cases = source.open_cases().filter(status__in=sorted(OPEN_STATUSES))
+    open_cases = source.cases().filter(status__in=sorted(OPEN_STATUSES))
     snapshot = {key: Count("pk", filter=FIGURES[key].cases(period, now)) for key in SNAPSHOT}
     for key, row in _grouped(open_cases, fields, snapshot):
         for figure in SNAPSHOT:
