@@ -45,8 +45,8 @@ def freeze_assessment_month() -> int:
 
 @shared_task(ignore_result=True)
 def stats_rollup_catch_up() -> int:
-    """Beat runs this every few minutes: the statistics rollups take in the cases changed
-    outside the workflow's writers, looking a day back (a read looks minutes back)."""
+    """Beat runs this every minute: the statistics rollups take in the cases changed since,
+    looking a day back (a read looks ten minutes back and takes in what is left)."""
     from casework.stats import rollup
 
     return rollup.catch_up(margin=rollup.TASK_MARGIN)
