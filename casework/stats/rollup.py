@@ -20,13 +20,15 @@ How the figures stay the figures of :mod:`casework.stats.figures`:
 - The snapshot figures (open, near due, overdue, suspended now) depend on the present moment:
   they are counted straight from the open cases, through the same definitions.
 
-Who keeps it current: the workflow's writers refresh the cases they wrote in their transaction
-(filing and every step in :mod:`casework.services`, the deadline requests, the deadline scan);
-whatever else changed a case (an admin edit, a factory, a bulk update that set ``updated_at``)
-is caught up before every read (:func:`catch_up`: the cases changed since the newest state,
-by the ``case_updated`` index) and by the periodic task. ``manage.py stats_rollup --rebuild``
-builds everything again (after a bulk load, or to check: ``--check`` compares with the direct
-count).
+Who keeps it current: every step of the workflow writes the case, and with it ``updated_at``
+(indexed by ``case_updated``); before every statistics read :func:`catch_up` refreshes the
+cases changed since the newest state (ten minutes back, for transactions that committed late),
+and the beat task does the same a day back every minute. So filing and the steps pay nothing
+(filing speed is a goal of its own, issue 15) and anything else that changes a case (an admin
+edit, a factory, a bulk update that sets ``updated_at``) is taken in too. The deadline scan,
+whose overdue reminders do not touch the case, refreshes its cases in its own transaction.
+``manage.py stats_rollup --rebuild`` builds everything again after a bulk load (``--check``
+compares with the direct count); :func:`build_missing` takes a build up again or splits it.
 """
 
 from __future__ import annotations
