@@ -25,8 +25,8 @@ Who keeps it current: every step of the workflow writes the case, and with it ``
 cases changed since the newest state (ten minutes back, for transactions that committed late),
 and the beat task does the same a day back every minute. So filing and the steps pay nothing
 (filing speed is a goal of its own, issue 15) and anything else that changes a case (an admin
-edit, a factory, a bulk update that sets ``updated_at``) is taken in too. The deadline scan,
-whose overdue reminders do not touch the case, refreshes its cases in its own transaction.
+edit, a factory, a bulk update that sets ``updated_at``) is taken in too. The deadline scan
+sets ``updated_at`` of the cases it finds overdue (it writes an event on each), as a step does.
 ``manage.py stats_rollup --rebuild`` builds everything again after a bulk load (``--check``
 compares with the direct count); :func:`build_missing` takes a build up again or splits it.
 """
