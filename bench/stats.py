@@ -381,14 +381,14 @@ MISSED = (
     "still grows with the cases at a fixed number of queries: the 12-month trend sums a year "
     "of rollup rows (one per day and building here: about 10 times as many at 1,000,000 as at "
     "10,000); the snapshot figures (open, near due, overdue, suspended now) count the open "
-    "cases, about 100 times as many, and the dashboard and the ranking count them twice (for "
-    "the period and again for the previous period, where they are the same or unused); every "
-    "rollup group of the month becomes a `Figures` in Python before the tables add them up; "
-    "the navigation's inbox badge counts the open cases too (issue 15). Next steps, in order "
-    "of their likely gain: take the previous period's snapshot figures from the current ones "
-    "and skip them in the assessment, which never scores them; a month level of the rollup "
-    "for the trend (and for whole months); group each table of the page in SQL instead of "
-    "by every combination in Python. Each to be measured here again.",
+    "cases, about 100 times as many (the dashboard counts them once: the previous period "
+    "takes the current ones; the assessment counts them for each of its two months, as a "
+    "department with open cases only must still be ranked); every rollup group of the month "
+    "becomes a `Figures` in Python before the tables add them up; the navigation's inbox "
+    "badge counts the open cases too (issue 15). Next steps, in order of their likely gain: "
+    "a month level of the rollup for the trend and whole months; the open cases counted per "
+    "group from a small table kept by the same refresh; each table of the page grouped in "
+    "SQL instead of by every combination in Python. Each to be measured here again.",
     "",
 )
 

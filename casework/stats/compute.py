@@ -92,13 +92,16 @@ def count(
     *,
     group_by: str | None = None,
     handled: Handled | None = None,
+    snapshot: bool = True,
 ) -> dict[object, Figures]:
     """The figures of ``cases`` (already scoped) in ``period``, per value of ``group_by`` (a
     field of the case, e.g. ``department_id``), or under the key None for all of them. One
     query for the counts; the handling times are read once (``handling_times``) and may be
-    passed in by a caller that groups the same cases several ways."""
+    passed in by a caller that groups the same cases several ways. ``snapshot=False``: the
+    rollups may leave the snapshot figures out (the caller does not show them)."""
     if isinstance(cases, Subtree):
-        rows = rollup.count_by(cases, period, now, () if group_by is None else (group_by,))
+        fields = () if group_by is None else (group_by,)
+        rows = rollup.count_by(cases, period, now, fields, snapshot=snapshot)
         return defaultdict(Figures, {(key[0] if group_by else None): f for key, f in rows.items()})
     qs = cases.filter(candidates_q(period)).order_by()
     aggregates = {f.key: Count("pk", filter=f.cases(period, now)) for f in FIGURE_LIST}
@@ -123,12 +126,13 @@ def count_by(
     fields: tuple[str, ...],
     *,
     handled: Handled | None = None,
+    snapshot: bool = True,
 ) -> dict[tuple, Figures]:
     """The figures per combination of ``fields`` (one aggregate query): a page that shows the
     same cases by area, department, category and source reads them once and adds them up with
     :func:`regroup` (every case is in exactly one combination, so the sums are exact)."""
     if isinstance(cases, Subtree):
-        return defaultdict(Figures, rollup.count_by(cases, period, now, fields))
+        return defaultdict(Figures, rollup.count_by(cases, period, now, fields, snapshot=snapshot))
     qs = cases.filter(candidates_q(period)).order_by()
     aggregates = {f.key: Count("pk", filter=f.cases(period, now)) for f in FIGURE_LIST}
     result: dict[tuple, Figures] = defaultdict(Figures)
@@ -154,9 +158,14 @@ def regroup(rows: dict[tuple, Figures], position: int | None) -> dict[object, Fi
 
 
 def total(
-    cases: QuerySet[Case], period: Period, now: datetime, *, handled: Handled | None = None
+    cases: QuerySet[Case],
+    period: Period,
+    now: datetime,
+    *,
+    handled: Handled | None = None,
+    snapshot: bool = True,
 ) -> Figures:
-    return count(cases, period, now, handled=handled)[None]
+    return count(cases, period, now, handled=handled, snapshot=snapshot)[None]
 
 
 def by_children(

@@ -420,11 +420,19 @@ def _build_chunk(ids: list[int]) -> None:
 
 
 # -- reading ---------------------------------------------------------------------------------
-def count_by(source: Subtree, period: Period, now: datetime, fields: tuple[str, ...]) -> dict:
+def count_by(
+    source: Subtree,
+    period: Period,
+    now: datetime,
+    fields: tuple[str, ...],
+    *,
+    snapshot: bool = True,
+) -> dict:
     """The figures of ``source`` in ``period`` per combination of ``fields`` (of ROLLUP_KEY;
     none: all of them under the key ``()``): the same as
     :func:`casework.stats.compute.count_by` over the subtree's cases, for every group with
-    something to count. Three queries: the rollup rows, the overlaps, the open cases."""
+    something to count. Three queries: the rollup rows, the overlaps, the open cases (left out
+    with ``snapshot=False``, for a caller that does not show the snapshot figures)."""
     from casework.stats.compute import Figures
 
     fields = tuple(fields)
@@ -452,11 +460,12 @@ def count_by(source: Subtree, period: Period, now: datetime, fields: tuple[str, 
             result[key].counts[figure] -= row["n"] or 0
     for key, figures in result.items():
         figures.counts["acknowledged_on_time"] = figures.counts["acknowledged"] - late[key]
-    open_cases = source.cases().filter(status__in=sorted(OPEN_STATUSES))
-    snapshot = {key: Count("pk", filter=FIGURES[key].cases(period, now)) for key in SNAPSHOT}
-    for key, row in _grouped(open_cases, fields, snapshot):
-        for figure in SNAPSHOT:
-            result[key].counts[figure] += row[figure]
+    if snapshot:
+        open_cases = source.cases().filter(status__in=sorted(OPEN_STATUSES))
+        counts = {key: Count("pk", filter=FIGURES[key].cases(period, now)) for key in SNAPSHOT}
+        for key, row in _grouped(open_cases, fields, counts):
+            for figure in SNAPSHOT:
+                result[key].counts[figure] += row[figure]
     return {
         key: figures
         for key, figures in result.items()

@@ -16,6 +16,7 @@ from django.utils import timezone
 from casework.models import Case, Category
 from casework.stats import compute, rollup
 from casework.stats.compute import Figures
+from casework.stats.figures import FIGURE_LIST
 from casework.stats.periods import Period
 from governance.models import Department, Role
 from governance.scopes import scope_of, visible
@@ -92,11 +93,15 @@ class Comparison:
 def key_figures(
     cases: QuerySet[Case], period: Period, now: datetime, handled=None, current=None
 ) -> Comparison:
-    """The period's figures (``current`` when already counted) and the previous period's."""
-    return Comparison(
-        current or compute.total(cases, period, now, handled=handled),
-        compute.total(cases, period.previous(), now),
-    )
+    """The period's figures (``current`` when already counted) and the previous period's. The
+    snapshot figures describe the cases now, whatever the period: the previous period's are
+    the current ones, not counted again."""
+    current = current or compute.total(cases, period, now, handled=handled)
+    previous = compute.total(cases, period.previous(), now, snapshot=False)
+    for figure in FIGURE_LIST:
+        if figure.snapshot:
+            previous.counts[figure.key] = current.counts[figure.key]
+    return Comparison(current, previous)
 
 
 def by_department(cases: QuerySet[Case], period: Period, now: datetime, handled=None, rows=None):
