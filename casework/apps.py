@@ -17,6 +17,7 @@ class CaseworkConfig(AppConfig):
             seed_case_exports,
             seed_casework,
             seed_deadlines,
+            seed_stats_rollup,
         )
         from casework.demo.wall import seed_wall
         from casework.models import (
@@ -91,6 +92,7 @@ class CaseworkConfig(AppConfig):
         register_seeder(27, "the monthly assessment and its frozen months", seed_assessment)
         register_seeder(28, "the command center's wall screen link", seed_wall)
         register_seeder(29, "a finished background case export", seed_case_exports)
+        register_seeder(90, "statistics rollups", seed_stats_rollup)
         from casework.stats.models import (
             AssessmentItem,
             AssessmentMonth,

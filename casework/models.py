@@ -50,6 +50,9 @@ from casework.stats.models import (
     AssessmentRecompute,
     AssessmentResult,
     AssessmentScheme,
+    CaseRollup,
+    CaseRollupOverlap,
+    CaseRollupState,
     ManualScore,
 )
 from casework.stats.wall_models import WallToken
@@ -81,6 +84,9 @@ __all__ = [
     "Case",
     "CaseCounter",
     "CaseEvent",
+    "CaseRollup",
+    "CaseRollupOverlap",
+    "CaseRollupState",
     "Category",
     "DeadlineRequest",
     "FilingKey",

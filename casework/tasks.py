@@ -57,3 +57,12 @@ def sweep_case_exports() -> int:
     from casework.export_jobs import case_exports_sweep
 
     return case_exports_sweep()
+
+
+@shared_task(ignore_result=True)
+def stats_rollup_catch_up() -> int:
+    """Beat runs this every minute: the statistics rollups take in the cases changed since,
+    looking a day back (a read looks ten minutes back and takes in what is left)."""
+    from casework.stats import rollup
+
+    return rollup.catch_up(margin=rollup.TASK_MARGIN)

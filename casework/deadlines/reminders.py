@@ -248,6 +248,10 @@ def _write_batch(batch: list[Case], *, kind, tier, now, wanted) -> list[Reminder
     Reminder.objects.bulk_create(reminders)
     if kind == Reminder.Kind.OVERDUE:
         _record_overdue(reminders, now)
+    if kind == Reminder.Kind.OVERDUE:
+        # The case has a new event: it changed (the incremental feed and the statistics
+        # rollups, which count "went overdue" from these reminders, read ``updated_at``).
+        Case.objects.filter(pk__in=[r.case_id for r in reminders]).update(updated_at=timezone.now())
     ids = [r.pk for r in reminders]
     transaction.on_commit(lambda: _enqueue_notifications(ids))
     return reminders

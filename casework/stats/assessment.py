@@ -20,8 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.models import Case
-from casework.stats import compute
+from casework.stats import compute, rollup
 from casework.stats.models import (
     AssessmentItem,
     AssessmentMonth,
@@ -87,7 +86,7 @@ def _subjects(scheme: AssessmentScheme, month: date, now: datetime) -> list[_Sub
     month, with their figures: a fixed number of queries."""
     street = scheme.street
     period = month_period(month.year, month.month)
-    cases = Case.objects.filter(Area.subtree_q(street, prefix="area__"))
+    cases = rollup.Subtree.of(street)
     handled = compute.handling_times(cases, period, now)
     counted = compute.count_by(cases, period, now, ("area_id", "department_id"), handled=handled)
     by_leaf = compute.regroup(counted, 0)

@@ -7,11 +7,10 @@ Tables by child area group by the lowest area and add each up into the child who
 holds it (``TreeModel.enclosing``), so the number of queries does not grow with the number of
 children.
 
-Why aggregates and not rollup tables (yet): one definition per figure, read straight from the
-cases, cannot drift from the workflow. The cost, measured in ``bench/results/stats.md``: the
-number of queries is fixed, but the time grows with the cases of the period (at a street with a
-million cases a year, a month's dashboard takes seconds). The planned step for that size is a
-monthly rollup per lowest area for closed months, written by a task from these same definitions.
+The direct count is the definition; the pages, the API and the assessment count an area's
+cases from the rollups of :mod:`casework.stats.rollup` (pass a ``rollup.Subtree`` instead of a
+queryset), which give the same figures at a cost that does not grow with the cases of the
+period (``bench/results/stats.md``; tests/casework/test_stats_rollup.py compares the two).
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from django.utils import timezone
 from casework import clock
 from casework.deadlines.models import DeadlineRequest
 from casework.models import Case
+from casework.stats import rollup
 from casework.stats.figures import (
     FIGURE_LIST,
     RATE_LIST,
@@ -34,7 +34,11 @@ from casework.stats.figures import (
     rate,
 )
 from casework.stats.periods import Period
+from casework.stats.rollup import Subtree
 from grids.models import Area
+
+# ``cases`` below: a case queryset (counted directly, the definition) or a ``rollup.Subtree``
+# (an area's cases counted from the rollups: the same figures, read fast).
 
 
 @dataclass
@@ -88,11 +92,17 @@ def count(
     *,
     group_by: str | None = None,
     handled: Handled | None = None,
+    snapshot: bool = True,
 ) -> dict[object, Figures]:
     """The figures of ``cases`` (already scoped) in ``period``, per value of ``group_by`` (a
     field of the case, e.g. ``department_id``), or under the key None for all of them. One
     query for the counts; the handling times are read once (``handling_times``) and may be
-    passed in by a caller that groups the same cases several ways."""
+    passed in by a caller that groups the same cases several ways. ``snapshot=False``: the
+    rollups may leave the snapshot figures out (the caller does not show them)."""
+    if isinstance(cases, Subtree):
+        fields = () if group_by is None else (group_by,)
+        rows = rollup.count_by(cases, period, now, fields, snapshot=snapshot)
+        return defaultdict(Figures, {(key[0] if group_by else None): f for key, f in rows.items()})
     qs = cases.filter(candidates_q(period)).order_by()
     aggregates = {f.key: Count("pk", filter=f.cases(period, now)) for f in FIGURE_LIST}
     result: dict[object, Figures] = defaultdict(Figures)
@@ -116,10 +126,13 @@ def count_by(
     fields: tuple[str, ...],
     *,
     handled: Handled | None = None,
+    snapshot: bool = True,
 ) -> dict[tuple, Figures]:
     """The figures per combination of ``fields`` (one aggregate query): a page that shows the
     same cases by area, department, category and source reads them once and adds them up with
     :func:`regroup` (every case is in exactly one combination, so the sums are exact)."""
+    if isinstance(cases, Subtree):
+        return defaultdict(Figures, rollup.count_by(cases, period, now, fields, snapshot=snapshot))
     qs = cases.filter(candidates_q(period)).order_by()
     aggregates = {f.key: Count("pk", filter=f.cases(period, now)) for f in FIGURE_LIST}
     result: dict[tuple, Figures] = defaultdict(Figures)
@@ -145,9 +158,14 @@ def regroup(rows: dict[tuple, Figures], position: int | None) -> dict[object, Fi
 
 
 def total(
-    cases: QuerySet[Case], period: Period, now: datetime, *, handled: Handled | None = None
+    cases: QuerySet[Case],
+    period: Period,
+    now: datetime,
+    *,
+    handled: Handled | None = None,
+    snapshot: bool = True,
 ) -> Figures:
-    return count(cases, period, now, handled=handled)[None]
+    return count(cases, period, now, handled=handled, snapshot=snapshot)[None]
 
 
 def by_children(
@@ -202,7 +220,15 @@ def handling_times(cases: QuerySet[Case], period: Period, now: datetime) -> Hand
     and working time read off one meter per street (``clock.Meters``)."""
     from casework.stats.figures import FIGURES
 
+    if isinstance(cases, Subtree):
+        return Handled([])  # the rollups carry the handling times
     closed_qs = cases.filter(FIGURES["closed"].cases(period, now)).order_by()
+    return Handled(list(handling_by_case(closed_qs, period.last).values()))
+
+
+def handling_by_case(closed_qs: QuerySet[Case], last) -> dict[int, tuple[dict, timedelta]]:
+    """The handling time of each closed case of ``closed_qs`` (closed by the local day
+    ``last``), by case id: (its grouping fields, the working time)."""
     rows = list(
         closed_qs.values_list(
             "pk",
@@ -214,11 +240,11 @@ def handling_times(cases: QuerySet[Case], period: Period, now: datetime) -> Hand
         )
     )
     if not rows:
-        return Handled([])
+        return {}
     streets = Area.objects.in_bulk({row[3] for row in rows})
     tz = timezone.get_default_timezone()
     first = timezone.localtime(min(row[1] for row in rows), tz).date()
-    meters = clock.Meters(first, period.last)
+    meters = clock.Meters(first, last)
     by_pk = {row[0]: row for row in rows}
     stopped: dict[int, timedelta] = defaultdict(timedelta)
     suspensions = DeadlineRequest.objects.filter(
@@ -234,14 +260,14 @@ def handling_times(cases: QuerySet[Case], period: Period, now: datetime) -> Hand
             stopped[case_id] += meters.between(
                 street=streets[street], around_the_clock=around, start=start, end=end
             )
-    result = []
+    result = {}
     for pk, reported, closed, street, around, *fields in rows:
         spent = meters.between(
             street=streets[street], around_the_clock=around, start=reported, end=closed
         )
         spent = max(spent - stopped.get(pk, timedelta()), timedelta())
-        result.append((dict(zip(_HANDLED_FIELDS, fields, strict=True)), spent))
-    return Handled(result)
+        result[pk] = (dict(zip(_HANDLED_FIELDS, fields, strict=True)), spent)
+    return result
 
 
 def _add_handling_time(handled: Handled, group_by: str | None, result: dict) -> None:

@@ -297,3 +297,124 @@ class AssessmentRecompute(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.assessment} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# -- rollups (see casework.stats.rollup) ----------------------------------------------------
+# The day figures a case adds to the rollup, and the event figures (a case counts once in a
+# period however many such events it had: see CaseRollupOverlap).
+ROLLUP_DAY_FIGURES = (
+    "reported",
+    "accepted",
+    "closed",
+    "escalated",
+    "taken_on",
+    "resolved",
+    "evaluated",
+    "satisfied",
+    "closed_on_time",
+    "on_spot",
+    "extended",
+    "suspended",
+)
+ROLLUP_EVENT_FIGURES = ("acknowledged", "acknowledged_late", "returned", "reworked", "went_overdue")
+ROLLUP_KEY = ("area_id", "department_id", "category_id", "source")
+
+
+class CaseRollup(models.Model):
+    """The figures of the cases of one lowest area, department, category and source, per local
+    day: sums of every case's contribution (CaseRollupState), kept by casework.stats.rollup.
+    Plain integer keys (0: no department) so that one unique key serves the upsert everywhere."""
+
+    day = models.DateField()
+    area_id = models.BigIntegerField()
+    department_id = models.BigIntegerField()
+    category_id = models.BigIntegerField()
+    source = models.CharField(max_length=20)
+    reported = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    escalated = models.IntegerField(default=0)
+    taken_on = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    evaluated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    closed_on_time = models.IntegerField(default=0)
+    on_spot = models.IntegerField(default=0)
+    extended = models.IntegerField(default=0)
+    suspended = models.IntegerField(default=0)
+    acknowledged = models.IntegerField(default=0)
+    acknowledged_late = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    reworked = models.IntegerField(default=0)
+    went_overdue = models.IntegerField(default=0)
+    # The closed cases of the day and their handling time in working microseconds.
+    handled = models.IntegerField(default=0)
+    handling_us = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("statistics rollup")
+        verbose_name_plural = _("statistics rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("day", "area_id", "department_id", "category_id", "source"),
+                name="case_rollup_key",
+            )
+        ]
+        indexes = [models.Index(fields=("area_id", "day"), name="case_rollup_area_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} · {self.area_id}/{self.department_id}/{self.category_id}/{self.source}"
+
+
+class CaseRollupOverlap(models.Model):
+    """For an event figure: cases with such events on two days in a row of their own (``first``
+    then ``following``, none between). A period holding both days counts the case once, not
+    twice: the reader subtracts these pairs (count = event days − consecutive pairs, exact for
+    any range of days)."""
+
+    area_id = models.BigIntegerField()
+    department_id = models.BigIntegerField()
+    category_id = models.BigIntegerField()
+    source = models.CharField(max_length=20)
+    figure = models.CharField(max_length=30)
+    first = models.DateField()
+    following = models.DateField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("statistics rollup overlap")
+        verbose_name_plural = _("statistics rollup overlaps")
+        constraints = [
+            models.UniqueConstraint(
+                fields=(
+                    "area_id",
+                    "department_id",
+                    "category_id",
+                    "source",
+                    "figure",
+                    "first",
+                    "following",
+                ),
+                name="case_rollup_overlap_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.figure} {self.first}→{self.following} · {self.area_id}"
+
+
+class CaseRollupState(models.Model):
+    """What one case adds to the rollups now (so that a refresh subtracts it before adding the
+    new contribution) and the case version it was computed from. No foreign key: a deleted
+    case's state still says what to take away."""
+
+    case_id = models.BigIntegerField(primary_key=True)
+    case_updated_at = models.DateTimeField(db_index=True)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("statistics rollup state")
+        verbose_name_plural = _("statistics rollup states")
+
+    def __str__(self) -> str:
+        return f"case {self.case_id}"

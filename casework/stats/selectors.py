@@ -14,8 +14,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from casework.models import Case, Category
-from casework.stats import compute
+from casework.stats import compute, rollup
 from casework.stats.compute import Figures
+from casework.stats.figures import FIGURE_LIST
 from casework.stats.periods import Period
 from governance.models import Department, Role
 from governance.scopes import scope_of, visible
@@ -71,6 +72,13 @@ def cases_in(user, area: Area) -> QuerySet[Case]:
     return visible(user, Case.objects.all()).filter(Area.subtree_q(area, prefix="area__"))
 
 
+def stats_source(user, area: Area) -> rollup.Subtree:
+    """What the statistics of ``area`` count, read from the rollups: every case of its subtree.
+    The same cases as :func:`cases_in`, for ``area`` lies in one of the user's dashboard
+    roots (:func:`dashboard_area`) and every dashboard role sees every case of its subtree."""
+    return rollup.Subtree.of(area)
+
+
 def breadcrumb(user, area: Area) -> list[Area]:
     """The areas from the user's dashboard root down to ``area`` (one query)."""
     roots = dashboard_roots(user)
@@ -90,11 +98,15 @@ class Comparison:
 def key_figures(
     cases: QuerySet[Case], period: Period, now: datetime, handled=None, current=None
 ) -> Comparison:
-    """The period's figures (``current`` when already counted) and the previous period's."""
-    return Comparison(
-        current or compute.total(cases, period, now, handled=handled),
-        compute.total(cases, period.previous(), now),
-    )
+    """The period's figures (``current`` when already counted) and the previous period's. The
+    snapshot figures describe the cases now, whatever the period: the previous period's are
+    the current ones, not counted again."""
+    current = current or compute.total(cases, period, now, handled=handled)
+    previous = compute.total(cases, period.previous(), now, snapshot=False)
+    for figure in FIGURE_LIST:
+        if figure.snapshot:
+            previous.counts[figure.key] = current.counts[figure.key]
+    return Comparison(current, previous)
 
 
 def by_department(cases: QuerySet[Case], period: Period, now: datetime, handled=None, rows=None):
@@ -155,8 +167,13 @@ def monthly_trend(cases: QuerySet[Case], last: Period, *, months: int = TREND_MO
         )
         return {_as_date(row["month"]): row["n"] for row in qs}
 
-    reported = per_month("reported_at", Q())
-    closed = per_month("closed_at", Q(status=Case.Status.CLOSED))
+    if isinstance(cases, rollup.Subtree):
+        months_ = rollup.per_month(cases, first, last.last)
+        reported = {m: r for m, (r, _c) in months_.items()}
+        closed = {m: c for m, (_r, c) in months_.items()}
+    else:
+        reported = per_month("reported_at", Q())
+        closed = per_month("closed_at", Q(status=Case.Status.CLOSED))
     rows = []
     day = first
     while day <= end_month:
@@ -172,8 +189,21 @@ def _as_date(value):
 def hot_spots(cases: QuerySet[Case], area: Area, period: Period, *, limit=HOT_SPOTS):
     """The grids (or, in a grid, its children) and the categories with the most cases filed in
     ``period``: ([(area, n)], [(category, n)])."""
-    filed = cases.filter(reported_at__gte=period.start, reported_at__lt=period.end).order_by()
-    per_leaf = dict(filed.values_list("area_id").annotate(n=Count("pk")))
+    if isinstance(cases, rollup.Subtree):
+        per_leaf = {k[0]: n for k, n in rollup.reported_by(cases, period, ("area_id",)).items()}
+        by_category = rollup.reported_by(cases, period, ("category_id",))
+        top_categories = [
+            {"category_id": k[0], "n": n}
+            for k, n in sorted(by_category.items(), key=lambda r: (-r[1], r[0][0]))[:limit]
+        ]
+    else:
+        filed = cases.filter(reported_at__gte=period.start, reported_at__lt=period.end).order_by()
+        per_leaf = dict(filed.values_list("area_id").annotate(n=Count("pk")))
+        top_categories = list(
+            filed.values("category_id")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "category_id")[:limit]
+        )
     kind_rank = list(AreaKind.values)
     if area.kind in kind_rank[: kind_rank.index(AreaKind.GRID)]:
         containers = Area.objects.within(area, include_self=False).filter(kind=AreaKind.GRID)
@@ -186,9 +216,6 @@ def hot_spots(cases: QuerySet[Case], area: Area, period: Period, *, limit=HOT_SP
             totals[owner[leaf]] = totals.get(owner[leaf], 0) + n
     top = sorted(totals.items(), key=lambda r: -r[1])[:limit]
     areas = Area.objects.in_bulk([pk for pk, _n in top])
-    top_categories = list(
-        filed.values("category_id").annotate(n=Count("pk")).order_by("-n", "category_id")[:limit]
-    )
     categories = Category.objects.in_bulk([row["category_id"] for row in top_categories])
     return (
         [(areas[pk], n) for pk, n in top],
@@ -202,7 +229,28 @@ def repeated_reports(cases: QuerySet[Case], period: Period):
     last = period.last
     first = last - timedelta(days=REPEAT_DAYS - 1)
     start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
-    rows = list(
+    if isinstance(cases, rollup.Subtree):
+        counted = rollup.reported_by(cases, Period(first, last), ("area_id", "category_id"))
+        often = {k: n for k, n in counted.items() if n >= REPEAT_MIN}
+        buildings = set(
+            Area.objects.filter(pk__in={k[0] for k in often}, kind=AreaKind.BUILDING).values_list(
+                "pk", flat=True
+            )
+        )
+        rows = [
+            {"area_id": a, "category_id": c, "n": n}
+            for (a, c), n in sorted(often.items(), key=lambda r: (-r[1], r[0]))
+            if a in buildings
+        ][:20]
+    else:
+        rows = _repeated_rows(cases, start, period)
+    areas = Area.objects.in_bulk([r["area_id"] for r in rows])
+    categories = Category.objects.in_bulk([r["category_id"] for r in rows])
+    return [(areas[r["area_id"]], categories[r["category_id"]], r["n"], first, last) for r in rows]
+
+
+def _repeated_rows(cases, start, period) -> list[dict]:
+    return list(
         cases.filter(
             area__kind=AreaKind.BUILDING, reported_at__gte=start, reported_at__lt=period.end
         )
@@ -212,6 +260,3 @@ def repeated_reports(cases: QuerySet[Case], period: Period):
         .filter(n__gte=REPEAT_MIN)
         .order_by("-n", "area_id", "category_id")[:20]
     )
-    areas = Area.objects.in_bulk([r["area_id"] for r in rows])
-    categories = Category.objects.in_bulk([r["category_id"] for r in rows])
-    return [(areas[r["area_id"]], categories[r["category_id"]], r["n"], first, last) for r in rows]

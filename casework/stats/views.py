@@ -118,7 +118,7 @@ def _dashboard_scope(request):
     if area is None:
         raise Http404(_("No such area, or it is outside your scope."))
     period, period_errors = periods.from_params(request.GET)
-    return area, period, period_errors, selectors.cases_in(user, area), timezone.now()
+    return area, period, period_errors, selectors.stats_source(user, area), timezone.now()
 
 
 @login_required

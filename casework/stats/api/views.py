@@ -60,7 +60,7 @@ class StatsViewSet(viewsets.ViewSet):
         period, errors = periods.from_params(request.query_params)
         if errors:
             raise exceptions.ValidationError({k: [v] for k, v in errors.items()})
-        return area, period, selectors.cases_in(user, area), timezone.now()
+        return area, period, selectors.stats_source(user, area), timezone.now()
 
     @extend_schema(parameters=PARAMETERS, responses=SummarySerializer)
     @action(detail=False)

@@ -1,0 +1,217 @@
+"""The statistics rollups give the figures of the direct count: on a random workload taken
+through the real services (steps, returns, reworks, escalations, merges, suspensions, the
+deadline scan), plus writes outside the workflow (a factory case, an admin-style update, a
+boundary change), for every grouping the pages use and several periods."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from casework.deadlines.reminders import scan_deadlines
+from casework.deadlines.services import (
+    case_resume,
+    deadline_request_create,
+    deadline_request_decide,
+)
+from casework.models import Case, CaseRollup, CaseRollupState, Source, Status
+from casework.services import case_report, case_step
+from casework.stats import compute, rollup
+from casework.stats.periods import Period, preset
+from tests.casework.factories import CaseFactory, jpeg_upload
+
+DAY = timedelta(days=1)
+
+
+def _working(moment: datetime) -> datetime:
+    local = timezone.localtime(moment)
+    return local.replace(hour=9 + local.hour % 8, minute=local.minute)
+
+
+@pytest.fixture
+def workload(calendar, tree, categories, crew, departments):
+    rng = random.Random(11)
+    now = timezone.now()
+    made = []
+    sides = {
+        "a": (tree.building_a1, crew.worker_a, crew.dispatcher_a),
+        "b": (tree.building_b1, crew.worker_b, crew.dispatcher_b),
+    }
+    for n in range(36):
+        side = "a" if n % 3 else "b"
+        area, worker, dispatcher = sides[side]
+        if side == "a" and n % 5 == 0:
+            area = tree.micro_a1
+        when = _working(now - timedelta(days=rng.uniform(2, 80)))
+        case = case_report(
+            actor=worker,
+            title=f"随机案件{n}",
+            category=rng.choice([categories.garbage, categories.lamp]),
+            area=area,
+            source=rng.choice([Source.PATROL, Source.HOTLINE]),
+            address="青松里",
+            reporter_name="李阿姨",
+            now=when,
+        )
+        made.append(case)
+        steps = _path(rng, made, case, side)
+        holder_dispatcher = dispatcher
+        for name, inputs in steps:
+            when += timedelta(hours=rng.uniform(0.3, 30))
+            if when >= now:
+                break
+            actor = {
+                "worker": worker,
+                "dispatcher": holder_dispatcher,
+                "handler": crew.handler_a,
+                "center": crew.center,
+            }[inputs.pop("by")]
+            if name == "escalate":
+                holder_dispatcher = crew.center
+            try:
+                case = case_step(case=case, actor=actor, step=name, now=when, **inputs)
+            except ValidationError:
+                break
+            if name == "acknowledge" and rng.random() < 0.3:
+                request = deadline_request_create(
+                    case=case, actor=crew.handler_a, kind="suspension", reason="等待配件", now=when
+                )
+                deadline_request_decide(
+                    request=request, actor=crew.center, approve=True, now=when + timedelta(hours=1)
+                )
+                when += timedelta(hours=rng.uniform(2, 60))
+                if when >= now:
+                    break
+                case = case_resume(case=Case.objects.get(pk=case.pk), actor=crew.center, now=when)
+                case = Case.objects.get(pk=case.pk)
+        if n % 9 == 0:
+            scan_deadlines(now=when + timedelta(hours=rng.uniform(1, 60)))
+    scan_deadlines(now=now)
+    # Writes outside the workflow: a case put in place, a changed category, a boundary move.
+    CaseFactory(
+        area=tree.building_a1,
+        category=categories.garbage,
+        status=Status.CLOSED,
+        holder="",
+        department=departments.a,
+        reported_at=now - 3 * DAY,
+        closed_at=now - 2 * DAY,
+    )
+    Case.objects.filter(pk=made[1].pk).update(category=categories.lamp, updated_at=now)
+    tree.micro_b1.refresh_from_db()
+    tree.grid_a2.refresh_from_db()
+    tree.micro_b1.move_to(tree.grid_a2, "last-child")
+    return now
+
+
+def _path(rng, made, case, side):
+    """The steps of one case (some are cut short where they would pass the present)."""
+    photo = {"photos": [jpeg_upload()]}
+    r = rng.random()
+    if r < 0.08:
+        return [("reject", {"by": "dispatcher", "comment": "非本辖区"})]
+    if r < 0.16:
+        earlier = [c for c in made[:-1] if c.street_id == case.street_id]
+        if earlier and side == "a":
+            return [("merge", {"by": "dispatcher", "duplicate_of": earlier[-1].pk})]
+    if r < 0.3 and side == "a":
+        steps = [("resolve_on_spot", {"by": "worker", "result": "已处理", **photo})]
+        if rng.random() < 0.7:
+            steps.append(("evaluate", {"by": "dispatcher", "satisfaction": "satisfied"}))
+        return steps
+    steps = [("accept", {"by": "dispatcher"})]
+    if rng.random() < 0.2:
+        steps.append(("escalate", {"by": "dispatcher", "comment": "需多部门"}))
+    steps.append(("dispatch", {"by": "dispatcher"}))
+    if rng.random() < 0.25:
+        steps += [
+            ("return", {"by": "handler", "comment": "不属本部门"}),
+            ("dispatch", {"by": "dispatcher"}),
+        ]
+    steps.append(("acknowledge", {"by": "handler"}))
+    if rng.random() < 0.2:
+        steps += [
+            ("return", {"by": "handler", "comment": "退回"}),
+            ("dispatch", {"by": "dispatcher"}),
+            ("acknowledge", {"by": "handler"}),
+        ]
+    steps.append(("complete", {"by": "handler", "result": "已处置", **photo}))
+    if rng.random() < 0.25:
+        steps += [
+            ("verify_fail", {"by": "worker", "comment": "仍有问题"}),
+            ("complete", {"by": "handler", "result": "再处置", **{"photos": [jpeg_upload()]}}),
+        ]
+    steps.append(("verify_pass", {"by": "worker"}))
+    if rng.random() < 0.6:
+        satisfaction = rng.choice(["satisfied", "basically_satisfied", "dissatisfied"])
+        steps.append(("evaluate", {"by": "dispatcher", "satisfaction": satisfaction}))
+    return steps
+
+
+def _periods(now):
+    month = preset("month")
+    last = month.previous()
+    today = timezone.localdate(now)
+    return [
+        month,
+        last,
+        last.previous(),
+        Period(today - 40 * DAY, today - 5 * DAY),
+        Period(today - 12 * DAY, today - 12 * DAY),
+        Period(today - 90 * DAY, today),
+    ]
+
+
+@pytest.mark.parametrize("fields", [rollup.ROLLUP_KEY, ("area_id",), ("department_id",), ()])
+def test_the_rollups_give_the_direct_figures_on_a_random_workload(workload, tree, fields):
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert len(statuses) >= 5, statuses  # the workload reached most states
+    for period in _periods(workload):
+        for area in (tree.street, tree.community_a):
+            assert rollup.differences(area, period, workload, fields) == [], (period, area)
+    # And the same figures come out whole, rates and handling time included.
+    whole = Period(timezone.localdate(workload) - 90 * DAY, timezone.localdate(workload))
+    direct = compute.total(Case.objects.all(), whole, workload)
+    rolled = compute.total(rollup.Subtree.of(tree.street), whole, workload)
+    assert direct.counts == rolled.counts
+    assert direct.rates == rolled.rates
+    assert direct.handling_hours == rolled.handling_hours
+    assert direct["acknowledged"] and direct["went_overdue"] and direct["returned"]
+
+
+def test_a_refresh_twice_changes_nothing_and_a_rebuild_gives_the_same_rows(workload):
+    rollup.catch_up()
+    before = sorted(
+        CaseRollup.objects.exclude(reported=0).values_list("day", "area_id", "reported")
+    )
+    assert rollup.refresh(Case.objects.values_list("pk", flat=True)) == 0
+    rollup.rebuild()
+    after = sorted(CaseRollup.objects.exclude(reported=0).values_list("day", "area_id", "reported"))
+    assert before == after
+    assert CaseRollupState.objects.count() == Case.objects.count()
+
+
+def test_the_rollups_notice_a_wrong_row(workload, tree):
+    rollup.catch_up()
+    row = CaseRollup.objects.filter(reported__gt=0).order_by("-day").first()
+    CaseRollup.objects.filter(pk=row.pk).update(reported=row.reported + 1)
+    period = Period(row.day, row.day)
+    assert rollup.differences(tree.street, period, workload) != []
+
+
+@pytest.fixture
+def calendar(db):
+    """The published holiday calendar (the handling times run on working time)."""
+    from governance import workclock
+    from governance.workclock import calendar_load_from_package
+
+    calendar_load_from_package()
+    fresh = workclock._ProcessCache()
+    original = workclock._cache
+    workclock._cache = fresh
+    yield fresh
+    workclock._cache = original
