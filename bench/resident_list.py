@@ -139,6 +139,7 @@ def _grow(people, start: int, end: int) -> None:
     """Add residents ``start + 1`` … ``end`` (and the care tags of one in eight)."""
     from django.db import connection, transaction
 
+    from governance import pinyin
     from governance.bulk import refresh_planner_statistics
     from grids.models import Resident, ResidentCareTag
 
@@ -160,7 +161,7 @@ def _grow(people, start: int, end: int) -> None:
                 created_at, updated_at, relation, name, id_type, id_number, phone, gender,
                 birth_date, ethnicity, political_status, resident_type, registered_address,
                 moved_in_on, moved_out_on, deceased_on, last_visit_on, next_visit_due, notes,
-                area_id, room_id, household_id)
+                area_id, room_id, household_id, name_pinyin, name_sort)
             SELECT now(), now(), CASE WHEN i %% 3 = 0 THEN 'householder' ELSE 'child' END,
                 '名册居民' || i, 'resident_id', 'B' || lpad(i::text, 17, '0'),
                 '139' || lpad(i::text, 8, '0'), CASE WHEN i %% 2 = 0 THEN 'f' ELSE 'm' END,
@@ -170,11 +171,21 @@ def _grow(people, start: int, end: int) -> None:
                 CASE WHEN i %% 12 = 0 THEN date '2024-01-01' END,
                 CASE WHEN i %% 50 = 0 THEN date '2025-01-01' END,
                 NULL, CASE WHEN i %% 8 = 0 THEN current_date + (i %% 20) - 10 END, '',
-                b.area, NULL, NULL
+                b.area, NULL, NULL,
+                %(pinyin)s || i || ' ' || %(initials)s || i,
+                %(sort)s || lpad(i::text, 10, '0')
             FROM generate_series(%(start)s + 1, %(end)s) AS i
             JOIN bench_building b ON b.k = i %% %(buildings)s
             """,
-            {"start": start, "end": end, "buildings": len(people.buildings)},
+            {
+                "start": start,
+                "end": end,
+                "buildings": len(people.buildings),
+                # The keys governance.pinyin gives 名册居民<i> (the number's part added in SQL).
+                "pinyin": "mingcejumin",
+                "initials": "mcjm",
+                "sort": pinyin.sort_key("名册居民"),
+            },
         )
         cursor.execute(
             """

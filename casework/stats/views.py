@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from casework.models import Category, Source
-from casework.stats import charts, compute, maps, panels, periods, ranking, selectors
+from casework.stats import charts, compute, maps, panels, periods, ranking, rollup, selectors
 from casework.stats.figures import FIGURE_LIST, FIGURES, KEY_FIGURES, RATE_LIST, RATES
 from governance import exports
 from grids.models import Area
@@ -339,7 +339,10 @@ MAP_BANDS = ("#fde8d7", "#f9b98f", "#f28b5b", "#d9534f", "#9e1f1a")
 
 def _map_context(request, cases, area: Area, now) -> dict:
     """The map of the dashboard: the children coloured by ``map_state`` cases per 1,000
-    households (five equal bands up to the highest), the cases clustered, and the filter."""
+    households (five equal bands up to the highest), the cases clustered, and the filter.
+    Its figures are of now (open, overdue), counted from the cases themselves, not the rollups."""
+    if isinstance(cases, rollup.Subtree):
+        cases = cases.cases()
     categories = Category.objects.filter(is_active=True).select_related("parent")
     flt, errors = maps.map_filter(request.GET, categories)
     children = list(Area.objects.filter(parent=area).order_by(*Area.tree_order()))

@@ -251,7 +251,7 @@ def test_a_street_admin_finds_in_the_admin_only_inside_their_street(client, tree
 def test_postgresql_serves_the_pinyin_search_from_a_trigram_index():
     from django.db import connection
 
-    queryset = Department.objects.filter(pinyin.search_q("gongdian"))
+    queryset = Department.objects.filter(pinyin.search_q("gongdian")).order_by()
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")

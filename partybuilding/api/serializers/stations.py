@@ -77,7 +77,9 @@ class OpinionSerializer(PersonalDataMixin, PartyModelSerializer):
     area = scoped(Area)
     outcome_display = ChoiceLabelField(source="outcome")
     follow_up = serializers.CharField(read_only=True)
-    case_number = serializers.CharField(source="case.number", read_only=True, default=None)
+    case_number = serializers.CharField(
+        source="case.number", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Opinion
