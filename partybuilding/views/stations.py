@@ -248,29 +248,12 @@ def opinion_reveal(request, pk):
     if not privacy.may_reveal(request.user, opinion, "resident_phone"):
         raise PermissionDenied
     form = RevealForm(request.POST or None)
+    labels = {"resident_name": _("Resident"), "resident_phone": _("Phone")}
     values = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            values = [
-                (
-                    label,
-                    privacy.reveal(
-                        user=request.user,
-                        obj=opinion,
-                        name=name,
-                        reason=form.cleaned_data["reason"],
-                        interface=privacy.Interface.WEB,
-                    ),
-                )
-                for name, label in (
-                    ("resident_name", _("Resident")),
-                    ("resident_phone", _("Phone")),
-                )
-                if getattr(opinion, name)
-            ]
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-            values = None
+    if request.method == "POST":
+        revealed = form.reveal(user=request.user, obj=opinion, names=labels)
+        if revealed is not None:
+            values = [(labels[name], value) for name, value in revealed.items()]
     return render(
         request,
         "partybuilding/opinion_reveal.html",
