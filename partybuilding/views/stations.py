@@ -39,17 +39,8 @@ from partybuilding.views.common import (
     party_page,
     record_form_save,
     require_change_role,
+    year_param,
 )
-
-
-def _year(request) -> int:
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        raise Http404 from None
-    if not 2000 <= year <= 2100:
-        raise Http404
-    return year
 
 
 @party_page
@@ -292,7 +283,7 @@ def deputy_detail(request, pk):
 def deputy_summary(request, pk):
     """A deputy's yearly summary, printable."""
     deputy = _deputy_or_404(request, pk)
-    year = _year(request)
+    year = year_param(request)
     context = {"deputy": deputy, "year": year, **selectors.deputy_year(deputy, year)}
     return render(request, "partybuilding/deputy_summary.html", context)
 
