@@ -48,6 +48,39 @@ def setup_django() -> None:
     call_command("migrate", verbosity=0)
 
 
+def street_tree(code: str, name: str, short: str, **building):
+    """The street ``code`` of the list benchmarks, made on the first run: 5 communities (named
+    ``short`` and a number), 20 grids, 60 micro-grids and 300 buildings (with ``building``
+    fields)."""
+    from grids.models import Area, AreaKind
+
+    street = Area.objects.filter(code=code).first()
+    if street is not None:
+        return street
+    street = Area.objects.create(kind=AreaKind.STREET, name=name, code=code)
+    for c in range(1, 6):
+        community = Area.objects.create(
+            kind=AreaKind.COMMUNITY, name=f"{short}{c}社区", code=f"{code}{c:03d}",
+            parent=street,
+        )  # fmt: skip
+        for g in range(1, 5):
+            grid = Area.objects.create(
+                kind=AreaKind.GRID, name=f"{community.name}第{g}网格",
+                code=f"{community.code}{g:02d}", parent=community,
+            )  # fmt: skip
+            for m in range(1, 4):
+                micro = Area.objects.create(
+                    kind=AreaKind.MICRO_GRID, name=f"{grid.name}{m}微网格",
+                    code=f"{grid.code}{m:02d}", parent=grid,
+                )  # fmt: skip
+                for b in range(1, 6):
+                    Area.objects.create(
+                        kind=AreaKind.BUILDING, name=f"{micro.name}{b}号楼",
+                        code=f"{micro.code}{b:03d}", parent=micro, **building,
+                    )  # fmt: skip
+    return street
+
+
 def machine() -> str:
     """One line naming the database server and the machine, for a results file."""
     from django.db import connection

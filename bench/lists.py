@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, run_two_sizes, time_requests, two_size_main, write_two_sizes
+from common import ROOT, run_two_sizes, street_tree, time_requests, two_size_main, write_two_sizes
 
 RESULTS = ROOT / "bench" / "results" / "lists.md"
 STREET_CODE = "110101950"
@@ -82,29 +82,7 @@ def _prepare_street():
                 "TRUNCATE casework_reminder, casework_supervisionorder, casework_deadlinerequest, "
                 "casework_caseevent, casework_attachment, casework_case RESTART IDENTITY CASCADE"
             )
-        street = Area.objects.filter(code=STREET_CODE).first()
-        if street is None:
-            street = Area.objects.create(kind=AreaKind.STREET, name="压测街道", code=STREET_CODE)
-            for c in range(1, 6):
-                community = Area.objects.create(
-                    kind=AreaKind.COMMUNITY, name=f"压测{c}社区", code=f"{STREET_CODE}{c:03d}",
-                    parent=street,
-                )  # fmt: skip
-                for g in range(1, 5):
-                    grid = Area.objects.create(
-                        kind=AreaKind.GRID, name=f"压测{c}社区第{g}网格",
-                        code=f"{community.code}{g:02d}", parent=community,
-                    )  # fmt: skip
-                    for m in range(1, 4):
-                        micro = Area.objects.create(
-                            kind=AreaKind.MICRO_GRID, name=f"{grid.name}{m}微网格",
-                            code=f"{grid.code}{m:02d}", parent=grid,
-                        )  # fmt: skip
-                        for b in range(1, 6):
-                            Area.objects.create(
-                                kind=AreaKind.BUILDING, name=f"{micro.name}{b}号楼",
-                                code=f"{micro.code}{b:03d}", parent=micro, households=60,
-                            )  # fmt: skip
+        street = street_tree(STREET_CODE, "压测街道", "压测", households=60)
         from casework.models import Category, TimeLimit
 
         category, _ = Category.objects.get_or_create(

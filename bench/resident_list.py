@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, run_two_sizes, time_requests, two_size_main, write_two_sizes
+from common import ROOT, run_two_sizes, street_tree, time_requests, two_size_main, write_two_sizes
 
 RESULTS = ROOT / "bench" / "results" / "resident_list.md"
 STREET_CODE = "110101951"
@@ -75,31 +75,7 @@ def _prepare_street():
     from grids.models import Area, AreaKind, CareTag, Resident, ResidentCareTag, Visit
 
     with transaction.atomic():
-        street = Area.objects.filter(code=STREET_CODE).first()
-        if street is None:
-            street = Area.objects.create(
-                kind=AreaKind.STREET, name="名册压测街道", code=STREET_CODE
-            )
-            for c in range(1, 6):
-                community = Area.objects.create(
-                    kind=AreaKind.COMMUNITY, name=f"名册{c}社区", code=f"{STREET_CODE}{c:03d}",
-                    parent=street,
-                )  # fmt: skip
-                for g in range(1, 5):
-                    grid = Area.objects.create(
-                        kind=AreaKind.GRID, name=f"名册{c}社区第{g}网格",
-                        code=f"{community.code}{g:02d}", parent=community,
-                    )  # fmt: skip
-                    for m in range(1, 4):
-                        micro = Area.objects.create(
-                            kind=AreaKind.MICRO_GRID, name=f"{grid.name}{m}微网格",
-                            code=f"{grid.code}{m:02d}", parent=grid,
-                        )  # fmt: skip
-                        for b in range(1, 6):
-                            Area.objects.create(
-                                kind=AreaKind.BUILDING, name=f"{micro.name}{b}号楼",
-                                code=f"{micro.code}{b:03d}", parent=micro,
-                            )  # fmt: skip
+        street = street_tree(STREET_CODE, "名册压测街道", "名册")
         in_street = Area.subtree_q(street, prefix="resident__area__")
         Visit.objects.filter(in_street).delete()
         ResidentCareTag.objects.filter(in_street).delete()
