@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -46,6 +48,39 @@ def setup_django() -> None:
     call_command("migrate", verbosity=0)
 
 
+def street_tree(code: str, name: str, short: str, **building):
+    """The street ``code`` of the list benchmarks, made on the first run: 5 communities (named
+    ``short`` and a number), 20 grids, 60 micro-grids and 300 buildings (with ``building``
+    fields)."""
+    from grids.models import Area, AreaKind
+
+    street = Area.objects.filter(code=code).first()
+    if street is not None:
+        return street
+    street = Area.objects.create(kind=AreaKind.STREET, name=name, code=code)
+    for c in range(1, 6):
+        community = Area.objects.create(
+            kind=AreaKind.COMMUNITY, name=f"{short}{c}社区", code=f"{code}{c:03d}",
+            parent=street,
+        )  # fmt: skip
+        for g in range(1, 5):
+            grid = Area.objects.create(
+                kind=AreaKind.GRID, name=f"{community.name}第{g}网格",
+                code=f"{community.code}{g:02d}", parent=community,
+            )  # fmt: skip
+            for m in range(1, 4):
+                micro = Area.objects.create(
+                    kind=AreaKind.MICRO_GRID, name=f"{grid.name}{m}微网格",
+                    code=f"{grid.code}{m:02d}", parent=grid,
+                )  # fmt: skip
+                for b in range(1, 6):
+                    Area.objects.create(
+                        kind=AreaKind.BUILDING, name=f"{micro.name}{b}号楼",
+                        code=f"{micro.code}{b:03d}", parent=micro, **building,
+                    )  # fmt: skip
+    return street
+
+
 def machine() -> str:
     """One line naming the database server and the machine, for a results file."""
     from django.db import connection
@@ -57,3 +92,129 @@ def machine() -> str:
         f"PostgreSQL {version}, Python {platform.python_version()}, "
         f"{os.cpu_count()} CPUs ({platform.machine()})"
     )
+
+
+def two_size_main(run, description: str, *, small: int, large: int) -> int:
+    """The command line of a benchmark measured at two sizes: ``--small``, ``--large`` and
+    ``--repeat``; sets Django up and calls ``run(small, large, repeat=…)``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--small", type=int, default=small)
+    parser.add_argument("--large", type=int, default=large)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    setup_django()
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # the test client's host name is allowed
+    return run(args.small, args.large, repeat=args.repeat)
+
+
+def run_two_sizes(*, prepare, grow, measure, report, small: int, large: int, repeat: int) -> int:
+    """Grow the data to ``small`` and measure, then grow it to ``large`` and measure again in the
+    same process (so that the ratio compares like with like on a shared machine); ``report``
+    (:func:`write_two_sizes` with its page filled in) writes the results. Returns 1 when a request failed (a benchmark of error pages would measure nothing)."""
+    people = prepare()
+    started = time.perf_counter()
+    grow(people, 0, small)
+    prepared = [time.perf_counter() - started]
+    at_small = measure(people, small, repeat)
+    started = time.perf_counter()
+    grow(people, small, large)
+    prepared.append(time.perf_counter() - started)
+    at_large = measure(people, large, repeat)
+    failed = [label for label, row in {**at_small, **at_large}.items() if row["status"] != 200]
+    report(
+        small=small,
+        large=large,
+        repeat=repeat,
+        prepared=prepared,
+        at_small=at_small,
+        at_large=at_large,
+    )
+    if failed:
+        print(f"FAILED requests: {failed}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def time_requests(requests, users: dict, repeat: int, **fill) -> dict[str, dict]:
+    """Each ``(label, who, path)`` request through Django's whole stack in-process, logged in as
+    ``users[who]``, ``path`` filled with ``fill``: one warm-up request, then the median of
+    ``repeat``, with the number of SQL queries and the status code."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    clients = {}
+    for who, user in users.items():
+        clients[who] = Client()
+        clients[who].force_login(user)
+    rows = {}
+    for label, who, path in requests:
+        url = path.format(**fill)
+        client = clients[who]
+        client.get(url)  # warm: caches, prepared plans, templates
+        times = []
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url)
+                times.append(time.perf_counter() - started)
+        rows[label] = {
+            "ms": 1000 * statistics.median(times),
+            "queries": len(queries),
+            "status": response.status_code,
+        }
+        print(f"  {label}: {rows[label]['ms']:.1f} ms, {len(queries)} queries", flush=True)
+    return rows
+
+
+def write_two_sizes(
+    results: Path,
+    *,
+    title: str,
+    script: str,
+    what: str,
+    issue: int,
+    requests,
+    small: int,
+    large: int,
+    repeat: int,
+    prepared: list[float],
+    at_small: dict,
+    at_large: dict,
+) -> None:
+    """The report of :func:`run_two_sizes`: a row a request, both sizes and their ratio."""
+    lines = [
+        f"# {title}",
+        "",
+        f"Generated by `{script}`; do not edit by hand.",
+        "",
+        f"- {machine()}",
+        f"- One street (300 buildings); {small:,} then {large:,} {what} in the same run "
+        f"(writing them took {prepared[0]:.0f} s and {prepared[1]:.0f} s); median of {repeat} "
+        "requests through Django's whole stack in-process, after one warm-up request",
+        "",
+        f"| request | {small:,} {what} | queries | {large:,} {what} | queries | ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for label, _who, _path in requests:
+        a, b = at_small[label], at_large[label]
+        ratio = b["ms"] / a["ms"] if a["ms"] else float("nan")
+        flag = "" if ratio <= 2 else " ⚠"
+        lines.append(
+            f"| {label} | {a['ms']:.1f} ms | {a['queries']} | {b['ms']:.1f} ms | "
+            f"{b['queries']} | {ratio:.1f}×{flag} |"
+        )
+    lines += [
+        "",
+        f"The goal (issue {issue}) is a ratio of at most 2× for every row; ⚠ marks a row above "
+        "it. The machine is shared (2 CPUs), so single figures vary between runs; run it again "
+        "before reading much into one.",
+        "",
+    ]
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text("\n".join(lines), encoding="utf-8")
+    print(f"Results written to {results}")

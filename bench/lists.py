@@ -15,14 +15,12 @@ size so that it cannot rot.
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import sys
-import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, machine, setup_django
+from common import ROOT, run_two_sizes, street_tree, time_requests, two_size_main, write_two_sizes
 
 RESULTS = ROOT / "bench" / "results" / "lists.md"
 STREET_CODE = "110101950"
@@ -43,37 +41,29 @@ REQUESTS = [
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", type=int, default=10_000)
-    parser.add_argument("--large", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-    setup_django()
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()  # the test client's host name is allowed
-    return run(args.small, args.large, repeat=args.repeat)
+    return two_size_main(run, __doc__.splitlines()[0], small=10_000, large=1_000_000)
 
 
 def run(small: int, large: int, *, repeat: int = 5, results: Path = RESULTS) -> int:
     """Measure at ``small`` then at ``large`` cases; write the report. Returns 1 when a request
     failed (a benchmark of error pages would measure nothing)."""
-    people = _prepare_street()
-    started = time.perf_counter()
-    _grow(people, 0, small)
-    prepared = [time.perf_counter() - started]
-    at_small = _measure(people, small, repeat)
-    started = time.perf_counter()
-    _grow(people, small, large)
-    prepared.append(time.perf_counter() - started)
-    at_large = _measure(people, large, repeat)
-    failed = [label for label, row in {**at_small, **at_large}.items() if row["status"] != 200]
-    _write(results, small, large, repeat, prepared, at_small, at_large)
-    print(f"Results written to {results}")
-    if failed:
-        print(f"FAILED requests: {failed}", file=sys.stderr)
-        return 1
-    return 0
+    return run_two_sizes(
+        prepare=_prepare_street,
+        grow=_grow,
+        measure=_measure,
+        report=partial(
+            write_two_sizes,
+            results,
+            title="Case lists at two sizes",
+            script="bench/lists.py",
+            what="cases",
+            issue=15,
+            requests=REQUESTS,
+        ),
+        small=small,
+        large=large,
+        repeat=repeat,
+    )
 
 
 def _prepare_street():
@@ -92,29 +82,7 @@ def _prepare_street():
                 "TRUNCATE casework_reminder, casework_supervisionorder, casework_deadlinerequest, "
                 "casework_caseevent, casework_attachment, casework_case RESTART IDENTITY CASCADE"
             )
-        street = Area.objects.filter(code=STREET_CODE).first()
-        if street is None:
-            street = Area.objects.create(kind=AreaKind.STREET, name="压测街道", code=STREET_CODE)
-            for c in range(1, 6):
-                community = Area.objects.create(
-                    kind=AreaKind.COMMUNITY, name=f"压测{c}社区", code=f"{STREET_CODE}{c:03d}",
-                    parent=street,
-                )  # fmt: skip
-                for g in range(1, 5):
-                    grid = Area.objects.create(
-                        kind=AreaKind.GRID, name=f"压测{c}社区第{g}网格",
-                        code=f"{community.code}{g:02d}", parent=community,
-                    )  # fmt: skip
-                    for m in range(1, 4):
-                        micro = Area.objects.create(
-                            kind=AreaKind.MICRO_GRID, name=f"{grid.name}{m}微网格",
-                            code=f"{grid.code}{m:02d}", parent=grid,
-                        )  # fmt: skip
-                        for b in range(1, 6):
-                            Area.objects.create(
-                                kind=AreaKind.BUILDING, name=f"{micro.name}{b}号楼",
-                                code=f"{micro.code}{b:03d}", parent=micro, households=60,
-                            )  # fmt: skip
+        street = street_tree(STREET_CODE, "压测街道", "压测", households=60)
         from casework.models import Category, TimeLimit
 
         category, _ = Category.objects.get_or_create(
@@ -215,70 +183,13 @@ def _grow(people, start: int, end: int) -> None:
 
 
 def _measure(people, size: int, repeat: int) -> dict[str, dict]:
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
     from casework.models import Case
 
     middle = Case.objects.filter(street=people.street).order_by("pk")[size // 2 : size // 2 + 1]
     case = middle.get()
-    clients = {}
-    for who, user in (("admin", people.admin), ("dispatcher", people.dispatcher)):
-        clients[who] = Client()
-        clients[who].force_login(user)
-    rows = {}
     print(f"Measuring at {size:,} cases …", flush=True)
-    for label, who, path in REQUESTS:
-        url = path.format(number=case.number, pk=case.pk)
-        client = clients[who]
-        client.get(url)  # warm: caches, prepared plans, templates
-        times = []
-        for _ in range(repeat):
-            with CaptureQueriesContext(connection) as queries:
-                started = time.perf_counter()
-                response = client.get(url)
-                times.append(time.perf_counter() - started)
-        rows[label] = {
-            "ms": 1000 * statistics.median(times),
-            "queries": len(queries),
-            "status": response.status_code,
-        }
-        print(f"  {label}: {rows[label]['ms']:.1f} ms, {len(queries)} queries", flush=True)
-    return rows
-
-
-def _write(results, small, large, repeat, prepared, at_small, at_large) -> None:
-    lines = [
-        "# Case lists at two sizes",
-        "",
-        "Generated by `bench/lists.py`; do not edit by hand.",
-        "",
-        f"- {machine()}",
-        f"- One street (300 buildings); {small:,} then {large:,} cases in the same run "
-        f"(writing them took {prepared[0]:.0f} s and {prepared[1]:.0f} s); median of {repeat} "
-        "requests through Django's whole stack in-process, after one warm-up request",
-        "",
-        f"| request | {small:,} cases | queries | {large:,} cases | queries | ratio |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for label, _who, _path in REQUESTS:
-        a, b = at_small[label], at_large[label]
-        ratio = b["ms"] / a["ms"] if a["ms"] else float("nan")
-        flag = "" if ratio <= 2 else " ⚠"
-        lines.append(
-            f"| {label} | {a['ms']:.1f} ms | {a['queries']} | {b['ms']:.1f} ms | "
-            f"{b['queries']} | {ratio:.1f}×{flag} |"
-        )
-    lines += [
-        "",
-        "The goal (issue 15) is a ratio of at most 2× for every row; ⚠ marks a row above it. "
-        "The machine is shared (2 CPUs), so single figures vary between runs; run it again "
-        "before reading much into one.",
-        "",
-    ]
-    results.parent.mkdir(parents=True, exist_ok=True)
-    results.write_text("\n".join(lines), encoding="utf-8")
+    users = {"admin": people.admin, "dispatcher": people.dispatcher}
+    return time_requests(REQUESTS, users, repeat, number=case.number, pk=case.pk)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,6 @@ from casework.deadlines import permissions as deadline_permissions
 from casework.filters import CaseFilterSet
 from casework.forms import CaseReportForm, StepForm
 from casework.models import Attachment, Case, Category
-from governance import privacy
 from governance.files import file_response
 from governance.forms import RevealForm, apply_service_errors
 from governance.images import MAX_PHOTO_BYTES
@@ -503,22 +502,7 @@ def reporter_reveal(request, pk: int):
     values = None
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                values = {
-                    name: privacy.reveal(
-                        user=request.user,
-                        obj=case,
-                        name=name,
-                        reason=form.cleaned_data["reason"],
-                        interface=privacy.Interface.WEB,
-                    )
-                    for name in selectors.REPORTER_FIELDS
-                    if getattr(case, name)
-                }
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-                values = None
+        values = form.reveal(user=request.user, obj=case, names=selectors.REPORTER_FIELDS)
         if values is None:
             status = 400
     return render(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +28,31 @@ class RevealForm(forms.Form):
         max_length=200,
         help_text=_("Recorded in the personal data access log, with your name and the time."),
     )
+
+    def reveal(self, *, user, obj, names: Iterable[str]) -> dict[str, str] | None:
+        """The values of ``names`` that ``obj`` holds (empty ones left out), in full, each read
+        through governance.privacy.reveal with this form's reason (which checks role and scope
+        and writes one access-log row per field). None when the form is invalid or the read is
+        refused; the error is then on the form."""
+        from governance import privacy
+
+        if not self.is_valid():
+            return None
+        try:
+            return {
+                name: privacy.reveal(
+                    user=user,
+                    obj=obj,
+                    name=name,
+                    reason=self.cleaned_data["reason"],
+                    interface=privacy.Interface.WEB,
+                )
+                for name in names
+                if getattr(obj, name)
+            }
+        except ValidationError as exc:
+            apply_service_errors(self, exc)
+            return None
 
 
 class PersonalDataFormMixin:

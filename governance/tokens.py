@@ -59,16 +59,21 @@ def token_for_key(key: str) -> ApiToken | None:
     return token
 
 
-def token_touch(*, token: ApiToken) -> None:
-    """Record that ``token`` was used now. One conditional update, at most once a
-    ``LAST_USED_RESOLUTION`` per token, so that busy clients do not write on every call."""
+def touch_last_used(key) -> None:
+    """Record that ``key`` (any row with a ``last_used_at``: an API token, a wall link) was used
+    now. One conditional update, at most once a ``LAST_USED_RESOLUTION`` per row, so that busy
+    clients do not write on every call."""
     now = timezone.now()
-    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_RESOLUTION:
+    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
         return
-    ApiToken.objects.filter(pk=token.pk).exclude(
-        last_used_at__gt=now - LAST_USED_RESOLUTION
-    ).update(last_used_at=now)
-    token.last_used_at = now
+    row = type(key).objects.filter(pk=key.pk)
+    row.exclude(last_used_at__gt=now - LAST_USED_RESOLUTION).update(last_used_at=now)
+    key.last_used_at = now
+
+
+def token_touch(*, token: ApiToken) -> None:
+    """Record that ``token`` was used now (:func:`touch_last_used`)."""
+    touch_last_used(token)
 
 
 def token_revoke(*, token: ApiToken) -> None:

@@ -201,6 +201,17 @@ class ProgressMixin:
         return result
 
 
+class ImportOptions:
+    """The ``Meta`` options every import resource shares (``class Meta(ImportOptions)``): a row
+    the file leaves as it is is skipped, and the model's own checks run on every row."""
+
+    skip_unchanged = True
+    clean_model_instances = True
+    skip_diff = False
+    # The preview lists problems, not diffs: no HTML diff of every row.
+    skip_html_diff = True
+
+
 class RowsResource(ProgressMixin, resources.ModelResource):
     """A resource of the importing ``user`` whose rows' problems are collected per column (a
     widget's ValueError or a :class:`Problem`), so that the preview lists them all."""
@@ -343,15 +354,10 @@ class RoomResource(_ScopedResource):
     )
     notes = fields.Field(column_name="备注", attribute="notes", widget=TextWidget())
 
-    class Meta:
+    class Meta(ImportOptions):
         model = Room
         fields = ("building", "number", "floor", "floor_area", "use", "notes")
         import_id_fields = ("building", "number")
-        skip_unchanged = True
-        clean_model_instances = True
-        skip_diff = False
-        # The preview lists problems, not diffs: no HTML diff of every row.
-        skip_html_diff = True
 
     def before_import(self, dataset, **kwargs):
         self._load_buildings(self._codes(dataset))
@@ -398,7 +404,7 @@ class ResidentResource(_ScopedResource):
     moved_in_on = fields.Field(column_name="迁入日期", attribute="moved_in_on", widget=DateWidget())
     care_tags = fields.Field(column_name="关爱标签", widget=TextWidget())
 
-    class Meta:
+    class Meta(ImportOptions):
         model = Resident
         fields = (
             "building",
@@ -418,11 +424,6 @@ class ResidentResource(_ScopedResource):
             "care_tags",
         )
         import_id_fields = ("id_type", "id_number")
-        skip_unchanged = True
-        clean_model_instances = True
-        skip_diff = False
-        # The preview lists problems, not diffs: no HTML diff of every row.
-        skip_html_diff = True
 
     def before_import(self, dataset, **kwargs):
         self._load_buildings(self._codes(dataset))
@@ -595,15 +596,10 @@ class AreaResource(ProgressMixin, resources.ModelResource):
     )
     notes = fields.Field(column_name="备注", attribute="notes", widget=TextWidget())
 
-    class Meta:
+    class Meta(ImportOptions):
         model = Area
         fields = ("code", "name", "households", "population", "notes")
         import_id_fields = ("code",)
-        skip_unchanged = True
-        clean_model_instances = True
-        skip_diff = False
-        # The preview lists problems, not diffs: no HTML diff of every row.
-        skip_html_diff = True
 
     def __init__(self, *, user):
         super().__init__()

@@ -27,21 +27,6 @@ from grids.models.residents import HOUSING_KINDS
 from grids.resident_registry import KEEPER_ROLES
 
 PERSONAL = ("id_number", "phone", "registered_address")
-RECORD_FIELDS = (
-    "name",
-    "id_type",
-    "id_number",
-    "phone",
-    "gender",
-    "birth_date",
-    "ethnicity",
-    "political_status",
-    "resident_type",
-    "relation",
-    "registered_address",
-    "moved_in_on",
-    "notes",
-)
 
 
 def buildings_kept_by(user):
@@ -62,7 +47,7 @@ class ResidentForm(forms.ModelForm):
 
     class Meta:
         model = Resident
-        fields = RECORD_FIELDS
+        fields = services.RECORD_FIELDS
         widgets = {
             "birth_date": forms.DateInput(attrs={"type": "date"}),
             "moved_in_on": forms.DateInput(attrs={"type": "date"}),
@@ -71,7 +56,7 @@ class ResidentForm(forms.ModelForm):
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }
 
-    field_order = ("building", "room_number", *RECORD_FIELDS)
+    field_order = ("building", "room_number", *services.RECORD_FIELDS)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,7 +76,7 @@ class ResidentForm(forms.ModelForm):
         pass
 
     def service_data(self) -> dict:
-        data = {name: self.cleaned_data[name] for name in RECORD_FIELDS}
+        data = {name: self.cleaned_data[name] for name in services.RECORD_FIELDS}
         if self.instance.pk is not None:
             for name in PERSONAL:
                 if not data[name]:

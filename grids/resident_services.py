@@ -84,11 +84,8 @@ def household_save(*, actor, household: Household | None = None, **data) -> Hous
 
 
 # -- residents ------------------------------------------------------------------------------
-RESIDENT_FIELDS = (
-    "area",
-    "room",
-    "household",
-    "relation",
+# A resident's own record, in the order the register's form shows it.
+RECORD_FIELDS = (
     "name",
     "id_type",
     "id_number",
@@ -98,10 +95,12 @@ RESIDENT_FIELDS = (
     "ethnicity",
     "political_status",
     "resident_type",
+    "relation",
     "registered_address",
     "moved_in_on",
     "notes",
 )
+RESIDENT_FIELDS = ("area", "room", "household", *RECORD_FIELDS)
 
 
 @transaction.atomic

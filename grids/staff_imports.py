@@ -26,6 +26,7 @@ from grids.imports import (
     CHINESE_NAMES,
     ChoiceWidget,
     DateWidget,
+    ImportOptions,
     ImportSpec,
     Problem,
     RowsResource,
@@ -85,7 +86,7 @@ class StaffResource(RowsResource):
     username = fields.Field(column_name="登录账号", widget=TextWidget())
     role = fields.Field(column_name="系统角色", widget=ChoiceWidget(Role))
 
-    class Meta:
+    class Meta(ImportOptions):
         model = GridStaff
         fields = (
             "area",
@@ -98,11 +99,6 @@ class StaffResource(RowsResource):
             "role",
         )
         import_id_fields = ("area", "position", "name")
-        skip_unchanged = True
-        clean_model_instances = True
-        skip_diff = False
-        # The preview lists problems, not diffs: no HTML diff of every row.
-        skip_html_diff = True
 
     def before_import(self, dataset, **kwargs):
         require_importer(self.user, ImportKind.STAFF)
@@ -246,15 +242,10 @@ class DepartmentResource(RowsResource):
     phone = fields.Field(column_name="值班电话", attribute="phone", widget=TextWidget())
     is_active = fields.Field(column_name="启用", attribute="is_active", widget=YesNoWidget())
 
-    class Meta:
+    class Meta(ImportOptions):
         model = Department
         fields = ("code", "name", "kind", "phone", "is_active")
         import_id_fields = ("code",)
-        skip_unchanged = True
-        clean_model_instances = True
-        skip_diff = False
-        # The preview lists problems, not diffs: no HTML diff of every row.
-        skip_html_diff = True
 
     def before_import(self, dataset, **kwargs):
         # The importer's street (or district) owns the departments (ImportSpec.area_kinds).

@@ -22,6 +22,7 @@ from grids.imports import (
     CHINESE_NAMES,
     ChoiceWidget,
     DateWidget,
+    ImportOptions,
     ImportSpec,
     Problem,
     RowsResource,
@@ -34,6 +35,7 @@ from grids.imports import (
 from grids.models import Area, AreaKind, Gender, ImportKind
 from grids.models.residents import resident_id_problem
 from partybuilding.models import (
+    UNIT_FIELDS,
     CoConstructionUnit,
     MemberStatus,
     PartyMember,
@@ -81,7 +83,7 @@ class PartyMemberResource(RowsResource):
     in_service = fields.Field(column_name="在职党员", attribute="in_service", widget=YesNoWidget())
     work_unit = fields.Field(column_name="工作单位", attribute="work_unit", widget=TextWidget())
 
-    class Meta:
+    class Meta(ImportOptions):
         model = PartyMember
         fields = (
             "organization",
@@ -96,11 +98,6 @@ class PartyMemberResource(RowsResource):
             "work_unit",
         )
         import_id_fields = ("id_number",)
-        skip_unchanged = True
-        clean_model_instances = True
-        skip_diff = False
-        # The preview lists problems, not diffs: no HTML diff of every row.
-        skip_html_diff = True
 
     def before_import(self, dataset, **kwargs):
         names = sorted(column_values(dataset, "所在党组织"))
@@ -213,25 +210,10 @@ class UnitResource(RowsResource):
     )
     offers = fields.Field(column_name="可提供资源", attribute="offers", widget=TextWidget())
 
-    class Meta:
+    class Meta(ImportOptions):
         model = CoConstructionUnit
-        fields = (
-            "name",
-            "kind",
-            "area",
-            "address",
-            "contact_name",
-            "contact_phone",
-            "party_organization_name",
-            "party_member_count",
-            "offers",
-        )
+        fields = UNIT_FIELDS
         import_id_fields = ("name",)
-        skip_unchanged = True
-        clean_model_instances = True
-        skip_diff = False
-        # The preview lists problems, not diffs: no HTML diff of every row.
-        skip_html_diff = True
 
     def before_import(self, dataset, **kwargs):
         codes = sorted(column_values(dataset, "所在区域编码"))

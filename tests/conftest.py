@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 from governance.env import env_bool
 from governance.models import ApiToken
 from governance.tokens import token_issue
-from tests.factories import AreaTreeFactory, RoleAssignmentFactory, UserFactory
+from tests.factories import PASSWORD, AreaTreeFactory, RoleAssignmentFactory, UserFactory
 from tests.isolation import clear_cache, isolate_worker_cache
 
 REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", False)
@@ -177,6 +177,33 @@ def browser(request):
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def session(browser, live_server):
+    """``session(user, viewport, **context_options)``: a page in a browser context of its own,
+    signed in as ``user``, its script errors in ``page.errors`` (the contexts are closed after
+    the test)."""
+    contexts = []
+
+    def open_as(user, viewport, **options):
+        context = browser.new_context(viewport=viewport, locale="zh-CN", **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.errors = errors
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", PASSWORD)
+        with page.expect_navigation():
+            page.click("form:has(input[name=password]) button[type=submit]")
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ from factory.django import DjangoModelFactory
 from governance.models import Department, RoleAssignment, User
 from grids.models import Area, AreaKind, GridStaff
 
+PASSWORD = "pass-word-123"  # every factory-made user's, for signing in through the pages
+
 
 class UserFactory(DjangoModelFactory):
     class Meta:
@@ -17,7 +19,7 @@ class UserFactory(DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     full_name = factory.Sequence(lambda n: f"用户{n}")
-    password = factory.django.Password("pass-word-123")
+    password = factory.django.Password(PASSWORD)
 
 
 class DepartmentFactory(DjangoModelFactory):

@@ -61,32 +61,33 @@ def test_the_resident_import_benchmark_runs_at_a_tiny_size(tmp_path):
     assert "| apply (all rows new) |" in report and "result: ok" in report
 
 
+def _run_at_two_tiny_sizes(name: str, tmp_path):
+    """Runs a two-size list benchmark at 40 then 90 rows; every request has its row."""
+    bench = _load(name)
+    results = tmp_path / f"{name}.md"
+
+    assert bench.run(40, 90, repeat=1, results=results) == 0
+
+    table = results.read_text(encoding="utf-8")
+    for label, _who, _path in bench.REQUESTS:
+        assert f"| {label} |" in table
+    return bench
+
+
 def test_the_list_benchmark_runs_at_a_tiny_size(tmp_path):
     from casework.models import Case
 
-    lists = _load("lists")
-    results = tmp_path / "lists.md"
-
-    assert lists.run(40, 90, repeat=1, results=results) == 0
+    lists = _run_at_two_tiny_sizes("lists", tmp_path)
 
     assert Case.objects.filter(street__code=lists.STREET_CODE).count() == 90
-    table = results.read_text(encoding="utf-8")
-    for label, _who, _path in lists.REQUESTS:
-        assert f"| {label} |" in table
 
 
 def test_the_resident_list_benchmark_runs_at_a_tiny_size(tmp_path):
     from grids.models import Resident
 
-    bench = _load("resident_list")
-    results = tmp_path / "resident_list.md"
-
-    assert bench.run(40, 90, repeat=1, results=results) == 0
+    bench = _run_at_two_tiny_sizes("resident_list", tmp_path)
 
     assert Resident.objects.filter(area__code__startswith=bench.STREET_CODE).count() == 90
-    table = results.read_text(encoding="utf-8")
-    for label, _who, _path in bench.REQUESTS:
-        assert f"| {label} |" in table
 
 
 STATS_BENCH = Path(__file__).resolve().parent.parent / "bench" / "stats.py"

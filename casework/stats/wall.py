@@ -18,7 +18,7 @@ with backoff and says it is reconnecting).
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,14 +34,13 @@ from casework.stats.wall_models import WallToken, wall_key_digest
 from casework.workflow import step_label
 from governance.models import Role
 from governance.scopes import can_change_under, changeable, reachable
+from governance.tokens import touch_last_used
 from grids.models import Area, AreaKind
 
 # The roles that issue and revoke wall links.
 WALL_ADMIN_ROLES = frozenset({Role.STREET_ADMIN})
 # A wall's area: a street, a community or a grid (the levels a wall shows sensibly).
 WALL_AREA_KINDS = (AreaKind.DISTRICT, AreaKind.STREET, AreaKind.COMMUNITY, AreaKind.GRID)
-# The last use is written at most this often per token, not on every poll.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
 # The page polls this often (seconds); the backoff after failures doubles up to the maximum.
 POLL_SECONDS = 5
 MAX_BACKOFF_SECONDS = 60
@@ -116,15 +115,10 @@ def wall_token_for_key(key: str) -> WallToken | None:
 
 
 def wall_token_touch(*, token: WallToken) -> None:
-    """Record that ``token`` was used now: at most once a LAST_USED_RESOLUTION, by a conditional
-    update, so that a wall polling every few seconds does not write on every poll."""
-    now = timezone.now()
-    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_RESOLUTION:
-        return
-    WallToken.objects.filter(pk=token.pk).exclude(
-        last_used_at__gt=now - LAST_USED_RESOLUTION
-    ).update(last_used_at=now)
-    token.last_used_at = now
+    """Record that ``token`` was used now, by :func:`governance.tokens.touch_last_used` (at most
+    once a ``LAST_USED_RESOLUTION``), so that a wall polling every few seconds does not write on
+    every poll."""
+    touch_last_used(token)
 
 
 # -- the feed -------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from partybuilding.forms.common import (
     status_field,
 )
 from partybuilding.models import (
+    UNIT_FIELDS,
     CoConstructionUnit,
     Demand,
     MemberStatus,
@@ -32,17 +33,7 @@ from partybuilding.models import (
 class UnitForm(PersonalDataFormMixin, forms.ModelForm):
     class Meta:
         model = CoConstructionUnit
-        fields = (
-            "name",
-            "kind",
-            "area",
-            "address",
-            "contact_name",
-            "contact_phone",
-            "party_organization_name",
-            "party_member_count",
-            "offers",
-        )
+        fields = UNIT_FIELDS
         widgets = {"offers": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, user, **kwargs):

@@ -1,6 +1,7 @@
 from partybuilding.models.cogovernance import (
     AGREEMENT_STATUS_STEPS,
     STATUS_PROGRESS,
+    UNIT_FIELDS,
     WISH_STEPS,
     AgreementStatus,
     CoConstructionUnit,
@@ -106,6 +107,7 @@ __all__ = [
     "RECEPTION_STATUS_STEPS",
     "REPORT_STEPS",
     "STATUS_PROGRESS",
+    "UNIT_FIELDS",
     "WISH_STEPS",
     "Activity",
     "ActivityStatus",

@@ -31,6 +31,20 @@ class UnitKind(models.TextChoices):
     MERCHANT = "merchant", _("Merchant")
 
 
+# What a party officer sets on a unit, on its form and in an import file alike.
+UNIT_FIELDS = (
+    "name",
+    "kind",
+    "area",
+    "address",
+    "contact_name",
+    "contact_phone",
+    "party_organization_name",
+    "party_member_count",
+    "offers",
+)
+
+
 class CoConstructionUnit(TimeStampedModel):
     """共建单位: a unit stationed in the street that works with a community."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Min, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance import pinyin, privacy
-from governance.forms import RevealForm, apply_service_errors
+from governance.forms import RevealForm
 from governance.scopes import visible
 from grids.models import Area, AreaKind
 from partybuilding import filters, selectors, services
@@ -93,26 +93,12 @@ def member_reveal(request, pk):
     if not privacy.may_reveal(request.user, member, "phone"):
         raise PermissionDenied
     form = RevealForm(request.POST or None)
+    labels = {"phone": _("Phone"), "id_number": _("ID number")}
     values = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            values = [
-                (
-                    label,
-                    privacy.reveal(
-                        user=request.user,
-                        obj=member,
-                        name=name,
-                        reason=form.cleaned_data["reason"],
-                        interface=privacy.Interface.WEB,
-                    ),
-                )
-                for name, label in (("phone", _("Phone")), ("id_number", _("ID number")))
-                if getattr(member, name)
-            ]
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-            values = None
+    if request.method == "POST":
+        revealed = form.reveal(user=request.user, obj=member, names=labels)
+        if revealed is not None:
+            values = [(labels[name], value) for name, value in revealed.items()]
     return render(
         request,
         "partybuilding/member_reveal.html",

@@ -39,17 +39,8 @@ from partybuilding.views.common import (
     party_page,
     record_form_save,
     require_change_role,
+    year_param,
 )
-
-
-def _year(request) -> int:
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        raise Http404 from None
-    if not 2000 <= year <= 2100:
-        raise Http404
-    return year
 
 
 @party_page
@@ -248,29 +239,12 @@ def opinion_reveal(request, pk):
     if not privacy.may_reveal(request.user, opinion, "resident_phone"):
         raise PermissionDenied
     form = RevealForm(request.POST or None)
+    labels = {"resident_name": _("Resident"), "resident_phone": _("Phone")}
     values = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            values = [
-                (
-                    label,
-                    privacy.reveal(
-                        user=request.user,
-                        obj=opinion,
-                        name=name,
-                        reason=form.cleaned_data["reason"],
-                        interface=privacy.Interface.WEB,
-                    ),
-                )
-                for name, label in (
-                    ("resident_name", _("Resident")),
-                    ("resident_phone", _("Phone")),
-                )
-                if getattr(opinion, name)
-            ]
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-            values = None
+    if request.method == "POST":
+        revealed = form.reveal(user=request.user, obj=opinion, names=labels)
+        if revealed is not None:
+            values = [(labels[name], value) for name, value in revealed.items()]
     return render(
         request,
         "partybuilding/opinion_reveal.html",
@@ -309,7 +283,7 @@ def deputy_detail(request, pk):
 def deputy_summary(request, pk):
     """A deputy's yearly summary, printable."""
     deputy = _deputy_or_404(request, pk)
-    year = _year(request)
+    year = year_param(request)
     context = {"deputy": deputy, "year": year, **selectors.deputy_year(deputy, year)}
     return render(request, "partybuilding/deputy_summary.html", context)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance.scopes import scope_of
@@ -14,17 +13,13 @@ from partybuilding import cogov_selectors as selectors
 from partybuilding import services
 from partybuilding.models import CoConstructionUnit, UnitPointRule
 from partybuilding.permissions import PARTY_CHANGE_ROLES, may_change_in
-from partybuilding.views.common import call_service, get_visible_or_404, paginate, party_page
-
-
-def _year(request) -> int:
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        raise Http404 from None
-    if not 2000 <= year <= 2100:
-        raise Http404
-    return year
+from partybuilding.views.common import (
+    call_service,
+    get_visible_or_404,
+    paginate,
+    party_page,
+    year_param,
+)
 
 
 def _streets(user) -> list:
@@ -38,7 +33,7 @@ def _streets(user) -> list:
 
 @party_page
 def ranking(request):
-    year = _year(request)
+    year = year_param(request)
     streets = _streets(request.user)
     if request.method == "POST":
         street = next((s for s in streets if str(s.pk) == request.POST.get("street")), None)
@@ -62,7 +57,7 @@ def ranking(request):
 
 @party_page
 def feedback_letter(request, pk):
-    year = _year(request)
+    year = year_param(request)
     unit = get_visible_or_404(request.user, CoConstructionUnit.objects.select_related("area"), pk)
     context = {"unit": unit, "year": year, **selectors.unit_year(unit, year)}
     return render(request, "partybuilding/unit_letter.html", context)

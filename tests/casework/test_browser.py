@@ -14,7 +14,6 @@ pytestmark = [pytest.mark.browser]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
-PASSWORD = "pass-word-123"
 
 
 @pytest.fixture
@@ -28,27 +27,6 @@ def photo_path(tmp_path):
         return str(path)
 
     return make
-
-
-@pytest.fixture
-def session(browser, live_server):
-    contexts = []
-
-    def open_as(user, viewport, **options):
-        context = browser.new_context(viewport=viewport, locale="zh-CN", **options)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("input[name=username]", user.username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form:has(input[name=password]) button[type=submit]")
-        page.wait_for_load_state()
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def _take(page, step: str, case_pk: int, *, fill=None, photo=None):

@@ -8,37 +8,16 @@ import pytest
 
 from casework import export_jobs
 from tests.casework.factories import CaseFactory
-from tests.casework.test_browser import DESKTOP, PASSWORD, PHONE
+from tests.casework.test_browser import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser]
-
-
-@pytest.fixture
-def signed_in(browser, live_server):
-    contexts = []
-
-    def open_as(user, viewport):
-        context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("input[name=username]", user.username)
-        page.fill("input[name=password]", PASSWORD)
-        with page.expect_navigation():
-            page.click("form:has(input[name=password]) button[type=submit]")
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_the_export_page_follows_the_worker_and_offers_the_file(
     transactional_db,
     live_server,
-    signed_in,
+    session,
     tree,
     categories,
     crew,
@@ -53,7 +32,7 @@ def test_the_export_page_follows_the_worker_and_offers_the_file(
             title=f"<img src=x onerror=alert(1)>楼道堆物{i}",
         )
     export = export_jobs.case_export_start(owner=crew.dispatcher_a, query="")
-    page = signed_in(crew.dispatcher_a, viewport)
+    page = session(crew.dispatcher_a, viewport, accept_downloads=True)
     page.goto(f"{live_server.url}/cases/exports/{export.pk}/")
     assert page.locator("[data-export-download]").is_hidden()
     assert page.locator("[data-export-wait]").is_visible()

@@ -7,15 +7,11 @@ from __future__ import annotations
 import pytest
 
 from grids.models import Area, AreaKind
-from tests.casework import test_browser
 from tests.casework.test_browser import DESKTOP, PHONE
 from tests.casework.test_phone_browser import _assert_fits
 from tests.factories import AreaFactory
 
 pytestmark = [pytest.mark.browser]
-
-# A signed-in Chromium context per user and viewport (the closed loop's fixture).
-session = test_browser.session
 
 
 def _box(west, south, east, north):

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from casework.models import Case, PhotoDraft
 from tests.casework.factories import CaseFactory, jpeg_upload
-from tests.casework.test_browser import PASSWORD, PHONE
+from tests.casework.test_browser import PHONE
 
 pytestmark = [pytest.mark.browser]
 
@@ -24,24 +24,9 @@ OFF_SCREEN = """() => Array.from(document.querySelectorAll('body *')).filter((el
 
 
 @pytest.fixture
-def phone(browser, live_server):
-    contexts = []
-
-    def open_as(user):
-        context = browser.new_context(viewport=PHONE, locale="zh-CN")
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("input[name=username]", user.username)
-        page.fill("input[name=password]", PASSWORD)
-        with page.expect_navigation():
-            page.click("form:has(input[name=password]) button[type=submit]")
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
+def phone(session):
+    """A page on a 390-px phone, signed in as the given user."""
+    return lambda user: session(user, PHONE)
 
 
 def _assert_fits(page, where):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.casework.test_browser import DESKTOP, PHONE, session  # noqa: F401 (fixture)
+from tests.casework.test_browser import DESKTOP, PHONE
 from tests.casework.test_stats_assessment import scheme  # noqa: F401 (fixture)
 from tests.casework.test_stats_pages import month_cases  # noqa: F401 (fixture)
 from tests.conftest import _with_role
@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser]
 def test_a_leader_drills_down_and_opens_a_rates_cases(
     transactional_db,
     live_server,
-    session,  # noqa: F811
+    session,
     tree,
     crew,
     month_cases,  # noqa: F811
@@ -61,7 +61,7 @@ def test_a_leader_drills_down_and_opens_a_rates_cases(
 def test_the_bulletin_prints_on_a4(
     transactional_db,
     live_server,
-    session,  # noqa: F811
+    session,
     tree,
     crew,
     month_cases,  # noqa: F811

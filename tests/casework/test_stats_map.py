@@ -144,23 +144,16 @@ def test_households_are_counted_into_each_child(tree, mapped):
 @pytest.mark.browser
 @pytest.mark.parametrize("device", ["desktop", "phone"])
 def test_a_leader_looks_at_the_map_and_opens_an_area(
-    transactional_db, live_server, browser, tree, crew, mapped, artifacts_dir, device
+    transactional_db, live_server, session, tree, crew, mapped, artifacts_dir, device
 ):
-    from tests.casework.test_browser import DESKTOP, PASSWORD, PHONE
+    from tests.casework.test_browser import DESKTOP, PHONE
     from tests.conftest import _with_role
 
     shots = artifacts_dir / "stats"
     shots.mkdir(exist_ok=True)
     leader = _with_role("viewer", tree.street, username="lingdao")
     viewport = DESKTOP if device == "desktop" else PHONE
-    context = browser.new_context(viewport=viewport, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", leader.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:has(input[name=password]) button[type=submit]")
-    page.wait_for_load_state()
+    page = session(leader, viewport)
     page.goto(f"{live_server.url}{URL}#map")
     page.wait_for_selector("[data-dashboard-map][data-ready='1']", state="attached")
     # Community A's two cases are one cluster, B's case a dot; both areas are drawn.
@@ -175,4 +168,3 @@ def test_a_leader_looks_at_the_map_and_opens_an_area(
         ).dispatch_event("click")
     assert f"area={tree.community_a.pk}" in page.url
     assert page.locator("h1").inner_text().startswith(tree.community_a.name)
-    context.close()

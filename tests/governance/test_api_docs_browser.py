@@ -24,9 +24,8 @@ def worker(transactional_db):
     return user
 
 
-@pytest.mark.parametrize("screen", ["desktop", "phone"])
-def test_the_docs_load_from_the_portal_alone(browser, live_server, worker, artifacts_dir, screen):
-    context = browser.new_context(viewport=VIEWPORTS[screen], locale="zh-CN")
+def _watched_page(context):
+    """A new page, with the hosts it asks, its script errors and the policy's refusals it logs."""
     page = context.new_page()
     hosts, errors, refused = set(), [], []
     page.on("request", lambda request: hosts.add(urlparse(request.url).netloc))
@@ -37,12 +36,23 @@ def test_the_docs_load_from_the_portal_alone(browser, live_server, worker, artif
             refused.append(message.text) if "Content Security Policy" in message.text else None
         ),
     )
+    return page, hosts, errors, refused
+
+
+def _sign_in(page, live_server) -> None:
+    page.goto(live_server.url + reverse("login"))
+    page.fill("input[name=username]", "wanggeyuan")
+    page.fill("input[name=password]", "pass-word-123")
+    page.click(".auth-card button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+def test_the_docs_load_from_the_portal_alone(browser, live_server, worker, artifacts_dir, screen):
+    context = browser.new_context(viewport=VIEWPORTS[screen], locale="zh-CN")
+    page, hosts, errors, refused = _watched_page(context)
     try:
-        page.goto(live_server.url + reverse("login"))
-        page.fill("input[name=username]", "wanggeyuan")
-        page.fill("input[name=password]", "pass-word-123")
-        page.click(".auth-card button[type=submit]")
-        page.wait_for_load_state("networkidle")
+        _sign_in(page, live_server)
         page.goto(live_server.url + "/api/v1/docs/")
         page.wait_for_function(
             "() => document.querySelectorAll('.swagger-ui .opblock').length > 5", timeout=30000
@@ -71,22 +81,9 @@ def test_redoc_renders_the_operations_under_the_policy(
 ):
     context = browser.new_context(viewport=VIEWPORTS[screen], locale="zh-CN")
     context.add_init_script(WATCH_VIOLATIONS)
-    page = context.new_page()
-    hosts, errors, refused = set(), [], []
-    page.on("request", lambda request: hosts.add(urlparse(request.url).netloc))
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+    page, hosts, errors, refused = _watched_page(context)
     try:
-        page.goto(live_server.url + reverse("login"))
-        page.fill("input[name=username]", "wanggeyuan")
-        page.fill("input[name=password]", "pass-word-123")
-        page.click(".auth-card button[type=submit]")
-        page.wait_for_load_state("networkidle")
+        _sign_in(page, live_server)
         response = page.goto(live_server.url + reverse("api-redoc"))
         policy = response.headers["content-security-policy"]
         assert "'nonce-" in policy and "unsafe-inline" not in policy

@@ -15,7 +15,6 @@ pytestmark = [pytest.mark.browser]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
-PASSWORD = "pass-word-123"
 WHERE = {"latitude": 39.9301, "longitude": 116.4512}
 
 
@@ -39,30 +38,6 @@ def mapped(tree):
         area.boundary = _box(*box)
         area.save()
     return tree
-
-
-@pytest.fixture
-def session(browser, live_server):
-    contexts = []
-
-    def open_as(user, viewport, **options):
-        context = browser.new_context(viewport=viewport, locale="zh-CN", **options)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.errors = errors
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("input[name=username]", user.username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form:has(input[name=password]) button[type=submit]")
-        page.wait_for_load_state()
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def _fits_the_phone(page) -> None:

@@ -11,7 +11,7 @@ from grids import import_jobs, imports, resident_services
 from grids.models import ImportRun, ImportState, Resident
 from partybuilding.models import Demand
 from tests.grids.resident_factories import id_number
-from tests.grids.test_field_browser import DESKTOP, PHONE, _fits_the_phone, session  # noqa: F401
+from tests.grids.test_field_browser import DESKTOP, PHONE, _fits_the_phone
 from tests.grids.test_import_jobs import _csv, _rows
 
 pytestmark = [pytest.mark.browser]
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser]
 def test_a_worker_registers_a_resident_and_lists_a_need_as_a_demand(
     transactional_db,
     live_server,
-    session,  # noqa: F811 - the field-work browser tests' fixture
+    session,
     tree,
     field,
     artifacts_dir,
@@ -62,7 +62,7 @@ def test_a_worker_registers_a_resident_and_lists_a_need_as_a_demand(
 def test_a_large_file_shows_its_progress_and_then_its_problems(
     transactional_db,
     live_server,
-    session,  # noqa: F811
+    session,
     tree,
     field,
     artifacts_dir,

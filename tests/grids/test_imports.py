@@ -22,6 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _dataset(kind, rows):
+    """An import file of ``kind`` (its template's columns) with these rows (the other import
+    tests use it too)."""
     data = tablib.Dataset(headers=imports.template_headers(kind))
     for row in rows:
         data.append(row)

@@ -15,7 +15,7 @@ from grids import resident_services as services
 from grids.models import Visit
 from tests.casework.factories import CategoryFactory
 from tests.grids.resident_factories import CareTagFactory, ResidentFactory, tag
-from tests.grids.test_field_browser import DESKTOP, PHONE, _fits_the_phone, session  # noqa: F401
+from tests.grids.test_field_browser import DESKTOP, PHONE, _fits_the_phone
 
 pytestmark = [pytest.mark.browser]
 
@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.browser]
 def test_a_worker_records_a_visit_whose_need_opens_a_case(
     transactional_db,
     live_server,
-    session,  # noqa: F811 - the field-work browser tests' fixture
+    session,
     tree,
     field,
     artifacts_dir,

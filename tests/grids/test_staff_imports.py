@@ -4,22 +4,15 @@ all or nothing, idempotent re-import, the importer's scope."""
 from __future__ import annotations
 
 import pytest
-import tablib
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from governance.models import Department, Role, RoleAssignment, User
 from grids import imports
 from grids.models import GridStaff
 from tests.factories import DepartmentFactory, UserFactory
+from tests.grids.test_imports import _dataset
 
 pytestmark = pytest.mark.django_db
-
-
-def _dataset(kind, rows):
-    data = tablib.Dataset(headers=imports.template_headers(kind))
-    for row in rows:
-        data.append(row)
-    return data
 
 
 def _staff(area, name, username="", role="", position="专职网格员"):

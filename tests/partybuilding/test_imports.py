@@ -4,21 +4,14 @@ problems, all or nothing, idempotent re-import, the importer's scope, query coun
 from __future__ import annotations
 
 import pytest
-import tablib
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from grids import imports
 from partybuilding.models import CoConstructionUnit, MemberStatus, PartyMember
 from tests.grids.resident_factories import id_number
+from tests.grids.test_imports import _dataset
 
 pytestmark = pytest.mark.django_db
-
-
-def _dataset(kind, rows):
-    data = tablib.Dataset(headers=imports.template_headers(kind))
-    for row in rows:
-        data.append(row)
-    return data
 
 
 def _member(org, name, number, status="正式党员", building=""):

@@ -10,6 +10,15 @@ def _fits(page) -> bool:
     return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def _reveal(page, href: str, reason: str) -> None:
+    """Follow the link to a reveal page, give the reason and send it."""
+    page.click(f"a[href='{href}']")
+    page.wait_for_load_state()
+    page.fill("input[name=reason]", reason)
+    page.click("form button.btn-primary")
+    page.wait_for_load_state()
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("size", list(SIZES))
@@ -21,11 +30,7 @@ def test_an_officer_reveals_a_phone_and_the_admin_finds_the_read(
     assert "139****5678" in page.content() and "13912345678" not in page.content()
     assert _fits(page)
     shoot(page, artifacts_dir, f"members-masked-{size}")
-    page.click(f"a[href='/party/members/{party.member_a.pk}/reveal/']")
-    page.wait_for_load_state()
-    page.fill("input[name=reason]", "走访联系")
-    page.click("form button.btn-primary")
-    page.wait_for_load_state()
+    _reveal(page, f"/party/members/{party.member_a.pk}/reveal/", "走访联系")
     assert "13912345678" in page.content()
     assert _fits(page)
     shoot(page, artifacts_dir, f"member-revealed-{size}")
@@ -65,11 +70,7 @@ def test_a_dispatcher_reveals_a_case_reporter_and_an_officer_a_unit_phone(
     assert "138****1111" in body and "王**" in body and "13800001111" not in body
     assert _fits(page)
     shoot(page, artifacts_dir, f"case-reporter-masked-{size}")
-    page.click(f"a[href='/cases/{case.pk}/reporter/']")
-    page.wait_for_load_state()
-    page.fill("input[name=reason]", "电话回访")
-    page.click("form button.btn-primary")
-    page.wait_for_load_state()
+    _reveal(page, f"/cases/{case.pk}/reporter/", "电话回访")
     assert "13800001111" in page.content() and "王建华" in page.content()
     assert _fits(page)
     shoot(page, artifacts_dir, f"case-reporter-revealed-{size}")
@@ -80,11 +81,7 @@ def test_a_dispatcher_reveals_a_case_reporter_and_an_officer_a_unit_phone(
     page.goto(f"{live_server.url}/party/units/")
     assert "137****0000" in page.content() and "13700000000" not in page.content()
     assert _fits(page)
-    page.click(f"a[href='/party/units/{party.unit_a.pk}/reveal/']")
-    page.wait_for_load_state()
-    page.fill("input[name=reason]", "联系共建")
-    page.click("form button.btn-primary")
-    page.wait_for_load_state()
+    _reveal(page, f"/party/units/{party.unit_a.pk}/reveal/", "联系共建")
     assert "13700000000" in page.content()
     assert _fits(page)
     shoot(page, artifacts_dir, f"unit-revealed-{size}")
