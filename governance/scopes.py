@@ -313,6 +313,30 @@ def users_managed_by(user) -> QuerySet[User]:
     )
 
 
+def users_within(user, roles: Iterable[str]) -> QuerySet[User]:
+    """Active accounts lying wholly inside ``user``'s scope through ``roles`` (to link one to a
+    record there, such as a deputy's portal account): users (never superusers) whose every role
+    assignment is an area in the subtree of such an assignment, and users without any assignment
+    registered there. A superuser: every active account. Choosing an account is not managing
+    it; that stays :func:`users_managed_by`'s."""
+    qs = User.objects.filter(is_active=True)
+    scope = scope_of(user)
+    if scope.is_superuser:
+        return qs
+    areas = scope.areas(roles)
+    if not areas:
+        return qs.none()
+    Area = area_model()
+    inside = RoleAssignment.objects.filter(Area.subtrees_q(areas, prefix="area__"))
+    outside = RoleAssignment.objects.exclude(pk__in=inside.values("pk"))
+    has_role = Exists(RoleAssignment.objects.filter(user=OuterRef("pk")))
+    return (
+        qs.filter(is_superuser=False)
+        .exclude(pk__in=outside.values("user_id"))
+        .filter(has_role | Area.subtrees_q(areas, prefix="home_area__"))
+    )
+
+
 def can_edit_shared_config(user) -> bool:
     """May ``user`` edit what every street shares (the holiday calendar, the category tree and its
     time limits)? Superusers and district administrators; street administrators read it only."""

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from casework.models import Status
-from governance.scopes import visible
+from governance.scopes import users_within, visible
 from partybuilding.models import (
     ContactStation,
     DemandStatus,
@@ -19,6 +20,7 @@ from partybuilding.models import (
     OpinionOutcome,
     Reception,
 )
+from partybuilding.permissions import PARTY_CHANGE_ROLES
 
 # Case states in which the problem counts as solved for the deputy's summary.
 SOLVED_CASE_STATES = frozenset({Status.CLOSED})
@@ -81,6 +83,17 @@ def deputy_list_for(user) -> QuerySet[Deputy]:
         .annotate(opinion_count=Count("opinions"))
         .order_by("name")
     )
+
+
+def deputy_accounts_for(actor, deputy: Deputy | None = None) -> QuerySet:
+    """The portal accounts ``actor`` may link to a deputy: those lying wholly inside the
+    actor's party-building scope (``governance.scopes.users_within``) that no deputy uses yet,
+    and the deputy's current account, which may stay as it is."""
+    free = users_within(actor, PARTY_CHANGE_ROLES).filter(deputy__isnull=True)
+    q = Q(pk__in=free.values("pk"))
+    if deputy is not None and deputy.pk is not None:
+        q |= Q(deputy=deputy)
+    return get_user_model().objects.filter(q).order_by("username")
 
 
 def deputy_for(user, pk) -> Deputy | None:

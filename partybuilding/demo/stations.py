@@ -75,7 +75,7 @@ def seed_station(ctx: DemoContext) -> None:
         description="每月10日接待日，人大代表、政协委员面对面听取居民意见建议。",
     )
     user, _ = get_user_model().objects.get_or_create(
-        username="daibiao", defaults={"full_name": DEPUTIES[0][0]}
+        username="daibiao", defaults={"full_name": DEPUTIES[0][0], "home_area": street}
     )
     user.set_password(DEMO_PASSWORD)
     user.save()

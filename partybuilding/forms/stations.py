@@ -18,6 +18,7 @@ from partybuilding.forms.common import (
     status_field,
 )
 from partybuilding.models import ContactStation, Deputy, Opinion, Reception, ServiceType
+from partybuilding.station_selectors import deputy_accounts_for
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
@@ -46,6 +47,7 @@ class DeputyForm(forms.ModelForm):
             "work_unit",
             "area",
             "stations",
+            "user",
         )
         widgets = {"term_start": DATE, "term_end": DATE}
 
@@ -58,6 +60,21 @@ class DeputyForm(forms.ModelForm):
         self.fields["stations"].widget = forms.CheckboxSelectMultiple(
             choices=self.fields["stations"].choices
         )
+        account = self.fields["user"]
+        account.queryset = deputy_accounts_for(user, self.instance)
+        account.label_from_instance = account_label
+        account.help_text = _(
+            "Signed in, the deputy follows the opinions received. Only accounts within your "
+            "scope that no other deputy uses can be chosen; leave empty to unlink."
+        )
+        account.error_messages["invalid_choice"] = _(
+            "Choose a portal account within your scope that no deputy uses yet."
+        )
+
+
+def account_label(user) -> str:
+    name = str(user)
+    return name if name == user.username else f"{name}（{user.username}）"
 
 
 class ReceptionForm(forms.ModelForm):

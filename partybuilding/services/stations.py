@@ -24,16 +24,30 @@ from partybuilding.models import (
 )
 from partybuilding.permissions import ensure_may_change_in
 from partybuilding.services.common import record_save, status_step, stepped_record_save
+from partybuilding.station_selectors import deputy_accounts_for
 
 
 def deputy_save(*, actor, deputy: Deputy, stations: list[ContactStation]) -> Deputy:
     """Create or change a deputy with the stations they receive at, in one transaction: each
     station lies within the area the deputy is registered in, or serves it (a street's station
-    for a community's deputy)."""
+    for a community's deputy). A portal account newly linked is one the actor may choose
+    (``station_selectors.deputy_accounts_for``); whoever may change the deputy may unlink it."""
     if deputy.area_id and any(
         not (s.area.is_within(deputy.area) or deputy.area.is_within(s.area)) for s in stations
     ):
         raise ValidationError({"stations": _("Choose stations within or above the deputy's area.")})
+    if deputy.user_id is not None:
+        stored = (
+            Deputy.objects.filter(pk=deputy.pk).values_list("user_id", flat=True).first()
+            if deputy.pk is not None
+            else None
+        )
+        if deputy.user_id != stored and not (
+            deputy_accounts_for(actor).filter(pk=deputy.user_id).exists()
+        ):
+            raise ValidationError(
+                {"user": _("Choose a portal account within your scope that no deputy uses yet.")}
+            )
     return record_save(actor=actor, obj=deputy, related={"stations": stations})
 
 

@@ -118,7 +118,7 @@ def station(party):
         actor=party.officer_a,
         obj=ContactStation(name="青松社区代表联系站", area=tree.community_a, address="青松路1号"),
     )
-    party.deputy_user = UserFactory(username="daibiao")
+    party.deputy_user = UserFactory(username="daibiao", home_area=tree.community_a)
     party.deputy = services.deputy_save(
         actor=party.officer_a,
         deputy=Deputy(

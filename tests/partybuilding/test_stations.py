@@ -17,6 +17,7 @@ from governance.models import PersonalDataAccess
 from partybuilding import services
 from partybuilding.models import ContactStation, Demand, Deputy, Opinion, Reception
 from tests.conftest import _with_role
+from tests.factories import UserFactory
 from tests.partybuilding.conftest import STATION_PHONE as PHONE
 
 
@@ -393,3 +394,117 @@ def test_two_people_turning_one_opinion_at_once_one_wins(station):
     # Exactly one outcome, and nothing of the loser's written.
     assert Case.objects.count() + Demand.objects.count() == 1
     assert (station.opinion.case_id is None) != (station.opinion.demand_id is None)
+
+
+def test_the_api_reveals_an_opinions_resident_with_a_reason(api, station):
+    url = f"/api/v1/party/opinions/{station.opinion.pk}/reveal/"
+    client = api(station.officer_a)
+    no_reason = client.post(url, {"field": "resident_phone", "reason": " "}, format="json")
+    assert no_reason.status_code == 400
+    assert client.post(url, {"field": "content", "reason": "x"}, format="json").status_code == 400
+    assert not PersonalDataAccess.objects.exists()
+    response = client.post(url, {"field": "resident_phone", "reason": "回访居民"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"field": "resident_phone", "value": PHONE}
+    name = client.post(url, {"field": "resident_name", "reason": "回访居民"}, format="json")
+    assert name.json()["value"] == "王秀兰"
+    logged = PersonalDataAccess.objects.order_by("pk")
+    assert [(a.field, a.interface, a.user_id) for a in logged] == [
+        ("resident_phone", "api", station.officer_a.pk),
+        ("resident_name", "api", station.officer_a.pk),
+    ]
+    reveal = {"field": "resident_phone", "reason": "查看"}
+    # A reader in scope who may not reveal; another community's officer does not see it.
+    assert api(station.cast.viewer_a).post(url, reveal, format="json").status_code == 403
+    assert api(station.officer_b).post(url, reveal, format="json").status_code == 404
+    assert api(station.deputy_user).post(url, reveal, format="json").status_code == 404
+    assert PersonalDataAccess.objects.count() == 2
+
+
+def _account(username, area, **kwargs):
+    return UserFactory(username=username, home_area=area, **kwargs)
+
+
+def test_an_officer_links_a_deputys_account_in_scope_on_the_page(client, station):
+    tree = station.tree
+    resident_a = _account("resident_a", tree.grid_a1)
+    resident_b = _account("resident_b", tree.grid_b1)
+    worker_a = _with_role("grid_worker", tree.grid_a2, username="worker_a")
+    worker_b = _with_role("grid_worker", tree.grid_b1, username="worker_b")
+    client.force_login(station.officer_a)
+    url = f"/party/deputies/{station.member.pk}/edit/"
+    form = client.get(url).context["form"]
+    choices = set(form.fields["user"].queryset)
+    assert {resident_a, worker_a} <= choices
+    # Outside the scope, already another deputy's, or a colleague with a role elsewhere: not offered.
+    assert not choices & {resident_b, worker_b, station.deputy_user, station.officer_b}
+    data = {
+        "name": "陈志华",
+        "kind": "cppcc",
+        "level": "district",
+        "term": "第十五届",
+        "term_start": "2021-12-01",
+        "area": tree.community_a.pk,
+        "stations": [station.station.pk],
+    }
+    for outsider in (resident_b, station.deputy_user):
+        response = client.post(url, {**data, "user": outsider.pk})
+        assert response.status_code == 200
+        assert "user" in response.context["form"].errors
+    station.member.refresh_from_db()
+    assert station.member.user is None
+    assert client.post(url, {**data, "user": resident_a.pk}).status_code == 302
+    station.member.refresh_from_db()
+    assert station.member.user == resident_a
+    client.force_login(resident_a)
+    assert client.get("/party/deputies/me/").url == f"/party/deputies/{station.member.pk}/"
+    client.force_login(station.officer_a)
+    assert client.post(url, {**data, "user": ""}).status_code == 302
+    station.member.refresh_from_db()
+    assert station.member.user is None
+    # Another community's officer may not edit the deputy at all.
+    client.force_login(station.officer_b)
+    assert client.post(url, {**data, "user": resident_b.pk}).status_code in (403, 404)
+    station.member.refresh_from_db()
+    assert station.member.user is None
+
+
+def test_the_api_links_a_deputys_account_in_scope(api, station, in_english):
+    tree = station.tree
+    resident_a = _account("resident_a", tree.grid_a1)
+    resident_b = _account("resident_b", tree.grid_b1)
+    client = api(station.officer_a)
+    url = f"/api/v1/party/deputies/{station.member.pk}/"
+    refused = client.patch(url, {"user": resident_b.pk}, format="json")
+    assert refused.status_code == 400 and "user" in refused.json()["fields"], refused.content
+    taken = client.patch(url, {"user": station.deputy_user.pk}, format="json")
+    assert taken.status_code == 400 and "user" in taken.json()["fields"]
+    assert client.patch(url, {"user": "x"}, format="json").status_code == 400
+    linked = client.patch(url, {"user": resident_a.pk}, format="json")
+    assert linked.status_code == 200, linked.content
+    assert linked.json()["user"] == resident_a.pk
+    # The current account may stay as it is while other fields change.
+    kept = client.patch(url, {"work_unit": "区人大", "user": resident_a.pk}, format="json")
+    assert kept.status_code == 200, kept.content
+    unlinked = client.patch(url, {"user": None}, format="json")
+    assert unlinked.status_code == 200 and unlinked.json()["user"] is None
+    assert (
+        api(station.officer_b).patch(url, {"user": resident_b.pk}, format="json").status_code == 404
+    )
+    station.member.refresh_from_db()
+    assert station.member.user is None
+
+
+def test_the_service_refuses_an_account_outside_the_scope(station):
+    outsider = _account("resident_b", station.tree.grid_b1)
+    station.member.user = outsider
+    with pytest.raises(ValidationError) as exc:
+        services.deputy_save(actor=station.officer_a, deputy=station.member, stations=[])
+    assert "user" in exc.value.message_dict
+    station.member.refresh_from_db()
+    assert station.member.user is None
+    # A deputy's account linked by a superuser elsewhere stays when an officer edits the deputy.
+    Deputy.objects.filter(pk=station.member.pk).update(user=outsider)
+    station.member.refresh_from_db()
+    services.deputy_save(actor=station.officer_a, deputy=station.member, stations=[station.station])
+    assert Deputy.objects.get(pk=station.member.pk).user == outsider

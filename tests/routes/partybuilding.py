@@ -174,7 +174,7 @@ ROUTES = {
     **viewset(
         "station-opinion",
         "station_opinion",
-        actions=("reply", "to-case", "to-demand"),
+        actions=("reply", "reveal", "to-case", "to-demand"),
         sees=OFFICER,
         ok=OFFICER,
     ),

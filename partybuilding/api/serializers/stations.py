@@ -3,6 +3,8 @@ they change only through the ``to-demand``, ``to-case`` and ``reply`` steps."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from casework.models import Category
@@ -14,6 +16,7 @@ from partybuilding.api.serializers.common import (
     scoped,
 )
 from partybuilding.models import ContactStation, Deputy, Opinion, Reception, ServiceType
+from partybuilding.station_selectors import deputy_accounts_for
 
 
 class ContactStationSerializer(PartyModelSerializer):
@@ -24,11 +27,32 @@ class ContactStationSerializer(PartyModelSerializer):
         fields = ("id", "name", "area", "address", "phone", "description", "is_public")
 
 
+class DeputyAccountField(serializers.PrimaryKeyRelatedField):
+    """A portal account the caller may link to the deputy being written
+    (``station_selectors.deputy_accounts_for``)."""
+
+    default_error_messages = {
+        "does_not_exist": _("Choose a portal account within your scope that no deputy uses yet."),
+    }
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            return get_user_model().objects.none()
+        return deputy_accounts_for(request.user, self.parent.instance)
+
+
 class DeputySerializer(PartyModelSerializer):
     area = scoped(Area)
     stations = scoped(ContactStation, many=True, required=False)
     kind_display = ChoiceLabelField(source="kind")
     level_display = ChoiceLabelField(source="level")
+    user = DeputyAccountField(
+        required=False,
+        allow_null=True,
+        help_text="The deputy's portal account: an account within the caller's scope that no "
+        "other deputy uses (or the current one); null unlinks it.",
+    )
 
     class Meta:
         model = Deputy
@@ -45,6 +69,7 @@ class DeputySerializer(PartyModelSerializer):
             "work_unit",
             "area",
             "stations",
+            "user",
         )
 
 

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from governance.api.errors import service_errors
 from governance.api.permissions import ScopedObjectPermission
+from governance.api.privacy import reveal_action
 from partybuilding import services
 from partybuilding import station_selectors as selectors
 from partybuilding.api.serializers.stations import (
@@ -24,7 +25,7 @@ from partybuilding.api.serializers.stations import (
     ReceptionSerializer,
 )
 from partybuilding.api.views.common import PartyViewSet, status_step_action, step_input
-from partybuilding.models import Reception
+from partybuilding.models import Opinion, Reception
 
 
 class ContactStationViewSet(PartyViewSet):
@@ -72,11 +73,14 @@ class OpinionViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Opinions are recorded and then handled by their steps; they are not edited."""
+    """Opinions are recorded and then handled by their steps; they are not edited. The
+    resident's name and phone are masked for every caller; ``reveal`` reads one in full for a
+    party officer in scope (a reason is required and the read is logged)."""
 
     serializer_class = OpinionSerializer
     filterset_fields = ("reception", "deputy", "outcome")
     permission_classes = [IsAuthenticated, ScopedObjectPermission]
+    reveal = reveal_action(Opinion, ("resident_name", "resident_phone"))
 
     def get_queryset(self):
         return selectors.opinion_list_for(self.request.user)
