@@ -185,8 +185,10 @@ def write_two_sizes(
     prepared: list[float],
     at_small: dict,
     at_large: dict,
+    notes: str = "",
 ) -> None:
-    """The report of :func:`run_two_sizes`: a row a request, both sizes and their ratio."""
+    """The report of :func:`run_two_sizes`: a row a request, both sizes and their ratio, and
+    ``notes`` (why the figures are what they are) after the table."""
     lines = [
         f"# {title}",
         "",
@@ -215,6 +217,8 @@ def write_two_sizes(
         "before reading much into one.",
         "",
     ]
+    if notes:
+        lines += [notes.strip(), ""]
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text("\n".join(lines), encoding="utf-8")
     print(f"Results written to {results}")

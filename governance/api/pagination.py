@@ -17,7 +17,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.filters import BaseFilterBackend
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+
+from governance.pagination import COUNT_CAP, CappedPaginator
 
 UPDATED_AFTER = "updated_after"
 
@@ -33,6 +35,32 @@ class FeedPagination(CursorPagination):
         if field and request.query_params.get(UPDATED_AFTER):
             return (field, "pk")
         return self.ordering
+
+
+class CappedPageNumberPagination(PageNumberPagination):
+    """``?page=`` pages whose ``count`` stops at :data:`~governance.pagination.COUNT_CAP`
+    (``count_capped`` tells that more rows exist): a list that may be sorted by a client keeps
+    page numbers, without a ``COUNT(*)`` over a whole street (270,000 residents: 600 ms)."""
+
+    cap = COUNT_CAP
+
+    def django_paginator_class(self, queryset, page_size):
+        return CappedPaginator(queryset, page_size, cap=self.cap)
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_capped"] = self.page.paginator.capped
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        result = super().get_paginated_response_schema(schema)
+        result["properties"]["count"]["description"] = f"At most {self.cap:,}."
+        result["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": "True when more rows exist than ``count`` says.",
+        }
+        result["required"] = [*result.get("required", []), "count_capped"]
+        return result
 
 
 def updated_after(request):

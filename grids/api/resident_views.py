@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from governance import privacy
 from governance.api.errors import service_errors
+from governance.api.pagination import CappedPageNumberPagination
 from governance.scopes import scope_of, visible
 from grids import resident_selectors as selectors
 from grids import resident_services as services
@@ -107,6 +108,7 @@ class ResidentViewSet(_SavedByService):
 
     serializer_class = s.ResidentSerializer
     record_name = "resident"
+    pagination_class = CappedPageNumberPagination
 
     def save(self, **kwargs):
         return services.resident_save(**kwargs)

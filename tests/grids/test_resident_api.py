@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from governance.api.pagination import CappedPageNumberPagination
 from governance.models import PersonalDataAccess
 from grids import resident_services as services
 from grids.models import Resident
@@ -174,3 +175,14 @@ def test_every_list_is_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6 + api.auth_queries):
         large = client.get(url)
     assert small.status_code == large.status_code == 200
+
+
+def test_the_list_count_stops_at_the_cap_and_says_so(api, field, tree, monkeypatch):
+    monkeypatch.setattr(CappedPageNumberPagination, "cap", 2)
+    for name in ("甲", "乙", "丙"):
+        ResidentFactory(area=tree.building_a1, name=name)
+    client = api(field.street_admin)
+    body = client.get(URL).json()
+    assert (body["count"], body["count_capped"]) == (2, True)
+    body = client.get(URL, {"q": "乙"}).json()
+    assert (body["count"], body["count_capped"]) == (1, False)
