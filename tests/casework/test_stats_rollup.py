@@ -46,7 +46,10 @@ def workload(calendar, tree, categories, crew, departments):
         area, worker, dispatcher = sides[side]
         if side == "a" and n % 5 == 0:
             area = tree.micro_a1
-        when = _working(now - timedelta(days=rng.uniform(2, 80)))
+        days = rng.uniform(2, 80)
+        # The last cases start 1 to 40 hours ago, at that distance from now whatever the hour, so
+        # that some are still open at every time of day the suite runs.
+        when = now - timedelta(hours=days / 2) if n >= 30 else _working(now - timedelta(days=days))
         case = case_report(
             actor=worker,
             title=f"随机案件{n}",
