@@ -104,8 +104,12 @@ def test_a_resident_reports_on_a_phone_and_follows_the_case_to_its_close(
     assert steps == 6
     html = page.content()
     assert "13800138000" not in html and crew.handler_a.full_name not in html
-    assert page.evaluate(
-        "Array.from(document.querySelectorAll('.gallery img')).every(i => i.naturalWidth > 0)"
+    # The photos load lazily: brought into view, each must decode (a broken one never does).
+    page.locator(".gallery").scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => { const imgs = Array.from(document.querySelectorAll('.gallery img'));"
+        " return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0); }",
+        timeout=10_000,
     )
     page.screenshot(path=shots / "3-resident-sees-the-case-closed.png", full_page=True)
     assert _fits(page)
