@@ -82,9 +82,15 @@ class RedisServer:
 class PostgresServer:
     """A PostgreSQL cluster of the caller's own (initdb + pg_ctl, on a free port, trust auth on
     loopback only), which can be stopped and started under a running portal. As root, the
-    server runs as the ``postgres`` user (PostgreSQL refuses root) in a directory it owns."""
+    server runs as the ``postgres`` user (PostgreSQL refuses root) in a directory it owns.
 
-    def __init__(self) -> None:
+    By default it trades durability for speed (no fsync, asynchronous commit): the tests and the
+    list benchmarks measure reads. ``durable=True`` runs it as production does (fsync, a commit
+    answered only once its WAL is flushed) with deploy/postgresql's group commit: the filing
+    benchmark measures writes, and a case answered 201 must survive a crash."""
+
+    def __init__(self, *, durable: bool = False) -> None:
+        self.durable = durable
         found = sorted(
             Path(p) for p in glob.glob("/usr/lib/postgresql/*/bin") if Path(p, "initdb").exists()
         )
@@ -119,10 +125,11 @@ class PostgresServer:
             conn.execute(f'CREATE DATABASE "{database}"')
 
     def start(self) -> None:
-        options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off"
-        )
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} "
+        if self.durable:
+            options += "-c synchronous_commit=on -c commit_delay=200 -c commit_siblings=5"
+        else:
+            options += "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
             "-l", str(self.dir / "server.log"), "-w", "-t", "60", "start",

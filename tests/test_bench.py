@@ -135,3 +135,29 @@ def test_make_bench_runs_the_stack_under_load_at_tiny_sizes(tmp_path):
     for label in (stack.CEILING, stack.FILING, "API case list", "page: case list"):
         assert f"| {label} |" in report
     assert "Filing rate over the API:" in report
+
+
+@pytest.mark.redis
+def test_the_filing_benchmark_files_through_the_stack_at_a_tiny_size(tmp_path):
+    """bench/filing.py at a tiny size: the statements of a filing counted in-process, then
+    gunicorn restarted in two configurations, every filing answered 201 and written."""
+    import shutil
+
+    from tests.casework.test_production_stack import _database_url
+
+    if not shutil.which("redis-server"):
+        pytest.skip("this test starts its own redis-server")
+    results = tmp_path / "filing.md"
+    bench = _load("filing")
+    status = bench.run(
+        clients=2,
+        seconds=0.5,
+        filings=3,
+        web=[(1, 1), (1, 2)],
+        results=results,
+        database_url=_database_url(),
+    )
+    assert status == 0
+    report = results.read_text(encoding="utf-8")
+    assert "| 1 × 1 |" in report and "| 1 × 2 |" in report
+    assert "1. `SELECT governance_apitoken + 1 joined`" in report
