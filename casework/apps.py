@@ -30,6 +30,7 @@ class CaseworkConfig(AppConfig):
             Reminder,
             ResponseTemplate,
             SupervisionOrder,
+            TimeLimit,
         )
         from casework.workflow import HOLDER_ROLES, REPORT_SOURCES, STEPS
         from governance import changelog, privacy, scopes
@@ -37,6 +38,7 @@ class CaseworkConfig(AppConfig):
         from governance.models import Role
         from governance.navigation import NavItem, register_nav, register_start_page
 
+        selectors.TIME_LIMITS.watch(Category, TimeLimit)
         scopes.register(
             Case,
             scopes.ScopeRule(area_path="area", department_path="department"),

@@ -29,6 +29,7 @@ from casework.models import (
 )
 from governance import privacy
 from governance.models import DEPARTMENT_ROLES, Role
+from governance.processcache import ProcessCache
 from governance.scopes import area_role, department_role, reachable, scope_of, visible
 
 # "Near due" on the center's inbox: open cases due within this window.
@@ -316,15 +317,25 @@ def category_tree() -> QuerySet[Category]:
     )
 
 
+# Limits change a few times a year and are read on every filing and step: kept per process,
+# dropped on any save or delete of a category or a limit (watched in casework's AppConfig).
+TIME_LIMITS = ProcessCache("time-limits")
+
+
 def time_limit_for(category: Category, priority: str) -> TimeLimit | None:
-    """The limits of ``category`` at ``priority``, or of its nearest ancestor that has them."""
-    return (
-        TimeLimit.objects.filter(
-            Category.ancestors_q(category, prefix="category__", include_self=True),
-            priority=priority,
-        )
-        .order_by("-category__level")
-        .first()
+    """The limits of ``category`` at ``priority``, or of its nearest ancestor that has them
+    (from the process cache :data:`TIME_LIMITS`: no query once read). Read-only: the instance
+    is shared by the process's requests."""
+    return TIME_LIMITS.get(
+        (category.pk, priority),
+        lambda: (
+            TimeLimit.objects.filter(
+                Category.ancestors_q(category, prefix="category__", include_self=True),
+                priority=priority,
+            )
+            .order_by("-category__level")
+            .first()
+        ),
     )
 
 

@@ -323,11 +323,14 @@ def _coordinates(latitude, longitude, errors) -> tuple[Decimal | None, Decimal |
 
 
 def _ancestry(area: Area) -> dict[str, Area]:
-    """The street, community and grid at or above ``area``, in one query."""
-    nodes = Area.objects.filter(
-        Area.ancestors_q(area, include_self=True),
-        kind__in=[AreaKind.STREET, AreaKind.COMMUNITY, AreaKind.GRID],
-    )
+    """The street, community and grid at or above ``area``: those read with it
+    (``Area.with_ancestors``, the API's filing), else one query."""
+    kinds = (AreaKind.STREET, AreaKind.COMMUNITY, AreaKind.GRID)
+    loaded = getattr(area, "loaded_ancestors", None)
+    if loaded is not None:
+        nodes = [node for node in [*loaded, area] if node.kind in kinds]
+    else:
+        nodes = Area.objects.filter(Area.ancestors_q(area, include_self=True), kind__in=kinds)
     return {node.kind: node for node in nodes}
 
 

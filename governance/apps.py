@@ -10,7 +10,7 @@ class GovernanceConfig(AppConfig):
         from django.db.models import Q
         from django.db.models.signals import post_delete, post_save
 
-        from governance import changelog, scopes
+        from governance import changelog, scopes, webhooks
         from governance.demo import register_seeder
         from governance.demo.calendar import seed_holidays, seed_working_hours
         from governance.models import (
@@ -21,11 +21,14 @@ class GovernanceConfig(AppConfig):
             Role,
             RoleAssignment,
             User,
+            WebhookEndpoint,
             WorkingHours,
         )
         from governance.navigation import NavItem, register_nav
         from governance.token_demo import seed_api_tokens
         from governance.workclock import calendar_changed
+
+        webhooks.LISTENED.watch(WebhookEndpoint)
 
         # Users and departments are read in the change log by who manages them now; a
         # department role by the area, else the department's owner.

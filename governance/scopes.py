@@ -228,6 +228,26 @@ def area_role(user, area, roles: Iterable[str]) -> str | None:
     return None
 
 
+def can_view_area(user, area) -> bool:
+    """May ``user`` see ``area``? The answer of :func:`visible` on the area model for this one
+    row, from the user's cached assignments when the area model's rule is a plain subtree rule
+    (no query); otherwise the query."""
+    scope = scope_of(user)
+    if scope.is_superuser:
+        return True
+    Area = area_model()
+    rule = rule_for(Area)
+    plain = rule.area_path == "" and not (
+        rule.owner_path or rule.public is not None or rule.open_to_street is not None
+    )
+    if not plain or rule.department_path:
+        return visible(user, Area._default_manager.filter(pk=area.pk)).exists()
+    return any(
+        area.is_within(node) or (rule.covering and node.is_within(area))
+        for node in scope.areas(rule.view_roles)
+    )
+
+
 def department_role(user, department_id: int | None, roles: Iterable[str]) -> str | None:
     """The first of ``roles`` in which ``user`` serves the department ``department_id``."""
     if department_id is None:

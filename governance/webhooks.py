@@ -46,6 +46,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from governance.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from governance.processcache import ProcessCache
 from governance.queue import send_each_later
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,9 @@ SIGNATURE_PREFIX = "sha256="
 PING = "ping"
 
 _events: dict[str, object] = {}
+# The events some active endpoint listens to, kept per process (watched in governance's
+# AppConfig): an event nobody listens to (most filings) costs no query at all.
+LISTENED = ProcessCache("webhook-events")
 
 
 def register_event(code: str, label) -> None:
@@ -95,6 +99,11 @@ def verify(
     return age <= tolerance and hmac.compare_digest(expected, signature_header or "")
 
 
+def _listened_events() -> frozenset[str]:
+    events = WebhookEndpoint.objects.filter(is_active=True).values_list("events", flat=True)
+    return frozenset(event for chosen in events for event in chosen or ())
+
+
 # -- emitting -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Emission:
@@ -110,12 +119,15 @@ class Emission:
 
 def emit(*emissions: Emission) -> list[WebhookDelivery]:
     """Record each emission for every active endpoint that chose its event and whose owner area
-    contains its area. Writes in the caller's transaction — one query when nobody listens,
-    whatever the number of emissions — and enqueues the sending after it commits."""
+    contains its area. Writes in the caller's transaction — no query when no active endpoint
+    chose any of the events (the process cache of :data:`LISTENED`), whatever the number of
+    emissions — and enqueues the sending after it commits."""
     unknown = {e.event for e in emissions} - set(_events)
     if unknown:
         raise LookupError(f"Unknown webhook events {sorted(unknown)}; register them first")
     wanted = {e.event for e in emissions}
+    if not wanted & LISTENED.get("events", _listened_events):
+        return []
     endpoints = [
         endpoint
         for endpoint in WebhookEndpoint.objects.filter(is_active=True).select_related("owner")

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from rest_framework.test import APIClient
 
+from governance import processcache
 from governance.env import env_bool
 from governance.models import ApiToken
 from governance.tokens import token_issue
@@ -84,8 +85,10 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits and other cached state of one test do not reach the next (locmem lives as long
-    as the process; a Redis cache as long as the server)."""
+    as the process; a Redis cache as long as the server), nor the process caches of reference
+    data (time limits, webhook events)."""
     clear_cache()
+    processcache.clear_all()
 
 
 # Queries each request spends on signing the caller in: the session and its user, or the token

@@ -120,6 +120,22 @@ class CaseDetailSerializer(CaseListSerializer):
         return [step.name for step in available_steps(self.context["request"].user, obj)]
 
 
+class AreaWithAncestorsField(serializers.PrimaryKeyRelatedField):
+    """An area by id, read with its ancestors in one query (filing needs its street, community
+    and grid): the same answers and messages as a PrimaryKeyRelatedField."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            area = Area.with_ancestors(int(data))
+        except (TypeError, ValueError, OverflowError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if area is None:
+            self.fail("does_not_exist", pk_value=data)
+        return area
+
+
 class CaseReportSerializer(serializers.Serializer):
     """Input of filing a case (the "report" step); the service validates it in full."""
 
@@ -128,7 +144,7 @@ class CaseReportSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=_max_length(Case, "description")
     )
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
-    area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.all())
+    area = AreaWithAncestorsField(queryset=Area.objects.all())
     source = serializers.ChoiceField(choices=Source.choices)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     latitude = serializers.DecimalField(

@@ -40,8 +40,7 @@ from governance.api.parsers import JSONParser
 from governance.api.privacy import reveal_action
 from governance.api.schema import CONFLICT
 from governance.files import file_response
-from governance.scopes import visible
-from grids.models import Area
+from governance.scopes import can_view_area, visible
 
 
 @contextmanager
@@ -111,7 +110,7 @@ class CaseViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         area = data["area"]
-        if not visible(request.user, Area.objects.filter(pk=area.pk)).exists():
+        if not can_view_area(request.user, area):
             raise exceptions.ValidationError({"area": [_("Unknown area.")]})
         with case_errors():
             case, created = services.case_report_once(

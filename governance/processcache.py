@@ -1,0 +1,96 @@
+"""Process caches for reference data that changes a few times a year but is read on every filing
+(a category's time limits, the webhook endpoints listening).
+
+Each :class:`ProcessCache` keeps what it read in the process's memory, and watches the models
+its values are read from: a save or a delete of one of them bumps the cache's version in Django's
+shared cache, at once (so this process sees its own change) and again on commit (so that no other
+process keeps a value it re-read before the change was visible to it). Every use reads the
+version (one cache read, no query) and starts afresh when it moved. Without a shared cache (the
+default local-memory one) other processes cannot see the version, so each process also starts
+afresh after ``max_age`` seconds. The pattern is :mod:`governance.workclock`'s calendar cache.
+
+Changes that send no signal (``QuerySet.update``, ``bulk_create``, raw SQL) are seen after
+``max_age`` only: code that writes watched models that way calls :meth:`ProcessCache.bump`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Model
+from django.db.models.signals import post_delete, post_save
+
+_MISSING = object()
+_every: list[ProcessCache] = []
+
+
+def clear_all() -> None:
+    """Forget every process cache's copy (tests: one test's rows do not reach the next)."""
+    for process_cache in _every:
+        process_cache.clear()
+
+
+class ProcessCache:
+    def __init__(self, name: str, *, max_age: float = 300, max_entries: int = 10_000) -> None:
+        self.name = name
+        self.version_key = f"processcache:{name}:version"
+        self.max_age = max_age
+        self.max_entries = max_entries
+        self._version: object = _MISSING
+        self._loaded_at = 0.0
+        self._values: dict[Hashable, Any] = {}
+        _every.append(self)
+
+    def watch(self, *models: type[Model]) -> None:
+        """Bump the version whenever a row of ``models`` is saved or deleted (call once, from an
+        AppConfig's ``ready``)."""
+        for model in models:
+            uid = f"processcache:{self.name}:{model._meta.label}"
+            post_save.connect(self._changed, sender=model, dispatch_uid=f"{uid}:save", weak=False)
+            post_delete.connect(
+                self._changed, sender=model, dispatch_uid=f"{uid}:delete", weak=False
+            )
+
+    def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
+        """The value kept for ``key``, or ``load()`` kept from now on (None is kept too)."""
+        self._sync()
+        value = self._values.get(key, _MISSING)
+        if value is _MISSING:
+            if len(self._values) >= self.max_entries:
+                self._values.clear()
+            value = self._values[key] = load()
+        return value
+
+    def bump(self) -> None:
+        """Tell every process that the watched data changed."""
+        self._values.clear()
+        cache.add(self.version_key, 0, timeout=None)
+        try:
+            cache.incr(self.version_key)
+        except ValueError:
+            # Evicted between add and incr: any new value still differs from what processes hold.
+            cache.set(self.version_key, time.time_ns(), timeout=None)
+
+    def clear(self) -> None:
+        """Forget this process's copy (tests)."""
+        self._values.clear()
+        self._version = _MISSING
+
+    def _changed(self, **kwargs) -> None:
+        if kwargs.get("raw"):  # fixtures being loaded: the next bump or max_age covers them
+            self._values.clear()
+            return
+        self.bump()
+        transaction.on_commit(self.bump)
+
+    def _sync(self) -> None:
+        version = cache.get(self.version_key)
+        now = time.monotonic()
+        if version != self._version or now - self._loaded_at > self.max_age:
+            self._version = version
+            self._loaded_at = now
+            self._values.clear()
