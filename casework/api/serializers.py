@@ -15,6 +15,7 @@ from casework.models import (
 )
 from casework.workflow import LATER_STEP_CHOICES, step_label
 from governance.api.fields import ChoiceLabelField
+from governance.api.serializers import BuiltOnceModelSerializer
 from grids.models import Area
 
 
@@ -30,7 +31,7 @@ class Named(serializers.Serializer):
     name = serializers.CharField()
 
 
-class CaseListSerializer(serializers.ModelSerializer):
+class CaseListSerializer(BuiltOnceModelSerializer):
     status_display = ChoiceLabelField(source="status")
     priority_display = ChoiceLabelField(source="priority")
     holder_display = ChoiceLabelField(source="holder")
