@@ -39,6 +39,7 @@ class CaseworkConfig(AppConfig):
         from governance.navigation import NavItem, register_nav, register_start_page
 
         selectors.TIME_LIMITS.watch(Category, TimeLimit)
+        selectors.CATEGORIES.watch(Category)
         scopes.register(
             Case,
             scopes.ScopeRule(area_path="area", department_path="department"),

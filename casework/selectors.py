@@ -317,6 +317,16 @@ def category_tree() -> QuerySet[Category]:
     )
 
 
+# Categories are edited a few times a year and read on every filing over the API: kept per
+# process like the limits (same watch). Read-only instances, shared by the process's requests.
+CATEGORIES = ProcessCache("categories")
+
+
+def category_by_pk(pk: int) -> Category | None:
+    """The category ``pk`` (None when there is none), from the process cache :data:`CATEGORIES`."""
+    return CATEGORIES.get(pk, lambda: Category.objects.filter(pk=pk).first())
+
+
 # Limits change a few times a year and are read on every filing and step: kept per process,
 # dropped on any save or delete of a category or a limit (watched in casework's AppConfig).
 TIME_LIMITS = ProcessCache("time-limits")

@@ -121,6 +121,24 @@ class CaseDetailSerializer(CaseListSerializer):
         return [step.name for step in available_steps(self.context["request"].user, obj)]
 
 
+class CachedCategoryField(serializers.PrimaryKeyRelatedField):
+    """A category by id from the process cache (casework.selectors.category_by_pk): the same
+    answers and messages as a PrimaryKeyRelatedField, no query once the category was read."""
+
+    def to_internal_value(self, data):
+        from casework.selectors import category_by_pk
+
+        if isinstance(data, bool):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            category = category_by_pk(int(data))
+        except (TypeError, ValueError, OverflowError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if category is None:
+            self.fail("does_not_exist", pk_value=data)
+        return category
+
+
 class AreaWithAncestorsField(serializers.PrimaryKeyRelatedField):
     """An area by id, read with its ancestors in one query (filing needs its street, community
     and grid): the same answers and messages as a PrimaryKeyRelatedField."""
@@ -144,7 +162,7 @@ class CaseReportSerializer(serializers.Serializer):
     description = serializers.CharField(
         required=False, allow_blank=True, max_length=_max_length(Case, "description")
     )
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
+    category = CachedCategoryField(queryset=Category.objects.all())
     area = AreaWithAncestorsField(queryset=Area.objects.all())
     source = serializers.ChoiceField(choices=Source.choices)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)

@@ -20,9 +20,10 @@ from grids.models import Area
 
 pytestmark = pytest.mark.usefixtures("in_english")
 
-# Beyond signing in (api.auth_queries): the category; the area with its ancestors; the roles;
-# BEGIN; the case number's counter; the case; the change log; the report event; COMMIT.
-FILING_STATEMENTS = 9
+# Beyond signing in (api.auth_queries): the area with its ancestors; the roles; BEGIN; the case
+# number's counter; the case; the change log; the report event; COMMIT. (The category and its
+# time limits come from the process caches once read.)
+FILING_STATEMENTS = 8
 
 
 def _body(tree, categories, **fields) -> dict:
@@ -36,10 +37,10 @@ def _body(tree, categories, **fields) -> dict:
     }
 
 
-def test_a_filing_takes_nine_statements_beyond_signing_in(api, tree, categories, crew):
+def test_a_filing_takes_eight_statements_beyond_signing_in(api, tree, categories, crew):
     client = api(crew.worker_a)
-    # The first filing reads the category's limits and the listening webhook events into the
-    # process caches; the next ones find them there.
+    # The first filing reads the category, its limits and the listening webhook events into
+    # the process caches; the next ones find them there.
     assert client.post("/api/v1/cases/", _body(tree, categories), format="json").status_code == 201
 
     with CaptureQueriesContext(connection) as captured:
@@ -160,3 +161,25 @@ def test_an_area_out_of_scope_is_unknown(api, tree, categories, crew):
     assert response.status_code == 400
     assert "Unknown area." in response.content.decode()
     assert not Case.objects.exists()
+
+
+def test_a_category_switched_off_is_refused_by_the_next_filing(api, tree, categories, crew):
+    client = api(crew.worker_a)
+    assert client.post("/api/v1/cases/", _body(tree, categories), format="json").status_code == 201
+    categories.garbage.is_active = False
+    categories.garbage.save()
+
+    response = client.post("/api/v1/cases/", _body(tree, categories), format="json")
+
+    assert response.status_code == 400
+    assert "This category is no longer in use." in response.json()["fields"]["category"]
+    assert Case.objects.count() == 1
+
+
+@pytest.mark.parametrize("category", ["abc", 10**30, True, 10**12, None, [1]])
+def test_a_bad_category_is_a_field_error(api, tree, categories, crew, category):
+    response = api(crew.worker_a).post(
+        "/api/v1/cases/", _body(tree, categories, category=category), format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert list(response.json()["fields"]) == ["category"]
