@@ -310,8 +310,9 @@ def _write(results: Path, inprocess: dict, rows: list[dict], **run) -> None:
         f"filings one after the other: **{inprocess['ms']:.1f} ms a filing**, of which "
         f"{inprocess['cpu_ms']:.1f} ms Python CPU; **{len(inprocess['statements'])} SQL "
         "statements** a filing",
-        f"- Through the stack: {run['clients']} clients (bench/load.py, a second process, one "
-        f"kept-alive connection each) file for {run['seconds']:g} s against gunicorn, with a "
+        f"- Through the stack: {run['clients']} clients (bench/load.py, a second process; a "
+        "connection each, kept alive where gunicorn keeps it: the threaded worker does, the sync "
+        f"one closes after each answer) file for {run['seconds']:g} s against gunicorn, with a "
         "Celery worker and beat and Redis running; all on this machine",
         "",
         "| gunicorn processes × threads | cases/s | p50 / p95 ms | failed | CPU ms a filing: "
