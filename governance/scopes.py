@@ -238,9 +238,12 @@ def can_view_area(user, area) -> bool:
     Area = area_model()
     rule = rule_for(Area)
     plain = rule.area_path == "" and not (
-        rule.owner_path or rule.public is not None or rule.open_to_street is not None
+        rule.owner_path
+        or rule.department_path
+        or rule.public is not None
+        or rule.open_to_street is not None
     )
-    if not plain or rule.department_path:
+    if not plain:
         return visible(user, Area._default_manager.filter(pk=area.pk)).exists()
     return any(
         area.is_within(node) or (rule.covering and node.is_within(area))
