@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from casework.models import Case, CaseEvent, Holder, Status
 from casework.stats import compute, periods
 from casework.stats.figures import FIGURES, RATES
-from casework.stats.wall_models import WallToken, wall_key_digest
+from casework.stats.wall_models import WallLinkState, WallToken, wall_key_digest
 from casework.workflow import step_label
 from governance.models import Role
 from governance.scopes import can_change_under, changeable, reachable
@@ -69,10 +69,12 @@ def wall_tokens_for(user) -> QuerySet[WallToken]:
     return changeable(user, WallToken.objects.select_related("area", "created_by"))
 
 
-def wall_token_issue(*, actor, area: Area, name: str) -> tuple[WallToken, str]:
-    """Issue a link token for ``area``'s wall; return it with its key. Only a street admin of
-    the area may (PermissionDenied otherwise). The key is not stored, only its digest, and
-    cannot be shown again."""
+def wall_token_issue(
+    *, actor, area: Area, name: str, expires_at: datetime | None = None
+) -> tuple[WallToken, str]:
+    """Issue a link token for ``area``'s wall, valid until ``expires_at`` (None: until revoked);
+    return it with its key. Only a street admin of the area may (PermissionDenied otherwise).
+    The key is not stored, only its digest, and cannot be shown again."""
     if not can_change_under(actor, area, WALL_ADMIN_ROLES):
         raise PermissionDenied(_("Only the street's administrator may make a wall link."))
     if area.kind not in WALL_AREA_KINDS:
@@ -80,6 +82,8 @@ def wall_token_issue(*, actor, area: Area, name: str) -> tuple[WallToken, str]:
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Give the link a name (where the wall hangs).")})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("A link's end of validity lies in the future.")})
     key = secrets.token_urlsafe(32)
     token = WallToken.objects.create(
         name=name[: WallToken._meta.get_field("name").max_length],
@@ -87,6 +91,7 @@ def wall_token_issue(*, actor, area: Area, name: str) -> tuple[WallToken, str]:
         prefix=key[:8],
         digest=wall_key_digest(key),
         created_by=actor,
+        expires_at=expires_at,
     )
     return token, key
 
@@ -103,15 +108,25 @@ def wall_token_revoke(*, actor, token: WallToken) -> bool:
     return bool(done)
 
 
-def wall_token_for_key(key: str) -> WallToken | None:
-    """The live (not revoked) token with this key, with its area, or None."""
-    if not key or len(key) > 100:
-        return None
-    return (
-        WallToken.objects.select_related("area")
-        .filter(digest=wall_key_digest(key), revoked_at=None)
-        .first()
-    )
+def wall_token_lookup(key: str) -> tuple[WallToken | None, str]:
+    """The token with this key (with its area) and what it does now
+    (:meth:`WallToken.state`): ``(token, "live")``, ``(token, "revoked" or "expired")``, or
+    ``(None, "unknown")``. The wall says which, so that nobody stares at a frozen screen."""
+    token = None
+    if key and len(key) <= 100:
+        token = WallToken.objects.select_related("area").filter(digest=wall_key_digest(key)).first()
+    if token is None:
+        return None, WallLinkState.UNKNOWN
+    return token, token.state()
+
+
+def wall_link_gone_message(state: str) -> str:
+    """What the wall shows when its link no longer opens it (revoked, expired, unknown)."""
+    if state == WallLinkState.REVOKED:
+        return _("This wall link has been revoked. Please contact the grid center.")
+    if state == WallLinkState.EXPIRED:
+        return _("This wall link has expired. Please contact the grid center.")
+    return _("This wall link is not valid. Please contact the grid center.")
 
 
 def wall_token_touch(*, token: WallToken) -> None:
