@@ -221,6 +221,39 @@ def test_the_feed_shows_its_areas_cases_only(client, crew, categories):
     assert all(other.number != e["number"] for e in feed["events"])
 
 
+def test_todays_figures_are_the_dashboards_figures(crew, categories):
+    """The wall counts its seven figures itself (one query) but by the definitions of
+    casework.stats.figures: the same numbers as compute.total on every kind of case."""
+    from casework.models import Status
+    from casework.stats import compute, periods
+
+    tree = crew.tree
+    now = timezone.now()
+    ago = now - timedelta(days=8)
+    kinds = [
+        {"reported_at": now},
+        {"reported_at": now, "status": Status.ACCEPTED, "accepted_at": now},
+        {"reported_at": ago, "status": Status.ACCEPTED, "accepted_at": now},
+        {"reported_at": ago, "status": Status.CLOSED, "closed_at": now},
+        {"reported_at": ago, "status": Status.CLOSED, "closed_at": ago},
+        {"reported_at": ago, "due_at": now - timedelta(hours=2)},
+        {"reported_at": ago, "due_at": now + timedelta(minutes=30)},
+        {"reported_at": ago, "escalated_at": now},
+        {"reported_at": ago, "escalated_at": ago, "status": Status.CLOSED, "closed_at": ago},
+        {"reported_at": ago, "status": Status.REJECTED},
+    ]
+    for fields in kinds:
+        _case(area=tree.building_a1, category=categories.garbage, **fields)
+    _case(area=tree.building_b1, category=categories.garbage, reported_at=now)
+    today = periods.preset("today")
+    cases = wall.wall_cases(tree.community_a)
+    expected = compute.total(cases, today, now)
+    got = wall._today_figures(cases, today, now)
+    assert {k: got[k] for k in wall.TODAY_FIGURES} == {k: expected[k] for k in wall.TODAY_FIGURES}
+    assert got["reported"] == 2 and got["closed"] == 1 and got["escalated"] == 1
+    assert got["escalated_open"] == 1
+
+
 def test_the_feed_query_count_does_not_grow_with_cases_and_areas(
     client, crew, categories, django_assert_max_num_queries, monkeypatch
 ):
