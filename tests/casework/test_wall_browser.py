@@ -109,3 +109,25 @@ def test_a_revoked_links_page_is_a_clear_full_screen(
     assert _no_scrolling(page)
     page.screenshot(path=str(shots / f"wall-revoked-{width}x{height}.png"))
     context.close()
+
+
+@pytest.mark.parametrize("size", [(1366, 900), (390, 844)])
+def test_the_street_admin_makes_a_link_valid_until_a_day(
+    transactional_db, live_server, session, crew, artifacts_dir, size
+):
+    shots = artifacts_dir / "stats"
+    shots.mkdir(exist_ok=True)
+    width, height = size
+    page = session(crew.street_admin, {"width": width, "height": height})
+    page.goto(f"{live_server.url}{reverse('stats:wall-links')}")
+    page.fill("input[name=name]", "临时大屏")
+    page.select_option("select[name=area]", str(crew.tree.street.pk))
+    page.fill("input[name=valid_until]", "2099-12-31")
+    with page.expect_navigation():
+        page.locator(".wall-link-form button[type=submit]").click()
+    _wait_for(page, "[data-new-link]")
+    row = page.locator("tr[data-wall-token]").first
+    assert "2100-01-01 00:00" in row.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(shots / f"wall-links-{width}.png"), full_page=True)
+    assert not page.errors
