@@ -6,9 +6,12 @@ import re
 from datetime import datetime, time, timedelta
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from casework.models import Case, Category, Holder, Priority, Satisfaction, Source, Status
 from casework.stats import figures as stats_figures
@@ -25,6 +28,31 @@ FIGURE_CHOICES = [
     *((f.key, f.label) for f in stats_figures.FIGURE_LIST),
     *((r.key, r.label) for r in stats_figures.RATE_LIST),
 ]
+
+
+class BoxField(forms.CharField):
+    """``south,west,north,east`` in degrees (a map's rectangle) → a tuple of four floats."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            south, west, north, east = (float(v) for v in value.split(","))
+        except ValueError:
+            raise forms.ValidationError(
+                _("Give the box as south,west,north,east in degrees.")
+            ) from None
+        if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
+            raise forms.ValidationError(
+                _("The box's south lies below its north and its west left of its east.")
+            )
+        return south, west, north, east
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class BoxFilter(django_filters.Filter):
+    field_class = BoxField
 
 
 class CategoryFilterSet(django_filters.FilterSet):
@@ -75,6 +103,13 @@ class CaseFilterSet(django_filters.FilterSet):
         method="filter_reported_from", label=_("Reported from")
     )
     reported_to = django_filters.DateFilter(method="filter_reported_to", label=_("Reported to"))
+    # The cases located in a rectangle of the map (a cluster of the dashboard's map opens its
+    # cell's cases here), by the location index.
+    box = BoxFilter(
+        method="filter_box",
+        label=_("Located in the box"),
+        help_text=_("south,west,north,east in degrees, e.g. 39.90,116.40,39.91,116.41."),
+    )
     # The cases behind a figure of the statistics (a rate: the cases it is a share of), in the
     # period from ``figure_from`` to ``figure_to`` (default: this month).
     figure = django_filters.ChoiceFilter(
@@ -101,6 +136,7 @@ class CaseFilterSet(django_filters.FilterSet):
             "figure",
             "figure_from",
             "figure_to",
+            "box",
         )
 
     def __init__(self, *args, **kwargs):
@@ -150,6 +186,12 @@ class CaseFilterSet(django_filters.FilterSet):
 
     def filter_nothing(self, queryset, name, value):
         return queryset  # read by filter_figure
+
+    def filter_box(self, queryset, name, value):
+        south, west, north, east = value
+        return queryset.filter(
+            latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east
+        )
 
     # Dates are local calendar days; comparing with an aware range keeps the index usable.
     def filter_reported_from(self, queryset, name, value):

@@ -107,6 +107,17 @@ def test_the_statistics_benchmark_runs_at_tiny_sizes(tmp_path):
         assert counts[0] == counts[1], line
 
 
+def test_the_wall_benchmark_runs_at_tiny_sizes(tmp_path):
+    results = tmp_path / "wall.md"
+    _load("wall").run([100, 300], results=results)
+    report = results.read_text(encoding="utf-8")
+    for request in ("wall page", "feed poll (month part cached)", "feed poll (cache empty"):
+        line = next(row for row in report.splitlines() if row.startswith(f"| {request}"))
+        # The same number of queries at both sizes: nothing runs once per case or per area.
+        counts = [cell.split(", ")[1] for cell in line.split(" | ")[1:3]]
+        assert counts[0] == counts[1], line
+
+
 def test_the_export_benchmark_runs_at_tiny_sizes(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     results = tmp_path / "export.md"

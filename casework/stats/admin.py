@@ -148,6 +148,7 @@ class WallTokenAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "created_by",
         "created_at",
         "last_used_at",
+        "expires_at",
         "revoked_at",
     )
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
@@ -157,8 +158,17 @@ class WallTokenAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ("name", "area")
-        return ("name", "area", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+            return ("name", "area", "expires_at")
+        return (
+            "name",
+            "area",
+            "prefix",
+            "created_by",
+            "created_at",
+            "last_used_at",
+            "expires_at",
+            "revoked_at",
+        )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -177,7 +187,9 @@ class WallTokenAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if change:
             return
         try:
-            token, key = wall.wall_token_issue(actor=request.user, area=obj.area, name=obj.name)
+            token, key = wall.wall_token_issue(
+                actor=request.user, area=obj.area, name=obj.name, expires_at=obj.expires_at
+            )
         except (ValidationError, PermissionDenied) as exc:
             self.message_user(
                 request, " ".join(getattr(exc, "messages", [str(exc)])), messages.ERROR

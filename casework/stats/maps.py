@@ -12,6 +12,7 @@ the child's smaller extent. Every query is bounded: the number of children does 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -187,20 +188,58 @@ def _coordinates(geojson):
                 yield from _coordinates(part)
 
 
-def clusters(cases: QuerySet[Case], area: Area, flt: MapFilter, now: datetime) -> list[dict]:
-    """The located cases of ``flt`` grouped by cell of a GRID_CELLS grid over the area's
-    extent: one query (two when the area has no boundary). Each cluster: its count and mean
-    position; a cluster of one case also carries its page."""
-    qs = _filtered(cases, flt, now).filter(latitude__isnull=False, longitude__isnull=False)
+@dataclass(frozen=True)
+class Grid:
+    """The clustering grid over an area's extent: cell (cy, cx) holds the points with
+    ``south + cy * size <= lat < south + (cy + 1) * size``, the same for longitude."""
+
+    south: float
+    west: float
+    size: float
+
+    def cell_of(self, qs: QuerySet[Case]) -> QuerySet[Case]:
+        lat = Cast("latitude", FloatField())
+        lng = Cast("longitude", FloatField())
+        return qs.annotate(
+            cy=Floor((lat - self.south) / self.size), cx=Floor((lng - self.west) / self.size)
+        )
+
+    def box(self, cy: int, cx: int) -> tuple[float, float, float, float]:
+        """(south, west, north, east) of a cell, rounded outwards to the 6 decimals the cases'
+        coordinates have (a case within 0.000001° of an edge may show in both neighbours' box)."""
+        return (
+            math.floor((self.south + cy * self.size) * 1e6) / 1e6,
+            math.floor((self.west + cx * self.size) * 1e6) / 1e6,
+            math.ceil((self.south + (cy + 1) * self.size) * 1e6) / 1e6,
+            math.ceil((self.west + (cx + 1) * self.size) * 1e6) / 1e6,
+        )
+
+
+def _located(cases: QuerySet[Case], flt: MapFilter, now: datetime) -> QuerySet[Case]:
+    return _filtered(cases, flt, now).filter(latitude__isnull=False, longitude__isnull=False)
+
+
+def _grid(area: Area, qs: QuerySet[Case]) -> Grid | None:
     extent = _extent(area, qs)
     if extent is None:
-        return []
+        return None
     south, west, north, east = extent
-    size = max(north - south, east - west) / GRID_CELLS or 0.001
+    return Grid(south, west, max(north - south, east - west) / GRID_CELLS or 0.001)
+
+
+def clusters(cases: QuerySet[Case], area: Area, flt: MapFilter, now: datetime) -> list[dict]:
+    """The located cases of ``flt`` grouped by cell of a GRID_CELLS grid over the area's
+    extent: one query (two when the area has no boundary). Each cluster: its count, mean
+    position and cell (``[cy, cx]``, what :func:`cell_cases` lists); a cluster of one case also
+    carries its page."""
+    qs = _located(cases, flt, now)
+    grid = _grid(area, qs)
+    if grid is None:
+        return []
     lat = Cast("latitude", FloatField())
     lng = Cast("longitude", FloatField())
     rows = (
-        qs.annotate(cy=Floor((lat - south) / size), cx=Floor((lng - west) / size))
+        grid.cell_of(qs)
         .values("cy", "cx")
         .annotate(
             n=Count("pk"),
@@ -213,12 +252,53 @@ def clusters(cases: QuerySet[Case], area: Area, flt: MapFilter, now: datetime) -
     )
     result = []
     for row in rows:
-        cluster = {"n": row["n"], "lat": round(row["lat"], 6), "lng": round(row["lng"], 6)}
+        cluster = {
+            "n": row["n"],
+            "lat": round(row["lat"], 6),
+            "lng": round(row["lng"], 6),
+            "cell": [int(row["cy"]), int(row["cx"])],
+        }
         if row["n"] == 1:
             cluster["url"] = reverse("casework:detail", args=[row["first"]])
             cluster["number"] = row["number"]
         result.append(cluster)
     return result
+
+
+def parse_cell(raw: str) -> tuple[int, int] | None:
+    """``"cy,cx"`` (two whole numbers within the grid) → the cell, else None."""
+    parts = (raw or "").split(",")
+    if len(parts) != 2 or not all(p.strip().lstrip("-").isdigit() for p in parts):
+        return None
+    cy, cx = (int(p) for p in parts)
+    # Cases outside the area's outline (its boundary drawn loosely) fall a few cells beyond.
+    if not all(-GRID_CELLS <= v <= 2 * GRID_CELLS for v in (cy, cx)):
+        return None
+    return cy, cx
+
+
+def cell_cases(
+    cases: QuerySet[Case], area: Area, flt: MapFilter, now: datetime, cell: tuple[int, int]
+) -> tuple[QuerySet[Case], tuple[float, float, float, float] | None]:
+    """The cases of one cluster (the cell ``cell`` of :func:`clusters`' grid), newest first,
+    with the cell's box (None when nothing is located). The box narrows by the location index;
+    the cell's own test makes the answer exactly the cluster's cases."""
+    qs = _located(cases, flt, now)
+    grid = _grid(area, qs)
+    if grid is None:
+        return qs.none(), None
+    cy, cx = cell
+    south, west, north, east = grid.box(cy, cx)
+    found = (
+        grid.cell_of(
+            qs.filter(
+                latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east
+            )
+        )
+        .filter(cy=cy, cx=cx)
+        .order_by("-reported_at", "-pk")
+    )
+    return found, (south, west, north, east)
 
 
 def cluster_total(found: list[dict]) -> int:

@@ -7,6 +7,7 @@ app_name = "stats"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("export.xlsx", views.dashboard_export, name="export"),
+    path("map/cases/", views.dashboard_map_cases, name="map-cases"),
     path("ranking/", ranking_views.ranking_page, name="ranking"),
     path("bulletin/", ranking_views.bulletin, name="bulletin"),
     path("wall-links/", wall_views.wall_links, name="wall-links"),

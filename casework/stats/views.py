@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -383,6 +383,13 @@ def _map_context(request, cases, area: Area, now) -> dict:
         "map_categories": list(categories.order_by(*Category.tree_order())),
         "map_legend": legend,
         "map_total": maps.cluster_total(found),
+        # What a click on a cluster asks for its cases (the same area and filter).
+        "map_cases_query": urlencode(
+            {
+                "area": area.pk,
+                **{n: v for n, v in keep.items() if n in ("map_state", "map_category")},
+            }
+        ),
         "map_data": {
             "self": maps.geometry(area.boundary),
             "features": features,
@@ -395,6 +402,52 @@ def _map_context(request, cases, area: Area, now) -> dict:
             "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
         },
     }
+
+
+# How many cases the panel of a clicked cluster lists (the full list is a link away).
+MAP_LISTED = 50
+
+
+@login_required
+@require_GET
+def dashboard_map_cases(request):
+    """The cases of one cluster of the dashboard's map (``cell`` = ``cy,cx`` of the cluster, with
+    the map's ``area``, ``map_state`` and ``map_category``), newest first, at most MAP_LISTED,
+    as JSON for the panel under the map: number, category, state, overdue now, the case page;
+    with their number and the case list of the cluster's box. Bad parameters: 400 naming them."""
+    area, _period, _errors, cases, now = _dashboard_scope(request)
+    if isinstance(cases, rollup.Subtree):
+        cases = cases.cases()
+    flt, errors = maps.map_filter(request.GET, Category.objects.filter(is_active=True))
+    cell = maps.parse_cell(request.GET.get("cell", ""))
+    if cell is None:
+        errors["cell"] = _("Choose a group of cases on the map.")
+    if errors:
+        return JsonResponse({"errors": errors}, status=400)
+    found, box = maps.cell_cases(cases, area, flt, now, cell)
+    rows = list(found.select_related("category")[:MAP_LISTED])
+    total = found.count() if len(rows) == MAP_LISTED else len(rows)
+    query = {"area": area.pk, "figure": flt.state}
+    if flt.category is not None:
+        query["category"] = flt.category.pk
+    if box is not None:
+        query["box"] = ",".join(f"{v:.6f}" for v in box)
+    return JsonResponse(
+        {
+            "total": total,
+            "cases": [
+                {
+                    "number": case.number,
+                    "category": case.category.name,
+                    "status": str(case.get_status_display()),
+                    "overdue": case.is_overdue(now),
+                    "url": reverse("casework:detail", args=[case.pk]),
+                }
+                for case in rows
+            ],
+            "list_url": f"{reverse('casework:list')}?{urlencode(query)}",
+        }
+    )
 
 
 def _keep(request, names) -> str:

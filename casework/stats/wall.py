@@ -22,15 +22,15 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from casework.models import Case, CaseEvent, Holder, Status
+from casework.models import OPEN_STATUSES, Case, CaseEvent, Holder, Status
 from casework.stats import compute, periods
 from casework.stats.figures import FIGURES, RATES
-from casework.stats.wall_models import WallToken, wall_key_digest
+from casework.stats.wall_models import WallLinkState, WallToken, wall_key_digest
 from casework.workflow import step_label
 from governance.models import Role
 from governance.scopes import can_change_under, changeable, reachable
@@ -69,10 +69,12 @@ def wall_tokens_for(user) -> QuerySet[WallToken]:
     return changeable(user, WallToken.objects.select_related("area", "created_by"))
 
 
-def wall_token_issue(*, actor, area: Area, name: str) -> tuple[WallToken, str]:
-    """Issue a link token for ``area``'s wall; return it with its key. Only a street admin of
-    the area may (PermissionDenied otherwise). The key is not stored, only its digest, and
-    cannot be shown again."""
+def wall_token_issue(
+    *, actor, area: Area, name: str, expires_at: datetime | None = None
+) -> tuple[WallToken, str]:
+    """Issue a link token for ``area``'s wall, valid until ``expires_at`` (None: until revoked);
+    return it with its key. Only a street admin of the area may (PermissionDenied otherwise).
+    The key is not stored, only its digest, and cannot be shown again."""
     if not can_change_under(actor, area, WALL_ADMIN_ROLES):
         raise PermissionDenied(_("Only the street's administrator may make a wall link."))
     if area.kind not in WALL_AREA_KINDS:
@@ -80,6 +82,8 @@ def wall_token_issue(*, actor, area: Area, name: str) -> tuple[WallToken, str]:
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Give the link a name (where the wall hangs).")})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("A link's end of validity lies in the future.")})
     key = secrets.token_urlsafe(32)
     token = WallToken.objects.create(
         name=name[: WallToken._meta.get_field("name").max_length],
@@ -87,6 +91,7 @@ def wall_token_issue(*, actor, area: Area, name: str) -> tuple[WallToken, str]:
         prefix=key[:8],
         digest=wall_key_digest(key),
         created_by=actor,
+        expires_at=expires_at,
     )
     return token, key
 
@@ -103,15 +108,25 @@ def wall_token_revoke(*, actor, token: WallToken) -> bool:
     return bool(done)
 
 
-def wall_token_for_key(key: str) -> WallToken | None:
-    """The live (not revoked) token with this key, with its area, or None."""
-    if not key or len(key) > 100:
-        return None
-    return (
-        WallToken.objects.select_related("area")
-        .filter(digest=wall_key_digest(key), revoked_at=None)
-        .first()
-    )
+def wall_token_lookup(key: str) -> tuple[WallToken | None, str]:
+    """The token with this key (with its area) and what it does now
+    (:meth:`WallToken.state`): ``(token, "live")``, ``(token, "revoked" or "expired")``, or
+    ``(None, "unknown")``. The wall says which, so that nobody stares at a frozen screen."""
+    token = None
+    if key and len(key) <= 100:
+        token = WallToken.objects.select_related("area").filter(digest=wall_key_digest(key)).first()
+    if token is None:
+        return None, WallLinkState.UNKNOWN
+    return token, token.state()
+
+
+def wall_link_gone_message(state: str) -> str:
+    """What the wall shows when its link no longer opens it (revoked, expired, unknown)."""
+    if state == WallLinkState.REVOKED:
+        return _("This wall link has been revoked. Please contact the grid center.")
+    if state == WallLinkState.EXPIRED:
+        return _("This wall link has expired. Please contact the grid center.")
+    return _("This wall link is not valid. Please contact the grid center.")
 
 
 def wall_token_touch(*, token: WallToken) -> None:
@@ -187,6 +202,31 @@ def _month_part(cases: QuerySet[Case], area: Area, month: periods.Period, now: d
     return part
 
 
+def _escalated_open_q(today: periods.Period, now: datetime) -> Q:
+    """Escalated to the street and still open, now."""
+    return FIGURES["open"].cases(today, now) & Q(escalated_at__isnull=False)
+
+
+def _today_figures(cases: QuerySet[Case], today: periods.Period, now: datetime) -> dict:
+    """Today's figures of the wall (TODAY_FIGURES, by their definitions in
+    :mod:`casework.stats.figures`) and the escalated open cases, in one aggregate query.
+
+    Not :func:`compute.total`: that one counts every figure and rate and reads the handling
+    times and suspensions on top, four queries over every open case at each poll of every wall.
+    Those shown here need no event, reminder or deadline subquery. The rows read are the open
+    cases, today's and the ones written today, through the status, ``reported_at`` and
+    ``case_updated`` indexes: a case accepted, closed or escalated today had that step written
+    on it today (every step writes the case, the rule the rollups' catch-up relies on too)."""
+    candidates = (
+        Q(status__in=sorted(OPEN_STATUSES))
+        | Q(reported_at__gte=today.start, reported_at__lt=today.end)
+        | Q(updated_at__gte=today.start)
+    )
+    counts = {key: Count("pk", filter=FIGURES[key].cases(today, now)) for key in TODAY_FIGURES}
+    counts["escalated_open"] = Count("pk", filter=_escalated_open_q(today, now))
+    return cases.filter(candidates).order_by().aggregate(**counts)
+
+
 def wall_feed(area: Area, now: datetime | None = None) -> dict:
     """Everything the wall shows, as plain data (the page puts it in with text nodes only):
     today's figures, this month's rates, today's cases with their places (the map), the latest
@@ -197,30 +237,47 @@ def wall_feed(area: Area, now: datetime | None = None) -> dict:
     cases = wall_cases(area)
     today = periods.preset("today")
     month = periods.preset("month")
-    figures = compute.total(cases, today, now)
+    figures = _today_figures(cases, today, now)
     holders = dict(Holder.choices)
     related = ("category", "area", "department")
+    # What a row shows (_case_row), nothing more: an area's boundary or a case's description
+    # read for 200 rows at every poll is most of the time of an answer.
+    shown = (
+        "number",
+        "category__name",
+        "area__name",
+        "status",
+        "holder",
+        "department__name",
+        "reported_at",
+        "due_at",
+        "latitude",
+        "longitude",
+    )
 
     new_cases = list(
         cases.filter(reported_at__gte=today.start, reported_at__lt=today.end)
         .select_related(*related)
+        .only(*shown)
         .order_by("-reported_at", "-pk")[:NEW_CASES]
     )
     overdue_q = FIGURES["overdue"].cases(today, now)
     overdue = list(
-        cases.filter(overdue_q).select_related(*related).order_by("due_at", "pk")[:LIST_ROWS]
-    )
-    # Escalated to the street and still open, now.
-    escalated_q = FIGURES["open"].cases(today, now) & Q(escalated_at__isnull=False)
-    escalated = list(
-        cases.filter(escalated_q)
+        cases.filter(overdue_q)
         .select_related(*related)
+        .only(*shown)
+        .order_by("due_at", "pk")[:LIST_ROWS]
+    )
+    escalated = list(
+        cases.filter(_escalated_open_q(today, now))
+        .select_related(*related)
+        .only(*shown, "escalated_at")
         .order_by("-escalated_at", "-pk")[:LIST_ROWS]
     )
-    escalated_open = cases.filter(escalated_q).count()
     events = list(
         CaseEvent.objects.filter(Area.subtree_q(area, prefix="case__area__"))
         .select_related("case__area")
+        .only("created_at", "step", "to_status", "case__number", "case__area__name")
         .order_by("-created_at", "-pk")[:LATEST_EVENTS]
     )
     return {
@@ -232,7 +289,7 @@ def wall_feed(area: Area, now: datetime | None = None) -> dict:
             for key in TODAY_FIGURES
         ],
         **_month_part(cases, area, month, now),
-        "escalated_open": escalated_open,
+        "escalated_open": figures["escalated_open"],
         "cases": [_case_row(c, holders) for c in new_cases],
         "overdue": [_case_row(c, holders) for c in overdue],
         "escalated": [_case_row(c, holders) for c in escalated],

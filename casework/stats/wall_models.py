@@ -9,12 +9,21 @@ by :mod:`casework.stats.wall` (issue, revoke, last use).
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class WallLinkState(models.TextChoices):
+    LIVE = "live", _("active")
+    REVOKED = "revoked", _("revoked")
+    EXPIRED = "expired", _("expired")
+    # A key that matches no link at all (mistyped, or a link never made here).
+    UNKNOWN = "unknown", _("unknown")
 
 
 def wall_key_digest(key: str) -> str:
@@ -47,6 +56,13 @@ class WallToken(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    # None: valid until revoked.
+    expires_at = models.DateTimeField(
+        _("valid until"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for a link that stays valid until it is revoked."),
+    )
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
 
     class Meta:
@@ -63,3 +79,15 @@ class WallToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    def state(self, now: datetime | None = None) -> str:
+        """What the link does now: opens the wall (``live``), or not (``revoked``, ``expired``);
+        a revoked link counts as revoked even after its expiry."""
+        if self.is_revoked:
+            return WallLinkState.REVOKED
+        if self.is_expired(now):
+            return WallLinkState.EXPIRED
+        return WallLinkState.LIVE

@@ -6,6 +6,8 @@ The key is read by these two views only: it grants the wall of its area and noth
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -14,13 +16,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casework.stats import maps, wall
-from casework.stats.wall_models import WallToken
+from casework.stats.wall_models import WallLinkState
 from governance.scopes import scope_of
 from grids.models import Area
 
@@ -32,18 +35,26 @@ def _no_referrer(response):
     return response
 
 
-def _live_token(key: str) -> WallToken:
-    token = wall.wall_token_for_key(key)
-    if token is None:
-        raise Http404(_("This wall link does not exist or has been revoked."))
-    wall.wall_token_touch(token=token)
-    return token
+# A link that was revoked or ran out is gone for good (410); a key that matches no link, 404.
+GONE_STATUS = {WallLinkState.REVOKED: 410, WallLinkState.EXPIRED: 410}
+
+
+def _gone_status(state: str) -> int:
+    return GONE_STATUS.get(state, 404)
 
 
 @never_cache
 @require_GET
 def wall_screen(request, key: str):
-    token = _live_token(key)
+    token, state = wall.wall_token_lookup(key)
+    if state != WallLinkState.LIVE:
+        # A full screen that says what happened, in the wall's own dark theme: a wall computer
+        # nobody sits at must not show a browser's bare error page.
+        context = {"state": state, "message": wall.wall_link_gone_message(state)}
+        return _no_referrer(
+            render(request, "casework/stats/wall_gone.html", context, status=_gone_status(state))
+        )
+    wall.wall_token_touch(token=token)
     area = token.area
     children = list(Area.objects.filter(parent=area).order_by(*Area.tree_order()))
     context = {
@@ -71,13 +82,14 @@ def wall_screen(request, key: str):
 @never_cache
 @require_GET
 def wall_feed(request, key: str):
-    token = wall.wall_token_for_key(key)
-    if token is None:
-        # The page tells the wall "link revoked" and keeps asking slowly (a new link is a new
-        # address, so nothing else can bring it back).
+    token, state = wall.wall_token_lookup(key)
+    if state != WallLinkState.LIVE:
+        # The page covers the wall with this message and asks again only slowly (a new link is
+        # a new address, so nothing else can bring it back).
         return _no_referrer(
             JsonResponse(
-                {"error": "revoked", "detail": _("This wall link has been revoked.")}, status=404
+                {"error": str(state), "detail": wall.wall_link_gone_message(state)},
+                status=_gone_status(state),
             )
         )
     wall.wall_token_touch(token=token)
@@ -92,10 +104,26 @@ class WallTokenForm(forms.Form):
         help_text=gettext_lazy("Where the wall hangs, e.g. the grid center's hall."),
     )
     area = forms.ModelChoiceField(label=gettext_lazy("Area"), queryset=Area.objects.none())
+    valid_until = forms.DateField(
+        label=gettext_lazy("Valid until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy(
+            "The last day the link opens the wall (e.g. for a temporary screen); leave empty "
+            "to keep it until it is revoked."
+        ),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = wall.wall_areas_for(user)
+
+    def expires_at(self):
+        """The end of the last valid day (local time), or None."""
+        day = self.cleaned_data.get("valid_until")
+        if day is None:
+            return None
+        return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
 def _wall_admin(user) -> None:
@@ -115,10 +143,14 @@ def wall_links(request):
     if request.method == "POST" and form.is_valid():
         try:
             token, key = wall.wall_token_issue(
-                actor=user, area=form.cleaned_data["area"], name=form.cleaned_data["name"]
+                actor=user,
+                area=form.cleaned_data["area"],
+                name=form.cleaned_data["name"],
+                expires_at=form.expires_at(),
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
+                field = "valid_until" if field == "expires_at" else field
                 form.add_error(field if field in form.fields else None, errors)
         else:
             new_link = {
@@ -127,7 +159,8 @@ def wall_links(request):
             }
             form = WallTokenForm(user=user)
     status = 400 if request.method == "POST" and form.errors else 200
-    tokens = list(wall.wall_tokens_for(user)[:200])
+    now = timezone.now()
+    tokens = [(t, t.state(now)) for t in wall.wall_tokens_for(user)[:200]]
     return render(
         request,
         "casework/stats/wall_links.html",

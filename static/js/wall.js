@@ -1,7 +1,8 @@
 // The wall screen: polls its feed every few seconds and redraws the figures, the lists and the
 // map's markers with text nodes only (names and numbers are user text). A failed poll (server
 // restart, lost network) is retried with a growing wait up to a maximum, with a "reconnecting"
-// mark; the first answer that comes back puts everything right again. A revoked link says so.
+// mark; the first answer that comes back puts everything right again. A link revoked or expired
+// meanwhile covers the whole screen with the server's message and is asked again only slowly.
 // Sets data-updated on <body> after each drawn answer (the browser tests wait for it).
 (function () {
   "use strict";
@@ -228,9 +229,24 @@
     firstDraw = false;
   }
 
+  // -- a link that no longer opens the wall ------------------------------------------------
+  const goneCover = $("wall-gone");
+  function showGone(answer) {
+    $("wall-gone-message").textContent = String(answer.detail || "");
+    goneCover.dataset.state = String(answer.error);
+    goneCover.hidden = false;
+    body.dataset.gone = String(answer.error);
+    setStatus("gone");
+  }
+  function hideGone() {
+    goneCover.hidden = true;
+    delete body.dataset.gone;
+  }
+
   // -- polling ----------------------------------------------------------------------------
   let failures = 0;
   function schedule(ms) {
+    body.dataset.nextPollMs = String(Math.round(ms));
     setTimeout(poll, ms);
   }
   function backoff() {
@@ -247,11 +263,23 @@
       schedule(backoff());
       return;
     }
-    if (response.status === 404 || response.status === 403) {
-      // Revoked: nothing will bring this address back, but keep asking slowly in case a proxy
-      // answered for the portal.
-      setStatus("revoked");
-      schedule(maxBackoffMs);
+    if (response.status === 410 || response.status === 404) {
+      // The link was revoked, ran out or never was: the server says which (JSON). Cover the
+      // wall with its message and ask again only slowly. A 404 without that answer is a proxy
+      // or a restart answering for the portal: retry as for any other failure.
+      let gone = null;
+      try {
+        gone = await response.json();
+      } catch (_error) {
+        gone = null;
+      }
+      if (gone && gone.error) {
+        showGone(gone);
+        schedule(maxBackoffMs);
+        return;
+      }
+      setStatus("reconnecting");
+      schedule(backoff());
       return;
     }
     if (!response.ok) {
@@ -267,6 +295,7 @@
       return;
     }
     failures = 0;
+    hideGone();
     setStatus("live");
     schedule(pollMs);
   }

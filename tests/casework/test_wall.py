@@ -84,19 +84,60 @@ def test_the_wall_opens_by_its_key_without_a_login(client, crew):
 
 def test_an_unknown_key_opens_nothing(client, crew):
     _issue(crew)
-    assert client.get(reverse("wall:screen", args=["not-a-key"])).status_code == 404
-    assert _feed(client, "not-a-key").status_code == 404
+    page = client.get(reverse("wall:screen", args=["not-a-key"]))
+    assert page.status_code == 404
+    assert "此大屏链接无效，请联系网格中心" in page.content.decode()
+    feed = _feed(client, "not-a-key")
+    assert feed.status_code == 404
+    assert feed.json()["error"] == "unknown"
 
 
-def test_a_revoked_token_stops_at_once(client, crew):
+def test_a_revoked_token_stops_at_once_and_says_so(client, crew):
     token, key = _issue(crew)
     assert _feed(client, key).status_code == 200
     assert wall.wall_token_revoke(actor=crew.street_admin, token=token) is True
     assert wall.wall_token_revoke(actor=crew.street_admin, token=token) is False  # once
-    assert client.get(reverse("wall:screen", args=[key])).status_code == 404
+    page = client.get(reverse("wall:screen", args=[key]))
+    assert page.status_code == 410
+    html = page.content.decode()
+    # A full screen of its own in Chinese, no figures, the key handed on to nobody.
+    assert "此大屏链接已撤销，请联系网格中心" in html
+    assert 'class="wall-gone"' in html and "wall-feed" not in html and "wall.js" not in html
+    assert page["Referrer-Policy"] == "no-referrer"
     response = _feed(client, key)
-    assert response.status_code == 404
-    assert response.json()["error"] == "revoked"
+    assert response.status_code == 410
+    assert response.json() == {"error": "revoked", "detail": "此大屏链接已撤销，请联系网格中心。"}
+
+
+def test_an_expired_link_opens_nothing_and_says_so(client, crew):
+    token, key = wall.wall_token_issue(
+        actor=crew.street_admin,
+        area=crew.tree.street,
+        name="临时大屏",
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    assert _feed(client, key).status_code == 200
+    WallToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    page = client.get(reverse("wall:screen", args=[key]))
+    assert page.status_code == 410
+    assert "此大屏链接已过期，请联系网格中心" in page.content.decode()
+    response = _feed(client, key)
+    assert response.status_code == 410
+    assert response.json()["error"] == "expired"
+    # Revoked after it ran out: it says revoked (what someone did, not what the clock did).
+    wall.wall_token_revoke(actor=crew.street_admin, token=token)
+    assert _feed(client, key).json()["error"] == "revoked"
+
+
+def test_a_link_cannot_be_made_already_expired(crew):
+    with pytest.raises(ValidationError) as error:
+        wall.wall_token_issue(
+            actor=crew.street_admin,
+            area=crew.tree.street,
+            name="x",
+            expires_at=timezone.now() - timedelta(minutes=1),
+        )
+    assert "expires_at" in error.value.message_dict
 
 
 def test_only_the_streets_admin_revokes(crew, other_street):
@@ -180,6 +221,39 @@ def test_the_feed_shows_its_areas_cases_only(client, crew, categories):
     assert all(other.number != e["number"] for e in feed["events"])
 
 
+def test_todays_figures_are_the_dashboards_figures(crew, categories):
+    """The wall counts its seven figures itself (one query) but by the definitions of
+    casework.stats.figures: the same numbers as compute.total on every kind of case."""
+    from casework.models import Status
+    from casework.stats import compute, periods
+
+    tree = crew.tree
+    now = timezone.now()
+    ago = now - timedelta(days=8)
+    kinds = [
+        {"reported_at": now},
+        {"reported_at": now, "status": Status.ACCEPTED, "accepted_at": now},
+        {"reported_at": ago, "status": Status.ACCEPTED, "accepted_at": now},
+        {"reported_at": ago, "status": Status.CLOSED, "closed_at": now},
+        {"reported_at": ago, "status": Status.CLOSED, "closed_at": ago},
+        {"reported_at": ago, "due_at": now - timedelta(hours=2)},
+        {"reported_at": ago, "due_at": now + timedelta(minutes=30)},
+        {"reported_at": ago, "escalated_at": now},
+        {"reported_at": ago, "escalated_at": ago, "status": Status.CLOSED, "closed_at": ago},
+        {"reported_at": ago, "status": Status.REJECTED},
+    ]
+    for fields in kinds:
+        _case(area=tree.building_a1, category=categories.garbage, **fields)
+    _case(area=tree.building_b1, category=categories.garbage, reported_at=now)
+    today = periods.preset("today")
+    cases = wall.wall_cases(tree.community_a)
+    expected = compute.total(cases, today, now)
+    got = wall._today_figures(cases, today, now)
+    assert {k: got[k] for k in wall.TODAY_FIGURES} == {k: expected[k] for k in wall.TODAY_FIGURES}
+    assert got["reported"] == 2 and got["closed"] == 1 and got["escalated"] == 1
+    assert got["escalated_open"] == 1
+
+
 def test_the_feed_query_count_does_not_grow_with_cases_and_areas(
     client, crew, categories, django_assert_max_num_queries, monkeypatch
 ):
@@ -224,6 +298,29 @@ def test_the_street_admin_makes_a_link_and_sees_it_once(client, crew, in_english
     # Listed afterwards without the key.
     listing = client.get(url).content.decode()
     assert "大厅大屏" in listing and key not in listing
+    assert token.expires_at is None
+
+
+def test_a_link_valid_until_a_day_runs_out_at_that_days_end(client, crew, in_english):
+    client.force_login(crew.street_admin)
+    url = reverse("stats:wall-links")
+    last_day = timezone.localdate() + timedelta(days=2)
+    response = client.post(
+        url, {"name": "临时", "area": crew.tree.street.pk, "valid_until": last_day.isoformat()}
+    )
+    assert response.status_code == 200
+    token = WallToken.objects.get(name="临时")
+    expires = timezone.localtime(token.expires_at)
+    assert expires.date() == last_day + timedelta(days=1) and expires.hour == 0
+    # A day in the past is a form error, not a link that never works.
+    past = (timezone.localdate() - timedelta(days=1)).isoformat()
+    response = client.post(url, {"name": "旧", "area": crew.tree.street.pk, "valid_until": past})
+    assert response.status_code == 400
+    assert response.context["form"].errors["valid_until"]
+    assert not WallToken.objects.filter(name="旧").exists()
+    WallToken.objects.filter(pk=token.pk).update(expires_at=timezone.now())
+    row = client.get(url).content.decode()
+    assert 'data-state="expired"' in row
 
 
 def test_bad_input_on_the_links_page_is_a_form_error(client, crew, other_street):
@@ -254,7 +351,7 @@ def test_revoking_on_the_page_and_not_another_streets(client, crew, other_street
     assert response.status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None
-    assert _feed(Client(), key).status_code == 404
+    assert _feed(Client(), key).status_code == 410
 
 
 def grant_admin(user) -> None:

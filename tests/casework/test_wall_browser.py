@@ -1,7 +1,8 @@
 """The wall screen in Chromium at 1920×1080 and 3840×2160: opened by its link without a login,
 it shows a case filed meanwhile (through the service, as another client would) within a few
-seconds, says "reconnecting" while the network is gone and recovers by itself, and says so when
-its link is revoked. Screenshots kept."""
+seconds, says "reconnecting" while the network is gone and recovers by itself, and covers the
+screen with "link revoked" when its link is revoked while it shows; a revoked link opens a clear
+full-screen message (wall and phone). Screenshots kept."""
 
 from __future__ import annotations
 
@@ -73,7 +74,60 @@ def test_the_wall_shows_a_case_filed_elsewhere_within_seconds(
         page.screenshot(path=str(shots / "wall-reconnecting.png"))
         context.set_offline(False)
         _wait_for(page, "#wall-status[data-state=live]", timeout=40)
-        # The link is revoked: the wall says so at the next poll.
+        # The link is revoked: at the next poll the whole screen says so, and the wall asks
+        # again only at the slowest pace.
         wall.wall_token_revoke(actor=crew.street_admin, token=token)
-        _wait_for(page, "#wall-status[data-state=revoked]")
+        _wait_for(page, "body[data-gone=revoked]")
+        cover = page.locator("#wall-gone")
+        assert cover.is_visible()
+        assert cover.inner_text().endswith("此大屏链接已撤销，请联系网格中心。")
+        assert page.locator("body").get_attribute("data-next-poll-ms") == str(
+            wall.MAX_BACKOFF_SECONDS * 1000
+        )
+        assert page.locator("#wall-status").get_attribute("data-state") == "gone"
+        page.screenshot(path=str(shots / "wall-revoked-live.png"))
     context.close()
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (390, 844)])
+def test_a_revoked_links_page_is_a_clear_full_screen(
+    transactional_db, live_server, browser, crew, artifacts_dir, size
+):
+    shots = artifacts_dir / "stats"
+    shots.mkdir(exist_ok=True)
+    token, key = wall.wall_token_issue(actor=crew.street_admin, area=crew.tree.street, name="大厅")
+    wall.wall_token_revoke(actor=crew.street_admin, token=token)
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = context.new_page()
+    response = page.goto(f"{live_server.url}{reverse('wall:screen', args=[key])}")
+    assert response.status == 410
+    message = page.locator(".wall-gone-message")
+    assert message.inner_text() == "此大屏链接已撤销，请联系网格中心。"
+    box = message.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    assert _no_scrolling(page)
+    page.screenshot(path=str(shots / f"wall-revoked-{width}x{height}.png"))
+    context.close()
+
+
+@pytest.mark.parametrize("size", [(1366, 900), (390, 844)])
+def test_the_street_admin_makes_a_link_valid_until_a_day(
+    transactional_db, live_server, session, crew, artifacts_dir, size
+):
+    shots = artifacts_dir / "stats"
+    shots.mkdir(exist_ok=True)
+    width, height = size
+    page = session(crew.street_admin, {"width": width, "height": height})
+    page.goto(f"{live_server.url}{reverse('stats:wall-links')}")
+    page.fill("input[name=name]", "临时大屏")
+    page.select_option("select[name=area]", str(crew.tree.street.pk))
+    page.fill("input[name=valid_until]", "2099-12-31")
+    with page.expect_navigation():
+        page.locator(".wall-link-form button[type=submit]").click()
+    _wait_for(page, "[data-new-link]")
+    row = page.locator("tr[data-wall-token]").first
+    assert "2100-01-01 00:00" in row.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(shots / f"wall-links-{width}.png"), full_page=True)
+    assert not page.errors

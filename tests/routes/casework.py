@@ -86,6 +86,8 @@ ROUTES = {
     # The dashboard, its figures in the API, the monthly ranking and bulletin.
     "stats:dashboard": page(ok=ADMIN, sees=ADMIN),
     "stats:export": page(ok=ADMIN, binary=True),
+    # The cases of one group of the map (JSON); without the group's cell, a 400 naming it.
+    "stats:map-cases": page(ok=ADMIN, ok_status=(400,), binary=True),
     "stats:ranking": page(ok=ADMIN, sees=ADMIN),
     "stats:bulletin": page(ok=ADMIN, sees=ADMIN),
     "stats:bulletin-export": page(ok=ADMIN, binary=True),
