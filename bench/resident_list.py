@@ -75,6 +75,10 @@ above and single figures move with it):
   `resident_area_due`: the count reads only it (1.6 ms), the page's keys come from it without
   the table (0.3 ms), then 25 rows (0.2 ms). The list is ordered by `name_sort` after the date
   and building, like the other lists (it used the raw name, which the index does not hold).
+- When this was written the machine ran at a load of 15–18 (other work on its 2 CPUs), so the
+  table's times are inflated and move by 2× between runs; three runs after the change gave
+  `?tag=` 1.2×, 1.0×, 1.4× and the visits-due list 1.3×, 1.0×, 0.7×, where the run before it
+  (load 5) gave 5.1× and 2.9×. The EXPLAIN ANALYZE figures above are the steadier measure.
 - What is left growing: the `?tag=` keys still walk a building's residents to find the tagged
   ones (17 ms at 1,000 residents per building), and its count is a real 1,000-row join; both
   are bounded by the building's size and the cap, not by the street's.
