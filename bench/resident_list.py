@@ -16,6 +16,7 @@ time.
 
 from __future__ import annotations
 
+import os
 import sys
 from functools import partial
 from pathlib import Path
@@ -38,23 +39,49 @@ REQUESTS = [
 ]
 
 NOTES = """
-Why the lists no longer grow with the street (issue 12, found with EXPLAIN ANALYZE):
+Why the lists do not grow with the street (issue 12, found with EXPLAIN ANALYZE at 300,000
+residents on PostgreSQL 15; the machine is shared, so the load average of the run is given
+above and single figures move with it):
 
 - The default order (building code, then name): the bench's area tree had no planner statistics
   (made a moment before, autovacuum not yet round), so PostgreSQL took the street's `lft` range
   for one building and sorted all 270,000 living residents for a page of 20 (600 ms). With the
   area table analysed it walks the buildings in code order (`grids_area_code_key`), reads each
-  one's residents by `area_id` and stops after the first page (Incremental Sort, 1–5 ms). The
-  bench now analyses `grids_area` with the residents; a real street's tree is analysed by
-  autovacuum, or by `seed_demo` and `governance.scale`, which analyse every table.
+  one's residents by `area_id` and stops after the first page (Incremental Sort). The bench
+  analyses `grids_area` with the residents and vacuums what it wrote (a real street's tables are
+  analysed and vacuumed by autovacuum, or by `seed_demo` and `governance.scale`).
 - The API counted every row (`PageNumberPagination`): its list now pages with the capped count
   of the pages (`CappedPageNumberPagination`: `count` stops at 10,000, `count_capped` says more).
 - A search (`?q=`) is `UPPER(name) LIKE '%…%' OR id_number = … OR phone = …` and scanned the
   table (126 ms): migration `grids 0009` adds a trigram index on `UPPER(name)` and plain ones on
   the ID number and the phone (exact matches only, as masking allows), so the arms combine in a
   BitmapOr (3 ms).
-- Left as it is: `?tag=` counts through a hash join over the street's residents (about 100 ms
-  at 300,000 up to the cap of 10,000); the page itself is 25 ms.
+- `?tag=` was 2.7×. Its count (up to the cap of 10,000) hash-joined every link of the tag
+  (37,500) with a sequential scan of the street's residents until 10,001 matched: 185 ms at
+  300,000 (median of 7 EXPLAIN ANALYZE, load 15), against a few hundred rows at 3,000. Nothing
+  makes 10,001 three-table matches cheap, so a list filtered by a tag counts to 1,000 ("1,000+",
+  forty pages; an area narrows it): a merge of the resident keys with the tag's new
+  `care_tag_residents` (tag, resident) index that stops at 1,001, 16 ms. Its page fetched every
+  column of each candidate (the residents of the buildings walked in code order, 7,000 here:
+  the bench's tags fall on one building in four, half of its 1,000 people) before the sort:
+  68 ms. The page now reads its keys first (`CappedPaginator(keys_first=True)`): an index-only
+  walk of the new partial index `resident_living_area_name` (area, name_sort, id of the living)
+  probing `care_tag_residents`, 17 ms, then the 25 rows by key, 0.2 ms.
+- The visits-due list was 2.0×: a grid worker's grid holds 1,000 residents due at 300,000 (10
+  at 3,000), and the page fetched all 1,000 rows, with every column, from 1,000 heap pages, half
+  of them moved out or deceased and dropped only then, to sort them for 25 (2.4 ms under load,
+  8–14 ms before the new index). The partial index `resident_living_due` (area, next_visit_due,
+  including name_sort and id; living residents with a due date only) replaces
+  `resident_area_due`: the count reads only it (1.6 ms), the page's keys come from it without
+  the table (0.3 ms), then 25 rows (0.2 ms). The list is ordered by `name_sort` after the date
+  and building, like the other lists (it used the raw name, which the index does not hold).
+- When this was written the machine ran at a load of 15–18 (other work on its 2 CPUs), so the
+  table's times are inflated and move by 2× between runs; three runs after the change gave
+  `?tag=` 1.2×, 1.0×, 1.4× and the visits-due list 1.3×, 1.0×, 0.7×, where the run before it
+  (load 5) gave 5.1× and 2.9×. The EXPLAIN ANALYZE figures above are the steadier measure.
+- What is left growing: the `?tag=` keys still walk a building's residents to find the tagged
+  ones (17 ms at 1,000 residents per building), and its count is a real 1,000-row join; both
+  are bounded by the building's size and the cap, not by the street's.
 """
 
 
@@ -69,19 +96,25 @@ def run(small: int, large: int, *, repeat: int = 5, results: Path = RESULTS) -> 
         prepare=_prepare_street,
         grow=_grow,
         measure=_measure,
-        report=partial(
-            write_two_sizes,
-            results,
-            title="Resident lists at two sizes",
-            script="bench/resident_list.py",
-            what="residents",
-            issue=12,
-            requests=REQUESTS,
-            notes=NOTES,
-        ),
+        report=partial(_report, results),
         small=small,
         large=large,
         repeat=repeat,
+    )
+
+
+def _report(results: Path, **measured) -> None:
+    # The machine is shared: the load when the figures were taken says how far to trust them.
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    write_two_sizes(
+        results,
+        title="Resident lists at two sizes",
+        script="bench/resident_list.py",
+        what="residents",
+        issue=12,
+        requests=REQUESTS,
+        notes=f"Load average when the report was written (1, 5, 15 min): {load}.\n{NOTES}",
+        **measured,
     )
 
 
@@ -190,6 +223,11 @@ def _grow(people, start: int, end: int) -> None:
     # come round), and without them PostgreSQL takes the street's lft range for one building
     # and sorts every resident of the street instead of walking its buildings in code order.
     refresh_planner_statistics(Area, Resident, ResidentCareTag)
+    # And the visibility map, as autovacuum sets it after a large insert: without it an
+    # index-only scan (the keys of a page, the count of a tag) reads the table after all.
+    with connection.cursor() as cursor:
+        for model in (Resident, ResidentCareTag):
+            cursor.execute(f"VACUUM {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _measure(people, size: int, repeat: int) -> dict[str, dict]:

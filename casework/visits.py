@@ -61,16 +61,20 @@ def visit_file_case(
     priority: str | None = None,
 ) -> Case:
     """File the need found on ``visit`` as a case in the resident's building and link the two.
-    The case carries the need and the building, never the resident's personal data. Filed once:
-    the visit row is locked and the link is a conditional update."""
-    if not can_view(actor, visit):
+    The case carries the need and the building, never the resident's personal data. Only a
+    keeper of the register over the visit's building files it (PermissionDenied otherwise).
+    Filed once: the visit row is locked and the link is a conditional update; a second attempt
+    raises :class:`~grids.resident_services.NeedTaken`."""
+    if not can_view(actor, visit) or not resident_services.can_turn_need(actor, visit):
         raise PermissionDenied(_("You may not file this visit."))
     with transaction.atomic():
         locked = (
             Visit.objects.select_for_update(of=("self",)).select_related("area").get(pk=visit.pk)
         )
         if locked.case_id is not None:
-            raise ValidationError({"visit": _("This need has been filed as a case already.")})
+            raise resident_services.NeedTaken(
+                {"visit": _("This need has been filed as a case already.")}
+            )
         if not locked.need:
             raise ValidationError({"need": _("The visit found no need to file.")})
         case = case_report(
@@ -85,6 +89,8 @@ def visit_file_case(
             comment=_("Filed from a home visit."),
         )
         if not resident_services.visit_link_case(visit=locked, case=case):
-            raise ValidationError({"visit": _("This need has been filed as a case already.")})
+            raise resident_services.NeedTaken(
+                {"visit": _("This need has been filed as a case already.")}
+            )
     visit.case = case
     return case

@@ -98,7 +98,7 @@ def residents_due_for(user, *, today: dt.date | None = None) -> QuerySet[Residen
         .living_here()
         .filter(next_visit_due__lte=today + dt.timedelta(days=DUE_SOON_DAYS))
         .prefetch_related(_tags_prefetch())
-        .order_by("next_visit_due", "area__code", "name", "pk")
+        .order_by("next_visit_due", "area__code", "name_sort", "pk")
     )
 
 

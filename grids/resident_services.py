@@ -34,6 +34,11 @@ from grids.resident_registry import KEEPER_ROLES
 MAX_NOTES = 2000
 
 
+class NeedTaken(ValidationError):
+    """A visit's need has been turned into a case (or a party-building demand) already: the
+    second attempt is refused (a form error on a page; 409 through the API)."""
+
+
 def _require_keeper(actor, area: Area | None) -> None:
     if area is None:
         raise ValidationError({"area": _("Choose the building.")})
@@ -312,6 +317,13 @@ def visit_link_demand(*, visit: Visit, demand) -> bool:
             demand=demand, updated_at=timezone.now()
         )
     )
+
+
+def can_turn_need(actor, visit: Visit, roles: Iterable[str] = KEEPER_ROLES) -> bool:
+    """May ``actor`` turn ``visit``'s need into a case or a demand: one of ``roles`` over the
+    visit's building (the register's keepers by default). Answered from the cached assignments,
+    without a query."""
+    return can_change_under(actor, visit.area, roles)
 
 
 def can_keep(actor, resident: Resident) -> bool:

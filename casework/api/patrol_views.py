@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,7 +16,8 @@ from casework.api.serializers import CaseDetailSerializer
 from casework.models import Category, Priority
 from governance.api.errors import Conflict, service_errors
 from governance.api.schema import CONFLICT
-from grids import field_selectors, resident_selectors
+from grids import field_selectors, resident_selectors, resident_services
+from grids.api.resident_views import need_taken_conflict
 from grids.danger_services import DangerConflict
 
 
@@ -88,17 +91,24 @@ class DangerEscalateView(APIView):
 
 
 class VisitCaseView(APIView):
-    """File the need found on a home visit as a case (once)."""
+    """File the need found on a home visit as a case, linked both ways (``Visit.case`` /
+    ``Case.visit``): the step the visit page takes, through the same service. A keeper of the
+    register over the visit's building may (403 otherwise; 404 for a visit out of scope); a need
+    filed once answers 409 the second time."""
 
-    @extend_schema(request=CaseFieldsSerializer, responses={201: CaseDetailSerializer})
+    @extend_schema(
+        request=CaseFieldsSerializer, responses={201: CaseDetailSerializer, 409: CONFLICT}
+    )
     def post(self, request, pk: int):
         visit = resident_selectors.visit_list_for(request.user).filter(pk=pk).first()
         if visit is None:
             raise Http404
+        if not resident_services.can_turn_need(request.user, visit):
+            raise PermissionDenied(_("You may not file this visit."))
         serializer = CaseFieldsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with service_errors():
+        with service_errors(), need_taken_conflict():
             case = visits.visit_file_case(
                 actor=request.user,
                 visit=visit,

@@ -8,6 +8,8 @@ owner, tag) must be one the caller sees, or the answer is 400 on that field.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
@@ -15,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from governance import privacy
-from governance.api.errors import service_errors
+from governance.api.errors import Conflict, service_errors
 from governance.api.pagination import CappedPageNumberPagination
 from governance.scopes import scope_of, visible
 from grids import resident_selectors as selectors
@@ -46,6 +48,16 @@ def _check_related(user, data: dict) -> dict:
     if errors:
         raise exceptions.ValidationError(errors)
     return data
+
+
+@contextmanager
+def need_taken_conflict():
+    """A visit's need turned into a case or a demand a second time answers 409 with the
+    service's message (casework's and party building's visit endpoints)."""
+    try:
+        yield
+    except services.NeedTaken as exc:
+        raise Conflict(" ".join(exc.messages)) from exc
 
 
 class RegisterPermissionMixin:
@@ -240,7 +252,8 @@ class VisitViewSet(
     viewsets.GenericViewSet,
 ):
     """Home visits in the caller's scope (and their own). Creating one records a visit by the
-    caller; ``/visits/{id}/case/`` files its need as a case."""
+    caller; ``/visits/{id}/case/`` files its need as a case (casework's endpoint) and
+    ``/visits/{id}/demand/`` lists it as a party-building demand (party building's)."""
 
     serializer_class = s.VisitSerializer
 

@@ -306,7 +306,25 @@ class Resident(PinyinNamedModel, TimeStampedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=("area", "next_visit_due"), name="resident_area_due"),
+            # The lists of the people living here read their keys from these alone (an
+            # index-only scan, the rows fetched for one page only): a building's residents in
+            # name order (the register's order), and its residents due a visit (the grid
+            # worker's list). Moved-out and deceased residents are not in them.
+            models.Index(
+                fields=("area", "name_sort", "id"),
+                condition=Q(moved_out_on__isnull=True, deceased_on__isnull=True),
+                name="resident_living_area_name",
+            ),
+            models.Index(
+                fields=("area", "next_visit_due"),
+                include=("name_sort", "id"),
+                condition=Q(
+                    moved_out_on__isnull=True,
+                    deceased_on__isnull=True,
+                    next_visit_due__isnull=False,
+                ),
+                name="resident_living_due",
+            ),
             models.Index(fields=("name",), name="resident_name"),
             # A search's exact match on an ID number or a phone (the only one a masked field
             # allows) next to the name's trigram index (PostgreSQL, in the migration): every arm
@@ -420,7 +438,11 @@ class ResidentCareTag(TimeStampedModel):
         Resident, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="care_tags"
     )
     tag = models.ForeignKey(
-        CareTag, verbose_name=_("care tag"), on_delete=models.PROTECT, related_name="residents"
+        CareTag,
+        verbose_name=_("care tag"),
+        on_delete=models.PROTECT,
+        related_name="residents",
+        db_index=False,  # care_tag_residents leads with it
     )
     since = models.DateField(_("since"), default=timezone.localdate)
     notes = models.CharField(_("notes"), max_length=200, blank=True)
@@ -436,6 +458,8 @@ class ResidentCareTag(TimeStampedModel):
                 violation_error_message=_("The resident has this care tag already."),
             ),
         ]
+        # A list filtered by a tag counts and probes its residents from this index alone.
+        indexes = [models.Index(fields=("tag", "resident"), name="care_tag_residents")]
 
     def __str__(self) -> str:
         return f"{self.resident} · {self.tag}"

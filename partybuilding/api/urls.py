@@ -8,6 +8,7 @@ from partybuilding.api.views import (
     organizations,
     positions,
     stations,
+    visits,
     volunteers,
 )
 
@@ -73,5 +74,6 @@ router.register("party/opinions", stations.OpinionViewSet, basename="station-opi
 urlpatterns = [
     path("party/leaderboard/", volunteers.LeaderboardView.as_view(), name="party-leaderboard"),
     path("party/unit-ranking/", compounds.UnitRankingView.as_view(), name="party-unit-ranking"),
+    path("visits/<int:pk>/demand/", visits.VisitDemandView.as_view(), name="api-visit-demand"),
     *router.urls,
 ]

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from governance.scopes import can_change_under, can_view
+from governance.scopes import can_view
 from grids import resident_services
 from grids.models import Visit
 from grids.resident_registry import KEEPER_ROLES
@@ -24,12 +24,20 @@ TITLE_LENGTH = 120
 RAISE_ROLES = KEEPER_ROLES | PARTY_CHANGE_ROLES
 
 
+def can_raise_demand(actor, visit: Visit) -> bool:
+    """May ``actor`` list ``visit``'s need as a demand (the page, the API and the service ask
+    here)."""
+    return can_view(actor, visit) and resident_services.can_turn_need(actor, visit, RAISE_ROLES)
+
+
 def visit_raise_demand(*, actor, visit: Visit, service_type: str, title: str = "") -> Demand:
     """List the need found on ``visit`` as an open demand of the resident's building, sourced
     from the visit, and link the two. The demand carries the need and the building, never the
-    resident's personal data. Raised once: the visit row is locked and the link is a conditional
-    update."""
-    if not can_view(actor, visit) or not can_change_under(actor, visit.area, RAISE_ROLES):
+    resident's personal data. Only the register's keepers and the party officers over the
+    visit's building raise it (PermissionDenied otherwise). Raised once: the visit row is locked
+    and the link is a conditional update; a second attempt raises
+    :class:`~grids.resident_services.NeedTaken`."""
+    if not can_raise_demand(actor, visit):
         raise PermissionDenied(_("You may not raise this visit's need as a demand."))
     if service_type not in ServiceType.values:
         raise ValidationError({"service_type": _("Choose what the demand is about.")})
@@ -38,7 +46,9 @@ def visit_raise_demand(*, actor, visit: Visit, service_type: str, title: str = "
             Visit.objects.select_for_update(of=("self",)).select_related("area").get(pk=visit.pk)
         )
         if locked.demand_id is not None:
-            raise ValidationError({"visit": _("This need has been listed as a demand already.")})
+            raise resident_services.NeedTaken(
+                {"visit": _("This need has been listed as a demand already.")}
+            )
         if not locked.need:
             raise ValidationError({"need": _("The visit found no need to list.")})
         demand = validated_save(
@@ -53,6 +63,8 @@ def visit_raise_demand(*, actor, visit: Visit, service_type: str, title: str = "
             )
         )
         if not resident_services.visit_link_demand(visit=locked, demand=demand):
-            raise ValidationError({"visit": _("This need has been listed as a demand already.")})
+            raise resident_services.NeedTaken(
+                {"visit": _("This need has been listed as a demand already.")}
+            )
     visit.demand = demand
     return demand

@@ -14,11 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from governance.forms import apply_service_errors
-from governance.scopes import can_change_under
 from grids import resident_selectors
 from partybuilding import services
 from partybuilding.models import ServiceType
-from partybuilding.services.visits import RAISE_ROLES
+from partybuilding.services.visits import can_raise_demand
 
 
 class VisitDemandForm(forms.Form):
@@ -36,7 +35,7 @@ def visit_demand(request, pk: int):
     visit = resident_selectors.visit_list_for(request.user).filter(pk=pk).first()
     if visit is None:
         raise Http404
-    if not can_change_under(request.user, visit.area, RAISE_ROLES):
+    if not can_raise_demand(request.user, visit):
         raise PermissionDenied
     form = VisitDemandForm(request.POST or None)
     status = 200

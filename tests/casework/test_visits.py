@@ -73,12 +73,41 @@ def test_the_visit_page_files_the_need_in_one_step(client, crew, tree, categorie
     assert client.get(url).status_code == 404
 
 
-def test_the_api_files_a_visits_need(api, crew, tree, categories):
+def test_the_api_files_a_visits_need_once_linked_both_ways(api, crew, tree, categories):
     resident = ResidentFactory(area=tree.building_a1)
     visit, _ = visits.visit_report(actor=crew.worker_a, resident=resident, need="申请助餐")
-    response = api(crew.worker_a).post(
-        f"/api/v1/visits/{visit.pk}/case/", {"category": categories.lamp.pk}, format="json"
-    )
+    url = f"/api/v1/visits/{visit.pk}/case/"
+    client = api(crew.worker_a)
+    response = client.post(url, {"category": categories.lamp.pk}, format="json")
     assert response.status_code == 201, response.json()
     visit.refresh_from_db()
     assert visit.case_id == response.json()["id"]
+    assert Case.objects.get(pk=visit.case_id).visit == visit
+    assert client.get(f"/api/v1/visits/{visit.pk}/").json()["case"] == visit.case_id
+    again = client.post(url, {"category": categories.garbage.pk}, format="json")
+    assert again.status_code == 409
+    assert again.json()["code"] == "conflict"
+    assert again.json()["message"] == "该诉求已立为案件。"
+    assert Case.objects.count() == 1
+
+
+def test_the_api_files_a_need_only_for_a_keeper_in_scope(api, crew, tree, categories):
+    resident = ResidentFactory(area=tree.building_a1)
+    visit, _ = visits.visit_report(actor=crew.worker_a, resident=resident, need="申请助餐")
+    url = f"/api/v1/visits/{visit.pk}/case/"
+    body = {"category": categories.lamp.pk}
+    # Out of scope: the visit does not exist for them.
+    for outsider in (crew.worker_b, crew.dispatcher_b):
+        assert api(outsider).post(url, body, format="json").status_code == 404
+    # In scope but only reading the register: forbidden, whatever the body.
+    for reader in (crew.viewer_a, crew.center, crew.party_a):
+        response = api(reader).post(url, {}, format="json")
+        assert response.status_code == 403, (reader, response.json())
+        assert response.json()["message"] == "您无权将此走访立案。"
+    assert api(crew.nobody).post(url, body, format="json").status_code == 404
+    with pytest.raises(PermissionDenied):
+        visits.visit_file_case(actor=crew.viewer_a, visit=visit, category=categories.lamp)
+    assert not Case.objects.exists()
+    response = api(crew.worker_a).post(url, {"category": "x"}, format="json")
+    assert response.status_code == 400 and "category" in response.json()["fields"]
+    assert api(crew.dispatcher_a).post(url, body, format="json").status_code == 201

@@ -37,3 +37,21 @@ def test_the_count_does_not_sort(django_assert_num_queries):
 def test_plain_sequences_are_counted_as_they_are():
     paginator = CappedPaginator(list(range(12_345)), 50)
     assert paginator.count == 10_000 and paginator.display_count == "10,000+"
+
+
+@pytest.mark.django_db
+def test_a_page_read_keys_first_is_the_same_page_in_two_narrow_queries(
+    django_assert_num_queries,
+):
+    UserFactory.create_batch(7)
+    users = get_user_model().objects.order_by("-username", "pk")
+    one_step = CappedPaginator(users, 3)
+    two_steps = CappedPaginator(users, 3, keys_first=True)
+    assert two_steps.count == 7
+    for number in (1, 2, 3):
+        with django_assert_num_queries(2) as queries:
+            rows = list(two_steps.page(number).object_list)
+        assert [u.pk for u in rows] == [u.pk for u in one_step.page(number).object_list]
+        keys_sql = queries.captured_queries[0]["sql"]
+        assert "ORDER BY" in keys_sql and "username" not in keys_sql.split("FROM")[0]
+    assert len(two_steps.page(3).object_list) == 1

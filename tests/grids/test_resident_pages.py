@@ -112,19 +112,34 @@ def test_lists_are_a_fixed_number_of_queries(client, field, tree, django_assert_
             tag(r, weekly, timezone.localdate() - dt.timedelta(days=10))
             services.visit_record(actor=field.worker_a, resident=r)
 
-    grow(2)
-    for url in (
+    urls = (
         "/people/residents/",
+        f"/people/residents/?tag={weekly.pk}",
+        "/people/residents/?status=all&order=name",
         "/people/visits/due/",
         f"/people/handbook/{tree.micro_a1.pk}/",
-    ):
+        "/people/handbook/",
+    )
+    grow(2)
+    for url in urls:
         with django_assert_max_num_queries(18):
             assert client.get(url).status_code == 200
     grow(8)
-    for url in (
-        "/people/residents/",
-        "/people/visits/due/",
-        f"/people/handbook/{tree.micro_a1.pk}/",
-    ):
+    for url in urls:
         with django_assert_max_num_queries(18):
             assert client.get(url).status_code == 200
+
+
+def test_a_list_by_care_tag_counts_to_a_lower_cap_and_says_so(client, field, tree, monkeypatch):
+    from grids import resident_views
+
+    weekly = CareTagFactory(street=tree.street, visit_every_days=7)
+    for _ in range(5):
+        tag(ResidentFactory(area=tree.building_a1), weekly, timezone.localdate())
+    ResidentFactory(area=tree.building_a1)
+    monkeypatch.setattr(resident_views, "TAG_COUNT_CAP", 3)
+    client.force_login(field.dispatcher_a)
+    page = client.get(f"/people/residents/?tag={weekly.pk}").content.decode()
+    assert '<span class="count">3+</span>' in page
+    page = client.get("/people/residents/").content.decode()
+    assert '<span class="count">6</span>' in page

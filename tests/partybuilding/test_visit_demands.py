@@ -78,3 +78,38 @@ def test_the_demand_list_links_back_to_the_resident(
     with django_assert_max_num_queries(15):
         page = client.get("/party/demands/").content.decode()
     assert f"/people/residents/{visit.resident_id}/" in page
+
+
+def test_the_api_lists_a_need_as_a_demand_once_linked_both_ways(api, party, visit):
+    url = f"/api/v1/visits/{visit.pk}/demand/"
+    client = api(party.cast.worker_a)
+    response = client.post(url, {"service_type": "elderly_care"}, format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    demand = Demand.objects.get()
+    assert body["id"] == demand.pk and body["visit"] == visit.pk
+    assert body["title"] == visit.need and body["source"] == "visit"
+    assert client.get(f"/api/v1/visits/{visit.pk}/").json()["demand"] == demand.pk
+    listed = api(party.officer_a).get(f"/api/v1/party/demands/{demand.pk}/").json()
+    assert listed["visit"] == visit.pk
+    again = api(party.officer_a).post(url, {"service_type": "health"}, format="json")
+    assert again.status_code == 409
+    assert again.json()["code"] == "conflict"
+    assert again.json()["message"] == "该诉求已列入党建需求清单。"
+    assert Demand.objects.count() == 1
+
+
+def test_the_api_lists_a_need_only_for_a_keeper_or_officer_in_scope(api, party, visit):
+    url = f"/api/v1/visits/{visit.pk}/demand/"
+    body = {"service_type": "health", "title": "学用智能手机"}
+    for outsider in (party.officer_b, party.cast.dispatcher_b, party.cast.nobody):
+        assert api(outsider).post(url, body, format="json").status_code == 404
+    response = api(party.cast.viewer_a).post(url, {}, format="json")
+    assert response.status_code == 403
+    assert response.json()["message"] == "您无权将此走访的诉求列为党建需求。"
+    assert not Demand.objects.exists()
+    response = api(party.officer_a).post(url, {"service_type": "nonsense"}, format="json")
+    assert response.status_code == 400 and "service_type" in response.json()["fields"]
+    response = api(party.officer_a).post(url, body, format="json")
+    assert response.status_code == 201
+    assert Demand.objects.get().title == "学用智能手机"

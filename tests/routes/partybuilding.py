@@ -29,6 +29,7 @@ ROUTES = {
     "partybuilding:demand-match": detail("demand"),
     # A visit's need listed as a demand: the register's keepers and the party officers.
     "partybuilding:visit-demand": detail("visit", ok=(*ADMIN, "grid_worker", *OFFICER)),
+    "api-visit-demand": detail("visit", writes=("POST",)),
     "partybuilding:resources": page(ok=OFFICER, sees=OFFICER),
     "partybuilding:projects": page(ok=OFFICER, sees=OFFICER),
     "partybuilding:project-new": page(),

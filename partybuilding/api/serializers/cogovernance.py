@@ -79,6 +79,10 @@ class AgreementSerializer(PartyModelSerializer):
 class DemandSerializer(PartyModelSerializer):
     area = scoped(Area)
     consortium = scoped(Consortium, allow_null=True, required=False)
+    # The home visit whose need it lists (``/visits/{id}/demand/``), when it came from one.
+    visit = serializers.IntegerField(
+        source="visit.pk", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = Demand
@@ -94,6 +98,7 @@ class DemandSerializer(PartyModelSerializer):
             "status",
             "created_at",
             "consortium",
+            "visit",
         )
         read_only_fields = ("created_at",)
 
