@@ -439,7 +439,7 @@ class Case(TimeStampedModel):
                 violation_error_message=_("Name the reporter."),
             ),
         ]
-        # Text search (title, address) has trigram indexes on PostgreSQL, made by migration 0006.
+        # Text search (title, address) has character-pair indexes on PostgreSQL (migration 0018).
         indexes = [
             # A case number typed into the search box is a prefix lookup on this index.
             models.Index(
