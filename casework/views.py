@@ -41,7 +41,7 @@ from governance.files import file_response
 from governance.forms import RevealForm, apply_service_errors
 from governance.images import MAX_PHOTO_BYTES
 from governance.models import Role
-from governance.pagination import CappedPaginator
+from governance.pagination import CappedPaginator, KeysFirstPaginator
 from governance.scopes import visible
 from grids.models import Area
 
@@ -109,7 +109,8 @@ def inbox(request):
         qs = boxes.get(key)
         if qs is None:
             continue
-        page = CappedPaginator(qs, INBOX_PAGE_SIZE).get_page(request.GET.get(f"{key}_page"))
+        paginator = KeysFirstPaginator(qs, INBOX_PAGE_SIZE, rows=selectors.case_rows)
+        page = paginator.get_page(request.GET.get(f"{key}_page"))
         sections.append(
             {
                 "key": key,
@@ -143,7 +144,7 @@ def case_list(request):
     sort = request.GET.get("sort", "-reported")
     if sort not in SORTS:
         sort = "-reported"
-    qs = qs.order_by(*SORTS[sort])
+    qs = selectors.case_rows(qs).order_by(*SORTS[sort])
     page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     selected_area = filterset.form.data.get("area") if filterset.is_bound else None
     _shape_filter_form(filterset, request.user, selected_area)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from governance.pagination import CappedPaginator
+from governance.pagination import CappedPaginator, KeysFirstPaginator
 from tests.factories import UserFactory
 
 
@@ -37,3 +37,22 @@ def test_the_count_does_not_sort(django_assert_num_queries):
 def test_plain_sequences_are_counted_as_they_are():
     paginator = CappedPaginator(list(range(12_345)), 50)
     assert paginator.count == 10_000 and paginator.display_count == "10,000+"
+
+
+@pytest.mark.django_db
+def test_keys_first_pages_keep_the_order_and_read_rows_once(django_assert_num_queries):
+    UserFactory.create_batch(7)
+    users = get_user_model().objects.order_by("-pk")
+    read = []
+
+    def rows(queryset):
+        read.append(queryset)
+        return queryset.only("pk", "username")
+
+    paginator = KeysFirstPaginator(users, 3, rows=rows)
+    assert paginator.count == 7
+    with django_assert_num_queries(2):  # the page's keys, then its rows
+        page = paginator.get_page(2)
+    assert [u.pk for u in page.object_list] == [u.pk for u in users[3:6]]
+    assert len(read) == 1 and page.has_next() and page.has_previous()
+    assert [u.pk for u in paginator.get_page(3).object_list] == [users[6].pk]
