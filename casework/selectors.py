@@ -136,6 +136,17 @@ def case_rows(queryset: QuerySet[Case]) -> QuerySet[Case]:
     return queryset.select_related(None).select_related(*ROW_JOINS).defer(*ROW_DEFERRED)
 
 
+# What an item of the API's case list shows (CaseListSerializer): category, area, department.
+SUMMARY_JOINS = ("category", "area", "department")
+SUMMARY_DEFERRED = ("description", "result", "area__boundary", "area__notes")
+
+
+def case_summaries(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """``queryset`` (already scoped) with the joins and columns of an API list item: four tables
+    (PostgreSQL planned the seven of case_queryset in 13–19 ms for a 1 ms query)."""
+    return queryset.select_related(None).select_related(*SUMMARY_JOINS).defer(*SUMMARY_DEFERRED)
+
+
 def case_list_for(user, filters: dict | None = None) -> QuerySet[Case]:
     """Cases ``user`` may see, narrowed by ``filters`` (the query parameters of CaseFilterSet).
     Invalid filter values give no rows; pages that show the errors use the FilterSet itself."""
