@@ -37,6 +37,7 @@ from casework.deadlines import permissions as deadline_permissions
 from casework.filters import CaseFilterSet
 from casework.forms import CaseReportForm, StepForm
 from casework.models import Attachment, Case, Category
+from governance import widgets
 from governance.files import file_response
 from governance.forms import RevealForm, apply_service_errors
 from governance.images import MAX_PHOTO_BYTES
@@ -109,7 +110,8 @@ def inbox(request):
         qs = boxes.get(key)
         if qs is None:
             continue
-        page = CappedPaginator(qs, INBOX_PAGE_SIZE).get_page(request.GET.get(f"{key}_page"))
+        paginator = CappedPaginator(qs, INBOX_PAGE_SIZE, rows=selectors.case_rows)
+        page = paginator.get_page(request.GET.get(f"{key}_page"))
         sections.append(
             {
                 "key": key,
@@ -143,7 +145,7 @@ def case_list(request):
     sort = request.GET.get("sort", "-reported")
     if sort not in SORTS:
         sort = "-reported"
-    qs = qs.order_by(*SORTS[sort])
+    qs = selectors.case_rows(qs).order_by(*SORTS[sort])
     page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     selected_area = filterset.form.data.get("area") if filterset.is_bound else None
     _shape_filter_form(filterset, request.user, selected_area)
@@ -176,7 +178,12 @@ def _shape_filter_form(filterset: CaseFilterSet, user, selected) -> None:
     building of the street (the field still accepts any visible area)."""
     fields = filterset.form.fields
     for name in ("status", "source", "priority"):
-        fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
+        fields[name].widget = widgets.CheckboxSelectMultiple(choices=fields[name].choices)
+    for field in fields.values():  # the same markup, drawn without a template per option
+        if type(field.widget) is forms.Select:
+            field.widget = widgets.Select(attrs=field.widget.attrs, choices=field.widget.choices)
+        elif type(field.widget) is forms.NullBooleanSelect:
+            field.widget = widgets.NullBooleanSelect(attrs=field.widget.attrs)
     fields["q"].widget.attrs["placeholder"] = _("Number, title or address")
     fields["department"].empty_label = _("All departments")
     for name in ("reported_from", "reported_to"):

@@ -19,15 +19,31 @@ COUNT_CAP = 10_000
 
 
 class CappedPaginator(Paginator):
-    """A paginator whose ``count`` stops at ``cap``; ``capped`` tells that more rows exist."""
+    """A paginator whose ``count`` stops at ``cap``; ``capped`` tells that more rows exist.
+
+    With ``keys_first`` a page is read in two steps: the page's primary keys from ``object_list``
+    alone (narrow, so that an index covering its filter and its order answers it without reading
+    the table), then those rows — through ``rows(queryset)`` when given (the joins and columns a
+    row shows, applied to the model's rows with those keys), else ``object_list`` itself narrowed
+    to the keys — in the keys' order. Sorting a long inbox then sorts index entries, not every
+    waiting case joined to its category, areas and department.
+    """
 
     def __init__(
-        self, object_list, per_page, *, cap: int = COUNT_CAP, keys_first: bool = False, **kwargs
+        self,
+        object_list,
+        per_page,
+        *,
+        cap: int = COUNT_CAP,
+        keys_first: bool = False,
+        rows=None,
+        **kwargs,
     ) -> None:
         super().__init__(object_list, per_page, **kwargs)
         self.cap = cap
         self.capped = False
-        self.keys_first = keys_first
+        self.keys_first = keys_first or rows is not None
+        self.rows = rows
 
     def page(self, number):
         if not (self.keys_first and hasattr(self.object_list, "values_list")):
@@ -38,7 +54,11 @@ class CappedPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        found = {row.pk: row for row in self.object_list.filter(pk__in=keys).order_by()}
+        if self.rows is None:
+            fetched = self.object_list.filter(pk__in=keys).order_by()
+        else:
+            fetched = self.rows(self.object_list.model._default_manager.filter(pk__in=keys))
+        found = {row.pk: row for row in fetched}
         return self._get_page([found[key] for key in keys if key in found], number, self)
 
     @cached_property

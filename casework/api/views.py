@@ -74,6 +74,8 @@ class CaseViewSet(
         qs = selectors.case_list_for(self.request.user)
         if self.action == "retrieve":
             qs = qs.select_related("duplicate_of")
+        elif self.action == "list":
+            qs = selectors.case_summaries(qs)
         return qs
 
     def get_serializer_class(self):

@@ -10,6 +10,7 @@ from django.http import QueryDict
 
 from casework.filters import CaseFilterSet
 from casework.models import Case
+from tests.casework.factories import CaseFactory
 
 
 def _filtered(**params) -> str:
@@ -53,5 +54,31 @@ def test_choice_filters_do_not_make_the_list_distinct():
 @pytest.mark.django_db
 def test_postgresql_serves_the_search_box_from_indexes():
     assert "case_number_prefix" in _plan(_filtered(q="2026-00012"))
-    plan = _plan(_filtered(q="楼道堆放杂物"))
-    assert "case_title_trgm" in plan and "case_address_trgm" in plan, plan
+    for words in ("井盖", "楼道堆放杂物"):  # two characters: no trigram; more: pairs and LIKE
+        plan = _plan(_filtered(q=words))
+        assert "case_title_bigrams" in plan and "case_address_bigrams" in plan, plan
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("井盖", {"井盖缺失", "路口井盖松动"}),
+        ("井盖缺", {"井盖缺失"}),
+        ("盖缺井", set()),  # every pair of the query is in 井盖缺失, the words are not
+        ("井", {"井盖缺失", "路口井盖松动", "水井"}),
+        ("abc", {"ABC小区门口"}),  # case ignored
+        ("门口", {"ABC小区门口", "楼道堆物"}),  # the address too
+    ],
+)
+def test_text_search_finds_exactly_the_cases_containing_the_words(tree, query, expected):
+
+    for title, address in [
+        ("井盖缺失", "一号路"),
+        ("路口井盖松动", "二号路"),
+        ("水井", "三号路"),
+        ("ABC小区门口", "四号路"),
+        ("楼道堆物", "垃圾堆在门口"),
+    ]:
+        CaseFactory(title=title, address=address, area=tree.grid_a1, community=tree.community_a)
+    assert set(_filtered(q=query).values_list("title", flat=True)) == expected

@@ -55,3 +55,22 @@ def test_a_page_read_keys_first_is_the_same_page_in_two_narrow_queries(
         keys_sql = queries.captured_queries[0]["sql"]
         assert "ORDER BY" in keys_sql and "username" not in keys_sql.split("FROM")[0]
     assert len(two_steps.page(3).object_list) == 1
+
+
+@pytest.mark.django_db
+def test_keys_first_pages_keep_the_order_and_read_rows_once(django_assert_num_queries):
+    UserFactory.create_batch(7)
+    users = get_user_model().objects.order_by("-pk")
+    read = []
+
+    def rows(queryset):
+        read.append(queryset)
+        return queryset.only("pk", "username")
+
+    paginator = CappedPaginator(users, 3, rows=rows)
+    assert paginator.count == 7
+    with django_assert_num_queries(2):  # the page's keys, then its rows
+        page = paginator.get_page(2)
+    assert [u.pk for u in page.object_list] == [u.pk for u in users[3:6]]
+    assert len(read) == 1 and page.has_next() and page.has_previous()
+    assert [u.pk for u in paginator.get_page(3).object_list] == [users[6].pk]

@@ -1,0 +1,42 @@
+"""The widgets drawn in Python write exactly what Django's templates write."""
+
+from __future__ import annotations
+
+from django import forms
+
+from governance import widgets
+
+CHOICES = [("", "全部"), ("a", "<b>甲</b> & 乙"), ("b", '"丙"'), ("组", [("c", "丁"), ("d", "戊")])]
+
+
+def test_a_select_is_drawn_as_django_draws_it():
+    for value in ("", "a", "c", None):
+        django = forms.Select(attrs={"class": "x", "required": True}, choices=CHOICES)
+        ours = widgets.Select(attrs={"class": "x", "required": True}, choices=CHOICES)
+        assert ours.render("area", value, {"id": "id_area"}) == django.render(
+            "area", value, {"id": "id_area"}
+        )
+        assert "<b>" not in ours.render("area", value)  # labels escaped
+
+
+def test_a_yes_no_select_is_drawn_as_django_draws_it():
+    for value in (None, True, False):
+        assert widgets.NullBooleanSelect().render("overdue", value) == (
+            forms.NullBooleanSelect().render("overdue", value)
+        )
+
+
+def test_check_boxes_are_drawn_as_django_draws_them():
+    class Form(forms.Form):
+        status = forms.MultipleChoiceField(choices=CHOICES[:3], widget=forms.CheckboxSelectMultiple)
+
+    class Ours(Form):
+        status = forms.MultipleChoiceField(
+            choices=CHOICES[:3], widget=widgets.CheckboxSelectMultiple
+        )
+
+    for data in ({"status": ["a"]}, {}):
+        theirs = [o.tag() for o in Form(data)["status"]] + [str(Form(data)["status"])]
+        ours = [o.tag() for o in Ours(data)["status"]] + [str(Ours(data)["status"])]
+        assert ours == theirs
+        assert all("<b>" not in tag for tag in ours)
