@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import tablib
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
@@ -54,6 +55,8 @@ MAX_ROWS = 50_000
 # Files with more rows are imported in the background (a job run by a Celery worker).
 SYNC_MAX_ROWS = 2_000
 PROGRESS_EVERY = 250
+# Rows written per INSERT/UPDATE statement by the resources that write in bulk.
+BATCH_SIZE = 1000
 # A job's problems kept on its run (the first ones, in row order).
 MAX_KEPT_PROBLEMS = 1_000
 MAX_BYTES = 20 * 1024 * 1024
@@ -263,6 +266,65 @@ class RowsResource(ProgressMixin, resources.ModelResource):
             raise ValidationError(errors)
 
 
+class BulkRowsMixin:
+    """Rows written in chunks (``bulk_create``/``bulk_update`` of :data:`BATCH_SIZE` rows inside
+    the file's one transaction) instead of a save and a savepoint per row, and a preview that
+    writes nothing (every check it needs runs in Python against the rows loaded for the file).
+
+    The library's diff deep-copies every matched row to tell an unchanged one; here a row's
+    values are kept as a tuple when it is matched (:meth:`remember`) and compared with what the
+    file makes of it. Only for models without a per-record change log (bulk writes send no
+    signals): the run itself (:class:`~grids.models.ImportRun`) is the log entry."""
+
+    def remember(self, instance):
+        """Keep what ``instance`` holds before the row is applied (None passes through)."""
+        if instance is not None:
+            instance._import_original = self._import_values(instance)
+        return instance
+
+    def _import_values(self, instance) -> tuple:
+        return tuple(f.get_value(instance) for f in self.get_import_fields() if f.attribute)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if instance.pk is None or import_validation_errors:
+            return False
+        return getattr(instance, "_import_original", None) == self._import_values(instance)
+
+    def get_bulk_update_fields(self):
+        names = {f.attribute for f in self.get_import_fields() if f.attribute}
+        names -= {self.fields[f].attribute for f in self._meta.import_id_fields}
+        concrete = {f.name for f in self._meta.model._meta.concrete_fields}
+        return [*sorted(names & concrete), "updated_at"]
+
+    def after_bulk_save(self, instances: list, *, created: bool) -> None:
+        """Called with each chunk once it is written (new rows have their ids)."""
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        instances, self.create_instances = self.create_instances, []
+        if dry_run or not instances:
+            return
+        try:
+            self._meta.model.objects.bulk_create(instances, batch_size=self._meta.batch_size)
+            self.after_bulk_save(instances, created=True)
+        except Exception as exc:
+            self.handle_import_error(result, exc, raise_errors)
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        instances, self.update_instances = self.update_instances, []
+        if dry_run or not instances:
+            return
+        now = timezone.now()
+        for instance in instances:
+            instance.updated_at = now
+        try:
+            self._meta.model.objects.bulk_update(
+                instances, self.get_bulk_update_fields(), batch_size=self._meta.batch_size
+            )
+            self.after_bulk_save(instances, created=False)
+        except Exception as exc:
+            self.handle_import_error(result, exc, raise_errors)
+
+
 class YesNoWidget(widgets.Widget):
     """是/否 (also 1/0, true/false); empty is no."""
 
@@ -372,7 +434,7 @@ class RoomResource(_ScopedResource):
         return self.lookups.rooms.get((building.pk, _text(row.get("房号"))))
 
 
-class ResidentResource(_ScopedResource):
+class ResidentResource(BulkRowsMixin, _ScopedResource):
     room = RelatedIdField(column_name="房号", attribute="room", widget=TextWidget())
     name = fields.Field(column_name="姓名", attribute="name", widget=TextWidget())
     id_type = fields.Field(
@@ -424,6 +486,10 @@ class ResidentResource(_ScopedResource):
             "care_tags",
         )
         import_id_fields = ("id_type", "id_number")
+        use_bulk = True
+        batch_size = BATCH_SIZE
+        # Unchanged rows are told by BulkRowsMixin (no deep copy of every matched row).
+        skip_diff = True
 
     def before_import(self, dataset, **kwargs):
         self._load_buildings(self._codes(dataset))
@@ -453,8 +519,6 @@ class ResidentResource(_ScopedResource):
         ).values_list("resident_id", "tag_id"):
             self.held.setdefault(resident_id, set()).add(tag_id)
         self.seen: set[tuple[str, str]] = set()
-        self.new_tags: list[ResidentCareTag] = []
-        self.touched: list[int] = []
 
     def get_instance(self, instance_loader, row):
         try:
@@ -469,7 +533,7 @@ class ResidentResource(_ScopedResource):
             raise Problem(
                 {"id_number": _("This person is registered in a building outside your area.")}
             )
-        return existing
+        return self.remember(existing)
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         if field.column_name == "关爱标签":
@@ -527,14 +591,9 @@ class ResidentResource(_ScopedResource):
                 instance._import_tags = self._row_tags(row, instance.area)
             except ValidationError as exc:
                 errors.update(exc.message_dict)
-        if errors:
-            raise ValidationError(errors)
-
-    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
-        """The model's own checks (ID check digit, same building for the room), without a query
-        per row: one document per resident is checked against the numbers loaded for the file
-        and the earlier rows of the file (the database constraint backs both)."""
-        errors = dict(import_validation_errors or {})
+        # One document per resident: checked against the earlier rows of the file here (an
+        # unchanged row is skipped before validate_instance), against the stored residents by
+        # get_instance's match; the database constraint backs both.
         if instance.id_number:
             key = (instance.id_type, instance.id_number)
             if key in self.seen:
@@ -542,6 +601,13 @@ class ResidentResource(_ScopedResource):
                     _("This ID number is on an earlier row of the file.")
                 )
             self.seen.add(key)
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The model's own checks (ID check digit, same building for the room), without a query
+        per row."""
+        errors = dict(import_validation_errors or {})
         try:
             # The building and the room come from the rows loaded for the file (in scope,
             # existing): full_clean does not look each one up again.
@@ -555,27 +621,28 @@ class ResidentResource(_ScopedResource):
         if errors:
             raise ValidationError(errors)
 
+    def _new_tags(self, instance) -> list[CareTag]:
+        held = self.held.get(instance.pk, set()) if instance.pk else set()
+        return [t for t in getattr(instance, "_import_tags", []) if t.pk not in held]
+
     def skip_row(self, instance, original, row, import_validation_errors=None):
-        if instance.pk is None or import_validation_errors:
-            return False
-        wanted = {t.pk for t in getattr(instance, "_import_tags", [])}
-        if wanted - self.held.get(instance.pk, set()):
+        if instance.pk is None or import_validation_errors or self._new_tags(instance):
             return False
         return super().skip_row(instance, original, row, import_validation_errors)
 
     def after_save_instance(self, instance, row, **kwargs):
-        held = self.held.get(instance.pk, set())
-        self.new_tags.extend(
-            ResidentCareTag(resident_id=instance.pk, tag=t)
-            for t in getattr(instance, "_import_tags", [])
-            if t.pk not in held
-        )
-        self.touched.append(instance.pk)
+        """Nothing per row: a chunk's care tags follow it (:meth:`after_bulk_save`)."""
 
-    def after_import(self, dataset, result, **kwargs):
-        ResidentCareTag.objects.bulk_create(self.new_tags, batch_size=2000)
-        for index in range(0, len(self.touched), 2000):
-            refresh_visit_due(self.touched[index : index + 2000])
+    def after_bulk_save(self, instances, *, created):
+        """The chunk's new care tags (an import adds tags, never removes one), and when their
+        residents are next due a visit (only the tags changed that)."""
+        links = []
+        for instance in instances:
+            links.extend(
+                ResidentCareTag(resident_id=instance.pk, tag=t) for t in self._new_tags(instance)
+            )
+        ResidentCareTag.objects.bulk_create(links, batch_size=self._meta.batch_size)
+        refresh_visit_due({link.resident_id for link in links})
 
 
 KIND_BY_LENGTH = {length: kind for kind, length in CODE_LENGTH.items()}
