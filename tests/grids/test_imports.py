@@ -11,6 +11,8 @@ import pytest
 import tablib
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from governance.models import ObjectChange
@@ -211,3 +213,29 @@ def test_one_id_number_twice_in_a_file_is_a_problem_of_the_second_row(field, tre
         user=field.worker_a, kind="residents", dataset=_dataset("residents", rows)
     )
     assert [(p.row, p.column) for p in preview.problems] == [(3, "证件号码")]
+
+
+def test_an_applied_import_analyzes_its_tables_on_postgresql(
+    field, tree, tags, django_capture_on_commit_callbacks
+):
+    def analyzed(kind, user, rows):
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            imports.import_preview(user=user, kind=kind, dataset=_dataset(kind, rows))
+            previewed = len(queries.captured_queries)
+            imports.import_apply(user=user, kind=kind, dataset=_dataset(kind, rows), file_name="t")
+        statements = [q["sql"] for q in queries.captured_queries]
+        assert not any(s.startswith("ANALYZE") for s in statements[:previewed])
+        return [s for s in statements if s.startswith("ANALYZE")]
+
+    areas = analyzed("areas", field.admin_a, [[f"{tree.grid_a2.code}07", "七微网格", 0, 0, ""]])
+    residents = analyzed(
+        "residents", field.worker_a, [_resident_row(tree.building_a1, id_number(serial=1), "甲")]
+    )
+    if connection.vendor == "postgresql":
+        assert areas == ['ANALYZE "grids_area"']
+        assert residents == ['ANALYZE "grids_resident", "grids_residentcaretag"']
+    else:
+        assert areas == residents == []
