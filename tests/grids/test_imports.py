@@ -239,3 +239,43 @@ def test_an_applied_import_analyzes_its_tables_on_postgresql(
         assert residents == ['ANALYZE "grids_resident", "grids_residentcaretag"']
     else:
         assert areas == residents == []
+
+
+def test_a_person_twice_in_a_reimported_file_is_a_problem_even_when_unchanged(field, tree):
+    number = id_number(serial=4)
+    row = _resident_row(tree.building_a1, number, "甲")
+    imports.import_apply(
+        user=field.worker_a, kind="residents", dataset=_dataset("residents", [row]), file_name="a"
+    )
+    preview = imports.import_preview(
+        user=field.worker_a, kind="residents", dataset=_dataset("residents", [row, row])
+    )
+    assert [(p.row, p.column) for p in preview.problems] == [(3, "证件号码")]
+
+
+def test_the_queries_of_an_import_do_not_grow_with_its_rows(field, tree, tags):
+    def queries(start, n):
+        rows = [
+            _resident_row(tree.building_a1, id_number(serial=i), f"居民{i}", tags="独居老人")
+            for i in range(start, start + n)
+        ]
+        with CaptureQueriesContext(connection) as captured:
+            preview = imports.import_preview(
+                user=field.worker_a, kind="residents", dataset=_dataset("residents", rows)
+            )
+            previewed = len(captured.captured_queries)
+            run = imports.import_apply(
+                user=field.worker_a,
+                kind="residents",
+                dataset=_dataset("residents", rows),
+                file_name="q",
+            )
+        assert preview.valid and run.new_rows == n
+        assert ResidentCareTag.objects.filter(resident__name=f"居民{start + n - 1}").exists()
+        return previewed, len(captured.captured_queries) - previewed
+
+    queries(1, 3)  # the first import of the test reads what later ones find cached
+    few, many = queries(10, 3), queries(100, 60)
+    assert many[0] == few[0]
+    # SQLite limits an INSERT to 999 parameters: 60 residents are two statements there.
+    assert few[1] <= many[1] <= few[1] + (0 if connection.vendor == "postgresql" else 2)
