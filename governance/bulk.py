@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 
 
 def refresh_planner_statistics(*models) -> None:
@@ -26,6 +26,13 @@ def refresh_planner_statistics(*models) -> None:
                 cursor.execute(f"ANALYZE {table}")
         else:
             cursor.execute("ANALYZE")
+
+
+def analyze_after_bulk_write(*models) -> None:
+    """After a bulk write (an import): ANALYZE the tables of ``models`` on PostgreSQL once the
+    transaction commits (a rolled-back write changes no statistics). Nothing on SQLite."""
+    if connection.vendor == "postgresql" and models:
+        transaction.on_commit(lambda: refresh_planner_statistics(*models))
 
 
 def bulk_load(model, fields: Sequence[str], rows: Iterable[Sequence], *, batch: int = 2000) -> int:

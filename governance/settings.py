@@ -160,6 +160,16 @@ if CACHE_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# What a background job tells the pages while it runs (an import's rows done): written by the
+# Celery worker, read by the web process, so never an in-process cache. Redis when there is one;
+# without it (the embedded default: SQLite, filesystem broker) files under var/.
+if CACHE_URL:
+    CACHES["progress"] = {**CACHES["default"], "KEY_PREFIX": "progress"}
+else:
+    CACHES["progress"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "progress"),
+    }
 
 # --- Celery ---------------------------------------------------------------------------------
 # "localhost" only keeps kombu from warning that no host was given; the transport ignores it.

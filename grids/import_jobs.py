@@ -8,8 +8,9 @@ a problem: all rows or none, as for a small file. The run's end (done with its c
 with its rows' problems) is one save, in the change log under the importer's name.
 
 While the file's transaction is open its progress cannot be read from the run's row, so the
-rows done go to the cache (Redis in production, shared by web and workers): :func:`progress`
-reads them. The run's row is the outbox: :func:`resume_stale` (beat) enqueues again a job whose
+rows done go to the "progress" cache, which the web process and the workers share (Redis in
+production, files under var/ in the embedded default; never an in-process cache, which the web
+process would not see): :func:`progress` reads them. The run's row is the outbox: :func:`resume_stale` (beat) enqueues again a job whose
 message was lost and puts back a job whose worker died.
 """
 
@@ -18,12 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.connection import ConnectionProxy
 from django.utils.translation import gettext as _
 
 from governance import changelog
@@ -38,6 +40,8 @@ logger = logging.getLogger(__name__)
 PENDING_TIMEOUT = dt.timedelta(minutes=2)
 RUNNING_TIMEOUT = dt.timedelta(minutes=30)
 PROGRESS_TTL = 3600
+# Shared by the web process and the workers (settings: CACHES["progress"]).
+progress_cache = ConnectionProxy(caches, "progress")
 
 
 def _progress_key(run_id: int) -> str:
@@ -86,11 +90,10 @@ def job_run(*, run_id: int) -> bool:
     if not claimed:
         return False
     run = ImportRun.objects.select_related("user").get(pk=run_id)
-    key = _progress_key(run.pk)
-    cache.set(key, 0, PROGRESS_TTL)
+    report_progress(run.pk, 0)
 
     def report(done: int) -> None:
-        cache.set(key, done, PROGRESS_TTL)
+        report_progress(run.pk, done)
 
     problems: list = []
     preview = None
@@ -121,15 +124,20 @@ def job_run(*, run_id: int) -> bool:
     run.file.delete(save=False)
     with changelog.change_context(user=run.user):
         run.save()
-    cache.delete(key)
+    progress_cache.delete(_progress_key(run.pk))
     return True
+
+
+def report_progress(run_id: int, done: int) -> None:
+    """Rows done of the running job ``run_id`` (read by :func:`progress`, in another process)."""
+    progress_cache.set(_progress_key(run_id), done, PROGRESS_TTL)
 
 
 def progress(run: ImportRun) -> dict:
     """What the import page shows while it polls: state, rows done of all, the problems (the
     first 500) once the job has failed. Text only; the page writes it as text nodes."""
     if run.state == ImportState.RUNNING:
-        done = cache.get(_progress_key(run.pk)) or 0
+        done = progress_cache.get(_progress_key(run.pk)) or 0
     elif run.finished:
         done = run.total_rows  # every row was read (and checked)
     else:

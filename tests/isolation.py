@@ -2,7 +2,8 @@
 
 Each worker has a database of its own (pytest-django adds the worker's name to the test
 database's), but they share the Redis cache: each worker gets a key prefix of its own and clears
-only its own keys, since RedisCache.clear() flushes the whole Redis database.
+only its own keys, since RedisCache.clear() flushes the whole Redis database. A file-based cache
+(job progress without Redis) gets a directory per worker.
 """
 
 from __future__ import annotations
@@ -10,23 +11,35 @@ from __future__ import annotations
 import os
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
 def isolate_worker_cache() -> None:
-    if WORKER and "Redis" in settings.CACHES["default"]["BACKEND"]:
-        from django.test.signals import clear_cache_handlers
+    """Each worker its own key prefix on Redis, its own directory for a file-based cache (the
+    progress of background jobs in the embedded default: run ids repeat across workers; and
+    never the directory of a development server's jobs)."""
+    from django.test.signals import clear_cache_handlers
 
-        settings.CACHES = {
-            **settings.CACHES,
-            "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{WORKER}"},
-        }
-        clear_cache_handlers(setting="CACHES")
+    isolated = {}
+    for alias, config in settings.CACHES.items():
+        if WORKER and "Redis" in config["BACKEND"]:
+            prefix = "-".join(filter(None, [f"test-{WORKER}", config.get("KEY_PREFIX")]))
+            config = {**config, "KEY_PREFIX": prefix}
+        elif "FileBased" in config["BACKEND"]:
+            config = {**config, "LOCATION": "-".join([config["LOCATION"], "test", WORKER or "0"])}
+        isolated[alias] = config
+    settings.CACHES = isolated
+    clear_cache_handlers(setting="CACHES")
 
 
 def clear_cache() -> None:
+    for alias in settings.CACHES:
+        _clear(caches[alias])
+
+
+def _clear(cache) -> None:
     if WORKER and cache.key_prefix:
         client = cache._cache.get_client(None, write=True)
         keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))

@@ -81,7 +81,7 @@ def test_a_large_file_shows_its_progress_and_then_its_problems(
         dataset=imports.read_upload(upload),
     )
     ImportRun.objects.filter(pk=run.pk).update(state=ImportState.RUNNING)
-    import_jobs.cache.set(import_jobs._progress_key(run.pk), 2)
+    import_jobs.report_progress(run.pk, 2)
     admin = session(field.street_admin, DESKTOP)
     admin.goto(f"{live_server.url}/people/import/jobs/{run.pk}/")
     admin.wait_for_function("document.querySelector('[data-job-bar]').value === 2")

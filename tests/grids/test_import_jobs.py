@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from unittest import mock
 
 import pytest
@@ -83,7 +84,7 @@ def test_progress_is_reported_while_the_file_is_applied(field, tree, small_sync)
         user=field.worker_a, kind="residents", upload=upload, dataset=imports.read_upload(upload)
     )
     seen = []
-    real_set = import_jobs.cache.set
+    real_set = import_jobs.progress_cache.set
 
     def spy(key, value, *args, **kwargs):
         if key == import_jobs._progress_key(run.pk):
@@ -91,13 +92,15 @@ def test_progress_is_reported_while_the_file_is_applied(field, tree, small_sync)
             seen.append(value)
         return real_set(key, value, *args, **kwargs)
 
-    with mock.patch.object(import_jobs.cache, "set", spy):
+    with mock.patch.object(import_jobs.progress_cache, "set", spy):
         assert import_jobs.job_run(run_id=run.pk)
     assert seen[1::2] == [0, 2, 4, 6]
     assert set(seen[0::2]) == {"running"}
 
 
-def test_progress_while_running_is_read_from_the_cache(field, tree):
+def test_progress_written_by_the_worker_process_is_read_by_the_web_process(field, tree):
+    """The worker is another process: with an in-process cache (LocMem, the embedded default's
+    cache) the page would show 0 rows done."""
     run = ImportRun.objects.create(
         kind="residents",
         file_name="a.csv",
@@ -106,7 +109,16 @@ def test_progress_while_running_is_read_from_the_cache(field, tree):
         total_rows=100,
         state=ImportState.RUNNING,
     )
-    import_jobs.cache.set(import_jobs._progress_key(run.pk), 40)
+    pid = os.fork()
+    if pid == 0:  # the worker: writes its progress and leaves at once (no database, no cleanup)
+        code = 1
+        try:
+            import_jobs.report_progress(run.pk, 40)
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
     status = import_jobs.progress(run)
     assert (status["done"], status["total"], status["finished"]) == (40, 100, False)
 

@@ -11,6 +11,8 @@ import pytest
 import tablib
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from governance.models import ObjectChange
@@ -211,3 +213,69 @@ def test_one_id_number_twice_in_a_file_is_a_problem_of_the_second_row(field, tre
         user=field.worker_a, kind="residents", dataset=_dataset("residents", rows)
     )
     assert [(p.row, p.column) for p in preview.problems] == [(3, "证件号码")]
+
+
+def test_an_applied_import_analyzes_its_tables_on_postgresql(
+    field, tree, tags, django_capture_on_commit_callbacks
+):
+    def analyzed(kind, user, rows):
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            imports.import_preview(user=user, kind=kind, dataset=_dataset(kind, rows))
+            previewed = len(queries.captured_queries)
+            imports.import_apply(user=user, kind=kind, dataset=_dataset(kind, rows), file_name="t")
+        statements = [q["sql"] for q in queries.captured_queries]
+        assert not any(s.startswith("ANALYZE") for s in statements[:previewed])
+        return [s for s in statements if s.startswith("ANALYZE")]
+
+    areas = analyzed("areas", field.admin_a, [[f"{tree.grid_a2.code}07", "七微网格", 0, 0, ""]])
+    residents = analyzed(
+        "residents", field.worker_a, [_resident_row(tree.building_a1, id_number(serial=1), "甲")]
+    )
+    if connection.vendor == "postgresql":
+        assert areas == ['ANALYZE "grids_area"']
+        assert residents == ['ANALYZE "grids_resident", "grids_residentcaretag"']
+    else:
+        assert areas == residents == []
+
+
+def test_a_person_twice_in_a_reimported_file_is_a_problem_even_when_unchanged(field, tree):
+    number = id_number(serial=4)
+    row = _resident_row(tree.building_a1, number, "甲")
+    imports.import_apply(
+        user=field.worker_a, kind="residents", dataset=_dataset("residents", [row]), file_name="a"
+    )
+    preview = imports.import_preview(
+        user=field.worker_a, kind="residents", dataset=_dataset("residents", [row, row])
+    )
+    assert [(p.row, p.column) for p in preview.problems] == [(3, "证件号码")]
+
+
+def test_the_queries_of_an_import_do_not_grow_with_its_rows(field, tree, tags):
+    def queries(start, n):
+        rows = [
+            _resident_row(tree.building_a1, id_number(serial=i), f"居民{i}", tags="独居老人")
+            for i in range(start, start + n)
+        ]
+        with CaptureQueriesContext(connection) as captured:
+            preview = imports.import_preview(
+                user=field.worker_a, kind="residents", dataset=_dataset("residents", rows)
+            )
+            previewed = len(captured.captured_queries)
+            run = imports.import_apply(
+                user=field.worker_a,
+                kind="residents",
+                dataset=_dataset("residents", rows),
+                file_name="q",
+            )
+        assert preview.valid and run.new_rows == n
+        assert ResidentCareTag.objects.filter(resident__name=f"居民{start + n - 1}").exists()
+        return previewed, len(captured.captured_queries) - previewed
+
+    queries(1, 3)  # the first import of the test reads what later ones find cached
+    few, many = queries(10, 3), queries(100, 60)
+    assert many[0] == few[0]
+    # SQLite limits an INSERT to 999 parameters: 60 residents are two statements there.
+    assert few[1] <= many[1] <= few[1] + (0 if connection.vendor == "postgresql" else 2)
