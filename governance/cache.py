@@ -12,8 +12,10 @@ from __future__ import annotations
 import logging
 import time
 
+from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
+from django.utils.connection import ConnectionProxy
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -99,3 +101,8 @@ class ResilientRedisCache(RedisCache):
         except _DOWN as exc:
             self._down("incr", exc)
             raise ValueError(f"Key '{key}' not found (cache unavailable)") from exc
+
+
+# The cache every process of the portal sees alike (settings: CACHES["shared"]; Redis, or files
+# under var/ in the embedded default): for what one process writes and another reads.
+shared_cache = ConnectionProxy(caches, "shared")

@@ -2,12 +2,12 @@
 (a category's time limits, the webhook endpoints listening).
 
 Each :class:`ProcessCache` keeps what it read in the process's memory, and watches the models
-its values are read from: a save or a delete of one of them bumps the cache's version in Django's
-shared cache, at once (so this process sees its own change) and again on commit (so that no other
-process keeps a value it re-read before the change was visible to it). Every use reads the
-version (one cache read, no query) and starts afresh when it moved. Without a shared cache (the
-default local-memory one) other processes cannot see the version, so each process also starts
-afresh after ``max_age`` seconds. The pattern is :mod:`governance.workclock`'s calendar cache.
+its values are read from: a save or a delete of one of them bumps the cache's version in the shared
+cache (``governance.cache.shared_cache``: Redis, or files in the embedded default), at once (so
+this process sees its own change) and again on commit (so that no other process keeps a value it
+re-read before the change was visible to it). Every use reads the version (one cache read, no
+query) and starts afresh when it moved; each process also starts afresh after ``max_age`` seconds
+in case a version was lost (Redis away or evicted). The pattern is :mod:`governance.workclock`'s calendar cache.
 
 Changes that send no signal (``QuerySet.update``, ``bulk_create``, raw SQL) are seen after
 ``max_age`` only: code that writes watched models that way calls :meth:`ProcessCache.bump`.
@@ -19,10 +19,11 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
+
+from governance.cache import shared_cache as cache
 
 _MISSING = object()
 _every: list[ProcessCache] = []

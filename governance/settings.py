@@ -160,15 +160,16 @@ if CACHE_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# What a background job tells the pages while it runs (an import's rows done): written by the
-# Celery worker, read by the web process, so never an in-process cache. Redis when there is one;
+# What every process must see alike (governance.cache.shared_cache): a background job's progress
+# (written by the Celery worker, read by the web process) and the versions of the process caches
+# (the calendar, a category's time limits). Never an in-process cache: Redis when there is one;
 # without it (the embedded default: SQLite, filesystem broker) files under var/.
 if CACHE_URL:
-    CACHES["progress"] = {**CACHES["default"], "KEY_PREFIX": "progress"}
+    CACHES["shared"] = {**CACHES["default"], "KEY_PREFIX": "shared"}
 else:
-    CACHES["progress"] = {
+    CACHES["shared"] = {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(VAR_DIR / "cache" / "progress"),
+        "LOCATION": str(VAR_DIR / "cache" / "shared"),
     }
 
 # --- Celery ---------------------------------------------------------------------------------

@@ -6,9 +6,9 @@ Monday to Friday. A working day has two periods, a street's own (:class:`Working
 default 9:00–12:00, 13:30–18:00 (Asia/Shanghai). Urgent categories run around the clock.
 
 The calendar is read a year at a time (one query) and kept in a process cache; any change to the
-calendar or to a street's hours bumps a version in Django's cache, and every process drops its
-copy when it sees a new version. Without a shared cache (the default local-memory one) other
-processes cannot see the version, so each process also re-reads after ``MAX_AGE``. A year
+calendar or to a street's hours bumps a version in the shared cache (Redis, or files in the embedded default), and every
+process drops its copy when it sees a new version; each process also re-reads after ``MAX_AGE``
+in case a version was lost (Redis away or evicted). A year
 nobody has entered counts weekends only, with one warning in the log per process and year, and a
 warning on the admin home page.
 """
@@ -21,11 +21,11 @@ import time as monotonic_clock
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
+from governance.cache import shared_cache as cache
 from governance.models import CalendarDay, WorkingHours
 from governance.scopes import area_model
 

@@ -8,7 +8,7 @@ a problem: all rows or none, as for a small file. The run's end (done with its c
 with its rows' problems) is one save, in the change log under the importer's name.
 
 While the file's transaction is open its progress cannot be read from the run's row, so the
-rows done go to the "progress" cache, which the web process and the workers share (Redis in
+rows done go to the shared cache, which the web process and the workers share (Redis in
 production, files under var/ in the embedded default; never an in-process cache, which the web
 process would not see): :func:`progress` reads them. The run's row is the outbox: :func:`resume_stale` (beat) enqueues again a job whose
 message was lost and puts back a job whose worker died.
@@ -19,16 +19,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.connection import ConnectionProxy
 from django.utils.translation import gettext as _
 
 from governance import changelog
+from governance.cache import shared_cache
 from governance.queue import send_each_later
 from grids import imports
 from grids.models import ImportRun, ImportState
@@ -40,8 +39,8 @@ logger = logging.getLogger(__name__)
 PENDING_TIMEOUT = dt.timedelta(minutes=2)
 RUNNING_TIMEOUT = dt.timedelta(minutes=30)
 PROGRESS_TTL = 3600
-# Shared by the web process and the workers (settings: CACHES["progress"]).
-progress_cache = ConnectionProxy(caches, "progress")
+# Shared by the web process and the workers (settings: CACHES["shared"]).
+progress_cache = shared_cache
 
 
 def _progress_key(run_id: int) -> str:

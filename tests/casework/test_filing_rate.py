@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -14,6 +13,7 @@ from casework import selectors
 from casework.models import Case, CaseEvent, Priority, Source, TimeLimit
 from casework.services import case_report
 from governance import webhooks
+from governance.cache import shared_cache as cache
 from governance.models import ObjectChange, WebhookDelivery, WebhookEndpoint
 from governance.scopes import can_view_area, visible
 from grids.models import Area
