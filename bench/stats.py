@@ -280,7 +280,13 @@ def run(sizes, *, results: Path = RESULTS, reuse: bool = False) -> int:
         else:
             rollup.rebuild()
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE casework_caserollup")
+            # The area table too: without statistics PostgreSQL takes a subtree for one row and
+            # loops over the cases per area (0.45 s instead of 15 ms for the open cases due
+            # today); a live database has them from autovacuum.
+            cursor.execute(
+                "VACUUM ANALYZE casework_caserollup, casework_caserollupmonth, "
+                "casework_caserollupopen, grids_area"
+            )
         if not kept:
             built[size] = time.perf_counter() - started
             print(f"  rollups built in {built[size]:.1f} s", flush=True)
@@ -367,8 +373,40 @@ FINDINGS = (
     "the workflow. The cost moves to the reader: a read takes in what the task has not "
     "yet (at 100 filings a second, a minute's worth), so the task runs every minute.",
     "",
-    "What still grows: the rollup rows of a period (one street's month here: 294 buildings x "
-    "29 days at most) and the open cases behind the snapshot figures.",
+    "What the first rollups left growing, measured in this benchmark (issue 11, second "
+    "round; a profile of the three pages at 1,000,000 cases: `cProfile` and the query log): "
+    "the snapshot figures (open, near due, overdue, suspended now) counted every open case "
+    "(~25,000 here, against ~250 at 10,000 cases; 0.1–0.25 s a count on this shared machine, "
+    "and the dashboard counted them twice, once more for the map, the ranking once per month); "
+    "the 12-month trend summed a year of daily rows (294 buildings x 365 days); the assessment "
+    "summed two months of daily rows. Two tables, kept by the same refresh in the same "
+    "transaction (so `rebuild()`, `build_missing()`, the catch-up and the beat task fill them "
+    "too), took their place:",
+    "",
+    "- `CaseRollupMonth`: the daily sums per calendar month. A period's whole months are read "
+    "from it, its other days from the daily rows, in one query (`UNION ALL`): the trend reads "
+    "11 monthly rows and the days of this month per group, the ranking one row per group and "
+    "month.",
+    "- `CaseRollupOpen`: the open cases per group and local day of their due time, with how "
+    "many are suspended now (each open case's state says where it counts, so a refresh moves "
+    "it like any other figure; rows that fall to zero are deleted). A read takes open and "
+    "suspended from it, overdue for the due days before today (due before today began, so "
+    "before now), and counts directly, through the figures' definitions, only the open cases "
+    "due from today's start to the near-due horizon (an index range on the open cases' due "
+    "time): bounded by the groups and the days of due time, not by the open cases. The map's "
+    "open and overdue cases by child come from the same read.",
+    "",
+    "`tests/casework/test_stats_rollup.py` checks both tables against the cases on the random "
+    "workload (months equal the sums of their days; the open table equals the open cases by "
+    "due day with no row left at zero; the trend, hot spots and repeated reports read from "
+    "them equal the direct ones), besides every figure of every grouping as before. An "
+    "existing database gets both tables filled by the migration (the months from the days, "
+    "the open cases from each open case's state) without a rebuild.",
+    "",
+    "What still grows: the daily rollup rows of the days outside whole months (this month so "
+    "far, the previous 29 days; 294 buildings x 29 days at most here) and the open table's "
+    "rows (groups x days of due time), both bounded by the groups and the days, not by the "
+    "cases; the open cases due today and in the next hours, counted directly.",
     "",
 )
 
