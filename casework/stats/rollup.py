@@ -542,8 +542,8 @@ def count_by(
     """The figures of ``source`` in ``period`` per combination of ``fields`` (of ROLLUP_KEY;
     none: all of them under the key ``()``): the same as
     :func:`casework.stats.compute.count_by` over the subtree's cases, for every group with
-    something to count. Three queries: the rollup rows (the months wholly inside the period
-    from the monthly table, its other days from the daily one), the overlaps, the snapshot
+    something to count. Three queries: the rollup rows (monthly and daily rows, see
+    :func:`_split`), the overlaps, the snapshot
     figures (left out with ``snapshot=False``, for a caller that does not show them)."""
     from casework.stats.compute import Figures
 
@@ -583,42 +583,64 @@ def count_by(
     }
 
 
-def _split(first: date, last: date) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
-    """The days from ``first`` to ``last`` as ranges of days outside whole calendar months, and
-    the whole months (first day of the first and of the last one; None when there is none)."""
-    months_from = first if first.day == 1 else _next_month(first)
-    months_to = (last + timedelta(days=1)).replace(day=1)  # the month after the last whole one
-    if months_from >= months_to:
-        return [(first, last)], None
-    days = []
-    if first < months_from:
-        days.append((first, months_from - timedelta(days=1)))
-    if months_to <= last:
-        days.append((months_to, last))
-    last_month = (months_to - timedelta(days=1)).replace(day=1)
-    return days, (months_from, last_month)
+def _split(first: date, last: date):
+    """How to read the days ``first`` to ``last`` with the fewest rows: (days to add, months
+    to add, days to take away), days as (first, last) ranges, months by their first day. A
+    month wholly inside is its monthly row; a month partly inside is its days inside, or its
+    monthly row less its days outside when those are fewer (the current month so far: the
+    month less the days still to come, which hold nothing)."""
+    plus: list[tuple[date, date]] = []
+    months: list[date] = []
+    minus: list[tuple[date, date]] = []
+    month = first.replace(day=1)
+    while month <= last:
+        month_last = _next_month(month) - timedelta(days=1)
+        a, b = max(first, month), min(last, month_last)
+        inside = (b - a).days + 1
+        outside = (month_last - month).days + 1 - inside
+        if outside == 0:
+            months.append(month)
+        elif inside <= outside + 1:  # the monthly row costs about one day's rows
+            plus.append((a, b))
+        else:
+            months.append(month)
+            if a > month:
+                minus.append((month, a - timedelta(days=1)))
+            if b < month_last:
+                minus.append((b + timedelta(days=1), month_last))
+        month = _next_month(month)
+    return plus, months, minus
 
 
 def _next_month(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
+def _days_q(ranges: list[tuple[date, date]]) -> Q:
+    q = Q()
+    for a, b in ranges:
+        q |= Q(day__gte=a, day__lte=b)
+    return q
+
+
 def _parts(in_area: Q, first: date, last: date):
-    """The daily rows and the monthly rows that make up the days ``first`` to ``last``: a
-    list of (queryset, name of its date column)."""
-    days, months = _split(first, last)
+    """The daily and monthly rows that make up the days ``first`` to ``last``: a list of
+    (queryset, name of its date column, sign: 1 to add, -1 to take away)."""
+    plus, months, minus = _split(first, last)
     parts = []
-    if days:
-        q = Q()
-        for a, b in days:
-            q |= Q(day__gte=a, day__lte=b)
-        parts.append((CaseRollup.objects.filter(in_area, q), "day"))
+    if plus:
+        parts.append((CaseRollup.objects.filter(in_area, _days_q(plus)), "day", 1))
     if months:
-        monthly = CaseRollupMonth.objects.filter(
-            in_area, month__gte=months[0], month__lte=months[1]
-        )
-        parts.append((monthly, "month"))
+        parts.append((CaseRollupMonth.objects.filter(in_area, month__in=months), "month", 1))
+    if minus:
+        parts.append((CaseRollup.objects.filter(in_area, _days_q(minus)), "day", -1))
     return parts
+
+
+def _signed(qs, sign: int, *names: str):
+    """``qs`` grouped by ``names`` (none: one row for all), with the constant ``_sign``."""
+    qs = qs.order_by().annotate(_sign=Value(sign, output_field=IntegerField()))
+    return qs.values(*names, "_sign")
 
 
 def _union(querysets: list):
@@ -637,16 +659,17 @@ def _values(qs, fields: tuple[str, ...]):
 
 def _summed(in_area: Q, first: date, last: date, fields: tuple[str, ...], sums: dict) -> dict:
     """The ``sums`` of the rollup rows of the days ``first`` to ``last`` per combination of
-    ``fields``: one query (whole months from the monthly rows, the other days from the daily
-    rows). Missing sums are 0."""
+    ``fields``: one query over the monthly and daily rows of :func:`_split`. Missing sums are
+    0."""
     querysets = [
-        _values(qs, fields).annotate(**sums) for qs, _column in _parts(in_area, first, last)
+        _signed(qs, sign, *fields).annotate(**sums)
+        for qs, _column, sign in _parts(in_area, first, last)
     ]
     totals: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(sums, 0))
     for row in _union(querysets):
         total = totals[_key(row, fields)]
         for name in sums:
-            total[name] += row[name] or 0
+            total[name] += row["_sign"] * (row[name] or 0)
     return totals
 
 
@@ -722,22 +745,21 @@ def reported_by(source: Subtree, period: Period, fields: tuple[str, ...]) -> dic
 
 
 def per_month(source: Subtree, first: date, last: date) -> dict[date, tuple[int, int]]:
-    """Cases filed and closed in each month from ``first`` to ``last`` (local days): the
-    monthly rows of the whole months, the daily rows of the rest, in one query."""
+    """Cases filed and closed in each month from ``first`` to ``last`` (local days): monthly
+    and daily rows (:func:`_split`), in one query."""
     totals: dict[date, list[int]] = defaultdict(lambda: [0, 0])
     querysets = [
-        qs.order_by()
-        .annotate(m=TruncMonth(column) if column == "day" else F(column))
-        .values("m")
-        .annotate(r=Sum("reported"), c=Sum("closed"))
-        for qs, column in _parts(Q(area_id__in=source.area_ids()), first, last)
+        _signed(
+            qs.annotate(m=TruncMonth(column) if column == "day" else F(column)), sign, "m"
+        ).annotate(r=Sum("reported"), c=Sum("closed"))
+        for qs, column, sign in _parts(Q(area_id__in=source.area_ids()), first, last)
     ]
     for row in _union(querysets):
         month = row["m"]
         if isinstance(month, datetime):
             month = month.date()
-        totals[month][0] += row["r"] or 0
-        totals[month][1] += row["c"] or 0
+        totals[month][0] += row["_sign"] * (row["r"] or 0)
+        totals[month][1] += row["_sign"] * (row["c"] or 0)
     return {month: (r, c) for month, (r, c) in totals.items()}
 
 
