@@ -265,6 +265,7 @@ def run(sizes, *, results: Path = RESULTS, reuse: bool = False) -> int:
     )
     rows = []
     built: dict[int, float] = {}
+    loads: dict[int, float] = {}
     for size in sizes:
         kept = reuse and Case.objects.filter(number__startswith="S-").count() == size
         if kept:
@@ -291,11 +292,12 @@ def run(sizes, *, results: Path = RESULTS, reuse: bool = False) -> int:
             built[size] = time.perf_counter() - started
             print(f"  rollups built in {built[size]:.1f} s", flush=True)
         center = User.objects.get(pk=center.pk)  # a fresh scope, as in a new request
+        loads[size] = os.getloadavg()[0]
         for label, view, params in pages:
             seconds, queries = _measure(view, center, params)
             rows.append((size, label, seconds, queries))
             print(f"  {label}: {seconds:.2f} s, {queries} queries", flush=True)
-    status = _write(results, sizes, rows, built)
+    status = _write(results, sizes, rows, built, loads)
     print(f"Results written to {results}")
     return status
 
@@ -431,7 +433,7 @@ MISSED = (
 )
 
 
-def _write(results: Path, sizes, rows, built) -> int:
+def _write(results: Path, sizes, rows, built, loads=None) -> int:
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -454,6 +456,9 @@ def _write(results: Path, sizes, rows, built) -> int:
         f"{os.cpu_count()} CPUs ({platform.machine()}), shared with other work",
         f"- Each page rendered {REPEAT} times by its view as the center's supervisor; median "
         "server time",
+        "- Load average (1 min) when each size was measured: "
+        + ", ".join(f"{size:,} cases {load:.1f}" for size, load in sorted((loads or {}).items()))
+        + "; 2 CPUs shared with six other sessions, so the absolute times are noisy",
         "",
         "| page | "
         + " | ".join(f"{s:,} cases" for s in sizes)
