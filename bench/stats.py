@@ -265,6 +265,7 @@ def run(sizes, *, results: Path = RESULTS, reuse: bool = False) -> int:
     )
     rows = []
     built: dict[int, float] = {}
+    loads: dict[int, float] = {}
     for size in sizes:
         kept = reuse and Case.objects.filter(number__startswith="S-").count() == size
         if kept:
@@ -280,16 +281,23 @@ def run(sizes, *, results: Path = RESULTS, reuse: bool = False) -> int:
         else:
             rollup.rebuild()
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE casework_caserollup")
+            # The area table too: without statistics PostgreSQL takes a subtree for one row and
+            # loops over the cases per area (0.45 s instead of 15 ms for the open cases due
+            # today); a live database has them from autovacuum.
+            cursor.execute(
+                "VACUUM ANALYZE casework_caserollup, casework_caserollupmonth, "
+                "casework_caserollupopen, grids_area"
+            )
         if not kept:
             built[size] = time.perf_counter() - started
             print(f"  rollups built in {built[size]:.1f} s", flush=True)
         center = User.objects.get(pk=center.pk)  # a fresh scope, as in a new request
+        loads[size] = os.getloadavg()[0]
         for label, view, params in pages:
             seconds, queries = _measure(view, center, params)
             rows.append((size, label, seconds, queries))
             print(f"  {label}: {seconds:.2f} s, {queries} queries", flush=True)
-    status = _write(results, sizes, rows, built)
+    status = _write(results, sizes, rows, built, loads)
     print(f"Results written to {results}")
     return status
 
@@ -367,8 +375,41 @@ FINDINGS = (
     "the workflow. The cost moves to the reader: a read takes in what the task has not "
     "yet (at 100 filings a second, a minute's worth), so the task runs every minute.",
     "",
-    "What still grows: the rollup rows of a period (one street's month here: 294 buildings x "
-    "29 days at most) and the open cases behind the snapshot figures.",
+    "What the first rollups left growing, measured in this benchmark (issue 11, second "
+    "round; a profile of the three pages at 1,000,000 cases: `cProfile` and the query log): "
+    "the snapshot figures (open, near due, overdue, suspended now) counted every open case "
+    "(~25,000 here, against ~250 at 10,000 cases; 0.1–0.25 s a count on this shared machine, "
+    "and the dashboard counted them twice, once more for the map, the ranking once per month); "
+    "the 12-month trend summed a year of daily rows (294 buildings x 365 days); the assessment "
+    "summed two months of daily rows. Two tables, kept by the same refresh in the same "
+    "transaction (so `rebuild()`, `build_missing()`, the catch-up and the beat task fill them "
+    "too), took their place:",
+    "",
+    "- `CaseRollupMonth`: the daily sums per calendar month. A period's whole months are read "
+    "from it; a month partly inside either from its days inside or as its monthly row less "
+    "its days outside, whichever reads fewer rows (this month so far: the month less the days "
+    "to come, which hold nothing), all in one query (`UNION ALL`, exact for any range): the "
+    "trend reads 12 monthly rows per group, the ranking one row per group and month.",
+    "- `CaseRollupOpen`: the open cases per group and local day of their due time, with how "
+    "many are suspended now (each open case's state says where it counts, so a refresh moves "
+    "it like any other figure; rows that fall to zero are deleted). A read takes open and "
+    "suspended from it, overdue for the due days before today (due before today began, so "
+    "before now), and counts directly, through the figures' definitions, only the open cases "
+    "due from today's start to the near-due horizon (an index range on the open cases' due "
+    "time): bounded by the groups and the days of due time, not by the open cases. The map's "
+    "open and overdue cases by child come from the same read.",
+    "",
+    "`tests/casework/test_stats_rollup.py` checks both tables against the cases on the random "
+    "workload (months equal the sums of their days; the open table equals the open cases by "
+    "due day with no row left at zero; the trend, hot spots and repeated reports read from "
+    "them equal the direct ones), besides every figure of every grouping as before. An "
+    "existing database gets both tables filled by the migration (the months from the days, "
+    "the open cases from each open case's state) without a rebuild.",
+    "",
+    "What still grows: the daily rows where a period covers less than half a month (the "
+    "week's hot spots: 294 buildings x 7 days at most here) and the open table's rows "
+    "(groups x days of due time), both bounded by the groups and the days, not by the "
+    "cases; the open cases due today and in the next hours, counted directly.",
     "",
 )
 
@@ -376,24 +417,24 @@ FINDINGS = (
 MISSED = (
     "## Where the promise of issue 11 is still missed, and why",
     "",
-    "The rollups took the pages from minutes to about a second or two at 1,000,000 cases, "
-    "but the ten-thousand-case run became faster still, and the ratio stays above 2. What "
-    "still grows with the cases at a fixed number of queries: the 12-month trend sums a year "
-    "of rollup rows (one per day and building here: about 10 times as many at 1,000,000 as at "
-    "10,000); the snapshot figures (open, near due, overdue, suspended now) count the open "
-    "cases, about 100 times as many (the dashboard counts them once: the previous period "
-    "takes the current ones; the assessment counts them for each of its two months, as a "
-    "department with open cases only must still be ranked); every rollup group of the month "
-    "becomes a `Figures` in Python before the tables add them up; the navigation's inbox "
-    "badge counts the open cases too (issue 15). Next steps, in order of their likely gain: "
-    "a month level of the rollup for the trend and whole months; the open cases counted per "
-    "group from a small table kept by the same refresh; each table of the page grouped in "
-    "SQL instead of by every combination in Python. Each to be measured here again.",
+    "After the month level and the open cases' table the ranking is within 2x (it reads only "
+    "rollups: one row per group and month, and the open table) and so is a community's "
+    "drill-down; the street dashboard is just above it in this run (2.5x), at a load "
+    "average of 11-12 on two shared CPUs, where a tenth of a second is within the noise of "
+    "one run. What the dashboard and the drill-down read beyond the rollups, and the ranking "
+    "does not, is the map: the markers (`maps.clusters`) are grouped from the located open "
+    "cases themselves, and a street without a boundary (this bench's) first reads the "
+    "extent of those cases, two reads that grow with the open cases (~25,000 here). The "
+    "likely next step is to take the markers' cells from a table kept by the same refresh "
+    "(or to bound them by the boundary's extent); not measured yet. The 1,000,000 cases' "
+    "rollups of this run were built by `rollup.build_missing()` in three processes splitting "
+    "the ids (53 minutes at load 15-20; bench/results/seed_scale.md has the rates); the "
+    "new tables add no statement per chunk beyond two upserts and a delete.",
     "",
 )
 
 
-def _write(results: Path, sizes, rows, built) -> int:
+def _write(results: Path, sizes, rows, built, loads=None) -> int:
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -416,6 +457,9 @@ def _write(results: Path, sizes, rows, built) -> int:
         f"{os.cpu_count()} CPUs ({platform.machine()}), shared with other work",
         f"- Each page rendered {REPEAT} times by its view as the center's supervisor; median "
         "server time",
+        "- Load average (1 min) when each size was measured: "
+        + ", ".join(f"{size:,} cases {load:.1f}" for size, load in sorted((loads or {}).items()))
+        + "; 2 CPUs shared with six other sessions, so the absolute times are noisy",
         "",
         "| page | "
         + " | ".join(f"{s:,} cases" for s in sizes)

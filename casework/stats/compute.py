@@ -241,17 +241,21 @@ def handling_by_case(closed_qs: QuerySet[Case], last) -> dict[int, tuple[dict, t
     )
     if not rows:
         return {}
-    streets = Area.objects.in_bulk({row[3] for row in rows})
+    streets = Area.objects.using(closed_qs.db).in_bulk({row[3] for row in rows})
     tz = timezone.get_default_timezone()
     first = timezone.localtime(min(row[1] for row in rows), tz).date()
     meters = clock.Meters(first, last)
     by_pk = {row[0]: row for row in rows}
     stopped: dict[int, timedelta] = defaultdict(timedelta)
-    suspensions = DeadlineRequest.objects.filter(
-        case__in=closed_qs.values("pk"),
-        kind=DeadlineRequest.Kind.SUSPENSION,
-        status=DeadlineRequest.Status.APPROVED,
-    ).values_list("case_id", "decided_at", "resumed_at")
+    suspensions = (
+        DeadlineRequest.objects.using(closed_qs.db)
+        .filter(
+            case__in=closed_qs.values("pk"),
+            kind=DeadlineRequest.Kind.SUSPENSION,
+            status=DeadlineRequest.Status.APPROVED,
+        )
+        .values_list("case_id", "decided_at", "resumed_at")
+    )
     for case_id, start, end in suspensions:
         _pk, reported, closed, street, around, *_rest = by_pk[case_id]
         end = min(end or closed, closed)

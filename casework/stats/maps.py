@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import Case, Category
+from casework.stats import rollup
 from casework.stats.figures import FIGURES
 from grids.models import Area, Household
 
@@ -113,19 +114,28 @@ def child_features(
     cases now (narrowed by the category of ``flt``) and the density of ``flt.state`` per 1,000
     households. ``link(child)`` gives the URL a click opens."""
     households_by_leaf = _households_by_leaf(area)
-    narrowed = cases
-    if flt.category is not None:
-        narrowed = narrowed.filter(Category.subtree_q(flt.category, prefix="category__"))
-    per_leaf = {
-        row["area_id"]: row
-        for row in narrowed.filter(FIGURES["open"].cases(None, now))
-        .order_by()
-        .values("area_id")
-        .annotate(
-            open=Count("pk"),
-            overdue=Count("pk", filter=FIGURES["overdue"].cases(None, now)),
-        )
-    }
+    if isinstance(cases, rollup.Subtree):
+        # The open cases by lowest area from the rollups (not every open case read).
+        per_leaf = {
+            key[0]: counts
+            for key, counts in rollup.snapshot_by(
+                cases, now, ("area_id",), category=flt.category
+            ).items()
+        }
+    else:
+        narrowed = cases
+        if flt.category is not None:
+            narrowed = narrowed.filter(Category.subtree_q(flt.category, prefix="category__"))
+        per_leaf = {
+            row["area_id"]: row
+            for row in narrowed.filter(FIGURES["open"].cases(None, now))
+            .order_by()
+            .values("area_id")
+            .annotate(
+                open=Count("pk"),
+                overdue=Count("pk", filter=FIGURES["overdue"].cases(None, now)),
+            )
+        }
     # One walk of the tree for both the households and the cases.
     owner = _owners(area)
     households = {child.pk: 0 for child in children}

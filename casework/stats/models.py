@@ -320,12 +320,9 @@ ROLLUP_EVENT_FIGURES = ("acknowledged", "acknowledged_late", "returned", "rework
 ROLLUP_KEY = ("area_id", "department_id", "category_id", "source")
 
 
-class CaseRollup(models.Model):
-    """The figures of the cases of one lowest area, department, category and source, per local
-    day: sums of every case's contribution (CaseRollupState), kept by casework.stats.rollup.
-    Plain integer keys (0: no department) so that one unique key serves the upsert everywhere."""
+class RollupFigures(models.Model):
+    """The summed figures of a rollup row (see casework.stats.rollup)."""
 
-    day = models.DateField()
     area_id = models.BigIntegerField()
     department_id = models.BigIntegerField()
     category_id = models.BigIntegerField()
@@ -352,6 +349,17 @@ class CaseRollup(models.Model):
     handling_us = models.BigIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class CaseRollup(RollupFigures):
+    """The figures of the cases of one lowest area, department, category and source, per local
+    day: sums of every case's contribution (CaseRollupState), kept by casework.stats.rollup.
+    Plain integer keys (0: no department) so that one unique key serves the upsert everywhere."""
+
+    day = models.DateField()
+
+    class Meta:
         verbose_name = _("statistics rollup")
         verbose_name_plural = _("statistics rollups")
         constraints = [
@@ -364,6 +372,60 @@ class CaseRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} · {self.area_id}/{self.department_id}/{self.category_id}/{self.source}"
+
+
+class CaseRollupMonth(RollupFigures):
+    """The same sums per local calendar month (``month``: its first day), kept by the same
+    refresh in the same transaction: whole months (the 12-month trend, the assessment, a
+    period's whole months) read one row per group and month instead of one per day."""
+
+    month = models.DateField()
+
+    class Meta:
+        verbose_name = _("statistics monthly rollup")
+        verbose_name_plural = _("statistics monthly rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("month", "area_id", "department_id", "category_id", "source"),
+                name="case_rollup_month_key",
+            )
+        ]
+        indexes = [models.Index(fields=("area_id", "month"), name="case_rollup_month_area")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.month:%Y-%m} · {self.area_id}/{self.department_id}/{self.category_id}/"
+            f"{self.source}"
+        )
+
+
+class CaseRollupOpen(models.Model):
+    """The open cases now, per lowest area, department, category, source and the local day of
+    their due time (``due_day``; 9999-12-31 for none): how many are open and how many of them
+    suspended. Kept by the same refresh from each case's state. A read counts the cases due
+    before today from here and only the cases due from today on directly (the figures'
+    definitions at ``now``), so it does not read every open case."""
+
+    area_id = models.BigIntegerField()
+    department_id = models.BigIntegerField()
+    category_id = models.BigIntegerField()
+    source = models.CharField(max_length=20)
+    due_day = models.DateField()
+    open = models.IntegerField(default=0)
+    suspended_now = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("statistics open cases rollup")
+        verbose_name_plural = _("statistics open cases rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("area_id", "department_id", "category_id", "source", "due_day"),
+                name="case_rollup_open_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.due_day} · {self.area_id}/{self.department_id}/{self.category_id}"
 
 
 class CaseRollupOverlap(models.Model):

@@ -17,8 +17,12 @@ How the figures stay the figures of :mod:`casework.stats.figures`:
 - An event figure counts a case once however many such events it had in the period: the days
   are added up and every pair of consecutive days of one case is subtracted when the period
   holds both (:class:`CaseRollupOverlap`).
+- The same refresh keeps the sums per calendar month (:class:`CaseRollupMonth`: a period's
+  whole months read one row per group and month) and the open cases per group and due day
+  (:class:`CaseRollupOpen`, each open case's state says where it counts).
 - The snapshot figures (open, near due, overdue, suspended now) depend on the present moment:
-  they are counted straight from the open cases, through the same definitions.
+  open and suspended come from the open table, overdue for the due days before today too, and
+  the open cases due from today on are counted directly through the same definitions.
 
 Who keeps it current: every step of the workflow writes the case, and with it ``updated_at``
 (indexed by ``case_updated``); before every statistics read :func:`catch_up` refreshes the
@@ -36,21 +40,25 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
-from django.db import connection, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db.models import Count, F, IntegerField, Max, Q, Sum, Value
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from casework.deadlines.models import DeadlineRequest, Reminder
 from casework.models import OPEN_STATUSES, Case, CaseEvent, Satisfaction, Status
+from casework.selectors import NEAR_DUE_WINDOW
 from casework.stats.figures import FIGURES
 from casework.stats.models import (
     ROLLUP_DAY_FIGURES,
     ROLLUP_EVENT_FIGURES,
     ROLLUP_KEY,
     CaseRollup,
+    CaseRollupMonth,
+    CaseRollupOpen,
     CaseRollupOverlap,
     CaseRollupState,
 )
@@ -59,12 +67,19 @@ from grids.models import Area
 
 COLUMNS = (*ROLLUP_DAY_FIGURES, *ROLLUP_EVENT_FIGURES, "handled", "handling_us")
 SNAPSHOT = tuple(f.key for f in FIGURES.values() if f.snapshot)
+OPEN_COLUMNS = ("open", "suspended_now")
+# The due day of an open case without a due time (CaseRollupOpen.due_day is part of the key).
+NO_DUE_DAY = "9999-12-31"
 # A transaction that wrote a case before the newest state was computed may commit after it:
 # the catch-up looks this far behind the newest state.
 CATCH_UP_MARGIN = timedelta(minutes=10)
 # The periodic task looks further back (a transaction held open for long, a clock set back).
 TASK_MARGIN = timedelta(days=1)
 CHUNK = 2000
+# Every write of the rollups, and every read it is computed from, goes to the primary: a
+# statistics read may run its catch-up (a write) while a database router sends its other reads
+# to a replica (deploy/README.md). ``connection`` below is the primary's too.
+PRIMARY = DEFAULT_DB_ALIAS
 _EVENT_STEPS = {"acknowledge": "acknowledged", "return": "returned", "verify_fail": "reworked"}
 _SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
 
@@ -97,13 +112,22 @@ def _day(moment: datetime | None, tz=None) -> str | None:
 
 
 def contribution(
-    case: dict, events, late: bool, reminders, approved: set, handling, *, tz=None
+    case: dict,
+    events,
+    late: bool,
+    reminders,
+    approved: set,
+    handling,
+    *,
+    tz=None,
+    suspended_now: bool = False,
 ) -> dict:
     """What one case adds to the rollups: ``{"k": key, "d": {day: {figure: n}}, "o": [[figure,
     first, following], ...]}``. ``case`` holds its fields, ``events`` its (step, created_at,
     on_time) for acknowledge, return and verify_fail, ``late`` whether any step of it came late,
     ``reminders`` the times of its first overdue reminders, ``approved`` the kinds of its
-    approved deadline requests, ``handling`` its handling time when closed."""
+    approved deadline requests, ``handling`` its handling time when closed. An open case also
+    adds ``"s": [due day or None, 1 if suspended now else 0]`` (:class:`CaseRollupOpen`)."""
     tz = tz or timezone.get_current_timezone()
     days: dict[str, Counter] = defaultdict(Counter)
     status = case["status"]
@@ -154,11 +178,14 @@ def contribution(
         case["category_id"],
         case["source"],
     ]
-    return {
+    result = {
         "k": key,
         "d": {day: dict(counts) for day, counts in days.items()},
         "o": overlaps,
     }
+    if status in OPEN_STATUSES:
+        result["s"] = [_day(case["due_at"], tz), 1 if suspended_now else 0]
+    return result
 
 
 def _microseconds(spent: timedelta) -> int:
@@ -176,36 +203,54 @@ _CASE_FIELDS = (
     "satisfaction",
     "resolved_on_spot",
     "updated_at",
+    "due_at",
     *ROLLUP_KEY,
 )
 
 
 def _contributions(ids: list[int]) -> tuple[dict[int, dict], dict[int, datetime]]:
-    """The contributions of the cases ``ids`` that exist (six queries at most)."""
+    """The contributions of the cases ``ids`` that exist (seven queries at most)."""
     from casework.stats import compute
 
-    cases = {row["pk"]: row for row in Case.objects.filter(pk__in=ids).values(*_CASE_FIELDS)}
+    cases = {
+        row["pk"]: row
+        for row in Case.objects.using(PRIMARY).filter(pk__in=ids).values(*_CASE_FIELDS)
+    }
     if not cases:
         return {}, {}
     ids = list(cases)
     events = defaultdict(list)
-    for case_id, step, created_at, on_time in CaseEvent.objects.filter(
-        case_id__in=ids, step__in=list(_EVENT_STEPS)
-    ).values_list("case_id", "step", "created_at", "on_time"):
+    for case_id, step, created_at, on_time in (
+        CaseEvent.objects.using(PRIMARY)
+        .filter(case_id__in=ids, step__in=list(_EVENT_STEPS))
+        .values_list("case_id", "step", "created_at", "on_time")
+    ):
         events[case_id].append((step, created_at, on_time))
     late = set(
-        CaseEvent.objects.filter(case_id__in=ids, on_time=False).values_list("case_id", flat=True)
+        CaseEvent.objects.using(PRIMARY)
+        .filter(case_id__in=ids, on_time=False)
+        .values_list("case_id", flat=True)
     )
     reminders = defaultdict(list)
-    for case_id, created_at in Reminder.objects.filter(
-        case_id__in=ids, kind=Reminder.Kind.OVERDUE, tier=1
-    ).values_list("case_id", "created_at"):
+    for case_id, created_at in (
+        Reminder.objects.using(PRIMARY)
+        .filter(case_id__in=ids, kind=Reminder.Kind.OVERDUE, tier=1)
+        .values_list("case_id", "created_at")
+    ):
         reminders[case_id].append(created_at)
     approved = defaultdict(set)
-    for case_id, kind in DeadlineRequest.objects.filter(
-        case_id__in=ids, status=DeadlineRequest.Status.APPROVED
-    ).values_list("case_id", "kind"):
+    for case_id, kind in (
+        DeadlineRequest.objects.using(PRIMARY)
+        .filter(case_id__in=ids, status=DeadlineRequest.Status.APPROVED)
+        .values_list("case_id", "kind")
+    ):
         approved[case_id].add(kind)
+    suspended_now = set(
+        DeadlineRequest.objects.using(PRIMARY)
+        .active_suspensions()
+        .filter(case_id__in=[pk for pk, c in cases.items() if c["status"] in OPEN_STATUSES])
+        .values_list("case_id", flat=True)
+    )
     closed = [
         pk for pk, c in cases.items() if c["status"] == Status.CLOSED and c["closed_at"] is not None
     ]
@@ -215,7 +260,7 @@ def _contributions(ids: list[int]) -> tuple[dict[int, dict], dict[int, datetime]
         handling = {
             pk: spent
             for pk, (_fields, spent) in compute.handling_by_case(
-                Case.objects.filter(pk__in=closed).order_by(), last
+                Case.objects.using(PRIMARY).filter(pk__in=closed).order_by(), last
             ).items()
         }
     tz = timezone.get_current_timezone()
@@ -228,6 +273,7 @@ def _contributions(ids: list[int]) -> tuple[dict[int, dict], dict[int, datetime]
             approved[pk],
             handling.get(pk),
             tz=tz,
+            suspended_now=pk in suspended_now,
         )
         for pk, case in cases.items()
     }
@@ -243,68 +289,98 @@ def refresh(case_ids: Iterable[int]) -> int:
     ids = sorted({int(pk) for pk in case_ids})
     changed = 0
     for start in range(0, len(ids), CHUNK):
-        with transaction.atomic():
+        with transaction.atomic(using=PRIMARY):
             changed += _refresh_chunk(ids[start : start + CHUNK])
     return changed
 
 
 def _refresh_chunk(ids: list[int]) -> int:
     epoch = datetime(1970, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
-    CaseRollupState.objects.bulk_create(
+    CaseRollupState.objects.using(PRIMARY).bulk_create(
         [CaseRollupState(case_id=pk, case_updated_at=epoch, data={}) for pk in ids],
         ignore_conflicts=True,
     )
-    states = CaseRollupState.objects.filter(case_id__in=ids).order_by("case_id")
+    states = CaseRollupState.objects.using(PRIMARY).filter(case_id__in=ids).order_by("case_id")
     if connection.features.has_select_for_update:
         states = states.select_for_update()
     old = {s.case_id: s for s in states}
     new, versions = _contributions(ids)
-    rows: Counter = Counter()
-    overlaps: Counter = Counter()
+    delta = _Delta()
     changed, gone = [], []
     for pk in ids:
         state, after = old[pk], new.get(pk)
         if after is None:
-            _add(rows, overlaps, state.data, -1)
+            delta.add(state.data, -1)
             gone.append(pk)
             continue
         if state.data != after:
-            _add(rows, overlaps, state.data, -1)
-            _add(rows, overlaps, after, +1)
+            delta.add(state.data, -1)
+            delta.add(after, +1)
             state.data = after
             changed.append(state)
         elif state.case_updated_at != versions[pk]:
             changed.append(state)
         state.case_updated_at = versions[pk]
-    _upsert_rows(rows)
-    _upsert_overlaps(overlaps)
+    delta.write()
     if changed:
-        CaseRollupState.objects.bulk_update(changed, ["data", "case_updated_at"], batch_size=500)
+        CaseRollupState.objects.using(PRIMARY).bulk_update(
+            changed, ["data", "case_updated_at"], batch_size=500
+        )
     if gone:
-        CaseRollupState.objects.filter(case_id__in=gone).delete()
+        CaseRollupState.objects.using(PRIMARY).filter(case_id__in=gone).delete()
     return len(changed) + len(gone)
 
 
-def _add(rows: Counter, overlaps: Counter, data: dict, sign: int) -> None:
-    if not data:
-        return
-    key = tuple(data["k"])
-    for day, counts in data["d"].items():
-        for column, n in counts.items():
-            rows[(day, *key, column)] += sign * n
-    for figure, first, following in data["o"]:
-        overlaps[(*key, figure, first, following)] += sign
+class _Delta:
+    """What some contributions add to (or take from) every rollup table: summed in Python,
+    written with one upsert per table (days, months, overlaps, open cases)."""
+
+    def __init__(self):
+        self.rows: Counter = Counter()
+        self.overlaps: Counter = Counter()
+        self.open: Counter = Counter()
+
+    def add(self, data: dict, sign: int) -> None:
+        if not data:
+            return
+        key = tuple(data["k"])
+        for day, counts in data["d"].items():
+            for column, n in counts.items():
+                self.rows[(day, *key, column)] += sign * n
+        for figure, first, following in data["o"]:
+            self.overlaps[(*key, figure, first, following)] += sign
+        if "s" in data:
+            due_day, suspended = data["s"]
+            self.open[(*key, due_day or NO_DUE_DAY, "open")] += sign
+            self.open[(*key, due_day or NO_DUE_DAY, "suspended_now")] += sign * suspended
+
+    def write(self) -> None:
+        days = _sum_columns(self.rows)
+        months: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
+        for (day, *key), values in days.items():
+            month = months[(day[:8] + "01", *key)]
+            for column, n in values.items():
+                month[column] += n
+        _upsert_rows(CaseRollup, "day", days)
+        _upsert_rows(CaseRollupMonth, "month", months)
+        _upsert_overlaps(self.overlaps)
+        _upsert_open(self.open)
 
 
-def _upsert_rows(rows: Counter) -> None:
+def _sum_columns(rows: Counter) -> dict[tuple, dict[str, int]]:
     grouped: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
     for (*key, column), n in rows.items():
         if n:
             grouped[tuple(key)][column] += n
+    return grouped
+
+
+def _upsert_rows(model, first: str, grouped: dict[tuple, dict[str, int]]) -> None:
+    grouped = {k: v for k, v in grouped.items() if any(v.values())}
     if not grouped:
         return
-    table = CaseRollup._meta.db_table
-    names = ("day", *ROLLUP_KEY, *COLUMNS)
+    table = model._meta.db_table
+    names = (first, *ROLLUP_KEY, *COLUMNS)
     q = connection.ops.quote_name
     sets = ", ".join(f"{q(c)} = {q(table)}.{q(c)} + excluded.{q(c)}" for c in COLUMNS)
     # In key order: concurrent builders then lock the rows they share in the same order.
@@ -312,8 +388,41 @@ def _upsert_rows(rows: Counter) -> None:
         (date.fromisoformat(k[0]), *k[1:], *(v[c] for c in COLUMNS))
         for k, v in sorted(grouped.items())
     ]
-    conflict = ", ".join(q(c) for c in ("day", *ROLLUP_KEY))
+    conflict = ", ".join(q(c) for c in (first, *ROLLUP_KEY))
     _upsert(table, names, conflict, sets, values)
+
+
+def _upsert_open(rows: Counter) -> None:
+    grouped: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OPEN_COLUMNS, 0))
+    for (*key, column), n in rows.items():
+        if n:
+            grouped[tuple(key)][column] += n
+    values = [
+        (*k[:4], date.fromisoformat(k[4]), *(v[c] for c in OPEN_COLUMNS))
+        for k, v in sorted(grouped.items())
+        if any(v.values())
+    ]
+    if not values:
+        return
+    table = CaseRollupOpen._meta.db_table
+    q = connection.ops.quote_name
+    names = (*ROLLUP_KEY, "due_day", *OPEN_COLUMNS)
+    sets = ", ".join(f"{q(c)} = {q(table)}.{q(c)} + excluded.{q(c)}" for c in OPEN_COLUMNS)
+    conflict = ", ".join(q(c) for c in (*ROLLUP_KEY, "due_day"))
+    _upsert(table, names, conflict, sets, values)
+    # Rows left at zero go (a day's cases all closed): the read sums every row before today.
+    # Only the rows just written, which this transaction holds, so no waiting on another.
+    keys = ", ".join(q(c) for c in (*ROLLUP_KEY, "due_day"))
+    tuple_ = "(" + ", ".join(["%s"] * 5) + ")"
+    per = 30_000 // 5
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), per):
+            chunk = values[start : start + per]
+            cursor.execute(
+                f"DELETE FROM {q(table)} WHERE {q('open')} = 0 AND {q('suspended_now')} = 0 "
+                f"AND ({keys}) IN ({', '.join([tuple_] * len(chunk))})",
+                [value for row in chunk for value in row[:5]],
+            )
 
 
 def _upsert_overlaps(overlaps: Counter) -> None:
@@ -349,17 +458,17 @@ def catch_up(*, margin: timedelta = CATCH_UP_MARGIN) -> int:
     """Refresh the cases changed since the newest state (less a margin for late commits) whose
     state is older than the case: what writers outside the workflow changed. Cheap when
     nothing did (one index range read). On an empty rollup: builds it."""
-    newest = CaseRollupState.objects.aggregate(at=Max("case_updated_at"))["at"]
-    changed = Case.objects.order_by()
+    newest = CaseRollupState.objects.using(PRIMARY).aggregate(at=Max("case_updated_at"))["at"]
+    changed = Case.objects.using(PRIMARY).order_by()
     if newest is not None:
         changed = changed.filter(updated_at__gte=newest - margin)
     versions = dict(changed.values_list("pk", "updated_at"))
     if not versions:
         return 0
     known = dict(
-        CaseRollupState.objects.filter(case_id__in=list(versions)).values_list(
-            "case_id", "case_updated_at"
-        )
+        CaseRollupState.objects.using(PRIMARY)
+        .filter(case_id__in=list(versions))
+        .values_list("case_id", "case_updated_at")
     )
     stale = [pk for pk, at in versions.items() if known.get(pk) != at]
     return refresh(stale) if stale else 0
@@ -367,13 +476,15 @@ def catch_up(*, margin: timedelta = CATCH_UP_MARGIN) -> int:
 
 def rebuild() -> int:
     """Build every rollup again from the cases (after a bulk load). Returns the cases counted."""
-    with transaction.atomic():
-        CaseRollup.objects.all().delete()
-        CaseRollupOverlap.objects.all().delete()
-        CaseRollupState.objects.all().delete()
-    ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+    with transaction.atomic(using=PRIMARY):
+        CaseRollup.objects.using(PRIMARY).all().delete()
+        CaseRollupMonth.objects.using(PRIMARY).all().delete()
+        CaseRollupOpen.objects.using(PRIMARY).all().delete()
+        CaseRollupOverlap.objects.using(PRIMARY).all().delete()
+        CaseRollupState.objects.using(PRIMARY).all().delete()
+    ids = list(Case.objects.using(PRIMARY).order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), CHUNK):
-        with transaction.atomic():
+        with transaction.atomic(using=PRIMARY):
             _build_chunk(ids[start : start + CHUNK])
     return len(ids)
 
@@ -382,7 +493,7 @@ def build_missing(*, first: int | None = None, last: int | None = None) -> int:
     """Count in the cases (ids from ``first`` to ``last``) that have no state yet: a rebuild
     taken up again, or split over several processes by id range (the ranges must not
     overlap). Returns the cases counted."""
-    cases = Case.objects.order_by("pk")
+    cases = Case.objects.using(PRIMARY).order_by("pk")
     if first is not None:
         cases = cases.filter(pk__gte=first)
     if last is not None:
@@ -391,9 +502,11 @@ def build_missing(*, first: int | None = None, last: int | None = None) -> int:
     done = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        with transaction.atomic():
+        with transaction.atomic(using=PRIMARY):
             known = set(
-                CaseRollupState.objects.filter(case_id__in=chunk).values_list("case_id", flat=True)
+                CaseRollupState.objects.using(PRIMARY)
+                .filter(case_id__in=chunk)
+                .values_list("case_id", flat=True)
             )
             missing = [pk for pk in chunk if pk not in known]
             if missing:
@@ -405,13 +518,11 @@ def build_missing(*, first: int | None = None, last: int | None = None) -> int:
 def _build_chunk(ids: list[int]) -> None:
     """:func:`_refresh_chunk` for cases without a state yet (nothing to subtract, no lock)."""
     new, versions = _contributions(ids)
-    rows: Counter = Counter()
-    overlaps: Counter = Counter()
+    delta = _Delta()
     for data in new.values():
-        _add(rows, overlaps, data, +1)
-    _upsert_rows(rows)
-    _upsert_overlaps(overlaps)
-    CaseRollupState.objects.bulk_create(
+        delta.add(data, +1)
+    delta.write()
+    CaseRollupState.objects.using(PRIMARY).bulk_create(
         [
             CaseRollupState(case_id=pk, case_updated_at=versions[pk], data=data)
             for pk, data in new.items()
@@ -431,24 +542,25 @@ def count_by(
     """The figures of ``source`` in ``period`` per combination of ``fields`` (of ROLLUP_KEY;
     none: all of them under the key ``()``): the same as
     :func:`casework.stats.compute.count_by` over the subtree's cases, for every group with
-    something to count. Three queries: the rollup rows, the overlaps, the open cases (left out
-    with ``snapshot=False``, for a caller that does not show the snapshot figures)."""
+    something to count. Three queries: the rollup rows (monthly and daily rows, see
+    :func:`_split`), the overlaps, the snapshot
+    figures (left out with ``snapshot=False``, for a caller that does not show them)."""
     from casework.stats.compute import Figures
 
     fields = tuple(fields)
     in_area = Q(area_id__in=source.area_ids())
     result: dict[tuple, Figures] = defaultdict(Figures)
     late: Counter = Counter()
-    sums = CaseRollup.objects.filter(in_area, day__gte=period.first, day__lte=period.last)
-    for key, row in _grouped(sums, fields, {f"s_{c}": Sum(c) for c in COLUMNS}):
+    sums = {f"s_{c}": Sum(c) for c in COLUMNS}
+    for key, row in _summed(in_area, period.first, period.last, fields, sums).items():
         figures = result[key]
         for figure in (*ROLLUP_DAY_FIGURES, *ROLLUP_EVENT_FIGURES):
             if figure == "acknowledged_late":
-                late[key] += row["s_acknowledged_late"] or 0
+                late[key] += row["s_acknowledged_late"]
             else:
-                figures.counts[figure] += row[f"s_{figure}"] or 0
-        figures.handled += row["s_handled"] or 0
-        figures.handling_seconds += (row["s_handling_us"] or 0) / 1_000_000
+                figures.counts[figure] += row[f"s_{figure}"]
+        figures.handled += row["s_handled"]
+        figures.handling_seconds += row["s_handling_us"] / 1_000_000
     pairs = CaseRollupOverlap.objects.filter(
         in_area, first__gte=period.first, following__lte=period.last
     )
@@ -461,16 +573,153 @@ def count_by(
     for key, figures in result.items():
         figures.counts["acknowledged_on_time"] = figures.counts["acknowledged"] - late[key]
     if snapshot:
-        open_cases = source.cases().filter(status__in=sorted(OPEN_STATUSES))
-        counts = {key: Count("pk", filter=FIGURES[key].cases(period, now)) for key in SNAPSHOT}
-        for key, row in _grouped(open_cases, fields, counts):
+        for key, counts in snapshot_by(source, now, fields).items():
             for figure in SNAPSHOT:
-                result[key].counts[figure] += row[figure]
+                result[key].counts[figure] += counts[figure]
     return {
         key: figures
         for key, figures in result.items()
         if any(figures.counts.values()) or figures.handled
     }
+
+
+def _split(first: date, last: date):
+    """How to read the days ``first`` to ``last`` with the fewest rows: (days to add, months
+    to add, days to take away), days as (first, last) ranges, months by their first day. A
+    month wholly inside is its monthly row; a month partly inside is its days inside, or its
+    monthly row less its days outside when those are fewer (the current month so far: the
+    month less the days still to come, which hold nothing)."""
+    plus: list[tuple[date, date]] = []
+    months: list[date] = []
+    minus: list[tuple[date, date]] = []
+    month = first.replace(day=1)
+    while month <= last:
+        month_last = _next_month(month) - timedelta(days=1)
+        a, b = max(first, month), min(last, month_last)
+        inside = (b - a).days + 1
+        outside = (month_last - month).days + 1 - inside
+        if outside == 0:
+            months.append(month)
+        elif inside <= outside + 1:  # the monthly row costs about one day's rows
+            plus.append((a, b))
+        else:
+            months.append(month)
+            if a > month:
+                minus.append((month, a - timedelta(days=1)))
+            if b < month_last:
+                minus.append((b + timedelta(days=1), month_last))
+        month = _next_month(month)
+    return plus, months, minus
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _days_q(ranges: list[tuple[date, date]]) -> Q:
+    q = Q()
+    for a, b in ranges:
+        q |= Q(day__gte=a, day__lte=b)
+    return q
+
+
+def _parts(in_area: Q, first: date, last: date):
+    """The daily and monthly rows that make up the days ``first`` to ``last``: a list of
+    (queryset, name of its date column, sign: 1 to add, -1 to take away)."""
+    plus, months, minus = _split(first, last)
+    parts = []
+    if plus:
+        parts.append((CaseRollup.objects.filter(in_area, _days_q(plus)), "day", 1))
+    if months:
+        parts.append((CaseRollupMonth.objects.filter(in_area, month__in=months), "month", 1))
+    if minus:
+        parts.append((CaseRollup.objects.filter(in_area, _days_q(minus)), "day", -1))
+    return parts
+
+
+def _signed(qs, sign: int, *names: str):
+    """``qs`` grouped by ``names`` (none: one row for all), with the constant ``_sign``."""
+    qs = qs.order_by().annotate(_sign=Value(sign, output_field=IntegerField()))
+    return qs.values(*names, "_sign")
+
+
+def _union(querysets: list):
+    """One query for several grouped querysets (their rows one after the other)."""
+    qs = querysets[0]
+    return qs.union(*querysets[1:], all=True) if len(querysets) > 1 else qs
+
+
+def _values(qs, fields: tuple[str, ...]):
+    """``qs`` grouped by ``fields`` (by nothing: one row for all, under a constant)."""
+    qs = qs.order_by()
+    if fields:
+        return qs.values(*fields)
+    return qs.annotate(_all=Value(0, output_field=IntegerField())).values("_all")
+
+
+def _summed(in_area: Q, first: date, last: date, fields: tuple[str, ...], sums: dict) -> dict:
+    """The ``sums`` of the rollup rows of the days ``first`` to ``last`` per combination of
+    ``fields``: one query over the monthly and daily rows of :func:`_split`. Missing sums are
+    0."""
+    querysets = [
+        _signed(qs, sign, *fields).annotate(**sums)
+        for qs, _column, sign in _parts(in_area, first, last)
+    ]
+    totals: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(sums, 0))
+    for row in _union(querysets):
+        total = totals[_key(row, fields)]
+        for name in sums:
+            total[name] += row["_sign"] * (row[name] or 0)
+    return totals
+
+
+def snapshot_by(
+    source: Subtree, now: datetime, fields: tuple[str, ...], *, category=None
+) -> dict[tuple, dict[str, int]]:
+    """The snapshot figures (open, near due, overdue, suspended now) per combination of
+    ``fields`` (of ROLLUP_KEY), of the cases of ``category``'s subtree when given, in one
+    query: the open cases by due day from :class:`CaseRollupOpen` (open, suspended, and overdue
+    for the days before today: due before today began, so before now), and the open cases due
+    from today on counted directly through the figures' definitions (overdue since today
+    began, near due): an index range of the cases due today and in the next hours, not every
+    open case."""
+    today = timezone.localdate(now)
+    began = timezone.make_aware(datetime.combine(today, time.min))
+    zero = Value(0, output_field=IntegerField())
+    stored = CaseRollupOpen.objects.filter(area_id__in=source.area_ids())
+    cases = source.cases()
+    if category is not None:
+        from casework.models import Category
+
+        stored = stored.filter(
+            category_id__in=Category.objects.filter(Category.subtree_q(category)).values("pk")
+        )
+        cases = cases.filter(Category.subtree_q(category, prefix="category__"))
+    stored = _values(stored, fields).annotate(
+        n_open=Sum("open"),
+        n_near_due=zero,
+        n_overdue=Sum("open", filter=Q(due_day__lt=today)),
+        n_suspended_now=Sum("suspended_now"),
+    )
+    due_soon = _values(
+        cases.filter(
+            FIGURES["open"].cases(None, now),
+            due_at__gte=began,
+            due_at__lt=max(now, began) + NEAR_DUE_WINDOW,
+        ),
+        fields,
+    ).annotate(
+        n_open=zero,
+        n_near_due=Count("pk", filter=FIGURES["near_due"].cases(None, now)),
+        n_overdue=Count("pk", filter=FIGURES["overdue"].cases(None, now)),
+        n_suspended_now=zero,
+    )
+    totals: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SNAPSHOT, 0))
+    for row in _union([stored, due_soon]):
+        total = totals[_key(row, fields)]
+        for figure in SNAPSHOT:
+            total[figure] += row[f"n_{figure}"] or 0
+    return totals
 
 
 def _grouped(qs, fields: tuple[str, ...], aggregates: dict):
@@ -489,30 +738,28 @@ def _key(row: dict, fields: tuple[str, ...]) -> tuple:
 
 def reported_by(source: Subtree, period: Period, fields: tuple[str, ...]) -> dict[tuple, int]:
     """Cases filed in ``period`` per combination of ``fields`` (hot spots, repeated reports)."""
-    rows = (
-        CaseRollup.objects.filter(
-            area_id__in=source.area_ids(), day__gte=period.first, day__lte=period.last
-        )
-        .order_by()
-        .values(*fields)
-        .annotate(n=Sum("reported"))
+    rows = _summed(
+        Q(area_id__in=source.area_ids()), period.first, period.last, fields, {"n": Sum("reported")}
     )
-    return {_key(row, fields): row["n"] for row in rows if row["n"]}
+    return {key: row["n"] for key, row in rows.items() if row["n"]}
 
 
 def per_month(source: Subtree, first: date, last: date) -> dict[date, tuple[int, int]]:
-    """Cases filed and closed in each month from ``first`` to ``last`` (local days)."""
+    """Cases filed and closed in each month from ``first`` to ``last`` (local days): monthly
+    and daily rows (:func:`_split`), in one query."""
     totals: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    rows = (
-        CaseRollup.objects.filter(area_id__in=source.area_ids(), day__gte=first, day__lte=last)
-        .order_by()
-        .values("day")
-        .annotate(r=Sum("reported"), c=Sum("closed"))
-    )
-    for row in rows:
-        month = row["day"].replace(day=1)
-        totals[month][0] += row["r"] or 0
-        totals[month][1] += row["c"] or 0
+    querysets = [
+        _signed(
+            qs.annotate(m=TruncMonth(column) if column == "day" else F(column)), sign, "m"
+        ).annotate(r=Sum("reported"), c=Sum("closed"))
+        for qs, column, sign in _parts(Q(area_id__in=source.area_ids()), first, last)
+    ]
+    for row in _union(querysets):
+        month = row["m"]
+        if isinstance(month, datetime):
+            month = month.date()
+        totals[month][0] += row["_sign"] * (row["r"] or 0)
+        totals[month][1] += row["_sign"] * (row["c"] or 0)
     return {month: (r, c) for month, (r, c) in totals.items()}
 
 

@@ -340,7 +340,9 @@ MAP_BANDS = ("#fde8d7", "#f9b98f", "#f28b5b", "#d9534f", "#9e1f1a")
 def _map_context(request, cases, area: Area, now) -> dict:
     """The map of the dashboard: the children coloured by ``map_state`` cases per 1,000
     households (five equal bands up to the highest), the cases clustered, and the filter.
-    Its figures are of now (open, overdue), counted from the cases themselves, not the rollups."""
+    Its figures are of now (open, overdue): by child from the rollups' open cases (and the cases
+    due from today on), the markers from the located cases themselves."""
+    source = cases
     if isinstance(cases, rollup.Subtree):
         cases = cases.cases()
     categories = Category.objects.filter(is_active=True).select_related("parent")
@@ -358,7 +360,7 @@ def _map_context(request, cases, area: Area, now) -> dict:
     def link(child):
         return f"{reverse('stats:dashboard')}?{urlencode({**keep, 'area': child.pk})}#map"
 
-    features = maps.child_features(cases, area, children, flt, now, link)
+    features = maps.child_features(source, area, children, flt, now, link)
     top = max((f["properties"]["density"] or 0 for f in features), default=0)
     step = top / len(MAP_BANDS) if top else 0
     for feature in features:

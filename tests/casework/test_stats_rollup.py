@@ -206,6 +206,59 @@ def test_the_rollups_notice_a_wrong_row(workload, tree):
     assert rollup.differences(tree.street, period, workload) != []
 
 
+def test_the_monthly_and_open_case_rollups_agree_with_the_cases(workload, tree):
+    """The month level and the open cases' table (kept by the same refresh) against the cases:
+    the months are the sums of their days, the open table counts the open cases by due day
+    with no row left at zero, and the trend, hot spots and repeated reports read from them
+    are the direct ones."""
+    from django.db.models import Sum
+
+    from casework.models import OPEN_STATUSES, CaseRollupMonth, CaseRollupOpen
+    from casework.stats import selectors
+
+    source = rollup.Subtree.of(tree.street)
+    days: dict = {}
+    for row in CaseRollup.objects.values("day", "area_id", "closed", "reported", "handling_us"):
+        sums = days.setdefault((row["day"].replace(day=1), row["area_id"]), [0, 0, 0])
+        for i, column in enumerate(("closed", "reported", "handling_us")):
+            sums[i] += row[column]
+    months = {
+        (row["month"], row["area_id"]): [row["c"], row["r"], row["h"]]
+        for row in CaseRollupMonth.objects.values("month", "area_id").annotate(
+            c=Sum("closed"), r=Sum("reported"), h=Sum("handling_us")
+        )
+    }
+    assert {k: v for k, v in days.items() if any(v)} == {k: v for k, v in months.items() if any(v)}
+    assert len({month for month, _area in months}) >= 3
+    open_cases = Case.objects.filter(status__in=OPEN_STATUSES)
+    assert CaseRollupOpen.objects.aggregate(n=Sum("open"))["n"] == open_cases.count() > 0
+    assert not CaseRollupOpen.objects.filter(open=0, suspended_now=0).exists()
+    by_day: dict = {}
+    for case in open_cases:
+        day = timezone.localdate(case.due_at) if case.due_at else rollup.NO_DUE_DAY
+        by_day[str(day)] = by_day.get(str(day), 0) + 1
+    stored = dict(CaseRollupOpen.objects.values_list("due_day").annotate(n=Sum("open")).order_by())
+    assert {str(k): v for k, v in stored.items()} == by_day
+    cases = Case.objects.all()
+    for period in _periods(workload):
+        assert selectors.monthly_trend(source, period) == selectors.monthly_trend(cases, period)
+        rolled_areas, rolled_categories = selectors.hot_spots(source, tree.street, period)
+        direct_areas, direct_categories = selectors.hot_spots(cases, tree.street, period)
+        # Areas with equal counts may come in either order (and either may make the top).
+        assert sorted(n for _a, n in rolled_areas) == sorted(n for _a, n in direct_areas)
+        assert rolled_categories == direct_categories
+        assert selectors.repeated_reports(source, period) == selectors.repeated_reports(
+            cases, period
+        )
+    # A case closed after the last refresh leaves the open table's row (gone at zero).
+    case = open_cases.order_by("pk").first()
+    Case.objects.filter(pk=case.pk).update(status=Status.CLOSED, updated_at=timezone.now())
+    rollup.catch_up()
+    still_open = Case.objects.filter(status__in=OPEN_STATUSES).count()
+    assert CaseRollupOpen.objects.aggregate(n=Sum("open"))["n"] == still_open
+    assert not CaseRollupOpen.objects.filter(open=0, suspended_now=0).exists()
+
+
 @pytest.fixture
 def calendar(db):
     """The published holiday calendar (the handling times run on working time)."""
