@@ -56,7 +56,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0017_stats_rollup'),
+        ('casework', '0020_case_community_waiting_index'),
     ]
 
     operations = [
