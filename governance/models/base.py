@@ -298,9 +298,19 @@ class TreeModel(MPTTModel):
 
     @classmethod
     def rebuild_tree(cls) -> None:
+        """Number the stored tree again from the parents (after :meth:`bulk_insert_level`), as
+        django-mptt's rebuild does — roots in ``order_insertion_by`` order get trees 1, 2, …,
+        siblings follow it — but in one read and batched updates instead of an UPDATE per node
+        (31,000 areas: minutes against seconds)."""
         with transaction.atomic(using=router.db_for_write(cls)):
             cls.lock_tree()
-            cls._tree_manager.rebuild()
+            order = tuple(cls._mptt_meta.order_insertion_by)
+            manager = cls._base_manager
+            roots = list(manager.filter(parent__isnull=True).order_by(*order, "pk").only("pk"))
+            for number, root in enumerate(roots, 1):
+                root.tree_id = number
+            manager.bulk_update(roots, ["tree_id"], batch_size=500)
+            cls.renumber_stored_tree(cls, order_by=order)
 
     @classmethod
     def bulk_insert_level(cls, objs: list[TreeModel]) -> list[TreeModel]:
@@ -346,7 +356,7 @@ class TreeModel(MPTTModel):
         for obj in manager.filter(pk__in=list(numbers)).only("pk"):
             obj.tree_id, obj.lft, obj.rght, obj.level = numbers[obj.pk]
             changed.append(obj)
-        manager.bulk_update(changed, ["tree_id", "lft", "rght", "level"], batch_size=2000)
+        manager.bulk_update(changed, ["tree_id", "lft", "rght", "level"], batch_size=500)
 
     @classmethod
     def check_tree(cls) -> list[str]:
