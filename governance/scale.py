@@ -135,6 +135,8 @@ def seed_scale(
         with transaction.atomic() if atomic else nullcontext():
             result = fn(*args)
         report.seconds[name] = round(time.perf_counter() - started, 1)
+        # Each step's time as it ends: a long run shows where it is and where the time went.
+        log(f"  {report.seconds[name]:.1f} s")
         return result
 
     district = step("areas", _areas, sizes, report)
