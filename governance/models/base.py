@@ -301,7 +301,8 @@ class TreeModel(MPTTModel):
         """Number the stored tree again from the parents (after :meth:`bulk_insert_level`), as
         django-mptt's rebuild does — roots in ``order_insertion_by`` order get trees 1, 2, …,
         siblings follow it — but in one read and batched updates instead of an UPDATE per node
-        (31,000 areas: minutes against seconds)."""
+        (31,000 areas, side by side at load 11: 138 s against mptt's 159 s; the batched
+        ``CASE WHEN`` updates are what is left)."""
         with transaction.atomic(using=router.db_for_write(cls)):
             cls.lock_tree()
             order = tuple(cls._mptt_meta.order_insertion_by)
