@@ -129,7 +129,7 @@ def case_export_write(*, export_id, chunk_size: int = CHUNK) -> bool:
     return True
 
 
-def _counted(rows: Iterable[Case], pk, every: int) -> Iterator[Case]:
+def _counted(rows: Iterable[dict], pk, every: int) -> Iterator[dict]:
     for written, row in enumerate(rows, 1):
         yield row
         if written % every == 0:

@@ -8,11 +8,12 @@ one chunk of cases at a time. The file is deleted when the response closes it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.models import Case, Holder, Priority, Satisfaction, Source, Status
+from casework.models import OPEN_STATUSES, Case, Holder, Priority, Satisfaction, Source, Status
 from governance.exports import XLSX_CONTENT_TYPE, write_xlsx
 
 CONTENT_TYPE = XLSX_CONTENT_TYPE
@@ -25,7 +26,7 @@ def _labels(choices) -> dict[str, str]:
     return {value: str(label) for value, label in choices}
 
 
-def _columns() -> list[tuple[str, int, Callable[[Case], object]]]:
+def _columns() -> list[tuple[str, int, Callable[[dict], object]]]:
     local = timezone.localtime
     status = _labels(Status.choices)
     source = _labels(Source.choices)
@@ -33,37 +34,38 @@ def _columns() -> list[tuple[str, int, Callable[[Case], object]]]:
     holder = _labels(Holder.choices)
     satisfaction = _labels(Satisfaction.choices)
     yes = _("Yes")
+    shown = Case.reporter_shown_of
 
     def moment(value):
         return local(value).replace(tzinfo=None) if value else None
 
     return [
-        (_("Number"), 14, lambda c: c.number),
-        (_("Title"), 30, lambda c: c.title),
-        (_("Status"), 10, lambda c: status.get(c.status, c.status)),
-        (_("Category"), 12, lambda c: c.category.parent.name if c.category.parent_id else ""),
-        (_("Sub-category"), 14, lambda c: c.category.name),
-        (_("Community"), 14, lambda c: c.community.name if c.community_id else ""),
-        (_("Grid"), 16, lambda c: c.grid.name if c.grid_id else ""),
-        (_("Area"), 16, lambda c: c.area.name),
-        (_("Address"), 24, lambda c: c.address),
-        (_("Source"), 12, lambda c: source.get(c.source, c.source)),
-        (_("Priority"), 8, lambda c: priority.get(c.priority, c.priority)),
-        (_("Held by"), 10, lambda c: holder.get(c.holder, "") if c.holder else ""),
-        (_("Department"), 14, lambda c: c.department.name if c.department_id else ""),
-        (_("Reported at"), 17, lambda c: moment(c.reported_at)),
-        (_("Due"), 17, lambda c: moment(c.due_at) if c.is_open else None),
-        (_("Closed at"), 17, lambda c: moment(c.closed_at)),
-        (_("Reporter"), 10, lambda c: c.reporter_shown),
-        (_("Resolved on the spot"), 8, lambda c: yes if c.resolved_on_spot else ""),
-        (_("Reworks"), 6, lambda c: c.rework_count),
-        (_("Satisfaction"), 10, lambda c: satisfaction.get(c.satisfaction, "")),
-        (_("Handling result"), 30, lambda c: c.result),
+        (_("Number"), 14, itemgetter("number")),
+        (_("Title"), 30, itemgetter("title")),
+        (_("Status"), 10, lambda c: status.get(c["status"], c["status"])),
+        (_("Category"), 12, lambda c: c["category__parent__name"] or ""),
+        (_("Sub-category"), 14, itemgetter("category__name")),
+        (_("Community"), 14, lambda c: c["community__name"] or ""),
+        (_("Grid"), 16, lambda c: c["grid__name"] or ""),
+        (_("Area"), 16, itemgetter("area__name")),
+        (_("Address"), 24, itemgetter("address")),
+        (_("Source"), 12, lambda c: source.get(c["source"], c["source"])),
+        (_("Priority"), 8, lambda c: priority.get(c["priority"], c["priority"])),
+        (_("Held by"), 10, lambda c: holder.get(c["holder"], "") if c["holder"] else ""),
+        (_("Department"), 14, lambda c: c["department__name"] or ""),
+        (_("Reported at"), 17, lambda c: moment(c["reported_at"])),
+        (_("Due"), 17, lambda c: moment(c["due_at"]) if c["status"] in OPEN_STATUSES else None),
+        (_("Closed at"), 17, lambda c: moment(c["closed_at"])),
+        (_("Reporter"), 10, lambda c: shown(c["reporter_name"], c["reporter"])),
+        (_("Resolved on the spot"), 8, lambda c: yes if c["resolved_on_spot"] else ""),
+        (_("Reworks"), 6, itemgetter("rework_count")),
+        (_("Satisfaction"), 10, lambda c: satisfaction.get(c["satisfaction"], "")),
+        (_("Handling result"), 30, itemgetter("result")),
     ]
 
 
-def write_cases(cases: Iterable[Case]):
-    """Write ``cases`` to a temporary .xlsx file; returns it open for reading at the start.
+def write_cases(cases: Iterable[dict]):
+    """Write ``cases`` (rows of ``page_selectors.export_rows``) to a temporary .xlsx file; returns it open for reading at the start.
     Every cell goes through governance.exports: user text (titles, addresses, names, results)
     is written as text, never as a formula."""
     columns = _columns()

@@ -531,11 +531,20 @@ class Case(TimeStampedModel):
     def reporter_shown(self) -> str:
         """Who reported the case as pages, lists, exports and the API show it: a resident's
         name masked (governance.privacy, 张**), a staff member who filed it by name."""
+        if self.reporter_name:
+            return self.reporter_shown_of(self.reporter_name, "")
+        return str(self.reporter) if self.reporter_id else ""
+
+    @staticmethod
+    def reporter_shown_of(reporter_name: str, reporter: str) -> str:
+        """:attr:`reporter_shown` from plain values (``reporter``: the filing user's name), for
+        readers of many rows that hold no case instance (the export)."""
         from governance import privacy
 
-        if self.reporter_name:
-            return privacy.masked(self, "reporter_name")
-        return str(self.reporter) if self.reporter_id else ""
+        if reporter_name:
+            kind = privacy.personal_fields(Case)["reporter_name"].kind
+            return privacy.mask_value(kind, reporter_name)
+        return reporter
 
     @property
     def reporter_phone_shown(self) -> str:

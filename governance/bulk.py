@@ -132,3 +132,27 @@ def reset_sequence(model) -> None:
             f"{connection.ops.quote_name(table)}), 1))",
             [table, column],
         )
+
+
+def reserve_ids(model, count: int) -> list[int]:
+    """``count`` fresh ids for rows of ``model`` written with explicit ids by a bulk loader that
+    needs them before writing (to refer to them): from the id sequence on PostgreSQL, so that
+    loaders in several processes never take the same; past the largest id elsewhere (one
+    writer at a time)."""
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, column, count],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(
+            f"SELECT COALESCE(MAX({connection.ops.quote_name(column)}), 0) FROM "
+            f"{connection.ops.quote_name(table)}"
+        )
+        first = cursor.fetchone()[0] + 1
+    return list(range(first, first + count))

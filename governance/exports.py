@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -76,6 +76,7 @@ def write_xlsx(
     them later (ID numbers, phones) keep their digits."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])
+    sheet._values_to_row = _cells_to_row
     for index, width in enumerate(widths or [14] * len(headers)):
         sheet.column_dimensions[get_column_letter(index + 1)].width = width
     for index in text_columns:
@@ -94,6 +95,19 @@ def write_xlsx(
     workbook.save(handle)
     handle.seek(0)
     return handle
+
+
+def _cells_to_row(cells: Iterable[WriteOnlyCell], row_idx: int) -> Iterator[WriteOnlyCell]:
+    """openpyxl's ``WriteOnlyWorksheet._values_to_row`` for rows that are all cells (every row
+    here is, from :func:`xlsx_cell`): openpyxl first tries each value as a plain value and takes
+    a cell only from the ValueError that raises, with the cell's repr formatted into the
+    message — a third of an export's time. The cells written are the same."""
+    for col_idx, cell in enumerate(cells, 1):
+        cell.column = col_idx
+        cell.row = row_idx
+        if cell.hyperlink is not None:
+            cell.hyperlink.ref = cell.coordinate
+        yield cell
 
 
 def xlsx_cell(sheet, value) -> WriteOnlyCell:

@@ -16,16 +16,20 @@ This module is the composition root's (it sees every app); nothing imports it bu
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
 import random
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, connections, transaction
+from django.db.models import Max, Min
 from django.urls import reverse
 from django.utils import timezone
 
-from governance.bulk import bulk_load, refresh_planner_statistics, reset_sequence
+from governance.bulk import bulk_load, refresh_planner_statistics, reserve_ids, reset_sequence
 
 DISTRICT_CODE = "110199"
 DISTRICT_NAME = "规模演示区"
@@ -78,6 +82,8 @@ TITLES = {
     "噪音扰民": "夜间装修噪音",
 }
 # Stage limits in hours (the seed's own categories; the path timing reads them).
+NAME_BITS = 12
+NAME_POOL = 2**NAME_BITS  # names of reporters and actors, per street
 LIMITS = {"accept": 2, "dispatch": 2, "acknowledge": 2, "handle": 40}
 BATCH = 20_000
 
@@ -106,8 +112,15 @@ class AlreadyLoaded(Exception):
     pass
 
 
-def seed_scale(sizes: Sizes, *, now: datetime | None = None, log=print) -> Report:
-    """Build the district and fill it; raises :class:`AlreadyLoaded` when it exists."""
+def seed_scale(
+    sizes: Sizes, *, now: datetime | None = None, processes: int = 1, log=print
+) -> Report:
+    """Build the district and fill it; raises :class:`AlreadyLoaded` when it exists.
+
+    With ``processes`` above one on PostgreSQL (outside a transaction) the cases are written by
+    that many worker processes, a street at a time each, and the rollups built by as many over
+    id ranges; elsewhere everything runs here. Each step commits on its own: a run that fails
+    half-way leaves a half-loaded district (start again on a fresh database)."""
     from grids.models import Area
 
     if Area.objects.filter(code=DISTRICT_CODE).exists():
@@ -116,34 +129,52 @@ def seed_scale(sizes: Sizes, *, now: datetime | None = None, log=print) -> Repor
     rng = random.Random(sizes.seed)
     report = Report()
 
-    def step(name, fn, *args):
+    def step(name, fn, *args, atomic=True):
         log(f"· {name} …")
         started = time.perf_counter()
-        with transaction.atomic():
+        with transaction.atomic() if atomic else nullcontext():
             result = fn(*args)
         report.seconds[name] = round(time.perf_counter() - started, 1)
+        # Each step's time as it ends: a long run shows where it is and where the time went.
+        log(f"  {report.seconds[name]:.1f} s")
         return result
 
     district = step("areas", _areas, sizes, report)
     ctx = step("departments, categories, staff", _setup, district, report)
     step("residents", _residents, district, sizes, rng, report)
     step("party organizations and members", _party, district, sizes, rng, report)
-    step("cases", _cases, district, ctx, sizes, rng, now, report)
-    started = time.perf_counter()
-    log("· statistics rollups …")
-    report.counts["rollup_cases"] = _rollups()
-    report.seconds["rollups"] = round(time.perf_counter() - started, 1)
-    started = time.perf_counter()
-    log("· planner statistics …")
-    refresh_planner_statistics()
-    report.seconds["analyze"] = round(time.perf_counter() - started, 1)
+    # The workers commit a street each; the parent's transaction would not hold theirs.
+    step("cases", _cases, ctx, sizes, rng, now, processes, report, atomic=False)
+    report.counts["rollup_cases"] = step("statistics rollups", _rollups, processes, atomic=False)
+    step("planner statistics", refresh_planner_statistics, atomic=False)
     return report
 
 
-def _rollups() -> int:
+def _rollups(processes: int) -> int:
+    """Count every case without a rollup state in (all of the new ones), split by id range
+    over ``processes`` workers (``rollup.build_missing`` takes disjoint ranges side by side)."""
+    from casework.models import Case
+
+    bounds = Case.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    if bounds["first"] is None:
+        return 0
+    parts = processes if _parallel(processes) else 1
+    first, last = bounds["first"], bounds["last"]
+    width = (last - first) // parts + 1
+    ranges = [
+        {
+            "first": None if n == 0 else first + n * width,
+            "last": None if n == parts - 1 else first + (n + 1) * width - 1,
+        }
+        for n in range(parts)
+    ]
+    return sum(_run(_build_range, [(r,) for r in ranges], processes))
+
+
+def _build_range(bounds: dict) -> int:
     from casework.stats import rollup
 
-    return rollup.rebuild()
+    return rollup.build_missing(**bounds)
 
 
 # -- areas ----------------------------------------------------------------------------------
@@ -513,183 +544,309 @@ def _weighted(rng: random.Random, choices) -> str:
     return rng.choices(values, weights)[0]
 
 
-def _cases(district, ctx: _Context, sizes: Sizes, rng, now: datetime, report: Report) -> None:
+def _picker(choices):
+    """A fast :func:`_weighted` for a million draws: the cumulative weights computed once."""
+    values, weights = zip(*choices, strict=True)
+    cumulative = list(itertools.accumulate(weights))
+
+    def pick(rng: random.Random) -> str:
+        return rng.choices(values, cum_weights=cumulative)[0]
+
+    return pick
+
+
+@dataclass
+class _StreetCases:
+    """One street's share of the cases, handed to a worker: the district-wide filing order is
+    fixed before (ids grow with time, as they do in life), the rest comes from the street's own
+    random stream, so the result does not depend on how many processes wrote it."""
+
+    seed: str
+    street: int
+    center: int
+    ids: list[int]
+    offsets: list[float]  # filing times as a fraction of the span, ascending
+    homes: list[tuple[int, int, int]]  # (building, grid, community) of each case
+    categories: list  # (category pk, name, department pk)
+    start: datetime
+    span: timedelta
+    now: datetime
+    url: str  # of the case page, without the id
+
+
+@dataclass
+class _Tally:
+    counts: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    counters: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    def add(self, other: _Tally) -> None:
+        for mine, theirs in (
+            (self.counts, other.counts),
+            (self.statuses, other.statuses),
+            (self.counters, other.counters),
+        ):
+            for key, value in theirs.items():
+                mine[key] = mine.get(key, 0) + value
+
+
+CASE_FIELDS = (
+    "id", "created_at", "updated_at", "number", "street_id", "community_id", "grid_id",
+    "title", "description", "category_id", "area_id", "address", "source", "reporter_name",
+    "reporter_phone", "priority", "status", "holder", "department_id", "due_at",
+    "duplicate_of_id", "result", "satisfaction", "reported_at", "accepted_at",
+    "escalated_at", "dispatched_at", "acknowledged_at", "handled_at", "closed_at",
+    "evaluated_at", "resolved_on_spot", "rework_count", "return_count", "stage_entry",
+    "version",
+)  # fmt: skip
+EVENT_FIELDS = (
+    "case_id", "step", "actor_name", "role", "from_status", "to_status", "to_holder",
+    "department_id", "comment", "is_public", "due_at", "on_time", "created_at",
+)  # fmt: skip
+REMINDER_FIELDS = (
+    "id", "case_id", "stage", "kind", "tier", "entry", "holder", "department_id", "due_at",
+    "created_at", "notified_at",
+)  # fmt: skip
+NOTIFICATION_FIELDS = ("recipient_id", "kind", "title", "body", "url", "key", "created_at")
+
+
+def _cases(ctx: _Context, sizes: Sizes, rng, now: datetime, processes: int, report: Report):
+    """Write the cases street by street, in ``processes`` worker processes (each with its own
+    connection, each street in one transaction) when the database allows it."""
     from casework.deadlines.models import Reminder
-    from casework.models import Case, CaseCounter, CaseEvent
-    from governance.models import Notification
+    from casework.models import Case, CaseCounter
 
     span = timedelta(days=365 * sizes.years)
-    start = now - span
-    # Sorted filing times: ids grow with time, as they do in life.
     offsets = sorted(rng.random() for _n in range(sizes.cases))
+    homes = [ctx.buildings[rng.randrange(len(ctx.buildings))] for _n in range(sizes.cases)]
     first_id = (Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-    first_reminder = (
-        Reminder.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    ) + 1
-    center_of = dict(ctx.streets)
-    counters: dict[tuple[int, int], int] = {}
-    last_of_street: dict[int, int] = {}
-    totals = {"cases": 0, "events": 0, "reminders": 0, "notifications": 0}
-    statuses: dict[str, int] = {}
-    reminder_id = first_reminder
-    case_fields = (
-        "id", "created_at", "updated_at", "number", "street_id", "community_id", "grid_id",
-        "title", "description", "category_id", "area_id", "address", "source", "reporter_name",
-        "reporter_phone", "priority", "status", "holder", "department_id", "due_at",
-        "duplicate_of_id", "result", "satisfaction", "reported_at", "accepted_at",
-        "escalated_at", "dispatched_at", "acknowledged_at", "handled_at", "closed_at",
-        "evaluated_at", "resolved_on_spot", "rework_count", "return_count", "stage_entry",
-        "version",
-    )  # fmt: skip
-    event_fields = (
-        "case_id", "step", "actor_name", "role", "from_status", "to_status", "to_holder",
-        "department_id", "comment", "is_public", "due_at", "on_time", "created_at",
-    )  # fmt: skip
-    reminder_fields = (
-        "id", "case_id", "stage", "kind", "tier", "entry", "holder", "department_id", "due_at",
-        "created_at", "notified_at",
-    )  # fmt: skip
-    notification_fields = ("recipient_id", "kind", "title", "body", "url", "key", "created_at")
-
-    for batch_start in range(0, sizes.cases, BATCH):
-        cases, events, reminders, notifications = [], [], [], []
-        for n in range(batch_start, min(batch_start + BATCH, sizes.cases)):
-            case_id = first_id + n
-            reported = start + span * offsets[n]
-            building, grid, community, street = ctx.buildings[rng.randrange(len(ctx.buildings))]
-            category, category_name, default_department = rng.choice(ctx.categories)
-            year = timezone.localtime(reported).year
-            counters[(street, year)] = counters.get((street, year), 0) + 1
-            number = f"{year}-{counters[(street, year)]:06d}"
-            source = _weighted(rng, SOURCES)
-            reporter = _name(rng)
-            # Old cases finish; a few stay stuck in some stage.
-            path = _path(rng)
-            if rng.random() < 0.015:
-                path = path[: rng.randrange(1, len(path))]
-            status, holder, department = "reported", "community", None
-            stamps: dict[str, datetime] = {}
-            at = reported
-            stage_entry, version = 1, 1
-            stage_started = reported
-            due = reported + timedelta(hours=LIMITS["accept"])
-            escalated = False
-            satisfaction, on_spot, reworks, returns, result = "", False, 0, 0, ""
-            events.append(
-                (case_id, "report", reporter, "grid_worker", "", "reported", "community",
-                 None, "", True, due, None, reported)
-            )  # fmt: skip
-            for step in path[1:]:
-                low, high = DELAYS[step]
-                hours = rng.uniform(low, high)
-                if rng.random() < 0.08 and step in ("accept", "dispatch", "acknowledge"):
-                    hours += rng.uniform(2, 8)  # late now and then
-                when = at + timedelta(hours=hours)
-                if when >= now:
-                    break
-                on_time = None if due is None else when <= due
-                if on_time is False and status in STAGE_OF_STATUS:
-                    stage = STAGE_OF_STATUS[status]
-                    found = due + timedelta(minutes=rng.randrange(1, 15))
-                    reminders.append(
-                        (reminder_id, case_id, stage, "overdue", 1, stage_entry,
-                         holder, department, due, found, found)
-                    )  # fmt: skip
-                    notifications.append(
-                        (center_of[street], "case.overdue", f"超期：{number} {TITLES[category_name]}",
-                         f"{stage}阶段已于{timezone.localtime(due):%Y-%m-%d %H:%M}到期。",
-                         reverse("casework:detail", args=[case_id]), f"reminder:{reminder_id}", found)
-                    )  # fmt: skip
-                    reminder_id += 1
-                to_status, to_holder, role = EFFECTS[step]
-                before = (status, holder)
-                from_status = status
-                if step == "escalate":
-                    escalated = True
-                    stamps["escalated_at"] = when
-                if to_status is not None:
-                    status = to_status
-                if to_holder == "dispatcher":
-                    holder = "center" if escalated else "community"
-                elif to_holder is not None:
-                    holder = to_holder
-                if step == "dispatch":
-                    department = default_department
-                    stamps["dispatched_at"] = when
-                elif step == "return":
-                    department = None
-                    returns += 1
-                elif step == "accept":
-                    stamps["accepted_at"] = when
-                elif step == "acknowledge":
-                    stamps["acknowledged_at"] = when
-                elif step == "complete":
-                    stamps["handled_at"] = when
-                    result = "已现场处置完毕，恢复原状。"
-                elif step == "verify_fail":
-                    reworks += 1
-                elif step in ("verify_pass", "resolve_on_spot"):
-                    stamps["closed_at"] = when
-                    on_spot = step == "resolve_on_spot"
-                elif step == "evaluate":
-                    stamps["evaluated_at"] = when
-                    satisfaction = _weighted(rng, SATISFACTION)
-                if (status, holder) != before:
-                    stage_entry += 1
-                    stage_started = when
-                    stage = STAGE_OF_STATUS.get(status)
-                    due = stage_started + timedelta(hours=LIMITS[stage]) if stage else None
-                version += 1
-                events.append(
-                    (case_id, step, _name(rng), role, from_status, status, holder,
-                     department if holder == "department" and step != "acknowledge" else None,
-                     result if step == "complete" else "", True, due, on_time, when)
-                )  # fmt: skip
-                at = when
-            if status in STAGE_OF_STATUS and due is not None and due < now:
-                # Open and past its limit: the scan has found it.
-                found = due + timedelta(minutes=rng.randrange(1, 15))
-                if found < now:
-                    reminders.append(
-                        (reminder_id, case_id, STAGE_OF_STATUS[status], "overdue", 1,
-                         stage_entry, holder, department, due, found, found)
-                    )  # fmt: skip
-                    notifications.append(
-                        (center_of[street], "case.overdue", f"超期：{number} {TITLES[category_name]}",
-                         "案件已超过办理时限。", reverse("casework:detail", args=[case_id]),
-                         f"reminder:{reminder_id}", found)
-                    )  # fmt: skip
-                    reminder_id += 1
-            duplicate_of = last_of_street.get(street) if status == "merged" else None
-            if status == "merged" and duplicate_of is None:
-                status, holder = "rejected", ""
-                events[-1] = (
-                    *events[-1][:1],
-                    "reject",
-                    *events[-1][2:5],
-                    "rejected",
-                    *events[-1][6:],
-                )
-            statuses[status] = statuses.get(status, 0) + 1
-            last_of_street[street] = case_id
-            cases.append(
-                (case_id, reported, at, number, street, community, grid, TITLES[category_name],
-                 f"{reporter}反映：{TITLES[category_name]}，请尽快处理。", category, building,
-                 f"{DISTRICT_NAME}{case_id % 97 + 1}号院", source, reporter,
-                 f"13{rng.randrange(10**9):09d}", "normal", status, holder, department,
-                 due if status in STAGE_OF_STATUS else None, duplicate_of, result, satisfaction,
-                 reported, stamps.get("accepted_at"), stamps.get("escalated_at"),
-                 stamps.get("dispatched_at"), stamps.get("acknowledged_at"),
-                 stamps.get("handled_at"), stamps.get("closed_at"), stamps.get("evaluated_at"),
-                 on_spot, reworks, returns, stage_entry, version)
-            )  # fmt: skip
-        totals["cases"] += bulk_load(Case, case_fields, cases)
-        totals["events"] += bulk_load(CaseEvent, event_fields, events)
-        totals["reminders"] += bulk_load(Reminder, reminder_fields, reminders)
-        totals["notifications"] += bulk_load(Notification, notification_fields, notifications)
+    jobs = {
+        street: _StreetCases(
+            seed=f"{sizes.seed}-cases-{number}",
+            street=street,
+            center=center,
+            ids=[],
+            offsets=[],
+            homes=[],
+            categories=ctx.categories,
+            start=now - span,
+            span=span,
+            now=now,
+            # Resolved here, once: a forked worker would load the URL patterns again.
+            url=reverse("casework:detail", args=[0]).removesuffix("0/"),
+        )
+        for number, (street, center) in enumerate(ctx.streets)
+    }
+    for n, (building, grid, community, street) in enumerate(homes):
+        job = jobs[street]
+        job.ids.append(first_id + n)
+        job.offsets.append(offsets[n])
+        job.homes.append((building, grid, community))
+    del offsets, homes
+    tally = _Tally(counts=dict.fromkeys(("cases", "events", "reminders", "notifications"), 0))
+    for part in _run(_street_cases, [(job,) for job in jobs.values() if job.ids], processes):
+        tally.add(part)
     reset_sequence(Case)
     reset_sequence(Reminder)
-    for (street, year), last in counters.items():
+    for (street, year), last in tally.counters.items():
         CaseCounter.objects.update_or_create(street_id=street, year=year, defaults={"last": last})
-    report.counts.update(totals)
-    report.counts.update({f"status:{k}": v for k, v in sorted(statuses.items())})
+    report.counts.update(tally.counts)
+    report.counts.update({f"status:{k}": v for k, v in sorted(tally.statuses.items())})
+
+
+def _parallel(processes: int) -> bool:
+    """Whether work may go to other processes: they see only what is committed, so not inside
+    a transaction (a test's), and SQLite takes one writer at a time."""
+    return processes > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def _run(fn, calls: list[tuple], processes: int) -> list:
+    """``fn(*args)`` for every ``args`` in ``calls``: in forked worker processes (each opens its
+    own connection; the parent's are closed first so that no child shares its socket) when
+    :func:`_parallel`, else here, one after the other."""
+    if not _parallel(processes) or len(calls) < 2:
+        return [fn(*args) for args in calls]
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(processes, len(calls))) as pool:
+        return pool.starmap(_in_worker, [(fn, args) for args in calls], chunksize=1)
+
+
+def _in_worker(fn, args: tuple):
+    try:
+        return fn(*args)
+    finally:
+        connections.close_all()
+
+
+def _street_cases(job: _StreetCases) -> _Tally:
+    """Generate and COPY one street's cases with their events, reminders and notifications
+    (one transaction; batches of ``BATCH`` cases)."""
+    from casework.deadlines.models import Reminder
+    from casework.models import Case, CaseEvent
+    from governance.models import Notification
+
+    rng = random.Random(job.seed)
+    tally = _Tally(counts=dict.fromkeys(("cases", "events", "reminders", "notifications"), 0))
+    counters, statuses = tally.counters, tally.statuses
+    last_case = None
+    # A pool of names drawn once: a name per event drawn afresh was a quarter of the time.
+    names = [_name(rng) for _n in range(NAME_POOL)]
+    source_of, satisfaction_of = _picker(SOURCES), _picker(SATISFACTION)
+    local = timezone.get_current_timezone()
+    with transaction.atomic():
+        for batch_start in range(0, len(job.ids), BATCH):
+            cases, events = [], []
+            late = []  # (case, stage, entry, holder, department, due, found, title, body)
+            for i in range(batch_start, min(batch_start + BATCH, len(job.ids))):
+                case_id = job.ids[i]
+                reported = job.start + job.span * job.offsets[i]
+                building, grid, community = job.homes[i]
+                category, category_name, default_department = rng.choice(job.categories)
+                year = reported.astimezone(local).year
+                counters[(job.street, year)] = counters.get((job.street, year), 0) + 1
+                number = f"{year}-{counters[(job.street, year)]:06d}"
+                title = TITLES[category_name]
+                source = source_of(rng)
+                reporter = names[rng.getrandbits(NAME_BITS)]
+                # Old cases finish; a few stay stuck in some stage.
+                path = _path(rng)
+                if rng.random() < 0.015:
+                    path = path[: rng.randrange(1, len(path))]
+                status, holder, department = "reported", "community", None
+                stamps: dict[str, datetime] = {}
+                at = reported
+                stage_entry, version = 1, 1
+                due = reported + timedelta(hours=LIMITS["accept"])
+                escalated = False
+                satisfaction, on_spot, reworks, returns, result = "", False, 0, 0, ""
+                events.append(
+                    (case_id, "report", reporter, "grid_worker", "", "reported", "community",
+                     None, "", True, due, None, reported)
+                )  # fmt: skip
+                for step in path[1:]:
+                    low, high = DELAYS[step]
+                    hours = rng.uniform(low, high)
+                    if rng.random() < 0.08 and step in ("accept", "dispatch", "acknowledge"):
+                        hours += rng.uniform(2, 8)  # late now and then
+                    when = at + timedelta(hours=hours)
+                    if when >= job.now:
+                        break
+                    on_time = None if due is None else when <= due
+                    if on_time is False and status in STAGE_OF_STATUS:
+                        stage = STAGE_OF_STATUS[status]
+                        found = due + timedelta(minutes=rng.randrange(1, 15))
+                        late.append(
+                            (case_id, stage, stage_entry, holder, department, due, found,
+                             f"超期：{number} {title}",
+                             f"{stage}阶段已于{due.astimezone(local):%Y-%m-%d %H:%M}到期。")
+                        )  # fmt: skip
+                    to_status, to_holder, role = EFFECTS[step]
+                    before = (status, holder)
+                    from_status = status
+                    if step == "escalate":
+                        escalated = True
+                        stamps["escalated_at"] = when
+                    if to_status is not None:
+                        status = to_status
+                    if to_holder == "dispatcher":
+                        holder = "center" if escalated else "community"
+                    elif to_holder is not None:
+                        holder = to_holder
+                    if step == "dispatch":
+                        department = default_department
+                        stamps["dispatched_at"] = when
+                    elif step == "return":
+                        department = None
+                        returns += 1
+                    elif step == "accept":
+                        stamps["accepted_at"] = when
+                    elif step == "acknowledge":
+                        stamps["acknowledged_at"] = when
+                    elif step == "complete":
+                        stamps["handled_at"] = when
+                        result = "已现场处置完毕，恢复原状。"
+                    elif step == "verify_fail":
+                        reworks += 1
+                    elif step in ("verify_pass", "resolve_on_spot"):
+                        stamps["closed_at"] = when
+                        on_spot = step == "resolve_on_spot"
+                    elif step == "evaluate":
+                        stamps["evaluated_at"] = when
+                        satisfaction = satisfaction_of(rng)
+                    if (status, holder) != before:
+                        stage_entry += 1
+                        stage = STAGE_OF_STATUS.get(status)
+                        due = when + timedelta(hours=LIMITS[stage]) if stage else None
+                    version += 1
+                    events.append(
+                        (case_id, step, names[rng.getrandbits(NAME_BITS)], role, from_status, status, holder,
+                         department if holder == "department" and step != "acknowledge" else None,
+                         result if step == "complete" else "", True, due, on_time, when)
+                    )  # fmt: skip
+                    at = when
+                if status in STAGE_OF_STATUS and due is not None and due < job.now:
+                    # Open and past its limit: the scan has found it.
+                    found = due + timedelta(minutes=rng.randrange(1, 15))
+                    if found < job.now:
+                        late.append(
+                            (case_id, STAGE_OF_STATUS[status], stage_entry, holder, department,
+                             due, found, f"超期：{number} {title}", "案件已超过办理时限。")
+                        )  # fmt: skip
+                duplicate_of = last_case if status == "merged" else None
+                if status == "merged" and duplicate_of is None:
+                    status, holder = "rejected", ""
+                    events[-1] = (
+                        *events[-1][:1],
+                        "reject",
+                        *events[-1][2:5],
+                        "rejected",
+                        *events[-1][6:],
+                    )
+                statuses[status] = statuses.get(status, 0) + 1
+                last_case = case_id
+                cases.append(
+                    (case_id, reported, at, number, job.street, community, grid, title,
+                     f"{reporter}反映：{title}，请尽快处理。", category, building,
+                     f"{DISTRICT_NAME}{case_id % 97 + 1}号院", source, reporter,
+                     f"13{rng.randrange(10**9):09d}", "normal", status, holder, department,
+                     due if status in STAGE_OF_STATUS else None, duplicate_of, result,
+                     satisfaction, reported, stamps.get("accepted_at"),
+                     stamps.get("escalated_at"), stamps.get("dispatched_at"),
+                     stamps.get("acknowledged_at"), stamps.get("handled_at"),
+                     stamps.get("closed_at"), stamps.get("evaluated_at"), on_spot, reworks,
+                     returns, stage_entry, version)
+                )  # fmt: skip
+            reminder_ids = reserve_ids(Reminder, len(late))
+            counts = tally.counts
+            counts["cases"] += bulk_load(Case, CASE_FIELDS, cases)
+            counts["events"] += bulk_load(CaseEvent, EVENT_FIELDS, events)
+            counts["reminders"] += bulk_load(
+                Reminder,
+                REMINDER_FIELDS,
+                (
+                    (pk, case, stage, "overdue", 1, entry, holder, department, due, found, found)
+                    for pk, (case, stage, entry, holder, department, due, found, _t, _b) in zip(
+                        reminder_ids, late, strict=True
+                    )
+                ),
+            )
+            counts["notifications"] += bulk_load(
+                Notification,
+                NOTIFICATION_FIELDS,
+                (
+                    (
+                        job.center,
+                        "case.overdue",
+                        title,
+                        body,
+                        f"{job.url}{case}/",
+                        f"reminder:{pk}",
+                        found,
+                    )
+                    for pk, (case, _s, _e, _h, _d, _due, found, title, body) in zip(
+                        reminder_ids, late, strict=True
+                    )
+                ),
+            )
+    return tally

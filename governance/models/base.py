@@ -316,9 +316,19 @@ class TreeModel(MPTTModel):
 
     @classmethod
     def rebuild_tree(cls) -> None:
+        """Number the stored tree again from the parents (after :meth:`bulk_insert_level`), as
+        django-mptt's rebuild does — roots in ``order_insertion_by`` order get trees 1, 2, …,
+        siblings follow it — but in one read and batched updates instead of an UPDATE per node
+        (31,000 areas)."""
         with transaction.atomic(using=router.db_for_write(cls)):
             cls.lock_tree()
-            cls._tree_manager.rebuild()
+            order = tuple(cls._mptt_meta.order_insertion_by)
+            manager = cls._base_manager
+            roots = list(manager.filter(parent__isnull=True).order_by(*order, "pk").only("pk"))
+            for number, root in enumerate(roots, 1):
+                root.tree_id = number
+            manager.bulk_update(roots, ["tree_id"], batch_size=500)
+            cls.renumber_stored_tree(cls, order_by=order)
 
     @classmethod
     def bulk_insert_level(cls, objs: list[TreeModel]) -> list[TreeModel]:
@@ -337,7 +347,8 @@ class TreeModel(MPTTModel):
     def renumber_stored_tree(model, *, order_by: tuple[str, ...]) -> None:
         """Renumber the nested sets of ``model`` so that siblings follow ``order_by``: for a data
         migration that changes a tree's ``order_insertion_by`` (a historical model has no tree
-        manager to rebuild with). Roots keep their trees; two queries and one bulk update."""
+        manager to rebuild with). Roots keep their trees; one read and an update per 2,000
+        nodes."""
         manager = model._base_manager
         rows = list(manager.order_by(*order_by, "pk").values_list("pk", "parent_id", "tree_id"))
         children: dict[int | None, list[int]] = {}
@@ -360,11 +371,23 @@ class TreeModel(MPTTModel):
                 counter += 1
                 stack.append((pk, level, True))
                 stack.extend((child, level + 1, False) for child in reversed(children.get(pk, [])))
-        changed = []
-        for obj in manager.filter(pk__in=list(numbers)).only("pk"):
-            obj.tree_id, obj.lft, obj.rght, obj.level = numbers[obj.pk]
-            changed.append(obj)
-        manager.bulk_update(changed, ["tree_id", "lft", "rght", "level"], batch_size=2000)
+        # One UPDATE … FROM a VALUES list per 2,000 nodes (PostgreSQL, SQLite 3.33+): bulk_update's
+        # CASE WHEN per column took minutes for 31,000 areas.
+        connection = connections[manager.db]
+        q = connection.ops.quote_name
+        table = q(model._meta.db_table)
+        pk = q(model._meta.pk.column)
+        rows = [(node, *numbers[node]) for node in sorted(numbers)]
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), 2000):
+                chunk = rows[start : start + 2000]
+                cursor.execute(
+                    f"WITH v(n, t, l, r, d) AS "
+                    f"(VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(chunk))}) "
+                    f"UPDATE {table} SET tree_id = v.t, lft = v.l, rght = v.r, level = v.d "
+                    f"FROM v WHERE {table}.{pk} = v.n",
+                    [value for row in chunk for value in row],
+                )
 
     @classmethod
     def check_tree(cls) -> list[str]:

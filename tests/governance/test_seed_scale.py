@@ -13,6 +13,7 @@ from django.utils import timezone
 from casework.deadlines.models import Reminder
 from casework.models import Case, CaseCounter, CaseEvent, Status
 from casework.stats import periods, rollup
+from casework.stats.models import CaseRollupState
 from governance.models import Notification
 from governance.scale import DISTRICT_CODE, id_number
 from grids.models import Area, AreaKind, Resident
@@ -98,6 +99,37 @@ def test_its_statistics_agree_with_the_cases(district):
     for street in Area.objects.filter(parent=root):
         for period in (month, month.previous()):
             assert rollup.differences(street, period, now) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_write_the_same_kind_of_district():
+    """With committed transactions (no test transaction around it) the cases are written by
+    worker processes and the rollups built by several over id ranges."""
+    out = StringIO()
+    call_command("seed_scale", *TINY, "--processes=2", stdout=out)
+    assert Case.objects.count() == 2000
+    assert CaseRollupState.objects.count() == 2000  # every case counted once
+    assert set(Case.objects.values_list("status", flat=True)) == set(Status.values)
+    # Ids follow the filing times across the streets, as they do in life.
+    by_time = list(Case.objects.order_by("reported_at", "pk").values_list("pk", flat=True))
+    assert by_time == sorted(by_time)
+    assert CaseEvent.objects.filter(step="report").count() == 2000
+    reminders = Reminder.objects.count()
+    assert reminders > 0
+    assert Notification.objects.filter(key__startswith="reminder:").count() == reminders
+    assert (
+        not Notification.objects.filter(key__startswith="reminder:")
+        .exclude(key__in=[f"reminder:{pk}" for pk in Reminder.objects.values_list("pk", flat=True)])
+        .exists()
+    )
+    root = Area.objects.get(code=DISTRICT_CODE)
+    now = timezone.now()
+    month = periods.preset("month")
+    for street in Area.objects.filter(parent=root):
+        for period in (month, month.previous()):
+            assert rollup.differences(street, period, now) == []
+    assert "Done in" in out.getvalue()
 
 
 def test_it_refuses_to_load_twice(district):

@@ -1,3 +1,4 @@
+import os
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -32,6 +33,13 @@ class Command(BaseCommand):
                 default=getattr(defaults, name),
                 help=f"{help_text} (default {getattr(defaults, name):,})",
             )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="worker processes for the cases and the rollups on PostgreSQL "
+            "(default: the CPUs, here %(default)s)",
+        )
 
     def handle(self, *args, **options):
         sizes = Sizes(**{name: options[name] for name in Sizes.__dataclass_fields__})
@@ -39,9 +47,11 @@ class Command(BaseCommand):
             minimum = 0 if name in ("residents", "party_members", "cases", "seed") else 1
             if getattr(sizes, name) < minimum:
                 raise CommandError(f"--{name.replace('_', '-')} must be at least {minimum}.")
+        if options["processes"] < 1:
+            raise CommandError("--processes must be at least 1.")
         started = time.perf_counter()
         try:
-            report = seed_scale(sizes, log=self.stdout.write)
+            report = seed_scale(sizes, processes=options["processes"], log=self.stdout.write)
         except AlreadyLoaded as exc:
             raise CommandError(
                 f"The scale district ({exc}) is already loaded; use a fresh database."
