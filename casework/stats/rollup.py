@@ -46,6 +46,7 @@ from itertools import pairwise
 
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import Count, F, IntegerField, Max, Q, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -215,11 +216,11 @@ def _contributions(ids: list[int]) -> tuple[dict[int, dict], dict[int, datetime]
 
     cases = {
         row["pk"]: row
-        for row in Case.objects.using(PRIMARY).filter(pk__in=ids).values(*_CASE_FIELDS)
+        for row in Case.objects.using(PRIMARY).filter(pk__in=_one_of(ids)).values(*_CASE_FIELDS)
     }
     if not cases:
         return {}, {}
-    ids = list(cases)
+    ids = _one_of(list(cases))
     events = defaultdict(list)
     for case_id, step, created_at, on_time in (
         CaseEvent.objects.using(PRIMARY)
@@ -249,7 +250,9 @@ def _contributions(ids: list[int]) -> tuple[dict[int, dict], dict[int, datetime]
     suspended_now = set(
         DeadlineRequest.objects.using(PRIMARY)
         .active_suspensions()
-        .filter(case_id__in=[pk for pk, c in cases.items() if c["status"] in OPEN_STATUSES])
+        .filter(
+            case_id__in=_one_of([pk for pk, c in cases.items() if c["status"] in OPEN_STATUSES])
+        )
         .values_list("case_id", flat=True)
     )
     closed = [
@@ -261,7 +264,7 @@ def _contributions(ids: list[int]) -> tuple[dict[int, dict], dict[int, datetime]
         handling = {
             pk: spent
             for pk, (_fields, spent) in compute.handling_by_case(
-                Case.objects.using(PRIMARY).filter(pk__in=closed).order_by(), last
+                Case.objects.using(PRIMARY).filter(pk__in=_one_of(closed)).order_by(), last
             ).items()
         }
     tz = timezone.get_current_timezone()
@@ -279,6 +282,18 @@ def _contributions(ids: list[int]) -> tuple[dict[int, dict], dict[int, datetime]
         for pk, case in cases.items()
     }
     return result, {pk: case["updated_at"] for pk, case in cases.items()}
+
+
+def _one_of(ids: list[int]) -> RawSQL:
+    """``ids`` for an ``__in`` filter as one parameter (a JSON array unpacked by the
+    database): a list of 2,000 ids is 2,000 placeholders that Django compiles and psycopg
+    scans the query text for, on each of the seven reads of a chunk (profiled: a fifth of a
+    build)."""
+    if connection.vendor == "postgresql":
+        sql = "SELECT jsonb_array_elements_text(%s::jsonb)::bigint"
+    else:
+        sql = "SELECT value FROM json_each(%s)"
+    return RawSQL(sql, [_json(ids)])
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -301,7 +316,9 @@ def _refresh_chunk(ids: list[int]) -> int:
         [CaseRollupState(case_id=pk, case_updated_at=epoch, data={}) for pk in ids],
         ignore_conflicts=True,
     )
-    states = CaseRollupState.objects.using(PRIMARY).filter(case_id__in=ids).order_by("case_id")
+    states = (
+        CaseRollupState.objects.using(PRIMARY).filter(case_id__in=_one_of(ids)).order_by("case_id")
+    )
     if connection.features.has_select_for_update:
         states = states.select_for_update()
     old = {s.case_id: s for s in states}
@@ -543,7 +560,7 @@ def build_missing(*, first: int | None = None, last: int | None = None) -> int:
         with transaction.atomic(using=PRIMARY):
             known = set(
                 CaseRollupState.objects.using(PRIMARY)
-                .filter(case_id__in=chunk)
+                .filter(case_id__in=_one_of(chunk))
                 .values_list("case_id", flat=True)
             )
             missing = [pk for pk in chunk if pk not in known]
