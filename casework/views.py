@@ -180,6 +180,10 @@ def _shape_filter_form(filterset: CaseFilterSet, user, selected) -> None:
             field.widget = widgets.Select(attrs=field.widget.attrs, choices=field.widget.choices)
         elif type(field.widget) is forms.NullBooleanSelect:
             field.widget = widgets.NullBooleanSelect(attrs=field.widget.attrs)
+        elif type(field.widget) is forms.TextInput:
+            field.widget = widgets.TextInput(attrs=field.widget.attrs)
+        elif type(field.widget) is forms.DateInput:
+            field.widget = widgets.DateInput(attrs=field.widget.attrs, format=field.widget.format)
     fields["q"].widget.attrs["placeholder"] = _("Number, title or address")
     fields["department"].empty_label = _("All departments")
     for name in ("reported_from", "reported_to"):
