@@ -198,9 +198,9 @@ def _shape_filter_form(filterset: CaseFilterSet, user, selected) -> None:
         choices.append((area.pk, "\u3000" * max(0, area.rank - top) + area.name))
     field.widget.choices = choices
     categories = filterset.form.fields["category"]
-    categories.widget.choices = [("", _("All categories"))] + [
-        (c.pk, "\u3000" * c.level + c.name)
-        for c in Category.objects.order_by(*Category.tree_order())
+    categories.widget.choices = [
+        ("", _("All categories")),
+        *page_selectors.filter_category_choices(),
     ]
 
 

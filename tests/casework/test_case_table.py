@@ -102,3 +102,19 @@ def test_the_inbox_shows_the_tables_the_template_drew(client, cast, varied_cases
     assert sections, "the dispatcher has cases waiting"
     for section in sections:
         assert _reference(section["cases"]) in page
+
+
+def test_the_category_filter_follows_a_category_change_after_the_list_was_drawn(
+    client, cast, varied_cases
+):
+    from casework.models import Category
+
+    client.force_login(cast.street_admin)
+    category = Category.objects.order_by("pk").first()
+    assert f">{category.name}</option>" in client.get("/cases/").content.decode()
+
+    category.name = "改名后的类别"
+    category.save()
+    renamed = client.get("/cases/").content.decode()
+
+    assert ">改名后的类别</option>" in renamed
