@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from governance.scopes import scope_of
@@ -64,7 +65,7 @@ _urls: dict[tuple, str | None] = {}
 
 
 def _url(url_name: str) -> str | None:
-    key = (url_name, get_urlconf(), get_script_prefix())
+    key = (url_name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
     if key not in _urls:
         try:
             _urls[key] = reverse(url_name)
