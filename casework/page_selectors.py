@@ -9,7 +9,7 @@ from itertools import islice
 
 from django.db.models import QuerySet
 
-from casework import workflow
+from casework import selectors, workflow
 from casework.models import Case, Category
 from casework.services import CASE_AREA_KINDS
 from governance.models import Role
@@ -69,6 +69,18 @@ def report_places_for(user, area: Area | None) -> tuple[Area | None, list[Area]]
 def report_categories() -> QuerySet[Category]:
     """Active categories in tree order (parents included, to group the leaves under them)."""
     return Category.objects.filter(is_active=True).order_by(*Category.tree_order())
+
+
+def filter_category_choices() -> list[tuple[int, str]]:
+    """Options of the list's category filter: every category in tree order, indented by level.
+    Kept in the process cache of categories (dropped on any save or delete of one), so that a
+    list page runs no query for them."""
+
+    def load() -> list[tuple[int, str]]:
+        categories = Category.objects.order_by(*Category.tree_order())
+        return [(c.pk, "\u3000" * c.level + c.name) for c in categories]
+
+    return selectors.CATEGORIES.get("filter-choices", load)
 
 
 def filter_areas_for(user, selected_pk: int | None = None) -> QuerySet[Area]:

@@ -24,13 +24,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casework import (
-    clock,
     export_jobs,
     exports,
     page_selectors,
     photo_drafts,
     selectors,
     services,
+    tables,
     workflow,
 )
 from casework.deadlines import permissions as deadline_permissions
@@ -88,15 +88,6 @@ def case_or_404(user, pk: int) -> Case:
     return case
 
 
-def _annotate_rows(cases, now) -> list[Case]:
-    """Add ``remaining`` (time left in words) to each listed case."""
-    rows = list(cases)
-    for case in rows:
-        case.remaining = clock.remaining(case, now)
-        case.is_new_now = case.is_new(now)
-    return rows
-
-
 # -- inbox ----------------------------------------------------------------------------------
 @login_required
 def inbox(request):
@@ -112,13 +103,15 @@ def inbox(request):
             continue
         paginator = CappedPaginator(qs, INBOX_PAGE_SIZE, rows=selectors.case_rows)
         page = paginator.get_page(request.GET.get(f"{key}_page"))
+        cases = tables.annotate(page.object_list, now)
         sections.append(
             {
                 "key": key,
                 "title": title,
                 "help": help_text,
                 "page": page,
-                "cases": _annotate_rows(page.object_list, now),
+                "cases": cases,
+                "rows": tables.rows_html(cases, now),
             }
         )
     return render(
@@ -149,6 +142,8 @@ def case_list(request):
     page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     selected_area = filterset.form.data.get("area") if filterset.is_bound else None
     _shape_filter_form(filterset, request.user, selected_area)
+    now = timezone.now()
+    cases = tables.annotate(page.object_list, now)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("sort", None)
@@ -159,7 +154,8 @@ def case_list(request):
             "filter": filterset,
             "page_obj": page,
             "is_paginated": page.has_other_pages(),
-            "cases": _annotate_rows(page.object_list, timezone.now()),
+            "cases": cases,
+            "rows": tables.rows_html(cases, now),
             "sort": sort,
             "base_query": query.urlencode(),
             "export_query": request.GET.urlencode(),
@@ -184,6 +180,10 @@ def _shape_filter_form(filterset: CaseFilterSet, user, selected) -> None:
             field.widget = widgets.Select(attrs=field.widget.attrs, choices=field.widget.choices)
         elif type(field.widget) is forms.NullBooleanSelect:
             field.widget = widgets.NullBooleanSelect(attrs=field.widget.attrs)
+        elif type(field.widget) is forms.TextInput:
+            field.widget = widgets.TextInput(attrs=field.widget.attrs)
+        elif type(field.widget) is forms.DateInput:
+            field.widget = widgets.DateInput(attrs=field.widget.attrs, format=field.widget.format)
     fields["q"].widget.attrs["placeholder"] = _("Number, title or address")
     fields["department"].empty_label = _("All departments")
     for name in ("reported_from", "reported_to"):
@@ -198,9 +198,9 @@ def _shape_filter_form(filterset: CaseFilterSet, user, selected) -> None:
         choices.append((area.pk, "\u3000" * max(0, area.rank - top) + area.name))
     field.widget.choices = choices
     categories = filterset.form.fields["category"]
-    categories.widget.choices = [("", _("All categories"))] + [
-        (c.pk, "\u3000" * c.level + c.name)
-        for c in Category.objects.order_by(*Category.tree_order())
+    categories.widget.choices = [
+        ("", _("All categories")),
+        *page_selectors.filter_category_choices(),
     ]
 
 

@@ -71,6 +71,8 @@ class _DrawnInPython:
     drawn = {
         "django/forms/widgets/select.html": _select,
         "django/forms/widgets/checkbox_option.html": _input,
+        "django/forms/widgets/text.html": _input,
+        "django/forms/widgets/date.html": _input,
     }
 
     def _render(self, template_name, context, renderer=None) -> SafeString:
@@ -89,4 +91,12 @@ class NullBooleanSelect(_DrawnInPython, forms.NullBooleanSelect):
 
 
 class CheckboxSelectMultiple(_DrawnInPython, forms.CheckboxSelectMultiple):
+    pass
+
+
+class TextInput(_DrawnInPython, forms.TextInput):
+    pass
+
+
+class DateInput(_DrawnInPython, forms.DateInput):
     pass

@@ -19,6 +19,8 @@ import logging
 import math
 import time as monotonic_clock
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -64,7 +66,9 @@ class _ProcessCache:
 
     def sync(self) -> None:
         """Drop what was read under an older calendar version, or too long ago (one cache
-        read, no query)."""
+        read, no query; none inside :func:`synced_once`, which has just read it)."""
+        if _synced_once.get():
+            return
         version = cache.get(VERSION_KEY)
         now = monotonic_clock.monotonic()
         if version != self.version or now - self.loaded_at > MAX_AGE:
@@ -95,6 +99,21 @@ class _ProcessCache:
 
 
 _cache = _ProcessCache()
+# Set inside synced_once(): the version was read at its start.
+_synced_once: ContextVar[bool] = ContextVar("workclock_synced_once", default=False)
+
+
+@contextmanager
+def synced_once() -> Iterator[None]:
+    """Read the calendar version once for the block instead of once per call: a table of 25
+    cases' time left read it 25 times (a cache round trip each). For the reads of one request;
+    an edit made meanwhile is seen by the next request."""
+    _cache.sync()
+    token = _synced_once.set(True)
+    try:
+        yield
+    finally:
+        _synced_once.reset(token)
 
 
 def bump_calendar_version() -> None:

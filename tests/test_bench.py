@@ -172,3 +172,15 @@ def test_the_filing_benchmark_files_through_the_stack_at_a_tiny_size(tmp_path):
     report = results.read_text(encoding="utf-8")
     assert "| 1 × 1 |" in report and "| 1 × 2 |" in report
     assert "1. `SELECT governance_apitoken + 1 joined`" in report
+
+
+def test_the_page_cpu_benchmark_runs_at_a_tiny_size(tmp_path):
+    results = tmp_path / "page_cpu.md"
+    bench = _load("page_cpu")
+
+    assert bench.run(60, renders=2, results=results) == 0
+
+    report = results.read_text(encoding="utf-8")
+    assert f"| {bench.CEILING} |" in report
+    for label, who, _path in bench.PAGES:
+        assert f"| {label} | {bench.WHO[who]} |" in report

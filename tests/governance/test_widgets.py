@@ -40,3 +40,16 @@ def test_check_boxes_are_drawn_as_django_draws_them():
         ours = [o.tag() for o in Ours(data)["status"]] + [str(Ours(data)["status"])]
         assert ours == theirs
         assert all("<b>" not in tag for tag in ours)
+
+
+def test_text_and_date_inputs_are_drawn_as_django_draws_them():
+    attrs = {"placeholder": '编号 <或> "标题"', "required": True}
+    for value in (None, "", "井盖 & <b>", 12):
+        assert widgets.TextInput(attrs=attrs).render("q", value, {"id": "id_q"}) == (
+            forms.TextInput(attrs=attrs).render("q", value, {"id": "id_q"})
+        )
+    ours, theirs = widgets.DateInput(), forms.DateInput()
+    ours.input_type = theirs.input_type = "date"
+    for value in (None, "2026-03-02", "not a date"):
+        assert ours.render("reported_from", value) == theirs.render("reported_from", value)
+        assert 'type="date"' in ours.render("reported_from", value)

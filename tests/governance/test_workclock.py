@@ -494,3 +494,24 @@ def test_the_admin_home_warns_about_years_without_calendar(client, cast, monkeyp
     CalendarDay.objects.create(date=date(2027, 1, 1), kind=CalendarDay.Kind.HOLIDAY, name="元旦")
     page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "No holiday calendar" not in page
+
+
+def test_synced_once_reads_the_calendar_version_once_for_a_table(monkeypatch):
+    reads = []
+    real_get = workclock.cache.get
+
+    def counting_get(key, *args, **kwargs):
+        reads.append(key)
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(workclock.cache, "get", counting_get)
+    start = at(2026, 3, 2, 9, 0)
+    with workclock.synced_once():
+        for hours in range(1, 26):
+            describe_remaining(start + timedelta(hours=hours), start)
+    in_block = reads.count(workclock.VERSION_KEY)
+    describe_remaining(start + timedelta(hours=3), start)
+
+    assert in_block == 1
+    # Outside the block every read checks the version again (an edit elsewhere is seen at once).
+    assert reads.count(workclock.VERSION_KEY) == 2

@@ -1,0 +1,203 @@
+"""CPU of the HTML case lists against the framework's ceiling, in-process, side by side.
+
+    .venv/bin/python bench/page_cpu.py [--cases 10000] [--renders 200] [--profile PATH]
+
+Issue 15 asks the lists to serve at least a third of the ceiling's throughput (the ceiling is
+the cheapest authenticated endpoint, ``GET /api/v1/me/`` with a token). Throughput on this
+machine is CPU-bound, so the figure read here is the Python CPU (``time.process_time``) of one
+request through Django's whole stack in-process — middleware, session, view, template — for the
+case list, the filtered list and the inbox, as a center supervisor of the street and as a grid
+worker of one grid, each beside the ceiling measured in the same loop (the rows alternate, so
+that the machine's load falls on every row alike). A list page at ≤ 3× the ceiling's CPU meets
+the goal. ``--profile`` writes a cProfile of every page request to PATH (read it with ``pstats``).
+
+The data is ``bench/lists.py``'s street (``--cases`` cases), with a share of the grid's cases
+put in "handled" so that the grid worker's inbox has rows. Writes
+``bench/results/page_cpu.md``; ``tests/test_bench.py`` runs :func:`run` at a tiny size.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, machine, setup_django
+
+RESULTS = ROOT / "bench" / "results" / "page_cpu.md"
+CEILING = "ceiling: GET /api/v1/me/ (token)"
+# (label, who, path); {category} and {community} are filled in.
+PAGES = [
+    ("case list", "supervisor", "/cases/"),
+    ("filtered list", "supervisor", "/cases/?status=reported&status=accepted&area={community}"),
+    ("inbox", "supervisor", "/cases/inbox/"),
+    ("case list", "worker", "/cases/"),
+    ("filtered list", "worker", "/cases/?status=handled&status=closed&sort=due"),
+    ("inbox", "worker", "/cases/inbox/"),
+]
+WHO = {"supervisor": "center supervisor (street)", "worker": "grid worker (one grid)"}
+
+
+def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--renders", type=int, default=200)
+    parser.add_argument("--profile", type=Path)
+    args = parser.parse_args()
+    setup_django()
+    from django.conf import settings
+
+    # Not setup_test_environment(): it instruments every template render for the test client
+    # (a signal and a copy of the context per template), which would weigh on the pages and
+    # not on the ceiling. Only the test client's host name is needed.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    return run(args.cases, renders=args.renders, profile=args.profile)
+
+
+def run(cases: int, *, renders: int = 200, results: Path = RESULTS, profile=None) -> int:
+    """Fill the street with ``cases`` cases, then measure ``renders`` requests of each page and
+    of the ceiling, interleaved. Returns 1 when a request did not answer 200."""
+    people = _prepare(cases)
+    rows, failed = _measure(people, renders, profile)
+    _report(results, cases=cases, renders=renders, rows=rows)
+    if failed:
+        print(f"FAILED requests: {failed}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _prepare(cases: int):
+    import importlib.util
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from casework.models import Case
+    from governance.models import Role, RoleAssignment
+    from governance.tokens import token_issue
+    from grids.models import Area
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_lists", Path(__file__).with_name("lists.py")
+    )
+    lists = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lists)
+    people = lists._prepare_street()
+    lists._grow(people, 0, cases)
+    grid = Area.objects.get(code=f"{lists.STREET_CODE}00101")
+    community = grid.parent
+    # A fifth of the grid's closed cases handled and waiting for the worker's check.
+    handled = list(
+        Case.objects.filter(grid=grid, status="closed").order_by("pk").values_list("pk", flat=True)
+    )[::5]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE casework_case SET status = 'handled', holder = 'center', closed_at = NULL, "
+            "handled_at = reported_at + interval '1 day' WHERE id = ANY(%s)",
+            [handled],
+        )
+    users = get_user_model().objects
+    supervisor, _ = users.get_or_create(
+        username="bench-supervisor", defaults={"full_name": "压测督办员"}
+    )
+    worker, _ = users.get_or_create(username="bench-worker", defaults={"full_name": "压测网格员"})
+    RoleAssignment.objects.get_or_create(
+        user=supervisor, role=Role.CENTER_SUPERVISOR, area=people.street
+    )
+    RoleAssignment.objects.get_or_create(user=worker, role=Role.GRID_WORKER, area=grid)
+    people.supervisor, people.worker, people.community = supervisor, worker, community
+    people.token = token_issue(user=people.admin, name="page-cpu")[1]
+    return people
+
+
+def _measure(people, renders: int, profile) -> tuple[list[dict], list[str]]:
+    """Each page and the ceiling, ``renders`` times each, interleaved request by request."""
+    import cProfile
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    ceiling = Client(HTTP_AUTHORIZATION=f"Token {people.token}")
+    clients = {}
+    for who in WHO:
+        clients[who] = Client()
+        clients[who].force_login(getattr(people, who))
+    plan = [(CEILING, "", ceiling, "/api/v1/me/")]
+    for label, who, path in PAGES:
+        plan.append((label, who, clients[who], path.format(community=people.community.pk)))
+    cpu = {key: [] for key in range(len(plan))}
+    queries, status = {}, {}
+    for key, (_label, _who, client, url) in enumerate(plan):
+        client.get(url)  # warm: templates, caches, prepared plans
+        with CaptureQueriesContext(connection) as captured:
+            status[key] = client.get(url).status_code
+        queries[key] = len(captured)
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    for _ in range(renders):
+        for key, (_label, who, client, url) in enumerate(plan):
+            if profiler and who:
+                profiler.enable()
+            started = time.process_time()
+            client.get(url)
+            cpu[key].append(time.process_time() - started)
+            if profiler and who:
+                profiler.disable()
+    if profiler:
+        profiler.dump_stats(profile)
+    base = 1000 * statistics.median(cpu[0])
+    rows = []
+    for key, (label, who, _client, url) in enumerate(plan):
+        ms = 1000 * statistics.median(cpu[key])
+        rows.append(
+            {
+                "label": label, "who": WHO.get(who, ""), "url": url, "ms": ms,
+                "mean": 1000 * statistics.fmean(cpu[key]), "times": ms / base if base else 0,
+                "queries": queries[key], "status": status[key],
+            }
+        )  # fmt: skip
+        print(f"  {label} {who}: {ms:.1f} ms CPU, {ms / base:.2f}× ceiling", flush=True)
+    failed = [f"{r['label']} ({r['who']})" for r in rows if r["status"] != 200]
+    return rows, failed
+
+
+def _report(results: Path, *, cases: int, renders: int, rows: list[dict]) -> None:
+    import os
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    lines = [
+        "# HTML case lists: CPU per request against the ceiling",
+        "",
+        "Generated by `bench/page_cpu.py`; do not edit by hand.",
+        "",
+        f"- {machine()}; load average at the end {load}",
+        f"- One street, {cases:,} cases (bench/lists.py's data); {renders} requests of each row, "
+        "interleaved, through Django's whole stack in-process; Python CPU (`time.process_time`) "
+        "per request, median (mean beside it)",
+        "",
+        "| request | who | CPU ms (median) | mean | × ceiling | queries |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        flag = " ⚠" if r["times"] > 3 else ""
+        lines.append(
+            f"| {r['label']} | {r['who']} | {r['ms']:.1f} | {r['mean']:.1f} | "
+            f"{r['times']:.2f}×{flag} | {r['queries']} |"
+        )
+    lines += [
+        "",
+        "The goal (issue 15) is a list at no more than 3× the ceiling's CPU (a third of its "
+        "throughput); ⚠ marks a row above it.",
+        "",
+    ]
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text("\n".join(lines), encoding="utf-8")
+    print(f"Results written to {results}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
