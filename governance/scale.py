@@ -673,6 +673,11 @@ def _run(fn, calls: list[tuple], processes: int) -> list:
 
 
 def _in_worker(fn, args: tuple):
+    # Never use a socket inherited from the parent: its connection can outlive close_all()
+    # (seen under the test runner after a live server had run), and two children talking over one
+    # socket read each other's answers. Dropped, not closed: closing would end the parent's session.
+    for conn in connections.all(initialized_only=True):
+        conn.connection = None
     try:
         return fn(*args)
     finally:
