@@ -162,7 +162,7 @@ def _fill(street, total: int) -> float:
                     holder, department_id, due_at, result, satisfaction, reported_at,
                     accepted_at, dispatched_at, acknowledged_at, closed_at, evaluated_at,
                     resolved_on_spot, rework_count, return_count, stage_entry, version,
-                    created_at, updated_at)
+                    created_at, updated_at, latitude, longitude)
                 SELECT 'S-' || i, %(street)s, b.community, b.grid, '压测案件' || i, '',
                     %(category)s, b.area, '压测地址', 'patrol', '压测', '', 'normal',
                     CASE WHEN c.closed THEN 'closed' WHEN i %% 10 < 9 THEN 'in_progress'
@@ -180,7 +180,10 @@ def _fill(street, total: int) -> float:
                     CASE WHEN c.closed OR i %% 10 < 9 THEN c.at + interval '2 hours' END,
                     CASE WHEN c.closed THEN c.at + interval '26 hours' END,
                     CASE WHEN c.closed AND i %% 2 = 0 THEN c.at + interval '30 hours' END,
-                    i %% 10 = 0, 0, 0, 1, 1, c.at, c.at
+                    i %% 10 = 0, 0, 0, 1, 1, c.at, c.at,
+                    -- located at its building (a 17 x 18 layout over ~2 km), within ~50 m
+                    round((39.90 + (b.n / 18) * 0.001 + (i %% 89) * 0.000005)::numeric, 6),
+                    round((116.40 + (b.n %% 18) * 0.0012 + (i %% 97) * 0.000005)::numeric, 6)
                 FROM c JOIN b ON b.n = 1 + c.i %% %(nb)s
                 """,
                 {

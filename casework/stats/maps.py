@@ -256,9 +256,17 @@ def clusters(cases: QuerySet[Case], area: Area, flt: MapFilter, now: datetime) -
             lat=Avg(lat),
             lng=Avg(lng),
             first=Min("pk"),
-            number=Min("number"),
         )
         .order_by("-n", "cy", "cx")[:MAX_CLUSTERS]
+    )
+    rows = list(rows)
+    # The numbers of the clusters of one case, by their ids (at most MAX_CLUSTERS rows): the
+    # grouping itself reads the index of the located open cases alone, not the cases' rows.
+    singles = [row["first"] for row in rows if row["n"] == 1]
+    numbers = (
+        dict(Case.objects.filter(pk__in=singles).order_by().values_list("pk", "number"))
+        if singles
+        else {}
     )
     result = []
     for row in rows:
@@ -270,7 +278,7 @@ def clusters(cases: QuerySet[Case], area: Area, flt: MapFilter, now: datetime) -
         }
         if row["n"] == 1:
             cluster["url"] = reverse("casework:detail", args=[row["first"]])
-            cluster["number"] = row["number"]
+            cluster["number"] = numbers.get(row["first"], "")
         result.append(cluster)
     return result
 
