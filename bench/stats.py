@@ -41,6 +41,12 @@ def main() -> int:
         action="store_true",
         help="keep the cases of an earlier run when the database holds exactly that many",
     )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=RESULTS,
+        help="where to write the table (default: %(default)s)",
+    )
     args = parser.parse_args()
 
     url = os.environ.get("BENCH_STATS_DATABASE_URL", DEFAULT_URL)
@@ -61,7 +67,7 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    return run(args.sizes, reuse=args.reuse)
+    return run(args.sizes, reuse=args.reuse, results=args.results)
 
 
 def _street():

@@ -479,6 +479,13 @@ class Case(TimeStampedModel):
                 ),
                 name="case_open_located",
             ),
+            # The wall's escalated open cases (their count and the newest few at every poll):
+            # only those cases are in it, not every open case.
+            models.Index(
+                fields=("escalated_at", "id"),
+                condition=Q(status__in=sorted(OPEN_STATUSES), escalated_at__isnull=False),
+                name="case_open_escalated",
+            ),
             models.Index(fields=("department", "status"), name="case_department_status"),
             models.Index(fields=("category", "reported_at"), name="case_category_reported"),
             models.Index(fields=("latitude", "longitude"), name="case_location"),
