@@ -426,19 +426,33 @@ FINDINGS = (
 MISSED = (
     "## Where the promise of issue 11 is still missed, and why",
     "",
-    "After the month level and the open cases' table the ranking is within 2x (it reads only "
-    "rollups: one row per group and month, and the open table) and so is a community's "
-    "drill-down; the street dashboard is just above it in this run (2.5x), at a load "
-    "average of 11-12 on two shared CPUs, where a tenth of a second is within the noise of "
-    "one run. What the dashboard and the drill-down read beyond the rollups, and the ranking "
-    "does not, is the map: the markers (`maps.clusters`) are grouped from the located open "
-    "cases themselves, and a street without a boundary (this bench's) first reads the "
-    "extent of those cases, two reads that grow with the open cases (~25,000 here). The "
-    "likely next step is to take the markers' cells from a table kept by the same refresh "
-    "(or to bound them by the boundary's extent); not measured yet. The 1,000,000 cases' "
-    "rollups of this run were built by `rollup.build_missing()` in three processes splitting "
-    "the ids (53 minutes at load 15-20; bench/results/seed_scale.md has the rates); the "
-    "new tables add no statement per chunk beyond two upserts and a delete.",
+    "The map (issue 11, third round). A profile of the street dashboard at 1,000,000 cases "
+    "(`cProfile` and the query log with timings) showed what it reads beyond the rollups: the "
+    "markers (`maps.clusters`), one GROUP BY of the located open cases by cell, and for a "
+    "street without a boundary (this bench's) the extent of those cases first. Both visited "
+    "every open case's row through the status index (`EXPLAIN (ANALYZE, BUFFERS)` at "
+    "1,000,000: 24,660 rows, 4,994 buffers, 100-155 ms for the grouping alone at load 5-11). "
+    "Until this round the fill gave the cases no coordinates, so the bench grouped nothing and "
+    "still paid the scan; the cases now sit at their building (within ~50 m), as reported "
+    "cases do, so the markers are measured with 24,660 located open cases at 1,000,000 "
+    "(~250 at 10,000).",
+    "",
+    "What changed: a partial covering index `case_open_located` (area; latitude, longitude, "
+    "due time, category, id; the located open cases only) lets both reads run as index-only "
+    "scans (837 buffers, no heap fetch); the clusters of one case get their numbers by id "
+    "afterwards (at most 600 rows) instead of `MIN(number)` in the grouping, which had forced "
+    "the heap. The list behind a cluster (`/dashboard/map/cases/`) uses the same grid and "
+    "filter, so it still lists exactly the cluster's cases (tests/casework/test_stats_map.py "
+    "unchanged and passing).",
+    "",
+    "What still grows, plainly: the grouping is still a hash aggregate over every located "
+    "open case of the area (index entries, not rows: ~3x fewer pages, ~2x less time in "
+    "side-by-side runs, 40-80 ms at 1,000,000 against <1 ms at 10,000). Bounding it by the "
+    "groups, not the cases, needs the markers' cells kept by the rollup's refresh (a fine "
+    "grid of cells, with the coarse clustering grid snapped to multiples of it so that a "
+    "cluster's list stays exact); not done here, because the refresh is being rewritten on "
+    "another branch (upsert) and a new rollup column means a rebuild of 1,000,000 cases "
+    "(40-50 minutes on this machine).",
     "",
 )
 

@@ -5,8 +5,10 @@ few seconds), at 10,000 and at 1,000,000 cases, on PostgreSQL.
 
 Reuses the street and the fill of ``bench/stats.py`` (a year of cases written with one
 ``INSERT ... SELECT generate_series``) on its own database (``BENCH_WALL_DATABASE_URL``, default
-``gov_bench_wall`` on the local server, created and migrated when missing); no rollups are
-needed, the wall reads the cases. For each size a wall link of the street is issued and each
+``gov_bench_wall`` on the local server, created and migrated when missing), then builds the
+rollups (the wall's figures come from them, as the dashboard's). ``--reuse`` keeps the cases
+and rollups already there when the database holds exactly that many (point
+``BENCH_WALL_DATABASE_URL`` at the stats bench's database to skip a second build). For each size a wall link of the street is issued and each
 request is answered by its view three times (the median server time and the query count):
 the page, a poll with this month's part already in the cache (what eleven polls out of twelve
 are), and a poll with the cache emptied first (the one poll a minute that recomputes the month's
@@ -191,7 +193,8 @@ def _write(results: Path, sizes, rows, prepared, open_now: int) -> int:
         f"- {machine()}, shared with other work; load average at the end {load}",
         f"- Each request answered {REPEAT} times by its view through the wall link of the "
         "street, after one warm-up; median server time; the in-process cache",
-        "- Writing the cases (and setting their last write to their last step) took "
+        "- Writing the cases (setting their last write to their last step) and building the "
+        "rollups (or, reused, catching them up) took "
         + ", ".join(f"{prepared[s]:.0f} s ({s:,})" for s in sizes),
         "",
         "| request | "
