@@ -466,6 +466,26 @@ class Case(TimeStampedModel):
                 condition=COMMUNITY_WAITING,
                 name="case_community_waiting",
             ),
+            # The map's markers: the located open cases of a subtree grouped by a cell of their
+            # coordinates, read from this index alone (no visit of a case row; the status index
+            # fetched every open case's row: 5,000 pages at 1,000,000 cases, bench/stats.py).
+            models.Index(
+                fields=("area",),
+                include=("latitude", "longitude", "due_at", "category", "id"),
+                condition=Q(
+                    status__in=sorted(OPEN_STATUSES),
+                    latitude__isnull=False,
+                    longitude__isnull=False,
+                ),
+                name="case_open_located",
+            ),
+            # The wall's escalated open cases (their count and the newest few at every poll):
+            # only those cases are in it, not every open case.
+            models.Index(
+                fields=("escalated_at", "id"),
+                condition=Q(status__in=sorted(OPEN_STATUSES), escalated_at__isnull=False),
+                name="case_open_escalated",
+            ),
             models.Index(fields=("department", "status"), name="case_department_status"),
             models.Index(fields=("category", "reported_at"), name="case_category_reported"),
             models.Index(fields=("latitude", "longitude"), name="case_location"),

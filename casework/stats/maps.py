@@ -6,6 +6,10 @@ into each child through its tree range (``TreeModel.enclosing``); open and overd
 figures of :mod:`casework.stats.figures`, never restated here. Clustering is done by the
 database: the cases are grouped by a cell of a fixed grid over the area's extent (one GROUP BY),
 so a district with a million cases sends a few hundred clusters with exact counts, not the points.
+The grouping reads the partial covering index ``case_open_located`` (area, coordinates, due time,
+category of the located open cases) alone — an index-only scan and a hash aggregate, no case row
+visited; the numbers of the clusters of one case are read by id afterwards (bench/stats.py,
+bench/results/stats.md).
 A cluster of one is the case itself. Drilling into a child area (its dashboard) clusters again on
 the child's smaller extent. Every query is bounded: the number of children does not add any.
 """
@@ -256,9 +260,17 @@ def clusters(cases: QuerySet[Case], area: Area, flt: MapFilter, now: datetime) -
             lat=Avg(lat),
             lng=Avg(lng),
             first=Min("pk"),
-            number=Min("number"),
         )
         .order_by("-n", "cy", "cx")[:MAX_CLUSTERS]
+    )
+    rows = list(rows)
+    # The numbers of the clusters of one case, by their ids (at most MAX_CLUSTERS rows): the
+    # grouping itself reads the index of the located open cases alone, not the cases' rows.
+    singles = [row["first"] for row in rows if row["n"] == 1]
+    numbers = (
+        dict(Case.objects.filter(pk__in=singles).order_by().values_list("pk", "number"))
+        if singles
+        else {}
     )
     result = []
     for row in rows:
@@ -270,7 +282,7 @@ def clusters(cases: QuerySet[Case], area: Area, flt: MapFilter, now: datetime) -
         }
         if row["n"] == 1:
             cluster["url"] = reverse("casework:detail", args=[row["first"]])
-            cluster["number"] = row["number"]
+            cluster["number"] = numbers.get(row["first"], "")
         result.append(cluster)
     return result
 

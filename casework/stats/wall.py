@@ -22,13 +22,13 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from casework.models import OPEN_STATUSES, Case, CaseEvent, Holder, Status
-from casework.stats import compute, periods
+from casework.models import Case, CaseEvent, Holder, Status
+from casework.stats import compute, periods, rollup
 from casework.stats.figures import FIGURES, RATES
 from casework.stats.wall_models import WallLinkState, WallToken, wall_key_digest
 from casework.workflow import step_label
@@ -161,16 +161,17 @@ def _case_row(case: Case, holders: dict) -> dict:
     }
 
 
-def _month_part(cases: QuerySet[Case], area: Area, month: periods.Period, now: datetime) -> dict:
-    """This month's rates and the ranking of the areas below: the costly part of the feed (it
-    reads the month's cases and their handling times), shared by every wall of the area and
-    every web process through the cache for MONTH_CACHE_SECONDS; a ranking a minute old is
-    fine on a wall, today's figures and lists are read at every poll."""
+def _month_part(source: rollup.Subtree, area: Area, month: periods.Period, now: datetime) -> dict:
+    """This month's rates and the ranking of the areas below, from the rollups as on the
+    dashboard (``compute.count_by`` over a ``rollup.Subtree``: the same figures, one home),
+    shared by every wall of the area and every web process through the cache for
+    MONTH_CACHE_SECONDS; a ranking a minute old is fine on a wall, today's figures and lists
+    are read at every poll."""
     key = f"wall-month:{area.pk}:{month.first:%Y%m}:{get_language()}"
     cached = cache.get(key)
     if cached is not None:
         return cached
-    month_figures = compute.count_by(cases, month, now, ("area_id",))
+    month_figures = compute.count_by(source, month, now, ("area_id",))
     month_total = compute.regroup(month_figures, None)[None]
     ranking = sorted(
         (
@@ -182,7 +183,7 @@ def _month_part(cases: QuerySet[Case], area: Area, month: periods.Period, now: d
                 "resolution_rate": f.rate("resolution_rate"),
             }
             for child, f in compute.by_children(
-                cases, area, month, now, by_leaf=compute.regroup(month_figures, 0)
+                source, area, month, now, by_leaf=compute.regroup(month_figures, 0)
             )
         ),
         key=lambda r: (
@@ -207,24 +208,18 @@ def _escalated_open_q(today: periods.Period, now: datetime) -> Q:
     return FIGURES["open"].cases(today, now) & Q(escalated_at__isnull=False)
 
 
-def _today_figures(cases: QuerySet[Case], today: periods.Period, now: datetime) -> dict:
-    """Today's figures of the wall (TODAY_FIGURES, by their definitions in
-    :mod:`casework.stats.figures`) and the escalated open cases, in one aggregate query.
-
-    Not :func:`compute.total`: that one counts every figure and rate and reads the handling
-    times and suspensions on top, four queries over every open case at each poll of every wall.
-    Those shown here need no event, reminder or deadline subquery. The rows read are the open
-    cases, today's and the ones written today, through the status, ``reported_at`` and
-    ``case_updated`` indexes: a case accepted, closed or escalated today had that step written
-    on it today (every step writes the case, the rule the rollups' catch-up relies on too)."""
-    candidates = (
-        Q(status__in=sorted(OPEN_STATUSES))
-        | Q(reported_at__gte=today.start, reported_at__lt=today.end)
-        | Q(updated_at__gte=today.start)
+def _today_figures(source: rollup.Subtree, today: periods.Period, now: datetime) -> dict[str, int]:
+    """Today's figures of the wall (TODAY_FIGURES) from the rollups, as the dashboard counts
+    them (``compute.count_by`` over a ``rollup.Subtree``: today's daily rows, and the open
+    cases by due day with the ones due from today on counted directly), and the escalated
+    open cases (the partial index ``case_open_escalated``: only those cases are read). None of
+    it reads every open case, so a poll does not grow with them."""
+    figures = compute.regroup(compute.count_by(source, today, now, ()), None)[None]
+    counts = {key: figures[key] for key in TODAY_FIGURES}
+    counts["escalated_open"] = (
+        source.cases().filter(_escalated_open_q(today, now)).order_by().count()
     )
-    counts = {key: Count("pk", filter=FIGURES[key].cases(today, now)) for key in TODAY_FIGURES}
-    counts["escalated_open"] = Count("pk", filter=_escalated_open_q(today, now))
-    return cases.filter(candidates).order_by().aggregate(**counts)
+    return counts
 
 
 def wall_feed(area: Area, now: datetime | None = None) -> dict:
@@ -234,10 +229,12 @@ def wall_feed(area: Area, now: datetime | None = None) -> dict:
     personal data: no reporter, no title, no comment, no actor's name. A fixed number of
     queries whatever the size of the area."""
     now = now or timezone.now()
+    # The rollups caught up once per poll (what the workflow wrote since the last one).
+    source = rollup.Subtree.of(area)
     cases = wall_cases(area)
     today = periods.preset("today")
     month = periods.preset("month")
-    figures = _today_figures(cases, today, now)
+    figures = _today_figures(source, today, now)
     holders = dict(Holder.choices)
     related = ("category", "area", "department")
     # What a row shows (_case_row), nothing more: an area's boundary or a case's description
@@ -288,7 +285,7 @@ def wall_feed(area: Area, now: datetime | None = None) -> dict:
             {"key": key, "label": str(FIGURES[key].label), "value": figures[key]}
             for key in TODAY_FIGURES
         ],
-        **_month_part(cases, area, month, now),
+        **_month_part(source, area, month, now),
         "escalated_open": figures["escalated_open"],
         "cases": [_case_row(c, holders) for c in new_cases],
         "overdue": [_case_row(c, holders) for c in overdue],

@@ -222,10 +222,10 @@ def test_the_feed_shows_its_areas_cases_only(client, crew, categories):
 
 
 def test_todays_figures_are_the_dashboards_figures(crew, categories):
-    """The wall counts its seven figures itself (one query) but by the definitions of
-    casework.stats.figures: the same numbers as compute.total on every kind of case."""
+    """The wall reads its seven figures from the rollups, as the dashboard does: the same
+    numbers as compute.total over the cases (the definitions) on every kind of case."""
     from casework.models import Status
-    from casework.stats import compute, periods
+    from casework.stats import compute, periods, rollup
 
     tree = crew.tree
     now = timezone.now()
@@ -248,7 +248,8 @@ def test_todays_figures_are_the_dashboards_figures(crew, categories):
     today = periods.preset("today")
     cases = wall.wall_cases(tree.community_a)
     expected = compute.total(cases, today, now)
-    got = wall._today_figures(cases, today, now)
+    # The wall reads them from the rollups, as the dashboard does: the same as the definitions.
+    got = wall._today_figures(rollup.Subtree.of(tree.community_a), today, now)
     assert {k: got[k] for k in wall.TODAY_FIGURES} == {k: expected[k] for k in wall.TODAY_FIGURES}
     assert got["reported"] == 2 and got["closed"] == 1 and got["escalated"] == 1
     assert got["escalated_open"] == 1
@@ -401,6 +402,49 @@ def test_the_months_part_is_shared_through_the_cache(client, crew, categories):
     assert len(second.captured_queries) < len(first.captured_queries)
     assert second_feed["ranking"] == first_feed["ranking"]
     assert second_feed["rates"] == first_feed["rates"]
+
+
+def test_the_months_rates_and_ranking_are_the_dashboards(client, crew, categories):
+    """The month's part comes from the rollups: the same rates as compute.total over the cases
+    of the month, and each community's row the same as compute.by_children over the cases."""
+    from casework.models import Satisfaction, Status
+    from casework.stats import compute, periods
+
+    tree = crew.tree
+    now = timezone.now()
+    month = periods.preset("month")
+    start = month.start
+    kinds = [
+        {"reported_at": start},
+        {"reported_at": start, "status": Status.ACCEPTED, "accepted_at": start},
+        {
+            "reported_at": start,
+            "status": Status.CLOSED,
+            "accepted_at": start,
+            "closed_at": start,
+            "satisfaction": Satisfaction.SATISFIED,
+        },
+        {"reported_at": start - timedelta(days=40), "due_at": now - timedelta(hours=3)},
+    ]
+    for fields in kinds:
+        _case(area=tree.building_a1, category=categories.garbage, **fields)
+    _case(area=tree.building_b1, category=categories.garbage, reported_at=start)
+    _token, key = _issue(crew)
+    feed = _feed(client, key).json()
+    cases = wall.wall_cases(crew.tree.street)
+    expected = compute.total(cases, month, now)
+    assert {r["key"]: r["value"] for r in feed["rates"]} == {
+        key: expected.rate(key) for key in wall.MONTH_RATES
+    }
+    rows = {
+        child.name: (f["reported"], f["closed"], f["overdue"], f.rate("resolution_rate"))
+        for child, f in compute.by_children(cases, crew.tree.street, month, now)
+    }
+    assert {
+        r["name"]: (r["reported"], r["closed"], r["overdue"], r["resolution_rate"])
+        for r in feed["ranking"]
+    } == rows
+    assert sum(r["reported"] for r in feed["ranking"]) == expected["reported"] > 0
 
 
 def test_the_links_page_query_count_does_not_grow_with_links(client, crew):
