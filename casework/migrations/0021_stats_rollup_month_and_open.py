@@ -5,11 +5,7 @@ from django.db import migrations, models
 
 from casework.models import OPEN_STATUSES
 
-FIGURES = (
-    "reported accepted closed escalated taken_on resolved evaluated satisfied closed_on_time "
-    "on_spot extended suspended acknowledged acknowledged_late returned reworked went_overdue "
-    "handled handling_us"
-).split()
+FIGURES = ["reported", "accepted", "closed", "escalated", "taken_on", "resolved", "evaluated", "satisfied", "closed_on_time", "on_spot", "extended", "suspended", "acknowledged", "acknowledged_late", "returned", "reworked", "went_overdue", "handled", "handling_us"]
 KEY = "area_id, department_id, category_id, source"
 
 
@@ -17,9 +13,10 @@ def fill(apps, schema_editor):
     """Fill the new tables of a database whose rollups are built (PostgreSQL): the months from
     the days, and the open cases from each open case's state, whose ``"s"`` entry (due day,
     suspended now) is set here as casework.stats.rollup computes it; a later refresh of a case
-    then takes away what was added here. Elsewhere (SQLite: development and the tests) the
-    tables start empty: ``manage.py stats_rollup --rebuild`` builds everything."""
+    then takes away what was added here. Elsewhere (SQLite: the embedded default) the same in
+    Python: :func:`fill_in_python`."""
     if schema_editor.connection.vendor != "postgresql":
+        fill_in_python(apps)
         return
     sums = ", ".join(f"SUM({c})" for c in FIGURES)
     with schema_editor.connection.cursor() as cursor:
@@ -51,6 +48,72 @@ def fill(apps, schema_editor):
             FROM casework_caserollupstate WHERE data ? 's' GROUP BY 1, 2, 3, 4, 5
             """
         )
+
+
+def fill_in_python(apps):
+    """:func:`fill` through the historical models, for the databases without its SQL."""
+    from collections import Counter
+    from zoneinfo import ZoneInfo
+
+    from django.db.models import Sum
+    from django.db.models.functions import TruncMonth
+
+    Rollup = apps.get_model("casework", "CaseRollup")
+    Month = apps.get_model("casework", "CaseRollupMonth")
+    State = apps.get_model("casework", "CaseRollupState")
+    Open = apps.get_model("casework", "CaseRollupOpen")
+    Case = apps.get_model("casework", "Case")
+    DeadlineRequest = apps.get_model("casework", "DeadlineRequest")
+    keys = ("area_id", "department_id", "category_id", "source")
+    months = (
+        Rollup.objects.annotate(month=TruncMonth("day"))
+        .values("month", *keys)
+        .annotate(**{f"sum_{name}": Sum(name) for name in FIGURES})
+        .order_by()
+    )
+    Month.objects.bulk_create(
+        (
+            Month(
+                month=row["month"],
+                **{key: row[key] for key in keys},
+                **{name: row[f"sum_{name}"] or 0 for name in FIGURES},
+            )
+            for row in months.iterator()
+        ),
+        batch_size=1000,
+    )
+    tz = ZoneInfo(settings.TIME_ZONE)
+    suspended = set(
+        DeadlineRequest.objects.filter(
+            kind="suspension", status="approved", resumed_at__isnull=True
+        ).values_list("case_id", flat=True)
+    )
+    due = dict(
+        Case.objects.filter(status__in=sorted(OPEN_STATUSES)).values_list("pk", "due_at")
+    )
+    opened, suspended_now = Counter(), Counter()
+    for state in State.objects.filter(case_id__in=list(due)).iterator():
+        if not state.data:
+            continue
+        due_at = due[state.case_id]
+        day = due_at.astimezone(tz).date().isoformat() if due_at else None
+        flag = 1 if state.case_id in suspended else 0
+        state.data = {**state.data, "s": [day, flag]}
+        state.save(update_fields=["data"])
+        group = (*state.data["k"][:4], day or "9999-12-31")
+        opened[group] += 1
+        suspended_now[group] += flag
+    Open.objects.bulk_create(
+        (
+            Open(
+                area_id=area, department_id=department, category_id=category, source=source,
+                due_day=day, open=n, suspended_now=suspended_now[(area, department, category,
+                source, day)],
+            )
+            for (area, department, category, source, day), n in opened.items()
+        ),
+        batch_size=1000,
+    )
 
 
 class Migration(migrations.Migration):
