@@ -222,3 +222,24 @@ def write_two_sizes(
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text("\n".join(lines), encoding="utf-8")
     print(f"Results written to {results}")
+
+
+def ratio_table(heading: str, by: dict, sizes, labels, cell) -> tuple[list[str], int]:
+    """The Markdown table of ``labels`` at each size with the largest/smallest ratio of the
+    time in ``by[(size, label)] = (seconds, queries)`` (``cell`` formats one pair), and 1 when a
+    ratio is above the promised 2x, else 0."""
+    smallest, largest = min(sizes), max(sizes)
+    lines = [
+        f"| {heading} | "
+        + " | ".join(f"{s:,} cases" for s in sizes)
+        + f" | {largest:,} / {smallest:,} |",
+        "| --- | " + " | ".join("---:" for _s in sizes) + " | ---: |",
+    ]
+    status = 0
+    for label in labels:
+        cells = [cell(*by[(s, label)]) for s in sizes]
+        ratio = by[(largest, label)][0] / max(by[(smallest, label)][0], 1e-6)
+        if ratio > 2 and largest > smallest:
+            status = 1
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {ratio:.1f}× |")
+    return lines, status

@@ -458,13 +458,14 @@ MISSED = (
 
 
 def _write(results: Path, sizes, rows, built, loads=None) -> int:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from common import ratio_table
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         version = cursor.fetchone()[0]
     sizes = sorted(sizes)
-    smallest, largest = min(sizes), max(sizes)
     by = {(size, label): (seconds, queries) for size, label, seconds, queries in rows}
     labels = list(dict.fromkeys(label for _s, label, _t, _q in rows))
     lines = [
@@ -484,18 +485,11 @@ def _write(results: Path, sizes, rows, built, loads=None) -> int:
         + ", ".join(f"{size:,} cases {load:.1f}" for size, load in sorted((loads or {}).items()))
         + "; 2 CPUs shared with six other sessions, so the absolute times are noisy",
         "",
-        "| page | "
-        + " | ".join(f"{s:,} cases" for s in sizes)
-        + f" | {largest:,} / {smallest:,} |",
-        "| --- | " + " | ".join("---:" for _s in sizes) + " | ---: |",
     ]
-    status = 0
-    for label in labels:
-        cells = [f"{by[(s, label)][0]:.2f} s, {by[(s, label)][1]} queries" for s in sizes]
-        ratio = by[(largest, label)][0] / max(by[(smallest, label)][0], 1e-6)
-        if ratio > 2 and largest > smallest:
-            status = 1
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {ratio:.1f}× |")
+    table, status = ratio_table(
+        "page", by, sizes, labels, lambda seconds, n: f"{seconds:.2f} s, {n} queries"
+    )
+    lines += table
     lines += [
         "",
         "Rollups built after each fill (`rollup.rebuild()`, every case's contribution computed "

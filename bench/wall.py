@@ -175,9 +175,8 @@ def run(sizes, *, results: Path = RESULTS, reuse: bool = False) -> int:
 
 def _write(results: Path, sizes, rows, prepared, open_now: int) -> int:
     sys.path.insert(0, str(ROOT / "bench"))
-    from common import machine
+    from common import machine, ratio_table
 
-    smallest, largest = sizes[0], sizes[-1]
     by = {(size, label): (seconds, queries) for size, label, seconds, queries in rows}
     labels = list(dict.fromkeys(label for _s, label, _t, _q in rows))
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
@@ -197,19 +196,11 @@ def _write(results: Path, sizes, rows, prepared, open_now: int) -> int:
         "rollups (or, reused, catching them up) took "
         + ", ".join(f"{prepared[s]:.0f} s ({s:,})" for s in sizes),
         "",
-        "| request | "
-        + " | ".join(f"{s:,} cases" for s in sizes)
-        + f" | {largest:,} / {smallest:,} |",
-        "| --- | " + " | ".join("---:" for _s in sizes) + " | ---: |",
     ]
-    status = 0
-    for label in labels:
-        cells = [f"{by[(s, label)][0] * 1000:.0f} ms, {by[(s, label)][1]} queries" for s in sizes]
-        ratio = by[(largest, label)][0] / max(by[(smallest, label)][0], 1e-6)
-        if ratio > 2 and largest > smallest:
-            status = 1
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {ratio:.1f}× |")
-    lines += ["", *NOTES]
+    table, status = ratio_table(
+        "request", by, sizes, labels, lambda seconds, n: f"{seconds * 1000:.0f} ms, {n} queries"
+    )
+    lines += [*table, "", *NOTES]
     results.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return status
 
