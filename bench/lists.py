@@ -29,6 +29,7 @@ STREET_CODE = "110101950"
 # Open cases are among the youngest this many (one in five of them): 2,000 open at any size from
 # 10,000 cases on. A district closes its cases; its history grows, its backlog does not.
 OPEN_WINDOW = 10_000
+JURISDICTION = "list-bench.example.org"
 # (label, who, path) — {number} and {pk} are filled with a case in the middle of the table.
 REQUESTS = [
     ("API case list", "admin", "/api/v1/cases/"),
@@ -40,8 +41,17 @@ REQUESTS = [
     ("page: case list", "admin", "/cases/"),
     ("page: list ?status=closed", "admin", "/cases/?status=closed"),
     ("page: list, page 50", "admin", "/cases/?page=50"),
+    ("page: list ?overdue=true", "admin", "/cases/?overdue=true"),
+    ("page: list ?q=<case number>", "admin", "/cases/?q={number}"),
+    ("page: list ?q=<word>", "admin", "/cases/?q=%E4%BA%95%E7%9B%96"),
     ("page: dispatcher's inbox", "dispatcher", "/cases/inbox/"),
+    ("page: grid worker's inbox", "worker", "/cases/inbox/"),
+    ("page: department's inbox", "handler", "/cases/inbox/"),
+    ("page: center supervisor's inbox", "supervisor", "/cases/inbox/"),
     ("page: case", "admin", "/cases/{pk}/"),
+    ("page: area tree", "admin", "/areas/"),
+    ("export ?q=<case number>", "admin", "/cases/export.xlsx?q={number}"),
+    ("Open311 requests.json", "admin", f"/open311/v2/requests.json?jurisdiction_id={JURISDICTION}"),
 ]
 
 
@@ -72,7 +82,8 @@ def run(small: int, large: int, *, repeat: int = 5, results: Path = RESULTS) -> 
 
 
 def _prepare_street():
-    """The street, its tree, a department and the two users; cases of an earlier run removed."""
+    """The street, its tree, an Open311 jurisdiction, a public category, a department and a user
+    of each role whose pages are measured (``users``); cases of an earlier run removed."""
     from types import SimpleNamespace
 
     from django.contrib.auth import get_user_model
@@ -89,10 +100,12 @@ def _prepare_street():
             )
         street = street_tree(STREET_CODE, "压测街道", "压测", households=60)
         from casework.models import Category, TimeLimit
+        from casework.open311.models import Jurisdiction
 
         category, _ = Category.objects.get_or_create(
-            code="LISTBENCH", defaults={"name": "压测类别"}
+            code="LISTBENCH", defaults={"name": "压测类别", "is_public": True}
         )
+        Jurisdiction.objects.get_or_create(area=street, defaults={"jurisdiction_id": JURISDICTION})
         TimeLimit.objects.get_or_create(
             category=category, priority="normal",
             defaults={"accept_hours": 2, "dispatch_hours": 2, "acknowledge_hours": 2,
@@ -106,11 +119,25 @@ def _prepare_street():
         dispatcher, _ = users.get_or_create(
             username="bench-dispatcher", defaults={"full_name": "压测派遣员"}
         )
-        community = Area.objects.get(code=f"{STREET_CODE}001")
-        RoleAssignment.objects.get_or_create(user=admin, role=Role.STREET_ADMIN, area=street)
-        RoleAssignment.objects.get_or_create(
-            user=dispatcher, role=Role.COMMUNITY_DISPATCHER, area=community
+        worker, _ = users.get_or_create(
+            username="bench-grid", defaults={"full_name": "压测网格员甲"}
         )
+        handler, _ = users.get_or_create(
+            username="bench-handler", defaults={"full_name": "压测处置员"}
+        )
+        supervisor, _ = users.get_or_create(
+            username="bench-supervisor", defaults={"full_name": "压测督办员"}
+        )
+        community = Area.objects.get(code=f"{STREET_CODE}001")
+        grid = Area.objects.get(code=f"{STREET_CODE}00101")
+        for user, role, scope in (
+            (admin, Role.STREET_ADMIN, {"area": street}),
+            (dispatcher, Role.COMMUNITY_DISPATCHER, {"area": community}),
+            (worker, Role.GRID_WORKER, {"area": grid}),
+            (handler, Role.DEPARTMENT_HANDLER, {"department": department}),
+            (supervisor, Role.CENTER_SUPERVISOR, {"area": street}),
+        ):
+            RoleAssignment.objects.get_or_create(user=user, role=role, **scope)
         buildings = list(
             Area.objects.filter(kind=AreaKind.BUILDING, code__startswith=STREET_CODE)
             .order_by("code")
@@ -119,6 +146,8 @@ def _prepare_street():
     return SimpleNamespace(
         street=street, category=category, department=department, admin=admin,
         dispatcher=dispatcher, buildings=buildings,
+        users={"admin": admin, "dispatcher": dispatcher, "worker": worker, "handler": handler,
+               "supervisor": supervisor},
     )  # fmt: skip
 
 
@@ -252,8 +281,7 @@ def _measure(people, size: int, repeat: int) -> dict[str, dict]:
     middle = Case.objects.filter(street=people.street).order_by("pk")[size // 2 : size // 2 + 1]
     case = middle.get()
     print(f"Measuring at {size:,} cases …", flush=True)
-    users = {"admin": people.admin, "dispatcher": people.dispatcher}
-    return time_requests(REQUESTS, users, repeat, number=case.number, pk=case.pk)
+    return time_requests(REQUESTS, people.users, repeat, number=case.number, pk=case.pk)
 
 
 if __name__ == "__main__":

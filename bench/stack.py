@@ -147,8 +147,8 @@ def run(
 
 
 def _credentials(people, *, secret_key: str) -> dict:
-    """API tokens for the admin, the dispatcher and a grid worker who files; signed-in
-    sessions for the admin and the dispatcher (the pages), signed with the stack's key."""
+    """An API token and a signed-in session (the pages; signed with the stack's key) for each
+    user of ``people.users``, and a token for a grid worker who files."""
     import lists
     from django.conf import settings
     from django.contrib.auth import (
@@ -185,15 +185,11 @@ def _credentials(people, *, secret_key: str) -> dict:
             settings.SECRET_KEY = ours
         return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 
-    return {
-        "admin": {"Authorization": f"Token {token_issue(user=people.admin, name='bench')[1]}"},
-        "dispatcher": {
-            "Authorization": f"Token {token_issue(user=people.dispatcher, name='bench')[1]}"
-        },
-        "filer": {"Authorization": f"Token {token_issue(user=filer, name='bench')[1]}"},
-        "admin-page": {"Cookie": session(people.admin), "Accept": "text/html"},
-        "dispatcher-page": {"Cookie": session(people.dispatcher), "Accept": "text/html"},
-    }
+    auth = {"filer": {"Authorization": f"Token {token_issue(user=filer, name='bench')[1]}"}}
+    for who, user in people.users.items():
+        auth[who] = {"Authorization": f"Token {token_issue(user=user, name='bench')[1]}"}
+        auth[f"{who}-page"] = {"Cookie": session(user), "Accept": "text/html"}
+    return auth
 
 
 def _requests(people, auth, size: int) -> list[dict]:
@@ -240,7 +236,7 @@ def _queries(people, requests: list[dict]) -> dict[str, int]:
 
     with contextlib.suppress(RuntimeError):  # already set up when run inside pytest
         setup_test_environment()  # the test client's host name is allowed
-    users = {"admin": people.admin, "dispatcher": people.dispatcher, "filer": people.filer}
+    users = {**people.users, "filer": people.filer}
     counts = {}
     for request in requests:
         client = Client()

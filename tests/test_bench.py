@@ -135,7 +135,7 @@ def test_the_statistics_benchmark_runs_at_tiny_sizes(tmp_path):
     results = tmp_path / "stats.md"
     bench.run([100, 300], results=results)
     report = results.read_text(encoding="utf-8")
-    for page in ("street dashboard", "community drill-down", "ranking"):
+    for page in ("street dashboard", "community drill-down", "ranking", "monthly freeze"):
         line = next(row for row in report.splitlines() if row.startswith(f"| {page}"))
         # The same number of queries at both sizes: nothing runs once per case or per area.
         counts = [cell.split(", ")[1] for cell in line.split(" | ")[1:3]]
