@@ -22,6 +22,11 @@ TESTS = Path(__file__).resolve().parent.parent
 BEFORE = {
     "base.html": TESTS / "governance" / "reference" / "base_before_issue15.html",
     "includes/nav_icon.html": TESTS / "governance" / "reference" / "nav_icon_before_issue15.html",
+    "casework/list.html": TESTS / "casework" / "reference" / "list_before_issue15.html",
+    "casework/_filter_field.html": TESTS
+    / "casework"
+    / "reference"
+    / "filter_field_before_issue15.html",
 }
 # The CSRF token is masked afresh on every page.
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
@@ -82,7 +87,7 @@ def busy_street(tree, cast, supervisor):
         ("worker_a", "/cases/?status=handled&status=closed&sort=due&overdue=true"),
         ("worker_a", "/cases/inbox/"),
         ("dispatcher_a", "/cases/inbox/"),
-        ("street_admin", "/cases/?reported_from=2026-01-01&holder=center&bad=1"),
+        ("street_admin", "/cases/?reported_from=2026-01-01&reported_to=x&holder=center&bad=1"),
         ("viewer_a", "/cases/?area=999999"),
     ],
 )
