@@ -29,8 +29,8 @@ How the figures stay the figures of :mod:`casework.stats.figures`:
 
 Who keeps it current: every step of the workflow writes the case, and with it ``updated_at``
 (indexed by ``case_updated``); before every statistics read :func:`catch_up` refreshes the
-cases changed since the newest state (ten minutes back, for transactions that committed late),
-and the beat task does the same a day back every minute. So filing and the steps pay nothing
+cases changed since the last catch-up began (a minute back, for transactions that committed
+late), and the beat task does the same a day back every minute. So filing and the steps pay nothing
 (filing speed is a goal of its own, issue 15) and anything else that changes a case (an admin
 edit, a factory, a bulk update that sets ``updated_at``) is taken in too. The deadline scan
 sets ``updated_at`` of the cases it finds overdue (it writes an event on each), as a step does.
@@ -534,24 +534,75 @@ def _json(values: list) -> str:
     return json.dumps(values, separators=(",", ":"), ensure_ascii=False)
 
 
-def catch_up(*, margin: timedelta = CATCH_UP_MARGIN) -> int:
-    """Refresh the cases changed since the newest state (less a margin for late commits) whose
-    state is older than the case: what writers outside the workflow changed. Cheap when
-    nothing did (one index range read). On an empty rollup: builds it."""
+def catch_up(*, margin: timedelta | None = None) -> int:
+    """Refresh the cases changed since the last catch-up whose state is older than the case:
+    what the workflow and writers outside it changed. Returns how many cases changed their
+    contribution. On an empty rollup: builds it.
+
+    Which cases it reads: those written since the last complete catch-up *began* (its
+    high-water mark, kept in the shared cache), less :data:`LATE_COMMIT` for transactions that
+    stamped a case before that and committed after it; a case written while a catch-up runs
+    is stamped after it began, so the next one reads it. Without a mark (the first catch-up,
+    the cache emptied) those written since the newest state less ``CATCH_UP_MARGIN``. With an
+    explicit ``margin`` (the periodic task's day) the newest state less ``margin``, whatever the
+    mark: the task is what takes in a transaction that committed later still. So a poll of
+    the wall reads what was written since the previous poll, not every case of the last ten
+    minutes (bench/results/wall.md)."""
+    began = timezone.now()
     newest = CaseRollupState.objects.using(PRIMARY).aggregate(at=Max("case_updated_at"))["at"]
-    changed = Case.objects.using(PRIMARY).order_by()
+    mark = _mark() if newest is not None else None
+    since = None
     if newest is not None:
-        changed = changed.filter(updated_at__gte=newest - margin)
-    versions = dict(changed.values_list("pk", "updated_at"))
-    if not versions:
-        return 0
-    known = dict(
-        CaseRollupState.objects.using(PRIMARY)
-        .filter(case_id__in=list(versions))
-        .values_list("case_id", "case_updated_at")
-    )
-    stale = [pk for pk, at in versions.items() if known.get(pk) != at]
-    return refresh(stale) if stale else 0
+        since = newest - (CATCH_UP_MARGIN if margin is None else margin)
+        if margin is None and mark is not None:
+            since = max(since, mark - LATE_COMMIT)
+    versions = _versions_since(since)
+    changed = 0
+    if versions:
+        known = dict(
+            CaseRollupState.objects.using(PRIMARY)
+            .filter(case_id__in=_one_of(list(versions)))
+            .values_list("case_id", "case_updated_at")
+        )
+        stale = [pk for pk, at in versions.items() if known.get(pk) != at]
+        changed = refresh(stale) if stale else 0
+    # A window that began after the previous mark's allowance would leave a gap behind it.
+    if mark is None or since is None or since <= mark - LATE_COMMIT:
+        _set_mark(began)
+    return changed
+
+
+# How long after stamping a case (``updated_at``) its transaction may commit and still be read
+# by the next catch-up of a statistics read; later than that, the periodic task (a day back,
+# every minute) takes it in.
+LATE_COMMIT = timedelta(minutes=1)
+
+
+def _versions_since(since: datetime | None) -> dict[int, datetime]:
+    """``updated_at`` of the cases written from ``since`` on (every case without it): an
+    index-only range of ``case_updated``."""
+    changed = Case.objects.using(PRIMARY).order_by()
+    if since is not None:
+        changed = changed.filter(updated_at__gte=since)
+    return dict(changed.values_list("pk", "updated_at"))
+
+
+def _mark_key() -> str:
+    return f"stats-rollup:caught-up:{connection.settings_dict['NAME']}"
+
+
+def _mark() -> datetime | None:
+    """When the last complete catch-up began (None: unknown)."""
+    from governance.cache import shared_cache
+
+    value = shared_cache.get(_mark_key())
+    return value if isinstance(value, datetime) else None
+
+
+def _set_mark(began: datetime) -> None:
+    from governance.cache import shared_cache
+
+    shared_cache.set(_mark_key(), began, timeout=None)
 
 
 def rebuild() -> int:
