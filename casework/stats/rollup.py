@@ -566,8 +566,8 @@ def catch_up(*, margin: timedelta | None = None) -> int:
         )
         stale = [pk for pk, at in versions.items() if known.get(pk) != at]
         changed = refresh(stale) if stale else 0
-    # A window that began after the previous mark's allowance would leave a gap behind it.
-    if mark is None or since is None or since <= mark - LATE_COMMIT:
+    # A narrower window than a statistics read's would leave a gap behind the new mark.
+    if margin is None or margin >= CATCH_UP_MARGIN:
         _set_mark(began)
     return changed
 

@@ -135,6 +135,22 @@ def test_without_the_mark_a_catch_up_reads_the_ten_minutes_again(cases, reads):
     assert reads == [12, 0, 12]
 
 
+def test_a_mark_older_than_the_ten_minutes_is_moved_on(cases, reads):
+    """A mark left from long ago (a process stopped for an hour): the catch-up reads the ten
+    minutes before the newest state, and the next one only what came after."""
+    rollup._set_mark(timezone.now() - timedelta(hours=1))
+    rollup.catch_up()
+    rollup.catch_up()
+    assert reads == [12, 0]
+
+
+def test_a_narrower_catch_up_leaves_the_mark(cases, reads):
+    rollup.catch_up()
+    mark = rollup._mark()
+    rollup.catch_up(margin=timedelta(0))
+    assert rollup._mark() == mark
+
+
 def _last_month():
     from casework.stats.periods import Period
 
