@@ -401,7 +401,8 @@ FINDINGS = (
     "",
     "Who keeps them current: every step already writes the case (`updated_at`, indexed by "
     "`case_updated`), so each statistics read first refreshes the cases changed since the "
-    "newest state (10 minutes back, for transactions that committed late) and a beat task "
+    "last catch-up began (a minute back, for transactions that committed late; the 10 "
+    "minutes before the newest state when there is no such mark) and a beat task "
     "does the same a day back every minute; the deadline scan marks the cases it finds "
     "overdue as changed (it writes an event on each). We "
     "did not put the refresh into `case_step`/`case_report`: it is about ten statements per "

@@ -8,7 +8,7 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.models import Q
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_save
 
         from governance import changelog, scopes, webhooks
         from governance.demo import register_seeder
@@ -26,7 +26,7 @@ class GovernanceConfig(AppConfig):
         )
         from governance.navigation import NavItem, register_nav
         from governance.token_demo import seed_api_tokens
-        from governance.workclock import calendar_changed
+        from governance.workclock import watch_calendar
 
         webhooks.LISTENED.watch(WebhookEndpoint)
 
@@ -96,10 +96,7 @@ class GovernanceConfig(AppConfig):
         changelog.register(CalendarDay)
         changelog.register(WorkingHours, area_path="area")
         scopes.register(WorkingHours, scopes.ScopeRule(area_path="area"))
-        for model in (CalendarDay, WorkingHours):
-            uid = f"workclock:{model._meta.label_lower}"
-            post_save.connect(calendar_changed, sender=model, dispatch_uid=f"{uid}:save")
-            post_delete.connect(calendar_changed, sender=model, dispatch_uid=f"{uid}:delete")
+        watch_calendar()
         from governance.models import Notification
         from governance.notifications import unread_count
 

@@ -7,7 +7,12 @@ cache (``governance.cache.shared_cache``: Redis, or files in the embedded defaul
 this process sees its own change) and again on commit (so that no other process keeps a value it
 re-read before the change was visible to it). Every use reads the version (one cache read, no
 query) and starts afresh when it moved; each process also starts afresh after ``max_age`` seconds
-in case a version was lost (Redis away or evicted). The pattern is :mod:`governance.workclock`'s calendar cache.
+in case a version was lost (Redis away or evicted). The working-time calendar
+(:mod:`governance.workclock`) keeps its years and street hours in one too.
+
+A caller that looks up many values for one answer (the calendar walks day by day) reads the
+version once (:meth:`ProcessCache.sync`, or :meth:`ProcessCache.synced_once` for a block) and
+then uses :meth:`ProcessCache.lookup`, which does not read it again.
 
 Changes that send no signal (``QuerySet.update``, ``bulk_create``, raw SQL) are seen after
 ``max_age`` only: code that writes watched models that way calls :meth:`ProcessCache.bump`.
@@ -16,7 +21,9 @@ Changes that send no signal (``QuerySet.update``, ``bulk_create``, raw SQL) are 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -44,6 +51,8 @@ class ProcessCache:
         self._version: object = _MISSING
         self._loaded_at = 0.0
         self._values: dict[Hashable, Any] = {}
+        # Set inside synced_once(): the version was read at its start.
+        self._synced_once: ContextVar[bool] = ContextVar(f"processcache:{name}", default=False)
         _every.append(self)
 
     def watch(self, *models: type[Model]) -> None:
@@ -58,7 +67,12 @@ class ProcessCache:
 
     def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
         """The value kept for ``key``, or ``load()`` kept from now on (None is kept too)."""
-        self._sync()
+        self.sync()
+        return self.lookup(key, load)
+
+    def lookup(self, key: Hashable, load: Callable[[], Any]) -> Any:
+        """:meth:`get` without reading the version: for the lookups that follow a
+        :meth:`sync` within one answer."""
         value = self._values.get(key, _MISSING)
         if value is _MISSING:
             if len(self._values) >= self.max_entries:
@@ -81,14 +95,37 @@ class ProcessCache:
         self._values.clear()
         self._version = _MISSING
 
+    def changed(self) -> None:
+        """The watched data changed in this transaction: bump now (this process sees its own
+        change) and again on commit (no other process keeps a value it re-read before the
+        change was visible to it). What a signal of a watched model does; code that writes
+        them without signals (``bulk_create``, ``update``) calls it."""
+        self.bump()
+        transaction.on_commit(self.bump)
+
     def _changed(self, **kwargs) -> None:
         if kwargs.get("raw"):  # fixtures being loaded: the next bump or max_age covers them
             self._values.clear()
             return
-        self.bump()
-        transaction.on_commit(self.bump)
+        self.changed()
 
-    def _sync(self) -> None:
+    @contextmanager
+    def synced_once(self) -> Iterator[None]:
+        """Read the version once for the block instead of once per :meth:`get` (a table of 25
+        cases' time left read it 25 times, a cache round trip each): for the reads of one
+        request; a change made meanwhile is seen by the next one."""
+        self.sync()
+        token = self._synced_once.set(True)
+        try:
+            yield
+        finally:
+            self._synced_once.reset(token)
+
+    def sync(self) -> None:
+        """Drop this process's copy when the version moved or it is older than ``max_age``
+        (one cache read, no query; none inside :meth:`synced_once`)."""
+        if self._synced_once.get():
+            return
         version = cache.get(self.version_key)
         now = time.monotonic()
         if version != self._version or now - self._loaded_at > self.max_age:

@@ -5,10 +5,11 @@ so — a public holiday is off, an adjusted working weekend (调休) is on — a
 Monday to Friday. A working day has two periods, a street's own (:class:`WorkingHours`) or the
 default 9:00–12:00, 13:30–18:00 (Asia/Shanghai). Urgent categories run around the clock.
 
-The calendar is read a year at a time (one query) and kept in a process cache; any change to the
-calendar or to a street's hours bumps a version in the shared cache (Redis, or files in the embedded default), and every
-process drops its copy when it sees a new version; each process also re-reads after ``MAX_AGE``
-in case a version was lost (Redis away or evicted). A year
+The calendar is read a year at a time (one query) and kept in a process cache
+(:class:`governance.processcache.ProcessCache`, with the streets' hours); any change to the
+calendar or to a street's hours bumps its version in the shared cache (Redis, or files in the
+embedded default), and every process drops its copy when it sees a new version; each process
+also re-reads after ``MAX_AGE`` in case a version was lost (Redis away or evicted). A year
 nobody has entered counts weekends only, with one warning in the log per process and year, and a
 warning on the admin home page.
 """
@@ -17,18 +18,15 @@ from __future__ import annotations
 
 import logging
 import math
-import time as monotonic_clock
 from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
-from governance.cache import shared_cache as cache
 from governance.models import CalendarDay, WorkingHours
+from governance.processcache import ProcessCache
 from governance.scopes import area_model
 
 logger = logging.getLogger(__name__)
@@ -40,11 +38,10 @@ WORKING_PERIODS: Periods = (
     (time(13, 30), time(18, 0)),
 )
 
-VERSION_KEY = "workclock:calendar-version"
 # How long a process trusts its copy without a version change (seconds).
 MAX_AGE = 300
-# Areas whose street hours are kept per process; past this the map starts afresh.
-_MAX_CACHED_AREAS = 10_000
+# Years and streets' hours kept per process; past this the copy starts afresh.
+_MAX_CACHED = 10_000
 
 
 class _YearCalendar:
@@ -56,85 +53,53 @@ class _YearCalendar:
         self.known = bool(holidays or working_days)
 
 
-class _ProcessCache:
-    def __init__(self) -> None:
-        self.version: object = None
-        self.loaded_at = monotonic_clock.monotonic()
-        self.years: dict[int, _YearCalendar] = {}
-        self.area_periods: dict[tuple, Periods] = {}
-        self.warned_years: set[int] = set()
-
-    def sync(self) -> None:
-        """Drop what was read under an older calendar version, or too long ago (one cache
-        read, no query; none inside :func:`synced_once`, which has just read it)."""
-        if _synced_once.get():
-            return
-        version = cache.get(VERSION_KEY)
-        now = monotonic_clock.monotonic()
-        if version != self.version or now - self.loaded_at > MAX_AGE:
-            self.version = version
-            self.loaded_at = now
-            self.years.clear()
-            self.area_periods.clear()
-
-    def year(self, year: int) -> _YearCalendar:
-        calendar = self.years.get(year)
-        if calendar is None:
-            holidays: set[date] = set()
-            working_days: set[date] = set()
-            rows = CalendarDay.objects.filter(date__year=year).values_list("date", "kind")
-            for day, kind in rows:
-                (holidays if kind == CalendarDay.Kind.HOLIDAY else working_days).add(day)
-            calendar = self.years[year] = _YearCalendar(holidays, working_days)
-            if not calendar.known and year not in self.warned_years:
-                self.warned_years.add(year)
-                logger.warning(
-                    "No holiday calendar for %s: working time in that year counts weekends "
-                    "only. Once the State Council publishes the year's holidays, enter them in "
-                    "the admin (/admin/governance/calendarday/) or run `manage.py load_holidays` "
-                    "after upgrading the chinese-calendar package.",
-                    year,
-                )
-        return calendar
+# The years of the calendar under ("year", year), the streets' hours under ("area", pk, *tree
+# position); watched: CalendarDay and WorkingHours (governance.apps).
+_cache = ProcessCache("workclock", max_age=MAX_AGE, max_entries=_MAX_CACHED)
+VERSION_KEY = _cache.version_key
+# Years warned about in this process (kept across versions: one warning per process and year).
+_warned_years: set[int] = set()
 
 
-_cache = _ProcessCache()
-# Set inside synced_once(): the version was read at its start.
-_synced_once: ContextVar[bool] = ContextVar("workclock_synced_once", default=False)
+def _year(year: int) -> _YearCalendar:
+    return _cache.lookup(("year", year), lambda: _read_year(year))
 
 
-@contextmanager
-def synced_once() -> Iterator[None]:
+def _read_year(year: int) -> _YearCalendar:
+    holidays: set[date] = set()
+    working_days: set[date] = set()
+    rows = CalendarDay.objects.filter(date__year=year).values_list("date", "kind")
+    for day, kind in rows:
+        (holidays if kind == CalendarDay.Kind.HOLIDAY else working_days).add(day)
+    calendar = _YearCalendar(holidays, working_days)
+    if not calendar.known and year not in _warned_years:
+        _warned_years.add(year)
+        logger.warning(
+            "No holiday calendar for %s: working time in that year counts weekends "
+            "only. Once the State Council publishes the year's holidays, enter them in "
+            "the admin (/admin/governance/calendarday/) or run `manage.py load_holidays` "
+            "after upgrading the chinese-calendar package.",
+            year,
+        )
+    return calendar
+
+
+def synced_once():
     """Read the calendar version once for the block instead of once per call: a table of 25
     cases' time left read it 25 times (a cache round trip each). For the reads of one request;
     an edit made meanwhile is seen by the next request."""
-    _cache.sync()
-    token = _synced_once.set(True)
-    try:
-        yield
-    finally:
-        _synced_once.reset(token)
+    return _cache.synced_once()
 
 
 def bump_calendar_version() -> None:
     """Tell every process that the calendar or a street's hours changed."""
-    cache.add(VERSION_KEY, 0, timeout=None)
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        # Evicted between add and incr: any new value still differs from what processes hold.
-        cache.set(VERSION_KEY, 1, timeout=None)
+    _cache.bump()
 
 
-def calendar_changed(**kwargs) -> None:
-    """Signal receiver for saves and deletes of calendar days and working hours.
-
-    Bumps at once, so this process sees its own uncommitted change, and again on commit, so that
-    no other process keeps a year it re-read before the change was visible to it. A change rolled
-    back after its save stays in this process's copy until the next change or ``MAX_AGE``.
-    """
-    bump_calendar_version()
-    transaction.on_commit(bump_calendar_version)
+def watch_calendar() -> None:
+    """Bump the version on every save or delete of a calendar day or a street's hours (from
+    ``GovernanceConfig.ready``)."""
+    _cache.watch(CalendarDay, WorkingHours)
 
 
 # -- the calendar ---------------------------------------------------------------------------
@@ -146,7 +111,7 @@ def is_working_day(day: date) -> bool:
 
 
 def _is_working_day(day: date) -> bool:
-    calendar = _cache.year(day.year)
+    calendar = _year(day.year)
     if day in calendar.holidays:
         return False
     if day in calendar.working_days:
@@ -170,18 +135,16 @@ def _periods_for(area) -> Periods:
         return WORKING_PERIODS
     # The tree position is part of the key: an area moved to another street is a new key.
     key = (area.pk, *area.tree_position)
-    periods = _cache.area_periods.get(key)
-    if periods is None:
-        Area = area_model()
-        streets = Area._default_manager.filter(
-            Area.ancestors_q(area, include_self=True), kind=Area.STREET_KIND
-        )
-        hours = WorkingHours.objects.filter(area__in=streets).first()
-        periods = hours.periods if hours is not None else WORKING_PERIODS
-        if len(_cache.area_periods) >= _MAX_CACHED_AREAS:
-            _cache.area_periods.clear()
-        _cache.area_periods[key] = periods
-    return periods
+    return _cache.lookup(("area", *key), lambda: _read_periods(area))
+
+
+def _read_periods(area) -> Periods:
+    Area = area_model()
+    streets = Area._default_manager.filter(
+        Area.ancestors_q(area, include_self=True), kind=Area.STREET_KIND
+    )
+    hours = WorkingHours.objects.filter(area__in=streets).first()
+    return hours.periods if hours is not None else WORKING_PERIODS
 
 
 def _working_periods(moment: datetime, periods: Periods) -> Iterator[tuple[datetime, datetime]]:
@@ -377,5 +340,5 @@ def calendar_load_from_package(*, overwrite: bool = False) -> tuple[int, int]:
                     row.kind, row.name, row.updated_at = kind, name, timezone.now()
                     updated.append(row)
             CalendarDay.objects.bulk_update(updated, ["kind", "name", "updated_at"])
-        calendar_changed()
+        _cache.changed()
     return len(created), len(updated)

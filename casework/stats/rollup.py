@@ -13,7 +13,10 @@ How the figures stay the figures of :mod:`casework.stats.figures`:
   now), as the definitions say.
 - What a case contributes is kept (:class:`CaseRollupState`); :func:`refresh` computes it again
   for some cases, under a lock on their states, and adds the difference. Refreshing twice
-  changes nothing, so every writer may call it and a catch-up may repeat it.
+  changes nothing, so every writer may call it and a catch-up may repeat it. A build
+  (:func:`rebuild`, :func:`build_missing`) claims a case by inserting its state before it adds
+  anything, so a build and the catch-ups of statistics reads may run at once and still count
+  every case once.
 - An event figure counts a case once however many such events it had in the period: the days
   are added up and every pair of consecutive days of one case is subtracted when the period
   holds both (:class:`CaseRollupOverlap`).
@@ -26,8 +29,8 @@ How the figures stay the figures of :mod:`casework.stats.figures`:
 
 Who keeps it current: every step of the workflow writes the case, and with it ``updated_at``
 (indexed by ``case_updated``); before every statistics read :func:`catch_up` refreshes the
-cases changed since the newest state (ten minutes back, for transactions that committed late),
-and the beat task does the same a day back every minute. So filing and the steps pay nothing
+cases changed since the last catch-up began (a minute back, for transactions that committed
+late), and the beat task does the same a day back every minute. So filing and the steps pay nothing
 (filing speed is a goal of its own, issue 15) and anything else that changes a case (an admin
 edit, a factory, a bulk update that sets ``updated_at``) is taken in too. The deadline scan
 sets ``updated_at`` of the cases it finds overdue (it writes an event on each), as a step does.
@@ -311,6 +314,7 @@ def refresh(case_ids: Iterable[int]) -> int:
 
 
 def _refresh_chunk(ids: list[int]) -> int:
+    _lock_shared()
     epoch = datetime(1970, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
     CaseRollupState.objects.using(PRIMARY).bulk_create(
         [CaseRollupState(case_id=pk, case_updated_at=epoch, data={}) for pk in ids],
@@ -447,11 +451,20 @@ def _upsert_overlaps(overlaps: Counter) -> None:
 _MAX_PARAMETERS = 30_000
 
 
-def _insert(model, names: tuple[str, ...], values: list[tuple], *, keys: int | None = None):
+def _insert(
+    model,
+    names: tuple[str, ...],
+    values: list[tuple],
+    *,
+    keys: int | None = None,
+    claim: bool = False,
+) -> list:
     """Insert ``values`` (rows of the columns ``names``, JSON-ready: numbers, text, ISO days
     and times, dicts for a JSON column) into ``model``'s table. With ``keys``, an upsert: the
     first ``keys`` columns are the unique key, and an existing row gets the other columns
-    added to its own.
+    added to its own. With ``claim``, a row whose key exists already (or is being inserted by
+    a transaction not yet committed: the insert waits for it) is left out, and the first
+    column of the rows inserted is returned (else nothing).
 
     On PostgreSQL one statement with one parameter, the rows as one JSON array unpacked by the
     server (``jsonb_array_elements``), in the callers' order: a ``VALUES`` list of 30,000
@@ -459,7 +472,7 @@ def _insert(model, names: tuple[str, ...], values: list[tuple], *, keys: int | N
     build, profiled), and arrays bound per column are quoted element by element in Python.
     Elsewhere (SQLite) a ``VALUES`` list per 30,000 parameters."""
     if not values:
-        return
+        return []
     q = connection.ops.quote_name
     table = q(model._meta.db_table)
     columns = ", ".join(q(c) for c in names)
@@ -469,13 +482,24 @@ def _insert(model, names: tuple[str, ...], values: list[tuple], *, keys: int | N
         on_conflict = f" ON CONFLICT ({', '.join(q(c) for c in names[:keys])}) DO UPDATE SET {sets}"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            if claim:
+                on_conflict = f" ON CONFLICT DO NOTHING RETURNING {q(names[0])}"
             # In the rows' order (the key order the callers sorted in): row locks are taken in
             # that order, so concurrent builders do not deadlock.
             select, order = _rows_from_json(model, names)
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) {select} {order}{on_conflict}", [_json(values)]
             )
-            return
+            return [row[0] for row in cursor.fetchall()] if claim else []
+        if claim:
+            # SQLite: the transaction holds the database's write lock (immediate transactions),
+            # so the keys found here are still the only ones when the rows go in.
+            found = set(
+                model._default_manager.using(PRIMARY)
+                .filter(**{f"{names[0]}__in": _one_of([r[0] for r in values])})
+                .values_list(names[0], flat=True)
+            )
+            values = [r for r in values if r[0] not in found]
         row = "(" + ", ".join(["%s"] * len(names)) + ")"
         per = max(1, _MAX_PARAMETERS // len(names))
         for start in range(0, len(values), per):
@@ -485,6 +509,7 @@ def _insert(model, names: tuple[str, ...], values: list[tuple], *, keys: int | N
                 f"{on_conflict}",
                 [json.dumps(v) if isinstance(v, dict) else v for r in chunk for v in r],
             )
+    return [r[0] for r in values] if claim else []
 
 
 def _rows_from_json(model, names: tuple[str, ...]) -> tuple[str, str]:
@@ -509,45 +534,100 @@ def _json(values: list) -> str:
     return json.dumps(values, separators=(",", ":"), ensure_ascii=False)
 
 
-def catch_up(*, margin: timedelta = CATCH_UP_MARGIN) -> int:
-    """Refresh the cases changed since the newest state (less a margin for late commits) whose
-    state is older than the case: what writers outside the workflow changed. Cheap when
-    nothing did (one index range read). On an empty rollup: builds it."""
+def catch_up(*, margin: timedelta | None = None) -> int:
+    """Refresh the cases changed since the last catch-up whose state is older than the case:
+    what the workflow and writers outside it changed. Returns how many cases changed their
+    contribution. On an empty rollup: builds it.
+
+    Which cases it reads: those written since the last complete catch-up *began* (its
+    high-water mark, kept in the shared cache), less :data:`LATE_COMMIT` for transactions that
+    stamped a case before that and committed after it; a case written while a catch-up runs
+    is stamped after it began, so the next one reads it. Without a mark (the first catch-up,
+    the cache emptied) those written since the newest state less ``CATCH_UP_MARGIN``. With an
+    explicit ``margin`` (the periodic task's day) the newest state less ``margin``, whatever the
+    mark: the task is what takes in a transaction that committed later still. So a poll of
+    the wall reads what was written since the previous poll, not every case of the last ten
+    minutes (bench/results/wall.md)."""
+    began = timezone.now()
     newest = CaseRollupState.objects.using(PRIMARY).aggregate(at=Max("case_updated_at"))["at"]
-    changed = Case.objects.using(PRIMARY).order_by()
+    mark = _mark() if newest is not None else None
+    since = None
     if newest is not None:
-        changed = changed.filter(updated_at__gte=newest - margin)
-    versions = dict(changed.values_list("pk", "updated_at"))
-    if not versions:
-        return 0
-    known = dict(
-        CaseRollupState.objects.using(PRIMARY)
-        .filter(case_id__in=list(versions))
-        .values_list("case_id", "case_updated_at")
-    )
-    stale = [pk for pk, at in versions.items() if known.get(pk) != at]
-    return refresh(stale) if stale else 0
+        since = newest - (CATCH_UP_MARGIN if margin is None else margin)
+        if margin is None and mark is not None:
+            since = max(since, mark - LATE_COMMIT)
+    versions = _versions_since(since)
+    changed = 0
+    if versions:
+        known = dict(
+            CaseRollupState.objects.using(PRIMARY)
+            .filter(case_id__in=_one_of(list(versions)))
+            .values_list("case_id", "case_updated_at")
+        )
+        stale = [pk for pk, at in versions.items() if known.get(pk) != at]
+        changed = refresh(stale) if stale else 0
+    # A narrower window than a statistics read's would leave a gap behind the new mark.
+    if margin is None or margin >= CATCH_UP_MARGIN:
+        _set_mark(began)
+    return changed
+
+
+# How long after stamping a case (``updated_at``) its transaction may commit and still be read
+# by the next catch-up of a statistics read; later than that, the periodic task (a day back,
+# every minute) takes it in.
+LATE_COMMIT = timedelta(minutes=1)
+
+
+def _versions_since(since: datetime | None) -> dict[int, datetime]:
+    """``updated_at`` of the cases written from ``since`` on (every case without it): an
+    index-only range of ``case_updated``."""
+    changed = Case.objects.using(PRIMARY).order_by()
+    if since is not None:
+        changed = changed.filter(updated_at__gte=since)
+    return dict(changed.values_list("pk", "updated_at"))
+
+
+def _mark_key() -> str:
+    return f"stats-rollup:caught-up:{connection.settings_dict['NAME']}"
+
+
+def _mark() -> datetime | None:
+    """When the last complete catch-up began (None: unknown)."""
+    from governance.cache import shared_cache
+
+    value = shared_cache.get(_mark_key())
+    return value if isinstance(value, datetime) else None
+
+
+def _set_mark(began: datetime) -> None:
+    from governance.cache import shared_cache
+
+    shared_cache.set(_mark_key(), began, timeout=None)
 
 
 def rebuild() -> int:
-    """Build every rollup again from the cases (after a bulk load). Returns the cases counted."""
+    """Build every rollup again from the cases (after a bulk load). Returns the cases counted
+    by it (a catch-up running meanwhile may count some of them first)."""
     with transaction.atomic(using=PRIMARY):
+        _lock_exclusive()
         CaseRollup.objects.using(PRIMARY).all().delete()
         CaseRollupMonth.objects.using(PRIMARY).all().delete()
         CaseRollupOpen.objects.using(PRIMARY).all().delete()
         CaseRollupOverlap.objects.using(PRIMARY).all().delete()
         CaseRollupState.objects.using(PRIMARY).all().delete()
     ids = list(Case.objects.using(PRIMARY).order_by("pk").values_list("pk", flat=True))
+    done = 0
     for start in range(0, len(ids), CHUNK):
         with transaction.atomic(using=PRIMARY):
-            _build_chunk(ids[start : start + CHUNK])
-    return len(ids)
+            _lock_shared()
+            done += _build_chunk(ids[start : start + CHUNK])
+    return done
 
 
 def build_missing(*, first: int | None = None, last: int | None = None) -> int:
     """Count in the cases (ids from ``first`` to ``last``) that have no state yet: a rebuild
-    taken up again, or split over several processes by id range (the ranges must not
-    overlap). Returns the cases counted."""
+    taken up again, or split over several processes by id range. Returns the cases counted by
+    it (not those a catch-up or another builder counted first)."""
     cases = Case.objects.using(PRIMARY).order_by("pk")
     if first is not None:
         cases = cases.filter(pk__gte=first)
@@ -558,6 +638,7 @@ def build_missing(*, first: int | None = None, last: int | None = None) -> int:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         with transaction.atomic(using=PRIMARY):
+            _lock_shared()
             known = set(
                 CaseRollupState.objects.using(PRIMARY)
                 .filter(case_id__in=_one_of(chunk))
@@ -565,25 +646,55 @@ def build_missing(*, first: int | None = None, last: int | None = None) -> int:
             )
             missing = [pk for pk in chunk if pk not in known]
             if missing:
-                _build_chunk(missing)
-                done += len(missing)
+                done += _build_chunk(missing)
     return done
 
 
-def _build_chunk(ids: list[int]) -> None:
-    """:func:`_refresh_chunk` for cases without a state yet (nothing to subtract, no lock)."""
+def _build_chunk(ids: list[int]) -> int:
+    """:func:`_refresh_chunk` for cases without a state yet (nothing to subtract). Returns the
+    cases counted.
+
+    A catch-up (every statistics read runs one) may count some of these cases between the
+    reads here and the writes: it inserts their states first, and the contributions read
+    here may already be out of date. So the states are written first, claiming the cases
+    (``ON CONFLICT DO NOTHING``: a state inserted by a transaction not yet committed makes the
+    insert wait for it), and only the cases claimed are added to the rollups; the others are
+    the catch-up's. A case changed after it was read here has a newer ``updated_at`` than its
+    state, and the next catch-up refreshes it."""
     new, versions = _contributions(ids)
-    delta = _Delta()
-    for data in new.values():
-        delta.add(data, +1)
-    delta.write()
     # Through _insert too: bulk_create's placeholders (three a case) cost what the upsert's did.
+    # In case order, as a refresh inserts its states: concurrent writers wait, not deadlock.
     adapt = connection.ops.adapt_datetimefield_value
-    _insert(
+    claimed = _insert(
         CaseRollupState,
         ("case_id", "case_updated_at", "data"),
-        [(pk, str(adapt(versions[pk])), data) for pk, data in new.items()],
+        [(pk, str(adapt(versions[pk])), new[pk]) for pk in sorted(new)],
+        claim=True,
     )
+    delta = _Delta()
+    for pk in claimed:
+        delta.add(new[pk], +1)
+    delta.write()
+    return len(claimed)
+
+
+# Every transaction that writes the rollups takes this advisory lock shared (they exclude each
+# other case by case, through the states); the wipe of a rebuild takes it alone, so that it
+# neither deletes half of a refresh nor leaves rows a refresh inserted meanwhile (PostgreSQL;
+# SQLite's immediate transactions serialise every writer anyway).
+_LOCK = 0x726F6C6C7570  # "rollup"
+
+
+def _lock_shared() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_LOCK])
+
+
+def _lock_exclusive() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -54,13 +54,10 @@ def at(month_, day, hour, minute=0):
 @pytest.fixture
 def calendar(db):
     """The published holiday calendar in the database (a transactional test run before may
-    have emptied it) and a process cache of this test's own."""
+    have emptied it) read afresh."""
     calendar_load_from_package()
-    fresh = workclock._ProcessCache()
-    original = workclock._cache
-    workclock._cache = fresh
-    yield fresh
-    workclock._cache = original
+    workclock._cache.clear()
+    yield workclock._cache
 
 
 @pytest.fixture

@@ -266,11 +266,8 @@ def calendar(db):
     from governance.workclock import calendar_load_from_package
 
     calendar_load_from_package()
-    fresh = workclock._ProcessCache()
-    original = workclock._cache
-    workclock._cache = fresh
-    yield fresh
-    workclock._cache = original
+    workclock._cache.clear()
+    yield workclock._cache
 
 
 @pytest.mark.django_db(transaction=True)

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import translation
 
-from governance import workclock
+from governance import processcache, workclock
 from governance.demo import DemoContext
 from governance.demo.calendar import seed_working_hours
 from governance.models import CalendarDay, Role, User, WorkingHours
@@ -39,14 +39,12 @@ def at(*args) -> datetime:
 
 
 @pytest.fixture(autouse=True)
-def clock(db):
-    """The published calendar in the database and a process cache of this test's own."""
+def clock(db, monkeypatch):
+    """The published calendar in the database, read afresh, and no year warned about yet."""
     calendar_load_from_package()
-    fresh = workclock._ProcessCache()
-    original = workclock._cache
-    workclock._cache = fresh
-    yield fresh
-    workclock._cache = original
+    monkeypatch.setattr(workclock, "_warned_years", set())
+    workclock._cache.clear()
+    yield workclock._cache
 
 
 @pytest.fixture
@@ -295,7 +293,7 @@ def test_without_a_shared_cache_a_process_rereads_the_calendar_after_a_while(mon
         [CalendarDay(date=date(2027, 1, 1), kind=CalendarDay.Kind.HOLIDAY, name="元旦")]
     )
     assert add_working_time(start, 2) == at(2027, 1, 1, 10, 0)
-    monkeypatch.setattr(workclock, "MAX_AGE", -1)
+    monkeypatch.setattr(workclock._cache, "max_age", -1)
     assert add_working_time(start, 2) == at(2027, 1, 4, 10, 0)
 
 
@@ -498,13 +496,13 @@ def test_the_admin_home_warns_about_years_without_calendar(client, cast, monkeyp
 
 def test_synced_once_reads_the_calendar_version_once_for_a_table(monkeypatch):
     reads = []
-    real_get = workclock.cache.get
+    real_get = processcache.cache.get
 
     def counting_get(key, *args, **kwargs):
         reads.append(key)
         return real_get(key, *args, **kwargs)
 
-    monkeypatch.setattr(workclock.cache, "get", counting_get)
+    monkeypatch.setattr(processcache.cache, "get", counting_get)
     start = at(2026, 3, 2, 9, 0)
     with workclock.synced_once():
         for hours in range(1, 26):
