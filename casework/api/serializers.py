@@ -15,7 +15,7 @@ from casework.models import (
 )
 from casework.workflow import LATER_STEP_CHOICES, step_label
 from governance.api.fields import ChoiceLabelField
-from governance.api.serializers import BuiltOnceModelSerializer
+from governance.api.serializers import BuiltOnceModelSerializer, CopiedFieldsSerializer
 from grids.models import Area
 
 
@@ -24,7 +24,7 @@ def _max_length(model, name: str) -> int:
     return model._meta.get_field(name).max_length
 
 
-class Named(serializers.Serializer):
+class Named(CopiedFieldsSerializer):
     """A related row as its id and name."""
 
     id = serializers.IntegerField()
@@ -155,7 +155,7 @@ class AreaWithAncestorsField(serializers.PrimaryKeyRelatedField):
         return area
 
 
-class CaseReportSerializer(serializers.Serializer):
+class CaseReportSerializer(CopiedFieldsSerializer):
     """Input of filing a case (the "report" step); the service validates it in full."""
 
     title = serializers.CharField(max_length=100)
