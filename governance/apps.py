@@ -29,6 +29,7 @@ class GovernanceConfig(AppConfig):
         from governance.workclock import calendar_changed
 
         webhooks.LISTENED.watch(WebhookEndpoint)
+        scopes.ASSIGNMENTS.watch(RoleAssignment, Department, scopes.area_model())
 
         # Users and departments are read in the change log by who manages them now; a
         # department role by the area, else the department's owner.
