@@ -37,9 +37,11 @@ class CaseworkConfig(AppConfig):
         from governance.demo import register_seeder
         from governance.models import Role
         from governance.navigation import NavItem, register_nav, register_start_page
+        from grids.models import Area
 
         selectors.TIME_LIMITS.watch(Category, TimeLimit)
         selectors.CATEGORIES.watch(Category)
+        selectors.AREAS.watch(Area)
         scopes.register(
             Case,
             scopes.ScopeRule(area_path="area", department_path="department"),

@@ -133,6 +133,9 @@ class GovernanceConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from governance import sessions, tokens
+        from governance.models import ApiToken
+
+        tokens.TOKENS.watch(ApiToken, User)
 
         post_save.connect(
             tokens.revoke_tokens_of_inactive_user, sender=User, dispatch_uid="tokens:inactive"

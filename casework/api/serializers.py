@@ -140,14 +140,17 @@ class CachedCategoryField(serializers.PrimaryKeyRelatedField):
 
 
 class AreaWithAncestorsField(serializers.PrimaryKeyRelatedField):
-    """An area by id, read with its ancestors in one query (filing needs its street, community
-    and grid): the same answers and messages as a PrimaryKeyRelatedField."""
+    """An area by id with its ancestors (filing needs its street, community and grid), from the
+    process cache (casework.selectors.area_with_ancestors): the same answers and messages as a
+    PrimaryKeyRelatedField."""
 
     def to_internal_value(self, data):
+        from casework.selectors import area_with_ancestors
+
         if isinstance(data, bool):
             self.fail("incorrect_type", data_type=type(data).__name__)
         try:
-            area = Area.with_ancestors(int(data))
+            area = area_with_ancestors(int(data))
         except (TypeError, ValueError, OverflowError):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if area is None:

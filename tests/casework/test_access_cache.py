@@ -1,13 +1,16 @@
-"""The role assignments of each user kept per process (governance.scopes.ASSIGNMENTS, issue 15:
-filing at rate): a change of roles is seen at once by every process, and nothing uncertain is
-ever kept — a change not yet committed, or a version that cannot be read."""
+"""What decides access, kept per process (issue 15: filing at rate): each user's role assignments
+(governance.scopes.ASSIGNMENTS), the API tokens with their users (governance.tokens.TOKENS) and
+the areas cases are filed on (casework.selectors.AREAS). A change is seen at once by every
+process, and nothing uncertain is ever kept — a change not yet committed, or a version that
+cannot be read."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import connection, transaction
 
-from governance import processcache, scopes
+from casework import selectors
+from governance import processcache, scopes, tokens
 from governance.models import Role, RoleAssignment, User
 from governance.processcache import ProcessCache
 from governance.scopes import UserScope, can_view_area
@@ -123,3 +126,51 @@ def test_a_tree_rebuilt_in_bulk_drops_the_areas_kept(tree, crew):
     assert _roles(crew.worker_a) == {Role.GRID_WORKER}
     Area.rebuild_tree()
     assert crew.worker_a.pk not in scopes.ASSIGNMENTS._values
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revoked_token_stops_at_once_on_every_process(tree, categories, crew):
+    from rest_framework.test import APIClient
+
+    token, key = tokens.token_issue(user=crew.worker_a, name="phone")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/me/").status_code == 200
+    assert client.get("/api/v1/me/").status_code == 200  # from this process's copy
+    other = ProcessCache(tokens.TOKENS.name, strict=True)
+    assert other.get("digest", lambda: "kept") == "kept"
+
+    tokens.token_revoke(token=token)
+
+    assert other.get("digest", lambda: "read again") == "read again"
+    assert client.get("/api/v1/me/").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deactivated_user_is_refused_at_the_next_call(tree, crew):
+    from rest_framework.test import APIClient
+
+    _, key = tokens.token_issue(user=crew.worker_a, name="phone")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/me/").status_code == 200
+    user = User.objects.get(pk=crew.worker_a.pk)
+    user.is_active = False
+    user.save()
+
+    assert client.get("/api/v1/me/").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_area_moved_is_seen_by_the_next_filing(api, tree, categories, crew):
+    client = api(crew.worker_a)
+    body = _body(tree, categories)
+    assert client.post("/api/v1/cases/", body, format="json").status_code == 201
+    assert selectors.AREAS._values  # kept
+    # The building moves to community B's micro-grid: out of the grid worker's scope.
+    building = Area.objects.get(pk=tree.building_a1.pk)
+    building.move_to(Area.objects.get(pk=tree.micro_b1.pk), "last-child")
+
+    response = client.post("/api/v1/cases/", body, format="json")
+    assert response.status_code == 400
+    assert "Unknown area." in response.content.decode()
