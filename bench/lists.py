@@ -3,8 +3,8 @@
     .venv/bin/python bench/lists.py [--small 10000] [--large 1000000] [--repeat 5]
 
 One street of 5 communities, 20 grids, 60 micro-grids and 300 buildings; cases over three years
-(80 % closed, the open ones spread over the four open states, one in seven of them overdue),
-written with ``INSERT … SELECT generate_series``. The small size is measured first, then the table
+(one in five of the youngest 10,000 open, spread over the four open states, one in seven of them
+overdue; every older case closed), written with ``INSERT … SELECT generate_series``. The small size is measured first, then the table
 grows to the large size and the same requests run again, in one process, so that the ratio
 compares like with like on a shared machine. Each request goes through Django's full stack
 in-process (middleware, view, template or serializer) as a street admin or a community
@@ -15,7 +15,9 @@ size so that it cannot rot.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import time
 from functools import partial
 from pathlib import Path
 
@@ -24,6 +26,10 @@ from common import ROOT, run_two_sizes, street_tree, time_requests, two_size_mai
 
 RESULTS = ROOT / "bench" / "results" / "lists.md"
 STREET_CODE = "110101950"
+# Open cases are among the youngest this many (one in five of them): 2,000 open at any size from
+# 10,000 cases on. A district closes its cases; its history grows, its backlog does not.
+OPEN_WINDOW = 10_000
+JURISDICTION = "list-bench.example.org"
 # (label, who, path) — {number} and {pk} are filled with a case in the middle of the table.
 REQUESTS = [
     ("API case list", "admin", "/api/v1/cases/"),
@@ -35,8 +41,17 @@ REQUESTS = [
     ("page: case list", "admin", "/cases/"),
     ("page: list ?status=closed", "admin", "/cases/?status=closed"),
     ("page: list, page 50", "admin", "/cases/?page=50"),
+    ("page: list ?overdue=true", "admin", "/cases/?overdue=true"),
+    ("page: list ?q=<case number>", "admin", "/cases/?q={number}"),
+    ("page: list ?q=<word>", "admin", "/cases/?q=%E4%BA%95%E7%9B%96"),
     ("page: dispatcher's inbox", "dispatcher", "/cases/inbox/"),
+    ("page: grid worker's inbox", "worker", "/cases/inbox/"),
+    ("page: department's inbox", "handler", "/cases/inbox/"),
+    ("page: center supervisor's inbox", "supervisor", "/cases/inbox/"),
     ("page: case", "admin", "/cases/{pk}/"),
+    ("page: area tree", "admin", "/areas/"),
+    ("export ?q=<case number>", "admin", "/cases/export.xlsx?q={number}"),
+    ("Open311 requests.json", "admin", f"/open311/v2/requests.json?jurisdiction_id={JURISDICTION}"),
 ]
 
 
@@ -67,7 +82,8 @@ def run(small: int, large: int, *, repeat: int = 5, results: Path = RESULTS) -> 
 
 
 def _prepare_street():
-    """The street, its tree, a department and the two users; cases of an earlier run removed."""
+    """The street, its tree, an Open311 jurisdiction, a public category, a department and a user
+    of each role whose pages are measured (``users``); cases of an earlier run removed."""
     from types import SimpleNamespace
 
     from django.contrib.auth import get_user_model
@@ -84,10 +100,12 @@ def _prepare_street():
             )
         street = street_tree(STREET_CODE, "压测街道", "压测", households=60)
         from casework.models import Category, TimeLimit
+        from casework.open311.models import Jurisdiction
 
         category, _ = Category.objects.get_or_create(
-            code="LISTBENCH", defaults={"name": "压测类别"}
+            code="LISTBENCH", defaults={"name": "压测类别", "is_public": True}
         )
+        Jurisdiction.objects.get_or_create(area=street, defaults={"jurisdiction_id": JURISDICTION})
         TimeLimit.objects.get_or_create(
             category=category, priority="normal",
             defaults={"accept_hours": 2, "dispatch_hours": 2, "acknowledge_hours": 2,
@@ -101,11 +119,25 @@ def _prepare_street():
         dispatcher, _ = users.get_or_create(
             username="bench-dispatcher", defaults={"full_name": "压测派遣员"}
         )
-        community = Area.objects.get(code=f"{STREET_CODE}001")
-        RoleAssignment.objects.get_or_create(user=admin, role=Role.STREET_ADMIN, area=street)
-        RoleAssignment.objects.get_or_create(
-            user=dispatcher, role=Role.COMMUNITY_DISPATCHER, area=community
+        worker, _ = users.get_or_create(
+            username="bench-grid", defaults={"full_name": "压测网格员甲"}
         )
+        handler, _ = users.get_or_create(
+            username="bench-handler", defaults={"full_name": "压测处置员"}
+        )
+        supervisor, _ = users.get_or_create(
+            username="bench-supervisor", defaults={"full_name": "压测督办员"}
+        )
+        community = Area.objects.get(code=f"{STREET_CODE}001")
+        grid = Area.objects.get(code=f"{STREET_CODE}00101")
+        for user, role, scope in (
+            (admin, Role.STREET_ADMIN, {"area": street}),
+            (dispatcher, Role.COMMUNITY_DISPATCHER, {"area": community}),
+            (worker, Role.GRID_WORKER, {"area": grid}),
+            (handler, Role.DEPARTMENT_HANDLER, {"department": department}),
+            (supervisor, Role.CENTER_SUPERVISOR, {"area": street}),
+        ):
+            RoleAssignment.objects.get_or_create(user=user, role=role, **scope)
         buildings = list(
             Area.objects.filter(kind=AreaKind.BUILDING, code__startswith=STREET_CODE)
             .order_by("code")
@@ -114,11 +146,20 @@ def _prepare_street():
     return SimpleNamespace(
         street=street, category=category, department=department, admin=admin,
         dispatcher=dispatcher, buildings=buildings,
+        users={"admin": admin, "dispatcher": dispatcher, "worker": worker, "handler": handler,
+               "supervisor": supervisor},
     )  # fmt: skip
 
 
-def _grow(people, start: int, end: int) -> None:
-    """Add cases ``start + 1`` … ``end``."""
+def _grow(
+    people, start: int, end: int, *, open_window: int | None = OPEN_WINDOW,
+    rebuild_over: int = 50_000,
+) -> None:  # fmt: skip
+    """Add cases ``start + 1`` … ``end``. One in five of the youngest ``open_window`` cases is
+    open, every older one closed (cases that were open before and fell out of the window are
+    closed now, as a district closes its cases): the open backlog stays the same size while the
+    history grows. ``open_window=None``: one in five of all cases open, at any size.
+    ``rebuild_over``: the size of a growth from which the indexes are set aside."""
     from django.db import connection, transaction
 
     from governance.bulk import refresh_planner_statistics
@@ -126,7 +167,15 @@ def _grow(people, start: int, end: int) -> None:
     if end <= start:
         return
     print(f"Writing cases {start + 1:,} … {end:,} …", flush=True)
-    with transaction.atomic(), connection.cursor() as cursor:
+    # More than doubling a large table: its secondary indexes are set aside and built again
+    # after the rows are in (one sort per index instead of a million index insertions; the two
+    # GIN indexes of character pairs cost the most).
+    rebuild = connection.vendor == "postgresql" and end - start > max(start, rebuild_over)
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        _indexes_set_aside(cursor, "casework_case", rebuild),
+    ):
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS bench_building "
             "(k int PRIMARY KEY, area int, grid int, community int) ON COMMIT DROP"
@@ -161,8 +210,8 @@ def _grow(people, start: int, end: int) -> None:
             JOIN bench_building b ON b.k = i %% %(buildings)s
             CROSS JOIN LATERAL (SELECT (ARRAY['reported', 'accepted', 'dispatched',
                 'in_progress'])[1 + i %% 4] AS open_status) o
-            CROSS JOIN LATERAL (SELECT CASE WHEN i %% 5 = 0 THEN o.open_status
-                ELSE 'closed' END AS status) s
+            CROSS JOIN LATERAL (SELECT CASE WHEN i %% 5 = 0 AND i > %(end)s - %(window)s
+                THEN o.open_status ELSE 'closed' END AS status) s
             CROSS JOIN LATERAL (SELECT now() - make_interval(days => (%(end)s - i) * 1095
                 / %(end)s, mins => i %% 1440) AS at) r
             """,
@@ -173,13 +222,57 @@ def _grow(people, start: int, end: int) -> None:
                 "start": start,
                 "end": end,
                 "buildings": len(people.buildings),
+                "window": end if open_window is None else open_window,
             },
         )
+        if open_window is not None and start > 0 and end - open_window > 0:
+            # The written cases (not those the stack benchmark filed) older than the window.
+            cursor.execute(
+                """
+                UPDATE casework_case SET status = 'closed', holder = '', department_id = NULL,
+                    due_at = NULL, result = '已处置', closed_at = reported_at + interval '2 days'
+                WHERE status <> 'closed' AND street_id = %(street)s AND length(number) = 12
+                    AND number < '2026-' || lpad((%(first)s)::text, 7, '0')
+                    AND title NOT LIKE '压测%%'
+                """,
+                {"street": people.street.pk, "first": end - open_window + 1},
+            )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM casework_case")
     # As autovacuum would have by then in production: without statistics on the area table the
     # planner takes the scope filter for one row and sorts a million (34 s for page 50).
     refresh_planner_statistics()
+
+
+@contextlib.contextmanager
+def _indexes_set_aside(cursor, table: str, active: bool = True):
+    """Drop ``table``'s indexes that no constraint owns, and create them again (the same
+    definitions, from ``pg_indexes``) when the block ends. Nothing when not ``active``."""
+    if not active:
+        yield
+        return
+    cursor.execute(
+        """
+        SELECT i.indexname, i.indexdef FROM pg_indexes i
+        WHERE i.schemaname = current_schema() AND i.tablename = %s
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+        """,
+        [table],
+    )
+    indexes = cursor.fetchall()
+    for name, _definition in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    started = time.perf_counter()
+    # The deferred foreign-key checks of the new rows first: an index cannot be built on a
+    # table with pending trigger events.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    for _name, definition in indexes:
+        cursor.execute(definition)
+    print(
+        f"  {len(indexes)} indexes built again in {time.perf_counter() - started:.0f} s", flush=True
+    )
 
 
 def _measure(people, size: int, repeat: int) -> dict[str, dict]:
@@ -188,8 +281,7 @@ def _measure(people, size: int, repeat: int) -> dict[str, dict]:
     middle = Case.objects.filter(street=people.street).order_by("pk")[size // 2 : size // 2 + 1]
     case = middle.get()
     print(f"Measuring at {size:,} cases …", flush=True)
-    users = {"admin": people.admin, "dispatcher": people.dispatcher}
-    return time_requests(REQUESTS, users, repeat, number=case.number, pk=case.pk)
+    return time_requests(REQUESTS, people.users, repeat, number=case.number, pk=case.pk)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """CPU of the HTML case lists against the framework's ceiling, in-process, side by side.
 
     .venv/bin/python bench/page_cpu.py [--cases 10000] [--renders 200] [--profile PATH]
+                                       [--results PATH]
 
 Issue 15 asks the lists to serve at least a third of the ceiling's throughput (the ceiling is
 the cheapest authenticated endpoint, ``GET /api/v1/me/`` with a token). Throughput on this
@@ -47,6 +48,7 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--renders", type=int, default=200)
     parser.add_argument("--profile", type=Path)
+    parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args()
     setup_django()
     from django.conf import settings
@@ -55,7 +57,7 @@ def main() -> int:
     # (a signal and a copy of the context per template), which would weigh on the pages and
     # not on the ceiling. Only the test client's host name is needed.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    return run(args.cases, renders=args.renders, profile=args.profile)
+    return run(args.cases, renders=args.renders, results=args.results, profile=args.profile)
 
 
 def run(cases: int, *, renders: int = 200, results: Path = RESULTS, profile=None) -> int:

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import lists
 from common import ROOT, machine, setup_django
 
 sys.path.insert(0, str(ROOT))
@@ -47,10 +48,23 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--tiny", action="store_true", help="a smoke test: tiny sizes, 1 s each")
+    parser.add_argument(
+        "--keep", action="store_true",
+        help="leave the PostgreSQL cluster running at the end (to EXPLAIN on the large size); "
+        "the command to remove it is printed",
+    )  # fmt: skip
+    parser.add_argument(
+        "--open-everywhere", action="store_true",
+        help="one in five cases open at every size (the open backlog grows with the history); "
+        "by default only the youngest 10,000 cases have open ones",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.tiny:
         args.small, args.large, args.seconds, args.threads = 60, 150, 1, 2
-    return run(args.small, args.large, threads=args.threads, seconds=args.seconds)
+    return run(
+        args.small, args.large, threads=args.threads, seconds=args.seconds, keep=args.keep,
+        open_window=None if args.open_everywhere else lists.OPEN_WINDOW,
+    )  # fmt: skip
 
 
 def run(
@@ -61,10 +75,13 @@ def run(
     seconds: float = 10,
     results: Path = RESULTS,
     database_url: str | None = None,
+    keep: bool = False,
+    open_window: int | None = lists.OPEN_WINDOW,
 ) -> int:
     """Start the stack, measure at ``small`` then ``large`` cases, write ``results``. Returns 1
     when a request failed. ``database_url``: an existing (migrated) database instead of a
-    cluster of its own (the smoke test uses the suite's)."""
+    cluster of its own (the smoke test uses the suite's). ``open_window``: the youngest cases
+    among which one in five is open (``lists._grow``); None: one in five at every size."""
     tmp = Path(tempfile.mkdtemp(prefix="gg-bench-"))
     postgres = None
     if database_url is None:
@@ -77,8 +94,6 @@ def run(
     stack = None
     try:
         redis.start()
-        import lists
-
         people = lists._prepare_street()
         stack = Stack(tmp, redis, database_url)
         auth = _credentials(people, secret_key=stack.env["SECRET_KEY"])
@@ -94,7 +109,7 @@ def run(
         done = 0
         for size in (small, large):
             started = time.perf_counter()
-            lists._grow(people, done, size)
+            lists._grow(people, done, size, open_window=open_window)
             done = size
             print(f"{size:,} cases written in {time.perf_counter() - started:.0f} s", flush=True)
             requests = _requests(people, auth, size)
@@ -109,7 +124,7 @@ def run(
             for row in measured
             if row["failed"] or not row["requests"]
         ]
-        _write(results, small, large, threads, seconds, rows)
+        _write(results, small, large, threads, seconds, rows, open_window)
         print(f"Results written to {results}")
         if failed:
             print(f"FAILED requests: {failed}\n{stack.logs()}", file=sys.stderr)
@@ -119,14 +134,21 @@ def run(
         if stack is not None:
             stack.down()
         redis.stop()
-        if postgres is not None:
+        if postgres is not None and keep:
+            print(
+                f"PostgreSQL cluster kept: {database_url} (data in {postgres.data}); remove it "
+                f"with: {'runuser -u postgres -- ' if postgres.as_postgres else ''}"
+                f"{postgres.bin / 'pg_ctl'} -D {postgres.data} -m fast stop && rm -rf {postgres.dir}",
+                flush=True,
+            )
+        elif postgres is not None:
             postgres.remove()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _credentials(people, *, secret_key: str) -> dict:
-    """API tokens for the admin, the dispatcher and a grid worker who files; signed-in
-    sessions for the admin and the dispatcher (the pages), signed with the stack's key."""
+    """An API token and a signed-in session (the pages; signed with the stack's key) for each
+    user of ``people.users``, and a token for a grid worker who files."""
     import lists
     from django.conf import settings
     from django.contrib.auth import (
@@ -163,15 +185,11 @@ def _credentials(people, *, secret_key: str) -> dict:
             settings.SECRET_KEY = ours
         return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 
-    return {
-        "admin": {"Authorization": f"Token {token_issue(user=people.admin, name='bench')[1]}"},
-        "dispatcher": {
-            "Authorization": f"Token {token_issue(user=people.dispatcher, name='bench')[1]}"
-        },
-        "filer": {"Authorization": f"Token {token_issue(user=filer, name='bench')[1]}"},
-        "admin-page": {"Cookie": session(people.admin), "Accept": "text/html"},
-        "dispatcher-page": {"Cookie": session(people.dispatcher), "Accept": "text/html"},
-    }
+    auth = {"filer": {"Authorization": f"Token {token_issue(user=filer, name='bench')[1]}"}}
+    for who, user in people.users.items():
+        auth[who] = {"Authorization": f"Token {token_issue(user=user, name='bench')[1]}"}
+        auth[f"{who}-page"] = {"Cookie": session(user), "Accept": "text/html"}
+    return auth
 
 
 def _requests(people, auth, size: int) -> list[dict]:
@@ -218,7 +236,7 @@ def _queries(people, requests: list[dict]) -> dict[str, int]:
 
     with contextlib.suppress(RuntimeError):  # already set up when run inside pytest
         setup_test_environment()  # the test client's host name is allowed
-    users = {"admin": people.admin, "dispatcher": people.dispatcher, "filer": people.filer}
+    users = {**people.users, "filer": people.filer}
     counts = {}
     for request in requests:
         client = Client()
@@ -262,7 +280,7 @@ def _load(stack, requests: list[dict], *, threads: int, seconds: float) -> list[
     return rows
 
 
-def _write(results: Path, small, large, threads, seconds, rows) -> None:
+def _write(results: Path, small, large, threads, seconds, rows, open_window=None) -> None:
     at_small = {r["label"]: r for r in rows[small]}
     at_large = {r["label"]: r for r in rows[large]}
     ceiling = (at_small[CEILING]["per_second"], at_large[CEILING]["per_second"])
@@ -273,7 +291,14 @@ def _write(results: Path, small, large, threads, seconds, rows) -> None:
         "of the run's own, all on this machine beside the load generator",
         f"- Load: {threads} threads in a second process (bench/load.py, http.client), "
         f"{seconds:g} s per row after one unmeasured request per thread; API rows with a token, pages with a session",
-        f"- Sizes: {small:,} then {large:,} cases in one street (bench/lists.py's data), same run",
+        f"- Sizes: {small:,} then {large:,} cases in one street (bench/lists.py's data), same run; "
+        + (
+            f"one in five of the youngest {open_window:,} cases open, every older one closed "
+            "(the open backlog the same at both sizes)"
+            if open_window
+            else "one in five cases open at both sizes (the open backlog grows with the history)"
+        ),
+        f"- Load average (1, 5, 15 min) at the end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}",
         "",
         f"| request | req/s at {small:,} | share of ceiling | p50 / p95 / p99 ms | queries "
         f"| req/s at {large:,} | share of ceiling | p50 / p95 / p99 ms | queries | p50 ratio |",

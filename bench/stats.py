@@ -31,6 +31,7 @@ COMMUNITIES = 6
 GRIDS_PER_COMMUNITY = 7  # 42 grids
 BUILDINGS_PER_GRID = 7  # 294 buildings
 REPEAT = 3
+FREEZE = "monthly freeze (last month)"
 
 
 def main() -> int:
@@ -260,7 +261,7 @@ def run(sizes, *, results: Path = RESULTS, reuse: bool = False) -> int:
     User = get_user_model()
     center, _created = User.objects.get_or_create(username="bench-center")
     RoleAssignment.objects.get_or_create(user=center, role=Role.CENTER_SUPERVISOR, area=street)
-    _scheme(street)
+    scheme = _scheme(street)
     community = Area.objects.within(street).filter(kind=AreaKind.COMMUNITY).order_by("lft").first()
     month = assessment.previous_month(assessment.first_of_month(_today()))
     pages = (
@@ -306,9 +307,34 @@ def run(sizes, *, results: Path = RESULTS, reuse: bool = False) -> int:
             seconds, queries = _measure(view, center, params)
             rows.append((size, label, seconds, queries))
             print(f"  {label}: {seconds:.2f} s, {queries} queries", flush=True)
+        seconds, queries = _measure_freeze(scheme, month)
+        rows.append((size, FREEZE, seconds, queries))
+        print(f"  {FREEZE}: {seconds:.2f} s, {queries} queries", flush=True)
     status = _write(results, sizes, rows, built, loads)
     print(f"Results written to {results}")
     return status
+
+
+def _measure_freeze(scheme, month) -> tuple[float, int]:
+    """Median time (s) and query count of freezing ``month`` of ``scheme`` (the task on the
+    1st: every result of the month computed and stored), each run rolled back so that the next
+    one freezes the month again and the ranking page still reads it unfrozen."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from casework.stats import assessment
+
+    times, queries = [], 0
+    for _i in range(REPEAT):
+        with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            frozen = assessment.assessment_freeze(scheme=scheme, month=month)
+            times.append(time.perf_counter() - started)
+            transaction.set_rollback(True)
+        if frozen is None:
+            raise RuntimeError(f"{month:%Y-%m} was frozen before the benchmark")
+        queries = len(ctx.captured_queries)
+    return statistics.median(times), queries
 
 
 def _today():
@@ -480,7 +506,8 @@ def _write(results: Path, sizes, rows, built, loads=None) -> int:
         f"- PostgreSQL {version}, Python {platform.python_version()}, "
         f"{os.cpu_count()} CPUs ({platform.machine()}), shared with other work",
         f"- Each page rendered {REPEAT} times by its view as the center's supervisor; median "
-        "server time",
+        "server time. The monthly freeze (the task on the 1st: last month's assessment results "
+        f"computed and stored) run {REPEAT} times, each rolled back",
         "- Load average (1 min) when each size was measured: "
         + ", ".join(f"{size:,} cases {load:.1f}" for size, load in sorted((loads or {}).items()))
         + "; 2 CPUs shared with six other sessions, so the absolute times are noisy",

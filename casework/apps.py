@@ -35,13 +35,17 @@ class CaseworkConfig(AppConfig):
         from casework.workflow import HOLDER_ROLES, REPORT_SOURCES, STEPS
         from governance import changelog, privacy, scopes
         from governance.demo import register_seeder
-        from governance.models import Role
+        from governance.models import Role, RoleAssignment
         from governance.navigation import NavItem, register_nav, register_start_page
         from grids.models import Area
 
         selectors.TIME_LIMITS.watch(Category, TimeLimit)
         selectors.CATEGORIES.watch(Category)
         selectors.AREAS.watch(Area)
+        from casework.page_selectors import FILTER_OPTIONS
+        from governance.models import Department
+
+        FILTER_OPTIONS.watch(Area, Department, RoleAssignment)
         scopes.register(
             Case,
             scopes.ScopeRule(area_path="area", department_path="department"),
@@ -138,6 +142,7 @@ class CaseworkConfig(AppConfig):
                 url_name="deadlines:desk",
                 roles=holder_roles,
                 badge=desk_badge,
+                badge_reads=(DeadlineRequest, SupervisionOrder, Case, RoleAssignment),
                 order=23,
                 tab=38,
             )
@@ -152,6 +157,7 @@ class CaseworkConfig(AppConfig):
                 url_name="casework:inbox",
                 roles=inbox_roles,
                 badge=selectors.inbox_count,
+                badge_reads=(Case, RoleAssignment),
                 order=20,
                 tab=10,
             )

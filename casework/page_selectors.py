@@ -13,7 +13,8 @@ from casework import selectors, workflow
 from casework.models import Case, Category
 from casework.services import CASE_AREA_KINDS
 from governance.models import Role
-from governance.scopes import reachable, scope_of, visible
+from governance.processcache import ProcessCache
+from governance.scopes import departments_for, reachable, scope_of, visible
 from grids.models import Area, AreaKind
 
 # Kinds offered in the area filter of the case list: the levels people rank and search by.
@@ -81,6 +82,30 @@ def filter_category_choices() -> list[tuple[int, str]]:
         return [(c.pk, "\u3000" * c.level + c.name) for c in categories]
 
     return selectors.CATEGORIES.get("filter-choices", load)
+
+
+# The area and department options of each user's list filter, kept per process (two queries a
+# list page, issue 15). Any save or delete of an area, a department or a role assignment drops
+# them in every process (casework/apps.py); the tree base's bulk loads send no signal and are seen
+# within max_age.
+FILTER_OPTIONS = ProcessCache("filter-options", max_age=300)
+
+
+def filter_area_options(user, selected_pk: int | None = None) -> list[tuple[int, int, str]]:
+    """:func:`filter_areas_for` as (pk, rank, name), from :data:`FILTER_OPTIONS`."""
+    return FILTER_OPTIONS.get(
+        ("areas", user.pk, user.is_superuser, selected_pk),
+        lambda: [(a.pk, a.rank, a.name) for a in filter_areas_for(user, selected_pk)],
+    )
+
+
+def filter_department_options(user) -> list[tuple[int, str]]:
+    """The department filter's options (every department the user may choose, switched off
+    ones too), from :data:`FILTER_OPTIONS`."""
+    return FILTER_OPTIONS.get(
+        ("departments", user.pk, user.is_superuser),
+        lambda: [(d.pk, str(d)) for d in departments_for(user, active=False)],
+    )
 
 
 def filter_areas_for(user, selected_pk: int | None = None) -> QuerySet[Area]:

@@ -190,13 +190,16 @@ def _shape_filter_form(filterset: CaseFilterSet, user, selected) -> None:
         fields[name].widget.input_type = "date"
     field = fields["area"]
     selected_pk = int(selected) if str(selected or "").isdigit() else None
-    areas = page_selectors.filter_areas_for(user, selected_pk)
     top = None
     choices = [("", _("All areas"))]
-    for area in areas:
-        top = area.rank if top is None else top
-        choices.append((area.pk, "\u3000" * max(0, area.rank - top) + area.name))
+    for pk, rank, name in page_selectors.filter_area_options(user, selected_pk):
+        top = rank if top is None else top
+        choices.append((pk, "\u3000" * max(0, rank - top) + name))
     field.widget.choices = choices
+    fields["department"].widget.choices = [
+        ("", fields["department"].empty_label),
+        *page_selectors.filter_department_options(user),
+    ]
     categories = filterset.form.fields["category"]
     categories.widget.choices = [
         ("", _("All categories")),

@@ -101,6 +101,7 @@ class GovernanceConfig(AppConfig):
             uid = f"workclock:{model._meta.label_lower}"
             post_save.connect(calendar_changed, sender=model, dispatch_uid=f"{uid}:save")
             post_delete.connect(calendar_changed, sender=model, dispatch_uid=f"{uid}:delete")
+        from governance.models import Notification
         from governance.notifications import unread_count
 
         register_nav(
@@ -109,6 +110,7 @@ class GovernanceConfig(AppConfig):
                 label=_("Notifications"),
                 url_name="notifications:list",
                 badge=unread_count,
+                badge_reads=(Notification,),
                 order=5,
                 tab=50,
             )

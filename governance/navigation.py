@@ -10,8 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Model
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
+from governance.processcache import ProcessCache
 from governance.scopes import scope_of
 
 
@@ -22,6 +28,9 @@ class NavItem:
     url_name: str
     roles: frozenset[str] | None = None  # None: every signed-in user
     badge: Callable | None = None  # badge(user) -> int | None
+    # The models whose rows the badge counts: a save or delete of one moves it at once (see
+    # BADGES). Writes of them that send no signal call badges_changed().
+    badge_reads: tuple[type[Model], ...] = ()
     order: int = 50
     # Rank in the phone's bottom tab bar (lower first); None: only under "More" when the role
     # has more entries than the bar holds.
@@ -38,8 +47,25 @@ _unassigned_start_pages: list[Callable] = []
 _superuser_start_pages: list[Callable] = []
 
 
+# The badges of each user, kept per process (three counting queries a page, a tenth of a list
+# page's CPU, issue 15). A save or delete of a model a badge reads (NavItem.badge_reads: cases,
+# requests, orders, notifications, role assignments) drops every user's badges in every process,
+# so that a badge is right on the page after a transition; the counts that move with the clock
+# alone (a case coming near its due time) are drawn afresh within BADGE_SECONDS.
+BADGE_SECONDS = 60
+BADGES = ProcessCache("nav-badges", max_age=BADGE_SECONDS)
+
+
+def badges_changed() -> None:
+    """Tell every process that badges may have moved (for writes that send no signal: bulk
+    inserts, ``QuerySet.update``), at once and again on commit."""
+    BADGES.bump()
+    transaction.on_commit(BADGES.bump)
+
+
 def register_nav(item: NavItem) -> None:
     _items[item.key] = item
+    BADGES.watch(*item.badge_reads)
 
 
 def register_start_page(role: str, resolver: Callable) -> None:
@@ -77,23 +103,27 @@ def _url(url_name: str) -> str | None:
 
 def items_for(user) -> list[dict]:
     scope = scope_of(user)
-    entries = []
+    shown = []
     for item in sorted(_items.values(), key=lambda i: (i.order, i.key)):
         if item.roles is not None and not scope.has_role(*item.roles):
             continue
         url = _url(item.url_name)
-        if url is None:
-            continue
-        entries.append(
-            {
-                "key": item.key,
-                "label": item.label,
-                "url": url,
-                "badge": item.badge(user) if item.badge else None,
-                "tab": item.tab,
-            }
-        )
-    return entries
+        if url is not None:
+            shown.append((item, url))
+    badges = BADGES.get(
+        (user.pk, *(item.key for item, _url in shown)),
+        lambda: {item.key: item.badge(user) for item, _url in shown if item.badge},
+    )
+    return [
+        {
+            "key": item.key,
+            "label": item.label,
+            "url": url,
+            "badge": badges.get(item.key),
+            "tab": item.tab,
+        }
+        for item, url in shown
+    ]
 
 
 def start_page_for(user) -> str | None:
@@ -148,3 +178,108 @@ def navigation(request) -> dict:
         "nav_more_badge": sum(item["badge"] or 0 for item in more),
         "nav_more_active": any(item.get("active") for item in more),
     }
+
+
+# -- drawing ----------------------------------------------------------------------------------
+# The base layout drew its two menus with a template loop and an include per icon (a tenth of a
+# list page's CPU, issue 15); these functions write the same markup (checked in
+# tests/governance/test_navigation_markup.py against the templates they replace).
+
+# The icon of each entry (the drawing inside the SVG); any other key gets a circle.
+ICONS = {
+    "case-inbox": '<path d="M3 13l3-8h12l3 8v6H3z M3 13h5l1 2h6l1-2h5"/>',
+    "case-new": '<circle cx="12" cy="12" r="9"/><path d="M12 8v8 M8 12h8"/>',
+    "cases": '<path d="M6 3h9l4 4v14H6z M9 11h7 M9 15h7 M9 7h3"/>',
+    "areas": '<path d="M3 3h8v8H3z M13 3h8v8h-8z M3 13h8v8H3z M13 13h8v8h-8z"/>',
+    "patrols": '<path d="M12 21s-6-6-6-11a6 6 0 0 1 12 0c0 5-6 11-6 11z"/>'
+    '<circle cx="12" cy="10" r="2"/>',
+    "dangers": '<path d="M12 3l10 18H2z M12 10v5 M12 17.5v.5"/>',
+    "mobilization": '<path d="M3 10v4h3l8 5V5L6 10z M17 9a4 4 0 0 1 0 6"/>',
+    "supervision": '<circle cx="12" cy="13" r="8"/><path d="M12 9v4l3 2 M9 2h6"/>',
+    "party": '<path d="M5 21V3 M5 4h13l-3 4 3 4H5"/>',
+    "notifications": '<path d="M6 16V11a6 6 0 0 1 12 0v5l2 2H4z M10 20a2 2 0 0 0 4 0"/>',
+    "changelog": '<path d="M4 12a8 8 0 1 0 2.5-5.8 M4 4v4h4 M12 8v4l3 2"/>',
+    "more": '<circle cx="5" cy="12" r="1.5"/><circle cx="12" cy="12" r="1.5"/>'
+    '<circle cx="19" cy="12" r="1.5"/>',
+}
+OTHER_ICON = '<circle cx="12" cy="12" r="8"/>'
+
+
+def icon_html(key: str) -> SafeString:
+    return mark_safe(
+        '<svg class="tab-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">'
+        f"{ICONS.get(key, OTHER_ICON)}</svg>\n"
+    )
+
+
+def _waiting(badge) -> SafeString:
+    # As {% blocktranslate with n=badge %}{{ n }} waiting{% endblocktranslate %}.
+    return mark_safe(gettext("%(n)s waiting") % {"n": conditional_escape(badge)})
+
+
+def menu_html(items: list[dict]) -> SafeString:
+    """The top bar's entries."""
+    parts = []
+    for item in items:
+        badge = ""
+        if item["badge"]:
+            badge = format_html(
+                '<span class="badge" title="{}">{}</span>', _waiting(item["badge"]), item["badge"]
+            )
+        parts.append(
+            format_html(
+                '\n        <a href="{}"{}>\n          {}{}\n        </a>\n      ',
+                item["url"],
+                mark_safe(' class="active" aria-current="page"' if item.get("active") else ""),
+                item["label"],
+                badge,
+            )
+        )
+    return mark_safe("".join(parts))
+
+
+def tabs_html(items: list[dict]) -> SafeString:
+    """The phone's bottom bar's tabs."""
+    parts = []
+    for item in items:
+        active = item.get("active")
+        badge = ""
+        if item["badge"]:
+            badge = format_html(
+                '<span class="tab-badge" title="{}">{}</span>',
+                _waiting(item["badge"]),
+                item["badge"],
+            )
+        parts.append(
+            format_html(
+                '\n    <a href="{}" class="tab{}"{} data-tab="{}">\n      {}\n'
+                '      <span class="tab-label">{}</span>\n      {}\n    </a>\n  ',
+                item["url"],
+                mark_safe(" active" if active else ""),
+                mark_safe(' aria-current="page"' if active else ""),
+                item["key"],
+                icon_html(item["key"]),
+                item["label"],
+                badge,
+            )
+        )
+    return mark_safe("".join(parts))
+
+
+def more_html(items: list[dict]) -> SafeString:
+    """The entries of the bottom bar's "More" sheet."""
+    parts = []
+    for item in items:
+        badge = format_html('<span class="badge">{}</span>', item["badge"]) if item["badge"] else ""
+        parts.append(
+            format_html(
+                '\n          <a href="{}" role="menuitem"{}>\n            {}\n'
+                "            <span>{}</span>\n            {}\n          </a>\n        ",
+                item["url"],
+                mark_safe(' class="active" aria-current="page"' if item.get("active") else ""),
+                icon_html(item["key"]),
+                item["label"],
+                badge,
+            )
+        )
+    return mark_safe("".join(parts))

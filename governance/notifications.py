@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import Delivery, Notification
+from governance.navigation import badges_changed
 from governance.queue import send_each_later
 
 logger = logging.getLogger(__name__)
@@ -148,6 +149,7 @@ def notify(
         # Another transaction may have told the same people meanwhile: the constraint decides and
         # the ones it refused are read back as not written now.
         Notification.objects.bulk_create(rows, ignore_conflicts=bool(key))
+        badges_changed()  # the bell's count; a bulk insert sends no signal
         if key:
             rows = list(
                 Notification.objects.filter(
@@ -218,14 +220,18 @@ def mark_read(*, user, notification_id: int, now: datetime | None = None) -> Not
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
             read_at=notification.read_at
         )
+        badges_changed()
     return notification
 
 
 def mark_all_read(*, user, now: datetime | None = None) -> int:
     """Mark every unread notification of ``user`` read; returns how many were unread."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+    marked = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=now or timezone.now()
     )
+    if marked:
+        badges_changed()
+    return marked
 
 
 # -- reads ----------------------------------------------------------------------------------
@@ -237,7 +243,8 @@ def notifications_for(user, *, unread_only: bool = False) -> QuerySet[Notificati
 
 
 def unread_count(user) -> int | None:
-    """The number on the bell (None hides the badge)."""
+    """The number on the bell (None hides the badge). Kept per user by the navigation
+    (``navigation.BADGES``): every write of notifications here tells it."""
     if not getattr(user, "is_authenticated", False):
         return None
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count() or None

@@ -8,7 +8,6 @@ receivers are connected in ``GovernanceConfig.ready``).
 from __future__ import annotations
 
 import copy
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,8 +17,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance.keys import PREFIX_LENGTH, key_digest, new_key
 from governance.models import ApiToken
-from governance.models.tokens import key_digest
 from governance.processcache import ProcessCache
 
 # The last use is written at most this often per token, not on every request.
@@ -31,7 +30,7 @@ def token_issue(*, user, name: str) -> tuple[ApiToken, str]:
     digest) and cannot be shown again. The token expires ``API_TOKEN_TTL_DAYS`` after issue
     (never when 0). The user's expired tokens go, and so do the least recently used ones beyond
     ``API_TOKEN_MAX_PER_USER``: a program that logs in on every run does not pile keys up."""
-    key = secrets.token_urlsafe(32)
+    key = new_key()
     days = settings.API_TOKEN_TTL_DAYS
     now = timezone.now()
     ApiToken.objects.filter(user=user, expires_at__lte=now).delete()
@@ -45,7 +44,7 @@ def token_issue(*, user, name: str) -> tuple[ApiToken, str]:
     token = ApiToken.objects.create(
         user=user,
         name=name.strip()[: ApiToken._meta.get_field("name").max_length],
-        prefix=key[:8],
+        prefix=key[:PREFIX_LENGTH],
         digest=key_digest(key),
         created_at=now,
         expires_at=now + timedelta(days=days) if days else None,

@@ -82,6 +82,41 @@ def test_the_list_benchmark_runs_at_a_tiny_size(tmp_path):
     assert Case.objects.filter(street__code=lists.STREET_CODE).count() == 90
 
 
+def _indexes(table: str) -> set[tuple[str, str, bool]]:
+    """``table``'s indexes: name, definition up to its condition (PostgreSQL prints a partial
+    index's condition again in its own words once built from its printed form) and whether it
+    has one."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
+        return {
+            (name, definition.split(" WHERE ")[0], " WHERE " in definition)
+            for name, definition in cursor.fetchall()
+        }
+
+
+def test_the_list_data_keeps_its_open_backlog_and_builds_its_indexes_again():
+    """Growing the list benchmark's cases past the open window closes the cases that fell out of
+    it (the backlog stays one in five of the youngest), and a large growth sets the indexes
+    aside and builds the same ones again."""
+    from casework.models import OPEN_STATUSES, Case
+
+    lists = _load("lists")
+    people = lists._prepare_street()
+    before = _indexes("casework_case")
+    cases = Case.objects.filter(street=people.street)
+
+    lists._grow(people, 0, 60, open_window=20)
+    assert cases.filter(status__in=OPEN_STATUSES).count() == 4
+    lists._grow(people, 60, 150, open_window=20, rebuild_over=50)
+
+    assert cases.count() == 150
+    open_numbers = sorted(cases.filter(status__in=OPEN_STATUSES).values_list("number", flat=True))
+    assert open_numbers == [f"2026-{i:07d}" for i in range(135, 151, 5)]
+    assert not cases.exclude(status__in=OPEN_STATUSES).exclude(holder="").exists()
+    assert _indexes("casework_case") == before
+    assert any(name == "case_title_bigrams" for name, _definition, _partial in before)
+
+
 def test_the_resident_list_benchmark_runs_at_a_tiny_size(tmp_path):
     from grids.models import Resident
 
@@ -100,7 +135,7 @@ def test_the_statistics_benchmark_runs_at_tiny_sizes(tmp_path):
     results = tmp_path / "stats.md"
     bench.run([100, 300], results=results)
     report = results.read_text(encoding="utf-8")
-    for page in ("street dashboard", "community drill-down", "ranking"):
+    for page in ("street dashboard", "community drill-down", "ranking", "monthly freeze"):
         line = next(row for row in report.splitlines() if row.startswith(f"| {page}"))
         # The same number of queries at both sizes: nothing runs once per case or per area.
         counts = [cell.split(", ")[1] for cell in line.split(" | ")[1:3]]

@@ -14,8 +14,6 @@ needs) on the jurisdiction. Its name is what staff see as the reporter of the st
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -43,6 +41,7 @@ from casework.open311.models import (
 from casework.open311.placement import place_point
 from casework.open311.w3c import parse_w3c
 from casework.services import case_report
+from governance.keys import digest_matches, key_digest, new_key
 from governance.models import Role, RoleAssignment
 from grids.models import Area, AreaKind
 
@@ -117,7 +116,7 @@ def api_key_create(
     prefix = secrets.token_hex(4)
     while ApiKey.objects.filter(prefix=prefix).exists():
         prefix = secrets.token_hex(4)
-    raw = f"{prefix}.{secrets.token_urlsafe(24)}"
+    raw = f"{prefix}.{new_key(24)}"
     with transaction.atomic():
         account = get_user_model()(
             username=f"open311-{prefix}",
@@ -130,7 +129,7 @@ def api_key_create(
         key = ApiKey.objects.create(
             name=name[:100],
             prefix=prefix,
-            key_hash=_key_hash(raw),
+            key_hash=key_digest(raw),
             owner=owner,
             jurisdiction=jurisdiction,
             account=account,
@@ -147,10 +146,6 @@ def api_key_update(*, key: ApiKey, name: str, rate_limit: int) -> ApiKey:
     key.rate_limit = rate_limit
     key.save(update_fields=["name", "rate_limit", "updated_at"])
     return key
-
-
-def _key_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def api_key_revoke(*, key: ApiKey, now: datetime | None = None) -> bool:
@@ -179,7 +174,7 @@ def api_key_authenticate(*, raw: str) -> ApiKey:
         .filter(prefix=prefix)
         .first()
     )
-    if key is None or not hmac.compare_digest(key.key_hash, _key_hash(raw)):
+    if key is None or not digest_matches(key.key_hash, raw):
         raise ApiKeyRefused(_("Invalid api_key received: the request was not created."))
     if key.is_revoked:
         raise ApiKeyRefused(_("This api_key has been revoked."))

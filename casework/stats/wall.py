@@ -17,7 +17,6 @@ with backoff and says it is reconnecting).
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from django.core.cache import cache
@@ -30,8 +29,9 @@ from django.utils.translation import gettext as _
 from casework.models import Case, CaseEvent, Holder, Status
 from casework.stats import compute, periods, rollup
 from casework.stats.figures import FIGURES, RATES
-from casework.stats.wall_models import WallLinkState, WallToken, wall_key_digest
+from casework.stats.wall_models import WallLinkState, WallToken
 from casework.workflow import step_label
+from governance.keys import PREFIX_LENGTH, key_digest, new_key
 from governance.models import Role
 from governance.scopes import can_change_under, changeable, reachable
 from governance.tokens import touch_last_used
@@ -84,12 +84,12 @@ def wall_token_issue(
         raise ValidationError({"name": _("Give the link a name (where the wall hangs).")})
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": _("A link's end of validity lies in the future.")})
-    key = secrets.token_urlsafe(32)
+    key = new_key()
     token = WallToken.objects.create(
         name=name[: WallToken._meta.get_field("name").max_length],
         area=area,
-        prefix=key[:8],
-        digest=wall_key_digest(key),
+        prefix=key[:PREFIX_LENGTH],
+        digest=key_digest(key),
         created_by=actor,
         expires_at=expires_at,
     )
@@ -114,7 +114,7 @@ def wall_token_lookup(key: str) -> tuple[WallToken | None, str]:
     ``(None, "unknown")``. The wall says which, so that nobody stares at a frozen screen."""
     token = None
     if key and len(key) <= 100:
-        token = WallToken.objects.select_related("area").filter(digest=wall_key_digest(key)).first()
+        token = WallToken.objects.select_related("area").filter(digest=key_digest(key)).first()
     if token is None:
         return None, WallLinkState.UNKNOWN
     return token, token.state()

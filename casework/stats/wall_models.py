@@ -1,14 +1,13 @@
 """The wall screen's link tokens (大屏链接): a read-only key that opens one area's wall screen on
 the center's wall computer without a personal login.
 
-Only a SHA-256 digest of the key is stored (the key is 256 random bits, shown once when issued).
+Only a digest of the key is stored (:mod:`governance.keys`; the key is shown once, when issued).
 A token grants the wall page and its data feed of its area's subtree, nothing else. Written only
 by :mod:`casework.stats.wall` (issue, revoke, last use).
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from django.conf import settings
@@ -24,10 +23,6 @@ class WallLinkState(models.TextChoices):
     EXPIRED = "expired", _("expired")
     # A key that matches no link at all (mistyped, or a link never made here).
     UNKNOWN = "unknown", _("unknown")
-
-
-def wall_key_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class WallToken(models.Model):

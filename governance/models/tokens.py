@@ -1,22 +1,15 @@
 """Personal API tokens: several per user, each named, revocable, with its last use and expiry.
 
-Only a SHA-256 digest of a key is stored; the key itself is shown once, when it is issued. Keys
-are 256 random bits, so an unsalted digest is as good as the key's own entropy (a stolen table
-gives nothing to replay), and a lookup by digest is one index probe.
+Only a digest of a key is stored (:mod:`governance.keys`); the key itself is shown once, when it
+is issued.
 """
 
 from __future__ import annotations
-
-import hashlib
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-
-def key_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class ApiToken(models.Model):

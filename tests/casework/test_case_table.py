@@ -118,3 +118,32 @@ def test_the_category_filter_follows_a_category_change_after_the_list_was_drawn(
     renamed = client.get("/cases/").content.decode()
 
     assert ">改名后的类别</option>" in renamed
+
+
+def test_the_area_and_department_filters_follow_changes_after_the_list_was_drawn(
+    client, cast, tree, varied_cases, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from governance.models import Department
+    from tests.factories import RoleAssignmentFactory
+
+    client.force_login(cast.admin_a)
+    with CaptureQueriesContext(connection) as counted:
+        page = client.get("/cases/").content.decode()
+    assert f">\u3000{tree.grid_a1.name}</option>" in page and tree.community_b.name not in page
+    # Drawn again: the area and department options come from the process cache.
+    with django_assert_max_num_queries(len(counted) - 2):
+        client.get("/cases/")
+
+    grid = type(tree.grid_a1).objects.get(pk=tree.grid_a1.pk)
+    grid.name = "改名后的网格"
+    grid.save()
+    Department.objects.create(owner=None, code="new-dept", name="新设的部门")
+    page = client.get("/cases/").content.decode()
+    assert ">\u3000改名后的网格</option>" in page
+    assert ">新设的部门</option>" in page
+
+    RoleAssignmentFactory(user=cast.admin_a, role="street_admin", area=tree.community_b)
+    assert tree.community_b.name in client.get("/cases/").content.decode()

@@ -159,3 +159,52 @@ def test_case_handlers_start_on_their_inbox(client, crew):
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"] == reverse("casework:inbox")
+
+
+def _badges(client) -> dict:
+    page = client.get("/cases/inbox/")
+    assert page.status_code == 200
+    return {item["key"]: item["badge"] for item in page.context["nav_items"]}
+
+
+def test_badges_are_kept_between_pages_and_right_after_a_transition(
+    client, tree, categories, crew, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from governance.notifications import mark_all_read, notify
+
+    first, _second = _case(tree, categories), _case(tree, categories)
+    client.force_login(crew.dispatcher_a)
+    with CaptureQueriesContext(connection) as counted:
+        assert _badges(client)["case-inbox"] == 2
+    # The next page reads no badge: the inbox count, the desk and the bell come from the cache.
+    with django_assert_max_num_queries(len(counted) - 3):
+        assert _badges(client)["case-inbox"] == 2
+
+    first = case_step(case=first, actor=crew.dispatcher_a, step="accept")
+    case_step(case=first, actor=crew.dispatcher_a, step="dispatch")
+    assert _badges(client)["case-inbox"] == 1  # dispatched: no longer the dispatcher's
+
+    notify(recipients=[crew.dispatcher_a], kind="case", title="新消息")
+    assert _badges(client)["notifications"] == 1
+    mark_all_read(user=crew.dispatcher_a)
+    assert _badges(client)["notifications"] is None
+
+
+def test_badges_follow_the_clock_within_a_minute(client, tree, categories, crew, monkeypatch):
+    """A case coming near its due time moves the center's badge with no write: the kept
+    badges are drawn afresh after BADGE_SECONDS."""
+    from django.db.models import Q
+
+    from governance import navigation
+
+    case = _case(tree, categories, status=Status.ACCEPTED, due_at=timezone.now() + timedelta(30))
+    client.force_login(crew.center)
+    before = _badges(client)["case-inbox"] or 0
+    # The clock moves on: the case is near its due time now.
+    monkeypatch.setattr(selectors, "near_due_q", lambda now=None: Q(pk=case.pk))
+    assert (_badges(client)["case-inbox"] or 0) == before  # kept
+    navigation.BADGES._loaded_at -= navigation.BADGE_SECONDS + 1  # a minute later
+    assert _badges(client)["case-inbox"] == before + 1

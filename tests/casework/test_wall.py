@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from casework.models import WallToken
 from casework.stats import wall
-from casework.stats.wall_models import wall_key_digest
+from governance.keys import key_digest
 from grids.models import AreaKind
 from tests.casework.factories import CaseFactory
 from tests.conftest import _with_role
@@ -47,7 +47,7 @@ def _feed(client: Client, key: str):
 def test_a_street_admin_issues_a_token_kept_only_as_a_digest(crew):
     token, key = _issue(crew)
     token.refresh_from_db()
-    assert token.digest == wall_key_digest(key)
+    assert token.digest == key_digest(key)
     assert key not in (token.digest, token.prefix) and key.startswith(token.prefix)
     assert token.created_by == crew.street_admin
     assert token.area == crew.tree.street
@@ -295,7 +295,7 @@ def test_the_street_admin_makes_a_link_and_sees_it_once(client, crew, in_english
     link = response.context["new_link"]["url"]
     assert "/wall/" in link and token.prefix in link
     key = link.rstrip("/").rsplit("/", 1)[1]
-    assert token.digest == wall_key_digest(key)
+    assert token.digest == key_digest(key)
     # Listed afterwards without the key.
     listing = client.get(url).content.decode()
     assert "大厅大屏" in listing and key not in listing
