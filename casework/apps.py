@@ -37,12 +37,13 @@ class CaseworkConfig(AppConfig):
         from governance.demo import register_seeder
         from governance.models import Role, RoleAssignment
         from governance.navigation import NavItem, register_nav, register_start_page
+        from grids.models import Area
 
         selectors.TIME_LIMITS.watch(Category, TimeLimit)
         selectors.CATEGORIES.watch(Category)
+        selectors.AREAS.watch(Area)
         from casework.page_selectors import FILTER_OPTIONS
         from governance.models import Department
-        from grids.models import Area
 
         FILTER_OPTIONS.watch(Area, Department, RoleAssignment)
         scopes.register(

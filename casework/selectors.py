@@ -3,6 +3,7 @@ scoped and names its joins here, so that pages and the API share them."""
 
 from __future__ import annotations
 
+import copy
 import math
 import uuid
 from collections.abc import Iterable
@@ -32,6 +33,7 @@ from governance import privacy
 from governance.models import DEPARTMENT_ROLES, Role
 from governance.processcache import ProcessCache
 from governance.scopes import area_role, department_role, reachable, scope_of, visible
+from grids.models import Area
 
 # "Near due" on the center's inbox: open cases due within this window.
 NEAR_DUE_WINDOW = timedelta(hours=4)
@@ -354,6 +356,22 @@ CATEGORIES = ProcessCache("categories")
 def category_by_pk(pk: int) -> Category | None:
     """The category ``pk`` (None when there is none), from the process cache :data:`CATEGORIES`."""
     return CATEGORIES.get(pk, lambda: Category.objects.filter(pk=pk).first())
+
+
+# Areas a case is filed on, each with its ancestors (filing needs its street, community and grid,
+# and its tree position for the scope check): read on every filing, changed rarely. Strict, as
+# the roles are (governance.processcache): what it holds decides where a user may file. Any
+# save or delete of an area, or a tree rebuilt, drops every process's copy (watched in
+# casework's AppConfig).
+AREAS = ProcessCache("areas-with-ancestors", strict=True)
+
+
+def area_with_ancestors(pk: int) -> Area | None:
+    """The area ``pk`` with its ancestors loaded (``Area.with_ancestors``), or None, from the
+    process cache :data:`AREAS`. Each caller gets its own copy of the node (its ancestors are
+    shared: read only)."""
+    kept = AREAS.get(pk, lambda: Area.with_ancestors(pk))
+    return None if kept is None else copy.copy(kept)
 
 
 # Limits change a few times a year and are read on every filing and step: kept per process,

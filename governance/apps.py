@@ -29,6 +29,7 @@ class GovernanceConfig(AppConfig):
         from governance.workclock import watch_calendar
 
         webhooks.LISTENED.watch(WebhookEndpoint)
+        scopes.ASSIGNMENTS.watch(RoleAssignment, Department, scopes.area_model())
 
         # Users and departments are read in the change log by who manages them now; a
         # department role by the area, else the department's owner.
@@ -131,6 +132,9 @@ class GovernanceConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from governance import sessions, tokens
+        from governance.models import ApiToken
+
+        tokens.TOKENS.watch(ApiToken, User)
 
         post_save.connect(
             tokens.revoke_tokens_of_inactive_user, sender=User, dispatch_uid="tokens:inactive"

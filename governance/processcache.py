@@ -15,7 +15,15 @@ version once (:meth:`ProcessCache.sync`, or :meth:`ProcessCache.synced_once` for
 then uses :meth:`ProcessCache.lookup`, which does not read it again.
 
 Changes that send no signal (``QuerySet.update``, ``bulk_create``, raw SQL) are seen after
-``max_age`` only: code that writes watched models that way calls :meth:`ProcessCache.bump`.
+``max_age`` only: code that writes watched models that way calls :meth:`ProcessCache.bump`, or
+:func:`changed` with the model (every cache watching it is bumped).
+
+A *strict* cache (``strict=True``: what decides access, such as a user's role assignments) never
+serves a copy it cannot check: when the version cannot be read from the shared cache (Redis
+away), every use reads afresh, and ``max_age`` is not relied on; and while this process's open
+transaction holds a change of a watched row not yet committed, it neither keeps nor serves a
+copy (what it would read then might be rolled back). A revoked role stops on every process at
+the next request, or the shared cache is away and nothing is kept.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 
@@ -34,6 +42,14 @@ from governance.cache import shared_cache as cache
 
 _MISSING = object()
 _every: list[ProcessCache] = []
+_watching: dict[type[Model], list[ProcessCache]] = {}
+
+
+def changed(model: type[Model]) -> None:
+    """Rows of ``model`` were written without signals (bulk writes, a tree rebuilt): bump every
+    process cache that watches it, at once and again on commit."""
+    for process_cache in _watching.get(model._meta.concrete_model, ()):
+        process_cache.changed()
 
 
 def clear_all() -> None:
@@ -43,8 +59,11 @@ def clear_all() -> None:
 
 
 class ProcessCache:
-    def __init__(self, name: str, *, max_age: float = 300, max_entries: int = 10_000) -> None:
+    def __init__(
+        self, name: str, *, max_age: float = 300, max_entries: int = 10_000, strict: bool = False
+    ) -> None:
         self.name = name
+        self.strict = strict
         self.version_key = f"processcache:{name}:version"
         self.max_age = max_age
         self.max_entries = max_entries
@@ -59,6 +78,7 @@ class ProcessCache:
         """Bump the version whenever a row of ``models`` is saved or deleted (call once, from an
         AppConfig's ``ready``)."""
         for model in models:
+            _watching.setdefault(model._meta.concrete_model, []).append(self)
             uid = f"processcache:{self.name}:{model._meta.label}"
             post_save.connect(self._changed, sender=model, dispatch_uid=f"{uid}:save", weak=False)
             post_delete.connect(
@@ -67,12 +87,13 @@ class ProcessCache:
 
     def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
         """The value kept for ``key``, or ``load()`` kept from now on (None is kept too)."""
-        self.sync()
+        if not self.sync() or (self.strict and self._pending()):
+            return load()
         return self.lookup(key, load)
 
     def lookup(self, key: Hashable, load: Callable[[], Any]) -> Any:
         """:meth:`get` without reading the version: for the lookups that follow a
-        :meth:`sync` within one answer."""
+        :meth:`sync` within one answer (not for a strict cache: it skips the strict checks)."""
         value = self._values.get(key, _MISSING)
         if value is _MISSING:
             if len(self._values) >= self.max_entries:
@@ -83,7 +104,8 @@ class ProcessCache:
     def bump(self) -> None:
         """Tell every process that the watched data changed."""
         self._values.clear()
-        cache.add(self.version_key, 0, timeout=None)
+        # A fresh start (the key evicted, Redis emptied) never repeats a version held before.
+        cache.add(self.version_key, time.time_ns(), timeout=None)
         try:
             cache.incr(self.version_key)
         except ValueError:
@@ -121,14 +143,27 @@ class ProcessCache:
         finally:
             self._synced_once.reset(token)
 
-    def sync(self) -> None:
+    def _pending(self) -> bool:
+        """Does this connection's open transaction hold a change of a watched row (its bump on
+        commit still waiting)? A rolled-back savepoint drops its waiting bumps with it."""
+        return any(func == self.bump for _, func, _ in connection.run_on_commit)
+
+    def sync(self) -> bool:
         """Drop this process's copy when the version moved or it is older than ``max_age``
-        (one cache read, no query; none inside :meth:`synced_once`)."""
+        (one cache read, no query; none inside :meth:`synced_once`). False when a strict cache
+        cannot read the version: nothing may be served from memory then."""
         if self._synced_once.get():
-            return
+            return True
         version = cache.get(self.version_key)
+        if version is None and self.strict:
+            cache.add(self.version_key, time.time_ns(), timeout=None)
+            version = cache.get(self.version_key)
+            if version is None:
+                self.clear()
+                return False
         now = time.monotonic()
         if version != self._version or now - self._loaded_at > self.max_age:
             self._version = version
             self._loaded_at = now
             self._values.clear()
+        return True

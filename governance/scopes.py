@@ -24,6 +24,15 @@ from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from governance.models import DEPARTMENT_ROLES, Department, Role, RoleAssignment, User
 from governance.models.roles import IMPLIED_ROLES, roles_implying
+from governance.processcache import ProcessCache
+
+# Each user's role assignments with their areas and departments, kept per process: read on every
+# request, changed a few times a year. Strict (governance.processcache): any save or delete of an
+# assignment, a department or an area (and a tree rebuilt) bumps the version every process
+# reads first, so a revoked role stops at the next request on every process; with the shared
+# cache away, or a change of this transaction not yet committed, nothing is kept. Watched in
+# GovernanceConfig.ready.
+ASSIGNMENTS = ProcessCache("role-assignments", strict=True)
 
 
 @dataclass(frozen=True)
@@ -77,10 +86,19 @@ class UserScope:
 
     @cached_property
     def assignments(self) -> list[RoleAssignment]:
+        """The user's assignments (shared with other requests of this process: read only)."""
         if not getattr(self.user, "is_authenticated", False):
             return []
+        user_id = self.user.pk
         return list(
-            RoleAssignment.objects.filter(user=self.user).select_related("area", "department")
+            ASSIGNMENTS.get(
+                user_id,
+                lambda: list(
+                    RoleAssignment.objects.filter(user_id=user_id).select_related(
+                        "area", "department"
+                    )
+                ),
+            )
         )
 
     @property

@@ -7,6 +7,7 @@ receivers are connected in ``GovernanceConfig.ready``).
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from governance.keys import PREFIX_LENGTH, key_digest, new_key
 from governance.models import ApiToken
+from governance.processcache import ProcessCache
 
 # The last use is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -50,11 +52,26 @@ def token_issue(*, user, name: str) -> tuple[ApiToken, str]:
     return token, key
 
 
+# Tokens with their users by key digest, kept per process: a program signs in with its token on
+# every call. Strict (governance.processcache): a token saved or deleted (revoked, every revoking
+# path deletes) or a user saved (deactivated, a new password) bumps the version every process
+# reads first, so a revoked token stops at the next request everywhere; with the shared cache
+# away nothing is kept. Watched in GovernanceConfig.ready.
+TOKENS = ProcessCache("api-tokens", strict=True)
+
+
 def token_for_key(key: str) -> ApiToken | None:
-    """The live token with this key and its user, or None (unknown, expired or revoked)."""
-    token = ApiToken.objects.select_related("user").filter(digest=key_digest(key)).first()
-    if token is None or token.is_expired():
+    """The live token with this key and its user, or None (unknown, expired or revoked). The
+    token and its user are the caller's own copies (the request may keep things on its user)."""
+    digest = key_digest(key)
+    kept = TOKENS.get(
+        digest, lambda: ApiToken.objects.select_related("user").filter(digest=digest).first()
+    )
+    if kept is None or kept.is_expired():
         return None
+    token = copy.copy(kept)
+    token.user = copy.copy(kept.user)
+    token.kept = kept
     return token
 
 
@@ -71,8 +88,12 @@ def touch_last_used(key) -> None:
 
 
 def token_touch(*, token: ApiToken) -> None:
-    """Record that ``token`` was used now (:func:`touch_last_used`)."""
+    """Record that ``token`` was used now (:func:`touch_last_used`), on the process's kept copy
+    too, so that the next calls know it was recorded."""
     touch_last_used(token)
+    kept = getattr(token, "kept", None)
+    if kept is not None:
+        kept.last_used_at = token.last_used_at
 
 
 def token_revoke(*, token: ApiToken) -> None:

@@ -18,6 +18,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # First: the API answers machines at rate (filing at 100 cases a second), and Django tries
+    # the patterns in order; every other prefix below is distinct from it.
+    path("api/v1/", include(api_v1)),
     path("", views.home, name="home"),
     path("", include("governance.account_urls")),
     path("health/", views.health, name="health"),
@@ -41,7 +44,6 @@ urlpatterns = [
     path("open311/v2/", include("casework.open311.urls")),
     path("report/", include("casework.open311.resident_urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include(api_v1)),
 ]
 
 # No uploaded file is served from MEDIA_URL, not even in development: each has a view that

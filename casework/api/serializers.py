@@ -15,7 +15,7 @@ from casework.models import (
 )
 from casework.workflow import LATER_STEP_CHOICES, step_label
 from governance.api.fields import ChoiceLabelField
-from governance.api.serializers import BuiltOnceModelSerializer
+from governance.api.serializers import BuiltOnceModelSerializer, CopiedFieldsSerializer
 from grids.models import Area
 
 
@@ -24,7 +24,7 @@ def _max_length(model, name: str) -> int:
     return model._meta.get_field(name).max_length
 
 
-class Named(serializers.Serializer):
+class Named(CopiedFieldsSerializer):
     """A related row as its id and name."""
 
     id = serializers.IntegerField()
@@ -140,14 +140,17 @@ class CachedCategoryField(serializers.PrimaryKeyRelatedField):
 
 
 class AreaWithAncestorsField(serializers.PrimaryKeyRelatedField):
-    """An area by id, read with its ancestors in one query (filing needs its street, community
-    and grid): the same answers and messages as a PrimaryKeyRelatedField."""
+    """An area by id with its ancestors (filing needs its street, community and grid), from the
+    process cache (casework.selectors.area_with_ancestors): the same answers and messages as a
+    PrimaryKeyRelatedField."""
 
     def to_internal_value(self, data):
+        from casework.selectors import area_with_ancestors
+
         if isinstance(data, bool):
             self.fail("incorrect_type", data_type=type(data).__name__)
         try:
-            area = Area.with_ancestors(int(data))
+            area = area_with_ancestors(int(data))
         except (TypeError, ValueError, OverflowError):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if area is None:
@@ -155,7 +158,7 @@ class AreaWithAncestorsField(serializers.PrimaryKeyRelatedField):
         return area
 
 
-class CaseReportSerializer(serializers.Serializer):
+class CaseReportSerializer(CopiedFieldsSerializer):
     """Input of filing a case (the "report" step); the service validates it in full."""
 
     title = serializers.CharField(max_length=100)

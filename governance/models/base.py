@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 
+from governance import processcache
 from governance.pinyin import PinyinQuerySetMixin
 
 
@@ -329,6 +330,8 @@ class TreeModel(MPTTModel):
                 root.tree_id = number
             manager.bulk_update(roots, ["tree_id"], batch_size=500)
             cls.renumber_stored_tree(cls, order_by=order)
+            # Positions moved without signals: the caches that keep nodes (a user's scope) go.
+            processcache.changed(cls)
 
     @classmethod
     def bulk_insert_level(cls, objs: list[TreeModel]) -> list[TreeModel]:
