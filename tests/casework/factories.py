@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -75,3 +76,18 @@ def jpeg_upload(name: str = "photo.jpg", *, size=(32, 24), color="green", exif=N
     else:
         image.save(buffer, format="JPEG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def spread_cases(tree, categories, departments, count: int = 12) -> list[Case]:
+    """``count`` cases of one building, category and department, reported over the last five
+    days at different hours (the rollup tests' workload)."""
+    now = timezone.now()
+    return [
+        CaseFactory(
+            area=tree.building_a1,
+            category=categories.garbage,
+            department=departments.a,
+            reported_at=now - timedelta(days=n % 5, hours=n),
+        )
+        for n in range(count)
+    ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from casework.models import Case, CaseRollupState, Status
 from casework.stats import rollup
-from tests.casework.factories import CaseFactory
+from tests.casework.factories import spread_cases
 
 
 @pytest.fixture
@@ -19,15 +19,7 @@ def cases(db, tree, categories, departments):
     """Twelve cases last written five minutes ago (inside the ten minutes a catch-up without a
     mark reads), their rollups built."""
     now = timezone.now()
-    made = [
-        CaseFactory(
-            area=tree.building_a1,
-            category=categories.garbage,
-            department=departments.a,
-            reported_at=now - timedelta(days=n % 5, hours=n),
-        )
-        for n in range(12)
-    ]
+    made = spread_cases(tree, categories, departments)
     Case.objects.filter(pk__in=[c.pk for c in made]).update(updated_at=now - timedelta(minutes=5))
     rollup.rebuild()
     return made

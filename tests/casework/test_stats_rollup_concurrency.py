@@ -25,7 +25,7 @@ from casework.models import (
     Status,
 )
 from casework.stats import rollup
-from tests.casework.factories import CaseFactory
+from tests.casework.factories import spread_cases
 
 pytestmark = pytest.mark.postgres
 
@@ -120,15 +120,7 @@ def _blocked_on_a_lock() -> bool:
 @pytest.fixture
 def cases(transactional_db, tree, categories, departments):
     now = timezone.now()
-    made = [
-        CaseFactory(
-            area=tree.building_a1,
-            category=categories.garbage,
-            department=departments.a,
-            reported_at=now - timedelta(days=n % 5, hours=n),
-        )
-        for n in range(12)
-    ]
+    made = spread_cases(tree, categories, departments)
     closed = made[0]
     Case.objects.filter(pk=closed.pk).update(
         status=Status.CLOSED, holder="", closed_at=now - timedelta(hours=1), updated_at=now
