@@ -9,7 +9,9 @@ the planner statistics are refreshed. A case's history is a path through the tra
 escalations on some), each step a little later than the one before; a path is cut where it
 would pass the present, so that young cases are open in every state and old ones mostly
 finished. Late steps leave an overdue reminder and its notification, as the deadline scan would.
-At the end the statistics rollups are built from the cases (``casework.stats.rollup.rebuild``).
+The statistics rollups are counted batch by batch from the rows just written
+(``casework.stats.rollup.count_loaded``: the same contributions a rebuild computes, without
+reading the cases back).
 
 This module is the composition root's (it sees every app); nothing imports it but the command.
 """
@@ -117,8 +119,8 @@ def seed_scale(
     """Build the district and fill it; raises :class:`AlreadyLoaded` when it exists.
 
     With ``processes`` above one on PostgreSQL (outside a transaction) the cases are written by
-    that many worker processes, a street at a time each, and the rollups built by as many over
-    id ranges; elsewhere everything runs here. Each step commits on its own: a run that fails
+    that many worker processes, a street at a time each, each counting its cases into the
+    rollups; elsewhere everything runs here. Each step commits on its own: a run that fails
     half-way leaves a half-loaded district (start again on a fresh database)."""
     from grids.models import Area
 
@@ -658,8 +660,10 @@ def _in_worker(fn, args: tuple):
 
 
 def _street_cases(job: _StreetCases) -> _Tally:
-    """Generate and COPY one street's cases with their events, reminders and notifications
-    (one transaction; batches of ``BATCH`` cases)."""
+    """Generate and COPY one street's cases with their events, reminders and notifications,
+    and count them into the statistics rollups (one transaction; batches of ``BATCH`` cases;
+    the street's rollup rows are its own, its areas being new, so workers never wait on each
+    other)."""
     from casework.deadlines.models import Reminder
     from casework.models import Case, CaseEvent, Category
     from casework.stats import rollup

@@ -43,6 +43,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
+from operator import itemgetter
 
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import Count, F, IntegerField, Max, Min, Q, Sum, Value
@@ -457,10 +458,15 @@ class _Delta:
         _upsert_open(self.open)
 
 
+_COLUMN_VALUES = itemgetter(*COLUMNS)
+
+
 def _upsert_rows(model, first: str, grouped: dict[tuple, dict[str, int]]) -> None:
     # Days as ISO text: what both databases store and what the JSON of _upsert carries.
     # In key order: concurrent builders then lock the rows they share in the same order.
-    values = [(*k, *(v[c] for c in COLUMNS)) for k, v in sorted(grouped.items()) if any(v.values())]
+    # itemgetter: the columns of a row in one C call (a generator per row was a fifth of a
+    # build's Python time, profiled).
+    values = [(*k, *_COLUMN_VALUES(v)) for k, v in sorted(grouped.items()) if any(v.values())]
     names = (first, *ROLLUP_KEY, *COLUMNS)
     _insert(model, names, values, keys=len(names) - len(COLUMNS))
 
@@ -601,6 +607,12 @@ def rebuild() -> int:
         CaseRollupOpen.objects.using(PRIMARY).all().delete()
         CaseRollupOverlap.objects.using(PRIMARY).all().delete()
         CaseRollupState.objects.using(PRIMARY).all().delete()
+    # A rebuild follows a bulk load: without statistics the planner guesses the tables empty
+    # and the reads of every chunk pick plans that walk whole tables (seen: 24 s for the
+    # reminders of 2,000 cases, 100,000 cases loaded and not analyzed).
+    from governance.bulk import refresh_planner_statistics
+
+    refresh_planner_statistics(Case, CaseEvent, Reminder, DeadlineRequest)
     cases = Case.objects.using(PRIMARY).order_by("pk")
     ids = list(cases.values_list("pk", flat=True))
     meters = _build_meters(cases)
