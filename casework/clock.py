@@ -78,6 +78,13 @@ class Meters:
     def __init__(self, first, last) -> None:
         self.first, self.last = first, last
         self._meters: dict[int, workclock.WorkingTimeMeter] = {}
+        # The streets met so far (by pk): a caller that keeps the meters over many reads (a
+        # rollup build) reads each street once.
+        self.streets: dict[int, object] = {}
+
+    def covers(self, first, last) -> bool:
+        """Whether the meters count the local days ``first`` to ``last``."""
+        return self.first <= first and last <= self.last
 
     def between(self, *, street, around_the_clock: bool, start: datetime, end: datetime):
         if around_the_clock:

@@ -9,7 +9,9 @@ the planner statistics are refreshed. A case's history is a path through the tra
 escalations on some), each step a little later than the one before; a path is cut where it
 would pass the present, so that young cases are open in every state and old ones mostly
 finished. Late steps leave an overdue reminder and its notification, as the deadline scan would.
-At the end the statistics rollups are built from the cases (``casework.stats.rollup.rebuild``).
+The statistics rollups are counted batch by batch from the rows just written
+(``casework.stats.rollup.count_loaded``: the same contributions a rebuild computes, without
+reading the cases back).
 
 This module is the composition root's (it sees every app); nothing imports it but the command.
 """
@@ -25,7 +27,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import connection, connections, transaction
-from django.db.models import Max, Min
 from django.urls import reverse
 from django.utils import timezone
 
@@ -118,8 +119,8 @@ def seed_scale(
     """Build the district and fill it; raises :class:`AlreadyLoaded` when it exists.
 
     With ``processes`` above one on PostgreSQL (outside a transaction) the cases are written by
-    that many worker processes, a street at a time each, and the rollups built by as many over
-    id ranges; elsewhere everything runs here. Each step commits on its own: a run that fails
+    that many worker processes, a street at a time each, each counting its cases into the
+    rollups; elsewhere everything runs here. Each step commits on its own: a run that fails
     half-way leaves a half-loaded district (start again on a fresh database)."""
     from grids.models import Area
 
@@ -144,37 +145,11 @@ def seed_scale(
     step("residents", _residents, district, sizes, rng, report)
     step("party organizations and members", _party, district, sizes, rng, report)
     # The workers commit a street each; the parent's transaction would not hold theirs.
-    step("cases", _cases, ctx, sizes, rng, now, processes, report, atomic=False)
-    report.counts["rollup_cases"] = step("statistics rollups", _rollups, processes, atomic=False)
+    # The statistics rollups are counted by the same workers, batch by batch, from the rows
+    # they write (rollup.count_loaded): no step of their own any more.
+    step("cases and their rollups", _cases, ctx, sizes, rng, now, processes, report, atomic=False)
     step("planner statistics", refresh_planner_statistics, atomic=False)
     return report
-
-
-def _rollups(processes: int) -> int:
-    """Count every case without a rollup state in (all of the new ones), split by id range
-    over ``processes`` workers (``rollup.build_missing`` takes disjoint ranges side by side)."""
-    from casework.models import Case
-
-    bounds = Case.objects.aggregate(first=Min("pk"), last=Max("pk"))
-    if bounds["first"] is None:
-        return 0
-    parts = processes if _parallel(processes) else 1
-    first, last = bounds["first"], bounds["last"]
-    width = (last - first) // parts + 1
-    ranges = [
-        {
-            "first": None if n == 0 else first + n * width,
-            "last": None if n == parts - 1 else first + (n + 1) * width - 1,
-        }
-        for n in range(parts)
-    ]
-    return sum(_run(_build_range, [(r,) for r in ranges], processes))
-
-
-def _build_range(bounds: dict) -> int:
-    from casework.stats import rollup
-
-    return rollup.build_missing(**bounds)
 
 
 # -- areas ----------------------------------------------------------------------------------
@@ -685,20 +660,35 @@ def _in_worker(fn, args: tuple):
 
 
 def _street_cases(job: _StreetCases) -> _Tally:
-    """Generate and COPY one street's cases with their events, reminders and notifications
-    (one transaction; batches of ``BATCH`` cases)."""
+    """Generate and COPY one street's cases with their events, reminders and notifications,
+    and count them into the statistics rollups (one transaction; batches of ``BATCH`` cases;
+    the street's rollup rows are its own, its areas being new, so workers never wait on each
+    other)."""
     from casework.deadlines.models import Reminder
-    from casework.models import Case, CaseEvent
+    from casework.models import Case, CaseEvent, Category
+    from casework.stats import rollup
     from governance.models import Notification
 
     rng = random.Random(job.seed)
-    tally = _Tally(counts=dict.fromkeys(("cases", "events", "reminders", "notifications"), 0))
+    tally = _Tally(
+        counts=dict.fromkeys(("cases", "events", "reminders", "notifications", "rollup_cases"), 0)
+    )
     counters, statuses = tally.counters, tally.statuses
     last_case = None
     # A pool of names drawn once: a name per event drawn afresh was a quarter of the time.
     names = [_name(rng) for _n in range(NAME_POOL)]
     source_of, satisfaction_of = _picker(SOURCES), _picker(SATISFACTION)
     local = timezone.get_current_timezone()
+    # One set of working-time meters for the street's whole load (the handling times).
+    meters = rollup.loader_meters(
+        job.start.astimezone(timezone.get_default_timezone()).date(),
+        job.now.astimezone(timezone.get_default_timezone()).date(),
+    )
+    around_the_clock = dict(
+        Category.objects.filter(pk__in=[c[0] for c in job.categories]).values_list(
+            "pk", "around_the_clock"
+        )
+    )
     with transaction.atomic():
         for batch_start in range(0, len(job.ids), BATCH):
             cases, events = [], []
@@ -854,4 +844,28 @@ def _street_cases(job: _StreetCases) -> _Tally:
                     )
                 ),
             )
+            counts["rollup_cases"] += rollup.count_loaded(
+                _loaded(cases, events, late, around_the_clock), meters=meters
+            )
     return tally
+
+
+def _loaded(cases: list, events: list, late: list, around_the_clock: dict) -> list[dict]:
+    """The batch's cases as ``rollup.count_loaded`` takes them: their fields by name, with
+    their events, first overdue reminders and category's clock."""
+    by_case: dict[int, list] = {}
+    for event in events:
+        # (case_id, ...) in EVENT_FIELDS order: step 1, on_time 11, created_at 12.
+        by_case.setdefault(event[0], []).append((event[1], event[12], event[11]))
+    reminders: dict[int, list] = {}
+    for case, _s, _e, _h, _d, _due, found, _t, _b in late:
+        reminders.setdefault(case, []).append(found)
+    rows = []
+    for row in cases:
+        case = dict(zip(CASE_FIELDS, row, strict=True))
+        pk = case["pk"] = case["id"]
+        case["events"] = by_case.get(pk, [])
+        case["reminders"] = reminders.get(pk, [])
+        case["around_the_clock"] = around_the_clock[case["category_id"]]
+        rows.append(case)
+    return rows

@@ -219,3 +219,26 @@ def test_the_page_cpu_benchmark_runs_at_a_tiny_size(tmp_path):
     assert f"| {bench.CEILING} |" in report
     for label, who, _path in bench.PAGES:
         assert f"| {label} | {bench.WHO[who]} |" in report
+
+
+def test_the_rollup_build_benchmark_runs_at_a_tiny_size(db, capsys):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command(
+        "seed_scale",
+        "--cases=150",
+        "--streets=1",
+        "--communities=1",
+        "--grids=1",
+        "--micro-grids=1",
+        "--buildings=2",
+        "--residents=0",
+        "--party-members=0",
+        stdout=StringIO(),
+    )
+    # This checkout beside itself: the same rows, and nothing kept.
+    assert _load("rollup_build").run(100, base="HEAD", repeat=1) == 0
+    out = capsys.readouterr().out
+    assert "| 100 |" in out and "rows the same" in out

@@ -226,9 +226,13 @@ def handling_times(cases: QuerySet[Case], period: Period, now: datetime) -> Hand
     return Handled(list(handling_by_case(closed_qs, period.last).values()))
 
 
-def handling_by_case(closed_qs: QuerySet[Case], last) -> dict[int, tuple[dict, timedelta]]:
+def handling_by_case(
+    closed_qs: QuerySet[Case], last, *, meters: clock.Meters | None = None
+) -> dict[int, tuple[dict, timedelta]]:
     """The handling time of each closed case of ``closed_qs`` (closed by the local day
-    ``last``), by case id: (its grouping fields, the working time)."""
+    ``last``), by case id: (its grouping fields, the working time). ``meters``: meters kept by
+    the caller over many calls (a rollup build: one meter per street for the whole build, not
+    one per chunk), used when they cover the days of these cases."""
     rows = list(
         closed_qs.values_list(
             "pk",
@@ -241,10 +245,14 @@ def handling_by_case(closed_qs: QuerySet[Case], last) -> dict[int, tuple[dict, t
     )
     if not rows:
         return {}
-    streets = Area.objects.using(closed_qs.db).in_bulk({row[3] for row in rows})
     tz = timezone.get_default_timezone()
     first = timezone.localtime(min(row[1] for row in rows), tz).date()
-    meters = clock.Meters(first, last)
+    if meters is None or not meters.covers(first, last):
+        meters = clock.Meters(first, last)
+    streets = meters.streets
+    missing = {row[3] for row in rows} - streets.keys()
+    if missing:
+        streets.update(Area.objects.using(closed_qs.db).in_bulk(missing))
     by_pk = {row[0]: row for row in rows}
     stopped: dict[int, timedelta] = defaultdict(timedelta)
     suspensions = (

@@ -46,9 +46,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
+from operator import itemgetter
 
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
-from django.db.models import Count, F, IntegerField, Max, Q, Sum, Value
+from django.db.models import Count, F, IntegerField, Max, Min, Q, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -86,7 +87,7 @@ CHUNK = 2000
 # to a replica (deploy/README.md). ``connection`` below is the primary's too.
 PRIMARY = DEFAULT_DB_ALIAS
 _EVENT_STEPS = {"acknowledge": "acknowledged", "return": "returned", "verify_fail": "reworked"}
-_SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
+_SATISFIED = frozenset({str(Satisfaction.SATISFIED), str(Satisfaction.BASICALLY_SATISFIED)})
 
 
 @dataclass(frozen=True)
@@ -132,65 +133,118 @@ def contribution(
     on_time) for acknowledge, return and verify_fail, ``late`` whether any step of it came late,
     ``reminders`` the times of its first overdue reminders, ``approved`` the kinds of its
     approved deadline requests, ``handling`` its handling time when closed. An open case also
-    adds ``"s": [due day or None, 1 if suspended now else 0]`` (:class:`CaseRollupOpen`)."""
+    adds ``"s": [due day or None, 1 if suspended now else 0]`` (:class:`CaseRollupOpen`).
+
+    Plain dicts and the days computed inline: a build runs this a million times after a bulk
+    load (``Counter``s and a function call per day were a third of its Python time)."""
     tz = tz or timezone.get_current_timezone()
-    days: dict[str, Counter] = defaultdict(Counter)
     status = case["status"]
-    reported = _day(case["reported_at"], tz)
-    days[reported]["reported"] += 1
-    if status not in (Status.REJECTED, Status.MERGED):
-        days[reported]["taken_on"] += 1
-        if status == Status.CLOSED:
-            days[reported]["resolved"] += 1
-    if DeadlineRequest.Kind.EXTENSION in approved:
-        days[reported]["extended"] += 1
-    if DeadlineRequest.Kind.SUSPENSION in approved:
-        days[reported]["suspended"] += 1
-    for field, figure in (("accepted_at", "accepted"), ("escalated_at", "escalated")):
-        if case[field] is not None:
-            days[_day(case[field], tz)][figure] += 1
-    if status == Status.CLOSED and case["closed_at"] is not None:
-        closed = days[_day(case["closed_at"], tz)]
-        closed["closed"] += 1
+    reported = case["reported_at"].astimezone(tz).date().isoformat()
+    first = {"reported": 1}
+    days = {reported: first}
+    if status not in _NOT_TAKEN_ON:
+        first["taken_on"] = 1
+        if status == _CLOSED:
+            first["resolved"] = 1
+    if approved:
+        if _EXTENSION in approved:
+            first["extended"] = 1
+        if _SUSPENSION in approved:
+            first["suspended"] = 1
+    for field, figure in _STAMPS:
+        moment = case[field]
+        if moment is not None:
+            day = moment.astimezone(tz).date().isoformat()
+            counts = days.get(day)
+            if counts is None:
+                days[day] = {figure: 1}
+            else:
+                counts[figure] = counts.get(figure, 0) + 1
+    if status == _CLOSED and case["closed_at"] is not None:
+        day = case["closed_at"].astimezone(tz).date().isoformat()
+        closed = days.get(day)
+        if closed is None:
+            closed = days[day] = {}
+        closed["closed"] = closed.get("closed", 0) + 1
         if not late:
-            closed["closed_on_time"] += 1
+            closed["closed_on_time"] = closed.get("closed_on_time", 0) + 1
         if case["resolved_on_spot"]:
-            closed["on_spot"] += 1
+            closed["on_spot"] = closed.get("on_spot", 0) + 1
         if handling is not None:
-            closed["handled"] += 1
-            closed["handling_us"] += _microseconds(handling)
+            closed["handled"] = closed.get("handled", 0) + 1
+            closed["handling_us"] = closed.get("handling_us", 0) + _microseconds(handling)
     if case["evaluated_at"] is not None and case["satisfaction"]:
-        evaluated = days[_day(case["evaluated_at"], tz)]
-        evaluated["evaluated"] += 1
+        day = case["evaluated_at"].astimezone(tz).date().isoformat()
+        evaluated = days.get(day)
+        if evaluated is None:
+            evaluated = days[day] = {}
+        evaluated["evaluated"] = evaluated.get("evaluated", 0) + 1
         if case["satisfaction"] in _SATISFIED:
-            evaluated["satisfied"] += 1
-    event_days: dict[str, set[str]] = defaultdict(set)
-    for step, created_at, on_time in events:
-        event_days[_EVENT_STEPS[step]].add(_day(created_at, tz))
-        if step == "acknowledge" and on_time is False:
-            event_days["acknowledged_late"].add(_day(created_at, tz))
-    for created_at in reminders:
-        event_days["went_overdue"].add(_day(created_at, tz))
+            evaluated["satisfied"] = evaluated.get("satisfied", 0) + 1
     overlaps = []
-    for figure, found in event_days.items():
-        ordered = sorted(found)
-        for day in ordered:
-            days[day][figure] += 1
-        overlaps += [[figure, a, b] for a, b in pairwise(ordered)]
-    key = [
-        case["area_id"],
-        case["department_id"] or 0,
-        case["category_id"],
-        case["source"],
-    ]
+    if events or reminders:
+        event_days: dict[str, set[str]] = {}
+        for step, created_at, on_time in events:
+            day = created_at.astimezone(tz).date().isoformat()
+            figure = _EVENT_STEPS[step]
+            if figure in event_days:
+                event_days[figure].add(day)
+            else:
+                event_days[figure] = {day}
+            if on_time is False and step == "acknowledge":
+                if "acknowledged_late" in event_days:
+                    event_days["acknowledged_late"].add(day)
+                else:
+                    event_days["acknowledged_late"] = {day}
+        for created_at in reminders:
+            day = created_at.astimezone(tz).date().isoformat()
+            if "went_overdue" in event_days:
+                event_days["went_overdue"].add(day)
+            else:
+                event_days["went_overdue"] = {day}
+        for figure, found in event_days.items():
+            if len(found) == 1:
+                (day,) = found
+                counts = days.get(day)
+                if counts is None:
+                    days[day] = {figure: 1}
+                else:
+                    counts[figure] = counts.get(figure, 0) + 1
+                continue
+            ordered = sorted(found)
+            for day in ordered:
+                counts = days.get(day)
+                if counts is None:
+                    days[day] = {figure: 1}
+                else:
+                    counts[figure] = counts.get(figure, 0) + 1
+            overlaps += [[figure, a, b] for a, b in pairwise(ordered)]
     result = {
-        "k": key,
-        "d": {day: dict(counts) for day, counts in days.items()},
+        "k": [
+            case["area_id"],
+            case["department_id"] or 0,
+            case["category_id"],
+            case["source"],
+        ],
+        "d": days,
         "o": overlaps,
     }
-    if status in OPEN_STATUSES:
-        result["s"] = [_day(case["due_at"], tz), 1 if suspended_now else 0]
+    if status in _OPEN:
+        due = case["due_at"]
+        result["s"] = [
+            None if due is None else due.astimezone(tz).date().isoformat(),
+            1 if suspended_now else 0,
+        ]
     return result
+
+
+# contribution()'s constants as plain strings and sets (enum members hash and compare slower).
+_NOT_TAKEN_ON = frozenset({str(Status.REJECTED), str(Status.MERGED)})
+_CLOSED = str(Status.CLOSED)
+_OPEN = frozenset(str(s) for s in OPEN_STATUSES)
+_EXTENSION = str(DeadlineRequest.Kind.EXTENSION)
+_SUSPENSION = str(DeadlineRequest.Kind.SUSPENSION)
+_STAMPS = (("accepted_at", "accepted"), ("escalated_at", "escalated"))
 
 
 def _microseconds(spent: timedelta) -> int:
@@ -213,8 +267,9 @@ _CASE_FIELDS = (
 )
 
 
-def _contributions(ids: list[int]) -> tuple[dict[int, dict], dict[int, datetime]]:
-    """The contributions of the cases ``ids`` that exist (seven queries at most)."""
+def _contributions(ids: list[int], *, meters=None) -> tuple[dict[int, dict], dict[int, datetime]]:
+    """The contributions of the cases ``ids`` that exist (seven queries at most). ``meters``:
+    working-time meters kept over a whole build (:func:`_build_meters`)."""
     from casework.stats import compute
 
     cases = {
@@ -267,7 +322,9 @@ def _contributions(ids: list[int]) -> tuple[dict[int, dict], dict[int, datetime]
         handling = {
             pk: spent
             for pk, (_fields, spent) in compute.handling_by_case(
-                Case.objects.using(PRIMARY).filter(pk__in=_one_of(closed)).order_by(), last
+                Case.objects.using(PRIMARY).filter(pk__in=_one_of(closed)).order_by(),
+                last,
+                meters=meters,
             ).items()
         }
     tz = timezone.get_current_timezone()
@@ -355,52 +412,65 @@ def _refresh_chunk(ids: list[int]) -> int:
 
 class _Delta:
     """What some contributions add to (or take from) every rollup table: summed in Python,
-    written with one upsert per table (days, months, overlaps, open cases)."""
+    written with one upsert per table (days, months, overlaps, open cases). The days as one
+    plain dict of columns per row key (a ``Counter`` keyed by row and column built a tuple per
+    figure of every case)."""
 
     def __init__(self):
-        self.rows: Counter = Counter()
+        self.rows: dict[tuple, dict[str, int]] = {}
         self.overlaps: Counter = Counter()
         self.open: Counter = Counter()
 
     def add(self, data: dict, sign: int) -> None:
         if not data:
             return
-        key = tuple(data["k"])
+        area, department, category, source = data["k"]
+        rows = self.rows
         for day, counts in data["d"].items():
+            key = (day, area, department, category, source)
+            row = rows.get(key)
+            if row is None:
+                row = rows[key] = dict.fromkeys(COLUMNS, 0)
             for column, n in counts.items():
-                self.rows[(day, *key, column)] += sign * n
-        for figure, first, following in data["o"]:
-            self.overlaps[(*key, figure, first, following)] += sign
+                row[column] += sign * n
+        if data["o"]:
+            for figure, first, following in data["o"]:
+                self.overlaps[(area, department, category, source, figure, first, following)] += (
+                    sign
+                )
         if "s" in data:
             due_day, suspended = data["s"]
-            self.open[(*key, due_day or NO_DUE_DAY, "open")] += sign
-            self.open[(*key, due_day or NO_DUE_DAY, "suspended_now")] += sign * suspended
+            self.open[(area, department, category, source, due_day or NO_DUE_DAY, "open")] += sign
+            self.open[
+                (area, department, category, source, due_day or NO_DUE_DAY, "suspended_now")
+            ] += sign * suspended
 
     def write(self) -> None:
-        days = _sum_columns(self.rows)
-        months: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
+        days = {key: row for key, row in self.rows.items() if any(row.values())}
+        months: dict[tuple, dict[str, int]] = {}
         for (day, *key), values in days.items():
-            month = months[(day[:8] + "01", *key)]
-            for column, n in values.items():
-                month[column] += n
+            month_key = (day[:8] + "01", *key)
+            month = months.get(month_key)
+            if month is None:
+                months[month_key] = dict(values)
+            else:
+                for column, n in values.items():
+                    month[column] += n
         _upsert_rows(CaseRollup, "day", days)
         _upsert_rows(CaseRollupMonth, "month", months)
         _upsert_overlaps(self.overlaps)
         _upsert_open(self.open)
 
 
-def _sum_columns(rows: Counter) -> dict[tuple, dict[str, int]]:
-    grouped: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
-    for (*key, column), n in rows.items():
-        if n:
-            grouped[tuple(key)][column] += n
-    return grouped
+_COLUMN_VALUES = itemgetter(*COLUMNS)
 
 
 def _upsert_rows(model, first: str, grouped: dict[tuple, dict[str, int]]) -> None:
     # Days as ISO text: what both databases store and what the JSON of _upsert carries.
     # In key order: concurrent builders then lock the rows they share in the same order.
-    values = [(*k, *(v[c] for c in COLUMNS)) for k, v in sorted(grouped.items()) if any(v.values())]
+    # itemgetter: the columns of a row in one C call (a generator per row was a fifth of a
+    # build's Python time, profiled).
+    values = [(*k, *_COLUMN_VALUES(v)) for k, v in sorted(grouped.items()) if any(v.values())]
     names = (first, *ROLLUP_KEY, *COLUMNS)
     _insert(model, names, values, keys=len(names) - len(COLUMNS))
 
@@ -615,13 +685,36 @@ def rebuild() -> int:
         CaseRollupOpen.objects.using(PRIMARY).all().delete()
         CaseRollupOverlap.objects.using(PRIMARY).all().delete()
         CaseRollupState.objects.using(PRIMARY).all().delete()
-    ids = list(Case.objects.using(PRIMARY).order_by("pk").values_list("pk", flat=True))
+    # A rebuild follows a bulk load: without statistics the planner guesses the tables empty
+    # and the reads of every chunk pick plans that walk whole tables (seen: 24 s for the
+    # reminders of 2,000 cases, 100,000 cases loaded and not analyzed).
+    from governance.bulk import refresh_planner_statistics
+
+    refresh_planner_statistics(Case, CaseEvent, Reminder, DeadlineRequest)
+    cases = Case.objects.using(PRIMARY).order_by("pk")
+    ids = list(cases.values_list("pk", flat=True))
+    meters = _build_meters(cases)
     done = 0
     for start in range(0, len(ids), CHUNK):
         with transaction.atomic(using=PRIMARY):
             _lock_shared()
-            done += _build_chunk(ids[start : start + CHUNK])
+            done += _build_chunk(ids[start : start + CHUNK], meters=meters)
     return done
+
+
+def _build_meters(cases):
+    """The working-time meters of a whole build (one per street over the days from the first
+    filing to the last closing of ``cases``), instead of a set per chunk: building them was
+    half of the handling times' cost (profiled). None when no case is closed."""
+    from casework import clock
+
+    span = cases.order_by().aggregate(first=Min("reported_at"), last=Max("closed_at"))
+    if span["first"] is None or span["last"] is None:
+        return None
+    tz = timezone.get_default_timezone()
+    return clock.Meters(
+        timezone.localtime(span["first"], tz).date(), timezone.localtime(span["last"], tz).date()
+    )
 
 
 def build_missing(*, first: int | None = None, last: int | None = None) -> int:
@@ -634,6 +727,7 @@ def build_missing(*, first: int | None = None, last: int | None = None) -> int:
     if last is not None:
         cases = cases.filter(pk__lte=last)
     ids = list(cases.values_list("pk", flat=True))
+    meters = _build_meters(cases) if ids else None
     done = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -646,11 +740,11 @@ def build_missing(*, first: int | None = None, last: int | None = None) -> int:
             )
             missing = [pk for pk in chunk if pk not in known]
             if missing:
-                done += _build_chunk(missing)
+                done += _build_chunk(missing, meters=meters)
     return done
 
 
-def _build_chunk(ids: list[int]) -> int:
+def _build_chunk(ids: list[int], *, meters=None) -> int:
     """:func:`_refresh_chunk` for cases without a state yet (nothing to subtract). Returns the
     cases counted.
 
@@ -661,7 +755,7 @@ def _build_chunk(ids: list[int]) -> int:
     insert wait for it), and only the cases claimed are added to the rollups; the others are
     the catch-up's. A case changed after it was read here has a newer ``updated_at`` than its
     state, and the next catch-up refreshes it."""
-    new, versions = _contributions(ids)
+    new, versions = _contributions(ids, meters=meters)
     # Through _insert too: bulk_create's placeholders (three a case) cost what the upsert's did.
     # In case order, as a refresh inserts its states: concurrent writers wait, not deadlock.
     adapt = connection.ops.adapt_datetimefield_value
@@ -695,6 +789,68 @@ def _lock_exclusive() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
+
+
+def count_loaded(cases: list[dict], *, meters) -> int:
+    """Count cases a bulk loader has just written (``manage.py seed_scale``) into the rollups
+    from the rows it wrote, instead of reading them back as :func:`build_missing` does (seven
+    reads a chunk and their timestamps parsed: half of a build's time, profiled). Each item of
+    ``cases`` holds the fields of ``_CASE_FIELDS`` and ``events`` (step, created_at, on_time of
+    every event of the case), ``reminders`` (the times of its first overdue reminders) and
+    ``around_the_clock`` (its category's). The cases have no deadline requests (the loader
+    writes none) and no state yet. ``meters``: :func:`_build_meters`-like meters kept over the
+    whole load. The same :func:`contribution` and the same writes as a build;
+    ``tests/governance/test_seed_scale.py`` compares the result with a rebuild. Returns the
+    cases counted."""
+    if not cases:
+        return 0
+    _lock_shared()
+    tz = timezone.get_current_timezone()
+    streets = meters.streets
+    missing = {case["street_id"] for case in cases} - streets.keys()
+    if missing:
+        streets.update(Area.objects.using(PRIMARY).in_bulk(missing))
+    delta = _Delta()
+    states = []
+    adapt = connection.ops.adapt_datetimefield_value
+    for case in cases:
+        handling = None
+        if case["status"] == _CLOSED and case["closed_at"] is not None:
+            # compute.handling_by_case without suspensions (the loader writes none).
+            handling = max(
+                meters.between(
+                    street=streets[case["street_id"]],
+                    around_the_clock=case["around_the_clock"],
+                    start=case["reported_at"],
+                    end=case["closed_at"],
+                ),
+                timedelta(),
+            )
+        events = case["events"]
+        data = contribution(
+            case,
+            [e for e in events if e[0] in _EVENT_STEPS],
+            any(e[2] is False for e in events),
+            case["reminders"],
+            (),
+            handling,
+            tz=tz,
+        )
+        delta.add(data, +1)
+        states.append((case["pk"], str(adapt(case["updated_at"])), data))
+    # The states first, in case order, then the rollups: the order every rollup writer keeps.
+    states.sort(key=lambda state: state[0])
+    _insert(CaseRollupState, ("case_id", "case_updated_at", "data"), states)
+    delta.write()
+    return len(states)
+
+
+def loader_meters(first: date, last: date):
+    """The working-time meters for :func:`count_loaded` over the local days ``first`` to
+    ``last`` (one per street, kept over the whole load)."""
+    from casework import clock
+
+    return clock.Meters(first, last)
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -271,3 +271,10 @@ def test_the_working_time_meter_counts_as_the_clock(calendar):
     for start, end in itertools.pairwise(moments):
         expected = working_time_between(start, end).total_seconds()
         assert meter(end) - meter(start) == pytest.approx(expected), (start, end)
+    # To the microsecond, as the rollups store it (moments with microseconds, over weekends).
+    moments = sorted(
+        at(9, 25, 0) + timedelta(microseconds=random.Random(seed).randrange(45 * 86_400 * 10**6))
+        for seed in range(300)
+    )
+    for start, end in itertools.pairwise(moments):
+        assert timedelta(seconds=meter(end) - meter(start)) == working_time_between(start, end)
