@@ -73,8 +73,8 @@ class _Pause:
         self.release = threading.Event()
         real = rollup._contributions
 
-        def paused(ids):
-            result = real(ids)
+        def paused(ids, **kwargs):
+            result = real(ids, **kwargs)
             if threading.current_thread().name == self.who and not self.reached.is_set():
                 self.reached.set()
                 if not self.release.wait(DEADLINE):
