@@ -206,7 +206,8 @@ def test_the_filing_benchmark_files_through_the_stack_at_a_tiny_size(tmp_path):
     assert status == 0
     report = results.read_text(encoding="utf-8")
     assert "| 1 × 1 |" in report and "| 1 × 2 |" in report
-    assert "1. `SELECT governance_apitoken + 1 joined`" in report
+    # The token, the filer's roles and the area come from process caches: the filing's own writes.
+    assert "1. `BEGIN`" in report and "`INSERT casework_case`" in report
 
 
 def test_the_page_cpu_benchmark_runs_at_a_tiny_size(tmp_path):
