@@ -86,8 +86,8 @@ def filter_category_choices() -> list[tuple[int, str]]:
 
 # The area and department options of each user's list filter, kept per process (two queries a
 # list page, issue 15). Any save or delete of an area, a department or a role assignment drops
-# them in every process (casework/apps.py); the tree base's bulk loads send no signal and are seen
-# within max_age.
+# them in every process (casework/apps.py), and so does a tree rebuilt after a bulk load
+# (processcache.changed).
 FILTER_OPTIONS = ProcessCache("filter-options", max_age=300)
 
 

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Model
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape, format_html
@@ -29,7 +28,7 @@ class NavItem:
     roles: frozenset[str] | None = None  # None: every signed-in user
     badge: Callable | None = None  # badge(user) -> int | None
     # The models whose rows the badge counts: a save or delete of one moves it at once (see
-    # BADGES). Writes of them that send no signal call badges_changed().
+    # BADGES). Writes of them that send no signal call processcache.changed(model).
     badge_reads: tuple[type[Model], ...] = ()
     order: int = 50
     # Rank in the phone's bottom tab bar (lower first); None: only under "More" when the role
@@ -54,13 +53,6 @@ _superuser_start_pages: list[Callable] = []
 # alone (a case coming near its due time) are drawn afresh within BADGE_SECONDS.
 BADGE_SECONDS = 60
 BADGES = ProcessCache("nav-badges", max_age=BADGE_SECONDS)
-
-
-def badges_changed() -> None:
-    """Tell every process that badges may have moved (for writes that send no signal: bulk
-    inserts, ``QuerySet.update``), at once and again on commit."""
-    BADGES.bump()
-    transaction.on_commit(BADGES.bump)
 
 
 def register_nav(item: NavItem) -> None:
@@ -183,7 +175,7 @@ def navigation(request) -> dict:
 # -- drawing ----------------------------------------------------------------------------------
 # The base layout drew its two menus with a template loop and an include per icon (a tenth of a
 # list page's CPU, issue 15); these functions write the same markup (checked in
-# tests/governance/test_navigation_markup.py against the templates they replace).
+# tests/casework/test_page_markup.py against the templates they replace).
 
 # The icon of each entry (the drawing inside the SVG); any other key gets a circle.
 ICONS = {

@@ -34,8 +34,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from governance import processcache
 from governance.models import Delivery, Notification
-from governance.navigation import badges_changed
 from governance.queue import send_each_later
 
 logger = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ def notify(
         # Another transaction may have told the same people meanwhile: the constraint decides and
         # the ones it refused are read back as not written now.
         Notification.objects.bulk_create(rows, ignore_conflicts=bool(key))
-        badges_changed()  # the bell's count; a bulk insert sends no signal
+        processcache.changed(Notification)  # the bell's count; a bulk insert sends no signal
         if key:
             rows = list(
                 Notification.objects.filter(
@@ -220,7 +220,7 @@ def mark_read(*, user, notification_id: int, now: datetime | None = None) -> Not
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
             read_at=notification.read_at
         )
-        badges_changed()
+        processcache.changed(Notification)
     return notification
 
 
@@ -230,7 +230,7 @@ def mark_all_read(*, user, now: datetime | None = None) -> int:
         read_at=now or timezone.now()
     )
     if marked:
-        badges_changed()
+        processcache.changed(Notification)
     return marked
 
 
