@@ -25,18 +25,17 @@ import argparse
 import itertools
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, machine, setup_django
+from common import ROOT, machine
+from stack import running_stack
 
 sys.path.insert(0, str(ROOT))
-from tests.processes import PostgresServer, RedisServer, Stack, wait_for
+from tests.processes import PostgresServer, Stack, wait_for
 
 RESULTS = ROOT / "bench" / "results" / "filing.md"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -71,43 +70,25 @@ def run(
     clients; write ``results``. Returns 1 when a filing failed. ``database_url``: an existing
     (migrated) database instead of a cluster of its own (the smoke test uses the suite's; the
     PostgreSQL CPU is then not measured, as other processes share that server)."""
-    tmp = Path(tempfile.mkdtemp(prefix="gg-filing-"))
-    postgres = None
-    if database_url is None:
-        postgres = PostgresServer(durable=True)
-        postgres.init(database="bench")
-        database_url = postgres.url("bench")
-        os.environ["BENCH_DATABASE_URL"] = database_url
-        setup_django()
-    redis = RedisServer(tmp)
-    stack = None
-    try:
-        redis.start()
+    with running_stack("gg-filing-", database_url, durable=True) as stack:
         people = _prepare()
         inprocess = _in_process(people, filings)
-        stack = Stack(tmp, redis, database_url)
         stack.env.update(GUNICORN_ACCESS_LOG=os.devnull, API_THROTTLE_USER="1000000/minute")
         stack.up(workers=True)
         rows = []
         for processes, threads in web:
             _restart_web(stack, processes, threads)
-            row = _through_stack(stack, people, postgres, clients=clients, seconds=seconds)
+            row = _through_stack(stack, people, stack.postgres, clients=clients, seconds=seconds)
             row["web"] = f"{processes} × {threads}"
             rows.append(row)
-        _write(results, inprocess, rows, clients=clients, seconds=seconds, own_pg=bool(postgres))
+        own_pg = stack.postgres is not None
+        _write(results, inprocess, rows, clients=clients, seconds=seconds, own_pg=own_pg)
         print(f"Results written to {results}")
         failed = [row for row in rows if row["failed"] or not row["requests"]]
         if failed:
             print(f"FAILED filings: {failed}\n{stack.logs()}", file=sys.stderr)
             return 1
         return 0
-    finally:
-        if stack is not None:
-            stack.down()
-        redis.stop()
-        if postgres is not None:
-            postgres.remove()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _prepare():

@@ -82,20 +82,8 @@ def run(
     when a request failed. ``database_url``: an existing (migrated) database instead of a
     cluster of its own (the smoke test uses the suite's). ``open_window``: the youngest cases
     among which one in five is open (``lists._grow``); None: one in five at every size."""
-    tmp = Path(tempfile.mkdtemp(prefix="gg-bench-"))
-    postgres = None
-    if database_url is None:
-        postgres = PostgresServer()
-        postgres.init(database="bench")
-        database_url = postgres.url("bench")
-        os.environ["BENCH_DATABASE_URL"] = database_url
-        setup_django()
-    redis = RedisServer(tmp)
-    stack = None
-    try:
-        redis.start()
+    with running_stack("gg-bench-", database_url, keep=keep) as stack:
         people = lists._prepare_street()
-        stack = Stack(tmp, redis, database_url)
         auth = _credentials(people, secret_key=stack.env["SECRET_KEY"])
         stack.env.update(
             GUNICORN_WORKERS="2",
@@ -130,6 +118,31 @@ def run(
             print(f"FAILED requests: {failed}\n{stack.logs()}", file=sys.stderr)
             return 1
         return 0
+
+
+@contextlib.contextmanager
+def running_stack(prefix: str, database_url: str | None, *, durable=False, keep=False):
+    """The services a stack benchmark runs against, removed on leaving: a temporary folder, a
+    PostgreSQL cluster of the run's own (``durable``: fsync and synchronous commit on, as in
+    production; kept running with ``keep``, the command to remove it printed) unless
+    ``database_url`` names an existing migrated database that Django is already set up on, and
+    a redis-server. Yields the :class:`Stack` over them, not started (``stack.up()``); its
+    processes are stopped on leaving. ``stack.postgres`` is the cluster, or None."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    postgres = None
+    if database_url is None:
+        postgres = PostgresServer(durable=durable)
+        postgres.init(database="bench")
+        database_url = postgres.url("bench")
+        os.environ["BENCH_DATABASE_URL"] = database_url
+        setup_django()
+    redis = RedisServer(tmp)
+    stack = None
+    try:
+        redis.start()
+        stack = Stack(tmp, redis, database_url)
+        stack.postgres = postgres
+        yield stack
     finally:
         if stack is not None:
             stack.down()
