@@ -34,7 +34,7 @@ from casework import (
     workflow,
 )
 from casework.deadlines import permissions as deadline_permissions
-from casework.filters import CaseFilterSet
+from casework.filters import SEARCH_COUNT_CAP, CaseFilterSet
 from casework.forms import CaseReportForm, StepForm
 from casework.models import Attachment, Case, Category
 from governance import widgets
@@ -42,7 +42,7 @@ from governance.files import file_response
 from governance.forms import RevealForm, apply_service_errors
 from governance.images import MAX_PHOTO_BYTES
 from governance.models import Role
-from governance.pagination import CappedPaginator
+from governance.pagination import COUNT_CAP, CappedPaginator
 from governance.scopes import visible
 from grids.models import Area
 
@@ -139,7 +139,8 @@ def case_list(request):
     if sort not in SORTS:
         sort = "-reported"
     qs = selectors.case_rows(qs).order_by(*SORTS[sort])
-    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    cap = SEARCH_COUNT_CAP if filterset.searches else COUNT_CAP
+    page = CappedPaginator(qs, PAGE_SIZE, cap=cap).get_page(request.GET.get("page"))
     selected_area = filterset.form.data.get("area") if filterset.is_bound else None
     _shape_filter_form(filterset, request.user, selected_area)
     now = timezone.now()
