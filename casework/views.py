@@ -42,7 +42,7 @@ from governance.files import file_response
 from governance.forms import RevealForm, apply_service_errors
 from governance.images import MAX_PHOTO_BYTES
 from governance.models import Role
-from governance.pagination import COUNT_CAP, CappedPaginator
+from governance.pagination import CappedPaginator
 from governance.scopes import visible
 from grids.models import Area
 
@@ -138,9 +138,16 @@ def case_list(request):
     sort = request.GET.get("sort", "-reported")
     if sort not in SORTS:
         sort = "-reported"
-    qs = selectors.case_rows(qs).order_by(*SORTS[sort])
-    cap = SEARCH_COUNT_CAP if filterset.searches else COUNT_CAP
-    page = CappedPaginator(qs, PAGE_SIZE, cap=cap).get_page(request.GET.get("page"))
+    if filterset.searches:
+        # A search reads and sorts its matches before the page: their keys alone first (the
+        # case and its area, for the scope), then the page's rows with their joins. In one
+        # statement PostgreSQL took a search for a row or two and joined every match to each
+        # of its tables by a nested loop (路12号, 3,334 matches at a million cases: 1.1 s).
+        qs = qs.select_related(None).order_by(*SORTS[sort])
+        paginator = CappedPaginator(qs, PAGE_SIZE, cap=SEARCH_COUNT_CAP, rows=selectors.case_rows)
+    else:
+        paginator = CappedPaginator(selectors.case_rows(qs).order_by(*SORTS[sort]), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     selected_area = filterset.form.data.get("area") if filterset.is_bound else None
     _shape_filter_form(filterset, request.user, selected_area)
     now = timezone.now()
