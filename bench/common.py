@@ -198,6 +198,8 @@ def write_two_sizes(
         f"- One street (300 buildings); {small:,} then {large:,} {what} in the same run "
         f"(writing them took {prepared[0]:.0f} s and {prepared[1]:.0f} s); median of {repeat} "
         "requests through Django's whole stack in-process, after one warm-up request",
+        "- Load average (1, 5, 15 min) at the end: "
+        + ", ".join(f"{load:.1f}" for load in os.getloadavg()),
         "",
         f"| request | {small:,} {what} | queries | {large:,} {what} | queries | ratio |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",

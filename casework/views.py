@@ -34,7 +34,7 @@ from casework import (
     workflow,
 )
 from casework.deadlines import permissions as deadline_permissions
-from casework.filters import CaseFilterSet
+from casework.filters import SEARCH_COUNT_CAP, CaseFilterSet
 from casework.forms import CaseReportForm, StepForm
 from casework.models import Attachment, Case, Category
 from governance import widgets
@@ -138,8 +138,16 @@ def case_list(request):
     sort = request.GET.get("sort", "-reported")
     if sort not in SORTS:
         sort = "-reported"
-    qs = selectors.case_rows(qs).order_by(*SORTS[sort])
-    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    if filterset.searches:
+        # A search reads and sorts its matches before the page: their keys alone first (the
+        # case and its area, for the scope), then the page's rows with their joins. In one
+        # statement PostgreSQL took a search for a row or two and joined every match to each
+        # of its tables by a nested loop (路12号, 3,334 matches at a million cases: 1.1 s).
+        qs = qs.select_related(None).order_by(*SORTS[sort])
+        paginator = CappedPaginator(qs, PAGE_SIZE, cap=SEARCH_COUNT_CAP, rows=selectors.case_rows)
+    else:
+        paginator = CappedPaginator(selectors.case_rows(qs).order_by(*SORTS[sort]), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     selected_area = filterset.form.data.get("area") if filterset.is_bound else None
     _shape_filter_form(filterset, request.user, selected_area)
     now = timezone.now()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
+from casework import views
 from casework.models import Attachment, Case, CaseEvent, Holder, Priority, Source, Status
 from casework.services import case_report, case_step
 from tests.casework.factories import CaseFactory, jpeg_upload
@@ -133,6 +136,43 @@ def test_the_list_searched_for_a_word_reads_a_bounded_number_of_queries(
         response = client.get(reverse("casework:list"), {"q": "井盖"})
     assert len(response.context["cases"]) == min(n, 25)
     assert {case.title for case in response.context["cases"]} == {"路口井盖缺失"}
+
+
+@pytest.mark.parametrize("sort", list(views.SORTS))
+def test_a_searched_list_counts_to_the_search_cap_and_pages_like_the_plain_query(
+    client, tree, categories, crew, monkeypatch, sort
+):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 5)
+    now = timezone.now()
+    for i in range(9):  # reported and due out of the filing order, with ties and no due time
+        CaseFactory(
+            title="路口井盖缺失" if i % 3 else "楼道堆物",
+            area=(tree.building_a1, tree.grid_a2)[i % 2],
+            community=tree.community_a,
+            category=categories.garbage,
+            reported_at=now - timedelta(hours=i * 7 % 4),
+            due_at=None if i % 4 == 0 else now + timedelta(hours=i * 5 % 3),
+        )
+    CaseFactory(title="井盖", area=tree.building_b1, community=tree.community_b)
+    expected = list(
+        Case.objects.filter(community=tree.community_a, title__contains="井盖")
+        .order_by(*views.SORTS[sort])
+        .values_list("number", flat=True)
+    )
+    assert len(expected) == 6
+    _login(client, crew.dispatcher_a)
+
+    shown = []
+    for number in (1, 2, 3):
+        response = client.get(reverse("casework:list"), {"q": "井盖", "sort": sort, "page": number})
+        page = response.context["page_obj"]
+        assert (page.number, page.paginator.num_pages) == (number, 3)
+        shown += [case.number for case in response.context["cases"]]
+    assert page.paginator.display_count == "5+"
+    assert shown == expected[:5]
+    unsearched = client.get(reverse("casework:list"), {"sort": sort})
+    assert unsearched.context["page_obj"].paginator.display_count == "9"
 
 
 @pytest.mark.parametrize("n", [2, 45])
