@@ -133,9 +133,10 @@ def _as_the_workflow_leaves_them() -> None:
         cursor.execute("ANALYZE grids_area")
 
 
-def _measure(view, key: str, *, cold: bool) -> tuple[float, int, float]:
+def _measure(view, key: str, *, cold: bool, params=None) -> tuple[float, int, float]:
     """Median server time (s), query count and median Python CPU time (s, this process: the
-    database's own time is not in it) of ``view`` for the wall link ``key``."""
+    database's own time is not in it) of ``view`` for the wall link ``key`` (with the query
+    ``params``; a callable is called first, after the warm-up)."""
     from django.core.cache import cache
     from django.db import connection
     from django.test import RequestFactory
@@ -143,10 +144,12 @@ def _measure(view, key: str, *, cold: bool) -> tuple[float, int, float]:
 
     times, cpu, queries = [], [], 0
     view(RequestFactory().get("/"), key=key)  # warm: templates, prepared plans, the cache
+    if callable(params):
+        params = params()
     for _i in range(REPEAT):
         if cold:
             cache.clear()
-        request = RequestFactory().get("/")
+        request = RequestFactory().get("/", params or {})
         with CaptureQueriesContext(connection) as ctx:
             started, started_cpu = time.perf_counter(), time.process_time()
             response = view(request, key=key)
@@ -213,9 +216,10 @@ def run(sizes, *, results: Path = RESULTS, reuse: bool = False, keep: Path | Non
     admin, _created = get_user_model().objects.get_or_create(username="bench-wall-admin")
     RoleAssignment.objects.get_or_create(user=admin, role=Role.STREET_ADMIN, area=street)
     requests = (
-        ("wall page", wall_views.wall_screen, False),
-        ("feed poll (month part cached)", wall_views.wall_feed, False),
-        ("feed poll (cache empty: month recomputed)", wall_views.wall_feed, True),
+        ("wall page", wall_views.wall_screen, False, None),
+        ("feed poll (month part cached)", wall_views.wall_feed, False, None),
+        (AFTER, wall_views.wall_feed, False, lambda: {"after": _cursor_before(street, NEWER)}),
+        ("feed poll (cache empty: month recomputed)", wall_views.wall_feed, True, None),
     )
     rows, prepared, window = [], {}, {}
     for size in sizes:
@@ -239,8 +243,8 @@ def run(sizes, *, results: Path = RESULTS, reuse: bool = False, keep: Path | Non
         prepared[size] = time.perf_counter() - started
         print(f"  prepared in {prepared[size]:.1f} s", flush=True)
         _token, key = wall.wall_token_issue(actor=admin, area=street, name=f"压测大屏{size}")
-        for label, view, cold in requests:
-            seconds, queries, cpu = _measure(view, key, cold=cold)
+        for label, view, cold, params in requests:
+            seconds, queries, cpu = _measure(view, key, cold=cold, params=params)
             rows.append((size, label, seconds, queries, cpu))
             print(
                 f"  {label}: {seconds * 1000:.0f} ms (CPU {cpu * 1000:.0f} ms), {queries} queries",
@@ -272,6 +276,30 @@ def run(sizes, *, results: Path = RESULTS, reuse: bool = False, keep: Path | Non
 
 
 CATCH_UP = "the poll's catch-up alone"
+# The poll the page makes eleven times out of twelve: with the newest case it holds, NEWER of
+# today's cases filed since (a filing every second between two polls).
+NEWER = 5
+AFTER = f"feed poll after {NEWER} new cases (?after=, month part cached)"
+
+
+def _cursor_before(street, newer: int) -> int:
+    """The ``after`` of a wall that holds all but the ``newer`` newest of today's cases of
+    ``street`` (0 when today has no more than those)."""
+    from casework.models import Case
+    from casework.stats import periods
+    from grids.models import Area
+
+    today = periods.preset("today")
+    ids = list(
+        Case.objects.filter(
+            Area.subtree_q(street, prefix="area__"),
+            reported_at__gte=today.start,
+            reported_at__lt=today.end,
+        )
+        .order_by("-pk")
+        .values_list("pk", flat=True)[: newer + 1]
+    )
+    return ids[newer] if len(ids) > newer else 0
 
 
 def _write(results: Path, sizes, rows, prepared, open_now: int, window=None) -> int:
