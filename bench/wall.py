@@ -133,9 +133,10 @@ def _as_the_workflow_leaves_them() -> None:
         cursor.execute("ANALYZE grids_area")
 
 
-def _measure(view, key: str, *, cold: bool) -> tuple[float, int, float]:
+def _measure(view, key: str, *, cold: bool, params=None) -> tuple[float, int, float]:
     """Median server time (s), query count and median Python CPU time (s, this process: the
-    database's own time is not in it) of ``view`` for the wall link ``key``."""
+    database's own time is not in it) of ``view`` for the wall link ``key`` (with the query
+    ``params``; a callable is called first, after the warm-up)."""
     from django.core.cache import cache
     from django.db import connection
     from django.test import RequestFactory
@@ -143,10 +144,12 @@ def _measure(view, key: str, *, cold: bool) -> tuple[float, int, float]:
 
     times, cpu, queries = [], [], 0
     view(RequestFactory().get("/"), key=key)  # warm: templates, prepared plans, the cache
+    if callable(params):
+        params = params()
     for _i in range(REPEAT):
         if cold:
             cache.clear()
-        request = RequestFactory().get("/")
+        request = RequestFactory().get("/", params or {})
         with CaptureQueriesContext(connection) as ctx:
             started, started_cpu = time.perf_counter(), time.process_time()
             response = view(request, key=key)
@@ -213,9 +216,10 @@ def run(sizes, *, results: Path = RESULTS, reuse: bool = False, keep: Path | Non
     admin, _created = get_user_model().objects.get_or_create(username="bench-wall-admin")
     RoleAssignment.objects.get_or_create(user=admin, role=Role.STREET_ADMIN, area=street)
     requests = (
-        ("wall page", wall_views.wall_screen, False),
-        ("feed poll (month part cached)", wall_views.wall_feed, False),
-        ("feed poll (cache empty: month recomputed)", wall_views.wall_feed, True),
+        ("wall page", wall_views.wall_screen, False, None),
+        ("feed poll (month part cached)", wall_views.wall_feed, False, None),
+        (AFTER, wall_views.wall_feed, False, lambda: {"after": _cursor_before(street, NEWER)}),
+        ("feed poll (cache empty: month recomputed)", wall_views.wall_feed, True, None),
     )
     rows, prepared, window = [], {}, {}
     for size in sizes:
@@ -239,8 +243,8 @@ def run(sizes, *, results: Path = RESULTS, reuse: bool = False, keep: Path | Non
         prepared[size] = time.perf_counter() - started
         print(f"  prepared in {prepared[size]:.1f} s", flush=True)
         _token, key = wall.wall_token_issue(actor=admin, area=street, name=f"压测大屏{size}")
-        for label, view, cold in requests:
-            seconds, queries, cpu = _measure(view, key, cold=cold)
+        for label, view, cold, params in requests:
+            seconds, queries, cpu = _measure(view, key, cold=cold, params=params)
             rows.append((size, label, seconds, queries, cpu))
             print(
                 f"  {label}: {seconds * 1000:.0f} ms (CPU {cpu * 1000:.0f} ms), {queries} queries",
@@ -272,6 +276,30 @@ def run(sizes, *, results: Path = RESULTS, reuse: bool = False, keep: Path | Non
 
 
 CATCH_UP = "the poll's catch-up alone"
+# The poll the page makes eleven times out of twelve: with the newest case it holds, NEWER of
+# today's cases filed since (a filing every second between two polls).
+NEWER = 5
+AFTER = f"feed poll after {NEWER} new cases (?after=, month part cached)"
+
+
+def _cursor_before(street, newer: int) -> int:
+    """The ``after`` of a wall that holds all but the ``newer`` newest of today's cases of
+    ``street`` (0 when today has no more than those)."""
+    from casework.models import Case
+    from casework.stats import periods
+    from grids.models import Area
+
+    today = periods.preset("today")
+    ids = list(
+        Case.objects.filter(
+            Area.subtree_q(street, prefix="area__"),
+            reported_at__gte=today.start,
+            reported_at__lt=today.end,
+        )
+        .order_by("-pk")
+        .values_list("pk", flat=True)[: newer + 1]
+    )
+    return ids[newer] if len(ids) > newer else 0
 
 
 def _write(results: Path, sizes, rows, prepared, open_now: int, window=None) -> int:
@@ -320,30 +348,29 @@ NOTES = (
     "",
     "Read with care: the machine is shared (2 cores, other engineers' test suites and "
     "benchmarks; the load average is in the header). Each size on its own database "
-    "(`--reuse`, then `--combine`), the two runs within a minute. bench/RESULTS.md has three "
-    "such rounds side by side with main (the same script copied into a checkout of main).",
+    "(`--reuse`, then `--combine`). bench/RESULTS.md has the rounds side by side with the code "
+    "before (the same databases, back to back).",
     "",
-    "- The poll's catch-up (the rollups brought up to date before the figures are read) now "
-    "reads what was written since the last catch-up began, less a minute for late commits "
-    "(`rollup.LATE_COMMIT`; a high-water mark in the shared cache). Before, every poll read "
-    "the cases written in the ten minutes before the newest state and looked up their states: "
-    "3,300 cases at 1,000,000 here (the fill stamps every case whose last step lies ahead with "
-    "one moment), 40-180 ms a poll, growing with the rate of writes. Now 0 cases here and "
-    "2 queries at both sizes; under filing it reads what was written since the previous poll "
-    "and in the minute before it.",
-    "- The poll with the month part cached: its Python CPU still grows (about 15-20 ms at "
-    "10,000, 32-35 ms at 1,000,000). Not the catch-up (under 2 ms of CPU at both sizes): the "
-    "list of today's new cases holds 5 rows at 10,000 and its cap of 200 at 1,000,000 (431 "
-    "filed today), drawn into the answer at every poll. That growth stops at the cap; a "
-    "smaller cap or sending only the rows that changed since the last poll would cut it.",
+    f"- The poll the page makes eleven times out of twelve sends the newest case it holds "
+    f"(`?after=<id>`) and gets only today's cases filed since: the row above with {NEWER} "
+    "new cases draws 5 rows at both sizes. Before, every poll drew the whole list of today's "
+    "cases: 5-9 rows at 10,000, its cap of 200 at 1,000,000 (431 filed today), at every poll. "
+    "The page asks for the whole list once a minute (`wall.FULL_LIST_SECONDS`: a filing that "
+    'committed after a newer one was shown, a case moved out of the area), the row "feed '
+    'poll (month part cached)"; it still grows to the cap of 200 rows.',
+    "- The poll's catch-up (the rollups brought up to date before the figures are read) reads "
+    "what was written since the last catch-up began, less a minute for late commits "
+    "(`rollup.LATE_COMMIT`; a high-water mark in the shared cache): 2 queries at both sizes.",
     "- The page is the same two queries at any size (the link, the area's children).",
     "- The month part (this month's rates and the ranking of the areas below) comes from the "
-    "rollups, as the dashboard's (`compute.count_by` over a `rollup.Subtree`).",
+    "rollups, as the dashboard's (`compute.count_by` over a `rollup.Subtree`), once a minute "
+    "(the row with the cache empty); it reads the open table and the cases due today for the "
+    "ranking's overdue column, which grow with the open cases.",
     "- Today's figures come from the rollups too (today's daily rows and the open cases by due "
     "day, with only the cases due from today on counted directly), and the escalated open "
     "cases from a partial index (`case_open_escalated`).",
     "- The lists (today's cases, overdue, escalated, latest steps) read at most 200, 8, 8 and "
-    "12 rows through indexes on their order.",
+    "12 rows through indexes on their order; today's cases after a cursor, those filed since.",
     "",
 )
 

@@ -83,12 +83,16 @@ class _Subject:
 
 def _subjects(scheme: AssessmentScheme, month: date, now: datetime) -> list[_Subject]:
     """Every community and grid of the street, and every department with a case there in the
-    month, with their figures: a fixed number of queries."""
+    month, with their figures: a fixed number of queries. The month's figures only: no item
+    and no kept figure is a snapshot (open, overdue now...), which would read the open cases
+    due today at every freeze and ranking (bench/results/stats.md)."""
     street = scheme.street
     period = month_period(month.year, month.month)
     cases = rollup.Subtree.of(street)
     handled = compute.handling_times(cases, period, now)
-    counted = compute.count_by(cases, period, now, ("area_id", "department_id"), handled=handled)
+    counted = compute.count_by(
+        cases, period, now, ("area_id", "department_id"), handled=handled, snapshot=False
+    )
     by_leaf = compute.regroup(counted, 0)
     below = Area.objects.within(street, include_self=False)
     subjects: list[_Subject] = []

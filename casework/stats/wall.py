@@ -44,8 +44,12 @@ WALL_AREA_KINDS = (AreaKind.DISTRICT, AreaKind.STREET, AreaKind.COMMUNITY, AreaK
 # The page polls this often (seconds); the backoff after failures doubles up to the maximum.
 POLL_SECONDS = 5
 MAX_BACKOFF_SECONDS = 60
-# How many rows each list of the feed carries.
+# How many rows each list of the feed carries (today's cases: the most the wall's map keeps).
 NEW_CASES = 200
+# A poll sends the newest case the wall already holds (``after``) and gets only newer ones; once
+# this often (seconds) the page asks for the whole list instead, which takes in a filing that
+# committed after a newer one was shown and drops cases moved out of the area.
+FULL_LIST_SECONDS = 60
 LATEST_EVENTS = 12
 LIST_ROWS = 8
 # The month's rates and ranking are recomputed at most this often per area (seconds).
@@ -222,12 +226,30 @@ def _today_figures(source: rollup.Subtree, today: periods.Period, now: datetime)
     return counts
 
 
-def wall_feed(area: Area, now: datetime | None = None) -> dict:
+def feed_cursor(value: str | None) -> int | None:
+    """The ``after`` of a feed request: None when absent or empty, else a case id (digits
+    only, within a database integer); ValueError for anything else (the feed answers 400)."""
+    if value is None or value == "":
+        return None
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise ValueError(value)
+    return int(value)
+
+
+def wall_feed(area: Area, now: datetime | None = None, *, after: int | None = None) -> dict:
     """Everything the wall shows, as plain data (the page puts it in with text nodes only):
     today's figures, this month's rates, today's cases with their places (the map), the latest
     steps, the overdue and the escalated open cases, and the ranking of the areas below. No
     personal data: no reporter, no title, no comment, no actor's name. A fixed number of
-    queries whatever the size of the area."""
+    queries whatever the size of the area.
+
+    Today's cases (``cases``): with ``after`` None, the newest NEW_CASES filed today; with
+    ``after`` a case id (the ``cases_cursor`` of an earlier answer), only today's cases with a
+    larger id, the newest NEW_CASES of them. ``cases_after`` says which of the two the answer
+    is; ``cases_cursor`` is the largest id the wall then holds (``after`` when nothing is
+    newer, None when it holds nothing), to send back as ``after``; ``day`` is today's local
+    date (a case filed on another day leaves the map). A poll thus draws only what was filed
+    since the previous one, however many cases the day holds (bench/results/wall.md)."""
     now = now or timezone.now()
     # The rollups caught up once per poll (what the workflow wrote since the last one).
     source = rollup.Subtree.of(area)
@@ -252,11 +274,11 @@ def wall_feed(area: Area, now: datetime | None = None) -> dict:
         "longitude",
     )
 
+    todays = cases.filter(reported_at__gte=today.start, reported_at__lt=today.end)
+    if after is not None:
+        todays = todays.filter(pk__gt=after)
     new_cases = list(
-        cases.filter(reported_at__gte=today.start, reported_at__lt=today.end)
-        .select_related(*related)
-        .only(*shown)
-        .order_by("-reported_at", "-pk")[:NEW_CASES]
+        todays.select_related(*related).only(*shown).order_by("-reported_at", "-pk")[:NEW_CASES]
     )
     overdue_q = FIGURES["overdue"].cases(today, now)
     overdue = list(
@@ -287,7 +309,10 @@ def wall_feed(area: Area, now: datetime | None = None) -> dict:
         ],
         **_month_part(source, area, month, now),
         "escalated_open": figures["escalated_open"],
+        "day": today.first.isoformat(),
         "cases": [_case_row(c, holders) for c in new_cases],
+        "cases_after": after,
+        "cases_cursor": max((c.pk for c in new_cases), default=after),
         "overdue": [_case_row(c, holders) for c in overdue],
         "escalated": [_case_row(c, holders) for c in escalated],
         "events": [

@@ -74,6 +74,8 @@ def wall_screen(request, key: str):
             "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
         },
         "poll_seconds": wall.POLL_SECONDS,
+        "full_list_seconds": wall.FULL_LIST_SECONDS,
+        "new_cases": wall.NEW_CASES,
         "max_backoff_seconds": wall.MAX_BACKOFF_SECONDS,
     }
     return _no_referrer(render(request, "casework/stats/wall.html", context))
@@ -92,8 +94,20 @@ def wall_feed(request, key: str):
                 status=_gone_status(state),
             )
         )
+    try:
+        after = wall.feed_cursor(request.GET.get("after"))
+    except ValueError:
+        return _no_referrer(
+            JsonResponse(
+                {
+                    "error": "bad_cursor",
+                    "detail": _("“after” is the id of a case from an earlier answer."),
+                },
+                status=400,
+            )
+        )
     wall.wall_token_touch(token=token)
-    return _no_referrer(JsonResponse(wall.wall_feed(token.area)))
+    return _no_referrer(JsonResponse(wall.wall_feed(token.area, after=after)))
 
 
 # -- the street administrator's wall links ---------------------------------------------------

@@ -3,6 +3,10 @@
 // restart, lost network) is retried with a growing wait up to a maximum, with a "reconnecting"
 // mark; the first answer that comes back puts everything right again. A link revoked or expired
 // meanwhile covers the whole screen with the server's message and is asked again only slowly.
+// Today's cases come in by a cursor: a poll sends the largest case id the wall holds (after=)
+// and gets only newer ones, merged here and kept to the newest data-new-cases; once every
+// data-full-list-seconds it asks for the whole list again (a filing that committed late, a case
+// moved away), and at the day's change the day's cases start again.
 // Sets data-updated on <body> after each drawn answer (the browser tests wait for it).
 (function () {
   "use strict";
@@ -10,6 +14,8 @@
   const feedUrl = body.dataset.feedUrl;
   const pollMs = Number(body.dataset.pollSeconds || 5) * 1000;
   const maxBackoffMs = Number(body.dataset.maxBackoffSeconds || 60) * 1000;
+  const fullListMs = Number(body.dataset.fullListSeconds || 60) * 1000;
+  const keepCases = Number(body.dataset.newCases || 200);
   const status = document.getElementById("wall-status");
   const $ = (id) => document.getElementById(id);
 
@@ -131,6 +137,36 @@
     }
   }
 
+  // -- today's cases: merged from the answers, the newest keepCases of the feed's day ----------
+  const todays = new Map();
+  let cursor = null;
+  let fullListAt = 0;
+
+  function newest(a, b) {
+    return a.reported_at === b.reported_at ? b.id - a.id : (a.reported_at < b.reported_at ? 1 : -1);
+  }
+
+  function mergeCases(feed) {
+    if (feed.cases_after === null) {
+      todays.clear();
+      fullListAt = Date.now() + fullListMs;
+    }
+    for (const c of feed.cases) todays.set(c.id, c);
+    for (const [id, c] of todays) {
+      if (!c.reported_at || c.reported_at.slice(0, 10) !== feed.day) todays.delete(id);
+    }
+    if (todays.size > keepCases) {
+      for (const c of [...todays.values()].sort(newest).slice(keepCases)) todays.delete(c.id);
+    }
+    cursor = feed.cases_cursor;
+    return [...todays.values()];
+  }
+
+  function nextFeedUrl() {
+    if (cursor === null || Date.now() >= fullListAt) return feedUrl;
+    return `${feedUrl}?after=${encodeURIComponent(cursor)}`;
+  }
+
   // -- figures and lists ------------------------------------------------------------------
   const previousValues = new Map();
 
@@ -221,7 +257,7 @@
     drawCaseList($("wall-overdue"), feed.overdue, (c) => `${dueLabel} ${c.due_at ? c.due_at.slice(5, 16).replace("T", " ") : ""}`);
     drawCaseList($("wall-escalated"), feed.escalated, (c) => c.status);
     drawEvents(feed.events);
-    drawCases(feed.cases);
+    drawCases(mergeCases(feed));
     const updated = $("wall-updated");
     updated.textContent = `${updated.dataset.prefix} ${hhmm(feed.generated_at)}:${feed.generated_at.slice(17, 19)}`;
     body.dataset.updated = feed.generated_at;
@@ -257,7 +293,7 @@
   async function poll() {
     let response;
     try {
-      response = await fetch(feedUrl, { cache: "no-store", credentials: "omit", headers: { Accept: "application/json" } });
+      response = await fetch(nextFeedUrl(), { cache: "no-store", credentials: "omit", headers: { Accept: "application/json" } });
     } catch (_error) {
       setStatus("reconnecting");
       schedule(backoff());
@@ -283,6 +319,7 @@
       return;
     }
     if (!response.ok) {
+      if (response.status === 400) cursor = null; // the next poll asks for the whole list
       setStatus("reconnecting");
       schedule(backoff());
       return;

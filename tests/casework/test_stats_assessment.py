@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from casework.models import Case, Status
-from casework.stats import assessment
+from casework.stats import assessment, rollup
 from casework.stats.models import (
     AssessmentItem,
     AssessmentMonth,
@@ -87,6 +87,29 @@ def test_october_scores_and_ranks(october, scheme, tree):  # noqa: F811
     assert (b.rank, a.rank) == (1, 2)
     kinds = {r.subject_kind for r in results}
     assert kinds == {"community", "grid", "department"}
+
+
+def test_the_assessment_reads_the_months_figures_only(october, scheme, tree):  # noqa: F811
+    """No item and no kept figure is a snapshot (open, overdue now...), so the freeze and the
+    ranking read the month's rollups and never the open cases of today."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casework.stats.figures import FIGURES, RATES
+    from casework.stats.models import ITEM_FIGURES
+
+    used = set(assessment.KEPT_FIGURES) | {figure for figure, _label in ITEM_FIGURES}
+    parts = {k for k in used if k in FIGURES} | {
+        part for k in used if k in RATES for part in (RATES[k].numerator, RATES[k].denominator)
+    }
+    assert parts and not [k for k in parts if FIGURES[k].snapshot]
+    rollup.catch_up()  # the first one builds the rollups (all five tables)
+    with CaptureQueriesContext(connection) as ctx:
+        results = assessment.compute_results(scheme, OCTOBER_1, at(11, 3, 12))
+    assert _community(results, tree.community_a).total == Decimal("65.12")
+    read = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert "casework_caserollupmonth" in read
+    assert "casework_caserollupopen" not in read
 
 
 def test_a_frozen_month_does_not_change_with_later_edits(october, scheme, tree, crew):  # noqa: F811

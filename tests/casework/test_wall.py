@@ -284,6 +284,118 @@ def test_the_feed_query_count_does_not_grow_with_cases_and_areas(
         _feed(client, key)
 
 
+def _feed_after(client: Client, key: str, after) -> dict:
+    response = client.get(reverse("wall:feed", args=[key]), {"after": after})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_a_poll_after_a_new_filing_returns_exactly_the_new_case(client, crew, categories):
+    tree = crew.tree
+    _token, key = _issue(crew)
+    now = timezone.now()
+    first = _case(area=tree.building_a1, category=categories.garbage, reported_at=now)
+    full = _feed(client, key).json()
+    assert full["cases_after"] is None
+    assert [c["id"] for c in full["cases"]] == [first.pk]
+    assert full["cases_cursor"] == first.pk
+    assert full["day"] == timezone.localdate().isoformat()
+
+    new = _case(area=tree.building_b1, category=categories.lamp, reported_at=timezone.now())
+    feed = _feed_after(client, key, full["cases_cursor"])
+    assert [c["number"] for c in feed["cases"]] == [new.number]
+    assert feed["cases_after"] == first.pk and feed["cases_cursor"] == new.pk
+    # Nothing filed since: nothing drawn, the cursor stays where it was.
+    again = _feed_after(client, key, feed["cases_cursor"])
+    assert again["cases"] == [] and again["cases_cursor"] == new.pk
+    # The rest of the answer is the whole answer, whatever the cursor.
+    assert {f["key"]: f["value"] for f in again["today"]}["reported"] == 2
+
+
+def test_a_poll_after_leaves_out_other_areas_and_other_days(client, crew, categories):
+    tree = crew.tree
+    _token, key = _issue(crew, area=tree.community_a)
+    seen = _case(area=tree.building_a1, category=categories.garbage, reported_at=timezone.now())
+    cursor = _feed(client, key).json()["cases_cursor"]
+    yesterday = timezone.localtime().replace(hour=0, minute=0) - timedelta(hours=2)
+    _case(area=tree.building_a1, category=categories.garbage, reported_at=yesterday)
+    _case(area=tree.building_b1, category=categories.garbage, reported_at=timezone.now())
+    mine = _case(area=tree.micro_a1, category=categories.lamp, reported_at=timezone.now())
+    feed = _feed_after(client, key, cursor)
+    assert cursor == seen.pk
+    assert [c["number"] for c in feed["cases"]] == [mine.number]
+    assert feed["cases_cursor"] == mine.pk
+
+
+def test_both_lists_keep_to_their_cap_newest_first(client, crew, categories, monkeypatch):
+    monkeypatch.setattr(wall, "NEW_CASES", 2)
+    tree = crew.tree
+    _token, key = _issue(crew)
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    now = timezone.now()
+    cases = [
+        _case(
+            area=tree.building_a1,
+            category=categories.garbage,
+            reported_at=start + (now - start) * i / 10,
+        )
+        for i in range(1, 4)
+    ]
+    full = _feed(client, key).json()
+    assert [c["id"] for c in full["cases"]] == [cases[2].pk, cases[1].pk]
+    assert full["cases_cursor"] == cases[2].pk
+    later = [
+        _case(area=tree.building_a1, category=categories.garbage, reported_at=now)
+        for _i in range(3)
+    ]
+    feed = _feed_after(client, key, cases[0].pk)
+    assert [c["id"] for c in feed["cases"]] == [later[2].pk, later[1].pk]
+    assert feed["cases_cursor"] == later[2].pk
+
+
+@pytest.mark.parametrize(
+    "after", ["abc", "-1", "1.5", "0x10", " 12", "１２", "9" * 19, "9" * 200, "1e3"]
+)
+def test_a_bad_cursor_is_refused_with_a_400(client, crew, after):
+    _token, key = _issue(crew)
+    response = client.get(reverse("wall:feed", args=[key]), {"after": after})
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_cursor"
+    assert response["Referrer-Policy"] == "no-referrer"
+
+
+def test_an_empty_or_far_cursor_is_answered(client, crew, categories):
+    _token, key = _issue(crew)
+    case = _case(
+        area=crew.tree.building_a1, category=categories.garbage, reported_at=timezone.now()
+    )
+    assert [c["id"] for c in _feed_after(client, key, "")["cases"]] == [case.pk]
+    far = _feed_after(client, key, "9" * 18)
+    assert far["cases"] == [] and far["cases_cursor"] == 10**18 - 1
+    assert [c["id"] for c in _feed_after(client, key, "0")["cases"]] == [case.pk]
+
+
+def test_a_gone_link_says_so_whatever_the_cursor(client, crew):
+    token, key = _issue(crew)
+    wall.wall_token_revoke(actor=crew.street_admin, token=token)
+    response = client.get(reverse("wall:feed", args=[key]), {"after": "abc"})
+    assert response.status_code == 410
+
+
+def test_a_poll_after_runs_no_more_queries_than_the_full_list(client, crew, categories):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _token, key = _issue(crew)
+    _case(area=crew.tree.building_a1, category=categories.garbage, reported_at=timezone.now())
+    cursor = _feed(client, key).json()["cases_cursor"]
+    with CaptureQueriesContext(connection) as full:
+        _feed(client, key)
+    with CaptureQueriesContext(connection) as after:
+        _feed_after(client, key, cursor)
+    assert len(after.captured_queries) == len(full.captured_queries)
+
+
 # -- the street admin's page and the admin ------------------------------------------------------
 def test_the_street_admin_makes_a_link_and_sees_it_once(client, crew, in_english):
     client.force_login(crew.street_admin)

@@ -44,6 +44,8 @@ def test_the_wall_shows_a_case_filed_elsewhere_within_seconds(
     width, height = size
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     page = context.new_page()
+    polls = []
+    page.on("request", lambda r: polls.append(r.url) if "/feed/" in r.url else None)
     page.goto(f"{live_server.url}{reverse('wall:screen', args=[key])}")
     _wait_for(page, "body[data-updated]")
     _wait_for(page, "#wall-status[data-state=live]")
@@ -63,6 +65,17 @@ def test_the_wall_shows_a_case_filed_elsewhere_within_seconds(
     _wait_for(page, f'#wall-events li[data-case-number="{case.number}"]')
     _wait_for(page, f'path.wall-case[data-case-number="{case.number}"]')
     assert page.locator("[data-key=reported] .wall-tile-value").inner_text() == "1"
+    # Once the wall holds a case, a poll asks only for newer ones (?after=); the answer has
+    # none, and the case stays on the map.
+    assert "after=" not in polls[0]
+    for _poll in range(2):
+        updated = page.locator("body").get_attribute("data-updated")
+        page.wait_for_function(
+            "u => document.body.dataset.updated !== u", arg=updated, timeout=DEADLINE * 1000
+        )
+    assert f"after={case.pk}" in polls[-1]
+    assert page.locator(f'path.wall-case[data-case-number="{case.number}"]').count() == 1
+    assert page.locator("#wall-map-count").inner_text() == "1"
     time.sleep(0.5)  # let the arrival's animation settle for the picture
     assert _no_scrolling(page)
     page.screenshot(path=str(shots / f"wall-{width}x{height}.png"))
