@@ -17,10 +17,17 @@ from django.utils.safestring import SafeString, mark_safe
 def _attrs(attrs: dict) -> str:
     # As django/forms/widgets/attrs.html: False leaves the attribute out, True writes its name.
     return "".join(
-        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+        f" {conditional_escape(name)}"
+        if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
+
+
+def _flat(choices) -> bool:
+    # No option group among the choices: the fast paths below draw flat lists only.
+    return not any(isinstance(label, (list, tuple)) for _value, label in choices)
 
 
 def _option(option: dict) -> str:
@@ -82,16 +89,65 @@ class _DrawnInPython:
         return mark_safe(draw(context["widget"]))
 
 
-class Select(_DrawnInPython, forms.Select):
+class _SelectDrawnInPython(_DrawnInPython):
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        """As Widget.render with select.html and one select_option.html per option, without
+        the context of a dict per option (a select of the case list's area filter has a row
+        per grid): what ChoiceWidget.get_context and optgroups decide, for flat choices."""
+        choices = self.choices
+        if self.allow_multiple_selected or not _flat(choices):
+            return super().render(name, value, attrs, renderer)
+        values = self.format_value(value)
+        parts = [
+            f'<select name="{conditional_escape(name)}"{_attrs(self.build_attrs(self.attrs, attrs))}>'
+        ]
+        has_selected = False
+        for option_value, label in choices:
+            if option_value is None:
+                option_value = ""
+            selected = not has_selected and str(option_value) in values
+            has_selected |= selected
+            parts.append(
+                f'\n  <option value="{conditional_escape(option_value)}"'
+                f"{' selected' if selected else ''}>{conditional_escape(label)}</option>\n"
+            )
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))
+
+
+class Select(_SelectDrawnInPython, forms.Select):
     pass
 
 
-class NullBooleanSelect(_DrawnInPython, forms.NullBooleanSelect):
+class NullBooleanSelect(_SelectDrawnInPython, forms.NullBooleanSelect):
     pass
 
 
 class CheckboxSelectMultiple(_DrawnInPython, forms.CheckboxSelectMultiple):
-    pass
+    def option_tags(self, name, value, attrs=None) -> list[tuple[SafeString, str]] | None:
+        """(tag, label) of each check box, as a BoundField's BoundWidgets give them
+        (``option.tag()``, ``option.choice_label``) for ``subwidgets(name, value, attrs)``,
+        without a context dict and a template call per box; None for grouped choices."""
+        choices = self.choices
+        if not _flat(choices):
+            return None
+        values = self.format_value(value)
+        base = self.build_attrs(self.attrs, attrs)
+        start = (
+            f'<input type="{conditional_escape(self.input_type)}" name="{conditional_escape(name)}"'
+        )
+        tags = []
+        for index, (option_value, label) in enumerate(choices):
+            if option_value is None:
+                option_value = ""
+            option_attrs = dict(base)
+            if str(option_value) in values:
+                option_attrs.update(self.checked_attribute)
+            if "id" in option_attrs:
+                option_attrs["id"] = self.id_for_label(option_attrs["id"], str(index))
+            tag = f'{start} value="{conditional_escape(option_value)}"{_attrs(option_attrs)}>'
+            tags.append((mark_safe(tag), label))
+        return tags
 
 
 class TextInput(_DrawnInPython, forms.TextInput):

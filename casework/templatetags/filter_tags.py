@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django import template
 from django.forms import BoundField
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -19,34 +19,40 @@ register = template.Library()
 @register.simple_tag
 def filter_field(field: BoundField) -> SafeString:
     errors = field.errors
-    if getattr(field.field.widget, "input_type", None) == "checkbox":
+    label = conditional_escape(field.label)
+    widget = field.field.widget
+    if getattr(widget, "input_type", None) == "checkbox":
         options = "".join(
-            format_html(
-                '<label class="chip">{}<span>{}</span></label>', option.tag(), option.choice_label
-            )
-            for option in field
+            f'<label class="chip">{tag}<span>{conditional_escape(text)}</span></label>'
+            for tag, text in _check_boxes(field)
         )
-        control = format_html(
-            '\n    <fieldset class="chips"><legend>{}</legend>\n      {}\n    </fieldset>\n  ',
-            field.label,
-            mark_safe(options),
+        control = (
+            f'\n    <fieldset class="chips"><legend>{label}</legend>\n      {options}\n'
+            "    </fieldset>\n  "
         )
     else:
-        control = format_html(
-            '\n    <label for="{}">{}</label>\n    {}\n  ',
-            field.id_for_label,
-            field.label,
-            field,
+        control = (
+            f'\n    <label for="{conditional_escape(field.id_for_label)}">{label}</label>\n'
+            f"    {conditional_escape(field)}\n  "
         )
-    return format_html(
-        '<div class="filter-field filter-{}{}">\n  {}\n  {}\n</div>\n',
-        field.name,
-        mark_safe(" has-error" if errors else ""),
-        control,
-        mark_safe(
-            "".join(
-                format_html('<div class="error" role="alert">{}</div>', conditional_escape(error))
-                for error in errors
-            )
-        ),
+    shown = "".join(
+        f'<div class="error" role="alert">{conditional_escape(error)}</div>' for error in errors
     )
+    return mark_safe(
+        f'<div class="filter-field filter-{conditional_escape(field.name)}'
+        f'{" has-error" if errors else ""}">\n  {control}\n  {shown}\n</div>\n'
+    )
+
+
+def _check_boxes(field: BoundField):
+    """(tag, label) of each check box: what iterating the BoundField gives, drawn by the
+    widget's fast path when it has one (governance.widgets.CheckboxSelectMultiple)."""
+    widget = field.field.widget
+    if hasattr(widget, "option_tags"):
+        # The attributes BoundField.subwidgets passes to the widget.
+        id_ = widget.attrs.get("id") or field.auto_id
+        attrs = field.build_widget_attrs({"id": id_} if id_ else {})
+        tags = widget.option_tags(field.html_name, field.value(), attrs)
+        if tags is not None:
+            return tags
+    return [(option.tag(), option.choice_label) for option in field]

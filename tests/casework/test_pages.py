@@ -377,6 +377,27 @@ def test_an_invalid_filter_lists_nothing_rather_than_everything(client, two_case
     assert response.context["filter"].form.errors
 
 
+def test_an_area_or_department_outside_the_scope_is_refused_by_the_filter(
+    client, two_cases, crew, tree, departments
+):
+    """The filter checks a given area or department against the user's scope (the querysets
+    are scoped only when a value is given); an empty value filters nothing."""
+    from governance.models import Department
+
+    a, _b = two_cases
+    foreign = Department.objects.create(name="柳荫城管队", code="liuyin", owner=tree.community_b)
+    _login(client, crew.dispatcher_a)
+    url = reverse("casework:list")
+    for refused in ({"area": tree.community_b.pk}, {"department": foreign.pk}):
+        response = client.get(url, refused)
+        assert response.status_code == 200
+        assert list(response.context["cases"]) == []
+        assert set(refused) <= set(response.context["filter"].form.errors)
+    response = client.get(url, {"area": tree.community_a.pk, "department": ""})
+    assert [c.pk for c in response.context["cases"]] == [a.pk]
+    assert not response.context["filter"].form.errors
+
+
 def test_an_export_too_large_is_offered_as_a_background_export(
     client, two_cases, crew, monkeypatch, in_english
 ):

@@ -53,3 +53,45 @@ def test_text_and_date_inputs_are_drawn_as_django_draws_them():
     for value in (None, "2026-03-02", "not a date"):
         assert ours.render("reported_from", value) == theirs.render("reported_from", value)
         assert 'type="date"' in ours.render("reported_from", value)
+
+
+FLAT = [("", "全部"), ("a", "<b>甲</b> & 乙"), ("b", '"丙"'), (None, "无"), (3, "三")]
+
+
+def test_a_select_of_flat_choices_takes_the_fast_path_and_draws_what_django_draws():
+    for value in ("", "a", "3", 3, None, ["b"], "不在列表"):
+        for attrs in (None, {"id": "id_area", "aria-invalid": "true"}):
+            django = forms.Select(attrs={"class": "x", "disabled": False}, choices=FLAT)
+            ours = widgets.Select(attrs={"class": "x", "disabled": False}, choices=FLAT)
+            assert ours.render("area", value, attrs) == django.render("area", value, attrs)
+            assert "<b>" not in ours.render("area", value, attrs)
+
+
+def test_the_check_boxes_fast_path_gives_what_iterating_the_field_gives():
+    """``option_tags`` (the filter form's check boxes) against the BoundWidgets Django yields,
+    with a value, without, with an invalid one (the error marks every box) and unbound."""
+
+    class Form(forms.Form):
+        status = forms.MultipleChoiceField(
+            choices=FLAT[1:], widget=widgets.CheckboxSelectMultiple, required=False
+        )
+
+    invalid = Form({"status": ["<x>"]})["status"]
+    assert (
+        invalid.errors
+        and 'aria-invalid="true"'
+        in invalid.field.widget.option_tags(
+            invalid.html_name, invalid.value(), invalid.build_widget_attrs({"id": invalid.auto_id})
+        )[0][0]
+    )
+    for data in ({"status": ["a", "3"]}, {}, {"status": ["<x>"]}, None):
+        field = Form(data)["status"]
+        field.errors  # noqa: B018 (validates: an invalid value adds aria-invalid)
+        theirs = [(option.tag(), option.choice_label) for option in field]
+        widget = field.field.widget
+        attrs = field.build_widget_attrs({"id": field.auto_id})
+        ours = widget.option_tags(field.html_name, field.value(), attrs)
+        assert ours == theirs
+        assert all("<b>" not in tag for tag, _label in ours)
+    grouped = widgets.CheckboxSelectMultiple(choices=CHOICES)
+    assert grouped.option_tags("status", None) is None  # groups: Django's own path
