@@ -1,7 +1,7 @@
 """EXPLAIN (ANALYZE, BUFFERS) of the statements behind the stack benchmark's requests.
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:PORT/bench \\
-        .venv/bin/python bench/explain.py [--min-ms 2] [--only 'API ?q'] [--results FILE]
+        .venv/bin/python bench/explain.py [--min-ms 2] [--only 'API ?q' …] [--results FILE]
 
 Run against a database that ``bench/stack.py --keep`` (or ``bench/lists.py``) left filled: it
 reads the street, the users and the cases already there and changes nothing in them. Each
@@ -28,7 +28,12 @@ RESULTS = ROOT / "bench" / "results" / "explain.md"
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min-ms", type=float, default=2.0)
-    parser.add_argument("--only", default="", help="only the requests whose label contains this")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="only the requests whose label contains this (may be given again)",
+    )
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args()
     setup_django()
@@ -69,7 +74,7 @@ def explain(sql: str) -> tuple[float, float, str]:
     return plan["Planning Time"], plan["Execution Time"], text
 
 
-def run(*, min_ms: float = 2.0, only: str = "", results: Path = RESULTS) -> int:
+def run(*, min_ms: float = 2.0, only: list[str] = (), results: Path = RESULTS) -> int:
     import lists
     from django.db import connection
     from django.test import Client
@@ -95,7 +100,7 @@ def run(*, min_ms: float = 2.0, only: str = "", results: Path = RESULTS) -> int:
     ]
     details = []
     for label, who, path in lists.REQUESTS:
-        if only and only not in label:
+        if only and not any(part in label for part in only):
             continue
         client = Client()
         client.force_login(users[who])

@@ -159,10 +159,39 @@ def case_list_for(user, filters: dict | None = None) -> QuerySet[Case]:
     return qs.order_by("-reported_at", "-pk")
 
 
-def case_detail_for(user, pk: int) -> Case | None:
-    return (
-        visible(user, case_queryset().select_related("duplicate_of", "grid")).filter(pk=pk).first()
-    )
+# One case (the case page, the API's detail and steps). PostgreSQL searches every join order of
+# a statement's tables (up to join_collapse_limit, 8) and weighs a path through each of the case
+# table's foreign-key indexes for each: the nine tables the page once joined (four of them areas,
+# the case table twice for the original of a duplicate) planned in 13–32 ms for 0.3 ms of
+# execution, five plan in under 1 ms (bench/RESULTS.md, "Planning above execution"). So one
+# case joins the area that decides the scope and what every reader of it shows; the original
+# of a merged case is read when it is shown (only merged cases have one).
+DETAIL_JOINS = ("category", "area", "department", "reporter")
+# The places above the case's area, for the page (its path, the map) and the working-time clock.
+CASE_PLACES = ("street", "community", "grid")
+
+
+def case_details(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """``queryset`` (already scoped) with the joins of one case: five tables in all."""
+    return queryset.select_related(None).select_related(*DETAIL_JOINS)
+
+
+def with_places(case: Case) -> Case:
+    """``case`` with its street, community and grid loaded in one query by key (no join)."""
+    keys = {getattr(case, f"{name}_id") for name in CASE_PLACES} - {None}
+    areas = Area.objects.in_bulk(keys)
+    for name in CASE_PLACES:
+        key = getattr(case, f"{name}_id")
+        if key in areas:
+            setattr(case, name, areas[key])
+    return case
+
+
+def case_detail_for(user, pk: int, *, places: bool = True) -> Case | None:
+    """The case ``pk`` if ``user`` may see it, with what its page shows; with ``places`` its
+    street, community and grid too (a second statement; the API's detail shows none of them)."""
+    case = case_details(visible(user, Case.objects.all())).filter(pk=pk).order_by().first()
+    return with_places(case) if case is not None and places else case
 
 
 def events_for(user, case: Case) -> QuerySet[CaseEvent]:

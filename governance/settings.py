@@ -121,12 +121,24 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", "")
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", False)
+DATABASE_PREPARE_THRESHOLD = env_int("DATABASE_PREPARE_THRESHOLD", 5)
 if DATABASE_URL:
     # Connections are kept a minute and checked before a request reuses one, so that a database
     # restart costs the requests that were running then, not every worker's next request.
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }
+    # Prepared statements (PostgreSQL only): parameters bound by the server, and a statement run
+    # DATABASE_PREPARE_THRESHOLD times on a connection prepared there, so that PostgreSQL can
+    # reuse a generic plan instead of planning it again (bench/RESULTS.md, "Planning above
+    # execution"). Off by default: a pooler in transaction mode (PgBouncer before 1.21, or
+    # without max_prepared_statements) hands a prepared statement to the wrong server session
+    # (deploy/README.md).
+    if DATABASE_PREPARED_STATEMENTS and "postgresql" in DATABASES["default"]["ENGINE"]:
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=DATABASE_PREPARE_THRESHOLD
+        )
 else:
     DATABASES = {
         "default": {

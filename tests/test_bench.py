@@ -228,6 +228,26 @@ def test_the_page_cpu_benchmark_runs_at_a_tiny_size(tmp_path):
         assert f"| {label} | {bench.WHO[who]} |" in report
 
 
+def test_the_planning_benchmark_compares_both_connections_at_a_tiny_size(tmp_path):
+    from django.db import connections
+
+    results = tmp_path / "planning.md"
+    bench = _load("planning")
+    before = connections["default"]
+
+    assert bench.run(60, renders=2, results=results) == 0
+
+    assert connections["default"] is before  # the portal's connection is given back
+    report = results.read_text(encoding="utf-8")
+    for label, _who, _path in bench.REQUESTS:
+        for mode in bench.MODES:
+            assert f"| {label} | {mode} |" in report
+    # Only the second connection prepared what it ran often enough.
+    counts = report.split("Statements prepared on each connection at the end: ")[1].split("\n")[0]
+    plain, prepared = (int(part.rsplit(" ", 1)[1]) for part in counts.split(", "))
+    assert plain == 0 and prepared > 0
+
+
 def test_the_rollup_build_benchmark_runs_at_a_tiny_size(db, capsys):
     from io import StringIO
 

@@ -33,7 +33,7 @@ class EscalateSerializer(CaseFieldsSerializer):
 
 
 def _case_response(request, case) -> Response:
-    case = selectors.case_detail_for(request.user, case.pk) or case
+    case = selectors.case_detail_for(request.user, case.pk, places=False) or case
     return Response(
         CaseDetailSerializer(case, context={"request": request}).data,
         status=status.HTTP_201_CREATED,

@@ -72,11 +72,11 @@ class CaseViewSet(
 
     def get_queryset(self):
         qs = selectors.case_list_for(self.request.user)
-        if self.action == "retrieve":
-            qs = qs.select_related("duplicate_of")
-        elif self.action == "list":
-            qs = selectors.case_summaries(qs)
-        return qs
+        if self.action == "list":
+            return selectors.case_summaries(qs)
+        # One case: its detail, steps, events, photos (the serializer shows no street,
+        # community or grid; the original of a merged case is read when shown).
+        return selectors.case_details(qs)
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -125,7 +125,7 @@ class CaseViewSet(
         # scope (reading it back through its nine-table join was 39 % of a filing's time). A
         # replayed key answers with the case filed the first time, read in full.
         if not created:
-            case = selectors.case_detail_for(request.user, case.pk) or case
+            case = selectors.case_detail_for(request.user, case.pk, places=False) or case
         return Response(
             CaseDetailSerializer(case, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -155,7 +155,7 @@ class CaseViewSet(
         step = data.pop("step")
         with case_errors():
             case = services.case_step(case=case, actor=request.user, step=step, **data)
-        case = selectors.case_detail_for(request.user, case.pk)
+        case = selectors.case_detail_for(request.user, case.pk, places=False)
         if case is None:  # the step took the case out of the actor's sight (e.g. returned)
             return Response({"detail": _("Done.")}, status=status.HTTP_200_OK)
         return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data)
@@ -209,7 +209,7 @@ class CaseViewSet(
             deadline_services.case_resume(
                 case=case, actor=request.user, comment=serializer.validated_data["comment"]
             )
-        case = selectors.case_detail_for(request.user, case.pk)
+        case = selectors.case_detail_for(request.user, case.pk, places=False)
         return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data)
 
     @extend_schema(parameters=[DuplicateQuerySerializer], responses=DuplicateSerializer(many=True))

@@ -369,6 +369,25 @@ def test_duplicates_finds_nearby_open_cases_of_the_category(api, tree, categorie
     assert 30 <= found[near.pk] <= 36
 
 
+def test_a_merged_case_names_its_original_and_others_none(api, two_cases, crew, tree, categories):
+    case_a, _ = two_cases
+    repeat = case_report(
+        actor=crew.worker_a, title="又有垃圾", category=categories.garbage,
+        area=tree.building_a1, source=Source.PATROL, address="1号楼东侧",
+    )  # fmt: skip
+    client = api(crew.dispatcher_a)
+    response = client.post(
+        f"/api/v1/cases/{repeat.pk}/transitions/",
+        {"step": "merge", "duplicate_of": case_a.pk, "version": repeat.version},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+
+    merged = client.get(f"/api/v1/cases/{repeat.pk}/").json()
+    assert merged["duplicate_of"] == {"id": case_a.pk, "number": case_a.number}
+    assert client.get(f"/api/v1/cases/{case_a.pk}/").json()["duplicate_of"] is None
+
+
 def test_detail_and_events_query_counts_do_not_grow_with_history(
     api, two_cases, crew, django_assert_max_num_queries
 ):

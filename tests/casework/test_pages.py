@@ -514,6 +514,24 @@ def test_merge_takes_the_original_by_number(client, tree, categories, crew):
     )
     repeat.refresh_from_db()
     assert (repeat.status, repeat.duplicate_of) == (Status.MERGED, original)
+    # The merged case's page names its original (read when shown: no join for every case).
+    html = client.get(reverse("casework:detail", args=[repeat.pk])).content.decode()
+    assert f"{original.number} {original.title}" in html
+
+
+def test_the_case_page_has_the_street_community_and_grid_at_hand(
+    client, two_cases, crew, django_assert_num_queries
+):
+    a, _b = two_cases
+    _login(client, crew.dispatcher_a)
+    response = client.get(reverse("casework:detail", args=[a.pk]))
+
+    case = response.context["case"]
+    with django_assert_num_queries(0):  # read with the case, one query for the three
+        places = (case.street.name, case.community.name, case.grid.name)
+    assert places == (a.street.name, a.community.name, a.grid.name)
+    html = response.content.decode()
+    assert f"{a.community.name} › {a.grid.name} › {a.area.name}" in html
 
 
 def test_completing_needs_a_result_photo(client, two_cases, crew, departments):

@@ -98,6 +98,25 @@ def test_database_url_and_broker_url_switch_to_postgresql_and_redis(tmp_path):
     assert not (tmp_path / "var" / "celery-broker").exists()
 
 
+def test_prepared_statements_are_off_unless_asked_for_and_only_on_postgresql(tmp_path):
+    code = "print(json.dumps(s.DATABASES['default'].get('OPTIONS', {})))"
+    url = "postgres://portal:pw@db.example:5433/portal"
+    plain = output(run(tmp_path, code, ALLOW_DEV_SECRET_KEY="1", DATABASE_URL=url))
+    prepared = output(
+        run(
+            tmp_path, code, ALLOW_DEV_SECRET_KEY="1", DATABASE_URL=url,
+            DATABASE_PREPARED_STATEMENTS="1", DATABASE_PREPARE_THRESHOLD="3",
+        )
+    )  # fmt: skip
+    embedded = output(run(tmp_path, code, DEBUG="1", DATABASE_PREPARED_STATEMENTS="1"))
+
+    assert "server_side_binding" not in plain and "prepare_threshold" not in plain
+    assert prepared["server_side_binding"] is True and prepared["prepare_threshold"] == 3
+    assert "server_side_binding" not in embedded  # SQLite has no such option
+    result = run(tmp_path, "print('started')", DEBUG="1", DATABASE_PREPARED_STATEMENTS="some")
+    assert "DATABASE_PREPARED_STATEMENTS='some' is not a boolean" in result.stderr
+
+
 @pytest.mark.parametrize("raw,expected", [("1", True), ("Yes", True), ("off", False), ("", False)])
 def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, expected):
     monkeypatch.setenv("FLAG", raw)
