@@ -36,7 +36,12 @@ class CaseworkConfig(AppConfig):
         from governance import changelog, privacy, scopes
         from governance.demo import register_seeder
         from governance.models import Role, RoleAssignment
-        from governance.navigation import NavItem, register_nav, register_start_page
+        from governance.navigation import (
+            NavItem,
+            badges_follow,
+            register_nav,
+            register_start_page,
+        )
         from grids.models import Area
 
         selectors.TIME_LIMITS.watch(Category, TimeLimit)
@@ -147,6 +152,17 @@ class CaseworkConfig(AppConfig):
                 tab=38,
             )
         )
+
+        # A case moves the badges of its street's users; a request or an order those of its
+        # case's street, when the case came with it (else every user's: no query to find it).
+        badges_follow(Case, street=lambda case: case.street_id)
+        for model in (DeadlineRequest, SupervisionOrder):
+            badges_follow(
+                model,
+                street=lambda row, model=model: (
+                    row.case.street_id if model.case.is_cached(row) else None
+                ),
+            )
 
         # Grid workers have an inbox too: the cases to verify on site.
         inbox_roles = holder_roles | {Role.GRID_WORKER}

@@ -24,7 +24,7 @@ class GovernanceConfig(AppConfig):
             WebhookEndpoint,
             WorkingHours,
         )
-        from governance.navigation import NavItem, register_nav
+        from governance.navigation import NavItem, badges_follow, register_nav
         from governance.token_demo import seed_api_tokens
         from governance.workclock import watch_calendar
 
@@ -112,6 +112,10 @@ class GovernanceConfig(AppConfig):
                 tab=50,
             )
         )
+        # A notification moves its recipient's badges only; a role assignment its holder's
+        # (their scope, so the streets their badges follow, is read again with it).
+        badges_follow(Notification, user=lambda notification: notification.recipient_id)
+        badges_follow(RoleAssignment, user=lambda assignment: assignment.user_id)
         from governance.models import WebhookDelivery, WebhookEndpoint
 
         # Webhook endpoints belong to their owner area; street admins manage their own.

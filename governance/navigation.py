@@ -47,17 +47,52 @@ _superuser_start_pages: list[Callable] = []
 
 
 # The badges of each user, kept per process (three counting queries a page, a tenth of a list
-# page's CPU, issue 15). A save or delete of a model a badge reads (NavItem.badge_reads: cases,
-# requests, orders, notifications, role assignments) drops every user's badges in every process,
-# so that a badge is right on the page after a transition; the counts that move with the clock
-# alone (a case coming near its due time) are drawn afresh within BADGE_SECONDS.
+# page's CPU, issue 15), in parts (governance.processcache): a save or delete of a row a badge
+# reads (NavItem.badge_reads: cases, requests, orders, notifications, role assignments) drops, in
+# every process, the badges of the users it concerns, so that a badge is right on the page after
+# a transition. A row says whom through badges_follow: a case the users of its street (and those
+# whose roles reach beyond one street: a district, a department, a superuser), a notification its
+# recipient; a model that does not say, or a bulk write (processcache.changed(model)), drops
+# every user's. The counts that move with the clock alone (a case coming near its due time) are
+# drawn afresh within BADGE_SECONDS.
 BADGE_SECONDS = 60
 BADGES = ProcessCache("nav-badges", max_age=BADGE_SECONDS)
+# The part of the users whose roles reach beyond one street: every street's writes touch it.
+WIDE = "wide"
 
 
 def register_nav(item: NavItem) -> None:
     _items[item.key] = item
     BADGES.watch(*item.badge_reads)
+
+
+def badges_follow(
+    model: type[Model],
+    *,
+    street: Callable[[Model], int | None] | None = None,
+    user: Callable[[Model], int | None] | None = None,
+) -> None:
+    """Whose badges a write of a row of ``model`` moves: the users of one street (``street(row)``
+    is the street's pk) or one user (``user(row)`` is the user's pk). None from either: every
+    user's (the row cannot say)."""
+
+    def parts(row: Model) -> tuple[str, ...] | None:
+        if street is not None:
+            street_pk = street(row)
+            return None if street_pk is None else (f"street:{street_pk}", WIDE)
+        user_pk = user(row) if user is not None else None
+        return None if user_pk is None else (f"user:{user_pk}",)
+
+    BADGES.partition(model, parts)
+
+
+def badge_parts(user) -> tuple[str, ...]:
+    """The parts a user's badges depend on: their own, and their streets' or, for roles
+    reaching beyond one street, the wide part (one key, however many streets)."""
+    streets = scope_of(user).streets()
+    if streets is None:
+        return (f"user:{user.pk}", WIDE)
+    return (f"user:{user.pk}", *(f"street:{pk}" for pk in sorted(streets)))
 
 
 def register_start_page(role: str, resolver: Callable) -> None:
@@ -102,10 +137,13 @@ def items_for(user) -> list[dict]:
         url = _url(item.url_name)
         if url is not None:
             shown.append((item, url))
-    badges = BADGES.get(
-        (user.pk, *(item.key for item, _url in shown)),
-        lambda: {item.key: item.badge(user) for item, _url in shown if item.badge},
-    )
+    badges = {}
+    if any(item.badge for item, _url in shown):
+        badges = BADGES.get(
+            (user.pk, *(item.key for item, _url in shown)),
+            lambda: {item.key: item.badge(user) for item, _url in shown if item.badge},
+            parts=badge_parts(user),
+        )
     return [
         {
             "key": item.key,

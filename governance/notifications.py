@@ -149,7 +149,8 @@ def notify(
         # Another transaction may have told the same people meanwhile: the constraint decides and
         # the ones it refused are read back as not written now.
         Notification.objects.bulk_create(rows, ignore_conflicts=bool(key))
-        processcache.changed(Notification)  # the bell's count; a bulk insert sends no signal
+        # The recipients' bells (a bulk insert sends no signal).
+        processcache.changed(Notification, rows=rows)
         if key:
             rows = list(
                 Notification.objects.filter(
@@ -220,7 +221,7 @@ def mark_read(*, user, notification_id: int, now: datetime | None = None) -> Not
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
             read_at=notification.read_at
         )
-        processcache.changed(Notification)
+        processcache.changed(Notification, rows=[notification])
     return notification
 
 
@@ -230,7 +231,8 @@ def mark_all_read(*, user, now: datetime | None = None) -> int:
         read_at=now or timezone.now()
     )
     if marked:
-        processcache.changed(Notification)
+        # One unsaved row stands for the user's: the badges follow the recipient.
+        processcache.changed(Notification, rows=[Notification(recipient=user)])
     return marked
 
 

@@ -5,10 +5,17 @@ Each :class:`ProcessCache` keeps what it read in the process's memory, and watch
 its values are read from: a save or a delete of one of them bumps the cache's version in the shared
 cache (``governance.cache.shared_cache``: Redis, or files in the embedded default), at once (so
 this process sees its own change) and again on commit (so that no other process keeps a value it
-re-read before the change was visible to it). Every use reads the version (one cache read, no
-query) and starts afresh when it moved; each process also starts afresh after ``max_age`` seconds
-in case a version was lost (Redis away or evicted). The working-time calendar
-(:mod:`governance.workclock`) keeps its years and street hours in one too.
+re-read before the change was visible to it). Every use reads the version (no query) and starts
+afresh when it moved; each process also starts afresh after ``max_age`` seconds in case a version
+was lost (Redis away or evicted). The working-time calendar (:mod:`governance.workclock`) keeps
+its years and street hours in one too.
+
+Within a request (:class:`RequestVersionsMiddleware`) the versions of every process cache are
+read together, in one ``get_many`` (one Redis MGET), at the first use of any of them, and serve
+the rest of the request: a change made elsewhere meanwhile is seen by the next request, as a
+change made just after this one started would be. A cache this process bumps during the request
+reads its version again at its next use. Outside a request (a Celery task, a shell) every use
+reads the version itself.
 
 A caller that looks up many values for one answer (the calendar walks day by day) reads the
 version once (:meth:`ProcessCache.sync`, or :meth:`ProcessCache.synced_once` for a block) and
@@ -16,7 +23,15 @@ then uses :meth:`ProcessCache.lookup`, which does not read it again.
 
 Changes that send no signal (``QuerySet.update``, ``bulk_create``, raw SQL) are seen after
 ``max_age`` only: code that writes watched models that way calls :meth:`ProcessCache.bump`, or
-:func:`changed` with the model (every cache watching it is bumped).
+:func:`changed` with the model (every cache watching it is bumped; with ``rows``, only the parts
+those rows touch).
+
+A cache may be kept in *parts* (the menu's badges, per street and per user): besides its version,
+each value depends on the versions of the parts named when it is looked up
+(``get(key, load, parts=...)``), and :meth:`ProcessCache.partition` says which parts a row of a
+watched model touches. A save of that row then bumps those parts only, and drops only the values
+that depend on them; a model without a partition, a bulk write without rows, or a row that cannot
+name its parts bumps the whole cache.
 
 A *strict* cache (``strict=True``: what decides access, such as a user's role assignments) never
 serves a copy it cannot check: when the version cannot be read from the shared cache (Redis
@@ -28,10 +43,12 @@ the next request, or the shared cache is away and nothing is kept.
 
 from __future__ import annotations
 
+import secrets
 import time
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
@@ -43,19 +60,95 @@ from governance.cache import shared_cache as cache
 _MISSING = object()
 _every: list[ProcessCache] = []
 _watching: dict[type[Model], list[ProcessCache]] = {}
+# The versions read for the request being answered, by key (None outside a request): filled by
+# the first use of any process cache with every cache's version (one get_many).
+_request_versions: ContextVar[dict[str, Any] | None] = ContextVar(
+    "processcache:request", default=None
+)
+# Parts named by a row: None for "the whole cache".
+Parts = tuple[str, ...] | None
 
 
-def changed(model: type[Model]) -> None:
+def changed(model: type[Model], *, rows: Iterable[Model] | None = None) -> None:
     """Rows of ``model`` were written without signals (bulk writes, a tree rebuilt): bump every
-    process cache that watches it, at once and again on commit."""
+    process cache that watches it, at once and again on commit. With ``rows`` (the rows written,
+    or unsaved rows naming what they stand for), a cache kept in parts bumps only the parts they
+    touch."""
+    rows = None if rows is None else list(rows)
     for process_cache in _watching.get(model._meta.concrete_model, ()):
-        process_cache.changed()
+        if rows is None:
+            process_cache.changed()
+        else:
+            process_cache.changed(process_cache.parts_of(model, rows))
 
 
 def clear_all() -> None:
     """Forget every process cache's copy (tests: one test's rows do not reach the next)."""
     for process_cache in _every:
         process_cache.clear()
+
+
+@contextmanager
+def one_read_per_request() -> Iterator[None]:
+    """Read the versions of every process cache once for the block (a request), together."""
+    token = _request_versions.set({})
+    try:
+        yield
+    finally:
+        _request_versions.reset(token)
+
+
+class RequestVersionsMiddleware:
+    """One read of every process cache's version per request (see the module's docstring)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with one_read_per_request():
+            return self.get_response(request)
+
+
+def _fresh() -> int:
+    # A version no process holds: a random one (versions are compared for equality only), so
+    # that a bump is one write, and a fresh start (the key evicted, Redis emptied) never repeats
+    # a version held before.
+    return secrets.randbits(62)
+
+
+def _read(keys: list[str]) -> list[Any]:
+    """The versions under ``keys`` (None: missing, or the shared cache away)."""
+    versions = _request_versions.get()
+    if versions is None:
+        if len(keys) == 1:
+            return [cache.get(keys[0])]
+        found = cache.get_many(keys)
+        return [found.get(key) for key in keys]
+    wanted = [key for key in keys if key not in versions]
+    if wanted:
+        if not versions:
+            # The request's first use: every cache's version in the same read.
+            wanted += [c.version_key for c in _every if c.version_key not in wanted]
+        found = cache.get_many(wanted)
+        versions.update((key, found.get(key)) for key in wanted)
+    return [versions[key] for key in keys]
+
+
+def _forget(keys: Iterable[str]) -> None:
+    """This process moved the versions under ``keys``: the request reads them again."""
+    versions = _request_versions.get()
+    if versions:
+        for key in keys:
+            versions.pop(key, None)
+
+
+def _start(keys: list[str]) -> list[Any]:
+    """Start the versions missing under ``keys`` (never bumped, or evicted) and read them back
+    (another process may have started them first); None where the shared cache is away."""
+    for key in keys:
+        cache.add(key, _fresh(), timeout=None)
+    _forget(keys)
+    return _read(keys)
 
 
 class ProcessCache:
@@ -70,6 +163,7 @@ class ProcessCache:
         self._version: object = _MISSING
         self._loaded_at = 0.0
         self._values: dict[Hashable, Any] = {}
+        self._partitions: dict[type[Model], Callable[[Model], Parts]] = {}
         # Set inside synced_once(): the version was read at its start.
         self._synced_once: ContextVar[bool] = ContextVar(f"processcache:{name}", default=False)
         _every.append(self)
@@ -78,18 +172,59 @@ class ProcessCache:
         """Bump the version whenever a row of ``models`` is saved or deleted (call once, from an
         AppConfig's ``ready``)."""
         for model in models:
-            _watching.setdefault(model._meta.concrete_model, []).append(self)
+            watchers = _watching.setdefault(model._meta.concrete_model, [])
+            if self not in watchers:
+                watchers.append(self)
             uid = f"processcache:{self.name}:{model._meta.label}"
             post_save.connect(self._changed, sender=model, dispatch_uid=f"{uid}:save", weak=False)
             post_delete.connect(
                 self._changed, sender=model, dispatch_uid=f"{uid}:delete", weak=False
             )
 
-    def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
-        """The value kept for ``key``, or ``load()`` kept from now on (None is kept too)."""
+    def partition(self, model: type[Model], parts: Callable[[Model], Parts]) -> None:
+        """A write of a row of ``model`` bumps only ``parts(row)`` (None: the whole cache)."""
+        self._partitions[model._meta.concrete_model] = parts
+
+    def parts_of(self, model: type[Model], rows: Iterable[Model]) -> Parts:
+        """The parts written ``rows`` of ``model`` touch (None: the whole cache)."""
+        partition = self._partitions.get(model._meta.concrete_model)
+        if partition is None:
+            return None
+        touched: dict[str, None] = {}
+        for row in rows:
+            parts = partition(row)
+            if parts is None:
+                return None
+            touched.update(dict.fromkeys(parts))
+        return tuple(touched)
+
+    def part_key(self, part: str) -> str:
+        return f"processcache:{self.name}:{part}:version"
+
+    def get(self, key: Hashable, load: Callable[[], Any], *, parts: Iterable[str] = ()) -> Any:
+        """The value kept for ``key``, or ``load()`` kept from now on (None is kept too). With
+        ``parts``, the value kept is served while none of those parts was bumped since it was
+        loaded (a key is looked up with the same parts each time)."""
         if not self.sync() or (self.strict and self._pending()):
             return load()
-        return self.lookup(key, load)
+        if not parts:
+            return self.lookup(key, load)
+        keys = [self.part_key(part) for part in parts]
+        versions = _read(keys)
+        if None in versions:
+            versions = _start(keys)
+            if self.strict and None in versions:
+                return load()
+        stamp = tuple(zip(keys, versions, strict=True))
+        entry = self._values.get(key, _MISSING)
+        if entry is not _MISSING and entry[0] == stamp:
+            return entry[1]
+        # The versions were read before loading: a bump while it loads leaves it stale.
+        value = load()
+        if len(self._values) >= self.max_entries:
+            self._values.clear()
+        self._values[key] = (stamp, value)
+        return value
 
     def lookup(self, key: Hashable, load: Callable[[], Any]) -> Any:
         """:meth:`get` without reading the version: for the lookups that follow a
@@ -104,32 +239,40 @@ class ProcessCache:
     def bump(self) -> None:
         """Tell every process that the watched data changed."""
         self._values.clear()
-        # A fresh start (the key evicted, Redis emptied) never repeats a version held before.
-        cache.add(self.version_key, time.time_ns(), timeout=None)
-        try:
-            cache.incr(self.version_key)
-        except ValueError:
-            # Evicted between add and incr: any new value still differs from what processes hold.
-            cache.set(self.version_key, time.time_ns(), timeout=None)
+        cache.set(self.version_key, _fresh(), timeout=None)
+        _forget([self.version_key])
+
+    def bump_parts(self, parts: tuple[str, ...]) -> None:
+        """Tell every process that the data of ``parts`` changed (one write for all of them)."""
+        keys = [self.part_key(part) for part in parts]
+        if keys:
+            version = _fresh()
+            cache.set_many(dict.fromkeys(keys, version), timeout=None)
+            _forget(keys)
 
     def clear(self) -> None:
         """Forget this process's copy (tests)."""
         self._values.clear()
         self._version = _MISSING
 
-    def changed(self) -> None:
-        """The watched data changed in this transaction: bump now (this process sees its own
-        change) and again on commit (no other process keeps a value it re-read before the
-        change was visible to it). What a signal of a watched model does; code that writes
-        them without signals (``bulk_create``, ``update``) calls it."""
-        self.bump()
-        transaction.on_commit(self.bump)
+    def changed(self, parts: Parts = None) -> None:
+        """The watched data (of ``parts``; None: all of it) changed in this transaction: bump
+        now (this process sees its own change) and again on commit (no other process keeps a
+        value it re-read before the change was visible to it). What a signal of a watched model
+        does; code that writes them without signals (``bulk_create``, ``update``) calls it, or
+        the module's :func:`changed`."""
+        if parts is None:
+            self.bump()
+            transaction.on_commit(self.bump)
+        elif parts:
+            self.bump_parts(parts)
+            transaction.on_commit(partial(self.bump_parts, parts))
 
-    def _changed(self, **kwargs) -> None:
+    def _changed(self, sender, instance, **kwargs) -> None:
         if kwargs.get("raw"):  # fixtures being loaded: the next bump or max_age covers them
             self._values.clear()
             return
-        self.changed()
+        self.changed(self.parts_of(sender, [instance]))
 
     @contextmanager
     def synced_once(self) -> Iterator[None]:
@@ -146,18 +289,21 @@ class ProcessCache:
     def _pending(self) -> bool:
         """Does this connection's open transaction hold a change of a watched row (its bump on
         commit still waiting)? A rolled-back savepoint drops its waiting bumps with it."""
-        return any(func == self.bump for _, func, _ in connection.run_on_commit)
+        return any(
+            func == self.bump or (isinstance(func, partial) and func.func == self.bump_parts)
+            for _, func, _ in connection.run_on_commit
+        )
 
     def sync(self) -> bool:
         """Drop this process's copy when the version moved or it is older than ``max_age``
-        (one cache read, no query; none inside :meth:`synced_once`). False when a strict cache
-        cannot read the version: nothing may be served from memory then."""
+        (no query; no cache read inside :meth:`synced_once`, one for every cache at once within
+        a request). False when a strict cache cannot read the version: nothing may be served
+        from memory then."""
         if self._synced_once.get():
             return True
-        version = cache.get(self.version_key)
+        (version,) = _read([self.version_key])
         if version is None and self.strict:
-            cache.add(self.version_key, time.time_ns(), timeout=None)
-            version = cache.get(self.version_key)
+            (version,) = _start([self.version_key])
             if version is None:
                 self.clear()
                 return False

@@ -20,7 +20,7 @@ from functools import cached_property
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
 
 from governance.models import DEPARTMENT_ROLES, Department, Role, RoleAssignment, User
 from governance.models.roles import IMPLIED_ROLES, roles_implying
@@ -90,16 +90,21 @@ class UserScope:
         if not getattr(self.user, "is_authenticated", False):
             return []
         user_id = self.user.pk
-        return list(
-            ASSIGNMENTS.get(
-                user_id,
-                lambda: list(
-                    RoleAssignment.objects.filter(user_id=user_id).select_related(
-                        "area", "department"
-                    )
-                ),
-            )
-        )
+        return list(ASSIGNMENTS.get(user_id, lambda: _read_assignments(user_id)))
+
+    def streets(self) -> set[int] | None:
+        """The pks of the streets the user's roles lie in (no query), or None when a role
+        reaches beyond one street: an area above streets (a district), a department (it serves
+        any area), or a superuser."""
+        if self.is_superuser:
+            return None
+        streets = set()
+        for assignment in self.assignments:
+            street = getattr(assignment, "street_pk", None)
+            if street is None:
+                return None
+            streets.add(street)
+        return streets
 
     @property
     def is_superuser(self) -> bool:
@@ -181,6 +186,21 @@ class UserScope:
             if dept_ids:
                 q |= Q(**{f"{rule.department_path}__in": dept_ids})
         return q
+
+
+def _read_assignments(user_id: int) -> list[RoleAssignment]:
+    """The assignments of ``user_id``, each with its area, its department and the pk of the
+    street at or above its area (``street_pk``; None for a department or an area above streets):
+    one query."""
+    Area = area_model()
+    street = Area._default_manager.filter(
+        Area.outer_ancestors_q(outer="area"), kind=Area.STREET_KIND
+    ).values("pk")[:1]
+    return list(
+        RoleAssignment.objects.filter(user_id=user_id)
+        .select_related("area", "department")
+        .annotate(street_pk=Subquery(street))
+    )
 
 
 def scope_of(user) -> UserScope:

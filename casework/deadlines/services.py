@@ -142,6 +142,7 @@ def deadline_request_decide(
         if not permissions.may_decide(actor, case):
             raise PermissionDenied(_("Only the grid management center decides on requests."))
         request = DeadlineRequest.objects.select_for_update().get(pk=request.pk)
+        request.case = case  # its save names the case's street to the menu's badges
         if request.status != DeadlineRequest.Status.PENDING:
             raise DeadlineConflict({"status": _("This request has been decided already.")})
         if approve and (case.stage != request.stage or case.due_at is None):
@@ -200,6 +201,7 @@ def case_resume(*, case: Case, actor, comment: str = "", now: datetime | None = 
         )
         if suspension is None:
             raise ValidationError({"case": _("This case is not suspended.")})
+        suspension.case = locked  # its save names the case's street to the menu's badges
         suspension.resumed_at = now
         if locked.due_at is None and locked.is_open and locked.stage == suspension.stage:
             locked.due_at = clock.add(locked, now, (suspension.remaining_seconds or 0) / 3600)
@@ -296,6 +298,7 @@ def supervision_answer(
     with transaction.atomic():
         case = _lock(order.case)
         order = SupervisionOrder.objects.select_for_update().get(pk=order.pk)
+        order.case = case  # its save names the case's street to the menu's badges
         if not permissions.may_answer(actor, order, case):
             raise PermissionDenied(_("Only the holder of the case answers its supervision order."))
         if order.status != SupervisionOrder.Status.ISSUED:

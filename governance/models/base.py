@@ -214,6 +214,17 @@ class TreeModel(MPTTModel):
         )
 
     @classmethod
+    def outer_ancestors_q(cls, *, outer: str) -> Q:
+        """For a subquery: rows that are the outer query's ``outer`` node (a lookup path to this
+        tree model, e.g. ``"area"``) or one of its ancestors, e.g. the street around each listed
+        role assignment's area."""
+        return Q(
+            tree_id=OuterRef(f"{outer}__tree_id"),
+            lft__lte=OuterRef(f"{outer}__lft"),
+            rght__gte=OuterRef(f"{outer}__rght"),
+        )
+
+    @classmethod
     def ancestors_q(cls, node: TreeModel, *, prefix: str = "", include_self: bool = False) -> Q:
         """A filter for rows whose ``prefix`` node is an ancestor of ``node`` (or ``node``
         itself with ``include_self``), e.g. the role assignments whose scope contains an area."""

@@ -1,0 +1,256 @@
+"""The menu's badges kept per user in parts (issue 15, district scale): a case written in one
+street recounts the badges of that street's users only (and of those whose roles reach beyond
+one street), a notification its recipient's only, a bulk write everybody's; and the process
+caches' versions read once a request, together."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from django.db import transaction
+
+from casework.models import DeadlineRequest, SupervisionOrder
+from governance import navigation, processcache, scopes
+from governance.models import Notification, Role, RoleAssignment
+from governance.navigation import BADGES, items_for
+from governance.notifications import mark_read, notify
+from governance.processcache import ProcessCache, one_read_per_request
+from grids.models import AreaKind
+from tests.casework.factories import CaseFactory
+from tests.factories import AreaFactory, RoleAssignmentFactory, UserFactory
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """The users whose inbox badge is counted afresh, in order (a kept badge counts nobody)."""
+    users = []
+    item = navigation._items["case-inbox"]
+    count = item.badge
+
+    def counting(user):
+        users.append(user.username)
+        return count(user)
+
+    monkeypatch.setitem(navigation._items, item.key, dataclasses.replace(item, badge=counting))
+    return users
+
+
+@pytest.fixture
+def other_street(tree):
+    """A second street with a community, a grid and a building, and its dispatcher."""
+    street = AreaFactory(kind=AreaKind.STREET, name="另一街道")
+    community = AreaFactory(kind=AreaKind.COMMUNITY, name="另一社区", parent=street)
+    grid = AreaFactory(kind=AreaKind.GRID, name="另一网格", parent=community)
+    building = AreaFactory(kind=AreaKind.BUILDING, name="另一楼", parent=grid)
+    dispatcher = UserFactory(username="dispatcher_other")
+    RoleAssignmentFactory(user=dispatcher, role=Role.COMMUNITY_DISPATCHER, area=community)
+    building.refresh_from_db()
+    return building, dispatcher
+
+
+def _inbox(user) -> int | None:
+    """The inbox badge as the next request draws it (a new request: the scope read afresh)."""
+    user = type(user).objects.get(pk=user.pk)
+    return {item["key"]: item["badge"] for item in items_for(user)}["case-inbox"]
+
+
+def test_a_case_in_one_street_recounts_that_streets_badges_only(
+    tree, categories, crew, other_street, counted
+):
+    building_b, dispatcher_b = other_street
+    CaseFactory(category=categories.garbage, area=tree.building_a1)
+    CaseFactory(category=categories.garbage, area=building_b)
+    assert (_inbox(crew.dispatcher_a), _inbox(dispatcher_b)) == (1, 1)
+    assert (_inbox(crew.dispatcher_a), _inbox(dispatcher_b)) == (1, 1)
+    assert counted == ["dispatcher_a", "dispatcher_other"]  # the second time: kept
+
+    CaseFactory(category=categories.garbage, area=tree.building_a1)
+
+    assert (_inbox(crew.dispatcher_a), _inbox(dispatcher_b)) == (2, 1)
+    assert counted[2:] == ["dispatcher_a"]
+    CaseFactory(category=categories.garbage, area=building_b)
+    assert (_inbox(crew.dispatcher_a), _inbox(dispatcher_b)) == (2, 2)
+    assert counted[3:] == ["dispatcher_other"]
+
+
+def test_roles_beyond_one_street_are_recounted_on_a_case_in_any_street(
+    tree, categories, crew, other_street, counted
+):
+    building_b, _dispatcher_b = other_street
+    district = AreaFactory(kind=AreaKind.DISTRICT, name="示范区", code="110199")
+    district_center = UserFactory(username="district_center")
+    RoleAssignmentFactory(user=district_center, role=Role.CENTER_SUPERVISOR, area=district)
+    # Scopes: a department (any area), a district (every street below it).
+    assert scopes.UserScope(crew.handler_a).streets() is None
+    assert scopes.UserScope(district_center).streets() is None
+    assert scopes.UserScope(crew.worker_a).streets() == {tree.street.pk}
+    for user in (crew.handler_a, district_center):
+        _inbox(user)
+    del counted[:]
+
+    CaseFactory(category=categories.garbage, area=building_b)
+    for user in (crew.handler_a, district_center, crew.dispatcher_a):
+        _inbox(user)
+
+    assert counted == ["handler_a", "district_center", "dispatcher_a"]
+    del counted[:]
+    _inbox(crew.dispatcher_a)
+    assert counted == []  # kept: the case was in another street
+
+
+def test_a_notification_recounts_its_recipients_badges_only(tree, crew, counted):
+    def bells() -> tuple:
+        return tuple(
+            {i["key"]: i["badge"] for i in items_for(type(u).objects.get(pk=u.pk))}["notifications"]
+            for u in (crew.dispatcher_a, crew.worker_a)
+        )
+
+    assert bells() == (None, None)
+    del counted[:]
+
+    (told,) = notify(recipients=[crew.dispatcher_a], kind="case", title="新消息")
+
+    assert bells() == (1, None)
+    assert counted == ["dispatcher_a"]  # the worker's badges were kept
+    mark_read(user=crew.dispatcher_a, notification_id=told.pk)
+    assert bells() == (None, None)
+    assert counted == ["dispatcher_a", "dispatcher_a"]
+
+
+def test_a_bulk_write_recounts_every_users_badges(tree, categories, crew, other_street, counted):
+    _building_b, dispatcher_b = other_street
+    for user in (crew.dispatcher_a, dispatcher_b):
+        _inbox(user)
+    del counted[:]
+
+    processcache.changed(Notification)  # rows written without signals, unnamed
+
+    for user in (crew.dispatcher_a, dispatcher_b):
+        _inbox(user)
+    assert counted == ["dispatcher_a", "dispatcher_other"]
+
+
+def test_a_role_given_recounts_its_holders_badges(tree, categories, crew, other_street, counted):
+    building_b, _dispatcher_b = other_street
+    CaseFactory(category=categories.garbage, area=building_b)
+    assert _inbox(crew.dispatcher_a) == 0
+
+    # The dispatcher of community A now dispatches in the other street too.
+    RoleAssignment.objects.create(
+        user=crew.dispatcher_a,
+        role=Role.COMMUNITY_DISPATCHER,
+        area=type(building_b).objects.get(pk=building_b.parent.parent_id),
+    )
+
+    assert _inbox(crew.dispatcher_a) == 1
+    # From now on a case in the other street recounts them too.
+    del counted[:]
+    CaseFactory(category=categories.garbage, area=building_b)
+    assert _inbox(crew.dispatcher_a) == 2
+    assert counted == ["dispatcher_a"]
+
+
+def test_another_process_bumping_a_street_drops_this_process_badges(tree, crew, counted):
+    _inbox(crew.dispatcher_a)
+    _inbox(crew.dispatcher_a)
+    assert counted == ["dispatcher_a"]
+
+    # Another process of the portal: the same cache, its own memory.
+    ProcessCache(BADGES.name).bump_parts((f"street:{tree.street.pk}",))
+
+    _inbox(crew.dispatcher_a)
+    assert counted == ["dispatcher_a", "dispatcher_a"]
+
+
+def test_a_request_or_an_order_names_its_cases_street_when_it_came_with_it(tree, categories):
+    case = CaseFactory(category=categories.garbage, area=tree.building_a1)
+    street = (f"street:{tree.street.pk}", navigation.WIDE)
+    for model in (DeadlineRequest, SupervisionOrder):
+        assert BADGES.parts_of(model, [model(case=case)]) == street
+        # Without its case loaded the row cannot say without a query: every user's badges.
+        assert BADGES.parts_of(model, [model(case_id=case.pk)]) is None
+
+
+def test_a_request_reads_the_versions_in_one_round_trip(
+    client, tree, categories, crew, monkeypatch
+):
+    reads = []
+    real = processcache.cache
+
+    class Counting:
+        def __getattr__(self, name):
+            attribute = getattr(real, name)
+            if name in ("get", "get_many"):
+
+                def read(*args, **kwargs):
+                    reads.append(name)
+                    return attribute(*args, **kwargs)
+
+                return read
+            return attribute
+
+    monkeypatch.setattr(processcache, "cache", Counting())
+    CaseFactory(category=categories.garbage, area=tree.building_a1)
+    client.force_login(crew.center)
+    assert client.get("/cases/").status_code == 200
+    del reads[:]
+
+    assert client.get("/cases/").status_code == 200
+
+    # The versions of every process cache (roles, calendar, categories, filter options, the
+    # badges...), then the badges' parts (the user's and their street's).
+    assert reads == ["get_many", "get_many"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_within_a_request_this_process_own_change_is_seen_and_another_at_the_next(tree, crew):
+    from django.db import connection
+
+    from governance.cache import shared_cache
+
+    def roles() -> set[str]:
+        return scopes.UserScope(crew.worker_a).roles()
+
+    with one_read_per_request():
+        assert roles() == {Role.GRID_WORKER}
+        with transaction.atomic():
+            RoleAssignment.objects.filter(user=crew.worker_a).delete()
+        assert roles() == set()  # this process's change: its version read again at once
+        RoleAssignment.objects.create(user=crew.worker_a, role=Role.VIEWER, area=tree.street)
+        assert roles() == {Role.VIEWER}
+
+    with one_read_per_request():
+        assert roles() == {Role.VIEWER}
+        # Another process revokes the role (no signal reaches this one) and bumps.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {RoleAssignment._meta.db_table} WHERE user_id = %s",
+                [crew.worker_a.pk],
+            )
+        shared_cache.set(scopes.ASSIGNMENTS.version_key, "bumped elsewhere", timeout=None)
+        assert roles() == {Role.VIEWER}  # this request read the versions at its start
+    with one_read_per_request():
+        assert roles() == set()  # the next one sees it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_within_a_request_with_the_shared_cache_away_roles_are_read_every_time(
+    tree, crew, monkeypatch, django_assert_num_queries
+):
+    class Away:
+        def get(self, key, default=None):
+            return default
+
+        def get_many(self, keys):
+            return {}
+
+        def add(self, *args, **kwargs):
+            return False
+
+    monkeypatch.setattr(processcache, "cache", Away())
+    with one_read_per_request():
+        for _ in range(2):
+            with django_assert_num_queries(1):
+                assert scopes.UserScope(crew.worker_a).roles() == {Role.GRID_WORKER}
+    assert scopes.ASSIGNMENTS._values == {}
