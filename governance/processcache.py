@@ -5,7 +5,9 @@ Each :class:`ProcessCache` keeps what it read in the process's memory, and watch
 its values are read from: a save or a delete of one of them bumps the cache's version in the shared
 cache (``governance.cache.shared_cache``: Redis, or files in the embedded default), at once (so
 this process sees its own change) and again on commit (so that no other process keeps a value it
-re-read before the change was visible to it). Every use reads the version (one cache read, no
+re-read before the change was visible to it) — once per transaction, however many rows it
+writes (one cache write each: a save of a case is not made dearer by the menu's badges). Every
+use reads the version (one cache read, no
 query) and starts afresh when it moved; each process also starts afresh after ``max_age`` seconds
 in case a version was lost (Redis away or evicted). The working-time calendar
 (:mod:`governance.workclock`) keeps its years and street hours in one too.
@@ -29,6 +31,7 @@ the next request, or the shared cache is away and nothing is kept.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -78,7 +81,10 @@ class ProcessCache:
         """Bump the version whenever a row of ``models`` is saved or deleted (call once, from an
         AppConfig's ``ready``)."""
         for model in models:
-            _watching.setdefault(model._meta.concrete_model, []).append(self)
+            watchers = _watching.setdefault(model._meta.concrete_model, [])
+            if self in watchers:  # the menu's badges watch cases once, not once per entry
+                continue
+            watchers.append(self)
             uid = f"processcache:{self.name}:{model._meta.label}"
             post_save.connect(self._changed, sender=model, dispatch_uid=f"{uid}:save", weak=False)
             post_delete.connect(
@@ -102,15 +108,11 @@ class ProcessCache:
         return value
 
     def bump(self) -> None:
-        """Tell every process that the watched data changed."""
+        """Tell every process that the watched data changed: one write of a version never held
+        before (unique, so that a fresh start — the key evicted, Redis emptied — or two processes
+        bumping at once cannot repeat one; processes only compare versions for equality)."""
         self._values.clear()
-        # A fresh start (the key evicted, Redis emptied) never repeats a version held before.
-        cache.add(self.version_key, time.time_ns(), timeout=None)
-        try:
-            cache.incr(self.version_key)
-        except ValueError:
-            # Evicted between add and incr: any new value still differs from what processes hold.
-            cache.set(self.version_key, time.time_ns(), timeout=None)
+        cache.set(self.version_key, uuid.uuid4().hex, timeout=None)
 
     def clear(self) -> None:
         """Forget this process's copy (tests)."""
@@ -121,9 +123,19 @@ class ProcessCache:
         """The watched data changed in this transaction: bump now (this process sees its own
         change) and again on commit (no other process keeps a value it re-read before the
         change was visible to it). What a signal of a watched model does; code that writes
-        them without signals (``bulk_create``, ``update``) calls it."""
-        self.bump()
-        transaction.on_commit(self.bump)
+        them without signals (``bulk_create``, ``update``) calls it.
+
+        One bump per transaction, not one per row: once a bump waits for this transaction's
+        commit, a further change only drops this process's copy (no other process can see it
+        before that commit, and that bump tells them then). Outside a transaction the write is
+        committed already: one bump."""
+        if not connection.in_atomic_block:
+            self.bump()
+        elif self._pending():
+            self._values.clear()
+        else:
+            self.bump()
+            transaction.on_commit(self.bump)
 
     def _changed(self, **kwargs) -> None:
         if kwargs.get("raw"):  # fixtures being loaded: the next bump or max_age covers them
