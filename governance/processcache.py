@@ -5,10 +5,11 @@ Each :class:`ProcessCache` keeps what it read in the process's memory, and watch
 its values are read from: a save or a delete of one of them bumps the cache's version in the shared
 cache (``governance.cache.shared_cache``: Redis, or files in the embedded default), at once (so
 this process sees its own change) and again on commit (so that no other process keeps a value it
-re-read before the change was visible to it). Every use reads the version (no query) and starts
-afresh when it moved; each process also starts afresh after ``max_age`` seconds in case a version
-was lost (Redis away or evicted). The working-time calendar (:mod:`governance.workclock`) keeps
-its years and street hours in one too.
+re-read before the change was visible to it) — once per transaction and part, however many rows
+it writes (one cache write each: a save of a case is not made dearer by the menu's badges). Every
+use reads the version (no query) and starts afresh when it moved; each process also starts
+afresh after ``max_age`` seconds in case a version was lost (Redis away or evicted). The
+working-time calendar (:mod:`governance.workclock`) keeps its years and street hours in one too.
 
 Within a request (:class:`RequestVersionsMiddleware`) the versions of every process cache are
 read together, in one ``get_many`` (one Redis MGET), at the first use of any of them, and serve
@@ -173,8 +174,9 @@ class ProcessCache:
         AppConfig's ``ready``)."""
         for model in models:
             watchers = _watching.setdefault(model._meta.concrete_model, [])
-            if self not in watchers:
-                watchers.append(self)
+            if self in watchers:  # the menu's badges watch cases once, not once per entry
+                continue
+            watchers.append(self)
             uid = f"processcache:{self.name}:{model._meta.label}"
             post_save.connect(self._changed, sender=model, dispatch_uid=f"{uid}:save", weak=False)
             post_delete.connect(
@@ -237,7 +239,9 @@ class ProcessCache:
         return value
 
     def bump(self) -> None:
-        """Tell every process that the watched data changed."""
+        """Tell every process that the watched data changed: one write of a version never held
+        before (unique, so that a fresh start — the key evicted, Redis emptied — or two processes
+        bumping at once cannot repeat one; processes only compare versions for equality)."""
         self._values.clear()
         cache.set(self.version_key, _fresh(), timeout=None)
         _forget([self.version_key])
@@ -260,13 +264,37 @@ class ProcessCache:
         now (this process sees its own change) and again on commit (no other process keeps a
         value it re-read before the change was visible to it). What a signal of a watched model
         does; code that writes them without signals (``bulk_create``, ``update``) calls it, or
-        the module's :func:`changed`."""
-        if parts is None:
-            self.bump()
-            transaction.on_commit(self.bump)
-        elif parts:
-            self.bump_parts(parts)
-            transaction.on_commit(partial(self.bump_parts, parts))
+        the module's :func:`changed`.
+
+        One bump per transaction and part, not one per row: once a bump covering ``parts``
+        waits for this transaction's commit, a further change only drops this process's copy
+        (no other process can see it before that commit, and that bump tells them then).
+        Outside a transaction the write is committed already: one bump."""
+        if parts is not None and not parts:
+            return
+        bump = self.bump if parts is None else partial(self.bump_parts, parts)
+        if not connection.in_atomic_block:
+            bump()
+        elif self._waiting(parts):
+            self._values.clear()
+        else:
+            bump()
+            transaction.on_commit(bump)
+
+    def _waiting(self, parts: Parts) -> bool:
+        """Does a bump on this transaction's commit already cover ``parts`` (None: the whole
+        cache)?"""
+        for _, func, _ in connection.run_on_commit:
+            if func == self.bump:
+                return True
+            if (
+                parts is not None
+                and isinstance(func, partial)
+                and func.func == self.bump_parts
+                and set(parts) <= set(func.args[0])
+            ):
+                return True
+        return False
 
     def _changed(self, sender, instance, **kwargs) -> None:
         if kwargs.get("raw"):  # fixtures being loaded: the next bump or max_age covers them

@@ -82,6 +82,35 @@ def pytest_configure(config):
     isolate_worker_cache()
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Tests marked ``slow`` (tens of seconds each: a benchmark at a tiny size, the production
+    stack, a dump restored, migrations run back and forth) go first among the transactional
+    tests. pytest-django has just put those after the others, and in a parallel run a slow one
+    dealt out at the very end kept one worker busy while the other sat idle."""
+    transactional = [item for item in items if _transactional(item)]
+    if not transactional:
+        return
+    start = items.index(transactional[0])
+    slow = [item for item in transactional if item.get_closest_marker("slow")]
+    if not slow:
+        return
+    moved = set(map(id, slow))
+    rest = [item for item in items[start:] if id(item) not in moved]
+    items[start:] = slow + rest
+
+
+def _transactional(item) -> bool:
+    """As pytest-django tells them (its order of tests): a real commit, a flush after."""
+    marker = item.get_closest_marker("django_db")
+    if marker:
+        transaction = marker.kwargs.get("transaction", marker.args[0] if marker.args else False)
+        if transaction or marker.kwargs.get("reset_sequences"):
+            return True
+    fixtures = getattr(item, "fixturenames", ())
+    return "transactional_db" in fixtures or "live_server" in fixtures
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits and other cached state of one test do not reach the next (locmem lives as long

@@ -7,6 +7,7 @@ from factory.django import DjangoModelFactory
 
 from governance.models import Department, RoleAssignment, User
 from grids.models import Area, AreaKind, GridStaff
+from grids.models.areas import CODE_LENGTH
 
 PASSWORD = "pass-word-123"  # every factory-made user's, for signing in through the pages
 
@@ -72,32 +73,28 @@ class AreaTreeFactory:
         """street → community A (grids A1, A2) and community B (grid B1); micro-grids, buildings."""
         t = SimpleNamespace()
         t.street = AreaFactory(kind=AreaKind.STREET, name="示范街道", code="110101001")
-        t.community_a = AreaFactory(kind=AreaKind.COMMUNITY, name="青松社区", parent=t.street)
-        t.community_b = AreaFactory(kind=AreaKind.COMMUNITY, name="柳荫社区", parent=t.street)
-        t.grid_a1 = AreaFactory(kind=AreaKind.GRID, name="青松第一网格", parent=t.community_a)
-        t.grid_a2 = AreaFactory(kind=AreaKind.GRID, name="青松第二网格", parent=t.community_a)
-        t.grid_b1 = AreaFactory(kind=AreaKind.GRID, name="柳荫第一网格", parent=t.community_b)
-        t.micro_a1 = AreaFactory(kind=AreaKind.MICRO_GRID, name="青松一微网格", parent=t.grid_a1)
-        t.micro_b1 = AreaFactory(kind=AreaKind.MICRO_GRID, name="柳荫一微网格", parent=t.grid_b1)
-        t.building_a1 = AreaFactory(
-            kind=AreaKind.BUILDING, name="青松里1号楼", parent=t.micro_a1, households=60
-        )
-        t.building_b1 = AreaFactory(
-            kind=AreaKind.BUILDING, name="柳荫里1号楼", parent=t.micro_b1, households=48
-        )
-        for name in (
-            "street",
-            "community_a",
-            "community_b",
-            "grid_a1",
-            "grid_a2",
-            "grid_b1",
-            "micro_a1",
-            "micro_b1",
-            "building_a1",
-            "building_b1",
-        ):
-            getattr(t, name).refresh_from_db()
+
+        def child(parent, kind, number, name, **fields):
+            # The code next_child_code would give in this fresh subtree, without its query.
+            width = CODE_LENGTH[kind] - len(parent.code)
+            code = f"{parent.code}{number:0{width}d}"
+            return AreaFactory(kind=kind, name=name, parent=parent, code=code, **fields)
+
+        t.community_a = child(t.street, AreaKind.COMMUNITY, 1, "青松社区")
+        t.community_b = child(t.street, AreaKind.COMMUNITY, 2, "柳荫社区")
+        t.grid_a1 = child(t.community_a, AreaKind.GRID, 1, "青松第一网格")
+        t.grid_a2 = child(t.community_a, AreaKind.GRID, 2, "青松第二网格")
+        t.grid_b1 = child(t.community_b, AreaKind.GRID, 1, "柳荫第一网格")
+        t.micro_a1 = child(t.grid_a1, AreaKind.MICRO_GRID, 1, "青松一微网格")
+        t.micro_b1 = child(t.grid_b1, AreaKind.MICRO_GRID, 1, "柳荫一微网格")
+        t.building_a1 = child(t.micro_a1, AreaKind.BUILDING, 1, "青松里1号楼", households=60)
+        t.building_b1 = child(t.micro_b1, AreaKind.BUILDING, 1, "柳荫里1号楼", households=48)
+        # Each insert moved the tree fields of the nodes made before it: read them all again,
+        # in one query rather than one per node.
+        names = [name for name, value in vars(t).items() if isinstance(value, Area)]
+        fresh = Area._base_manager.in_bulk([getattr(t, name).pk for name in names])
+        for name in names:
+            setattr(t, name, fresh[getattr(t, name).pk])
         return t
 
 

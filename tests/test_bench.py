@@ -11,7 +11,7 @@ from django.db import connection
 
 from casework.deadlines.models import Reminder
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
 

@@ -17,7 +17,7 @@ from casework.services import case_step
 from tests.casework.factories import jpeg_upload
 from tests.conftest import REQUIRE_SERVICES
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def _conninfo(dbname: str) -> str:

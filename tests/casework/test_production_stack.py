@@ -25,7 +25,12 @@ from tests.conftest import REQUIRE_SERVICES
 from tests.processes import RedisServer, Stack
 from tests.receiver import Receiver
 
-pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
+]
 
 
 def _database_url() -> str:

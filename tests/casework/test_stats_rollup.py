@@ -270,6 +270,7 @@ def calendar(db):
     yield workclock._cache
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_that_adds_the_month_and_open_tables_fills_them_as_a_rebuild_would(
     workload,

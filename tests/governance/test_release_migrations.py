@@ -33,6 +33,7 @@ def _latest():
     return [key for key in executor.loader.graph.leaf_nodes() if key[0] in dict(PREVIOUS_RELEASE)]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_previous_release_migrates_forward_with_its_data():
     old = _migrate(PREVIOUS_RELEASE)

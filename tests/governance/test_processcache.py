@@ -1,0 +1,62 @@
+"""What a write of a watched model costs the shared cache (governance.processcache): one version
+written at once and one on commit per transaction, however many rows it writes; one outside a
+transaction. (What the caches keep and when they drop it: tests/casework/test_access_cache.py.)"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import transaction
+
+from governance import processcache, workclock
+from governance.models import CalendarDay
+
+WATCHING = workclock._cache  # watches CalendarDay
+
+
+@pytest.fixture
+def versions_written(monkeypatch):
+    """The versions written to the shared cache for WATCHING, in order."""
+    written = []
+    real = processcache.cache
+
+    class Recording:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def set(self, key, value, *args, **kwargs):
+            if key == WATCHING.version_key:
+                written.append(value)
+            return real.set(key, value, *args, **kwargs)
+
+    monkeypatch.setattr(processcache, "cache", Recording())
+    return written
+
+
+def _day(n: int) -> CalendarDay:
+    return CalendarDay.objects.create(date=date(2099, 1, n), kind="holiday", name="测试")
+
+
+def test_a_transaction_writing_many_watched_rows_writes_the_version_once_and_on_commit(
+    db, versions_written, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        _day(1)
+        assert len(versions_written) == 1  # at once: this process sees its own change
+        WATCHING.lookup("kept", lambda: "read after the first row")
+        _day(2)
+        _day(3)
+        # No further write, but this process's copy read in between is dropped.
+        assert len(versions_written) == 1
+        assert "kept" not in WATCHING._values
+
+    assert len(versions_written) == 2  # on commit: every other process starts afresh
+    assert len(set(versions_written)) == 2  # and never meets a version it held before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_outside_a_transaction_writes_the_version_once(versions_written):
+    _day(1)
+
+    assert len(versions_written) == 1
