@@ -266,20 +266,24 @@ class ProcessCache:
         does; code that writes them without signals (``bulk_create``, ``update``) calls it, or
         the module's :func:`changed`.
 
-        One bump per transaction and part, not one per row: once a bump covering ``parts``
-        waits for this transaction's commit, a further change only drops this process's copy
-        (no other process can see it before that commit, and that bump tells them then).
-        Outside a transaction the write is committed already: one bump."""
+        One bump on commit per transaction and part, not one per row: once a bump covering
+        ``parts`` waits for this transaction's commit, a further change of the whole cache only
+        drops this process's copy (no other process can see it before that commit, and that
+        bump tells them then), and a further change of some parts bumps them now only (so that
+        this process drops just the values that depend on them). Outside a transaction the write
+        is committed already: one bump."""
         if parts is not None and not parts:
             return
         bump = self.bump if parts is None else partial(self.bump_parts, parts)
         if not connection.in_atomic_block:
             bump()
-        elif self._waiting(parts):
+        elif not self._waiting(parts):
+            bump()
+            transaction.on_commit(bump)
+        elif parts is None:
             self._values.clear()
         else:
             bump()
-            transaction.on_commit(bump)
 
     def _waiting(self, parts: Parts) -> bool:
         """Does a bump on this transaction's commit already cover ``parts`` (None: the whole
