@@ -81,6 +81,23 @@ def street_tree(code: str, name: str, short: str, **building):
     return street
 
 
+def add_combine_arguments(parser) -> None:
+    """``--json`` and ``--combine``: a benchmark that measures each size on its own database
+    keeps each run's figures and writes the table from them afterwards."""
+    parser.add_argument(
+        "--json",
+        type=Path,
+        help="also keep this run's figures in a JSON file (for --combine)",
+    )
+    parser.add_argument(
+        "--combine",
+        type=Path,
+        nargs="+",
+        help="write the results from the JSON files of earlier runs (each size on its own "
+        "database, measured one after the other) instead of measuring",
+    )
+
+
 def machine() -> str:
     """One line naming the database server and the machine, for a results file."""
     from django.db import connection

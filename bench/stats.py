@@ -35,6 +35,8 @@ FREEZE = "monthly freeze (last month)"
 
 
 def main() -> int:
+    from common import add_combine_arguments
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument(
@@ -48,18 +50,7 @@ def main() -> int:
         default=RESULTS,
         help="where to write the table (default: %(default)s)",
     )
-    parser.add_argument(
-        "--json",
-        type=Path,
-        help="also keep this run's figures in a JSON file (for --combine)",
-    )
-    parser.add_argument(
-        "--combine",
-        type=Path,
-        nargs="+",
-        help="write the results from the JSON files of earlier runs (each size on its own "
-        "database, measured one after the other) instead of measuring",
-    )
+    add_combine_arguments(parser)
     args = parser.parse_args()
 
     url = os.environ.get("BENCH_STATS_DATABASE_URL", DEFAULT_URL)
