@@ -98,6 +98,11 @@ def add_combine_arguments(parser) -> None:
     )
 
 
+def load_average() -> str:
+    """The load average over 1, 5 and 15 minutes, as the results write it: "1.2, 3.4, 5.6"."""
+    return ", ".join(f"{load:.1f}" for load in os.getloadavg())
+
+
 def machine() -> str:
     """One line naming the database server and the machine, for a results file."""
     from django.db import connection
@@ -215,8 +220,7 @@ def write_two_sizes(
         f"- One street (300 buildings); {small:,} then {large:,} {what} in the same run "
         f"(writing them took {prepared[0]:.0f} s and {prepared[1]:.0f} s); median of {repeat} "
         "requests through Django's whole stack in-process, after one warm-up request",
-        "- Load average (1, 5, 15 min) at the end: "
-        + ", ".join(f"{load:.1f}" for load in os.getloadavg()),
+        "- Load average (1, 5, 15 min) at the end: " + load_average(),
         "",
         f"| request | {small:,} {what} | queries | {large:,} {what} | queries | ratio |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, machine, setup_django
+from common import ROOT, load_average, machine, setup_django
 
 RESULTS = ROOT / "bench" / "results" / "page_cpu.md"
 CEILING = "ceiling: GET /api/v1/me/ (token)"
@@ -168,9 +168,8 @@ def _measure(people, renders: int, profile) -> tuple[list[dict], list[str]]:
 
 
 def _report(results: Path, *, cases: int, renders: int, rows: list[dict]) -> None:
-    import os
 
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    load = load_average()
     lines = [
         "# HTML case lists: CPU per request against the ceiling",
         "",

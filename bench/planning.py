@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, machine, setup_django
+from common import ROOT, load_average, machine, setup_django
 
 RESULTS = ROOT / "bench" / "results" / "planning.md"
 # (label, who, path): {pk} is a case in the middle of the table.
@@ -214,7 +214,7 @@ def _interleaved(people, renders: int, *, pk: int, wrappers) -> tuple[list[dict]
 
 
 def _report(results: Path, *, cases: int, renders: int, rows: list[dict]) -> None:
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    load = load_average()
     lines = [
         "# Planning on the hot requests: planned each time against prepared statements",
         "",

@@ -16,13 +16,20 @@ time.
 
 from __future__ import annotations
 
-import os
 import sys
 from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, run_two_sizes, street_tree, time_requests, two_size_main, write_two_sizes
+from common import (
+    ROOT,
+    load_average,
+    run_two_sizes,
+    street_tree,
+    time_requests,
+    two_size_main,
+    write_two_sizes,
+)
 
 RESULTS = ROOT / "bench" / "results" / "resident_list.md"
 STREET_CODE = "110101951"
@@ -105,7 +112,7 @@ def run(small: int, large: int, *, repeat: int = 5, results: Path = RESULTS) -> 
 
 def _report(results: Path, **measured) -> None:
     # The machine is shared: the load when the figures were taken says how far to trust them.
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    load = load_average()
     write_two_sizes(
         results,
         title="Resident lists at two sizes",

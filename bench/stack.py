@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lists
-from common import ROOT, machine, setup_django
+from common import ROOT, load_average, machine, setup_django
 
 sys.path.insert(0, str(ROOT))
 from tests.processes import PostgresServer, RedisServer, Stack
@@ -311,7 +311,7 @@ def _write(results: Path, small, large, threads, seconds, rows, open_window=None
             if open_window
             else "one in five cases open at both sizes (the open backlog grows with the history)"
         ),
-        f"- Load average (1, 5, 15 min) at the end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}",
+        f"- Load average (1, 5, 15 min) at the end: {load_average()}",
         "",
         f"| request | req/s at {small:,} | share of ceiling | p50 / p95 / p99 ms | queries "
         f"| req/s at {large:,} | share of ceiling | p50 / p95 / p99 ms | queries | p50 ratio |",
