@@ -817,4 +817,4 @@ def _volunteer_login(ctx: DemoContext, volunteer: m.Volunteer, street: Area) -> 
     user.home_area = street
     user.save()
     m.Volunteer.objects.filter(pk=volunteer.pk).update(user=user)
-    ctx.logins.append(("zhiyuan", "volunteer", volunteer.name))
+    ctx.logins.append(("zhiyuan", "志愿者（无角色）", volunteer.name))
