@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import datetime, time, timedelta
 
@@ -19,6 +20,7 @@ from casework.models import Case, Category, Holder, Priority, Satisfaction, Sour
 from casework.stats import figures as stats_figures
 from casework.stats import periods as stats_periods
 from governance.filters import NameSearchFilter
+from governance.forms import FrozenChoices
 from governance.models import Department
 from governance.scopes import departments_for, visible
 from grids.models import Area
@@ -80,7 +82,7 @@ class CaseFilterSet(django_filters.FilterSet):
     # distinct=False: no join here can repeat a row, and DISTINCT made PostgreSQL sort every
     # matching row before the first page (2.4 s for status=closed at a million cases).
     status = django_filters.MultipleChoiceFilter(
-        choices=Status.choices, label=_("Status"), distinct=False
+        choices=FrozenChoices(Status.choices), label=_("Status"), distinct=False
     )
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.all(),
@@ -94,16 +96,16 @@ class CaseFilterSet(django_filters.FilterSet):
         queryset=Department.objects.order_by("name_sort", "name"), label=_("Department")
     )
     holder = django_filters.ChoiceFilter(
-        choices=[c for c in Holder.choices if c[0]], label=_("Held by")
+        choices=FrozenChoices(c for c in Holder.choices if c[0]), label=_("Held by")
     )
     source = django_filters.MultipleChoiceFilter(
-        choices=Source.choices, label=_("Source"), distinct=False
+        choices=FrozenChoices(Source.choices), label=_("Source"), distinct=False
     )
     priority = django_filters.MultipleChoiceFilter(
-        choices=Priority.choices, label=_("Priority"), distinct=False
+        choices=FrozenChoices(Priority.choices), label=_("Priority"), distinct=False
     )
     satisfaction = django_filters.ChoiceFilter(
-        choices=Satisfaction.choices, label=_("Satisfaction")
+        choices=FrozenChoices(Satisfaction.choices), label=_("Satisfaction")
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
     reported_from = django_filters.DateFilter(
@@ -120,7 +122,9 @@ class CaseFilterSet(django_filters.FilterSet):
     # The cases behind a figure of the statistics (a rate: the cases it is a share of), in the
     # period from ``figure_from`` to ``figure_to`` (default: this month).
     figure = django_filters.ChoiceFilter(
-        choices=FIGURE_CHOICES, method="filter_figure", label=_("Counted in the figure")
+        choices=FrozenChoices(FIGURE_CHOICES),
+        method="filter_figure",
+        label=_("Counted in the figure"),
     )
     figure_from = django_filters.DateFilter(method="filter_nothing", label=_("Figure from"))
     figure_to = django_filters.DateFilter(method="filter_nothing", label=_("Figure to"))
@@ -164,6 +168,29 @@ class CaseFilterSet(django_filters.FilterSet):
             departments = departments_for(user, active=False) if given else departments.none()
         self.filters["department"].queryset = departments
         self.filters["category"].queryset = Category.objects.order_by(*Category.tree_order())
+
+    @classmethod
+    def _form_class(cls) -> type[forms.Form]:
+        """The form class, built once per process from the declared filters (django-filter
+        builds a class with a new field per filter for every request, and the form copies each
+        field again); each form's own fields get this request's querysets (:attr:`form`)."""
+        built = cls.__dict__.get("_built_form_class")
+        if built is None:
+            fields = {name: f.field for name, f in copy.deepcopy(cls.base_filters).items()}
+            built = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+            cls._built_form_class = built
+        return built
+
+    def get_form_class(self) -> type[forms.Form]:
+        return self._form_class()
+
+    @property
+    def form(self) -> forms.Form:
+        if not hasattr(self, "_form"):
+            form = super().form
+            for name in ("category", "area", "department"):
+                form.fields[name].queryset = self.filters[name].queryset
+        return self._form
 
     @property
     def searches(self) -> bool:

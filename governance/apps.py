@@ -135,10 +135,11 @@ class GovernanceConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in
 
-        from governance import sessions, tokens
+        from governance import auth, sessions, tokens
         from governance.models import ApiToken
 
         tokens.TOKENS.watch(ApiToken, User)
+        auth.USERS.watch(User)
 
         post_save.connect(
             tokens.revoke_tokens_of_inactive_user, sender=User, dispatch_uid="tokens:inactive"

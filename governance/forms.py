@@ -4,7 +4,27 @@ from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.choices import BaseChoiceIterator, normalize_choices
 from django.utils.translation import gettext_lazy as _
+
+
+class FrozenChoices(BaseChoiceIterator):
+    """A fixed list of choices that every copy of a form field shares. A form copies each of
+    its fields on every request, and a field its choices, pair by pair (a filter form's sixteen
+    fields with their status, source, priority and figure lists: most of a list page's form
+    work, issue 15); these are never changed, so a copy is the same object."""
+
+    def __init__(self, choices) -> None:
+        self.choices = tuple(normalize_choices(choices))
+
+    def __iter__(self):
+        return iter(self.choices)
+
+    def __len__(self) -> int:
+        return len(self.choices)
+
+    def __deepcopy__(self, memo) -> FrozenChoices:
+        return self
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError, *, rename=None) -> None:

@@ -11,12 +11,15 @@ use reads the version (no query) and starts afresh when it moved; each process a
 afresh after ``max_age`` seconds in case a version was lost (Redis away or evicted). The
 working-time calendar (:mod:`governance.workclock`) keeps its years and street hours in one too.
 
-Within a request (:class:`RequestVersionsMiddleware`) the versions of every process cache are
-read together, in one ``get_many`` (one Redis MGET), at the first use of any of them, and serve
-the rest of the request: a change made elsewhere meanwhile is seen by the next request, as a
-change made just after this one started would be. A cache this process bumps during the request
-reads its version again at its next use. Outside a request (a Celery task, a shell) every use
-reads the version itself.
+Within a request (:class:`RequestVersionsMiddleware`) a version is read once and serves the
+rest of the request: a change made elsewhere meanwhile is seen by the next request, as a change
+made just after this one started would be. The first use of any process cache reads, in the
+same ``get_many`` (one Redis MGET), the versions of every cache that requests of its kind (its
+URL pattern) used before in this process — learned as they are answered, so that a page that
+uses five caches reads them in one round trip and the API's cheapest call reads its one, not
+all nine; a cache its kind did not use before reads its version at its first use. A cache this
+process bumps during the request reads its version again at its next use. Outside a request (a
+Celery task, a shell) every use reads the version itself.
 
 A caller that looks up many values for one answer (the calendar walks day by day) reads the
 version once (:meth:`ProcessCache.sync`, or :meth:`ProcessCache.synced_once` for a block) and
@@ -61,11 +64,42 @@ from governance.cache import shared_cache as cache
 _MISSING = object()
 _every: list[ProcessCache] = []
 _watching: dict[type[Model], list[ProcessCache]] = {}
-# The versions read for the request being answered, by key (None outside a request): filled by
-# the first use of any process cache with every cache's version (one get_many).
-_request_versions: ContextVar[dict[str, Any] | None] = ContextVar(
-    "processcache:request", default=None
-)
+# The versions of every process cache (the key of each) and, per kind of request (its URL
+# pattern), the ones that kind used in this process: what its next request's first read takes.
+_version_keys: set[str] = set()
+_used_by_kind: dict[str, frozenset[str]] = {}
+
+
+class _RequestReads:
+    """The versions one request read (by key), the process caches' versions it used, and the
+    request (its kind is known once its URL is resolved; None for a block that is no request:
+    its first read takes every cache's version)."""
+
+    __slots__ = ("request", "used", "versions")
+
+    def __init__(self, request=None) -> None:
+        self.versions: dict[str, Any] = {}
+        self.used: set[str] = set()
+        self.request = request
+
+    def kind(self) -> str | None:
+        match = getattr(self.request, "resolver_match", None)
+        return None if match is None else match.route
+
+    def expected(self) -> Iterable[str]:
+        """The version keys a first read takes along."""
+        kind = self.kind()
+        return _version_keys if kind is None else _used_by_kind.get(kind, ())
+
+    def learn(self) -> None:
+        kind = self.kind()
+        if kind is not None and self.used:
+            known = _used_by_kind.get(kind, frozenset())
+            if not self.used <= known:
+                _used_by_kind[kind] = known | self.used
+
+
+_request_reads: ContextVar[_RequestReads | None] = ContextVar("processcache:request", default=None)
 # Parts named by a row: None for "the whole cache".
 Parts = tuple[str, ...] | None
 
@@ -84,29 +118,35 @@ def changed(model: type[Model], *, rows: Iterable[Model] | None = None) -> None:
 
 
 def clear_all() -> None:
-    """Forget every process cache's copy (tests: one test's rows do not reach the next)."""
+    """Forget every process cache's copy and what each kind of request used (tests: one
+    test's rows do not reach the next)."""
     for process_cache in _every:
         process_cache.clear()
+    _used_by_kind.clear()
 
 
 @contextmanager
-def one_read_per_request() -> Iterator[None]:
-    """Read the versions of every process cache once for the block (a request), together."""
-    token = _request_versions.set({})
+def one_read_per_request(request=None) -> Iterator[None]:
+    """Read each process cache's version at most once for the block (a request): the first
+    read takes along the versions ``request``'s kind used before (every cache's without a
+    request)."""
+    reads = _RequestReads(request)
+    token = _request_reads.set(reads)
     try:
         yield
     finally:
-        _request_versions.reset(token)
+        _request_reads.reset(token)
+        reads.learn()
 
 
 class RequestVersionsMiddleware:
-    """One read of every process cache's version per request (see the module's docstring)."""
+    """One read of the process caches' versions per request (see the module's docstring)."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request):
-        with one_read_per_request():
+        with one_read_per_request(request):
             return self.get_response(request)
 
 
@@ -119,28 +159,33 @@ def _fresh() -> int:
 
 def _read(keys: list[str]) -> list[Any]:
     """The versions under ``keys`` (None: missing, or the shared cache away)."""
-    versions = _request_versions.get()
-    if versions is None:
-        if len(keys) == 1:
-            return [cache.get(keys[0])]
-        found = cache.get_many(keys)
-        return [found.get(key) for key in keys]
+    reads = _request_reads.get()
+    if reads is None:
+        return _fetch(keys)
+    versions = reads.versions
     wanted = [key for key in keys if key not in versions]
     if wanted:
         if not versions:
-            # The request's first use: every cache's version in the same read.
-            wanted += [c.version_key for c in _every if c.version_key not in wanted]
-        found = cache.get_many(wanted)
-        versions.update((key, found.get(key)) for key in wanted)
+            # The request's first read: the versions its kind used before, in the same read.
+            wanted += [key for key in reads.expected() if key not in wanted]
+        versions.update(zip(wanted, _fetch(wanted), strict=True))
+    reads.used.update(key for key in keys if key in _version_keys)
     return [versions[key] for key in keys]
+
+
+def _fetch(keys: list[str]) -> list[Any]:
+    if len(keys) == 1:  # a GET costs less than an MGET of one key
+        return [cache.get(keys[0])]
+    found = cache.get_many(keys)
+    return [found.get(key) for key in keys]
 
 
 def _forget(keys: Iterable[str]) -> None:
     """This process moved the versions under ``keys``: the request reads them again."""
-    versions = _request_versions.get()
-    if versions:
+    reads = _request_reads.get()
+    if reads is not None:
         for key in keys:
-            versions.pop(key, None)
+            reads.versions.pop(key, None)
 
 
 def _start(keys: list[str]) -> list[Any]:
@@ -168,6 +213,7 @@ class ProcessCache:
         # Set inside synced_once(): the version was read at its start.
         self._synced_once: ContextVar[bool] = ContextVar(f"processcache:{name}", default=False)
         _every.append(self)
+        _version_keys.add(self.version_key)
 
     def watch(self, *models: type[Model]) -> None:
         """Bump the version whenever a row of ``models`` is saved or deleted (call once, from an

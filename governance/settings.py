@@ -299,7 +299,8 @@ API_TOKEN_MAX_PER_USER = env_int("API_TOKEN_MAX_PER_USER", 20)
 # admin's "access attempts"). A lockout also revokes the user's API tokens.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, with the user of a session kept per process (governance/auth.py).
+    "governance.auth.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 _lockout_minutes = env_int("LOGIN_LOCKOUT_MINUTES", 30)

@@ -198,9 +198,43 @@ def test_a_request_reads_the_versions_in_one_round_trip(
 
     assert client.get("/cases/").status_code == 200
 
-    # The versions of every process cache (roles, calendar, categories, filter options, the
-    # badges...), then the badges' parts (the user's and their street's).
+    # The versions of the process caches the list page used before (roles, calendar,
+    # categories, filter options, the badges...), then the badges' parts (the user's and their
+    # street's).
     assert reads == ["get_many", "get_many"]
+
+
+def test_a_request_reads_only_the_versions_its_kind_used(tree, crew, monkeypatch):
+    from rest_framework.test import APIClient
+
+    from governance import tokens
+
+    keys = []
+    real = processcache.cache
+
+    class Counting:
+        def __getattr__(self, name):
+            attribute = getattr(real, name)
+            if name == "get":
+                return lambda key, *args, **kwargs: keys.append([key]) or attribute(key)
+            if name == "get_many":
+                return lambda wanted, *args, **kwargs: (
+                    keys.append(list(wanted)) or attribute(wanted)
+                )
+            return attribute
+
+    monkeypatch.setattr(processcache, "cache", Counting())
+    _, key = tokens.token_issue(user=crew.worker_a, name="phone")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/me/").status_code == 200
+    del keys[:]
+
+    assert client.get("/api/v1/me/").status_code == 200
+
+    # The API's cheapest call uses one process cache (the tokens): one GET of its version, not
+    # every cache's.
+    assert keys == [[tokens.TOKENS.version_key]]
 
 
 @pytest.mark.django_db(transaction=True)

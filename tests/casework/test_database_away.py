@@ -47,7 +47,7 @@ user = User.objects.create_user(username="worker", password="x-Pass-2026-x", ful
 RoleAssignment.objects.create(user=user, role=Role.GRID_WORKER, area=grid)
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[BACKEND_SESSION_KEY] = "governance.auth.ModelBackend"
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.create()
 print(json.dumps({"token": token_issue(user=user, name="t")[1], "grid": grid.pk,

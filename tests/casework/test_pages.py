@@ -398,6 +398,29 @@ def test_an_area_or_department_outside_the_scope_is_refused_by_the_filter(
     assert not response.context["filter"].form.errors
 
 
+def test_the_filter_form_class_is_built_once_and_each_request_keeps_its_own_scope(
+    client, two_cases, crew, tree
+):
+    """One form class per process (not one per request), and the scoped area choices stay
+    each request's own: B's community is refused to A's dispatcher before and after B's
+    dispatcher filtered by it."""
+    _a, b = two_cases
+    url = reverse("casework:list")
+    seen = []
+    for user, expected in (
+        (crew.dispatcher_a, []),
+        (crew.dispatcher_b, [b.pk]),
+        (crew.dispatcher_a, []),
+    ):
+        _login(client, user)
+        response = client.get(url, {"area": tree.community_b.pk})
+        form = response.context["filter"].form
+        assert [c.pk for c in response.context["cases"]] == expected
+        assert ("area" in form.errors) is (not expected)
+        seen.append(type(form))
+    assert seen[0] is seen[1] is seen[2]
+
+
 def test_an_export_too_large_is_offered_as_a_background_export(
     client, two_cases, crew, monkeypatch, in_english
 ):

@@ -210,3 +210,45 @@ def test_working_hours_belong_to_streets_as_the_area_model_names_them(tree):
 
     form = modelform_factory(WorkingHours, fields=("area",))()
     assert list(form.fields["area"].queryset) == [tree.street]
+
+
+def _as_mptt_remembers(node: Area) -> dict:
+    """What django-mptt's own __init__ would remember of ``node`` for save() to tell a move."""
+    copy_ = Area.__new__(Area)
+    copy_.__dict__.update(node.__dict__)
+    Area._mptt_meta.update_mptt_cached_fields(copy_)
+    return copy_._mptt_cached_fields
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda pk: Area.objects.get(pk=pk),
+        lambda pk: Area.objects.only("name").get(pk=pk),
+        lambda pk: Area.objects.defer("code").get(pk=pk),
+        lambda pk: Area.objects.only("code", "parent").get(pk=pk),
+    ],
+    ids=["whole", "only-name", "code-deferred", "only-code-and-parent"],
+)
+def test_a_node_remembers_its_parent_and_order_as_mptt_does(tree, read):
+    node = read(tree.grid_a1.pk)
+    assert node._mptt_cached_fields == _as_mptt_remembers(node)
+    assert set(node._mptt_cached_fields) == {"parent", "code"}
+
+
+def test_a_node_built_in_python_remembers_its_parent(tree):
+    node = Area(kind=AreaKind.GRID, name="新网格", parent=tree.community_a)
+    assert node._mptt_cached_fields == {"parent": tree.community_a.pk, "code": ""}
+    assert node._mptt_cached_fields == _as_mptt_remembers(node)
+
+
+def test_a_node_read_with_some_columns_moves_when_its_parent_changes(tree):
+    leaf = AreaFactory(kind=AreaKind.BUILDING, name="待迁楼", parent=tree.micro_a1)
+    node = Area.objects.only("parent", "code", "kind").get(pk=leaf.pk)
+    node.parent = Area.objects.get(pk=tree.micro_b1.pk)
+    node.code = f"{tree.micro_b1.code}901"
+    node.save()
+    moved = Area.objects.get(pk=leaf.pk)
+    assert moved.is_within(tree.micro_b1)
+    assert not moved.is_within(tree.micro_a1)
+    assert Area.check_tree() == []
