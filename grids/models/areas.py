@@ -303,9 +303,3 @@ class GridStaff(PinyinNamedModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_position_display()}）"
-
-    def clean(self) -> None:
-        super().clean()
-        # The constraint's own check, without a query (an import validates thousands of rows).
-        if self.started_on and self.ended_on and self.ended_on < self.started_on:
-            raise ValidationError({"ended_on": _("The end date cannot be before the start date.")})
