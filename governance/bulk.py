@@ -35,6 +35,36 @@ def analyze_after_bulk_write(*models) -> None:
         transaction.on_commit(lambda: refresh_planner_statistics(*models))
 
 
+def create_logged(model, objs: list, *, batch_size: int | None = None) -> list:
+    """``bulk_create`` of ``objs`` with what a save of each would do besides its INSERT: its
+    change log entry (:func:`governance.changelog.log_bulk`, when the model is logged) and the
+    bump of the process caches that watch the model. For models with no other receiver of
+    their save signals (none of the import's models has one)."""
+    from governance import changelog, processcache
+
+    if not objs:
+        return []
+    objs = model._default_manager.bulk_create(objs, batch_size=batch_size)
+    changelog.log_bulk(model, [(obj, None) for obj in objs])
+    processcache.changed(model, rows=objs)
+    return objs
+
+
+def update_logged(
+    model, objs: list, fields: list[str], *, before: list, batch_size: int | None = None
+) -> None:
+    """``bulk_update`` of ``fields`` of ``objs``, with their change log entries (``before``:
+    each row's :func:`governance.changelog.snapshot` as it was read, in the order of ``objs``)
+    and the bump of the process caches that watch the model, as :func:`create_logged`."""
+    from governance import changelog, processcache
+
+    if not objs:
+        return
+    model._default_manager.bulk_update(objs, fields, batch_size=batch_size)
+    changelog.log_bulk(model, zip(objs, before, strict=True))
+    processcache.changed(model, rows=objs)
+
+
 def bulk_load(model, fields: Sequence[str], rows: Iterable[Sequence], *, batch: int = 2000) -> int:
     """Write ``rows`` (values in the order of ``fields``, attribute names such as ``area_id``)
     into ``model``'s table, bypassing the ORM: COPY on PostgreSQL (psycopg 3), multi-row

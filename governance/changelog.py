@@ -12,7 +12,7 @@ import contextlib
 import contextvars
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -137,12 +137,30 @@ def shared_models() -> list[type[Model]]:
     return [m for m, paths in _registered.items() if paths is None and m not in _readers]
 
 
-def snapshot(instance: Model) -> dict:
+def many_to_many_names(model: type[Model]) -> list[str]:
+    """The many-to-many fields a snapshot of ``model`` holds (those the serializer writes)."""
+    return [
+        f.name
+        for f in model._meta.concrete_model._meta.local_many_to_many
+        if f.serialize and f.remote_field.through._meta.auto_created
+    ]
+
+
+def snapshot(instance: Model, *, many_to_many: dict[str, list] | None = None) -> dict:
     """The fields of ``instance`` as the change log keeps them: personal fields (registered
-    with governance.privacy) masked, so that the log is no way around the access log."""
+    with governance.privacy) masked, so that the log is no way around the access log.
+
+    ``many_to_many``: the values of its many-to-many fields when the caller knows them, which
+    are then not read (a new row has none yet; a save never changes them, so after a save they
+    are what they were before it). Without it, each is one query."""
     from governance import privacy
 
-    data = json.loads(serialize("json", [instance]))[0]["fields"]
+    fields = None
+    if many_to_many is not None:
+        fields = [f.name for f in instance._meta.concrete_model._meta.local_fields]
+    data = json.loads(serialize("json", [instance], fields=fields))[0]["fields"]
+    if many_to_many is not None:
+        data.update(many_to_many)
     personal = privacy.personal_fields(type(instance))
     return {
         k: privacy.mask_value(personal[k].kind, v or "") if k in personal and v else v
@@ -151,13 +169,32 @@ def snapshot(instance: Model) -> dict:
     }
 
 
-def _capture_before(sender, instance, raw=False, **kwargs):
-    if raw or instance.pk is None:
+def _nothing_logged(update_fields) -> bool:
+    """A save of fields the log leaves out only (a login's ``last_login``): nothing to read or
+    write. A secret's change is logged (as changed), so a save of it is not one of these."""
+    return update_fields is not None and not (
+        set(update_fields) - _IGNORED_FIELDS or set(update_fields) & set(_SECRET_FIELDS)
+    )
+
+
+def _capture_before(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw or instance.pk is None or _nothing_logged(update_fields):
         instance._changelog_before = None
         return
     stored = sender._default_manager.filter(pk=instance.pk).first()
     instance._changelog_before = snapshot(stored) if stored is not None else None
     instance._changelog_secrets = _secrets(stored) if stored is not None else {}
+
+
+def _many_to_many_after(sender, before: dict | None, created: bool) -> dict[str, list] | None:
+    """The many-to-many values of a row just saved, without reading them: none for a new row,
+    those read before the save for a changed one (a save writes no many-to-many row)."""
+    names = many_to_many_names(sender)
+    if created:
+        return {name: [] for name in names}
+    if before is not None and all(name in before for name in names):
+        return {name: before[name] for name in names}
+    return None
 
 
 def _secrets(instance: Model) -> dict:
@@ -173,20 +210,23 @@ def _area_id(sender, instance) -> int | None:
     for path in _registered.get(sender) or ():
         if path == "":
             return instance.pk
+        *steps, last = path.split("__")
         target = instance
-        for step in path.split("__"):
+        for step in steps:
             target = getattr(target, step, None)
             if target is None:
                 break
         if target is not None:
-            return target.pk
+            # The last step's id, not its row: no query for a relation not loaded.
+            area_id = getattr(target, target._meta.get_field(last).attname, None)
+            if area_id is not None:
+                return area_id
     return None
 
 
-def _write(sender, instance, action, before, after, area_id):
-    ctx = _context.get() or ChangeContext()
+def _entry(sender, instance, action, before, after, area_id, ctx: ChangeContext) -> ObjectChange:
     actor = ctx.actor()
-    ObjectChange.objects.create(
+    return ObjectChange(
         user=actor,
         user_name=getattr(actor, "username", "") if actor else "",
         request_id=ctx.request_id,
@@ -201,11 +241,46 @@ def _write(sender, instance, action, before, after, area_id):
     )
 
 
-def _log_save(sender, instance, created, raw=False, **kwargs):
-    if raw:
+def _write(sender, instance, action, before, after, area_id):
+    _entry(
+        sender, instance, action, before, after, area_id, _context.get() or ChangeContext()
+    ).save()
+
+
+def is_logged(model: type[Model]) -> bool:
+    return model in _registered
+
+
+def log_bulk(model: type[Model], rows: Iterable[tuple[Model, dict | None]]) -> int:
+    """The entries of rows of ``model`` written in bulk (``bulk_create`` and ``bulk_update``
+    send no signals), one INSERT per thousand: for each ``(instance, before)``, ``before``
+    None for a new row, else :func:`snapshot` of the row as it was read, the entry a save
+    would have written (none for a changed row whose logged fields are all as before). No
+    query per row: a new row has no many-to-many values yet and a changed one keeps those of
+    ``before``. Secrets are not compared (no bulk writer changes one). Returns the entries
+    written."""
+    if not is_logged(model):
+        return 0
+    ctx = _context.get() or ChangeContext()
+    entries = []
+    for instance, before in rows:
+        created = before is None
+        after = snapshot(instance, many_to_many=_many_to_many_after(model, before, created))
+        if not created and before == after:
+            continue
+        action = ObjectChange.Action.CREATE if created else ObjectChange.Action.UPDATE
+        entries.append(
+            _entry(model, instance, action, before, after, _area_id(model, instance), ctx)
+        )
+    ObjectChange.objects.bulk_create(entries, batch_size=1000)
+    return len(entries)
+
+
+def _log_save(sender, instance, created, raw=False, update_fields=None, **kwargs):
+    if raw or _nothing_logged(update_fields):
         return
     before = getattr(instance, "_changelog_before", None)
-    after = snapshot(instance)
+    after = snapshot(instance, many_to_many=_many_to_many_after(sender, before, created))
     if before is not None:
         old = getattr(instance, "_changelog_secrets", {})
         for name, value in _secrets(instance).items():

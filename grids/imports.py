@@ -18,6 +18,7 @@ per row; the preview writes nothing); after an applied import its tables are ana
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 from collections.abc import Iterable
@@ -32,7 +33,8 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources, results, widgets
 from openpyxl import load_workbook
 
-from governance.bulk import analyze_after_bulk_write
+from governance import changelog
+from governance.bulk import analyze_after_bulk_write, create_logged, update_logged
 from governance.exports import untext_cell
 from governance.models import Role
 from governance.scopes import can_change_under, reachable, scope_of
@@ -308,13 +310,20 @@ class BulkRowsMixin:
 
     The library's diff deep-copies every matched row to tell an unchanged one; here a row's
     values are kept as a tuple when it is matched (:meth:`remember`) and compared with what the
-    file makes of it. Only for models without a per-record change log (bulk writes send no
-    signals): the run itself (:class:`~grids.models.ImportRun`) is the log entry."""
+    file makes of it. Bulk writes send no signals: a chunk of a model in the change log gets
+    the entries its saves would have written, and the process caches that watch the model are
+    bumped (``governance.bulk.create_logged``/``update_logged``); for the others the run itself
+    (:class:`~grids.models.ImportRun`) is the log entry. A resource's ``Meta`` sets
+    ``use_bulk = True``, ``batch_size = BATCH_SIZE`` and ``skip_diff = True``; its
+    ``get_instance`` returns the matched row through :meth:`remember`."""
 
     def remember(self, instance):
-        """Keep what ``instance`` holds before the row is applied (None passes through)."""
+        """Keep what ``instance`` holds before the row is applied (None passes through), and
+        for the change log a copy of it as it was read."""
         if instance is not None:
             instance._import_original = self._import_values(instance)
+            if changelog.is_logged(self._meta.model):
+                instance._import_before = copy.copy(instance)
         return instance
 
     def _import_values(self, instance) -> tuple:
@@ -339,6 +348,9 @@ class BulkRowsMixin:
         concrete = {f.name for f in self._meta.model._meta.concrete_fields}
         return [*sorted(names & concrete), "updated_at"]
 
+    def before_bulk_save(self) -> None:
+        """Called before each chunk is written (what its rows refer to is written first)."""
+
     def after_bulk_save(self, instances: list, *, created: bool) -> None:
         """Called with each chunk once it is written (new rows have their ids)."""
 
@@ -347,7 +359,8 @@ class BulkRowsMixin:
         if dry_run or not instances:
             return
         try:
-            self._meta.model.objects.bulk_create(instances, batch_size=self._meta.batch_size)
+            self.before_bulk_save()
+            create_logged(self._meta.model, instances, batch_size=self._meta.batch_size)
             self.after_bulk_save(instances, created=True)
         except Exception as exc:
             self.handle_import_error(result, exc, raise_errors)
@@ -359,9 +372,18 @@ class BulkRowsMixin:
         now = timezone.now()
         for instance in instances:
             instance.updated_at = now
+        model = self._meta.model
+        logged = changelog.is_logged(model)
         try:
-            self._meta.model.objects.bulk_update(
-                instances, self.get_bulk_update_fields(), batch_size=self._meta.batch_size
+            self.before_bulk_save()
+            update_logged(
+                model,
+                instances,
+                self.get_bulk_update_fields(),
+                before=[
+                    changelog.snapshot(i._import_before) if logged else None for i in instances
+                ],
+                batch_size=self._meta.batch_size,
             )
             self.after_bulk_save(instances, created=False)
         except Exception as exc:
@@ -453,7 +475,12 @@ class _ScopedResource(RowsResource):
         return super().export_field(field, instance, **kwargs)
 
 
-class RoomResource(_ScopedResource):
+class RoomResource(BulkRowsMixin, _ScopedResource):
+    # One room per building and number: checked against the rooms loaded for the file and its
+    # earlier rows (the database constraint backs both).
+    unique_preloaded = True
+    loaded_relations = ("area",)
+
     number = fields.Field(column_name="房号", attribute="number", widget=TextWidget())
     floor = fields.Field(column_name="楼层", attribute="floor", widget=widgets.IntegerWidget())
     floor_area = fields.Field(
@@ -468,6 +495,9 @@ class RoomResource(_ScopedResource):
         model = Room
         fields = ("building", "number", "floor", "floor_area", "use", "notes")
         import_id_fields = ("building", "number")
+        use_bulk = True
+        batch_size = BATCH_SIZE
+        skip_diff = True
 
     def before_import(self, dataset, **kwargs):
         self._load_buildings(self._codes(dataset))
@@ -476,10 +506,30 @@ class RoomResource(_ScopedResource):
             (r.area_id, r.number): r for r in Room.objects.filter(area_id__in=ids)
         }
         self.lookups.room_numbers = {r.pk: r.number for r in self.lookups.rooms.values()}
+        self.seen: set[tuple[int, str]] = set()
 
     def get_instance(self, instance_loader, row):
         building = self._building(row)
-        return self.lookups.rooms.get((building.pk, _text(row.get("房号"))))
+        room = self.lookups.rooms.get((building.pk, _text(row.get("房号"))))
+        if room is not None:
+            room.area = building  # the same row: its name is in the room's change log entry
+        return self.remember(room)
+
+    def import_instance(self, instance, row, **kwargs):
+        errors: dict[str, list] = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors = dict(exc.message_dict)
+        if instance.area_id and instance.number:
+            key = (instance.area_id, instance.number)
+            if key in self.seen:
+                errors.setdefault("number", []).append(
+                    _("This room is on an earlier row of the file.")
+                )
+            self.seen.add(key)
+        if errors:
+            raise ValidationError(errors)
 
 
 class ResidentResource(BulkRowsMixin, _ScopedResource):

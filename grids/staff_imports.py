@@ -20,10 +20,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields
 
+from governance.bulk import create_logged
 from governance.models import Department, Role, RoleAssignment
 from governance.scopes import reachable, users_managed_by
 from grids.imports import (
+    BATCH_SIZE,
     CHINESE_NAMES,
+    BulkRowsMixin,
     ChoiceWidget,
     DateWidget,
     ImportOptions,
@@ -72,7 +75,11 @@ CHINESE_NAMES[Department.Kind] = {
 }
 
 
-class StaffResource(RowsResource):
+class StaffResource(BulkRowsMixin, RowsResource):
+    # The area and the account come from the rows loaded for the file (in scope, existing).
+    unique_preloaded = True
+    loaded_relations = ("area", "user")
+
     area = fields.Field(column_name="区域编码", attribute="area", widget=TextWidget())
     position = fields.Field(
         column_name="岗位", attribute="position", widget=ChoiceWidget(StaffPosition)
@@ -99,6 +106,9 @@ class StaffResource(RowsResource):
             "role",
         )
         import_id_fields = ("area", "position", "name")
+        use_bulk = True
+        batch_size = BATCH_SIZE
+        skip_diff = True
 
     def before_import(self, dataset, **kwargs):
         require_importer(self.user, ImportKind.STAFF)
@@ -127,6 +137,9 @@ class StaffResource(RowsResource):
             )
         )
         self.seen_usernames: set[str] = set()
+        # Accounts and roles of rows applied, written before the chunk of staff that names them.
+        self.new_users: list = []
+        self.new_grants: list[RoleAssignment] = []
 
     def _area(self, row) -> Area:
         code = _text(row.get("区域编码"))
@@ -143,7 +156,7 @@ class StaffResource(RowsResource):
             position = self.fields["position"].widget.clean(row.get("岗位"))
         except (ValidationError, ValueError):
             return None  # the row's own check reports them
-        return self.staff.get((area.pk, position, _text(row.get("姓名"))))
+        return self.remember(self.staff.get((area.pk, position, _text(row.get("姓名")))))
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         if field.attribute == "area":
@@ -204,7 +217,12 @@ class StaffResource(RowsResource):
             return False
         return super().skip_row(instance, original, row, import_validation_errors)
 
+    def get_bulk_update_fields(self):
+        return [*super().get_bulk_update_fields(), "user"]
+
     def before_save_instance(self, instance, row, **kwargs):
+        """The row's account (new: without a password, owned by the staff member's area) and
+        role, kept until its chunk is written (:meth:`before_bulk_save`)."""
         account = getattr(instance, "_account", None)
         if account is None or kwargs.get("dry_run"):
             return
@@ -218,13 +236,20 @@ class StaffResource(RowsResource):
                 home_area=instance.area,
             )
             user.set_unusable_password()
-            user.save()
             self.users[username] = user
-            self.managed.add(user.pk)
+            self.new_users.append(user)
         instance.user = user
         if role and (username, role, instance.area_id) not in self.granted:
-            RoleAssignment.objects.create(user=user, role=role, area=instance.area)
+            self.new_grants.append(RoleAssignment(user=user, role=role, area=instance.area))
             self.granted.add((username, role, instance.area_id))
+
+    def before_bulk_save(self):
+        """The new accounts, then the new roles, of the rows applied so far: two bulk writes
+        with their change log entries (the chunk of staff then names the accounts' ids)."""
+        users, self.new_users = self.new_users, []
+        grants, self.new_grants = self.new_grants, []
+        create_logged(get_user_model(), users, batch_size=BATCH_SIZE)
+        create_logged(RoleAssignment, grants, batch_size=BATCH_SIZE)
 
 
 def _role_names() -> list[str]:

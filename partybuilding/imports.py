@@ -19,7 +19,9 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
 
 from grids.imports import (
+    BATCH_SIZE,
     CHINESE_NAMES,
+    BulkRowsMixin,
     ChoiceWidget,
     DateWidget,
     ImportOptions,
@@ -58,7 +60,7 @@ CHINESE_NAMES[UnitKind] = {
 }
 
 
-class PartyMemberResource(RowsResource):
+class PartyMemberResource(BulkRowsMixin, RowsResource):
     # One member per ID number: checked against the numbers loaded for the file and its earlier
     # rows.
     unique_preloaded = True
@@ -98,6 +100,9 @@ class PartyMemberResource(RowsResource):
             "work_unit",
         )
         import_id_fields = ("id_number",)
+        use_bulk = True
+        batch_size = BATCH_SIZE
+        skip_diff = True
 
     def before_import(self, dataset, **kwargs):
         names = sorted(column_values(dataset, "所在党组织"))
@@ -133,7 +138,13 @@ class PartyMemberResource(RowsResource):
                     )
                 }
             )
-        return member
+        return self.remember(member)
+
+    def get_bulk_update_fields(self):
+        # The status moves only through its step: a changed member's row never writes it. The
+        # year of birth follows the ID number.
+        fields = [f for f in super().get_bulk_update_fields() if f != "status"]
+        return [*fields, "birth_year"]
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         if field.attribute == "organization":
@@ -189,7 +200,7 @@ class PartyMemberResource(RowsResource):
             instance.birth_year = int(instance.id_number[6:10])
 
 
-class UnitResource(RowsResource):
+class UnitResource(BulkRowsMixin, RowsResource):
     # One unit per name: checked against the names loaded for the file and its earlier rows.
     unique_preloaded = True
     loaded_relations = ("area",)
@@ -214,6 +225,9 @@ class UnitResource(RowsResource):
         model = CoConstructionUnit
         fields = UNIT_FIELDS
         import_id_fields = ("name",)
+        use_bulk = True
+        batch_size = BATCH_SIZE
+        skip_diff = True
 
     def before_import(self, dataset, **kwargs):
         codes = sorted(column_values(dataset, "所在区域编码"))
@@ -231,7 +245,7 @@ class UnitResource(RowsResource):
         unit = self.units.get(_text(row.get("单位名称")))
         if unit is not None and not may_change_in(self.user, unit.area):
             raise Problem({"name": _("A unit of this name is registered outside your area.")})
-        return unit
+        return self.remember(unit)
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         if field.attribute == "area":

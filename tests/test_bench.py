@@ -152,6 +152,7 @@ def test_the_wall_benchmark_runs_at_tiny_sizes(tmp_path):
         "feed poll (month part cached)",
         bench.AFTER,
         "feed poll (cache empty",
+        bench.MONTH,
     ):
         line = next(row for row in report.splitlines() if row.startswith(f"| {request}"))
         # The same number of queries at both sizes: nothing runs once per case or per area.

@@ -185,7 +185,13 @@ class TreeModel(MPTTModel):
             self._refresh_tree_fields()
             if self.parent_id is not None:
                 self.parent._refresh_tree_fields()
-            return super().save(*args, **kwargs)
+            return self.save_locked(*args, **kwargs)
+
+    def save_locked(self, *args, **kwargs):
+        """The write itself, inside the transaction :meth:`save` opened and under its tree lock.
+        A tree that writes more along with the node (an area: its subtree's codes) extends this
+        rather than ``save``, so that a save takes the lock and a savepoint once."""
+        return super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         with transaction.atomic(using=router.db_for_write(type(self))):

@@ -161,22 +161,25 @@ class Area(PinyinNamedModel, TreeModel, TimeStampedModel):
         return Area.objects.filter(pk=self.pk).values_list("code", flat=True).first()
 
     def save(self, *args, **kwargs):
-        """Validate, then write under the tree lock; a changed code is carried down the subtree.
+        """Validate, then write under the tree lock (the tree base's ``save``: one transaction,
+        one lock); a changed code is carried down the subtree (:meth:`save_locked`).
 
         Validation is part of every write path (forms, API, admin, services, shell): an invalid
-        node never reaches the database. When the code changes (a renumbering or a move), every
-        descendant's code takes the new prefix in one UPDATE inside the same transaction.
+        node never reaches the database.
         """
         self.full_clean(validate_unique=False, validate_constraints=False)
-        with transaction.atomic(using=router.db_for_write(Area)):
-            Area.lock_tree()
-            old_code = self._stored_code()
-            result = super().save(*args, **kwargs)
-            if old_code and old_code != self.code:
-                self._refresh_tree_fields()
-                Area.objects.within(self, include_self=False).update(
-                    code=Concat(Value(self.code), Substr(F("code"), len(old_code) + 1))
-                )
+        return super().save(*args, **kwargs)
+
+    def save_locked(self, *args, **kwargs):
+        """When the code changes (a renumbering or a move), every descendant's code takes the
+        new prefix in one UPDATE, in the same transaction and under the same lock as the node."""
+        old_code = self._stored_code()
+        result = super().save_locked(*args, **kwargs)
+        if old_code and old_code != self.code:
+            self._refresh_tree_fields()
+            Area.objects.within(self, include_self=False).update(
+                code=Concat(Value(self.code), Substr(F("code"), len(old_code) + 1))
+            )
         return result
 
     def move_to(self, target, position="last-child"):

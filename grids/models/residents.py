@@ -133,6 +133,9 @@ class Room(TimeStampedModel):
         super().clean()
         if self.area_id and self.area.kind not in HOUSING_KINDS:
             raise ValidationError({"area": _("Rooms belong to a building or a unit.")})
+        # The constraint's own check, without a query (an import validates thousands of rows).
+        if self.floor_area is not None and self.floor_area <= 0:
+            raise ValidationError({"floor_area": _("The floor area must be larger than 0.")})
 
 
 class Household(TimeStampedModel):

@@ -4,14 +4,18 @@ read by street admins for their subtree (plus changes that belong to no area).""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from governance.changelog import ChangeContextMiddleware, change_context
 from governance.models import Department, ObjectChange, Role, RoleAssignment, User
 from governance.tokens import token_issue
 from grids.models import Area, AreaKind, GridStaff
-from tests.factories import AreaFactory, DepartmentFactory, GridStaffFactory
+from tests.factories import AreaFactory, DepartmentFactory, GridStaffFactory, UserFactory
 
 CHANGES = "/api/v1/changes/"
 
@@ -116,6 +120,52 @@ def test_role_assignments_and_users_are_logged_without_secrets(tree, cast):
     ra_entry = last_change(RoleAssignment, assignment.pk)
     assert ra_entry.area_id == tree.grid_a1.pk
     assert ra_entry.postchange_data["role"] == "viewer"
+
+
+def _reads_of_groups_and_permissions(captured) -> int:
+    tables = (User.groups.through._meta.db_table, User.user_permissions.through._meta.db_table)
+    return sum(any(t in q["sql"] for t in tables) for q in captured.captured_queries)
+
+
+def test_a_new_users_empty_groups_and_permissions_are_logged_without_reading_them(tree, cast):
+    with CaptureQueriesContext(connection) as captured, change_context(user=cast.superuser):
+        user = User.objects.create_user("newcomer", full_name="新来的")
+    assert _reads_of_groups_and_permissions(captured) == 0
+    entry = last_change(User, user.pk)
+    assert entry.action == "create"
+    assert (entry.postchange_data["groups"], entry.postchange_data["user_permissions"]) == ([], [])
+    assert entry.postchange_data["full_name"] == "新来的"
+
+
+def test_a_users_save_reads_its_groups_and_permissions_once_and_logs_them(tree):
+    group = Group.objects.create(name="巡查组")
+    user = UserFactory(full_name="旧名")
+    user.groups.add(group)
+    user = User.objects.get(pk=user.pk)
+    user.full_name = "新名"
+    with CaptureQueriesContext(connection) as captured:
+        user.save()
+    # Read once, for the state before the save (a save writes no group), not again after it.
+    assert _reads_of_groups_and_permissions(captured) == 2
+    entry = last_change(User, user.pk)
+    assert (entry.prechange_data["full_name"], entry.postchange_data["full_name"]) == (
+        "旧名",
+        "新名",
+    )
+    assert entry.prechange_data["groups"] == entry.postchange_data["groups"] == [group.pk]
+
+
+def test_a_login_stamp_costs_the_change_log_nothing(tree, django_assert_num_queries):
+    user = UserFactory()
+    before = ObjectChange.objects.count()
+    user.last_login = timezone.now()
+    with django_assert_num_queries(1):  # the UPDATE itself
+        user.save(update_fields=["last_login"])
+    assert ObjectChange.objects.count() == before
+    user.set_password("another-pass-9")
+    user.save(update_fields=["password"])
+    entry = last_change(User, user.pk)
+    assert entry.postchange_data["password"] == "[changed]"
 
 
 def test_a_save_without_changes_writes_no_entry(tree):

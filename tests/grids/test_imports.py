@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from governance.changelog import change_context
 from governance.models import ObjectChange
 from grids import imports
 from grids.models import Area, ImportRun, Resident, ResidentCareTag, Room
@@ -279,3 +280,81 @@ def test_the_queries_of_an_import_do_not_grow_with_its_rows(field, tree, tags):
     assert many[0] == few[0]
     # SQLite limits an INSERT to 999 parameters: 60 residents are two statements there.
     assert few[1] <= many[1] <= few[1] + (0 if connection.vendor == "postgresql" else 2)
+
+
+def _rooms(building, first, n, use="自住"):
+    return [[building.code, f"{i}", 3, 88.5, use, ""] for i in range(first, first + n)]
+
+
+def _applied_queries(user, kind, rows) -> tuple[int, int]:
+    """(queries of the preview, queries of applying) of a file of ``rows``."""
+    with CaptureQueriesContext(connection) as captured:
+        preview = imports.import_preview(user=user, kind=kind, dataset=_dataset(kind, rows))
+        previewed = len(captured.captured_queries)
+        imports.import_apply(user=user, kind=kind, dataset=_dataset(kind, rows), file_name="q")
+    assert preview.valid, preview.problems
+    return previewed, len(captured.captured_queries) - previewed
+
+
+def assert_queries_do_not_grow(user, kind, rows_of) -> None:
+    """Preview and apply a file of 3 rows, then of 60: the same queries (one statement more
+    for SQLite's parameter limit). Shared by the import tests of every kind."""
+    _applied_queries(user, kind, rows_of(1, 3))  # the first import reads what later ones cache
+    few, many = (
+        _applied_queries(user, kind, rows_of(10, 3)),
+        _applied_queries(user, kind, rows_of(100, 60)),
+    )
+    assert many[0] == few[0]
+    assert few[1] <= many[1] <= few[1] + (0 if connection.vendor == "postgresql" else 4)
+
+
+def test_the_queries_of_a_room_import_do_not_grow_with_its_rows(field, tree):
+    assert_queries_do_not_grow(
+        field.worker_a, "rooms", lambda first, n: _rooms(tree.building_a1, first, n)
+    )
+    assert Room.objects.filter(area=tree.building_a1).count() == 66
+
+
+def test_a_room_import_logs_each_new_and_changed_room_once(field, tree):
+    rows = _rooms(tree.building_a1, 1, 3)
+    with change_context(user=field.worker_a, interface="web"):
+        imports.import_apply(
+            user=field.worker_a, kind="rooms", dataset=_dataset("rooms", rows), file_name="r"
+        )
+    room_changes = ObjectChange.objects.filter(content_type__model="room")
+    created = room_changes.filter(action="create")
+    assert created.count() == 3
+    entry = created.get(object_id=str(Room.objects.get(number="2").pk))
+    assert (entry.user, entry.interface, entry.area_id) == (
+        field.worker_a,
+        "web",
+        tree.building_a1.pk,
+    )
+    assert entry.postchange_data["use"] == "self_occupied"
+    assert entry.object_repr == f"{tree.building_a1.name} 2"
+    rows[1][4] = "出租"
+    run = imports.import_apply(
+        user=field.worker_a, kind="rooms", dataset=_dataset("rooms", rows), file_name="r"
+    )
+    assert (run.updated_rows, run.skipped_rows) == (1, 2)
+    update = room_changes.get(action="update")
+    assert (update.prechange_data["use"], update.postchange_data["use"]) == (
+        "self_occupied",
+        "rented",
+    )
+    assert update.area_id == tree.building_a1.pk
+    assert Room.objects.get(number="2").use == "rented"
+
+
+def test_a_room_twice_in_a_file_or_without_floor_area_is_a_problem_of_its_row(field, tree):
+    rows = [*_rooms(tree.building_a1, 1, 2), *_rooms(tree.building_a1, 1, 1)]
+    rows[1][3] = 0
+    preview = imports.import_preview(
+        user=field.worker_a, kind="rooms", dataset=_dataset("rooms", rows)
+    )
+    assert {(p.row, p.column) for p in preview.problems} == {(3, "建筑面积"), (4, "房号")}
+    with pytest.raises(ValidationError):
+        imports.import_apply(
+            user=field.worker_a, kind="rooms", dataset=_dataset("rooms", rows), file_name="r"
+        )
+    assert not Room.objects.exists()

@@ -4,13 +4,15 @@ all or nothing, idempotent re-import, the importer's scope."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from governance.models import Department, Role, RoleAssignment, User
+from governance.changelog import change_context
+from governance.models import Department, ObjectChange, Role, RoleAssignment, User
 from grids import imports
 from grids.models import GridStaff
 from tests.factories import DepartmentFactory, UserFactory
-from tests.grids.test_imports import _dataset
+from tests.grids.test_imports import _dataset, assert_queries_do_not_grow
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +141,46 @@ def test_the_import_page_offers_only_the_kinds_the_user_imports(client, field):
     assert client.get("/people/import/templates/staff/").status_code == 404
     client.force_login(field.street_admin)
     assert client.get("/people/import/templates/staff/").status_code == 200
+
+
+def test_the_queries_of_a_staff_import_with_accounts_do_not_grow_with_its_rows(field, tree):
+    def rows_of(first, n):
+        return [
+            _staff(tree.grid_a1, f"员工{i}", f"staff{i}", "网格员") for i in range(first, first + n)
+        ]
+
+    assert_queries_do_not_grow(field.street_admin, "staff", rows_of)
+    assert RoleAssignment.objects.filter(user__username__startswith="staff").count() == 66
+    user = User.objects.get(username="staff120")
+    assert GridStaff.objects.get(name="员工120").user == user
+    assert user.home_area == tree.grid_a1 and not user.has_usable_password()
+
+
+def test_imported_staff_accounts_and_roles_are_in_the_change_log(field, tree):
+    rows = [_staff(tree.grid_a1, "李建国", "lijianguo", "网格员"), _staff(tree.grid_a1, "王芳")]
+    with change_context(user=field.street_admin):
+        imports.import_apply(
+            user=field.street_admin, kind="staff", dataset=_dataset("staff", rows), file_name="s"
+        )
+    user = User.objects.get(username="lijianguo")
+    staff = GridStaff.objects.get(name="李建国")
+    assignment = RoleAssignment.objects.get(user=user)
+    for obj, area_id in ((user, None), (assignment, tree.grid_a1.pk), (staff, tree.grid_a1.pk)):
+        entry = ObjectChange.objects.get(
+            content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
+        )
+        assert (entry.action, entry.user, entry.area_id) == ("create", field.street_admin, area_id)
+    assert (
+        ObjectChange.objects.get(
+            content_type=ContentType.objects.get_for_model(GridStaff), object_id=str(staff.pk)
+        ).postchange_data["user"]
+        == user.pk
+    )
+    rows[1][3] = "13800009999"
+    with change_context(user=field.street_admin):
+        imports.import_apply(
+            user=field.street_admin, kind="staff", dataset=_dataset("staff", rows), file_name="s"
+        )
+    update = ObjectChange.objects.get(action="update", object_repr__startswith="王芳")
+    assert update.prechange_data["phone"] != update.postchange_data["phone"]
+    assert (update.user, update.area_id) == (field.street_admin, tree.grid_a1.pk)

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from governance.scopes import visible
 from grids.models import Area, AreaKind
@@ -55,6 +56,27 @@ def test_a_free_code_is_never_the_prefix_of_another_areas_code(tree):
             code=f"{tree.grid_a2.code}01",
         )
     assert "code" in exc.value.message_dict
+
+
+@pytest.mark.parametrize("change", ["rename", "new code", "create"])
+def test_a_save_takes_the_tree_lock_and_a_savepoint_once(tree, change):
+    if change == "create":
+        area = Area(kind=AreaKind.GRID, name="新网格", parent=tree.community_a)
+        area.code = tree.community_a.next_child_code(AreaKind.GRID)
+    else:
+        area = Area.objects.get(pk=tree.micro_a1.pk)
+        area.name = "改名微网格"
+        if change == "new code":
+            area.code = tree.grid_a1.next_child_code(AreaKind.MICRO_GRID)
+    with CaptureQueriesContext(connection) as captured:
+        area.save()
+    statements = [q["sql"] for q in captured.captured_queries]
+    locks = sum("pg_advisory_xact_lock" in s for s in statements)
+    assert locks == (1 if connection.vendor == "postgresql" else 0)
+    assert sum(s.startswith("SAVEPOINT") for s in statements) == 1
+    assert Area.check_tree() == []
+    if change == "new code":
+        assert Area.objects.get(pk=tree.building_a1.pk).code.startswith(area.code)
 
 
 def test_a_node_cannot_become_its_own_descendant(tree):

@@ -4,12 +4,15 @@ problems, all or nothing, idempotent re-import, the importer's scope, query coun
 from __future__ import annotations
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from governance.changelog import change_context
+from governance.models import ObjectChange
 from grids import imports
 from partybuilding.models import CoConstructionUnit, MemberStatus, PartyMember
 from tests.grids.resident_factories import id_number
-from tests.grids.test_imports import _dataset
+from tests.grids.test_imports import _dataset, assert_queries_do_not_grow
 
 pytestmark = pytest.mark.django_db
 
@@ -80,15 +83,58 @@ def test_the_member_preview_lists_problems_without_repeating_numbers(party):
     assert PartyMember.objects.get(id_number=other).name == "乙"
 
 
-def test_member_import_costs_a_few_queries_per_row(party, django_assert_max_num_queries):
-    # Per row: the library's savepoint and its release, the insert and its change-log entry;
-    # the organizations, buildings and known numbers are loaded once.
-    rows = [_member("青松第一网格党支部", f"党员{i}", id_number(serial=100 + i)) for i in range(40)]
-    with django_assert_max_num_queries(20 + 4 * 40):
-        preview = imports.import_preview(
-            user=party.officer_a, kind="party_members", dataset=_dataset("party_members", rows)
+def test_the_queries_of_a_member_import_do_not_grow_with_its_rows(party):
+    # The organizations, buildings and known numbers are loaded once; the members and their
+    # change log entries are written in chunks.
+    def rows_of(first, n):
+        return [
+            _member("青松第一网格党支部", f"党员{i}", id_number(serial=100 + i))
+            for i in range(first, first + n)
+        ]
+
+    assert_queries_do_not_grow(party.officer_a, "party_members", rows_of)
+    assert PartyMember.objects.filter(name__startswith="党员").count() == 66
+
+
+def test_imported_members_are_in_the_change_log_with_their_numbers_masked(party):
+    number = id_number(serial=1)
+    rows = [_member("青松第一网格党支部", "张红", number)]
+    with change_context(user=party.officer_a):
+        imports.import_apply(
+            user=party.officer_a,
+            kind="party_members",
+            dataset=_dataset("party_members", rows),
+            file_name="m",
         )
-    assert preview.valid and preview.new == 40
+    member = PartyMember.objects.get(name="张红")
+    changes = ObjectChange.objects.filter(
+        content_type=ContentType.objects.get_for_model(PartyMember), object_id=str(member.pk)
+    )
+    created = changes.get(action="create")
+    assert (created.user, created.area_id) == (party.officer_a, party.tree.grid_a1.pk)
+    assert created.postchange_data["id_number"] not in ("", number)
+    rows[0][1] = "张虹"
+    imports.import_apply(
+        user=party.officer_a,
+        kind="party_members",
+        dataset=_dataset("party_members", rows),
+        file_name="m",
+    )
+    update = changes.get(action="update")
+    assert (update.prechange_data["name"], update.postchange_data["name"]) == ("张红", "张虹")
+    assert PartyMember.objects.get(pk=member.pk).name == "张虹"
+
+
+def test_the_queries_of_a_unit_import_do_not_grow_with_its_rows(party):
+    def rows_of(first, n):
+        return [_unit(f"共建单位{i}", party.tree.community_a) for i in range(first, first + n)]
+
+    assert_queries_do_not_grow(party.officer_a, "units", rows_of)
+    unit = CoConstructionUnit.objects.get(name="共建单位120")
+    entry = ObjectChange.objects.get(
+        content_type=ContentType.objects.get_for_model(CoConstructionUnit), object_id=str(unit.pk)
+    )
+    assert (entry.action, entry.area_id) == ("create", party.tree.community_a.pk)
 
 
 def _unit(name, area, kind="学校"):
