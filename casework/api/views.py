@@ -80,9 +80,9 @@ class CaseViewSet(
 
     def feed_rows(self):
         """A text search's page is read keys first (FeedPagination): the matches' keys in the
-        list's order, then the page's rows with the joins an item shows. In one statement
-        PostgreSQL took the search for one row and joined all its matches to the areas,
-        categories and departments before the page (路12号: 3,334 at a million cases)."""
+        list's order, then the page's rows with the joins an item shows. A search reads all its
+        matches before the page; in one statement each was joined, whole, to its area, category
+        and department first (路12号: 3,334 at a million cases, 65 of 175 ms)."""
         if self.action == "list" and searches(self.request.query_params):
             return selectors.case_summaries
         return None

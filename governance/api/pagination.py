@@ -39,9 +39,9 @@ class FeedPagination(CursorPagination):
     def paginate_queryset(self, queryset, request, view=None):
         """The page; read keys first when the view's ``feed_rows()`` gives a function: the
         page's keys (and the ordering's fields, for the cursor) from ``queryset`` without its
-        joins, then ``feed_rows(rows with those keys)`` — the joins of the page's rows only. A
-        list whose filter PostgreSQL cannot estimate (a text search: taken for one row) was
-        otherwise joined whole, every match to every table, before its page was cut."""
+        joins, then ``feed_rows(rows with those keys)`` — the joins of the page's rows only. For
+        a list that reads every candidate before its page is cut (a text search), one statement
+        joined every match, whole, to every table first."""
         feed_rows = getattr(view, "feed_rows", None)
         rows = feed_rows() if feed_rows is not None else None
         if rows is None:
