@@ -143,8 +143,12 @@ def case_list(request):
         # case and its area, for the scope), then the page's rows with their joins. In one
         # statement PostgreSQL took a search for a row or two and joined every match to each
         # of its tables by a nested loop (路12号, 3,334 matches at a million cases: 1.1 s).
+        # The count and the page share that read (the first keys up to the cap): counted
+        # apart, the candidates of 路12号 were read twice (issue 15).
         qs = qs.select_related(None).order_by(*SORTS[sort])
-        paginator = CappedPaginator(qs, PAGE_SIZE, cap=SEARCH_COUNT_CAP, rows=selectors.case_rows)
+        paginator = CappedPaginator(
+            qs, PAGE_SIZE, cap=SEARCH_COUNT_CAP, rows=selectors.case_rows, count_keys=True
+        )
     else:
         paginator = CappedPaginator(selectors.case_rows(qs).order_by(*SORTS[sort]), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))

@@ -8,6 +8,10 @@ A page can also be read in two steps (``keys_first``): the primary keys of the p
 order (a narrow query that an index can answer without reading the table), then those rows with
 their joins. PostgreSQL cannot fetch the rows after the LIMIT itself, so a one-step page of a
 sorted list fetches every candidate row before it sorts (1,000 residents for the 25 of a page).
+With ``count_keys`` the count and the page share one read: the keys of the first ``cap + 1`` rows
+in the list's order, which give the count (up to the cap) and every page's keys (pages stop at the
+cap). A search whose candidates are read and sorted whole for any page then reads them once, not
+once for the count and again for the page.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ class CappedPaginator(Paginator):
     the table), then those rows — through ``rows(queryset)`` when given (the joins and columns a
     row shows, applied to the model's rows with those keys), else ``object_list`` itself narrowed
     to the keys — in the keys' order. Sorting a long inbox then sorts index entries, not every
-    waiting case joined to its category, areas and department.
+    waiting case joined to its category, areas and department. ``count_keys`` (implies
+    ``keys_first``) takes the count and the page's keys from one list of the first ``cap + 1``
+    keys: for a small cap, where every page's keys cost what the count costs.
     """
 
     def __init__(
@@ -37,12 +43,14 @@ class CappedPaginator(Paginator):
         cap: int = COUNT_CAP,
         keys_first: bool = False,
         rows=None,
+        count_keys: bool = False,
         **kwargs,
     ) -> None:
         super().__init__(object_list, per_page, **kwargs)
         self.cap = cap
         self.capped = False
-        self.keys_first = keys_first or rows is not None
+        self.count_keys = count_keys and hasattr(object_list, "values_list")
+        self.keys_first = keys_first or rows is not None or self.count_keys
         self.rows = rows
 
     def page(self, number):
@@ -53,7 +61,10 @@ class CappedPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        if self.count_keys:
+            keys = self._first_keys[bottom:top]
+        else:
+            keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         if self.rows is None:
             fetched = self.object_list.filter(pk__in=keys).order_by()
         else:
@@ -62,10 +73,17 @@ class CappedPaginator(Paginator):
         return self._get_page([found[key] for key in keys if key in found], number, self)
 
     @cached_property
+    def _first_keys(self) -> list:
+        """The keys of the first ``cap + 1`` rows in the list's order (``count_keys``)."""
+        return list(self.object_list.values_list("pk", flat=True)[: self.cap + 1])
+
+    @cached_property
     def count(self) -> int:
         rows = self.object_list
         if not hasattr(rows, "order_by"):  # a list
             return self._capped(len(rows))
+        if self.count_keys:
+            return self._capped(len(self._first_keys))
         # COUNT(*) over a LIMIT-ed subquery stops reading at cap + 1 rows — unless the subquery
         # is ordered, when PostgreSQL sorts every row first (8 s at a million cases).
         return self._capped(rows.order_by()[: self.cap + 1].count())

@@ -32,7 +32,7 @@ from casework.api.serializers import (
 from casework.deadlines import services as deadline_services
 from casework.deadlines.api.serializers import ResumeSerializer
 from casework.deadlines.api.views import deadline_errors
-from casework.filters import CaseFilterSet, CategoryFilterSet
+from casework.filters import CaseFilterSet, CategoryFilterSet, searches
 from casework.models import Case, CaseExport, Category, ResponseTemplate
 from governance.api.errors import Conflict, service_errors
 from governance.api.pagination import FeedPagination, UpdatedAfterFilter
@@ -77,6 +77,15 @@ class CaseViewSet(
         # One case: its detail, steps, events, photos (the serializer shows no street,
         # community or grid; the original of a merged case is read when shown).
         return selectors.case_details(qs)
+
+    def feed_rows(self):
+        """A text search's page is read keys first (FeedPagination): the matches' keys in the
+        list's order, then the page's rows with the joins an item shows. A search reads all its
+        matches before the page; in one statement each was joined, whole, to its area, category
+        and department first (路12号: 3,334 at a million cases, 65 of 175 ms)."""
+        if self.action == "list" and searches(self.request.query_params):
+            return selectors.case_summaries
+        return None
 
     def get_serializer_class(self):
         if self.action == "create":

@@ -36,6 +36,27 @@ class FeedPagination(CursorPagination):
             return (field, "pk")
         return self.ordering
 
+    def paginate_queryset(self, queryset, request, view=None):
+        """The page; read keys first when the view's ``feed_rows()`` gives a function: the
+        page's keys (and the ordering's fields, for the cursor) from ``queryset`` without its
+        joins, then ``feed_rows(rows with those keys)`` — the joins of the page's rows only. For
+        a list that reads every candidate before its page is cut (a text search), one statement
+        joined every match, whole, to every table first."""
+        feed_rows = getattr(view, "feed_rows", None)
+        rows = feed_rows() if feed_rows is not None else None
+        if rows is None:
+            return super().paginate_queryset(queryset, request, view)
+        fields = {name.lstrip("-") for name in self.get_ordering(request, queryset, view)}
+        keys = super().paginate_queryset(queryset.select_related(None).only(*fields), request, view)
+        if keys is None:
+            return None
+        found = {
+            row.pk: row
+            for row in rows(queryset.model._default_manager.filter(pk__in=[k.pk for k in keys]))
+        }
+        self.page = [found[key.pk] for key in keys if key.pk in found]
+        return self.page
+
 
 class CappedPageNumberPagination(PageNumberPagination):
     """``?page=`` pages whose ``count`` stops at :data:`~governance.pagination.COUNT_CAP`

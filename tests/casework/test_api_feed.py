@@ -7,6 +7,8 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.models import Case
@@ -70,6 +72,34 @@ def test_a_cursor_walk_sees_every_case_once_while_others_are_filed(
     assert sorted(seen) == sorted(c.pk for c in there)
     assert len(seen) == len(set(seen))
     assert seen == sorted(seen, reverse=True)  # newest first
+
+
+def test_a_searched_list_reads_its_keys_first_and_walks_every_match_once(
+    api, tree, categories, crew, django_assert_max_num_queries
+):
+    matches = [
+        CaseFactory(category=categories.garbage, area=tree.building_a1, title=f"路口井盖缺失{i}")
+        for i in range(5)
+    ]
+    file(tree, categories, 3)  # other titles
+    CaseFactory(category=categories.garbage, area=tree.building_b1, title="井盖")  # not in sight
+    client = api(crew.dispatcher_a)
+    for params in ({"q": "井盖缺"}, {"q": "井盖缺", "updated_after": "2000-01-01T00:00:00Z"}):
+        seen = walk(
+            client,
+            CASES,
+            {**params, "page_size": 2},
+            budget=5 + api.auth_queries,  # the plain list's four, and the page's rows by key
+            assert_queries=django_assert_max_num_queries,
+        )
+        assert sorted(seen) == sorted(c.pk for c in matches) and len(seen) == len(set(seen))
+    with CaptureQueriesContext(connection) as queries:
+        items = client.get(CASES, {"q": "井盖缺", "page_size": 2}).json()["results"]
+    searching = [q["sql"] for q in queries if "title" in q["sql"].split("WHERE", 1)[-1]]
+    # One statement searches, reading the keys only; the items' names come by key after it.
+    assert len(searching) == 1 and "casework_category" not in searching[0], searching
+    assert [c["id"] for c in items] == sorted((c.pk for c in matches), reverse=True)[:2]
+    assert items[0]["category"]["name"] == categories.garbage.name
 
 
 def test_a_bad_cursor_is_a_404_in_the_error_format(api, crew):

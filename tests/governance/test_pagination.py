@@ -74,3 +74,23 @@ def test_keys_first_pages_keep_the_order_and_read_rows_once(django_assert_num_qu
     assert [u.pk for u in page.object_list] == [u.pk for u in users[3:6]]
     assert len(read) == 1 and page.has_next() and page.has_previous()
     assert [u.pk for u in paginator.get_page(3).object_list] == [users[6].pk]
+
+
+@pytest.mark.django_db
+def test_counted_keys_give_the_count_and_every_page_from_one_read(django_assert_num_queries):
+    UserFactory.create_batch(7)
+    users = get_user_model().objects.order_by("-username", "pk")
+    expected = [u.pk for u in users]
+    paginator = CappedPaginator(users, 2, cap=5, count_keys=True)
+    with django_assert_num_queries(2) as queries:  # the first cap + 1 keys, then the page's rows
+        page = paginator.get_page(1)
+        assert paginator.count == 5 and paginator.display_count == "5+"
+    assert "LIMIT 6" in queries.captured_queries[0]["sql"]
+    shown = [u.pk for u in page.object_list]
+    for number in (2, 3):
+        with django_assert_num_queries(1):  # the rows only: the keys are read
+            shown += [u.pk for u in paginator.get_page(number).object_list]
+    assert shown == expected[:5] and paginator.num_pages == 3
+    exact = CappedPaginator(users, 4, cap=10, count_keys=True)
+    assert exact.count == 7 and not exact.capped
+    assert [u.pk for u in exact.get_page(2).object_list] == expected[4:]
