@@ -130,7 +130,7 @@ def run(
             execution += exec_ms
             if plan_ms + exec_ms >= min_ms:
                 details += [
-                    f"### {label}: planning {plan_ms:.1f} ms, execution {exec_ms:.1f} ms",
+                    f"### {label}: planning {plan_ms:.2f} ms, execution {exec_ms:.2f} ms",
                     "",
                     "```sql",
                     sql,
