@@ -20,7 +20,9 @@ reads the version itself.
 
 A caller that looks up many values for one answer (the calendar walks day by day) reads the
 version once (:meth:`ProcessCache.sync`, or :meth:`ProcessCache.synced_once` for a block) and
-then uses :meth:`ProcessCache.lookup`, which does not read it again.
+then uses :meth:`ProcessCache.lookup`, which does not read it again. One that needs many keys at
+once (the related rows of a table's cases) uses :meth:`ProcessCache.get_many`: those not kept yet
+are read together, in one load.
 
 Changes that send no signal (``QuerySet.update``, ``bulk_create``, raw SQL) are seen after
 ``max_age`` only: code that writes watched models that way calls :meth:`ProcessCache.bump`, or
