@@ -192,8 +192,14 @@ def _interleaved(people, renders: int, *, pk: int, wrappers) -> tuple[list[dict]
     prepared = []
     for wrapper in wrappers:
         with wrapper.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
-            prepared.append(cursor.fetchone()[0])
+            # How often PostgreSQL ran each prepared statement on a generic plan (not planned
+            # again) and on a custom one (planned for its values): plan_cache_mode "auto" keeps
+            # custom plans where the generic one would cost more.
+            cursor.execute(
+                "SELECT count(*), coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0)"
+                " FROM pg_prepared_statements"
+            )
+            prepared.append(cursor.fetchone())
     rows = []
     for key, (label, _client, url) in enumerate(plan):
         for mode, name in enumerate(MODES):
@@ -239,7 +245,10 @@ def _report(results: Path, *, cases: int, renders: int, rows: list[dict]) -> Non
     lines += [
         "",
         "Statements prepared on each connection at the end: "
-        + ", ".join(f"{mode} {count}" for mode, count in counts.items()),
+        + ", ".join(f"{mode} {count}" for mode, (count, _, _) in counts.items()),
+        "",
+        "Their runs on a generic plan (not planned again) and on a custom one: "
+        + ", ".join(f"{mode} {g} and {c}" for mode, (_, g, c) in counts.items()),
         "",
     ]
     results.parent.mkdir(parents=True, exist_ok=True)

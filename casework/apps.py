@@ -50,6 +50,8 @@ class CaseworkConfig(AppConfig):
         from casework.page_selectors import FILTER_OPTIONS
         from governance.models import Department
 
+        selectors.DEPARTMENTS.watch(Department)
+
         FILTER_OPTIONS.watch(Area, Department, RoleAssignment)
         scopes.register(
             Case,

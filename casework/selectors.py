@@ -4,14 +4,17 @@ scoped and names its joins here, so that pages and the API share them."""
 from __future__ import annotations
 
 import copy
+import functools
+import itertools
 import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Case as Choose
 from django.db.models import F, Q, QuerySet, Value, When
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from casework import workflow
@@ -30,7 +33,7 @@ from casework.models import (
     TimeLimit,
 )
 from governance import privacy
-from governance.models import DEPARTMENT_ROLES, Role
+from governance.models import DEPARTMENT_ROLES, Department, Role
 from governance.processcache import ProcessCache
 from governance.scopes import area_role, department_role, reachable, scope_of, visible
 from grids.models import Area
@@ -117,34 +120,37 @@ def case_queryset() -> QuerySet[Case]:
     )
 
 
-# What a row of the case tables (the list page, the inboxes) shows. Six tables, not the seven
-# of case_queryset (the reporter is not shown): PostgreSQL spent 9–13 ms planning the
-# seven-table join for a page that executes in 0.4 ms, about 2 ms planning six. The street is
-# the working-time clock's ("time left": its place in the tree keys the street's hours). Only
-# the columns a row shows are read: with every column of six tables, Django spent more CPU
-# compiling the query and building 150 model instances than drawing the page (issue 15).
-ROW_JOINS = ("category", "area", "street", "community", "department")
+# What a row of the case tables (the list page, the inboxes) shows: the case's own columns only;
+# its category, areas and department come from the process caches (related_from_caches), not
+# from joins. PostgreSQL spent 9–13 ms planning the seven-table join of case_queryset, 3–18 ms
+# the six of the rows before this, for 0.3–0.6 ms of execution: it searches every join order of
+# the statement's tables, and a path through each of the case table's indexes for each. The
+# street is the working-time clock's ("time left": its place in the tree keys the street's
+# hours). With every column, Django spent more CPU compiling the query and building the model
+# instances than drawing the page (issue 15).
+ROW_RELATIONS = ("category", "area", "street", "community", "department")
 ROW_FIELDS = (
     "number", "title", "status", "priority", "holder", "due_at", "reported_at", "handled_at",
-    "category__name", "category__around_the_clock", "area__name", "community__name",
-    "department__name", "street__tree_id", "street__lft", "street__rght",
+    *ROW_RELATIONS,
 )  # fmt: skip
 
 
 def case_rows(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    """``queryset`` (already scoped) with the joins and columns of a table row."""
-    return queryset.select_related(None).select_related(*ROW_JOINS).only(*ROW_FIELDS)
+    """``queryset`` (already scoped) with the columns and related rows of a table row."""
+    return related_from_caches(queryset.select_related(None).only(*ROW_FIELDS), *ROW_RELATIONS)
 
 
-# What an item of the API's case list shows (CaseListSerializer): category, area, department.
-SUMMARY_JOINS = ("category", "area", "department")
-SUMMARY_DEFERRED = ("description", "result", "area__boundary", "area__notes")
+# What an item of the API's case list shows (CaseListSerializer): category, area, department,
+# from the process caches (the four-table join planned in 0.4–0.5 ms for less execution).
+SUMMARY_RELATIONS = ("category", "area", "department")
+SUMMARY_DEFERRED = ("description", "result")
 
 
 def case_summaries(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    """``queryset`` (already scoped) with the joins and columns of an API list item: four tables
-    (PostgreSQL planned the seven of case_queryset in 13–19 ms for a 1 ms query)."""
-    return queryset.select_related(None).select_related(*SUMMARY_JOINS).defer(*SUMMARY_DEFERRED)
+    """``queryset`` (already scoped) with the columns and related rows of an API list item."""
+    return related_from_caches(
+        queryset.select_related(None).defer(*SUMMARY_DEFERRED), *SUMMARY_RELATIONS
+    )
 
 
 def case_list_for(user, filters: dict | None = None) -> QuerySet[Case]:
@@ -163,33 +169,33 @@ def case_list_for(user, filters: dict | None = None) -> QuerySet[Case]:
 # a statement's tables (up to join_collapse_limit, 8) and weighs a path through each of the case
 # table's foreign-key indexes for each: the nine tables the page once joined (four of them areas,
 # the case table twice for the original of a duplicate) planned in 13–32 ms for 0.3 ms of
-# execution, five plan in under 1 ms (bench/RESULTS.md, "Planning above execution"). So one
-# case joins the area that decides the scope and what every reader of it shows; the original
-# of a merged case is read when it is shown (only merged cases have one).
-DETAIL_JOINS = ("category", "area", "department", "reporter")
+# execution, five in 0.8–1.3 ms (bench/RESULTS.md, "Planning above execution"). So one case
+# joins the area that decides the scope and the reporter (a user: no process cache); its
+# category and department come from the process caches, and the original of a merged case is
+# read when it is shown (only merged cases have one).
+DETAIL_JOINS = ("area", "reporter")
+DETAIL_RELATIONS = ("category", "department")
 # The places above the case's area, for the page (its path, the map) and the working-time clock.
 CASE_PLACES = ("street", "community", "grid")
 
 
 def case_details(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    """``queryset`` (already scoped) with the joins of one case: five tables in all."""
-    return queryset.select_related(None).select_related(*DETAIL_JOINS)
+    """``queryset`` (already scoped) with the joins and related rows of one case."""
+    return related_from_caches(
+        queryset.select_related(None).select_related(*DETAIL_JOINS), *DETAIL_RELATIONS
+    )
 
 
 def with_places(case: Case) -> Case:
-    """``case`` with its street, community and grid loaded in one query by key (no join)."""
-    keys = {getattr(case, f"{name}_id") for name in CASE_PLACES} - {None}
-    areas = Area.objects.in_bulk(keys)
-    for name in CASE_PLACES:
-        key = getattr(case, f"{name}_id")
-        if key in areas:
-            setattr(case, name, areas[key])
+    """``case`` with its street, community and grid, from the process cache :data:`AREAS` (one
+    query for those it does not keep yet; no join)."""
+    fill_from_caches([case], CASE_PLACES)
     return case
 
 
 def case_detail_for(user, pk: int, *, places: bool = True) -> Case | None:
     """The case ``pk`` if ``user`` may see it, with what its page shows; with ``places`` its
-    street, community and grid too (a second statement; the API's detail shows none of them)."""
+    street, community and grid too (the API's detail shows none of them)."""
     case = case_details(visible(user, Case.objects.all())).filter(pk=pk).order_by().first()
     return with_places(case) if case is not None and places else case
 
@@ -423,6 +429,69 @@ def time_limit_for(category: Category, priority: str) -> TimeLimit | None:
             .first()
         ),
     )
+
+
+# Departments are few (a street's dozens) and renamed rarely; cases show their names.
+DEPARTMENTS = ProcessCache("departments")
+
+# The related rows a case reads from a process cache instead of a join: the cache, and how it
+# reads the keys it does not keep yet (a dict by key, in one query).
+_RELATION_CACHES = {
+    "category": (CATEGORIES, Category.objects.in_bulk),
+    "department": (DEPARTMENTS, Department.objects.in_bulk),
+    **dict.fromkeys(("area", *CASE_PLACES), (AREAS, Area.with_ancestors_many)),
+}
+
+
+def fill_from_caches(cases: list[Case], relations: Iterable[str]) -> None:
+    """Set each of ``relations`` (foreign keys of Case in :data:`_RELATION_CACHES`) on ``cases``
+    from the process caches, where its key column was read and the row is not loaded yet: no
+    query for what the caches keep, one per cache for the rest. Each answer gets its own copy of
+    a cached row (shared by its cases), so that what a reader loads onto it stays there."""
+    wanted: dict[ProcessCache, tuple[Callable, set]] = {}
+    plan = []
+    for name in relations:
+        field = Case._meta.get_field(name)
+        process_cache, load = _RELATION_CACHES[name]
+        for case in cases:
+            key = case.__dict__.get(field.attname)
+            if key is not None and not field.is_cached(case):
+                wanted.setdefault(process_cache, (load, set()))[1].add(key)
+                plan.append((case, name, process_cache, key))
+    copies = {}
+    for process_cache, (load, keys) in wanted.items():
+        for key, value in process_cache.get_many(keys, load).items():
+            if value is not None:
+                copies[process_cache, key] = copy.copy(value)
+    for case, name, process_cache, key in plan:
+        if (process_cache, key) in copies:
+            setattr(case, name, copies[process_cache, key])
+
+
+class _FilledFromCaches(ModelIterable):
+    relations: tuple[str, ...] = ()
+    # Rows filled at a time: every page at once; an iterator() over many rows in bounded memory.
+    batch = 1000
+
+    def __iter__(self):
+        rows = super().__iter__()
+        while batch := list(itertools.islice(rows, self.batch)):
+            fill_from_caches(batch, self.relations)
+            yield from batch
+
+
+@functools.cache
+def _iterable_filling(relations: tuple[str, ...]) -> type[ModelIterable]:
+    return type("FilledFromCaches", (_FilledFromCaches,), {"relations": relations})
+
+
+def related_from_caches(queryset: QuerySet[Case], *relations: str) -> QuerySet[Case]:
+    """``queryset`` whose cases come with ``relations`` filled by :func:`fill_from_caches` when
+    it is read (instead of joins: PostgreSQL plans a statement of one or two tables in a
+    fraction of a millisecond, one of five or six in several)."""
+    queryset = queryset.all()
+    queryset._iterable_class = _iterable_filling(relations)
+    return queryset
 
 
 def response_templates_for(user, *, category: Category | None = None, step: str = "") -> list:

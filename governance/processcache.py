@@ -23,7 +23,9 @@ Celery task, a shell) every use reads the version itself.
 
 A caller that looks up many values for one answer (the calendar walks day by day) reads the
 version once (:meth:`ProcessCache.sync`, or :meth:`ProcessCache.synced_once` for a block) and
-then uses :meth:`ProcessCache.lookup`, which does not read it again.
+then uses :meth:`ProcessCache.lookup`, which does not read it again. One that needs many keys at
+once (the related rows of a table's cases) uses :meth:`ProcessCache.get_many`: those not kept yet
+are read together, in one load.
 
 Changes that send no signal (``QuerySet.update``, ``bulk_create``, raw SQL) are seen after
 ``max_age`` only: code that writes watched models that way calls :meth:`ProcessCache.bump`, or
@@ -273,6 +275,27 @@ class ProcessCache:
             self._values.clear()
         self._values[key] = (stamp, value)
         return value
+
+    def get_many(
+        self, keys: Iterable[Hashable], load: Callable[[list], dict[Hashable, Any]]
+    ) -> dict[Hashable, Any]:
+        """The values kept for ``keys``, by key; those not kept yet are read together by
+        ``load(missing)`` (a dict by key: a key it leaves out is kept as None) and kept from
+        now on. One read for a table's worth of rows instead of one per key. Not for a cache
+        kept in parts."""
+        keys = list(dict.fromkeys(keys))
+        if not self.sync() or (self.strict and self._pending()):
+            found = load(keys) if keys else {}
+            return {key: found.get(key) for key in keys}
+        values = {key: self._values.get(key, _MISSING) for key in keys}
+        missing = [key for key, value in values.items() if value is _MISSING]
+        if missing:
+            found = load(missing)
+            if len(self._values) + len(missing) > self.max_entries:
+                self._values.clear()
+            for key in missing:
+                values[key] = self._values[key] = found.get(key)
+        return values
 
     def lookup(self, key: Hashable, load: Callable[[], Any]) -> Any:
         """:meth:`get` without reading the version: for the lookups that follow a

@@ -134,9 +134,9 @@ if DATABASE_URL:
     # Prepared statements (PostgreSQL only): parameters bound by the server, and a statement run
     # DATABASE_PREPARE_THRESHOLD times on a connection prepared there, so that PostgreSQL can
     # reuse a generic plan instead of planning it again (bench/RESULTS.md, "Planning above
-    # execution"). Off by default: a pooler in transaction mode (PgBouncer before 1.21, or
-    # without max_prepared_statements) hands a prepared statement to the wrong server session
-    # (deploy/README.md).
+    # execution"). Off by default (the embedded SQLite has none; a pooler in transaction mode —
+    # PgBouncer before 1.21, or without max_prepared_statements — hands a prepared statement to
+    # the wrong server session); on in the production example, deploy/portal.env.example.
     if DATABASE_PREPARED_STATEMENTS and "postgresql" in DATABASES["default"]["ENGINE"]:
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True, prepare_threshold=DATABASE_PREPARE_THRESHOLD

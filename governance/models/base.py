@@ -285,15 +285,34 @@ class TreeModel(MPTTModel):
 
         For code that needs a node and its ancestry at once (filing a case needs the area, its
         street, community and grid): one round trip instead of two."""
-        node = cls._default_manager.filter(
-            pk=pk, tree_id=OuterRef("tree_id"), lft__gte=OuterRef("lft"), lft__lte=OuterRef("rght")
+        return cls.with_ancestors_many([pk]).get(pk)
+
+    @classmethod
+    def with_ancestors_many(cls, pks: Iterable) -> dict[int, TreeModel]:
+        """:meth:`with_ancestors` of each of ``pks``, by pk, read in one query for all of them
+        (the missing are left out). Nodes that are ancestors of others are the same instances
+        there: read only."""
+        pks = list(pks)
+        if not pks:
+            return {}
+        nodes = cls._default_manager.filter(
+            pk__in=pks,
+            tree_id=OuterRef("tree_id"),
+            lft__gte=OuterRef("lft"),
+            lft__lte=OuterRef("rght"),
         )
-        rows = list(cls._default_manager.filter(Exists(node)).order_by("lft"))
-        if not rows:
-            return None
-        # Every row is the node or one of its ancestors, and the node has the largest lft.
-        found = rows[-1]
-        found.loaded_ancestors = rows[:-1]
+        # Every row is one of the nodes or an ancestor of one.
+        rows = list(cls._default_manager.filter(Exists(nodes)).order_by("tree_id", "lft"))
+        wanted = set(pks)
+        found = {}
+        for row in rows:
+            if row.pk in wanted:
+                row.loaded_ancestors = [
+                    a
+                    for a in rows
+                    if a.tree_id == row.tree_id and a.lft < row.lft and a.rght > row.rght
+                ]
+                found[row.pk] = row
         return found
 
     @classmethod

@@ -150,6 +150,18 @@ def test_an_area_is_read_with_its_ancestors_in_one_query(tree, django_assert_num
     assert Area.with_ancestors(10**12) is None
 
 
+def test_many_areas_are_read_with_their_ancestors_in_one_query(tree, django_assert_num_queries):
+    wanted = [tree.building_a1, tree.grid_b1, tree.street, tree.community_a]
+    with django_assert_num_queries(1):
+        found = Area.with_ancestors_many([a.pk for a in wanted] + [10**12])
+    assert found == {a.pk: a for a in wanted}  # the missing left out
+    for area in wanted:
+        one = Area.with_ancestors(area.pk)
+        assert found[area.pk].loaded_ancestors == one.loaded_ancestors, area.name
+    assert [a.kind for a in found[tree.grid_b1.pk].loaded_ancestors] == ["street", "community"]
+    assert found[tree.street.pk].loaded_ancestors == []
+
+
 @pytest.mark.parametrize("area", ["abc", 10**30, True, 10**12, None, [1]])
 def test_a_bad_area_is_a_field_error(api, tree, categories, crew, area):
     response = api(crew.worker_a).post(

@@ -11,6 +11,8 @@ from django.db import transaction
 
 from governance import processcache, workclock
 from governance.models import CalendarDay
+from governance.scopes import ASSIGNMENTS  # strict; watches departments
+from tests.factories import DepartmentFactory
 
 WATCHING = workclock._cache  # watches CalendarDay
 
@@ -60,3 +62,36 @@ def test_a_write_outside_a_transaction_writes_the_version_once(versions_written)
     _day(1)
 
     assert len(versions_written) == 1
+
+
+def test_many_values_are_read_together_once_and_then_kept(db):
+    loads = []
+
+    def load(keys):
+        loads.append(sorted(keys))
+        return {key: f"value {key}" for key in keys if key != 3}
+
+    first = WATCHING.get_many([1, 2, 3, 2], load)
+    again = WATCHING.get_many([2, 3, 4], load)
+
+    assert first == {1: "value 1", 2: "value 2", 3: None}  # a key left out is kept as None
+    assert again == {2: "value 2", 3: None, 4: "value 4"}
+    assert loads == [[1, 2, 3], [4]]  # the missing ones together; none read twice
+
+
+def test_a_strict_cache_reads_many_afresh_while_its_watched_rows_wait_for_commit(db):
+    loads = []
+
+    def load(keys):
+        loads.append(sorted(keys))
+        return dict.fromkeys(keys, "read")
+
+    ASSIGNMENTS.get_many(["k"], load)
+    ASSIGNMENTS.get_many(["k"], load)
+    assert loads == [["k"]]
+    with transaction.atomic():
+        DepartmentFactory()
+        ASSIGNMENTS.get_many(["k"], load)
+        ASSIGNMENTS.get_many(["k"], load)
+
+    assert loads == [["k"], ["k"], ["k"]]
