@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.middleware.csrf import CSRF_SECRET_LENGTH
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -25,6 +25,7 @@ from governance.env import env_bool
 from governance.models import ApiToken
 from governance.tokens import token_issue
 from tests.factories import PASSWORD, AreaTreeFactory, RoleAssignmentFactory, UserFactory
+from tests.flush import use_delete_for_flush
 from tests.isolation import clear_cache, isolate_worker_cache
 
 REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", False)
@@ -71,6 +72,15 @@ def pytest_runtest_setup(item):
             _missing(f"Redis at {url} does not answer")
     if item.get_closest_marker("browser") and not shutil.which("chromium"):
         _missing("this test needs Debian's chromium (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """The test databases as pytest-django creates them; on PostgreSQL a transactional test's
+    tables are emptied after it by ``DELETE`` instead of ``TRUNCATE`` (tests/flush.py)."""
+    for alias in connections:
+        if connections[alias].vendor == "postgresql":
+            use_delete_for_flush(type(connections[alias].ops))
 
 
 @pytest.fixture(autouse=True)
