@@ -172,6 +172,7 @@ def _credentials(people, *, secret_key: str) -> dict:
     )
     from django.contrib.sessions.backends.db import SessionStore
 
+    from governance.auth import ModelBackend
     from governance.models import Role, RoleAssignment
     from governance.tokens import token_issue
     from grids.models import Area, AreaKind
@@ -191,7 +192,7 @@ def _credentials(people, *, secret_key: str) -> dict:
         try:
             store = SessionStore()
             store[SESSION_KEY] = str(user.pk)
-            store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            store[BACKEND_SESSION_KEY] = f"{ModelBackend.__module__}.{ModelBackend.__name__}"
             store[HASH_SESSION_KEY] = user.get_session_auth_hash()
             store.create()
         finally:
