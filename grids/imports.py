@@ -299,8 +299,20 @@ class RowsResource(ProgressMixin, resources.ModelResource):
                     errors.setdefault(name, []).extend(messages)
             except ValueError as exc:
                 errors.setdefault(f.attribute, []).append(str(exc))
+        self.check_row(instance, row, errors)
         if errors:
             raise ValidationError(errors)
+
+    def check_row(self, instance, row, errors: dict[str, list]) -> None:
+        """A resource's own checks of a row once its fields are set: each problem is added to
+        ``errors`` (by field), so that the row's problems are reported together."""
+
+    def once_in_file(self, key, errors: dict[str, list], field: str, message) -> None:
+        """Report ``message`` on ``field`` when an earlier row of the file had ``key`` (the
+        resource's ``seen``, made empty by its ``before_import``)."""
+        if key in self.seen:
+            errors.setdefault(field, []).append(message)
+        self.seen.add(key)
 
 
 class BulkRowsMixin:
@@ -515,21 +527,12 @@ class RoomResource(BulkRowsMixin, _ScopedResource):
             room.area = building  # the same row: its name is in the room's change log entry
         return self.remember(room)
 
-    def import_instance(self, instance, row, **kwargs):
-        errors: dict[str, list] = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as exc:
-            errors = dict(exc.message_dict)
+    def check_row(self, instance, row, errors):
         if instance.area_id and instance.number:
-            key = (instance.area_id, instance.number)
-            if key in self.seen:
-                errors.setdefault("number", []).append(
-                    _("This room is on an earlier row of the file.")
-                )
-            self.seen.add(key)
-        if errors:
-            raise ValidationError(errors)
+            self.once_in_file(
+                (instance.area_id, instance.number), errors, "number",
+                _("This room is on an earlier row of the file."),
+            )  # fmt: skip
 
 
 class ResidentResource(BulkRowsMixin, _ScopedResource):
@@ -694,12 +697,7 @@ class ResidentResource(BulkRowsMixin, _ScopedResource):
             chosen.append(tag)
         return chosen
 
-    def import_instance(self, instance, row, **kwargs):
-        errors: dict[str, list] = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as exc:
-            errors = dict(exc.message_dict)
+    def check_row(self, instance, row, errors):
         if (
             instance.birth_date is None
             and instance.id_type == IdType.RESIDENT_ID
@@ -716,14 +714,10 @@ class ResidentResource(BulkRowsMixin, _ScopedResource):
         # unchanged row is skipped before validate_instance), against the stored residents by
         # get_instance's match; the database constraint backs both.
         if instance.id_number:
-            key = (instance.id_type, instance.id_number)
-            if key in self.seen:
-                errors.setdefault("id_number", []).append(
-                    _("This ID number is on an earlier row of the file.")
-                )
-            self.seen.add(key)
-        if errors:
-            raise ValidationError(errors)
+            self.once_in_file(
+                (instance.id_type, instance.id_number), errors, "id_number",
+                _("This ID number is on an earlier row of the file."),
+            )  # fmt: skip
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         """The model's own checks (ID check digit, same building for the room), without a query

@@ -166,12 +166,7 @@ class StaffResource(BulkRowsMixin, RowsResource):
             return
         super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
 
-    def import_instance(self, instance, row, **kwargs):
-        errors: dict[str, list] = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as exc:
-            errors = dict(exc.message_dict)
+    def check_row(self, instance, row, errors):
         instance._account = None
         try:
             instance._account = self._account(row, instance)
@@ -180,8 +175,6 @@ class StaffResource(BulkRowsMixin, RowsResource):
                 errors.setdefault(name, []).extend(messages)
         except ValueError as exc:
             errors.setdefault("role", []).append(str(exc))
-        if errors:
-            raise ValidationError(errors)
 
     def _account(self, row, instance) -> tuple[str, str, bool] | None:
         """(username, role, changes anything) for the row's account, or None without one."""
