@@ -132,6 +132,8 @@ def _fresh_cache():
 
 # Queries each request spends on signing the caller in: the session and its user, or the token
 # joined with its user. Query budgets of API tests add this to what the endpoint itself costs.
+# (Once committed, the user and the token are kept in process caches: a transactional test that
+# counts exactly sees only the session's read.)
 AUTH_QUERIES = {"session": 2, "token": 1}
 
 
