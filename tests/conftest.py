@@ -130,6 +130,29 @@ def _fresh_cache():
     processcache.clear_all()
 
 
+class _SharedCacheAway:
+    """The shared cache as the process caches meet it when Redis does not answer
+    (``governance.cache`` turns its errors into misses): nothing is found, nothing is kept."""
+
+    def get(self, key, default=None):
+        return default
+
+    def get_many(self, keys):
+        return {}
+
+    def add(self, *args, **kwargs):
+        return False
+
+    def set(self, *args, **kwargs):
+        return None
+
+
+@pytest.fixture
+def shared_cache_away(monkeypatch):
+    """The process caches' shared cache away (name it after the fixtures that write rows)."""
+    monkeypatch.setattr(processcache, "cache", _SharedCacheAway())
+
+
 # Queries each request spends on signing the caller in: the session and its user, or the token
 # joined with its user. Query budgets of API tests add this to what the endpoint itself costs.
 # (Once committed, the user and the token are kept in process caches: a transactional test that

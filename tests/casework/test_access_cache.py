@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, transaction
 
 from casework import selectors
-from governance import processcache, scopes, tokens
+from governance import scopes, tokens
 from governance.models import Role, RoleAssignment, User
 from governance.processcache import ProcessCache
 from governance.scopes import UserScope, can_view_area
@@ -97,16 +97,8 @@ def test_a_role_given_in_a_transaction_rolled_back_is_never_kept(tree, crew):
 
 @pytest.mark.django_db(transaction=True)
 def test_with_the_shared_cache_away_the_roles_are_read_every_time(
-    tree, crew, monkeypatch, django_assert_num_queries
+    tree, crew, django_assert_num_queries, shared_cache_away
 ):
-    class Away:
-        def get(self, key, default=None):
-            return default
-
-        def add(self, *args, **kwargs):
-            return False
-
-    monkeypatch.setattr(processcache, "cache", Away())
     for _ in range(2):
         with django_assert_num_queries(1):
             assert _roles(crew.worker_a) == {Role.GRID_WORKER}

@@ -270,19 +270,8 @@ def test_within_a_request_this_process_own_change_is_seen_and_another_at_the_nex
 
 @pytest.mark.django_db(transaction=True)
 def test_within_a_request_with_the_shared_cache_away_roles_are_read_every_time(
-    tree, crew, monkeypatch, django_assert_num_queries
+    tree, crew, django_assert_num_queries, shared_cache_away
 ):
-    class Away:
-        def get(self, key, default=None):
-            return default
-
-        def get_many(self, keys):
-            return {}
-
-        def add(self, *args, **kwargs):
-            return False
-
-    monkeypatch.setattr(processcache, "cache", Away())
     with one_read_per_request():
         for _ in range(2):
             with django_assert_num_queries(1):

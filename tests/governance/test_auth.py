@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from governance import auth, processcache
+from governance import auth
 from governance.processcache import ProcessCache
 
 PAGE = "account"
@@ -65,19 +65,8 @@ def test_another_process_saving_the_user_drops_this_process_copy(signed_in, cast
 
 @pytest.mark.django_db(transaction=True)
 def test_with_the_shared_cache_away_the_user_is_read_every_time(
-    signed_in, monkeypatch, django_assert_max_num_queries
+    signed_in, django_assert_max_num_queries, shared_cache_away
 ):
-    class Away:
-        def get(self, key, default=None):
-            return default
-
-        def get_many(self, keys):
-            return {}
-
-        def add(self, *args, **kwargs):
-            return False
-
-    monkeypatch.setattr(processcache, "cache", Away())
     for _ in range(2):
         with django_assert_max_num_queries(30) as queries:
             assert signed_in.get(reverse(PAGE)).status_code == 200
