@@ -66,8 +66,16 @@ def run_one(base: str, request: dict, *, threads: int, seconds: float) -> dict:
     lock = threading.Lock()
     # Each thread sends one request unmeasured (a connection, the worker's first rendering of
     # a template), then all start measuring together and each measures at least one.
-    ready = threading.Barrier(threads + 1)
+    # The window is set by the barrier's action, before any thread passes it: set after the
+    # wait, a thread that finished its first request before the main thread ran again found
+    # no end and died (a row of 0 requests on a loaded machine).
     window: dict[str, float] = {}
+
+    def open_window() -> None:
+        window["start"] = time.monotonic()
+        window["end"] = window["start"] + seconds
+
+    ready = threading.Barrier(threads + 1, action=open_window)
 
     def call(client: Client) -> int:
         try:
@@ -94,11 +102,9 @@ def run_one(base: str, request: dict, *, threads: int, seconds: float) -> dict:
     for thread in pool:
         thread.start()
     ready.wait()
-    start = time.monotonic()
-    window["end"] = start + seconds
     for thread in pool:
         thread.join()
-    elapsed = max(time.monotonic() - start, 1e-9)
+    elapsed = max(time.monotonic() - window["start"], 1e-9)
     return {
         "label": request["label"],
         "requests": len(latencies),

@@ -284,7 +284,10 @@ def _patrols(rng, workers: dict, now: datetime) -> dict:
     patrols: list[Patrol] = []
     walks = []
     for plan in plans:
-        end = min(plan["end"], now - timedelta(minutes=1))
+        # Ended a minute ago at the latest, but never before its last finding (a case filed
+        # in the last minute of the seeding).
+        last_found = max((case.reported_at for case in plan["findings"]), default=plan["start"])
+        end = min(plan["end"], max(now - timedelta(minutes=1), last_found))
         walk = _walk(rng, _box(plan["grid"]), plan["start"], end)
         distance = sum(
             patrol_services.distance_m(a[1], a[2], b[1], b[2]) for a, b in itertools.pairwise(walk)

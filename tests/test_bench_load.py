@@ -1,0 +1,67 @@
+"""``bench/load.py``, the load generator of ``make bench``, against a small HTTP server of the
+test's own: every thread measures at least one request and every answer is counted."""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+LOAD = Path(__file__).resolve().parent.parent / "bench" / "load.py"
+
+
+def _load_module():
+    spec = importlib.util.spec_from_file_location("bench_load", LOAD)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        status = 404 if self.path == "/missing" else 200
+        body = b"{}"
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize("seconds", [0, 0.05])
+def test_every_thread_measures_at_least_one_request(server, seconds):
+    # With no window at all each of the four threads still measures one request; a thread that
+    # died (the window's end read before it was set) would leave fewer.
+    row = _load_module().run_one(server, {"label": "ok", "path": "/"}, threads=4, seconds=seconds)
+    assert row["label"] == "ok"
+    assert row["requests"] >= 4
+    assert row["failed"] == 0
+    assert row["per_second"] > 0
+    assert row["p50"] <= row["p95"] <= row["p99"]
+
+
+def test_answers_outside_2xx_are_counted_with_their_status(server):
+    row = _load_module().run_one(
+        server, {"label": "missing", "path": "/missing"}, threads=2, seconds=0
+    )
+    assert row["requests"] >= 2
+    assert row["failed"] == row["requests"]
+    assert row["statuses"] == [404]
