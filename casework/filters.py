@@ -259,10 +259,25 @@ def searches(data) -> bool:
     return bool(value) and not CASE_NUMBER_START.fullmatch(value)
 
 
+class _Grams(Func):
+    """``casework_grams(text)``: the character pairs and triples of a text, which the GIN
+    indexes of the title and the address hold (migration 0025)."""
+
+    function = "casework_grams"
+    output_field = TextField()
+
+
 class _Bigrams(Func):
-    """``casework_bigrams(text)``: the character pairs of a text (migration 0018)."""
+    """``casework_bigrams(text)``: the character pairs of a text (migration 0019)."""
 
     function = "casework_bigrams"
+    output_field = TextField()
+
+
+class _Trigrams(Func):
+    """``casework_trigrams(text)``: the character triples of a text (migration 0025)."""
+
+    function = "casework_trigrams"
     output_field = TextField()
 
 
@@ -278,44 +293,49 @@ def _text_q(fields: tuple[str, ...], value: str, using: str) -> Q:
     """One of ``fields`` contains ``value`` ignoring case, or the reporter's name is ``value``.
 
     On PostgreSQL a query of two or more characters is first narrowed by the GIN indexes of the
-    fields' character pairs (a Chinese word is often two characters, which trigrams cannot
-    serve); for longer queries a check of the text keeps the match exact. For two characters the
-    pair is the match: the planner then estimates the rows from the index's statistics alone (a
-    common word walks the list order, a rare one reads the indexes). One character, and SQLite,
-    scan (``LIKE``).
+    fields' character pairs and triples (a Chinese word is often two characters, which pg_trgm
+    cannot serve): a query of two characters asks for its pair, one of three or more for its
+    triples alone — a triple is rarer than a pair (路12号's triples are both in 3,334 addresses
+    of the benchmark's million, its pairs all in 10,000). For two characters the pair is the
+    match: the planner then estimates the rows from the index's statistics alone (a common word
+    walks the list order, a rare one reads the indexes). From three on a check of the text keeps
+    the match exact (路12 12号 holds every triple of 路12号), and keeps the walk of a common
+    phrase cheap: the planner checks each row's text first and computes the grams of those that
+    pass only (with its triple alone as the condition, 路12, in one address in 27, walked 27,558
+    rows computing the grams of each: 0.9 s). One character, and SQLite, scan (``LIKE``).
 
-    The narrowing and the exact match are two conditions, (pairs of one field or the name) and
-    (the text of one field or the name), not one OR of (pairs and text) per field: the same
-    rows (a field that contains the word holds its pairs), but the planner takes the first for
+    The narrowing and the exact match are two conditions, (grams of one field or the name) and
+    (the text of one field or the name), not one OR of (grams and text) per field: the same
+    rows (a field that contains the word holds its grams), but the planner takes the first for
     the indexes (answered exactly, no recheck) and runs only the text check on each candidate
-    row. Written per field, every candidate computed the pairs of both fields again in the
+    row. Written per field, every candidate computed the grams of both fields again in the
     filter (30–55 µs a row on the loaded benchmark machine: 0.3 s for the 10,000 candidates of
     路12号, in one address in 300, at a million cases; issue 15).
 
     The text check is ``strpos(UPPER(field), UPPER(value)) > 0``, not ``UPPER(field) LIKE
     '%value%'``: the same rows (a literal string, nothing to escape), but the planner estimates
-    a ``LIKE`` of four characters as rare and multiplies that with the pairs' estimate, as if
+    a ``LIKE`` of four characters as rare and multiplies that with the grams' estimate, as if
     the two were independent — it took the 3,334 matches of 路12号 for one row and joined each
     to the areas of the scope by a nested loop over a sequential scan (a third of the search's
-    time at a million cases). ``strpos`` it takes for common, leaving the pairs' estimate."""
+    time at a million cases). ``strpos`` it takes for common, leaving the grams' estimate."""
     name = Q(reporter_name=value)
     if len(value) < 2 or connections[using].vendor != "postgresql":
         return Q(*(Q(**{f"{field}__icontains": value}) for field in fields), name, _connector=Q.OR)
-    wanted = _Bigrams(Upper(Value(value)))
-    pairs = Q(
-        *(Q(_ContainsAll(_Bigrams(Upper(F(field))), wanted)) for field in fields),
+    wanted = (_Bigrams if len(value) == 2 else _Trigrams)(Upper(Value(value)))
+    grams = Q(
+        *(Q(_ContainsAll(_Grams(Upper(F(field))), wanted)) for field in fields),
         name,
         _connector=Q.OR,
     )
     if len(value) == 2:
-        return pairs
+        return grams
     text = Upper(Value(value))
     contains = Q(
         *(Q(GreaterThan(StrIndex(Upper(F(field)), text), 0)) for field in fields),
         name,
         _connector=Q.OR,
     )
-    return pairs & contains
+    return grams & contains
 
 
 def _start_of(day) -> datetime:

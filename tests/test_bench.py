@@ -114,7 +114,7 @@ def test_the_list_data_keeps_its_open_backlog_and_builds_its_indexes_again():
     assert open_numbers == [f"2026-{i:07d}" for i in range(135, 151, 5)]
     assert not cases.exclude(status__in=OPEN_STATUSES).exclude(holder="").exists()
     assert _indexes("casework_case") == before
-    assert any(name == "case_title_bigrams" for name, _definition, _partial in before)
+    assert any(name == "case_title_grams" for name, _definition, _partial in before)
 
 
 def test_the_resident_list_benchmark_runs_at_a_tiny_size(tmp_path):

@@ -54,9 +54,24 @@ def test_choice_filters_do_not_make_the_list_distinct():
 @pytest.mark.django_db
 def test_postgresql_serves_the_search_box_from_indexes():
     assert "case_number_prefix" in _plan(_filtered(q="2026-00012"))
-    for words in ("井盖", "楼道堆放杂物"):  # two characters: no trigram; more: pairs and LIKE
+    for words in ("井盖", "堆放杂", "楼道堆放杂物"):  # a pair, a triple, triples and the text
         plan = _plan(_filtered(q=words))
-        assert "case_title_bigrams" in plan and "case_address_bigrams" in plan, plan
+        assert "case_title_grams" in plan and "case_address_grams" in plan, plan
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_asks_the_indexes_for_triples_from_three_characters_on():
+    # A query of three characters or more asks for its triples only: its pairs' posting lists
+    # are long (路1 is in a third of the addresses of the benchmark), its triples' short.
+    plan = _plan(_filtered(q="路12号"))
+    conditions = [line for line in plan.splitlines() if "Index Cond:" in line and "grams" in line]
+    assert len(conditions) == 2, plan
+    for line in conditions:
+        assert "{路12,12号}" in line, plan
+    two = _plan(_filtered(q="井盖"))
+    conditions = [line for line in two.splitlines() if "Index Cond:" in line and "grams" in line]
+    assert len(conditions) == 2 and all("{井盖}" in line for line in conditions), two
 
 
 def _filters(plan: str) -> list[str]:
@@ -71,10 +86,17 @@ def test_postgresql_checks_each_candidate_with_the_text_only():
     # strpos, not LIKE: the planner took a LIKE and the pairs for independent, estimated the
     # matches at one row and joined them all to the areas by a nested loop.
     plan = _plan(_filtered(q="楼道堆放杂物"))
-    assert "case_title_bigrams" in plan and "case_address_bigrams" in plan, plan
+    assert "case_title_grams" in plan and "case_address_grams" in plan, plan
     assert any("strpos" in line for line in _filters(plan)), plan
     assert not any("~~" in line for line in _filters(plan)), plan
-    assert not any("casework_bigrams" in line for line in _filters(plan)), plan
+    assert not any("casework_grams" in line for line in _filters(plan)), plan
+    # Two characters: the pair is the match, no check of the text at all. Three: the triple is
+    # the match too, but the text is checked all the same, so that a walk of the list order
+    # (the plan of a common phrase) checks the text of each row before computing its grams.
+    plan = _plan(_filtered(q="井盖"))
+    assert not any("strpos" in line for line in _filters(plan)), plan
+    plan = _plan(_filtered(q="堆放杂"))
+    assert any("strpos" in line for line in _filters(plan)), plan
 
 
 def _parallel_plan(queryset) -> str:
@@ -115,6 +137,15 @@ def test_a_text_search_runs_in_one_process():
         ("李", set()),  # not a part of it
         ("5%折扣", {"全场5%折扣"}),  # the query's characters as they are, none a wildcard
         ("5_折扣", set()),
+        # Three characters and more: the triples narrow, the text decides.
+        ("路12号", {"路灯不亮"}),  # 路12 12号 holds both its triples, 压测路112号 every pair
+        ("12号", {"路灯不亮", "路面破损", "围墙倒塌"}),  # three: the triple is the match
+        ("路12", {"路灯不亮", "围墙倒塌"}),
+        ("2026", {"2026年防汛"}),  # digits without the dash: words, not a case number
+        ("xy1", {"Xy1栋漏水"}),  # Latin and digits, case ignored
+        ("Y1栋漏", {"Xy1栋漏水"}),
+        ("欧阳娜娜", {"2026年防汛"}),  # a reporter's whole name of four characters
+        ("欧阳娜", set()),
     ],
 )
 def test_text_search_finds_exactly_the_cases_containing_the_words(tree, query, expected):
@@ -126,6 +157,11 @@ def test_text_search_finds_exactly_the_cases_containing_the_words(tree, query, e
         ("ABC小区门口", "四号路", "张三"),
         ("楼道堆物", "垃圾堆在门口", "张三"),
         ("全场5%折扣", "五号路", "张三"),
+        ("路灯不亮", "压测路12号", "张三"),
+        ("路面破损", "压测路112号", "张三"),
+        ("围墙倒塌", "路12 12号", "张三"),
+        ("2026年防汛", "六号路", "欧阳娜娜"),
+        ("Xy1栋漏水", "七号路", "张三"),
     ]:
         CaseFactory(
             title=title,
