@@ -67,6 +67,10 @@ class CaseViewSet(
     filter_backends = (DjangoFilterBackend, UpdatedAfterFilter)
     pagination_class = FeedPagination
     feed_field = "updated_at"
+    # A text search's first page is asked of the newest this many cases first (FeedPagination):
+    # a phrase in one case in 300 fills it from there (路12号: 218 candidates, not 3,334, at a
+    # million cases); a rarer one is then asked of all.
+    feed_window = 65_536
     lookup_value_regex = r"\d+"
     parser_classes = (JSONParser, MultiPartParser, FormParser)
 

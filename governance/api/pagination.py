@@ -46,8 +46,12 @@ class FeedPagination(CursorPagination):
         rows = feed_rows() if feed_rows is not None else None
         if rows is None:
             return super().paginate_queryset(queryset, request, view)
-        fields = {name.lstrip("-") for name in self.get_ordering(request, queryset, view)}
-        keys = super().paginate_queryset(queryset.select_related(None).only(*fields), request, view)
+        ordering = self.get_ordering(request, queryset, view)
+        fields = {name.lstrip("-") for name in ordering}
+        narrow = queryset.select_related(None).only(*fields)
+        keys = self._newest_window(narrow, request, view, ordering)
+        if keys is None:
+            keys = super().paginate_queryset(narrow, request, view)
         if keys is None:
             return None
         found = {
@@ -56,6 +60,31 @@ class FeedPagination(CursorPagination):
         }
         self.page = [found[key.pk] for key in keys if key.pk in found]
         return self.page
+
+    def _newest_window(self, queryset, request, view, ordering):
+        """The first page's keys from the newest ``view.feed_window`` keys of the table alone,
+        when that window fills the page and shows that more rows follow (then they are the
+        page the whole list would give: every key outside the window is smaller); None
+        otherwise, and for a later page, another order or a table no larger than the window.
+
+        A text search reads every candidate its indexes give before it cuts the page (路12号,
+        in one address in 300: 3,334 rows at a million cases); with the key's range beside it
+        PostgreSQL intersects the candidates with the window's keys (an exact bitmap of the
+        primary key's range) and reads the window's candidates only (218)."""
+        window = getattr(view, "feed_window", None)
+        if (
+            not window
+            or tuple(ordering) != ("-pk",)
+            or request.query_params.get(self.cursor_query_param)
+        ):
+            return None
+        newest = (
+            queryset.model._default_manager.order_by("-pk").values_list("pk", flat=True).first()
+        )
+        if newest is None or newest <= window:
+            return None
+        keys = super().paginate_queryset(queryset.filter(pk__gt=newest - window), request, view)
+        return keys if self.has_next else None
 
 
 class CappedPageNumberPagination(PageNumberPagination):

@@ -89,7 +89,9 @@ def test_a_searched_list_reads_its_keys_first_and_walks_every_match_once(
             client,
             CASES,
             {**params, "page_size": 2},
-            budget=5 + api.auth_queries,  # the plain list's four, and the page's rows by key
+            # The plain list's four, the page's rows by key, and on the first page the newest
+            # key (the table is smaller than the search's window: no second search).
+            budget=6 + api.auth_queries,
             assert_queries=django_assert_max_num_queries,
         )
         assert sorted(seen) == sorted(c.pk for c in matches) and len(seen) == len(set(seen))
@@ -100,6 +102,35 @@ def test_a_searched_list_reads_its_keys_first_and_walks_every_match_once(
     assert len(searching) == 1 and "casework_category" not in searching[0], searching
     assert [c["id"] for c in items] == sorted((c.pk for c in matches), reverse=True)[:2]
     assert items[0]["category"]["name"] == categories.garbage.name
+
+
+@pytest.mark.parametrize("window", [4, 16, 40])
+def test_a_searched_first_page_is_the_same_whether_the_newest_window_fills_it_or_not(
+    api, tree, categories, crew, monkeypatch, window
+):
+    # The first page is asked of the newest `window` keys first, then of all when those do not
+    # fill it and show more: the newest 4 hold no match in sight, the newest 16 hold three (a
+    # page of 2 and more), 40 hold every case.
+    from casework.api.views import CaseViewSet
+
+    monkeypatch.setattr(CaseViewSet, "feed_window", window)
+    matches = []
+    for i in range(24):
+        title = f"路12号门前{i}" if i % 4 == 0 else f"楼道堆物{i}"
+        case = CaseFactory(category=categories.garbage, area=tree.building_a1, title=title)
+        if i % 4 == 0:
+            matches.append(case.pk)
+    CaseFactory(category=categories.garbage, area=tree.building_b1, title="路12号")  # not in sight
+    newest_first = sorted(matches, reverse=True)
+    client = api(crew.dispatcher_a)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(CASES, {"q": "路12号", "page_size": 2}).json()
+    assert [c["id"] for c in body["results"]] == newest_first[:2]
+    searching = [q["sql"] for q in queries if "title" in q["sql"].split("WHERE", 1)[-1]]
+    assert len(searching) == (2 if window == 4 else 1), searching  # the window, then all
+    seen = walk(client, CASES, {"q": "路12号", "page_size": 2})
+    assert seen == newest_first
+    assert walk(client, CASES, {"q": "路12号", "page_size": 10}) == newest_first
 
 
 def test_a_bad_cursor_is_a_404_in_the_error_format(api, crew):
