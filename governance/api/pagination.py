@@ -84,7 +84,7 @@ class FeedPagination(CursorPagination):
         if newest is None or newest <= window:
             return None
         keys = super().paginate_queryset(queryset.filter(pk__gt=newest - window), request, view)
-        return keys if self.has_next else None
+        return keys if keys is not None and getattr(self, "has_next", False) else None
 
 
 class CappedPageNumberPagination(PageNumberPagination):
