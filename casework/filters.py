@@ -23,7 +23,7 @@ from casework.stats import periods as stats_periods
 from governance.filters import NameSearchFilter
 from governance.forms import FrozenChoices
 from governance.models import Department
-from governance.scopes import departments_for, visible
+from governance.scopes import can_view_area, departments_for, visible
 from grids.models import Area
 
 # What a case number starts with: the year and a dash, then digits (see CaseNumberCounter).
@@ -65,6 +65,41 @@ class BoxFilter(django_filters.Filter):
     field_class = BoxField
 
 
+class ScopedAreaField(forms.ModelChoiceField):
+    """The area filter's field. Given ``user`` (the filter set gives it), a value is checked as
+    its queryset (``visible(user, …)``) would check it, without the query: the area from the
+    process cache of areas with their ancestors (``selectors.area_with_ancestors``) and the
+    user's scope from their cached roles (``scopes.can_view_area``; a query only where the
+    area's rule needs one). That ``get`` was a twentieth of a filtered list's CPU (issue 15)."""
+
+    user = None
+
+    def to_python(self, value):
+        if self.user is None or value in self.empty_values:
+            return super().to_python(value)
+        from casework.selectors import area_with_ancestors  # the selectors build on this module
+
+        invalid = forms.ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice"
+        )
+        if isinstance(value, Area):
+            value = value.pk
+        try:
+            pk = int(value)
+        except (TypeError, ValueError):
+            raise invalid from None
+        if not 0 < pk < 2**63:
+            raise invalid
+        area = area_with_ancestors(pk)
+        if area is None or not can_view_area(self.user, area):
+            raise invalid
+        return area
+
+
+class ScopedAreaFilter(django_filters.ModelChoiceFilter):
+    field_class = ScopedAreaField
+
+
 class CategoryFilterSet(django_filters.FilterSet):
     """``search``: categories by name, pinyin or code prefix (the matches come back as a flat
     list of nodes)."""
@@ -90,7 +125,7 @@ class CaseFilterSet(django_filters.FilterSet):
         method="filter_category",
         label=_("Category (with its sub-categories)"),
     )
-    area = django_filters.ModelChoiceFilter(
+    area = ScopedAreaFilter(
         queryset=Area.objects.all(), method="filter_area", label=_("Area (with everything in it)")
     )
     department = django_filters.ModelChoiceFilter(
@@ -191,6 +226,9 @@ class CaseFilterSet(django_filters.FilterSet):
             form = super().form
             for name in ("category", "area", "department"):
                 form.fields[name].queryset = self.filters[name].queryset
+            user = getattr(self.request, "user", None)
+            if user is not None and user.is_authenticated:
+                form.fields["area"].user = user
         return self._form
 
     @property

@@ -36,10 +36,10 @@ def annotate(cases: Iterable[Case], now: datetime) -> list[Case]:
     return rows
 
 
-def _local(value: datetime) -> str:
+def _local(value: datetime, zone=None) -> str:
     # As {{ value|date:"m-d H:i" }} (in the current time zone), without parsing the format
     # for every cell: m, d, H and i are the zero-padded month, day, 24-hour hour and minute.
-    return timezone.localtime(value).strftime("%m-%d %H:%M")
+    return timezone.localtime(value, zone).strftime("%m-%d %H:%M")
 
 
 def rows_html(cases: list[Case], now: datetime) -> SafeString:
@@ -58,9 +58,12 @@ def rows_html(cases: list[Case], now: datetime) -> SafeString:
     }
     new = escape(pgettext("case", "New"))  # outside the f-string, where makemessages finds it
     new_tag = f'<span class="tag tag-new">{new}</span>'
-    statuses = {value: escape(text) for value, text in Status.choices}
-    priorities = {value: escape(text) for value, text in Priority.choices}
-    holders = {value: escape(text) for value, text in Holder.choices}
+    # The choices' labels are lazy, and so is escape() of a lazy string: str() first, or each
+    # row would translate its labels again.
+    statuses = {value: escape(str(text)) for value, text in Status.choices}
+    priorities = {value: escape(str(text)) for value, text in Priority.choices}
+    holders = {value: escape(str(text)) for value, text in Holder.choices}
+    zone = timezone.get_current_timezone()  # once, not a thread-local lookup per cell
     nothing = '<span class="muted">—</span>'
     parts = []
     for case in cases:
@@ -83,7 +86,9 @@ def rows_html(cases: list[Case], now: datetime) -> SafeString:
             late = " due-late" if overdue else ""
             left = f'<span class="due{late}">{conditional_escape(case.remaining)}</span>'
         elif case.status == Status.HANDLED and case.handled_at:
-            text = gettext("handled %(t)s, to verify") % {"t": escape(_local(case.handled_at))}
+            text = gettext("handled %(t)s, to verify") % {
+                "t": escape(_local(case.handled_at, zone))
+            }
             left = f'<span class="muted small">{text}</span>'
         else:
             left = nothing
@@ -102,7 +107,7 @@ def rows_html(cases: list[Case], now: datetime) -> SafeString:
             f'      <td data-label="{label["where"]}">{where}</td>\n'
             f'      <td data-label="{label["held"]}">{held}</td>\n'
             f'      <td class="nowrap" data-label="{label["reported"]}">'
-            f"{escape(_local(case.reported_at))}</td>\n"
+            f"{escape(_local(case.reported_at, zone))}</td>\n"
             f'      <td data-label="{label["left"]}">{left}</td>\n'
             f"    </tr>\n  "
         )

@@ -147,7 +147,7 @@ def items_for(user) -> list[dict]:
     return [
         {
             "key": item.key,
-            "label": item.label,
+            "label": str(item.label),  # translated once: the two menus draw it
             "url": url,
             "badge": badges.get(item.key),
             "tab": item.tab,

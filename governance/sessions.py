@@ -5,11 +5,16 @@ session store refuses it after that. Each request of a signed-in user pushes the
 the session ends after that much inactivity, not that long after login. The expiry is pushed at
 most once a minute (or a tenth of the timeout, if shorter): an active user does not cost a session
 write on every request, and an idle one is signed out no more than that late.
+
+The session store (``SESSION_ENGINE`` with Redis): :class:`SessionStore`, below.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
+from django.contrib.sessions.backends.db import SessionStore as DBStore
+from django.core.cache import caches
 from django.utils import timezone
 
 SEEN_KEY = "_last_seen"
@@ -39,3 +44,55 @@ class IdleSessionMiddleware:
         if now - session.get(SEEN_KEY, 0) >= resolution:
             session[SEEN_KEY] = now
         return response
+
+
+def session_cache():
+    """Where the copies of the sessions are kept (``SESSION_CACHE_ALIAS``: Redis)."""
+    return caches[settings.SESSION_CACHE_ALIAS]
+
+
+class SessionStore(CachedDBStore):
+    """Sessions kept in the database and read from the cache (``SESSION_ENGINE`` when there is
+    Redis): a page reads its session with a Redis GET instead of a query (about 8 % of a list
+    page's CPU, issue 15).
+
+    The database stays the record: a session is written there first, and a miss (or Redis away:
+    ``governance.cache`` makes its errors misses) reads it there. Its copy in the cache lives at
+    most ``SESSION_CACHE_SECONDS`` from its last write (one minute by default; never longer than
+    the session), and that bound is what keeps a logout final. A logout deletes the row and the
+    copy; if Redis cannot be reached at that moment, the copy stays, and Django's ``cached_db``
+    would serve it again once Redis answers, until the session's own expiry (up to
+    ``SESSION_IDLE_MINUTES``). Here it can be served at most until its minute is over — Redis
+    expires it, across a restart too — and while Redis stays unreachable not at all (every read
+    goes to the database, which no longer has the row). The same bound holds for a row deleted by
+    other means (the admin) and for a copy written by a request that read the row just before
+    the logout. No copy is ever written for a session the database does not have.
+    """
+
+    cache_key_prefix = "governance.sessions."
+
+    def __init__(self, session_key=None):
+        DBStore.__init__(self, session_key)
+        self._cache = session_cache()
+
+    def _copy_seconds(self, expiry=None) -> int:
+        return max(0, min(settings.SESSION_CACHE_SECONDS, self.get_expiry_age(expiry=expiry)))
+
+    def load(self):
+        try:
+            data = self._cache.get(self.cache_key)
+        except Exception:  # a cookie's key the cache refuses (as Django's cached_db)
+            data = None
+        if data is not None:
+            return data
+        row = self._get_session_from_db()
+        if not row:
+            return {}
+        data = self.decode(row.session_data)
+        self._cache.set(self.cache_key, data, self._copy_seconds(row.expire_date))
+        return data
+
+    def save(self, must_create=False):
+        # The database's row first (the record), then the copy, bounded as in load().
+        DBStore.save(self, must_create)
+        self._cache.set(self.cache_key, self._session, self._copy_seconds())

@@ -286,6 +286,14 @@ LOGOUT_REDIRECT_URL = "login"
 # the expiry back, see governance/sessions.py).
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+# With Redis, a session is read from a copy in the cache, kept at most this many seconds: a
+# logout while Redis cannot be reached leaves the copy, and it could be served for at most this
+# long once Redis is back (governance/sessions.py). 0: every session read from the database,
+# as without Redis (the embedded default: a per-process cache would keep a logged-out copy in
+# the other processes).
+SESSION_CACHE_SECONDS = env_int("SESSION_CACHE_SECONDS", 60)
+if CACHE_URL and SESSION_CACHE_SECONDS > 0:
+    SESSION_ENGINE = "governance.sessions"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and bool(DATABASE_URL))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Personal API tokens expire this many days after issue (0: never).

@@ -56,3 +56,19 @@ def _check_boxes(field: BoundField):
         if tags is not None:
             return tags
     return [(option.tag(), option.choice_label) for option in field]
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, key: str, rkey: str, label) -> SafeString:
+    """A sort link of the list's head (``key``, and ``rkey`` the other way round), as the
+    include of ``_sort.html`` drew it (kept in tests/casework/reference/)."""
+    sort = context.get("sort")
+    base_query = context.get("base_query")
+    sorted_ = sort in (key, rkey)
+    query = f"{conditional_escape(base_query)}&amp;" if base_query else ""
+    target = conditional_escape(rkey if sort == key else key)
+    arrow = (" ↓" if str(sort)[:1] == "-" else " ↑") if sorted_ else ""
+    return mark_safe(
+        f'<a class="sort{" sorted" if sorted_ else ""}" href="?{query}sort={target}">'
+        f"{conditional_escape(label)}{arrow}</a>\n"  # (the include's file ended in a newline)
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from casework import selectors
 from governance import scopes, tokens
@@ -166,3 +167,37 @@ def test_an_area_moved_is_seen_by_the_next_filing(api, tree, categories, crew):
     response = client.post("/api/v1/cases/", body, format="json")
     assert response.status_code == 400
     assert "Unknown area." in response.content.decode()
+
+
+def _area_filter(user, value):
+    from django.test import RequestFactory
+
+    from casework.filters import CaseFilterSet
+    from casework.models import Case
+
+    request = RequestFactory().get("/cases/", {"area": value})
+    request.user = User.objects.get(pk=user.pk)
+    return CaseFilterSet(request.GET, queryset=Case.objects.all(), request=request)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_list_filter_checks_an_area_from_the_caches(tree, cast):
+    # The area filter's value is checked as visible() checks it, from the process cache of
+    # areas and the user's cached roles: once read, no query for it.
+    assert _area_filter(cast.dispatcher_a, tree.grid_a1.pk).is_valid()
+    with CaptureQueriesContext(connection) as captured:
+        found = _area_filter(cast.dispatcher_a, tree.grid_a1.pk)
+        assert found.is_valid()
+    assert found.form.cleaned_data["area"] == tree.grid_a1
+    assert not [q for q in captured.captured_queries if Area._meta.db_table in q["sql"]]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "value", ["community_b", "grid_b1", "x", "1.5", "99999999999999999999", "-1"]
+)
+def test_the_list_filter_refuses_an_area_outside_the_scope_or_malformed(tree, cast, value):
+    given = getattr(tree, value).pk if hasattr(tree, value) else value
+    refused = _area_filter(cast.dispatcher_a, given)
+    assert not refused.is_valid()
+    assert refused.form.errors["area"][0].startswith("Select a valid choice")

@@ -27,6 +27,7 @@ BEFORE = {
     / "casework"
     / "reference"
     / "filter_field_before_issue15.html",
+    "casework/_sort.html": TESTS / "casework" / "reference" / "sort_before_issue15.html",
 }
 # The CSRF token is masked afresh on every page.
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
