@@ -168,6 +168,27 @@ class ChoiceWidget(widgets.Widget):
         return names[0] if names else (value or "")
 
 
+class IntegerWidget(widgets.IntegerWidget):
+    """A whole number; anything else is the row's problem on its column (the library's widget
+    raises decimal's InvalidOperation, which no row check catches)."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            raise ValueError(_("Give a number.")) from exc
+
+
+class DecimalWidget(widgets.DecimalWidget):
+    """A number (as :class:`IntegerWidget`)."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            raise ValueError(_("Give a number.")) from exc
+
+
 class DateWidget(widgets.Widget):
     FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
 
@@ -213,6 +234,12 @@ class CountingResult(results.Result):
 
     def append_row_result(self, row_result):
         pass
+
+    def row_errors(self):
+        # The library reads them from the row results this class does not keep: the rows that
+        # raised are kept apart (error_rows), and none may pass unreported (the file would be
+        # applied without it).
+        return [(row.number, row.errors) for row in self.error_rows]
 
 
 class ProgressMixin:
@@ -498,9 +525,9 @@ class RoomResource(BulkRowsMixin, _ScopedResource):
     loaded_relations = ("area",)
 
     number = fields.Field(column_name="房号", attribute="number", widget=TextWidget())
-    floor = fields.Field(column_name="楼层", attribute="floor", widget=widgets.IntegerWidget())
+    floor = fields.Field(column_name="楼层", attribute="floor", widget=IntegerWidget())
     floor_area = fields.Field(
-        column_name="建筑面积", attribute="floor_area", widget=widgets.DecimalWidget()
+        column_name="建筑面积", attribute="floor_area", widget=DecimalWidget()
     )
     use = fields.Field(
         column_name="房屋用途", attribute="use", widget=ChoiceWidget(RoomUse, RoomUse.SELF_OCCUPIED)
@@ -792,12 +819,8 @@ class AreaResource(BulkRowsMixin, RowsResource):
 
     code = fields.Field(column_name="编码", attribute="code", widget=TextWidget())
     name = fields.Field(column_name="名称", attribute="name", widget=TextWidget())
-    households = fields.Field(
-        column_name="户数", attribute="households", widget=widgets.IntegerWidget()
-    )
-    population = fields.Field(
-        column_name="人口", attribute="population", widget=widgets.IntegerWidget()
-    )
+    households = fields.Field(column_name="户数", attribute="households", widget=IntegerWidget())
+    population = fields.Field(column_name="人口", attribute="population", widget=IntegerWidget())
     notes = fields.Field(column_name="备注", attribute="notes", widget=TextWidget())
 
     class Meta(ImportOptions):
@@ -858,11 +881,11 @@ class AreaResource(BulkRowsMixin, RowsResource):
                 instance.kind = KIND_BY_LENGTH[len(code)]
         elif not can_change_under(self.user, instance):
             errors["code"] = [_("%(name)s is outside your area.") % {"name": instance.name}]
-        try:
-            for f in self.get_import_fields():
+        for f in self.get_import_fields():
+            try:
                 self.import_field(f, instance, row, **kwargs)
-        except ValueError as exc:
-            errors.setdefault("households", []).append(str(exc))
+            except ValueError as exc:
+                errors.setdefault(f.attribute, []).append(str(exc))
         if errors:
             raise ValidationError(errors)
 

@@ -434,12 +434,27 @@ def test_an_area_file_with_a_bad_row_writes_nothing_and_names_the_rows(field, tr
         [f"{grid}08001", "八号楼又一行", 10, 30, ""],  # the same code again
         [f"{grid}09001", "先于微网格的楼", 10, 30, ""],  # hangs under the grid itself
         [f"{grid}09", "来晚的微网格", 0, 0, ""],  # would adopt the building above
+        [f"{grid}08002", "坏人口", 10, "很多", ""],  # not a number
     ]
     with pytest.raises(ValidationError) as raised:
         imports.apply_rows(user=field.admin_a, kind="areas", dataset=_dataset("areas", rows))
     assert {(p.row, p.column) for p in raised.value.preview.problems} == {
         (4, "编码"),
         (6, "编码"),
+        (7, "人口"),
     }, raised.value.preview.problems
     assert not Area.objects.filter(code__startswith=f"{grid}08").exists()
     assert Area.check_tree() == []
+
+
+def test_a_row_that_raises_is_a_problem_of_its_row_and_nothing_is_written(field, tree, monkeypatch):
+    def broken(self, instance, row, errors):
+        if row.get("房号") == "2":
+            raise RuntimeError("broken")
+
+    monkeypatch.setattr(imports.RoomResource, "check_row", broken)
+    rows = _rooms(tree.building_a1, 1, 3)
+    with pytest.raises(ValidationError) as raised:
+        imports.apply_rows(user=field.worker_a, kind="rooms", dataset=_dataset("rooms", rows))
+    assert [p.row for p in raised.value.preview.problems] == [3]
+    assert not Room.objects.filter(area=tree.building_a1, number__in=["1", "3"]).exists()
