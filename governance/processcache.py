@@ -37,7 +37,8 @@ each value depends on the versions of the parts named when it is looked up
 (``get(key, load, parts=...)``), and :meth:`ProcessCache.partition` says which parts a row of a
 watched model touches. A save of that row then bumps those parts only, and drops only the values
 that depend on them; a model without a partition, a bulk write without rows, or a row that cannot
-name its parts bumps the whole cache.
+name its parts bumps the whole cache. A lookup in parts reads the cache's version and its parts'
+in one read (the signed-in user of a session is one: :mod:`governance.auth`, a part per user).
 
 A *strict* cache (``strict=True``: what decides access, such as a user's role assignments) never
 serves a copy it cannot check: when the version cannot be read from the shared cache (Redis
