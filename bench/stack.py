@@ -35,6 +35,11 @@ sys.path.insert(0, str(ROOT))
 from tests.processes import PostgresServer, RedisServer, Stack
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
+# The settings of deploy/portal.env.example the figures depend on, given to the stack as there
+# (an environment variable of the same name set for the run wins). Persistent connections need
+# none: settings.py keeps them (a minute, health-checked) whenever DATABASE_URL is set.
+PRODUCTION_EXAMPLE = ROOT / "deploy" / "portal.env.example"
+PRODUCTION_SETTINGS = ("DATABASE_PREPARED_STATEMENTS", "DATABASE_PREPARE_THRESHOLD")
 BEGIN = "<!-- measured: written by bench/stack.py -->"
 END = "<!-- end of measured -->"
 CEILING = "ceiling: GET /api/v1/me/"
@@ -141,6 +146,7 @@ def running_stack(prefix: str, database_url: str | None, *, durable=False, keep=
     try:
         redis.start()
         stack = Stack(tmp, redis, database_url)
+        stack.env.update(production_settings())
         stack.postgres = postgres
         yield stack
     finally:
@@ -294,6 +300,28 @@ def _load(stack, requests: list[dict], *, threads: int, seconds: float) -> list[
     return rows
 
 
+def production_settings() -> dict[str, str]:
+    """:data:`PRODUCTION_SETTINGS` as deploy/portal.env.example sets them, unless set for the
+    run."""
+    found = {}
+    for line in PRODUCTION_EXAMPLE.read_text(encoding="utf-8").splitlines():
+        name, sep, value = line.partition("=")
+        if sep and name.strip() in PRODUCTION_SETTINGS:
+            found[name.strip()] = value.strip()
+    found.update({k: os.environ[k] for k in PRODUCTION_SETTINGS if k in os.environ})
+    return found
+
+
+def _database_settings() -> str:
+    """The database settings of the stack, in words, for the results' header."""
+    given = production_settings()
+    prepared = given.get("DATABASE_PREPARED_STATEMENTS", "").lower() in ("1", "true", "yes", "on")
+    threshold = given.get("DATABASE_PREPARE_THRESHOLD", "5")
+    return (
+        f"prepared statements on (threshold {threshold})" if prepared else "prepared statements off"
+    ) + ", persistent connections (60 s, health-checked), as deploy/portal.env.example"
+
+
 def _write(results: Path, small, large, threads, seconds, rows, open_window=None) -> None:
     at_small = {r["label"]: r for r in rows[small]}
     at_large = {r["label"]: r for r in rows[large]}
@@ -302,7 +330,7 @@ def _write(results: Path, small, large, threads, seconds, rows, open_window=None
         BEGIN,
         "",
         f"- {machine()}; gunicorn 2 sync workers, a Celery worker and beat, PostgreSQL and Redis "
-        "of the run's own, all on this machine beside the load generator",
+        "of the run's own, all on this machine beside the load generator; " + _database_settings(),
         f"- Load: {threads} threads in a second process (bench/load.py, http.client), "
         f"{seconds:g} s per row after one unmeasured request per thread; API rows with a token, pages with a session",
         f"- Sizes: {small:,} then {large:,} cases in one street (bench/lists.py's data), same run; "

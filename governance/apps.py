@@ -140,6 +140,7 @@ class GovernanceConfig(AppConfig):
 
         tokens.TOKENS.watch(ApiToken, User)
         auth.USERS.watch(User)
+        auth.USERS.partition(User, auth.user_parts)
 
         post_save.connect(
             tokens.revoke_tokens_of_inactive_user, sender=User, dispatch_uid="tokens:inactive"

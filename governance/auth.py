@@ -8,8 +8,11 @@ saved or deleted anywhere — a new password, a deactivation, a login — bumps 
 process reads first, so the next request on every process reads the user afresh (and Django's
 check of the session against the password hash ends the other sessions of a changed password);
 with the shared cache away, or a change of this transaction not yet committed, every request
-reads the user. Writes of users without signals (``QuerySet.update``) call
-``processcache.changed(User)``.
+reads the user. The cache is kept in parts, one per user (:func:`user_parts`): a save of user A
+bumps A's part only, so every process reads A afresh at A's next request and keeps B's copy (a
+login writes the user's last login: with one version for all, every login made every process
+read every user again). Writes of users without signals (``QuerySet.update``) call
+``processcache.changed(User, rows=...)`` with the users written (without rows: every user).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ class ModelBackend(backends.ModelBackend):
     def get_user(self, user_id):
         """The active user ``user_id`` (None for none), the request's own copy of the one
         kept (a request may keep things on its user)."""
-        kept = USERS.get(user_id, lambda: _read(user_id))
+        kept = USERS.get(user_id, lambda: _read(user_id), parts=(_part(user_id),))
         if kept is None:
             return None
         user = copy.copy(kept)
@@ -36,3 +39,13 @@ class ModelBackend(backends.ModelBackend):
 
 def _read(user_id):
     return get_user_model()._default_manager.filter(pk=user_id).first()
+
+
+def _part(user_id) -> str:
+    return f"user:{user_id}"
+
+
+def user_parts(user) -> tuple[str, ...] | None:
+    """The part of :data:`USERS` a write of ``user`` touches (None: every user's, for a row
+    that cannot name its user)."""
+    return None if user.pk is None else (_part(user.pk),)

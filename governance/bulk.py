@@ -8,7 +8,7 @@ at one row and picks a plan a hundred times slower. Whatever loads many rows cal
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -35,16 +35,22 @@ def analyze_after_bulk_write(*models) -> None:
         transaction.on_commit(lambda: refresh_planner_statistics(*models))
 
 
-def create_logged(model, objs: list, *, batch_size: int | None = None) -> list:
+def create_logged(
+    model, objs: list, *, batch_size: int | None = None, insert: Callable | None = None
+) -> list:
     """``bulk_create`` of ``objs`` with what a save of each would do besides its INSERT: its
     change log entry (:func:`governance.changelog.log_bulk`, when the model is logged) and the
     bump of the process caches that watch the model. For models with no other receiver of
-    their save signals (none of the import's models has one)."""
+    their save signals (none of the import's models has one). ``insert(objs)`` writes them
+    instead of ``bulk_create`` (a tree's nodes: ``TreeModel.bulk_insert_level``)."""
     from governance import changelog, processcache
 
     if not objs:
         return []
-    objs = model._default_manager.bulk_create(objs, batch_size=batch_size)
+    if insert is not None:
+        objs = insert(objs)
+    else:
+        objs = model._default_manager.bulk_create(objs, batch_size=batch_size)
     changelog.log_bulk(model, [(obj, None) for obj in objs])
     processcache.changed(model, rows=objs)
     return objs

@@ -37,7 +37,8 @@ each value depends on the versions of the parts named when it is looked up
 (``get(key, load, parts=...)``), and :meth:`ProcessCache.partition` says which parts a row of a
 watched model touches. A save of that row then bumps those parts only, and drops only the values
 that depend on them; a model without a partition, a bulk write without rows, or a row that cannot
-name its parts bumps the whole cache.
+name its parts bumps the whole cache. A lookup in parts reads the cache's version and its parts'
+in one read (the signed-in user of a session is one: :mod:`governance.auth`, a part per user).
 
 A *strict* cache (``strict=True``: what decides access, such as a user's role assignments) never
 serves a copy it cannot check: when the version cannot be read from the shared cache (Redis
@@ -255,12 +256,13 @@ class ProcessCache:
         """The value kept for ``key``, or ``load()`` kept from now on (None is kept too). With
         ``parts``, the value kept is served while none of those parts was bumped since it was
         loaded (a key is looked up with the same parts each time)."""
-        if not self.sync() or (self.strict and self._pending()):
+        keys = [self.part_key(part) for part in parts]
+        # The cache's version and its parts' in one read (one MGET, not a GET and then an MGET).
+        versions = self._sync_reading(keys)
+        if versions is None or (self.strict and self._pending()):
             return load()
         if not parts:
             return self.lookup(key, load)
-        keys = [self.part_key(part) for part in parts]
-        versions = _read(keys)
         if None in versions:
             versions = _start(keys)
             if self.strict and None in versions:
@@ -400,17 +402,22 @@ class ProcessCache:
         (no query; no cache read inside :meth:`synced_once`, one for every cache at once within
         a request). False when a strict cache cannot read the version: nothing may be served
         from memory then."""
+        return self._sync_reading([]) is not None
+
+    def _sync_reading(self, keys: list[str]) -> list[Any] | None:
+        """:meth:`sync`, reading the versions under ``keys`` in the same read: those versions
+        (None for a missing one), or None when :meth:`sync` is False."""
         if self._synced_once.get():
-            return True
-        (version,) = _read([self.version_key])
+            return _read(keys) if keys else []
+        version, *versions = _read([self.version_key, *keys])
         if version is None and self.strict:
             (version,) = _start([self.version_key])
             if version is None:
                 self.clear()
-                return False
+                return None
         now = time.monotonic()
         if version != self._version or now - self._loaded_at > self.max_age:
             self._version = version
             self._loaded_at = now
             self._values.clear()
-        return True
+        return versions

@@ -213,6 +213,13 @@ def scope_of(user) -> UserScope:
     return scope
 
 
+def forget_scope(user) -> None:
+    """Drop the scope kept on ``user`` (its areas were renumbered in the tree, say, by a
+    rebuild within the request): the next :func:`scope_of` reads it again."""
+    with contextlib.suppress(AttributeError):
+        user._scope_cache = None
+
+
 def visible(user, queryset: QuerySet) -> QuerySet:
     """Rows of ``queryset`` that ``user`` may see."""
     scope = scope_of(user)

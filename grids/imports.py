@@ -37,7 +37,7 @@ from governance import changelog
 from governance.bulk import analyze_after_bulk_write, create_logged, update_logged
 from governance.exports import untext_cell
 from governance.models import Role
-from governance.scopes import can_change_under, reachable, scope_of
+from governance.scopes import can_change_under, forget_scope, reachable, scope_of
 from grids.models import (
     Area,
     CareTag,
@@ -168,6 +168,27 @@ class ChoiceWidget(widgets.Widget):
         return names[0] if names else (value or "")
 
 
+class IntegerWidget(widgets.IntegerWidget):
+    """A whole number; anything else is the row's problem on its column (the library's widget
+    raises decimal's InvalidOperation, which no row check catches)."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            raise ValueError(_("Give a number.")) from exc
+
+
+class DecimalWidget(widgets.DecimalWidget):
+    """A number (as :class:`IntegerWidget`)."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            raise ValueError(_("Give a number.")) from exc
+
+
 class DateWidget(widgets.Widget):
     FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
 
@@ -213,6 +234,12 @@ class CountingResult(results.Result):
 
     def append_row_result(self, row_result):
         pass
+
+    def row_errors(self):
+        # The library reads them from the row results this class does not keep: the rows that
+        # raised are kept apart (error_rows), and none may pass unreported (the file would be
+        # applied without it).
+        return [(row.number, row.errors) for row in self.error_rows]
 
 
 class ProgressMixin:
@@ -366,13 +393,17 @@ class BulkRowsMixin:
     def after_bulk_save(self, instances: list, *, created: bool) -> None:
         """Called with each chunk once it is written (new rows have their ids)."""
 
+    def create_rows(self, instances: list) -> None:
+        """Write a chunk of new rows, with their change log entries."""
+        create_logged(self._meta.model, instances, batch_size=self._meta.batch_size)
+
     def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         instances, self.create_instances = self.create_instances, []
         if dry_run or not instances:
             return
         try:
             self.before_bulk_save()
-            create_logged(self._meta.model, instances, batch_size=self._meta.batch_size)
+            self.create_rows(instances)
             self.after_bulk_save(instances, created=True)
         except Exception as exc:
             self.handle_import_error(result, exc, raise_errors)
@@ -494,9 +525,9 @@ class RoomResource(BulkRowsMixin, _ScopedResource):
     loaded_relations = ("area",)
 
     number = fields.Field(column_name="房号", attribute="number", widget=TextWidget())
-    floor = fields.Field(column_name="楼层", attribute="floor", widget=widgets.IntegerWidget())
+    floor = fields.Field(column_name="楼层", attribute="floor", widget=IntegerWidget())
     floor_area = fields.Field(
-        column_name="建筑面积", attribute="floor_area", widget=widgets.DecimalWidget()
+        column_name="建筑面积", attribute="floor_area", widget=DecimalWidget()
     )
     use = fields.Field(
         column_name="房屋用途", attribute="use", widget=ChoiceWidget(RoomUse, RoomUse.SELF_OCCUPIED)
@@ -773,38 +804,58 @@ class ResidentResource(BulkRowsMixin, _ScopedResource):
 KIND_BY_LENGTH = {length: kind for kind, length in CODE_LENGTH.items()}
 
 
-class AreaResource(ProgressMixin, resources.ModelResource):
+class AreaResource(BulkRowsMixin, RowsResource):
     """Nodes of the area tree by their national unit-grid code: the code's length says the kind
     and its longest known prefix the parent (a node may come after its parent in the same file).
-    Only a street admin imports areas, under nodes of their own subtree."""
+    Only a street admin imports areas, under nodes of their own subtree.
+
+    Written in bulk through the tree base: new nodes a code length at a time (a parent before
+    its children, :meth:`~governance.models.TreeModel.bulk_insert_level`) under the tree's lock,
+    the tree numbered again once at the end (``rebuild_tree``), instead of a save per node that
+    shifted half the tree each time. The preview writes nothing: a node's parent may be a node
+    of an earlier row, kept in memory. Which codes are taken (an area has it or a code below
+    it) is read once for the file (``Area.codes_taken``), and a stored node is matched by its
+    code, so that its code, kind and parent never change: only its own fields are checked."""
 
     code = fields.Field(column_name="编码", attribute="code", widget=TextWidget())
     name = fields.Field(column_name="名称", attribute="name", widget=TextWidget())
-    households = fields.Field(
-        column_name="户数", attribute="households", widget=widgets.IntegerWidget()
-    )
-    population = fields.Field(
-        column_name="人口", attribute="population", widget=widgets.IntegerWidget()
-    )
+    households = fields.Field(column_name="户数", attribute="households", widget=IntegerWidget())
+    population = fields.Field(column_name="人口", attribute="population", widget=IntegerWidget())
     notes = fields.Field(column_name="备注", attribute="notes", widget=TextWidget())
 
     class Meta(ImportOptions):
         model = Area
         fields = ("code", "name", "households", "population", "notes")
         import_id_fields = ("code",)
+        use_bulk = True
+        batch_size = BATCH_SIZE
+        skip_diff = True
 
     def __init__(self, *, user):
-        super().__init__()
-        self.user = user
+        super().__init__(user=user)
+        # The stored nodes the file names or hangs under, and (``areas``) those with the new
+        # nodes of its rows checked so far.
+        self.stored: dict[str, Area] = {}
         self.areas: dict[str, Area] = {}
+        self.taken: set[str] = set()
+        self.created = False
 
     def before_import(self, dataset, **kwargs):
-        codes = {_text(v) for v in (dataset["编码"] if "编码" in dataset.headers else [])}
+        codes = column_values(dataset, "编码")
         prefixes = {c[:n] for c in codes for n in CODE_LENGTH.values() if n <= len(c)}
-        self.areas = {a.code: a for a in Area.objects.filter(code__in=sorted(prefixes))}
+        self.stored = {
+            a.code: a
+            for chunk in _chunks(sorted(prefixes))
+            for a in Area.objects.filter(code__in=chunk)
+        }
+        self.areas = dict(self.stored)
+        self.taken = Area.codes_taken(
+            c for c in codes if c not in self.stored and c.isdigit() and len(c) in KIND_BY_LENGTH
+        )
+        self.created = False
 
     def get_instance(self, instance_loader, row):
-        return self.areas.get(_text(row.get("编码")))
+        return self.remember(self.stored.get(_text(row.get("编码"))))
 
     def import_instance(self, instance, row, **kwargs):
         code = _text(row.get("编码"))
@@ -822,29 +873,64 @@ class AreaResource(ProgressMixin, resources.ModelResource):
             )
             if parent is None:
                 errors["code"] = [_("No area above code %(code)s is known.") % {"code": code}]
-            elif not can_change_under(self.user, parent):
+            # A parent new in the file was checked on its own row (under a node of the user's).
+            elif parent.pk is not None and not can_change_under(self.user, parent):
                 errors["code"] = [_("%(name)s is outside your area.") % {"name": parent.name}]
             else:
                 instance.parent = parent
                 instance.kind = KIND_BY_LENGTH[len(code)]
         elif not can_change_under(self.user, instance):
             errors["code"] = [_("%(name)s is outside your area.") % {"name": instance.name}]
-        try:
-            for f in self.get_import_fields():
+        for f in self.get_import_fields():
+            try:
                 self.import_field(f, instance, row, **kwargs)
-        except ValueError as exc:
-            errors.setdefault("households", []).append(str(exc))
+            except ValueError as exc:
+                errors.setdefault(f.attribute, []).append(str(exc))
         if errors:
             raise ValidationError(errors)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
         # A code that places the row nowhere leaves kind and parent unset: its message says all.
-        if import_validation_errors and "code" in import_validation_errors:
-            raise ValidationError(import_validation_errors)
-        super().validate_instance(instance, import_validation_errors, validate_unique)
+        if "code" in errors:
+            raise ValidationError(errors)
+        try:
+            if instance.pk is None:
+                # The model's own checks, with the codes taken read for the file and the parent
+                # from the file's lookups (the database's constraints back them).
+                instance._taken_codes = self.taken
+                instance.full_clean(
+                    exclude=[*errors, "parent"], validate_unique=False, validate_constraints=False
+                )
+            else:
+                # A stored node keeps its code, kind and parent: only the fields the file sets.
+                instance.clean_fields(exclude=[*errors])
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+        if instance.pk is None:
+            # Later rows may hang under it, and neither take its code nor one above it.
+            self.areas[instance.code] = instance
+            self.taken.update(
+                instance.code[:n] for n in CODE_LENGTH.values() if n <= len(instance.code)
+            )
 
-    def after_save_instance(self, instance, row, **kwargs):
-        self.areas[instance.code] = instance
+    def create_rows(self, instances):
+        """New nodes under the tree's lock (held until the file's transaction ends), a code
+        length at a time: each level's parents are stored, or written just before it."""
+        Area.lock_tree()
+        for length in sorted({len(i.code) for i in instances}):
+            level = [i for i in instances if len(i.code) == length]
+            create_logged(Area, level, insert=Area.bulk_insert_level)
+        self.created = True
+
+    def after_import(self, dataset, result, **kwargs):
+        """The tree numbered again, once for the file, when it added nodes."""
+        if self.created and not kwargs.get("dry_run"):
+            Area.rebuild_tree()
+            # The importer's areas kept on the user were numbered before the rebuild.
+            forget_scope(self.user)
 
 
 @dataclass(frozen=True)
@@ -1014,21 +1100,15 @@ def _check_headers(kind: str, dataset) -> list[RowProblem]:
 def _run(kind: str, dataset, *, user, dry_run: bool, progress=None):
     resource = SPECS[kind].resource(user=user)
     resource.progress = progress
-    if kind == ImportKind.AREAS:
-        # A node may hang under one made on an earlier row: the preview writes and rolls back.
+    # Applying: one transaction for the whole file (the caller's) instead of a savepoint
+    # around every row, half the queries. A preview (dry run) keeps the savepoints:
+    # django-import-export always uses transactions for a dry run.
+    with transaction.atomic():
         result = resource.import_data(
-            dataset, dry_run=dry_run, raise_errors=False, use_transactions=True
+            dataset, dry_run=dry_run, raise_errors=False, use_transactions=False
         )
-    else:
-        # Applying: one transaction for the whole file (the caller's) instead of a savepoint
-        # around every row, half the queries. A preview (dry run) keeps the savepoints:
-        # django-import-export always uses transactions for a dry run.
-        with transaction.atomic():
-            result = resource.import_data(
-                dataset, dry_run=dry_run, raise_errors=False, use_transactions=False
-            )
-            if dry_run:
-                transaction.set_rollback(True)
+        if dry_run:
+            transaction.set_rollback(True)
     if not dry_run:
         # The planner has no statistics of a bulk load (a 192 ms plan instead of 1.4 ms).
         analyze_after_bulk_write(*getattr(resource, "analyzed_models", (resource._meta.model,)))

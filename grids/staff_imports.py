@@ -22,6 +22,7 @@ from import_export import fields
 
 from governance.bulk import create_logged
 from governance.models import Department, Role, RoleAssignment
+from governance.models.people import DUPLICATE_NAME
 from governance.scopes import reachable, users_managed_by
 from grids.imports import (
     BATCH_SIZE,
@@ -249,7 +250,13 @@ def _role_names() -> list[str]:
     return [CHINESE_NAMES[Role][r][0] for r in GRANTED_ROLES]
 
 
-class DepartmentResource(RowsResource):
+class DepartmentResource(BulkRowsMixin, RowsResource):
+    # A name and a code are unique per owner: checked against the owner's departments loaded
+    # for the file and the file's earlier rows (the database constraints back both); the owner
+    # is the importer's street, loaded once.
+    unique_preloaded = True
+    loaded_relations = ("owner",)
+
     code = fields.Field(column_name="部门编码", attribute="code", widget=TextWidget())
     name = fields.Field(column_name="部门名称", attribute="name", widget=TextWidget())
     kind = fields.Field(
@@ -264,22 +271,41 @@ class DepartmentResource(RowsResource):
         model = Department
         fields = ("code", "name", "kind", "phone", "is_active")
         import_id_fields = ("code",)
+        use_bulk = True
+        batch_size = BATCH_SIZE
+        skip_diff = True
 
     def before_import(self, dataset, **kwargs):
         # The importer's street (or district) owns the departments (ImportSpec.area_kinds).
         self.owner = require_importer(self.user, ImportKind.DEPARTMENTS)
         codes = sorted(column_values(dataset, "部门编码"))
         self.existing = {d.code: d for d in Department.objects.filter(code__in=codes)}
+        # The owner's departments by name (whose name a row may not take).
+        self.names = dict(Department.objects.filter(owner=self.owner).values_list("name", "pk"))
+        self.seen: set[tuple[str, str]] = set()
 
     def get_instance(self, instance_loader, row):
         department = self.existing.get(_text(row.get("部门编码")))
         if department is not None and department.owner_id != self.owner.pk:
             raise Problem({"code": _("This code belongs to a department of another street.")})
-        return department
+        return self.remember(department)
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
         instance.owner = self.owner
+
+    def check_row(self, instance, row, errors):
+        if instance.code:
+            self.once_in_file(
+                ("code", instance.code), errors, "code",
+                _("This department is on an earlier row of the file."),
+            )  # fmt: skip
+        if instance.name:
+            holder = self.names.get(instance.name)
+            if holder is not None and holder != instance.pk:
+                errors.setdefault("name", []).append(DUPLICATE_NAME)
+            else:
+                self.once_in_file(("name", instance.name), errors, "name", DUPLICATE_NAME)
 
 
 def register() -> None:

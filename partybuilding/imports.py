@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export import fields, widgets
+from import_export import fields
 
 from grids.imports import (
     BATCH_SIZE,
@@ -26,6 +26,7 @@ from grids.imports import (
     DateWidget,
     ImportOptions,
     ImportSpec,
+    IntegerWidget,
     Problem,
     RowsResource,
     TextWidget,
@@ -217,7 +218,7 @@ class UnitResource(BulkRowsMixin, RowsResource):
         column_name="单位党组织", attribute="party_organization_name", widget=TextWidget()
     )
     party_member_count = fields.Field(
-        column_name="党员人数", attribute="party_member_count", widget=widgets.IntegerWidget()
+        column_name="党员人数", attribute="party_member_count", widget=IntegerWidget()
     )
     offers = fields.Field(column_name="可提供资源", attribute="offers", widget=TextWidget())
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -151,9 +153,34 @@ class Area(PinyinNamedModel, TreeModel, TimeStampedModel):
     def _code_taken(self) -> bool:
         """True when another area has this code or a code below it (codes are a hierarchy:
         a new or renumbered node must not adopt somebody else's children)."""
+        known = self.__dict__.get("_taken_codes")
+        if self.pk is None and known is not None:
+            return self.code in known  # a bulk writer read its new codes at once (codes_taken)
         if self.pk is not None and self._stored_code() == self.code:
             return False
         return Area.objects.filter(code__startswith=self.code).exclude(pk=self.pk).exists()
+
+    @classmethod
+    def codes_taken(cls, codes: Iterable[str]) -> set[str]:
+        """The codes among ``codes`` that an area has, or a code below it: what
+        :meth:`_code_taken` says of a new node, for many at once (one query per code length
+        and 5,000 codes). A bulk writer hands the answer to each new node as ``_taken_codes``
+        (with the codes its earlier nodes took) before validating it."""
+        by_length: dict[int, set[str]] = {}
+        for code in codes:
+            by_length.setdefault(len(code), set()).add(code)
+        taken: set[str] = set()
+        for length, group in sorted(by_length.items()):
+            group = sorted(group)
+            for start in range(0, len(group), 5000):
+                taken.update(
+                    cls.objects.order_by()
+                    .filter(code__length__gte=length)
+                    .annotate(prefix=Substr("code", 1, length))
+                    .filter(prefix__in=group[start : start + 5000])
+                    .values_list("prefix", flat=True)
+                )
+        return taken
 
     def _stored_code(self) -> str | None:
         if self.pk is None:

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from governance import processcache, workclock
 from governance.models import CalendarDay
+from governance.navigation import BADGES
 from governance.scopes import ASSIGNMENTS  # strict; watches departments
 from tests.factories import DepartmentFactory
 
@@ -95,3 +96,33 @@ def test_a_strict_cache_reads_many_afresh_while_its_watched_rows_wait_for_commit
         ASSIGNMENTS.get_many(["k"], load)
 
     assert loads == [["k"], ["k"], ["k"]]
+
+
+def test_a_value_kept_in_parts_reads_the_version_and_its_parts_in_one_read(db, monkeypatch):
+    reads = []
+    real = processcache.cache
+
+    class Recording:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def get(self, key, *args, **kwargs):
+            reads.append([key])
+            return real.get(key, *args, **kwargs)
+
+        def get_many(self, keys, *args, **kwargs):
+            reads.append(list(keys))
+            return real.get_many(keys, *args, **kwargs)
+
+    cache = BADGES  # kept in parts
+    cache.bump()
+    cache.bump_parts(("test:a", "test:b"))
+    monkeypatch.setattr(processcache, "cache", Recording())
+
+    assert cache.get("k", lambda: "read", parts=("test:a", "test:b")) == "read"
+    assert cache.get("k", lambda: "read again", parts=("test:a", "test:b")) == "read"
+
+    one = [cache.version_key, cache.part_key("test:a"), cache.part_key("test:b")]
+    assert reads == [one, one]
+    cache.bump_parts(("test:b",))
+    assert cache.get("k", lambda: "read again", parts=("test:a", "test:b")) == "read again"

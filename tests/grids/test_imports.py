@@ -358,3 +358,103 @@ def test_a_room_twice_in_a_file_or_without_floor_area_is_a_problem_of_its_row(fi
             user=field.worker_a, kind="rooms", dataset=_dataset("rooms", rows), file_name="r"
         )
     assert not Room.objects.exists()
+
+
+def _micro_grids_with_buildings(grid, first: int, n: int, buildings: int = 9) -> list[list]:
+    """``n`` new micro-grids under ``grid`` (numbered from ``first``), each with ``buildings``
+    new buildings on the rows after it: children of nodes of the same file."""
+    rows = []
+    for i in range(first, first + n):
+        micro = f"{grid.code}{i:02d}"
+        rows.append([micro, f"第{i}微网格", 0, 0, ""])
+        rows.extend(
+            [f"{micro}{b:03d}", f"{i}-{b}号楼", 10, 30, ""] for b in range(1, buildings + 1)
+        )
+    return rows
+
+
+def test_an_area_import_of_200_rows_writes_the_tree_in_bulk(
+    field, tree, django_assert_max_num_queries
+):
+    rows = _micro_grids_with_buildings(tree.grid_a2, 50, 20)
+    assert len(rows) == 200
+    with django_assert_max_num_queries(25):
+        preview = imports.import_preview(
+            user=field.admin_a, kind="areas", dataset=_dataset("areas", rows)
+        )
+    assert preview.valid and preview.new == 200, preview.problems
+    assert not Area.objects.filter(code__startswith=f"{tree.grid_a2.code}50").exists()
+    with change_context(user=field.admin_a, interface="web"), django_assert_max_num_queries(40):
+        run = imports.import_apply(
+            user=field.admin_a, kind="areas", dataset=_dataset("areas", rows), file_name="t"
+        )
+    assert run.new_rows == 200
+    assert Area.check_tree() == []
+    building = Area.objects.get(code=f"{tree.grid_a2.code}69009")
+    assert building.kind == "building" and building.parent.code == f"{tree.grid_a2.code}69"
+    tree.grid_a2.refresh_from_db()
+    assert building.is_within(tree.grid_a2) and building.level == tree.grid_a2.level + 2
+    entry = ObjectChange.objects.get(
+        content_type__model="area", object_id=str(building.pk), action="create"
+    )
+    assert (entry.user, entry.interface, entry.area_id) == (field.admin_a, "web", building.pk)
+    assert entry.postchange_data["parent"] == building.parent_id
+    new = Area.objects.filter(code__startswith=tree.grid_a2.code, code__length__gt=14)
+    created = ObjectChange.objects.filter(content_type__model="area", action="create")
+    assert (
+        created.filter(object_id__in=[str(pk) for pk in new.values_list("pk", flat=True)]).count()
+        == 200
+    )
+    rows[1][1] = "改名楼"
+    with django_assert_max_num_queries(40):
+        again = imports.import_apply(
+            user=field.admin_a, kind="areas", dataset=_dataset("areas", rows), file_name="t"
+        )
+    assert (again.new_rows, again.updated_rows, again.skipped_rows) == (0, 1, 199)
+    update = ObjectChange.objects.get(content_type__model="area", action="update")
+    assert (update.prechange_data["name"], update.postchange_data["name"]) == ("50-1号楼", "改名楼")
+    assert Area.check_tree() == []
+
+
+def test_the_queries_of_an_area_import_do_not_grow_with_its_rows(field, tree):
+    def rows_of(first, n):
+        # Micro-grids of two buildings each; two-digit micro-grid numbers, none used twice.
+        number = {1: 1, 10: 10, 100: 40}[first]
+        return _micro_grids_with_buildings(tree.grid_a2, number, n // 3, buildings=2)
+
+    assert_queries_do_not_grow(field.admin_a, "areas", rows_of)
+    assert Area.check_tree() == []
+
+
+def test_an_area_file_with_a_bad_row_writes_nothing_and_names_the_rows(field, tree):
+    grid = tree.grid_a2.code
+    rows = [
+        [f"{grid}08", "青松八微网格", 0, 0, ""],
+        [f"{grid}08001", "八号楼", 10, 30, ""],
+        [f"{grid}08001", "八号楼又一行", 10, 30, ""],  # the same code again
+        [f"{grid}09001", "先于微网格的楼", 10, 30, ""],  # hangs under the grid itself
+        [f"{grid}09", "来晚的微网格", 0, 0, ""],  # would adopt the building above
+        [f"{grid}08002", "坏人口", 10, "很多", ""],  # not a number
+    ]
+    with pytest.raises(ValidationError) as raised:
+        imports.apply_rows(user=field.admin_a, kind="areas", dataset=_dataset("areas", rows))
+    assert {(p.row, p.column) for p in raised.value.preview.problems} == {
+        (4, "编码"),
+        (6, "编码"),
+        (7, "人口"),
+    }, raised.value.preview.problems
+    assert not Area.objects.filter(code__startswith=f"{grid}08").exists()
+    assert Area.check_tree() == []
+
+
+def test_a_row_that_raises_is_a_problem_of_its_row_and_nothing_is_written(field, tree, monkeypatch):
+    def broken(self, instance, row, errors):
+        if row.get("房号") == "2":
+            raise RuntimeError("broken")
+
+    monkeypatch.setattr(imports.RoomResource, "check_row", broken)
+    rows = _rooms(tree.building_a1, 1, 3)
+    with pytest.raises(ValidationError) as raised:
+        imports.apply_rows(user=field.worker_a, kind="rooms", dataset=_dataset("rooms", rows))
+    assert [p.row for p in raised.value.preview.problems] == [3]
+    assert not Room.objects.filter(area=tree.building_a1, number__in=["1", "3"]).exists()

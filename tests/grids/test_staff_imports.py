@@ -184,3 +184,57 @@ def test_imported_staff_accounts_and_roles_are_in_the_change_log(field, tree):
     update = ObjectChange.objects.get(action="update", object_repr__startswith="王芳")
     assert update.prechange_data["phone"] != update.postchange_data["phone"]
     assert (update.user, update.area_id) == (field.street_admin, tree.grid_a1.pk)
+
+
+def test_a_department_import_of_200_rows_is_written_in_bulk(
+    field, tree, django_assert_max_num_queries
+):
+    rows = [[f"d{i}", f"部门{i}", "职能部门", "", "是"] for i in range(200)]
+    with change_context(user=field.street_admin), django_assert_max_num_queries(25):
+        run = imports.import_apply(
+            user=field.street_admin,
+            kind="departments",
+            dataset=_dataset("departments", rows),
+            file_name="d",
+        )
+    assert run.new_rows == 200
+    department = Department.objects.get(code="d7")
+    assert department.owner == tree.street and department.name == "部门7"
+    entry = ObjectChange.objects.get(
+        content_type=ContentType.objects.get_for_model(Department),
+        object_id=str(department.pk),
+    )
+    assert (entry.action, entry.user) == ("create", field.street_admin)
+    rows[7][3] = "010-1234"
+    with django_assert_max_num_queries(25):
+        again = imports.import_apply(
+            user=field.street_admin,
+            kind="departments",
+            dataset=_dataset("departments", rows),
+            file_name="d",
+        )
+    assert (again.updated_rows, again.skipped_rows) == (1, 199)
+    update = ObjectChange.objects.get(action="update", object_id=str(department.pk))
+    assert update.postchange_data["phone"] == "010-1234"
+
+
+def test_a_department_name_taken_in_the_street_or_twice_in_a_file_is_a_problem(field, tree):
+    DepartmentFactory(name="城管执法队", code="old", owner=tree.street)
+    rows = [
+        ["cgzf", "城管执法队", "职能部门", "", "是"],  # another of the street's departments
+        ["new1", "新队", "职能部门", "", "是"],
+        ["new2", "新队", "职能部门", "", "是"],  # the name of an earlier row
+        ["new1", "新队一", "职能部门", "", "是"],  # the code of an earlier row
+        ["old", "城管执法队", "职能部门", "", "否"],  # its own name: no problem
+    ]
+    with pytest.raises(ValidationError) as raised:
+        imports.apply_rows(
+            user=field.street_admin, kind="departments", dataset=_dataset("departments", rows)
+        )
+    assert {(p.row, p.column) for p in raised.value.preview.problems} == {
+        (2, "部门名称"),
+        (4, "部门名称"),
+        (5, "部门编码"),
+    }
+    assert not Department.objects.filter(code__startswith="new").exists()
+    assert Department.objects.get(code="old").is_active
