@@ -7,7 +7,8 @@ them once for real (in the first test that asks for them), keeps the rows that b
 for each later test inserts those rows again (``bulk_create``, one statement per table, same
 primary keys) and hands out a deep copy of the objects, each read back from the database as a
 fresh build would give it. Times are moved to the test's own clock (``auto_now`` fields get
-``now`` from ``bulk_create``; other date-times are shifted by the time since the first build).
+``now`` from ``bulk_create``; other date-times within a year of the first build are shifted by
+the time since it); on a new day the rows are built and kept again (dates taken from today).
 
 The first build is checked: if it changed a row that was there before, or wrote to a table
 without a model or with triggers, it is never replayed (every test then builds for real).
@@ -38,42 +39,59 @@ class _Capture:
     rows: list[tuple[type[models.Model], list[models.Model]]]
     result: object
     deps: tuple
-    deps_rows: list
     at: dt.datetime
+
+
+# Different states a fixture is built on (other fixtures' rows before it) kept per process.
+STATES = 8
 
 
 @dataclass
 class Replay:
     """``Replay(name).get(build, *deps)``: ``build()``'s result, built or replayed. ``deps`` are
     the objects of other fixtures that the result refers to (``cast.tree``): the copy refers to
-    the current test's."""
+    the current test's.
+
+    A build is replayed only onto the state it was first built on: the same rows of ``deps``
+    and the same rows (keys) in the tables it writes (a tree's number, a code, a user got or
+    created depend on them). Each such state has its own capture (up to ``STATES``)."""
 
     name: str
-    capture: _Capture | None = None
+    captures: dict = field(default_factory=dict)
+    tables: set = field(default_factory=set)
     refused: str = ""
-    builds: int = field(default=0)
-    replays: int = field(default=0)
+    builds: int = 0
+    replays: int = 0
 
     def get(self, build: Callable[[], object], *deps):
-        if not ENABLED or not connection.in_atomic_block or self.refused:
+        if not ENABLED or not connection.in_atomic_block:
             self.builds += 1
             return build()
-        if self.capture is None:
-            return self._capture(build, deps)
-        if _keys(deps) != self.capture.deps_rows:
-            # The other fixtures' rows are not those this one's rows refer to (built for real).
+        key = (_keys(deps), _found(self.tables))
+        if key in self.captures and self.captures[key] is None:
+            # This state's build cannot be replayed (below).
             self.builds += 1
             return build()
+        capture = self.captures.get(key)
+        if capture is not None and timezone.localdate() != timezone.localdate(capture.at):
+            # A new day since: dates a build took from today would be stale.
+            self.captures.clear()
+            capture = None
+        if capture is None:
+            if len(self.captures) >= STATES:
+                self.builds += 1
+                return build()
+            return self._capture(build, deps, key)
         try:
             with transaction.atomic():
-                result = self._replay(deps)
+                result = self._replay(capture, deps)
         except IntegrityError:
             self.builds += 1
             return build()
         self.replays += 1
         return result
 
-    def _capture(self, build, deps):
+    def _capture(self, build, deps, key):
         self.builds += 1
         at = timezone.now()
         before = _table_rows()
@@ -81,7 +99,9 @@ class Replay:
         after = _table_rows()
         added, reason = _added_rows(before, after)
         if reason:
+            # Built for real on this state from now on (``refused`` says why, for a report).
             self.refused = reason
+            self.captures[key] = None
             return result
         rows = []
         instances = {}
@@ -96,14 +116,16 @@ class Replay:
             row = instances.get((type(obj), obj.pk))
             if row is None:
                 self.refused = f"{obj!r} of {self.name} is not a row its build added"
+                self.captures[key] = None
                 return result
             memo[id(obj)] = row
         template = copy.deepcopy(result, memo)
-        self.capture = _Capture(rows, template, deps, _keys(deps), at)
+        self.tables |= {model for model, _ in added}
+        key = (_keys(deps), _found_before(before, self.tables))
+        self.captures[key] = _Capture(rows, template, deps, at)
         return result
 
-    def _replay(self, deps):
-        capture = self.capture
+    def _replay(self, capture, deps):
         shift = timezone.now() - capture.at
         memo = {id(old): new for old, new in zip(capture.deps, deps, strict=True)}
         for model, templates in capture.rows:
@@ -112,7 +134,7 @@ class Replay:
                 obj = copy.deepcopy(template)
                 for f in model._meta.concrete_fields:
                     value = getattr(obj, f.attname)
-                    if isinstance(f, models.DateTimeField) and value is not None:
+                    if isinstance(f, models.DateTimeField) and _near(value, capture.at):
                         setattr(obj, f.attname, value + shift)
                 obj._state.adding = True
                 objs.append(obj)
@@ -128,8 +150,37 @@ class Replay:
         return copy.deepcopy(capture.result, memo)
 
 
-def _keys(deps) -> list:
-    return [(type(obj), obj.pk) for obj in _instances_in(deps, ())]
+def _found_before(before, tables) -> tuple:
+    """The keys of the rows ``tables`` held in ``before`` (as ``_found`` reads them now)."""
+    found = []
+    for model in sorted(tables, key=lambda model: model._meta.db_table):
+        with connection.cursor() as cursor:
+            description = connection.introspection.get_table_description(
+                cursor, model._meta.db_table
+            )
+        index = [column.name for column in description].index(model._meta.pk.column)
+        rows = before.get(model._meta.db_table, [])
+        found.append((model._meta.db_table, tuple(sorted(row[index] for row in rows))))
+    return tuple(found)
+
+
+def _found(tables) -> tuple:
+    return tuple(
+        (
+            model._meta.db_table,
+            tuple(model._base_manager.order_by("pk").values_list("pk", flat=True)),
+        )
+        for model in sorted(tables, key=lambda model: model._meta.db_table)
+    )
+
+
+def _near(value, at) -> bool:
+    """A date-time the build took from its clock (``now`` or some days off), not a constant."""
+    return value is not None and abs(value - at) < dt.timedelta(days=400)
+
+
+def _keys(deps) -> tuple:
+    return tuple((type(obj), obj.pk) for obj in _instances_in(deps, ()))
 
 
 def _instances_in(value, deps, seen=None):
