@@ -9,6 +9,8 @@ primary keys) and hands out a deep copy of the objects, each read back from the 
 fresh build would give it. Times are moved to the test's own clock (``auto_now`` fields get
 ``now`` from ``bulk_create``; other date-times within a year of the first build are shifted by
 the time since it); on a new day the rows are built and kept again (dates taken from today).
+The process caches watching the rows are told of them (``processcache.changed``), as the saves'
+signals would.
 
 The first build is checked: if it changed a row that was there before, or wrote to a table
 without a model or with triggers, it is never replayed (every test then builds for real).
@@ -28,6 +30,7 @@ from django.core.management.color import no_style
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from governance import processcache
 from governance.env import env_bool
 
 # REPLAY_FIXTURES=0: every test builds for real (to tell a replay's fault from the test's).
@@ -140,6 +143,9 @@ class Replay:
                 objs.append(obj)
                 memo[id(template)] = obj
             models.QuerySet(model=model).bulk_create(objs)
+            # What the saves' signals told the process caches (a strict cache serves no copy
+            # while the transaction holds a change of a row it watches).
+            processcache.changed(model, rows=objs)
         sequences = connection.ops.sequence_reset_sql(
             no_style(), [model for model, _ in capture.rows]
         )
