@@ -27,6 +27,7 @@ from governance.tokens import token_issue
 from tests.factories import PASSWORD, AreaTreeFactory, RoleAssignmentFactory, UserFactory
 from tests.flush import use_delete_for_flush
 from tests.isolation import clear_cache, isolate_worker_cache
+from tests.replay import Replay
 
 REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", False)
 ARTIFACTS = Path(
@@ -190,16 +191,21 @@ def api(request):
     return make
 
 
+TREE = Replay("tree")
+CAST = Replay("cast")
+
+
 @pytest.fixture
 def tree(db):
-    """A small street: two communities with grids, micro-grids and buildings (see factories)."""
-    return AreaTreeFactory.build_street()
+    """A small street: two communities with grids, micro-grids and buildings (see factories;
+    built once per process, its rows written again for each test: tests/replay.py)."""
+    return TREE.get(AreaTreeFactory.build_street)
 
 
 @pytest.fixture
 def cast(tree):
     """The standard cast: users in and out of community A's scope, per role."""
-    return Cast(tree)
+    return CAST.get(lambda: Cast(tree), tree)
 
 
 class Cast:

@@ -9,6 +9,11 @@ import pytest
 from casework.models import Priority
 from tests.casework.factories import CategoryFactory, TimeLimitFactory
 from tests.factories import DepartmentFactory, RoleAssignmentFactory, UserFactory
+from tests.replay import Replay
+
+DEPARTMENTS = Replay("departments")
+CATEGORIES = Replay("categories")
+CREW = Replay("crew")
 
 
 @pytest.fixture(autouse=True)
@@ -18,15 +23,22 @@ def _media_in_tmp(settings, tmp_path):
 
 @pytest.fixture
 def departments(db):
-    return SimpleNamespace(
-        a=DepartmentFactory(name="城管执法队", code="urban-management"),
-        b=DepartmentFactory(name="环卫所", code="sanitation"),
+    return DEPARTMENTS.get(
+        lambda: SimpleNamespace(
+            a=DepartmentFactory(name="城管执法队", code="urban-management"),
+            b=DepartmentFactory(name="环卫所", code="sanitation"),
+        )
     )
 
 
 @pytest.fixture
 def categories(departments):
-    """市容环境 → 暴露垃圾 (default department A, limits on the parent) and 路灯不亮."""
+    """市容环境 → 暴露垃圾 (default department A, limits on the parent) and 路灯不亮 (built once per
+    process, replayed after: tests/replay.py)."""
+    return CATEGORIES.get(lambda: _categories(departments), departments)
+
+
+def _categories(departments):
     parent = CategoryFactory(code="01", name="市容环境", default_department=departments.a)
     TimeLimitFactory(category=parent, priority=Priority.NORMAL)
     TimeLimitFactory(
@@ -48,7 +60,13 @@ def categories(departments):
 @pytest.fixture
 def crew(cast, tree, departments):
     """The standard cast plus the case-handling roles, in and out of community A's scope."""
-    c = cast
+    roles = CREW.get(lambda: _crew_roles(tree, departments), tree, departments)
+    vars(cast).update(vars(roles))
+    return cast
+
+
+def _crew_roles(tree, departments):
+    c = SimpleNamespace()
     c.center = _role("center_supervisor", area=tree.street, username="center")
     c.worker_b = _role("grid_worker", area=tree.grid_b1, username="worker_b")
     c.handler_a = _role("department_handler", department=departments.a, username="handler_a")

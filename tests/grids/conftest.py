@@ -1,7 +1,12 @@
+from types import SimpleNamespace
+
 import pytest
 
 from governance.models import Role
 from tests.factories import DepartmentFactory, RoleAssignmentFactory, UserFactory
+from tests.replay import Replay
+
+FIELD = Replay("field")
 
 
 @pytest.fixture
@@ -23,9 +28,15 @@ def _media_in_tmp(settings, tmp_path):
 def field(cast, tree):
     """The standard cast plus the field roles: the center, a grid worker of community B, a
     building leader with a portal login, and a user with no role (a volunteer)."""
+    roles = FIELD.get(lambda: _field_roles(tree), tree)
+    vars(cast).update(vars(roles))
+    return cast
+
+
+def _field_roles(tree):
     from grids.models import GridStaff
 
-    c = cast
+    c = SimpleNamespace()
     c.center = _with(Role.CENTER_SUPERVISOR, tree.street, "center")
     c.worker_b = _with(Role.GRID_WORKER, tree.grid_b1, "worker_b")
     c.party_a = _with(Role.PARTY_OFFICER, tree.community_a, "party_a")

@@ -22,10 +22,18 @@ from tests.casework.factories import CategoryFactory
 from tests.conftest import _with_role
 from tests.factories import DepartmentFactory, RoleAssignmentFactory, UserFactory
 from tests.partybuilding.factories import MemberFactory, OrganizationFactory, UnitFactory
+from tests.replay import Replay
+
+PARTY = Replay("party")
 
 
 @pytest.fixture
 def party(tree, cast):
+    """Built once per process, replayed after (tests/replay.py)."""
+    return PARTY.get(lambda: _party(tree, cast), tree, cast)
+
+
+def _party(tree, cast):
     p = SimpleNamespace(tree=tree, cast=cast)
     p.officer_a = _with_role("party_officer", tree.community_a, username="officer_a")
     p.officer_b = _with_role("party_officer", tree.community_b, username="officer_b")
