@@ -168,9 +168,9 @@ class ChoiceWidget(widgets.Widget):
         return names[0] if names else (value or "")
 
 
-class IntegerWidget(widgets.IntegerWidget):
-    """A whole number; anything else is the row's problem on its column (the library's widget
-    raises decimal's InvalidOperation, which no row check catches)."""
+class NumberCell:
+    """A number cell whose bad value is the row's problem on its column (the library's number
+    widgets raise decimal's InvalidOperation, which no row check catches)."""
 
     def clean(self, value, row=None, **kwargs):
         try:
@@ -179,14 +179,12 @@ class IntegerWidget(widgets.IntegerWidget):
             raise ValueError(_("Give a number.")) from exc
 
 
-class DecimalWidget(widgets.DecimalWidget):
-    """A number (as :class:`IntegerWidget`)."""
+class IntegerWidget(NumberCell, widgets.IntegerWidget):
+    """A whole number."""
 
-    def clean(self, value, row=None, **kwargs):
-        try:
-            return super().clean(value, row=row, **kwargs)
-        except (ArithmeticError, TypeError, ValueError) as exc:
-            raise ValueError(_("Give a number.")) from exc
+
+class DecimalWidget(NumberCell, widgets.DecimalWidget):
+    """A number."""
 
 
 class DateWidget(widgets.Widget):

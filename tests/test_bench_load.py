@@ -3,21 +3,16 @@ test's own: every thread measures at least one request and every answer is count
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
-LOAD = Path(__file__).resolve().parent.parent / "bench" / "load.py"
+from tests.test_bench import _load
 
 
 def _load_module():
-    spec = importlib.util.spec_from_file_location("bench_load", LOAD)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _load("load")
 
 
 class Handler(BaseHTTPRequestHandler):
