@@ -80,19 +80,25 @@ class SessionStore(CachedDBStore):
 
     def load(self):
         try:
-            data = self._cache.get(self.cache_key)
+            copy = self._cache.get(self.cache_key)
         except Exception:  # a cookie's key the cache refuses (as Django's cached_db)
-            data = None
-        if data is not None:
-            return data
+            copy = None
+        # A copy carries the session's expiry, and one past it is not served: the portal's
+        # clock decides, as it does for the row, whatever Redis's own expiry of the copy.
+        if isinstance(copy, tuple) and len(copy) == 2 and copy[0] > timezone.now().timestamp():
+            return copy[1]
         row = self._get_session_from_db()
         if not row:
             return {}
         data = self.decode(row.session_data)
-        self._cache.set(self.cache_key, data, self._copy_seconds(row.expire_date))
+        self._keep(data, row.expire_date)
         return data
 
     def save(self, must_create=False):
         # The database's row first (the record), then the copy, bounded as in load().
         DBStore.save(self, must_create)
-        self._cache.set(self.cache_key, self._session, self._copy_seconds())
+        self._keep(self._session, self.get_expiry_date())
+
+    def _keep(self, data, expire_date) -> None:
+        copy = (expire_date.timestamp(), data)
+        self._cache.set(self.cache_key, copy, self._copy_seconds(expire_date))

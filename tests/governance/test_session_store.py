@@ -6,6 +6,7 @@ its errors turned into misses by governance.cache, as in production)."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from governance import sessions
 from governance.cache import ResilientRedisCache
@@ -171,3 +173,15 @@ def test_without_redis_sessions_are_read_from_the_database():
         assert settings.SESSION_ENGINE == "governance.sessions"
     else:
         assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_copy_past_the_sessions_expiry_is_not_served(client, cast, cached_sessions, monkeypatch):
+    # The copy is still in the cache (its minute is not over), but by the portal's clock the
+    # session has expired: the copy is not served, and the database has no live row.
+    client.force_login(cast.dispatcher_a)
+    assert _signed_in(client)
+    assert _seconds_left(cached_sessions, _copy_key(client)) is not None
+    later = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert not _signed_in(client)
