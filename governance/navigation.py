@@ -117,7 +117,9 @@ def register_superuser_start_page(resolver: Callable) -> None:
 _urls: dict[tuple, str | None] = {}
 
 
-def _url(url_name: str) -> str | None:
+def url_for(url_name: str) -> str | None:
+    """``reverse(url_name)`` of a URL without arguments, kept per URL configuration and script
+    prefix (None when it is not routed): the menus' and the base layout's links."""
     key = (url_name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
     if key not in _urls:
         try:
@@ -134,7 +136,7 @@ def items_for(user) -> list[dict]:
     for item in sorted(_items.values(), key=lambda i: (i.order, i.key)):
         if item.roles is not None and not scope.has_role(*item.roles):
             continue
-        url = _url(item.url_name)
+        url = url_for(item.url_name)
         if url is not None:
             shown.append((item, url))
     badges = {}

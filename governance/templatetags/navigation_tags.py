@@ -16,7 +16,7 @@ def fixed_url(url_name: str) -> str:
     """``{% url url_name %}`` for a URL without arguments (the base layout's eight), reversed
     once per URL configuration and script prefix, as the menu's are (a reverse() each was a
     fiftieth of a list page's CPU, issue 15)."""
-    url = navigation._url(url_name)
+    url = navigation.url_for(url_name)
     if url is None:
         raise NoReverseMatch(f"Reverse for '{url_name}' not found.")
     return url
