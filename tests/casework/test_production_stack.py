@@ -22,7 +22,7 @@ from PIL import Image
 from governance.models import WebhookDelivery, WebhookEndpoint
 from governance.tokens import token_issue
 from tests.conftest import REQUIRE_SERVICES
-from tests.processes import RedisServer, Stack
+from tests.processes import RedisServer, Stack, wait_for
 from tests.receiver import Receiver
 
 pytestmark = [
@@ -145,6 +145,13 @@ def test_a_case_goes_round_the_production_stack_and_survives_a_broker_outage(
         except AssertionError as exc:  # say what the processes saw
             raise AssertionError(f"{exc}\n{stack.logs()}") from None
         assert json.loads(received[-1].body)["data"]["case"]["id"] == second["id"]
-    waiting.refresh_from_db()
-    assert waiting.status == WebhookDelivery.Status.SENT
+        # The receiver records a request before it answers, and the worker marks the delivery
+        # sent only once the answer is in: wait for that record, while the receiver still runs.
+        wait_for(
+            lambda: (
+                WebhookDelivery.objects.get(pk=waiting.pk).status == WebhookDelivery.Status.SENT
+            ),
+            timeout=60,
+            what="the delivery recorded as sent",
+        )
     assert WebhookDelivery.objects.filter(payload__data__case__id=second["id"]).count() == 1
