@@ -375,7 +375,11 @@ def cases_follow_area(area: Area) -> int:
     calls this inside the move's transaction): the community and grid of every case filed in its
     subtree become those above its area now. Two queries to read the subtree and its ancestors,
     one UPDATE per (community, grid) pair met, touching only the cases that disagree. Returns the
-    number of cases changed. ``updated_at`` is left alone: no step was taken."""
+    number of cases changed. ``updated_at`` is left alone: no step was taken.
+
+    Not closed: a filing that read its area's ancestors before a move committed and commits
+    after this ran keeps the old community and grid (filing takes no tree lock, to stay cheap).
+    ``cases_with_stale_levels()`` finds such a case; calling this again on the area repairs it."""
     fields = {name: CASE_LEVELS[name] for name in MOVING_LEVELS}
     columns = [f"{name}_id" for name in MOVING_LEVELS]
     chain = list(Area.objects.filter(Area.ancestors_q(area)).order_by("lft"))
