@@ -50,6 +50,9 @@ REQUESTS = [
     ("page: list ?q=<word>", "admin", "/cases/?q=%E4%BA%95%E7%9B%96"),
     ("page: list ?q=<address>", "admin", "/cases/?q=%E8%B7%AF12%E5%8F%B7"),
     ("page: dispatcher's inbox", "dispatcher", "/cases/inbox/"),
+    # A community's search: its scope is one community of the street (a fifth of the cases).
+    ("API ?q=<word>, community dispatcher", "dispatcher", "/api/v1/cases/?q=%E4%BA%95%E7%9B%96"),
+    ("page: list ?q=<word>, community dispatcher", "dispatcher", "/cases/?q=%E4%BA%95%E7%9B%96"),
     ("page: grid worker's inbox", "worker", "/cases/inbox/"),
     ("page: department's inbox", "handler", "/cases/inbox/"),
     ("page: center supervisor's inbox", "supervisor", "/cases/inbox/"),

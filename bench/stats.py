@@ -147,7 +147,8 @@ def _fill(street, total: int) -> float:
         Area.objects.within(street)
         .filter(kind=AreaKind.BUILDING)
         .order_by("pk")
-        .values_list("pk", "parent__parent_id", "parent__parent__parent_id")
+        # The buildings lie straight under their grids (_street): the grid is the parent.
+        .values_list("pk", "parent_id", "parent__parent_id")
     )
     with transaction.atomic():
         with connection.cursor() as cursor:

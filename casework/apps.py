@@ -53,17 +53,31 @@ class CaseworkConfig(AppConfig):
         selectors.DEPARTMENTS.watch(Department)
 
         FILTER_OPTIONS.watch(Area, Department, RoleAssignment)
-        scopes.register(
-            Case,
-            scopes.ScopeRule(area_path="area", department_path="department"),
-        )
-        scopes.register(
-            CaseEvent,
-            scopes.ScopeRule(area_path="case__area", department_path="case__department"),
-        )
-        scopes.register(
-            Attachment,
-            scopes.ScopeRule(area_path="case__area", department_path="case__department"),
+
+        # A community's or a grid's scope is the case's kept community or grid (a column of the
+        # case, no join to the area table; kept by casework.services, which also brings them in
+        # line when an area moves); a street's, a district's or a lower area's is the subtree.
+        def case_rule(prefix: str = "") -> scopes.ScopeRule:
+            return scopes.ScopeRule(
+                area_path=f"{prefix}area",
+                department_path=f"{prefix}department",
+                level_paths={
+                    Area.COMMUNITY_KIND: f"{prefix}community",
+                    Area.GRID_KIND: f"{prefix}grid",
+                },
+            )
+
+        scopes.register(Case, case_rule())
+        scopes.register(CaseEvent, case_rule("case__"))
+        scopes.register(Attachment, case_rule("case__"))
+        from casework.services import cases_follow_area
+        from grids.models.areas import area_moved
+
+        area_moved.connect(
+            lambda sender, area, **kwargs: cases_follow_area(area),
+            sender=Area,
+            weak=False,
+            dispatch_uid="casework.cases_follow_area",
         )
         # A street's case numbers are its own business (the admin lists the counters).
         scopes.register(
@@ -101,9 +115,7 @@ class CaseworkConfig(AppConfig):
 
         register_seeder(20, "case categories, quick replies and a year of cases", seed_casework)
         for model in (DeadlineRequest, Reminder, SupervisionOrder):
-            scopes.register(
-                model, scopes.ScopeRule(area_path="case__area", department_path="case__department")
-            )
+            scopes.register(model, case_rule("case__"))
         register_seeder(25, "deadlines: reminders, requests, supervision orders", seed_deadlines)
         register_seeder(27, "the monthly assessment and its frozen months", seed_assessment)
         register_seeder(28, "the command center's wall screen link", seed_wall)

@@ -11,13 +11,15 @@ is refused, nothing is written.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -113,8 +115,8 @@ def case_report(
     reporter_name = (reporter_name or "").strip()
     reporter_phone = (reporter_phone or "").strip()
 
-    holder_area = _ancestry(area)
-    if holder_area.get(AreaKind.STREET) is None:
+    levels = case_levels(area)
+    if levels["street"] is None:
         raise ValidationError({"area": _("This area does not belong to a street.")})
     role = role_for_step(actor, step, area=area)
     if role is None:
@@ -136,9 +138,7 @@ def case_report(
         description=(description or "").strip(),
         category=category,
         area=area,
-        street=holder_area[AreaKind.STREET],
-        community=holder_area.get(AreaKind.COMMUNITY),
-        grid=holder_area.get(AreaKind.GRID),
+        **levels,
         latitude=latitude,
         longitude=longitude,
         address=address,
@@ -322,16 +322,79 @@ def _coordinates(latitude, longitude, errors) -> tuple[Decimal | None, Decimal |
     return lat, lng
 
 
-def _ancestry(area: Area) -> dict[str, Area]:
-    """The street, community and grid at or above ``area``: those read with it
+# The ancestors a case keeps beside its area (field → area kind), each the area of that kind at
+# or above the case's area (None when there is none): the rankings group by them, and the
+# community and grid scopes read them instead of the area's subtree (governance.scopes'
+# level_paths, registered in casework.apps). Derived here alone: :func:`case_levels` on filing
+# (and the test factory), :func:`cases_follow_area` when an area moves. A case's area never
+# changes after filing; the bulk loaders (seed_scale, the benchmarks, the demo) write the same
+# values, and ``Case.objects.with_stale_levels()`` finds any case that disagrees (their tests).
+CASE_LEVELS = {"street": AreaKind.STREET, "community": AreaKind.COMMUNITY, "grid": AreaKind.GRID}
+# The street also numbers the case (unique per street and year): it stays the street of the
+# filing when a community is moved to another street (the numbers of two streets may meet), so
+# only the community and grid follow a move, and street scopes keep the subtree condition.
+MOVING_LEVELS = ("community", "grid")
+
+
+def case_levels(area: Area) -> dict[str, Area | None]:
+    """The street, community and grid a case filed on ``area`` keeps: those read with it
     (``Area.with_ancestors``, the API's filing), else one query."""
-    kinds = (AreaKind.STREET, AreaKind.COMMUNITY, AreaKind.GRID)
+    kinds = set(CASE_LEVELS.values())
     loaded = getattr(area, "loaded_ancestors", None)
     if loaded is not None:
         nodes = [node for node in [*loaded, area] if node.kind in kinds]
     else:
         nodes = Area.objects.filter(Area.ancestors_q(area, include_self=True), kind__in=kinds)
-    return {node.kind: node for node in nodes}
+    found = {node.kind: node for node in nodes}
+    return {name: found.get(kind) for name, kind in CASE_LEVELS.items()}
+
+
+def cases_with_stale_levels(levels: Iterable[str] = tuple(CASE_LEVELS)) -> QuerySet[Case]:
+    """The cases whose kept ``levels`` (by default street, community and grid) are not the areas
+    of those kinds at or above their area now: none while every writer keeps them (the tests of
+    filing, of moves and of the bulk loaders ask). A case's street stays that of its filing when
+    its community moved to another street (see ``MOVING_LEVELS``)."""
+    cases = Case.objects.all()
+    stale = Q(pk__in=[])
+    for name in levels:
+        above = Area.objects.filter(
+            Area.outer_ancestors_q(outer="area"), kind=CASE_LEVELS[name]
+        ).values("pk")[:1]
+        cases = cases.annotate(
+            **{
+                f"kept_{name}": Coalesce(f"{name}_id", 0),
+                f"derived_{name}": Coalesce(Subquery(above), 0),
+            }
+        )
+        stale |= ~Q(**{f"kept_{name}": F(f"derived_{name}")})
+    return cases.filter(stale)
+
+
+def cases_follow_area(area: Area) -> int:
+    """After ``area`` moved in the tree (another parent, another kind; ``grids.models.area_moved``
+    calls this inside the move's transaction): the community and grid of every case filed in its
+    subtree become those above its area now. Two queries to read the subtree and its ancestors,
+    one UPDATE per (community, grid) pair met, touching only the cases that disagree. Returns the
+    number of cases changed. ``updated_at`` is left alone: no step was taken.
+
+    Not closed: a filing that read its area's ancestors before a move committed and commits
+    after this ran keeps the old community and grid (filing takes no tree lock, to stay cheap).
+    ``cases_with_stale_levels()`` finds such a case; calling this again on the area repairs it."""
+    fields = {name: CASE_LEVELS[name] for name in MOVING_LEVELS}
+    columns = [f"{name}_id" for name in MOVING_LEVELS]
+    chain = list(Area.objects.filter(Area.ancestors_q(area)).order_by("lft"))
+    groups: dict[tuple, list[int]] = {}
+    for node in Area.objects.within(area).order_by("lft").only("kind", "tree_id", "lft", "rght"):
+        while chain and not node.is_within(chain[-1]):
+            chain.pop()
+        chain.append(node)
+        found = {above.kind: above.pk for above in chain}
+        groups.setdefault(tuple(found.get(kind) for kind in fields.values()), []).append(node.pk)
+    changed = 0
+    for key, area_ids in groups.items():
+        values = dict(zip(columns, key, strict=True))
+        changed += Case.objects.filter(area_id__in=area_ids).exclude(**values).update(**values)
+    return changed
 
 
 # -- steps ----------------------------------------------------------------------------------

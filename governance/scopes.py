@@ -5,7 +5,10 @@ through :func:`visible` (or :func:`changeable`). A model takes part by registeri
 :class:`ScopeRule` that says how to reach its area (and, optionally, its department) from a row.
 
 Scope is a subtree of the area tree; the check is a range query on the tree (``tree_id`` and
-``lft`` between the scope node's ``lft`` and ``rght``), never a walk over descendants.
+``lft`` between the scope node's ``lft`` and ``rght``), never a walk over descendants. A model
+that keeps the ancestor of a given kind beside its area (a case keeps its community and grid)
+says so in its rule (``level_paths``), and a scope at an area of that kind is then the plain
+condition on that column: the same rows, without the join to the area table.
 :func:`reachable` narrows to some roles only (an inbox). Questions about one area already loaded
 (:func:`area_role`, :func:`can_change_under`) are answered in memory from the cached assignments,
 and :func:`assignments_over` finds the people whose scope contains an area.
@@ -14,7 +17,7 @@ and :func:`assignments_over` finds the people whose scope contains an area.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -56,6 +59,15 @@ class ScopeRule:
     # Rows every signed-in user of the row's own street (or district) may see, whatever their
     # roles (a task calling for volunteers); another street's users never reach them.
     open_to_street: Q | None = None
+    # Area kind → lookup path from the model to a key that holds, for every row, the ancestor of
+    # that kind of the row's area (or the area itself when it is of that kind; empty when there
+    # is none): a case's {"community": "community", "grid": "grid"}. An assignment at an area of
+    # such a kind reaches the rows whose key is that area, which are exactly the rows of its
+    # subtree as long as the model's writers keep the key so, also when an area moves (a case's
+    # are kept by casework.services.case_levels and cases_follow_area). A column of the row
+    # where the subtree needs a join to the area table: with the join PostgreSQL read a search's
+    # text index once per area of a community (issue 15). Other kinds keep the subtree range.
+    level_paths: Mapping[str, str] = field(default_factory=dict)
 
 
 _rules: dict[type[Model], ScopeRule] = {}
@@ -169,7 +181,11 @@ class UserScope:
             prefix = f"{rule.area_path}__" if rule.area_path else ""
             Area = area_model()
             for area in self.areas(roles):
-                q |= Area.subtree_q(area, prefix=prefix)
+                level = rule.level_paths.get(area.kind)
+                if level is not None:
+                    q |= Q(**{level: area.pk})
+                else:
+                    q |= Area.subtree_q(area, prefix=prefix)
                 if viewing and rule.covering:
                     q |= Area.ancestors_q(area, prefix=prefix)
         if viewing and getattr(self.user, "is_authenticated", False):

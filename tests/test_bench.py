@@ -38,6 +38,9 @@ def test_the_benchmark_runs_at_a_tiny_size_and_keeps_its_promises(tmp_path):
 
     assert status == 0
     assert Reminder.objects.filter(case__number__startswith="B-").count() == 10
+    from casework.services import cases_with_stale_levels
+
+    assert not cases_with_stale_levels().exists()  # filed on the street: no community, no grid
     report = results.read_text(encoding="utf-8")
     assert "| first scan (writes every reminder) |" in report
     assert "uses the partial index `case_open_due`: yes" in report
@@ -76,10 +79,13 @@ def _run_at_two_tiny_sizes(name: str, tmp_path):
 
 def test_the_list_benchmark_runs_at_a_tiny_size(tmp_path):
     from casework.models import Case
+    from casework.services import cases_with_stale_levels
 
     lists = _run_at_two_tiny_sizes("lists", tmp_path)
 
     assert Case.objects.filter(street__code=lists.STREET_CODE).count() == 90
+    # The written cases keep the street, community and grid above their area, as filing does.
+    assert not cases_with_stale_levels().exists()
 
 
 def _indexes(table: str) -> set[tuple[str, str, bool]]:
@@ -134,6 +140,9 @@ def test_the_statistics_benchmark_runs_at_tiny_sizes(tmp_path):
     spec.loader.exec_module(bench)
     results = tmp_path / "stats.md"
     bench.run([100, 300], results=results)
+    from casework.services import cases_with_stale_levels
+
+    assert not cases_with_stale_levels().exists()  # street, community, grid above the area
     report = results.read_text(encoding="utf-8")
     for page in ("street dashboard", "community drill-down", "ranking", "monthly freeze"):
         line = next(row for row in report.splitlines() if row.startswith(f"| {page}"))

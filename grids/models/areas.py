@@ -8,6 +8,7 @@ from django.core.validators import RegexValidator
 from django.db import models, router, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Length, Substr
+from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import LimitedTextField, TimeStampedModel, TreeModel
@@ -40,6 +41,14 @@ CODE_LENGTH = {
 }
 
 
+# Sent when an area's place in the tree changed (a move under another parent, a change of kind),
+# inside the write's transaction and under the tree lock, with ``area`` holding its new tree
+# fields: records that keep an ancestor of their area beside it (a case's community and grid,
+# casework.services.cases_follow_area) are brought in line here, so that they never disagree
+# with the tree the scopes read.
+area_moved = Signal()
+
+
 class Area(PinyinNamedModel, TreeModel, TimeStampedModel):
     """A node of the street's territory: street, community, grid, micro-grid, building, unit.
 
@@ -50,6 +59,8 @@ class Area(PinyinNamedModel, TreeModel, TimeStampedModel):
 
     STREET_KIND = AreaKind.STREET
     DISTRICT_KIND = AreaKind.DISTRICT
+    COMMUNITY_KIND = AreaKind.COMMUNITY
+    GRID_KIND = AreaKind.GRID
 
     kind = models.CharField(_("kind"), max_length=20, choices=AreaKind)
     name = models.CharField(_("name"), max_length=100)
@@ -199,14 +210,26 @@ class Area(PinyinNamedModel, TreeModel, TimeStampedModel):
 
     def save_locked(self, *args, **kwargs):
         """When the code changes (a renumbering or a move), every descendant's code takes the
-        new prefix in one UPDATE, in the same transaction and under the same lock as the node."""
-        old_code = self._stored_code()
+        new prefix in one UPDATE, in the same transaction and under the same lock as the node;
+        when the parent or the kind changed, :data:`area_moved` is sent."""
+        stored = (
+            Area.objects.filter(pk=self.pk).values("code", "parent_id", "kind").first()
+            if self.pk is not None
+            else None
+        )
         result = super().save_locked(*args, **kwargs)
-        if old_code and old_code != self.code:
+        if stored is None:
+            return result
+        old_code = stored["code"]
+        moved = (stored["parent_id"], stored["kind"]) != (self.parent_id, self.kind)
+        if old_code != self.code or moved:
             self._refresh_tree_fields()
+        if old_code != self.code:
             Area.objects.within(self, include_self=False).update(
                 code=Concat(Value(self.code), Substr(F("code"), len(old_code) + 1))
             )
+        if moved:
+            area_moved.send(sender=Area, area=self)
         return result
 
     def move_to(self, target, position="last-child"):

@@ -11,7 +11,7 @@ from factory.django import DjangoModelFactory
 from PIL import Image
 
 from casework.models import Case, Category, Holder, Priority, Source, Status, TimeLimit
-from casework.services import next_case_number
+from casework.services import case_levels, next_case_number
 
 
 class CategoryFactory(DjangoModelFactory):
@@ -55,13 +55,22 @@ class CaseFactory(DjangoModelFactory):
     reporter_name = "张大爷"
     reported_at = factory.LazyFunction(timezone.now)
 
-    @factory.lazy_attribute
-    def street(self):
-        from grids.models import Area, AreaKind
+    class Params:
+        # The street, community and grid above the area, as filing keeps them (one query).
+        levels = factory.LazyAttribute(lambda case: case_levels(case.area))
 
-        return Area.objects.get(
-            Area.ancestors_q(self.area, include_self=True), kind=AreaKind.STREET
-        )
+    street = factory.LazyAttribute(lambda case: case.levels["street"])
+    community = factory.LazyAttribute(lambda case: case.levels["community"])
+    grid = factory.LazyAttribute(lambda case: case.levels["grid"])
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # A street, community or grid given by a test must be the one filing would keep: the
+        # community and grid scopes read them (a test of stale keys writes them by update()).
+        levels = {name: kwargs.get(name) for name in ("street", "community", "grid")}
+        if levels != case_levels(kwargs["area"]):
+            raise ValueError(f"levels {levels} are not those above {kwargs['area']}")
+        return super()._create(model_class, *args, **kwargs)
 
     @factory.lazy_attribute
     def number(self):

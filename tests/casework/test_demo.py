@@ -18,6 +18,7 @@ from casework.models import (
     Source,
     Status,
 )
+from casework.services import cases_with_stale_levels
 from governance.demo import DemoContext, seeders
 from governance.models import Role
 
@@ -38,6 +39,7 @@ def seeded(db, monkeypatch):
 
 
 def test_the_demo_is_consistent_lived_in_and_idempotent(seeded):
+    assert not cases_with_stale_levels().exists()  # street, community, grid above the area
     _histories_lead_to_the_cases_state()
     _numbers_are_unique_and_counters_continue_them()
     _patrol_cases_carry_their_drafts_key()

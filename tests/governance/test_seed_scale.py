@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from casework.deadlines.models import Reminder
 from casework.models import Case, CaseCounter, CaseEvent, Status
+from casework.services import cases_with_stale_levels
 from casework.stats import periods, rollup
 from casework.stats.models import (
     CaseRollup,
@@ -113,6 +114,9 @@ class TestTheDistrict:
 
     def test_its_cases_reach_every_state_with_their_history(self, district):
         assert Case.objects.count() == 2000
+        # Their street, community and grid are those above their area, as filing keeps them
+        # (the community and grid scopes read them).
+        assert not cases_with_stale_levels().exists()
         statuses = set(Case.objects.values_list("status", flat=True))
         assert statuses == set(Status.values)
         assert Case.objects.exclude(satisfaction="").exists()
