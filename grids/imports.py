@@ -827,8 +827,8 @@ class AreaResource(BulkRowsMixin, RowsResource):
 
     Written in bulk through the tree base: new nodes a code length at a time (a parent before
     its children, :meth:`~governance.models.TreeModel.bulk_insert_level`) under the tree's lock,
-    the tree numbered again once at the end (``rebuild_tree``), instead of a save per node that
-    shifted half the tree each time. The preview writes nothing: a node's parent may be a node
+    the new nodes numbered into the tree once at the end (``number_inserted``: the subtree they
+    went under), instead of a save per node that shifted half the tree each time. The preview writes nothing: a node's parent may be a node
     of an earlier row, kept in memory. Which codes are taken (an area has it or a code below
     it) is read once for the file (``Area.codes_taken``), and a stored node is matched by its
     code, so that its code, kind and parent never change: only its own fields are checked."""
@@ -949,9 +949,12 @@ class AreaResource(BulkRowsMixin, RowsResource):
         self.created = True
 
     def after_import(self, dataset, result, **kwargs):
-        """The tree numbered again, once for the file, when it added nodes."""
+        """The new nodes numbered into the tree, once for the file, when it added nodes: only
+        the subtree they went under and the positions after it move
+        (:meth:`~governance.models.TreeModel.number_inserted`; the whole district's 31,000
+        areas were numbered again before, 3.5–4.4 s of a 200-row file)."""
         if self.created and not kwargs.get("dry_run"):
-            Area.rebuild_tree()
+            Area.number_inserted()
             # The importer's areas kept on the user were numbered before the rebuild.
             forget_scope(self.user)
 
