@@ -138,7 +138,10 @@ class GovernanceConfig(AppConfig):
         from governance import auth, sessions, tokens
         from governance.models import ApiToken
 
-        tokens.TOKENS.watch(ApiToken, User)
+        tokens.TOKENS.watch(ApiToken)
+        tokens.TOKENS.watch(User, ignoring=tokens.TOKEN_USER_IGNORED_FIELDS)
+        tokens.TOKENS.partition(ApiToken, tokens.token_parts)
+        tokens.TOKENS.partition(User, auth.user_parts)
         auth.USERS.watch(User)
         auth.USERS.partition(User, auth.user_parts)
 

@@ -48,4 +48,9 @@ def _part(user_id) -> str:
 def user_parts(user) -> tuple[str, ...] | None:
     """The part of :data:`USERS` a write of ``user`` touches (None: every user's, for a row
     that cannot name its user)."""
-    return None if user.pk is None else (_part(user.pk),)
+    return None if user.pk is None else user_id_parts(user.pk)
+
+
+def user_id_parts(user_id) -> tuple[str, ...]:
+    """The part of user ``user_id`` in a cache kept per user (:data:`USERS`, the API tokens)."""
+    return (_part(user_id),)

@@ -213,15 +213,20 @@ class ProcessCache:
         self._loaded_at = 0.0
         self._values: dict[Hashable, Any] = {}
         self._partitions: dict[type[Model], Callable[[Model], Parts]] = {}
+        self._ignored: dict[type[Model], frozenset[str]] = {}
         # Set inside synced_once(): the version was read at its start.
         self._synced_once: ContextVar[bool] = ContextVar(f"processcache:{name}", default=False)
         _every.append(self)
         _version_keys.add(self.version_key)
 
-    def watch(self, *models: type[Model]) -> None:
+    def watch(self, *models: type[Model], ignoring: Iterable[str] = ()) -> None:
         """Bump the version whenever a row of ``models`` is saved or deleted (call once, from an
-        AppConfig's ``ready``)."""
+        AppConfig's ``ready``). A save that writes only fields named in ``ignoring`` (its
+        ``update_fields``: a login's ``last_login``) bumps nothing: the values kept do not
+        depend on them."""
         for model in models:
+            if ignoring:
+                self._ignored[model._meta.concrete_model] = frozenset(ignoring)
             watchers = _watching.setdefault(model._meta.concrete_model, [])
             if self in watchers:  # the menu's badges watch cases once, not once per entry
                 continue
@@ -374,6 +379,10 @@ class ProcessCache:
     def _changed(self, sender, instance, **kwargs) -> None:
         if kwargs.get("raw"):  # fixtures being loaded: the next bump or max_age covers them
             self._values.clear()
+            return
+        update_fields = kwargs.get("update_fields")
+        ignored = self._ignored.get(sender._meta.concrete_model)
+        if update_fields and ignored and set(update_fields) <= ignored:
             return
         self.changed(self.parts_of(sender, [instance]))
 

@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from governance import auth
 from governance.keys import PREFIX_LENGTH, key_digest, new_key
 from governance.models import ApiToken
 from governance.processcache import ProcessCache
@@ -53,20 +54,51 @@ def token_issue(*, user, name: str) -> tuple[ApiToken, str]:
 
 
 # Tokens with their users by key digest, kept per process: a program signs in with its token on
-# every call. Strict (governance.processcache): a token saved or deleted (revoked, every revoking
-# path deletes) or a user saved (deactivated, a new password) bumps the version every process
-# reads first, so a revoked token stops at the next request everywhere; with the shared cache
-# away nothing is kept. Watched in GovernanceConfig.ready.
+# every call. Strict (governance.processcache), and kept in parts, one per user (the user's,
+# governance.auth.user_parts): a token of user A saved or deleted (issued, revoked: every revoking
+# path deletes) or A saved (deactivated, a new password, a superuser flag taken) bumps A's part,
+# so A's tokens stop or are read afresh at the next request on every process, and the others'
+# stay kept. A save of A's last login only (a login) bumps nothing: a login made every process
+# read every token again (issue 15). With the shared cache away nothing is kept. Watched in
+# GovernanceConfig.ready.
 TOKENS = ProcessCache("api-tokens", strict=True)
+# Fields of the user a save of which alone changes nothing a token request relies on.
+TOKEN_USER_IGNORED_FIELDS = ("last_login",)
+# The owner of each key digest looked up in this process: which part a token's copy depends on
+# must be known before the copy is read. A token's user never changes, so this names the part
+# only; what is served is checked against that part, and against the owner read (a row of that
+# digest owned by someone else — a database loaded afresh — is read afresh and learned again).
+_owners: dict[str, int] = {}
+_MAX_OWNERS = 10_000
+
+
+def token_parts(token: ApiToken) -> tuple[str, ...]:
+    """The part of :data:`TOKENS` a write of ``token`` touches: its user's."""
+    return auth.user_id_parts(token.user_id)
+
+
+def _read_token(digest: str) -> ApiToken | None:
+    return ApiToken.objects.select_related("user").filter(digest=digest).first()
 
 
 def token_for_key(key: str) -> ApiToken | None:
     """The live token with this key and its user, or None (unknown, expired or revoked). The
-    token and its user are the caller's own copies (the request may keep things on its user)."""
+    token and its user are the caller's own copies (the request may keep things on its user).
+    The first use of a key in a process reads it without keeping it and learns its owner; from
+    the next one on it is kept, in its owner's part."""
     digest = key_digest(key)
-    kept = TOKENS.get(
-        digest, lambda: ApiToken.objects.select_related("user").filter(digest=digest).first()
-    )
+    owner = _owners.get(digest)
+    if owner is None:
+        kept = _read_token(digest)
+        if kept is not None:
+            if len(_owners) >= _MAX_OWNERS:
+                _owners.clear()
+            _owners[digest] = kept.user_id
+    else:
+        kept = TOKENS.get(digest, lambda: _read_token(digest), parts=auth.user_id_parts(owner))
+        if kept is not None and kept.user_id != owner:
+            del _owners[digest]
+            return token_for_key(key)
     if kept is None or kept.is_expired():
         return None
     token = copy.copy(kept)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from casework import selectors
-from governance import scopes, tokens
+from governance import auth, processcache, scopes, tokens
 from governance.models import Role, RoleAssignment, User
 from governance.processcache import ProcessCache
 from governance.scopes import UserScope, can_view_area
@@ -131,11 +132,12 @@ def test_a_revoked_token_stops_at_once_on_every_process(tree, categories, crew):
     assert client.get("/api/v1/me/").status_code == 200
     assert client.get("/api/v1/me/").status_code == 200  # from this process's copy
     other = ProcessCache(tokens.TOKENS.name, strict=True)
-    assert other.get("digest", lambda: "kept") == "kept"
+    parts = auth.user_id_parts(crew.worker_a.pk)
+    assert other.get("digest", lambda: "kept", parts=parts) == "kept"
 
     tokens.token_revoke(token=token)
 
-    assert other.get("digest", lambda: "read again") == "read again"
+    assert other.get("digest", lambda: "read again", parts=parts) == "read again"
     assert client.get("/api/v1/me/").status_code == 401
 
 
@@ -167,6 +169,115 @@ def test_an_area_moved_is_seen_by_the_next_filing(api, tree, categories, crew):
     response = client.post("/api/v1/cases/", body, format="json")
     assert response.status_code == 400
     assert "Unknown area." in response.content.decode()
+
+
+def _token_client(user):
+    from rest_framework.test import APIClient
+
+    _, key = tokens.token_issue(user=user, name="phone")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    for _ in range(2):  # the first use reads the token and learns its owner, the second keeps it
+        assert client.get("/api/v1/me/").status_code == 200
+    return client
+
+
+def _token_reads(client) -> int:
+    """The reads of tokens a call with ``client``'s token makes (it answers 200; /me/ reads
+    its user itself)."""
+    table = tokens.ApiToken._meta.db_table
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/api/v1/me/").status_code == 200
+    return sum(f'FROM "{table}"' in q["sql"] for q in captured.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_token_is_read_once_a_process(tree, crew):
+    client = _token_client(crew.worker_a)
+
+    assert _token_reads(client) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_login_keeps_every_token_kept(tree, crew, cast):
+    # A login writes the user's last login only: nothing a token relies on. Before, every
+    # login made every process read every token again.
+    mine, theirs = _token_client(crew.worker_a), _token_client(cast.dispatcher_a)
+    Client().force_login(cast.dispatcher_a)
+    Client().force_login(crew.worker_a)
+    assert User.objects.get(pk=crew.worker_a.pk).last_login is not None
+
+    assert _token_reads(mine) == 0
+    assert _token_reads(theirs) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_token_of_one_user_leaves_the_others_tokens_kept(tree, crew, cast):
+    mine = _token_client(crew.worker_a)
+    tokens.token_issue(user=cast.dispatcher_a, name="another")
+
+    assert _token_reads(mine) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deactivation_stops_that_users_tokens_at_once_and_no_other(tree, crew, cast):
+    mine, theirs = _token_client(crew.worker_a), _token_client(cast.dispatcher_a)
+    other = ProcessCache(tokens.TOKENS.name, strict=True)
+    parts = auth.user_id_parts(crew.worker_a.pk)
+    assert other.get("digest", lambda: "kept", parts=parts) == "kept"
+    user = User.objects.get(pk=crew.worker_a.pk)
+    user.is_active = False
+    user.save()
+
+    assert other.get("digest", lambda: "read again", parts=parts) == "read again"
+    assert mine.get("/api/v1/me/").status_code == 401
+    assert _token_reads(theirs) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_password_stops_that_users_tokens_at_once(tree, crew, cast):
+    mine, theirs = _token_client(crew.worker_a), _token_client(cast.dispatcher_a)
+    user = User.objects.get(pk=crew.worker_a.pk)
+    user.set_password("Qingsong-2026-other")
+    user.save()
+
+    assert mine.get("/api/v1/me/").status_code == 401
+    assert _token_reads(theirs) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_process_saving_the_user_stops_the_token_kept_here(tree, crew):
+    mine = _token_client(crew.worker_a)
+    # Another process deactivates the user (no signal reaches this one; written without one
+    # here, so its tokens stay) and bumps the user's part on commit.
+    User.objects.filter(pk=crew.worker_a.pk).update(is_active=False)
+    assert mine.get("/api/v1/me/").status_code == 200  # the copy, kept until told
+    ProcessCache(tokens.TOKENS.name, strict=True).bump_parts(
+        auth.user_parts(User(pk=crew.worker_a.pk))
+    )
+
+    assert mine.get("/api/v1/me/").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_superuser_flag_taken_is_seen_by_the_next_token_call(tree, cast):
+    _, key = tokens.token_issue(user=cast.superuser, name="script")
+    for _ in range(2):
+        assert tokens.token_for_key(key).user.is_superuser
+    user = User.objects.get(pk=cast.superuser.pk)
+    user.is_superuser = False
+    user.save(update_fields=["is_superuser", "last_login"])
+
+    assert not tokens.token_for_key(key).user.is_superuser
+
+
+@pytest.mark.django_db(transaction=True)
+def test_users_written_without_signals_stop_their_tokens(tree, crew):
+    mine = _token_client(crew.worker_a)
+    User.objects.filter(pk=crew.worker_a.pk).update(is_active=False)
+    processcache.changed(User, rows=[User(pk=crew.worker_a.pk)])
+
+    assert mine.get("/api/v1/me/").status_code == 401
 
 
 def _area_filter(user, value):

@@ -447,6 +447,38 @@ def test_an_area_file_with_a_bad_row_writes_nothing_and_names_the_rows(field, tr
     assert Area.check_tree() == []
 
 
+def test_a_stored_area_twice_in_a_file_is_a_problem_of_the_later_row(field, tree, in_english):
+    building = tree.building_a1
+    rows = [
+        [building.code, "改名一", 10, 30, ""],
+        [tree.micro_a1.code, "微网格改名", 0, 0, ""],
+        [building.code, "改名二", 10, 30, ""],  # the same stored node again
+    ]
+    with pytest.raises(ValidationError) as raised:
+        imports.apply_rows(user=field.admin_a, kind="areas", dataset=_dataset("areas", rows))
+    assert [(p.row, p.column, p.message) for p in raised.value.preview.problems] == [
+        (4, "编码", "This area is on an earlier row of the file.")
+    ]
+    assert Area.objects.get(pk=building.pk).name == building.name
+    assert Area.objects.get(pk=tree.micro_a1.pk).name == tree.micro_a1.name
+
+
+def test_two_areas_may_swap_their_names(field, tree):
+    # Names are not unique among siblings (codes are, and a stored node keeps its code): a
+    # swap is two updates.
+    first, second = tree.grid_a1, tree.grid_a2
+    rows = [
+        [first.code, second.name, 0, 0, ""],
+        [second.code, first.name, 0, 0, ""],
+    ]
+    run = imports.import_apply(
+        user=field.admin_a, kind="areas", dataset=_dataset("areas", rows), file_name="t"
+    )
+    assert run.updated_rows == 2
+    assert Area.objects.get(pk=first.pk).name == second.name
+    assert Area.objects.get(pk=second.pk).name == first.name
+
+
 def test_a_row_that_raises_is_a_problem_of_its_row_and_nothing_is_written(field, tree, monkeypatch):
     def broken(self, instance, row, errors):
         if row.get("房号") == "2":

@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from governance.changelog import change_context
 from governance.models import Department, ObjectChange, Role, RoleAssignment, User
-from grids import imports
+from governance.models.people import DUPLICATE_NAME
+from grids import imports, staff_imports
 from grids.models import GridStaff
 from tests.factories import DepartmentFactory, UserFactory
 from tests.grids.test_imports import _dataset, assert_queries_do_not_grow
@@ -238,3 +239,50 @@ def test_a_department_name_taken_in_the_street_or_twice_in_a_file_is_a_problem(f
     }
     assert not Department.objects.filter(code__startswith="new").exists()
     assert Department.objects.get(code="old").is_active
+
+
+def test_two_departments_swapping_names_are_problems_of_their_rows(field, tree):
+    # Names are unique per street, and each row is checked against the street's departments as
+    # they are: a swap would pass through two departments of one name (the database's
+    # constraint refuses that mid-statement), so both rows say so and nothing is written.
+    DepartmentFactory(name="甲", code="a", owner=tree.street)
+    DepartmentFactory(name="乙", code="b", owner=tree.street)
+    rows = [["a", "乙", "职能部门", "", "是"], ["b", "甲", "职能部门", "", "是"]]
+    preview = imports.import_preview(
+        user=field.street_admin, kind="departments", dataset=_dataset("departments", rows)
+    )
+    with pytest.raises(ValidationError) as raised:
+        imports.apply_rows(
+            user=field.street_admin, kind="departments", dataset=_dataset("departments", rows)
+        )
+    for problems in (preview.problems, raised.value.preview.problems):
+        assert [(p.row, p.column, p.message) for p in problems] == [
+            (2, "部门名称", DUPLICATE_NAME),
+            (3, "部门名称", DUPLICATE_NAME),
+        ]
+    assert dict(Department.objects.filter(owner=tree.street).values_list("code", "name")) == {
+        "a": "甲",
+        "b": "乙",
+    }
+
+
+def test_a_write_the_database_refuses_is_a_problem_of_the_file_in_words(
+    field, tree, monkeypatch, in_english
+):
+    # The backstop for a case the rows' checks would miss (here: without them): no
+    # IntegrityError escapes, no database text is shown, nothing is written.
+    monkeypatch.setattr(staff_imports.DepartmentResource, "check_row", lambda *args: None)
+    DepartmentFactory(name="甲", code="a", owner=tree.street)
+    DepartmentFactory(name="乙", code="b", owner=tree.street)
+    rows = [["a", "乙", "职能部门", "", "是"], ["b", "甲", "职能部门", "", "是"]]
+    with pytest.raises(ValidationError) as raised:
+        imports.apply_rows(
+            user=field.street_admin, kind="departments", dataset=_dataset("departments", rows)
+        )
+    assert [(p.row, p.column) for p in raised.value.preview.problems] == [(1, "")]
+    message = raised.value.preview.problems[0].message
+    assert "nothing was imported" in message and "constraint" not in message.lower()
+    assert dict(Department.objects.filter(owner=tree.street).values_list("code", "name")) == {
+        "a": "甲",
+        "b": "乙",
+    }

@@ -274,3 +274,66 @@ def test_a_node_read_with_some_columns_moves_when_its_parent_changes(tree):
     assert moved.is_within(tree.micro_b1)
     assert not moved.is_within(tree.micro_a1)
     assert Area.check_tree() == []
+
+
+def _numbers() -> list[tuple]:
+    return sorted(Area.objects.values_list("pk", "tree_id", "lft", "rght", "level"))
+
+
+def _as_rebuilt(numbers) -> tuple:
+    """What a rebuild must give again: the positions, and which nodes share a tree (a rebuild
+    numbers the trees after their roots' names, in the database's collation)."""
+    trees: dict[int, set] = {}
+    for pk, tree_id, *_ in numbers:
+        trees.setdefault(tree_id, set()).add(pk)
+    return [(pk, *rest) for pk, _, *rest in numbers], sorted(map(sorted, trees.values()))
+
+
+def _new(parent, kind, suffix, name):
+    return Area(kind=kind, name=name, code=f"{parent.code}{suffix}", parent=parent)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nodes_inserted_in_bulk_are_numbered_into_their_subtree_as_a_rebuild_would(tree):
+    # A second street (a tree of its own) gets a node too; a grid of community A gets a
+    # micro-grid with buildings. Only the subtrees above them are numbered again.
+    other = Area.objects.create(kind=AreaKind.STREET, name="第二街道", code="110101002")
+    community = Area.objects.create(
+        kind=AreaKind.COMMUNITY, name="第二社区", code="110101002001", parent=other
+    )
+    micro = _new(tree.grid_a2, AreaKind.MICRO_GRID, "09", "青松九微网格")
+    Area.bulk_insert_level([micro, _new(community, AreaKind.GRID, "01", "第二社区第一网格")])
+    Area.bulk_insert_level(
+        [_new(micro, AreaKind.BUILDING, f"{n:03d}", f"新{n}号楼") for n in (3, 1, 2)]
+    )
+    unmoved = {
+        pk: numbers
+        for pk, *numbers in _numbers()
+        if numbers[0] == tree.street.tree_id and numbers[2] < tree.grid_a2.lft
+    }
+    assert unmoved
+
+    Area.number_inserted()
+
+    numbered = _numbers()
+    assert Area.check_tree() == []
+    assert not Area.objects.filter(tree_id=0).exists()
+    assert {pk: numbers for pk, *numbers in numbered if pk in unmoved} == unmoved
+    building = Area.objects.get(code=f"{micro.code}002")
+    assert building.is_within(Area.objects.get(pk=tree.grid_a2.pk))
+    Area.rebuild_tree()
+    assert _as_rebuilt(_numbers()) == _as_rebuilt(numbered)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_root_inserted_in_bulk_numbers_the_whole_tree(tree):
+    root = Area(kind=AreaKind.STREET, name="新街道", code="110101003")
+    Area.bulk_insert_level([root])
+    Area.bulk_insert_level([_new(root, AreaKind.COMMUNITY, "001", "新社区")])
+
+    Area.number_inserted()
+
+    assert Area.check_tree() == []
+    numbered = _numbers()
+    Area.rebuild_tree()
+    assert _as_rebuilt(_numbers()) == _as_rebuilt(numbered)
