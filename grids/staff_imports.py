@@ -279,7 +279,12 @@ class DepartmentResource(BulkRowsMixin, RowsResource):
         # The importer's street (or district) owns the departments (ImportSpec.area_kinds).
         self.owner = require_importer(self.user, ImportKind.DEPARTMENTS)
         codes = sorted(column_values(dataset, "部门编码"))
-        self.existing = {d.code: d for d in Department.objects.filter(code__in=codes)}
+        # A code is unique per owner: where another street (or the city) uses a code the
+        # importer's street uses too, the row is the importer's own department.
+        self.existing = {}
+        for department in Department.objects.filter(code__in=codes):
+            if department.owner_id == self.owner.pk or department.code not in self.existing:
+                self.existing[department.code] = department
         # The owner's departments by name (whose name a row may not take).
         self.names = dict(Department.objects.filter(owner=self.owner).values_list("name", "pk"))
         self.seen: set[tuple[str, str]] = set()

@@ -11,8 +11,8 @@ from governance.changelog import change_context
 from governance.models import Department, ObjectChange, Role, RoleAssignment, User
 from governance.models.people import DUPLICATE_NAME
 from grids import imports, staff_imports
-from grids.models import GridStaff
-from tests.factories import DepartmentFactory, UserFactory
+from grids.models import AreaKind, GridStaff
+from tests.factories import AreaFactory, DepartmentFactory, UserFactory
 from tests.grids.test_imports import _dataset, assert_queries_do_not_grow
 
 pytestmark = pytest.mark.django_db
@@ -133,6 +133,24 @@ def test_departments_are_owned_by_the_importing_street_and_upserted_by_code(fiel
         (3, "启用"),
     }
     assert Department.objects.get(code="water").owner is None
+
+
+def test_a_code_another_street_uses_too_is_the_importers_own_department(field, tree):
+    ours = DepartmentFactory(name="城管执法队", code="cgzf", owner=tree.street)
+    # Written after ours, so that a lookup by code alone would find this one last.
+    theirs = DepartmentFactory(
+        name="柳荫城管", code="cgzf", owner=AreaFactory(kind=AreaKind.STREET, name="柳荫街道")
+    )
+    run = imports.import_apply(
+        user=field.street_admin,
+        kind="departments",
+        dataset=_dataset("departments", [["cgzf", "城管执法中队", "职能部门", "", "是"]]),
+        file_name="d",
+    )
+    assert (run.new_rows, run.updated_rows) == (0, 1)
+    ours.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (ours.name, theirs.name) == ("城管执法中队", "柳荫城管")
 
 
 def test_the_import_page_offers_only_the_kinds_the_user_imports(client, field):
