@@ -70,7 +70,7 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        wait_for(self._answers, timeout=20, what="redis-server to answer")
+        wait_for(self._answers, timeout=60, what="redis-server to answer")
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -202,7 +202,8 @@ class Stack:
         self.start("web", str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py")
         if workers:
             self.start_workers()
-        wait_for(lambda: self.get("/health/")[0] == 200, timeout=60, what="the portal's /health/")
+        # gunicorn imports the portal in each worker: a minute and more on a loaded CI machine.
+        wait_for(lambda: self.get("/health/")[0] == 200, timeout=180, what="the portal's /health/")
 
     def start_workers(self) -> None:
         queue = self.env["CELERY_TASK_DEFAULT_QUEUE"]
