@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -70,7 +71,7 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        wait_for(self._answers, timeout=20, what="redis-server to answer")
+        wait_for(self._answers, timeout=60, what="redis-server to answer")
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -151,6 +152,9 @@ class Stack:
         self.tmp_path = tmp_path
         self.port = free_port()
         self.procs: dict[str, subprocess.Popen] = {}
+        self.restarts: list[str] = []
+        self._stopping = threading.Event()
+        self._supervisor: threading.Thread | None = None
         queue = f"test-stack-{uuid.uuid4().hex[:12]}"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))},
@@ -202,7 +206,8 @@ class Stack:
         self.start("web", str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py")
         if workers:
             self.start_workers()
-        wait_for(lambda: self.get("/health/")[0] == 200, timeout=60, what="the portal's /health/")
+        # gunicorn imports the portal in each worker: a minute and more on a loaded CI machine.
+        wait_for(lambda: self.get("/health/")[0] == 200, timeout=180, what="the portal's /health/")
 
     def start_workers(self) -> None:
         queue = self.env["CELERY_TASK_DEFAULT_QUEUE"]
@@ -215,8 +220,38 @@ class Stack:
             "beat", str(BIN / "celery"), "-A", "governance", "beat", "--loglevel=WARNING",
             "--schedule", str(self.tmp_path / "beat-schedule"),
         )  # fmt: skip
+        self._supervise("worker", "beat")
+
+    def _supervise(self, *names: str) -> None:
+        """As systemd's ``Restart=always`` with ``RestartSec=2`` (deploy/systemd): a worker or
+        beat that ends is started again two seconds later. A Celery worker can end on a broker
+        outage: kombu 5.7, closing a channel whose connection is gone, restores the unacknowledged
+        messages through a client it cannot build (``AttributeError: 'NoneType' object has no
+        attribute 'hostname'``) and the worker stops (seen once in four runs of the
+        production-stack test under load); in production systemd starts it again, and so does
+        this. Each restart is in ``restarts`` and in supervisor.log."""
+        argv = {name: list(self.procs[name].args) for name in names}
+
+        def run() -> None:
+            while not self._stopping.wait(0.5):
+                for name in names:
+                    if self.procs[name].poll() is None or self._stopping.wait(2):
+                        continue
+                    if self._stopping.is_set():
+                        return
+                    code = self.procs[name].returncode
+                    with open(self.tmp_path / "supervisor.log", "a") as log:
+                        log.write(f"{name} ended (exit code {code}); started again\n")
+                    self.restarts.append(name)
+                    self.start(name, *argv[name])
+
+        self._supervisor = threading.Thread(target=run, daemon=True)
+        self._supervisor.start()
 
     def down(self) -> None:
+        self._stopping.set()
+        if self._supervisor is not None:
+            self._supervisor.join(timeout=30)
         for proc in self.procs.values():
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)

@@ -32,7 +32,7 @@ def _run_together(functions):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(30)
+        thread.join(120)
     return outcomes
 
 

@@ -130,10 +130,10 @@ def test_a_database_outage_answers_503_writes_nothing_half_and_the_portal_recove
     threads = [threading.Thread(target=file_cases, args=(n,)) for n in range(3)]
     for thread in threads:
         thread.start()
-    wait_for(lambda: len(answers) >= 6, timeout=60, what="filings before the outage")
+    wait_for(lambda: len(answers) >= 6, timeout=120, what="filings before the outage")
     postgres.stop("fast")  # terminates the sessions of requests in flight
     stopped_at = len(answers)
-    wait_for(lambda: len(answers) >= stopped_at + 6, timeout=60, what="filings during the outage")
+    wait_for(lambda: len(answers) >= stopped_at + 6, timeout=120, what="filings during the outage")
     stop.set()
     for thread in threads:
         thread.join(timeout=60)
@@ -157,7 +157,7 @@ def test_a_database_outage_answers_503_writes_nothing_half_and_the_portal_recove
     # The same gunicorn workers: their dead connections fail the health check and are
     # replaced on the next request.
     wait_for(
-        lambda: _file(portal, "恢复后的案件")[0] == 201, timeout=60, what="filing to work again"
+        lambda: _file(portal, "恢复后的案件")[0] == 201, timeout=120, what="filing to work again"
     )
     assert (
         portal.request(

@@ -201,7 +201,7 @@ def test_replays_at_the_same_moment_file_one_case(transactional_db, tree, catego
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(30)
+        thread.join(120)
     assert all(isinstance(o, tuple) for o in outcomes) and len(outcomes) == 4, outcomes
     assert sorted(created for _, created in outcomes) == [False, False, False, True]
     assert len({case.pk for case, _ in outcomes}) == 1

@@ -37,7 +37,7 @@ def _outbox(page):
     return page.evaluate(OUTBOX)
 
 
-def _outbox_when(page, condition, timeout=10.0):
+def _outbox_when(page, condition, timeout=30.0):
     """The outbox once ``condition(records)`` holds (polled, with a deadline)."""
     deadline = time.monotonic() + timeout
     while True:

@@ -118,8 +118,9 @@ def test_a_case_goes_round_the_production_stack_and_survives_a_broker_outage(
         assert (status, body["status"]) == (200, "closed"), body
 
         # Every event reached the platform through the worker, once. Two worker processes send
-        # them side by side, so they may arrive in any order; each says which step it was.
-        received = receiver.wait_for(6, timeout=60)
+        # them side by side, so they may arrive in any order; each says which step it was. (The
+        # worker may still be starting: on a loaded machine that alone takes a minute.)
+        received = receiver.wait_for(6, timeout=180)
         bodies = [json.loads(r.body) for r in received]
         assert sorted(b["event"] for b in bodies) == ["case.filed"] + ["case.step"] * 5
         steps = sorted(b["data"]["step"]["name"] for b in bodies if b["event"] == "case.step")

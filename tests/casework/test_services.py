@@ -43,7 +43,8 @@ def test_report_numbers_sets_holder_due_and_one_event(tree, categories, crew):
     event = case.events.get()
     assert (event.step, event.role, event.to_status) == ("report", "grid_worker", "reported")
     assert Attachment.objects.get(case=case).kind == "before"
-    second = _report(crew.worker_a, tree, categories)
+    # The same year (filed at the real time, it was 2027-000001 from 2027-01-01 in Shanghai).
+    second = _report(crew.worker_a, tree, categories, now=MONDAY_10)
     assert second.number == "2026-000002"
 
 

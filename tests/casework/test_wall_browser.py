@@ -18,7 +18,7 @@ from grids.models import Area
 from tests.casework.test_stats_map import _square
 
 pytestmark = [pytest.mark.browser]
-DEADLINE = 20  # seconds: the wall polls every second here (fast_polls)
+DEADLINE = 60  # seconds: the wall polls every second here (fast_polls); generous for a loaded CI
 
 
 def _wait_for(page, selector: str, *, timeout: float = DEADLINE) -> None:
@@ -94,7 +94,7 @@ def test_the_wall_shows_a_case_filed_elsewhere_within_seconds(
         _wait_for(page, "#wall-status[data-state=reconnecting]")
         page.screenshot(path=str(shots / "wall-reconnecting.png"))
         context.set_offline(False)
-        _wait_for(page, "#wall-status[data-state=live]", timeout=40)
+        _wait_for(page, "#wall-status[data-state=live]", timeout=2 * DEADLINE)
         # The link is revoked: at the next poll the whole screen says so, and the wall asks
         # again only at the slowest pace.
         wall.wall_token_revoke(actor=crew.street_admin, token=token)

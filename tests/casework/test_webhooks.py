@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
 from datetime import timedelta
 
 import pytest
@@ -18,6 +17,7 @@ from casework.services import case_report, case_step
 from governance import webhooks
 from governance.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests.casework.factories import jpeg_upload
+from tests.processes import wait_for
 from tests.receiver import Receiver
 
 ALL = ["case.filed", "case.step", "case.overdue"]
@@ -139,7 +139,11 @@ def test_celery_workers_retry_with_backoff_until_the_receiver_answers(tree, tmp_
     from tests.casework.deadlines.test_tasks_redis import Workers, _broker_url, _wait_until_drained
 
     workers = Workers(tmp_path)
-    workers.env["WEBHOOK_RETRY_BASE_SECONDS"] = "1"
+    # Pauses of 2 s, then 4 s. A try may be claimed up to a second before its pause is over
+    # (governance.webhooks.deliver), and the second message may come to the delivery while it
+    # waits between two tries: with a base of 1 s that left no pause to measure (a gap of a few
+    # milliseconds when the second message was taken a moment after the first try's answer).
+    workers.env["WEBHOOK_RETRY_BASE_SECONDS"] = "2"
     try:
         workers.start("w1")
         workers.start("w2")
@@ -164,8 +168,13 @@ def test_celery_workers_retry_with_backoff_until_the_receiver_answers(tree, tmp_
                     deliver_webhook.apply_async(
                         args=[delivery.pk], connection=connection_, queue=workers.queue
                     )
-            received = receiver.wait_for(3, timeout=60)
-            _wait_until_sent(delivery)
+            received = receiver.wait_for(3, timeout=120)
+            # The receiver records a request before it answers; the worker records the answer.
+            wait_for(
+                lambda: WebhookDelivery.objects.get(pk=delivery.pk).status == "sent",
+                timeout=120,
+                what="the delivery recorded as sent",
+            )
             # The second message, if it sent anything, has run by the time the queue is drained.
             _wait_until_drained(workers)
     finally:
@@ -174,22 +183,14 @@ def test_celery_workers_retry_with_backoff_until_the_receiver_answers(tree, tmp_
     assert delivery.status == "sent", workers.logs()[-3000:]
     assert len(receiver.received) == 3
     gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(received)]
-    # Backoff of 1 s, then 2 s (less a little for the clocks of the two processes).
-    assert gaps[0] >= 0.9 and gaps[1] >= 1.9, gaps
+    # Backoff of 2 s, then 4 s, less the second a try may be claimed early (and a little for
+    # the clocks of the two processes).
+    assert gaps[0] >= 0.9 and gaps[1] >= 2.9, gaps
     assert list(WebhookAttempt.objects.order_by("number").values_list("number", "status_code")) == [
         (1, 500),
         (2, 502),
         (3, 200),
     ]
-
-
-def _wait_until_sent(delivery, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        delivery.refresh_from_db()
-        if delivery.status == "sent":
-            return
-        time.sleep(0.1)
 
 
 def test_case_events_are_published_inside_the_step_transaction(crew, tree, categories):

@@ -12,6 +12,7 @@ from governance.celery import app as celery_app
 from governance.models import Notification
 from grids.models import DangerReminder, DangerState, HiddenDanger, HiddenDangerEvent
 from tests.casework.deadlines.test_tasks_redis import (
+    WAIT,
     Workers,
     _broker_url,
     _wait_for,
@@ -77,7 +78,7 @@ def test_two_workers_and_overlapping_scans_remind_each_danger_once(field, tree, 
 
     for _ in range(4):
         _scan(workers)
-    _wait_for(_all_told(n), timeout=40, what=f"{n} reminders told", workers=workers)
+    _wait_for(_all_told(n), timeout=WAIT, what=f"{n} reminders told", workers=workers)
     _scan(workers)
     _wait_until_drained(workers)
 

@@ -144,7 +144,7 @@ def test_parallel_inserts_under_one_parent_leave_the_tree_sound():
 
     def insert(w: int) -> None:
         try:
-            barrier.wait(timeout=10)
+            barrier.wait(timeout=60)
             for i in range(per_worker):
                 n = 100 + w * per_worker + i
                 Area(
@@ -192,7 +192,7 @@ def test_parallel_area_create_hands_out_distinct_codes():
 
     def create(w: int) -> None:
         try:
-            barrier.wait(timeout=10)
+            barrier.wait(timeout=60)
             for i in range(3):
                 area_create(
                     actor=actor,

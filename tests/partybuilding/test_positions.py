@@ -263,7 +263,7 @@ def test_two_bookings_at_once_one_wins(party, centre):
 
     def attempt(start: int, end: int):
         try:
-            barrier.wait(timeout=10)
+            barrier.wait(timeout=60)
             room = Room.objects.select_related("position__area").get(pk=centre.meeting_room.pk)
             book(party.officer_a, room, at(day, start), at(day, end))
             results.append("won")
@@ -279,7 +279,7 @@ def test_two_bookings_at_once_one_wins(party, centre):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=30)
+        t.join(timeout=120)
     assert sorted(results) == ["lost", "won"]
     assert Booking.objects.filter(room=centre.meeting_room).count() == 1
 

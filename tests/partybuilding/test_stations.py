@@ -368,7 +368,7 @@ def test_two_people_turning_one_opinion_at_once_one_wins(station):
     def attempt(turn):
         try:
             opinion = Opinion.objects.get(pk=station.opinion.pk)
-            barrier.wait(timeout=10)
+            barrier.wait(timeout=60)
             turn(opinion)
             results.append("won")
         except ValidationError:
@@ -388,7 +388,7 @@ def test_two_people_turning_one_opinion_at_once_one_wins(station):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=30)
+        t.join(timeout=120)
     assert sorted(results) == ["lost", "won"]
     station.opinion.refresh_from_db()
     # Exactly one outcome, and nothing of the loser's written.

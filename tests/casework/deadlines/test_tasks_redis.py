@@ -33,6 +33,10 @@ from tests.casework.factories import CaseFactory
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 CELERY = str(Path(sys.executable).with_name("celery"))
+# Seconds to wait for the workers. Starting one takes seconds, and far more on a loaded CI
+# machine (two test processes, each with workers of its own): a wait costs nothing when all
+# goes well, and a deadline missed there is a failed run.
+WAIT = 120
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -256,7 +260,7 @@ def _wait_until_drained(workers: Workers) -> None:
     place for a moment between a worker taking it and Redis listing it as unacknowledged."""
     _wait_for(
         lambda: workers.pending() == 0 and workers.idle() and workers.pending() == 0,
-        timeout=30,
+        timeout=WAIT,
         what="the workers to finish every task",
         workers=workers,
     )
@@ -269,7 +273,7 @@ def _wait_past_renotify(workers: Workers) -> None:
     newest = Reminder.objects.aggregate(newest=Max("created_at"))["newest"]
     _wait_for(
         lambda: timezone.now() - newest > delay,
-        timeout=10,
+        timeout=WAIT,
         what="the renotify delay to pass",
         workers=workers,
     )
@@ -288,7 +292,7 @@ def test_a_due_case_produces_exactly_one_reminder(crew, tree, categories, worker
     _overdue_cases(tree, categories, 1)
 
     _scan(workers)
-    _wait_for(_all_told(1), timeout=30, what="the reminder", workers=workers)
+    _wait_for(_all_told(1), timeout=WAIT, what="the reminder", workers=workers)
     _scan(workers)
     _wait_until_drained(workers)
 
@@ -300,7 +304,7 @@ def test_two_workers_and_overlapping_scans_still_remind_once(crew, tree, categor
 
     for _ in range(4):
         _scan(workers)
-    _wait_for(_all_told(60), timeout=40, what="60 reminders told", workers=workers)
+    _wait_for(_all_told(60), timeout=WAIT, what="60 reminders told", workers=workers)
     _scan(workers)
     _wait_until_drained(workers)
 
@@ -311,24 +315,33 @@ def test_a_worker_killed_in_a_batch_and_restarted_leaves_each_reminder_sent_once
     crew, tree, categories, workers
 ):
     n = 120
+    batch = int(workers.env["DEADLINE_SCAN_BATCH"])
     _overdue_cases(tree, categories, n)
-    _scan(workers)
-    _wait_for(
-        lambda: Reminder.objects.exists(),
-        timeout=30,
-        what="a first batch",
-        workers=workers,
-        every=0.01,
-    )
 
-    # Hold the reminder table so that the worker's next batch blocks half-way (its cases locked,
-    # its insert waiting), then kill the worker there.
+    # Stop the scan half-way through its second batch (its cases locked, its insert waiting),
+    # then kill the workers there: a reminder for that batch's first case, inserted here and not
+    # committed, holds the worker's insert on the unique constraint. (Waiting for a first batch
+    # and then locking the reminder table let the worker write every batch in between on a
+    # loaded machine, and the table lock also stopped the notification tasks.)
+    held = Case.objects.order_by("due_at", "pk")[batch]
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE casework_reminder IN EXCLUSIVE MODE")
+        Reminder.objects.create(
+            case=held,
+            stage=held.stage,
+            entry=held.stage_entry,
+            kind=Reminder.Kind.OVERDUE,
+            tier=1,
+            holder=held.holder,
+            department_id=held.department_id,
+            due_at=held.due_at,
+        )
+        _scan(workers)
 
         def worker_blocked() -> bool:
             with connection.cursor() as cursor:
+                # Inside a transaction PostgreSQL answers pg_stat_activity from a snapshot
+                # taken at the first read: take a fresh one each time.
+                cursor.execute("SELECT pg_stat_clear_snapshot()")
                 cursor.execute(
                     "SELECT count(*) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND wait_event_type = 'Lock' "
@@ -336,16 +349,18 @@ def test_a_worker_killed_in_a_batch_and_restarted_leaves_each_reminder_sent_once
                 )
                 return cursor.fetchone()[0] > 0
 
-        _wait_for(worker_blocked, timeout=20, what="the worker to block", workers=workers)
+        _wait_for(worker_blocked, timeout=WAIT, what="the worker to block", workers=workers)
         workers.kill("w1")
         workers.kill("w2")
-        written_before_kill = Reminder.objects.count()
-    assert 0 < written_before_kill < n
+        transaction.set_rollback(True)  # the held reminder goes; the scan will write it
+    # The first batch, committed; the second died with its worker.
+    assert Reminder.objects.count() == batch
+    assert not Reminder.objects.filter(case=held).exists()
 
     workers.start("w1")
     # Beat would run the scan again within 30 s; here the test does.
     _scan(workers)
-    _wait_for(_all_told(n), timeout=40, what="every reminder told", workers=workers)
+    _wait_for(_all_told(n), timeout=WAIT, what="every reminder told", workers=workers)
     _wait_past_renotify(workers)
     _scan(workers)
     _wait_until_drained(workers)
