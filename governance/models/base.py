@@ -450,19 +450,7 @@ class TreeModel(MPTTModel):
         for pk, parent_id in rows:
             children.setdefault(parent_id, []).append(pk)
         numbers: dict[int, tuple[int, int, int, int]] = {}
-        counter = lft
-        lefts: dict[int, int] = {}
-        stack = [(top, level, False)]
-        while stack:
-            pk, depth, done = stack.pop()
-            if done:
-                numbers[pk] = (tree_id, lefts[pk], counter, depth)
-                counter += 1
-                continue
-            lefts[pk] = counter
-            counter += 1
-            stack.append((pk, depth, True))
-            stack.extend((child, depth + 1, False) for child in reversed(children.get(pk, [])))
+        counter = _number_nodes(numbers, children, top, tree_id=tree_id, lft=lft, level=level)
         shift = (counter - 1) - rght
         if shift:
             # The ancestors' right ends and the later nodes' both ends, in one pass.
@@ -505,19 +493,7 @@ class TreeModel(MPTTModel):
             tree_of[pk] = tree_id
         numbers: dict[int, tuple[int, int, int, int]] = {}
         for root in children.get(None, []):
-            counter = 1
-            stack = [(root, 0, False)]
-            lefts: dict[int, int] = {}
-            while stack:
-                pk, level, done = stack.pop()
-                if done:
-                    numbers[pk] = (tree_of[root], lefts[pk], counter, level)
-                    counter += 1
-                    continue
-                lefts[pk] = counter
-                counter += 1
-                stack.append((pk, level, True))
-                stack.extend((child, level + 1, False) for child in reversed(children.get(pk, [])))
+            _number_nodes(numbers, children, root, tree_id=tree_of[root], lft=1, level=0)
         _write_numbers(model, numbers)
 
     @classmethod
@@ -577,6 +553,34 @@ class LimitedTextField(models.TextField):
     @cached_property
     def validators(self):
         return [*super().validators, MaxLengthValidator(self.max_length)]
+
+
+def _number_nodes(
+    numbers: dict[int, tuple[int, int, int, int]],
+    children: dict[int | None, list[int]],
+    top: int,
+    *,
+    tree_id: int,
+    lft: int,
+    level: int,
+) -> int:
+    """Put (tree_id, lft, rght, level) of ``top`` and every node below it (``children``: each
+    node's children in order) into ``numbers``, ``top`` at ``lft`` and ``level``, depth first
+    without recursion; the number after the last one given."""
+    counter = lft
+    lefts: dict[int, int] = {}
+    stack = [(top, level, False)]
+    while stack:
+        pk, depth, done = stack.pop()
+        if done:
+            numbers[pk] = (tree_id, lefts[pk], counter, depth)
+            counter += 1
+            continue
+        lefts[pk] = counter
+        counter += 1
+        stack.append((pk, depth, True))
+        stack.extend((child, depth + 1, False) for child in reversed(children.get(pk, [])))
+    return counter
 
 
 def _write_numbers(model, numbers: dict[int, tuple[int, int, int, int]]) -> None:
