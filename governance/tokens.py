@@ -84,22 +84,21 @@ def _read_token(digest: str) -> ApiToken | None:
 def token_for_key(key: str) -> ApiToken | None:
     """The live token with this key and its user, or None (unknown, expired or revoked). The
     token and its user are the caller's own copies (the request may keep things on its user).
-    The first use of a key in a process reads it once to learn its owner and once more, after
-    the owner's part's version, to keep it (a copy read before the version could hide a bump
-    that came between); from the next use on it is served from memory."""
+    The first use of a key in a process reads it without keeping it and learns its owner; from
+    the next one on it is kept, in its owner's part."""
     digest = key_digest(key)
     owner = _owners.get(digest)
     if owner is None:
-        first = _read_token(digest)
-        if first is None:
-            return None
-        if len(_owners) >= _MAX_OWNERS:
-            _owners.clear()
-        owner = _owners[digest] = first.user_id
-    kept = TOKENS.get(digest, lambda: _read_token(digest), parts=auth.user_id_parts(owner))
-    if kept is not None and kept.user_id != owner:
-        del _owners[digest]
-        return token_for_key(key)
+        kept = _read_token(digest)
+        if kept is not None:
+            if len(_owners) >= _MAX_OWNERS:
+                _owners.clear()
+            _owners[digest] = kept.user_id
+    else:
+        kept = TOKENS.get(digest, lambda: _read_token(digest), parts=auth.user_id_parts(owner))
+        if kept is not None and kept.user_id != owner:
+            del _owners[digest]
+            return token_for_key(key)
     if kept is None or kept.is_expired():
         return None
     token = copy.copy(kept)
