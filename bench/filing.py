@@ -10,7 +10,8 @@ helpers of tests/processes.py — and the street of bench/lists.py with a grid w
 
 1. In-process: the SQL statements of one filing (Django's test client, token authentication, as
    the load sends it), then ``--filings`` filings one after the other: wall time and Python CPU
-   time per filing.
+   time per filing, and the function calls of a filing (counted, so unmoved by the machine's
+   load: what to compare between two commits on a busy machine).
 2. Through the stack: for each ``--web`` configuration (gunicorn ``processes x threads``) gunicorn
    is (re)started and ``--clients`` clients (bench/load.py, a second process) file cases for
    ``--seconds``: cases/s, p50/p95, and where the CPU went (gunicorn, PostgreSQL, the worker, the
@@ -151,13 +152,35 @@ def _in_process(people, filings: int) -> dict:
         "ms": 1000 * wall / filings,
         "cpu_ms": 1000 * cpu / filings,
         "filings": filings,
+        "calls": _calls_per(file, repeat=min(filings, 20)),
     }
     print(
         f"In-process: {len(statements)} statements, {row['ms']:.1f} ms a filing "
-        f"({row['cpu_ms']:.1f} ms of it Python CPU), {filings} filings",
+        f"({row['cpu_ms']:.1f} ms of it Python CPU), {filings} filings; "
+        f"{row['calls']:,.0f} function calls a filing",
         flush=True,
     )
     return row
+
+
+def _calls_per(action, *, repeat: int) -> float:
+    """The function calls (Python and C) of one ``action()``, over ``repeat`` of them: a count
+    of work that, unlike CPU time, a busy machine does not move, so two commits can be told
+    apart on one (stop 23's filing rate: the same calls within 0.3 %, bench/RESULTS.md)."""
+    calls = 0
+
+    def count(frame, event, arg) -> None:
+        nonlocal calls
+        if event in ("call", "c_call"):
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        for _ in range(repeat):
+            action()
+    finally:
+        sys.setprofile(None)
+    return calls / repeat
 
 
 def _restart_web(stack: Stack, processes: int, threads: int) -> None:
@@ -290,7 +313,7 @@ def _write(results: Path, inprocess: dict, rows: list[dict], **run) -> None:
         f"- In-process (Django's test client, token authentication): {inprocess['filings']} "
         f"filings one after the other: **{inprocess['ms']:.1f} ms a filing**, of which "
         f"{inprocess['cpu_ms']:.1f} ms Python CPU; **{len(inprocess['statements'])} SQL "
-        "statements** a filing",
+        f"statements** and {inprocess['calls']:,.0f} function calls (Python and C) a filing",
         f"- Through the stack: {run['clients']} clients (bench/load.py, a second process; a "
         "connection each, kept alive where gunicorn keeps it: the threaded worker does, the sync "
         f"one closes after each answer) file for {run['seconds']:g} s against gunicorn, with a "
