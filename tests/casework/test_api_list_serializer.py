@@ -54,3 +54,23 @@ def test_a_method_is_called_unless_the_row_holds_a_value_of_that_name(tree, cate
 
     assert [item["is_overdue"] for item in answer] == [False, True]
     assert answer == _as_drf(rows)
+
+
+def test_a_summary_reads_the_columns_an_item_shows_and_no_other(
+    tree, categories, departments, django_assert_num_queries
+):
+    from casework import selectors
+
+    CaseFactory(area=tree.grid_a1, category=categories.garbage, department=departments.a)
+    rows = list(selectors.case_summaries(Case.objects.all()))
+    columns = {f.name: f.attname for f in Case._meta.concrete_fields}
+    # is_overdue is a method of status and due_at, both shown.
+    shown = {"id"} | {
+        columns[f.source] for f in CaseListSerializer().fields.values() if f.source in columns
+    }
+
+    with django_assert_num_queries(0):
+        answer = CaseListSerializer(rows, many=True).data
+    assert answer[0]["department"]["id"] == departments.a.pk
+    loaded = {f.attname for f in Case._meta.concrete_fields} - rows[0].get_deferred_fields()
+    assert loaded == shown
