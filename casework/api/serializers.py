@@ -15,7 +15,11 @@ from casework.models import (
 )
 from casework.workflow import LATER_STEP_CHOICES, step_label
 from governance.api.fields import ChoiceLabelField
-from governance.api.serializers import BuiltOnceModelSerializer, CopiedFieldsSerializer
+from governance.api.serializers import (
+    BuiltOnceModelSerializer,
+    CopiedFieldsSerializer,
+    PlannedListSerializer,
+)
 from grids.models import Area
 
 
@@ -48,6 +52,7 @@ class CaseListSerializer(BuiltOnceModelSerializer):
 
     class Meta:
         model = Case
+        list_serializer_class = PlannedListSerializer
         fields = (
             "id",
             "number",

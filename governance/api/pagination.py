@@ -47,8 +47,9 @@ class FeedPagination(CursorPagination):
         if rows is None:
             return super().paginate_queryset(queryset, request, view)
         ordering = self.get_ordering(request, queryset, view)
-        fields = {name.lstrip("-") for name in ordering}
-        narrow = queryset.select_related(None).only(*fields)
+        # The keys as dicts of the ordering's values (the cursor reads a dict as it reads a row):
+        # no model instance built for each key.
+        narrow = queryset.values(*{name.lstrip("-") for name in ordering})
         keys = self._newest_window(narrow, request, view, ordering)
         if keys is None:
             keys = super().paginate_queryset(narrow, request, view)
@@ -56,9 +57,9 @@ class FeedPagination(CursorPagination):
             return None
         found = {
             row.pk: row
-            for row in rows(queryset.model._default_manager.filter(pk__in=[k.pk for k in keys]))
+            for row in rows(queryset.model._default_manager.filter(pk__in=[k["pk"] for k in keys]))
         }
-        self.page = [found[key.pk] for key in keys if key.pk in found]
+        self.page = [found[key["pk"]] for key in keys if key["pk"] in found]
         return self.page
 
     def _newest_window(self, queryset, request, view, ordering):
