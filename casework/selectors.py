@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from casework import workflow
 from casework.models import (
+    CENTER_WAITING,
     COMMUNITY_WAITING,
     OPEN_STATUSES,
     Attachment,
@@ -275,10 +276,7 @@ def center_inbox(user, now: datetime | None = None) -> QuerySet[Case]:
     return _in_areas(
         user,
         workflow.CENTER_ROLES,
-        Q(holder=Holder.CENTER, status__in=[Status.REPORTED, Status.ACCEPTED])
-        | Q(status=Status.HANDLED)
-        | Case.overdue_q(now)
-        | near_due_q(now),
+        CENTER_WAITING | Q(status=Status.HANDLED) | Case.overdue_q(now) | near_due_q(now),
     ).order_by(*BY_DUE)
 
 
