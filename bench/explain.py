@@ -27,6 +27,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, load_average, machine, setup_django
 
 RESULTS = ROOT / "bench" / "results" / "explain.md"
+# Who sends each request of bench/lists.py's list (its ``who``) → the user it made.
+USERNAMES = {
+    "admin": "bench-admin",
+    "dispatcher": "bench-dispatcher",
+    "worker": "bench-grid",
+    "handler": "bench-handler",
+    "supervisor": "bench-supervisor",
+}
 
 
 def main() -> int:
@@ -60,8 +68,7 @@ def _people():
     users = get_user_model().objects
     return SimpleNamespace(
         street=Area.objects.get(code=lists.STREET_CODE),
-        admin=users.get(username="bench-admin"),
-        dispatcher=users.get(username="bench-dispatcher"),
+        users={who: users.get(username=name) for who, name in USERNAMES.items()},
     )
 
 
@@ -97,7 +104,7 @@ def run(
     people = _people()
     size = Case.objects.filter(street=people.street).count()
     case = Case.objects.filter(street=people.street).order_by("pk")[size // 2 : size // 2 + 1].get()
-    users = {"admin": people.admin, "dispatcher": people.dispatcher}
+    users = people.users
     where = f"{machine()}; {size:,} cases in the benchmark's street"
     lines = [
         f"- Statements of at least {min_ms:g} ms (planning + execution) with their plans; "

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from casework import workflow
 from casework.models import (
+    CENTER_WAITING,
     COMMUNITY_WAITING,
     OPEN_STATUSES,
     Attachment,
@@ -280,10 +281,7 @@ def center_inbox(user, now: datetime | None = None) -> QuerySet[Case]:
     return _in_areas(
         user,
         workflow.CENTER_ROLES,
-        Q(holder=Holder.CENTER, status__in=[Status.REPORTED, Status.ACCEPTED])
-        | Q(status=Status.HANDLED)
-        | Case.overdue_q(now)
-        | near_due_q(now),
+        CENTER_WAITING | Q(status=Status.HANDLED) | Case.overdue_q(now) | near_due_q(now),
     ).order_by(*BY_DUE)
 
 
@@ -302,9 +300,16 @@ def inbox_for(user) -> dict[str, QuerySet[Case]]:
     return boxes
 
 
+# An inbox counts at most this many cases, on its page ("1,000+", pages up to there) and on the
+# badge: nobody pages through more of the most urgent first (the case list's filters find the
+# rest), and the page reads its count and its keys in one statement of at most this many keys.
+INBOX_COUNT_CAP = 1_000
+
+
 def inbox_count(user) -> int | None:
     """The number on the inbox badge: cases waiting for this user (None when none apply).
-    Counted up to 1,000 per inbox: a badge needs no more, and the count stays cheap."""
+    Counted up to :data:`INBOX_COUNT_CAP` per inbox: a badge needs no more, and the count stays
+    cheap."""
     boxes = inbox_for(user)
     if not boxes:
         return None
@@ -312,7 +317,7 @@ def inbox_count(user) -> int | None:
     for qs in boxes.values():
         # Unordered: the first thousand matches, not the thousand most urgent of all of them
         # (ordering made PostgreSQL sort every match first: 7–10 s at a million cases).
-        ids.update(qs.order_by().values_list("pk", flat=True)[:1000])
+        ids.update(qs.order_by().values_list("pk", flat=True)[:INBOX_COUNT_CAP])
     return len(ids)
 
 

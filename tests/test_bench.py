@@ -87,6 +87,12 @@ def test_the_list_benchmark_runs_at_a_tiny_size(tmp_path):
     assert Case.objects.filter(street__code=lists.STREET_CODE).count() == 90
     # The written cases keep the street, community and grid above their area, as filing does.
     assert not cases_with_stale_levels().exists()
+    # The plans behind the requests, for every user the list sends them as (the inboxes).
+    results = tmp_path / "explain.md"
+    assert _load("explain").run(min_ms=0, only=["inbox"], results=results) == 0
+    report = results.read_text(encoding="utf-8")
+    assert "| page: center supervisor's inbox |" in report
+    assert "| page: department's inbox |" in report
 
 
 def _indexes(table: str) -> set[tuple[str, str, bool]]:

@@ -644,6 +644,35 @@ def test_deadline_steps_in_the_log_are_named_and_the_time_limit_links_to_its_pag
     assert reverse("deadlines:case", args=[a.pk]) in response.content.decode()
 
 
+def test_an_inbox_section_reads_its_count_and_its_keys_in_one_statement(
+    client, tree, categories, crew, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casework import selectors
+
+    _many_cases(tree, categories, 25, due_at=timezone.now() - timedelta(hours=1))
+    _login(client, crew.center)
+    client.get(reverse("casework:inbox"))  # the badge and the process caches
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("casework:inbox"), {"center_page": 2})
+    section = next(s for s in response.context["sections"] if s["key"] == "center")
+    assert section["page"].paginator.display_count == "25"
+    assert len(section["cases"]) == 5
+    # The inbox's condition and scope are evaluated once: no COUNT beside the keys' read.
+    on_cases = [q["sql"] for q in captured.captured_queries if '"casework_case"' in q["sql"]]
+    assert not [sql for sql in on_cases if "COUNT(" in sql], on_cases
+    assert len(on_cases) == 2  # the keys of the first cases up to the cap, the page's rows
+
+    # Past the cap the count says so, and the pages stop there.
+    monkeypatch.setattr(selectors, "INBOX_COUNT_CAP", 22)
+    response = client.get(reverse("casework:inbox"), {"center_page": 2})
+    section = next(s for s in response.context["sections"] if s["key"] == "center")
+    assert section["page"].paginator.display_count == "22+"
+    assert len(section["cases"]) == 2
+
+
 # -- the center's inbox and the header ------------------------------------------------------
 def test_the_centers_inbox_puts_overdue_and_near_due_first_and_handled_cases_last(
     client, tree, categories, crew
