@@ -671,6 +671,8 @@ def test_an_inbox_section_reads_its_count_and_its_keys_in_one_statement(
     section = next(s for s in response.context["sections"] if s["key"] == "center")
     assert section["page"].paginator.display_count == "22+"
     assert len(section["cases"]) == 2
+    # and the page says where the others are.
+    assert "Only the 22 most urgent cases are listed here" in response.content.decode()
 
 
 # -- the center's inbox and the header ------------------------------------------------------
