@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import connections, models, router, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.query_utils import DeferredAttribute
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -177,6 +177,35 @@ class TreeModel(MPTTModel):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
+    @classmethod
+    def lock_ancestry(cls, *, shared: bool) -> None:
+        """Hold what lies above this model's nodes until the surrounding transaction ends.
+
+        Taken exclusive by a write that changes it (a move; for areas a change of kind too,
+        ``grids.models.Area.save_locked``), after the tree lock and before the tree changes;
+        taken shared by a write that keeps a node's ancestors beside its own row (a case keeps
+        the community and grid above its area, ``casework.services.case_report``), before it
+        reads them inside its transaction. So the keeper either commits before the move changes
+        the tree (and the move's follow-up, ``area_moved``, sees its row) or reads the tree after
+        the move committed. Without it, a keeper that read the ancestors before a move committed
+        and commits after the follow-up ran keeps the old ones.
+
+        PostgreSQL: an advisory transaction lock of its own, not the tree lock, so that keepers
+        wait for moves only (not for inserts, edits or an import's whole file); a statement
+        read after it sees every move committed before. SQLite: nothing to take, IMMEDIATE
+        transactions already admit one writer at a time, so what the keeper reads inside its
+        transaction stays as it is until it commits.
+        """
+        using = router.db_for_write(cls)
+        connection = connections[using]
+        if not connection.in_atomic_block:
+            raise RuntimeError("lock_ancestry() must be called inside transaction.atomic()")
+        if connection.vendor == "postgresql":
+            key = zlib.crc32(f"{cls._meta.label_lower}:ancestry".encode())
+            function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {function}(%s)", [key])
+
     def save(self, *args, **kwargs):
         with transaction.atomic(using=router.db_for_write(type(self))):
             type(self).lock_tree()
@@ -276,6 +305,19 @@ class TreeModel(MPTTModel):
                 f"{prefix}lft__lt": node.lft,
                 f"{prefix}rght__gt": node.rght,
             }
+        )
+
+    @classmethod
+    def stored_ancestors_q(cls, pk) -> Q:
+        """A filter for the node ``pk`` and its ancestors where the tree has them when the query
+        runs (the node's position is read in the same statement), not where a copy read earlier
+        put them: for a statement that must agree with the tree at its own moment (filing a
+        case, after :meth:`lock_ancestry`)."""
+        node = cls._default_manager.filter(pk=pk)
+        return Q(
+            tree_id=Subquery(node.values("tree_id")),
+            lft__lte=Subquery(node.values("lft")),
+            rght__gte=Subquery(node.values("rght")),
         )
 
     @classmethod
