@@ -92,6 +92,12 @@ def case_report(
     The case number is unique per street and year: it comes from a per-(street, year) counter
     row incremented under a row lock, and a unique constraint backs it. Writes the case, one
     "report" event and the photos in one transaction; the accept stage's due time is set.
+
+    The community and grid the case keeps are read inside that transaction, with the number,
+    after the areas' ancestry lock is taken shared (``Area.lock_ancestry``): a move of the area
+    or of one above it either waits for this filing and carries its case along
+    (:func:`cases_follow_area`), or committed before and is seen. The street stays the one read
+    before (it numbers the case; see :data:`MOVING_LEVELS`).
     """
     step = workflow.STEPS["report"]
     errors = case_report_errors(
@@ -295,7 +301,7 @@ def next_case_number(
 ) -> tuple[str, dict[str, int | None]]:
     """The next number of ``street`` in ``year`` (call inside the transaction that uses it), and
     with ``levels_of`` the ids of the areas above that area now, by :data:`MOVING_LEVELS` name
-    (read in the same statement: filing reads them here, after ``Area.lock_ancestry``).
+    (read by the same statement: filing reads them here, after ``Area.lock_ancestry``).
 
     One statement: an upsert that increments the (street, year) row and returns the new value
     (PostgreSQL and SQLite both speak it). The row stays locked until the transaction ends, so
@@ -306,17 +312,17 @@ def next_case_number(
         q(name) for name in (CaseCounter._meta.db_table, "street_id", "year", "last")
     )
     names = MOVING_LEVELS if levels_of is not None else ()
-    returning, params = [last], [street.pk, year]
+    prefix, returning, params = "", [last], []
+    if names:
+        prefix = Area.stored_ancestors_cte("above", ["kind"])
+        params.append(levels_of.pk)
+    params += [street.pk, year]
     for name in names:
-        above = Area.objects.filter(
-            Area.stored_ancestors_q(levels_of.pk), kind=CASE_LEVELS[name]
-        ).values("pk")[:1]
-        sql, above_params = above.query.sql_with_params()
-        returning.append(f"({sql})")
-        params.extend(above_params)
+        returning.append(f"(SELECT {q('pk')} FROM {q('above')} WHERE {q('kind')} = %s)")
+        params.append(CASE_LEVELS[name].value)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({street_id}, {year_}, {last}) VALUES (%s, %s, 1) "
+            f"{prefix}INSERT INTO {table} ({street_id}, {year_}, {last}) VALUES (%s, %s, 1) "
             f"ON CONFLICT ({street_id}, {year_}) DO UPDATE SET {last} = {table}.{last} + 1 "
             f"RETURNING {', '.join(returning)}",
             params,
@@ -348,7 +354,9 @@ def _coordinates(latitude, longitude, errors) -> tuple[Decimal | None, Decimal |
 # or above the case's area (None when there is none): the rankings group by them, and the
 # community and grid scopes read them instead of the area's subtree (governance.scopes'
 # level_paths, registered in casework.apps). Derived here alone: :func:`case_levels` on filing
-# (and the test factory), :func:`cases_follow_area` when an area moves. A case's area never
+# (and the test factory), the community and grid read again inside the filing's transaction by
+# :func:`next_case_number` (under the ancestry lock: case_report), :func:`cases_follow_area`
+# when an area moves. A case's area never
 # changes after filing; the bulk loaders (seed_scale, the benchmarks, the demo) write the same
 # values, and ``Case.objects.with_stale_levels()`` finds any case that disagrees (their tests).
 CASE_LEVELS = {"street": AreaKind.STREET, "community": AreaKind.COMMUNITY, "grid": AreaKind.GRID}

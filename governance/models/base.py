@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import connections, models, router, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.query_utils import DeferredAttribute
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -194,7 +194,9 @@ class TreeModel(MPTTModel):
         wait for moves only (not for inserts, edits or an import's whole file); a statement
         read after it sees every move committed before. SQLite: nothing to take, IMMEDIATE
         transactions already admit one writer at a time, so what the keeper reads inside its
-        transaction stays as it is until it commits.
+        transaction stays as it is until it commits. Order: the tree lock first, then this one
+        (a transaction that files a case and then writes the tree could deadlock with a move;
+        PostgreSQL would fail one of them).
         """
         using = router.db_for_write(cls)
         connection = connections[using]
@@ -308,16 +310,29 @@ class TreeModel(MPTTModel):
         )
 
     @classmethod
-    def stored_ancestors_q(cls, pk) -> Q:
-        """A filter for the node ``pk`` and its ancestors where the tree has them when the query
-        runs (the node's position is read in the same statement), not where a copy read earlier
-        put them: for a statement that must agree with the tree at its own moment (filing a
-        case, after :meth:`lock_ancestry`)."""
-        node = cls._default_manager.filter(pk=pk)
-        return Q(
-            tree_id=Subquery(node.values("tree_id")),
-            lft__lte=Subquery(node.values("lft")),
-            rght__gte=Subquery(node.values("rght")),
+    def stored_ancestors_cte(cls, name: str, fields: Iterable[str]) -> str:
+        """A ``WITH RECURSIVE`` clause for a statement written by hand, with one parameter, a
+        node's pk: the table ``name`` of the node and its ancestors, with the columns ``pk``,
+        ``parent`` and ``fields`` (by their names), where the tree has them when the statement
+        runs (read by the statement itself, not taken from a copy read earlier): for a
+        statement that must agree with the tree at its own moment (filing a case reads its
+        community and grid so, after :meth:`lock_ancestry`).
+
+        It walks up the parent links, a primary-key lookup a level: at 107,000 areas 0.1 ms
+        where a range on the nested set read every area of the kind asked for (1–2 ms); and it
+        is written out: compiling a queryset for it took the ORM 3–4 ms of CPU on a busy machine."""
+        q = connections[router.db_for_read(cls)].ops.quote_name
+        meta = cls._meta
+        fields = list(fields)
+        parent = meta.get_field(cls._mptt_meta.parent_attr).column
+        columns = [q(meta.pk.column), q(parent), *(q(meta.get_field(f).column) for f in fields)]
+        names = ", ".join(q(n) for n in ["pk", "parent", *fields])
+        table, cte = q(meta.db_table), q(name)
+        return (
+            f"WITH RECURSIVE {cte} ({names}) AS ("
+            f"SELECT {', '.join(columns)} FROM {table} WHERE {columns[0]} = %s UNION ALL "
+            f"SELECT {', '.join(f'node.{c}' for c in columns)} FROM {table} node "
+            f"JOIN {cte} below ON node.{columns[0]} = below.{q('parent')}) "
         )
 
     @classmethod
