@@ -92,6 +92,12 @@ def case_report(
     The case number is unique per street and year: it comes from a per-(street, year) counter
     row incremented under a row lock, and a unique constraint backs it. Writes the case, one
     "report" event and the photos in one transaction; the accept stage's due time is set.
+
+    The community and grid the case keeps are read inside that transaction, with the number,
+    after the areas' ancestry lock is taken shared (``Area.lock_ancestry``): a move of the area
+    or of one above it either waits for this filing and carries its case along
+    (:func:`cases_follow_area`), or committed before and is seen. The street stays the one read
+    before (it numbers the case; see :data:`MOVING_LEVELS`).
     """
     step = workflow.STEPS["report"]
     errors = case_report_errors(
@@ -173,7 +179,16 @@ def case_report(
     saved: list[str] = []
     try:
         with transaction.atomic():
-            case.number = next_case_number(street=case.street, year=timezone.localtime(now).year)
+            # The community and grid above the area as the tree stands now, under the ancestry
+            # lock: no move commits between this read and COMMIT, and any move that committed
+            # before it is seen (those read above may be older: the API's come from a process
+            # cache). Read along with the number: the lock is the one statement it costs.
+            Area.lock_ancestry(shared=True)
+            case.number, now_levels = next_case_number(
+                street=case.street, year=timezone.localtime(now).year, levels_of=area
+            )
+            for name, pk in now_levels.items():
+                setattr(case, f"{name}_id", pk)
             case.save()
             event = CaseEvent.objects.create(
                 case=case,
@@ -281,8 +296,12 @@ def case_report_errors(
     return errors
 
 
-def next_case_number(*, street: Area, year: int) -> str:
-    """The next number of ``street`` in ``year`` (call inside the transaction that uses it).
+def next_case_number(
+    *, street: Area, year: int, levels_of: Area | None = None
+) -> tuple[str, dict[str, int | None]]:
+    """The next number of ``street`` in ``year`` (call inside the transaction that uses it), and
+    with ``levels_of`` the ids of the areas above that area now, by :data:`MOVING_LEVELS` name
+    (read by the same statement: filing reads them here, after ``Area.lock_ancestry``).
 
     One statement: an upsert that increments the (street, year) row and returns the new value
     (PostgreSQL and SQLite both speak it). The row stays locked until the transaction ends, so
@@ -292,15 +311,24 @@ def next_case_number(*, street: Area, year: int) -> str:
     table, street_id, year_, last = (
         q(name) for name in (CaseCounter._meta.db_table, "street_id", "year", "last")
     )
+    names = MOVING_LEVELS if levels_of is not None else ()
+    prefix, returning, params = "", [last], []
+    if names:
+        prefix = Area.stored_ancestors_cte("above", ["kind"])
+        params.append(levels_of.pk)
+    params += [street.pk, year]
+    for name in names:
+        returning.append(f"(SELECT {q('pk')} FROM {q('above')} WHERE {q('kind')} = %s)")
+        params.append(CASE_LEVELS[name].value)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({street_id}, {year_}, {last}) VALUES (%s, %s, 1) "
+            f"{prefix}INSERT INTO {table} ({street_id}, {year_}, {last}) VALUES (%s, %s, 1) "
             f"ON CONFLICT ({street_id}, {year_}) DO UPDATE SET {last} = {table}.{last} + 1 "
-            f"RETURNING {last}",
-            [street.pk, year],
+            f"RETURNING {', '.join(returning)}",
+            params,
         )
-        number = cursor.fetchone()[0]
-    return f"{year}-{number:06d}"
+        number, *above_ids = cursor.fetchone()
+    return f"{year}-{number:06d}", dict(zip(names, above_ids, strict=True))
 
 
 def _coordinates(latitude, longitude, errors) -> tuple[Decimal | None, Decimal | None]:
@@ -326,7 +354,9 @@ def _coordinates(latitude, longitude, errors) -> tuple[Decimal | None, Decimal |
 # or above the case's area (None when there is none): the rankings group by them, and the
 # community and grid scopes read them instead of the area's subtree (governance.scopes'
 # level_paths, registered in casework.apps). Derived here alone: :func:`case_levels` on filing
-# (and the test factory), :func:`cases_follow_area` when an area moves. A case's area never
+# (and the test factory), the community and grid read again inside the filing's transaction by
+# :func:`next_case_number` (under the ancestry lock: case_report), :func:`cases_follow_area`
+# when an area moves. A case's area never
 # changes after filing; the bulk loaders (seed_scale, the benchmarks, the demo) write the same
 # values, and ``Case.objects.with_stale_levels()`` finds any case that disagrees (their tests).
 CASE_LEVELS = {"street": AreaKind.STREET, "community": AreaKind.COMMUNITY, "grid": AreaKind.GRID}
@@ -377,9 +407,12 @@ def cases_follow_area(area: Area) -> int:
     one UPDATE per (community, grid) pair met, touching only the cases that disagree. Returns the
     number of cases changed. ``updated_at`` is left alone: no step was taken.
 
-    Not closed: a filing that read its area's ancestors before a move committed and commits
-    after this ran keeps the old community and grid (filing takes no tree lock, to stay cheap).
-    ``cases_with_stale_levels()`` finds such a case; calling this again on the area repairs it."""
+    No filing escapes it: the move holds the ancestry lock exclusive from before the tree
+    changes (``Area.save_locked``) and a filing holds it shared from before it reads the
+    community and grid in its transaction (:func:`case_report`), so a filing either committed
+    before this runs (and is updated here) or reads the moved tree. A case made by another
+    writer that does not take the lock (a bulk loader while areas move) is found by
+    ``cases_with_stale_levels()``; calling this again on the area repairs it."""
     fields = {name: CASE_LEVELS[name] for name in MOVING_LEVELS}
     columns = [f"{name}_id" for name in MOVING_LEVELS]
     chain = list(Area.objects.filter(Area.ancestors_q(area)).order_by("lft"))

@@ -177,6 +177,37 @@ class TreeModel(MPTTModel):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
+    @classmethod
+    def lock_ancestry(cls, *, shared: bool) -> None:
+        """Hold what lies above this model's nodes until the surrounding transaction ends.
+
+        Taken exclusive by a write that changes it (a move; for areas a change of kind too,
+        ``grids.models.Area.save_locked``), after the tree lock and before the tree changes;
+        taken shared by a write that keeps a node's ancestors beside its own row (a case keeps
+        the community and grid above its area, ``casework.services.case_report``), before it
+        reads them inside its transaction. So the keeper either commits before the move changes
+        the tree (and the move's follow-up, ``area_moved``, sees its row) or reads the tree after
+        the move committed. Without it, a keeper that read the ancestors before a move committed
+        and commits after the follow-up ran keeps the old ones.
+
+        PostgreSQL: an advisory transaction lock of its own, not the tree lock, so that keepers
+        wait for moves only (not for inserts, edits or an import's whole file); a statement
+        read after it sees every move committed before. SQLite: nothing to take, IMMEDIATE
+        transactions already admit one writer at a time, so what the keeper reads inside its
+        transaction stays as it is until it commits. Order: the tree lock first, then this one
+        (a transaction that files a case and then writes the tree could deadlock with a move;
+        PostgreSQL would fail one of them).
+        """
+        using = router.db_for_write(cls)
+        connection = connections[using]
+        if not connection.in_atomic_block:
+            raise RuntimeError("lock_ancestry() must be called inside transaction.atomic()")
+        if connection.vendor == "postgresql":
+            key = zlib.crc32(f"{cls._meta.label_lower}:ancestry".encode())
+            function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {function}(%s)", [key])
+
     def save(self, *args, **kwargs):
         with transaction.atomic(using=router.db_for_write(type(self))):
             type(self).lock_tree()
@@ -276,6 +307,32 @@ class TreeModel(MPTTModel):
                 f"{prefix}lft__lt": node.lft,
                 f"{prefix}rght__gt": node.rght,
             }
+        )
+
+    @classmethod
+    def stored_ancestors_cte(cls, name: str, fields: Iterable[str]) -> str:
+        """A ``WITH RECURSIVE`` clause for a statement written by hand, with one parameter, a
+        node's pk: the table ``name`` of the node and its ancestors, with the columns ``pk``,
+        ``parent`` and ``fields`` (by their names), where the tree has them when the statement
+        runs (read by the statement itself, not taken from a copy read earlier): for a
+        statement that must agree with the tree at its own moment (filing a case reads its
+        community and grid so, after :meth:`lock_ancestry`).
+
+        It walks up the parent links, a primary-key lookup a level: at 107,000 areas 0.1 ms
+        where a range on the nested set read every area of the kind asked for (1–2 ms); and it
+        is written out: compiling a queryset for it took the ORM 3–4 ms of CPU on a busy machine."""
+        q = connections[router.db_for_read(cls)].ops.quote_name
+        meta = cls._meta
+        fields = list(fields)
+        parent = meta.get_field(cls._mptt_meta.parent_attr).column
+        columns = [q(meta.pk.column), q(parent), *(q(meta.get_field(f).column) for f in fields)]
+        names = ", ".join(q(n) for n in ["pk", "parent", *fields])
+        table, cte = q(meta.db_table), q(name)
+        return (
+            f"WITH RECURSIVE {cte} ({names}) AS ("
+            f"SELECT {', '.join(columns)} FROM {table} WHERE {columns[0]} = %s UNION ALL "
+            f"SELECT {', '.join(f'node.{c}' for c in columns)} FROM {table} node "
+            f"JOIN {cte} below ON node.{columns[0]} = below.{q('parent')}) "
         )
 
     @classmethod

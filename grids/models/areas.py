@@ -211,17 +211,24 @@ class Area(PinyinNamedModel, TreeModel, TimeStampedModel):
     def save_locked(self, *args, **kwargs):
         """When the code changes (a renumbering or a move), every descendant's code takes the
         new prefix in one UPDATE, in the same transaction and under the same lock as the node;
-        when the parent or the kind changed, :data:`area_moved` is sent."""
+        when the parent or the kind changed, :data:`area_moved` is sent, and the tree changes
+        only once the ancestry lock is held exclusive (the filings in flight, which keep the
+        community and grid above their area, have committed; see ``TreeModel.lock_ancestry``)."""
         stored = (
             Area.objects.filter(pk=self.pk).values("code", "parent_id", "kind").first()
             if self.pk is not None
             else None
         )
+        moved = stored is not None and (stored["parent_id"], stored["kind"]) != (
+            self.parent_id,
+            self.kind,
+        )
+        if moved:
+            Area.lock_ancestry(shared=False)
         result = super().save_locked(*args, **kwargs)
         if stored is None:
             return result
         old_code = stored["code"]
-        moved = (stored["parent_id"], stored["kind"]) != (self.parent_id, self.kind)
         if old_code != self.code or moved:
             self._refresh_tree_fields()
         if old_code != self.code:

@@ -74,7 +74,7 @@ class CaseFactory(DjangoModelFactory):
 
     @factory.lazy_attribute
     def number(self):
-        return next_case_number(street=self.street, year=timezone.localtime().year)
+        return next_case_number(street=self.street, year=timezone.localtime().year)[0]
 
 
 def jpeg_upload(name: str = "photo.jpg", *, size=(32, 24), color="green", exif=None):

@@ -212,6 +212,46 @@ def test_filing_keeps_the_levels_above_the_area(tree, categories, cast):
     assert not cases_with_stale_levels().exists()
 
 
+def test_filing_reads_the_levels_in_its_transaction_at_every_kind_of_area(district, categories):
+    d = district
+    admin = _holder(Role.STREET_ADMIN, d.district)
+    # Levels skipped (a micro-grid and a building straight under a community), a street.
+    for area, source in (
+        (d.b1, "patrol"),
+        (d.m2, "patrol"),
+        (d.b2, "patrol"),
+        (d.c3, "patrol"),
+        (d.street2, "resident"),
+    ):
+        case = case_report(
+            actor=admin, title="井盖缺失", category=categories.garbage, area=area,
+            source=source, address="东侧", reporter_name="王女士",
+        )  # fmt: skip
+        assert {name: getattr(case, f"{name}_id") for name in ("street", "community", "grid")} == {
+            name: None if above is None else above.pk for name, above in case_levels(area).items()
+        }, area.name
+    assert not cases_with_stale_levels().exists()
+
+
+def test_a_filing_on_a_copy_read_before_a_move_keeps_the_levels_after_it(tree, categories, cast):
+    # The area and its ancestors as the API's process cache may still hold them.
+    copy = Area.with_ancestors(tree.building_a1.pk)
+    Area.objects.get(pk=tree.building_a1.pk).move_to(
+        Area.objects.get(pk=tree.micro_b1.pk), "last-child"
+    )
+    case = case_report(
+        actor=cast.dispatcher_a, title="井盖缺失", category=categories.garbage, area=copy,
+        source="patrol", address="青松里1号楼",
+    )  # fmt: skip
+
+    assert (case.street, case.community, case.grid) == (
+        tree.street,
+        tree.community_b,
+        tree.grid_b1,
+    )
+    assert not cases_with_stale_levels().exists()
+
+
 def test_the_community_search_reads_the_scope_column(tree, cast, categories):
     # The community dispatcher's search: one statement for the rows, no join to the area table.
     for n in range(3):
