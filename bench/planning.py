@@ -8,11 +8,13 @@ PostgreSQL planned the case page's and the API detail's statement (nine and eigh
 what a request costs on both sides of the connection, in-process through Django's whole stack:
 the Python CPU of the request (``time.process_time``) and the CPU the PostgreSQL backend serving
 the connection spent on it (``/proc/<backend pid>/stat``: the server must run on this machine;
-otherwise that column is empty), with the statements of the request. Each request runs on two
-connections side by side, request by request (the machine's load falls on both alike): one as
-the portal connects by default (parameters bound by psycopg, every statement planned), one with
-``DATABASE_PREPARED_STATEMENTS`` (bound by the server, prepared after
-``DATABASE_PREPARE_THRESHOLD`` runs, so that PostgreSQL may reuse a generic plan).
+otherwise that column is empty), with the statements of the request. Each request runs on three
+connections side by side, request by request (the machine's load falls on all alike): one with
+no prepared statement at all (parameters bound by psycopg, every statement planned: the portal
+before the one-case reads were prepared), one with ``DATABASE_PREPARED_STATEMENTS`` (bound by
+the server, prepared after ``DATABASE_PREPARE_THRESHOLD`` runs, so that PostgreSQL may reuse a
+generic plan), and one as the portal connects by default: only the statement of one case by its
+primary key prepared (``governance.db.prepared_statements``).
 
 The data is ``bench/lists.py``'s street (``--cases`` cases, written unless ``--reuse``).
 Writes ``bench/results/planning.md``; ``tests/test_bench.py`` runs :func:`run` at a tiny size.
@@ -20,6 +22,7 @@ Writes ``bench/results/planning.md``; ``tests/test_bench.py`` runs :func:`run` a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import sys
@@ -38,7 +41,7 @@ REQUESTS = [
     ("page: case list", "admin", "/cases/"),
     ("page: dispatcher's inbox", "dispatcher", "/cases/inbox/"),
 ]
-MODES = ("planned each time", "prepared")
+MODES = ("planned each time", "prepared", "one case prepared")
 
 
 def main() -> int:
@@ -59,7 +62,7 @@ def main() -> int:
 
 def run(cases: int, *, renders: int = 100, reuse: bool = False, results: Path = RESULTS) -> int:
     """Fill the street with ``cases`` cases (unless ``reuse``), then measure ``renders`` runs
-    of each request in both modes, interleaved. Returns 1 when a request did not answer 200."""
+    of each request in each mode, interleaved. Returns 1 when a request did not answer 200."""
     import importlib.util
 
     from casework.models import Case
@@ -102,7 +105,9 @@ def _people(lists):
 
 
 def _wrappers():
-    """The portal's connection as configured, and one like it with prepared statements."""
+    """One connection per mode: without prepared statements, with them for every statement, and
+    as the portal connects by default (the first with the one-case reads' opt-in switched off
+    while it runs: :func:`_interleaved`)."""
     import copy
 
     from django.db import connections
@@ -119,7 +124,7 @@ def _wrappers():
     settings_dict["CONN_MAX_AGE"] = None
     return [
         type(default)({**settings_dict, "OPTIONS": options}, alias="default")
-        for options in (plain, prepared)
+        for options in (plain, prepared, plain)
     ]
 
 
@@ -139,12 +144,16 @@ def _measure(people, renders: int, *, pk: int) -> tuple[list[dict], list[str]]:
     is read in clock ticks (10 ms): the figure is its total over the runs divided by them."""
     from django.db import connections
 
+    from casework import selectors
+
     wrappers = _wrappers()
     original = connections["default"]
+    opt_in = selectors.prepared_statements
     try:
         return _interleaved(people, renders, pk=pk, wrappers=wrappers)
     finally:
         connections._connections.default = original
+        selectors.prepared_statements = opt_in
         for wrapper in wrappers:
             wrapper.close()
 
@@ -163,8 +172,14 @@ def _interleaved(people, renders: int, *, pk: int, wrappers) -> tuple[list[dict]
     server = dict.fromkeys(python, 0.0)
     queries, status = {}, {}
 
+    from casework import selectors
+
+    opt_in = selectors.prepared_statements
+
     def use(mode: int):
         connections._connections.default = wrappers[mode]
+        # "planned each time" is the portal before the one-case reads were prepared.
+        selectors.prepared_statements = contextlib.nullcontext if mode == 0 else opt_in
         wrappers[mode].ensure_connection()
         return wrappers[mode]
 
@@ -222,7 +237,7 @@ def _interleaved(people, renders: int, *, pk: int, wrappers) -> tuple[list[dict]
 def _report(results: Path, *, cases: int, renders: int, rows: list[dict]) -> None:
     load = load_average()
     lines = [
-        "# Planning on the hot requests: planned each time against prepared statements",
+        "# Planning on the hot requests: planned each time, prepared statements, one case prepared",
         "",
         "Generated by `bench/planning.py`; do not edit by hand.",
         "",

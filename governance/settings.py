@@ -125,6 +125,9 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", "")
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", False)
 DATABASE_PREPARE_THRESHOLD = env_int("DATABASE_PREPARE_THRESHOLD", 5)
+# Only the reads of one case by its primary key prepared (governance.db.prepared_statements):
+# their plan is the same whatever the values. Off behind a pooler that cannot keep them (below).
+DATABASE_PREPARED_READS = env_bool("DATABASE_PREPARED_READS", True)
 if DATABASE_URL:
     # Connections are kept a minute and checked before a request reuses one, so that a database
     # restart costs the requests that were running then, not every worker's next request.

@@ -1,0 +1,57 @@
+"""One case by its primary key is read through a prepared statement, and nothing else is."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from casework.models import Source
+from casework.services import case_report
+from tests.governance.test_db import on_postgresql, prepared_on_the_connection
+
+pytestmark = on_postgresql
+
+
+@pytest.fixture
+def case(tree, categories, crew):
+    return case_report(
+        actor=crew.worker_a, title="垃圾堆放", category=categories.garbage,
+        area=tree.building_a1, source=Source.PATROL, address="1号楼东侧",
+    )  # fmt: skip
+
+
+def _prepared_by(get) -> dict[str, int]:
+    before = prepared_on_the_connection()
+    for _ in range(3):
+        assert get().status_code == 200
+    after = prepared_on_the_connection()
+    return {s: n - before.get(s, 0) for s, n in after.items() if n != before.get(s)}
+
+
+def test_the_case_page_prepares_its_case_statement_and_nothing_else(client, case, crew):
+    client.force_login(crew.dispatcher_a)
+    prepared = _prepared_by(lambda: client.get(reverse("casework:detail", args=[case.pk])))
+    assert list(prepared.values()) == [3]
+    (statement,) = prepared
+    assert 'FROM "casework_case"' in statement and '"casework_case"."id" = $' in statement
+
+
+def test_the_api_detail_prepares_its_case_statement_and_nothing_else(api, case, crew):
+    client = api(crew.dispatcher_a)
+    prepared = _prepared_by(lambda: client.get(f"/api/v1/cases/{case.pk}/"))
+    assert list(prepared.values()) == [3]
+    (statement,) = prepared
+    assert 'FROM "casework_case"' in statement and '"casework_case"."id" = $' in statement
+
+
+def test_with_prepared_reads_off_the_case_page_prepares_nothing(client, case, crew, settings):
+    settings.DATABASE_PREPARED_READS = False
+    client.force_login(crew.dispatcher_a)
+    assert _prepared_by(lambda: client.get(reverse("casework:detail", args=[case.pk]))) == {}
+
+
+def test_the_case_list_prepares_nothing(client, case, crew):
+    client.force_login(crew.dispatcher_a)
+    assert _prepared_by(lambda: client.get(reverse("casework:list"))) == {}
+    assert connection.connection.prepare_threshold is None
