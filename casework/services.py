@@ -39,6 +39,7 @@ from casework.models import (
     Status,
 )
 from casework.selectors import case_for_filing_key, role_for_step
+from governance.db import prepared_statements
 from governance.images import PreparedPhoto, prepare_photos
 from governance.models import Department, Role
 from governance.scopes import departments_for, visible
@@ -182,11 +183,14 @@ def case_report(
             # The community and grid above the area as the tree stands now, under the ancestry
             # lock: no move commits between this read and COMMIT, and any move that committed
             # before it is seen (those read above may be older: the API's come from a process
-            # cache). Read along with the number: the lock is the one statement it costs.
-            Area.lock_ancestry(shared=True)
-            case.number, now_levels = next_case_number(
-                street=case.street, year=timezone.localtime(now).year, levels_of=area
-            )
+            # cache). Read along with the number: the lock is the one statement it costs. Both
+            # statements are prepared (governance.db): their plans do not depend on the values,
+            # and the upsert with its walk up the tree planned in 0.9 ms for 0.3–0.4 of execution.
+            with prepared_statements():
+                Area.lock_ancestry(shared=True)
+                case.number, now_levels = next_case_number(
+                    street=case.street, year=timezone.localtime(now).year, levels_of=area
+                )
             for name, pk in now_levels.items():
                 setattr(case, f"{name}_id", pk)
             case.save()

@@ -55,3 +55,22 @@ def test_the_case_list_prepares_nothing(client, case, crew):
     client.force_login(crew.dispatcher_a)
     assert _prepared_by(lambda: client.get(reverse("casework:list"))) == {}
     assert connection.connection.prepare_threshold is None
+
+
+def test_filing_prepares_its_ancestry_lock_and_its_counter_upsert(tree, categories, crew):
+    def file():
+        return case_report(
+            actor=crew.worker_a, title="井盖缺失", category=categories.garbage,
+            area=tree.building_a1, source=Source.PATROL, address="2号楼北侧",
+        )  # fmt: skip
+
+    file()  # the process caches
+    before = prepared_on_the_connection()
+    for _ in range(3):
+        file()
+    after = prepared_on_the_connection()
+    prepared = {s: n - before.get(s, 0) for s, n in after.items() if n != before.get(s)}
+    assert sorted(prepared.values()) == [3, 3]
+    assert any("pg_advisory_xact_lock_shared" in s for s in prepared)
+    assert any("WITH RECURSIVE" in s and "casework_casecounter" in s for s in prepared)
+    assert connection.connection.prepare_threshold is None
