@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -33,16 +34,39 @@ def prepared_statements(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     ):
         yield
         return
-    from django.db.backends.postgresql.base import ServerBindingCursor  # psycopg 3 only
-
+    cursor_class = _logged_cursor() if connection.queries_logged else _server_binding_cursor()
     # The health check's SELECT 1 (once a request) runs on a raw cursor: done here, before the
     # cursor factory changes, so that it is not prepared.
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     raw = connection.connection
     factory, threshold = raw.cursor_factory, raw.prepare_threshold
-    raw.cursor_factory, raw.prepare_threshold = ServerBindingCursor, 0
+    raw.cursor_factory, raw.prepare_threshold = cursor_class, 0
     try:
         yield
     finally:
         raw.cursor_factory, raw.prepare_threshold = factory, threshold
+
+
+def _server_binding_cursor():
+    from django.db.backends.postgresql.base import ServerBindingCursor  # psycopg 3 only
+
+    return ServerBindingCursor
+
+
+@cache
+def _logged_cursor():
+    """Django's server-binding cursor that leaves the statement it ran readable where Django's
+    query log reads it (``DEBUG``, ``CaptureQueriesContext``): psycopg runs a prepared statement
+    by its name and leaves ``cursor._query`` unset, so the log showed None for it (and
+    bench/filing.py's list of a filing's statements failed). Used only while queries are
+    logged: the statement is converted once more for the log, with ``$1`` for its values."""
+
+    class LoggedServerBindingCursor(_server_binding_cursor()):
+        def execute(self, query, params=None, **kwargs):
+            super().execute(query, params, **kwargs)
+            if self._query is None:
+                self._query = self._convert_query(query, params)
+            return self
+
+    return LoggedServerBindingCursor
