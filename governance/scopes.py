@@ -245,6 +245,25 @@ def visible(user, queryset: QuerySet) -> QuerySet:
     return queryset.filter(scope.q(queryset.model, rule.view_roles, viewing=True))
 
 
+def narrow(user, model: type[Model]) -> bool:
+    """True when every row of ``model`` that ``user`` may see (:func:`visible`) is reached
+    through a key of the row itself: a level column (``level_paths``: one community's or one
+    grid's cases) or a department, and no subtree range, covering area or rows open to all
+    (those may reach a street or more). Such a scope is a small share of the table (a fifth of
+    the bench street's cases, a 40th to a 400th of a district's), so the table's newest rows
+    hold only that share of it (a search's window: governance.api.pagination). A superuser's
+    is the whole table."""
+    scope = scope_of(user)
+    if scope.is_superuser:
+        return False
+    rule = rule_for(model)
+    if rule.covering or rule.public is not None or rule.open_to_street is not None:
+        return False
+    if rule.area_path is None:
+        return True
+    return all(area.kind in rule.level_paths for area in scope.areas(rule.view_roles))
+
+
 def changeable(user, queryset: QuerySet) -> QuerySet:
     """Rows of ``queryset`` that ``user`` may change."""
     scope = scope_of(user)

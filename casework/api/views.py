@@ -69,7 +69,8 @@ class CaseViewSet(
     feed_field = "updated_at"
     # A text search's first page is asked of the newest this many cases first (FeedPagination):
     # a phrase in one case in 300 fills it from there (路12号: 218 candidates, not 3,334, at a
-    # million cases); a rarer one is then asked of all.
+    # million cases); a rarer one is then asked of all, and so is every search of a narrow scope
+    # (a community's, a grid's, a department's: governance.scopes.narrow).
     feed_window = 65_536
     lookup_value_regex = r"\d+"
     parser_classes = (JSONParser, MultiPartParser, FormParser)

@@ -20,6 +20,7 @@ from rest_framework.filters import BaseFilterBackend
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 from governance.pagination import COUNT_CAP, CappedPaginator
+from governance.scopes import narrow
 
 UPDATED_AFTER = "updated_after"
 
@@ -66,17 +67,22 @@ class FeedPagination(CursorPagination):
         """The first page's keys from the newest ``view.feed_window`` keys of the table alone,
         when that window fills the page and shows that more rows follow (then they are the
         page the whole list would give: every key outside the window is smaller); None
-        otherwise, and for a later page, another order or a table no larger than the window.
+        otherwise, and for a later page, another order, a table no larger than the window or
+        a narrow scope (:func:`governance.scopes.narrow`).
 
         A text search reads every candidate its indexes give before it cuts the page (路12号,
         in one address in 300: 3,334 rows at a million cases); with the key's range beside it
         PostgreSQL intersects the candidates with the window's keys (an exact bitmap of the
-        primary key's range) and reads the window's candidates only (218)."""
+        primary key's range) and reads the window's candidates only (218). A narrow scope's
+        rows are in the window only as their share of the table: a community's 井盖 had 22
+        matches in it at a million cases, no page, so its key range (2.2–3.7 ms) was read for
+        nothing before the page was asked of all."""
         window = getattr(view, "feed_window", None)
         if (
             not window
             or tuple(ordering) != ("-pk",)
             or request.query_params.get(self.cursor_query_param)
+            or narrow(request.user, queryset.model)
         ):
             return None
         newest = (

@@ -22,11 +22,11 @@ from casework.services import (
     cases_with_stale_levels,
 )
 from governance.models import Role, User
-from governance.scopes import reachable, visible
+from governance.scopes import narrow, reachable, visible
 from grids.models import Area, AreaKind
 from grids.services import area_move
 from tests.casework.factories import CaseFactory
-from tests.factories import AreaFactory, RoleAssignmentFactory, UserFactory
+from tests.factories import AreaFactory, DepartmentFactory, RoleAssignmentFactory, UserFactory
 
 AREA_ROLES = (
     Role.STREET_ADMIN,
@@ -126,6 +126,24 @@ def test_community_and_grid_scopes_read_the_kept_column_without_the_area_table(d
     for area in (district.district, district.street, district.m1, district.b1):
         sql = str(visible(_holder(Role.VIEWER, area), Case.objects.all()).query)
         assert "grids_area" in sql, area.kind
+
+
+def test_a_scope_is_narrow_when_only_kept_columns_or_departments_reach_its_cases(district):
+    d = district
+    for area in (d.c1, d.g1):
+        assert narrow(_holder(Role.COMMUNITY_DISPATCHER, area), Case)
+    handler = UserFactory()
+    RoleAssignmentFactory(
+        user=handler, role=Role.DEPARTMENT_HANDLER, area=None, department=DepartmentFactory()
+    )
+    assert narrow(handler, Case)
+    # A subtree (a street's, a district's, a building's) may reach a street or more.
+    for area in (d.district, d.street, d.b1):
+        assert not narrow(_holder(Role.VIEWER, area), Case), area.kind
+    both = _holder(Role.COMMUNITY_DISPATCHER, d.c1)
+    RoleAssignmentFactory(user=both, role=Role.VIEWER, area=d.street)
+    assert not narrow(User.objects.get(pk=both.pk), Case)
+    assert not narrow(UserFactory(is_superuser=True), Case)
 
 
 def test_moves_carry_the_cases_community_and_grid_along(district):
