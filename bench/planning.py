@@ -13,16 +13,17 @@ connections side by side, request by request (the machine's load falls on all al
 no prepared statement at all (parameters bound by psycopg, every statement planned: the portal
 before the one-case reads were prepared), one with ``DATABASE_PREPARED_STATEMENTS`` (bound by
 the server, prepared after ``DATABASE_PREPARE_THRESHOLD`` runs, so that PostgreSQL may reuse a
-generic plan), and one as the portal connects by default: only the statement of one case by its
-primary key prepared (``governance.db.prepared_statements``).
+generic plan), one with only the statement of one case by its primary key prepared
+(``governance.db.prepared_statements``: the portal before its events' were), and one as the
+portal connects by default: the case's and its events' (``governance.db.prepared``).
 
-The data is ``bench/lists.py``'s street (``--cases`` cases, written unless ``--reuse``).
+The data is ``bench/lists.py``'s street (``--cases`` cases, written unless ``--reuse``); the case
+measured is given six events if it has none (that street's cases have none).
 Writes ``bench/results/planning.md``; ``tests/test_bench.py`` runs :func:`run` at a tiny size.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import statistics
 import sys
@@ -37,11 +38,12 @@ RESULTS = ROOT / "bench" / "results" / "planning.md"
 REQUESTS = [
     ("API case detail", "admin", "/api/v1/cases/{pk}/"),
     ("page: case", "admin", "/cases/{pk}/"),
+    ("API case events", "admin", "/api/v1/cases/{pk}/events/"),
     ("API case list", "admin", "/api/v1/cases/"),
     ("page: case list", "admin", "/cases/"),
     ("page: dispatcher's inbox", "dispatcher", "/cases/inbox/"),
 ]
-MODES = ("planned each time", "prepared", "one case prepared")
+MODES = ("planned each time", "prepared", "one case prepared", "case and events prepared")
 
 
 def main() -> int:
@@ -79,12 +81,39 @@ def run(cases: int, *, renders: int = 100, reuse: bool = False, results: Path = 
         lists._grow(people, 0, cases)
     size = Case.objects.filter(street=people.street).count()
     case = Case.objects.filter(street=people.street).order_by("pk")[size // 2 : size // 2 + 1].get()
+    _give_events(case, people.users["admin"])
     rows, failed = _measure(people, renders, pk=case.pk)
     _report(results, cases=size, renders=renders, rows=rows)
     if failed:
         print(f"FAILED requests: {failed}", file=sys.stderr)
         return 1
     return 0
+
+
+def _give_events(case, actor, count: int = 6) -> None:
+    """``count`` events on ``case`` if it has none: a case's log as its page and API show it."""
+    from datetime import timedelta
+
+    from casework.models import CaseEvent
+
+    if CaseEvent.objects.filter(case=case).exists():
+        return
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case=case,
+            step="report",
+            actor=actor,
+            actor_name=str(actor),
+            role="",
+            from_status="",
+            to_status=case.status,
+            to_holder=case.holder,
+            comment=f"{n}",
+            is_public=True,
+            created_at=case.reported_at + timedelta(minutes=n),
+        )
+        for n in range(count)
+    )
 
 
 def _people(lists):
@@ -105,9 +134,10 @@ def _people(lists):
 
 
 def _wrappers():
-    """One connection per mode: without prepared statements, with them for every statement, and
-    as the portal connects by default (the first with the one-case reads' opt-in switched off
-    while it runs: :func:`_interleaved`)."""
+    """One connection per mode: without prepared statements, with them for every statement, with
+    the one-case reads only, and as the portal connects by default (the first with the opt-in
+    ``DATABASE_PREPARED_READS`` switched off while it runs, the third with the events' reads
+    unprepared: :func:`_interleaved`)."""
     import copy
 
     from django.db import connections
@@ -124,7 +154,7 @@ def _wrappers():
     settings_dict["CONN_MAX_AGE"] = None
     return [
         type(default)({**settings_dict, "OPTIONS": options}, alias="default")
-        for options in (plain, prepared, plain)
+        for options in (plain, prepared, plain, plain)
     ]
 
 
@@ -142,18 +172,19 @@ def _backend_cpu(wrapper) -> float | None:
 def _measure(people, renders: int, *, pk: int) -> tuple[list[dict], list[str]]:
     """Each request in each mode, ``renders`` times, interleaved request by request. Backend CPU
     is read in clock ticks (10 ms): the figure is its total over the runs divided by them."""
+    from django.conf import settings
     from django.db import connections
 
     from casework import selectors
 
     wrappers = _wrappers()
     original = connections["default"]
-    opt_in = selectors.prepared_statements
+    opt_in, events = settings.DATABASE_PREPARED_READS, selectors.prepared
     try:
         return _interleaved(people, renders, pk=pk, wrappers=wrappers)
     finally:
         connections._connections.default = original
-        selectors.prepared_statements = opt_in
+        settings.DATABASE_PREPARED_READS, selectors.prepared = opt_in, events
         for wrapper in wrappers:
             wrapper.close()
 
@@ -172,14 +203,18 @@ def _interleaved(people, renders: int, *, pk: int, wrappers) -> tuple[list[dict]
     server = dict.fromkeys(python, 0.0)
     queries, status = {}, {}
 
+    from django.conf import settings
+
     from casework import selectors
 
-    opt_in = selectors.prepared_statements
+    events = selectors.prepared
 
     def use(mode: int):
         connections._connections.default = wrappers[mode]
-        # "planned each time" is the portal before the one-case reads were prepared.
-        selectors.prepared_statements = contextlib.nullcontext if mode == 0 else opt_in
+        # "planned each time" is the portal before the one-case reads were prepared, "one case
+        # prepared" the portal before the events' were.
+        settings.DATABASE_PREPARED_READS = mode != 0
+        selectors.prepared = (lambda queryset: queryset) if mode == 2 else events
         wrappers[mode].ensure_connection()
         return wrappers[mode]
 
@@ -237,7 +272,8 @@ def _interleaved(people, renders: int, *, pk: int, wrappers) -> tuple[list[dict]
 def _report(results: Path, *, cases: int, renders: int, rows: list[dict]) -> None:
     load = load_average()
     lines = [
-        "# Planning on the hot requests: planned each time, prepared statements, one case prepared",
+        "# Planning on the hot requests: planned each time, prepared statements, one case prepared,"
+        " case and events prepared",
         "",
         "Generated by `bench/planning.py`; do not edit by hand.",
         "",

@@ -5,7 +5,9 @@ lists with a date range, a status or an area range several times slower (bench/R
 "Stop 22"), so they are off. One case read by its primary key has one right plan whatever the
 values: the unique index. :func:`prepared_statements` prepares the statements run inside it on
 PostgreSQL, on the connection they run on (psycopg keeps them per connection, up to 100, until
-the connection closes or a transaction rolls back), and nothing else.
+the connection closes or a transaction rolls back), and nothing else. :func:`prepared` gives a
+queryset whose own statement is run so: the few rows of one parent by their foreign key have one
+right plan too (the foreign key's index), when a parent cannot have more than a few hundred.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from itertools import islice
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
 
 
 @contextmanager
@@ -46,6 +50,32 @@ def prepared_statements(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
         yield
     finally:
         raw.cursor_factory, raw.prepare_threshold = factory, threshold
+
+
+def prepared(queryset: QuerySet) -> QuerySet:
+    """``queryset`` whose statement is a prepared one (:func:`prepared_statements`) when its rows
+    are read; its prefetches, counts and the querysets derived with ``values()`` are not. Only
+    for a statement whose plan does not depend on its values: one row by primary key, or the
+    rows of one parent by a foreign key (check EXPLAIN for the parent with the most)."""
+    queryset = queryset.all()
+    queryset._iterable_class = _prepared_iterable(queryset._iterable_class)
+    return queryset
+
+
+@cache
+def _prepared_iterable(iterable_class: type) -> type:
+    class Prepared(iterable_class):
+        def __iter__(self):
+            rows = iter(super().__iter__())
+            # The statement runs at the first row: only it is inside the block (the rows of a
+            # client-side cursor are all fetched by then).
+            with prepared_statements(self.queryset.db):
+                first = list(islice(rows, 1))
+            yield from first
+            yield from rows
+
+    Prepared.__name__ = Prepared.__qualname__ = f"Prepared{iterable_class.__name__}"
+    return Prepared
 
 
 def _server_binding_cursor():

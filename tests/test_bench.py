@@ -266,10 +266,13 @@ def test_the_planning_benchmark_compares_both_connections_at_a_tiny_size(tmp_pat
         for mode in bench.MODES:
             assert f"| {label} | {mode} |" in report
     # The first connection prepared nothing, the second what it ran often enough, the third the
-    # one-case statements only (those of the case page and the API detail: fewer).
+    # one-case statements only (those of the case page and the API detail: fewer), the fourth
+    # those and the events' of the case page and the API's events.
     counts = report.split("Statements prepared on each connection at the end: ")[1].split("\n")[0]
-    plain, prepared, one_case = (int(part.rsplit(" ", 1)[1]) for part in counts.split(", "))
-    assert plain == 0 and 0 < one_case < prepared
+    plain, prepared, one_case, with_events = (
+        int(part.rsplit(" ", 1)[1]) for part in counts.split(", ")
+    )
+    assert plain == 0 and 0 < one_case < with_events < prepared
 
 
 def test_the_rollup_build_benchmark_runs_at_a_tiny_size(db, capsys):

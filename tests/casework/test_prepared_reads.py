@@ -1,4 +1,5 @@
-"""One case by its primary key is read through a prepared statement, and nothing else is."""
+"""One case by its primary key, and its events by case id, are read through prepared statements,
+and nothing else is."""
 
 from __future__ import annotations
 
@@ -29,12 +30,33 @@ def _prepared_by(get) -> dict[str, int]:
     return {s: n - before.get(s, 0) for s, n in after.items() if n != before.get(s)}
 
 
-def test_the_case_page_prepares_its_case_statement_and_nothing_else(client, case, crew):
+def _is_the_case_statement(statement: str) -> bool:
+    return 'FROM "casework_case"' in statement and '"casework_case"."id" = $' in statement
+
+
+def _is_the_events_statement(statement: str) -> bool:
+    return (
+        'FROM "casework_caseevent"' in statement
+        and '"casework_caseevent"."case_id" = $' in statement
+    )
+
+
+def test_the_case_page_prepares_its_case_and_its_events_statements_and_nothing_else(
+    client, case, crew
+):
     client.force_login(crew.dispatcher_a)
     prepared = _prepared_by(lambda: client.get(reverse("casework:detail", args=[case.pk])))
-    assert list(prepared.values()) == [3]
-    (statement,) = prepared
-    assert 'FROM "casework_case"' in statement and '"casework_case"."id" = $' in statement
+    assert sorted(prepared.values()) == [3, 3]
+    assert sorted(map(_is_the_case_statement, prepared)) == [False, True]
+    assert sorted(map(_is_the_events_statement, prepared)) == [False, True]
+
+
+def test_the_api_events_of_a_case_prepare_their_statements_and_nothing_else(api, case, crew):
+    client = api(crew.dispatcher_a)
+    prepared = _prepared_by(lambda: client.get(f"/api/v1/cases/{case.pk}/events/"))
+    assert sorted(prepared.values()) == [3, 3]
+    assert sorted(map(_is_the_case_statement, prepared)) == [False, True]
+    assert sorted(map(_is_the_events_statement, prepared)) == [False, True]
 
 
 def test_the_api_detail_prepares_its_case_statement_and_nothing_else(api, case, crew):
@@ -42,7 +64,7 @@ def test_the_api_detail_prepares_its_case_statement_and_nothing_else(api, case, 
     prepared = _prepared_by(lambda: client.get(f"/api/v1/cases/{case.pk}/"))
     assert list(prepared.values()) == [3]
     (statement,) = prepared
-    assert 'FROM "casework_case"' in statement and '"casework_case"."id" = $' in statement
+    assert _is_the_case_statement(statement)
 
 
 def test_with_prepared_reads_off_the_case_page_prepares_nothing(client, case, crew, settings):
@@ -54,6 +76,12 @@ def test_with_prepared_reads_off_the_case_page_prepares_nothing(client, case, cr
 def test_the_case_list_prepares_nothing(client, case, crew):
     client.force_login(crew.dispatcher_a)
     assert _prepared_by(lambda: client.get(reverse("casework:list"))) == {}
+    assert connection.connection.prepare_threshold is None
+
+
+def test_the_inbox_prepares_nothing(client, case, crew):
+    client.force_login(crew.dispatcher_a)
+    assert _prepared_by(lambda: client.get(reverse("casework:inbox"))) == {}
     assert connection.connection.prepare_threshold is None
 
 
