@@ -63,8 +63,15 @@ def test_after_the_block_the_connection_binds_on_the_client_again(tree):
         assert cursor.connection.prepare_threshold is None
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's no-op")
-def test_on_sqlite_the_block_does_not_touch_the_database():
-    # Without the django_db mark any database access fails the test.
+def test_on_sqlite_the_block_does_not_touch_the_database(monkeypatch):
+    # Run on either database (the vendor is what the block reads): without the django_db mark
+    # any database access fails the test.
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    with prepared_statements():
+        pass
+
+
+def test_with_prepared_reads_off_the_block_does_not_touch_the_database(settings):
+    settings.DATABASE_PREPARED_READS = False
     with prepared_statements():
         pass
