@@ -3,7 +3,6 @@ scoped and names its joins here, so that pages and the API share them."""
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
 import itertools
@@ -35,7 +34,7 @@ from casework.models import (
     TimeLimit,
 )
 from governance import privacy
-from governance.db import prepared, prepared_statements
+from governance.db import prepared
 from governance.models import DEPARTMENT_ROLES, Department, Role
 from governance.processcache import ProcessCache
 from governance.scopes import area_role, department_role, reachable, scope_of, visible
@@ -191,9 +190,7 @@ def case_details(queryset: QuerySet[Case]) -> QuerySet[Case]:
     """``queryset`` (already scoped) with the joins and related rows of one case, to be narrowed
     to one case by its primary key: its statement is a prepared one."""
     return related_from_caches(
-        queryset.select_related(None).select_related(*DETAIL_JOINS),
-        *DETAIL_RELATIONS,
-        prepared=True,
+        prepared(queryset.select_related(None).select_related(*DETAIL_JOINS)), *DETAIL_RELATIONS
     )
 
 
@@ -488,39 +485,32 @@ def fill_from_caches(cases: list[Case], relations: Iterable[str]) -> None:
 
 class _FilledFromCaches(ModelIterable):
     relations: tuple[str, ...] = ()
-    prepared = False
     # Rows filled at a time: every page at once; an iterator() over many rows in bounded memory.
     batch = 1000
 
     def __iter__(self):
         rows = super().__iter__()
-        # The statement runs at the first row; the caches read what they lack after it, outside
-        # the block, so that only the statement itself is prepared.
-        with prepared_statements(self.queryset.db) if self.prepared else contextlib.nullcontext():
-            batch = list(itertools.islice(rows, self.batch))
-        while batch:
+        while batch := list(itertools.islice(rows, self.batch)):
             fill_from_caches(batch, self.relations)
             yield from batch
-            batch = list(itertools.islice(rows, self.batch))
 
 
 @functools.cache
-def _iterable_filling(relations: tuple[str, ...], prepared: bool) -> type[ModelIterable]:
-    return type(
-        "FilledFromCaches", (_FilledFromCaches,), {"relations": relations, "prepared": prepared}
-    )
+def _iterable_filling(relations: tuple[str, ...], rows: type[ModelIterable]) -> type:
+    return type("FilledFromCaches", (_FilledFromCaches, rows), {"relations": relations})
 
 
-def related_from_caches(
-    queryset: QuerySet[Case], *relations: str, prepared: bool = False
-) -> QuerySet[Case]:
+def related_from_caches(queryset: QuerySet[Case], *relations: str) -> QuerySet[Case]:
     """``queryset`` whose cases come with ``relations`` filled by :func:`fill_from_caches` when
     it is read (instead of joins: PostgreSQL plans a statement of one or two tables in a
-    fraction of a millisecond, one of five or six in several). With ``prepared`` its statement
-    is a prepared one (:func:`governance.db.prepared_statements`): only for a statement whose
-    plan does not depend on its values, one case by its primary key."""
+    fraction of a millisecond, one of five or six in several). The queryset's own way of
+    reading its rows is kept under the filling (:func:`governance.db.prepared`: its statement
+    prepared, and the caches' reads after it not)."""
     queryset = queryset.all()
-    queryset._iterable_class = _iterable_filling(relations, prepared)
+    rows = queryset._iterable_class
+    while issubclass(rows, _FilledFromCaches):
+        rows = rows.__bases__[-1]
+    queryset._iterable_class = _iterable_filling(relations, rows)
     return queryset
 
 
