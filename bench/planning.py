@@ -209,12 +209,16 @@ def _interleaved(people, renders: int, *, pk: int, wrappers) -> tuple[list[dict]
 
     events = selectors.prepared
 
+    def events_unprepared(queryset):
+        # selectors.prepared serves the case's statement too (case_details): keep that one.
+        return queryset if queryset.model is selectors.CaseEvent else events(queryset)
+
     def use(mode: int):
         connections._connections.default = wrappers[mode]
         # "planned each time" is the portal before the one-case reads were prepared, "one case
         # prepared" the portal before the events' were.
         settings.DATABASE_PREPARED_READS = mode != 0
-        selectors.prepared = (lambda queryset: queryset) if mode == 2 else events
+        selectors.prepared = events_unprepared if mode == 2 else events
         wrappers[mode].ensure_connection()
         return wrappers[mode]
 
