@@ -81,14 +81,20 @@ def center_role(user, case: Case) -> str | None:
     return case_role(user, case, workflow.CENTER_ROLES)
 
 
-def role_for_step(user, step: workflow.Step, *, case: Case | None = None, area=None) -> str | None:
-    """The role in which ``user`` may take ``step`` on ``case`` (or file a case in ``area``),
-    or None."""
+def role_for_step(
+    user, step: workflow.Step, *, case: Case | None = None, area=None, ancestry: set | None = None
+) -> str | None:
+    """The role in which ``user`` may take ``step`` on ``case`` (or file a case in ``area``;
+    with ``ancestry``, in the tree as it stands now: see ``scopes.area_role``), or None."""
     if scope_of(user).is_superuser:
         return "superuser"
     for role, needed_holder in step.roles.items():
         if case is None:
-            found = area_role(user, area, [role]) if role not in DEPARTMENT_ROLES else None
+            found = (
+                area_role(user, area, [role], ancestry=ancestry)
+                if role not in DEPARTMENT_ROLES
+                else None
+            )
         elif needed_holder is None or case.holder == needed_holder:
             found = case_role(user, case, [role])
         else:

@@ -97,8 +97,10 @@ def case_report(
     The community and grid the case keeps are read inside that transaction, with the number,
     after the areas' ancestry lock is taken shared (``Area.lock_ancestry``): a move of the area
     or of one above it either waits for this filing and carries its case along
-    (:func:`cases_follow_area`), or committed before and is seen. The street stays the one read
-    before (it numbers the case; see :data:`MOVING_LEVELS`).
+    (:func:`cases_follow_area`), or committed before and is seen; in that case the filer's
+    role is checked again against the tree as it stands now (a grid worker whose building moved
+    to another community's grid meanwhile may no longer file there). The street stays the one
+    read before (it numbers the case; see :data:`MOVING_LEVELS`).
     """
     step = workflow.STEPS["report"]
     errors = case_report_errors(
@@ -125,17 +127,7 @@ def case_report(
     levels = case_levels(area)
     if levels["street"] is None:
         raise ValidationError({"area": _("This area does not belong to a street.")})
-    role = role_for_step(actor, step, area=area)
-    if role is None:
-        raise PermissionDenied(_("You may not report cases in %(area)s.") % {"area": area.name})
-    if source not in workflow.REPORT_SOURCES.get(role, Source.values):
-        raise PermissionDenied(
-            _("As %(role)s you may file cases from these sources only: %(sources)s.")
-            % {
-                "role": Role(role).label,
-                "sources": "、".join(str(Source(s).label) for s in workflow.REPORT_SOURCES[role]),
-            }
-        )
+    role = _filing_role(actor, step, area, source)
 
     prepared = prepare_photos(photos)
     now = now or timezone.now()
@@ -191,6 +183,10 @@ def case_report(
                 case.number, now_levels = next_case_number(
                     street=case.street, year=timezone.localtime(now).year, levels_of=area
                 )
+            if any(getattr(case, f"{name}_id") != pk for name, pk in now_levels.items()):
+                # A move committed between the check above and the lock: check the filer
+                # again against the tree as it stands now (one statement, on this path only).
+                role = _filing_role(actor, step, area, source, Area.stored_ancestry(area.pk))
             for name, pk in now_levels.items():
                 setattr(case, f"{name}_id", pk)
             case.save()
@@ -213,6 +209,23 @@ def case_report(
         _discard(saved)
         raise
     return case
+
+
+def _filing_role(actor, step, area: Area, source: str, ancestry: set | None = None) -> str:
+    """The role in which ``actor`` files a case from ``source`` in ``area`` (in the tree as it
+    stands now with ``ancestry``: see ``scopes.area_role``); PermissionDenied if none."""
+    role = role_for_step(actor, step, area=area, ancestry=ancestry)
+    if role is None:
+        raise PermissionDenied(_("You may not report cases in %(area)s.") % {"area": area.name})
+    if source not in workflow.REPORT_SOURCES.get(role, Source.values):
+        raise PermissionDenied(
+            _("As %(role)s you may file cases from these sources only: %(sources)s.")
+            % {
+                "role": Role(role).label,
+                "sources": "、".join(str(Source(s).label) for s in workflow.REPORT_SOURCES[role]),
+            }
+        )
+    return role
 
 
 def case_report_once(

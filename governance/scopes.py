@@ -296,14 +296,24 @@ def can_change(user, obj: Model) -> bool:
 # case's, a new record's parent) and read only the user's cached assignments: no query.
 
 
-def area_role(user, area, roles: Iterable[str]) -> str | None:
+def area_role(user, area, roles: Iterable[str], *, ancestry: set | None = None) -> str | None:
     """The first of ``roles`` (in the order given) through which ``area`` lies in ``user``'s
-    scope, or None. A superuser holds no role here: callers say what a superuser may do."""
+    scope, or None. A superuser holds no role here: callers say what a superuser may do.
+
+    ``ancestry``, the pks of ``area`` and its ancestors as the tree stands now
+    (``stored_ancestry``), answers for that tree instead of the nested-set numbers ``area`` and
+    the user's areas were loaded with: for a write that checks again after a move may have
+    committed (filing a case, ``casework.services.case_report``)."""
     if area is None:
         return None
     scope = scope_of(user)
     for role in roles:
-        if any(area.is_within(node) for node in scope.areas([role])):
+        nodes = scope.areas([role])
+        if ancestry is not None:
+            found = any(node.pk in ancestry for node in nodes)
+        else:
+            found = any(area.is_within(node) for node in nodes)
+        if found:
             return role
     return None
 

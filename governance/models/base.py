@@ -336,6 +336,20 @@ class TreeModel(MPTTModel):
         )
 
     @classmethod
+    def stored_ancestry(cls, pk) -> set:
+        """The pks of the node ``pk`` and of its ancestors where the tree has them when the
+        statement runs (:meth:`stored_ancestors_cte`): for a check that must agree with the tree
+        as it stands now, not with nodes loaded before (their nested-set numbers may be stale).
+        Empty when there is no such node."""
+        using = router.db_for_read(cls)
+        q = connections[using].ops.quote_name
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                f"{cls.stored_ancestors_cte('above', [])}SELECT {q('pk')} FROM {q('above')}", [pk]
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    @classmethod
     def with_ancestors(cls, pk) -> TreeModel | None:
         """The node ``pk`` and its ancestors, read in one query; the ancestors (root first) are
         kept on the node as ``loaded_ancestors``. None when there is no such node.

@@ -7,14 +7,16 @@ moved. Each test compares with the subtree condition written out here.
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from casework.models import Attachment, Case, CaseEvent
+from casework.models import Attachment, Case, CaseCounter, CaseEvent
 from casework.services import (
     case_levels,
     case_report,
@@ -22,7 +24,7 @@ from casework.services import (
     cases_with_stale_levels,
 )
 from governance.models import Role, User
-from governance.scopes import narrow, reachable, visible
+from governance.scopes import narrow, reachable, scope_of, visible
 from grids.models import Area, AreaKind
 from grids.services import area_move
 from tests.casework.factories import CaseFactory
@@ -252,13 +254,14 @@ def test_filing_reads_the_levels_in_its_transaction_at_every_kind_of_area(distri
 
 
 def test_a_filing_on_a_copy_read_before_a_move_keeps_the_levels_after_it(tree, categories, cast):
-    # The area and its ancestors as the API's process cache may still hold them.
+    # The area and its ancestors as the API's process cache may still hold them; the street's
+    # admin may file in both communities.
     copy = Area.with_ancestors(tree.building_a1.pk)
     Area.objects.get(pk=tree.building_a1.pk).move_to(
         Area.objects.get(pk=tree.micro_b1.pk), "last-child"
     )
     case = case_report(
-        actor=cast.dispatcher_a, title="井盖缺失", category=categories.garbage, area=copy,
+        actor=cast.street_admin, title="井盖缺失", category=categories.garbage, area=copy,
         source="patrol", address="青松里1号楼",
     )  # fmt: skip
 
@@ -268,6 +271,54 @@ def test_a_filing_on_a_copy_read_before_a_move_keeps_the_levels_after_it(tree, c
         tree.grid_b1,
     )
     assert not cases_with_stale_levels().exists()
+
+
+@pytest.mark.parametrize("who", ["dispatcher_a", "worker_a"])
+def test_a_filer_whose_area_moved_out_of_scope_before_the_lock_is_refused(
+    who, tree, categories, cast
+):
+    # The filer's copies of the area and of their own scope were read before the move (the
+    # API's process caches): the check before the transaction passes on them. Under the lock
+    # the building lies in community B, where neither may file.
+    filer = User.objects.get(pk=getattr(cast, who).pk)
+    copy = Area.with_ancestors(tree.building_a1.pk)
+    assert scope_of(filer).assignments
+    Area.objects.get(pk=tree.building_a1.pk).move_to(
+        Area.objects.get(pk=tree.micro_b1.pk), "last-child"
+    )
+    numbers_before = list(CaseCounter.objects.values_list("street_id", "year", "last"))
+
+    with pytest.raises(PermissionDenied, match=re.escape(tree.building_a1.name)):
+        case_report(
+            actor=filer, title="井盖缺失", category=categories.garbage, area=copy,
+            source="patrol", address="青松里1号楼",
+        )  # fmt: skip
+
+    assert not Case.objects.exists()
+    assert not CaseEvent.objects.exists()
+    # The number taken under the lock was given back with the rest of the filing.
+    assert list(CaseCounter.objects.values_list("street_id", "year", "last")) == numbers_before
+
+
+def test_a_filer_whose_area_moved_within_scope_files_with_the_role_it_holds_there(
+    tree, categories, cast
+):
+    # The building moves from community A to B; admin_a (street admin of A only) may not file
+    # there, but a user who is also community B's dispatcher files as that.
+    filer = User.objects.get(pk=cast.admin_a.pk)
+    RoleAssignmentFactory(user=filer, role=Role.COMMUNITY_DISPATCHER, area=tree.community_b)
+    copy = Area.with_ancestors(tree.building_a1.pk)
+    assert len(scope_of(filer).assignments) == 2
+    Area.objects.get(pk=tree.building_a1.pk).move_to(
+        Area.objects.get(pk=tree.micro_b1.pk), "last-child"
+    )
+    case = case_report(
+        actor=filer, title="井盖缺失", category=categories.garbage, area=copy,
+        source="patrol", address="青松里1号楼",
+    )  # fmt: skip
+
+    assert case.community_id == tree.community_b.pk
+    assert case.events.get().role == Role.COMMUNITY_DISPATCHER
 
 
 def test_the_community_search_reads_the_scope_column(tree, cast, categories):

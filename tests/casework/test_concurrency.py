@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 
 from casework.models import Case, CaseEvent, Source, Status
@@ -177,9 +178,9 @@ def _file_on(area, actor, categories):
     )
 
 
-def test_a_filing_while_a_move_is_uncommitted_keeps_the_moved_levels(
-    transactional_db, tree, categories, crew
-):
+def _file_while_a_move_is_uncommitted(tree, filer, categories):
+    """Start moving building A1 to community B, hold the move open until ``filer``'s filing
+    waits for it, then let both go on: the filing's result (or its exception raised)."""
     # The area and its ancestors as the filer read them before the move (the API's copy).
     area = Area.with_ancestors(tree.building_a1.pk)
     moved, go = threading.Event(), threading.Event()
@@ -195,17 +196,37 @@ def test_a_filing_while_a_move_is_uncommitted_keeps_the_moved_levels(
         mover = _Side(lambda: _move_building_to_community_b(tree))
         mover.start()
         assert moved.wait(DEADLINE)
-        filer = _Side(lambda: _file_on(area, crew.worker_a, categories))
-        filer.start()
-        wait_for(filer.waiting_or_done, timeout=DEADLINE, what="the filing to wait or end")
+        filing = _Side(lambda: _file_on(area, filer, categories))
+        filing.start()
+        wait_for(filing.waiting_or_done, timeout=DEADLINE, what="the filing to wait or end")
         go.set()
         mover.result()
-        case = filer.result()
+        return filing.result()
     finally:
         go.set()
         area_moved.disconnect(sender=Area, dispatch_uid="test-hold-move")
 
+
+def test_a_filing_while_a_move_is_uncommitted_keeps_the_moved_levels(
+    transactional_db, tree, categories, crew
+):
+    # The street's center supervisor may file in both communities.
+    case = _file_while_a_move_is_uncommitted(tree, crew.center, categories)
+
     _assert_filed_under_community_b(case, tree)
+
+
+def test_a_filing_whose_area_moves_out_of_the_filers_scope_meanwhile_is_refused(
+    transactional_db, tree, categories, crew
+):
+    # Grid A1's worker was allowed to file on the tree read before the move; under the lock
+    # the building lies in grid B1. Nothing is written, and the number is given back.
+    with pytest.raises(PermissionDenied):
+        _file_while_a_move_is_uncommitted(tree, crew.worker_a, categories)
+
+    assert not Case.objects.filter(title="井盖缺失").exists()
+    assert Area.objects.get(pk=tree.building_a1.pk).parent_id == tree.micro_b1.pk
+    assert _file_on(Area.with_ancestors(tree.building_a1.pk), crew.worker_b, categories).number
 
 
 def test_a_move_while_a_filing_is_uncommitted_carries_its_case_along(
