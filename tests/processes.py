@@ -45,11 +45,16 @@ def wait_for(condition, *, timeout: float, what: str):
 
 
 class RedisServer:
-    """A redis-server process of the test's own, on a free port, that can be stopped and started."""
+    """A redis-server process of the test's own, on a free port, that can be stopped and started.
 
-    def __init__(self, tmp_path: Path) -> None:
+    It starts empty each time, as after a crash, unless ``keep_data``: then it saves its data
+    when it is stopped and reads it back when it starts, as a Redis restarted by its operator
+    does (the unacknowledged messages of a broker outage are still there)."""
+
+    def __init__(self, tmp_path: Path, *, keep_data: bool = False) -> None:
         self.port = free_port()
         self.tmp_path = tmp_path
+        self.keep_data = keep_data
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -65,9 +70,11 @@ class RedisServer:
             return False
 
     def start(self) -> None:
+        # A save point makes redis-server write its snapshot when it is stopped (SIGTERM).
+        save = "3600 1" if self.keep_data else ""
         self.proc = subprocess.Popen(
             [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.tmp_path)],
+             "--save", save, "--appendonly", "no", "--dir", str(self.tmp_path)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
