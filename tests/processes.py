@@ -231,12 +231,15 @@ class Stack:
 
     def _supervise(self, *names: str) -> None:
         """As systemd's ``Restart=always`` with ``RestartSec=2`` (deploy/systemd): a worker or
-        beat that ends is started again two seconds later. A Celery worker can end on a broker
-        outage: kombu 5.7, closing a channel whose connection is gone, restores the unacknowledged
-        messages through a client it cannot build (``AttributeError: 'NoneType' object has no
-        attribute 'hostname'``) and the worker stops (seen once in four runs of the
-        production-stack test under load); in production systemd starts it again, and so does
-        this. Each restart is in ``restarts`` and in supervisor.log."""
+        beat that ends is started again two seconds later. Each restart is in ``restarts`` and
+        in supervisor.log.
+
+        It is a safety net, as in production: a broker outage no longer ends the worker. kombu
+        5.7's worker did end (``AttributeError: 'NoneType' object has no attribute 'hostname'``
+        while a channel whose connection was gone restored its unacknowledged messages) when a
+        task was in flight; the portal's Redis transport (governance/broker.py) keeps that
+        channel's connection parameters, and tests/governance/test_broker_outage.py asserts
+        that ``restarts`` stays empty through a Redis stop and start."""
         argv = {name: list(self.procs[name].args) for name in names}
 
         def run() -> None:

@@ -166,3 +166,21 @@ def test_with_redis_away_the_channel_fails_with_a_connection_error_and_acknowled
     assert _unacked(redis_server) == 1  # neither lost nor restored twice
     message.ack()  # the task ended after the outage: its acknowledgement reaches Redis
     assert (_unacked(redis_server), _queued(redis_server, queue)) == (0, 0)
+
+
+def test_a_message_never_acknowledged_is_delivered_again_after_the_visibility_timeout(
+    redis_server, held
+):
+    connection, channel, _message, queue = held
+    redis_server.stop()
+    _collect(connection)
+    with pytest.raises(connection.connection_errors):
+        channel.close()
+    redis_server.start()
+    # The worker that held it is gone for good: another worker's channel restores what has been
+    # unacknowledged for longer than the visibility timeout (an hour by default; none here).
+    with Connection(
+        f"{redis_server.url}/0", transport=Transport, transport_options={"visibility_timeout": 0}
+    ) as other:
+        other.default_channel.qos.restore_visible()
+    assert (_unacked(redis_server), _queued(redis_server, queue)) == (0, 1)
