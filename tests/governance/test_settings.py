@@ -61,9 +61,9 @@ def test_the_embedded_default_is_sqlite_in_wal_mode_with_immediate_transactions(
         "d = s.DATABASES['default']; "
         "print(json.dumps([d['ENGINE'], str(d['NAME']), d['OPTIONS']['transaction_mode'], mode,"
         " s.CELERY_BROKER_URL,"
-        " sorted(s.CELERY_BROKER_TRANSPORT_OPTIONS)]))"
+        " sorted(s.CELERY_BROKER_TRANSPORT_OPTIONS), hasattr(s, 'CELERY_BROKER_TRANSPORT')]))"
     )
-    engine, name, transaction_mode, journal, broker, broker_options = output(
+    engine, name, transaction_mode, journal, broker, broker_options, transport = output(
         run(tmp_path, code, DEBUG="1")
     )
     assert engine == "django.db.backends.sqlite3"
@@ -72,6 +72,7 @@ def test_the_embedded_default_is_sqlite_in_wal_mode_with_immediate_transactions(
     assert journal == "wal"
     assert broker.startswith("filesystem://")
     assert "data_folder_in" in broker_options
+    assert not transport  # kombu's filesystem transport, named by the URL
     assert (tmp_path / "var" / "celery-broker" / "queue").is_dir()
 
 
@@ -79,7 +80,8 @@ def test_database_url_and_broker_url_switch_to_postgresql_and_redis(tmp_path):
     code = (
         "d = s.DATABASES['default']; "
         "print(json.dumps([d['ENGINE'], d['NAME'], d['HOST'], d['PORT'], s.CELERY_BROKER_URL,"
-        " hasattr(s, 'CELERY_BROKER_TRANSPORT_OPTIONS'), s.CACHES['default']['BACKEND']]))"
+        " hasattr(s, 'CELERY_BROKER_TRANSPORT_OPTIONS'), s.CACHES['default']['BACKEND'],"
+        " s.CELERY_BROKER_TRANSPORT]))"
     )
     result = run(
         tmp_path,
@@ -89,11 +91,13 @@ def test_database_url_and_broker_url_switch_to_postgresql_and_redis(tmp_path):
         CELERY_BROKER_URL="redis://broker.example:6379/3",
         REDIS_URL="redis://broker.example:6379/4",
     )
-    engine, name, host, port, broker, fs_options, cache = output(result)
+    engine, name, host, port, broker, fs_options, cache, transport = output(result)
     assert engine == "django.db.backends.postgresql"
     assert (name, host, port) == ("portal", "db.example", 5433)
     assert broker == "redis://broker.example:6379/3"
     assert not fs_options
+    # kombu's Redis transport with a channel that survives a broker outage (governance/broker.py).
+    assert transport == "governance.broker:Transport"
     assert cache == "governance.cache.ResilientRedisCache"  # Redis, failing soft
     assert not (tmp_path / "var" / "celery-broker").exists()
 
