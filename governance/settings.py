@@ -204,9 +204,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
-elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+elif CELERY_BROKER_URL.startswith("redis://"):
     # kombu's Redis transport with a channel that survives its connection being collected: a
     # Redis outage with a task in flight no longer ends the worker (governance/broker.py).
+    # Not for rediss://: kombu takes its TLS settings from that scheme only when the URL names
+    # the transport, so a TLS broker keeps kombu's own (deploy/README.md says what that costs).
     CELERY_BROKER_TRANSPORT = "governance.broker:Transport"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -76,6 +76,16 @@ def test_the_embedded_default_is_sqlite_in_wal_mode_with_immediate_transactions(
     assert (tmp_path / "var" / "celery-broker" / "queue").is_dir()
 
 
+def test_a_tls_broker_keeps_kombus_own_transport(tmp_path):
+    # kombu reads a rediss:// URL's TLS defaults only when the scheme names the transport.
+    code = "print(json.dumps([s.CELERY_BROKER_URL, getattr(s, 'CELERY_BROKER_TRANSPORT', None)]))"
+    broker, transport = output(
+        run(tmp_path, code, DEBUG="1", CELERY_BROKER_URL="rediss://broker.example:6380/3")
+    )
+    assert broker == "rediss://broker.example:6380/3"
+    assert transport is None
+
+
 def test_database_url_and_broker_url_switch_to_postgresql_and_redis(tmp_path):
     code = (
         "d = s.DATABASES['default']; "
