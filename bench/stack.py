@@ -286,9 +286,9 @@ def cpu_groups(stack) -> dict[str, list]:
     """The process groups whose CPU bench/load.py accounts (bench/cputime.py's selectors): the
     web (gunicorn's master, whose tree holds the workers and whose children's times keep those
     recycled), the database (the cluster's postmaster when it is the run's own, else the
-    backends of the stack's database), the rest (Redis, the worker and beat, as they are now:
-    the supervisor may have started one again). A group left empty is reported as a dash."""
-    groups = {"web": [stack.procs["web"].pid], "db": [], "other": []}
+    backends of the stack's database), Redis, and the worker and beat as they are now (the
+    supervisor may have started one again). A group left empty is reported as a dash."""
+    groups = {"web": [stack.procs["web"].pid], "db": [], "redis": [], "celery": []}
     if getattr(stack, "postgres", None) is not None:
         with contextlib.suppress(OSError, ValueError, IndexError):
             pidfile = stack.postgres.data / "postmaster.pid"
@@ -297,8 +297,8 @@ def cpu_groups(stack) -> dict[str, list]:
         groups["db"] = ["postgres:" + urlsplit(stack.env["DATABASE_URL"]).path.lstrip("/")]
     redis = getattr(stack, "redis", None)
     if redis is not None and redis.proc is not None:
-        groups["other"].append(redis.proc.pid)
-    groups["other"] += [stack.procs[name].pid for name in ("worker", "beat") if name in stack.procs]
+        groups["redis"] = [redis.proc.pid]
+    groups["celery"] = [stack.procs[name].pid for name in ("worker", "beat") if name in stack.procs]
     return groups
 
 
@@ -324,25 +324,30 @@ def _load(stack, requests: list[dict], *, threads: int, seconds: float) -> list[
         print(
             f"  {row['label']}: {row['per_second']:.1f}/s, p50 {row['p50']:.0f} ms, "
             f"p95 {row['p95']:.0f} ms, p99 {row['p99']:.0f} ms, {row['failed']} failed; "
-            f"CPU ms/req {cpu_per_request(row)}, the stack's share of {os.cpu_count()} CPUs "
+            f"CPU ms/req web / db / load / redis / celery {cpu_per_request(row, EACH_GROUP)}, "
+            f"the stack's share of {os.cpu_count()} CPUs "
             f"{sum(used) / row['elapsed'] / (os.cpu_count() or 1):.2f}",
             flush=True,
         )
     return rows
 
 
-CPU_GROUPS = ("web", "db", "load", "other")
+# The table's groups; "other" is Redis with the worker and beat (the console shows each).
+CPU_GROUPS = {"web": ("web",), "db": ("db",), "load": ("load",), "other": ("redis", "celery")}
+EACH_GROUP = {part: (part,) for part in ("web", "db", "load", "redis", "celery")}
 
 
-def cpu_per_request(row: dict) -> str:
+def cpu_per_request(row: dict, groups: dict = CPU_GROUPS) -> str:
     """The row's milliseconds of CPU per request by group, "web / db / load / other"; a dash for
     a group not accounted (no /proc, a process gone)."""
     cpu = row.get("cpu") or {}
-    return " / ".join(
-        "—" if cpu.get(group) is None or not row["requests"]
-        else f"{1000 * cpu[group] / row['requests']:.1f}"
-        for group in CPU_GROUPS
-    )  # fmt: skip
+    shown = []
+    for parts in groups.values():
+        if not row["requests"] or any(cpu.get(part) is None for part in parts):
+            shown.append("—")
+        else:
+            shown.append(f"{1000 * sum(cpu[part] for part in parts) / row['requests']:.1f}")
+    return " / ".join(shown)
 
 
 def production_settings() -> dict[str, str]:
