@@ -29,16 +29,18 @@ def _processes() -> dict[int, tuple[int, int, str]]:
         try:
             with open(f"/proc/{name}/stat", "rb") as stat:
                 line = stat.read()
-        except OSError:  # the process ended between the listing and the read
+            # The command name is in parentheses and may itself hold spaces and parentheses:
+            # the numbered fields resume after the last ')'.
+            opening, closing = line.index(b"("), line.rindex(b")")
+            fields = line[closing + 2 :].split()
+            # fields[0] is field 3 (state): ppid is field 4, utime, stime, cutime, cstime 14-17.
+            ticks = sum(int(value) for value in fields[11:15])
+            parent = int(fields[1])
+        except (OSError, ValueError, IndexError):
+            # Ended between the listing and the read, or not a stat line: left out (a group
+            # whose root is left out is reported as a dash).
             continue
-        # The command name is in parentheses and may itself hold spaces and parentheses: the
-        # numbered fields resume after the last ')'.
-        opening, closing = line.index(b"("), line.rindex(b")")
-        fields = line[closing + 2 :].split()
-        # fields[0] is field 3 (state): ppid is field 4, utime, stime, cutime, cstime 14-17.
-        ticks = sum(int(value) for value in fields[11:15])
-        command = line[opening + 1 : closing].decode(errors="replace")
-        table[int(name)] = (int(fields[1]), ticks, command)
+        table[int(name)] = (parent, ticks, line[opening + 1 : closing].decode(errors="replace"))
     return table
 
 
