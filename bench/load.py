@@ -7,6 +7,9 @@ The plan: ``{"base": "http://127.0.0.1:PORT", "threads": 4, "seconds": 5, "reque
 ``seconds`` seconds (after one unmeasured request per thread), each thread with its own ``http.client``
 connection (kept alive while the server keeps it). Prints, per label, the number of requests,
 the non-2xx answers, the throughput and the 50th, 95th and 99th percentiles of the latency (ms).
+With ``"cpu": {"web": [PID], "db": [PID or "postgres:NAME"], ...}`` in the plan (bench/cputime.py's
+groups), each row also gives the seconds of CPU each group, and this process (``load``), used
+between the opening of its measured window and the end of its last request.
 Only the standard library: nothing of the portal is imported here.
 """
 
@@ -17,7 +20,11 @@ import json
 import sys
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cputime
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -54,7 +61,9 @@ class Client:
         return 0
 
 
-def run_one(base: str, request: dict, *, threads: int, seconds: float) -> dict:
+def run_one(
+    base: str, request: dict, *, threads: int, seconds: float, cpu: dict | None = None
+) -> dict:
     parts = urlsplit(base)
     body = request.get("body")
     data = json.dumps(body).encode() if body is not None else None
@@ -69,9 +78,14 @@ def run_one(base: str, request: dict, *, threads: int, seconds: float) -> dict:
     # The window is set by the barrier's action, before any thread passes it: set after the
     # wait, a thread that finished its first request before the main thread ran again found
     # no end and died (a row of 0 requests on a loaded machine).
-    window: dict[str, float] = {}
+    window: dict = {}
 
     def open_window() -> None:
+        # The other processes are read first and this one's own time last, so that reading
+        # /proc is not counted as the load generator's work (and the reverse at the end).
+        if cpu is not None:
+            window["cpu"] = cputime.snapshot(cpu)
+            window["own"] = time.process_time()
         window["start"] = time.monotonic()
         window["end"] = window["start"] + seconds
 
@@ -105,6 +119,10 @@ def run_one(base: str, request: dict, *, threads: int, seconds: float) -> dict:
     for thread in pool:
         thread.join()
     elapsed = max(time.monotonic() - window["start"], 1e-9)
+    used = None
+    if cpu is not None:
+        own = time.process_time() - window["own"]
+        used = {**cputime.spent(window["cpu"], cputime.snapshot(cpu)), "load": own}
     return {
         "label": request["label"],
         "requests": len(latencies),
@@ -114,13 +132,21 @@ def run_one(base: str, request: dict, *, threads: int, seconds: float) -> dict:
         "p50": 1000 * percentile(latencies, 0.50),
         "p95": 1000 * percentile(latencies, 0.95),
         "p99": 1000 * percentile(latencies, 0.99),
+        "elapsed": elapsed,
+        "cpu": used,
     }
 
 
 def main() -> int:
     plan = json.load(sys.stdin)
     results = [
-        run_one(plan["base"], request, threads=plan["threads"], seconds=plan["seconds"])
+        run_one(
+            plan["base"],
+            request,
+            threads=plan["threads"],
+            seconds=plan["seconds"],
+            cpu=plan.get("cpu"),
+        )
         for request in plan["requests"]
     ]
     json.dump(results, sys.stdout)

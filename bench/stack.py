@@ -10,7 +10,9 @@ street, written with ``INSERT … SELECT generate_series``). At each size a seco
 (bench/load.py, threads with http.client) drives each main page and endpoint for ``--seconds``
 and reports throughput and p50/p95/p99, beside the ceiling (the cheapest authenticated
 endpoint, ``/api/v1/me/``) and the filing rate over the API. Queries per request are counted
-in this process through Django's test client. Writes ``bench/RESULTS.md`` (the measured part,
+in this process through Django's test client. The CPU each request costs is accounted by
+process group over each row's measured window (bench/cputime.py, from /proc): the web
+(gunicorn), the database, the load generator and the rest (Redis, the worker and beat). Writes ``bench/RESULTS.md`` (the measured part,
 between markers; the findings around it are kept).
 """
 
@@ -26,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lists
@@ -117,7 +120,10 @@ def run(
             for row in measured
             if row["failed"] or not row["requests"]
         ]
-        _write(results, small, large, threads, seconds, rows, open_window)
+        _write(
+            results, small, large, threads, seconds, rows, open_window,
+            database_own=stack.postgres is not None,
+        )  # fmt: skip
         print(f"Results written to {results}")
         if failed:
             print(f"FAILED requests: {failed}\n{stack.logs()}", file=sys.stderr)
@@ -148,6 +154,7 @@ def running_stack(prefix: str, database_url: str | None, *, durable=False, keep=
         stack = Stack(tmp, redis, database_url)
         stack.env.update(production_settings())
         stack.postgres = postgres
+        stack.redis = redis
         yield stack
     finally:
         if stack is not None:
@@ -275,11 +282,32 @@ def _queries(people, requests: list[dict]) -> dict[str, int]:
     return counts
 
 
+def cpu_groups(stack) -> dict[str, list]:
+    """The process groups whose CPU bench/load.py accounts (bench/cputime.py's selectors): the
+    web (gunicorn's master, whose tree holds the workers and whose children's times keep those
+    recycled), the database (the cluster's postmaster when it is the run's own, else the
+    backends of the stack's database), Redis, and the worker and beat as they are now (the
+    supervisor may have started one again). A group left empty is reported as a dash."""
+    groups = {"web": [stack.procs["web"].pid], "db": [], "redis": [], "celery": []}
+    if getattr(stack, "postgres", None) is not None:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pidfile = stack.postgres.data / "postmaster.pid"
+            groups["db"] = [int(pidfile.read_text().split()[0])]
+    else:
+        groups["db"] = ["postgres:" + urlsplit(stack.env["DATABASE_URL"]).path.lstrip("/")]
+    redis = getattr(stack, "redis", None)
+    if redis is not None and redis.proc is not None:
+        groups["redis"] = [redis.proc.pid]
+    groups["celery"] = [stack.procs[name].pid for name in ("worker", "beat") if name in stack.procs]
+    return groups
+
+
 def _load(stack, requests: list[dict], *, threads: int, seconds: float) -> list[dict]:
     plan = {
         "base": f"http://127.0.0.1:{stack.port}",
         "threads": threads,
         "seconds": seconds,
+        "cpu": cpu_groups(stack),
         "requests": [
             {k: r[k] for k in ("label", "method", "path", "headers", "body") if k in r}
             for r in requests
@@ -292,12 +320,34 @@ def _load(stack, requests: list[dict], *, threads: int, seconds: float) -> list[
     )  # fmt: skip
     rows = json.loads(done.stdout)
     for row in rows:
+        used = [v for v in (row["cpu"] or {}).values() if v is not None]
         print(
             f"  {row['label']}: {row['per_second']:.1f}/s, p50 {row['p50']:.0f} ms, "
-            f"p95 {row['p95']:.0f} ms, p99 {row['p99']:.0f} ms, {row['failed']} failed",
+            f"p95 {row['p95']:.0f} ms, p99 {row['p99']:.0f} ms, {row['failed']} failed; "
+            f"CPU ms/req web / db / load / redis / celery {cpu_per_request(row, EACH_GROUP)}, "
+            f"the stack's share of {os.cpu_count()} CPUs "
+            f"{sum(used) / row['elapsed'] / (os.cpu_count() or 1):.2f}",
             flush=True,
         )
     return rows
+
+
+# The table's groups; "other" is Redis with the worker and beat (the console shows each).
+CPU_GROUPS = {"web": ("web",), "db": ("db",), "load": ("load",), "other": ("redis", "celery")}
+EACH_GROUP = {part: (part,) for part in ("web", "db", "load", "redis", "celery")}
+
+
+def cpu_per_request(row: dict, groups: dict = CPU_GROUPS) -> str:
+    """The row's milliseconds of CPU per request by group, "web / db / load / other"; a dash for
+    a group not accounted (no /proc, a process gone)."""
+    cpu = row.get("cpu") or {}
+    shown = []
+    for parts in groups.values():
+        if not row["requests"] or any(cpu.get(part) is None for part in parts):
+            shown.append("—")
+        else:
+            shown.append(f"{1000 * sum(cpu[part] for part in parts) / row['requests']:.1f}")
+    return " / ".join(shown)
 
 
 def production_settings() -> dict[str, str]:
@@ -322,7 +372,9 @@ def _database_settings() -> str:
     ) + ", persistent connections (60 s, health-checked), as deploy/portal.env.example"
 
 
-def _write(results: Path, small, large, threads, seconds, rows, open_window=None) -> None:
+def _write(
+    results: Path, small, large, threads, seconds, rows, open_window=None, database_own=True
+) -> None:
     at_small = {r["label"]: r for r in rows[small]}
     at_large = {r["label"]: r for r in rows[large]}
     ceiling = (at_small[CEILING]["per_second"], at_large[CEILING]["per_second"])
@@ -340,11 +392,25 @@ def _write(results: Path, small, large, threads, seconds, rows, open_window=None
             if open_window
             else "one in five cases open at both sizes (the open backlog grows with the history)"
         ),
+        "- CPU ms/req: the user and system CPU time of each group of processes (/proc) over the "
+        "row's measured window, over the requests answered: web = gunicorn's master and workers "
+        "(recycled ones too), db = "
+        + (
+            "the PostgreSQL cluster (every process: backends, background writers, autovacuum), "
+            if database_own
+            else "the backends of the stack's database (a cluster not the run's own; "
+            "ended backends lost), "
+        )
+        + "load = the load generator, other = Redis, the Celery worker and beat; idle "
+        "background work falls in the row it happens in. CPU time is inflated less than wall "
+        "time by other work on the machine",
         f"- Load average (1, 5, 15 min) at the end: {load_average()}",
         "",
         f"| request | req/s at {small:,} | share of ceiling | p50 / p95 / p99 ms | queries "
-        f"| req/s at {large:,} | share of ceiling | p50 / p95 / p99 ms | queries | p50 ratio |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| CPU ms/req web / db / load / other "
+        f"| req/s at {large:,} | share of ceiling | p50 / p95 / p99 ms | queries "
+        "| CPU ms/req web / db / load / other | p50 ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, a in at_small.items():
         b = at_large[label]
@@ -352,8 +418,9 @@ def _write(results: Path, small, large, threads, seconds, rows, open_window=None
         lines.append(
             f"| {label} | {a['per_second']:.1f} | {a['per_second'] / ceiling[0]:.2f} | "
             f"{a['p50']:.0f} / {a['p95']:.0f} / {a['p99']:.0f} | {a['queries']} | "
-            f"{b['per_second']:.1f} | {b['per_second'] / ceiling[1]:.2f} | "
-            f"{b['p50']:.0f} / {b['p95']:.0f} / {b['p99']:.0f} | {b['queries']} | {ratio:.1f}× |"
+            f"{cpu_per_request(a)} | {b['per_second']:.1f} | {b['per_second'] / ceiling[1]:.2f} | "
+            f"{b['p50']:.0f} / {b['p95']:.0f} / {b['p99']:.0f} | {b['queries']} | "
+            f"{cpu_per_request(b)} | {ratio:.1f}× |"
         )
     lines += [
         "",

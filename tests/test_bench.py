@@ -204,6 +204,20 @@ def test_make_bench_runs_the_stack_under_load_at_tiny_sizes(tmp_path):
     for label in (stack.CEILING, stack.FILING, "API case list", "page: case list"):
         assert f"| {label} |" in report
     assert "Filing rate over the API:" in report
+    # Each row's CPU per request by process group, at both sizes: numbers, not dashes (the
+    # suite's PostgreSQL runs on this machine, so its backends of the test database are seen).
+    header = next(line for line in report.splitlines() if line.startswith("| request |"))
+    columns = [i for i, name in enumerate(header.split("|")) if name.startswith(" CPU ms/req")]
+    assert len(columns) == 2
+    rows = [
+        line.split("|")
+        for line in report.splitlines()
+        if line.startswith("| ") and not line.startswith(("| request |", "| --- |"))
+    ]
+    assert len(rows) > 3
+    for row in rows:
+        for column in columns:
+            assert re.fullmatch(r" \d+\.\d( / \d+\.\d){3} ", row[column]), row
     # The stack runs with the database settings of deploy/portal.env.example (prepared
     # statements left off there since stop 22's measurement), and says so.
     assert "DATABASE_PREPARED_STATEMENTS" not in stack.production_settings()

@@ -60,3 +60,29 @@ def test_answers_outside_2xx_are_counted_with_their_status(server):
     assert row["requests"] >= 2
     assert row["failed"] == row["requests"]
     assert row["statuses"] == [404]
+
+
+def test_cpu_of_a_process_tree_counts_the_children_that_ended():
+    """bench/cputime.py: a child that burned CPU and was waited for is counted in its parent's
+    tree (a recycled gunicorn worker, a closed PostgreSQL backend); a group whose process is
+    gone, or whose database has no backend here, is reported as unknown, not as zero."""
+    import os
+    import subprocess
+    import sys
+
+    cputime = _load("cputime")
+    groups = {
+        "mine": [os.getpid()],
+        "gone": [2**22 + 1],  # above the kernel's largest process id
+        "db": ["postgres:no_such_database_here"],
+    }
+    before = cputime.snapshot(groups)
+    subprocess.run(
+        [sys.executable, "-c", "import time\nend = time.process_time() + 0.3\n"
+         "while time.process_time() < end: pass"],
+        check=True,
+    )  # fmt: skip
+    spent = cputime.spent(before, cputime.snapshot(groups))
+    assert spent["mine"] >= 0.25
+    assert spent["gone"] is None
+    assert spent["db"] is None
