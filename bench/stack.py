@@ -31,6 +31,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cputime
 import lists
 from common import ROOT, load_average, machine, setup_django
 
@@ -66,12 +67,18 @@ def main() -> int:
         help="one in five cases open at every size (the open backlog grows with the history); "
         "by default only the youngest 10,000 cases have open ones",
     )  # fmt: skip
+    parser.add_argument(
+        "--settle", type=float, default=SETTLE_AT_LEAST,
+        help="after writing each size's cases, wait at least this many seconds, and until the "
+        "worker and the database are idle, before measuring (0: only until idle)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.tiny:
         args.small, args.large, args.seconds, args.threads = 60, 150, 1, 2
+        args.settle = 0
     return run(
         args.small, args.large, threads=args.threads, seconds=args.seconds, keep=args.keep,
-        open_window=None if args.open_everywhere else lists.OPEN_WINDOW,
+        open_window=None if args.open_everywhere else lists.OPEN_WINDOW, settle=args.settle,
     )  # fmt: skip
 
 
@@ -85,11 +92,14 @@ def run(
     database_url: str | None = None,
     keep: bool = False,
     open_window: int | None = lists.OPEN_WINDOW,
+    settle: float | None = None,
 ) -> int:
     """Start the stack, measure at ``small`` then ``large`` cases, write ``results``. Returns 1
     when a request failed. ``database_url``: an existing (migrated) database instead of a
     cluster of its own (the smoke test uses the suite's). ``open_window``: the youngest cases
-    among which one in five is open (``lists._grow``); None: one in five at every size."""
+    among which one in five is open (``lists._grow``); None: one in five at every size.
+    ``settle``: wait so long at least after writing each size's cases, and until the stack
+    is idle (:func:`_settle`); None: measure at once."""
     with running_stack("gg-bench-", database_url, keep=keep) as stack:
         people = lists._prepare_street()
         auth = _credentials(people, secret_key=stack.env["SECRET_KEY"])
@@ -101,13 +111,16 @@ def run(
         started = time.perf_counter()
         stack.up(workers=True)
         print(f"Stack up in {time.perf_counter() - started:.0f} s", flush=True)
-        rows = {}
+        rows, settled = {}, {}
         done = 0
         for size in (small, large):
             started = time.perf_counter()
             lists._grow(people, done, size, open_window=open_window)
             done = size
             print(f"{size:,} cases written in {time.perf_counter() - started:.0f} s", flush=True)
+            if settle is not None:
+                settled[size] = _settle(stack, at_least=settle)
+                print(f"  the worker and the database idle after {settled[size]:.0f} s")
             requests = _requests(people, auth, size)
             queries = _queries(people, requests)
             measured = _load(stack, requests, threads=threads, seconds=seconds)
@@ -122,7 +135,7 @@ def run(
         ]
         _write(
             results, small, large, threads, seconds, rows, open_window,
-            database_own=stack.postgres is not None,
+            database_own=stack.postgres is not None, settled=settled,
         )  # fmt: skip
         print(f"Results written to {results}")
         if failed:
@@ -302,6 +315,40 @@ def cpu_groups(stack) -> dict[str, list]:
     return groups
 
 
+# Writing a size's cases leaves the stack work to catch up on: the deadline scan (every 30 s)
+# writes the reminders of the cases come due, the statistics rollup (every 60 s) counts the new
+# cases, autovacuum analyzes the tables. Measured while it ran, it fell in whatever rows ran
+# then (4–15 ms of the worker's CPU a request, and 3–8 ms of the database's, at 10,000 cases:
+# branch stackcpu's runs), a cost of the benchmark's bulk load that a street's day does not have.
+# So each size waits until both beat tasks have had their turn and the worker and the database
+# have been idle for two windows in a row.
+SETTLE_AT_LEAST = 65.0
+SETTLE_IDLE = 0.05  # of one CPU, the worker, beat and the database together
+SETTLE_WINDOW = 2.0
+SETTLE_DEADLINE = 900.0
+
+
+def _settle(stack, *, at_least: float) -> float:
+    """Wait at least ``at_least`` seconds, and until the Celery worker, beat and the database
+    have used under ``SETTLE_IDLE`` of a CPU over two windows in a row (``SETTLE_DEADLINE`` at
+    most; then the run goes on and says so). Returns the seconds waited."""
+    groups = {name: pids for name, pids in cpu_groups(stack).items() if name in ("db", "celery")}
+    started = time.monotonic()
+    idle = 0
+    while True:
+        before = cputime.snapshot(groups)
+        time.sleep(SETTLE_WINDOW)  # the measuring window, not a wait for a condition
+        used = cputime.spent(before, cputime.snapshot(groups))
+        busy = sum(seconds for seconds in used.values() if seconds is not None) / SETTLE_WINDOW
+        idle = idle + 1 if busy < SETTLE_IDLE else 0
+        waited = time.monotonic() - started
+        if idle >= 2 and waited >= at_least:
+            return waited
+        if waited >= SETTLE_DEADLINE:
+            print(f"  still busy after {waited:.0f} s ({busy:.2f} of a CPU); measuring anyway")
+            return waited
+
+
 def _load(stack, requests: list[dict], *, threads: int, seconds: float) -> list[dict]:
     plan = {
         "base": f"http://127.0.0.1:{stack.port}",
@@ -373,7 +420,15 @@ def _database_settings() -> str:
 
 
 def _write(
-    results: Path, small, large, threads, seconds, rows, open_window=None, database_own=True
+    results: Path,
+    small,
+    large,
+    threads,
+    seconds,
+    rows,
+    open_window=None,
+    database_own=True,
+    settled: dict | None = None,
 ) -> None:
     at_small = {r["label"]: r for r in rows[small]}
     at_large = {r["label"]: r for r in rows[large]}
@@ -404,6 +459,16 @@ def _write(
         + "load = the load generator, other = Redis, the Celery worker and beat; idle "
         "background work falls in the row it happens in. CPU time is inflated less than wall "
         "time by other work on the machine",
+        *(
+            [
+                "- Before each size's rows: the worker, beat and the database left to catch up "
+                "on the cases just written (the deadline scan, the statistics rollup, "
+                "autovacuum) until idle: "
+                + ", ".join(f"{s:.0f} s at {size:,}" for size, s in settled.items())
+            ]
+            if settled
+            else []
+        ),
         f"- Load average (1, 5, 15 min) at the end: {load_average()}",
         "",
         f"| request | req/s at {small:,} | share of ceiling | p50 / p95 / p99 ms | queries "
