@@ -83,14 +83,16 @@ class CaseViewSet(
         # community or grid; the original of a merged case is read when shown).
         return selectors.case_details(qs)
 
-    def feed_searches(self) -> bool:
-        """Whether the list reads every candidate before it cuts its page (a text search):
-        FeedPagination then asks the first page of the newest ``feed_window`` cases first. The
-        page's rows are read in the same statement as the search: an item's category, area and
-        department come from the process caches (``selectors.case_summaries``), so no join
-        waits for the page's keys (a read of the keys, then of the rows by key, was one
-        statement more, and one of the newest key before them: 4 a search, now 2 in the stack)."""
-        return self.action == "list" and searches(self.request.query_params)
+    def feed_windowed(self) -> bool:
+        """Whether FeedPagination asks the first page of the newest ``feed_window`` cases
+        first: for a text search (it reads every candidate before it cuts the page), unless
+        ``?area=`` narrows it (a community's or a grid's cases hold only their share of the
+        newest, as a narrow scope's do: the window rarely fills a page and its key range would
+        be read for nothing). The page's rows come with the search: an item's category, area
+        and department come from the process caches (``selectors.case_summaries``), so no join
+        waits for the page's keys (their keys, then the rows by key, was one statement more)."""
+        params = self.request.query_params
+        return self.action == "list" and searches(params) and not params.get("area")
 
     def get_serializer_class(self):
         if self.action == "create":

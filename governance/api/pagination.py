@@ -53,8 +53,8 @@ class FeedPagination(CursorPagination):
 
     def _newest_window(self, queryset, request, view):
         """The first page from the newest ``view.feed_window`` keys of the table alone, when the
-        view's ``feed_searches()`` says that the list reads every candidate before it cuts the
-        page (a text search) and that window fills the page and shows that more rows follow
+        view's ``feed_windowed()`` says so (a text search: it reads every candidate before it
+        cuts the page) and that window fills the page and shows that more rows follow
         (then it is the page the whole list would give: every key outside the window is
         smaller); None otherwise, and for a later page, another order, a table no larger than
         the window or a narrow scope (:func:`governance.scopes.narrow`).
@@ -72,12 +72,12 @@ class FeedPagination(CursorPagination):
         the same page, since the page is taken from the window only when the window fills it;
         keys filed since then only widen the window by as many rows."""
         window = getattr(view, "feed_window", None)
-        searches = getattr(view, "feed_searches", None)
+        windowed = getattr(view, "feed_windowed", None)
         ordering = self.get_ordering(request, queryset, view)
         if (
             not window
-            or searches is None
-            or not searches()
+            or windowed is None
+            or not windowed()
             or tuple(ordering) != ("-pk",)
             or request.query_params.get(self.cursor_query_param)
             or narrow(request.user, queryset.model)

@@ -203,6 +203,22 @@ def test_a_searched_first_page_is_the_same_whatever_newest_key_the_process_kept(
     assert walk(client, CASES, {"q": "路12号", "page_size": 2}) == newest_first
 
 
+def test_a_search_narrowed_to_a_community_is_asked_of_all_at_once(api, tree, categories, crew):
+    # ?area=<community> holds a community's share of the newest cases, as a narrow scope does:
+    # no newest key, no window, one search (which reads the kept community column).
+    newest_first = _window_cases(tree, categories)
+    CaseFactory(category=categories.garbage, area=tree.building_b1, title="路12号")
+    client = api(crew.street_admin)
+    params = {"q": "路12号", "page_size": 2, "area": tree.community_a.pk}
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(CASES, params).json()
+    assert [c["id"] for c in body["results"]] == newest_first[:2]
+    assert _newest_key_reads(queries) == 0
+    searching = [q["sql"] for q in queries if "title" in q["sql"].split("WHERE", 1)[-1]]
+    assert len(searching) == 1 and '"casework_case"."community_id" =' in searching[0], searching
+    assert walk(client, CASES, params) == newest_first
+
+
 def test_a_bad_cursor_is_a_404_in_the_error_format(api, crew):
     response = api(crew.dispatcher_a).get(CASES, {"cursor": "garbage"})
     assert response.status_code == 404
