@@ -23,7 +23,7 @@ from casework.stats import periods as stats_periods
 from governance.filters import NameSearchFilter
 from governance.forms import FrozenChoices
 from governance.models import Department
-from governance.scopes import can_view_area, departments_for, visible
+from governance.scopes import can_view_area, departments_for, under_q, visible
 from grids.models import Area
 
 # What a case number starts with: the year and a dash, then digits (see CaseNumberCounter).
@@ -258,7 +258,10 @@ class CaseFilterSet(django_filters.FilterSet):
         return queryset.filter(Category.subtree_q(value, prefix="category__"))
 
     def filter_area(self, queryset, name, value):
-        return queryset.filter(Area.subtree_q(value, prefix="area__"))
+        # A community or a grid is the case's kept column, as in a scope at that area: with the
+        # subtree's join PostgreSQL read a search's text index once per area of the community
+        # (a street admin's ?area=<community>&q=井盖: 99 ms at a million cases, issue 15).
+        return queryset.filter(under_q(Case, value))
 
     def filter_overdue(self, queryset, name, value):
         if value is None:

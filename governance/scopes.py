@@ -181,11 +181,7 @@ class UserScope:
             prefix = f"{rule.area_path}__" if rule.area_path else ""
             Area = area_model()
             for area in self.areas(roles):
-                level = rule.level_paths.get(area.kind)
-                if level is not None:
-                    q |= Q(**{level: area.pk})
-                else:
-                    q |= Area.subtree_q(area, prefix=prefix)
+                q |= under_q(model, area)
                 if viewing and rule.covering:
                     q |= Area.ancestors_q(area, prefix=prefix)
         if viewing and getattr(self.user, "is_authenticated", False):
@@ -202,6 +198,19 @@ class UserScope:
             if dept_ids:
                 q |= Q(**{f"{rule.department_path}__in": dept_ids})
         return q
+
+
+def under_q(model: type[Model], area) -> Q:
+    """The rows of ``model`` whose area lies in the subtree of ``area`` (``area`` itself
+    included): the plain condition on the key the model keeps for ``area``'s kind
+    (``ScopeRule.level_paths``: a case's community or grid), else the subtree range through the
+    row's area. A scope at ``area`` reaches these rows, and a filter by ``area`` keeps them."""
+    rule = rule_for(model)
+    level = rule.level_paths.get(area.kind)
+    if level is not None:
+        return Q(**{level: area.pk})
+    prefix = f"{rule.area_path}__" if rule.area_path else ""
+    return area_model().subtree_q(area, prefix=prefix)
 
 
 def _read_assignments(user_id: int) -> list[RoleAssignment]:

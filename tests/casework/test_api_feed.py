@@ -74,7 +74,7 @@ def test_a_cursor_walk_sees_every_case_once_while_others_are_filed(
     assert seen == sorted(seen, reverse=True)  # newest first
 
 
-def test_a_searched_list_reads_its_keys_first_and_walks_every_match_once(
+def test_a_searched_list_reads_its_page_in_the_search_and_walks_every_match_once(
     api, tree, categories, crew, django_assert_max_num_queries
 ):
     matches = [
@@ -89,17 +89,19 @@ def test_a_searched_list_reads_its_keys_first_and_walks_every_match_once(
             client,
             CASES,
             {**params, "page_size": 2},
-            # The plain list's four and the page's rows by key: a community's scope is narrow,
-            # so no newest key is read for the search's window.
-            budget=5 + api.auth_queries,
+            # The plain list's four: a community's scope is narrow, so no newest key is read
+            # for the search's window, and the page's rows come with the search.
+            budget=4 + api.auth_queries,
             assert_queries=django_assert_max_num_queries,
         )
         assert sorted(seen) == sorted(c.pk for c in matches) and len(seen) == len(set(seen))
     with CaptureQueriesContext(connection) as queries:
         items = client.get(CASES, {"q": "井盖缺", "page_size": 2}).json()["results"]
-    searching = [q["sql"] for q in queries if "title" in q["sql"].split("WHERE", 1)[-1]]
-    # One statement searches, reading the keys only; the items' names come by key after it.
-    assert len(searching) == 1 and "casework_category" not in searching[0], searching
+    cases = [q["sql"] for q in queries if '"casework_case"' in q["sql"].split("WHERE", 1)[0]]
+    # One statement reads the cases: it searches and gives the items' columns; the items'
+    # names come from the process caches, without a join.
+    assert len(cases) == 1 and "title" in cases[0].split("WHERE", 1)[-1], cases
+    assert '"casework_case"."number"' in cases[0] and "casework_category" not in cases[0]
     assert [c["id"] for c in items] == sorted((c.pk for c in matches), reverse=True)[:2]
     assert items[0]["category"]["name"] == categories.garbage.name
 
@@ -136,6 +138,85 @@ def test_a_searched_first_page_is_the_same_whether_the_newest_window_fills_it_or
     seen = walk(client, CASES, {"q": "路12号", "page_size": 2})
     assert seen == newest_first
     assert walk(client, CASES, {"q": "路12号", "page_size": 10}) == newest_first
+
+
+def _window_cases(tree, categories) -> list[int]:
+    """24 cases of community A, every fourth at 路12号 (their pks, newest first)."""
+    matches = []
+    for i in range(24):
+        title = f"路12号门前{i}" if i % 4 == 0 else f"楼道堆物{i}"
+        case = CaseFactory(category=categories.garbage, area=tree.building_a1, title=title)
+        if i % 4 == 0:
+            matches.append(case.pk)
+    return sorted(matches, reverse=True)
+
+
+def _newest_key_reads(queries) -> int:
+    return sum(
+        1
+        for q in queries
+        if q["sql"].startswith('SELECT "casework_case"."id"') and "WHERE" not in q["sql"]
+    )
+
+
+def test_a_street_search_reads_the_newest_key_once_per_process_and_its_page_in_one_statement(
+    api, tree, categories, crew, monkeypatch
+):
+    from casework.api.views import CaseViewSet
+
+    monkeypatch.setattr(CaseViewSet, "feed_window", 8)
+    newest_first = _window_cases(tree, categories)
+    client = api(crew.street_admin)
+    for read in (1, 0, 0):  # the newest key, then the one this process kept
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(CASES, {"q": "路12号", "page_size": 1}).json()
+        assert [c["id"] for c in body["results"]] == newest_first[:1]
+        assert _newest_key_reads(queries) == read, [q["sql"] for q in queries]
+        cases = [q["sql"] for q in queries if '"casework_case"' in q["sql"].split("WHERE", 1)[0]]
+        # The window's search gives the page, rows and all.
+        assert len(cases) == read + 1, cases
+        assert '"casework_case"."number"' in cases[-1], cases
+
+
+@pytest.mark.parametrize("kept", ["older", "ahead"])
+def test_a_searched_first_page_is_the_same_whatever_newest_key_the_process_kept(
+    api, tree, categories, crew, monkeypatch, kept
+):
+    # A key kept from before later filings widens the window (it holds every case here); one
+    # ahead of the table (read from another state of it) leaves the window empty, and the page
+    # is asked of all. The page is the same either way.
+    from casework.api.views import CaseViewSet
+    from governance.api.pagination import NEWEST_KEYS
+
+    monkeypatch.setattr(CaseViewSet, "feed_window", 4)
+    newest_first = _window_cases(tree, categories)
+    newest = Case.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    value = newest - 20 if kept == "older" else newest + 1_000
+    assert NEWEST_KEYS.get(Case._meta.label, lambda: value) == value
+    client = api(crew.street_admin)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(CASES, {"q": "路12号", "page_size": 2}).json()
+    assert [c["id"] for c in body["results"]] == newest_first[:2]
+    searching = [q["sql"] for q in queries if "title" in q["sql"].split("WHERE", 1)[-1]]
+    assert len(searching) == (1 if kept == "older" else 2), searching
+    assert _newest_key_reads(queries) == 0
+    assert walk(client, CASES, {"q": "路12号", "page_size": 2}) == newest_first
+
+
+def test_a_search_narrowed_to_a_community_is_asked_of_all_at_once(api, tree, categories, crew):
+    # ?area=<community> holds a community's share of the newest cases, as a narrow scope does:
+    # no newest key, no window, one search (which reads the kept community column).
+    newest_first = _window_cases(tree, categories)
+    CaseFactory(category=categories.garbage, area=tree.building_b1, title="路12号")
+    client = api(crew.street_admin)
+    params = {"q": "路12号", "page_size": 2, "area": tree.community_a.pk}
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(CASES, params).json()
+    assert [c["id"] for c in body["results"]] == newest_first[:2]
+    assert _newest_key_reads(queries) == 0
+    searching = [q["sql"] for q in queries if "title" in q["sql"].split("WHERE", 1)[-1]]
+    assert len(searching) == 1 and '"casework_case"."community_id" =' in searching[0], searching
+    assert walk(client, CASES, params) == newest_first
 
 
 def test_a_bad_cursor_is_a_404_in_the_error_format(api, crew):

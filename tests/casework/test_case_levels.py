@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from casework.models import Attachment, Case, CaseCounter, CaseEvent
+from casework.selectors import case_list_for
 from casework.services import (
     case_levels,
     case_report,
@@ -109,6 +110,11 @@ def _assert_scopes_are_subtrees(d):
                     reachable(user, model.objects.all(), [role]).values_list("pk", flat=True)
                 )
                 assert mine == expected, (model.__name__, role, area.kind, area.name)
+    # The list's ?area= filter keeps the same rows as the scope at that area.
+    admin = User.objects.get(pk=UserFactory(is_superuser=True).pk)
+    for area in areas:
+        filtered = set(case_list_for(admin, {"area": area.pk}).values_list("pk", flat=True))
+        assert filtered == _subtree(Case, area, "area__"), (area.kind, area.name)
 
 
 def test_every_level_sees_exactly_its_subtree(district):
@@ -128,6 +134,19 @@ def test_community_and_grid_scopes_read_the_kept_column_without_the_area_table(d
     for area in (district.district, district.street, district.m1, district.b1):
         sql = str(visible(_holder(Role.VIEWER, area), Case.objects.all()).query)
         assert "grids_area" in sql, area.kind
+
+
+def test_the_area_filter_at_a_community_or_grid_reads_the_kept_column(district):
+    # A street admin's ?area=<community> as the community dispatcher's scope: the column, not
+    # the subtree's join (a search's text index was read once per area of the community).
+    admin = User.objects.get(pk=UserFactory(is_superuser=True).pk)
+    for area, column in ((district.c1, "community_id"), (district.g1, "grid_id")):
+        where = str(case_list_for(admin, {"area": area.pk}).query).split(" WHERE ", 1)[1]
+        assert f'"casework_case"."{column}" = {area.pk}' in where
+        assert '"grids_area"."lft"' not in where
+    for area in (district.street, district.m1, district.b1):
+        where = str(case_list_for(admin, {"area": area.pk}).query).split(" WHERE ", 1)[1]
+        assert '"grids_area"."lft"' in where, area.kind
 
 
 def test_a_scope_is_narrow_when_only_kept_columns_or_departments_reach_its_cases(district):
