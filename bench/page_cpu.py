@@ -1,16 +1,18 @@
-"""CPU of the HTML case lists against the framework's ceiling, in-process, side by side.
+"""CPU of the case lists, pages and API, against the framework's ceiling, in-process.
 
     .venv/bin/python bench/page_cpu.py [--cases 10000] [--renders 200] [--profile PATH]
-                                       [--results PATH]
+                                       [--results PATH] [--only TEXT]
 
 Issue 15 asks the lists to serve at least a third of the ceiling's throughput (the ceiling is
 the cheapest authenticated endpoint, ``GET /api/v1/me/`` with a token). Throughput on this
 machine is CPU-bound, so the figure read here is the Python CPU (``time.process_time``) of one
 request through Django's whole stack in-process — middleware, session, view, template — for the
 case list, the filtered list and the inbox, as a center supervisor of the street and as a grid
-worker of one grid, each beside the ceiling measured in the same loop (the rows alternate, so
-that the machine's load falls on every row alike). A list page at ≤ 3× the ceiling's CPU meets
-the goal. ``--profile`` writes a cProfile of every page request to PATH (read it with ``pstats``).
+worker of one grid, and for the API's case list (plain and ``?status=closed``) with the street
+admin's token as ``make bench`` asks it, each beside the ceiling measured in the same loop (the
+rows alternate, so that the machine's load falls on every row alike). A list at ≤ 3× the
+ceiling's CPU meets the goal. ``--profile`` writes a cProfile of every list request to PATH (read
+it with ``pstats``); ``--only`` keeps the rows whose label contains TEXT (and the ceiling).
 
 The data is ``bench/lists.py``'s street (``--cases`` cases), with a share of the grid's cases
 put in "handled" so that the grid worker's inbox has rows. Writes
@@ -19,6 +21,7 @@ put in "handled" so that the grid worker's inbox has rows. Writes
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -37,8 +40,16 @@ PAGES = [
     ("case list", "worker", "/cases/"),
     ("filtered list", "worker", "/cases/?status=handled&status=closed&sort=due"),
     ("inbox", "worker", "/cases/inbox/"),
+    # The API's case list as `make bench` asks it (bench/lists.py): the street admin's token, the
+    # ceiling's own client.
+    ("API case list", "token", "/api/v1/cases/"),
+    ("API ?status=closed", "token", "/api/v1/cases/?status=closed"),
 ]
-WHO = {"supervisor": "center supervisor (street)", "worker": "grid worker (one grid)"}
+WHO = {
+    "supervisor": "center supervisor (street)",
+    "worker": "grid worker (one grid)",
+    "token": "street admin (token)",
+}
 
 
 def main() -> int:
@@ -49,7 +60,11 @@ def main() -> int:
     parser.add_argument("--renders", type=int, default=200)
     parser.add_argument("--profile", type=Path)
     parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--only", default="", help="only the rows whose label contains this")
     args = parser.parse_args()
+    # The token's user sends the ceiling and the API rows, hundreds a second: as in the stack
+    # benchmark, the user's rate limit must not answer 429 (cheaper than a list) in their place.
+    os.environ.setdefault("API_THROTTLE_USER", "1000000/minute")
     setup_django()
     from django.conf import settings
 
@@ -57,14 +72,20 @@ def main() -> int:
     # (a signal and a copy of the context per template), which would weigh on the pages and
     # not on the ceiling. Only the test client's host name is needed.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    return run(args.cases, renders=args.renders, results=args.results, profile=args.profile)
+    return run(
+        args.cases, renders=args.renders, results=args.results, profile=args.profile,
+        only=args.only,
+    )  # fmt: skip
 
 
-def run(cases: int, *, renders: int = 200, results: Path = RESULTS, profile=None) -> int:
-    """Fill the street with ``cases`` cases, then measure ``renders`` requests of each page and
-    of the ceiling, interleaved. Returns 1 when a request did not answer 200."""
+def run(
+    cases: int, *, renders: int = 200, results: Path = RESULTS, profile=None, only: str = ""
+) -> int:
+    """Fill the street with ``cases`` cases, then measure ``renders`` requests of each list
+    (those whose label contains ``only``) and of the ceiling, interleaved. Returns 1 when a
+    request did not answer 200."""
     people = _prepare(cases)
-    rows, failed = _measure(people, renders, profile)
+    rows, failed = _measure(people, renders, profile, only)
     _report(results, cases=cases, renders=renders, rows=rows)
     if failed:
         print(f"FAILED requests: {failed}", file=sys.stderr)
@@ -116,7 +137,7 @@ def _prepare(cases: int):
     return people
 
 
-def _measure(people, renders: int, profile) -> tuple[list[dict], list[str]]:
+def _measure(people, renders: int, profile, only: str = "") -> tuple[list[dict], list[str]]:
     """Each page and the ceiling, ``renders`` times each, interleaved request by request."""
     import cProfile
 
@@ -125,12 +146,14 @@ def _measure(people, renders: int, profile) -> tuple[list[dict], list[str]]:
     from django.test.utils import CaptureQueriesContext
 
     ceiling = Client(HTTP_AUTHORIZATION=f"Token {people.token}")
-    clients = {}
-    for who in WHO:
+    clients = {"token": ceiling}
+    for who in ("supervisor", "worker"):
         clients[who] = Client()
         clients[who].force_login(getattr(people, who))
     plan = [(CEILING, "", ceiling, "/api/v1/me/")]
     for label, who, path in PAGES:
+        if only not in label:
+            continue
         plan.append((label, who, clients[who], path.format(community=people.community.pk)))
     cpu = {key: [] for key in range(len(plan))}
     queries, status = {}, {}
@@ -145,8 +168,10 @@ def _measure(people, renders: int, profile) -> tuple[list[dict], list[str]]:
             if profiler and who:
                 profiler.enable()
             started = time.process_time()
-            client.get(url)
+            answered = client.get(url).status_code
             cpu[key].append(time.process_time() - started)
+            if answered != 200:  # e.g. a 429 would be measured in a list's place
+                status[key] = answered
             if profiler and who:
                 profiler.disable()
     if profiler:
@@ -171,7 +196,7 @@ def _report(results: Path, *, cases: int, renders: int, rows: list[dict]) -> Non
 
     load = load_average()
     lines = [
-        "# HTML case lists: CPU per request against the ceiling",
+        "# Case lists: CPU per request against the ceiling",
         "",
         "Generated by `bench/page_cpu.py`; do not edit by hand.",
         "",

@@ -20,7 +20,7 @@ from drf_spectacular.utils import extend_schema_field
 from casework.models import Case, Category, Holder, Priority, Satisfaction, Source, Status
 from casework.stats import figures as stats_figures
 from casework.stats import periods as stats_periods
-from governance.filters import NameSearchFilter
+from governance.filters import CopiedFilters, NameSearchFilter
 from governance.forms import FrozenChoices
 from governance.models import Department
 from governance.scopes import can_view_area, departments_for, under_q, visible
@@ -291,6 +291,10 @@ class CaseFilterSet(django_filters.FilterSet):
 
     def filter_reported_to(self, queryset, name, value):
         return queryset.filter(reported_at__lt=_start_of(value + timedelta(days=1)))
+
+
+# Copied filter by filter for each filter set (governance.filters.CopiedFilters).
+CaseFilterSet.base_filters = CopiedFilters(CaseFilterSet.base_filters)
 
 
 def searches(data) -> bool:

@@ -3,7 +3,6 @@ scoped and names its joins here, so that pages and the API share them."""
 
 from __future__ import annotations
 
-import copy
 import functools
 import itertools
 import math
@@ -36,7 +35,7 @@ from casework.models import (
 from governance import privacy
 from governance.db import prepared
 from governance.models import DEPARTMENT_ROLES, Department, Role
-from governance.processcache import ProcessCache
+from governance.processcache import ProcessCache, row_copy
 from governance.scopes import area_role, department_role, reachable, scope_of, visible
 from grids.models import Area
 
@@ -427,7 +426,7 @@ def area_with_ancestors(pk: int) -> Area | None:
     process cache :data:`AREAS`. Each caller gets its own copy of the node (its ancestors are
     shared: read only)."""
     kept = AREAS.get(pk, lambda: Area.with_ancestors(pk))
-    return None if kept is None else copy.copy(kept)
+    return None if kept is None else row_copy(kept)
 
 
 # Limits change a few times a year and are read on every filing and step: kept per process,
@@ -483,7 +482,7 @@ def fill_from_caches(cases: list[Case], relations: Iterable[str]) -> None:
     for process_cache, (load, keys) in wanted.items():
         for key, value in process_cache.get_many(keys, load).items():
             if value is not None:
-                copies[process_cache, key] = copy.copy(value)
+                copies[process_cache, key] = row_copy(value)
     for case, name, process_cache, key in plan:
         if (process_cache, key) in copies:
             setattr(case, name, copies[process_cache, key])

@@ -17,11 +17,9 @@ read every user again). Writes of users without signals (``QuerySet.update``) ca
 
 from __future__ import annotations
 
-import copy
-
 from django.contrib.auth import backends, get_user_model
 
-from governance.processcache import ProcessCache
+from governance.processcache import ProcessCache, row_copy
 
 USERS = ProcessCache("session-users", strict=True)
 
@@ -33,7 +31,7 @@ class ModelBackend(backends.ModelBackend):
         kept = USERS.get(user_id, lambda: _read(user_id), parts=(_part(user_id),))
         if kept is None:
             return None
-        user = copy.copy(kept)
+        user = row_copy(kept)
         return user if self.user_can_authenticate(user) else None
 
 

@@ -50,6 +50,7 @@ the next request, or the shared cache is away and nothing is kept.
 
 from __future__ import annotations
 
+import copy
 import secrets
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -105,6 +106,30 @@ class _RequestReads:
 _request_reads: ContextVar[_RequestReads | None] = ContextVar("processcache:request", default=None)
 # Parts named by a row: None for "the whole cache".
 Parts = tuple[str, ...] | None
+
+
+def row_copy(row: Model) -> Model:
+    """A copy of a kept model row for one answer: ``copy.copy(row)`` (its own ``_state`` and
+    related-row cache, the values shared), without pickling's round trip — Django's
+    ``__reduce__`` copies the state, looks the model up in the app registry and checks a version
+    stamp (which it leaves behind on the copy as ``_django_version``): 12 µs a row, this 4. A
+    list page's cases take a copy of each distinct area, category and department (fifty or so
+    a page). A row with a memoryview or a model with its own pickling is copied by
+    ``copy.copy``."""
+    cls = type(row)
+    if cls.__reduce__ is not Model.__reduce__ or cls.__getstate__ is not Model.__getstate__:
+        return copy.copy(row)
+    values = row.__dict__.copy()
+    if any(isinstance(value, memoryview) for value in values.values()):
+        return copy.copy(row)
+    kept = row._state
+    state = object.__new__(type(kept))
+    state.__dict__ = kept.__dict__.copy()
+    state.fields_cache = kept.fields_cache.copy()
+    values["_state"] = state
+    copied = object.__new__(cls)
+    copied.__dict__ = values
+    return copied
 
 
 def changed(model: type[Model], *, rows: Iterable[Model] | None = None) -> None:

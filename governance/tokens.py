@@ -7,7 +7,6 @@ receivers are connected in ``GovernanceConfig.ready``).
 
 from __future__ import annotations
 
-import copy
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from governance import auth
 from governance.keys import PREFIX_LENGTH, key_digest, new_key
 from governance.models import ApiToken
-from governance.processcache import ProcessCache
+from governance.processcache import ProcessCache, row_copy
 
 # The last use is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -101,8 +100,8 @@ def token_for_key(key: str) -> ApiToken | None:
             return token_for_key(key)
     if kept is None or kept.is_expired():
         return None
-    token = copy.copy(kept)
-    token.user = copy.copy(kept.user)
+    token = row_copy(kept)
+    token.user = row_copy(kept.user)
     token.kept = kept
     return token
 

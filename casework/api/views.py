@@ -3,7 +3,6 @@ from contextlib import contextmanager
 from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
@@ -35,6 +34,7 @@ from casework.deadlines.api.views import deadline_errors
 from casework.filters import CaseFilterSet, CategoryFilterSet, searches
 from casework.models import Case, CaseExport, Category, ResponseTemplate
 from governance.api.errors import Conflict, service_errors
+from governance.api.filtering import FilterBackend
 from governance.api.pagination import FeedPagination, UpdatedAfterFilter
 from governance.api.parsers import JSONParser
 from governance.api.privacy import reveal_action
@@ -64,7 +64,7 @@ class CaseViewSet(
     through the API."""
 
     filterset_class = CaseFilterSet
-    filter_backends = (DjangoFilterBackend, UpdatedAfterFilter)
+    filter_backends = (FilterBackend, UpdatedAfterFilter)
     pagination_class = FeedPagination
     feed_field = "updated_at"
     # A text search's first page is asked of the newest this many cases first (FeedPagination):

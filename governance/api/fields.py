@@ -36,11 +36,21 @@ class ChoiceLabelField(serializers.Field):
         self._key = (model._meta.label, self.source)
 
     def to_representation(self, value):
+        return self._labels_now().get(value, value)
+
+    def planned_representation(self):
+        """``to_representation`` for the values of one answer (a list's rows:
+        ``governance.api.serializers.PlannedListSerializer``): the language is read once, not
+        per value."""
+        labels = self._labels_now()
+        return lambda value: labels.get(value, value)
+
+    def _labels_now(self) -> dict:
         key = (*self._key, get_language())
         labels = self._labels.get(key)
         if labels is None:
             labels = self._labels[key] = {choice: str(label) for choice, label in self._choices}
-        return labels.get(value, value)
+        return labels
 
 
 @extend_schema_field(

@@ -1,12 +1,14 @@
 import copy
+import datetime
 import inspect
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 from rest_framework.fields import SkipField, is_simple_callable
 from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
 
 from governance.models import (
     ApiToken,
@@ -70,7 +72,13 @@ class PlannedListSerializer(serializers.ListSerializer):
     callable, an attribute that raises, a dotted or ``*`` source, a related field and a mapping
     row take DRF's own ``field.get_attribute``. A nested serializer (not a list) whose
     representation is DRF's is planned the same way. A child serializer that overrides
-    ``to_representation`` keeps its own."""
+    ``to_representation`` keeps its own.
+
+    What a field's representation reads for every value and that cannot change within one
+    answer is read once for the list (:func:`_representer`): a date and time field's time zone
+    and a :class:`~governance.api.fields.ChoiceLabelField`'s language, each a lookup in the
+    request's thread-local state (asgiref's ``Local``) per value — 150 and 200 of them a page of
+    50 cases, about 0.8 ms."""
 
     def to_representation(self, data):
         iterable = data.all() if isinstance(data, models.manager.BaseManager) else data
@@ -90,11 +98,12 @@ class _Plan:
 
     def __init__(self, serializer) -> None:
         self.fields = list(serializer._readable_fields)
+        self.representers = [_representer(field) for field in self.fields]
         self.steps: dict[type, list[tuple]] = {}
 
     def _steps_for(self, row) -> list[tuple]:
         steps = []
-        for field in self.fields:
+        for field, represent in zip(self.fields, self.representers, strict=True):
             mode, attr, method = _GENERIC, None, None
             attrs = field.source_attrs
             if (
@@ -114,7 +123,7 @@ class _Plan:
                 and type(field).to_representation is serializers.Serializer.to_representation
             ):
                 nested = _Plan(field)
-            steps.append((field.field_name, mode, attr, method, field, nested))
+            steps.append((field.field_name, mode, attr, method, field, nested, represent))
         return steps
 
     def represent(self, row) -> dict:
@@ -122,7 +131,7 @@ class _Plan:
         if steps is None:
             steps = self.steps[type(row)] = self._steps_for(row)
         ret = {}
-        for name, mode, attr, method, field, nested in steps:
+        for name, mode, attr, method, field, nested, represent in steps:
             # Anything but a plain value read as planned is read again by DRF, which answers as
             # it always does (None for a missing related row, the field's default, a skip).
             try:
@@ -144,8 +153,44 @@ class _Plan:
             elif nested is not None:
                 ret[name] = nested.represent(value)
             else:
-                ret[name] = field.to_representation(value)
+                ret[name] = represent(value)
         return ret
+
+
+def _representer(field):
+    """A function that gives ``field.to_representation(value)`` for the values of one list,
+    with what that reads per value and cannot change within the answer read once: the field's
+    own ``planned_representation()`` when it has one, a DRF date and time field's time zone
+    (:func:`_datetime_representer`); otherwise ``field.to_representation`` itself."""
+    if type(field) is serializers.DateTimeField:
+        return _datetime_representer(field)
+    planned = getattr(field, "planned_representation", None)
+    return planned() if planned is not None else field.to_representation
+
+
+def _datetime_representer(field):
+    """DRF's ``DateTimeField.to_representation`` in ISO 8601 with the field's time zone (the
+    request's current one unless the field names its own) read once, not per value. A value
+    that is not an aware date and time, or one the time zone cannot hold, goes to DRF's own
+    (which answers or fails as it always does)."""
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    if output_format is None or output_format.lower() != ISO_8601:
+        return field.to_representation
+    zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+    if zone is None:
+        return field.to_representation
+    generic = field.to_representation
+
+    def represent(value):
+        if type(value) is not datetime.datetime or value.utcoffset() is None:
+            return generic(value)
+        try:
+            text = value.astimezone(zone).isoformat()
+        except OverflowError:
+            return generic(value)
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return represent
 
 
 class DepartmentSerializer(serializers.ModelSerializer):

@@ -74,3 +74,25 @@ def test_a_summary_reads_the_columns_an_item_shows_and_no_other(
     assert answer[0]["department"]["id"] == departments.a.pk
     loaded = {f.attname for f in Case._meta.concrete_fields} - rows[0].get_deferred_fields()
     assert loaded == shown
+
+
+def test_a_summarys_related_rows_are_copies_made_without_pickling(
+    tree, categories, departments, monkeypatch
+):
+    from django.db.models import Model
+
+    from casework import selectors
+
+    CaseFactory(area=tree.grid_a1, category=categories.garbage, department=departments.a)
+    CaseFactory(area=tree.grid_a1, category=categories.garbage, department=departments.a)
+    list(selectors.case_summaries(Case.objects.all()))  # the process caches filled
+    pickled = []
+    reduce = Model.__reduce__
+    monkeypatch.setattr(Model, "__reduce__", lambda row: pickled.append(row) or reduce(row))
+
+    first, second = selectors.case_summaries(Case.objects.order_by("pk"))
+
+    assert pickled == []
+    # One copy of each related row per answer, shared by its cases.
+    assert first.area is second.area and first.category is second.category
+    assert first.area.pk == tree.grid_a1.pk and first.department.pk == departments.a.pk

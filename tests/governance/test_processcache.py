@@ -126,3 +126,48 @@ def test_a_value_kept_in_parts_reads_the_version_and_its_parts_in_one_read(db, m
     assert reads == [one, one]
     cache.bump_parts(("test:b",))
     assert cache.get("k", lambda: "read again", parts=("test:a", "test:b")) == "read again"
+
+
+def test_a_rows_copy_is_copy_copys_without_pickling(monkeypatch):
+    import copy
+
+    from django.db.models import Model
+
+    from grids.models import Area
+
+    kept = Area(pk=7, name="网格", code="110101001001", level=3)
+    kept.__dict__["parent"] = None  # something a reader loaded onto the kept row
+    kept._state.fields_cache["parent"] = Area(pk=6, name="社区")
+    pickled = []
+    reduce = Model.__reduce__
+    monkeypatch.setattr(Model, "__reduce__", lambda row: pickled.append(row) or reduce(row))
+
+    copied = processcache.row_copy(kept)
+
+    assert pickled == []
+    assert type(copied) is Area and copied is not kept
+    expected = copy.copy(kept)
+    del expected.__dict__["_django_version"]  # pickling's stamp, left on copy.copy's copy
+    assert copied.__dict__.keys() == expected.__dict__.keys()
+    for name, value in copied.__dict__.items():
+        if name != "_state":
+            assert value is kept.__dict__[name]
+    assert vars(copied._state) == vars(expected._state)
+    assert copied._state is not kept._state
+    assert copied._state.fields_cache is not kept._state.fields_cache
+    copied._state.fields_cache["street"] = Area(pk=1)
+    copied.name = "另一个"
+    assert "street" not in kept._state.fields_cache and kept.name == "网格"
+
+
+def test_a_row_holding_a_memoryview_is_copied_by_copy_copy():
+    from grids.models import Area
+
+    kept = Area(pk=7, name="网格")
+    kept.__dict__["blob"] = memoryview(b"\x00\x01")
+
+    copied = processcache.row_copy(kept)
+
+    # copy.copy's copy (pickling): a new memoryview of the same bytes, and the version stamp.
+    assert copied.blob is not kept.blob and bytes(copied.blob) == b"\x00\x01"
+    assert "_django_version" in copied.__dict__
