@@ -74,7 +74,7 @@ def run(
     with running_stack("gg-filing-", database_url, durable=True) as stack:
         people = _prepare()
         inprocess = _in_process(people, filings)
-        stack.env.update(GUNICORN_ACCESS_LOG=os.devnull, API_THROTTLE_USER="1000000/minute")
+        stack.env.update(GUNICORN_ACCESS_LOG=os.devnull, API_THROTTLE_USER="100000/second")
         stack.up(workers=True)
         rows = []
         for processes, threads in web:
