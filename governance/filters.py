@@ -3,18 +3,76 @@ API for them would reuse it), and the id filter every app's FilterSets use."""
 
 from __future__ import annotations
 
+import copy
 import datetime
 
 import django_filters
 from django import forms
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django_filters.filters import FilterMethod
 
 from governance import changelog, pinyin
+from governance.forms import FrozenChoices
 from governance.models import Department, ObjectChange, PersonalDataAccess
+
+
+def copy_filter(filter_: django_filters.Filter, memo: dict) -> django_filters.Filter:
+    """``copy.deepcopy(filter_, memo)`` made directly: each attribute deep-copied (a queryset, in
+    the filter or its field's arguments, as a fresh clone: ``QuerySet.all()``, what the deep copy
+    of a queryset amounts to), its method bound to the copy (as the deep copy binds it, through
+    the memo), without the generic copy of the filter itself (``__reduce_ex__``). A FilterSet
+    deep-copies its filters on every request: the case filter's sixteen, with six querysets,
+    were a fifth of a millisecond of a list page (issue 15)."""
+    cls = type(filter_)
+    if (
+        hasattr(cls, "__deepcopy__")
+        or cls.__reduce_ex__ is not object.__reduce_ex__
+        or cls.__reduce__ is not object.__reduce__
+        or cls.__getstate__ is not object.__getstate__
+    ):
+        return copy.deepcopy(filter_, memo)
+    result = memo[id(filter_)] = cls.__new__(cls)
+    state = result.__dict__
+    for name, value in filter_.__dict__.items():
+        if type(value) is FilterMethod:
+            state[name] = FilterMethod(result)
+        elif type(value) is dict:  # the field's arguments (``extra``)
+            state[name] = {key: _copied(item, memo) for key, item in value.items()}
+        else:
+            state[name] = _copied(value, memo)
+    return result
+
+
+# Values a deep copy returns as they are (immutable), shared without its call.
+_IMMUTABLE = frozenset((str, int, bool, float, type(None), FrozenChoices))
+
+
+def _copied(value, memo: dict):
+    if type(value) in _IMMUTABLE or isinstance(value, Promise):
+        return value
+    return value.all() if isinstance(value, QuerySet) else copy.deepcopy(value, memo)
+
+
+class SharedBaseFilters(dict):
+    """A FilterSet's ``base_filters`` that its deep copy for each FilterSet
+    (``BaseFilterSet.__init__``) copies filter by filter (:func:`copy_filter`). Given by
+    :class:`CopiedFiltersMixin`."""
+
+    def __deepcopy__(self, memo) -> dict:
+        return {name: copy_filter(filter_, memo) for name, filter_ in self.items()}
+
+
+class CopiedFiltersMixin:
+    """A FilterSet whose filters are copied for each instance by :func:`copy_filter`."""
+
+    @classmethod
+    def get_filters(cls):
+        return SharedBaseFilters(super().get_filters())
 
 
 class IdFilter(django_filters.NumberFilter):
