@@ -140,7 +140,7 @@ def test_a_count_up_to_a_limit_is_the_sliced_count_in_one_statement(monkeypatch)
     rewritten = [
         users.values("is_staff").distinct().order_by(),
         users.annotate(n=Count("groups")).order_by(),
-        users.filter(is_staff=True).union(users.filter(is_staff=False)),
+        users.filter(is_staff=True).order_by().union(users.filter(is_staff=False).order_by()),
     ]
     for queryset in rewritten:
         assert count_up_to(queryset, 100) == queryset[:100].count()
