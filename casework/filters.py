@@ -20,8 +20,8 @@ from drf_spectacular.utils import extend_schema_field
 from casework.models import Case, Category, Holder, Priority, Satisfaction, Source, Status
 from casework.stats import figures as stats_figures
 from casework.stats import periods as stats_periods
-from governance.filters import CopiedFilters, NameSearchFilter
-from governance.forms import FrozenChoices
+from governance.filters import CopiedFiltersMixin, NameSearchFilter
+from governance.forms import FrozenChoices, SharedBaseFields
 from governance.models import Department
 from governance.scopes import can_view_area, departments_for, under_q, visible
 from grids.models import Area
@@ -111,7 +111,7 @@ class CategoryFilterSet(django_filters.FilterSet):
         fields = ("search",)
 
 
-class CaseFilterSet(django_filters.FilterSet):
+class CaseFilterSet(CopiedFiltersMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_text", label=_("Search"), help_text=_("Number, title or address.")
     )
@@ -209,11 +209,14 @@ class CaseFilterSet(django_filters.FilterSet):
     def _form_class(cls) -> type[forms.Form]:
         """The form class, built once per process from the declared filters (django-filter
         builds a class with a new field per filter for every request, and the form copies each
-        field again); each form's own fields get this request's querysets (:attr:`form`)."""
+        field again); each form's own fields get this request's querysets (:attr:`form`). The
+        form and the filter set copy their fields and filters without ``copy.deepcopy``'s
+        machinery (``SharedBaseFields``, ``CopiedFiltersMixin``)."""
         built = cls.__dict__.get("_built_form_class")
         if built is None:
             fields = {name: f.field for name, f in copy.deepcopy(cls.base_filters).items()}
             built = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+            built.base_fields = SharedBaseFields(built.base_fields)
             cls._built_form_class = built
         return built
 
@@ -291,10 +294,6 @@ class CaseFilterSet(django_filters.FilterSet):
 
     def filter_reported_to(self, queryset, name, value):
         return queryset.filter(reported_at__lt=_start_of(value + timedelta(days=1)))
-
-
-# Copied filter by filter for each filter set (governance.filters.CopiedFilters).
-CaseFilterSet.base_filters = CopiedFilters(CaseFilterSet.base_filters)
 
 
 def searches(data) -> bool:

@@ -16,7 +16,9 @@ once for the count and again for the page.
 
 from __future__ import annotations
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
+from django.db import connections
 from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
@@ -86,7 +88,7 @@ class CappedPaginator(Paginator):
             return self._capped(len(self._first_keys))
         # COUNT(*) over a LIMIT-ed subquery stops reading at cap + 1 rows — unless the subquery
         # is ordered, when PostgreSQL sorts every row first (8 s at a million cases).
-        return self._capped(rows.order_by()[: self.cap + 1].count())
+        return self._capped(count_up_to(rows.order_by(), self.cap + 1))
 
     def _capped(self, counted: int) -> int:
         self.capped = counted > self.cap
@@ -97,3 +99,29 @@ class CappedPaginator(Paginator):
         """The count as shown: "1,234", or "10,000+" past the cap."""
         shown = f"{self.count:,}"
         return f"{shown}+" if self.capped else shown
+
+
+def count_up_to(queryset, limit: int) -> int:
+    """``queryset[:limit].count()``: the same statement (``SELECT COUNT(*)`` over the first
+    ``limit`` keys), written around the keys' compiled query instead of built by Django's
+    aggregation of a sliced query (a clone of the query, resolved and compiled twice over: a
+    fifth of a millisecond of a list page, issue 15). A query that aggregation would rewrite
+    (distinct, annotated, grouped, combined, with extra columns) is counted by Django."""
+    query = queryset.query
+    if (
+        query.distinct
+        or query.combinator
+        or query.annotations
+        or query.group_by is not None
+        or query.extra
+        or query.is_sliced
+    ):
+        return queryset[:limit].count()
+    keys = queryset.values_list("pk")[:limit]
+    try:
+        sql, params = keys.query.get_compiler(keys.db).as_sql()
+    except EmptyResultSet:  # .none(), or an empty __in
+        return 0
+    with connections[keys.db].cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) subquery", params)
+        return cursor.fetchone()[0]

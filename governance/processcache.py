@@ -17,8 +17,12 @@ made just after this one started would be. The first use of any process cache re
 same ``get_many`` (one Redis MGET), the versions of every cache that requests of its kind (its
 URL pattern) used before in this process — learned as they are answered, so that a page that
 uses five caches reads them in one round trip and the API's cheapest call reads its one, not
-all nine; a cache its kind did not use before reads its version at its first use. A cache this
-process bumps during the request reads its version again at its next use. Outside a request (a
+all nine; a cache its kind did not use before reads its version at its first use. The parts
+(below) named in that first read take along the parts read after them in the last request of
+the kind that named them: the signed-in user's part (the session's user, read first) brings
+the parts of that user's menu badges, read later by the page (their own and their street's),
+which were a second round trip on every page (issue 15). A cache this process bumps during the
+request reads its version again at its next use. Outside a request (a
 Celery task, a shell) every use reads the version itself.
 
 A caller that looks up many values for one answer (the calendar walks day by day) reads the
@@ -72,6 +76,11 @@ _watching: dict[type[Model], list[ProcessCache]] = {}
 # pattern), the ones that kind used in this process: what its next request's first read takes.
 _version_keys: set[str] = set()
 _used_by_kind: dict[str, frozenset[str]] = {}
+# Per kind of request and part key named in a request's first read, the part keys its last
+# request read after that first read (what the next one's first read takes along). Bounded:
+# forgotten whole past PARTS_AFTER_ENTRIES (a user's next request learns theirs again).
+_parts_after: dict[tuple[str, str], frozenset[str]] = {}
+PARTS_AFTER_ENTRIES = 20_000
 
 
 class _RequestReads:
@@ -79,28 +88,44 @@ class _RequestReads:
     request (its kind is known once its URL is resolved; None for a block that is no request:
     its first read takes every cache's version)."""
 
-    __slots__ = ("request", "used", "versions")
+    __slots__ = ("first_parts", "parts_used", "request", "used", "versions")
 
     def __init__(self, request=None) -> None:
         self.versions: dict[str, Any] = {}
         self.used: set[str] = set()
+        # The part keys named in the first read, and those used after it.
+        self.first_parts: tuple[str, ...] | None = None
+        self.parts_used: set[str] = set()
         self.request = request
 
     def kind(self) -> str | None:
         match = getattr(self.request, "resolver_match", None)
         return None if match is None else match.route
 
-    def expected(self) -> Iterable[str]:
-        """The version keys a first read takes along."""
+    def expected(self, parts: Iterable[str] = ()) -> Iterable[str]:
+        """The version keys a first read naming the part keys ``parts`` takes along."""
         kind = self.kind()
-        return _version_keys if kind is None else _used_by_kind.get(kind, ())
+        if kind is None:
+            return _version_keys
+        expected = list(_used_by_kind.get(kind, ()))
+        for part in parts:
+            expected += _parts_after.get((kind, part), ())
+        return expected
 
     def learn(self) -> None:
         kind = self.kind()
-        if kind is not None and self.used:
+        if kind is None:
+            return
+        if self.used:
             known = _used_by_kind.get(kind, frozenset())
             if not self.used <= known:
                 _used_by_kind[kind] = known | self.used
+        used = frozenset(self.parts_used)
+        for part in self.first_parts or ():
+            if _parts_after.get((kind, part)) != used:
+                if len(_parts_after) >= PARTS_AFTER_ENTRIES:
+                    _parts_after.clear()
+                _parts_after[kind, part] = used
 
 
 _request_reads: ContextVar[_RequestReads | None] = ContextVar("processcache:request", default=None)
@@ -151,6 +176,7 @@ def clear_all() -> None:
     for process_cache in _every:
         process_cache.clear()
     _used_by_kind.clear()
+    _parts_after.clear()
 
 
 @contextmanager
@@ -191,11 +217,17 @@ def _read(keys: list[str]) -> list[Any]:
     if reads is None:
         return _fetch(keys)
     versions = reads.versions
+    parts = [key for key in keys if key not in _version_keys]
+    if reads.first_parts is None:
+        reads.first_parts = tuple(parts)
+    else:
+        reads.parts_used.update(parts)
     wanted = [key for key in keys if key not in versions]
     if wanted:
         if not versions:
-            # The request's first read: the versions its kind used before, in the same read.
-            wanted += [key for key in reads.expected() if key not in wanted]
+            # The request's first read: the versions its kind used before and the parts read
+            # after those it names, in the same read.
+            wanted += [key for key in dict.fromkeys(reads.expected(parts)) if key not in wanted]
         versions.update(zip(wanted, _fetch(wanted), strict=True))
     reads.used.update(key for key in keys if key in _version_keys)
     return [versions[key] for key in keys]

@@ -1,5 +1,5 @@
 """The case filter set copies its declared filters one by one for each filter set
-(governance.filters.CopiedFilters): each filter set has its own, nothing of one request reaches
+(governance.filters.CopiedFiltersMixin): each filter set has its own, nothing of one request reaches
 another, and every filter answers as django-filter's deep copy did."""
 
 from __future__ import annotations

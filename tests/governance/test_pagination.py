@@ -94,3 +94,54 @@ def test_counted_keys_give_the_count_and_every_page_from_one_read(django_assert_
     exact = CappedPaginator(users, 4, cap=10, count_keys=True)
     assert exact.count == 7 and not exact.capped
     assert [u.pk for u in exact.get_page(2).object_list] == expected[4:]
+
+
+@pytest.mark.django_db
+def test_a_count_up_to_a_limit_is_the_sliced_count_in_one_statement(monkeypatch):
+    """count_up_to gives what ``queryset[:limit].count()`` gives, in one statement without
+    ORDER BY; the plain queries without Django's aggregation of a sliced query (built around
+    the compiled keys), the others (distinct, annotated, combined) by Django."""
+    from django.db import connection
+    from django.db.models import Count, Q
+    from django.db.models.sql.query import Query
+    from django.test.utils import CaptureQueriesContext
+
+    from governance.pagination import count_up_to
+
+    UserFactory.create_batch(6, is_staff=True)
+    UserFactory.create_batch(2)
+    users = get_user_model().objects
+    aggregated = []
+    real = Query.get_aggregation
+
+    def spy(self, *args, **kwargs):
+        aggregated.append(self)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Query, "get_aggregation", spy)
+    plain = [
+        users.order_by(),
+        users.filter(is_staff=True).order_by(),
+        users.filter(Q(groups__isnull=True) | Q(username__startswith="x")).order_by(),
+        users.filter(pk__in=[]).order_by(),
+        users.none(),
+    ]
+    for queryset in plain:
+        for limit in (1, 3, 100):
+            with CaptureQueriesContext(connection) as ours:
+                counted = count_up_to(queryset, limit)
+            assert not aggregated
+            with CaptureQueriesContext(connection) as theirs:
+                expected = queryset[:limit].count()
+            assert counted == expected == len(list(queryset[:limit]))
+            del aggregated[:]
+            assert len(ours) == len(theirs) <= 1
+            assert all("ORDER BY" not in q["sql"] for q in ours.captured_queries)
+    rewritten = [
+        users.values("is_staff").distinct().order_by(),
+        users.annotate(n=Count("groups")).order_by(),
+        users.filter(is_staff=True).order_by().union(users.filter(is_staff=False).order_by()),
+    ]
+    for queryset in rewritten:
+        assert count_up_to(queryset, 100) == queryset[:100].count()
+    assert aggregated  # counted by Django

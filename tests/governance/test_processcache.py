@@ -171,3 +171,56 @@ def test_a_row_holding_a_memoryview_is_copied_by_copy_copy():
     # copy.copy's copy (pickling): a new memoryview of the same bytes, and the version stamp.
     assert copied.blob is not kept.blob and bytes(copied.blob) == b"\x00\x01"
     assert "_django_version" in copied.__dict__
+
+
+def test_a_first_read_takes_along_the_parts_read_after_the_parts_it_names(db, monkeypatch):
+    """A request's first read naming a part (the session's user) takes along the parts the last
+    request of its kind read after it (that user's badges): one round trip, not two. Another
+    kind of request, or a part not named first, takes nothing along."""
+    from types import SimpleNamespace
+
+    from governance.auth import USERS
+
+    reads = []
+    real = processcache.cache
+
+    class Recording:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def get(self, key, *args, **kwargs):
+            reads.append([key])
+            return real.get(key, *args, **kwargs)
+
+        def get_many(self, keys, *args, **kwargs):
+            reads.append(list(keys))
+            return real.get_many(keys, *args, **kwargs)
+
+    processcache.clear_all()
+    for cache in (USERS, BADGES):  # every version and part started: none missing
+        cache.bump()
+        cache.bump_parts(("u:1", "u:2", "s:1", "s:2"))
+    monkeypatch.setattr(processcache, "cache", Recording())
+
+    def request(kind: str, user: str, street: str) -> list[list[str]]:
+        del reads[:]
+        page = SimpleNamespace(resolver_match=SimpleNamespace(route=kind))
+        with processcache.one_read_per_request(page):
+            USERS.get(user, lambda: "user", parts=(user,))
+            BADGES.get(user, lambda: "badges", parts=(user, street))
+        return reads[:]
+
+    badges = {BADGES.part_key("u:1"), BADGES.part_key("s:1")}
+    first = request("cases/", "u:1", "s:1")
+    assert len(first) == 2  # nothing learned yet: the badges' parts read apart
+    second = request("cases/", "u:1", "s:1")
+    assert len(second) == 1 and badges <= set(second[0])
+    assert USERS.part_key("u:1") in second[0]
+    # Another kind of request learns its own; another user's first read takes nothing along.
+    assert len(request("areas/", "u:1", "s:1")) == 2
+    assert len(request("cases/", "u:2", "s:1")) == 2
+    # The user's street changed: the new part is read apart once, then taken along.
+    assert len(request("cases/", "u:1", "s:2")) == 2
+    again = request("cases/", "u:1", "s:2")
+    assert len(again) == 1 and BADGES.part_key("s:2") in again[0]
+    assert BADGES.part_key("s:1") not in again[0]  # what the last request read, not every one
