@@ -1,7 +1,7 @@
 """CPU of the HTML case lists against the framework's ceiling, in-process, side by side.
 
     .venv/bin/python bench/page_cpu.py [--cases 10000] [--renders 200] [--profile PATH]
-                                       [--results PATH]
+                                       [--only TEXT] [--results PATH]
 
 Issue 15 asks the lists to serve at least a third of the ceiling's throughput (the ceiling is
 the cheapest authenticated endpoint, ``GET /api/v1/me/`` with a token). Throughput on this
@@ -11,6 +11,8 @@ case list, the filtered list and the inbox, as a center supervisor of the street
 worker of one grid, each beside the ceiling measured in the same loop (the rows alternate, so
 that the machine's load falls on every row alike). A list page at ≤ 3× the ceiling's CPU meets
 the goal. ``--profile`` writes a cProfile of every page request to PATH (read it with ``pstats``).
+``--only TEXT`` measures only the rows whose label contains TEXT (and the ceiling). The Open311
+rows also give the CPU per request item (the response's number of requests).
 
 The data is ``bench/lists.py``'s street (``--cases`` cases), with a share of the grid's cases
 put in "handled" so that the grid worker's inbox has rows. Writes
@@ -37,8 +39,16 @@ PAGES = [
     ("case list", "worker", "/cases/"),
     ("filtered list", "worker", "/cases/?status=handled&status=closed&sort=due"),
     ("inbox", "worker", "/cases/inbox/"),
+    # The Open311 request list (GeoReport v2's default: the last 90 days, up to 1,000 requests),
+    # public, in both formats; {jurisdiction} is filled in.
+    ("Open311 requests.json", "public", "/open311/v2/requests.json?jurisdiction_id={jurisdiction}"),
+    ("Open311 requests.xml", "public", "/open311/v2/requests.xml?jurisdiction_id={jurisdiction}"),
 ]
-WHO = {"supervisor": "center supervisor (street)", "worker": "grid worker (one grid)"}
+WHO = {
+    "supervisor": "center supervisor (street)",
+    "worker": "grid worker (one grid)",
+    "public": "anyone (no login)",
+}
 
 
 def main() -> int:
@@ -48,6 +58,7 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--renders", type=int, default=200)
     parser.add_argument("--profile", type=Path)
+    parser.add_argument("--only", default="")
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args()
     setup_django()
@@ -57,14 +68,20 @@ def main() -> int:
     # (a signal and a copy of the context per template), which would weigh on the pages and
     # not on the ceiling. Only the test client's host name is needed.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    return run(args.cases, renders=args.renders, results=args.results, profile=args.profile)
+    return run(
+        args.cases, renders=args.renders, results=args.results, profile=args.profile,
+        only=args.only,
+    )  # fmt: skip
 
 
-def run(cases: int, *, renders: int = 200, results: Path = RESULTS, profile=None) -> int:
-    """Fill the street with ``cases`` cases, then measure ``renders`` requests of each page and
-    of the ceiling, interleaved. Returns 1 when a request did not answer 200."""
+def run(
+    cases: int, *, renders: int = 200, results: Path = RESULTS, profile=None, only: str = ""
+) -> int:
+    """Fill the street with ``cases`` cases, then measure ``renders`` requests of each page
+    (whose label contains ``only``) and of the ceiling, interleaved. Returns 1 when a request
+    did not answer 200."""
     people = _prepare(cases)
-    rows, failed = _measure(people, renders, profile)
+    rows, failed = _measure(people, renders, profile, only)
     _report(results, cases=cases, renders=renders, rows=rows)
     if failed:
         print(f"FAILED requests: {failed}", file=sys.stderr)
@@ -113,10 +130,20 @@ def _prepare(cases: int):
     RoleAssignment.objects.get_or_create(user=worker, role=Role.GRID_WORKER, area=grid)
     people.supervisor, people.worker, people.community = supervisor, worker, community
     people.token = token_issue(user=people.admin, name="page-cpu")[1]
+    people.jurisdiction = lists.JURISDICTION
     return people
 
 
-def _measure(people, renders: int, profile) -> tuple[list[dict], list[str]]:
+def _items(response) -> int:
+    """The number of requests in an Open311 list's response (0 for any other page)."""
+    if response["Content-Type"].startswith("application/json"):
+        return len(response.json())
+    if response["Content-Type"].startswith("text/xml"):
+        return response.content.count(b"<request>")
+    return 0
+
+
+def _measure(people, renders: int, profile, only: str = "") -> tuple[list[dict], list[str]]:
     """Each page and the ceiling, ``renders`` times each, interleaved request by request."""
     import cProfile
 
@@ -128,16 +155,20 @@ def _measure(people, renders: int, profile) -> tuple[list[dict], list[str]]:
     clients = {}
     for who in WHO:
         clients[who] = Client()
-        clients[who].force_login(getattr(people, who))
+        if who != "public":
+            clients[who].force_login(getattr(people, who))
     plan = [(CEILING, "", ceiling, "/api/v1/me/")]
     for label, who, path in PAGES:
-        plan.append((label, who, clients[who], path.format(community=people.community.pk)))
+        if only in label:
+            url = path.format(community=people.community.pk, jurisdiction=people.jurisdiction)
+            plan.append((label, who, clients[who], url))
     cpu = {key: [] for key in range(len(plan))}
-    queries, status = {}, {}
+    queries, status, items = {}, {}, {}
     for key, (_label, _who, client, url) in enumerate(plan):
         client.get(url)  # warm: templates, caches, prepared plans
         with CaptureQueriesContext(connection) as captured:
-            status[key] = client.get(url).status_code
+            response = client.get(url)
+        status[key], items[key] = response.status_code, _items(response) if _who else 0
         queries[key] = len(captured)
     profiler = cProfile.Profile(time.process_time) if profile else None
     for _ in range(renders):
@@ -159,10 +190,11 @@ def _measure(people, renders: int, profile) -> tuple[list[dict], list[str]]:
             {
                 "label": label, "who": WHO.get(who, ""), "url": url, "ms": ms,
                 "mean": 1000 * statistics.fmean(cpu[key]), "times": ms / base if base else 0,
-                "queries": queries[key], "status": status[key],
+                "queries": queries[key], "status": status[key], "items": items[key],
             }
         )  # fmt: skip
-        print(f"  {label} {who}: {ms:.1f} ms CPU, {ms / base:.2f}× ceiling", flush=True)
+        per_item = f", {1000 * ms / items[key]:.1f} µs an item" if items[key] else ""
+        print(f"  {label} {who}: {ms:.1f} ms CPU, {ms / base:.2f}× ceiling{per_item}", flush=True)
     failed = [f"{r['label']} ({r['who']})" for r in rows if r["status"] != 200]
     return rows, failed
 
@@ -180,14 +212,15 @@ def _report(results: Path, *, cases: int, renders: int, rows: list[dict]) -> Non
         "interleaved, through Django's whole stack in-process; Python CPU (`time.process_time`) "
         "per request, median (mean beside it)",
         "",
-        "| request | who | CPU ms (median) | mean | × ceiling | queries |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
+        "| request | who | CPU ms (median) | mean | × ceiling | queries | items | µs an item |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         flag = " ⚠" if r["times"] > 3 else ""
+        per_item = f"{1000 * r['ms'] / r['items']:.1f}" if r["items"] else ""
         lines.append(
             f"| {r['label']} | {r['who']} | {r['ms']:.1f} | {r['mean']:.1f} | "
-            f"{r['times']:.2f}×{flag} | {r['queries']} |"
+            f"{r['times']:.2f}×{flag} | {r['queries']} | {r['items'] or ''} | {per_item} |"
         )
     lines += [
         "",
