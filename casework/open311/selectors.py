@@ -141,6 +141,23 @@ def public_cases(jurisdiction: Jurisdiction) -> QuerySet[Case]:
     )
 
 
+# What a request's public fields are made of (casework.open311.views._row): read as values,
+# not as a case with five related objects, for a list of up to 1,000 requests.
+REQUEST_FIELDS = (
+    "pk", "status", "holder", "description", "address", "latitude", "longitude",
+    "reported_at", "updated_at", "closed_at", "due_at", "department_id", "community_id",
+    "category__name", "category__code", "category__open311__notice", "department__name",
+    "community__name", "street__name", "area__name", "area__code", "area__kind",
+    "note_comment", "note_step", "photo_id",
+)  # fmt: skip
+
+
+def public_requests(jurisdiction: Jurisdiction) -> QuerySet:
+    """:func:`public_cases` as dicts of :data:`REQUEST_FIELDS` (``category__open311__notice``
+    None for a category without service settings)."""
+    return public_cases(jurisdiction).values(*REQUEST_FIELDS)
+
+
 def public_updates(jurisdiction: Jurisdiction) -> QuerySet[CaseEvent]:
     """Public steps taken on public cases of the jurisdiction (not the filing itself), each
     with ``photo_id`` of its first photo."""
