@@ -72,14 +72,19 @@ def _xml(parts: list[str], tag: str, value, zone, *, clean: bool) -> None:
         return
     parts.append(f"<{tag}>")
     for name, item in children:
-        if type(item) is str and not clean:
-            # The common case, a row's text, without a call.
+        # A row's texts, empty values and date-times (most of a list) without a call each.
+        kind = type(item)
+        if kind is str and not clean:
             if item:
                 if "&" in item or "<" in item or ">" in item:
                     item = _escape(item)
                 parts.append(f"<{name}>{item}</{name}>")
             else:
                 parts.append(f"<{name} />")
+        elif item is None:
+            parts.append(f"<{name} />")
+        elif kind is datetime and item.tzinfo is not None:
+            parts.append(f"<{name}>{item.astimezone(zone).isoformat(timespec='seconds')}</{name}>")
         else:
             _xml(parts, name, item, zone, clean=clean)
     parts.append(f"</{tag}>")
@@ -108,11 +113,19 @@ def _w3c(moment: datetime, zone) -> str:
 
 def _json(value, zone):
     if type(value) is dict:
-        # A row of scalars, texts the most frequent: converted without a call each.
-        return {
-            name: (item or None) if type(item) is str else _json(item, zone)
-            for name, item in value.items()
-        }
+        # A row's texts, empty values and date-times (most of a list) without a call each.
+        row = {}
+        for name, item in value.items():
+            kind = type(item)
+            if kind is str:
+                row[name] = item or None
+            elif item is None:
+                row[name] = None
+            elif kind is datetime and item.tzinfo is not None:
+                row[name] = item.astimezone(zone).isoformat(timespec="seconds")
+            else:
+                row[name] = _json(item, zone)
+        return row
     if isinstance(value, Many):
         return [_json(item, zone) for item in value.items]
     if isinstance(value, dict):

@@ -215,8 +215,7 @@ def requests(request, *, fmt: str):
         cases = cases.filter(reported_at__gte=start, reported_at__lte=end)
     page, size = _paging(request)
     rows = cases.order_by("-reported_at", "-pk")[(page - 1) * size : page * size]
-    photo_url = _photo_urls(request)
-    return render(fmt, "service_requests", Many("request", [_row(c, photo_url) for c in rows]))
+    return render(fmt, "service_requests", _requests(request, rows))
 
 
 @endpoint("GET")
@@ -226,7 +225,7 @@ def request_detail(request, pk: str, *, fmt: str):
     case = found.filter(pk=int(pk)).first() if pk.isdigit() else None
     if case is None:
         raise Open311Error(404, _("service_request_id %(id)s was not found.") % {"id": pk[:40]})
-    return render(fmt, "service_requests", Many("request", [_row(case, _photo_urls(request))]))
+    return render(fmt, "service_requests", _requests(request, [case]))
 
 
 @endpoint("GET")
@@ -321,21 +320,34 @@ def _paging(request) -> tuple[int, int]:
     return int(page), int(size)
 
 
-def _row(case: dict, photo_url) -> dict:
-    """A request's public fields from :func:`.selectors.public_requests`' values: never the
-    reporter's name, phone, e-mail or account. ``photo_url`` is :func:`_photo_urls`'."""
+def _requests(request, cases) -> Many:
+    """The response's list of ``cases`` (:func:`.selectors.public_requests`' values)."""
+    photo_url = _photo_urls(request)
+    # The texts a case's kind decides (its agency, notice, the label of its step), translated
+    # once a response for each kind: a list of 1,000 requests has a few dozen kinds.
+    said: dict = {}
+    return Many("request", [_row(case, photo_url, said) for case in cases])
+
+
+def _row(case: dict, photo_url, said: dict) -> dict:
+    """A request's public fields: never the reporter's name, phone, e-mail or account.
+    ``photo_url`` is :func:`_photo_urls`'; ``said`` the texts already made for this response."""
     status = case["status"]
     is_open = status in OPEN_STATUSES
     note = selectors.mask_personal(case["note_comment"] or "")
     if not note and case["note_step"]:
-        note = str(workflow.step_label(case["note_step"]))
-    department = case["department__name"] if case["department_id"] else ""
-    if case["department_id"]:
-        agency = department
-    elif case["holder"] == Holder.COMMUNITY and case["community_id"]:
-        agency = case["community__name"]
-    else:
-        agency = _("%(street)s grid management center") % {"street": case["street__name"]}
+        step = case["note_step"]
+        if step not in said:
+            said[step] = str(workflow.step_label(step))
+        note = said[step]
+    kind = (
+        status, case["holder"], case["department_id"], case["department__name"],
+        case["community_id"], case["community__name"], case["street__name"],
+        case["category__open311__notice"],
+    )  # fmt: skip
+    if kind not in said:
+        said[kind] = _agency_and_notice(*kind)
+    agency, notice = said[kind]
     return {
         "service_request_id": str(case["pk"]),
         "status": selectors.open311_status(status),
@@ -344,9 +356,7 @@ def _row(case: dict, photo_url) -> dict:
         "service_code": case["category__code"],
         "description": selectors.mask_personal(case["description"]),
         "agency_responsible": agency,
-        "service_notice": _notice_text(
-            case["category__open311__notice"], status, case["holder"], department
-        ),
+        "service_notice": notice,
         "requested_datetime": case["reported_at"],
         "updated_datetime": case["updated_at"]
         if is_open
@@ -361,6 +371,20 @@ def _row(case: dict, photo_url) -> dict:
         "long": case["longitude"],
         "media_url": photo_url(case["photo_id"]),
     }
+
+
+def _agency_and_notice(
+    status, holder, department_id, department, community_id, community, street, notice
+) -> tuple[str, str]:
+    """Who is responsible for a request and what its service notice says."""
+    if department_id:
+        agency = department
+    elif holder == Holder.COMMUNITY and community_id:
+        agency = community
+    else:
+        agency = _("%(street)s grid management center") % {"street": street}
+    department = department if department_id else ""
+    return agency, _notice_text(notice, status, holder, department)
 
 
 def _notice(case: Case) -> str:
