@@ -333,7 +333,6 @@ def _row(case: dict, photo_url, said: dict) -> dict:
     """A request's public fields: never the reporter's name, phone, e-mail or account.
     ``photo_url`` is :func:`_photo_urls`'; ``said`` the texts already made for this response."""
     status = case["status"]
-    is_open = status in OPEN_STATUSES
     note = selectors.mask_personal(case["note_comment"] or "")
     if not note and case["note_step"]:
         step = case["note_step"]
@@ -358,10 +357,8 @@ def _row(case: dict, photo_url, said: dict) -> dict:
         "agency_responsible": agency,
         "service_notice": notice,
         "requested_datetime": case["reported_at"],
-        "updated_datetime": case["updated_at"]
-        if is_open
-        else case["closed_at"] or case["updated_at"],
-        "expected_datetime": case["due_at"] if is_open else None,
+        "updated_datetime": case["updated"],
+        "expected_datetime": case["expected"],
         "address": case["address"] or case["area__name"],
         "address_id": case["area__code"]
         if case["area__kind"] in (AreaKind.BUILDING, AreaKind.UNIT)
