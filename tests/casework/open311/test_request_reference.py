@@ -84,7 +84,14 @@ def varied(tree, categories, departments, public, jurisdiction, crew):
         department=departments.b,
         description="控制\x01字符\x0b在中间",
     )
-    case("handled", hours=6, status=Status.HANDLED, holder=Holder.CENTER)
+    # Open again with the closing time of an earlier round left: its update time is not that.
+    case(
+        "handled",
+        hours=6,
+        status=Status.HANDLED,
+        holder=Holder.CENTER,
+        closed_at=now - timedelta(hours=5),
+    )
     case("control only", hours=7, description="\x0b\x01")
     photo = case(
         "closed, photo",
@@ -93,6 +100,7 @@ def varied(tree, categories, departments, public, jurisdiction, crew):
         status=Status.CLOSED,
         holder=Holder.NONE,
         closed_at=now - timedelta(hours=2),
+        due_at=now - timedelta(hours=3),  # a deadline kept from its last stage: not expected
         description="Lamp post & <wire> — 英文 and 中文",
     )
     event = _event(photo, "verify_pass", Status.CLOSED, comment="核查通过 13800001111")
