@@ -1,18 +1,20 @@
 """CPU of the case lists, pages and API, against the framework's ceiling, in-process.
 
     .venv/bin/python bench/page_cpu.py [--cases 10000] [--renders 200] [--profile PATH]
-                                       [--results PATH] [--only TEXT]
+                                       [--only TEXT] [--results PATH]
 
 Issue 15 asks the lists to serve at least a third of the ceiling's throughput (the ceiling is
 the cheapest authenticated endpoint, ``GET /api/v1/me/`` with a token). Throughput on this
 machine is CPU-bound, so the figure read here is the Python CPU (``time.process_time``) of one
 request through Django's whole stack in-process — middleware, session, view, template — for the
 case list, the filtered list and the inbox, as a center supervisor of the street and as a grid
-worker of one grid, and for the API's case list (plain and ``?status=closed``) with the street
-admin's token as ``make bench`` asks it, each beside the ceiling measured in the same loop (the
-rows alternate, so that the machine's load falls on every row alike). A list at ≤ 3× the
-ceiling's CPU meets the goal. ``--profile`` writes a cProfile of every list request to PATH (read
-it with ``pstats``); ``--only`` keeps the rows whose label contains TEXT (and the ceiling).
+worker of one grid, for the API's case list (plain and ``?status=closed``) with the street
+admin's token as ``make bench`` asks it, and for the Open311 request list (public), each beside
+the ceiling measured in the same loop (the rows alternate, so that the machine's load falls on
+every row alike). A list at ≤ 3× the ceiling's CPU meets the goal. ``--profile`` writes a
+cProfile of every request measured to PATH (read it with ``pstats``). ``--only TEXT`` measures
+only the rows whose label contains TEXT (and the ceiling). The Open311 rows also give the CPU per
+request item (the response's number of requests).
 
 The data is ``bench/lists.py``'s street (``--cases`` cases), with a share of the grid's cases
 put in "handled" so that the grid worker's inbox has rows. Writes
@@ -44,11 +46,16 @@ PAGES = [
     # ceiling's own client.
     ("API case list", "token", "/api/v1/cases/"),
     ("API ?status=closed", "token", "/api/v1/cases/?status=closed"),
+    # The Open311 request list (GeoReport v2's default: the last 90 days, up to 1,000 requests),
+    # public, in both formats; {jurisdiction} is filled in.
+    ("Open311 requests.json", "public", "/open311/v2/requests.json?jurisdiction_id={jurisdiction}"),
+    ("Open311 requests.xml", "public", "/open311/v2/requests.xml?jurisdiction_id={jurisdiction}"),
 ]
 WHO = {
     "supervisor": "center supervisor (street)",
     "worker": "grid worker (one grid)",
     "token": "street admin (token)",
+    "public": "anyone (no login)",
 }
 
 
@@ -81,9 +88,9 @@ def main() -> int:
 def run(
     cases: int, *, renders: int = 200, results: Path = RESULTS, profile=None, only: str = ""
 ) -> int:
-    """Fill the street with ``cases`` cases, then measure ``renders`` requests of each list
-    (those whose label contains ``only``) and of the ceiling, interleaved. Returns 1 when a
-    request did not answer 200."""
+    """Fill the street with ``cases`` cases, then measure ``renders`` requests of each page
+    (whose label contains ``only``) and of the ceiling, interleaved. Returns 1 when a request
+    did not answer 200."""
     people = _prepare(cases)
     rows, failed = _measure(people, renders, profile, only)
     _report(results, cases=cases, renders=renders, rows=rows)
@@ -134,7 +141,17 @@ def _prepare(cases: int):
     RoleAssignment.objects.get_or_create(user=worker, role=Role.GRID_WORKER, area=grid)
     people.supervisor, people.worker, people.community = supervisor, worker, community
     people.token = token_issue(user=people.admin, name="page-cpu")[1]
+    people.jurisdiction = lists.JURISDICTION
     return people
+
+
+def _items(response) -> int:
+    """The number of requests in an Open311 list's response (0 for any other page)."""
+    if response["Content-Type"].startswith("application/json"):
+        return len(response.json())
+    if response["Content-Type"].startswith("text/xml"):
+        return response.content.count(b"<request>")
+    return 0
 
 
 def _measure(people, renders: int, profile, only: str = "") -> tuple[list[dict], list[str]]:
@@ -146,21 +163,22 @@ def _measure(people, renders: int, profile, only: str = "") -> tuple[list[dict],
     from django.test.utils import CaptureQueriesContext
 
     ceiling = Client(HTTP_AUTHORIZATION=f"Token {people.token}")
-    clients = {"token": ceiling}
+    clients = {"token": ceiling, "public": Client()}
     for who in ("supervisor", "worker"):
         clients[who] = Client()
         clients[who].force_login(getattr(people, who))
     plan = [(CEILING, "", ceiling, "/api/v1/me/")]
     for label, who, path in PAGES:
-        if only not in label:
-            continue
-        plan.append((label, who, clients[who], path.format(community=people.community.pk)))
+        if only in label:
+            url = path.format(community=people.community.pk, jurisdiction=people.jurisdiction)
+            plan.append((label, who, clients[who], url))
     cpu = {key: [] for key in range(len(plan))}
-    queries, status = {}, {}
+    queries, status, items = {}, {}, {}
     for key, (_label, _who, client, url) in enumerate(plan):
         client.get(url)  # warm: templates, caches, prepared plans
         with CaptureQueriesContext(connection) as captured:
-            status[key] = client.get(url).status_code
+            response = client.get(url)
+        status[key], items[key] = response.status_code, _items(response) if _who else 0
         queries[key] = len(captured)
     profiler = cProfile.Profile(time.process_time) if profile else None
     for _ in range(renders):
@@ -184,10 +202,11 @@ def _measure(people, renders: int, profile, only: str = "") -> tuple[list[dict],
             {
                 "label": label, "who": WHO.get(who, ""), "url": url, "ms": ms,
                 "mean": 1000 * statistics.fmean(cpu[key]), "times": ms / base if base else 0,
-                "queries": queries[key], "status": status[key],
+                "queries": queries[key], "status": status[key], "items": items[key],
             }
         )  # fmt: skip
-        print(f"  {label} {who}: {ms:.1f} ms CPU, {ms / base:.2f}× ceiling", flush=True)
+        per_item = f", {1000 * ms / items[key]:.1f} µs an item" if items[key] else ""
+        print(f"  {label} {who}: {ms:.1f} ms CPU, {ms / base:.2f}× ceiling{per_item}", flush=True)
     failed = [f"{r['label']} ({r['who']})" for r in rows if r["status"] != 200]
     return rows, failed
 
@@ -205,14 +224,15 @@ def _report(results: Path, *, cases: int, renders: int, rows: list[dict]) -> Non
         "interleaved, through Django's whole stack in-process; Python CPU (`time.process_time`) "
         "per request, median (mean beside it)",
         "",
-        "| request | who | CPU ms (median) | mean | × ceiling | queries |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
+        "| request | who | CPU ms (median) | mean | × ceiling | queries | items | µs an item |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         flag = " ⚠" if r["times"] > 3 else ""
+        per_item = f"{1000 * r['ms'] / r['items']:.1f}" if r["items"] else ""
         lines.append(
             f"| {r['label']} | {r['who']} | {r['ms']:.1f} | {r['mean']:.1f} | "
-            f"{r['times']:.2f}×{flag} | {r['queries']} |"
+            f"{r['times']:.2f}×{flag} | {r['queries']} | {r['items'] or ''} | {per_item} |"
         )
     lines += [
         "",

@@ -269,6 +269,12 @@ def test_the_page_cpu_benchmark_runs_at_a_tiny_size(tmp_path):
     assert f"| {bench.CEILING} |" in report
     for label, who, _path in bench.PAGES:
         assert f"| {label} | {bench.WHO[who]} |" in report
+    # The Open311 rows count their requests (the last 90 days of the tiny street's cases) and
+    # give the CPU per request beside.
+    for fmt in ("json", "xml"):
+        row = next(line for line in report.splitlines() if f"Open311 requests.{fmt}" in line)
+        items, per_item = row.strip("| ").split(" | ")[-2:]
+        assert int(items) > 0 and float(per_item) > 0
 
 
 def test_the_planning_benchmark_compares_both_connections_at_a_tiny_size(tmp_path):

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from xml.etree import ElementTree
 
 from django.http import HttpResponse
+from django.utils import timezone
 
 from casework.open311.w3c import format_w3c
 
@@ -36,50 +36,102 @@ class Many:
 
 def render(fmt: str, root: str, document, *, status: int = 200, headers=None) -> HttpResponse:
     """``document`` (a dict, or Many for a list root) as a response in ``fmt`` ("xml"/"json")."""
+    # The portal's time zone, read once for every date-time of the document.
+    zone = timezone.get_current_timezone()
     if fmt == "json":
-        body = json.dumps(_json(document), ensure_ascii=False, separators=(",", ":")).encode()
+        body = json.dumps(_json(document, zone), ensure_ascii=False, separators=(",", ":"))
     else:
-        element = ElementTree.Element(root)
-        _fill(element, document)
-        body = b'<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(
-            element, encoding="unicode"
-        ).encode("utf-8")
-    response = HttpResponse(body, status=status, content_type=FORMATS[fmt])
+        parts = ['<?xml version="1.0" encoding="utf-8"?>\n']
+        _xml(parts, root, document, zone, clean=False)
+        body = "".join(parts)
+        # Texts are written as they are and the document checked once: the characters XML 1.0
+        # cannot carry are rare, and a text of nothing else must become an empty element.
+        if _NOT_XML.search(body):
+            parts = ['<?xml version="1.0" encoding="utf-8"?>\n']
+            _xml(parts, root, document, zone, clean=True)
+            body = "".join(parts)
+    response = HttpResponse(body.encode(), status=status, content_type=FORMATS[fmt])
     for name, value in (headers or {}).items():
         response[name] = value
     return response
 
 
-def _fill(element: ElementTree.Element, value) -> None:
+def _xml(parts: list[str], tag: str, value, zone, *, clean: bool) -> None:
+    """Append element ``tag`` holding ``value`` to ``parts``, as ElementTree writes it: an
+    element without text or children is ``<tag />``; text escapes &, < and > only."""
     if isinstance(value, Many):
-        for item in value.items:
-            _fill(ElementTree.SubElement(element, value.tag), item)
+        children = [(value.tag, item) for item in value.items]
     elif isinstance(value, dict):
-        for name, item in value.items():
-            _fill(ElementTree.SubElement(element, name), item)
+        children = value.items()
     else:
-        text = _text(value)
-        if text:
-            element.text = text
+        text = _text(value, zone, clean=clean)
+        parts.append(f"<{tag}>{_escape(text)}</{tag}>" if text else f"<{tag} />")
+        return
+    if not children:
+        parts.append(f"<{tag} />")
+        return
+    parts.append(f"<{tag}>")
+    for name, item in children:
+        # A row's texts, empty values and date-times (most of a list) without a call each.
+        kind = type(item)
+        if kind is str and not clean:
+            if item:
+                if "&" in item or "<" in item or ">" in item:
+                    item = _escape(item)
+                parts.append(f"<{name}>{item}</{name}>")
+            else:
+                parts.append(f"<{name} />")
+        elif item is None:
+            parts.append(f"<{name} />")
+        elif kind is datetime and item.tzinfo is not None:
+            parts.append(f"<{name}>{item.astimezone(zone).isoformat(timespec='seconds')}</{name}>")
+        else:
+            _xml(parts, name, item, zone, clean=clean)
+    parts.append(f"</{tag}>")
 
 
-def _text(value) -> str:
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _text(value, zone, *, clean: bool = True) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return format_w3c(value)
-    return _NOT_XML.sub("", str(value))
+        return _w3c(value, zone)
+    return _NOT_XML.sub("", str(value)) if clean else str(value)
 
 
-def _json(value):
+def _w3c(moment: datetime, zone) -> str:
+    """:func:`.w3c.format_w3c` with the time zone read once per document."""
+    if moment.tzinfo is None:
+        return format_w3c(moment)  # refuses a naive date-time, as it always has
+    return moment.astimezone(zone).isoformat(timespec="seconds")
+
+
+def _json(value, zone):
+    if type(value) is dict:
+        # A row's texts, empty values and date-times (most of a list) without a call each.
+        row = {}
+        for name, item in value.items():
+            kind = type(item)
+            if kind is str:
+                row[name] = item or None
+            elif item is None:
+                row[name] = None
+            elif kind is datetime and item.tzinfo is not None:
+                row[name] = item.astimezone(zone).isoformat(timespec="seconds")
+            else:
+                row[name] = _json(item, zone)
+        return row
     if isinstance(value, Many):
-        return [_json(item) for item in value.items]
+        return [_json(item, zone) for item in value.items]
     if isinstance(value, dict):
-        return {name: _json(item) for name, item in value.items()}
+        return {name: _json(item, zone) for name, item in value.items()}
     if isinstance(value, datetime):
-        return format_w3c(value)
+        return _w3c(value, zone)
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, str):

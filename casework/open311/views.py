@@ -198,7 +198,7 @@ def requests(request, *, fmt: str):
     if request.method == "POST":
         return _create(request, fmt)
     jurisdiction = _jurisdiction(request)
-    cases = selectors.public_cases(jurisdiction)
+    cases = selectors.public_requests(jurisdiction)
     ids = _param(request, "service_request_id")
     if ids:
         wanted = [part.strip() for part in ids.split(",") if part.strip()]
@@ -215,16 +215,17 @@ def requests(request, *, fmt: str):
         cases = cases.filter(reported_at__gte=start, reported_at__lte=end)
     page, size = _paging(request)
     rows = cases.order_by("-reported_at", "-pk")[(page - 1) * size : page * size]
-    return render(fmt, "service_requests", Many("request", [_row(request, c) for c in rows]))
+    return render(fmt, "service_requests", _requests(request, rows))
 
 
 @endpoint("GET")
 def request_detail(request, pk: str, *, fmt: str):
     jurisdiction = _jurisdiction(request)
-    case = selectors.public_cases(jurisdiction).filter(pk=int(pk)).first() if pk.isdigit() else None
+    found = selectors.public_requests(jurisdiction)
+    case = found.filter(pk=int(pk)).first() if pk.isdigit() else None
     if case is None:
         raise Open311Error(404, _("service_request_id %(id)s was not found.") % {"id": pk[:40]})
-    return render(fmt, "service_requests", Many("request", [_row(request, case)]))
+    return render(fmt, "service_requests", _requests(request, [case]))
 
 
 @endpoint("GET")
@@ -319,61 +320,106 @@ def _paging(request) -> tuple[int, int]:
     return int(page), int(size)
 
 
-def _row(request, case: Case) -> dict:
-    """A request's public fields: never the reporter's name, phone, e-mail or account."""
-    is_open = case.status in OPEN_STATUSES
-    note = selectors.mask_personal(case.note_comment or "")
-    if not note and case.note_step:
-        note = str(workflow.step_label(case.note_step))
+def _requests(request, cases) -> Many:
+    """The response's list of ``cases`` (:func:`.selectors.public_requests`' values)."""
+    photo_url = _photo_urls(request)
+    # The texts a case's kind decides (its agency, notice, the label of its step), translated
+    # once a response for each kind: a list of 1,000 requests has a few dozen kinds.
+    said: dict = {}
+    return Many("request", [_row(case, photo_url, said) for case in cases])
+
+
+def _row(case: dict, photo_url, said: dict) -> dict:
+    """A request's public fields: never the reporter's name, phone, e-mail or account.
+    ``photo_url`` is :func:`_photo_urls`'; ``said`` the texts already made for this response."""
+    status = case["status"]
+    note = selectors.mask_personal(case["note_comment"] or "")
+    if not note and case["note_step"]:
+        step = case["note_step"]
+        if step not in said:
+            said[step] = str(workflow.step_label(step))
+        note = said[step]
+    kind = (
+        status, case["holder"], case["department_id"], case["department__name"],
+        case["community_id"], case["community__name"], case["street__name"],
+        case["category__open311__notice"],
+    )  # fmt: skip
+    if kind not in said:
+        said[kind] = _agency_and_notice(*kind)
+    agency, notice = said[kind]
     return {
-        "service_request_id": str(case.pk),
-        "status": selectors.open311_status(case.status),
+        "service_request_id": str(case["pk"]),
+        "status": selectors.open311_status(status),
         "status_notes": note,
-        "service_name": case.category.name,
-        "service_code": case.category.code,
-        "description": selectors.mask_personal(case.description),
-        "agency_responsible": _agency(case),
-        "service_notice": _notice(case),
-        "requested_datetime": case.reported_at,
-        "updated_datetime": (case.closed_at or case.updated_at) if not is_open else case.updated_at,
-        "expected_datetime": case.due_at if is_open else None,
-        "address": case.address or case.area.name,
-        "address_id": case.area.code
-        if case.area.kind in (AreaKind.BUILDING, AreaKind.UNIT)
+        "service_name": case["category__name"],
+        "service_code": case["category__code"],
+        "description": selectors.mask_personal(case["description"]),
+        "agency_responsible": agency,
+        "service_notice": notice,
+        "requested_datetime": case["reported_at"],
+        "updated_datetime": case["updated"],
+        "expected_datetime": case["expected"],
+        "address": case["address"] or case["area__name"],
+        "address_id": case["area__code"]
+        if case["area__kind"] in (AreaKind.BUILDING, AreaKind.UNIT)
         else "",
         "zipcode": "",
-        "lat": case.latitude,
-        "long": case.longitude,
-        "media_url": _photo_url(request, case.photo_id),
+        "lat": case["latitude"],
+        "long": case["longitude"],
+        "media_url": photo_url(case["photo_id"]),
     }
 
 
-def _agency(case: Case) -> str:
-    if case.department_id:
-        return case.department.name
-    if case.holder == Holder.COMMUNITY and case.community_id:
-        return case.community.name
-    return _("%(street)s grid management center") % {"street": case.street.name}
+def _agency_and_notice(
+    status, holder, department_id, department, community_id, community, street, notice
+) -> tuple[str, str]:
+    """Who is responsible for a request and what its service notice says."""
+    if department_id:
+        agency = department
+    elif holder == Holder.COMMUNITY and community_id:
+        agency = community
+    else:
+        agency = _("%(street)s grid management center") % {"street": street}
+    department = department if department_id else ""
+    return agency, _notice_text(notice, status, holder, department)
 
 
 def _notice(case: Case) -> str:
     definition = _definition(case.category)
-    if definition is not None and definition.notice:
-        return definition.notice
     department = case.department.name if case.department_id else ""
-    if case.status == Status.REPORTED:
-        if case.holder == Holder.CENTER:
+    return _notice_text(definition and definition.notice, case.status, case.holder, department)
+
+
+def _notice_text(notice: str | None, status: str, holder: str, department: str) -> str:
+    """The service's own notice (``notice``) when it has one, else what happens next."""
+    if notice:
+        return notice
+    if status == Status.REPORTED:
+        if holder == Holder.CENTER:
             return _("The street's grid management center will look at the report.")
         return _("The community will look at the report.")
-    if case.status == Status.ACCEPTED:
+    if status == Status.ACCEPTED:
         return _("Accepted: it will be dispatched to the department in charge.")
-    if case.status == Status.DISPATCHED:
+    if status == Status.DISPATCHED:
         return _("Dispatched to %(department)s.") % {"department": department}
-    if case.status == Status.IN_PROGRESS:
+    if status == Status.IN_PROGRESS:
         return _("%(department)s is handling it.") % {"department": department}
-    if case.status == Status.HANDLED:
+    if status == Status.HANDLED:
         return _("Handled: the fix will be checked on site.")
     return ""
+
+
+def _photo_urls(request):
+    """:func:`_photo_url` for one request's many photos: the URL reversed once, with the
+    photo's number put in its place."""
+    marker = 987654321
+    url = request.build_absolute_uri(reverse("residents:photo", args=[marker, "full"]))
+    head, tail = url.split(str(marker))
+
+    def photo_url(photo_id) -> str:
+        return f"{head}{int(photo_id)}{tail}" if photo_id else ""
+
+    return photo_url
 
 
 def _photo_url(request, photo_id) -> str:
