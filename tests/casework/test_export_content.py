@@ -61,3 +61,19 @@ def test_a_workbook_of_one_row_then_of_no_rows():
         for row in sheet.iter_rows(min_row=2):
             assert not any(cell.font.b for cell in row)
 
+
+def test_the_columns_kept_for_a_language_are_that_language_s():
+    # The columns are built once per language: an English export between two Chinese ones
+    # has English headers and labels, and the Chinese one after it Chinese again.
+    headers = {}
+    for language in ("zh-hans", "en", "zh-hans"):
+        with translation.override(language), exports.write_cases(sample_rows()[1:2]) as handle:
+            sheet = load_workbook(handle).active
+        headers.setdefault(language, []).append(
+            [sheet.cell(1, 1).value, sheet.cell(2, 3).value, sheet.cell(2, 18).value]
+        )
+    assert headers["en"] == [["Number", "Closed", "Yes"]]
+    assert headers["zh-hans"][0] == headers["zh-hans"][1] == ["案件编号", "已结案", "是"]
+    # And built once: the second export of a language reuses the first one's columns.
+    with translation.override("zh-hans"):
+        assert exports._columns() is exports._columns()
