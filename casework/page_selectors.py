@@ -126,14 +126,24 @@ EXPORT_FIELDS = (
 )  # fmt: skip
 
 
-def export_rows(queryset: QuerySet[Case], *, chunk_size: int = 2000) -> Iterator[dict]:
+def export_rows(
+    queryset: QuerySet[Case], *, chunk_size: int = 2000, count: int | None = None
+) -> Iterator[dict]:
     """The cases of an already scoped and filtered queryset as dicts of :data:`EXPORT_FIELDS`
     (names joined in SQL: no model instance per row), read in chunks so that an export of any
     size holds one chunk in memory. ``reporter`` is the name of the user who filed the case
-    (the few such users read once per export, not once per row)."""
+    (the few such users read once per export, not once per row). ``count``, when the caller
+    has counted the queryset, lets an export of at most one chunk be read in one plain SELECT."""
     from django.contrib.auth import get_user_model
 
-    rows = queryset.values(*EXPORT_FIELDS).iterator(chunk_size=chunk_size)
+    values = queryset.values(*EXPORT_FIELDS)
+    if count is not None and count <= chunk_size:
+        # One chunk or less: on PostgreSQL the chunked read is a server-side cursor — DECLARE
+        # … WITH HOLD (the result materialized at its commit), FETCH, CLOSE: three round trips
+        # where one SELECT returns the same rows in the same order, no more of them in memory.
+        rows = iter(list(values))
+    else:
+        rows = values.iterator(chunk_size=chunk_size)
     users: dict[int, str] = {}
     while chunk := list(islice(rows, chunk_size)):
         wanted = {r["reporter_id"] for r in chunk if r["reporter_id"] is not None} - users.keys()

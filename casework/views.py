@@ -255,7 +255,8 @@ def case_export(request):
                 "hours": settings.CASE_EXPORT_HOURS,
             },
         )
-    handle = exports.write_cases(page_selectors.export_rows(qs.order_by("-reported_at", "-pk")))
+    rows = page_selectors.export_rows(qs.order_by("-reported_at", "-pk"), count=count)
+    handle = exports.write_cases(rows)
     name = f"cases-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
     return FileResponse(
         handle,

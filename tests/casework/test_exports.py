@@ -59,3 +59,30 @@ def test_ordinary_text_and_dates_keep_their_type(client, tree, categories, crew,
     title = row[header.index("Title")]
     assert (title.value, title.quotePrefix) == ("垃圾", False)
     assert row[header.index("Reported at")].is_date
+
+
+def test_an_export_of_one_chunk_reads_its_rows_in_one_select(
+    client, tree, categories, crew, in_english
+):
+    """At most one chunk of cases, counted by the view, is read in a plain SELECT: on
+    PostgreSQL no server-side cursor (DECLARE, FETCH, CLOSE), and the same rows in the same
+    order as the chunked read the background export keeps."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casework import page_selectors
+    from casework.models import Case
+
+    for title in ("甲", "乙", "丙"):
+        CaseFactory(
+            area=tree.grid_a1, community=tree.community_a, category=categories.garbage, title=title
+        )
+    client.force_login(crew.dispatcher_a)
+    with CaptureQueriesContext(connection) as captured:
+        sheet = _sheet(client.get(reverse("casework:export")))
+    assert sheet.max_row == 4
+    assert not [q["sql"] for q in captured if q["sql"].startswith("DECLARE")]
+    ordered = Case.objects.order_by("-reported_at", "-pk")
+    chunked = list(page_selectors.export_rows(ordered, chunk_size=2))
+    assert list(page_selectors.export_rows(ordered, chunk_size=2, count=3)) == chunked
+    assert list(page_selectors.export_rows(ordered, chunk_size=3, count=3)) == chunked
