@@ -44,6 +44,12 @@ PAGES = [
     # ceiling's own client.
     ("API case list", "token", "/api/v1/cases/"),
     ("API ?status=closed", "token", "/api/v1/cases/?status=closed"),
+    # The case page on a case with a timeline (six steps, three photos) that both may verify,
+    # and the area tree (the street opened for the supervisor, the grid for the worker).
+    ("case page", "supervisor", "/cases/{case}/"),
+    ("case page", "worker", "/cases/{case}/"),
+    ("area tree", "supervisor", "/areas/"),
+    ("area tree", "worker", "/areas/"),
 ]
 WHO = {
     "supervisor": "center supervisor (street)",
@@ -134,7 +140,52 @@ def _prepare(cases: int):
     RoleAssignment.objects.get_or_create(user=worker, role=Role.GRID_WORKER, area=grid)
     people.supervisor, people.worker, people.community = supervisor, worker, community
     people.token = token_issue(user=people.admin, name="page-cpu")[1]
+    first = handled[0] if handled else Case.objects.filter(grid=grid).order_by("pk")[0].pk
+    people.case = _timeline_case(people, first)
     return people
+
+
+def _timeline_case(people, pk: int):
+    """The grid's first handled case given the timeline such a case has: reported with a photo,
+    accepted, dispatched, acknowledged, completed with two photos, and an internal note. Written
+    directly (the page reads rows; the photos' files are never opened)."""
+    from datetime import timedelta
+
+    from casework.models import Attachment, Case, CaseEvent
+
+    case = Case.objects.get(pk=pk)
+    if case.events.exists():
+        return case
+    t = case.reported_at
+    moves = [
+        ("report", "", "reported", "community", "井盖缺失，请尽快处理。\n位置在东门。", True),
+        ("accept", "reported", "accepted", "", "已受理。", True),
+        ("dispatch", "accepted", "dispatched", "department", "请市政部门处理。", True),
+        ("acknowledge", "dispatched", "in_progress", "", "", True),
+        ("attach", "in_progress", "in_progress", "", "补充现场照片。", False),
+        ("complete", "in_progress", "handled", "center", "已更换井盖。", True),
+    ]
+    roles = ["grid_worker", "community_dispatcher", "community_dispatcher",
+             "department_handler", "grid_worker", "department_handler"]  # fmt: skip
+    events = CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case=case, step=step, actor=people.admin, actor_name="压测员", role=role,
+            from_status=old, to_status=new, to_holder=holder, comment=comment, is_public=public,
+            department=people.department if step == "dispatch" else None,
+            on_time=True if step == "complete" else None, created_at=t + timedelta(hours=i),
+        )  # fmt: skip
+        for i, ((step, old, new, holder, comment, public), role) in enumerate(zip(moves, roles))
+    )
+    shots = [(events[0], "before"), (events[4], "before"), (events[5], "after")]
+    Attachment.objects.bulk_create(
+        Attachment(
+            case=case, event=event, kind=kind, image=f"cases/bench/{i}.jpg",
+            thumbnail=f"cases/bench/{i}-t.jpg", width=800, height=600, size=50_000,
+            original_name=f"现场{i}.jpg", uploaded_by=people.admin, created_at=event.created_at,
+        )  # fmt: skip
+        for i, (event, kind) in enumerate(shots)
+    )
+    return case
 
 
 def _measure(people, renders: int, profile, only: str = "") -> tuple[list[dict], list[str]]:
@@ -154,7 +205,7 @@ def _measure(people, renders: int, profile, only: str = "") -> tuple[list[dict],
     for label, who, path in PAGES:
         if only not in label:
             continue
-        plan.append((label, who, clients[who], path.format(community=people.community.pk)))
+        plan.append((label, who, clients[who], path.format(community=people.community.pk, case=people.case.pk)))
     cpu = {key: [] for key in range(len(plan))}
     queries, status = {}, {}
     for key, (_label, _who, client, url) in enumerate(plan):
