@@ -73,6 +73,17 @@ def _input(widget: dict) -> str:
     return tag
 
 
+def _textarea(widget: dict) -> str:
+    # As django/forms/widgets/textarea.html: a line break after the opening tag, the value only
+    # when it is not empty.
+    return format_html(
+        '<textarea name="{}"{}>\n{}</textarea>',
+        widget["name"],
+        mark_safe(_attrs(widget["attrs"])),
+        widget["value"] or "",
+    )
+
+
 class _DrawnInPython:
     # Widget._render is where Widget.render and BoundWidget.tag (one check box) both go.
     drawn = {
@@ -80,6 +91,8 @@ class _DrawnInPython:
         "django/forms/widgets/checkbox_option.html": _input,
         "django/forms/widgets/text.html": _input,
         "django/forms/widgets/date.html": _input,
+        "django/forms/widgets/hidden.html": _input,
+        "django/forms/widgets/textarea.html": _textarea,
     }
 
     def _render(self, template_name, context, renderer=None) -> SafeString:
@@ -155,4 +168,12 @@ class TextInput(_DrawnInPython, forms.TextInput):
 
 
 class DateInput(_DrawnInPython, forms.DateInput):
+    pass
+
+
+class HiddenInput(_DrawnInPython, forms.HiddenInput):
+    pass
+
+
+class Textarea(_DrawnInPython, forms.Textarea):
     pass

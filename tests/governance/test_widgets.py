@@ -55,6 +55,18 @@ def test_text_and_date_inputs_are_drawn_as_django_draws_them():
         assert 'type="date"' in ours.render("reported_from", value)
 
 
+def test_hidden_inputs_and_text_areas_are_drawn_as_django_draws_them():
+    attrs = {"rows": 2, "placeholder": '<或> "标题"', "required": True, "disabled": False}
+    for value in (None, "", 0, 7, "井盖 & <b>", "第一行\n第二行"):
+        assert widgets.HiddenInput().render("v", value, {"id": "id_v"}) == (
+            forms.HiddenInput().render("v", value, {"id": "id_v"})
+        )
+        assert widgets.Textarea(attrs=attrs).render("c", value, {"id": "id_c"}) == (
+            forms.Textarea(attrs=attrs).render("c", value, {"id": "id_c"})
+        )
+    assert "<b>" not in widgets.Textarea().render("c", "<b>")
+
+
 FLAT = [("", "全部"), ("a", "<b>甲</b> & 乙"), ("b", '"丙"'), (None, "无"), (3, "三")]
 
 
