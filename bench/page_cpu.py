@@ -169,20 +169,39 @@ def _timeline_case(people, pk: int):
              "department_handler", "grid_worker", "department_handler"]  # fmt: skip
     events = CaseEvent.objects.bulk_create(
         CaseEvent(
-            case=case, step=step, actor=people.admin, actor_name="压测员", role=role,
-            from_status=old, to_status=new, to_holder=holder, comment=comment, is_public=public,
+            case=case,
+            step=step,
+            actor=people.admin,
+            actor_name="压测员",
+            role=role,
+            from_status=old,
+            to_status=new,
+            to_holder=holder,
+            comment=comment,
+            is_public=public,
             department=people.department if step == "dispatch" else None,
-            on_time=True if step == "complete" else None, created_at=t + timedelta(hours=i),
-        )  # fmt: skip
-        for i, ((step, old, new, holder, comment, public), role) in enumerate(zip(moves, roles))
+            on_time=True if step == "complete" else None,
+            created_at=t + timedelta(hours=i),
+        )
+        for i, ((step, old, new, holder, comment, public), role) in enumerate(
+            zip(moves, roles, strict=True)
+        )
     )
     shots = [(events[0], "before"), (events[4], "before"), (events[5], "after")]
     Attachment.objects.bulk_create(
         Attachment(
-            case=case, event=event, kind=kind, image=f"cases/bench/{i}.jpg",
-            thumbnail=f"cases/bench/{i}-t.jpg", width=800, height=600, size=50_000,
-            original_name=f"现场{i}.jpg", uploaded_by=people.admin, created_at=event.created_at,
-        )  # fmt: skip
+            case=case,
+            event=event,
+            kind=kind,
+            image=f"cases/bench/{i}.jpg",
+            thumbnail=f"cases/bench/{i}-t.jpg",
+            width=800,
+            height=600,
+            size=50_000,
+            original_name=f"现场{i}.jpg",
+            uploaded_by=people.admin,
+            created_at=event.created_at,
+        )
         for i, (event, kind) in enumerate(shots)
     )
     return case
@@ -205,7 +224,14 @@ def _measure(people, renders: int, profile, only: str = "") -> tuple[list[dict],
     for label, who, path in PAGES:
         if only not in label:
             continue
-        plan.append((label, who, clients[who], path.format(community=people.community.pk, case=people.case.pk)))
+        plan.append(
+            (
+                label,
+                who,
+                clients[who],
+                path.format(community=people.community.pk, case=people.case.pk),
+            )
+        )
     cpu = {key: [] for key in range(len(plan))}
     queries, status = {}, {}
     for key, (_label, _who, client, url) in enumerate(plan):
