@@ -24,7 +24,7 @@ PHOTO_HELP = _("Up to %(n)d photos, each at most %(mb)d MB (JPEG, PNG or WebP)."
 }
 
 
-class MultiplePhotoInput(forms.ClearableFileInput):
+class MultiplePhotoInput(widgets.ClearableFileInput):
     allow_multiple_selected = True
 
     def __init__(self, attrs=None, *, capture: bool = True):

@@ -177,3 +177,18 @@ class HiddenInput(_DrawnInPython, forms.HiddenInput):
 
 class Textarea(_DrawnInPython, forms.Textarea):
     pass
+
+
+class ClearableFileInput(forms.ClearableFileInput):
+    def _render(self, template_name, context, renderer=None) -> SafeString:
+        """As django/forms/widgets/clearable_file_input.html without a file already kept (the
+        case page's step forms: a new photo each time): the input alone."""
+        widget = context["widget"]
+        if template_name != self.template_name or widget["is_initial"]:
+            return super()._render(template_name, context, renderer)
+        return format_html(
+            '<input type="{}" name="{}"{}>',
+            widget["type"],
+            widget["name"],
+            mark_safe(_attrs(widget["attrs"])),
+        )
