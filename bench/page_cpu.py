@@ -9,7 +9,8 @@ machine is CPU-bound, so the figure read here is the Python CPU (``time.process_
 request through Django's whole stack in-process — middleware, session, view, template — for the
 case list, the filtered list and the inbox, as a center supervisor of the street and as a grid
 worker of one grid, and for the API's case list (plain and ``?status=closed``) with the street
-admin's token as ``make bench`` asks it, each beside the ceiling measured in the same loop (the
+admin's token as ``make bench`` asks it, and for the case page (a handled case with six events and
+three photos) and the area tree as both users, each beside the ceiling measured in the same loop (the
 rows alternate, so that the machine's load falls on every row alike). A list at ≤ 3× the
 ceiling's CPU meets the goal. ``--profile`` writes a cProfile of every list request to PATH (read
 it with ``pstats``); ``--only`` keeps the rows whose label contains TEXT (and the ceiling).
