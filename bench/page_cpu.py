@@ -9,12 +9,13 @@ machine is CPU-bound, so the figure read here is the Python CPU (``time.process_
 request through Django's whole stack in-process — middleware, session, view, template — for the
 case list, the filtered list and the inbox, as a center supervisor of the street and as a grid
 worker of one grid, for the API's case list (plain and ``?status=closed``) with the street
-admin's token as ``make bench`` asks it, and for the Open311 request list (public), each beside
-the ceiling measured in the same loop (the rows alternate, so that the machine's load falls on
-every row alike). A list at ≤ 3× the ceiling's CPU meets the goal. ``--profile`` writes a
-cProfile of every request measured to PATH (read it with ``pstats``). ``--only TEXT`` measures
-only the rows whose label contains TEXT (and the ceiling). The Open311 rows also give the CPU per
-request item (the response's number of requests).
+admin's token as ``make bench`` asks it, for the Open311 request list (public), the Excel export
+(the street admin), the case page (a handled case with six events and three photos) and the area
+tree as both users, each beside the ceiling measured in the same loop (the rows alternate, so that
+the machine's load falls on every row alike). A list at ≤ 3× the ceiling's CPU meets the goal.
+``--profile`` writes a cProfile of every request measured to PATH (read it with ``pstats``).
+``--only TEXT`` measures only the rows whose label contains TEXT (and the ceiling). The Open311
+rows also give the CPU per request item (the response's number of requests).
 
 The data is ``bench/lists.py``'s street (``--cases`` cases), with a share of the grid's cases
 put in "handled" so that the grid worker's inbox has rows. Writes
@@ -59,6 +60,12 @@ PAGES = [
         "admin",
         "/cases/export.xlsx?status=reported&status=accepted&status=dispatched&area={grid}",
     ),
+    # The case page on a case with a timeline (six steps, three photos) that both may verify,
+    # and the area tree (the street opened for the supervisor, the grid for the worker).
+    ("case page", "supervisor", "/cases/{case}/"),
+    ("case page", "worker", "/cases/{case}/"),
+    ("area tree", "supervisor", "/areas/"),
+    ("area tree", "worker", "/areas/"),
 ]
 WHO = {
     "supervisor": "center supervisor (street)",
@@ -156,6 +163,8 @@ def _prepare(cases: int):
     people.number = middle.get().number
     people.token = token_issue(user=people.admin, name="page-cpu")[1]
     people.jurisdiction = lists.JURISDICTION
+    first = handled[0] if handled else Case.objects.filter(grid=grid).order_by("pk")[0].pk
+    people.case = _timeline_case(people, first)
     return people
 
 
@@ -166,6 +175,68 @@ def _items(response) -> int:
     if response["Content-Type"].startswith("text/xml"):
         return response.content.count(b"<request>")
     return 0
+
+
+def _timeline_case(people, pk: int):
+    """The grid's first handled case given the timeline such a case has: reported with a photo,
+    accepted, dispatched, acknowledged, completed with two photos, and an internal note. Written
+    directly (the page reads rows; the photos' files are never opened)."""
+    from datetime import timedelta
+
+    from casework.models import Attachment, Case, CaseEvent
+
+    case = Case.objects.get(pk=pk)
+    if case.events.exists():
+        return case
+    t = case.reported_at
+    moves = [
+        ("report", "", "reported", "community", "井盖缺失，请尽快处理。\n位置在东门。", True),
+        ("accept", "reported", "accepted", "", "已受理。", True),
+        ("dispatch", "accepted", "dispatched", "department", "请市政部门处理。", True),
+        ("acknowledge", "dispatched", "in_progress", "", "", True),
+        ("attach", "in_progress", "in_progress", "", "补充现场照片。", False),
+        ("complete", "in_progress", "handled", "center", "已更换井盖。", True),
+    ]
+    roles = ["grid_worker", "community_dispatcher", "community_dispatcher",
+             "department_handler", "grid_worker", "department_handler"]  # fmt: skip
+    events = CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case=case,
+            step=step,
+            actor=people.admin,
+            actor_name="压测员",
+            role=role,
+            from_status=old,
+            to_status=new,
+            to_holder=holder,
+            comment=comment,
+            is_public=public,
+            department=people.department if step == "dispatch" else None,
+            on_time=True if step == "complete" else None,
+            created_at=t + timedelta(hours=i),
+        )
+        for i, ((step, old, new, holder, comment, public), role) in enumerate(
+            zip(moves, roles, strict=True)
+        )
+    )
+    shots = [(events[0], "before"), (events[4], "before"), (events[5], "after")]
+    Attachment.objects.bulk_create(
+        Attachment(
+            case=case,
+            event=event,
+            kind=kind,
+            image=f"cases/bench/{i}.jpg",
+            thumbnail=f"cases/bench/{i}-t.jpg",
+            width=800,
+            height=600,
+            size=50_000,
+            original_name=f"现场{i}.jpg",
+            uploaded_by=people.admin,
+            created_at=event.created_at,
+        )
+        for i, (event, kind) in enumerate(shots)
+    )
+    return case
 
 
 def _measure(people, renders: int, profile, only: str = "") -> tuple[list[dict], list[str]]:
@@ -190,6 +261,7 @@ def _measure(people, renders: int, profile, only: str = "") -> tuple[list[dict],
             grid=people.grid.pk,
             number=people.number,
             jurisdiction=people.jurisdiction,
+            case=people.case.pk,
         )
         plan.append((label, who, clients[who], url))
     cpu = {key: [] for key in range(len(plan))}

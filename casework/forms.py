@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from casework import page_selectors, photo_drafts, services, workflow
 from casework.dispatch_hints import suggested_department
 from casework.models import Case, Priority, Satisfaction, Source
+from governance import widgets
 from governance.forms import PinyinSelect
 from governance.images import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_STEP
 from governance.models import Role
@@ -23,7 +24,7 @@ PHOTO_HELP = _("Up to %(n)d photos, each at most %(mb)d MB (JPEG, PNG or WebP)."
 }
 
 
-class MultiplePhotoInput(forms.ClearableFileInput):
+class MultiplePhotoInput(widgets.ClearableFileInput):
     allow_multiple_selected = True
 
     def __init__(self, attrs=None, *, capture: bool = True):
@@ -247,7 +248,9 @@ def _grouped_categories(categories) -> list:
 class StepForm(forms.Form):
     """The inputs of one step on one case, built from the step table."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    # The step forms' widgets draw their markup in Python: a case page draws three to five forms
+    # (bench/RESULTS.md, "The case page's CPU (branch casepage)").
+    version = forms.IntegerField(widget=widgets.HiddenInput)
 
     def __init__(
         self,
@@ -277,7 +280,7 @@ class StepForm(forms.Form):
             label=label,
             required=required,
             max_length=2000,
-            widget=forms.Textarea(attrs={"rows": 2}),
+            widget=widgets.Textarea(attrs={"rows": 2}),
         )
 
     def _field_department(self, required: bool):
@@ -315,7 +318,7 @@ class StepForm(forms.Form):
             label=_("What was done"),
             required=required,
             max_length=Case._meta.get_field("result").max_length,
-            widget=forms.Textarea(attrs={"rows": 2}),
+            widget=widgets.Textarea(attrs={"rows": 2}),
         )
 
     def _field_satisfaction(self, required: bool):

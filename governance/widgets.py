@@ -73,6 +73,17 @@ def _input(widget: dict) -> str:
     return tag
 
 
+def _textarea(widget: dict) -> str:
+    # As django/forms/widgets/textarea.html: a line break after the opening tag, the value only
+    # when it is not empty.
+    return format_html(
+        '<textarea name="{}"{}>\n{}</textarea>',
+        widget["name"],
+        mark_safe(_attrs(widget["attrs"])),
+        widget["value"] or "",
+    )
+
+
 class _DrawnInPython:
     # Widget._render is where Widget.render and BoundWidget.tag (one check box) both go.
     drawn = {
@@ -80,6 +91,8 @@ class _DrawnInPython:
         "django/forms/widgets/checkbox_option.html": _input,
         "django/forms/widgets/text.html": _input,
         "django/forms/widgets/date.html": _input,
+        "django/forms/widgets/hidden.html": _input,
+        "django/forms/widgets/textarea.html": _textarea,
     }
 
     def _render(self, template_name, context, renderer=None) -> SafeString:
@@ -156,3 +169,26 @@ class TextInput(_DrawnInPython, forms.TextInput):
 
 class DateInput(_DrawnInPython, forms.DateInput):
     pass
+
+
+class HiddenInput(_DrawnInPython, forms.HiddenInput):
+    pass
+
+
+class Textarea(_DrawnInPython, forms.Textarea):
+    pass
+
+
+class ClearableFileInput(forms.ClearableFileInput):
+    def _render(self, template_name, context, renderer=None) -> SafeString:
+        """As django/forms/widgets/clearable_file_input.html without a file already kept (the
+        case page's step forms: a new photo each time): the input alone."""
+        widget = context["widget"]
+        if template_name != self.template_name or widget["is_initial"]:
+            return super()._render(template_name, context, renderer)
+        return format_html(
+            '<input type="{}" name="{}"{}>',
+            widget["type"],
+            widget["name"],
+            mark_safe(_attrs(widget["attrs"])),
+        )

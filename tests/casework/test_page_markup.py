@@ -13,8 +13,10 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
+from casework.models import Source
+from casework.services import case_report, case_step
 from governance import notifications
-from tests.casework.factories import CaseFactory
+from tests.casework.factories import CaseFactory, jpeg_upload
 from tests.conftest import _with_role
 
 TESTS = Path(__file__).resolve().parent.parent
@@ -28,6 +30,12 @@ BEFORE = {
     / "reference"
     / "filter_field_before_issue15.html",
     "casework/_sort.html": TESTS / "casework" / "reference" / "sort_before_issue15.html",
+    # The case page and the area tree as they were when their CPU was first cut (branch
+    # casepage): the pages drawn through these must stay what they were.
+    "casework/detail.html": TESTS / "casework" / "reference" / "detail_before_issue15.html",
+    "casework/_step_form.html": TESTS / "casework" / "reference" / "step_form_before_issue15.html",
+    "grids/tree.html": TESTS / "grids" / "reference" / "tree_before_issue15.html",
+    "grids/_tree_nodes.html": TESTS / "grids" / "reference" / "tree_nodes_before_issue15.html",
 }
 # The CSRF token is masked afresh on every page.
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
@@ -120,3 +128,62 @@ def test_the_more_sheet_is_what_the_template_drew(client, cast, supervisor, busy
     assert new == old
     assert 'class="tab tab-more active"' in new
     assert 'role="menuitem" class="active" aria-current="page"' in new
+
+
+@pytest.fixture
+def timeline_case(busy_street, cast, categories):
+    """A case with a timeline: reported with a photo by the grid worker, accepted by the
+    community's dispatcher with a comment, a photo added; a second one as its possible original."""
+    tree = busy_street
+    fields = dict(category=categories.garbage, area=tree.building_a1, source=Source.PATROL)
+    case_report(actor=cast.worker_a, title="<b>旧</b>垃圾", address="1号楼东侧", **fields)
+    case = case_report(
+        actor=cast.worker_a, title="<b>垃圾</b> & 堆放", address="1号楼<东侧>",
+        description="第一行\n<i>第二行</i>", photos=[jpeg_upload()], **fields,
+    )  # fmt: skip
+    case = case_step(case=case, actor=cast.dispatcher_a, step="accept", comment="已受理 <ok>")
+    return case_step(case=case, actor=cast.worker_a, step="attach", photos=[jpeg_upload()])
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize(
+    "who", ["supervisor", "dispatcher_a", "worker_a", "viewer_a", "street_admin"]
+)
+def test_the_case_page_is_what_the_templates_drew(
+    client, cast, supervisor, timeline_case, who, language
+):
+    """Those who may act (the dispatcher's forms, the duplicates offered for a merge), those who
+    may only view, and the street's supervisor and administrator."""
+    client.force_login(supervisor if who == "supervisor" else getattr(cast, who))
+    url = f"/cases/{timeline_case.pk}/"
+
+    new = _page(client, url, language)
+    with _templates_before():
+        old = _page(client, url, language)
+
+    assert new == old
+    assert 'class="timeline"' in new
+    assert "<b>垃圾" not in new and "<i>第二行" not in new  # what users typed stays escaped
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [
+        ("supervisor", "/areas/"),
+        ("worker_a", "/areas/"),
+        ("viewer_a", "/areas/"),
+        ("street_admin", "/areas/?q=%3Cb%3E"),
+        ("supervisor", "/areas/?q=1"),
+    ],
+)
+def test_the_area_tree_is_what_the_templates_drew(
+    client, cast, supervisor, busy_street, who, url, language
+):
+    client.force_login(supervisor if who == "supervisor" else getattr(cast, who))
+
+    new = _page(client, url, language)
+    with _templates_before():
+        old = _page(client, url, language)
+
+    assert new == old

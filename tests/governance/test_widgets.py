@@ -55,6 +55,41 @@ def test_text_and_date_inputs_are_drawn_as_django_draws_them():
         assert 'type="date"' in ours.render("reported_from", value)
 
 
+def test_hidden_inputs_and_text_areas_are_drawn_as_django_draws_them():
+    attrs = {"rows": 2, "placeholder": '<或> "标题"', "required": True, "disabled": False}
+    for value in (None, "", 0, 7, "井盖 & <b>", "第一行\n第二行"):
+        assert widgets.HiddenInput().render("v", value, {"id": "id_v"}) == (
+            forms.HiddenInput().render("v", value, {"id": "id_v"})
+        )
+        assert widgets.Textarea(attrs=attrs).render("c", value, {"id": "id_c"}) == (
+            forms.Textarea(attrs=attrs).render("c", value, {"id": "id_c"})
+        )
+    assert "<b>" not in widgets.Textarea().render("c", "<b>")
+
+
+def test_a_file_input_is_drawn_as_django_draws_it():
+    class Kept:  # a file already stored: Django's template draws it, with its link
+        url = "/media/a.jpg"
+
+        def __str__(self):
+            return "a.jpg"
+
+    class Ours(widgets.ClearableFileInput):
+        allow_multiple_selected = True
+
+    class Theirs(forms.ClearableFileInput):
+        allow_multiple_selected = True
+
+    attrs = {"accept": "image/*", "multiple": True, "capture": "environment", "x": '<"b">'}
+    for value in (None, "", Kept()):
+        for required in (True, False):
+            ours, theirs = Ours(attrs), Theirs(attrs)
+            ours.is_required = theirs.is_required = required
+            assert ours.render("p", value, {"id": "id_p"}) == (
+                theirs.render("p", value, {"id": "id_p"})
+            )
+
+
 FLAT = [("", "全部"), ("a", "<b>甲</b> & 乙"), ("b", '"丙"'), (None, "无"), (3, "三")]
 
 
