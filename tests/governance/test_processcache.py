@@ -37,6 +37,29 @@ def versions_written(monkeypatch):
     return written
 
 
+@pytest.fixture
+def reads(monkeypatch):
+    """The keys of each read of the shared cache (a ``get`` or a ``get_many``), in order: one
+    list per round trip."""
+    reads = []
+    real = processcache.cache
+
+    class Recording:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def get(self, key, *args, **kwargs):
+            reads.append([key])
+            return real.get(key, *args, **kwargs)
+
+        def get_many(self, keys, *args, **kwargs):
+            reads.append(list(keys))
+            return real.get_many(keys, *args, **kwargs)
+
+    monkeypatch.setattr(processcache, "cache", Recording())
+    return reads
+
+
 def _day(n: int) -> CalendarDay:
     return CalendarDay.objects.create(date=date(2099, 1, n), kind="holiday", name="测试")
 
@@ -98,26 +121,11 @@ def test_a_strict_cache_reads_many_afresh_while_its_watched_rows_wait_for_commit
     assert loads == [["k"], ["k"], ["k"]]
 
 
-def test_a_value_kept_in_parts_reads_the_version_and_its_parts_in_one_read(db, monkeypatch):
-    reads = []
-    real = processcache.cache
-
-    class Recording:
-        def __getattr__(self, name):
-            return getattr(real, name)
-
-        def get(self, key, *args, **kwargs):
-            reads.append([key])
-            return real.get(key, *args, **kwargs)
-
-        def get_many(self, keys, *args, **kwargs):
-            reads.append(list(keys))
-            return real.get_many(keys, *args, **kwargs)
-
+def test_a_value_kept_in_parts_reads_the_version_and_its_parts_in_one_read(db, reads):
     cache = BADGES  # kept in parts
     cache.bump()
     cache.bump_parts(("test:a", "test:b"))
-    monkeypatch.setattr(processcache, "cache", Recording())
+    del reads[:]  # only the reads below
 
     assert cache.get("k", lambda: "read", parts=("test:a", "test:b")) == "read"
     assert cache.get("k", lambda: "read again", parts=("test:a", "test:b")) == "read"
@@ -173,7 +181,7 @@ def test_a_row_holding_a_memoryview_is_copied_by_copy_copy():
     assert "_django_version" in copied.__dict__
 
 
-def test_a_first_read_takes_along_the_parts_read_after_the_parts_it_names(db, monkeypatch):
+def test_a_first_read_takes_along_the_parts_read_after_the_parts_it_names(db, reads):
     """A request's first read naming a part (the session's user) takes along the parts the last
     request of its kind read after it (that user's badges): one round trip, not two. Another
     kind of request, or a part not named first, takes nothing along."""
@@ -181,26 +189,11 @@ def test_a_first_read_takes_along_the_parts_read_after_the_parts_it_names(db, mo
 
     from governance.auth import USERS
 
-    reads = []
-    real = processcache.cache
-
-    class Recording:
-        def __getattr__(self, name):
-            return getattr(real, name)
-
-        def get(self, key, *args, **kwargs):
-            reads.append([key])
-            return real.get(key, *args, **kwargs)
-
-        def get_many(self, keys, *args, **kwargs):
-            reads.append(list(keys))
-            return real.get_many(keys, *args, **kwargs)
-
     processcache.clear_all()
     for cache in (USERS, BADGES):  # every version and part started: none missing
         cache.bump()
         cache.bump_parts(("u:1", "u:2", "s:1", "s:2"))
-    monkeypatch.setattr(processcache, "cache", Recording())
+    del reads[:]  # only the reads below
 
     def request(kind: str, user: str, street: str) -> list[list[str]]:
         del reads[:]
