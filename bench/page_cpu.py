@@ -171,7 +171,8 @@ def _prepare(cases: int):
 def _items(response) -> int:
     """The number of requests in an Open311 list's response (0 for any other page)."""
     if response["Content-Type"].startswith("application/json"):
-        return len(response.json())
+        data = response.json()
+        return len(data) if isinstance(data, list) else 0  # the API's pages are objects
     if response["Content-Type"].startswith("text/xml"):
         return response.content.count(b"<request>")
     return 0
