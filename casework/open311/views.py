@@ -250,6 +250,7 @@ def updates(request, *, fmt: str):
         .filter(created_at__gte=start, created_at__lte=end)
         .order_by("created_at", "pk")[(page - 1) * size : page * size]
     )
+    photo_url = _photo_urls(request)
     rows = [
         {
             "update_id": str(event.pk),
@@ -258,7 +259,7 @@ def updates(request, *, fmt: str):
             "updated_datetime": event.created_at,
             "description": selectors.mask_personal(event.comment)
             or str(workflow.step_label(event.step)),
-            "media_url": _photo_url(request, event.photo_id),
+            "media_url": photo_url(event.photo_id),
             "external_status_code": event.to_status,
         }
         for event in events
@@ -410,8 +411,8 @@ def _notice_text(notice: str | None, status: str, holder: str, department: str) 
 
 
 def _photo_urls(request):
-    """:func:`_photo_url` for one request's many photos: the URL reversed once, with the
-    photo's number put in its place."""
+    """The absolute URL of a photo by its id ("" for none), for one request's many photos:
+    the URL reversed once, with the photo's number put in its place."""
     marker = 987654321
     url = request.build_absolute_uri(reverse("residents:photo", args=[marker, "full"]))
     head, tail = url.split(str(marker))
@@ -420,12 +421,6 @@ def _photo_urls(request):
         return f"{head}{int(photo_id)}{tail}" if photo_id else ""
 
     return photo_url
-
-
-def _photo_url(request, photo_id) -> str:
-    if not photo_id:
-        return ""
-    return request.build_absolute_uri(reverse("residents:photo", args=[photo_id, "full"]))
 
 
 # -- creating a request ---------------------------------------------------------------------

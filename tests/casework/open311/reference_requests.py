@@ -15,6 +15,7 @@ from functools import wraps
 from xml.etree import ElementTree
 
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from casework import workflow
@@ -29,11 +30,16 @@ from casework.open311.views import (
     _jurisdiction,
     _paging,
     _param,
-    _photo_url,
     _status_filter,
 )
 from casework.open311.w3c import format_w3c
 from grids.models import AreaKind
+
+
+def _photo_url(request, photo_id) -> str:
+    if not photo_id:
+        return ""
+    return request.build_absolute_uri(reverse("residents:photo", args=[photo_id, "full"]))
 
 
 # -- renderers.py ---------------------------------------------------------------------------
