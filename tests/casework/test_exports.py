@@ -86,3 +86,27 @@ def test_an_export_of_one_chunk_reads_its_rows_in_one_select(
     chunked = list(page_selectors.export_rows(ordered, chunk_size=2))
     assert list(page_selectors.export_rows(ordered, chunk_size=2, count=3)) == chunked
     assert list(page_selectors.export_rows(ordered, chunk_size=3, count=3)) == chunked
+
+
+def test_an_exports_statements_do_not_grow_with_its_rows(client, tree, categories, crew):
+    """The export of a list reads its count and its rows, whatever the number of cases: their
+    areas, categories and departments come with the rows, not a query each."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(crew.dispatcher_a)
+    counted = []
+    for n in range(12):
+        CaseFactory(
+            area=tree.grid_a1 if n % 2 else tree.community_a,
+            community=tree.community_a,
+            category=categories.garbage,
+            title=f"井盖{n}",
+        )
+        if n in (0, 11):
+            client.get(reverse("casework:export"))  # the caches filled for this many
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(reverse("casework:export"))
+            assert _sheet(response).max_row == n + 2
+            counted.append(len(captured))
+    assert counted[0] == counted[1] <= 5
