@@ -41,6 +41,7 @@ class CaseworkConfig(AppConfig):
             badges_follow,
             register_nav,
             register_start_page,
+            street_row_parts,
         )
         from grids.models import Area
 
@@ -53,6 +54,11 @@ class CaseworkConfig(AppConfig):
         selectors.DEPARTMENTS.watch(Department)
 
         FILTER_OPTIONS.watch(Area, Department, RoleAssignment)
+        # A case list's count: a case written moves the counts of its street (and of the users
+        # reaching beyond one street); an area or a category (their trees' numbers are in the
+        # lists' conditions) moves every count.
+        selectors.CASE_COUNTS.watch(Case, Area, Category)
+        selectors.CASE_COUNTS.partition(Case, lambda case: street_row_parts(case.street_id))
 
         # A community's or a grid's scope is the case's kept community or grid (a column of the
         # case, no join to the area table; kept by casework.services, which also brings them in

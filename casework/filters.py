@@ -243,6 +243,19 @@ class CaseFilterSet(CopiedFiltersMixin, django_filters.FilterSet):
             and bool((self.form.cleaned_data.get("q") or "").strip())
         )
 
+    # The filters that compare with the time of the request (a case falls overdue, a month
+    # ends, without any write): a list narrowed by one cannot keep its count.
+    CLOCK_FILTERS = ("overdue", "figure")
+
+    @property
+    def reads_the_clock(self) -> bool:
+        """Whether a valid filter compares with the time of the request (:attr:`CLOCK_FILTERS`
+        given a value)."""
+        if not (self.is_bound and self.is_valid()):
+            return False
+        data = self.form.cleaned_data
+        return any(data.get(name) not in (None, "") for name in self.CLOCK_FILTERS)
+
     def _given(self, name: str) -> bool:
         """Whether the data hold a value for the field ``name`` (an empty one counts as none)."""
         key = f"{self.form_prefix}-{name}" if self.form_prefix else name

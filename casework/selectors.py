@@ -35,6 +35,7 @@ from casework.models import (
 from governance import privacy
 from governance.db import prepared
 from governance.models import DEPARTMENT_ROLES, Department, Role
+from governance.navigation import street_parts
 from governance.processcache import ProcessCache, row_copy
 from governance.scopes import area_role, department_role, reachable, scope_of, visible
 from grids.models import Area
@@ -453,6 +454,22 @@ def time_limit_for(category: Category, priority: str) -> TimeLimit | None:
 
 # Departments are few (a street's dozens) and renamed rarely; cases show their names.
 DEPARTMENTS = ProcessCache("departments")
+
+# The case list's count ("N cases"), kept per process under its statement and parameters
+# (governance.pagination: ``kept``): counting a street's cases was most of a list page's
+# database time (issue 15), and the count changes only when a case is written. In parts by
+# street, as the menu's badges (watched and partitioned in casework's AppConfig): a step taken
+# in one street recounts that street's lists, not every street's. A case whose community was
+# moved to another street names the street of its filing: a write of it recounts the lists of
+# its new street only after ``max_age``, as it moves their badges. Not for a list narrowed by
+# the clock (CaseFilterSet.reads_the_clock).
+CASE_COUNTS = ProcessCache("case-list-counts", max_age=60, max_entries=2_000)
+
+
+def case_count_parts(user) -> tuple[str, ...]:
+    """The parts of :data:`CASE_COUNTS` that the count of a list of ``user``'s cases depends on."""
+    return street_parts(user)
+
 
 # The related rows a case reads from a process cache instead of a join: the cache, and how it
 # reads the keys it does not keep yet (a dict by key, in one query).

@@ -159,7 +159,15 @@ def case_list(request):
             qs, PAGE_SIZE, cap=SEARCH_COUNT_CAP, rows=selectors.case_rows, count_keys=True
         )
     else:
-        paginator = CappedPaginator(selectors.case_rows(qs).order_by(*SORTS[sort]), PAGE_SIZE)
+        # The count kept until a case of the user's streets is written (selectors.CASE_COUNTS):
+        # counting a street's cases was most of the page's database time (issue 15).
+        kept = None if filterset.reads_the_clock else selectors.CASE_COUNTS
+        paginator = CappedPaginator(
+            selectors.case_rows(qs).order_by(*SORTS[sort]),
+            PAGE_SIZE,
+            kept=kept,
+            parts=selectors.case_count_parts(request.user),
+        )
     page = paginator.get_page(request.GET.get("page"))
     selected_area = filterset.form.data.get("area") if filterset.is_bound else None
     _shape_filter_form(filterset, request.user, selected_area)

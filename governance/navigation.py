@@ -78,8 +78,7 @@ def badges_follow(
 
     def parts(row: Model) -> tuple[str, ...] | None:
         if street is not None:
-            street_pk = street(row)
-            return None if street_pk is None else (f"street:{street_pk}", WIDE)
+            return street_row_parts(street(row))
         user_pk = user(row) if user is not None else None
         return None if user_pk is None else (f"user:{user_pk}",)
 
@@ -89,10 +88,23 @@ def badges_follow(
 def badge_parts(user) -> tuple[str, ...]:
     """The parts a user's badges depend on: their own, and their streets' or, for roles
     reaching beyond one street, the wide part (one key, however many streets)."""
+    return (f"user:{user.pk}", *street_parts(user))
+
+
+def street_parts(user) -> tuple[str, ...]:
+    """The parts of a cache partitioned by street (the badges, the case lists' counts) that
+    what ``user`` sees of a street's rows depends on: their streets', or, for roles reaching
+    beyond one street, the wide part."""
     streets = scope_of(user).streets()
     if streets is None:
-        return (f"user:{user.pk}", WIDE)
-    return (f"user:{user.pk}", *(f"street:{pk}" for pk in sorted(streets)))
+        return (WIDE,)
+    return tuple(f"street:{pk}" for pk in sorted(streets))
+
+
+def street_row_parts(street_pk: int | None) -> tuple[str, ...] | None:
+    """The parts a write of a row of the street ``street_pk`` touches: that street's and the
+    wide part (None when the row cannot name its street: every part)."""
+    return None if street_pk is None else (f"street:{street_pk}", WIDE)
 
 
 def register_start_page(role: str, resolver: Callable) -> None:

@@ -12,14 +12,27 @@ With ``count_keys`` the count and the page share one read: the keys of the first
 in the list's order, which give the count (up to the cap) and every page's keys (pages stop at the
 cap). A search whose candidates are read and sorted whole for any page then reads them once, not
 once for the count and again for the page.
+
+A count can be *kept* (``kept=``, a :class:`~governance.processcache.ProcessCache` with the
+``parts`` it depends on): the count of one statement, with its parameters, is read once and served
+from the process's memory until a write of a row the cache watches bumps its version or one of
+those parts (at once in this process, on commit in every other), or ``max_age`` passes. A list
+that twenty people of a street open between two steps taken in it is counted once, not twenty
+times (the count of a street's cases was most of a list page's database time, issue 15). Only for
+a list whose rows change by writes alone: a condition on the clock (overdue, "this month")
+changes its count without any write.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
+
+from governance.processcache import ProcessCache
 
 COUNT_CAP = 10_000
 
@@ -34,7 +47,9 @@ class CappedPaginator(Paginator):
     to the keys — in the keys' order. Sorting a long inbox then sorts index entries, not every
     waiting case joined to its category, areas and department. ``count_keys`` (implies
     ``keys_first``) takes the count and the page's keys from one list of the first ``cap + 1``
-    keys: for a small cap, where every page's keys cost what the count costs.
+    keys: for a small cap, where every page's keys cost what the count costs. ``kept`` (with
+    ``parts``) keeps the count in a process cache (see the module's notes; not with
+    ``count_keys``, whose read is the page's too).
     """
 
     def __init__(
@@ -46,10 +61,14 @@ class CappedPaginator(Paginator):
         keys_first: bool = False,
         rows=None,
         count_keys: bool = False,
+        kept: ProcessCache | None = None,
+        parts: Iterable[str] = (),
         **kwargs,
     ) -> None:
         super().__init__(object_list, per_page, **kwargs)
         self.cap = cap
+        self.kept = kept
+        self.parts = tuple(parts)
         self.capped = False
         self.count_keys = count_keys and hasattr(object_list, "values_list")
         self.keys_first = keys_first or rows is not None or self.count_keys
@@ -88,7 +107,9 @@ class CappedPaginator(Paginator):
             return self._capped(len(self._first_keys))
         # COUNT(*) over a LIMIT-ed subquery stops reading at cap + 1 rows — unless the subquery
         # is ordered, when PostgreSQL sorts every row first (8 s at a million cases).
-        return self._capped(count_up_to(rows.order_by(), self.cap + 1))
+        return self._capped(
+            count_up_to(rows.order_by(), self.cap + 1, kept=self.kept, parts=self.parts)
+        )
 
     def _capped(self, counted: int) -> int:
         self.capped = counted > self.cap
@@ -101,12 +122,18 @@ class CappedPaginator(Paginator):
         return f"{shown}+" if self.capped else shown
 
 
-def count_up_to(queryset, limit: int) -> int:
+def count_up_to(
+    queryset, limit: int, *, kept: ProcessCache | None = None, parts: Iterable[str] = ()
+) -> int:
     """``queryset[:limit].count()``: the same statement (``SELECT COUNT(*)`` over the first
     ``limit`` keys), written around the keys' compiled query instead of built by Django's
     aggregation of a sliced query (a clone of the query, resolved and compiled twice over: a
     fifth of a millisecond of a list page, issue 15). A query that aggregation would rewrite
-    (distinct, annotated, grouped, combined, with extra columns) is counted by Django."""
+    (distinct, annotated, grouped, combined, with extra columns) is counted by Django.
+
+    With ``kept``, the count is kept in that process cache under the statement and its
+    parameters (with ``parts``: see :meth:`ProcessCache.get`); a statement Django counts itself,
+    or one with a parameter that cannot be a key, is counted every time."""
     query = queryset.query
     if (
         query.distinct
@@ -122,6 +149,18 @@ def count_up_to(queryset, limit: int) -> int:
         sql, params = keys.query.get_compiler(keys.db).as_sql()
     except EmptyResultSet:  # .none(), or an empty __in
         return 0
-    with connections[keys.db].cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) subquery", params)
-        return cursor.fetchone()[0]
+    statement = f"SELECT COUNT(*) FROM ({sql}) subquery"
+
+    def read() -> int:
+        with connections[keys.db].cursor() as cursor:
+            cursor.execute(statement, params)
+            return cursor.fetchone()[0]
+
+    if kept is None:
+        return read()
+    key = ("count", keys.db, statement, tuple(params))
+    try:
+        hash(key)
+    except TypeError:  # a list or a dict among the parameters
+        return read()
+    return kept.get(key, read, parts=parts)
