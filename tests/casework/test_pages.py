@@ -383,6 +383,35 @@ def test_an_invalid_filter_lists_nothing_rather_than_everything(client, two_case
     assert response.context["filter"].form.errors
 
 
+@pytest.mark.parametrize("params", [{"page": "2"}, {"sort": "due"}, {"page": "2", "sort": "due"}])
+def test_paging_or_sorting_the_whole_list_is_not_filtering_it(
+    client, tree, categories, crew, params
+):
+    _many_cases(tree, categories, 30)
+    _login(client, crew.dispatcher_a)
+    response = client.get(reverse("casework:list"), params)
+    assert response.status_code == 200
+    assert not response.context["filtered"]
+    assert not response.context["filter"].is_bound
+    html = response.content.decode()
+    assert '<details class="filter-panel" data-filter-panel>' in html  # shut
+    assert ">Clear</a>" not in html
+    assert response.context["page_obj"].paginator.count == 30
+
+
+def test_paging_a_filtered_list_keeps_its_filters(client, tree, categories, crew):
+    _many_cases(tree, categories, 30)
+    _report(crew.worker_a, tree.building_a1, categories.garbage)
+    _login(client, crew.dispatcher_a)
+    response = client.get(reverse("casework:list"), {"page": "2", "status": "closed"})
+    assert response.status_code == 200
+    assert response.context["filtered"]
+    assert response.context["page_obj"].paginator.count == 0
+    html = response.content.decode()
+    assert '<details class="filter-panel" data-filter-panel open>' in html
+    assert ">Clear</a>" in html
+
+
 def test_an_area_or_department_outside_the_scope_is_refused_by_the_filter(
     client, two_cases, crew, tree, departments
 ):
