@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from casework import selectors, workflow
 from casework.models import Case, Category
 from casework.services import CASE_AREA_KINDS
+from governance.db import chunked
 from governance.models import Role
 from governance.processcache import ProcessCache
 from governance.scopes import departments_for, reachable, scope_of, visible
@@ -143,7 +144,7 @@ def export_rows(
         # where one SELECT returns the same rows in the same order, no more of them in memory.
         rows = iter(list(values))
     else:
-        rows = values.iterator(chunk_size=chunk_size)
+        rows = chunked(values, chunk_size)
     users: dict[int, str] = {}
     while chunk := list(islice(rows, chunk_size)):
         wanted = {r["reporter_id"] for r in chunk if r["reporter_id"] is not None} - users.keys()

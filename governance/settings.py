@@ -125,15 +125,23 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", "")
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", False)
 DATABASE_PREPARE_THRESHOLD = env_int("DATABASE_PREPARE_THRESHOLD", 5)
+# Behind a pooler in transaction mode (PgBouncer's pool_mode = transaction), each transaction may
+# run on another server session: nothing may outlive a transaction there. Django's server-side
+# cursors do (DECLARE … WITH HOLD, then FETCH: "cursor … does not exist"), so they are off and
+# the long reads go by keys (governance.db.chunked); prepared statements do too (below).
+DATABASE_TRANSACTION_POOLING = env_bool("DATABASE_TRANSACTION_POOLING", False)
 # Only the reads of one case by its primary key prepared (governance.db.prepared_statements):
-# their plan is the same whatever the values. Off behind a pooler that cannot keep them (below).
-DATABASE_PREPARED_READS = env_bool("DATABASE_PREPARED_READS", True)
+# their plan is the same whatever the values. Off by default behind a pooler in transaction mode
+# (PgBouncer 1.21 and later with max_prepared_statements keeps them: turn them on there).
+DATABASE_PREPARED_READS = env_bool("DATABASE_PREPARED_READS", not DATABASE_TRANSACTION_POOLING)
 if DATABASE_URL:
     # Connections are kept a minute and checked before a request reuses one, so that a database
     # restart costs the requests that were running then, not every worker's next request.
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }
+    if DATABASE_TRANSACTION_POOLING:
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     # Prepared statements (PostgreSQL only): parameters bound by the server, and a statement run
     # DATABASE_PREPARE_THRESHOLD times on a connection prepared there, so that PostgreSQL can
     # reuse a generic plan instead of planning it again (bench/RESULTS.md, "Planning above

@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from governance.db import chunked
 from governance.scopes import scope_of, visible
 from grids.models import (
     OPEN_DANGER_STATES,
@@ -234,11 +235,11 @@ def signup_list_for(user) -> QuerySet[MobilizationSignup]:
 def export_rows(task: MobilizationTask):
     """Every report of ``task`` with its building, grid, community and reporter, in building
     order, read in chunks (an export of a district's reports holds one chunk at a time)."""
-    return (
+    return chunked(
         MobilizationReport.objects.filter(target__task=task)
         .select_related("target__building", "target__grid", "target__community", "reporter")
-        .order_by("target__building__code", "household", "pk")
-        .iterator(chunk_size=2000)
+        .order_by("target__building__code", "household", "pk"),
+        2000,
     )
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from governance import exports, privacy
+from governance.db import chunked
 from governance.pagination import COUNT_CAP, CappedPaginator
 from governance.scopes import scope_of, visible
 from grids import resident_selectors as selectors
@@ -305,7 +306,7 @@ def resident_export(request):
     ]
 
     def rows():
-        for r in qs.iterator(chunk_size=2000):
+        for r in chunked(qs, 2000):
             shown = masked_fields(r)
             yield [
                 r.area.name,

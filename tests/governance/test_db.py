@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from governance.db import prepared_statements
+from governance.db import chunked, prepared_statements
 from grids.models import Area
 
 on_postgresql = pytest.mark.skipif(
@@ -75,3 +75,47 @@ def test_with_prepared_reads_off_the_block_does_not_touch_the_database(settings)
     settings.DATABASE_PREPARED_READS = False
     with prepared_statements():
         pass
+
+
+# -- chunked: long reads without a server-side cursor behind a pooler in transaction mode ------
+@pytest.fixture
+def without_server_side_cursors(monkeypatch):
+    """The connection as DATABASE_TRANSACTION_POOLING sets it up (server-side cursors off)."""
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+
+
+@on_postgresql
+def test_chunked_reads_the_keys_then_each_chunk_in_the_querysets_order(
+    tree, without_server_side_cursors, django_assert_num_queries
+):
+    areas = Area.objects.order_by("-code", "pk")
+    expected = list(areas.values_list("pk", "code"))
+    assert len(expected) == 10
+
+    with django_assert_num_queries(1 + 3):  # the keys, then each of three chunks
+        rows = list(chunked(areas.values("pk", "code"), 4))
+
+    assert [(row["pk"], row["code"]) for row in rows] == expected
+
+
+@on_postgresql
+def test_chunked_reads_each_row_once_when_rows_change_between_chunks(
+    tree, without_server_side_cursors
+):
+    areas = Area.objects.order_by("name", "pk")
+    first_keys = list(areas.values_list("pk", flat=True))
+    seen = []
+    for row in chunked(areas, 4):
+        if len(seen) == 4:  # renamed after the first chunk: it would sort elsewhere now
+            Area.objects.filter(pk=first_keys[-1]).update(name="甲")
+        seen.append(row.pk)
+    assert sorted(seen) == sorted(first_keys)
+    assert len(seen) == len(set(seen))
+
+
+def test_chunked_is_the_querysets_iterator_where_server_side_cursors_are_on(tree, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", False)
+    areas = Area.objects.order_by("code")
+    rows = chunked(areas, 3)
+    assert not isinstance(rows, list) and rows.__class__.__name__ == "generator"
+    assert [area.pk for area in rows] == list(areas.values_list("pk", flat=True))

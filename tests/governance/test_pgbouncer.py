@@ -1,0 +1,180 @@
+"""The portal behind PgBouncer in transaction mode (issue 15, deployment: several web and worker
+machines against one PostgreSQL through a pooler).
+
+A real ``pgbouncer`` of the test's own (Debian's, transaction mode) stands in front of the test
+database, with three server sessions and ``server_round_robin``, so that consecutive
+transactions of one client land on different server sessions, as under load. The portal's code
+runs in a ``manage.py shell`` whose ``DATABASE_URL`` is the pooler: with
+``DATABASE_TRANSACTION_POOLING=1`` an export reads its rows in chunks (governance.db.chunked)
+and the case page's one-case read is not prepared, and both work; without it, the export's
+server-side cursor and the prepared read fail there, which shows that the pooler really hands
+one client's transactions to different sessions (the test could not pass by accident) and
+that deploy/README.md's warnings are real.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests.conftest import REQUIRE_SERVICES
+from tests.processes import BIN, ROOT, free_port, wait_for
+
+pytestmark = [pytest.mark.postgres]
+
+# Run against the pooler: a street, a grid worker, 120 cases, then the export's rows read in
+# chunks of 50 (three chunks) and one case read twice by the case page's prepared read.
+SCRIPT = """
+import json
+from django.db import connection
+from django.test.utils import override_settings
+from casework import page_selectors, selectors
+from casework.models import Case, Category, TimeLimit
+from casework.services import case_report
+from governance.models import Role, RoleAssignment, User
+from grids.models import Area, AreaKind
+# Filed without prepared statements (a filing's lock and number upsert are prepared with the
+# reads): only the reads below depend on the setting under test.
+seeding = override_settings(DATABASE_PREPARED_READS=False)
+seeding.enable()
+street = Area.objects.create(kind=AreaKind.STREET, name="青松街道", code="110101001")
+community = Area.objects.create(
+    kind=AreaKind.COMMUNITY, name="青松社区", code="110101001001", parent=street)
+grid = Area.objects.create(
+    kind=AreaKind.GRID, name="第一网格", code="11010100100101", parent=community)
+category = Category.objects.create(code="01", name="市容环境")
+TimeLimit.objects.create(category=category, priority="normal", accept_hours=2,
+    dispatch_hours=2, acknowledge_hours=2, handle_hours=40)
+user = User.objects.create_user(username="worker", password="x-Pass-2026-x", full_name="网格员")
+RoleAssignment.objects.create(user=user, role=Role.GRID_WORKER, area=grid)
+for i in range(120):
+    case_report(actor=user, title=f"井盖缺失{i}", category=category, area=grid,
+        source="patrol", address=f"青松里{i}号楼")
+seeding.disable()
+result = {"server_side_cursors": not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")}
+try:
+    rows = list(page_selectors.export_rows(
+        Case.objects.order_by("-reported_at", "-pk"), chunk_size=50))
+    result["exported"] = [row["number"] for row in rows]
+except Exception as exc:
+    result["export_error"] = f"{type(exc).__name__}: {exc}"
+pk = Case.objects.order_by("pk").values_list("pk", flat=True)[5]
+try:
+    result["read"] = [selectors.case_detail_for(user, pk).pk for _ in range(4)]
+except Exception as exc:
+    result["read_error"] = f"{type(exc).__name__}: {exc}"
+result["numbers"] = sorted(Case.objects.values_list("number", flat=True))
+print(json.dumps(result))
+"""
+
+
+@pytest.fixture
+def pgbouncer():
+    """A pgbouncer in transaction mode in front of the test database's server; its URL."""
+    binary = shutil.which("pgbouncer") or shutil.which("/usr/sbin/pgbouncer")
+    if binary is None:
+        reason = "this test starts its own PgBouncer (apt-get install pgbouncer)"
+        if REQUIRE_SERVICES:
+            pytest.fail(f"REQUIRE_SERVICES=1 but {reason} is missing", pytrace=False)
+        pytest.skip(reason)
+    db = connection.settings_dict
+    user = db["USER"] or "postgres"
+    port = free_port()
+    # As root, pgbouncer runs as postgres (it refuses root): its files in a directory it reads.
+    folder = Path(tempfile.mkdtemp(prefix="gg-pgbouncer-"))
+    folder.chmod(0o755)
+    (folder / "users.txt").write_text(f'"{user}" ""\n')
+    (folder / "pgbouncer.ini").write_text(
+        "[databases]\n"
+        f"* = host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {folder / 'users.txt'}\nadmin_users = {user}\n"
+        "pool_mode = transaction\nserver_round_robin = 1\n"
+        "default_pool_size = 3\nmin_pool_size = 3\n"
+        "ignore_startup_parameters = extra_float_digits,options\n"
+    )
+    for name in ("users.txt", "pgbouncer.ini"):
+        (folder / name).chmod(0o644)
+    as_postgres = ["-u", "postgres"] if os.geteuid() == 0 else []
+    log = open(folder / "pgbouncer.log", "wb")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(
+        [binary, *as_postgres, str(folder / "pgbouncer.ini")], stdout=log, stderr=log
+    )
+    url = f"postgres://{user}@127.0.0.1:{port}/{db['NAME']}"
+
+    import psycopg
+
+    held: list = []  # a client held open: pgbouncer fills a pool to min_pool_size only then
+
+    def ready() -> bool:
+        if proc.poll() is not None:
+            raise AssertionError((folder / "pgbouncer.log").read_text())
+        try:
+            if not held:
+                held.append(psycopg.connect(url, autocommit=True, connect_timeout=2))
+                held[0].execute("SELECT 1")
+            # Its three server sessions open (min_pool_size) before the test's client starts,
+            # so that round robin has three to hand out.
+            admin = f"postgres://{user}@127.0.0.1:{port}/pgbouncer"
+            with psycopg.connect(admin, autocommit=True, connect_timeout=2) as conn:
+                return len(conn.execute("SHOW SERVERS").fetchall()) >= 3
+        except psycopg.Error:
+            return False
+
+    try:
+        wait_for(ready, timeout=30, what="pgbouncer and its three server sessions")
+        yield url
+    finally:
+        # Its server sessions close with it, before the test database is flushed and dropped.
+        for conn in held:
+            conn.close()
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run(url: str, **env) -> dict:
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
+        "DATABASE_URL": url,
+        "ALLOW_DEV_SECRET_KEY": "1",
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+        **env,
+    }
+    done = subprocess.run(
+        [str(BIN / "python"), "manage.py", "shell", "-c", SCRIPT],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_behind_pgbouncer_in_transaction_mode_exports_and_reads_work(pgbouncer, transactional_db):
+    result = _run(pgbouncer, DATABASE_TRANSACTION_POOLING="1")
+
+    assert not result["server_side_cursors"]
+    assert "export_error" not in result and "read_error" not in result, result
+    # Every case once, in the list's order (the newest first): three chunks of keys.
+    assert len(result["exported"]) == 120
+    assert sorted(result["exported"]) == result["numbers"]
+    assert result["exported"] == sorted(result["numbers"], reverse=True)
+    assert len(set(result["read"])) == 1
+
+
+def test_without_the_setting_the_pooler_breaks_cursors_and_prepared_reads(
+    pgbouncer, transactional_db
+):
+    result = _run(pgbouncer, DATABASE_TRANSACTION_POOLING="0")
+
+    assert result["server_side_cursors"]
+    assert "does not exist" in result.get("export_error", ""), result
+    assert "does not exist" in result.get("read_error", ""), result
