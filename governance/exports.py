@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import tempfile
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
+from functools import lru_cache
 from urllib.parse import quote
 
 from django.http import FileResponse, StreamingHttpResponse
@@ -26,7 +29,10 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.styles.cell_style import StyleArray
+from openpyxl.styles.stylesheet import write_stylesheet
 from openpyxl.utils import get_column_letter
+from openpyxl.xml.constants import ARC_CORE, ARC_STYLE
+from openpyxl.xml.functions import tostring
 
 XLSX = "xlsx"
 CSV = "csv"
@@ -87,9 +93,71 @@ def write_xlsx(
     for row in rows:
         sheet.append([xlsx_cell(sheet, value) for value in row])
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - returned open
-    workbook.save(handle)
+    _save(workbook, sheet, handle)
     handle.seek(0)
     return handle
+
+
+def _save(workbook: Workbook, sheet, handle) -> None:
+    """``workbook.save(handle)`` for the workbooks of :func:`write_xlsx` (write-only, one sheet,
+    cells and column widths): the same parts in the same order, but the parts that depend on
+    nothing but the sheet's title (the workbook, its relationships, the content types, the
+    application's properties and the theme) come from :func:`_template_parts`, and the
+    stylesheet from :func:`_stylesheet`; only the sheet and the document's times are new.
+    openpyxl's save builds every part from its objects each time: 2.7 of a one-row case
+    export's 5 ms, 1.3 ms of it the parts kept here."""
+    sheet._id = 1  # as openpyxl numbers the sheets when it saves: the sheet's part's name
+    sheet.close()
+    workbook.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
+    sheet_part = sheet.path[1:]
+    with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        for name, data in _template_parts(sheet.title).items():
+            if name == sheet_part:
+                archive.write(sheet._writer.out, name)
+            elif name == ARC_CORE:
+                archive.writestr(name, tostring(workbook.properties.to_tree()))
+            elif name == ARC_STYLE:
+                archive.writestr(name, _stylesheet(workbook))
+            else:
+                archive.writestr(name, data)
+    sheet._writer.cleanup()
+
+
+@lru_cache(maxsize=32)
+def _template_parts(title: str) -> dict[str, bytes]:
+    """The parts of an empty write-only workbook of one sheet named ``title``, as openpyxl saves
+    it, in its order (a few titles a process: the exports' sheet names, a statistics table's
+    area)."""
+    workbook = Workbook(write_only=True)
+    workbook.create_sheet(title)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+_STYLESHEETS: dict[tuple, bytes] = {}
+
+
+def _stylesheet(workbook: Workbook) -> bytes:
+    """openpyxl's stylesheet of ``workbook``, kept per process for each set of styles (a
+    workbook of :func:`write_xlsx` has a few: the bold header, the date formats, the quote
+    prefix, in the order its cells first used them). The key holds every table a cell's style
+    can add to (the named styles by name: a cell can only pick one); the differential and
+    table styles and the colours are openpyxl's defaults, which no cell changes."""
+    key = (
+        tuple(workbook._cell_styles),
+        tuple(workbook._number_formats),
+        tuple(workbook._fonts),
+        tuple(workbook._fills),
+        tuple(workbook._borders),
+        tuple(workbook._alignments),
+        tuple(workbook._protections),
+        tuple(style.name for style in workbook._named_styles),
+    )
+    if key not in _STYLESHEETS:
+        _STYLESHEETS[key] = tostring(write_stylesheet(workbook))
+    return _STYLESHEETS[key]
 
 
 def _bold(sheet, cells: list[WriteOnlyCell]) -> list[WriteOnlyCell]:

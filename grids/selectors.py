@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db.models import Count, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -18,10 +20,18 @@ def tree_roots_for(user) -> list[Area]:
     """The top nodes this user may browse: their scope nodes, without ones nested in others."""
     scope = scope_of(user)
     if scope.is_superuser:
-        return list(with_counts(Area.objects.filter(parent__isnull=True)).order_by("code"))
+        return list(_counted().filter(parent__isnull=True).order_by("code"))
     areas = sorted({a.pk: a for a in scope.areas()}.values(), key=lambda a: a.tree_position)
     tops = [a for a in areas if not any(o is not a and a.is_within(o) for o in areas)]
-    return list(with_counts(Area.objects.filter(pk__in=[a.pk for a in tops])).order_by("code"))
+    return list(_counted().filter(pk__in=[a.pk for a in tops]).order_by("code"))
+
+
+@cache
+def _counted() -> QuerySet[Area]:
+    """Every area :func:`with_counts`, built once a process and never run itself: the tree's
+    reads filter a copy of it. Building the counts' three subqueries was a tenth of the tree
+    page's CPU, twice a page."""
+    return with_counts(Area.objects.all())
 
 
 def with_counts(queryset: QuerySet[Area]) -> QuerySet[Area]:
@@ -59,7 +69,7 @@ def kind_counts_below(area: Area) -> list[tuple[str, int]]:
 
 
 def children_for(user, area: Area) -> QuerySet[Area]:
-    return with_counts(visible(user, Area.objects.filter(parent=area))).order_by("code")
+    return visible(user, _counted().filter(parent=area)).order_by("code")
 
 
 def search_areas(user, text: str, *, limit: int = 50) -> list[Area]:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
 
+from governance import exports
 from governance.exports import (
     CSV,
     XLSX,
@@ -69,3 +71,37 @@ def test_a_header_is_neutralised_too():
 def test_the_download_names_its_file_in_utf8(fmt):
     response = spreadsheet_response(filename="居民", headers=["a"], rows=[["b"]], fmt=fmt)
     assert "filename*=utf-8''%e5%b1%85%e6%b0%91" in response["Content-Disposition"].lower()
+
+
+# write_xlsx saves with parts kept per process (the workbook's, the stylesheet for each set of
+# styles): each file must be the one openpyxl's own save writes, whatever was written before it.
+SHAPES = [
+    ("案件", [["标题", dt.datetime(2026, 1, 2, 3, 4), "=1+1"]], ()),
+    ("案件", [["=1+1", dt.date(2026, 1, 2), 5]], ()),  # the quote prefix before a date
+    ("案件", [[None, None, None]], ()),  # the header's bold alone
+    ("居民", [["张三", "110105", dt.date(2026, 1, 2)]], (1,)),  # a text column
+    ("幸福社区", [], (0, 2)),
+]
+
+
+def _parts(handle) -> dict[str, bytes]:
+    with zipfile.ZipFile(handle) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _xlsx(title, rows, text_columns):
+    return write_xlsx(
+        sheet_title=title, headers=["甲", "乙", "丙"], rows=rows, text_columns=text_columns
+    )
+
+
+@pytest.mark.parametrize("order", [SHAPES, SHAPES[::-1]], ids=["forward", "backward"])
+def test_each_xlsx_is_the_file_openpyxl_saves_whatever_came_before(monkeypatch, order):
+    kept = [_parts(_xlsx(*shape)) for shape in order]
+    monkeypatch.setattr(exports, "_save", lambda workbook, sheet, handle: workbook.save(handle))
+    for shape, parts in zip(order, kept, strict=True):
+        expected = _parts(_xlsx(*shape))
+        assert list(parts) == list(expected)
+        for name in expected:
+            if name != "docProps/core.xml":  # its created and modified times
+                assert parts[name] == expected[name], (shape, name)

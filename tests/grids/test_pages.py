@@ -90,6 +90,22 @@ def test_tree_counts_children_nodes_below_households_and_staff(client, cast, tre
     assert nodes[tree.community_b.pk].staff_below == 0
 
 
+def test_tree_counts_see_a_new_area_and_staff_at_once(client, cast, tree):
+    # The counts' annotations are built once a process (grids.selectors._counted): each page
+    # still reads the rows as they are now.
+    client.force_login(cast.dispatcher_a)
+    before = client.get(TREE).context
+    assert before["roots"][0].child_count == 2
+    grid = AreaFactory(kind=AreaKind.GRID, name="青松第三网格", parent=tree.community_a)
+    GridStaffFactory(area=grid)
+    after = client.get(TREE).context
+    (root,) = after["roots"]
+    assert (root.child_count, root.descendant_count, root.staff_below) == (3, 5, 1)
+    assert grid.pk in [node.pk for node in after["open_children"]]
+    children = client.get(_children(tree.community_a)).context["nodes"]
+    assert [n.staff_below for n in children if n.pk == grid.pk] == [1]
+
+
 def test_tree_of_a_user_without_areas_says_so(client, cast):
     client.force_login(cast.nobody)
     response = client.get(TREE)
