@@ -28,6 +28,25 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
+# Python for ``manage.py shell -c`` against a portal's empty database: a street with a
+# community and a grid, a category with its limits, and ``user``, a grid worker of ``grid``.
+SEED_STREET = """
+from casework.models import Category, TimeLimit
+from governance.models import Role, RoleAssignment, User
+from grids.models import Area, AreaKind
+street = Area.objects.create(kind=AreaKind.STREET, name="青松街道", code="110101001")
+community = Area.objects.create(
+    kind=AreaKind.COMMUNITY, name="青松社区", code="110101001001", parent=street)
+grid = Area.objects.create(
+    kind=AreaKind.GRID, name="第一网格", code="11010100100101", parent=community)
+category = Category.objects.create(code="01", name="市容环境")
+TimeLimit.objects.create(category=category, priority="normal", accept_hours=2,
+    dispatch_hours=2, acknowledge_hours=2, handle_hours=40)
+user = User.objects.create_user(username="worker", password="x-Pass-2026-x", full_name="网格员")
+RoleAssignment.objects.create(user=user, role=Role.GRID_WORKER, area=grid)
+"""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -7,8 +7,10 @@ from types import SimpleNamespace
 import pytest
 
 from casework.models import Priority
+from governance.models import Role
+from grids.models import AreaKind
 from tests.casework.factories import CategoryFactory, TimeLimitFactory
-from tests.factories import DepartmentFactory, RoleAssignmentFactory, UserFactory
+from tests.factories import AreaFactory, DepartmentFactory, RoleAssignmentFactory, UserFactory
 from tests.replay import Replay
 
 DEPARTMENTS = Replay("departments")
@@ -79,3 +81,19 @@ def _role(role, *, area=None, department=None, username):
     user = UserFactory(username=username, full_name=username)
     RoleAssignmentFactory(user=user, role=role, area=area, department=department)
     return user
+
+
+@pytest.fixture
+def other_street(tree):
+    """A second street with a community, a grid and a building, the community's dispatcher and
+    the street's center supervisor."""
+    street = AreaFactory(kind=AreaKind.STREET, name="另一街道")
+    community = AreaFactory(kind=AreaKind.COMMUNITY, name="另一社区", parent=street)
+    grid = AreaFactory(kind=AreaKind.GRID, name="另一网格", parent=community)
+    building = AreaFactory(kind=AreaKind.BUILDING, name="另一楼", parent=grid)
+    dispatcher = UserFactory(username="dispatcher_other")
+    RoleAssignmentFactory(user=dispatcher, role=Role.COMMUNITY_DISPATCHER, area=community)
+    center = UserFactory(username="center_other")
+    RoleAssignmentFactory(user=center, role=Role.CENTER_SUPERVISOR, area=street)
+    building.refresh_from_db()
+    return SimpleNamespace(building=building, dispatcher=dispatcher, center=center)

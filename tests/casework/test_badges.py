@@ -36,19 +36,6 @@ def counted(monkeypatch):
     return users
 
 
-@pytest.fixture
-def other_street(tree):
-    """A second street with a community, a grid and a building, and its dispatcher."""
-    street = AreaFactory(kind=AreaKind.STREET, name="另一街道")
-    community = AreaFactory(kind=AreaKind.COMMUNITY, name="另一社区", parent=street)
-    grid = AreaFactory(kind=AreaKind.GRID, name="另一网格", parent=community)
-    building = AreaFactory(kind=AreaKind.BUILDING, name="另一楼", parent=grid)
-    dispatcher = UserFactory(username="dispatcher_other")
-    RoleAssignmentFactory(user=dispatcher, role=Role.COMMUNITY_DISPATCHER, area=community)
-    building.refresh_from_db()
-    return building, dispatcher
-
-
 def _inbox(user) -> int | None:
     """The inbox badge as the next request draws it (a new request: the scope read afresh)."""
     user = type(user).objects.get(pk=user.pk)
@@ -58,7 +45,7 @@ def _inbox(user) -> int | None:
 def test_a_case_in_one_street_recounts_that_streets_badges_only(
     tree, categories, crew, other_street, counted
 ):
-    building_b, dispatcher_b = other_street
+    building_b, dispatcher_b = other_street.building, other_street.dispatcher
     CaseFactory(category=categories.garbage, area=tree.building_a1)
     CaseFactory(category=categories.garbage, area=building_b)
     assert (_inbox(crew.dispatcher_a), _inbox(dispatcher_b)) == (1, 1)
@@ -77,7 +64,7 @@ def test_a_case_in_one_street_recounts_that_streets_badges_only(
 def test_roles_beyond_one_street_are_recounted_on_a_case_in_any_street(
     tree, categories, crew, other_street, counted
 ):
-    building_b, _dispatcher_b = other_street
+    building_b = other_street.building
     district = AreaFactory(kind=AreaKind.DISTRICT, name="示范区", code="110199")
     district_center = UserFactory(username="district_center")
     RoleAssignmentFactory(user=district_center, role=Role.CENTER_SUPERVISOR, area=district)
@@ -119,7 +106,7 @@ def test_a_notification_recounts_its_recipients_badges_only(tree, crew, counted)
 
 
 def test_a_bulk_write_recounts_every_users_badges(tree, categories, crew, other_street, counted):
-    _building_b, dispatcher_b = other_street
+    dispatcher_b = other_street.dispatcher
     for user in (crew.dispatcher_a, dispatcher_b):
         _inbox(user)
     del counted[:]
@@ -132,7 +119,7 @@ def test_a_bulk_write_recounts_every_users_badges(tree, categories, crew, other_
 
 
 def test_a_role_given_recounts_its_holders_badges(tree, categories, crew, other_street, counted):
-    building_b, _dispatcher_b = other_street
+    building_b = other_street.building
     CaseFactory(category=categories.garbage, area=building_b)
     assert _inbox(crew.dispatcher_a) == 0
 

@@ -21,30 +21,21 @@ import threading
 import pytest
 
 from tests.conftest import REQUIRE_SERVICES
-from tests.processes import PostgresServer, RedisServer, Stack, wait_for
+from tests.processes import SEED_STREET, PostgresServer, RedisServer, Stack, wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
 # Run in the portal's shell against the private cluster: a street with a grid, a category with
 # its limits, a grid worker with an API token and a signed-in session.
-SEED = """
+SEED = (
+    """
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
-from casework.models import Category, TimeLimit
-from governance.models import Role, RoleAssignment, User
 from governance.tokens import token_issue
-from grids.models import Area, AreaKind
-street = Area.objects.create(kind=AreaKind.STREET, name="青松街道", code="110101001")
-community = Area.objects.create(
-    kind=AreaKind.COMMUNITY, name="青松社区", code="110101001001", parent=street)
-grid = Area.objects.create(
-    kind=AreaKind.GRID, name="第一网格", code="11010100100101", parent=community)
-category = Category.objects.create(code="01", name="市容环境")
-TimeLimit.objects.create(category=category, priority="normal", accept_hours=2,
-    dispatch_hours=2, acknowledge_hours=2, handle_hours=40)
-user = User.objects.create_user(username="worker", password="x-Pass-2026-x", full_name="网格员")
-RoleAssignment.objects.create(user=user, role=Role.GRID_WORKER, area=grid)
+"""
+    + SEED_STREET
+    + """
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
 session[BACKEND_SESSION_KEY] = "governance.auth.ModelBackend"
@@ -53,6 +44,7 @@ session.create()
 print(json.dumps({"token": token_issue(user=user, name="t")[1], "grid": grid.pk,
     "category": category.pk, "session": session.session_key}))
 """
+)
 
 
 def _count(url: str, sql: str) -> int:

@@ -15,29 +15,13 @@ from casework import selectors
 from casework.models import Case, Source, Status
 from casework.services import case_report, case_step
 from governance import processcache
-from governance.models import Role
 from governance.pagination import count_up_to
-from grids.models import AreaKind
 from tests.casework.factories import CaseFactory
-from tests.factories import AreaFactory, RoleAssignmentFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
 def _english(settings):
     settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture
-def other_street(tree):
-    """A second street with a building, and its center supervisor."""
-    street = AreaFactory(kind=AreaKind.STREET, name="另一街道")
-    community = AreaFactory(kind=AreaKind.COMMUNITY, name="另一社区", parent=street)
-    grid = AreaFactory(kind=AreaKind.GRID, name="另一网格", parent=community)
-    building = AreaFactory(kind=AreaKind.BUILDING, name="另一楼", parent=grid)
-    center = UserFactory(username="center_other")
-    RoleAssignmentFactory(user=center, role=Role.CENTER_SUPERVISOR, area=street)
-    building.refresh_from_db()
-    return building, center
 
 
 def _list(client, user, **params) -> tuple[int, bool]:
@@ -76,7 +60,7 @@ def test_the_count_is_kept_until_a_case_of_the_street_is_filed(client, tree, cat
 def test_a_case_filed_in_another_street_keeps_this_streets_count(
     client, tree, categories, crew, other_street
 ):
-    building_b, center_b = other_street
+    building_b, center_b = other_street.building, other_street.center
     _report(crew.worker_a, tree.building_a1, categories.garbage)
     assert _list(client, crew.center) == (1, True)
     assert _list(client, center_b) == (0, True)

@@ -25,35 +25,27 @@ import pytest
 from django.db import connection
 
 from tests.conftest import REQUIRE_SERVICES
-from tests.processes import BIN, ROOT, free_port, wait_for
+from tests.processes import BIN, ROOT, SEED_STREET, free_port, wait_for
 
 pytestmark = [pytest.mark.postgres]
 
 # Run against the pooler: a street, a grid worker, 120 cases, then the export's rows read in
-# chunks of 50 (three chunks) and one case read twice by the case page's prepared read.
-SCRIPT = """
+# chunks of 50 (three chunks) and one case read four times by the case page's read.
+SCRIPT = (
+    """
 import json
 from django.db import connection
 from django.test.utils import override_settings
 from casework import page_selectors, selectors
-from casework.models import Case, Category, TimeLimit
+from casework.models import Case
 from casework.services import case_report
-from governance.models import Role, RoleAssignment, User
-from grids.models import Area, AreaKind
 # Filed without prepared statements (a filing's lock and number upsert are prepared with the
 # reads): only the reads below depend on the setting under test.
 seeding = override_settings(DATABASE_PREPARED_READS=False)
 seeding.enable()
-street = Area.objects.create(kind=AreaKind.STREET, name="青松街道", code="110101001")
-community = Area.objects.create(
-    kind=AreaKind.COMMUNITY, name="青松社区", code="110101001001", parent=street)
-grid = Area.objects.create(
-    kind=AreaKind.GRID, name="第一网格", code="11010100100101", parent=community)
-category = Category.objects.create(code="01", name="市容环境")
-TimeLimit.objects.create(category=category, priority="normal", accept_hours=2,
-    dispatch_hours=2, acknowledge_hours=2, handle_hours=40)
-user = User.objects.create_user(username="worker", password="x-Pass-2026-x", full_name="网格员")
-RoleAssignment.objects.create(user=user, role=Role.GRID_WORKER, area=grid)
+"""
+    + SEED_STREET
+    + """
 for i in range(120):
     case_report(actor=user, title=f"井盖缺失{i}", category=category, area=grid,
         source="patrol", address=f"青松里{i}号楼")
@@ -73,6 +65,7 @@ except Exception as exc:
 result["numbers"] = sorted(Case.objects.values_list("number", flat=True))
 print(json.dumps(result))
 """
+)
 
 
 @pytest.fixture
