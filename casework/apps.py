@@ -51,6 +51,7 @@ class CaseworkConfig(AppConfig):
         from governance.models import Department
 
         selectors.DEPARTMENTS.watch(Department)
+        selectors.QUICK_REPLY_USERS.watch(ResponseTemplate, RoleAssignment, Area)
 
         FILTER_OPTIONS.watch(Area, Department, RoleAssignment)
 

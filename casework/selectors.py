@@ -522,9 +522,29 @@ def related_from_caches(queryset: QuerySet[Case], *relations: str) -> QuerySet[C
     return queryset
 
 
+# Whether a user may use any active quick reply at all, kept per process: the case page asks for
+# the quick replies on every visit, and nearly everyone has none (the list's query was a tenth of
+# the page's CPU, issue 15). Strict, as the roles it follows are: any save or delete of a quick
+# reply, a role assignment or an area (what the quick replies' scope rule reads) drops every
+# process's copy (watched in casework's AppConfig).
+QUICK_REPLY_USERS = ProcessCache("quick-reply-users", strict=True)
+
+
+def has_quick_replies(user) -> bool:
+    """Does ``user`` see any active quick reply (of any category and step)? From
+    :data:`QUICK_REPLY_USERS`."""
+    return QUICK_REPLY_USERS.get(
+        (user.pk, user.is_superuser),
+        lambda: visible(user, ResponseTemplate.objects.filter(is_active=True)).exists(),
+    )
+
+
 def response_templates_for(user, *, category: Category | None = None, step: str = "") -> list:
     """Quick replies ``user`` may use for ``step`` on a case of ``category``: the category's, its
-    ancestors' and the general ones, of the user's street, its district and every street."""
+    ancestors' and the general ones, of the user's street, its district and every street. No
+    query for a user who has none at all (:func:`has_quick_replies`)."""
+    if not has_quick_replies(user):
+        return []
     qs = visible(user, ResponseTemplate.objects.filter(is_active=True))
     if category is not None:
         qs = qs.filter(
