@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from django.forms import BoundField
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -138,5 +140,199 @@ def timeline_html(case: Case, events: Iterable[CaseEvent]) -> SafeString:
             f"          {comment}\n"
             f"          {shots}\n"
             f"        </li>\n      "
+        )
+    return mark_safe("".join(parts))
+
+
+def _shown(value) -> str:
+    # As {{ value }} in a template (render_value_in_context): localized, escaped unless safe.
+    value = localize(value)
+    if not issubclass(type(value), str):
+        value = str(value)
+    return conditional_escape(value)
+
+
+def _errors(field: BoundField) -> str:
+    return "".join(f'<div class="error" role="alert">{_shown(e)}</div>' for e in field.errors)
+
+
+def _help(field: BoundField) -> str:
+    return f'<div class="help">{_shown(field.help_text)}</div>' if field.help_text else ""
+
+
+def _required(field: BoundField) -> str:
+    return '<span class="req" aria-hidden="true">*</span>' if field.field.required else ""
+
+
+def field_html(field: BoundField) -> str:
+    """One field as ``includes/field.html`` draws it (its line break too)."""
+    error = " has-error" if field.errors else ""
+    return (
+        f'<div class="field{error}">\n'
+        f'  <label for="{_shown(field.id_for_label)}">{_shown(field.label)}{_required(field)}'
+        f"</label>\n"
+        f"  {_shown(field)}\n"
+        f"  {_errors(field)}\n"
+        f"  {_help(field)}\n"
+        f"</div>\n"
+    )
+
+
+# The photo input's icon, as templates/casework/_photo_input.html draws it.
+_CAMERA = (
+    '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" '
+    'stroke-linecap="round" stroke-linejoin="round"><path d="M4 8h3l2-3h6l2 3h3v11H4z"/>'
+    '<circle cx="12" cy="13" r="3.5"/></svg>'
+)
+
+
+def _percent_message(translated: str) -> str:
+    # As {% translate %} of a message with a percent sign: its msgid has the sign doubled, and
+    # the translation is shown with it single again.
+    return conditional_escape(translated).replace("%%", "%")
+
+
+def photo_input_html(field: BoundField, *, photo_max_bytes: int) -> str:
+    """A step's photo field as ``casework/_photo_input.html`` draws it without photo drafts
+    (a step uploads its photos with the form; the filing form's drafts keep the template)."""
+    error = " has-error" if field.errors else ""
+    label = _shown(field.label or gettext("Take or choose photos"))
+    field_id = _shown(field.id_for_label)
+    too_big = _percent_message(gettext("%%(name)s is larger than %%(mb)s MB."))
+    not_image = _percent_message(gettext("%%(name)s is not a photo."))
+    return (
+        f'<div class="field photo-field{error}">\n'
+        f'  <label class="photo-drop" for="{field_id}">\n'
+        f'    <span class="photo-drop-icon" aria-hidden="true">{_CAMERA}</span>\n'
+        f"    <span>{label}{_required(field)}</span>\n"
+        f"  </label>\n"
+        f"  {_shown(field)}\n"
+        f'  <div class="photo-previews" data-previews-for="{field_id}"\n'
+        f'       data-max-bytes="{_shown(photo_max_bytes)}"\n'
+        f'       data-msg-too-big="{too_big}"\n'
+        f'       data-msg-not-image="{not_image}"></div>\n'
+        f"  {_errors(field)}\n"
+        f"  {_help(field)}\n"
+        f"</div>\n"
+    )
+
+
+def _quick_replies(form) -> str:
+    buttons = "".join(
+        f'<button type="button" class="chip chip-button" data-quick-reply="{_shown(t.text)}" '
+        f'title="{_shown(t.text)}">{_shown(t.title)}</button>'
+        for t in form.quick_replies
+    )
+    return (
+        f'\n        <div class="quick-replies" role="group" '
+        f'aria-label="{_shown(gettext("Quick replies"))}">\n'
+        f'          <span class="muted small">{_shown(gettext("Quick replies:"))}</span>\n'
+        f"          {buttons}\n"
+        f"        </div>\n        "
+    )
+
+
+def _duplicates(form, field: BoundField) -> str:
+    options = "".join(
+        f'<option value="{_shown(d.number)}">{_shown(d.title)}</option>' for d in form.duplicates
+    )
+    picks = ""
+    if form.duplicates:
+        away = gettext("%(m)s m away")
+        items = []
+        for d in form.duplicates:
+            distance = ""
+            if d.distance_m is not None:
+                distance = f" · {away % {'m': _shown(d.distance_m)}}"
+            items.append(
+                f'<li><button type="button" class="btn-link" '
+                f'data-fill="{_shown(field.id_for_label)}" data-value="{_shown(d.number)}">'
+                f"{_shown(d.number)}</button> {_shown(d.title)} "
+                f'<span class="muted">{_shown(d.area.name)}{distance}</span></li>'
+            )
+        picks = (
+            f'\n          <div class="help">{_shown(gettext("Possible originals:"))}\n'
+            f'            <ul class="dup-pick">{"".join(items)}</ul>\n'
+            f"          </div>\n        "
+        )
+    return (
+        f'\n        <datalist id="{_shown(form.prefix)}-duplicates">{options}</datalist>\n'
+        f"        {picks}\n      "
+    )
+
+
+def _field_of_step(form, field: BoundField, *, photo_max_bytes: int) -> str:
+    if field.name == "is_public":
+        checked = " checked" if field.value() else ""
+        shown = (
+            f'<label class="check"><input type="checkbox" name="{_shown(field.html_name)}" '
+            f'id="{_shown(field.id_for_label)}"{checked}> {_shown(field.label)}</label>'
+        )
+    elif field.name == "satisfaction":
+        error = " has-error" if field.errors else ""
+        options = "".join(
+            f'<label class="chip">{_shown(option.tag())}<span>{_shown(option.choice_label)}'
+            f"</span></label>"
+            for option in field
+        )
+        shown = (
+            f'<fieldset class="field choice-row{error}"><legend>{_shown(field.label)}'
+            f'<span class="req" aria-hidden="true">*</span></legend>\n'
+            f"          {options}\n"
+            f"          {_errors(field)}\n"
+            f"        </fieldset>"
+        )
+    elif field.name == "photos":
+        shown = photo_input_html(field, photo_max_bytes=photo_max_bytes)
+    else:
+        quick = ""
+        if field.name == form.quick_target and form.quick_replies:
+            quick = _quick_replies(form)
+        shown = f"{field_html(field)}\n        {quick}"
+    duplicates = _duplicates(form, field) if field.name == "duplicate_of" else ""
+    return f"\n      \n        {shown}\n      \n      {duplicates}\n    "
+
+
+def step_forms_html(forms: Iterable, *, case: Case, csrf_token, photo_max_bytes: int) -> SafeString:
+    """The step forms (``casework.forms.StepForm``, with the view's ``quick_replies``,
+    ``quick_target`` and ``style``), as ``detail.html``'s loop over ``_step_form.html`` drew
+    them; ``csrf_token`` is the page's (the template context's)."""
+    csrf = ""
+    if csrf_token:
+        csrf = (
+            ""
+            if csrf_token == "NOTPROVIDED"
+            else f'<input type="hidden" name="csrfmiddlewaretoken" value="{_shown(csrf_token)}">'
+        )
+    confirm = gettext("Confirm: %(step)s")
+    parts = []
+    for form in forms:
+        name = _shown(form.step.name)
+        label = _shown(form.step.label)
+        style = f" step-{_shown(form.style)}" if form.style else ""
+        primary = " btn-primary" if form.style == "primary" else ""
+        url = _shown(reverse("casework:step", args=[case.pk, form.step.name]))
+        errors = form.non_field_errors()
+        if errors:
+            errors = f'<div class="form-errors" role="alert">{_shown(errors)}</div>'
+        fields = "".join(
+            _field_of_step(form, field, photo_max_bytes=photo_max_bytes)
+            for field in form.visible_fields()
+        )
+        parts.append(
+            f'\n<details class="step step-{name}{style}"{" open" if form.is_bound else ""}>\n'
+            f'  <summary class="btn{primary}">{label}</summary>\n'
+            f'  <form method="post" action="{url}" enctype="multipart/form-data" '
+            f'class="step-form" novalidate>\n'
+            f"    {csrf}\n"
+            f"    {_shown(form['version'])}\n"
+            f"    {errors or ''}\n"
+            f"    {fields}\n"
+            f'    <div class="form-actions">\n'
+            f'      <button type="submit" class="btn{primary}">{confirm % {"step": label}}'
+            f"</button>\n"
+            f"    </div>\n"
+            f"  </form>\n"
+            f"</details>\n"
         )
     return mark_safe("".join(parts))
