@@ -217,15 +217,18 @@ def case_detail_for(user, pk: int, *, places: bool = True) -> Case | None:
 
 
 def events_for(user, case: Case) -> QuerySet[CaseEvent]:
-    """The case's events with their departments and photos, oldest first (``case`` already
-    checked visible); not their actors' rows (an event keeps its actor's name). Their statement is a prepared one: one plan whatever the case, its events by the case's index
-    and a sort (bench/RESULTS.md, "More prepared reads"); the photos' (by a list of events) is
-    not."""
-    return prepared(
-        CaseEvent.objects.filter(case=case)
-        .select_related("department")
-        .prefetch_related("attachments")
-        .order_by("created_at", "pk")
+    """The case's events with their departments (from the process cache, as a case's) and
+    photos, oldest first (``case`` already checked visible); not their actors' rows (an event
+    keeps its actor's name). Their statement is a prepared one: one plan whatever the case, its
+    events by the case's index and a sort (bench/RESULTS.md, "More prepared reads"); the
+    photos' (by a list of events) is not."""
+    return related_from_caches(
+        prepared(
+            CaseEvent.objects.filter(case=case)
+            .prefetch_related("attachments")
+            .order_by("created_at", "pk")
+        ),
+        "department",
     )
 
 
@@ -467,14 +470,19 @@ _RELATION_CACHES = {
 
 
 def fill_from_caches(cases: list[Case], relations: Iterable[str]) -> None:
-    """Set each of ``relations`` (foreign keys of Case in :data:`_RELATION_CACHES`) on ``cases``
-    from the process caches, where its key column was read and the row is not loaded yet: no
-    query for what the caches keep, one per cache for the rest. Each answer gets its own copy of
-    a cached row (shared by its cases), so that what a reader loads onto it stays there."""
+    """Set each of ``relations`` (foreign keys in :data:`_RELATION_CACHES`, of Case or of
+    another model whose key of that name points to the same model: an event's department) on
+    ``cases`` (rows of one model) from the process caches, where its key column was read and
+    the row is not loaded yet: no query for what the caches keep, one per cache for the rest.
+    Each answer gets its own copy of a cached row (shared by its cases), so that what a reader
+    loads onto it stays there."""
+    if not cases:
+        return
+    meta = type(cases[0])._meta
     wanted: dict[ProcessCache, tuple[Callable, set]] = {}
     plan = []
     for name in relations:
-        field = Case._meta.get_field(name)
+        field = meta.get_field(name)
         process_cache, load = _RELATION_CACHES[name]
         for case in cases:
             key = case.__dict__.get(field.attname)
