@@ -1,4 +1,4 @@
-"""The case page's photos and timeline, drawn in Python.
+"""The case page's photos, timeline and step forms, drawn in Python.
 
 Drawn by the template engine, a timeline of six steps with three photos cost the case page
 about a fifth of its CPU (issue 15): a lookup, a filter or a translation per line, an include
@@ -6,7 +6,9 @@ and three ``{% url %}`` per photo, and each choice's label through ``get_FOO_dis
 makes the field's choices hashable on every call). These functions write the markup of
 ``detail.html``'s timeline loop and of ``_photo.html`` byte for byte (tests/casework/
 test_page_markup.py compares the page with those templates, kept there), every value escaped,
-the labels translated once per page and the photos' URLs reversed once.
+the labels translated once per page and the photos' URLs reversed once. The step forms
+likewise write what ``_step_form.html`` (with ``includes/field.html`` and, without photo drafts,
+``casework/_photo_input.html``) wrote; those two stay the templates of every other form.
 """
 
 from __future__ import annotations
