@@ -52,6 +52,7 @@ class CaseworkConfig(AppConfig):
         from governance.models import Department
 
         selectors.DEPARTMENTS.watch(Department)
+        selectors.QUICK_REPLY_USERS.watch(ResponseTemplate, RoleAssignment, Area)
 
         FILTER_OPTIONS.watch(Area, Department, RoleAssignment)
         # A case list's count: a case written moves the counts of its street (and of the users

@@ -210,20 +210,26 @@ def with_places(case: Case) -> Case:
 def case_detail_for(user, pk: int, *, places: bool = True) -> Case | None:
     """The case ``pk`` if ``user`` may see it, with what its page shows; with ``places`` its
     street, community and grid too (the API's detail shows none of them)."""
-    case = case_details(visible(user, Case.objects.all())).filter(pk=pk).order_by().first()
+    # Not first(): it orders by the key, and Django matches an ordering against each of the 70
+    # or so columns selected (a tenth of the statement's compiling); one row needs no order.
+    found = case_details(visible(user, Case.objects.all())).filter(pk=pk).order_by()[:1]
+    case = next(iter(found), None)
     return with_places(case) if case is not None and places else case
 
 
 def events_for(user, case: Case) -> QuerySet[CaseEvent]:
-    """The case's events with their photos, oldest first (``case`` already checked visible).
-    Their statement is a prepared one: one plan whatever the case, its events by the case's index
-    and a sort (bench/RESULTS.md, "More prepared reads"); the photos' (by a list of events) is
-    not."""
-    return prepared(
-        CaseEvent.objects.filter(case=case)
-        .select_related("actor", "department")
-        .prefetch_related("attachments")
-        .order_by("created_at", "pk")
+    """The case's events with their departments (from the process cache, as a case's) and
+    photos, oldest first (``case`` already checked visible); not their actors' rows (an event
+    keeps its actor's name). Their statement is a prepared one: one plan whatever the case, its
+    events by the case's index and a sort (bench/RESULTS.md, "More prepared reads"); the
+    photos' (by a list of events) is not."""
+    return related_from_caches(
+        prepared(
+            CaseEvent.objects.filter(case=case)
+            .prefetch_related("attachments")
+            .order_by("created_at", "pk")
+        ),
+        "department",
     )
 
 
@@ -481,14 +487,19 @@ _RELATION_CACHES = {
 
 
 def fill_from_caches(cases: list[Case], relations: Iterable[str]) -> None:
-    """Set each of ``relations`` (foreign keys of Case in :data:`_RELATION_CACHES`) on ``cases``
-    from the process caches, where its key column was read and the row is not loaded yet: no
-    query for what the caches keep, one per cache for the rest. Each answer gets its own copy of
-    a cached row (shared by its cases), so that what a reader loads onto it stays there."""
+    """Set each of ``relations`` (foreign keys in :data:`_RELATION_CACHES`, of Case or of
+    another model whose key of that name points to the same model: an event's department) on
+    ``cases`` (rows of one model) from the process caches, where its key column was read and
+    the row is not loaded yet: no query for what the caches keep, one per cache for the rest.
+    Each answer gets its own copy of a cached row (shared by its cases), so that what a reader
+    loads onto it stays there."""
+    if not cases:
+        return
+    meta = type(cases[0])._meta
     wanted: dict[ProcessCache, tuple[Callable, set]] = {}
     plan = []
     for name in relations:
-        field = Case._meta.get_field(name)
+        field = meta.get_field(name)
         process_cache, load = _RELATION_CACHES[name]
         for case in cases:
             key = case.__dict__.get(field.attname)
@@ -539,9 +550,29 @@ def related_from_caches(queryset: QuerySet[Case], *relations: str) -> QuerySet[C
     return queryset
 
 
+# Whether a user may use any active quick reply at all, kept per process: the case page asks for
+# the quick replies on every visit, and nearly everyone has none (the list's query was a tenth of
+# the page's CPU, issue 15). Strict, as the roles it follows are: any save or delete of a quick
+# reply, a role assignment or an area (what the quick replies' scope rule reads) drops every
+# process's copy (watched in casework's AppConfig).
+QUICK_REPLY_USERS = ProcessCache("quick-reply-users", strict=True)
+
+
+def has_quick_replies(user) -> bool:
+    """Does ``user`` see any active quick reply (of any category and step)? From
+    :data:`QUICK_REPLY_USERS`."""
+    return QUICK_REPLY_USERS.get(
+        (user.pk, user.is_superuser),
+        lambda: visible(user, ResponseTemplate.objects.filter(is_active=True)).exists(),
+    )
+
+
 def response_templates_for(user, *, category: Category | None = None, step: str = "") -> list:
     """Quick replies ``user`` may use for ``step`` on a case of ``category``: the category's, its
-    ancestors' and the general ones, of the user's street, its district and every street."""
+    ancestors' and the general ones, of the user's street, its district and every street. No
+    query for a user who has none at all (:func:`has_quick_replies`)."""
+    if not has_quick_replies(user):
+        return []
     qs = visible(user, ResponseTemplate.objects.filter(is_active=True))
     if category is not None:
         qs = qs.filter(

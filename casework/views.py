@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casework import (
+    case_page,
     export_jobs,
     exports,
     page_selectors,
@@ -41,7 +42,6 @@ from governance import widgets
 from governance.files import file_response
 from governance.forms import RevealForm, apply_service_errors
 from governance.images import MAX_PHOTO_BYTES
-from governance.models import Role
 from governance.pagination import CappedPaginator
 from governance.scopes import visible
 from grids.models import Area
@@ -609,17 +609,7 @@ def _build_step_form(request, case: Case, step: workflow.Step, data=None, files=
 def _render_detail(request, case: Case, *, bound: StepForm | None = None, status: int = 200):
     events = list(selectors.events_for(request.user, case))
     photos = [a for e in events for a in e.attachments.all()]
-    role_labels = dict(Role.choices)
-    for event in events:
-        # Deadline steps (extensions, supervision orders) are written to the same log.
-        event.step_label = workflow.step_label(event.step)
-        event.role_label = role_labels.get(event.role, _("Administrator") if event.role else "")
-        # A case is evaluated once: the step that writes the satisfaction shows its value.
-        spec = workflow.STEPS.get(event.step)
-        writes_satisfaction = spec is not None and "satisfaction" in spec.writes
-        event.satisfaction_label = (
-            case.get_satisfaction_display() if writes_satisfaction and case.satisfaction else ""
-        )
+    case_page.label_events(case, events)
     step_forms = _step_forms(request, case, bound=bound)
     # A refused step the user is not offered (any more) has no form to show its reason on.
     refused = bound if bound is not None and bound not in step_forms else None
@@ -636,6 +626,8 @@ def _render_detail(request, case: Case, *, bound: StepForm | None = None, status
         "step_forms": step_forms,
         "events": events,
         "photos": photos,
+        "timeline": case_page.timeline_html(case, events),
+        "gallery": case_page.gallery_html(case, photos),
         "map_data": {
             **_map_settings(),
             "point": [float(case.latitude), float(case.longitude)]

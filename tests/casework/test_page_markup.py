@@ -6,6 +6,7 @@ and through the new path, in Chinese and in English, and compares the two answer
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,12 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
-from casework.models import Source
+from casework.models import Case, CaseEvent, ResponseTemplate, Source
 from casework.services import case_report, case_step
 from governance import notifications
 from tests.casework.factories import CaseFactory, jpeg_upload
 from tests.conftest import _with_role
+from tests.factories import UserFactory
 
 TESTS = Path(__file__).resolve().parent.parent
 # The templates as they were before issue 15's drawing in Python: name -> reference file.
@@ -34,6 +36,7 @@ BEFORE = {
     # casepage): the pages drawn through these must stay what they were.
     "casework/detail.html": TESTS / "casework" / "reference" / "detail_before_issue15.html",
     "casework/_step_form.html": TESTS / "casework" / "reference" / "step_form_before_issue15.html",
+    "casework/_photo.html": TESTS / "casework" / "reference" / "photo_before_issue15.html",
     "grids/tree.html": TESTS / "grids" / "reference" / "tree_before_issue15.html",
     "grids/_tree_nodes.html": TESTS / "grids" / "reference" / "tree_nodes_before_issue15.html",
 }
@@ -164,6 +167,117 @@ def test_the_case_page_is_what_the_templates_drew(
     assert new == old
     assert 'class="timeline"' in new
     assert "<b>垃圾" not in new and "<i>第二行" not in new  # what users typed stays escaped
+
+
+@pytest.fixture
+def closed_case(busy_street, crew, categories, departments):
+    """A case dispatched to a department with a comment of two lines, completed late with a
+    photo and verified: its satisfaction is still to be recorded."""
+    tree = busy_street
+    case = case_report(
+        actor=crew.worker_a, title="路灯<不亮>", category=categories.garbage,
+        area=tree.building_a1, source=Source.PATROL, address="2号楼", photos=[jpeg_upload()],
+    )  # fmt: skip
+    case = case_step(case=case, actor=crew.dispatcher_a, step="accept")
+    case = case_step(
+        case=case, actor=crew.dispatcher_a, step="dispatch", department=departments.a,
+        comment="请处理\n<尽快> & 回复",
+    )  # fmt: skip
+    case = case_step(case=case, actor=crew.handler_a, step="acknowledge")
+    Case.objects.filter(pk=case.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    case.refresh_from_db()
+    case = case_step(
+        case=case, actor=crew.handler_a, step="complete", result="已修好",
+        photos=[jpeg_upload("after.jpg")],
+    )  # fmt: skip
+    return case_step(case=case, actor=crew.worker_a, step="verify_pass")
+
+
+@pytest.fixture
+def finished_case(closed_case):
+    """The closed case with its satisfaction recorded by a superuser (a role without a label),
+    and an overdue record of the deadline clock (no actor)."""
+    case = closed_case
+    superuser = UserFactory(username="root", is_superuser=True)
+    case = case_step(case=case, actor=superuser, step="evaluate", satisfaction="satisfied")
+    CaseEvent.objects.create(
+        case=case, step="overdue", to_status=case.status, is_public=False,
+        created_at=timezone.now(),
+    )  # fmt: skip
+    return case
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("who", ["supervisor", "dispatcher_a", "handler_a"])
+def test_a_finished_case_page_is_what_the_templates_drew(
+    client, crew, supervisor, finished_case, who, language
+):
+    """Every kind of timeline line: a department, a late step, the satisfaction, a role without
+    a label, an event without an actor, comments of several lines to escape."""
+    client.force_login(supervisor if who == "supervisor" else getattr(crew, who))
+    url = f"/cases/{finished_case.pk}/"
+
+    new = _page(client, url, language)
+    with _templates_before():
+        old = _page(client, url, language)
+
+    assert new == old
+    assert "tag-late" in new and 'class="tag sat-satisfied"' in new
+    assert "<尽快>" not in new and "&lt;尽快&gt; &amp; 回复" in new
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("who", ["supervisor", "dispatcher_a"])
+def test_the_satisfaction_form_and_quick_replies_are_what_the_templates_drew(
+    client, crew, supervisor, closed_case, who, language
+):
+    ResponseTemplate.objects.create(title="<常用>", text='"已满意" & 谢谢')
+    ResponseTemplate.objects.create(step="evaluate", title="回访", text="已电话回访。")
+    client.force_login(supervisor if who == "supervisor" else getattr(crew, who))
+    url = f"/cases/{closed_case.pk}/"
+
+    new = _page(client, url, language)
+    with _templates_before():
+        old = _page(client, url, language)
+
+    assert new == old
+    assert 'name="evaluate-satisfaction"' in new
+    assert 'data-quick-reply="&quot;已满意&quot; &amp; 谢谢"' in new
+
+
+def _refused(client, url: str, data: dict, language: str) -> str:
+    response = client.post(url, data, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400
+    return CSRF.sub('name="csrfmiddlewaretoken" value=""', response.content.decode())
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize(
+    ("case", "step", "data"),
+    [
+        ("timeline_case", "dispatch", {"department": "999999"}),
+        ("timeline_case", "merge", {"duplicate_of": "<none>"}),
+        ("closed_case", "evaluate", {"comment": "<ok>"}),
+    ],
+)
+def test_a_refused_step_is_what_the_templates_drew(
+    client, crew, request, case, step, data, language
+):
+    """The page again with the step's form open and its errors (a refused post)."""
+    case = request.getfixturevalue(case)
+    client.force_login(crew.dispatcher_a)
+    url = f"/cases/{case.pk}/steps/{step}/"
+    data = {f"{step}-version": case.version, **{f"{step}-{k}": v for k, v in data.items()}}
+
+    new = _refused(client, url, data, language)
+    with _templates_before():
+        old = _refused(client, url, data, language)
+
+    assert new == old
+    assert f'<details class="step step-{step} step-primary" open>' in new or (
+        f'<details class="step step-{step}" open>' in new
+    )
+    assert 'role="alert"' in new
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
