@@ -17,7 +17,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import shutil
+import stat
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -31,6 +34,7 @@ from openpyxl.styles import Font
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.stylesheet import write_stylesheet
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.xml.constants import ARC_CORE, ARC_STYLE
 from openpyxl.xml.functions import tostring
 
@@ -89,6 +93,8 @@ def write_xlsx(
     for index in text_columns:
         sheet.column_dimensions[get_column_letter(index + 1)].number_format = "@"
     sheet.freeze_panes = "A2"
+    sheet._writer = _sheet_writer(sheet)
+    sheet._writer.write_top()
     sheet.append(_bold(sheet, [xlsx_cell(sheet, str(title)) for title in headers]))
     for row in rows:
         sheet.append([xlsx_cell(sheet, value) for value in row])
@@ -96,6 +102,19 @@ def write_xlsx(
     _save(workbook, sheet, handle)
     handle.seek(0)
     return handle
+
+
+# A sheet's XML is kept in memory up to this size, then in a temporary file: a one-row export's
+# is 3 kB, one of MAX_ROWS cases about 10 MB.
+SHEET_IN_MEMORY = 1 << 20
+
+
+def _sheet_writer(sheet) -> WorksheetWriter:
+    """openpyxl's writer of ``sheet``'s XML, into a spooled temporary file rather than the named
+    temporary file openpyxl creates, closes, reopens for the archive and removes (0.35 ms of CPU
+    and about 4 ms of waiting for the file system a one-row export; openpyxl also keeps every
+    such name in a list for the process's life)."""
+    return WorksheetWriter(sheet, out=tempfile.SpooledTemporaryFile(max_size=SHEET_IN_MEMORY))
 
 
 def _save(workbook: Workbook, sheet, handle) -> None:
@@ -113,14 +132,27 @@ def _save(workbook: Workbook, sheet, handle) -> None:
     with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         for name, data in _template_parts(sheet.title).items():
             if name == sheet_part:
-                archive.write(sheet._writer.out, name)
+                _write_sheet(archive, name, sheet._writer.out)
             elif name == ARC_CORE:
                 archive.writestr(name, tostring(workbook.properties.to_tree()))
             elif name == ARC_STYLE:
                 archive.writestr(name, _stylesheet(workbook))
             else:
                 archive.writestr(name, data)
-    sheet._writer.cleanup()
+    sheet._writer.out.close()
+
+
+def _write_sheet(archive: zipfile.ZipFile, name: str, out) -> None:
+    """``out`` (the sheet's spooled XML) into ``archive`` as ``name``, with the entry
+    ``archive.write`` makes of openpyxl's temporary file (a file of mode 0600, written now)."""
+    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    info.external_attr = (stat.S_IFREG | 0o600) << 16
+    info.compress_type = archive.compression
+    info._compresslevel = archive.compresslevel
+    info.file_size = out.seek(0, io.SEEK_END)
+    out.seek(0)
+    with archive.open(info, "w") as entry:
+        shutil.copyfileobj(out, entry, 1024 * 8)
 
 
 @lru_cache(maxsize=32)

@@ -10,6 +10,7 @@ import zipfile
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.worksheet import _writer as openpyxl_writer
 
 from governance import exports
 from governance.exports import (
@@ -99,9 +100,34 @@ def _xlsx(title, rows, text_columns):
 def test_each_xlsx_is_the_file_openpyxl_saves_whatever_came_before(monkeypatch, order):
     kept = [_parts(_xlsx(*shape)) for shape in order]
     monkeypatch.setattr(exports, "_save", lambda workbook, sheet, handle: workbook.save(handle))
+    monkeypatch.setattr(exports, "_sheet_writer", openpyxl_writer.WorksheetWriter)
     for shape, parts in zip(order, kept, strict=True):
         expected = _parts(_xlsx(*shape))
         assert list(parts) == list(expected)
         for name in expected:
             if name != "docProps/core.xml":  # its created and modified times
                 assert parts[name] == expected[name], (shape, name)
+
+
+def test_an_xlsx_entry_is_the_one_openpyxls_save_makes(monkeypatch):
+    def entries(handle):
+        with zipfile.ZipFile(handle) as archive:
+            return [
+                (i.filename, i.compress_type, i.external_attr, i.file_size, i.flag_bits)
+                for i in archive.infolist()
+            ]
+
+    shape = SHAPES[0]
+    kept = entries(_xlsx(*shape))
+    monkeypatch.setattr(exports, "_save", lambda workbook, sheet, handle: workbook.save(handle))
+    monkeypatch.setattr(exports, "_sheet_writer", openpyxl_writer.WorksheetWriter)
+    assert kept == entries(_xlsx(*shape))
+
+
+def test_an_xlsx_sheet_is_written_without_a_named_temporary_file():
+    before = list(openpyxl_writer.ALL_TEMP_FILES)
+    handle = _xlsx("案件", [["=1+1", dt.date(2026, 1, 2), 5]] * 3, ())
+    assert len(openpyxl_writer.ALL_TEMP_FILES) == len(before)
+    sheet = load_workbook(handle).active
+    assert [c.value for c in sheet[4]] == ["=1+1", dt.datetime(2026, 1, 2), 5]
+    assert sheet["A4"].data_type == "s"
