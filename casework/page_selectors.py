@@ -127,24 +127,37 @@ EXPORT_FIELDS = (
 )  # fmt: skip
 
 
+# An export reads its rows in chunks of this many.
+EXPORT_CHUNK = 2000
+
+
+def export_head(queryset: QuerySet[Case], *, chunk_size: int = EXPORT_CHUNK) -> list[dict] | None:
+    """The rows of an already scoped, filtered and ordered queryset as :func:`export_rows`
+    reads them, when there are at most ``chunk_size``: one plain SELECT of up to one row more,
+    which also tells the caller their number (no COUNT before it: a statement planned and run
+    for nothing in every export of one chunk, such as a case found by its number). None when
+    there are more (count them, then read them with :func:`export_rows`)."""
+    rows = list(queryset.values(*EXPORT_FIELDS)[: chunk_size + 1])
+    return rows if len(rows) <= chunk_size else None
+
+
 def export_rows(
-    queryset: QuerySet[Case], *, chunk_size: int = 2000, count: int | None = None
+    queryset: QuerySet[Case],
+    *,
+    chunk_size: int = EXPORT_CHUNK,
+    head: list[dict] | None = None,
 ) -> Iterator[dict]:
     """The cases of an already scoped and filtered queryset as dicts of :data:`EXPORT_FIELDS`
     (names joined in SQL: no model instance per row), read in chunks so that an export of any
     size holds one chunk in memory. ``reporter`` is the name of the user who filed the case
-    (the few such users read once per export, not once per row). ``count``, when the caller
-    has counted the queryset, lets an export of at most one chunk be read in one plain SELECT."""
+    (the few such users read once per export, not once per row). ``head``, the queryset's
+    rows read by :func:`export_head`, are the rows: on PostgreSQL the chunked read is a
+    server-side cursor — DECLARE … WITH HOLD (the result materialized at its commit), FETCH,
+    CLOSE — three round trips where one SELECT returns the same rows in the same order."""
     from django.contrib.auth import get_user_model
 
     values = queryset.values(*EXPORT_FIELDS)
-    if count is not None and count <= chunk_size:
-        # One chunk or less: on PostgreSQL the chunked read is a server-side cursor — DECLARE
-        # … WITH HOLD (the result materialized at its commit), FETCH, CLOSE: three round trips
-        # where one SELECT returns the same rows in the same order, no more of them in memory.
-        rows = iter(list(values))
-    else:
-        rows = chunked(values, chunk_size)
+    rows = iter(head) if head is not None else chunked(values, chunk_size)
     users: dict[int, str] = {}
     while chunk := list(islice(rows, chunk_size)):
         wanted = {r["reporter_id"] for r in chunk if r["reporter_id"] is not None} - users.keys()

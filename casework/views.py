@@ -258,7 +258,9 @@ def case_export(request):
             return redirect(f"{reverse('casework:list')}?{request.GET.urlencode()}")
         return redirect("casework:export_job", pk=export.pk)
     _filterset, qs = _filtered(request)
-    count = qs.count()
+    ordered = qs.order_by("-reported_at", "-pk")
+    head = page_selectors.export_head(ordered)
+    count = len(head) if head is not None else qs.count()
     if count > exports.MAX_ROWS:
         return render(
             request,
@@ -270,7 +272,7 @@ def case_export(request):
                 "hours": settings.CASE_EXPORT_HOURS,
             },
         )
-    rows = page_selectors.export_rows(qs.order_by("-reported_at", "-pk"), count=count)
+    rows = page_selectors.export_rows(ordered, head=head)
     handle = exports.write_cases(rows)
     name = f"cases-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
     return FileResponse(

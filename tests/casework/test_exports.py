@@ -64,9 +64,9 @@ def test_ordinary_text_and_dates_keep_their_type(client, tree, categories, crew,
 def test_an_export_of_one_chunk_reads_its_rows_in_one_select(
     client, tree, categories, crew, in_english
 ):
-    """At most one chunk of cases, counted by the view, is read in a plain SELECT: on
-    PostgreSQL no server-side cursor (DECLARE, FETCH, CLOSE), and the same rows in the same
-    order as the chunked read the background export keeps."""
+    """At most one chunk of cases is read in a plain SELECT, which counts them too: on
+    PostgreSQL no server-side cursor (DECLARE, FETCH, CLOSE) and no COUNT, and the same rows
+    in the same order as the chunked read the background export keeps."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -82,14 +82,16 @@ def test_an_export_of_one_chunk_reads_its_rows_in_one_select(
         sheet = _sheet(client.get(reverse("casework:export")))
     assert sheet.max_row == 4
     assert not [q["sql"] for q in captured if q["sql"].startswith("DECLARE")]
+    assert not [q["sql"] for q in captured if "COUNT(" in q["sql"].upper()]
     ordered = Case.objects.order_by("-reported_at", "-pk")
     chunked = list(page_selectors.export_rows(ordered, chunk_size=2))
-    assert list(page_selectors.export_rows(ordered, chunk_size=2, count=3)) == chunked
-    assert list(page_selectors.export_rows(ordered, chunk_size=3, count=3)) == chunked
+    assert page_selectors.export_head(ordered, chunk_size=2) is None
+    head = page_selectors.export_head(ordered, chunk_size=3)
+    assert list(page_selectors.export_rows(ordered, chunk_size=3, head=head)) == chunked
 
 
 def test_an_exports_statements_do_not_grow_with_its_rows(client, tree, categories, crew):
-    """The export of a list reads its count and its rows, whatever the number of cases: their
+    """The export of a list reads its rows (of one chunk: no count), whatever their number: their
     areas, categories and departments come with the rows, not a query each."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
