@@ -256,7 +256,7 @@ def icon_html(key: str) -> SafeString:
     )
 
 
-def _waiting(badge) -> SafeString:
+def waiting(badge) -> SafeString:
     # As {% blocktranslate with n=badge %}{{ n }} waiting{% endblocktranslate %}.
     return mark_safe(gettext("%(n)s waiting") % {"n": conditional_escape(badge)})
 
@@ -268,7 +268,7 @@ def menu_html(items: list[dict]) -> SafeString:
         badge = ""
         if item["badge"]:
             badge = format_html(
-                '<span class="badge" title="{}">{}</span>', _waiting(item["badge"]), item["badge"]
+                '<span class="badge" title="{}">{}</span>', waiting(item["badge"]), item["badge"]
             )
         parts.append(
             format_html(
@@ -291,7 +291,7 @@ def tabs_html(items: list[dict]) -> SafeString:
         if item["badge"]:
             badge = format_html(
                 '<span class="tab-badge" title="{}">{}</span>',
-                _waiting(item["badge"]),
+                waiting(item["badge"]),
                 item["badge"],
             )
         parts.append(
