@@ -1,17 +1,17 @@
 """The base layout's header, head links and bottom tab bar, drawn in Python.
 
-``templates/base.html`` renders on every HTML page, and its tags (a dozen ``{% translate %}``,
-five ``{% static %}``, seven URLs, the language buttons' loop) were about 1.3 ms of a page's
-CPU (issue 15). The fixed parts — translated labels, URLs, static paths — are drawn once per
-language, URL configuration and script prefix (:func:`_once`); each page adds only what is its
-own (the CSRF token, the path, the user's name, the menus), escaped. The markup is the template's
+``templates/base.html`` renders on every HTML page, and the layout cost about 1.3 ms of a page's
+CPU (issue 15), most of it in tags: a dozen ``{% translate %}``, five ``{% static %}``, seven
+URLs, the language buttons' loop. The fixed parts — translated labels, URLs, static paths — are
+drawn once per language, URL configuration and script prefix (:class:`_Fixed`); each page adds
+only what is its own (the CSRF token, the path, the user's name, the menus), escaped. The markup is the template's
 byte for byte (checked in tests/casework/test_page_markup.py against the template before
 issue 15, kept in tests/governance/reference/).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import cached_property
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -24,29 +24,139 @@ from django.utils.translation import get_language, gettext
 
 from governance import navigation
 
-_drawn: dict[tuple, str] = {}
+
+class _Fixed:
+    """The layout's fixed markup in one language, URL configuration and script prefix, each
+    piece drawn at its first use (in that language)."""
+
+    @cached_property
+    def head(self) -> str:
+        return (
+            f'<link rel="icon" href="{_static("img/favicon.svg")}" type="image/svg+xml">\n'
+            f'  <link rel="alternate icon" href="{_static("img/favicon.ico")}">\n'
+            f'  <link rel="apple-touch-icon" href="{_static("img/apple-touch-icon.png")}">\n'
+            f'  <link rel="manifest" href="{_url("manifest")}">\n'
+            f'  <link rel="stylesheet" href="{_static("css/portal.css")}">'
+        )
+
+    @cached_property
+    def brand(self) -> str:
+        return (
+            f'<a class="skip-link" href="#main">{_("Skip to content")}</a>\n'
+            '<header class="topbar">\n'
+            '  <div class="topbar-inner">\n'
+            f'    <a class="brand" href="{_url("home")}">\n'
+            '      <span class="brand-mark" aria-hidden="true">格</span>\n'
+            f'      <span class="brand-text">{_("Grid governance")}</span>\n'
+            "    </a>\n"
+            "    "
+        )
+
+    @cached_property
+    def mainnav(self) -> str:
+        return f'\n    <nav class="mainnav" aria-label="{_("Main")}">\n      '
+
+    @cached_property
+    def langswitch(self) -> str:
+        return (
+            f'\n      <form action="{_url("set_language")}" method="post" class="langswitch" '
+            f'aria-label="{_("Language")}">\n        '
+        )
+
+    @cached_property
+    def language_buttons(self) -> str:
+        # As the template's loop over {% get_available_languages %}, the current one pressed.
+        current = get_language()
+        return "".join(
+            f'\n          <button type="submit" name="language" value="{escape(code)}" '
+            f'lang="{escape(code)}" title="{_(name)}"'
+            + (
+                ' class="current" aria-pressed="true"'
+                if code == current
+                else ' aria-pressed="false"'
+            )
+            + (">中文" if code == "zh-hans" else ">EN")
+            + "</button>\n        "
+            for code, name in settings.LANGUAGES
+        )
+
+    @cached_property
+    def usermenu(self) -> str:
+        return (
+            '\n        <details class="usermenu">\n'
+            f'          <summary aria-label="{_("User menu")}">\n'
+            '            <span class="avatar" aria-hidden="true">'
+        )
+
+    @cached_property
+    def admin(self) -> str:
+        return f'<a href="{_url("admin:index")}">{_("Administration")}</a>'
+
+    @cached_property
+    def account(self) -> str:
+        return (
+            f'\n            <a href="{_url("account")}">{_("My account")}</a>\n'
+            f'            <a href="{_url("password_change")}">{_("Change password")}</a>\n'
+            f'            <form action="{_url("logout")}" method="post">'
+        )
+
+    @cached_property
+    def logout(self) -> str:
+        return (
+            f'<button type="submit">{_("Log out")}</button></form>\n'
+            "          </div>\n        </details>\n      "
+        )
+
+    @cached_property
+    def tabbar(self) -> str:
+        return f'\n<nav class="tabbar" aria-label="{_("Main")}">\n  '
+
+    @cached_property
+    def more(self) -> str:
+        return (
+            f"{navigation.icon_html('more')}\n"
+            f'        <span class="tab-label">{_("More")}</span>\n        '
+        )
 
 
-def _once(name: str, draw: Callable[[], str]) -> str:
-    """``draw()``, kept per language, URL configuration and script prefix."""
-    key = (name, get_language(), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
-    drawn = _drawn.get(key)
-    if drawn is None:
-        drawn = _drawn[key] = draw()
-    return drawn
+_fixed_parts: dict[tuple, _Fixed] = {}
+
+
+def _fixed() -> _Fixed:
+    key = (get_language(), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    fixed = _fixed_parts.get(key)
+    if fixed is None:
+        fixed = _fixed_parts[key] = _Fixed()
+    return fixed
 
 
 @receiver(setting_changed)
 def _forget(**kwargs) -> None:
     # Tests that change the static storage, the languages or the URLs draw afresh.
-    _drawn.clear()
+    _fixed_parts.clear()
 
 
-def _url(url_name: str) -> str:
+def _(message: str) -> str:
+    # gettext, escaped as {% translate %} escapes; named _ so that makemessages finds the
+    # messages here.
+    return escape(gettext(message))
+
+
+def _static(path: str) -> str:
+    return escape(static(path))
+
+
+def fixed_url(url_name: str) -> str:
+    """``reverse(url_name)`` of a URL without arguments, kept per URL configuration and script
+    prefix as the menu's are (a reverse() each was a fiftieth of a list page's CPU, issue 15)."""
     url = navigation.url_for(url_name)
     if url is None:
         raise NoReverseMatch(f"Reverse for '{url_name}' not found.")
-    return escape(url)
+    return url
+
+
+def _url(url_name: str) -> str:
+    return escape(fixed_url(url_name))
 
 
 def _csrf_input(context) -> str:
@@ -59,109 +169,35 @@ def _csrf_input(context) -> str:
 
 def head_links() -> SafeString:
     """The icons, the manifest and the style sheet."""
-    return mark_safe(
-        _once(
-            "head",
-            lambda: (
-                f'<link rel="icon" href="{escape(static("img/favicon.svg"))}" '
-                'type="image/svg+xml">\n'
-                f'  <link rel="alternate icon" href="{escape(static("img/favicon.ico"))}">\n'
-                '  <link rel="apple-touch-icon" '
-                f'href="{escape(static("img/apple-touch-icon.png"))}">\n'
-                f'  <link rel="manifest" href="{_url("manifest")}">\n'
-                f'  <link rel="stylesheet" href="{escape(static("css/portal.css"))}">'
-            ),
-        )
-    )
+    return mark_safe(_fixed().head)
 
 
 def header_html(context) -> SafeString:
     """The skip link and the top bar: brand, main menu, language switch, user menu."""
+    fixed = _fixed()
     user = context.get("user")
     signed_in = bool(user and user.is_authenticated)
-    parts = [
-        _once(
-            "brand",
-            lambda: (
-                f'<a class="skip-link" href="#main">{escape(gettext("Skip to content"))}</a>\n'
-                '<header class="topbar">\n'
-                '  <div class="topbar-inner">\n'
-                f'    <a class="brand" href="{_url("home")}">\n'
-                '      <span class="brand-mark" aria-hidden="true">格</span>\n'
-                f'      <span class="brand-text">{escape(gettext("Grid governance"))}</span>\n'
-                "    </a>\n"
-                "    "
-            ),
-        )
-    ]
+    parts = [fixed.brand]
     nav_items = context.get("nav_items")
     if signed_in and nav_items:
-        parts += [
-            _once(
-                "mainnav",
-                lambda: (
-                    f'\n    <nav class="mainnav" aria-label="{escape(gettext("Main"))}">\n      '
-                ),
-            ),
-            navigation.menu_html(nav_items),
-            "\n    </nav>\n    ",
-        ]
+        parts += [fixed.mainnav, navigation.menu_html(nav_items), "\n    </nav>\n    "]
     parts.append('\n    <div class="topbar-tools">\n      ')
     request = context.get("request")
     if request:
-        parts += [_language_switch(context, request)]
-    parts.append("\n      ")
-    if signed_in:
-        parts.append(_user_menu(context, user))
-    parts.append("\n    </div>\n  </div>\n</header>")
-    return mark_safe("".join(parts))
-
-
-def _language_switch(context, request) -> str:
-    return "".join(
-        [
-            _once(
-                "langswitch",
-                lambda: (
-                    f'\n      <form action="{_url("set_language")}" method="post" '
-                    f'class="langswitch" aria-label="{escape(gettext("Language"))}">\n        '
-                ),
-            ),
+        parts += [
+            fixed.langswitch,
             _csrf_input(context),
             '\n        <input type="hidden" name="next" value="',
             conditional_escape(request.get_full_path()),
             '">\n        \n        ',
-            _once("languages", _language_buttons),
+            fixed.language_buttons,
             "\n      </form>\n      ",
         ]
-    )
-
-
-def _language_buttons() -> str:
-    # As the template's loop over {% get_available_languages %}, the current one pressed.
-    current = get_language()
-    return "".join(
-        f'\n          <button type="submit" name="language" value="{escape(code)}" '
-        f'lang="{escape(code)}" title="{escape(gettext(name))}"'
-        + (' class="current" aria-pressed="true"' if code == current else ' aria-pressed="false"')
-        + (">中文" if code == "zh-hans" else ">EN")
-        + "</button>\n        "
-        for code, name in settings.LANGUAGES
-    )
-
-
-def _user_menu(context, user) -> str:
-    name = user.display_name
-    return "".join(
-        [
-            _once(
-                "usermenu",
-                lambda: (
-                    '\n        <details class="usermenu">\n'
-                    f'          <summary aria-label="{escape(gettext("User menu"))}">\n'
-                    '            <span class="avatar" aria-hidden="true">'
-                ),
-            ),
+    parts.append("\n      ")
+    if signed_in:
+        name = user.display_name
+        parts += [
+            fixed.usermenu,
             escape(name[:1].upper()),
             '</span>\n            <span class="usermenu-name">',
             conditional_escape(name),
@@ -173,31 +209,13 @@ def _user_menu(context, user) -> str:
             '</strong>\n              <span class="muted">',
             conditional_escape(user.username),
             "</span>\n            </div>\n            ",
-            _once(
-                "admin",
-                lambda: f'<a href="{_url("admin:index")}">{escape(gettext("Administration"))}</a>',
-            )
-            if user.is_staff
-            else "",
-            _once(
-                "account",
-                lambda: (
-                    f'\n            <a href="{_url("account")}">{escape(gettext("My account"))}</a>\n'
-                    f'            <a href="{_url("password_change")}">'
-                    f"{escape(gettext('Change password'))}</a>\n"
-                    f'            <form action="{_url("logout")}" method="post">'
-                ),
-            ),
+            fixed.admin if user.is_staff else "",
+            fixed.account,
             _csrf_input(context),
-            _once(
-                "logout",
-                lambda: (
-                    f'<button type="submit">{escape(gettext("Log out"))}</button></form>\n'
-                    "          </div>\n        </details>\n      "
-                ),
-            ),
+            fixed.logout,
         ]
-    )
+    parts.append("\n    </div>\n  </div>\n</header>")
+    return mark_safe("".join(parts))
 
 
 def tabbar_html(context) -> SafeString:
@@ -206,13 +224,8 @@ def tabbar_html(context) -> SafeString:
     tabs = context.get("nav_tabs")
     if not (user and user.is_authenticated and tabs):
         return mark_safe("")
-    parts = [
-        _once(
-            "tabbar", lambda: f'\n<nav class="tabbar" aria-label="{escape(gettext("Main"))}">\n  '
-        ),
-        navigation.tabs_html(tabs),
-        "\n  ",
-    ]
+    fixed = _fixed()
+    parts = [fixed.tabbar, navigation.tabs_html(tabs), "\n  "]
     more = context.get("nav_more")
     if more:
         badge = context.get("nav_more_badge")
@@ -220,16 +233,9 @@ def tabbar_html(context) -> SafeString:
             '\n    <details class="tab tab-more',
             " active" if context.get("nav_more_active") else "",
             '">\n      <summary data-tab="more">\n        ',
-            _once(
-                "more",
-                lambda: (
-                    f"{navigation.icon_html('more')}\n"
-                    f'        <span class="tab-label">{escape(gettext("More"))}</span>\n        '
-                ),
-            ),
-            format_html(
-                '<span class="tab-badge" title="{}">{}</span>', navigation.waiting(badge), badge
-            )
+            fixed.more,
+            f'<span class="tab-badge" title="{navigation.waiting(badge)}">'
+            f"{conditional_escape(badge)}</span>"
             if badge
             else "",
             '\n      </summary>\n      <div class="tab-sheet" role="menu">\n        ',
