@@ -6,15 +6,16 @@ an optional badge count) and the start page of each role. Later apps override ea
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Model
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from governance.processcache import ProcessCache
 from governance.scopes import scope_of
@@ -63,6 +64,7 @@ WIDE = "wide"
 
 def register_nav(item: NavItem) -> None:
     _items[item.key] = item
+    _menus.clear()
     BADGES.watch(*item.badge_reads)
 
 
@@ -142,31 +144,47 @@ def url_for(url_name: str) -> str | None:
     return _urls[key]
 
 
+# The menu as each language and URL configuration draws it: every entry routed there, in order,
+# with its URL and its label, kept from the first page that drew it (sorting, reversing and
+# translating a dozen entries on every page was a fifth of the menu's time).
+_menus: dict[tuple, list[tuple[NavItem, str, str]]] = {}
+
+
+def _menu() -> list[tuple[NavItem, str, str]]:
+    key = (get_language(), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    menu = _menus.get(key)
+    if menu is None:
+        menu = _menus[key] = [
+            (item, url, str(item.label))
+            for item in sorted(_items.values(), key=lambda i: (i.order, i.key))
+            if (url := url_for(item.url_name)) is not None
+        ]
+    return menu
+
+
 def items_for(user) -> list[dict]:
     scope = scope_of(user)
-    shown = []
-    for item in sorted(_items.values(), key=lambda i: (i.order, i.key)):
-        if item.roles is not None and not scope.has_role(*item.roles):
-            continue
-        url = url_for(item.url_name)
-        if url is not None:
-            shown.append((item, url))
+    shown = [
+        (item, url, label)
+        for item, url, label in _menu()
+        if item.roles is None or scope.has_role(*item.roles)
+    ]
     badges = {}
-    if any(item.badge for item, _url in shown):
+    if any(item.badge for item, _url, _label in shown):
         badges = BADGES.get(
-            (user.pk, *(item.key for item, _url in shown)),
-            lambda: {item.key: item.badge(user) for item, _url in shown if item.badge},
+            (user.pk, *(item.key for item, _url, _label in shown)),
+            lambda: {item.key: item.badge(user) for item, _url, _label in shown if item.badge},
             parts=badge_parts(user),
         )
     return [
         {
             "key": item.key,
-            "label": str(item.label),  # translated once: the two menus draw it
+            "label": label,
             "url": url,
             "badge": badges.get(item.key),
             "tab": item.tab,
         }
-        for item, url in shown
+        for item, url, label in shown
     ]
 
 
@@ -256,9 +274,18 @@ def icon_html(key: str) -> SafeString:
     )
 
 
-def _waiting(badge) -> SafeString:
+def waiting(badge) -> SafeString:
     # As {% blocktranslate with n=badge %}{{ n }} waiting{% endblocktranslate %}.
     return mark_safe(gettext("%(n)s waiting") % {"n": conditional_escape(badge)})
+
+
+# The menus' labels, URLs and keys are few (the registered entries, per language): each is
+# escaped once per process. Typed, so that a SafeString is never taken for a plain string.
+_escape = functools.lru_cache(maxsize=1024, typed=True)(conditional_escape)
+
+
+def _active(item: dict) -> str:
+    return ' class="active" aria-current="page"' if item.get("active") else ""
 
 
 def menu_html(items: list[dict]) -> SafeString:
@@ -267,17 +294,11 @@ def menu_html(items: list[dict]) -> SafeString:
     for item in items:
         badge = ""
         if item["badge"]:
-            badge = format_html(
-                '<span class="badge" title="{}">{}</span>', _waiting(item["badge"]), item["badge"]
-            )
+            n = item["badge"]
+            badge = f'<span class="badge" title="{waiting(n)}">{conditional_escape(n)}</span>'
         parts.append(
-            format_html(
-                '\n        <a href="{}"{}>\n          {}{}\n        </a>\n      ',
-                item["url"],
-                mark_safe(' class="active" aria-current="page"' if item.get("active") else ""),
-                item["label"],
-                badge,
-            )
+            f'\n        <a href="{_escape(item["url"])}"{_active(item)}>\n'
+            f"          {_escape(item['label'])}{badge}\n        </a>\n      "
         )
     return mark_safe("".join(parts))
 
@@ -286,26 +307,18 @@ def tabs_html(items: list[dict]) -> SafeString:
     """The phone's bottom bar's tabs."""
     parts = []
     for item in items:
-        active = item.get("active")
+        active = " active" if item.get("active") else ""
+        current = ' aria-current="page"' if active else ""
         badge = ""
         if item["badge"]:
-            badge = format_html(
-                '<span class="tab-badge" title="{}">{}</span>',
-                _waiting(item["badge"]),
-                item["badge"],
-            )
+            n = item["badge"]
+            badge = f'<span class="tab-badge" title="{waiting(n)}">{conditional_escape(n)}</span>'
         parts.append(
-            format_html(
-                '\n    <a href="{}" class="tab{}"{} data-tab="{}">\n      {}\n'
-                '      <span class="tab-label">{}</span>\n      {}\n    </a>\n  ',
-                item["url"],
-                mark_safe(" active" if active else ""),
-                mark_safe(' aria-current="page"' if active else ""),
-                item["key"],
-                icon_html(item["key"]),
-                item["label"],
-                badge,
-            )
+            f'\n    <a href="{_escape(item["url"])}" class="tab{active}"{current} '
+            f'data-tab="{_escape(item["key"])}">\n'
+            f"      {icon_html(item['key'])}\n"
+            f'      <span class="tab-label">{_escape(item["label"])}</span>\n'
+            f"      {badge}\n    </a>\n  "
         )
     return mark_safe("".join(parts))
 
@@ -314,16 +327,15 @@ def more_html(items: list[dict]) -> SafeString:
     """The entries of the bottom bar's "More" sheet."""
     parts = []
     for item in items:
-        badge = format_html('<span class="badge">{}</span>', item["badge"]) if item["badge"] else ""
+        badge = (
+            f'<span class="badge">{conditional_escape(item["badge"])}</span>'
+            if item["badge"]
+            else ""
+        )
         parts.append(
-            format_html(
-                '\n          <a href="{}" role="menuitem"{}>\n            {}\n'
-                "            <span>{}</span>\n            {}\n          </a>\n        ",
-                item["url"],
-                mark_safe(' class="active" aria-current="page"' if item.get("active") else ""),
-                icon_html(item["key"]),
-                item["label"],
-                badge,
-            )
+            f'\n          <a href="{_escape(item["url"])}" role="menuitem"{_active(item)}>\n'
+            f"            {icon_html(item['key'])}\n"
+            f"            <span>{_escape(item['label'])}</span>\n"
+            f"            {badge}\n          </a>\n        "
         )
     return mark_safe("".join(parts))

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.http import HttpRequest, HttpResponse
 from django.test import override_settings
 from django.utils import timezone
 
@@ -24,6 +27,8 @@ from tests.factories import UserFactory
 TESTS = Path(__file__).resolve().parent.parent
 # The templates as they were before issue 15's drawing in Python: name -> reference file.
 BEFORE = {
+    # The base layout before its menus, header and tab bar were drawn in Python: every page
+    # compared below is compared through it too.
     "base.html": TESTS / "governance" / "reference" / "base_before_issue15.html",
     "includes/nav_icon.html": TESTS / "governance" / "reference" / "nav_icon_before_issue15.html",
     "casework/list.html": TESTS / "casework" / "reference" / "list_before_issue15.html",
@@ -301,3 +306,55 @@ def test_the_area_tree_is_what_the_templates_drew(
         old = _page(client, url, language)
 
     assert new == old
+
+
+def _leave_messages(client) -> None:
+    """Messages waiting for the next page, as a view leaves them (in the messages cookie), one
+    with what a user typed."""
+    storage = CookieStorage(HttpRequest())
+    storage.add(messages.SUCCESS, "令牌“<b>手机</b> & 平板”已撤销。")
+    storage.add(messages.ERROR, "Nothing was unread.")
+    response = HttpResponse()
+    storage.update(response)
+    client.cookies.update(response.cookies)
+
+
+@pytest.fixture
+def odd_name(tree):
+    """A user whose name and username must be escaped."""
+    return _with_role("viewer", tree.community_a, username="li<wang>", full_name='<b>李</b> & "王"')
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize(
+    ("who", "url", "with_messages"),
+    [
+        (None, "/accounts/login/", False),
+        (None, "/accounts/login/?next=/cases/%3Cb%3E%22", True),
+        ("superuser", "/areas/", False),
+        ("superuser", "/cases/", True),
+        ("odd_name", "/cases/?q=%3Cb%3E", True),
+        ("worker_a", "/cases/inbox/", True),
+    ],
+)
+def test_the_base_layout_is_what_the_template_drew(
+    client, cast, odd_name, who, url, with_messages, language
+):
+    """The base layout for an anonymous page (the login page), a superuser (the administration
+    link), a user with a name to escape, and messages waiting, one with what a user typed."""
+    if who is not None:
+        client.force_login(odd_name if who == "odd_name" else getattr(cast, who))
+    if with_messages:
+        _leave_messages(client)
+    new = _page(client, url, language)
+    if with_messages:
+        _leave_messages(client)
+    with _templates_before():
+        old = _page(client, url, language)
+
+    assert new == old
+    assert 'class="langswitch"' in new
+    assert ('class="usermenu"' in new) is (who is not None)
+    assert ("/admin/" in new) is (who == "superuser")
+    assert ('class="messages"' in new) is with_messages
+    assert "<b>" not in new  # what users typed stays escaped
