@@ -190,7 +190,7 @@ def test_make_bench_runs_the_stack_under_load_at_tiny_sizes(tmp_path):
     redis-server of its own, the load from a second process, every request answered."""
     import shutil
 
-    from tests.casework.test_production_stack import _database_url
+    from tests.processes import suite_database_url
 
     if not shutil.which("redis-server"):
         pytest.skip("this test starts its own redis-server")
@@ -200,7 +200,7 @@ def test_make_bench_runs_the_stack_under_load_at_tiny_sizes(tmp_path):
     stack.SETTLE_DEADLINE = 120
     assert (
         stack.run(
-            40, 80, threads=2, seconds=0.5, results=results, database_url=_database_url(),
+            40, 80, threads=2, seconds=0.5, results=results, database_url=suite_database_url(),
             settle=0,
         )
         == 0
@@ -236,7 +236,7 @@ def test_the_filing_benchmark_files_through_the_stack_at_a_tiny_size(tmp_path):
     gunicorn restarted in two configurations, every filing answered 201 and written."""
     import shutil
 
-    from tests.casework.test_production_stack import _database_url
+    from tests.processes import suite_database_url
 
     if not shutil.which("redis-server"):
         pytest.skip("this test starts its own redis-server")
@@ -248,7 +248,7 @@ def test_the_filing_benchmark_files_through_the_stack_at_a_tiny_size(tmp_path):
         filings=3,
         web=[(1, 1), (1, 2)],
         results=results,
-        database_url=_database_url(),
+        database_url=suite_database_url(),
     )
     assert status == 0
     report = results.read_text(encoding="utf-8")

@@ -21,9 +21,17 @@ import threading
 import pytest
 
 from tests.conftest import REQUIRE_SERVICES
-from tests.processes import SEED_STREET, PostgresServer, RedisServer, Stack, wait_for
+from tests.processes import (
+    SEED_STREET,
+    PostgresServer,
+    RedisServer,
+    Stack,
+    suite_database_url,
+    wait_for,
+)
 
-pytestmark = [pytest.mark.redis, pytest.mark.postgres]
+# The suite's database is read only for its schema (PostgresServer.copy_schema).
+pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db]
 
 # Run in the portal's shell against the private cluster: a street with a grid, a category with
 # its limits, a grid worker with an API token and a signed-in session.
@@ -80,6 +88,9 @@ def portal(tmp_path, postgres):
     stack = Stack(tmp_path, redis, postgres.url())
     stack.env["GUNICORN_WORKERS"] = "2"
     try:
+        # The suite's migrated schema, copied; migrate then finds nothing to apply and adds
+        # the content types and permissions.
+        postgres.copy_schema(suite_database_url())
         stack.manage("migrate", "--noinput", "-v", "0", timeout=900)
         seeded = json.loads(
             stack.manage("shell", "-c", "import json\n" + SEED).strip().splitlines()[-1]

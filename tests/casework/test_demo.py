@@ -23,9 +23,8 @@ from governance.demo import DemoContext, seeders
 from governance.models import Role
 
 
-@pytest.fixture
-def seeded(db, monkeypatch):
-    monkeypatch.setattr(demo, "CASES_PER_YEAR", 250)
+def _seed_up_to(last: int) -> DemoContext:
+    """The demo's seeders up to ``last`` in their order, quietly."""
 
     class Quiet:
         def write(self, text):
@@ -33,9 +32,22 @@ def seeded(db, monkeypatch):
 
     ctx = DemoContext(stdout=Quiet())
     for order, _name, seeder in seeders():
-        if order <= 20:
+        if order <= last:
             seeder(ctx)
     return ctx
+
+
+@pytest.fixture
+def seeded(db, monkeypatch):
+    """The street, its people and a year of cases (250 of them)."""
+    monkeypatch.setattr(demo, "CASES_PER_YEAR", 250)
+    return _seed_up_to(20)
+
+
+@pytest.fixture
+def seeded_street(db):
+    """The street with its areas, departments and users, without cases."""
+    return _seed_up_to(10)
 
 
 def test_the_demo_is_consistent_lived_in_and_idempotent(seeded):

@@ -13,16 +13,14 @@ from __future__ import annotations
 import io
 import json
 import shutil
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from PIL import Image
 
 from governance.models import WebhookDelivery, WebhookEndpoint
 from governance.tokens import token_issue
 from tests.conftest import REQUIRE_SERVICES
-from tests.processes import RedisServer, Stack, wait_for
+from tests.processes import RedisServer, Stack, suite_database_url, wait_for
 from tests.receiver import Receiver
 
 pytestmark = [
@@ -31,14 +29,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.slow,
 ]
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "", safe="")
-    if s["PASSWORD"]:
-        auth += ":" + quote(s["PASSWORD"], safe="")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def _jpeg() -> bytes:
@@ -62,7 +52,7 @@ def redis_server(tmp_path):
 
 @pytest.fixture
 def stack(tmp_path, redis_server):
-    stack = Stack(tmp_path, redis_server, _database_url())
+    stack = Stack(tmp_path, redis_server, suite_database_url())
     try:
         stack.up()
         yield stack

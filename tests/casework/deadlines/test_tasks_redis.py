@@ -17,7 +17,6 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection, transaction
@@ -29,6 +28,7 @@ from casework.models import Case, Holder, Status
 from governance.celery import app as celery_app
 from governance.models import Notification
 from tests.casework.factories import CaseFactory
+from tests.processes import suite_database_url
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -50,14 +50,6 @@ def _broker_url() -> str:
     raise RuntimeError("the redis marker lets these tests run only with a Redis URL")
 
 
-def _database_url() -> str:
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "", safe="")
-    if s["PASSWORD"]:
-        auth += ":" + quote(s["PASSWORD"], safe="")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 class Workers:
     """Worker subprocesses consuming one queue of their own."""
 
@@ -72,7 +64,7 @@ class Workers:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "governance.settings",
             "ALLOW_DEV_SECRET_KEY": "1",
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": suite_database_url(),
             "CELERY_BROKER_URL": _broker_url(),
             "CELERY_TASK_DEFAULT_QUEUE": self.queue,
             "CELERY_TASK_ALWAYS_EAGER": "0",
