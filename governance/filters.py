@@ -39,6 +39,11 @@ def copy_filter(filter_: django_filters.Filter, memo: dict) -> django_filters.Fi
     result = memo[id(filter_)] = cls.__new__(cls)
     state = result.__dict__
     for name, value in filter_.__dict__.items():
+        if name == "_field":
+            # The form field a declared filter was asked for (drf-spectacular asks, to
+            # describe the API): made from the declared arguments, not from the querysets this
+            # filter set gives its copy. The copy makes its own.
+            continue
         if type(value) is FilterMethod:
             state[name] = FilterMethod(result)
         elif type(value) is dict:  # the field's arguments (``extra``)
