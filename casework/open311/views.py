@@ -349,6 +349,7 @@ def _row(case, photo_url, zone, said: dict) -> dict:
     if kind not in said:
         said[kind] = _agency_and_notice(*kind)
     agency, notice = said[kind]
+    expected = case.expected
     return {
         "service_request_id": str(case.pk),
         "status": selectors.open311_status(status),
@@ -360,9 +361,7 @@ def _row(case, photo_url, zone, said: dict) -> dict:
         "service_notice": notice,
         "requested_datetime": datetime.fromtimestamp(case.requested, zone),
         "updated_datetime": datetime.fromtimestamp(case.updated, zone),
-        "expected_datetime": datetime.fromtimestamp(case.expected, zone)
-        if case.expected is not None
-        else None,
+        "expected_datetime": None if expected is None else datetime.fromtimestamp(expected, zone),
         "address": case.address or case.area__name,
         "address_id": case.area__code
         if case.area__kind in (AreaKind.BUILDING, AreaKind.UNIT)
