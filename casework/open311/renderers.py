@@ -72,7 +72,8 @@ def _xml(parts: list[str], tag: str, value, zone, *, clean: bool) -> None:
         return
     parts.append(f"<{tag}>")
     for name, item in children:
-        # A row's texts, empty values and date-times (most of a list) without a call each.
+        # A row's texts, empty values, date-times and numbers (most of a list) without a call
+        # each.
         kind = type(item)
         if kind is str and not clean:
             if item:
@@ -85,6 +86,8 @@ def _xml(parts: list[str], tag: str, value, zone, *, clean: bool) -> None:
             parts.append(f"<{name} />")
         elif kind is datetime and item.tzinfo is not None:
             parts.append(f"<{name}>{item.astimezone(zone).isoformat(timespec='seconds')}</{name}>")
+        elif kind is Decimal:
+            parts.append(f"<{name}>{item}</{name}>")
         else:
             _xml(parts, name, item, zone, clean=clean)
     parts.append(f"</{tag}>")
@@ -113,7 +116,8 @@ def _w3c(moment: datetime, zone) -> str:
 
 def _json(value, zone):
     if type(value) is dict:
-        # A row's texts, empty values and date-times (most of a list) without a call each.
+        # A row's texts, empty values, date-times and numbers (most of a list) without a call
+        # each.
         row = {}
         for name, item in value.items():
             kind = type(item)
@@ -123,6 +127,8 @@ def _json(value, zone):
                 row[name] = None
             elif kind is datetime and item.tzinfo is not None:
                 row[name] = item.astimezone(zone).isoformat(timespec="seconds")
+            elif kind is Decimal:
+                row[name] = float(item)
             else:
                 row[name] = _json(item, zone)
         return row

@@ -11,7 +11,7 @@ write in :func:`.services.intake_submit`.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 
 from django.conf import settings
@@ -322,52 +322,54 @@ def _paging(request) -> tuple[int, int]:
 
 
 def _requests(request, cases) -> Many:
-    """The response's list of ``cases`` (:func:`.selectors.public_requests`' values)."""
+    """The response's list of ``cases`` (:func:`.selectors.public_requests`' rows)."""
     photo_url = _photo_urls(request)
+    zone = timezone.get_current_timezone()
     # The texts a case's kind decides (its agency, notice, the label of its step), translated
     # once a response for each kind: a list of 1,000 requests has a few dozen kinds.
     said: dict = {}
-    return Many("request", [_row(case, photo_url, said) for case in cases])
+    return Many("request", [_row(case, photo_url, zone, said) for case in cases])
 
 
-def _row(case: dict, photo_url, said: dict) -> dict:
+def _row(case, photo_url, zone, said: dict) -> dict:
     """A request's public fields: never the reporter's name, phone, e-mail or account.
-    ``photo_url`` is :func:`_photo_urls`'; ``said`` the texts already made for this response."""
-    status = case["status"]
-    note = selectors.mask_personal(case["note_comment"] or "")
-    if not note and case["note_step"]:
-        step = case["note_step"]
+    ``photo_url`` is :func:`_photo_urls`'; ``zone`` the time zone of the response's
+    date-times; ``said`` the texts already made for this response."""
+    status = case.status
+    note = selectors.mask_personal(case.note_comment)
+    if not note and case.note_step:
+        step = case.note_step
         if step not in said:
             said[step] = str(workflow.step_label(step))
         note = said[step]
     kind = (
-        status, case["holder"], case["department_id"], case["department__name"],
-        case["community_id"], case["community__name"], case["street__name"],
-        case["category__open311__notice"],
+        status, case.holder, case.department_id, case.department__name, case.community_id,
+        case.community__name, case.street__name, case.category__open311__notice,
     )  # fmt: skip
     if kind not in said:
         said[kind] = _agency_and_notice(*kind)
     agency, notice = said[kind]
+    expected = case.expected
     return {
-        "service_request_id": str(case["pk"]),
+        "service_request_id": str(case.pk),
         "status": selectors.open311_status(status),
         "status_notes": note,
-        "service_name": case["category__name"],
-        "service_code": case["category__code"],
-        "description": selectors.mask_personal(case["description"]),
+        "service_name": case.category__name,
+        "service_code": case.category__code,
+        "description": selectors.mask_personal(case.description),
         "agency_responsible": agency,
         "service_notice": notice,
-        "requested_datetime": case["reported_at"],
-        "updated_datetime": case["updated"],
-        "expected_datetime": case["expected"],
-        "address": case["address"] or case["area__name"],
-        "address_id": case["area__code"]
-        if case["area__kind"] in (AreaKind.BUILDING, AreaKind.UNIT)
+        "requested_datetime": datetime.fromtimestamp(case.requested, zone),
+        "updated_datetime": datetime.fromtimestamp(case.updated, zone),
+        "expected_datetime": None if expected is None else datetime.fromtimestamp(expected, zone),
+        "address": case.address or case.area__name,
+        "address_id": case.area__code
+        if case.area__kind in (AreaKind.BUILDING, AreaKind.UNIT)
         else "",
         "zipcode": "",
-        "lat": case["latitude"],
-        "long": case["longitude"],
-        "media_url": photo_url(case["photo_id"]),
+        "lat": case.latitude,
+        "long": case.longitude,
+        "media_url": photo_url(case.photo_id),
     }
 
 

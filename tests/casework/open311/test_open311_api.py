@@ -15,6 +15,7 @@ from casework.models import Case, Category, Holder, Source, Status
 from casework.open311 import services
 from casework.open311.models import Channel, Intake, Jurisdiction
 from casework.services import case_step
+from tests.casework.factories import CaseFactory
 from tests.casework.open311.conftest import (
     IN_BUILDING_A1,
     IN_MICRO_A1,
@@ -23,6 +24,7 @@ from tests.casework.open311.conftest import (
     check_json,
     check_xml,
 )
+from tests.isolation import clear_cache
 
 BASE = "/open311/v2"
 FORMATS = ("xml", "json")
@@ -591,6 +593,56 @@ def test_lists_cost_the_same_queries_for_one_or_many(
     _check("updates", updates, fmt)
     _check("services", services_list, fmt)
     _check("service_definition", definition, fmt)
+
+
+def test_agencies_are_named_as_they_are_now_and_cost_the_same_queries(
+    client, tree, departments, public, jurisdiction, django_assert_max_num_queries
+):
+    """A rename of a department, a community or a street shows in the next response, and the
+    list names them in a fixed number of queries however many there are (a guard for reading
+    the names elsewhere than in the list's statement, e.g. from the process caches)."""
+    lamp = Category.objects.get(code="0102")
+    now = timezone.now()
+    for area, department, holder in [
+        (tree.building_a1, departments.a, Holder.DEPARTMENT),
+        (tree.building_b1, departments.b, Holder.DEPARTMENT),
+        (tree.building_a1, None, Holder.COMMUNITY),
+        (tree.building_b1, None, Holder.COMMUNITY),
+        (tree.building_b1, None, Holder.CENTER),
+    ]:
+        CaseFactory(
+            area=area,
+            category=lamp,
+            department=department,
+            holder=holder,
+            status=Status.DISPATCHED if department else Status.REPORTED,
+            reported_at=now - timedelta(hours=1),
+        )
+    clear_cache()  # any process cache cold: its version is read afresh, its rows too
+
+    community_b, street = tree.community_b.name, tree.street.name
+
+    with django_assert_max_num_queries(4):
+        before = _agencies(_get(client, "requests", "json"))
+    departments.a.name = "城管执法中队"
+    departments.a.save()
+    tree.community_b.name = "新社区"
+    tree.community_b.save()
+    tree.street.name = "新街道"
+    tree.street.save()
+    with django_assert_max_num_queries(4):
+        after = _agencies(_get(client, "requests", "json"))
+
+    assert sorted(before) == sorted(
+        ["城管执法队", "环卫所", tree.community_a.name, community_b, f"{street}网格化管理中心"]
+    )
+    assert sorted(after) == sorted(
+        ["城管执法中队", "环卫所", tree.community_a.name, "新社区", "新街道网格化管理中心"]
+    )
+
+
+def _agencies(response) -> list[str]:
+    return [row["agency_responsible"] for row in json.loads(response.content)]
 
 
 # -- servicerequestupdates ------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.test import RequestFactory
 from django.utils import timezone, translation
 
 from casework.models import Attachment, CaseEvent, Holder, Status
-from casework.open311 import views
+from casework.open311 import selectors, views
 from tests.casework.factories import CaseFactory, CategoryFactory
 from tests.casework.open311 import reference_requests as reference
 
@@ -125,6 +125,48 @@ def varied(tree, categories, departments, public, jurisdiction, crew):
         area=tree.community_a,
     )
     _event(stepped, "reject", Status.REJECTED)  # no comment: the step's label is the note
+    # A long text without punctuation, personal data next to other personal data: a phone
+    # number run into an e-mail address, two addresses joined by "+", an ID in a word.
+    long_text = (
+        "小区东门口垃圾堆放多日无人清理味道很大请尽快处理联系电话" * 3
+        + "13912345678abc@x.cn a@b.cn+c@d.cn 号码013912345678 身份证110105194912310021号"
+        + " 139123456789 邮件 王@例子.中国 结尾 x@y"
+    )
+    case("long text", hours=11, status=Status.ACCEPTED, description=long_text)
+    # The note is the latest public comment, though later public steps said nothing; photos:
+    # the first of a public step, not an earlier one of an internal step.
+    noted = case(
+        "noted earlier",
+        hours=12,
+        status=Status.IN_PROGRESS,
+        holder=Holder.DEPARTMENT,
+        department=departments.a,
+        latitude=Decimal("39.900100"),
+        longitude=Decimal("116.400000"),
+    )
+    accepted = _event(
+        noted, "accept", Status.ACCEPTED, comment="已受理，联系 li@example.cn", ago=timedelta(3)
+    )
+    internal = _event(noted, "note", Status.ACCEPTED, public=False, ago=timedelta(hours=60))
+    dispatched = _event(noted, "dispatch", Status.DISPATCHED, ago=timedelta(hours=50))
+    _event(noted, "acknowledge", Status.IN_PROGRESS, ago=timedelta(hours=40))
+    _event(noted, "note", Status.IN_PROGRESS, comment="内部：13800001111", public=False)
+    for event, name in [(internal, "x"), (dispatched, "b"), (dispatched, "c"), (accepted, "d")]:
+        Attachment.objects.create(
+            case=noted,
+            event=event,
+            kind=Attachment.Kind.BEFORE,
+            image=f"photos/{name}.jpg",
+            thumbnail=f"photos/{name}-small.jpg",
+            width=32,
+            height=24,
+            size=100,
+            uploaded_by=crew.center,
+            created_at=dispatched.created_at if name != "x" else internal.created_at,
+        )
+    silent = case("steps without comments", hours=13, status=Status.DISPATCHED)
+    _event(silent, "accept", Status.ACCEPTED, ago=timedelta(hours=2))
+    _event(silent, "dispatch", Status.DISPATCHED, ago=timedelta(hours=1))
     case("hidden", hours=10, category=hidden)
     case("old", hours=24 * 100)
     return made
@@ -222,3 +264,33 @@ def test_the_reference_sees_every_kind_of_request(varied):
     assert b"<description />" in xml.content  # the description of control characters only
     assert b"&lt;b&gt;&amp;amp;" in xml.content and b'"A"' in xml.content
     assert empty.content.endswith(b"<service_requests />")
+    noted = rows[str(varied["noted earlier"].pk)]
+    assert noted["status_notes"] == "已受理，联系 ***"
+    first_public = Attachment.objects.get(image="photos/b.jpg")
+    assert noted["media_url"].endswith(f"/photos/{first_public.pk}/full.jpg")
+    described = rows[str(varied["long text"].pk)]["description"]
+    assert "13912345678abc" not in described and " ****** " in described and "x@y" in described
+    assert rows[str(varied["steps without comments"].pk)]["status_notes"]
+
+
+MASKED_TEXTS = [
+    "",
+    "路灯坏了",
+    "电话13912345678，身份证11010519900101123X，邮箱 a.b@example.cn，3号楼101",
+    "13912345678abc@x.cn",
+    "a13912345678@x.cn",
+    "a@b.cn+c@d.cn",
+    "x@y 和 x@y.",
+    "013912345678 139123456789 1391234567",
+    "11010519491231002X1 11010519491231002Xa 11010519491231002x",
+    "王@例子.中国",
+    "...@..cn -@-.- +@a.b.c.d",
+    "电话：13912345678。" * 20,
+    "小区东门口垃圾堆放多日无人清理味道很大请尽快处理联系电话" * 10,
+    "很长的一段话" * 50 + "li@example.cn",
+]
+
+
+@pytest.mark.parametrize("text", MASKED_TEXTS)
+def test_personal_data_is_masked_as_before(text):
+    assert selectors.mask_personal(text) == reference.mask_personal(text)
