@@ -42,8 +42,12 @@ class Watcher:
         self.page = page
         self.dialogs: list[str] = []
         self.errors: list[str] = []
+        self.in_flight: set[str] = set()
         page.on("dialog", self._dialog)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("request", lambda request: self.in_flight.add(request.url))
+        for done in ("requestfinished", "requestfailed"):
+            page.on(done, lambda request: self.in_flight.discard(request.url))
 
     def _dialog(self, dialog):
         self.dialogs.append(dialog.message)
@@ -52,8 +56,15 @@ class Watcher:
     def visit(self, url: str, *, shows: bool = True, ready: str | None = None) -> None:
         """Open ``url``; check that nothing of a payload ran; with ``shows``, that a payload is
         on the page as text."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
         self.page.goto(url)
-        self.page.wait_for_load_state("networkidle")
+        try:
+            # A loaded machine (two browsers and a stack at once on CI's two cores) once took
+            # the default 30 s here: a minute, then the requests still open are named.
+            self.page.wait_for_load_state("networkidle", timeout=60_000)
+        except PlaywrightTimeoutError:
+            raise AssertionError(f"{url}: still loading {sorted(self.in_flight)}") from None
         if ready:
             self.page.wait_for_selector(ready, timeout=10_000)
         self.check(url, shows=shows)
