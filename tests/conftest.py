@@ -85,11 +85,6 @@ def django_db_setup(django_db_setup):
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _badges_kept_through_the_test(monkeypatch):
     """The menu's badges are drawn afresh once a minute by the clock alone (3 queries). A test
     that counts a page's queries before and after a change can take longer than that on a
@@ -103,6 +98,19 @@ def _badges_kept_through_the_test(monkeypatch):
 
 def pytest_configure(config):
     isolate_worker_cache()
+    _fast_passwords()
+
+
+def _fast_passwords() -> None:
+    """Passwords hashed by MD5 for the whole run, not by PBKDF2's million rounds (half a second
+    each here). Set once, not per test: the users of a module's or a session's fixtures (the
+    two streets of tests/routes) are made before any per-test fixture runs. A test of the real
+    hasher names it (tests/governance/test_tokens.py)."""
+    from django.test.signals import setting_changed
+
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = hashers
+    setting_changed.send(sender=None, setting="PASSWORD_HASHERS", value=hashers, enter=True)
 
 
 @pytest.hookimpl(trylast=True)
