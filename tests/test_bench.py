@@ -200,7 +200,7 @@ def test_make_bench_runs_the_stack_under_load_at_tiny_sizes(tmp_path):
     stack.SETTLE_DEADLINE = 120
     assert (
         stack.run(
-            40, 80, threads=2, seconds=0.5, results=results, database_url=suite_database_url(),
+            40, 80, threads=2, seconds=0.2, results=results, database_url=suite_database_url(),
             settle=0,
         )
         == 0
@@ -244,7 +244,7 @@ def test_the_filing_benchmark_files_through_the_stack_at_a_tiny_size(tmp_path):
     bench = _load("filing")
     status = bench.run(
         clients=2,
-        seconds=0.5,
+        seconds=0.2,
         filings=3,
         web=[(1, 1), (1, 2)],
         results=results,
