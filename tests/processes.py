@@ -109,14 +109,16 @@ class RedisServer:
             self.proc = None
 
 
-def suite_database_url() -> str:
+def suite_database_url(database: str | None = None) -> str:
     """The URL of the database the suite's Django connection uses (the test database once
-    pytest-django has set it up), for a subprocess or a dump to reach it."""
+    pytest-django has set it up), for a subprocess or a dump to reach it; with ``database``,
+    of that database on the same server as the same user."""
     s = connection.settings_dict
     auth = quote(s["USER"] or "", safe="")
     if s["PASSWORD"]:
         auth += ":" + quote(s["PASSWORD"], safe="")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    name = quote(database or s["NAME"], safe="")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
 
 
 class PostgresServer:

@@ -11,23 +11,13 @@ import uuid
 import psycopg
 import pytest
 from django.apps import apps
-from django.db import connection
 
 from casework.services import case_step
 from tests.casework.factories import jpeg_upload
 from tests.conftest import REQUIRE_SERVICES
+from tests.processes import suite_database_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def _conninfo(dbname: str) -> str:
-    s = connection.settings_dict
-    parts = [f"dbname={dbname}", f"host={s['HOST'] or '127.0.0.1'}", f"port={s['PORT'] or 5432}"]
-    if s["USER"]:
-        parts.append(f"user={s['USER']}")
-    if s["PASSWORD"]:
-        parts.append(f"password={s['PASSWORD']}")
-    return " ".join(parts)
 
 
 def _tool(name: str) -> str:
@@ -68,26 +58,25 @@ def test_a_dump_restored_into_an_empty_database_holds_the_same_data(
                 case=case, actor=crew.handler_a, step="complete", result="已清运",
                 photos=[jpeg_upload()],
             )  # fmt: skip
-    source = connection.settings_dict["NAME"]
-    before = _snapshot(_conninfo(source))
+    before = _snapshot(suite_database_url())
     assert before["counts"]["casework_case"] == 3 and len(before["timelines"]) == 13
 
     dump = tmp_path / "portal.dump"
     subprocess.run(
-        [_tool("pg_dump"), "-Fc", "--no-owner", "-f", str(dump), _conninfo(source)], check=True
+        [_tool("pg_dump"), "-Fc", "--no-owner", "-f", str(dump), suite_database_url()], check=True
     )
     target = f"restore_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(_conninfo("postgres"), autocommit=True) as admin:
+    with psycopg.connect(suite_database_url("postgres"), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{target}"')
     try:
         subprocess.run(
-            [_tool("pg_restore"), "--no-owner", "--exit-on-error", "-d", _conninfo(target),
+            [_tool("pg_restore"), "--no-owner", "--exit-on-error", "-d", suite_database_url(target),
              str(dump)],
             check=True,
         )  # fmt: skip
-        after = _snapshot(_conninfo(target))
+        after = _snapshot(suite_database_url(target))
     finally:
-        with psycopg.connect(_conninfo("postgres"), autocommit=True) as admin:
+        with psycopg.connect(suite_database_url("postgres"), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
 
     assert after == before
