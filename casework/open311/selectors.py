@@ -22,10 +22,17 @@ from grids.models import Area, AreaKind
 # Personal data a reporter may type into a description: phone numbers, ID card numbers,
 # e-mail addresses. Public responses show them masked.
 _PHONE_OR_ID = r"(?<![0-9])(?:1[3-9][0-9]{9}(?![0-9])|[0-9]{17}[0-9Xx](?![0-9A-Za-z]))"
-_PERSONAL = re.compile(_PHONE_OR_ID + r"|[\w.+-]+@[\w-]+(\.[\w-]+)+")
-# The e-mail alternative is tried from every character of a run of word characters, each try
-# to the run's end: quadratic in the run, and Chinese text is one long run (a 100-character
-# description took 150 µs). It cannot match a text without "@"; the rest masks the same.
+# Chinese text runs straight into an address ("联系邮箱li@example.cn，谢谢"), and a Unicode ``\w``
+# took the words on either side as part of it (the whole description, when it has no
+# punctuation). So an address's local part is read in ASCII only, and each label of its domain
+# is either ASCII or in another script, not both ("163.com或来电" ends at "com"). A local part in
+# another script (an internationalized address, "王@例子.中国") stays, its domain masked: what is
+# left reaches nobody. On ASCII text the pattern masks what ``[\w.+-]+@[\w-]+(\.[\w-]+)+`` did.
+_LABEL = r"(?:[A-Za-z0-9_-]+|[^\W\d_A-Za-z]+)"
+_PERSONAL = re.compile(_PHONE_OR_ID + rf"|[A-Za-z0-9_.+-]*@{_LABEL}(?:\.{_LABEL})+")
+# The e-mail alternative is tried from every character of a run of the local part's
+# characters, each try to the run's end: quadratic in the run. It cannot match a text without
+# "@"; the rest masks the same.
 _PHONE_OR_ID_ONLY = re.compile(_PHONE_OR_ID)
 
 

@@ -40,10 +40,12 @@ from casework.open311.w3c import format_w3c
 from grids.models import Area, AreaKind
 
 # -- selectors.py ---------------------------------------------------------------------------
+# As the masking has been since stop 29: an address is read without the Chinese words around it.
+_LABEL = r"(?:[A-Za-z0-9_-]+|[^\W\d_A-Za-z]+)"
 _PERSONAL = re.compile(
     r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])"
     r"|(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])"
-    r"|[\w.+-]+@[\w-]+(\.[\w-]+)+"
+    rf"|[A-Za-z0-9_.+-]*@{_LABEL}(\.{_LABEL})+"
 )
 
 
