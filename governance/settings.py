@@ -193,7 +193,7 @@ if CACHE_URL:
     CACHES["shared"] = {**CACHES["default"], "KEY_PREFIX": "shared"}
 else:
     CACHES["shared"] = {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "governance.cache.FolderCache",
         "LOCATION": str(VAR_DIR / "cache" / "shared"),
     }
 

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from governance.cache import ResilientRedisCache
+from governance.cache import FolderCache, ResilientRedisCache
 
 
 @pytest.fixture
@@ -49,3 +49,28 @@ def test_a_live_redis_is_used_as_usual():
         assert cache.incr("governance-cache-test-n") == 2
     finally:
         cache.delete_many(["governance-cache-test", "governance-cache-test-n"])
+
+
+def test_the_embedded_shared_cache_lists_its_folder_once_every_so_many_writes(
+    tmp_path, monkeypatch
+):
+    """The embedded default's shared cache (files) decides whether to cull once every
+    ``CULL_EVERY`` writes of a process, not on every write; culled, it keeps to its size."""
+    size = 4 * FolderCache.CULL_EVERY
+    cache = FolderCache(str(tmp_path / "shared"), {"OPTIONS": {"MAX_ENTRIES": size}})
+    listings = []
+    listing = FolderCache._list_cache_files
+    monkeypatch.setattr(
+        FolderCache, "_list_cache_files", lambda self: listings.append(1) or listing(self)
+    )
+    monkeypatch.setattr(FolderCache, "_writes", {})
+    writes = 8 * FolderCache.CULL_EVERY
+    for n in range(writes):
+        cache.set(f"version-{n}", n, timeout=None)
+    assert len(listings) == writes // FolderCache.CULL_EVERY
+    # Each listing that found the folder full culled a third of it (Django's cull): the folder
+    # holds at most its size and the writes since the last look.
+    files = list((tmp_path / "shared").glob("*.djcache"))
+    assert len(files) <= size + FolderCache.CULL_EVERY
+    assert len(files) < writes
+    assert cache.get(f"version-{writes - 1}") == writes - 1
