@@ -158,16 +158,20 @@ def running_stack(prefix: str, database_url: str | None, *, durable=False, keep=
     processes are stopped on leaving. ``stack.postgres`` is the cluster, or None."""
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
     postgres = None
-    if database_url is None:
-        postgres = PostgresServer(durable=durable)
-        postgres.init(database="bench")
-        database_url = postgres.url("bench")
-        os.environ["BENCH_DATABASE_URL"] = database_url
-        setup_django()
     redis = RedisServer(tmp)
     stack = None
     try:
         redis.start()
+        if database_url is None:
+            postgres = PostgresServer(durable=durable)
+            postgres.init(database="bench")
+            database_url = postgres.url("bench")
+            os.environ["BENCH_DATABASE_URL"] = database_url
+            # This process's Django caches in the run's Redis, as the stack's processes do (and
+            # production): what a benchmark measures in-process is then production's path, not
+            # the embedded default's cache files (whose every write lists their folder).
+            os.environ["REDIS_URL"] = redis.url
+            setup_django()
         stack = Stack(tmp, redis, database_url)
         stack.env.update(production_settings())
         stack.postgres = postgres
