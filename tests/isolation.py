@@ -12,6 +12,8 @@ import os
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.filebased import FileBasedCache
+from django.utils.module_loading import import_string
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
@@ -27,7 +29,7 @@ def isolate_worker_cache() -> None:
         if WORKER and "Redis" in config["BACKEND"]:
             prefix = "-".join(filter(None, [f"test-{WORKER}", config.get("KEY_PREFIX")]))
             config = {**config, "KEY_PREFIX": prefix}
-        elif "FileBased" in config["BACKEND"]:
+        elif issubclass(import_string(config["BACKEND"]), FileBasedCache):
             config = {**config, "LOCATION": "-".join([config["LOCATION"], "test", WORKER or "0"])}
         isolated[alias] = config
     settings.CACHES = isolated

@@ -8,6 +8,7 @@ import socket
 import pytest
 
 from governance.cache import FolderCache, ResilientRedisCache
+from tests.isolation import WORKER, isolate_worker_cache
 
 
 @pytest.fixture
@@ -74,3 +75,14 @@ def test_the_embedded_shared_cache_lists_its_folder_once_every_so_many_writes(
     assert len(files) <= size + FolderCache.CULL_EVERY
     assert len(files) < writes
     assert cache.get(f"version-{writes - 1}") == writes - 1
+
+
+def test_each_test_process_has_a_folder_of_its_own_for_the_embedded_shared_cache(settings):
+    """Without Redis the shared cache is files (governance.cache.FolderCache): a parallel run's
+    workers, and a development server's processes, must not read each other's versions."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "shared": {"BACKEND": "governance.cache.FolderCache", "LOCATION": "/srv/var/shared"},
+    }
+    isolate_worker_cache()
+    assert settings.CACHES["shared"]["LOCATION"] == f"/srv/var/shared-test-{WORKER or '0'}"
