@@ -26,7 +26,7 @@ from governance.models import ApiToken
 from governance.tokens import token_issue
 from tests.factories import PASSWORD, AreaTreeFactory, RoleAssignmentFactory, UserFactory
 from tests.flush import use_delete_for_flush
-from tests.isolation import clear_cache, isolate_worker_cache
+from tests.isolation import clear_cache, isolate_worker_cache, keep_clears_to_own_keys
 from tests.replay import Replay
 
 REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", False)
@@ -98,6 +98,7 @@ def _badges_kept_through_the_test(monkeypatch):
 
 def pytest_configure(config):
     isolate_worker_cache()
+    keep_clears_to_own_keys()
     _fast_passwords()
 
 

@@ -13,6 +13,7 @@ import os
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.filebased import FileBasedCache
+from django.core.cache.backends.redis import RedisCache
 from django.utils.module_loading import import_string
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
@@ -38,14 +39,20 @@ def isolate_worker_cache() -> None:
 
 def clear_cache() -> None:
     for alias in settings.CACHES:
-        _clear(caches[alias])
+        caches[alias].clear()
 
 
-def _clear(cache) -> None:
-    if WORKER and cache.key_prefix:
-        client = cache._cache.get_client(None, write=True)
-        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
-        if keys:
-            client.delete(*keys)
-    else:
-        cache.clear()
+def _own_keys_only(cache) -> None:
+    """``RedisCache.clear()`` in a test process: Django's empties the whole Redis database
+    (FLUSHDB), the other workers' keys with it, whoever calls it (a test that empties the shared
+    cache, a benchmark run in-process: a session copy of another worker's test vanished in
+    CI), and the shared cache's keys with the default cache's. Here a cache loses only the keys
+    it makes (``<prefix>:<version>:<key>``; an unprefixed cache's start with ":")."""
+    client = cache._cache.get_client(None, write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+def keep_clears_to_own_keys() -> None:
+    RedisCache.clear = _own_keys_only

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 
 import pytest
@@ -86,3 +87,34 @@ def test_each_test_process_has_a_folder_of_its_own_for_the_embedded_shared_cache
     }
     isolate_worker_cache()
     assert settings.CACHES["shared"]["LOCATION"] == f"/srv/var/shared-test-{WORKER or '0'}"
+
+
+@pytest.mark.redis
+def test_a_cache_emptied_in_a_test_process_keeps_the_other_processes_keys():
+    """Django's ``RedisCache.clear()`` empties the whole Redis database; in the suite it empties
+    its own keys only (tests/isolation.py), or a test or benchmark that empties a cache would
+    take a parallel worker's keys (a session copy, mid-test) with it."""
+    url = next(
+        value
+        for value in (os.environ.get(name, "") for name in ("REDIS_URL", "CELERY_BROKER_URL"))
+        if value.startswith("redis://")
+    )
+    mine = ResilientRedisCache(url, {"KEY_PREFIX": f"test-clear-{WORKER or '0'}"})
+    theirs = ResilientRedisCache(url, {"KEY_PREFIX": f"test-clear-other-{WORKER or '0'}"})
+    unprefixed = ResilientRedisCache(url, {})
+    mine.set("k", 1)
+    theirs.set("k", 2)
+    unprefixed.set(f"test-clear-{WORKER or '0'}", 3)
+
+    mine.clear()
+
+    assert mine.get("k") is None
+    assert theirs.get("k") == 2
+    assert unprefixed.get(f"test-clear-{WORKER or '0'}") == 3
+    # A cache without a prefix (the default cache outside a parallel run) loses its own keys,
+    # not the prefixed caches' (the shared cache's versions).
+    unprefixed.clear()
+    assert unprefixed.get(f"test-clear-{WORKER or '0'}") is None
+    assert theirs.get("k") == 2
+    theirs.clear()
+    assert theirs.get("k") is None
