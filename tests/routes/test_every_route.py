@@ -12,14 +12,18 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from functools import partial, wraps
 
 import pytest
-from django.db import transaction
+from django.core.cache import caches
+from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
+from governance import processcache
 from governance.models import Role
+from governance.scopes import ASSIGNMENTS
 from tests.routes import admin, casework, governance, grids, partybuilding
 from tests.routes.expect import LOGIN, Expectation, suggestion
 from tests.routes.world import ROLES, build_side
@@ -95,9 +99,82 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("route-media"))
     media.enable()
     with django_db_blocker.unblock(), transaction.atomic():
-        yield World(media)
+        world = World(media)
+        _settle_process_caches()
+        yield world
         transaction.set_rollback(True)
     media.disable()
+
+
+# -- the process caches across routes -----------------------------------------------------------
+# The world is never committed: its writes' process-cache bumps wait for a commit that never
+# comes, and while they wait a strict cache (a user's roles and scope, the signed-in user) keeps
+# no copy: every request read them afresh, a third of the sweep's time. The world's bumps are
+# made at once instead, as its commit would make them (no other process is looking), so that the
+# copies are kept from route to route as a server keeps them between requests. A route whose
+# requests changed a watched row (a bump) is rolled back with its savepoint: the copies read
+# after the change are dropped before the next route.
+_bumped = {"any": False}
+
+
+def _is_bump(func) -> bool:
+    func = func.func if isinstance(func, partial) else func
+    return getattr(func, "__self__", None) in processcache._every and func.__name__ in (
+        "bump",
+        "bump_parts",
+    )
+
+
+def _settle_process_caches() -> None:
+    hooks = connection.run_on_commit
+    connection.run_on_commit = [hook for hook in hooks if not _is_bump(hook[1])]
+    for _sids, func, _robust in hooks:
+        if _is_bump(func):
+            func()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _bumps_seen():
+    bump, bump_parts = processcache.ProcessCache.bump, processcache.ProcessCache.bump_parts
+
+    def seen(original):
+        @wraps(original)
+        def wrapper(self, *args):
+            _bumped["any"] = True
+            return original(self, *args)
+
+        return wrapper
+
+    processcache.ProcessCache.bump = seen(bump)
+    processcache.ProcessCache.bump_parts = seen(bump_parts)
+    yield
+    processcache.ProcessCache.bump, processcache.ProcessCache.bump_parts = bump, bump_parts
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """In place of tests/conftest.py's: the default cache (rate limits, session copies) emptied
+    before each route; the process caches' copies kept unless the last route changed a row."""
+    caches["default"].clear()
+    _drop_copies_if_changed()
+
+
+def _drop_copies_if_changed() -> None:
+    if _bumped["any"]:
+        processcache.clear_all()
+        _bumped["any"] = False
+
+
+def test_a_route_that_changes_a_watched_row_drops_the_kept_copies(world, db):
+    a = world.sides["a"]
+    world.sessions["a", Role.STREET_ADMIN].get(reverse("casework:list"))
+    assert ASSIGNMENTS._values, "the street admin's roles are kept from route to route"
+    assert not _bumped["any"]
+    assignment = a.users[Role.STREET_ADMIN].role_assignments.first()
+    assignment.save()  # rolled back with this test's savepoint
+    assert _bumped["any"]
+    _drop_copies_if_changed()
+    assert not ASSIGNMENTS._values
 
 
 # -- one route ----------------------------------------------------------------------------------
