@@ -170,6 +170,27 @@ def changed(model: type[Model], *, rows: Iterable[Model] | None = None) -> None:
             process_cache.changed(process_cache.parts_of(model, rows))
 
 
+def _bump_of(hook: Callable) -> ProcessCache | None:
+    """The process cache whose bump the on-commit ``hook`` is (see :meth:`ProcessCache.changed`),
+    or None for a hook of another kind."""
+    method = hook.func if isinstance(hook, partial) else hook
+    cache = getattr(method, "__self__", None)
+    if isinstance(cache, ProcessCache) and method in (cache.bump, cache.bump_parts):
+        return cache
+    return None
+
+
+def bump_what_waits_for_commit() -> None:
+    """Make now the bumps that wait for this connection's commit, and drop them from it (tests:
+    rows written in a transaction that is never committed, which this process is to read as
+    if it were — no other process can see them)."""
+    hooks = connection.run_on_commit
+    connection.run_on_commit = [hook for hook in hooks if _bump_of(hook[1]) is None]
+    for _sids, func, _robust in hooks:
+        if _bump_of(func) is not None:
+            func()
+
+
 def clear_all() -> None:
     """Forget every process cache's copy and what each kind of request used (tests: one
     test's rows do not reach the next)."""
@@ -458,10 +479,7 @@ class ProcessCache:
     def _pending(self) -> bool:
         """Does this connection's open transaction hold a change of a watched row (its bump on
         commit still waiting)? A rolled-back savepoint drops its waiting bumps with it."""
-        return any(
-            func == self.bump or (isinstance(func, partial) and func.func == self.bump_parts)
-            for _, func, _ in connection.run_on_commit
-        )
+        return any(_bump_of(func) is self for _, func, _ in connection.run_on_commit)
 
     def sync(self) -> bool:
         """Drop this process's copy when the version moved or it is older than ``max_age``

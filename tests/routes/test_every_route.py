@@ -12,11 +12,11 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from functools import partial, wraps
+from functools import wraps
 
 import pytest
 from django.core.cache import caches
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
@@ -100,7 +100,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     media.enable()
     with django_db_blocker.unblock(), transaction.atomic():
         world = World(media)
-        _settle_process_caches()
+        processcache.bump_what_waits_for_commit()
         yield world
         transaction.set_rollback(True)
     media.disable()
@@ -115,22 +115,6 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 # requests changed a watched row (a bump) is rolled back with its savepoint: the copies read
 # after the change are dropped before the next route.
 _bumped = {"any": False}
-
-
-def _is_bump(func) -> bool:
-    func = func.func if isinstance(func, partial) else func
-    return getattr(func, "__self__", None) in processcache._every and func.__name__ in (
-        "bump",
-        "bump_parts",
-    )
-
-
-def _settle_process_caches() -> None:
-    hooks = connection.run_on_commit
-    connection.run_on_commit = [hook for hook in hooks if not _is_bump(hook[1])]
-    for _sids, func, _robust in hooks:
-        if _is_bump(func):
-            func()
 
 
 @pytest.fixture(autouse=True, scope="module")
