@@ -1,7 +1,7 @@
 """CPU of the case lists, pages and API, against the framework's ceiling, in-process.
 
-    .venv/bin/python bench/page_cpu.py [--cases 10000] [--renders 200] [--profile PATH]
-                                       [--only TEXT] [--results PATH]
+    REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python bench/page_cpu.py [--cases 10000]
+        [--renders 200] [--profile PATH] [--only TEXT] [--results PATH]
 
 Issue 15 asks the lists to serve at least a third of the ceiling's throughput (the ceiling is
 the cheapest authenticated endpoint, ``GET /api/v1/me/`` with a token). Throughput on this
@@ -318,8 +318,16 @@ def _measure(people, renders: int, profile, only: str = "") -> tuple[list[dict],
 
 
 def _report(results: Path, *, cases: int, renders: int, rows: list[dict]) -> None:
+    from django.conf import settings
 
     load = load_average()
+    # Production keeps sessions, rate limits and the process caches' versions in Redis; without
+    # REDIS_URL this process runs on the embedded default's cache files, whose sessions are read
+    # from the database (a query more a page) and whose writes cost more.
+    shared = settings.CACHES["shared"]["BACKEND"]
+    cache = (
+        "Redis (REDIS_URL), as production" if "Redis" in shared else "the embedded default's files"
+    )
     lines = [
         "# Case lists: CPU per request against the ceiling",
         "",
@@ -329,6 +337,7 @@ def _report(results: Path, *, cases: int, renders: int, rows: list[dict]) -> Non
         f"- One street, {cases:,} cases (bench/lists.py's data); {renders} requests of each row, "
         "interleaved, through Django's whole stack in-process; Python CPU (`time.process_time`) "
         "per request, median (mean beside it)",
+        f"- Caches: {cache}",
         "",
         "| request | who | CPU ms (median) | mean | × ceiling | queries | items | µs an item |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",

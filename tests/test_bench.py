@@ -267,6 +267,7 @@ def test_the_page_cpu_benchmark_runs_at_a_tiny_size(tmp_path):
 
     report = results.read_text(encoding="utf-8")
     assert f"| {bench.CEILING} |" in report
+    assert "- Caches: " in report  # Redis or the embedded default's files: it moves the figures
     for label, who, _path in bench.PAGES:
         assert f"| {label} | {bench.WHO[who]} |" in report
     # The Open311 rows count their requests (the last 90 days of the tiny street's cases) and
