@@ -443,14 +443,11 @@ class ProcessCache:
         """Does a bump on this transaction's commit already cover ``parts`` (None: the whole
         cache)?"""
         for _, func, _ in connection.run_on_commit:
-            if func == self.bump:
+            if _bump_of(func) is not self:
+                continue
+            if not isinstance(func, partial):  # the whole cache's
                 return True
-            if (
-                parts is not None
-                and isinstance(func, partial)
-                and func.func == self.bump_parts
-                and set(parts) <= set(func.args[0])
-            ):
+            if parts is not None and set(parts) <= set(func.args[0]):
                 return True
         return False
 
