@@ -13,12 +13,20 @@ Planning and execution time of every statement are summed per request, so that a
 planner costs more than its executor shows it. With ``--repeat N`` each statement is explained N
 times in a row and its median planning and execution are taken (one EXPLAIN is noisy on a busy
 machine).
+
+A statement the portal prepares (``governance.db.prepared``: one case by its key) runs bound by
+the server, and the query log shows it with ``$1`` for its values, which EXPLAIN cannot run. So
+each request is captured twice, as production runs it (to tell which statements are prepared)
+and with ``DATABASE_PREPARED_READS`` off (the same statements with their values, explained
+here). A prepared statement is planned once a connection, not once a request: its planning is
+written beside it and left out of the request's sum.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -91,13 +99,29 @@ def explain(sql: str, *, repeat: int = 1) -> tuple[float, float, str]:
     return statistics.median(planning), statistics.median(execution), text
 
 
+# A value bound by the server, as the query log shows a prepared statement's.
+_PLACEHOLDER = re.compile(r"\$[0-9]+")
+
+
+def _reads(client, url: str, accept: str) -> list[str]:
+    """The SQL of the reads (SELECT, WITH) of one request of ``url``."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url, HTTP_ACCEPT=accept)
+    return [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
+    ]
+
+
 def run(
     *, min_ms: float = 2.0, only: list[str] = (), repeat: int = 1, results: Path = RESULTS
 ) -> int:
     import lists
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test import Client, override_settings
 
     from casework.models import Case
 
@@ -109,10 +133,11 @@ def run(
     lines = [
         f"- Statements of at least {min_ms:g} ms (planning + execution) with their plans; "
         "every request's planning and execution summed over all its statements"
-        + (f" (each the median of {repeat} EXPLAINs)" if repeat > 1 else ""),
+        + (f" (each the median of {repeat} EXPLAINs)" if repeat > 1 else "")
+        + "; a prepared statement's planning (once a connection) is not in its request's sum",
         "",
-        "| request | statements | planning ms | execution ms |",
-        "| --- | ---: | ---: | ---: |",
+        "| request | statements | prepared | planning ms | execution ms |",
+        "| --- | ---: | ---: | ---: | ---: |",
     ]
     details = []
     for label, who, path in lists.REQUESTS:
@@ -123,21 +148,26 @@ def run(
         url = path.format(number=case.number, pk=case.pk)
         accept = "application/json" if url.startswith("/api/") else "text/html"
         client.get(url, HTTP_ACCEPT=accept)
-        with CaptureQueriesContext(connection) as captured:
-            client.get(url, HTTP_ACCEPT=accept)
+        as_run = _reads(client, url, accept)
+        with override_settings(DATABASE_PREPARED_READS=False):
+            reads = _reads(client, url, accept)
+        # The statements with their values, each marked when production prepares it (the
+        # same statements in the same order, but for the placeholders).
+        marks = [_PLACEHOLDER.search(sql) is not None for sql in as_run]
+        if len(marks) != len(reads):
+            raise RuntimeError(f"{label}: {len(as_run)} statements prepared, {len(reads)} not")
         planning = execution = 0.0
-        statements = 0
-        for query in captured.captured_queries:
-            sql = query["sql"]
-            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
-                continue
+        statements = prepared = 0
+        for sql, is_prepared in zip(reads, marks, strict=True):
             statements += 1
+            prepared += is_prepared
             plan_ms, exec_ms, text = explain(sql, repeat=repeat)
-            planning += plan_ms
+            planning += 0.0 if is_prepared else plan_ms
             execution += exec_ms
             if plan_ms + exec_ms >= min_ms:
+                how = " (prepared: planned once a connection)" if is_prepared else ""
                 details += [
-                    f"### {label}: planning {plan_ms:.2f} ms, execution {exec_ms:.2f} ms",
+                    f"### {label}: planning {plan_ms:.2f} ms{how}, execution {exec_ms:.2f} ms",
                     "",
                     "```sql",
                     sql,
@@ -148,9 +178,9 @@ def run(
                     "```",
                     "",
                 ]
-        print(f"  {label}: {statements} statements, planning {planning:.1f} ms, "
-              f"execution {execution:.1f} ms", flush=True)  # fmt: skip
-        lines.append(f"| {label} | {statements} | {planning:.1f} | {execution:.1f} |")
+        print(f"  {label}: {statements} statements ({prepared} prepared), planning "
+              f"{planning:.1f} ms, execution {execution:.1f} ms", flush=True)  # fmt: skip
+        lines.append(f"| {label} | {statements} | {prepared} | {planning:.1f} | {execution:.1f} |")
     lines = [
         "# The statements behind the stack benchmark's requests",
         "",

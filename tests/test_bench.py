@@ -87,12 +87,20 @@ def test_the_list_benchmark_runs_at_a_tiny_size(tmp_path):
     assert Case.objects.filter(street__code=lists.STREET_CODE).count() == 90
     # The written cases keep the street, community and grid above their area, as filing does.
     assert not cases_with_stale_levels().exists()
-    # The plans behind the requests, for every user the list sends them as (the inboxes).
+    # The plans behind the requests, for every user the list sends them as (the inboxes), and
+    # for the case page, whose case is read by a prepared statement: the query log shows it with
+    # $1 for its values, and EXPLAIN is given it with them (planned once a connection).
     results = tmp_path / "explain.md"
-    assert _load("explain").run(min_ms=0, only=["inbox"], results=results) == 0
+    explain = _load("explain")
+    assert explain.run(min_ms=0, only=["inbox", "page: case"], results=results) == 0
     report = results.read_text(encoding="utf-8")
     assert "| page: center supervisor's inbox |" in report
     assert "| page: department's inbox |" in report
+    (case_page,) = [line for line in report.splitlines() if line.startswith("| page: case |")]
+    statements, prepared = (int(cell) for cell in case_page.split("|")[2:4])
+    assert 0 < prepared < statements
+    assert "(prepared: planned once a connection)" in report
+    assert "$1" not in report
 
 
 def _indexes(table: str) -> set[tuple[str, str, bool]]:
