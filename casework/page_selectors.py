@@ -118,13 +118,30 @@ def filter_areas_for(user, selected_pk: int | None = None) -> QuerySet[Area]:
     return wanted.order_by(*Area.tree_order())
 
 
-# What an export row holds (casework.exports reads these keys, plus "reporter").
+# What an export row holds (casework.exports reads these keys, plus "reporter"). The statement
+# reads the case's own columns and its area's name (the area it joins for the scope anyway);
+# the names of its category and that category's group, its community, grid and department
+# come from the process caches (:func:`_name_rows`), as a list page's rows do. PostgreSQL spent
+# about 5 ms planning the seven-table join of the names for 0.3 ms of execution: an export of
+# one case by its number, at a million cases (bench/results/explain.md, issue 15).
 EXPORT_FIELDS = (
     "number", "title", "status", "category__name", "category__parent__name",
     "community__name", "grid__name", "area__name", "address", "source", "priority", "holder",
     "department__name", "reported_at", "due_at", "closed_at", "reporter_name", "reporter_id",
     "resolved_on_spot", "rework_count", "satisfaction", "result",
 )  # fmt: skip
+# The row's keys as read by the statement: the named relations by their keys.
+_NAMED = {
+    "category__name": "category_id",
+    "community__name": "community_id",
+    "grid__name": "grid_id",
+    "department__name": "department_id",
+}
+_EXPORT_COLUMNS = tuple(
+    dict.fromkeys(
+        _NAMED.get(field, field) for field in EXPORT_FIELDS if field != "category__parent__name"
+    )
+)
 
 
 # An export reads its rows in chunks of this many.
@@ -137,7 +154,7 @@ def export_head(queryset: QuerySet[Case], *, chunk_size: int = EXPORT_CHUNK) -> 
     which also tells the caller their number (no COUNT before it: a statement planned and run
     for nothing in every export of one chunk, such as a case found by its number). None when
     there are more (count them, then read them with :func:`export_rows`)."""
-    rows = list(queryset.values(*EXPORT_FIELDS)[: chunk_size + 1])
+    rows = list(queryset.values(*_EXPORT_COLUMNS)[: chunk_size + 1])
     return rows if len(rows) <= chunk_size else None
 
 
@@ -148,18 +165,20 @@ def export_rows(
     head: list[dict] | None = None,
 ) -> Iterator[dict]:
     """The cases of an already scoped and filtered queryset as dicts of :data:`EXPORT_FIELDS`
-    (names joined in SQL: no model instance per row), read in chunks so that an export of any
-    size holds one chunk in memory. ``reporter`` is the name of the user who filed the case
-    (the few such users read once per export, not once per row). ``head``, the queryset's
-    rows read by :func:`export_head`, are the rows: on PostgreSQL the chunked read is a
-    server-side cursor — DECLARE … WITH HOLD (the result materialized at its commit), FETCH,
-    CLOSE — three round trips where one SELECT returns the same rows in the same order."""
+    (values, no model instance per row; the names of the related rows from the process caches,
+    :func:`_name_rows`), read in chunks so that an export of any size holds one chunk in memory.
+    ``reporter`` is the name of the user who filed the case (the few such users read once per
+    export, not once per row). ``head``, the queryset's rows read by :func:`export_head`, are
+    the rows: on PostgreSQL the chunked read is a server-side cursor — DECLARE … WITH HOLD (the
+    result materialized at its commit), FETCH, CLOSE — three round trips where one SELECT
+    returns the same rows in the same order."""
     from django.contrib.auth import get_user_model
 
-    values = queryset.values(*EXPORT_FIELDS)
+    values = queryset.values(*_EXPORT_COLUMNS)
     rows = iter(head) if head is not None else chunked(values, chunk_size)
     users: dict[int, str] = {}
     while chunk := list(islice(rows, chunk_size)):
+        _name_rows(chunk)
         wanted = {r["reporter_id"] for r in chunk if r["reporter_id"] is not None} - users.keys()
         if wanted:
             found = get_user_model().objects.in_bulk(wanted)
@@ -167,3 +186,31 @@ def export_rows(
         for row in chunk:
             row["reporter"] = users.get(row["reporter_id"], "")
             yield row
+
+
+def _name_rows(rows: list[dict]) -> None:
+    """Give each of ``rows`` (read as :data:`_EXPORT_COLUMNS`) the names of its category, the
+    category's group, its community, grid and department in place of their keys, from the
+    process caches (``selectors.cached_rows``): no query for what they keep, one per kind of row
+    for the rest. Communities and grids are a district's thousand or so; an export never reads
+    the areas of its buildings this way (their names come with the statement)."""
+    keys = {field: {row[key] for row in rows} - {None} for field, key in _NAMED.items()}
+    categories = selectors.cached_rows("category", keys["category__name"])
+    groups = selectors.cached_rows(
+        "category", {c.parent_id for c in categories.values() if c is not None} - {None}
+    )
+    places = selectors.cached_rows("area", keys["community__name"] | keys["grid__name"])
+    departments = selectors.cached_rows("department", keys["department__name"])
+    found = {
+        "category__name": categories,
+        "community__name": places,
+        "grid__name": places,
+        "department__name": departments,
+    }
+    for row in rows:
+        category = categories.get(row["category_id"])
+        group = groups.get(category.parent_id) if category is not None else None
+        row["category__parent__name"] = group.name if group is not None else None
+        for field, key in _NAMED.items():
+            related = found[field].get(row.pop(key))
+            row[field] = related.name if related is not None else None

@@ -486,6 +486,14 @@ _RELATION_CACHES = {
 }
 
 
+def cached_rows(relation: str, keys: Iterable) -> dict:
+    """The related rows of ``relation`` (a name in :data:`_RELATION_CACHES`) with ``keys``, by
+    key (None for a key with no row), from their process cache: read-only, shared by the
+    process's answers."""
+    process_cache, load = _RELATION_CACHES[relation]
+    return process_cache.get_many(keys, load)
+
+
 def fill_from_caches(cases: list[Case], relations: Iterable[str]) -> None:
     """Set each of ``relations`` (foreign keys in :data:`_RELATION_CACHES`, of Case or of
     another model whose key of that name points to the same model: an event's department) on
