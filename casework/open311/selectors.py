@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -17,6 +18,7 @@ from django.db.models.functions import Coalesce
 from casework.models import OPEN_STATUSES, Attachment, Case, CaseEvent, Category
 from casework.open311.models import Intake, Jurisdiction, ServiceAttribute, ServiceDefinition
 from governance import pinyin
+from governance.processcache import ProcessCache
 from grids.models import Area, AreaKind
 
 # Personal data a reporter may type into a description: phone numbers, ID card numbers,
@@ -142,24 +144,56 @@ class EpochSeconds(models.Func):
 
 
 # What a request's public fields are made of (casework.open311.views._row): read as rows of
-# values, not as a case with five related objects, for a list of up to 1,000 requests.
+# values, not as a case with five related objects, for a list of up to 1,000 requests. Its
+# service (category) comes from :func:`public_services_by_key`, its department, community and
+# street from the process caches (``casework.selectors.cached_rows``); the statement joins only
+# the area of the jurisdiction's scope. PostgreSQL planned the seven-table join in 6–7 ms for
+# about 10 ms of execution at a million cases (bench/results/explain.md, issue 15).
 REQUEST_FIELDS = (
     "pk", "status", "holder", "description", "address", "latitude", "longitude",
-    "requested", "updated", "expected", "department_id", "community_id",
-    "category__name", "category__code", "category__open311__notice", "department__name",
-    "community__name", "street__name", "area__name", "area__code", "area__kind",
-    "note_comment", "note_step", "photo_id",
+    "requested", "updated", "expected", "category_id", "department_id", "community_id",
+    "street_id", "area__name", "area__code", "area__kind", "note_comment", "note_step",
+    "photo_id",
 )  # fmt: skip
 
 
-def public_requests(jurisdiction: Jurisdiction) -> QuerySet:
-    """Cases of public categories in the jurisdiction as named rows of :data:`REQUEST_FIELDS`
-    (``category__open311__notice`` None for a category without service settings), with
-    ``note_comment`` (the latest public comment, None when there is none), ``note_step`` (the
-    step of the latest public event), ``photo_id`` (the first public photo) and three moments
-    in :class:`EpochSeconds`: ``requested`` (when it was reported), ``updated`` (when it last
-    changed; once it is no longer open, when it was closed if it was) and ``expected`` (its next
-    deadline while it is open, else None)."""
+class PublicService(NamedTuple):
+    """What a request shows of its service: the category's name and code, and the notice of
+    its service settings (None without them)."""
+
+    name: str
+    code: str
+    notice: str | None
+
+
+# Public categories by key, kept per process: read for every request list, edited a few times a
+# year (watched, with their service settings, in casework.open311.setup).
+PUBLIC_SERVICES = ProcessCache("open311-public-services")
+
+
+def public_services_by_key() -> dict[int, PublicService]:
+    """Every public category (a request's service) by its key: read-only, shared by the
+    process's answers."""
+
+    def load() -> dict[int, PublicService]:
+        return {
+            pk: PublicService(name, code, notice)
+            for pk, name, code, notice in Category.objects.filter(is_public=True).values_list(
+                "pk", "name", "code", "open311__notice"
+            )
+        }
+
+    return PUBLIC_SERVICES.get("by-key", load)
+
+
+def public_requests(jurisdiction: Jurisdiction, services: dict[int, PublicService]) -> QuerySet:
+    """Cases of the public categories ``services`` (:func:`public_services_by_key`) in the
+    jurisdiction as named rows of :data:`REQUEST_FIELDS`, with ``note_comment`` (the latest
+    public comment, None when there is none), ``note_step`` (the step of the latest public
+    event), ``photo_id`` (the first public photo) and three moments in :class:`EpochSeconds`:
+    ``requested`` (when it was reported), ``updated`` (when it last changed; once it is no
+    longer open, when it was closed if it was) and ``expected`` (its next deadline while it is
+    open, else None)."""
     latest = CaseEvent.objects.filter(case=OuterRef("pk"), is_public=True).order_by(
         "-created_at", "-pk"
     )
@@ -168,7 +202,7 @@ def public_requests(jurisdiction: Jurisdiction) -> QuerySet:
     )
     is_open = Q(status__in=sorted(OPEN_STATUSES))
     return (
-        Case.objects.filter(category__is_public=True)
+        Case.objects.filter(category_id__in=sorted(services))
         .filter(Area.subtree_q(jurisdiction.area, prefix="area__"))
         .annotate(
             note_comment=Subquery(latest.exclude(comment="").values("comment")[:1]),

@@ -35,6 +35,11 @@ def ready() -> None:
     changelog.register(ServiceDefinition)
     changelog.register(ServiceAttribute)
 
+    from casework.models import Category
+    from casework.open311.selectors import PUBLIC_SERVICES
+
+    PUBLIC_SERVICES.watch(Category, ServiceDefinition)
+
     register_seeder(
         30, "public intake: Open311 services, an API key, residents' reports", seed_public_intake
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from functools import wraps
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from casework import selectors as casework_selectors
 from casework import workflow
 from casework.models import OPEN_STATUSES, Case, Holder, Status
 from casework.open311 import selectors, services
@@ -198,7 +200,8 @@ def requests(request, *, fmt: str):
     if request.method == "POST":
         return _create(request, fmt)
     jurisdiction = _jurisdiction(request)
-    cases = selectors.public_requests(jurisdiction)
+    public = selectors.public_services_by_key()
+    cases = selectors.public_requests(jurisdiction, public)
     ids = _param(request, "service_request_id")
     if ids:
         wanted = [part.strip() for part in ids.split(",") if part.strip()]
@@ -209,23 +212,29 @@ def requests(request, *, fmt: str):
     else:
         codes = [c.strip() for c in _param(request, "service_code").split(",") if c.strip()]
         if codes:
-            cases = cases.filter(category__code__in=codes)
+            wanted_codes = set(codes)
+            cases = cases.filter(
+                category_id__in=[
+                    pk for pk, service in public.items() if service.code in wanted_codes
+                ]
+            )
         cases = cases.filter(_status_filter(_param(request, "status")))
         start, end = _date_range(request)
         cases = cases.filter(reported_at__gte=start, reported_at__lte=end)
     page, size = _paging(request)
     rows = cases.order_by("-reported_at", "-pk")[(page - 1) * size : page * size]
-    return render(fmt, "service_requests", _requests(request, rows))
+    return render(fmt, "service_requests", _requests(request, rows, public))
 
 
 @endpoint("GET")
 def request_detail(request, pk: str, *, fmt: str):
     jurisdiction = _jurisdiction(request)
-    found = selectors.public_requests(jurisdiction)
+    public = selectors.public_services_by_key()
+    found = selectors.public_requests(jurisdiction, public)
     case = found.filter(pk=int(pk)).first() if pk.isdigit() else None
     if case is None:
         raise Open311Error(404, _("service_request_id %(id)s was not found.") % {"id": pk[:40]})
-    return render(fmt, "service_requests", _requests(request, [case]))
+    return render(fmt, "service_requests", _requests(request, [case], public))
 
 
 @endpoint("GET")
@@ -321,20 +330,43 @@ def _paging(request) -> tuple[int, int]:
     return int(page), int(size)
 
 
-def _requests(request, cases) -> Many:
-    """The response's list of ``cases`` (:func:`.selectors.public_requests`' rows)."""
+def _requests(request, cases, public: dict[int, selectors.PublicService]) -> Many:
+    """The response's list of ``cases`` (:func:`.selectors.public_requests`' rows, of the
+    public categories ``public``)."""
+    cases = list(cases)
     photo_url = _photo_urls(request)
     zone = timezone.get_current_timezone()
+    names = _Names(
+        public,
+        casework_selectors.cached_rows("department", {c.department_id for c in cases} - {None}),
+        casework_selectors.cached_rows(
+            "area", ({c.community_id for c in cases} | {c.street_id for c in cases}) - {None}
+        ),
+    )
     # The texts a case's kind decides (its agency, notice, the label of its step), translated
     # once a response for each kind: a list of 1,000 requests has a few dozen kinds.
     said: dict = {}
-    return Many("request", [_row(case, photo_url, zone, said) for case in cases])
+    return Many("request", [_row(case, photo_url, zone, names, said) for case in cases])
 
 
-def _row(case, photo_url, zone, said: dict) -> dict:
+class _Names(NamedTuple):
+    """The related rows a response's requests name, by key: their services
+    (:class:`.selectors.PublicService`), departments and places (communities and streets)."""
+
+    services: dict
+    departments: dict
+    places: dict
+
+    def of(self, rows: dict, key) -> str:
+        row = rows.get(key) if key is not None else None
+        return row.name if row is not None else ""
+
+
+def _row(case, photo_url, zone, names: _Names, said: dict) -> dict:
     """A request's public fields: never the reporter's name, phone, e-mail or account.
     ``photo_url`` is :func:`_photo_urls`'; ``zone`` the time zone of the response's
-    date-times; ``said`` the texts already made for this response."""
+    date-times; ``names`` the related rows of the response's requests; ``said`` the texts
+    already made for this response."""
     status = case.status
     note = selectors.mask_personal(case.note_comment)
     if not note and case.note_step:
@@ -342,20 +374,27 @@ def _row(case, photo_url, zone, said: dict) -> dict:
         if step not in said:
             said[step] = str(workflow.step_label(step))
         note = said[step]
-    kind = (
-        status, case.holder, case.department_id, case.department__name, case.community_id,
-        case.community__name, case.street__name, case.category__open311__notice,
-    )  # fmt: skip
+    service = names.services[case.category_id]
+    kind = (status, case.holder, case.department_id, case.community_id, case.street_id, service)
     if kind not in said:
-        said[kind] = _agency_and_notice(*kind)
+        said[kind] = _agency_and_notice(
+            status,
+            case.holder,
+            case.department_id,
+            names.of(names.departments, case.department_id),
+            case.community_id,
+            names.of(names.places, case.community_id),
+            names.of(names.places, case.street_id),
+            service.notice,
+        )
     agency, notice = said[kind]
     expected = case.expected
     return {
         "service_request_id": str(case.pk),
         "status": selectors.open311_status(status),
         "status_notes": note,
-        "service_name": case.category__name,
-        "service_code": case.category__code,
+        "service_name": service.name,
+        "service_code": service.code,
         "description": selectors.mask_personal(case.description),
         "agency_responsible": agency,
         "service_notice": notice,
