@@ -1,7 +1,8 @@
 """``make bench``: the production stack on loopback under load, at two sizes.
 
     .venv/bin/python bench/stack.py [--small 10000] [--large 1000000] [--threads 4] [--seconds 10]
-    .venv/bin/python bench/stack.py --tiny      # the smoke test CI runs (tests/test_bench.py)
+    .venv/bin/python bench/stack.py --tiny      # a smoke test
+    .venv/bin/python bench/stack.py --pgbouncer # the stack's processes through PgBouncer
 
 Starts a PostgreSQL cluster and a redis-server of its own, gunicorn (deploy/gunicorn.conf.py,
 two workers for this 2-core machine, DEBUG off), a Celery worker and beat — with the helpers of
@@ -14,6 +15,13 @@ in this process through Django's test client. The CPU each request costs is acco
 process group over each row's measured window (bench/cputime.py, from /proc): the web
 (gunicorn), the database, the load generator and the rest (Redis, the worker and beat). Writes ``bench/RESULTS.md`` (the measured part,
 between markers; the findings around it are kept).
+
+With ``--pgbouncer`` gunicorn, the worker and beat reach PostgreSQL through a PgBouncer of the
+run's own in transaction mode (``DATABASE_TRANSACTION_POOLING=1``, as deploy/README.md says for
+several machines behind a pooler), its pool as large as the stack's clients (two web workers, the
+worker's two processes, beat); the pooler's CPU counts with the database's. The results go to
+``bench/results/pgbouncer.md`` unless ``--results`` names another file. CI runs the tiny sizes
+through PgBouncer (tests/test_bench.py): every request answered through a pooler under load.
 """
 
 from __future__ import annotations
@@ -36,9 +44,13 @@ import lists
 from common import ROOT, load_average, machine, setup_django
 
 sys.path.insert(0, str(ROOT))
-from tests.processes import PostgresServer, RedisServer, Stack
+from tests.processes import PgBouncer, PostgresServer, RedisServer, Stack
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
+PGBOUNCER_RESULTS = ROOT / "bench" / "results" / "pgbouncer.md"
+# Server sessions of the pooler: one per client of the stack (two web workers, the Celery
+# worker's two processes, beat), so that no client waits for a session.
+PGBOUNCER_POOL = 5
 # The settings of deploy/portal.env.example the figures depend on, given to the stack as there
 # (an environment variable of the same name set for the run wins). Persistent connections need
 # none: settings.py keeps them (a minute, health-checked) whenever DATABASE_URL is set.
@@ -72,13 +84,21 @@ def main() -> int:
         help="after writing each size's cases, wait at least this many seconds, and until the "
         "worker and the database are idle, before measuring (0: only until idle)",
     )  # fmt: skip
+    parser.add_argument(
+        "--pgbouncer", action="store_true",
+        help="gunicorn, the worker and beat through a PgBouncer of the run's own in "
+        "transaction mode (results in bench/results/pgbouncer.md)",
+    )  # fmt: skip
+    parser.add_argument("--results", type=Path, help="where to write the results")
     args = parser.parse_args()
     if args.tiny:
         args.small, args.large, args.seconds, args.threads = 60, 150, 1, 2
         args.settle = 0
+    results = args.results or (PGBOUNCER_RESULTS if args.pgbouncer else RESULTS)
     return run(
         args.small, args.large, threads=args.threads, seconds=args.seconds, keep=args.keep,
         open_window=None if args.open_everywhere else lists.OPEN_WINDOW, settle=args.settle,
+        results=results, pgbouncer=args.pgbouncer,
     )  # fmt: skip
 
 
@@ -93,14 +113,16 @@ def run(
     keep: bool = False,
     open_window: int | None = lists.OPEN_WINDOW,
     settle: float | None = None,
+    pgbouncer: bool = False,
 ) -> int:
     """Start the stack, measure at ``small`` then ``large`` cases, write ``results``. Returns 1
     when a request failed. ``database_url``: an existing (migrated) database instead of a
     cluster of its own (the smoke test uses the suite's). ``open_window``: the youngest cases
     among which one in five is open (``lists._grow``); None: one in five at every size.
     ``settle``: wait so long at least after writing each size's cases, and until the stack
-    is idle (:func:`_settle`); None: measure at once."""
-    with running_stack("gg-bench-", database_url, keep=keep) as stack:
+    is idle (:func:`_settle`); None: measure at once. ``pgbouncer``: the stack's processes
+    through a PgBouncer in transaction mode."""
+    with running_stack("gg-bench-", database_url, keep=keep, pgbouncer=pgbouncer) as stack:
         people = lists._prepare_street()
         auth = _credentials(people, secret_key=stack.env["SECRET_KEY"])
         stack.env.update(
@@ -131,6 +153,7 @@ def run(
             for row in measured:
                 row["queries"] = queries.get(row["label"])
             rows[size] = measured
+        pooled = stack.pgbouncer.transactions() if stack.pgbouncer is not None else None
         failed = [
             (size, row["label"], row["statuses"])
             for size, measured in rows.items()
@@ -140,6 +163,7 @@ def run(
         _write(
             results, small, large, threads, seconds, rows, open_window,
             database_own=stack.postgres is not None, settled=settled,
+            pooled=pooled,
         )  # fmt: skip
         print(f"Results written to {results}")
         if failed:
@@ -149,15 +173,21 @@ def run(
 
 
 @contextlib.contextmanager
-def running_stack(prefix: str, database_url: str | None, *, durable=False, keep=False):
+def running_stack(
+    prefix: str, database_url: str | None, *, durable=False, keep=False, pgbouncer=False
+):
     """The services a stack benchmark runs against, removed on leaving: a temporary folder, a
     PostgreSQL cluster of the run's own (``durable``: fsync and synchronous commit on, as in
     production; kept running with ``keep``, the command to remove it printed) unless
     ``database_url`` names an existing migrated database that Django is already set up on, and
-    a redis-server. Yields the :class:`Stack` over them, not started (``stack.up()``); its
-    processes are stopped on leaving. ``stack.postgres`` is the cluster, or None."""
+    a redis-server; with ``pgbouncer``, a PgBouncer in transaction mode in front of the
+    database, which the stack's processes reach through it (this process goes on reaching the
+    database directly). Yields the :class:`Stack` over them, not started (``stack.up()``); its
+    processes are stopped on leaving. ``stack.postgres`` is the cluster, or None;
+    ``stack.pgbouncer`` the pooler, or None."""
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
     postgres = None
+    pooler = None
     redis = RedisServer(tmp)
     stack = None
     try:
@@ -172,14 +202,24 @@ def running_stack(prefix: str, database_url: str | None, *, durable=False, keep=
             # the embedded default's cache files (whose every write lists their folder).
             os.environ["REDIS_URL"] = redis.url
             setup_django()
-        stack = Stack(tmp, redis, database_url)
+        stack_url = database_url
+        if pgbouncer:
+            pooler = PgBouncer(database_url, pool_size=PGBOUNCER_POOL)
+            pooler.start()
+            stack_url = pooler.url()
+        stack = Stack(tmp, redis, stack_url)
         stack.env.update(production_settings())
+        if pooler is not None:
+            stack.env["DATABASE_TRANSACTION_POOLING"] = "1"
         stack.postgres = postgres
+        stack.pgbouncer = pooler
         stack.redis = redis
         yield stack
     finally:
         if stack is not None:
             stack.down()
+        if pooler is not None:
+            pooler.stop()
         redis.stop()
         if postgres is not None and keep:
             print(
@@ -316,6 +356,9 @@ def cpu_groups(stack) -> dict[str, list]:
             groups["db"] = [int(pidfile.read_text().split()[0])]
     else:
         groups["db"] = ["postgres:" + urlsplit(stack.env["DATABASE_URL"]).path.lstrip("/")]
+    pooler = getattr(stack, "pgbouncer", None)
+    if pooler is not None and pooler.proc is not None:
+        groups["db"].append(pooler.proc.pid)
     redis = getattr(stack, "redis", None)
     if redis is not None and redis.proc is not None:
         groups["redis"] = [redis.proc.pid]
@@ -437,7 +480,9 @@ def _write(
     open_window=None,
     database_own=True,
     settled: dict | None = None,
+    pooled: int | None = None,
 ) -> None:
+    """Write the results; ``pooled``: the transactions a PgBouncer passed, None without one."""
     at_small = {r["label"]: r for r in rows[small]}
     at_large = {r["label"]: r for r in rows[large]}
     ceiling = (at_small[CEILING]["per_second"], at_large[CEILING]["per_second"])
@@ -445,7 +490,15 @@ def _write(
         BEGIN,
         "",
         f"- {machine()}; gunicorn 2 sync workers, a Celery worker and beat, PostgreSQL and Redis "
-        "of the run's own, all on this machine beside the load generator; " + _database_settings(),
+        "of the run's own, all on this machine beside the load generator; "
+        + _database_settings()
+        + (
+            f"; gunicorn, the worker and beat through a PgBouncer of the run's own in transaction "
+            f"mode ({PGBOUNCER_POOL} server sessions, DATABASE_TRANSACTION_POOLING=1; "
+            f"{pooled:,} transactions passed)"
+            if pooled is not None
+            else ""
+        ),
         f"- Load: {threads} threads in a second process (bench/load.py, http.client), "
         f"{seconds:g} s per row after one unmeasured request per thread; API rows with a token, pages with a session",
         f"- Sizes: {small:,} then {large:,} cases in one street (bench/lists.py's data), same run; "
@@ -464,6 +517,7 @@ def _write(
             else "the backends of the stack's database (a cluster not the run's own; "
             "ended backends lost), "
         )
+        + ("and the pooler, " if pooled is not None else "")
         + "load = the load generator, other = Redis, the Celery worker and beat; idle "
         "background work falls in the row it happens in. CPU time is inflated less than wall "
         "time by other work on the machine",

@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from django.db import connection
 
@@ -107,6 +107,106 @@ class RedisServer:
             self.proc.terminate()
             self.proc.wait(timeout=20)
             self.proc = None
+
+
+class PgBouncer:
+    """A pgbouncer (Debian's) of the caller's own in front of a PostgreSQL server, in transaction
+    mode, as deploy/README.md puts it before one PostgreSQL for several web and worker machines.
+
+    ``pool_size`` server sessions are opened before :meth:`start` returns (pgbouncer opens its
+    pool only once a client came: one is held open meanwhile), so that ``round_robin`` (each
+    transaction to the next session: one client's transactions land on different sessions, as
+    under load) has them all to hand out. As root it runs as postgres (it refuses root), its
+    files in a folder that user reads."""
+
+    def __init__(self, target_url: str, *, pool_size: int = 3, round_robin: bool = False) -> None:
+        self.binary = shutil.which("pgbouncer") or shutil.which("/usr/sbin/pgbouncer")
+        target = urlsplit(target_url)
+        self.host = target.hostname or "127.0.0.1"
+        self.target_port = target.port or 5432
+        self.user = target.username or "postgres"
+        self.database = target.path.lstrip("/")
+        self.port = free_port()
+        self.pool_size = pool_size
+        self.round_robin = round_robin
+        self.folder: Path | None = None
+        self.proc: subprocess.Popen | None = None
+        self._held: list = []
+
+    def url(self, database: str | None = None) -> str:
+        return f"postgres://{self.user}@127.0.0.1:{self.port}/{database or self.database}"
+
+    def start(self) -> None:
+        import psycopg
+
+        if self.binary is None:
+            raise RuntimeError("pgbouncer is not installed (apt-get install pgbouncer)")
+        self.folder = Path(tempfile.mkdtemp(prefix="gg-pgbouncer-"))
+        self.folder.chmod(0o755)
+        (self.folder / "users.txt").write_text(f'"{self.user}" ""\n')
+        (self.folder / "pgbouncer.ini").write_text(
+            "[databases]\n"
+            f"* = host={self.host} port={self.target_port}\n"
+            "[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {self.folder / 'users.txt'}\n"
+            f"admin_users = {self.user}\npool_mode = transaction\n"
+            f"server_round_robin = {int(self.round_robin)}\n"
+            f"default_pool_size = {self.pool_size}\nmin_pool_size = {self.pool_size}\n"
+            "ignore_startup_parameters = extra_float_digits,options\n"
+        )
+        for name in ("users.txt", "pgbouncer.ini"):
+            (self.folder / name).chmod(0o644)
+        as_postgres = ["-u", "postgres"] if os.geteuid() == 0 else []
+        log = open(self.folder / "pgbouncer.log", "wb")  # noqa: SIM115 (closed with the process)
+        self.proc = subprocess.Popen(
+            [self.binary, *as_postgres, str(self.folder / "pgbouncer.ini")], stdout=log, stderr=log
+        )
+        log.close()
+
+        def ready() -> bool:
+            if self.proc.poll() is not None:
+                raise AssertionError((self.folder / "pgbouncer.log").read_text())
+            try:
+                if not self._held:
+                    self._held.append(
+                        psycopg.connect(self.url(), autocommit=True, connect_timeout=2)
+                    )
+                    self._held[0].execute("SELECT 1")
+                with psycopg.connect(
+                    self.url("pgbouncer"), autocommit=True, connect_timeout=2
+                ) as admin:
+                    return len(admin.execute("SHOW SERVERS").fetchall()) >= self.pool_size
+            except psycopg.Error:
+                return False
+
+        wait_for(ready, timeout=30, what=f"pgbouncer and its {self.pool_size} server sessions")
+
+    def transactions(self) -> int:
+        """The transactions it has passed to the server for its database (``SHOW STATS``)."""
+        import psycopg
+
+        with psycopg.connect(self.url("pgbouncer"), autocommit=True, connect_timeout=5) as admin:
+            cursor = admin.execute("SHOW STATS")
+            names = [column.name for column in cursor.description]
+            return sum(
+                row[names.index("total_xact_count")]
+                for row in cursor.fetchall()
+                if row[names.index("database")] == self.database
+            )
+
+    def stop(self) -> None:
+        """Stop it (its server sessions close with it) and remove its folder."""
+        for conn in self._held:
+            conn.close()
+        self._held.clear()
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
 
 
 def suite_database_url(database: str | None = None) -> str:

@@ -195,13 +195,23 @@ def test_the_export_benchmark_runs_at_tiny_sizes(tmp_path, settings):
 @pytest.mark.redis
 def test_make_bench_runs_the_stack_under_load_at_tiny_sizes(tmp_path):
     """``make bench`` at a tiny size: gunicorn, a worker and beat on the suite's database and a
-    redis-server of its own, the load from a second process, every request answered."""
+    redis-server of its own, the load from a second process, every request answered. The
+    stack's processes reach the database through a PgBouncer in transaction mode
+    (``--pgbouncer``): every page and endpoint, filing included, works through a pooler under
+    load, as deploy/README.md tells several machines to run (the direct path is the rest of
+    the suite's)."""
     import shutil
 
+    from tests.conftest import REQUIRE_SERVICES
     from tests.processes import suite_database_url
 
     if not shutil.which("redis-server"):
         pytest.skip("this test starts its own redis-server")
+    if not (shutil.which("pgbouncer") or shutil.which("/usr/sbin/pgbouncer")):
+        reason = "this test starts its own PgBouncer (apt-get install pgbouncer)"
+        if REQUIRE_SERVICES:
+            pytest.fail(f"REQUIRE_SERVICES=1 but {reason} is missing", pytrace=False)
+        pytest.skip(reason)
     results = tmp_path / "RESULTS.md"
     stack = _load("stack")
     # Each size waits for the worker and the database to be idle (no minimum here).
@@ -209,11 +219,18 @@ def test_make_bench_runs_the_stack_under_load_at_tiny_sizes(tmp_path):
     assert (
         stack.run(
             40, 80, threads=2, seconds=0.2, results=results, database_url=suite_database_url(),
-            settle=0,
+            settle=0, pgbouncer=True,
         )
         == 0
     )  # fmt: skip
     report = results.read_text(encoding="utf-8")
+    passed = re.search(
+        r"through a PgBouncer of the run's own in transaction mode .*; ([\d,]+) "
+        r"transactions passed\)",
+        report,
+    )
+    # Through it went the stack's transactions (not this process's): hundreds at these sizes.
+    assert passed and int(passed[1].replace(",", "")) > 100
     assert re.search(r"until idle: \d+ s at 40, \d+ s at 80$", report, re.MULTILINE)
     for label in (stack.CEILING, stack.FILING, "API case list", "page: case list"):
         assert f"| {label} |" in report

@@ -18,14 +18,11 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from tests.conftest import REQUIRE_SERVICES
-from tests.processes import BIN, ROOT, SEED_STREET, free_port, wait_for
+from tests.processes import BIN, ROOT, SEED_STREET, PgBouncer, suite_database_url
 
 pytestmark = [pytest.mark.postgres]
 
@@ -70,69 +67,20 @@ print(json.dumps(result))
 
 @pytest.fixture
 def pgbouncer():
-    """A pgbouncer in transaction mode in front of the test database's server; its URL."""
-    binary = shutil.which("pgbouncer") or shutil.which("/usr/sbin/pgbouncer")
-    if binary is None:
+    """A pgbouncer in transaction mode in front of the test database's server, with three server
+    sessions handed out in turn; its URL."""
+    if not (shutil.which("pgbouncer") or shutil.which("/usr/sbin/pgbouncer")):
         reason = "this test starts its own PgBouncer (apt-get install pgbouncer)"
         if REQUIRE_SERVICES:
             pytest.fail(f"REQUIRE_SERVICES=1 but {reason} is missing", pytrace=False)
         pytest.skip(reason)
-    db = connection.settings_dict
-    user = db["USER"] or "postgres"
-    port = free_port()
-    # As root, pgbouncer runs as postgres (it refuses root): its files in a directory it reads.
-    folder = Path(tempfile.mkdtemp(prefix="gg-pgbouncer-"))
-    folder.chmod(0o755)
-    (folder / "users.txt").write_text(f'"{user}" ""\n')
-    (folder / "pgbouncer.ini").write_text(
-        "[databases]\n"
-        f"* = host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432}\n"
-        "[pgbouncer]\n"
-        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
-        f"auth_type = trust\nauth_file = {folder / 'users.txt'}\nadmin_users = {user}\n"
-        "pool_mode = transaction\nserver_round_robin = 1\n"
-        "default_pool_size = 3\nmin_pool_size = 3\n"
-        "ignore_startup_parameters = extra_float_digits,options\n"
-    )
-    for name in ("users.txt", "pgbouncer.ini"):
-        (folder / name).chmod(0o644)
-    as_postgres = ["-u", "postgres"] if os.geteuid() == 0 else []
-    log = open(folder / "pgbouncer.log", "wb")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(
-        [binary, *as_postgres, str(folder / "pgbouncer.ini")], stdout=log, stderr=log
-    )
-    url = f"postgres://{user}@127.0.0.1:{port}/{db['NAME']}"
-
-    import psycopg
-
-    held: list = []  # a client held open: pgbouncer fills a pool to min_pool_size only then
-
-    def ready() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError((folder / "pgbouncer.log").read_text())
-        try:
-            if not held:
-                held.append(psycopg.connect(url, autocommit=True, connect_timeout=2))
-                held[0].execute("SELECT 1")
-            # Its three server sessions open (min_pool_size) before the test's client starts,
-            # so that round robin has three to hand out.
-            admin = f"postgres://{user}@127.0.0.1:{port}/pgbouncer"
-            with psycopg.connect(admin, autocommit=True, connect_timeout=2) as conn:
-                return len(conn.execute("SHOW SERVERS").fetchall()) >= 3
-        except psycopg.Error:
-            return False
-
+    pooler = PgBouncer(suite_database_url(), pool_size=3, round_robin=True)
     try:
-        wait_for(ready, timeout=30, what="pgbouncer and its three server sessions")
-        yield url
+        pooler.start()
+        yield pooler.url()
     finally:
         # Its server sessions close with it, before the test database is flushed and dropped.
-        for conn in held:
-            conn.close()
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
-        shutil.rmtree(folder, ignore_errors=True)
+        pooler.stop()
 
 
 def _run(url: str, **env) -> dict:
