@@ -29,6 +29,7 @@ from casework.open311.models import (
     ServiceType,
 )
 from casework.services import case_step
+from governance import processcache
 from governance.demo import DemoContext
 from governance.models import Role, RoleAssignment, WebhookEndpoint
 from grids.models import Area, AreaKind
@@ -145,6 +146,9 @@ def seed_public_intake(ctx: DemoContext) -> None:
 
 def _public_services() -> None:
     Category.objects.filter(code__in=PUBLIC_CODES).update(is_public=True)
+    # Written without signals: the process caches of categories (the public services, the
+    # filing's categories) are told, as a save would tell them.
+    processcache.changed(Category)
     categories = {c.code: c for c in Category.objects.filter(code__in=list(SERVICES))}
     for code, (keywords, kind, notice, questions) in SERVICES.items():
         service, _created = ServiceDefinition.objects.update_or_create(

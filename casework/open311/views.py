@@ -357,9 +357,15 @@ class _Names(NamedTuple):
     departments: dict
     places: dict
 
-    def of(self, rows: dict, key) -> str:
-        row = rows.get(key) if key is not None else None
-        return row.name if row is not None else ""
+    def department(self, key) -> str:
+        return _name_of(self.departments.get(key))
+
+    def place(self, key) -> str:
+        return _name_of(self.places.get(key))
+
+
+def _name_of(row) -> str:
+    return row.name if row is not None else ""
 
 
 def _row(case, photo_url, zone, names: _Names, said: dict) -> dict:
@@ -381,10 +387,10 @@ def _row(case, photo_url, zone, names: _Names, said: dict) -> dict:
             status,
             case.holder,
             case.department_id,
-            names.of(names.departments, case.department_id),
+            names.department(case.department_id),
             case.community_id,
-            names.of(names.places, case.community_id),
-            names.of(names.places, case.street_id),
+            names.place(case.community_id),
+            names.place(case.street_id),
             service.notice,
         )
     agency, notice = said[kind]
