@@ -275,13 +275,14 @@ def browser(request):
 
 @pytest.fixture
 def session(browser, live_server):
-    """``session(user, viewport, **context_options)``: a page in a browser context of its own,
-    signed in as ``user``, its script errors in ``page.errors`` (the contexts are closed after
-    the test)."""
+    """``session(user, viewport, **context_options)``: a page in a browser context of its own
+    (in Chinese unless ``locale`` says otherwise), signed in as ``user``, its script errors in
+    ``page.errors`` (the contexts are closed after the test)."""
     contexts = []
 
     def open_as(user, viewport, **options):
-        context = browser.new_context(viewport=viewport, locale="zh-CN", **options)
+        options.setdefault("locale", "zh-CN")
+        context = browser.new_context(viewport=viewport, **options)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
