@@ -37,7 +37,9 @@ ARTIFACTS = Path(
 )
 
 
-def _missing(reason: str) -> None:
+def missing(reason: str) -> None:
+    """Skip the test for want of ``reason`` (a service, a program) — or, under
+    ``REQUIRE_SERVICES=1`` (CI), fail it: nothing a test needs may be missing there."""
     if REQUIRE_SERVICES:
         pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
     pytest.skip(reason)
@@ -64,15 +66,15 @@ def _port_open(url: str) -> bool:
 
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        _missing("this test needs PostgreSQL: set DATABASE_URL=postgres://...")
+        missing("this test needs PostgreSQL: set DATABASE_URL=postgres://...")
     if item.get_closest_marker("redis"):
         url = _redis_url()
         if url is None:
-            _missing("this test needs Redis: set CELERY_BROKER_URL=redis://...")
+            missing("this test needs Redis: set CELERY_BROKER_URL=redis://...")
         elif not _port_open(url):
-            _missing(f"Redis at {url} does not answer")
+            missing(f"Redis at {url} does not answer")
     if item.get_closest_marker("browser") and not shutil.which("chromium"):
-        _missing("this test needs Debian's chromium (apt-get install chromium)")
+        missing("this test needs Debian's chromium (apt-get install chromium)")
 
 
 @pytest.fixture(scope="session")
@@ -260,7 +262,7 @@ def browser(request):
     """Debian's chromium driven by Playwright (the bundled browsers cannot be downloaded here)."""
     executable = shutil.which("chromium")
     if not executable:
-        _missing("this test needs Debian's chromium (apt-get install chromium)")
+        missing("this test needs Debian's chromium (apt-get install chromium)")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 

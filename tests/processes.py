@@ -109,6 +109,11 @@ class RedisServer:
             self.proc = None
 
 
+def pgbouncer_binary() -> str | None:
+    """Debian's pgbouncer (in /usr/sbin, often not on a user's PATH), None when not installed."""
+    return shutil.which("pgbouncer") or shutil.which("/usr/sbin/pgbouncer")
+
+
 class PgBouncer:
     """A pgbouncer (Debian's) of the caller's own in front of a PostgreSQL server, in transaction
     mode, as deploy/README.md puts it before one PostgreSQL for several web and worker machines.
@@ -120,7 +125,7 @@ class PgBouncer:
     files in a folder that user reads."""
 
     def __init__(self, target_url: str, *, pool_size: int = 3, round_robin: bool = False) -> None:
-        self.binary = shutil.which("pgbouncer") or shutil.which("/usr/sbin/pgbouncer")
+        self.binary = pgbouncer_binary()
         target = urlsplit(target_url)
         self.host = target.hostname or "127.0.0.1"
         self.target_port = target.port or 5432

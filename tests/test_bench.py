@@ -202,16 +202,13 @@ def test_make_bench_runs_the_stack_under_load_at_tiny_sizes(tmp_path):
     the suite's)."""
     import shutil
 
-    from tests.conftest import REQUIRE_SERVICES
-    from tests.processes import suite_database_url
+    from tests.conftest import missing
+    from tests.processes import pgbouncer_binary, suite_database_url
 
     if not shutil.which("redis-server"):
         pytest.skip("this test starts its own redis-server")
-    if not (shutil.which("pgbouncer") or shutil.which("/usr/sbin/pgbouncer")):
-        reason = "this test starts its own PgBouncer (apt-get install pgbouncer)"
-        if REQUIRE_SERVICES:
-            pytest.fail(f"REQUIRE_SERVICES=1 but {reason} is missing", pytrace=False)
-        pytest.skip(reason)
+    if pgbouncer_binary() is None:
+        missing("this test starts its own PgBouncer: apt-get install pgbouncer")
     results = tmp_path / "RESULTS.md"
     stack = _load("stack")
     # Each size waits for the worker and the database to be idle (no minimum here).

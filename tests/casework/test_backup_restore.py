@@ -14,7 +14,7 @@ from django.apps import apps
 
 from casework.services import case_step
 from tests.casework.factories import jpeg_upload
-from tests.conftest import REQUIRE_SERVICES
+from tests.conftest import missing
 from tests.processes import suite_database_url
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -23,10 +23,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pyt
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        reason = f"{name} is not installed (apt-get install postgresql-client)"
-        if REQUIRE_SERVICES:
-            pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
+        missing(f"{name} is not installed (apt-get install postgresql-client)")
     return path
 
 

@@ -20,7 +20,7 @@ import threading
 
 import pytest
 
-from tests.conftest import REQUIRE_SERVICES
+from tests.conftest import missing
 from tests.processes import (
     SEED_STREET,
     PostgresServer,
@@ -64,16 +64,13 @@ def _count(url: str, sql: str) -> int:
 
 @pytest.fixture
 def postgres():
-    missing = shutil.which("runuser") is None
+    absent = shutil.which("runuser") is None
     try:
         server = PostgresServer()
     except FileNotFoundError:
-        missing = True
-    if missing:
-        reason = "this test starts its own PostgreSQL (initdb, pg_ctl, runuser)"
-        if REQUIRE_SERVICES:
-            pytest.fail(f"REQUIRE_SERVICES=1 but {reason} is missing", pytrace=False)
-        pytest.skip(reason)
+        absent = True
+    if absent:
+        missing("this test starts its own PostgreSQL: initdb, pg_ctl or runuser is missing")
     try:
         server.init()
         yield server

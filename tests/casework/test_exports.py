@@ -146,7 +146,9 @@ def test_an_export_names_category_places_and_department_without_joining_their_ta
            "环卫所"]  # fmt: skip
     other = Case.objects.exclude(pk=case.pk).get()
     assert [shown(other.number, column) for column in ("Sub-category", "Community", "Grid")] == [
-        "暴露垃圾", tree.community_a.name, None
+        "暴露垃圾",
+        tree.community_a.name,
+        None,
     ]
     (statement,) = [q["sql"] for q in captured if 'FROM "casework_case"' in q["sql"]]
     assert statement.count(" JOIN ") <= 1

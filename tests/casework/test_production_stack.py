@@ -19,7 +19,7 @@ from PIL import Image
 
 from governance.models import WebhookDelivery, WebhookEndpoint
 from governance.tokens import token_issue
-from tests.conftest import REQUIRE_SERVICES
+from tests.conftest import missing
 from tests.processes import RedisServer, Stack, suite_database_url, wait_for
 from tests.receiver import Receiver
 
@@ -40,10 +40,7 @@ def _jpeg() -> bytes:
 @pytest.fixture
 def redis_server(tmp_path):
     if not shutil.which("redis-server"):
-        reason = "this test starts its own redis-server (apt-get install redis-server)"
-        if REQUIRE_SERVICES:
-            pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
+        missing("this test starts its own redis-server (apt-get install redis-server)")
     server = RedisServer(tmp_path)
     server.start()
     yield server

@@ -18,17 +18,14 @@ import redis
 from kombu import Connection, Exchange, Queue
 
 from governance.broker import Transport
-from tests.conftest import REQUIRE_SERVICES
+from tests.conftest import missing
 from tests.processes import BIN, ROOT, RedisServer, Stack, wait_for
 
 
 @pytest.fixture
 def redis_server(tmp_path):
     if not shutil.which("redis-server"):
-        reason = "this test starts its own redis-server (apt-get install redis-server)"
-        if REQUIRE_SERVICES:
-            pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
+        missing("this test starts its own redis-server (apt-get install redis-server)")
     # Its data survives a stop, as a Redis restarted by its operator: the message that was in
     # flight is still in the unacknowledged hash when it is back.
     server = RedisServer(tmp_path, keep_data=True)

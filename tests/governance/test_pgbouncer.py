@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
 
-from tests.conftest import REQUIRE_SERVICES
-from tests.processes import BIN, ROOT, SEED_STREET, PgBouncer, suite_database_url
+from tests.conftest import missing
+from tests.processes import BIN, ROOT, SEED_STREET, PgBouncer, pgbouncer_binary, suite_database_url
 
 pytestmark = [pytest.mark.postgres]
 
@@ -69,11 +68,8 @@ print(json.dumps(result))
 def pgbouncer():
     """A pgbouncer in transaction mode in front of the test database's server, with three server
     sessions handed out in turn; its URL."""
-    if not (shutil.which("pgbouncer") or shutil.which("/usr/sbin/pgbouncer")):
-        reason = "this test starts its own PgBouncer (apt-get install pgbouncer)"
-        if REQUIRE_SERVICES:
-            pytest.fail(f"REQUIRE_SERVICES=1 but {reason} is missing", pytrace=False)
-        pytest.skip(reason)
+    if pgbouncer_binary() is None:
+        missing("this test starts its own PgBouncer: apt-get install pgbouncer")
     pooler = PgBouncer(suite_database_url(), pool_size=3, round_robin=True)
     try:
         pooler.start()
