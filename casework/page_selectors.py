@@ -130,16 +130,20 @@ EXPORT_FIELDS = (
     "department__name", "reported_at", "due_at", "closed_at", "reporter_name", "reporter_id",
     "resolved_on_spot", "rework_count", "satisfaction", "result",
 )  # fmt: skip
-# The row's keys as read by the statement: the named relations by their keys.
+# The names a row is given from the process caches: field → (the key the statement reads, the
+# relation of ``selectors.cached_rows`` it names). The category's group is named from its
+# category's row.
 _NAMED = {
-    "category__name": "category_id",
-    "community__name": "community_id",
-    "grid__name": "grid_id",
-    "department__name": "department_id",
+    "category__name": ("category_id", "category"),
+    "community__name": ("community_id", "area"),
+    "grid__name": ("grid_id", "area"),
+    "department__name": ("department_id", "department"),
 }
 _EXPORT_COLUMNS = tuple(
     dict.fromkeys(
-        _NAMED.get(field, field) for field in EXPORT_FIELDS if field != "category__parent__name"
+        _NAMED[field][0] if field in _NAMED else field
+        for field in EXPORT_FIELDS
+        if field != "category__parent__name"
     )
 )
 
@@ -194,23 +198,21 @@ def _name_rows(rows: list[dict]) -> None:
     process caches (``selectors.cached_rows``): no query for what they keep, one per kind of row
     for the rest. Communities and grids are a district's thousand or so; an export never reads
     the areas of its buildings this way (their names come with the statement)."""
-    keys = {field: {row[key] for row in rows} - {None} for field, key in _NAMED.items()}
-    categories = selectors.cached_rows("category", keys["category__name"])
+    wanted: dict[str, set] = {}
+    for key, relation in _NAMED.values():
+        wanted.setdefault(relation, set()).update(row[key] for row in rows)
+    found = {
+        relation: selectors.cached_rows(relation, keys - {None})
+        for relation, keys in wanted.items()
+    }
+    categories = found["category"]
     groups = selectors.cached_rows(
         "category", {c.parent_id for c in categories.values() if c is not None} - {None}
     )
-    places = selectors.cached_rows("area", keys["community__name"] | keys["grid__name"])
-    departments = selectors.cached_rows("department", keys["department__name"])
-    found = {
-        "category__name": categories,
-        "community__name": places,
-        "grid__name": places,
-        "department__name": departments,
-    }
     for row in rows:
         category = categories.get(row["category_id"])
         group = groups.get(category.parent_id) if category is not None else None
         row["category__parent__name"] = group.name if group is not None else None
-        for field, key in _NAMED.items():
-            related = found[field].get(row.pop(key))
+        for field, (key, relation) in _NAMED.items():
+            related = found[relation].get(row.pop(key))
             row[field] = related.name if related is not None else None

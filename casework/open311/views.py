@@ -340,7 +340,7 @@ def _requests(request, cases, public: dict[int, selectors.PublicService]) -> Man
         public,
         casework_selectors.cached_rows("department", {c.department_id for c in cases} - {None}),
         casework_selectors.cached_rows(
-            "area", ({c.community_id for c in cases} | {c.street_id for c in cases}) - {None}
+            "area", {key for c in cases for key in (c.community_id, c.street_id)} - {None}
         ),
     )
     # The texts a case's kind decides (its agency, notice, the label of its step), translated
