@@ -25,7 +25,7 @@ from governance.env import env_bool
 from governance.models import ApiToken
 from governance.tokens import token_issue
 from tests.factories import PASSWORD, AreaTreeFactory, RoleAssignmentFactory, UserFactory
-from tests.flush import use_delete_for_flush
+from tests.flush import use_delete_for_flush, vacuum_grown_tables
 from tests.isolation import clear_cache, isolate_worker_cache, keep_clears_to_own_keys
 from tests.replay import Replay
 
@@ -78,12 +78,16 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
+def django_db_setup(django_db_setup, django_db_blocker):
     """The test databases as pytest-django creates them; on PostgreSQL a transactional test's
-    tables are emptied after it by ``DELETE`` instead of ``TRUNCATE`` (tests/flush.py)."""
+    tables are emptied after it by ``DELETE`` (``TRUNCATE`` for a grown table) instead of
+    Django's ``TRUNCATE`` of every table, and the dead rows a kept database (``--reuse-db``)
+    holds from its last run are vacuumed away (tests/flush.py)."""
     for alias in connections:
         if connections[alias].vendor == "postgresql":
             use_delete_for_flush(type(connections[alias].ops))
+            with django_db_blocker.unblock():
+                vacuum_grown_tables(connections[alias])
 
 
 @pytest.fixture(autouse=True)
@@ -102,6 +106,16 @@ def pytest_configure(config):
     isolate_worker_cache()
     keep_clears_to_own_keys()
     _fast_passwords()
+    _static_files_looked_up_when_asked_for()
+
+
+def _static_files_looked_up_when_asked_for() -> None:
+    """WhiteNoise as ``make run`` has it (DEBUG): a static file found when it is asked for. Out
+    of DEBUG it lists every static file through the finders whenever its middleware is made,
+    and each test client makes the middleware again: 40 ms a client, an eighth of a typical
+    test's time. Production serves the collected files (``STATIC_MANIFEST=1``), which
+    tests/governance/test_static_files.py and the production-stack test check."""
+    settings.WHITENOISE_AUTOREFRESH = True
 
 
 def _fast_passwords() -> None:
