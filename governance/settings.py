@@ -6,6 +6,7 @@ PostgreSQL and Redis for production and CI. See README.md for every variable.
 """
 
 import importlib.util
+import ssl
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -173,6 +174,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 CACHE_URL = env_str("CACHE_URL", REDIS_URL)
+# Redis over TLS (rediss:// URLs, a managed Redis): its certificate is always checked, against
+# the system's certificate authorities or the one in this file (PEM).
+REDIS_TLS_CA_FILE = env_str("REDIS_TLS_CA_FILE", "")
+if REDIS_TLS_CA_FILE and not Path(REDIS_TLS_CA_FILE).is_file():
+    raise ImproperlyConfigured(f"REDIS_TLS_CA_FILE={REDIS_TLS_CA_FILE} is not a file.")
+_REDIS_TLS = {"ssl_ca_certs": REDIS_TLS_CA_FILE} if REDIS_TLS_CA_FILE else {}
 if CACHE_URL:
     # An unreachable Redis is a cache miss, not an error page (governance/cache.py); a hung one
     # costs a request at most a second.
@@ -180,7 +187,11 @@ if CACHE_URL:
         "default": {
             "BACKEND": "governance.cache.ResilientRedisCache",
             "LOCATION": CACHE_URL,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+                **(_REDIS_TLS if CACHE_URL.startswith("rediss://") else {}),
+            },
         }
     }
 else:
@@ -212,12 +223,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
-elif CELERY_BROKER_URL.startswith("redis://"):
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # kombu's Redis transport with a channel that survives its connection being collected: a
     # Redis outage with a task in flight no longer ends the worker (governance/broker.py).
-    # Not for rediss://: kombu takes its TLS settings from that scheme only when the URL names
-    # the transport, so a TLS broker keeps kombu's own (deploy/README.md says what that costs).
     CELERY_BROKER_TRANSPORT = "governance.broker:Transport"
+    if CELERY_BROKER_URL.startswith("rediss://"):
+        # A transport named here takes its TLS from this setting, not from the URL's scheme
+        # (which alone would have kombu connect without checking the certificate).
+        CELERY_BROKER_USE_SSL = {"ssl_cert_reqs": ssl.CERT_REQUIRED, **_REDIS_TLS}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -14,6 +14,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -71,21 +72,34 @@ class RedisServer:
 
     It starts empty each time, as after a crash, unless ``keep_data``: then it saves its data
     when it is stopped and reads it back when it starts, as a Redis restarted by its operator
-    does (the unacknowledged messages of a broker outage are still there)."""
+    does (the unacknowledged messages of a broker outage are still there). With ``tls`` it
+    speaks TLS only (``rediss://``), as a managed Redis does, with a certificate for 127.0.0.1
+    signed by a certificate authority of its own (``ca_file``), made by ``openssl``."""
 
-    def __init__(self, tmp_path: Path, *, keep_data: bool = False) -> None:
+    def __init__(self, tmp_path: Path, *, keep_data: bool = False, tls: bool = False) -> None:
         self.port = free_port()
         self.tmp_path = tmp_path
         self.keep_data = keep_data
+        self.tls = tls
+        self.ca_file = make_certificates(tmp_path / "tls") if tls else None
         self.proc: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}"
+        return f"{'rediss' if self.tls else 'redis'}://127.0.0.1:{self.port}"
+
+    @property
+    def client_options(self) -> dict:
+        """What a redis-py client needs besides the URL."""
+        return {"ssl_ca_certs": str(self.ca_file)} if self.tls else {}
 
     def _answers(self) -> bool:
         try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as raw:
+                sock = raw
+                if self.tls:
+                    context = ssl.create_default_context(cafile=str(self.ca_file))
+                    sock = context.wrap_socket(raw, server_hostname="127.0.0.1")
                 sock.sendall(b"PING\r\n")
                 return sock.recv(16).startswith(b"+PONG")
         except OSError:
@@ -94,8 +108,17 @@ class RedisServer:
     def start(self) -> None:
         # A save point makes redis-server write its snapshot when it is stopped (SIGTERM).
         save = "3600 1" if self.keep_data else ""
+        listen = ["--port", str(self.port)]
+        if self.tls:
+            folder = self.ca_file.parent
+            listen = [
+                "--port", "0", "--tls-port", str(self.port),
+                "--tls-cert-file", str(folder / "server.pem"),
+                "--tls-key-file", str(folder / "server.key"),
+                "--tls-ca-cert-file", str(self.ca_file), "--tls-auth-clients", "no",
+            ]  # fmt: skip
         self.proc = subprocess.Popen(
-            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
+            [shutil.which("redis-server"), *listen, "--bind", "127.0.0.1",
              "--save", save, "--appendonly", "no", "--dir", str(self.tmp_path)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -107,6 +130,24 @@ class RedisServer:
             self.proc.terminate()
             self.proc.wait(timeout=20)
             self.proc = None
+
+
+def make_certificates(folder: Path) -> Path:
+    """A certificate authority (``ca.pem``, returned) and a server certificate it signed for
+    127.0.0.1 (``server.pem``, ``server.key``) in ``folder``, by ``openssl``."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+            "ca.pem", "-days", "2", "-subj", "/CN=Test CA of the portal")  # fmt: skip
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out",
+            "server.csr", "-subj", "/CN=127.0.0.1")  # fmt: skip
+    (folder / "san.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.cnf")  # fmt: skip
+    return folder / "ca.pem"
 
 
 def pgbouncer_binary() -> str | None:
@@ -330,6 +371,7 @@ class Stack:
             "DATABASE_URL": database_url,
             "CELERY_BROKER_URL": f"{redis.url}/0",
             "REDIS_URL": f"{redis.url}/1",
+            **({"REDIS_TLS_CA_FILE": str(redis.ca_file)} if redis.tls else {}),
             "CELERY_TASK_DEFAULT_QUEUE": queue,
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "VAR_DIR": str(tmp_path / "var"),

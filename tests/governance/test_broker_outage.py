@@ -4,12 +4,15 @@ kombu 5.7's worker, collecting its connection on the outage, left the consumer c
 then closed it once its transport had forgotten the broker's address: restoring the channel's
 unacknowledged message raised ``AttributeError: 'NoneType' object has no attribute 'hostname'``
 and the worker ended. The first test runs a real worker under a supervisor (tests/processes.py)
-and stops and starts a Redis of its own under it; the others drive a channel the same way.
+and stops and starts a Redis of its own under it; the others drive a channel the same way. Each
+runs against a plain Redis and against one that speaks TLS only (``rediss://``, a managed
+Redis), whose certificate the portal's settings check.
 """
 
 from __future__ import annotations
 
 import shutil
+import ssl
 import subprocess
 import uuid
 
@@ -22,26 +25,38 @@ from tests.conftest import missing
 from tests.processes import BIN, ROOT, RedisServer, Stack, wait_for
 
 
-@pytest.fixture
-def redis_server(tmp_path):
+@pytest.fixture(params=["redis", "rediss"])
+def redis_server(request, tmp_path):
     if not shutil.which("redis-server"):
         missing("this test starts its own redis-server (apt-get install redis-server)")
+    if request.param == "rediss" and not shutil.which("openssl"):
+        missing("this test makes its certificates with openssl (apt-get install openssl)")
     # Its data survives a stop, as a Redis restarted by its operator: the message that was in
     # flight is still in the unacknowledged hash when it is back.
-    server = RedisServer(tmp_path, keep_data=True)
+    server = RedisServer(tmp_path, keep_data=True, tls=request.param == "rediss")
     server.start()
     yield server
     server.stop()
 
 
+def _client(server: RedisServer) -> redis.Redis:
+    return redis.Redis.from_url(f"{server.url}/0", **server.client_options)
+
+
 def _unacked(server: RedisServer) -> int:
-    with redis.Redis.from_url(f"{server.url}/0") as client:
+    with _client(server) as client:
         return client.hlen("unacked")
 
 
 def _queued(server: RedisServer, queue: str) -> int:
-    with redis.Redis.from_url(f"{server.url}/0") as client:
+    with _client(server) as client:
         return client.llen(queue)
+
+
+def _connection(server: RedisServer, **options) -> Connection:
+    """A broker connection of the portal's transport, TLS as the portal's settings give it."""
+    tls = {"ssl_cert_reqs": ssl.CERT_REQUIRED, **server.client_options} if server.tls else False
+    return Connection(f"{server.url}/0", transport=Transport, ssl=tls, **options)
 
 
 @pytest.mark.slow
@@ -122,7 +137,7 @@ def held(redis_server):
     """A channel of the portal's transport holding one unacknowledged message, as a worker's
     consumer channel does while its task runs."""
     queue = Queue(f"test-outage-{uuid.uuid4().hex[:12]}", Exchange("test-outage"), "outage")
-    connection = Connection(f"{redis_server.url}/0", transport=Transport)
+    connection = _connection(redis_server)
     channel = connection.channel()
     producer = connection.Producer(channel)
     producer.publish({"n": 1}, exchange=queue.exchange, routing_key="outage", declare=[queue])
@@ -176,8 +191,6 @@ def test_a_message_never_acknowledged_is_delivered_again_after_the_visibility_ti
     redis_server.start()
     # The worker that held it is gone for good: another worker's channel restores what has been
     # unacknowledged for longer than the visibility timeout (an hour by default; none here).
-    with Connection(
-        f"{redis_server.url}/0", transport=Transport, transport_options={"visibility_timeout": 0}
-    ) as other:
+    with _connection(redis_server, transport_options={"visibility_timeout": 0}) as other:
         other.default_channel.qos.restore_visible()
     assert (_unacked(redis_server), _queued(redis_server, queue)) == (0, 1)

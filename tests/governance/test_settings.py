@@ -76,14 +76,29 @@ def test_the_embedded_default_is_sqlite_in_wal_mode_with_immediate_transactions(
     assert (tmp_path / "var" / "celery-broker" / "queue").is_dir()
 
 
-def test_a_tls_broker_keeps_kombus_own_transport(tmp_path):
-    # kombu reads a rediss:// URL's TLS defaults only when the scheme names the transport.
-    code = "print(json.dumps([s.CELERY_BROKER_URL, getattr(s, 'CELERY_BROKER_TRANSPORT', None)]))"
-    broker, transport = output(
-        run(tmp_path, code, DEBUG="1", CELERY_BROKER_URL="rediss://broker.example:6380/3")
+def test_a_tls_broker_has_the_portals_transport_and_checks_the_certificate(tmp_path):
+    code = (
+        "print(json.dumps([s.CELERY_BROKER_TRANSPORT, s.CELERY_BROKER_USE_SSL,"
+        " s.CACHES['default']['OPTIONS']]))"
     )
-    assert broker == "rediss://broker.example:6380/3"
-    assert transport is None
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    broker = "rediss://broker.example:6380/3"
+    transport, tls, cache = output(
+        run(tmp_path, code, DEBUG="1", CELERY_BROKER_URL=broker, REDIS_URL=broker)
+    )
+    # The outage-proof transport (governance/broker.py), the certificate checked (ssl.CERT_REQUIRED)
+    # against the system's authorities: kombu's default for rediss:// checks nothing.
+    assert (transport, tls) == ("governance.broker:Transport", {"ssl_cert_reqs": 2})
+    assert "ssl_ca_certs" not in cache
+    transport, tls, cache = output(
+        run(tmp_path, code, DEBUG="1", CELERY_BROKER_URL=broker, REDIS_URL=broker,
+            REDIS_TLS_CA_FILE=str(ca))
+    )  # fmt: skip
+    assert tls == {"ssl_cert_reqs": 2, "ssl_ca_certs": str(ca)}
+    assert cache["ssl_ca_certs"] == str(ca)
+    result = run(tmp_path, code, DEBUG="1", REDIS_TLS_CA_FILE=str(tmp_path / "missing.pem"))
+    assert result.returncode != 0 and "REDIS_TLS_CA_FILE" in result.stderr
 
 
 def test_database_url_and_broker_url_switch_to_postgresql_and_redis(tmp_path):
