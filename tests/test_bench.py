@@ -345,3 +345,26 @@ def test_the_rollup_build_benchmark_runs_at_a_tiny_size(db, capsys):
     assert _load("rollup_build").run(100, base="HEAD", repeat=1) == 0
     out = capsys.readouterr().out
     assert "| 100 |" in out and "rows the same" in out
+
+
+def test_the_area_move_benchmark_runs_at_a_tiny_size(tmp_path):
+    from casework.models import Case
+    from grids.models import Area
+
+    results = tmp_path / "area_move.md"
+    moves = _load("area_move")
+    lists = _load("lists")
+    assert moves.run(200, results=results) == 0
+
+    report = results.read_text(encoding="utf-8")
+    # A grid's cases (about a twentieth of the street's) took its new community there and the
+    # old one back; a community's (a fifth) kept their street, community and grid. Every filing
+    # was filed, the one made while the lock was held too.
+    grid = re.search(r"\| a grid to another community \| ([\d,]+) \| ([\d,]+) \|", report)
+    community = re.search(r"\| a community to another street \| ([\d,]+) \| ([\d,]+) \|", report)
+    assert grid.group(1) == grid.group(2) and community.group(2) == "0"
+    assert 0 < int(grid.group(1)) < int(community.group(1)) < 200
+    assert "afterwards: 0" in report
+    street = Area.objects.get(code=lists.STREET_CODE)
+    assert Area.objects.get(code=f"{lists.STREET_CODE}001").parent_id == street.pk
+    assert Case.objects.filter(title="压测移动期间立案").count() == 5 + 4

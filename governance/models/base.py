@@ -203,10 +203,14 @@ class TreeModel(MPTTModel):
         if not connection.in_atomic_block:
             raise RuntimeError("lock_ancestry() must be called inside transaction.atomic()")
         if connection.vendor == "postgresql":
-            key = zlib.crc32(f"{cls._meta.label_lower}:ancestry".encode())
             function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
             with connection.cursor() as cursor:
-                cursor.execute(f"SELECT {function}(%s)", [key])
+                cursor.execute(f"SELECT {function}(%s)", [cls.ancestry_lock_key()])
+
+    @classmethod
+    def ancestry_lock_key(cls) -> int:
+        """The key of :meth:`lock_ancestry`'s advisory lock on PostgreSQL (``pg_locks.objid``)."""
+        return zlib.crc32(f"{cls._meta.label_lower}:ancestry".encode())
 
     def save(self, *args, **kwargs):
         with transaction.atomic(using=router.db_for_write(type(self))):
