@@ -50,6 +50,9 @@ def use_delete_for_flush(ops_class: type[BaseDatabaseOperations]) -> None:
         guarded = [self.quote_name(name) for name, triggers, _ in found if triggers]
         grown = [self.quote_name(name) for name, _, large in found if large]
         return [
+            # A truncate waits for every other transaction on its tables (a live server's
+            # thread, say): a minute, then an error that names the lock, never a hung suite.
+            "SET LOCAL lock_timeout = '60s'",
             "SET CONSTRAINTS ALL DEFERRED",
             *(f"ALTER TABLE {name} DISABLE TRIGGER USER" for name in guarded),
             *([f"TRUNCATE {', '.join(grown)} CASCADE"] if grown else []),
