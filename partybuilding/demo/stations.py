@@ -43,13 +43,13 @@ DEPUTIES = [
 ]
 OPINIONS = [
     ("demand", "小区老人多，希望在活动室开设老年助餐点。", "elderly_care"),
-    ("case", "3号楼北侧路灯坏了一个多月，晚上出行不便。", ""),
+    ("case", "3号楼北侧路灯坏了一个多月，晚上出行不便。", "0501"),
     ("reply", "咨询老旧小区加装电梯的补贴政策和申请流程。", ""),
     ("demand", "孩子放学后没人照看，希望开办“四点半课堂”。", "child_care"),
-    ("case", "楼道内堆放杂物，存在消防隐患，请督促清理。", ""),
+    ("case", "楼道内堆放杂物，存在消防隐患，请督促清理。", "0704"),
     ("reply", "询问医保异地就医备案如何办理。", ""),
     ("demand", "希望组织法律咨询进社区，解答邻里纠纷问题。", "legal_aid"),
-    ("case", "小区门口共享单车乱停乱放，堵塞消防通道。", ""),
+    ("case", "小区门口共享单车乱停乱放，堵塞消防通道。", "0205"),
     ("pending", "建议在社区公园增加健身器材。", ""),
     ("pending", "夜间广场舞音响声音过大，影响休息。", ""),
 ]
@@ -100,8 +100,9 @@ def seed_station(ctx: DemoContext) -> None:
     places = list(
         Area.objects.within(community).filter(kind=AreaKind.GRID).order_by("code")[:4]
     ) or [community]
-    categories = list(
-        Category.objects.filter(is_active=True, children__isnull=True).order_by("code")[:20]
+    # An opinion made a case goes to the sub-category its text is about (路灯不亮, 楼道堆物, …).
+    categories = Category.objects.filter(is_active=True, children__isnull=True).in_bulk(
+        [code for outcome, _, code in OPINIONS if outcome == "case"], field_name="code"
     )
     first = today.replace(day=1)
     opinions = 0
@@ -121,7 +122,8 @@ def seed_station(ctx: DemoContext) -> None:
         if day >= today:
             continue
         for k in range(rng.randint(2, 4)):
-            outcome, content, service_type = OPINIONS[(back * 3 + k) % len(OPINIONS)]
+            # The third field: a demand's service type, a case's category code.
+            outcome, content, kind = OPINIONS[(back * 3 + k) % len(OPINIONS)]
             opinion = opinion_record(
                 actor=officer,
                 reception=reception,
@@ -133,9 +135,9 @@ def seed_station(ctx: DemoContext) -> None:
             )
             opinions += 1
             if outcome == "demand":
-                opinion_to_demand(actor=officer, opinion=opinion, service_type=service_type)
-            elif outcome == "case" and categories:
-                opinion_to_case(actor=officer, opinion=opinion, category=rng.choice(categories))
+                opinion_to_demand(actor=officer, opinion=opinion, service_type=kind)
+            elif outcome == "case" and kind in categories:
+                opinion_to_case(actor=officer, opinion=opinion, category=categories[kind])
             elif outcome == "reply":
                 opinion_reply(actor=officer, opinion=opinion, reply=rng.choice(REPLIES))
     ctx.say(

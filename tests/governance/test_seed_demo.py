@@ -5,10 +5,12 @@ from django.utils import timezone
 from governance.models import ApiToken, Department, Role, RoleAssignment, User
 from governance.scopes import users_managed_by
 from grids.models import Area, AreaKind
+from partybuilding.demo.stations import OPINIONS
 from partybuilding.models import (
     Booking,
     Compound,
     Consortium,
+    Opinion,
     PropertyContract,
     UnitPointEntry,
 )
@@ -51,6 +53,10 @@ def test_seed_demo_builds_the_street_and_a_second_run_changes_nothing(db):
     assert Compound.objects.count() == PropertyContract.objects.count() > 0
     assert UnitPointEntry.objects.exists()
     assert Consortium.objects.get().members.exists()
+    # A deputy's opinion made a case is filed under the sub-category its text is about.
+    about = {content: code for outcome, content, code in OPINIONS if outcome == "case"}
+    made = Opinion.objects.filter(case__isnull=False).values_list("content", "case__category__code")
+    assert made and all(about[content] == code for content, code in made), list(made)
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert row_counts() == first
