@@ -31,15 +31,17 @@ STREET_CODE = "110101950"
 OPEN_WINDOW = 10_000
 JURISDICTION = "list-bench.example.org"
 # (label, who, path) — {number} and {pk} are filled with a case in the middle of the table.
-# The two text searches: 井盖 is in one title in a thousand (10 matches at 10,000 cases, a page
-# of 10 rows; 1,000 at 1,000,000), 路12号 in one address in 300 (33 and 3,333: the page's 25
-# rows at both sizes, so that only the search's own cost grows; the API's 33 and 50).
+# The text searches: 井盖 is in one title in a thousand (10 matches at 10,000 cases, a page
+# of 10 rows; 1,000 at 1,000,000), 路灯 in one in a hundred (100 and 10,000: full pages at both
+# sizes, so that only the search's own cost grows), 路12号 in one address in 300 (33 and 3,333:
+# the page's 25 rows at both sizes; the API's 33 and 50).
 REQUESTS = [
     ("API case list", "admin", "/api/v1/cases/"),
     ("API ?status=closed", "admin", "/api/v1/cases/?status=closed"),
     ("API ?overdue=true", "admin", "/api/v1/cases/?overdue=true"),
     ("API ?q=<case number>", "admin", "/api/v1/cases/?q={number}"),
     ("API ?q=<word>", "admin", "/api/v1/cases/?q=%E4%BA%95%E7%9B%96"),
+    ("API ?q=<common word>", "admin", "/api/v1/cases/?q=%E8%B7%AF%E7%81%AF"),
     ("API ?q=<address>", "admin", "/api/v1/cases/?q=%E8%B7%AF12%E5%8F%B7"),
     ("API case detail", "admin", "/api/v1/cases/{pk}/"),
     ("page: case list", "admin", "/cases/"),
@@ -48,6 +50,7 @@ REQUESTS = [
     ("page: list ?overdue=true", "admin", "/cases/?overdue=true"),
     ("page: list ?q=<case number>", "admin", "/cases/?q={number}"),
     ("page: list ?q=<word>", "admin", "/cases/?q=%E4%BA%95%E7%9B%96"),
+    ("page: list ?q=<common word>", "admin", "/cases/?q=%E8%B7%AF%E7%81%AF"),
     ("page: list ?q=<address>", "admin", "/cases/?q=%E8%B7%AF12%E5%8F%B7"),
     ("page: dispatcher's inbox", "dispatcher", "/cases/inbox/"),
     # A community's search: its scope is one community of the street (a fifth of the cases).
@@ -202,7 +205,8 @@ def _grow(
                 resolved_on_spot, rework_count, return_count, stage_entry, version,
                 created_at, updated_at)
             SELECT '2026-' || lpad(i::text, 7, '0'), %(street)s, b.community, b.grid,
-                CASE WHEN i %% 1000 = 0 THEN '井盖缺失' || i ELSE '楼道堆物' || i END, '',
+                CASE WHEN i %% 1000 = 0 THEN '井盖缺失' || i
+                     WHEN i %% 100 = 50 THEN '路灯不亮' || i ELSE '楼道堆物' || i END, '',
                 %(category)s, b.area, '压测路' || (i %% 300) || '号', 'patrol', '压测居民', '',
                 'normal', s.status,
                 CASE s.status WHEN 'closed' THEN '' WHEN 'reported' THEN 'community'
