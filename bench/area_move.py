@@ -70,9 +70,8 @@ def run(cases: int, *, results: Path = RESULTS) -> int:
     ]
     measured = []
     for label, area, there, back in rows:
-        below = _cases_below(area)
-        went, filing, changed = _move(actor, area, there, people, still)
-        came, _, _ = _move(actor, area, back, people, still)
+        went, filing, below, changed = _move(actor, area, there, people, still)
+        came, *_ = _move(actor, area, back, people, still)
         measured.append((label, below, changed, went, came, filing))
     stale = cases_with_stale_levels().count()
     _write(results, cases, sorted(baseline)[len(baseline) // 2], measured, stale)
@@ -89,37 +88,24 @@ def _root():
     return root
 
 
-def _cases_below(area) -> int:
-    from casework.models import Case
-    from grids.models import Area
-
-    return Case.objects.filter(area__in=Area.objects.within(area)).count()
-
-
 def _file(people, actor, area) -> float:
     """Seconds to file one case on ``area`` (the report step, through the service), read again
     as a request would (a move renumbers the tree around it)."""
-    from django.db import connection
-
     from casework.services import case_report
     from grids.models import Area
 
     started = time.perf_counter()
-    try:
-        case_report(
-            actor=actor, title="压测移动期间立案", category=people.category,
-            area=Area.objects.get(pk=area.pk),
-            source="patrol", address="压测路1号",
-        )  # fmt: skip
-    finally:
-        connection.close()
+    case_report(
+        actor=actor, title="压测移动期间立案", category=people.category,
+        area=Area.objects.get(pk=area.pk), source="patrol", address="压测路1号",
+    )  # fmt: skip
     return time.perf_counter() - started
 
 
-def _move(actor, area, new_parent, people, still) -> tuple[float, float | None, int]:
+def _move(actor, area, new_parent, people, still) -> tuple[float, float | None, int, int]:
     """Move ``area`` under ``new_parent`` in a thread; once the move holds the ancestry lock, file
     a case on ``still``. Seconds of the move, seconds of that filing (None: the move had ended
-    before the filing began), cases changed."""
+    before the filing began), cases below the area, cases changed."""
     from django.db import connection
 
     from casework.models import Case
@@ -158,7 +144,7 @@ def _move(actor, area, new_parent, people, still) -> tuple[float, float | None, 
     if "error" in outcome:
         raise outcome["error"]
     after = set(below.values_list("pk", "street", "community", "grid"))
-    return outcome["seconds"], (filing if held else None), len(before - after)
+    return outcome["seconds"], (filing if held else None), len(before), len(before - after)
 
 
 def _move_holds_the_lock() -> bool:

@@ -112,8 +112,7 @@ def pytest_configure(config):
 def _static_files_looked_up_when_asked_for() -> None:
     """WhiteNoise as ``make run`` has it (DEBUG): a static file found when it is asked for. Out
     of DEBUG it lists every static file through the finders whenever its middleware is made,
-    and each test client makes the middleware again: 40 ms a client, an eighth of a typical
-    test's time. Production serves the collected files (``STATIC_MANIFEST=1``), which
+    and each test client makes the middleware again: 10 ms a client here. Production serves the collected files (``STATIC_MANIFEST=1``), which
     tests/governance/test_static_files.py and the production-stack test check."""
     settings.WHITENOISE_AUTOREFRESH = True
 
