@@ -206,7 +206,7 @@ def test_make_bench_runs_the_stack_under_load_at_tiny_sizes(tmp_path):
     from tests.processes import pgbouncer_binary, suite_database_url
 
     if not shutil.which("redis-server"):
-        pytest.skip("this test starts its own redis-server")
+        missing("this test starts its own redis-server (apt-get install redis-server)")
     if pgbouncer_binary() is None:
         missing("this test starts its own PgBouncer: apt-get install pgbouncer")
     results = tmp_path / "RESULTS.md"
@@ -258,10 +258,11 @@ def test_the_filing_benchmark_files_through_the_stack_at_a_tiny_size(tmp_path):
     gunicorn restarted in two configurations, every filing answered 201 and written."""
     import shutil
 
+    from tests.conftest import missing
     from tests.processes import suite_database_url
 
     if not shutil.which("redis-server"):
-        pytest.skip("this test starts its own redis-server")
+        missing("this test starts its own redis-server (apt-get install redis-server)")
     results = tmp_path / "filing.md"
     bench = _load("filing")
     status = bench.run(
